@@ -1,0 +1,20 @@
+# Every dependency is a Debian package found through find_package or pkg-config;
+# script/bootstrap installs whatever is missing.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+pkg_check_modules(MODBUS REQUIRED IMPORTED_TARGET libmodbus)
+if(PHIL_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+
+# Debian's yaml-cpp 0.7 exports the plain target name; give it one stable alias.
+if(TARGET yaml-cpp AND NOT TARGET yaml-cpp::yaml-cpp)
+  add_library(yaml-cpp::yaml-cpp ALIAS yaml-cpp)
+endif()

@@ -1,0 +1,42 @@
+# Common compile settings for every first-party target: call phil_target_defaults(<target>).
+add_library(phil_build_flags INTERFACE)
+target_compile_options(phil_build_flags INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+if(PHIL_WERROR)
+  target_compile_options(phil_build_flags INTERFACE -Werror)
+endif()
+if(PHIL_SANITIZE)
+  target_compile_options(phil_build_flags INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(phil_build_flags INTERFACE -fsanitize=address,undefined)
+endif()
+
+function(phil_target_defaults target)
+  target_link_libraries(${target} PRIVATE phil_build_flags)
+endfunction()
+
+# phil_library(<name> SOURCES ... DEPS ... [PRIVATE_DEPS ...]): one library per concern, with
+# include/ as its public interface and src/ as its implementation.
+function(phil_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+                                     PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  phil_target_defaults(${name})
+endfunction()
+
+# phil_test(<name> SOURCES ... DEPS ...): a GoogleTest executable registered with CTest.
+function(phil_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  phil_target_defaults(${name})
+  target_compile_definitions(${name} PRIVATE
+    PHIL_SOURCE_DIR="${PROJECT_SOURCE_DIR}" PHIL_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  if(NOT ARG_LABELS)
+    set(ARG_LABELS unit)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 300)
+endfunction()

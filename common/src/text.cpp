@@ -1,0 +1,33 @@
+#include <phil/common/text.hpp>
+
+namespace phil::text {
+
+std::string_view pattern(Id id) {
+  switch (id) {
+    case Id::kYamlSyntax:
+      return "YAML syntax error: {0}. Fix the syntax at this position";
+    case Id::kYamlUnknownKey:
+      return "unknown key \"{0}\"; allowed here: {1}. Remove it or correct its spelling";
+    case Id::kYamlMissingKey:
+      return "missing required key \"{0}\". Add it";
+    case Id::kYamlWrongType:
+      return "expected {0}, got {1}. Correct the value";
+    case Id::kYamlOutOfRange:
+      return "value {0} is out of range [{1}, {2}]. Use a value in the range";
+    case Id::kYamlBadValue:
+      return "invalid value \"{0}\"; expected {1}";
+    case Id::kYamlCannotOpen:
+      return "cannot read the file ({0}). Check the path";
+    case Id::kYamlDuplicate:
+      return "duplicate {0}. Keep only one";
+    case Id::kScenarioPassed:
+      return "PASS";
+    case Id::kScenarioFailed:
+      return "FAIL";
+    case Id::kReportWritten:
+      return "report: {0}";
+  }
+  return "?";
+}
+
+}  // namespace phil::text

@@ -1,0 +1,83 @@
+#pragma once
+// The virtual ADF300 fleet as one object: every bus served as a Modbus-RTU slave on a
+// pseudo-terminal, every circuit stepped by its model. Used by adf300-sim (real time) and by the
+// bench (manual clock, in-process).
+//
+// Threading: start() runs the serving loop on a thread of its own. advance_to() and circuit()
+// may be called from any thread; they and request handling are serialised by one mutex.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <phil/common/time.hpp>
+#include <phil/sim/fleet.hpp>
+
+namespace phil::sim {
+
+/// Where the simulator takes "now" from. Production: wall clock (optionally accelerated);
+/// bench: the manual clock shared with the system.
+class TimeSource {
+ public:
+  virtual ~TimeSource() = default;
+  virtual TimePoint now() const = 0;
+};
+
+/// A snapshot of one circuit, in model units (never floating point).
+struct CircuitView {
+  std::int64_t energy_wh = 0;        ///< total imported energy, Wh
+  std::int64_t balance_fen = 0;      ///< remaining money, fen (may be <= 0 after a trip)
+  std::int64_t power_w = 0;          ///< instantaneous power, W (0 while the relay is open)
+  bool relay_closed = false;
+  Mode mode = Mode::kPrepaid;
+  std::uint16_t purchase_count = 0;  ///< count of the last accepted credit
+  std::int64_t purchase_total_fen = 0;
+  std::uint16_t status = 0;          ///< status bits as in the profile's flags.status
+};
+
+struct SimulatorOptions {
+  /// Relative bus ports (e.g. "vbus/bus1") are resolved against this directory.
+  std::string run_dir = ".";
+  /// Print every frame with its decoding to this sink (nullptr: no trace).
+  std::function<void(const std::string&)> trace;
+};
+
+class Simulator {
+ public:
+  /// `time` must outlive the simulator. Throws std::runtime_error naming the bus if a pty cannot
+  /// be opened or its symlink cannot be published.
+  Simulator(FleetSpec fleet, const TimeSource& time, SimulatorOptions options = {});
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  /// Opens one pty per bus, publishes its symlink and starts serving. Idempotent.
+  void start();
+  /// Stops serving and removes the symlinks. Idempotent; called by the destructor.
+  void stop();
+
+  /// The stable path clients open for `bus_id` (the published symlink), absolute.
+  std::string endpoint(const std::string& bus_id) const;
+  /// "pty" for now; "rtu-over-tcp" and "tcp" come with issue 3.
+  std::string transport(const std::string& bus_id) const;
+
+  /// Steps every circuit model from its last time to `t` (no-op if t is not later).
+  void advance_to(TimePoint t);
+
+  /// Snapshot of one circuit; nullopt if no such bus/box/circuit.
+  std::optional<CircuitView> circuit(const std::string& bus_id, int address, int circuit) const;
+
+  /// Replaces the load of one circuit from now on (timeline step changes). False if unknown.
+  bool set_load(const std::string& bus_id, int address, int circuit, const LoadSpec& load);
+
+  /// Frames answered so far on a bus (for tests and reports).
+  std::uint64_t frames_answered(const std::string& bus_id) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace phil::sim

@@ -1,0 +1,111 @@
+#pragma once
+// The billing-and-control system as one object: site configuration, SQLite store, bus masters,
+// and the loop that polls meters and delivers commands. prepaidd runs it against the wall clock;
+// the bench runs it against a manual clock and calls run_iterate() after each step.
+//
+// Operator actions (open_account, sale) are each one SQLite transaction that writes the ledger
+// entry and the meter-command outbox row together; run_iterate() delivers pending commands before
+// any further polling.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <phil/common/time.hpp>
+#include <phil/common/yaml.hpp>
+#include <phil/domain/clock.hpp>
+#include <phil/domain/meter_id.hpp>
+#include <phil/domain/result.hpp>
+
+namespace phil::service {
+
+struct BoxConfig {
+  int address = 1;       ///< Modbus slave address 1..247
+  std::string model;     ///< model name from the profile, e.g. "adf300l-iii"
+  std::string profile;   ///< profile id, e.g. "adf300l"
+};
+
+struct BusConfig {
+  std::string id;                   ///< e.g. "bus1"
+  std::string transport = "rtu";    ///< "rtu" (serial device path); more transports in issue 5
+  std::string port;                 ///< e.g. "/dev/ttyUSB0" or a sim pty symlink
+  int baud = 9600;
+  char parity = 'N';                ///< 'N', 'E' or 'O'
+  int data_bits = 8;
+  int stop_bits = 1;
+  Millis response_timeout{500};
+  std::optional<Millis> poll_interval;  ///< overrides the site default
+  std::vector<BoxConfig> boxes;
+};
+
+struct SiteConfig {
+  std::string name;
+  Millis poll_interval{30 * 60 * 1000};  ///< default 30 minutes
+  int offline_after_cycles = 3;
+  std::int64_t price = 6000;             ///< default price, 0.0001 yuan/kWh (0.6000 yuan/kWh)
+  std::string profiles_dir;              ///< where the profiles named by the boxes are read
+  std::vector<BusConfig> buses;
+};
+
+/// Parses a site node strictly (unknown keys are errors). Profiles named by the boxes are read
+/// from `profiles_dir` by the system's own decoder. Throws yaml::ConfigError.
+SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir);
+
+/// The system's view of one meter, as of its last successful reading.
+struct MeterView {
+  domain::MeterId id;
+  bool ever_read = false;
+  TimePoint read_at{};
+  std::int64_t energy_wh = 0;          ///< meter register, converted to Wh
+  std::int64_t meter_balance_fen = 0;  ///< the balance the meter reports
+  bool relay_closed = false;
+  std::string mode;                    ///< "prepaid" | "keep_power" | "forced_off"
+  std::string status;                  ///< "not_opened" | "normal" | "alarm1" | "alarm2" | "arrears" | "offline"
+  std::uint16_t purchase_count = 0;
+  std::optional<std::string> account;  ///< account id if the meter is opened
+};
+
+struct BusCounters {
+  std::uint64_t polls_completed = 0;     ///< poll cycles finished on this bus
+  std::uint64_t commands_confirmed = 0;  ///< outbox commands confirmed by read-back
+  std::uint64_t commands_pending = 0;    ///< outbox commands still to deliver
+};
+
+class System {
+ public:
+  /// Opens (creating if needed) the SQLite database at `db_path` and applies migrations.
+  /// Throws std::runtime_error with the path and reason if it cannot.
+  System(SiteConfig site, const std::string& db_path, const domain::Clock& clock);
+  ~System();
+  System(const System&) = delete;
+  System& operator=(const System&) = delete;
+
+  /// Opens an account on the given meters with an optional first sale (0: none).
+  domain::Result<void> open_account(const std::string& account_id, const std::string& tenant,
+                                    const std::vector<domain::MeterId>& meters,
+                                    std::int64_t first_sale_fen, const std::string& operator_id);
+  /// Sells `amount_fen` (> 0) to an open account: ledger entry plus a credit in the outbox for
+  /// the account's first meter, in one transaction.
+  domain::Result<void> sale(const std::string& account_id, std::int64_t amount_fen,
+                            const std::string& operator_id);
+
+  /// Does everything due at clock.now(): delivers pending commands on each bus, then runs the
+  /// poll cycles that are due. Blocking; returns when that work is done.
+  void run_iterate();
+  /// The earliest time at which run_iterate() has scheduled work (for the daemon's sleep).
+  TimePoint next_due() const;
+
+  std::optional<MeterView> meter(const domain::MeterId& id) const;
+  /// Ledger-derived balance of an account, fen.
+  std::optional<std::int64_t> account_balance_fen(const std::string& account_id) const;
+  BusCounters counters(const std::string& bus_id) const;
+  /// Checks the ledger invariant for every account; empty if it holds, else one line per problem.
+  std::vector<std::string> verify_ledger() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace phil::service
