@@ -1,0 +1,124 @@
+#pragma once
+// A scenario as data: the virtual fleet, the system's site settings, accounts, and a timeline of
+// actions and expectations in simulated time. The YAML schema is documented in
+// scenarios/README.md; load_scenario() validates it strictly (file:line:col and key, unknown keys
+// rejected) before anything runs.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <phil/common/time.hpp>
+#include <phil/common/yaml.hpp>
+#include <phil/sim/fleet.hpp>
+
+namespace phil::bench {
+
+/// A meter in a scenario, "bus/box/circuit".
+struct MeterRef {
+  std::string bus;
+  int box = 0;
+  int circuit = 0;
+  std::string to_string() const;
+};
+
+/// What a check looks at. Meter truth comes from the virtual meter; system view from the
+/// billing system's store.
+enum class Quantity {
+  kRelay,            ///< meter truth: open | closed
+  kBalance,          ///< meter truth: yuan (fen inside)
+  kEnergy,           ///< meter truth: kWh (Wh inside)
+  kPower,            ///< meter truth: W
+  kPurchaseCount,    ///< meter truth: count of the last accepted credit
+  kPurchaseTotal,    ///< meter truth: yuan, sum of accepted credits
+  kMode,             ///< meter truth: prepaid | keep_power | forced_off
+  kStatus,           ///< system view: not_opened | normal | alarm1 | alarm2 | arrears | offline
+  kSystemRelay,      ///< system view: relay as last read
+  kSystemBalance,    ///< system view: meter balance as last read, yuan
+  kLedgerBalance,    ///< account's ledger-derived balance, yuan (subject: account)
+  kLedgerMatchesMeter,  ///< |ledger balance - meter truth balance| <= tolerance (subject: account)
+  kLedgerConsistent,    ///< verify_ledger() finds nothing
+};
+
+enum class Op { kEq, kNe, kLt, kLe, kGt, kGe };
+
+/// One comparison. Numbers are scaled integers in the quantity's inner unit (fen, Wh, W,
+/// count); words (open, arrears, ...) are kept as text.
+struct Check {
+  Quantity quantity = Quantity::kRelay;
+  MeterRef meter;             ///< for meter quantities and kLedgerMatchesMeter
+  std::string account;        ///< for ledger quantities
+  Op op = Op::kEq;
+  std::int64_t number = 0;
+  std::string word;           ///< used when the quantity is a word
+  std::int64_t tolerance = 0; ///< same unit as number
+  std::string text;           ///< how the check was written, for messages
+};
+
+/// How long an expectation may take to come true.
+struct Within {
+  enum class Kind { kNow, kPolls, kCommands, kDuration };
+  Kind kind = Kind::kNow;
+  int count = 0;
+  Millis duration{0};
+};
+
+struct SaleAction {
+  std::string account;
+  std::int64_t amount_fen = 0;
+};
+struct LoadAction {
+  MeterRef meter;
+  sim::LoadSpec load;
+};
+
+struct Step {
+  enum class Kind { kAdvance, kUntil, kExpect, kAction };
+  Kind kind = Kind::kAdvance;
+  yaml::Mark mark;                     ///< where the step is written
+  std::string text;                    ///< one-line description for logs and reports
+  // kAdvance / kAction: when (absolute or relative to the previous step's end).
+  std::optional<TimePoint> at_absolute;
+  std::optional<Millis> at_relative;
+  // kUntil: condition and limit; kExpect: checks and window.
+  std::vector<Check> checks;
+  Millis max{0};
+  Within within;
+  // kAction
+  std::variant<std::monostate, SaleAction, LoadAction> action;
+};
+
+struct AccountSpec {
+  std::string id;
+  std::string tenant;
+  std::vector<MeterRef> meters;
+  std::int64_t first_sale_fen = 0;
+};
+
+struct SystemSpec {
+  Millis poll_interval{30 * 60 * 1000};
+  Millis response_timeout{200};
+  int offline_after = 3;
+  std::int64_t price = 6000;  ///< 0.0001 yuan/kWh
+};
+
+struct Scenario {
+  std::string id;      ///< file stem path, e.g. "arrears/trip-and-restore"
+  std::string file;
+  std::string name;
+  std::string description;
+  ZonedTime start;
+  Millis step{60'000};  ///< bench tick: the longest the clock moves between two checks
+  sim::FleetSpec fleet;
+  SystemSpec system;
+  std::vector<AccountSpec> accounts;
+  std::vector<Step> timeline;
+};
+
+/// Loads and validates a scenario file. `id` names it in reports. Throws yaml::ConfigError.
+Scenario load_scenario(const std::string& path, const std::string& id,
+                       const std::string& profiles_dir);
+
+}  // namespace phil::bench

@@ -1,0 +1,384 @@
+#include <phil/bench/runner.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include <phil/common/decimal.hpp>
+#include <phil/domain/clock.hpp>
+#include <phil/service/system.hpp>
+#include <phil/sim/simulator.hpp>
+
+namespace phil::bench {
+
+namespace {
+
+/// One manual clock seen by both sides through their own interfaces; only the runner moves it.
+class BenchClock final : public domain::Clock, public sim::TimeSource {
+ public:
+  explicit BenchClock(TimePoint t) : now_(t) {}
+  TimePoint now() const override { return now_; }
+  void set(TimePoint t) { now_ = t; }
+
+ private:
+  TimePoint now_;
+};
+
+domain::MeterId to_id(const MeterRef& m) { return domain::MeterId{m.bus, m.box, m.circuit}; }
+
+std::string mode_word(sim::Mode m) {
+  switch (m) {
+    case sim::Mode::kPrepaid: return "prepaid";
+    case sim::Mode::kKeepPower: return "keep_power";
+    case sim::Mode::kForcedOff: return "forced_off";
+  }
+  return "?";
+}
+
+bool compare(std::int64_t actual, Op op, std::int64_t expected, std::int64_t tolerance) {
+  switch (op) {
+    case Op::kEq: return actual >= expected - tolerance && actual <= expected + tolerance;
+    case Op::kNe: return actual < expected - tolerance || actual > expected + tolerance;
+    case Op::kLt: return actual < expected;
+    case Op::kLe: return actual <= expected;
+    case Op::kGt: return actual > expected;
+    case Op::kGe: return actual >= expected;
+  }
+  return false;
+}
+
+class Run {
+ public:
+  Run(const Scenario& sc, const RunOptions& opt)
+      : sc_(sc),
+        clock_(sc.start.utc),
+        sim_(sc.fleet, clock_, sim::SimulatorOptions{opt.work_dir, opt.trace}) {
+    sim_.start();
+    service::SiteConfig site;
+    site.name = sc.name;
+    site.poll_interval = sc.system.poll_interval;
+    site.offline_after_cycles = sc.system.offline_after;
+    site.price = sc.system.price;
+    site.profiles_dir = opt.profiles_dir;
+    for (const auto& bus : sc.fleet.buses) {
+      service::BusConfig b;
+      b.id = bus.id;
+      b.transport = "rtu";
+      b.port = sim_.endpoint(bus.id);
+      b.baud = bus.baud;
+      b.response_timeout = sc.system.response_timeout;
+      for (const auto& box : bus.boxes) {
+        b.boxes.push_back(service::BoxConfig{box.address, box.model, profile_of(box.model)});
+      }
+      site.buses.push_back(std::move(b));
+    }
+    const auto db = std::filesystem::path(opt.work_dir) / "system.db";
+    std::filesystem::remove(db);
+    std::filesystem::remove(db.string() + "-wal");
+    std::filesystem::remove(db.string() + "-shm");
+    system_ = std::make_unique<service::System>(std::move(site), db.string(), clock_);
+  }
+
+  ScenarioResult execute() {
+    ScenarioResult r;
+    r.id = sc_.id;
+    r.name = sc_.name;
+    r.file = sc_.file;
+    r.utc_offset = sc_.start.offset;
+    r.sim_start = clock_.now();
+    std::string failure;
+    for (const auto& a : sc_.accounts) {
+      std::vector<domain::MeterId> ids;
+      for (const auto& m : a.meters) ids.push_back(to_id(m));
+      auto res = system_->open_account(a.id, a.tenant, ids, a.first_sale_fen, "bench");
+      if (!res) {
+        failure = sc_.file + ": opening account " + a.id + ": " + res.error().message;
+        break;
+      }
+    }
+    if (failure.empty()) iterate();
+    for (const auto& step : sc_.timeline) {
+      StepOutcome o;
+      o.text = step.text;
+      o.mark = step.mark;
+      o.started = clock_.now();
+      if (!failure.empty()) {
+        o.skipped = true;
+      } else {
+        o.passed = run_step(step, o.detail);
+        if (!o.passed) failure = step.mark.to_string() + ": " + step.text + ": " + o.detail;
+      }
+      o.finished = clock_.now();
+      r.steps.push_back(std::move(o));
+    }
+    r.passed = failure.empty();
+    r.failure = failure;
+    r.sim_end = clock_.now();
+    for (const auto& bus : sc_.fleet.buses) {
+      r.frames += sim_.frames_answered(bus.id);
+      const auto c = system_->counters(bus.id);
+      r.polls += c.polls_completed;
+      r.commands += c.commands_confirmed;
+    }
+    return r;
+  }
+
+ private:
+  std::string profile_of(const std::string& model) const {
+    for (const auto& [id, profile] : sc_.fleet.profiles) {
+      if (profile.find_model(model) != nullptr) return id;
+    }
+    return "";
+  }
+
+  void iterate() {
+    sim_.advance_to(clock_.now());
+    system_->run_iterate();
+  }
+
+  /// Moves the clock forward by at most one tick, stopping early at the system's next due work
+  /// and never past `limit`.
+  void tick(TimePoint limit) {
+    const TimePoint now = clock_.now();
+    TimePoint next = std::min(now + sc_.step, limit);
+    const TimePoint due = system_->next_due();
+    if (due > now) next = std::min(next, due);
+    if (next <= now) next = now + Millis(1);
+    clock_.set(next);
+    iterate();
+  }
+
+  void advance_to(TimePoint target) {
+    while (clock_.now() < target) tick(target);
+  }
+
+  /// Evaluates one check now; on failure `seen` says what was observed.
+  bool holds(const Check& c, std::string& seen) const {
+    if (c.quantity == Quantity::kLedgerConsistent) {
+      const auto problems = system_->verify_ledger();
+      if (problems.empty()) return true;
+      seen = "ledger: " + problems.front();
+      return false;
+    }
+    if (c.quantity == Quantity::kLedgerBalance || c.quantity == Quantity::kLedgerMatchesMeter) {
+      const auto ledger = system_->account_balance_fen(c.account);
+      if (!ledger) {
+        seen = "account " + c.account + " not found in the system";
+        return false;
+      }
+      std::int64_t expected = c.number;
+      if (c.quantity == Quantity::kLedgerMatchesMeter) {
+        const auto v = sim_.circuit(c.meter.bus, c.meter.box, c.meter.circuit);
+        if (!v) {
+          seen = "meter " + c.meter.to_string() + " does not exist in the fleet";
+          return false;
+        }
+        expected = v->balance_fen;
+      }
+      seen = "ledger balance " + format_decimal(*ledger, 2) + ", expected " +
+             format_decimal(expected, 2);
+      return compare(*ledger, c.op, expected, c.tolerance);
+    }
+    if (c.quantity == Quantity::kStatus || c.quantity == Quantity::kSystemRelay ||
+        c.quantity == Quantity::kSystemBalance) {
+      const auto view = system_->meter(to_id(c.meter));
+      if (!view) {
+        seen = "the system does not know meter " + c.meter.to_string();
+        return false;
+      }
+      if (c.quantity == Quantity::kSystemBalance) {
+        seen = "system balance " + format_decimal(view->meter_balance_fen, 2);
+        return compare(view->meter_balance_fen, c.op, c.number, c.tolerance);
+      }
+      const std::string word = c.quantity == Quantity::kStatus
+                                   ? view->status
+                                   : (view->relay_closed ? "closed" : "open");
+      seen = (c.quantity == Quantity::kStatus ? "status " : "system relay ") + word;
+      return (word == c.word) == (c.op == Op::kEq);
+    }
+    const auto v = sim_.circuit(c.meter.bus, c.meter.box, c.meter.circuit);
+    if (!v) {
+      seen = "meter " + c.meter.to_string() + " does not exist in the fleet";
+      return false;
+    }
+    switch (c.quantity) {
+      case Quantity::kRelay: {
+        const std::string word = v->relay_closed ? "closed" : "open";
+        seen = "relay " + word + ", balance " + format_decimal(v->balance_fen, 2);
+        return (word == c.word) == (c.op == Op::kEq);
+      }
+      case Quantity::kMode: {
+        const std::string word = mode_word(v->mode);
+        seen = "mode " + word;
+        return (word == c.word) == (c.op == Op::kEq);
+      }
+      case Quantity::kBalance:
+        seen = "balance " + format_decimal(v->balance_fen, 2);
+        return compare(v->balance_fen, c.op, c.number, c.tolerance);
+      case Quantity::kEnergy:
+        seen = "energy " + format_decimal(v->energy_wh, 3) + " kWh";
+        return compare(v->energy_wh, c.op, c.number, c.tolerance);
+      case Quantity::kPower:
+        seen = "power " + std::to_string(v->power_w) + " W";
+        return compare(v->power_w, c.op, c.number, c.tolerance);
+      case Quantity::kPurchaseCount:
+        seen = "purchase_count " + std::to_string(v->purchase_count);
+        return compare(v->purchase_count, c.op, c.number, 0);
+      case Quantity::kPurchaseTotal:
+        seen = "purchase_total " + format_decimal(v->purchase_total_fen, 2);
+        return compare(v->purchase_total_fen, c.op, c.number, c.tolerance);
+      default:
+        seen = "unsupported check";
+        return false;
+    }
+  }
+
+  bool all_hold(const std::vector<Check>& checks, std::string& seen) const {
+    for (const auto& c : checks) {
+      if (!holds(c, seen)) return false;
+    }
+    return true;
+  }
+
+  std::uint64_t polls(const std::vector<Check>& checks) const {
+    return sum_counters(checks, [](const service::BusCounters& c) { return c.polls_completed; });
+  }
+  std::uint64_t commands(const std::vector<Check>& checks) const {
+    return sum_counters(checks,
+                        [](const service::BusCounters& c) { return c.commands_confirmed; });
+  }
+
+  /// Counter summed over the buses the checks are about (all buses if none is named).
+  template <typename F>
+  std::uint64_t sum_counters(const std::vector<Check>& checks, F field) const {
+    std::vector<std::string> buses;
+    for (const auto& c : checks) {
+      if (!c.meter.bus.empty()) buses.push_back(c.meter.bus);
+    }
+    if (buses.empty()) {
+      for (const auto& b : sc_.fleet.buses) buses.push_back(b.id);
+    }
+    std::sort(buses.begin(), buses.end());
+    buses.erase(std::unique(buses.begin(), buses.end()), buses.end());
+    std::uint64_t n = 0;
+    for (const auto& b : buses) n += field(system_->counters(b));
+    return n;
+  }
+
+  bool run_step(const Step& step, std::string& detail) {
+    if (step.at_absolute || step.at_relative) {
+      const TimePoint target =
+          step.at_absolute ? *step.at_absolute : clock_.now() + *step.at_relative;
+      if (target < clock_.now()) {
+        detail = "time " + format_timestamp(target, sc_.start.offset) + " is already past";
+        return false;
+      }
+      advance_to(target);
+    }
+    switch (step.kind) {
+      case Step::Kind::kAdvance:
+        detail = "now " + format_timestamp(clock_.now(), sc_.start.offset);
+        return true;
+      case Step::Kind::kAction: return act(step, detail);
+      case Step::Kind::kUntil: return until(step, detail);
+      case Step::Kind::kExpect: return expect(step, detail);
+    }
+    return false;
+  }
+
+  bool act(const Step& step, std::string& detail) {
+    if (const auto* sale = std::get_if<SaleAction>(&step.action)) {
+      auto res = system_->sale(sale->account, sale->amount_fen, "bench");
+      if (!res) {
+        detail = "sale refused: " + res.error().message;
+        return false;
+      }
+      // A sale is pushed to the meter at once: the system delivers it in this iteration.
+      iterate();
+      detail = "sold at " + format_timestamp(clock_.now(), sc_.start.offset);
+      return true;
+    }
+    if (const auto* load = std::get_if<LoadAction>(&step.action)) {
+      if (!sim_.set_load(load->meter.bus, load->meter.box, load->meter.circuit, load->load)) {
+        detail = "no such circuit " + load->meter.to_string();
+        return false;
+      }
+      detail = "load changed at " + format_timestamp(clock_.now(), sc_.start.offset);
+      return true;
+    }
+    detail = "nothing to do";
+    return true;
+  }
+
+  bool until(const Step& step, std::string& detail) {
+    const TimePoint begin = clock_.now();
+    const TimePoint limit = begin + step.max;
+    std::string seen;
+    while (!all_hold(step.checks, seen)) {
+      if (clock_.now() >= limit) {
+        detail = "not met within " + format_duration(step.max) + "; last seen: " + seen;
+        return false;
+      }
+      tick(limit);
+    }
+    detail = "met after " + format_duration(clock_.now() - begin) + " at " +
+             format_timestamp(clock_.now(), sc_.start.offset);
+    return true;
+  }
+
+  bool expect(const Step& step, std::string& detail) {
+    const TimePoint begin = clock_.now();
+    std::string seen;
+    const auto& w = step.within;
+    if (w.kind == Within::Kind::kNow) {
+      const bool ok = all_hold(step.checks, seen);
+      detail = seen;
+      return ok;
+    }
+    // Every window is also bounded in simulated time, so a system that never polls or never
+    // delivers fails the step instead of running forever.
+    const Millis bound = w.kind == Within::Kind::kDuration
+                             ? w.duration
+                             : (sc_.system.poll_interval + sc_.step) * (w.count + 1);
+    const TimePoint limit = begin + bound;
+    const std::uint64_t polls0 = polls(step.checks);
+    const std::uint64_t commands0 = commands(step.checks);
+    for (;;) {
+      if (all_hold(step.checks, seen)) {
+        detail = seen + " (after " + format_duration(clock_.now() - begin) + ")";
+        return true;
+      }
+      const bool exhausted =
+          clock_.now() >= limit ||
+          (w.kind == Within::Kind::kPolls &&
+           polls(step.checks) >= polls0 + static_cast<std::uint64_t>(w.count)) ||
+          (w.kind == Within::Kind::kCommands &&
+           commands(step.checks) >= commands0 + static_cast<std::uint64_t>(w.count));
+      if (exhausted) {
+        detail = "not met; seen " + seen + " after " + format_duration(clock_.now() - begin);
+        return false;
+      }
+      tick(limit);
+    }
+  }
+
+  const Scenario& sc_;
+  BenchClock clock_;
+  sim::Simulator sim_;
+  std::unique_ptr<service::System> system_;
+};
+
+}  // namespace
+
+ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  std::filesystem::create_directories(options.work_dir);
+  const auto wall0 = std::chrono::steady_clock::now();
+  Run run(scenario, options);
+  ScenarioResult r = run.execute();
+  r.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  return r;
+}
+
+}  // namespace phil::bench

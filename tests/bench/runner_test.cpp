@@ -1,0 +1,92 @@
+// End to end through the bench: virtual fleet on real ptys, the system over libmodbus, a real
+// SQLite file, one manual clock.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <phil/bench/runner.hpp>
+#include <phil/bench/scenario.hpp>
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kProfiles = std::string(PHIL_SOURCE_DIR) + "/profiles";
+
+// Constant 1200 W at 0.6000 yuan/kWh costs 0.72 yuan an hour: 1.00 yuan lasts 83m20s.
+const char* kScenario = R"(name: small
+clock: {start: 2026-03-01T00:00:00+08:00, step: 1m}
+fleet:
+  buses:
+    - id: bus1
+      port: vbus/bus1
+      boxes:
+        - address: 3
+          model: adf300l-i
+          circuits:
+            2: {load: {constant: 1200}, price: "0.6000"}
+system: {poll_interval: 30m, price: "0.6000"}
+accounts:
+  - {id: A1, meters: [bus1/3/2], sale: "1.00"}
+timeline:
+  - expect: {meter: bus1/3/2, relay: closed, within: 1 command}
+  - {until: relay(bus1/3/2) == open, max: 1d}
+  - expect: {meter: bus1/3/2, status: arrears, within: 1 poll}
+  - {at: +1h, sale: {account: A1, amount: "5.00"}}
+  - expect: {meter: bus1/3/2, relay: closed, purchase_count: 2, within: 1 command}
+LAST_STEP
+)";
+
+phil::bench::Scenario load(const std::string& name, const std::string& last_step) {
+  const auto dir = fs::temp_directory_path() / "phil-bench-runner-test";
+  fs::create_directories(dir);
+  std::string text = kScenario;
+  text.replace(text.find("LAST_STEP"), 9, last_step);
+  const auto path = dir / (name + ".yaml");
+  std::ofstream(path) << text;
+  return phil::bench::load_scenario(path.string(), name, kProfiles);
+}
+
+phil::bench::ScenarioResult run(const phil::bench::Scenario& sc) {
+  phil::bench::RunOptions opt;
+  opt.work_dir = (fs::temp_directory_path() / "phil-bench-runner-test" / "work" / sc.id).string();
+  opt.profiles_dir = kProfiles;
+  return phil::bench::run_scenario(sc, opt);
+}
+
+}  // namespace
+
+TEST(BenchRunner, TripAndRestoreScenarioPassesEndToEnd) {
+  const auto r = run(load("pass", "  - expect: {account: A1, matches_meter: bus1/3/2, "
+                                  "tolerance: \"0.01\", within: 1 poll}"));
+  EXPECT_TRUE(r.passed) << r.failure;
+  EXPECT_GT(r.frames, 0U);
+  EXPECT_GT(r.polls, 0U);
+  EXPECT_EQ(r.commands, 2U);
+  // The meter trips after 83m20s of consumption: the until step ends at the first tick after.
+  ASSERT_GE(r.steps.size(), 2U);
+  EXPECT_THAT(r.steps[1].detail, HasSubstr("T01:24:00+08:00"));
+}
+
+TEST(BenchRunner, AFalseExpectationFailsWithItsLocationAndWhatWasSeen) {
+  const auto r = run(load("fail", "  - expect: {meter: bus1/3/2, relay: open}"));
+  EXPECT_FALSE(r.passed);
+  EXPECT_THAT(r.failure, HasSubstr("fail.yaml:20:"));
+  EXPECT_THAT(r.failure, HasSubstr("relay closed"));
+}
+
+TEST(BenchRunner, SameScenarioGivesTheSameResultTwice) {
+  const auto sc = load("twice", "  - {at: +3h}");
+  const auto a = run(sc);
+  const auto b = run(sc);
+  ASSERT_TRUE(a.passed) << a.failure;
+  ASSERT_EQ(a.steps.size(), b.steps.size());
+  for (std::size_t i = 0; i < a.steps.size(); ++i) {
+    EXPECT_EQ(a.steps[i].detail, b.steps[i].detail) << i;
+    EXPECT_EQ(a.steps[i].finished, b.steps[i].finished) << i;
+  }
+  EXPECT_EQ(a.frames, b.frames);
+}
