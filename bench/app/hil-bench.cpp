@@ -1,11 +1,11 @@
 // hil-bench: runs YAML scenarios against the virtual fleet and the billing system in-process,
 // under one manual clock. Exit status: 0 all passed, 1 a scenario failed, 2 bad input.
-#include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
 
 #include <phil/bench/report.hpp>
 #include <phil/bench/runner.hpp>
@@ -44,7 +44,8 @@ std::vector<fs::path> expand(const std::vector<std::string>& paths) {
       throw std::invalid_argument(p + ": no such scenario file or directory. Check the path");
     }
   }
-  if (files.empty()) throw std::invalid_argument("no scenario files (*.yaml) found in the paths given");
+  if (files.empty())
+    throw std::invalid_argument("no scenario files (*.yaml) found in the paths given");
   return files;
 }
 
@@ -94,7 +95,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check->parsed()) {
-    for (const auto& s : scenarios) std::cout << "valid: " << s.file << " (" << s.name << ")\n";
+    for (const auto& s : scenarios)
+      std::cout << "valid: " << s.file << " (" << s.name << ")\n";
     return 0;
   }
 

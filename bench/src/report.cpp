@@ -1,9 +1,7 @@
-#include <phil/bench/report.hpp>
-
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <fmt/format.h>
-
+#include <phil/bench/report.hpp>
 #include <phil/common/text.hpp>
 
 namespace phil::bench {
@@ -11,8 +9,8 @@ namespace phil::bench {
 namespace {
 
 std::string verdict(const ScenarioResult& r) {
-  return std::string(text::pattern(r.passed ? text::Id::kScenarioPassed
-                                            : text::Id::kScenarioFailed));
+  return std::string(
+      text::pattern(r.passed ? text::Id::kScenarioPassed : text::Id::kScenarioFailed));
 }
 
 std::string sim_span(const ScenarioResult& r) {
@@ -21,7 +19,8 @@ std::string sim_span(const ScenarioResult& r) {
 
 std::size_t passed_steps(const ScenarioResult& r) {
   std::size_t n = 0;
-  for (const auto& s : r.steps) n += s.passed ? 1 : 0;
+  for (const auto& s : r.steps)
+    n += s.passed ? 1 : 0;
   return n;
 }
 
@@ -42,11 +41,21 @@ std::string xml_escape(const std::string& s) {
   out.reserve(s.size());
   for (const char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // Control characters other than tab/newline are not allowed in XML 1.0.
         if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
@@ -61,7 +70,8 @@ std::string xml_escape(const std::string& s) {
 
 void print_table(std::ostream& out, const std::vector<ScenarioResult>& results) {
   std::size_t width = 8;
-  for (const auto& r : results) width = std::max(width, r.id.size());
+  for (const auto& r : results)
+    width = std::max(width, r.id.size());
   out << fmt::format("{:<{}}  {:<6}  {:>6}  {:>10}  {:>8}  {:>7}  {:>6}\n", "SCENARIO", width,
                      "RESULT", "STEPS", "SIM TIME", "WALL", "FRAMES", "POLLS");
   std::size_t passed = 0;
@@ -85,11 +95,13 @@ std::string to_junit(const std::vector<ScenarioResult>& results) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", results.size(),
                      failures, total);
-  out += fmt::format("  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n",
-                     results.size(), failures, total);
+  out +=
+      fmt::format("  <testsuite name=\"scenarios\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n",
+                  results.size(), failures, total);
   for (const auto& r : results) {
-    out += fmt::format("    <testcase classname=\"scenarios\" name=\"{}\" file=\"{}\" time=\"{:.3f}\">\n",
-                       xml_escape(r.id), xml_escape(r.file), r.wall_seconds);
+    out += fmt::format(
+        "    <testcase classname=\"scenarios\" name=\"{}\" file=\"{}\" time=\"{:.3f}\">\n",
+        xml_escape(r.id), xml_escape(r.file), r.wall_seconds);
     if (!r.passed) {
       out += fmt::format("      <failure message=\"{}\">{}</failure>\n", xml_escape(r.failure),
                          xml_escape(step_log(r)));
@@ -102,7 +114,9 @@ std::string to_junit(const std::vector<ScenarioResult>& results) {
 }
 
 std::string to_markdown(const std::vector<ScenarioResult>& results) {
-  std::string out = "# Scenario report\n\n| scenario | result | steps | simulated | wall | frames | polls | commands |\n|---|---|---|---|---|---|---|---|\n";
+  std::string out =
+      "# Scenario report\n\n| scenario | result | steps | simulated | wall | frames | polls | "
+      "commands |\n|---|---|---|---|---|---|---|---|\n";
   for (const auto& r : results) {
     out += fmt::format("| {} | {} | {}/{} | {} | {:.2f} s | {} | {} | {} |\n", r.id, verdict(r),
                        passed_steps(r), r.steps.size(), sim_span(r), r.wall_seconds, r.frames,

@@ -1,10 +1,9 @@
-#include <phil/bench/runner.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
 
+#include <phil/bench/runner.hpp>
 #include <phil/common/decimal.hpp>
 #include <phil/domain/clock.hpp>
 #include <phil/service/system.hpp>
@@ -25,25 +24,36 @@ class BenchClock final : public domain::Clock, public sim::TimeSource {
   TimePoint now_;
 };
 
-domain::MeterId to_id(const MeterRef& m) { return domain::MeterId{m.bus, m.box, m.circuit}; }
+domain::MeterId to_id(const MeterRef& m) {
+  return domain::MeterId{m.bus, m.box, m.circuit};
+}
 
 std::string mode_word(sim::Mode m) {
   switch (m) {
-    case sim::Mode::kPrepaid: return "prepaid";
-    case sim::Mode::kKeepPower: return "keep_power";
-    case sim::Mode::kForcedOff: return "forced_off";
+    case sim::Mode::kPrepaid:
+      return "prepaid";
+    case sim::Mode::kKeepPower:
+      return "keep_power";
+    case sim::Mode::kForcedOff:
+      return "forced_off";
   }
   return "?";
 }
 
 bool compare(std::int64_t actual, Op op, std::int64_t expected, std::int64_t tolerance) {
   switch (op) {
-    case Op::kEq: return actual >= expected - tolerance && actual <= expected + tolerance;
-    case Op::kNe: return actual < expected - tolerance || actual > expected + tolerance;
-    case Op::kLt: return actual < expected;
-    case Op::kLe: return actual <= expected;
-    case Op::kGt: return actual > expected;
-    case Op::kGe: return actual >= expected;
+    case Op::kEq:
+      return actual >= expected - tolerance && actual <= expected + tolerance;
+    case Op::kNe:
+      return actual < expected - tolerance || actual > expected + tolerance;
+    case Op::kLt:
+      return actual < expected;
+    case Op::kLe:
+      return actual <= expected;
+    case Op::kGt:
+      return actual > expected;
+    case Op::kGe:
+      return actual >= expected;
   }
   return false;
 }
@@ -90,7 +100,8 @@ class Run {
     std::string failure;
     for (const auto& a : sc_.accounts) {
       std::vector<domain::MeterId> ids;
-      for (const auto& m : a.meters) ids.push_back(to_id(m));
+      for (const auto& m : a.meters)
+        ids.push_back(to_id(m));
       auto res = system_->open_account(a.id, a.tenant, ids, a.first_sale_fen, "bench");
       if (!res) {
         failure = sc_.file + ": opening account " + a.id + ": " + res.error().message;
@@ -150,7 +161,8 @@ class Run {
   }
 
   void advance_to(TimePoint target) {
-    while (clock_.now() < target) tick(target);
+    while (clock_.now() < target)
+      tick(target);
   }
 
   /// Evaluates one check now; on failure `seen` says what was observed.
@@ -191,9 +203,8 @@ class Run {
         seen = "system balance " + format_decimal(view->meter_balance_fen, 2);
         return compare(view->meter_balance_fen, c.op, c.number, c.tolerance);
       }
-      const std::string word = c.quantity == Quantity::kStatus
-                                   ? view->status
-                                   : (view->relay_closed ? "closed" : "open");
+      const std::string word =
+          c.quantity == Quantity::kStatus ? view->status : (view->relay_closed ? "closed" : "open");
       seen = (c.quantity == Quantity::kStatus ? "status " : "system relay ") + word;
       return (word == c.word) == (c.op == Op::kEq);
     }
@@ -245,8 +256,7 @@ class Run {
     return sum_counters(checks, [](const service::BusCounters& c) { return c.polls_completed; });
   }
   std::uint64_t commands(const std::vector<Check>& checks) const {
-    return sum_counters(checks,
-                        [](const service::BusCounters& c) { return c.commands_confirmed; });
+    return sum_counters(checks, [](const service::BusCounters& c) { return c.commands_confirmed; });
   }
 
   /// Counter summed over the buses the checks are about (all buses if none is named).
@@ -257,12 +267,14 @@ class Run {
       if (!c.meter.bus.empty()) buses.push_back(c.meter.bus);
     }
     if (buses.empty()) {
-      for (const auto& b : sc_.fleet.buses) buses.push_back(b.id);
+      for (const auto& b : sc_.fleet.buses)
+        buses.push_back(b.id);
     }
     std::sort(buses.begin(), buses.end());
     buses.erase(std::unique(buses.begin(), buses.end()), buses.end());
     std::uint64_t n = 0;
-    for (const auto& b : buses) n += field(system_->counters(b));
+    for (const auto& b : buses)
+      n += field(system_->counters(b));
     return n;
   }
 
@@ -280,9 +292,12 @@ class Run {
       case Step::Kind::kAdvance:
         detail = "now " + format_timestamp(clock_.now(), sc_.start.offset);
         return true;
-      case Step::Kind::kAction: return act(step, detail);
-      case Step::Kind::kUntil: return until(step, detail);
-      case Step::Kind::kExpect: return expect(step, detail);
+      case Step::Kind::kAction:
+        return act(step, detail);
+      case Step::Kind::kUntil:
+        return until(step, detail);
+      case Step::Kind::kExpect:
+        return expect(step, detail);
     }
     return false;
   }
@@ -376,8 +391,7 @@ ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options)
   const auto wall0 = std::chrono::steady_clock::now();
   Run run(scenario, options);
   ScenarioResult r = run.execute();
-  r.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return r;
 }
 

@@ -15,8 +15,8 @@ struct QuantityInfo {
   std::string_view name;
   Quantity quantity;
   Subject subject;
-  int decimals;                              // for numbers; -1 for words
-  std::vector<std::string_view> words;       // for words
+  int decimals;                         // for numbers; -1 for words
+  std::vector<std::string_view> words;  // for words
 };
 
 const std::vector<QuantityInfo>& quantities() {
@@ -56,8 +56,10 @@ std::string quantity_names() {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -65,11 +67,11 @@ std::string_view trim(std::string_view s) {
 std::pair<Op, std::string_view> split_op(std::string_view s) {
   s = trim(s);
   static const std::array<std::pair<std::string_view, Op>, 6> ops = {{{"==", Op::kEq},
-                                                                       {"!=", Op::kNe},
-                                                                       {"<=", Op::kLe},
-                                                                       {">=", Op::kGe},
-                                                                       {"<", Op::kLt},
-                                                                       {">", Op::kGt}}};
+                                                                      {"!=", Op::kNe},
+                                                                      {"<=", Op::kLe},
+                                                                      {">=", Op::kGe},
+                                                                      {"<", Op::kLt},
+                                                                      {">", Op::kGt}}};
   for (const auto& [text, op] : ops) {
     if (s.substr(0, text.size()) == text) return {op, trim(s.substr(text.size()))};
   }
@@ -87,8 +89,8 @@ MeterRef parse_meter(const yaml::Node& where, std::string_view text, const sim::
     const std::string circuit(text.substr(b + 1));
     auto box_v = parse_decimal(box, 0);
     auto circuit_v = parse_decimal(circuit, 0);
-    ok = !m.bus.empty() && box_v && circuit_v && *box_v >= 1 && *box_v <= 247 &&
-         *circuit_v >= 1 && *circuit_v <= 64;
+    ok = !m.bus.empty() && box_v && circuit_v && *box_v >= 1 && *box_v <= 247 && *circuit_v >= 1 &&
+         *circuit_v <= 64;
     if (ok) {
       m.box = static_cast<int>(*box_v);
       m.circuit = static_cast<int>(*circuit_v);
@@ -114,8 +116,7 @@ MeterRef parse_meter(const yaml::Node& where, std::string_view text, const sim::
 }
 
 /// Fills check value from text according to the quantity's kind.
-void parse_value(const yaml::Node& where, const QuantityInfo& q, std::string_view text,
-                 Check& c) {
+void parse_value(const yaml::Node& where, const QuantityInfo& q, std::string_view text, Check& c) {
   auto [op, value] = split_op(text);
   c.op = op;
   if (q.decimals < 0) {
@@ -124,7 +125,8 @@ void parse_value(const yaml::Node& where, const QuantityInfo& q, std::string_vie
     }
     if (std::find(q.words.begin(), q.words.end(), value) == q.words.end()) {
       std::string allowed;
-      for (auto w : q.words) allowed += (allowed.empty() ? "" : ", ") + std::string(w);
+      for (auto w : q.words)
+        allowed += (allowed.empty() ? "" : ", ") + std::string(w);
       where.fail("invalid " + std::string(q.name) + " \"" + std::string(value) +
                  "\"; expected one of: " + allowed);
     }
@@ -218,8 +220,8 @@ sim::LoadSpec parse_load(yaml::Map& m) {
   return load;
 }
 
-Step parse_expect(const yaml::Node& step_node, const yaml::Node& body,
-                  const sim::FleetSpec& fleet, const std::vector<AccountSpec>& accounts) {
+Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim::FleetSpec& fleet,
+                  const std::vector<AccountSpec>& accounts) {
   Step step;
   step.kind = Step::Kind::kExpect;
   yaml::Map m(body);
@@ -248,8 +250,7 @@ Step parse_expect(const yaml::Node& step_node, const yaml::Node& body,
       Check c;
       c.quantity = Quantity::kLedgerBalance;
       c.account = id;
-      static const QuantityInfo info{"balance", Quantity::kLedgerBalance, Subject::kAccount, 2,
-                                     {}};
+      static const QuantityInfo info{"balance", Quantity::kLedgerBalance, Subject::kAccount, 2, {}};
       parse_value(*b, info, b->as_string(), c);
       c.tolerance = tolerance;
       c.text = "ledger balance(" + id + ") " + b->as_string();
@@ -261,8 +262,8 @@ Step parse_expect(const yaml::Node& step_node, const yaml::Node& body,
       c.account = id;
       c.meter = parse_meter(*mm, mm->as_string(), fleet);
       c.tolerance = tolerance;
-      c.text = "ledger balance(" + id + ") matches meter " + c.meter.to_string() +
-               " within " + format_decimal(tolerance, 2);
+      c.text = "ledger balance(" + id + ") matches meter " + c.meter.to_string() + " within " +
+               format_decimal(tolerance, 2);
       step.checks.push_back(c);
     }
   } else {
@@ -335,14 +336,15 @@ Step parse_step(const yaml::Node& node, const sim::FleetSpec& fleet,
     a.load = parse_load(l);
     l.finish();
     step.kind = Step::Kind::kAction;
-    step.text += (step.text.empty() ? "" : ": ") + std::string("load change on ") +
-                 a.meter.to_string();
+    step.text +=
+        (step.text.empty() ? "" : ": ") + std::string("load change on ") + a.meter.to_string();
     step.action = a;
   }
   m.finish();
   if (step.text.empty()) {
-    node.fail("a timeline step is one of: {at: ...}, {at: ..., sale|load: ...}, "
-              "{until: condition, max: duration}, {expect: {...}}");
+    node.fail(
+        "a timeline step is one of: {at: ...}, {at: ..., sale|load: ...}, "
+        "{until: condition, max: duration}, {expect: {...}}");
   }
   return step;
 }

@@ -1,6 +1,6 @@
-#include <phil/common/decimal.hpp>
-
 #include <limits>
+
+#include <phil/common/decimal.hpp>
 
 namespace phil {
 
@@ -46,8 +46,8 @@ std::optional<std::int64_t> parse_decimal(std::string_view text, int decimals) {
 std::string format_decimal(std::int64_t scaled, int decimals) {
   const bool negative = scaled < 0;
   // Work in unsigned magnitude so INT64_MIN formats correctly.
-  std::uint64_t mag = negative ? (~static_cast<std::uint64_t>(scaled) + 1U)
-                               : static_cast<std::uint64_t>(scaled);
+  std::uint64_t mag =
+      negative ? (~static_cast<std::uint64_t>(scaled) + 1U) : static_cast<std::uint64_t>(scaled);
   std::string digits = std::to_string(mag);
   const auto d = static_cast<std::size_t>(decimals < 0 ? 0 : decimals);
   if (digits.size() <= d) digits.insert(0, d + 1 - digits.size(), '0');

@@ -1,6 +1,6 @@
-#include <phil/common/time.hpp>
-
 #include <cstdio>
+
+#include <phil/common/time.hpp>
 
 namespace phil {
 
@@ -39,12 +39,23 @@ std::optional<Millis> parse_duration(std::string_view text) {
       i += 2;
     } else {
       switch (text[i]) {
-        case 's': unit = 1000; break;
-        case 'm': unit = 60'000; break;
-        case 'h': unit = 3'600'000; break;
-        case 'd': unit = 86'400'000; break;
-        case 'w': unit = 604'800'000; break;
-        default: return std::nullopt;
+        case 's':
+          unit = 1000;
+          break;
+        case 'm':
+          unit = 60'000;
+          break;
+        case 'h':
+          unit = 3'600'000;
+          break;
+        case 'd':
+          unit = 86'400'000;
+          break;
+        case 'w':
+          unit = 604'800'000;
+          break;
+        default:
+          return std::nullopt;
       }
       ++i;
     }

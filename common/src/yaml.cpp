@@ -1,12 +1,12 @@
-#include <phil/common/yaml.hpp>
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/yaml.h>
+
 #include <phil/common/decimal.hpp>
 #include <phil/common/text.hpp>
+#include <phil/common/yaml.hpp>
 
 namespace phil::yaml {
 
@@ -67,20 +67,34 @@ Document Document::load_string(std::string_view text_in, std::string name) {
   return d;
 }
 
-Node Document::root() const { return Node(file_, root_, ""); }
+Node Document::root() const {
+  return Node(file_, root_, "");
+}
 
 Node::Node(std::shared_ptr<const std::string> file, std::shared_ptr<YAML::Node> node,
            std::string path)
     : file_(std::move(file)), node_(std::move(node)), path_(std::move(path)) {}
 
-bool Node::is_map() const { return node_->IsMap(); }
-bool Node::is_sequence() const { return node_->IsSequence(); }
-bool Node::is_scalar() const { return node_->IsScalar(); }
-bool Node::is_null() const { return !node_->IsDefined() || node_->IsNull(); }
+bool Node::is_map() const {
+  return node_->IsMap();
+}
+bool Node::is_sequence() const {
+  return node_->IsSequence();
+}
+bool Node::is_scalar() const {
+  return node_->IsScalar();
+}
+bool Node::is_null() const {
+  return !node_->IsDefined() || node_->IsNull();
+}
 
-Mark Node::mark() const { return to_mark(*file_, node_->Mark()); }
+Mark Node::mark() const {
+  return to_mark(*file_, node_->Mark());
+}
 
-void Node::fail(const std::string& message) const { throw ConfigError(mark(), path_, message); }
+void Node::fail(const std::string& message) const {
+  throw ConfigError(mark(), path_, message);
+}
 
 std::string Node::describe_type() const {
   if (is_null()) return "nothing";
@@ -94,7 +108,9 @@ std::string Node::scalar() const {
   return node_->Scalar();
 }
 
-std::string Node::as_string() const { return scalar(); }
+std::string Node::as_string() const {
+  return scalar();
+}
 
 std::int64_t Node::as_int(std::int64_t min, std::int64_t max) const {
   const std::string s = scalar();
@@ -144,9 +160,9 @@ std::int64_t Node::as_decimal(int decimals) const {
   const std::string s = scalar();
   auto v = parse_decimal(s, decimals);
   if (!v) {
-    fail(text::format(text::Id::kYamlBadValue, s,
-                      fmt::format("a decimal number with at most {} digits after the point",
-                                  decimals)));
+    fail(text::format(
+        text::Id::kYamlBadValue, s,
+        fmt::format("a decimal number with at most {} digits after the point", decimals)));
   }
   return *v;
 }
@@ -189,7 +205,9 @@ std::vector<std::string> Node::keys() const {
   return out;
 }
 
-Map::Map(const Node& node) : node_(node) { (void)node_.keys(); }
+Map::Map(const Node& node) : node_(node) {
+  (void)node_.keys();
+}
 
 bool Map::has(std::string_view key) const {
   const auto keys = node_.keys();

@@ -1,7 +1,7 @@
+#include <sstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <sstream>
 
 #include <phil/bench/report.hpp>
 

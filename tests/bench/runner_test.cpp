@@ -1,10 +1,10 @@
 // End to end through the bench: virtual fleet on real ptys, the system over libmodbus, a real
 // SQLite file, one manual clock.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <phil/bench/runner.hpp>
 #include <phil/bench/scenario.hpp>
@@ -60,8 +60,9 @@ phil::bench::ScenarioResult run(const phil::bench::Scenario& sc) {
 }  // namespace
 
 TEST(BenchRunner, TripAndRestoreScenarioPassesEndToEnd) {
-  const auto r = run(load("pass", "  - expect: {account: A1, matches_meter: bus1/3/2, "
-                                  "tolerance: \"0.01\", within: 1 poll}"));
+  const auto r = run(load("pass",
+                          "  - expect: {account: A1, matches_meter: bus1/3/2, "
+                          "tolerance: \"0.01\", within: 1 poll}"));
   EXPECT_TRUE(r.passed) << r.failure;
   EXPECT_GT(r.frames, 0U);
   EXPECT_GT(r.polls, 0U);

@@ -1,8 +1,8 @@
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <phil/bench/scenario.hpp>
 
@@ -35,7 +35,9 @@ class ScenarioLoader : public ::testing::Test {
   std::string write(const std::string& text) {
     const auto dir = fs::temp_directory_path() / "phil-bench-loader-test";
     fs::create_directories(dir);
-    const auto path = dir / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".yaml");
+    const auto path =
+        dir /
+        (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".yaml");
     std::ofstream(path) << text;
     return path.string();
   }

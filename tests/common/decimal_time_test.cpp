@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include <limits>
+
+#include <gtest/gtest.h>
 
 #include <phil/common/decimal.hpp>
 #include <phil/common/time.hpp>

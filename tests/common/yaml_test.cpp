@@ -95,8 +95,9 @@ TEST(StrictYaml, DecimalsAreExactAndExtraDigitsAreRejected) {
 TEST(StrictYaml, ChoiceListsTheAllowedValues) {
   auto doc = Document::load_string("mode: off\n", "f.yaml");
   Map m(doc.root());
-  const auto e = expect_error(
-      [&] { (void)m.required("mode").as_choice({"prepaid", "keep_power", "forced_off"}); });
+  const auto e = expect_error([&] {
+    (void)m.required("mode").as_choice({"prepaid", "keep_power", "forced_off"});
+  });
   EXPECT_THAT(e.what(), HasSubstr("one of: prepaid, keep_power, forced_off"));
 }
 

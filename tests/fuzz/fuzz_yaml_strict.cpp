@@ -17,7 +17,8 @@ void walk(const phil::yaml::Node& n, int depth) {
     }
     m.finish();
   } else if (n.is_sequence()) {
-    for (const auto& e : n.elements()) walk(e, depth + 1);
+    for (const auto& e : n.elements())
+      walk(e, depth + 1);
   } else if (n.is_scalar()) {
     try {
       (void)n.as_int(-1000, 1000);

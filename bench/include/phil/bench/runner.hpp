@@ -13,8 +13,8 @@
 namespace phil::bench {
 
 struct StepOutcome {
-  std::string text;      ///< the step as written
-  yaml::Mark mark;       ///< where it is written
+  std::string text;  ///< the step as written
+  yaml::Mark mark;   ///< where it is written
   bool passed = false;
   bool skipped = false;  ///< not run because an earlier step failed
   std::string detail;    ///< what was observed
@@ -27,19 +27,19 @@ struct ScenarioResult {
   std::string name;
   std::string file;
   bool passed = false;
-  std::string failure;   ///< first failure, "file:line:col: ..." (empty when passed)
+  std::string failure;  ///< first failure, "file:line:col: ..." (empty when passed)
   std::chrono::minutes utc_offset{0};
   TimePoint sim_start{};
   TimePoint sim_end{};
   double wall_seconds = 0;
-  std::uint64_t frames = 0;  ///< Modbus frames the fleet answered
-  std::uint64_t polls = 0;   ///< poll cycles the system completed
+  std::uint64_t frames = 0;    ///< Modbus frames the fleet answered
+  std::uint64_t polls = 0;     ///< poll cycles the system completed
   std::uint64_t commands = 0;  ///< commands the system confirmed
   std::vector<StepOutcome> steps;
 };
 
 struct RunOptions {
-  std::string work_dir;      ///< per-scenario directory: ptys (vbus/...), system.db
+  std::string work_dir;  ///< per-scenario directory: ptys (vbus/...), system.db
   std::string profiles_dir;
   /// Frame trace sink (adf300-sim --trace format); empty: no trace.
   std::function<void(const std::string&)> trace;

@@ -27,17 +27,17 @@ struct MeterRef {
 /// What a check looks at. Meter truth comes from the virtual meter; system view from the
 /// billing system's store.
 enum class Quantity {
-  kRelay,            ///< meter truth: open | closed
-  kBalance,          ///< meter truth: yuan (fen inside)
-  kEnergy,           ///< meter truth: kWh (Wh inside)
-  kPower,            ///< meter truth: W
-  kPurchaseCount,    ///< meter truth: count of the last accepted credit
-  kPurchaseTotal,    ///< meter truth: yuan, sum of accepted credits
-  kMode,             ///< meter truth: prepaid | keep_power | forced_off
-  kStatus,           ///< system view: not_opened | normal | alarm1 | alarm2 | arrears | offline
-  kSystemRelay,      ///< system view: relay as last read
-  kSystemBalance,    ///< system view: meter balance as last read, yuan
-  kLedgerBalance,    ///< account's ledger-derived balance, yuan (subject: account)
+  kRelay,               ///< meter truth: open | closed
+  kBalance,             ///< meter truth: yuan (fen inside)
+  kEnergy,              ///< meter truth: kWh (Wh inside)
+  kPower,               ///< meter truth: W
+  kPurchaseCount,       ///< meter truth: count of the last accepted credit
+  kPurchaseTotal,       ///< meter truth: yuan, sum of accepted credits
+  kMode,                ///< meter truth: prepaid | keep_power | forced_off
+  kStatus,              ///< system view: not_opened | normal | alarm1 | alarm2 | arrears | offline
+  kSystemRelay,         ///< system view: relay as last read
+  kSystemBalance,       ///< system view: meter balance as last read, yuan
+  kLedgerBalance,       ///< account's ledger-derived balance, yuan (subject: account)
   kLedgerMatchesMeter,  ///< |ledger balance - meter truth balance| <= tolerance (subject: account)
   kLedgerConsistent,    ///< verify_ledger() finds nothing
 };
@@ -48,13 +48,13 @@ enum class Op { kEq, kNe, kLt, kLe, kGt, kGe };
 /// count); words (open, arrears, ...) are kept as text.
 struct Check {
   Quantity quantity = Quantity::kRelay;
-  MeterRef meter;             ///< for meter quantities and kLedgerMatchesMeter
-  std::string account;        ///< for ledger quantities
+  MeterRef meter;       ///< for meter quantities and kLedgerMatchesMeter
+  std::string account;  ///< for ledger quantities
   Op op = Op::kEq;
   std::int64_t number = 0;
-  std::string word;           ///< used when the quantity is a word
-  std::int64_t tolerance = 0; ///< same unit as number
-  std::string text;           ///< how the check was written, for messages
+  std::string word;            ///< used when the quantity is a word
+  std::int64_t tolerance = 0;  ///< same unit as number
+  std::string text;            ///< how the check was written, for messages
 };
 
 /// How long an expectation may take to come true.
@@ -77,8 +77,8 @@ struct LoadAction {
 struct Step {
   enum class Kind { kAdvance, kUntil, kExpect, kAction };
   Kind kind = Kind::kAdvance;
-  yaml::Mark mark;                     ///< where the step is written
-  std::string text;                    ///< one-line description for logs and reports
+  yaml::Mark mark;   ///< where the step is written
+  std::string text;  ///< one-line description for logs and reports
   // kAdvance / kAction: when (absolute or relative to the previous step's end).
   std::optional<TimePoint> at_absolute;
   std::optional<Millis> at_relative;
@@ -105,7 +105,7 @@ struct SystemSpec {
 };
 
 struct Scenario {
-  std::string id;      ///< file stem path, e.g. "arrears/trip-and-restore"
+  std::string id;  ///< file stem path, e.g. "arrears/trip-and-restore"
   std::string file;
   std::string name;
   std::string description;

@@ -2,27 +2,27 @@
 // The one place user-facing text comes from. Every message shown to an operator, a QA engineer
 // or a site engineer is a template here, keyed by a stable id, so a zh_CN catalogue can follow
 // by adding a second table; code never embeds user-facing English inline.
-#include <fmt/format.h>
-
 #include <string>
 #include <string_view>
+
+#include <fmt/format.h>
 
 namespace phil::text {
 
 enum class Id {
   // Configuration errors.
-  kYamlSyntax,        // {0}=message
-  kYamlUnknownKey,    // {0}=key {1}=allowed keys
-  kYamlMissingKey,    // {0}=key
-  kYamlWrongType,     // {0}=expected {1}=got
-  kYamlOutOfRange,    // {0}=value {1}=min {2}=max
-  kYamlBadValue,      // {0}=value {1}=expected form
-  kYamlCannotOpen,    // {0}=reason
-  kYamlDuplicate,     // {0}=what
+  kYamlSyntax,      // {0}=message
+  kYamlUnknownKey,  // {0}=key {1}=allowed keys
+  kYamlMissingKey,  // {0}=key
+  kYamlWrongType,   // {0}=expected {1}=got
+  kYamlOutOfRange,  // {0}=value {1}=min {2}=max
+  kYamlBadValue,    // {0}=value {1}=expected form
+  kYamlCannotOpen,  // {0}=reason
+  kYamlDuplicate,   // {0}=what
   // Bench.
   kScenarioPassed,
   kScenarioFailed,
-  kReportWritten,     // {0}=path
+  kReportWritten,  // {0}=path
 };
 
 /// The template for `id` in the active language (English for now).

@@ -84,9 +84,9 @@ class Node {
   std::string as_string() const;
   std::int64_t as_int(std::int64_t min, std::int64_t max) const;
   bool as_bool() const;
-  Millis as_duration() const;                  ///< "30m", "1h30m", "90s"
-  ZonedTime as_timestamp() const;              ///< ISO-8601 with offset
-  std::int64_t as_decimal(int decimals) const; ///< exact: "20.00" with 2 -> 2000
+  Millis as_duration() const;                   ///< "30m", "1h30m", "90s"
+  ZonedTime as_timestamp() const;               ///< ISO-8601 with offset
+  std::int64_t as_decimal(int decimals) const;  ///< exact: "20.00" with 2 -> 2000
   /// One of `choices`; the error lists them.
   std::string as_choice(const std::vector<std::string_view>& choices) const;
 
