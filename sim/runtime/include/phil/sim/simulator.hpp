@@ -5,6 +5,7 @@
 //
 // Threading: start() runs the serving loop on a thread of its own. advance_to() and circuit()
 // may be called from any thread; they and request handling are serialised by one mutex.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -27,21 +28,28 @@ class TimeSource {
 
 /// A snapshot of one circuit, in model units (never floating point).
 struct CircuitView {
-  std::int64_t energy_wh = 0;        ///< total imported energy, Wh
-  std::int64_t balance_fen = 0;      ///< remaining money, fen (may be <= 0 after a trip)
-  std::int64_t power_w = 0;          ///< instantaneous power, W (0 while the relay is open)
+  std::int64_t energy_wh = 0;    ///< total imported energy, Wh
+  std::int64_t balance_fen = 0;  ///< remaining money, fen (may be <= 0 after a trip)
+  std::int64_t power_w = 0;      ///< instantaneous power, W (0 while the relay is open)
   bool relay_closed = false;
   Mode mode = Mode::kPrepaid;
   std::uint16_t purchase_count = 0;  ///< count of the last accepted credit
   std::int64_t purchase_total_fen = 0;
-  std::uint16_t status = 0;          ///< status bits as in the profile's flags.status
+  std::uint16_t status = 0;  ///< status bits as in the profile's flags.status
 };
 
 struct SimulatorOptions {
   /// Relative bus ports (e.g. "vbus/bus1") are resolved against this directory.
   std::string run_dir = ".";
-  /// Print every frame with its decoding to this sink (nullptr: no trace).
+  /// Print every frame with its decoding to this sink (nullptr: no trace). Called on the serving
+  /// thread with the simulator's mutex held: the sink must not call back into the Simulator.
   std::function<void(const std::string&)> trace;
+  /// Line silence that ends a frame: a partial frame is discarded after it, and a frame of an
+  /// unknown function code is only answered after it. Modbus' t3.5 is ~4 ms at 9600 baud, but a
+  /// pty has no baud timing: bytes arrive in whatever chunks the client's write() calls and the
+  /// scheduler make, so a frame written piecewise can pause for milliseconds mid-frame. 20 ms is
+  /// well above such pauses and well below any master's response timeout.
+  std::chrono::milliseconds silence{20};
 };
 
 class Simulator {

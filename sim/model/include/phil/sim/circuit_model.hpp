@@ -1,0 +1,114 @@
+#pragma once
+// The model of one ADF300 circuit (one tenant meter): energy, money, relay, credits, mode.
+// PURE: no I/O, no threads, no clock reads; time comes in through advance_to().
+//
+// Units: energy Wh (integrated exactly in mJ, see money.hpp), money fen, prices
+// 0.0001 yuan/kWh, power W, time the millisecond TimePoint of phil/common/time.hpp.
+//
+// Behaviour:
+//   - While the relay is closed the circuit draws its load (load.hpp) and the meter charges
+//     every whole Wh at the flat price by the rounding rule of money.hpp. Until time-of-use
+//     rates arrive, all energy is counted as `flat`; the other rate counters stay 0.
+//   - Prepaid mode: the relay opens the instant the balance reaches <= 0. The instant is found
+//     exactly (to the millisecond) inside whatever step is taken, so one step of an hour trips
+//     at the same instant as 3600 steps of a second. Keep-power: the relay stays closed and
+//     the balance may go negative. Forced-off: the relay stays open.
+//   - No energy is drawn and nothing is charged while the relay is open.
+//   - A credit is accepted only if its count is the last count + 1 (mod 65536); then the
+//     balance and the purchase total grow by the amount and, in prepaid mode with a positive
+//     balance, the relay closes. Otherwise it is rejected and nothing changes.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include <phil/common/time.hpp>
+#include <phil/sim/circuit_spec.hpp>
+#include <phil/sim/money.hpp>
+
+namespace phil::sim {
+
+/// Time-of-use rates, in the order of the profile's price_* / energy_* registers.
+enum class Rate : std::uint8_t { kSharp = 0, kPeak = 1, kFlat = 2, kValley = 3 };
+
+/// Status conditions of a circuit; the register bank maps them to the profile's bit numbers.
+struct StatusFlags {
+  bool alarm1 = false;      ///< balance <= alarm1 threshold
+  bool alarm2 = false;      ///< balance <= alarm2 threshold
+  bool arrears = false;     ///< balance <= 0
+  bool overload = false;    ///< overload threshold > 0 and power > threshold
+  bool forced_off = false;  ///< mode is forced-off
+  bool keep_power = false;  ///< mode is keep-power
+};
+
+class CircuitModel {
+ public:
+  /// A circuit configured by `spec`, at instant `start`, at a site whose local time is
+  /// UTC + `utc_offset` (daily load curves run in local time).
+  CircuitModel(const CircuitSpec& spec, TimePoint start, std::chrono::minutes utc_offset);
+
+  /// Steps the model from now() to `t`; no-op if `t` is not later than now().
+  void advance_to(TimePoint t);
+  TimePoint now() const { return now_; }
+
+  /// A credit of `amount_fen` (>= 0) under purchase `count`. True if accepted (count is the last
+  /// count + 1 mod 65536); false if rejected, and then nothing has changed.
+  bool credit(std::uint16_t count, std::int64_t amount_fen);
+  /// Takes effect at now(): prepaid closes the relay iff the balance is > 0.
+  void set_mode(Mode mode);
+  /// The load drawn from now() on.
+  void set_load(const LoadSpec& load) { load_ = load; }
+  /// Price of `rate` in 0.0001 yuan/kWh (>= 0); the flat price is what the meter charges.
+  void set_price(Rate rate, std::int64_t price) { prices_[index(rate)] = price; }
+  void set_alarm1_fen(std::int64_t fen) { alarm1_fen_ = fen; }
+  void set_alarm2_fen(std::int64_t fen) { alarm2_fen_ = fen; }
+  /// Overload threshold in W; 0 disables the overload flag (the default).
+  void set_overload_w(std::int64_t w) { overload_w_ = w; }
+
+  std::int64_t energy_wh() const { return energy_wh_; }
+  std::int64_t energy_wh(Rate rate) const { return energy_rate_wh_[index(rate)]; }
+  std::int64_t balance_fen() const { return balance_fen_; }
+  /// Power drawn at now(), W: the load's power if the relay is closed, else 0.
+  std::int64_t power_w() const;
+  bool relay_closed() const { return relay_closed_; }
+  Mode mode() const { return mode_; }
+  std::uint16_t purchase_count() const { return purchase_count_; }
+  std::int64_t last_purchase_fen() const { return last_purchase_fen_; }
+  std::int64_t purchase_total_fen() const { return purchase_total_fen_; }
+  std::int64_t price(Rate rate) const { return prices_[index(rate)]; }
+  std::int64_t alarm1_fen() const { return alarm1_fen_; }
+  std::int64_t alarm2_fen() const { return alarm2_fen_; }
+  std::int64_t overload_w() const { return overload_w_; }
+  const LoadSpec& load() const { return load_; }
+  StatusFlags status() const;
+  /// The instant the relay last opened because the balance ran out (prepaid trip).
+  std::optional<TimePoint> last_trip() const { return last_trip_; }
+
+ private:
+  static std::size_t index(Rate r) { return static_cast<std::size_t>(r); }
+  /// Milliseconds of drawing `power_w` after which the balance is <= 0; nullopt if not within
+  /// any step the model takes (free energy, or an absurdly large balance).
+  std::optional<std::int64_t> ms_until_empty(std::int64_t power_w) const;
+  void consume(std::int64_t power_w, std::int64_t ms);
+
+  std::chrono::minutes utc_offset_;
+  TimePoint now_;
+  LoadSpec load_;
+  Mode mode_;
+  bool relay_closed_ = false;
+  std::int64_t energy_wh_ = 0;
+  std::array<std::int64_t, 4> energy_rate_wh_{};
+  std::int64_t balance_fen_;
+  std::uint16_t purchase_count_;
+  std::int64_t last_purchase_fen_ = 0;
+  std::int64_t purchase_total_fen_ = 0;
+  std::array<std::int64_t, 4> prices_{};
+  std::int64_t alarm1_fen_;
+  std::int64_t alarm2_fen_;
+  std::int64_t overload_w_ = 0;
+  EnergyIntegrator energy_;
+  ChargeAccumulator charge_;
+  std::optional<TimePoint> last_trip_;
+};
+
+}  // namespace phil::sim

@@ -1,0 +1,48 @@
+#pragma once
+// User-facing text of the simulator (profile and fleet errors, start-up failures). Kept in one
+// place, like phil::text, so a translation can follow; generic YAML messages come from
+// phil::text. Every message says what is wrong and what to do; the location is added by
+// yaml::ConfigError.
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace phil::sim::text {
+
+enum class Id {
+  kUnknownRegisterName,  // {0}=name {1}=known names
+  kDuplicateName,        // {0}=what {1}=name
+  kWrongRegisterType,    // {0}=name {1}=allowed types
+  kWrongWords,           // {0}=type {1}=words
+  kWordsRequired,        // {0}=type
+  kScaleNotPowerOfTen,   // {0}=value
+  kWrongUnit,            // {0}=name {1}=expected unit {2}=given unit
+  kMoneyTooCoarse,       // {0}=name
+  kUnknownEnum,          // {0}=kind (enum/flags) {1}=name
+  kEnumMissingLabel,     // {0}=enum {1}=label
+  kDuplicateBit,         // {0}=bit
+  kRegisterPastEnd,      // {0}=register {1}=circuit
+  kRegisterOverlap,      // {0}=register A {1}=register B {2}=address
+  kCreditNotAdjacent,    // no args
+  kCreditNotWritable,    // no args
+  kNoProfiles,           // {0}=dir
+  kDuplicateProfile,     // {0}=id {1}=other file
+  kDuplicateModel,       // {0}=model {1}=other profile
+  kUnknownModel,         // {0}=model {1}=known models
+  kCircuitOutOfModel,    // {0}=circuit {1}=model {2}=circuits
+  kLoadKind,             // no args
+  kBadUtcOffset,         // {0}=value
+  kBadBaud,              // {0}=value
+  kEmptyText,            // {0}=what
+  kCannotReadDir,        // {0}=reason
+};
+
+std::string_view pattern(Id id);
+
+template <typename... Args>
+std::string format(Id id, Args&&... args) {
+  return fmt::vformat(pattern(id), fmt::make_format_args(args...));
+}
+
+}  // namespace phil::sim::text

@@ -1,0 +1,65 @@
+#include <phil/sim/messages.hpp>
+
+namespace phil::sim::text {
+
+std::string_view pattern(Id id) {
+  switch (id) {
+    case Id::kUnknownRegisterName:
+      return "unknown register name \"{0}\"; the simulator knows: {1}. Use a canonical name";
+    case Id::kDuplicateName:
+      return "duplicate {0} \"{1}\". Keep only one";
+    case Id::kWrongRegisterType:
+      return "register \"{0}\" cannot have this type; use {1}";
+    case Id::kWrongWords:
+      return "type {0} takes exactly one word per 16 bits, not {1}. Remove `words` or fix it";
+    case Id::kWordsRequired:
+      return "type {0} needs `words` (1..64). Add it";
+    case Id::kScaleNotPowerOfTen:
+      return "scale \"{0}\" is not an exact power of ten. Use 1, 10, 0.1, 0.01, ...";
+    case Id::kWrongUnit:
+      return "register \"{0}\" must have unit \"{1}\", not \"{2}\". Correct the unit";
+    case Id::kMoneyTooCoarse:
+      return "register \"{0}\" holds money; its scale must be 0.01 yuan or finer";
+    case Id::kUnknownEnum:
+      return "no {0} named \"{1}\" is defined. Define it or correct the name";
+    case Id::kEnumMissingLabel:
+      return "enum \"{0}\" needs the label \"{1}\". Add it";
+    case Id::kDuplicateBit:
+      return "bit {0} is used twice in this flag set. Give each flag its own bit";
+    case Id::kRegisterPastEnd:
+      return "register \"{0}\" of circuit {1} runs past address 0xFFFF. Lower its base or stride";
+    case Id::kRegisterOverlap:
+      return "register {0} overlaps register {1} at address {2:#06x}. Move one of them";
+    case Id::kCreditNotAdjacent:
+      return "purchase_amount must directly follow purchase_count with the same stride (a credit "
+             "is one write of both). Move it";
+    case Id::kCreditNotWritable:
+      return "purchase_count and purchase_amount must both be RW (a credit writes them). Fix "
+             "access";
+    case Id::kNoProfiles:
+      return "no profile (*.yaml) found in {0}. Point --profiles at the profiles directory";
+    case Id::kDuplicateProfile:
+      return "profile id \"{0}\" is also declared by {1}. Give each profile its own id";
+    case Id::kDuplicateModel:
+      return "model \"{0}\" is also defined by profile \"{1}\". Model names must be unique";
+    case Id::kUnknownModel:
+      return "unknown model \"{0}\"; the profiles define: {1}. Correct the model name";
+    case Id::kCircuitOutOfModel:
+      return "circuit {0} does not exist on model {1} (circuits 1..{2}). Use a circuit in range";
+    case Id::kLoadKind:
+      return "a load is either {{constant: W}} or {{daily: residential|office|shop, peak_w: W, "
+             "seed: N}}. Give exactly one of `constant` and `daily`";
+    case Id::kBadUtcOffset:
+      return "invalid UTC offset \"{0}\"; write it as +HH:MM or -HH:MM (e.g. +08:00)";
+    case Id::kBadBaud:
+      return "unsupported baud rate {0}; use 1200, 2400, 4800, 9600, 19200, 38400, 57600 or "
+             "115200";
+    case Id::kEmptyText:
+      return "{0} must not be empty. Give it a value";
+    case Id::kCannotReadDir:
+      return "cannot read the directory ({0}). Check the path";
+  }
+  return "?";
+}
+
+}  // namespace phil::sim::text

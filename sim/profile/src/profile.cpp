@@ -1,0 +1,441 @@
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include <phil/common/decimal.hpp>
+#include <phil/common/text.hpp>
+#include <phil/sim/messages.hpp>
+#include <phil/sim/profile.hpp>
+#include <phil/sim/strict_keys.hpp>
+
+namespace phil::sim {
+
+namespace {
+
+// What the simulator needs of each canonical register to serve it.
+enum class Shape : std::uint8_t { kNumber, kBcd, kRaw };
+struct Known {
+  std::string_view name;
+  Shape shape;
+  std::string_view unit;  // required unit; "" = none
+  bool money;             // yuan, scale 0.01 or finer
+};
+
+constexpr Known kBoxKnown[] = {
+    {"model", Shape::kNumber, "", false},     {"circuits", Shape::kNumber, "", false},
+    {"address", Shape::kNumber, "", false},   {"baud", Shape::kNumber, "bps", false},
+    {"clock", Shape::kNumber, "s", false},    {"password", Shape::kNumber, "", false},
+    {"tou_schedule", Shape::kRaw, "", false},
+};
+
+constexpr Known kCircuitKnown[] = {
+    {"energy_total", Shape::kNumber, "kWh", false},
+    {"energy_sharp", Shape::kNumber, "kWh", false},
+    {"energy_peak", Shape::kNumber, "kWh", false},
+    {"energy_flat", Shape::kNumber, "kWh", false},
+    {"energy_valley", Shape::kNumber, "kWh", false},
+    {"voltage", Shape::kNumber, "V", false},
+    {"current", Shape::kNumber, "A", false},
+    {"power", Shape::kNumber, "W", false},
+    {"power_factor", Shape::kNumber, "", false},
+    {"status", Shape::kNumber, "", false},
+    {"balance", Shape::kNumber, "yuan", true},
+    {"relay", Shape::kNumber, "", false},
+    {"mode", Shape::kNumber, "", false},
+    {"purchase_count", Shape::kNumber, "", false},
+    {"purchase_amount", Shape::kNumber, "yuan", true},
+    {"purchase_total", Shape::kNumber, "yuan", true},
+    {"alarm1_threshold", Shape::kNumber, "yuan", true},
+    {"alarm2_threshold", Shape::kNumber, "yuan", true},
+    {"overload_threshold", Shape::kNumber, "W", false},
+    {"price_sharp", Shape::kNumber, "yuan/kWh", false},
+    {"price_peak", Shape::kNumber, "yuan/kWh", false},
+    {"price_flat", Shape::kNumber, "yuan/kWh", false},
+    {"price_valley", Shape::kNumber, "yuan/kWh", false},
+    {"serial", Shape::kBcd, "", false},
+};
+
+template <std::size_t N>
+std::vector<std::string_view> names_of(const Known (&table)[N]) {
+  std::vector<std::string_view> out;
+  for (const auto& k : table)
+    out.push_back(k.name);
+  return out;
+}
+
+std::string join(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (auto s : items) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out;
+}
+
+template <std::size_t N>
+const Known* find_known(const Known (&table)[N], std::string_view name) {
+  for (const auto& k : table) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+WordOrder parse_word_order(const yaml::Node& n) {
+  return n.as_choice({"high_first", "low_first"}) == "high_first" ? WordOrder::kHighFirst
+                                                                  : WordOrder::kLowFirst;
+}
+
+std::string non_empty(const yaml::Node& n) {
+  std::string s = n.as_string();
+  if (s.empty()) n.fail(text::format(text::Id::kEmptyText, n.path()));
+  return s;
+}
+
+// Register decoding; `circuit` selects base+stride instead of address.
+Register parse_register(const yaml::Node& node, bool circuit, const Profile& p) {
+  if (circuit) {
+    reject_unknown_keys(node, {"name", "base", "stride", "type", "words", "word_order", "scale",
+                               "unit", "access", "enum", "flags", "description"});
+  } else {
+    reject_unknown_keys(node, {"name", "address", "type", "words", "word_order", "scale", "unit",
+                               "access", "enum", "flags", "description"});
+  }
+  yaml::Map m(node);
+  Register r;
+  r.mark = node.mark();
+  r.key_path = node.path();
+  const yaml::Node name_node = m.required("name");
+  r.name = name_node.as_string();
+  const Known* known = circuit ? find_known(kCircuitKnown, r.name) : find_known(kBoxKnown, r.name);
+  if (known == nullptr) {
+    name_node.fail(text::format(text::Id::kUnknownRegisterName, r.name,
+                                join(circuit ? circuit_register_names() : box_register_names())));
+  }
+  if (circuit) {
+    r.address = static_cast<std::uint16_t>(m.required("base").as_int(0, 0xFFFF));
+    r.stride = static_cast<std::uint16_t>(m.required("stride").as_int(1, 0xFFFF));
+  } else {
+    r.address = static_cast<std::uint16_t>(m.required("address").as_int(0, 0xFFFF));
+  }
+
+  const yaml::Node type_node = m.required("type");
+  const std::string type = type_node.as_choice({"u16", "i16", "u32", "i32", "bcd", "raw"});
+  static const std::map<std::string, RegType, std::less<>> kTypes = {
+      {"u16", RegType::kU16}, {"i16", RegType::kI16}, {"u32", RegType::kU32},
+      {"i32", RegType::kI32}, {"bcd", RegType::kBcd}, {"raw", RegType::kRaw}};
+  r.type = kTypes.at(type);
+  const Shape shape = r.type == RegType::kBcd   ? Shape::kBcd
+                      : r.type == RegType::kRaw ? Shape::kRaw
+                                                : Shape::kNumber;
+  if (shape != known->shape) {
+    const char* allowed = known->shape == Shape::kBcd   ? "bcd"
+                          : known->shape == Shape::kRaw ? "raw"
+                                                        : "u16, i16, u32 or i32";
+    type_node.fail(text::format(text::Id::kWrongRegisterType, r.name, allowed));
+  }
+  const int implied = (r.type == RegType::kU32 || r.type == RegType::kI32) ? 2 : 1;
+  if (auto w = m.optional("words")) {
+    r.words = static_cast<int>(w->as_int(1, 64));
+    if (shape == Shape::kNumber && r.words != implied) {
+      w->fail(text::format(text::Id::kWrongWords, type, r.words));
+    }
+  } else if (shape != Shape::kNumber) {
+    type_node.fail(text::format(text::Id::kWordsRequired, type));
+  } else {
+    r.words = implied;
+  }
+
+  r.word_order = p.word_order;
+  if (auto wo = m.optional("word_order")) r.word_order = parse_word_order(*wo);
+  if (auto s = m.optional("scale")) {
+    const std::string text_value = s->as_string();
+    const auto e = parse_power_of_ten(text_value);
+    if (!e) s->fail(text::format(text::Id::kScaleNotPowerOfTen, text_value));
+    if (*e < -9 || *e > 9) {
+      s->fail(phil::text::format(phil::text::Id::kYamlOutOfRange, text_value, "0.000000001",
+                                 "1000000000"));
+    }
+    r.scale_exp = *e;
+  }
+  const auto unit_node = m.optional("unit");
+  if (unit_node) {
+    r.unit = unit_node->as_choice({"kWh", "W", "V", "A", "yuan", "yuan/kWh", "s", "bps"});
+  }
+  if (r.unit != known->unit) {
+    const yaml::Node& where = unit_node ? *unit_node : node;
+    where.fail(text::format(text::Id::kWrongUnit, r.name,
+                            known->unit.empty() ? "(none)" : known->unit,
+                            r.unit.empty() ? "(none)" : r.unit));
+  }
+  if (known->money && r.scale_exp > -2) {
+    node.fail(text::format(text::Id::kMoneyTooCoarse, r.name));
+  }
+  const std::string access = m.required("access").as_choice({"R", "RW", "W"});
+  r.access = access == "R" ? Access::kR : access == "RW" ? Access::kRW : Access::kW;
+  if (auto e = m.optional("enum")) {
+    r.enum_name = e->as_string();
+    if (!p.enums.contains(r.enum_name)) {
+      e->fail(text::format(text::Id::kUnknownEnum, "enum", r.enum_name));
+    }
+    const auto& labels = p.enums.at(r.enum_name);
+    const std::vector<std::string_view> needed =
+        r.name == "mode"    ? std::vector<std::string_view>{"prepaid", "keep_power", "forced_off"}
+        : r.name == "relay" ? std::vector<std::string_view>{"open", "closed"}
+                            : std::vector<std::string_view>{};
+    for (auto label : needed) {
+      if (!labels.contains(std::string(label))) {
+        e->fail(text::format(text::Id::kEnumMissingLabel, r.enum_name, label));
+      }
+    }
+  }
+  if (auto f = m.optional("flags")) {
+    r.flags_name = f->as_string();
+    if (!p.flags.contains(r.flags_name)) {
+      f->fail(text::format(text::Id::kUnknownEnum, "flag set", r.flags_name));
+    }
+  }
+  if (auto d = m.optional("description")) (void)d->as_string();
+  m.finish();
+  return r;
+}
+
+std::vector<Register> parse_registers(const yaml::Node& list, bool circuit, const Profile& p) {
+  std::vector<Register> out;
+  for (const auto& item : list.elements()) {
+    Register r = parse_register(item, circuit, p);
+    for (const auto& other : out) {
+      if (other.name == r.name) {
+        item.fail(text::format(text::Id::kDuplicateName, "register", r.name));
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+struct Span {
+  std::uint32_t first;
+  std::uint32_t end;  // one past the last word
+  const Register* reg;
+  int circuit;  // 0 = box
+  std::string label() const {
+    return circuit == 0 ? "\"" + reg->name + "\""
+                        : "\"" + reg->name + "\" of circuit " + std::to_string(circuit);
+  }
+};
+
+void fail_at(const Register& r, const std::string& message) {
+  throw yaml::ConfigError(r.mark, r.key_path, message);
+}
+
+void check_layout(const Profile& p) {
+  std::vector<Span> spans;
+  auto add = [&](const Register& r, int circuit) {
+    const std::uint32_t first = r.address_of(circuit == 0 ? 1 : circuit);
+    const std::uint32_t end = first + static_cast<std::uint32_t>(r.words);
+    if (end > 0x10000) fail_at(r, text::format(text::Id::kRegisterPastEnd, r.name, circuit));
+    spans.push_back(Span{first, end, &r, circuit});
+  };
+  for (const auto& r : p.box)
+    add(r, 0);
+  for (int n = 1; n <= p.max_circuits(); ++n) {
+    for (const auto& r : p.circuit)
+      add(r, n);
+  }
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& a, const Span& b) { return a.first < b.first; });
+  for (std::size_t i = 1; i < spans.size(); ++i) {
+    if (spans[i].first < spans[i - 1].end) {
+      const Span& a = spans[i - 1];
+      const Span& b = spans[i];
+      // Report at whichever register is defined later in the file: that is usually the edit.
+      const bool b_later = std::tie(b.reg->mark.line, b.reg->mark.column) >
+                           std::tie(a.reg->mark.line, a.reg->mark.column);
+      const Span& at = b_later ? b : a;
+      const Span& other = b_later ? a : b;
+      fail_at(*at.reg,
+              text::format(text::Id::kRegisterOverlap, at.label(), other.label(), b.first));
+    }
+  }
+
+  const Register* count = p.find_circuit_register("purchase_count");
+  const Register* amount = p.find_circuit_register("purchase_amount");
+  if (count != nullptr || amount != nullptr) {
+    const Register& where = count != nullptr ? *count : *amount;
+    if (count == nullptr || amount == nullptr || amount->stride != count->stride ||
+        amount->address != count->address + count->words) {
+      fail_at(where, text::format(text::Id::kCreditNotAdjacent));
+    }
+    if (!count->writable() || !amount->writable()) {
+      fail_at(where, text::format(text::Id::kCreditNotWritable));
+    }
+  }
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& box_register_names() {
+  static const auto names = names_of(kBoxKnown);
+  return names;
+}
+
+const std::vector<std::string_view>& circuit_register_names() {
+  static const auto names = names_of(kCircuitKnown);
+  return names;
+}
+
+const ModelInfo* Profile::find_model(std::string_view name) const {
+  for (const auto& m : models) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+const Register* Profile::find_box_register(std::string_view name) const {
+  for (const auto& r : box) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+const Register* Profile::find_circuit_register(std::string_view name) const {
+  for (const auto& r : circuit) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+int Profile::max_circuits() const {
+  int n = 0;
+  for (const auto& m : models)
+    n = std::max(n, m.circuits);
+  return n;
+}
+
+Profile parse_profile(const yaml::Node& root, std::string source) {
+  reject_unknown_keys(root, {"profile", "description", "word_order", "max_read", "max_write",
+                             "models", "enums", "flags", "box", "circuit"});
+  yaml::Map m(root);
+  Profile p;
+  p.source = std::move(source);
+  p.id = non_empty(m.required("profile"));
+  if (auto d = m.optional("description")) p.description = d->as_string();
+  p.word_order = parse_word_order(m.required("word_order"));
+  p.max_read = static_cast<int>(m.required("max_read").as_int(1, 125));
+  p.max_write = static_cast<int>(m.required("max_write").as_int(1, 123));
+
+  const yaml::Node models = m.required("models");
+  for (const auto& item : models.elements()) {
+    reject_unknown_keys(item, {"name", "code", "circuits", "phases"});
+    yaml::Map mm(item);
+    ModelInfo info;
+    info.name = non_empty(mm.required("name"));
+    info.code = static_cast<std::uint16_t>(mm.required("code").as_int(0, 0xFFFF));
+    info.circuits = static_cast<int>(mm.required("circuits").as_int(1, 64));
+    const yaml::Node phases = mm.required("phases");
+    info.phases = std::stoi(phases.as_choice({"1", "3"}));
+    mm.finish();
+    for (const auto& other : p.models) {
+      if (other.name == info.name) {
+        item.fail(text::format(text::Id::kDuplicateName, "model", info.name));
+      }
+      if (other.code == info.code) {
+        item.fail(text::format(text::Id::kDuplicateName, "model code", info.code));
+      }
+    }
+    p.models.push_back(std::move(info));
+  }
+  if (p.models.empty()) {
+    models.fail(
+        phil::text::format(phil::text::Id::kYamlWrongType, "at least one model", "an empty list"));
+  }
+
+  if (auto enums = m.optional("enums")) {
+    yaml::Map em(*enums);
+    for (const auto& name : enums->keys()) {
+      const yaml::Node labels_node = *em.optional(name);
+      yaml::Map lm(labels_node);
+      auto& labels = p.enums[name];
+      for (const auto& label : labels_node.keys()) {
+        labels[label] = static_cast<std::uint16_t>(lm.optional(label)->as_int(0, 0xFFFF));
+      }
+      lm.finish();
+    }
+    em.finish();
+  }
+  if (auto flags = m.optional("flags")) {
+    yaml::Map fm(*flags);
+    for (const auto& name : flags->keys()) {
+      const yaml::Node bits_node = *fm.optional(name);
+      yaml::Map bm(bits_node);
+      auto& bits = p.flags[name];
+      std::uint32_t used = 0;
+      for (const auto& label : bits_node.keys()) {
+        const yaml::Node bit_node = *bm.optional(label);
+        const int bit = static_cast<int>(bit_node.as_int(0, 15));
+        if ((used & (1U << bit)) != 0) {
+          bit_node.fail(text::format(text::Id::kDuplicateBit, bit));
+        }
+        used |= 1U << bit;
+        bits[label] = bit;
+      }
+      bm.finish();
+    }
+    fm.finish();
+  }
+
+  p.box = parse_registers(m.required("box"), false, p);
+  p.circuit = parse_registers(m.required("circuit"), true, p);
+  m.finish();
+  check_layout(p);
+  return p;
+}
+
+Profile load_profile_file(const std::string& path) {
+  const auto doc = yaml::Document::load_file(path);
+  return parse_profile(doc.root(), path);
+}
+
+std::map<std::string, Profile> load_profiles_dir(const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".yaml" && it->is_regular_file()) files.push_back(it->path());
+  }
+  if (ec) {
+    throw yaml::ConfigError(yaml::Mark{dir, 0, 0}, "",
+                            text::format(text::Id::kCannotReadDir, ec.message()));
+  }
+  if (files.empty()) {
+    throw yaml::ConfigError(yaml::Mark{dir, 0, 0}, "", text::format(text::Id::kNoProfiles, dir));
+  }
+  std::sort(files.begin(), files.end());
+  std::map<std::string, Profile> out;
+  for (const auto& f : files) {
+    Profile p = load_profile_file(f.string());
+    if (auto it = out.find(p.id); it != out.end()) {
+      throw yaml::ConfigError(yaml::Mark{p.source, 0, 0}, "profile",
+                              text::format(text::Id::kDuplicateProfile, p.id, it->second.source));
+    }
+    for (const auto& model : p.models) {
+      if (auto ref = find_model(out, model.name)) {
+        throw yaml::ConfigError(
+            yaml::Mark{p.source, 0, 0}, "models",
+            text::format(text::Id::kDuplicateModel, model.name, ref->profile->id));
+      }
+    }
+    std::string id = p.id;
+    out.emplace(std::move(id), std::move(p));
+  }
+  return out;
+}
+
+std::optional<ModelRef> find_model(const std::map<std::string, Profile>& profiles,
+                                   std::string_view model_name) {
+  for (const auto& [id, p] : profiles) {
+    if (const ModelInfo* m = p.find_model(model_name)) return ModelRef{&p, m};
+  }
+  return std::nullopt;
+}
+
+}  // namespace phil::sim

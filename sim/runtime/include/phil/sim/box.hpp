@@ -1,0 +1,110 @@
+#pragma once
+// One simulated metering box as a Modbus register bank: its circuits' models seen through the
+// register map of its profile. Reads encode model values into registers; writes decode into
+// model commands. No I/O; the Simulator calls it with its mutex held.
+//
+// Value conversion (exact, integers only): each canonical register has a model unit (energy Wh,
+// money fen, prices 0.0001 yuan/kWh, power W, voltage 0.1 V, current mA, power factor 0.001,
+// clock s, baud bps). Reading: raw = floor(model value / 10^(scale exp - model exp)), e.g.
+// energy_total at scale 0.01 kWh: raw = floor(Wh / 10); balance at 0.01 yuan: raw = fen.
+// Writing: model value = raw x 10^(scale exp - model exp), which must be an integer (else 03).
+// The voltage is a fixed 220.0 V; current = power / voltage (floored); power factor 1.000;
+// serial = serial_base + circuit number as 4-digits-per-word BCD.
+//
+// Address rule for reads (FC03/FC04): an address inside a register reads that register's word
+// (a write-only register reads as 0, so the password is never disclosed). An address that is in
+// no register but inside a circuit block of a circuit this model has — the block spans from
+// the lowest base of a group of circuit registers for one stride, e.g. 0x1000..0x101F for
+// circuit 1 of adf300l — is a reserved word and reads as 0. Any other address is exception 02.
+// Reads longer than the profile's max_read are exception 03.
+//
+// Writes (FC06/FC10) must cover whole registers that are writable (RW or W) — else exception
+// 02, and nothing changes. A write touching purchase_count or purchase_amount must be exactly
+// those two registers of one circuit: a credit (count = last + 1 accepted, otherwise exception
+// 04); any other write touching them is exception 02. Values the register cannot take (mode not
+// in the enum, inexact money, address not 1..247, unsupported baud) are exception 03. All
+// registers of a write are validated before any is applied. Writes to `address` and `baud` are
+// stored and read back, but the box keeps serving at its configured address and baud; `clock`
+// shifts the box clock; `password` and `tou_schedule` are stored (TOU billing is not modelled
+// yet: all energy is counted and billed as flat, and only price_flat is charged).
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include <phil/common/time.hpp>
+#include <phil/sim/circuit_model.hpp>
+#include <phil/sim/fleet.hpp>
+#include <phil/sim/profile.hpp>
+#include <phil/sim/rtu.hpp>
+
+namespace phil::sim {
+
+class Box {
+ public:
+  /// A box of `model` (from `profile`, which must outlive the box) configured by `spec`, on a
+  /// bus at `baud`, at instant `start`. Circuits not in spec.circuits get CircuitSpec defaults.
+  Box(const Profile& profile, const ModelInfo& model, const BoxSpec& spec, int baud,
+      TimePoint start, std::chrono::minutes utc_offset, std::uint64_t serial_base);
+
+  int address() const { return address_; }
+  const ModelInfo& model() const { return *model_; }
+  int circuit_count() const { return static_cast<int>(circuits_.size()); }
+  /// Circuit `n` (1..circuit_count()); throws std::out_of_range otherwise.
+  CircuitModel& circuit(int n);
+  const CircuitModel& circuit(int n) const;
+  /// The status register value of circuit `n`: bits as in the status register's flag set.
+  std::uint16_t status_bits(int n) const;
+  /// The 12-digit serial number of circuit `n`.
+  std::uint64_t serial(int n) const { return serial_base_ + static_cast<std::uint64_t>(n); }
+
+  /// Steps every circuit to `t` (no-op for circuits already there).
+  void advance_to(TimePoint t);
+  TimePoint now() const { return now_; }
+
+  /// FC03/FC04: `count` registers from `start`, or the exception to answer.
+  std::variant<std::vector<std::uint16_t>, rtu::Exception> read(std::uint16_t start,
+                                                                std::uint16_t count) const;
+  /// FC06/FC10: nullopt if accepted and applied; otherwise the exception, and nothing changed.
+  std::optional<rtu::Exception> write(std::uint16_t start, std::span<const std::uint16_t> values);
+
+ private:
+  struct Slot {
+    std::uint32_t first;
+    std::uint32_t end;  // one past the last word
+    const Register* reg;
+    int circuit;  // 0 for box registers
+  };
+  const Slot* find_slot(std::uint32_t address) const;
+  bool reserved(std::uint32_t address) const;
+  std::vector<std::uint16_t> encode(const Slot& slot) const;
+  std::int64_t value_of(const Register& reg, int circuit) const;
+  std::int64_t box_value(const Register& reg) const;
+  std::int64_t circuit_value(const Register& reg, int n) const;
+  std::int64_t clock_seconds() const;
+
+  const Profile* profile_;
+  const ModelInfo* model_;
+  int address_;
+  std::uint16_t address_register_;
+  std::int64_t baud_;
+  std::chrono::minutes utc_offset_;
+  std::uint64_t serial_base_;
+  TimePoint now_;
+  std::int64_t clock_adjust_s_ = 0;
+  std::vector<std::uint16_t> tou_schedule_;
+  std::vector<CircuitModel> circuits_;
+  std::vector<Slot> slots_;                                        // sorted by first address
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> reserved_;  // [first, end) spans
+};
+
+/// Answers one request on behalf of the boxes of one bus, by slave address: the reply frame, or
+/// nullopt for no reply (a broadcast, whose writes every box executes, or an address with no
+/// box: silence, as on a real bus). FC03/FC04 read the same register map.
+std::optional<std::vector<std::uint8_t>> answer(const std::map<int, Box*>& boxes,
+                                                const rtu::Request& request);
+
+}  // namespace phil::sim

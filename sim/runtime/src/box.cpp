@@ -1,0 +1,454 @@
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+#include <string_view>
+
+#include <phil/sim/box.hpp>
+
+namespace phil::sim {
+
+namespace {
+
+using rtu::Exception;
+
+constexpr std::int64_t kVoltageDeciVolt = 2200;  // a fixed 220.0 V supply
+constexpr std::int64_t kPowerFactorPermille = 1000;
+constexpr int kBauds[] = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
+
+std::int64_t pow10(int k) {
+  std::int64_t p = 1;
+  for (int i = 0; i < k; ++i)
+    p *= 10;
+  return p;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+// Exponent of the model unit relative to the register's unit (e.g. Wh in kWh: -3).
+int model_exp(const Register& r) {
+  if (r.unit == "kWh") return -3;
+  if (r.unit == "yuan") return -2;
+  if (r.unit == "yuan/kWh") return -4;
+  if (r.unit == "V") return -1;
+  if (r.unit == "A") return -3;
+  if (r.name == "power_factor") return -3;
+  return 0;
+}
+
+// Model value -> raw register value, floored. Saturates instead of overflowing; the result is
+// truncated to the register width anyway.
+std::int64_t to_raw(const Register& r, std::int64_t value) {
+  const int d = model_exp(r) - r.scale_exp;
+  if (d < 0) return floor_div(value, pow10(-d));
+  std::int64_t out = 0;
+  if (__builtin_mul_overflow(value, pow10(d), &out)) {
+    return value < 0 ? INT64_MIN : INT64_MAX;
+  }
+  return out;
+}
+
+// Raw register value -> model value; nullopt if not exact or out of range.
+std::optional<std::int64_t> from_raw(const Register& r, std::int64_t raw) {
+  const int d = r.scale_exp - model_exp(r);
+  if (d < 0) {
+    const std::int64_t p = pow10(-d);
+    if (raw % p != 0) return std::nullopt;
+    return raw / p;
+  }
+  std::int64_t out = 0;
+  if (__builtin_mul_overflow(raw, pow10(d), &out)) return std::nullopt;
+  return out;
+}
+
+std::vector<std::uint16_t> number_to_words(const Register& r, std::int64_t raw) {
+  const auto bits = static_cast<std::uint64_t>(raw);
+  if (r.words == 1) return {static_cast<std::uint16_t>(bits & 0xFFFF)};
+  const auto hi = static_cast<std::uint16_t>((bits >> 16) & 0xFFFF);
+  const auto lo = static_cast<std::uint16_t>(bits & 0xFFFF);
+  return r.word_order == WordOrder::kHighFirst ? std::vector<std::uint16_t>{hi, lo}
+                                               : std::vector<std::uint16_t>{lo, hi};
+}
+
+std::int64_t words_to_number(const Register& r, std::span<const std::uint16_t> w) {
+  switch (r.type) {
+    case RegType::kU16:
+      return w[0];
+    case RegType::kI16:
+      return static_cast<std::int16_t>(w[0]);
+    default: {
+      const std::uint32_t hi = r.word_order == WordOrder::kHighFirst ? w[0] : w[1];
+      const std::uint32_t lo = r.word_order == WordOrder::kHighFirst ? w[1] : w[0];
+      const std::uint32_t v = (hi << 16) | lo;
+      if (r.type == RegType::kI32) return static_cast<std::int32_t>(v);
+      return v;
+    }
+  }
+}
+
+std::vector<std::uint16_t> bcd_words(std::uint64_t value, int words) {
+  std::vector<std::uint16_t> out(static_cast<std::size_t>(words));
+  for (std::size_t i = out.size(); i-- > 0;) {
+    std::uint16_t w = 0;
+    for (int shift = 0; shift < 16; shift += 4) {
+      w = static_cast<std::uint16_t>(w | ((value % 10) << shift));
+      value /= 10;
+    }
+    out[i] = w;
+  }
+  return out;
+}
+
+// Value of `label` in the register's enum; the adf300l values when the register has no enum.
+std::int64_t enum_value(const Profile& p, const Register& r, std::string_view label,
+                        std::int64_t fallback) {
+  if (r.enum_name.empty()) return fallback;
+  const auto& labels = p.enums.at(r.enum_name);
+  const auto it = labels.find(std::string(label));
+  return it != labels.end() ? it->second : fallback;
+}
+
+constexpr std::pair<Mode, std::string_view> kModeLabels[] = {{Mode::kPrepaid, "prepaid"},
+                                                             {Mode::kKeepPower, "keep_power"},
+                                                             {Mode::kForcedOff, "forced_off"}};
+
+std::optional<Mode> mode_from_raw(const Profile& p, const Register& r, std::int64_t raw) {
+  for (const auto& [mode, label] : kModeLabels) {
+    if (enum_value(p, r, label, static_cast<std::int64_t>(mode)) == raw) return mode;
+  }
+  return std::nullopt;
+}
+
+std::optional<Rate> price_rate(std::string_view name) {
+  if (name == "price_sharp") return Rate::kSharp;
+  if (name == "price_peak") return Rate::kPeak;
+  if (name == "price_flat") return Rate::kFlat;
+  if (name == "price_valley") return Rate::kValley;
+  return std::nullopt;
+}
+
+std::optional<Rate> energy_rate(std::string_view name) {
+  if (name == "energy_sharp") return Rate::kSharp;
+  if (name == "energy_peak") return Rate::kPeak;
+  if (name == "energy_flat") return Rate::kFlat;
+  if (name == "energy_valley") return Rate::kValley;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Box::Box(const Profile& profile, const ModelInfo& model, const BoxSpec& spec, int baud,
+         TimePoint start, std::chrono::minutes utc_offset, std::uint64_t serial_base)
+    : profile_(&profile),
+      model_(&model),
+      address_(spec.address),
+      address_register_(static_cast<std::uint16_t>(spec.address)),
+      baud_(baud),
+      utc_offset_(utc_offset),
+      serial_base_(serial_base),
+      now_(start) {
+  if (const Register* tou = profile.find_box_register("tou_schedule")) {
+    tou_schedule_.assign(static_cast<std::size_t>(tou->words), 0);
+  }
+  for (int n = 1; n <= model.circuits; ++n) {
+    CircuitSpec cs;
+    if (auto it = spec.circuits.find(n); it != spec.circuits.end()) cs = it->second;
+    cs.number = n;
+    circuits_.emplace_back(cs, start, utc_offset);
+  }
+
+  for (const auto& r : profile.box) {
+    slots_.push_back(Slot{r.address, r.address + static_cast<std::uint32_t>(r.words), &r, 0});
+  }
+  for (int n = 1; n <= model.circuits; ++n) {
+    for (const auto& r : profile.circuit) {
+      const std::uint32_t first = r.address_of(n);
+      slots_.push_back(Slot{first, first + static_cast<std::uint32_t>(r.words), &r, n});
+    }
+  }
+  std::sort(slots_.begin(), slots_.end(),
+            [](const Slot& a, const Slot& b) { return a.first < b.first; });
+
+  // Circuit blocks: registers of one stride whose bases lie within one stride of the block's
+  // first base. Each circuit of the model owns one stride-long span of every block.
+  std::vector<const Register*> by_base;
+  for (const auto& r : profile.circuit)
+    by_base.push_back(&r);
+  std::sort(by_base.begin(), by_base.end(),
+            [](const Register* a, const Register* b) { return a->address < b->address; });
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> blocks;  // (first base, stride)
+  for (const Register* r : by_base) {
+    const bool fits = !blocks.empty() && blocks.back().second == r->stride &&
+                      r->address + static_cast<std::uint32_t>(r->words) <=
+                          blocks.back().first + blocks.back().second;
+    if (!fits) blocks.emplace_back(r->address, r->stride);
+  }
+  for (const auto& [first, stride] : blocks) {
+    for (int n = 1; n <= model.circuits; ++n) {
+      const std::uint32_t lo = first + static_cast<std::uint32_t>(n - 1) * stride;
+      reserved_.emplace_back(lo, std::min<std::uint32_t>(lo + stride, 0x10000));
+    }
+  }
+}
+
+CircuitModel& Box::circuit(int n) {
+  if (n < 1 || n > circuit_count()) throw std::out_of_range("no such circuit");
+  return circuits_[static_cast<std::size_t>(n - 1)];
+}
+
+const CircuitModel& Box::circuit(int n) const {
+  if (n < 1 || n > circuit_count()) throw std::out_of_range("no such circuit");
+  return circuits_[static_cast<std::size_t>(n - 1)];
+}
+
+void Box::advance_to(TimePoint t) {
+  if (t <= now_) return;
+  now_ = t;
+  for (auto& c : circuits_)
+    c.advance_to(t);
+}
+
+std::uint16_t Box::status_bits(int n) const {
+  const StatusFlags s = circuit(n).status();
+  const Register* reg = profile_->find_circuit_register("status");
+  const std::string set = reg != nullptr && !reg->flags_name.empty() ? reg->flags_name : "status";
+  const auto flags = profile_->flags.find(set);
+  const std::pair<std::string_view, bool> conditions[] = {
+      {"alarm1", s.alarm1},     {"alarm2", s.alarm2},         {"arrears", s.arrears},
+      {"overload", s.overload}, {"forced_off", s.forced_off}, {"keep_power", s.keep_power}};
+  std::uint16_t bits = 0;
+  int default_bit = 0;
+  for (const auto& [label, on] : conditions) {
+    int bit = default_bit++;
+    if (flags != profile_->flags.end()) {
+      const auto it = flags->second.find(std::string(label));
+      if (it == flags->second.end()) continue;
+      bit = it->second;
+    }
+    if (on) bits = static_cast<std::uint16_t>(bits | (1U << bit));
+  }
+  return bits;
+}
+
+std::int64_t Box::clock_seconds() const {
+  return floor_div(now_.time_since_epoch().count(), 1000) + utc_offset_.count() * 60 +
+         clock_adjust_s_;
+}
+
+const Box::Slot* Box::find_slot(std::uint32_t address) const {
+  auto it = std::upper_bound(slots_.begin(), slots_.end(), address,
+                             [](std::uint32_t a, const Slot& s) { return a < s.first; });
+  if (it == slots_.begin()) return nullptr;
+  --it;
+  return address < it->end ? &*it : nullptr;
+}
+
+bool Box::reserved(std::uint32_t address) const {
+  return std::any_of(reserved_.begin(), reserved_.end(), [&](const auto& span) {
+    return address >= span.first && address < span.second;
+  });
+}
+
+std::int64_t Box::box_value(const Register& r) const {
+  if (r.name == "model") return model_->code;
+  if (r.name == "circuits") return model_->circuits;
+  if (r.name == "address") return address_register_;
+  if (r.name == "baud") return baud_;
+  if (r.name == "clock") return clock_seconds();
+  return 0;  // password: never disclosed
+}
+
+std::int64_t Box::circuit_value(const Register& r, int n) const {
+  const CircuitModel& c = circuit(n);
+  const std::string_view name = r.name;
+  if (name == "energy_total") return c.energy_wh();
+  if (auto rate = energy_rate(name)) return c.energy_wh(*rate);
+  if (auto rate = price_rate(name)) return c.price(*rate);
+  if (name == "voltage") return kVoltageDeciVolt;
+  if (name == "current") return c.power_w() * 10'000 / kVoltageDeciVolt;  // mA
+  if (name == "power") return c.power_w();
+  if (name == "power_factor") return kPowerFactorPermille;
+  if (name == "status") return status_bits(n);
+  if (name == "balance") return c.balance_fen();
+  if (name == "relay")
+    return enum_value(*profile_, r, c.relay_closed() ? "closed" : "open", c.relay_closed() ? 1 : 0);
+  if (name == "mode") {
+    for (const auto& [mode, label] : kModeLabels) {
+      if (mode == c.mode()) return enum_value(*profile_, r, label, static_cast<std::int64_t>(mode));
+    }
+  }
+  if (name == "purchase_count") return c.purchase_count();
+  if (name == "purchase_amount") return c.last_purchase_fen();
+  if (name == "purchase_total") return c.purchase_total_fen();
+  if (name == "alarm1_threshold") return c.alarm1_fen();
+  if (name == "alarm2_threshold") return c.alarm2_fen();
+  if (name == "overload_threshold") return c.overload_w();
+  return 0;
+}
+
+std::vector<std::uint16_t> Box::encode(const Slot& slot) const {
+  const Register& r = *slot.reg;
+  if (!r.readable()) return std::vector<std::uint16_t>(static_cast<std::size_t>(r.words), 0);
+  if (r.type == RegType::kRaw) {
+    if (r.name == "tou_schedule") return tou_schedule_;
+    return std::vector<std::uint16_t>(static_cast<std::size_t>(r.words), 0);
+  }
+  if (r.type == RegType::kBcd) return bcd_words(serial(slot.circuit), r.words);
+  const std::int64_t model_value =
+      slot.circuit == 0 ? box_value(r) : circuit_value(r, slot.circuit);
+  return number_to_words(r, to_raw(r, model_value));
+}
+
+std::variant<std::vector<std::uint16_t>, rtu::Exception> Box::read(std::uint16_t start,
+                                                                   std::uint16_t count) const {
+  if (count < 1 || count > profile_->max_read) return Exception::kIllegalDataValue;
+  const std::uint32_t end = std::uint32_t{start} + count;
+  if (end > 0x10000) return Exception::kIllegalDataAddress;
+  std::vector<std::uint16_t> out;
+  out.reserve(count);
+  for (std::uint32_t a = start; a < end;) {
+    if (const Slot* s = find_slot(a)) {
+      const auto words = encode(*s);
+      for (std::uint32_t w = a; w < s->end && w < end; ++w)
+        out.push_back(words[w - s->first]);
+      a = s->end;
+    } else if (reserved(a)) {
+      out.push_back(0);
+      ++a;
+    } else {
+      return Exception::kIllegalDataAddress;
+    }
+  }
+  return out;
+}
+
+std::optional<rtu::Exception> Box::write(std::uint16_t start,
+                                         std::span<const std::uint16_t> values) {
+  if (values.empty() || values.size() > static_cast<std::size_t>(profile_->max_write)) {
+    return Exception::kIllegalDataValue;
+  }
+  const std::uint32_t end = start + static_cast<std::uint32_t>(values.size());
+  if (end > 0x10000) return Exception::kIllegalDataAddress;
+  std::vector<const Slot*> touched;
+  for (std::uint32_t a = start; a < end;) {
+    const Slot* s = find_slot(a);
+    if (s == nullptr || s->first < start || s->end > end || !s->reg->writable()) {
+      return Exception::kIllegalDataAddress;
+    }
+    touched.push_back(s);
+    a = s->end;
+  }
+  const auto words_of = [&](const Slot* s) {
+    return values.subspan(s->first - start, static_cast<std::size_t>(s->reg->words));
+  };
+  const auto is_purchase = [](const Slot* s) {
+    return s->reg->name == "purchase_count" || s->reg->name == "purchase_amount";
+  };
+
+  if (std::any_of(touched.begin(), touched.end(), is_purchase)) {
+    const bool credit = touched.size() == 2 && touched[0]->reg->name == "purchase_count" &&
+                        touched[1]->reg->name == "purchase_amount" &&
+                        touched[0]->circuit == touched[1]->circuit;
+    if (!credit) return Exception::kIllegalDataAddress;
+    const std::int64_t count = words_to_number(*touched[0]->reg, words_of(touched[0]));
+    const auto amount =
+        from_raw(*touched[1]->reg, words_to_number(*touched[1]->reg, words_of(touched[1])));
+    if (count < 0 || count > 0xFFFF || !amount || *amount < 0) return Exception::kIllegalDataValue;
+    if (!circuit(touched[0]->circuit).credit(static_cast<std::uint16_t>(count), *amount)) {
+      return Exception::kDeviceFailure;
+    }
+    return std::nullopt;
+  }
+
+  // Validate every register into an action first, so a rejected write changes nothing.
+  std::vector<std::function<void()>> actions;
+  for (const Slot* s : touched) {
+    const Register& r = *s->reg;
+    const auto words = words_of(s);
+    if (r.type == RegType::kRaw) {
+      if (r.name != "tou_schedule") return Exception::kIllegalDataAddress;
+      actions.emplace_back([this, w = std::vector<std::uint16_t>(words.begin(), words.end())] {
+        tou_schedule_ = w;
+      });
+      continue;
+    }
+    if (r.type == RegType::kBcd) return Exception::kIllegalDataAddress;
+    const auto value = from_raw(r, words_to_number(r, words));
+    if (!value) return Exception::kIllegalDataValue;
+    const std::int64_t v = *value;
+    const std::string_view name = r.name;
+    if (s->circuit == 0) {
+      if (name == "address") {
+        if (v < 1 || v > 247) return Exception::kIllegalDataValue;
+        actions.emplace_back([this, v] { address_register_ = static_cast<std::uint16_t>(v); });
+      } else if (name == "baud") {
+        if (std::find(std::begin(kBauds), std::end(kBauds), v) == std::end(kBauds)) {
+          return Exception::kIllegalDataValue;
+        }
+        actions.emplace_back([this, v] { baud_ = v; });
+      } else if (name == "clock") {
+        actions.emplace_back([this, v] { clock_adjust_s_ += v - clock_seconds(); });
+      } else if (name == "password") {
+        actions.emplace_back([] {});
+      } else {
+        return Exception::kIllegalDataAddress;
+      }
+      continue;
+    }
+    CircuitModel& c = circuit(s->circuit);
+    if (name == "mode") {
+      const auto mode = mode_from_raw(*profile_, r, v);
+      if (!mode) return Exception::kIllegalDataValue;
+      actions.emplace_back([&c, m = *mode] { c.set_mode(m); });
+    } else if (auto rate = price_rate(name)) {
+      if (v < 0) return Exception::kIllegalDataValue;
+      actions.emplace_back([&c, rt = *rate, v] { c.set_price(rt, v); });
+    } else if (name == "alarm1_threshold") {
+      actions.emplace_back([&c, v] { c.set_alarm1_fen(v); });
+    } else if (name == "alarm2_threshold") {
+      actions.emplace_back([&c, v] { c.set_alarm2_fen(v); });
+    } else if (name == "overload_threshold") {
+      if (v < 0) return Exception::kIllegalDataValue;
+      actions.emplace_back([&c, v] { c.set_overload_w(v); });
+    } else {
+      return Exception::kIllegalDataAddress;  // marked writable, but nothing a meter can set
+    }
+  }
+  for (auto& act : actions)
+    act();
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::uint8_t>> answer(const std::map<int, Box*>& boxes,
+                                                const rtu::Request& req) {
+  const bool write = req.function == rtu::kWriteSingle || req.function == rtu::kWriteMultiple;
+  if (req.address == rtu::kBroadcast) {
+    if (!req.error && write) {
+      for (const auto& [address, box] : boxes)
+        (void)box->write(req.start, req.values);
+    }
+    return std::nullopt;
+  }
+  const auto it = boxes.find(req.address);
+  if (it == boxes.end()) return std::nullopt;
+  Box& box = *it->second;
+  if (req.error) return rtu::encode_exception(req.address, req.function, *req.error);
+  if (!write) {
+    auto result = box.read(req.start, req.count);
+    if (auto* values = std::get_if<std::vector<std::uint16_t>>(&result)) {
+      return rtu::encode_read_response(req.address, req.function, *values);
+    }
+    return rtu::encode_exception(req.address, req.function, std::get<Exception>(result));
+  }
+  if (auto ex = box.write(req.start, req.values)) {
+    return rtu::encode_exception(req.address, req.function, *ex);
+  }
+  if (req.function == rtu::kWriteSingle) {
+    return rtu::encode_write_single_response(req.address, req.start, req.values.at(0));
+  }
+  return rtu::encode_write_multiple_response(req.address, req.start, req.count);
+}
+
+}  // namespace phil::sim

@@ -1,0 +1,203 @@
+#include <algorithm>
+#include <set>
+
+#include <phil/common/decimal.hpp>
+#include <phil/common/text.hpp>
+#include <phil/sim/fleet.hpp>
+#include <phil/sim/load.hpp>
+#include <phil/sim/messages.hpp>
+#include <phil/sim/strict_keys.hpp>
+
+namespace phil::sim {
+
+namespace {
+
+constexpr std::int64_t kMaxPowerW = 10'000'000;       // 10 MW: far above any circuit
+constexpr std::int64_t kMaxMoneyFen = 1'000'000'000;  // 10 million yuan
+constexpr std::int64_t kMaxPrice = 100'000'000;       // 10000 yuan/kWh
+constexpr int kBauds[] = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
+
+std::int64_t money(const yaml::Node& n, std::int64_t min) {
+  const std::int64_t v = n.as_decimal(2);
+  if (v < min || v > kMaxMoneyFen) {
+    n.fail(phil::text::format(phil::text::Id::kYamlOutOfRange, n.as_string(),
+                              format_decimal(min, 2), format_decimal(kMaxMoneyFen, 2)));
+  }
+  return v;
+}
+
+std::chrono::minutes parse_utc_offset(const yaml::Node& n) {
+  const std::string s = n.as_string();
+  const auto digit = [&](std::size_t i) { return s[i] >= '0' && s[i] <= '9'; };
+  if (s == "Z") return std::chrono::minutes(0);
+  if (s.size() != 6 || (s[0] != '+' && s[0] != '-') || !digit(1) || !digit(2) || s[3] != ':' ||
+      !digit(4) || !digit(5)) {
+    n.fail(text::format(text::Id::kBadUtcOffset, s));
+  }
+  const int hours = (s[1] - '0') * 10 + (s[2] - '0');
+  const int minutes = (s[4] - '0') * 10 + (s[5] - '0');
+  if (hours > 14 || minutes > 59 || (hours == 14 && minutes != 0)) {
+    n.fail(text::format(text::Id::kBadUtcOffset, s));
+  }
+  const int total = hours * 60 + minutes;
+  return std::chrono::minutes(s[0] == '-' ? -total : total);
+}
+
+LoadSpec parse_load(const yaml::Node& node) {
+  yaml::Map m(node);
+  LoadSpec load;
+  const auto constant = m.optional("constant");
+  const auto daily = m.optional("daily");
+  if (constant.has_value() == daily.has_value()) node.fail(text::format(text::Id::kLoadKind));
+  if (constant) {
+    load.kind = LoadSpec::Kind::kConstant;
+    load.power_w = constant->as_int(0, kMaxPowerW);
+  } else {
+    load.kind = LoadSpec::Kind::kDaily;
+    std::vector<std::string_view> names(daily_curve_names().begin(), daily_curve_names().end());
+    load.curve = daily->as_choice(names);
+    load.power_w = m.required("peak_w").as_int(0, kMaxPowerW);
+    if (auto seed = m.optional("seed")) {
+      load.seed = static_cast<std::uint64_t>(seed->as_int(0, INT64_MAX));
+    }
+  }
+  m.finish();
+  return load;
+}
+
+CircuitSpec parse_circuit(const yaml::Node& node, int number) {
+  CircuitSpec c;
+  c.number = number;
+  if (node.is_null()) return c;  // "1:" alone: a circuit at defaults
+  yaml::Map m(node);
+  if (auto n = m.optional("load")) c.load = parse_load(*n);
+  if (auto n = m.optional("balance")) c.balance_fen = money(*n, -kMaxMoneyFen);
+  if (auto n = m.optional("purchase_count")) {
+    c.purchase_count = static_cast<std::uint16_t>(n->as_int(0, 0xFFFF));
+  }
+  if (auto n = m.optional("price")) {
+    c.price = n->as_decimal(4);
+    if (c.price < 0 || c.price > kMaxPrice) {
+      n->fail(phil::text::format(phil::text::Id::kYamlOutOfRange, n->as_string(), "0.0000",
+                                 format_decimal(kMaxPrice, 4)));
+    }
+  }
+  if (auto n = m.optional("mode")) {
+    const std::string mode = n->as_choice({"prepaid", "keep_power", "forced_off"});
+    c.mode = mode == "prepaid"      ? Mode::kPrepaid
+             : mode == "keep_power" ? Mode::kKeepPower
+                                    : Mode::kForcedOff;
+  }
+  if (auto n = m.optional("alarm1")) c.alarm1_fen = money(*n, 0);
+  if (auto n = m.optional("alarm2")) c.alarm2_fen = money(*n, 0);
+  m.finish();
+  return c;
+}
+
+BoxSpec parse_box(const yaml::Node& node, const std::map<std::string, Profile>& profiles,
+                  FleetSpec& fleet) {
+  reject_unknown_keys(node, {"address", "model", "circuits"});
+  yaml::Map m(node);
+  BoxSpec box;
+  box.address = static_cast<int>(m.required("address").as_int(1, 247));
+  const yaml::Node model_node = m.required("model");
+  box.model = model_node.as_string();
+  const auto ref = find_model(profiles, box.model);
+  if (!ref) {
+    std::string known;
+    for (const auto& [id, p] : profiles) {
+      for (const auto& model : p.models)
+        known += (known.empty() ? "" : ", ") + model.name;
+    }
+    model_node.fail(text::format(text::Id::kUnknownModel, box.model, known));
+  }
+  fleet.profiles.emplace(ref->profile->id, *ref->profile);
+  if (auto circuits = m.optional("circuits")) {
+    yaml::Map cm(*circuits);
+    for (const auto& key : circuits->keys()) {
+      const yaml::Node value = *cm.optional(key);
+      // The key is the circuit number; report problems at the value with the key in the path.
+      int number = 0;
+      try {
+        std::size_t used = 0;
+        number = std::stoi(key, &used);
+        if (used != key.size()) number = 0;
+      } catch (const std::exception&) {
+        number = 0;
+      }
+      if (number < 1 || number > ref->model->circuits) {
+        value.fail(
+            text::format(text::Id::kCircuitOutOfModel, key, box.model, ref->model->circuits));
+      }
+      if (box.circuits.contains(number)) {
+        value.fail(phil::text::format(phil::text::Id::kYamlDuplicate,
+                                      "circuit " + std::to_string(number)));
+      }
+      box.circuits.emplace(number, parse_circuit(value, number));
+    }
+    cm.finish();
+  }
+  m.finish();
+  return box;
+}
+
+BusSpec parse_bus(const yaml::Node& node, const std::map<std::string, Profile>& profiles,
+                  FleetSpec& fleet) {
+  reject_unknown_keys(node, {"id", "port", "baud", "boxes"});
+  yaml::Map m(node);
+  BusSpec bus;
+  const yaml::Node id = m.required("id");
+  bus.id = id.as_string();
+  if (bus.id.empty()) id.fail(text::format(text::Id::kEmptyText, "the bus id"));
+  const yaml::Node port = m.required("port");
+  bus.port = port.as_string();
+  if (bus.port.empty()) port.fail(text::format(text::Id::kEmptyText, "the port"));
+  if (auto baud = m.optional("baud")) {
+    bus.baud = static_cast<int>(baud->as_int(1, 10'000'000));
+    if (std::find(std::begin(kBauds), std::end(kBauds), bus.baud) == std::end(kBauds)) {
+      baud->fail(text::format(text::Id::kBadBaud, bus.baud));
+    }
+  }
+  std::set<int> addresses;
+  for (const auto& item : m.required("boxes").elements()) {
+    BoxSpec box = parse_box(item, profiles, fleet);
+    if (!addresses.insert(box.address).second) {
+      item.fail(phil::text::format(phil::text::Id::kYamlDuplicate,
+                                   "box address " + std::to_string(box.address) + " on this bus"));
+    }
+    bus.boxes.push_back(std::move(box));
+  }
+  m.finish();
+  return bus;
+}
+
+}  // namespace
+
+FleetSpec parse_fleet(const yaml::Node& node, const std::string& profiles_dir) {
+  reject_unknown_keys(node, {"utc_offset", "buses"});
+  const auto profiles = load_profiles_dir(profiles_dir);
+  yaml::Map m(node);
+  FleetSpec fleet;
+  if (auto offset = m.optional("utc_offset")) fleet.utc_offset = parse_utc_offset(*offset);
+  std::set<std::string> ids;
+  std::set<std::string> ports;
+  for (const auto& item : m.required("buses").elements()) {
+    BusSpec bus = parse_bus(item, profiles, fleet);
+    if (!ids.insert(bus.id).second) {
+      item.fail(phil::text::format(phil::text::Id::kYamlDuplicate, "bus id \"" + bus.id + "\""));
+    }
+    if (!ports.insert(bus.port).second) {
+      item.fail(phil::text::format(phil::text::Id::kYamlDuplicate, "port \"" + bus.port + "\""));
+    }
+    fleet.buses.push_back(std::move(bus));
+  }
+  m.finish();
+  return fleet;
+}
+
+FleetSpec load_fleet_file(const std::string& path, const std::string& profiles_dir) {
+  const auto doc = yaml::Document::load_file(path);
+  return parse_fleet(doc.root(), profiles_dir);
+}
+
+}  // namespace phil::sim

@@ -1,0 +1,156 @@
+// Fleet files: the schema of sim/README.md, strictly.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <phil/sim/fleet.hpp>
+
+#include "sim_test_support.hpp"
+
+namespace phil::sim {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kFleet = R"(utc_offset: "+08:00"
+buses:
+  - id: bus1
+    port: vbus/bus1
+    baud: 19200
+    boxes:
+      - address: 4
+        model: adf300l-iii
+        circuits:
+          1: {load: {constant: 1200}, balance: "20.00", purchase_count: 3}
+          2: {load: {daily: residential, peak_w: 2500, seed: 7}, price: "0.5583", mode: keep_power}
+          36: {alarm1: "30.00", alarm2: "10.50", mode: forced_off, balance: "-1.25"}
+      - address: 5
+        model: adf300l-i
+  - id: bus2
+    port: /tmp/elsewhere/bus2
+    boxes: []
+)";
+
+FleetSpec parse(const std::string& text) {
+  const auto doc = yaml::Document::load_string(text, "fleet.yaml");
+  return parse_fleet(doc.root(), testing::profiles_dir());
+}
+
+std::string error_of(const std::string& text) {
+  return testing::config_error_of([&] { (void)parse(text); });
+}
+
+using testing::replaced;
+
+TEST(simFleet, ParsesBusesBoxesCircuitsAndLoads) {
+  const FleetSpec f = parse(kFleet);
+  EXPECT_EQ(f.utc_offset, std::chrono::minutes(480));
+  ASSERT_EQ(f.buses.size(), 2U);
+  const BusSpec& bus = f.buses[0];
+  EXPECT_EQ(bus.id, "bus1");
+  EXPECT_EQ(bus.port, "vbus/bus1");
+  EXPECT_EQ(bus.baud, 19200);
+  ASSERT_EQ(bus.boxes.size(), 2U);
+  const BoxSpec& box = bus.boxes[0];
+  EXPECT_EQ(box.address, 4);
+  EXPECT_EQ(box.model, "adf300l-iii");
+  ASSERT_EQ(box.circuits.size(), 3U);
+  const CircuitSpec& c1 = box.circuits.at(1);
+  EXPECT_EQ(c1.load.kind, LoadSpec::Kind::kConstant);
+  EXPECT_EQ(c1.load.power_w, 1200);
+  EXPECT_EQ(c1.balance_fen, 2000);
+  EXPECT_EQ(c1.purchase_count, 3);
+  EXPECT_EQ(c1.price, 6000);
+  EXPECT_EQ(c1.mode, Mode::kPrepaid);
+  const CircuitSpec& c2 = box.circuits.at(2);
+  EXPECT_EQ(c2.load.kind, LoadSpec::Kind::kDaily);
+  EXPECT_EQ(c2.load.curve, "residential");
+  EXPECT_EQ(c2.load.power_w, 2500);
+  EXPECT_EQ(c2.load.seed, 7U);
+  EXPECT_EQ(c2.price, 5583);
+  EXPECT_EQ(c2.mode, Mode::kKeepPower);
+  const CircuitSpec& c36 = box.circuits.at(36);
+  EXPECT_EQ(c36.number, 36);
+  EXPECT_EQ(c36.alarm1_fen, 3000);
+  EXPECT_EQ(c36.alarm2_fen, 1050);
+  EXPECT_EQ(c36.balance_fen, -125);
+  EXPECT_EQ(c36.mode, Mode::kForcedOff);
+  EXPECT_TRUE(bus.boxes[1].circuits.empty());
+  EXPECT_EQ(f.buses[1].baud, 9600);
+  EXPECT_TRUE(f.profiles.contains("adf300l"));
+}
+
+TEST(simFleet, UtcOffsetIsOptionalAndDefaultsToUtc) {
+  EXPECT_EQ(parse(replaced(kFleet, "utc_offset: \"+08:00\"\n", "")).utc_offset,
+            std::chrono::minutes(0));
+  EXPECT_EQ(parse(replaced(kFleet, "\"+08:00\"", "\"-05:30\"")).utc_offset,
+            std::chrono::minutes(-330));
+}
+
+TEST(simFleet, BadUtcOffsetIsRejectedWithItsLocation) {
+  EXPECT_THAT(error_of(replaced(kFleet, "\"+08:00\"", "\"8h\"")),
+              HasSubstr("fleet.yaml:1:13: utc_offset: invalid UTC offset \"8h\""));
+}
+
+TEST(simFleet, UnknownKeyInACircuitNamesTheKeyPath) {
+  const auto msg = error_of(replaced(kFleet, "purchase_count: 3", "purchase_cnt: 3"));
+  EXPECT_THAT(msg, HasSubstr("fleet.yaml:10:"));
+  EXPECT_THAT(msg, HasSubstr("buses[0].boxes[0].circuits.1.purchase_cnt"));
+}
+
+TEST(simFleet, DuplicateBusIdsAreRejected) {
+  const auto msg = error_of(replaced(kFleet, "id: bus2", "id: bus1"));
+  EXPECT_THAT(msg, HasSubstr("fleet.yaml:15:"));
+  EXPECT_THAT(msg, HasSubstr("duplicate bus id \"bus1\""));
+}
+
+TEST(simFleet, DuplicateBoxAddressesOnABusAreRejected) {
+  const auto msg = error_of(replaced(kFleet, "address: 5", "address: 4"));
+  EXPECT_THAT(msg, HasSubstr("fleet.yaml:13:"));
+  EXPECT_THAT(msg, HasSubstr("duplicate box address 4"));
+}
+
+TEST(simFleet, BoxAddressOutOfRangeIsRejected) {
+  EXPECT_THAT(error_of(replaced(kFleet, "address: 5", "address: 248")),
+              HasSubstr("buses[0].boxes[1].address: value 248 is out of range [1, 247]"));
+}
+
+TEST(simFleet, CircuitNumbersMustExistOnTheModel) {
+  const auto msg = error_of(replaced(kFleet, "36: {", "37: {"));
+  EXPECT_THAT(msg, HasSubstr("fleet.yaml:12:"));
+  EXPECT_THAT(msg, HasSubstr("circuit 37 does not exist on model adf300l-iii (circuits 1..36)"));
+  EXPECT_THAT(error_of(replaced(kFleet, "36: {", "x: {")), HasSubstr("circuit x does not exist"));
+}
+
+TEST(simFleet, UnknownModelListsTheKnownOnes) {
+  const auto msg = error_of(replaced(kFleet, "model: adf300l-i\n", "model: adf300l-iv\n"));
+  EXPECT_THAT(msg, HasSubstr("buses[0].boxes[1].model"));
+  EXPECT_THAT(msg, HasSubstr("adf300l-iii"));
+}
+
+TEST(simFleet, ALoadIsEitherConstantOrDaily) {
+  EXPECT_THAT(error_of(replaced(kFleet, "{constant: 1200}", "{constant: 1200, daily: shop}")),
+              HasSubstr("exactly one of `constant` and `daily`"));
+  EXPECT_THAT(error_of(replaced(kFleet, "{constant: 1200}", "{constant: 1200, peak_w: 3}")),
+              HasSubstr("unknown key \"peak_w\""));
+  EXPECT_THAT(error_of(replaced(kFleet, "daily: residential", "daily: factory")),
+              HasSubstr("one of: residential, office, shop"));
+}
+
+TEST(simFleet, MoneyIsExactDecimalText) {
+  EXPECT_THAT(error_of(replaced(kFleet, "balance: \"20.00\"", "balance: \"20.001\"")),
+              HasSubstr("circuits.1.balance"));
+  EXPECT_THAT(error_of(replaced(kFleet, "price: \"0.5583\"", "price: \"0.55831\"")),
+              HasSubstr("circuits.2.price"));
+}
+
+TEST(simFleet, UnsupportedBaudIsRejected) {
+  EXPECT_THAT(error_of(replaced(kFleet, "baud: 19200", "baud: 19201")),
+              HasSubstr("buses[0].baud: unsupported baud rate 19201"));
+}
+
+TEST(simFleet, UnknownTopLevelKeyIsRejected) {
+  EXPECT_THAT(error_of(kFleet + "clock: now\n"), HasSubstr("fleet.yaml:18:1: clock: unknown key"));
+}
+
+}  // namespace
+}  // namespace phil::sim

@@ -1,0 +1,227 @@
+// The Simulator over a real pty, with libmodbus as the master: what a head-end sees.
+#include <atomic>
+#include <cerrno>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <modbus.h>
+
+#include <phil/sim/simulator.hpp>
+
+#include "sim_test_support.hpp"
+
+namespace phil::sim {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::hours;
+
+/// A clock the test moves by hand; safe to read from the simulator's serving thread.
+class ManualTime final : public TimeSource {
+ public:
+  explicit ManualTime(TimePoint start) : ms_(start.time_since_epoch().count()) {}
+  TimePoint now() const override { return TimePoint(Millis(ms_.load())); }
+  void advance(Millis d) { ms_ += d.count(); }
+
+ private:
+  std::atomic<std::int64_t> ms_;
+};
+
+constexpr int kC1 = 0x1000;
+constexpr int kC2 = 0x1020;
+
+const std::string kFleet = R"(utc_offset: "+08:00"
+buses:
+  - id: bus1
+    port: vbus/bus1
+    boxes:
+      - address: 1
+        model: adf300l-iii
+        circuits:
+          1: {load: {constant: 1200}, balance: "20.00"}
+          2: {load: {constant: 800}, balance: "0.00"}
+)";
+
+struct ModbusDeleter {
+  void operator()(modbus_t* ctx) const {
+    modbus_close(ctx);
+    modbus_free(ctx);
+  }
+};
+using Modbus = std::unique_ptr<modbus_t, ModbusDeleter>;
+
+class simSimulatorOverPty : public ::testing::Test {
+ protected:
+  simSimulatorOverPty()
+      : run_dir_(fs::temp_directory_path() /
+                 ("phil_sim_it_" + std::to_string(::getpid()) + "_" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name())),
+        time_(testing::at("2026-03-01T00:00:00+08:00")) {
+    fs::remove_all(run_dir_);
+    const auto doc = yaml::Document::load_string(kFleet, "fleet.yaml");
+    SimulatorOptions options;
+    options.run_dir = run_dir_.string();
+    options.trace = [this](const std::string& line) {
+      std::lock_guard lock(trace_mu_);
+      trace_.push_back(line);
+    };
+    sim_ = std::make_unique<Simulator>(parse_fleet(doc.root(), testing::profiles_dir()), time_,
+                                       options);
+    sim_->start();
+  }
+  ~simSimulatorOverPty() override {
+    master_.reset();
+    sim_.reset();
+    fs::remove_all(run_dir_);
+  }
+
+  modbus_t* master() {
+    if (!master_) {
+      master_.reset(modbus_new_rtu(sim_->endpoint("bus1").c_str(), 9600, 'N', 8, 1));
+      if (!master_) {
+        ADD_FAILURE() << "modbus_new_rtu failed";
+        return nullptr;
+      }
+      modbus_set_slave(master_.get(), 1);
+      modbus_set_response_timeout(master_.get(), 1, 0);
+      if (modbus_connect(master_.get()) != 0) {
+        ADD_FAILURE() << "modbus_connect: " << modbus_strerror(errno);
+      }
+    }
+    return master_.get();
+  }
+
+  std::vector<std::uint16_t> read(int address, int count) {
+    std::vector<std::uint16_t> out(static_cast<std::size_t>(count));
+    const int n = modbus_read_registers(master(), address, count, out.data());
+    if (n != count) {
+      ADD_FAILURE() << "read " << address << ": " << modbus_strerror(errno);
+      return {};
+    }
+    return out;
+  }
+
+  static std::int64_t u32(const std::vector<std::uint16_t>& w, std::size_t at) {
+    return w.size() < at + 2 ? -1 : (std::int64_t{w[at]} << 16) | w[at + 1];
+  }
+
+  fs::path run_dir_;
+  ManualTime time_;
+  std::unique_ptr<Simulator> sim_;
+  Modbus master_;
+  std::mutex trace_mu_;
+  std::vector<std::string> trace_;
+};
+
+TEST_F(simSimulatorOverPty, PublishesTheBusAsASymlinkToAPtyAndRemovesItOnStop) {
+  const fs::path link = sim_->endpoint("bus1");
+  EXPECT_EQ(link, run_dir_ / "vbus" / "bus1");
+  EXPECT_EQ(sim_->transport("bus1"), "pty");
+  ASSERT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(fs::read_symlink(link).string().rfind("/dev/pts/", 0), 0U);
+  sim_->stop();
+  EXPECT_FALSE(fs::exists(fs::symlink_status(link)));
+  sim_->start();  // and serves again, replacing nothing stale
+  EXPECT_TRUE(fs::is_symlink(link));
+}
+
+TEST_F(simSimulatorOverPty, ReadsTheMeasurementBlockAndSeesTimePass) {
+  auto w = read(kC1, 25);
+  ASSERT_EQ(w.size(), 25U);
+  EXPECT_EQ(u32(w, 0x00), 0);
+  EXPECT_EQ(u32(w, 0x0C), 1200);
+  EXPECT_EQ(u32(w, 0x10), 2000);
+  EXPECT_EQ(w[0x12], 1);
+
+  time_.advance(hours(1));  // the sim advances to now() before answering
+  w = read(kC1, 25);
+  EXPECT_EQ(u32(w, 0x00), 120);        // 1200 Wh
+  EXPECT_EQ(u32(w, 0x10), 2000 - 72);  // 1.2 kWh x 0.6 yuan
+  const auto view = sim_->circuit("bus1", 1, 1);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->energy_wh, 1200);
+  EXPECT_EQ(view->balance_fen, 1928);
+  EXPECT_GE(sim_->frames_answered("bus1"), 2U);
+}
+
+TEST_F(simSimulatorOverPty, CreditIsAcceptedOnceAndARetryIsExceptionFour) {
+  auto w = read(kC2, 25);
+  ASSERT_EQ(w.size(), 25U);
+  EXPECT_EQ(w[0x12], 0);  // no balance: relay open
+  EXPECT_EQ(w[0x14], 0);
+
+  const std::uint16_t credit[] = {1, 0, 5000};  // count 1, 50.00 yuan
+  ASSERT_EQ(modbus_write_registers(master(), kC2 + 0x14, 3, credit), 3) << modbus_strerror(errno);
+  w = read(kC2, 25);
+  EXPECT_EQ(u32(w, 0x10), 5000);
+  EXPECT_EQ(w[0x12], 1);  // relay closed
+  EXPECT_EQ(w[0x14], 1);
+  EXPECT_EQ(u32(w, 0x17), 5000);
+
+  errno = 0;
+  EXPECT_EQ(modbus_write_registers(master(), kC2 + 0x14, 3, credit), -1);
+  EXPECT_EQ(errno, EMBXSFAIL) << modbus_strerror(errno);
+  EXPECT_EQ(read(kC2, 25), w);  // nothing changed
+  const auto view = sim_->circuit("bus1", 1, 2);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->purchase_count, 1);
+  EXPECT_EQ(view->purchase_total_fen, 5000);
+}
+
+TEST_F(simSimulatorOverPty, ModeWriteWithFunctionSixIsEchoed) {
+  ASSERT_EQ(modbus_write_register(master(), kC1 + 0x13, 2), 1) << modbus_strerror(errno);
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, Mode::kForcedOff);
+  EXPECT_FALSE(sim_->circuit("bus1", 1, 1)->relay_closed);
+  errno = 0;
+  EXPECT_EQ(modbus_write_register(master(), kC1 + 0x13, 7), -1);
+  EXPECT_EQ(errno, EMBXILVAL);
+}
+
+TEST_F(simSimulatorOverPty, UnmappedAddressIsExceptionTwo) {
+  std::uint16_t out[2] = {};
+  errno = 0;
+  EXPECT_EQ(modbus_read_registers(master(), 0x3000, 2, out), -1);
+  EXPECT_EQ(errno, EMBXILADD);
+}
+
+TEST_F(simSimulatorOverPty, ABoxThatIsNotOnTheBusNeverAnswers) {
+  modbus_t* ctx = master();
+  modbus_set_response_timeout(ctx, 0, 300'000);
+  modbus_set_slave(ctx, 9);
+  std::uint16_t out[1] = {};
+  errno = 0;
+  EXPECT_EQ(modbus_read_registers(ctx, kC1, 1, out), -1);
+  EXPECT_EQ(errno, ETIMEDOUT);
+  modbus_set_slave(ctx, 1);
+  EXPECT_EQ(read(kC1, 2).size(), 2U);  // the bus still works afterwards
+}
+
+TEST_F(simSimulatorOverPty, TraceShowsFramesWithTheirDecoding) {
+  ASSERT_EQ(read(kC1, 25).size(), 25U);
+  std::lock_guard lock(trace_mu_);
+  ASSERT_EQ(trace_.size(), 2U);
+  EXPECT_NE(trace_[0].find("2026-03-01T00:00:00+08:00 bus1 <- 01 03 10 00 00 19"),
+            std::string::npos)
+      << trace_[0];
+  EXPECT_NE(trace_[0].find("addr 1 fc 03 read start 0x1000 count 25"), std::string::npos);
+  EXPECT_NE(trace_[1].find("bus1 -> 01 03 32"), std::string::npos) << trace_[1];
+}
+
+TEST_F(simSimulatorOverPty, AdvanceToStepsTheModelsWithoutAClient) {
+  time_.advance(hours(2));
+  sim_->advance_to(time_.now());
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->energy_wh, 2400);
+  EXPECT_FALSE(sim_->circuit("bus1", 1, 37).has_value());
+  EXPECT_FALSE(sim_->circuit("bus9", 1, 1).has_value());
+  LoadSpec idle;
+  EXPECT_TRUE(sim_->set_load("bus1", 1, 1, idle));
+  time_.advance(hours(2));
+  sim_->advance_to(time_.now());
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->energy_wh, 2400);
+  EXPECT_FALSE(sim_->set_load("bus1", 2, 1, idle));
+}
+
+}  // namespace
+}  // namespace phil::sim
