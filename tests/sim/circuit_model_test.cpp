@@ -66,11 +66,11 @@ TEST(simCircuitModel, DailyCurveIntegratesTheSameForAnyStepSize) {
 }
 
 TEST(simCircuitModel, TripAtZeroHappensAtTheSameInstantForOneSecondAndOneHourSteps) {
-  // 1.00 yuan at 0.6000 yuan/kWh lasts ceil(100 fen * 1e5 / 6000) = 1667 Wh;
-  // at 2000 W that is 1667 * 3600000 mJ / 2000 W = 3000600 ms.
-  const TimePoint expected = kStart + Millis(3'000'600);
-  CircuitModel hourly(constant(2000, 100), kStart, kChina);
-  CircuitModel secondly(constant(2000, 100), kStart, kChina);
+  // 1.00 yuan at 0.6000 yuan/kWh lasts ceil(100 fen * 1e5 / 6000) = 1667 Wh; at 1999 W that
+  // takes ceil(1667 * 3600000 mJ / 1999 W) = 3002102 ms (one ms less is 101 mJ short).
+  const TimePoint expected = kStart + Millis(3'002'102);
+  CircuitModel hourly(constant(1999, 100), kStart, kChina);
+  CircuitModel secondly(constant(1999, 100), kStart, kChina);
   step_by(hourly, hours(1), hours(2));
   step_by(secondly, seconds(1), hours(2));
   ASSERT_TRUE(hourly.last_trip().has_value());

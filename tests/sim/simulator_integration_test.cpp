@@ -2,6 +2,7 @@
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -221,6 +222,55 @@ TEST_F(simSimulatorOverPty, AdvanceToStepsTheModelsWithoutAClient) {
   sim_->advance_to(time_.now());
   EXPECT_EQ(sim_->circuit("bus1", 1, 1)->energy_wh, 2400);
   EXPECT_FALSE(sim_->set_load("bus1", 2, 1, idle));
+}
+
+class simSimulatorStartup : public ::testing::Test {
+ protected:
+  simSimulatorStartup()
+      : run_dir_(fs::temp_directory_path() /
+                 ("phil_sim_start_" + std::to_string(::getpid()) + "_" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name())),
+        time_(testing::at("2026-03-01T00:00:00+08:00")) {
+    fs::remove_all(run_dir_);
+    fs::create_directories(run_dir_ / "vbus");
+  }
+  ~simSimulatorStartup() override { fs::remove_all(run_dir_); }
+
+  std::unique_ptr<Simulator> make() {
+    const auto doc = yaml::Document::load_string(kFleet, "fleet.yaml");
+    SimulatorOptions options;
+    options.run_dir = run_dir_.string();
+    return std::make_unique<Simulator>(parse_fleet(doc.root(), testing::profiles_dir()), time_,
+                                       options);
+  }
+
+  fs::path run_dir_;
+  ManualTime time_;
+};
+
+TEST_F(simSimulatorStartup, AStaleSymlinkFromAnEarlierRunIsReplaced) {
+  const fs::path link = run_dir_ / "vbus" / "bus1";
+  fs::create_symlink("/dev/pts/does-not-exist", link);
+  auto sim = make();
+  sim->start();
+  EXPECT_EQ(fs::read_symlink(link).string().rfind("/dev/pts/", 0), 0U);
+  EXPECT_NE(fs::read_symlink(link), fs::path("/dev/pts/does-not-exist"));
+}
+
+TEST_F(simSimulatorStartup, ARealFileInTheWayIsAnErrorNamingTheBusAndIsLeftAlone) {
+  const fs::path path = run_dir_ / "vbus" / "bus1";
+  { std::ofstream(path) << "keep me"; }
+  auto sim = make();
+  try {
+    sim->start();
+    ADD_FAILURE() << "start() did not throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("bus bus1"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a symlink"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_regular_file(path));
+  sim->stop();  // nothing started: a no-op
+  EXPECT_TRUE(fs::is_regular_file(path));
 }
 
 }  // namespace

@@ -1,0 +1,49 @@
+#!/bin/sh
+# adf300-sim end to end: serves a bus, prints exactly one BUS line, stops cleanly on SIGTERM;
+# a configuration error exits 2 with file:line:col and starts nothing.
+# Usage: adf300_sim_app_test.sh <adf300-sim> <profiles dir>
+set -u
+SIM=$1
+PROFILES=${PHIL_PROFILES_DIR:-$2}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/phil_sim_app.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+cat > "$WORK/fleet.yaml" <<'YAML'
+buses:
+  - id: bus1
+    port: vbus/bus1
+    boxes: [{address: 1, model: adf300l-i, circuits: {1: {load: {constant: 500}, balance: "1.00"}}}]
+  - id: bus2
+    port: vbus/bus2
+    boxes: []
+YAML
+
+"$SIM" --fleet "$WORK/fleet.yaml" --profiles "$PROFILES" --run-dir "$WORK" --speed 60 \
+  --start 2026-03-01T00:00:00+08:00 > "$WORK/out" 2> "$WORK/err" &
+PID=$!
+i=0
+while [ "$(grep -c '^BUS ' "$WORK/out")" -lt 2 ]; do
+  i=$((i + 1))
+  [ $i -gt 100 ] && { kill "$PID"; cat "$WORK/err"; fail "no BUS lines within 10 s"; }
+  kill -0 "$PID" 2> /dev/null || { cat "$WORK/err"; fail "adf300-sim exited early"; }
+  sleep 0.1
+done
+grep -qx "BUS bus1 pty $WORK/vbus/bus1" "$WORK/out" || fail "bad BUS line: $(cat "$WORK/out")"
+grep -qx "BUS bus2 pty $WORK/vbus/bus2" "$WORK/out" || fail "bad BUS line: $(cat "$WORK/out")"
+[ -L "$WORK/vbus/bus1" ] || fail "no symlink at vbus/bus1"
+case "$(readlink "$WORK/vbus/bus1")" in /dev/pts/*) ;; *) fail "symlink not to a pty" ;; esac
+kill -TERM "$PID"
+wait "$PID"
+RC=$?
+[ $RC -eq 0 ] || fail "exit status $RC after SIGTERM, expected 0"
+[ -e "$WORK/vbus/bus1" ] || [ -L "$WORK/vbus/bus1" ] && fail "symlink left behind"
+[ "$(wc -l < "$WORK/out")" -eq 2 ] || fail "stdout has more than the BUS lines"
+
+printf 'buses:\n  - id: bus1\n    port: vbus/bus1\n    bauds: 9600\n    boxes: []\n' > "$WORK/bad.yaml"
+"$SIM" --fleet "$WORK/bad.yaml" --profiles "$PROFILES" --run-dir "$WORK" > "$WORK/out2" 2> "$WORK/err2"
+RC=$?
+[ $RC -eq 2 ] || fail "config error exited $RC, expected 2"
+grep -q "bad.yaml:4:5: buses\[0\].bauds: unknown key" "$WORK/err2" || fail "message: $(cat "$WORK/err2")"
+[ -s "$WORK/out2" ] && fail "something was served despite the config error"
+echo "PASS"
