@@ -7,6 +7,7 @@
 // entry and the meter-command outbox row together; run_iterate() delivers pending commands before
 // any further polling.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,20 +19,24 @@
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/result.hpp>
 
+namespace phil::meterlink {
+class ModbusMaster;
+}
+
 namespace phil::service {
 
 struct BoxConfig {
-  int address = 1;       ///< Modbus slave address 1..247
-  std::string model;     ///< model name from the profile, e.g. "adf300l-iii"
-  std::string profile;   ///< profile id, e.g. "adf300l"
+  int address = 1;      ///< Modbus slave address 1..247
+  std::string model;    ///< model name from the profile, e.g. "adf300l-iii"
+  std::string profile;  ///< profile id, e.g. "adf300l"
 };
 
 struct BusConfig {
-  std::string id;                   ///< e.g. "bus1"
-  std::string transport = "rtu";    ///< "rtu" (serial device path); more transports in issue 5
-  std::string port;                 ///< e.g. "/dev/ttyUSB0" or a sim pty symlink
+  std::string id;                 ///< e.g. "bus1"
+  std::string transport = "rtu";  ///< "rtu" (serial device path); more transports in issue 5
+  std::string port;               ///< e.g. "/dev/ttyUSB0" or a sim pty symlink
   int baud = 9600;
-  char parity = 'N';                ///< 'N', 'E' or 'O'
+  char parity = 'N';  ///< 'N', 'E' or 'O'
   int data_bits = 8;
   int stop_bits = 1;
   Millis response_timeout{500};
@@ -43,14 +48,18 @@ struct SiteConfig {
   std::string name;
   Millis poll_interval{30 * 60 * 1000};  ///< default 30 minutes
   int offline_after_cycles = 3;
-  std::int64_t price = 6000;             ///< default price, 0.0001 yuan/kWh (0.6000 yuan/kWh)
-  std::string profiles_dir;              ///< where the profiles named by the boxes are read
+  std::int64_t price = 6000;  ///< default price, 0.0001 yuan/kWh (0.6000 yuan/kWh)
+  std::string profiles_dir;   ///< where the profiles named by the boxes are read
   std::vector<BusConfig> buses;
 };
 
 /// Parses a site node strictly (unknown keys are errors). Profiles named by the boxes are read
 /// from `profiles_dir` by the system's own decoder. Throws yaml::ConfigError.
+///
+/// A `profiles_dir` key in the node wins over the argument; relative to the site file's folder.
 SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir);
+/// Loads a site file whose top level is the site node. Throws yaml::ConfigError.
+SiteConfig load_site_file(const std::string& path, const std::string& profiles_dir);
 
 /// The system's view of one meter, as of its last successful reading.
 struct MeterView {
@@ -60,10 +69,23 @@ struct MeterView {
   std::int64_t energy_wh = 0;          ///< meter register, converted to Wh
   std::int64_t meter_balance_fen = 0;  ///< the balance the meter reports
   bool relay_closed = false;
-  std::string mode;                    ///< "prepaid" | "keep_power" | "forced_off"
-  std::string status;                  ///< "not_opened" | "normal" | "alarm1" | "alarm2" | "arrears" | "offline"
+  std::string mode;    ///< "prepaid" | "keep_power" | "forced_off"
+  std::string status;  ///< "not_opened" | "normal" | "alarm1" | "alarm2" | "arrears" | "offline"
   std::uint16_t purchase_count = 0;
   std::optional<std::string> account;  ///< account id if the meter is opened
+  std::int64_t power_w = 0;            ///< last reading's instantaneous power, W
+  int failed_cycles = 0;               ///< poll cycles in a row without an answer
+};
+
+/// A command in the meter-command outbox, for display.
+struct CommandView {
+  std::int64_t id = 0;
+  std::string kind;                             ///< "credit" | "price" | "thresholds" | "mode"
+  std::int64_t amount_fen = 0;                  ///< credit amount
+  std::optional<std::uint16_t> purchase_count;  ///< credit: count assigned before the first write
+  std::string state;  ///< "pending" | "in_flight" | "confirmed" | "failed" | "superseded"
+  int attempts = 0;
+  std::string last_error;
 };
 
 struct BusCounters {
@@ -72,11 +94,18 @@ struct BusCounters {
   std::uint64_t commands_pending = 0;    ///< outbox commands still to deliver
 };
 
+/// Makes the Modbus master of a bus. The default opens a libmodbus RTU master on bus.port
+/// (lazily: the port is opened at the first request). Tests pass fakes.
+using MasterFactory = std::function<std::unique_ptr<meterlink::ModbusMaster>(const BusConfig& bus)>;
+
 class System {
  public:
   /// Opens (creating if needed) the SQLite database at `db_path` and applies migrations.
   /// Throws std::runtime_error with the path and reason if it cannot.
   System(SiteConfig site, const std::string& db_path, const domain::Clock& clock);
+  /// As above, with the bus masters made by `masters` instead of libmodbus RTU.
+  System(SiteConfig site, const std::string& db_path, const domain::Clock& clock,
+         MasterFactory masters);
   ~System();
   System(const System&) = delete;
   System& operator=(const System&) = delete;
@@ -102,6 +131,9 @@ class System {
   BusCounters counters(const std::string& bus_id) const;
   /// Checks the ledger invariant for every account; empty if it holds, else one line per problem.
   std::vector<std::string> verify_ledger() const;
+  /// The newest `limit` outbox commands of a meter, newest first.
+  std::vector<CommandView> commands(const domain::MeterId& id, int limit = 10) const;
+  const SiteConfig& site() const;
 
  private:
   struct Impl;

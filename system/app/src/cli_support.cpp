@@ -1,0 +1,33 @@
+#include "cli_support.hpp"
+
+#include <cctype>
+#include <cstdio>
+
+#include <phil/common/decimal.hpp>
+#include <phil/common/yaml.hpp>
+
+namespace phil::app {
+
+std::optional<service::SiteConfig> load_site_or_report(const std::string& config_path,
+                                                       const std::string& profiles_dir) {
+  try {
+    return service::load_site_file(config_path, profiles_dir);
+  } catch (const yaml::ConfigError& e) {
+    std::fprintf(stderr, "configuration error: %s\n", e.what());
+  }
+  return std::nullopt;
+}
+
+std::string database_path(const std::optional<std::string>& db, const service::SiteConfig& site) {
+  if (db) return *db;
+  std::string name;
+  for (char c : site.name)
+    name += (std::isalnum(static_cast<unsigned char>(c)) != 0) ? c : '_';
+  return (name.empty() ? std::string("site") : name) + ".db";
+}
+
+std::string yuan(std::int64_t fen) {
+  return format_decimal(fen, 2);
+}
+
+}  // namespace phil::app

@@ -1,0 +1,22 @@
+#pragma once
+// What prepaidd and prepaidctl share: loading the site file with readable errors, and the
+// default database path.
+#include <optional>
+#include <string>
+
+#include <phil/service/system.hpp>
+
+namespace phil::app {
+
+/// Loads the site; on a configuration error prints it (file:line:col, key, what to do) to stderr
+/// and returns nullopt.
+std::optional<service::SiteConfig> load_site_or_report(const std::string& config_path,
+                                                       const std::string& profiles_dir);
+
+/// Database path: `db` if given, else "<site name>.db" in the current directory.
+std::string database_path(const std::optional<std::string>& db, const service::SiteConfig& site);
+
+/// Money as text: 2050 -> "20.50".
+std::string yuan(std::int64_t fen);
+
+}  // namespace phil::app

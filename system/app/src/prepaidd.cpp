@@ -1,0 +1,94 @@
+// prepaidd: the billing-and-control daemon. Polls the meters of the site and delivers meter
+// commands, against the wall clock, until SIGTERM or SIGINT.
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <phil/common/decimal.hpp>
+#include <phil/service/system.hpp>
+
+#include "cli_support.hpp"
+#include "wall_clock.hpp"
+
+namespace {
+
+// Operator sales arrive through the database (prepaidctl), so the daemon looks at least this
+// often, even when no poll is due: a sale reaches its meter within this delay.
+constexpr phil::Millis kMaxSleep{2000};
+
+/// Sleeps up to `d`; returns the signal number if SIGTERM or SIGINT arrived, else 0. The signals
+/// are blocked everywhere else, so a transaction in flight always finishes first.
+int wait_for_signal(const sigset_t& set, phil::Millis d) {
+  const auto ms = std::max<std::int64_t>(0, d.count());
+  timespec ts{static_cast<std::time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1'000'000)};
+  const int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"prepaidd: prepaid electricity billing-and-control daemon"};
+  std::string config;
+  std::optional<std::string> db;
+  std::string profiles = PHIL_DEFAULT_PROFILES_DIR;
+  bool once = false;
+  std::string level = "info";
+  cli.add_option("--config", config, "site file (YAML)")->required();
+  cli.add_option("--db", db, "SQLite database file (default: <site name>.db)");
+  cli.add_option("--profiles", profiles, "device profiles folder")->capture_default_str();
+  cli.add_flag("--once", once, "run one iteration (commands, then polls due) and exit");
+  cli.add_option("--log-level", level, "trace, debug, info, warn, error")->capture_default_str();
+  CLI11_PARSE(cli, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(level));
+
+  // Block the stop signals before anything starts: they are only taken between iterations.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  const auto site = phil::app::load_site_or_report(config, profiles);
+  if (!site) return 2;
+  const auto db_path = phil::app::database_path(db, *site);
+  phil::app::WallClock clock;
+  std::unique_ptr<phil::service::System> system;
+  try {
+    system = std::make_unique<phil::service::System>(*site, db_path, clock);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: {}", e.what());
+    return 1;
+  }
+  spdlog::info("prepaidd {}: site \"{}\", database {}, poll every {}, price {} yuan/kWh",
+               PHIL_VERSION, site->name, db_path, phil::format_duration(site->poll_interval),
+               phil::format_decimal(site->price, 4));
+  for (const auto& bus : site->buses) {
+    spdlog::info("  bus {}: {} {} {} {}{}{}, {} box(es), timeout {}", bus.id, bus.transport,
+                 bus.port, bus.baud, bus.data_bits, bus.parity, bus.stop_bits, bus.boxes.size(),
+                 phil::format_duration(bus.response_timeout));
+  }
+
+  while (true) {
+    phil::Millis pause{0};
+    try {
+      system->run_iterate();
+    } catch (const std::exception& e) {
+      // A database or device failure must not kill the daemon; the work is retried.
+      spdlog::error("iteration failed: {}; retrying shortly", e.what());
+      pause = phil::Millis(1000);
+    }
+    if (once) break;
+    const auto until_due = system->next_due() - clock.now();
+    const auto sleep = std::clamp(until_due, pause, std::max(pause, kMaxSleep));
+    if (const int sig = wait_for_signal(stop, sleep); sig != 0) {
+      spdlog::info("signal {} received; stopping", sig);
+      break;
+    }
+  }
+  return 0;
+}

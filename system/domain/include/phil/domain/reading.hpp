@@ -1,0 +1,32 @@
+#pragma once
+// One circuit's measurement as the system stores it, in integer units (decoded from the
+// meter's registers by meterlink according to the device profile).
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace phil::domain {
+
+/// What the meter does with its relay (the profile's `mode` enum).
+enum class MeterMode : std::uint8_t { kPrepaid, kKeepPower, kForcedOff, kUnknown };
+
+/// "prepaid", "keep_power", "forced_off" or "unknown".
+std::string_view to_string(MeterMode m);
+std::optional<MeterMode> parse_meter_mode(std::string_view s);
+
+struct MeterReading {
+  std::int64_t energy_wh = 0;    ///< total imported energy, Wh
+  std::int64_t power_w = 0;      ///< instantaneous power, W
+  std::int64_t balance_fen = 0;  ///< balance the meter reports, fen (<= 0 in arrears)
+  bool relay_closed = false;
+  MeterMode mode = MeterMode::kUnknown;
+  std::uint16_t status_bits = 0;  ///< raw status register (bit positions from the profile)
+  bool alarm1 = false;            ///< status flags decoded by the profile's names
+  bool alarm2 = false;
+  bool arrears = false;
+  std::uint16_t purchase_count = 0;      ///< count of the last credit the meter accepted
+  std::int64_t purchase_amount_fen = 0;  ///< amount of that credit, fen
+  std::int64_t purchase_total_fen = 0;   ///< all credits accepted, fen
+};
+
+}  // namespace phil::domain

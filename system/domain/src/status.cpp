@@ -1,0 +1,51 @@
+#include <phil/domain/status.hpp>
+
+#include "enum_names.hpp"
+
+namespace phil::domain {
+
+namespace {
+
+constexpr detail::NameTable<MeterStatus, 6> kStatusNames{{
+    {MeterStatus::kNotOpened, "not_opened"},
+    {MeterStatus::kNormal, "normal"},
+    {MeterStatus::kAlarm1, "alarm1"},
+    {MeterStatus::kAlarm2, "alarm2"},
+    {MeterStatus::kArrears, "arrears"},
+    {MeterStatus::kOffline, "offline"},
+}};
+
+constexpr detail::NameTable<MeterMode, 4> kModeNames{{
+    {MeterMode::kPrepaid, "prepaid"},
+    {MeterMode::kKeepPower, "keep_power"},
+    {MeterMode::kForcedOff, "forced_off"},
+    {MeterMode::kUnknown, "unknown"},
+}};
+
+}  // namespace
+
+std::string_view to_string(MeterStatus s) {
+  return detail::name_of(kStatusNames, s);
+}
+std::optional<MeterStatus> parse_meter_status(std::string_view s) {
+  return detail::value_of(kStatusNames, s);
+}
+std::string_view to_string(MeterMode m) {
+  return detail::name_of(kModeNames, m);
+}
+std::optional<MeterMode> parse_meter_mode(std::string_view s) {
+  return detail::value_of(kModeNames, s);
+}
+
+MeterStatus derive_status(const StatusInputs& in) {
+  if (in.failed_cycles >= in.offline_after) return MeterStatus::kOffline;
+  if (!in.account_open) return MeterStatus::kNotOpened;
+  if (!in.last) return MeterStatus::kNormal;
+  const auto& r = *in.last;
+  if (r.balance_fen <= 0 || r.arrears) return MeterStatus::kArrears;
+  if (r.alarm2) return MeterStatus::kAlarm2;
+  if (r.alarm1) return MeterStatus::kAlarm1;
+  return MeterStatus::kNormal;
+}
+
+}  // namespace phil::domain

@@ -1,0 +1,78 @@
+#pragma once
+// The profile-driven ADF300 driver: which registers to read for a poll, how to decode them into
+// integer units, and how a credit is written and confirmed. Every address comes from the profile.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <phil/domain/outbox.hpp>
+#include <phil/domain/reading.hpp>
+#include <phil/meterlink/modbus_master.hpp>
+#include <phil/meterlink/profile.hpp>
+#include <phil/meterlink/read_plan.hpp>
+
+namespace phil::meterlink {
+
+/// What a read-back after a credit tells.
+using CreditState = domain::CreditReadback;
+
+class Adf300Driver {
+ public:
+  /// Registers a poll reads for every circuit.
+  static constexpr std::array<std::string_view, 9> kPollRegisters{
+      "energy_total", "power",          "balance",         "relay",         "mode",
+      "status",       "purchase_count", "purchase_amount", "purchase_total"};
+
+  /// Throws std::invalid_argument naming the profile, the model and the problem if the model is
+  /// unknown or a register the driver needs is missing or unsuitable.
+  Adf300Driver(const Profile& profile, const std::string& model);
+
+  const std::string& model() const { return model_; }
+  int circuits() const { return circuits_; }
+  /// The block reads of one poll: every kPollRegisters register of circuits 1..circuits(), in
+  /// the fewest reads of at most max_read registers.
+  const ReadPlan& poll_plan() const { return poll_; }
+
+  /// Reads every circuit of the box at `slave`. Element i is circuit i + 1. Stops at the first
+  /// failed read (one timeout per box at most).
+  LinkResult<std::vector<domain::MeterReading>> read_box(ModbusMaster& master, int slave) const;
+  /// Decodes the words returned for poll_plan().blocks (same order). nullopt if any block is
+  /// missing or short, or a value does not fit its unit.
+  std::optional<std::vector<domain::MeterReading>> decode_box(
+      const std::vector<std::vector<std::uint16_t>>& block_words) const;
+
+  /// The one FC10 write of a credit: purchase_count then purchase_amount, from `start`.
+  struct CreditFrame {
+    std::uint16_t start = 0;
+    std::vector<std::uint16_t> values;
+  };
+  /// nullopt if the circuit is out of range or the amount (fen, > 0) does not fit the register.
+  std::optional<CreditFrame> credit_frame(int circuit, std::uint16_t count,
+                                          std::int64_t amount_fen) const;
+  LinkResult<void> write_credit(ModbusMaster& master, int slave, int circuit, std::uint16_t count,
+                                std::int64_t amount_fen) const;
+  /// Reads purchase_count, balance and relay of one circuit (as few reads as the profile allows).
+  LinkResult<CreditState> read_credit_state(ModbusMaster& master, int slave, int circuit) const;
+
+ private:
+  LinkResult<std::vector<std::vector<std::uint16_t>>> run(const ReadPlan& plan,
+                                                          ModbusMaster& master, int slave) const;
+  bool apply(const Field& f, std::int64_t raw, domain::MeterReading& r) const;
+
+  std::string profile_id_;
+  std::string model_;
+  int circuits_ = 0;
+  Register count_;
+  Register amount_;
+  std::uint16_t relay_closed_value_ = 1;
+  std::optional<std::uint16_t> mode_prepaid_, mode_keep_power_, mode_forced_off_;
+  std::optional<int> bit_alarm1_, bit_alarm2_, bit_arrears_;
+  std::vector<Register> credit_state_regs_;
+  int max_read_ = 125;
+  ReadPlan poll_;
+};
+
+}  // namespace phil::meterlink

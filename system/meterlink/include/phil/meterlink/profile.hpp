@@ -1,0 +1,78 @@
+#pragma once
+// The system's own decoder of device profiles (profiles/*.yaml, schema in profiles/README.md).
+// Written apart from the simulator's decoder on purpose: a mismatch between the two shows up as
+// it would between a real head-end and a real meter.
+//
+// Decoding is strict: unknown keys, wrong types, overlapping registers, scales that are not exact
+// powers of ten and unit rules (money in yuan at 0.01 or finer, energy in kWh, prices in
+// yuan/kWh) are all errors, thrown as yaml::ConfigError with file:line:col and the key path.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <phil/common/yaml.hpp>
+
+namespace phil::meterlink {
+
+enum class ValueType : std::uint8_t { kU16, kI16, kU32, kI32, kBcd, kRaw };
+enum class WordOrder : std::uint8_t { kHighFirst, kLowFirst };
+enum class Access : std::uint8_t { kRead, kReadWrite, kWrite };
+
+std::string_view to_string(ValueType t);
+
+struct Register {
+  std::string name;           ///< canonical name (DESIGN.md)
+  std::uint16_t address = 0;  ///< box register: its address; circuit register: `base`
+  std::uint16_t stride = 0;   ///< circuit register: distance between circuits; box: 0
+  ValueType type = ValueType::kU16;
+  int words = 1;  ///< 1..64
+  WordOrder word_order = WordOrder::kHighFirst;
+  int scale_exp = 0;  ///< raw x 10^scale_exp = value in `unit`
+  std::string unit;   ///< "" if none
+  Access access = Access::kRead;
+  std::string enum_name;   ///< entry of Profile::enums, or ""
+  std::string flags_name;  ///< entry of Profile::flags, or ""
+
+  /// First register of circuit `circuit` (from 1); for a box register, `address`.
+  std::uint32_t address_for(int circuit) const {
+    return address + static_cast<std::uint32_t>(circuit - 1) * stride;
+  }
+};
+
+struct Model {
+  std::string name;  ///< e.g. "adf300l-iii"
+  int code = 0;      ///< value of the box's `model` register
+  int circuits = 1;  ///< 1..64
+  int phases = 1;    ///< 1 or 3
+};
+
+struct Profile {
+  std::string id;
+  std::string description;
+  WordOrder word_order = WordOrder::kHighFirst;
+  int max_read = 125;   ///< registers per FC03 read
+  int max_write = 123;  ///< registers per FC10 write
+  std::vector<Model> models;
+  std::map<std::string, std::map<std::string, std::uint16_t>> enums;  ///< name -> label -> value
+  std::map<std::string, std::map<std::string, int>> flags;            ///< name -> label -> bit
+  std::vector<Register> box;
+  std::vector<Register> circuit;
+
+  const Model* model(std::string_view name) const;
+  const Register* box_register(std::string_view name) const;
+  const Register* circuit_register(std::string_view name) const;
+  /// Names of the models, comma-separated (for messages).
+  std::string model_names() const;
+};
+
+/// Decodes a profile document's root. Throws yaml::ConfigError.
+Profile parse_profile(const yaml::Node& root);
+/// Loads and decodes one file. Throws yaml::ConfigError.
+Profile load_profile_file(const std::string& path);
+/// Loads `<dir>/<id>.yaml` and checks that it declares `profile: <id>`. Throws yaml::ConfigError.
+Profile load_profile(const std::string& dir, const std::string& id);
+
+}  // namespace phil::meterlink

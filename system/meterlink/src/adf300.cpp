@@ -1,0 +1,207 @@
+#include <stdexcept>
+
+#include <phil/meterlink/adf300.hpp>
+
+namespace phil::meterlink {
+
+namespace {
+
+std::optional<std::uint16_t> enum_value(const Profile& p, const Register& r,
+                                        const std::string& label) {
+  if (r.enum_name.empty()) return std::nullopt;
+  const auto& table = p.enums.at(r.enum_name);
+  const auto it = table.find(label);
+  if (it == table.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<int> flag_bit(const Profile& p, const Register& r, const std::string& label) {
+  if (r.flags_name.empty()) return std::nullopt;
+  const auto& table = p.flags.at(r.flags_name);
+  const auto it = table.find(label);
+  if (it == table.end()) return std::nullopt;
+  return it->second;
+}
+
+bool is_integer(ValueType t) {
+  return t != ValueType::kRaw && t != ValueType::kBcd;
+}
+
+}  // namespace
+
+Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
+    : profile_id_(profile.id), model_(model), max_read_(profile.max_read) {
+  const auto where = "profile " + profile.id + ", model " + model + ": ";
+  const auto* m = profile.model(model);
+  if (!m) {
+    throw std::invalid_argument(where + "no such model; known models: " + profile.model_names());
+  }
+  circuits_ = m->circuits;
+  auto need = [&](std::string_view name) -> const Register& {
+    const auto* r = profile.circuit_register(name);
+    if (!r) {
+      throw std::invalid_argument(where + "circuit register " + std::string(name) +
+                                  " is missing; the driver needs it. Add it to the profile");
+    }
+    if (!is_integer(r->type)) {
+      throw std::invalid_argument(where + "circuit register " + std::string(name) +
+                                  " must be an integer type (u16, i16, u32, i32)");
+    }
+    return *r;
+  };
+  if (need("power").unit != "W") {
+    throw std::invalid_argument(where + "register power must have unit W");
+  }
+  count_ = need("purchase_count");
+  amount_ = need("purchase_amount");
+  if (count_.type != ValueType::kU16) {
+    throw std::invalid_argument(where + "purchase_count must be u16");
+  }
+  if (amount_.address != count_.address + count_.words || amount_.stride != count_.stride) {
+    throw std::invalid_argument(where + "purchase_amount must directly follow purchase_count");
+  }
+  const auto& relay = need("relay");
+  relay_closed_value_ = enum_value(profile, relay, "closed").value_or(1);
+  const auto& mode = need("mode");
+  mode_prepaid_ = enum_value(profile, mode, "prepaid");
+  mode_keep_power_ = enum_value(profile, mode, "keep_power");
+  mode_forced_off_ = enum_value(profile, mode, "forced_off");
+  const auto& status = need("status");
+  bit_alarm1_ = flag_bit(profile, status, "alarm1");
+  bit_alarm2_ = flag_bit(profile, status, "alarm2");
+  bit_arrears_ = flag_bit(profile, status, "arrears");
+
+  std::vector<Field> fields;
+  for (int c = 1; c <= circuits_; ++c) {
+    for (auto name : kPollRegisters)
+      fields.push_back(field_of(need(name), c));
+  }
+  poll_ = plan_reads(std::move(fields), profile.max_read);
+  for (auto name : {"purchase_count", "balance", "relay"}) {
+    credit_state_regs_.push_back(need(name));
+  }
+}
+
+LinkResult<std::vector<std::vector<std::uint16_t>>> Adf300Driver::run(const ReadPlan& plan,
+                                                                      ModbusMaster& master,
+                                                                      int slave) const {
+  std::vector<std::vector<std::uint16_t>> out;
+  out.reserve(plan.blocks.size());
+  for (const auto& b : plan.blocks) {
+    auto r = master.read_registers(slave, b.start, b.count);
+    if (!r) return r.error();
+    if (r.value().size() != b.count) {
+      return LinkError{LinkErrorKind::kIo, 0,
+                       "slave " + std::to_string(slave) + " returned " +
+                           std::to_string(r.value().size()) + " registers for a read of " +
+                           std::to_string(b.count) + " at " + std::to_string(b.start)};
+    }
+    out.push_back(std::move(r.value()));
+  }
+  return out;
+}
+
+bool Adf300Driver::apply(const Field& f, std::int64_t raw, domain::MeterReading& r) const {
+  auto scaled = [&](int to_exp, std::int64_t& dst) {
+    const auto v = rescale(raw, f.scale_exp, to_exp);
+    if (!v) return false;
+    dst = *v;
+    return true;
+  };
+  auto bit = [&](std::optional<int> b) {
+    return b && ((raw >> static_cast<unsigned>(*b)) & 1) != 0;
+  };
+  const auto& n = f.name;
+  if (n == "energy_total") return scaled(-3, r.energy_wh);  // kWh -> Wh
+  if (n == "power") return scaled(0, r.power_w);
+  if (n == "balance") return scaled(-2, r.balance_fen);  // yuan -> fen
+  if (n == "purchase_amount") return scaled(-2, r.purchase_amount_fen);
+  if (n == "purchase_total") return scaled(-2, r.purchase_total_fen);
+  if (n == "relay") {
+    r.relay_closed = raw == relay_closed_value_;
+  } else if (n == "mode") {
+    r.mode = domain::MeterMode::kUnknown;
+    if (mode_prepaid_ && raw == *mode_prepaid_) r.mode = domain::MeterMode::kPrepaid;
+    if (mode_keep_power_ && raw == *mode_keep_power_) r.mode = domain::MeterMode::kKeepPower;
+    if (mode_forced_off_ && raw == *mode_forced_off_) r.mode = domain::MeterMode::kForcedOff;
+  } else if (n == "status") {
+    r.status_bits = static_cast<std::uint16_t>(raw & 0xFFFF);
+    r.alarm1 = bit(bit_alarm1_);
+    r.alarm2 = bit(bit_alarm2_);
+    r.arrears = bit(bit_arrears_);
+  } else if (n == "purchase_count") {
+    r.purchase_count = static_cast<std::uint16_t>(raw & 0xFFFF);
+  }
+  return true;
+}
+
+std::optional<std::vector<domain::MeterReading>> Adf300Driver::decode_box(
+    const std::vector<std::vector<std::uint16_t>>& block_words) const {
+  std::vector<domain::MeterReading> out(static_cast<std::size_t>(circuits_));
+  for (const auto& f : poll_.fields) {
+    const auto words = field_words(poll_, block_words, f);
+    if (!words) return std::nullopt;
+    const auto raw = decode_integer(*words, f.type, f.word_order);
+    if (!raw || !apply(f, *raw, out[static_cast<std::size_t>(f.circuit - 1)])) return std::nullopt;
+  }
+  return out;
+}
+
+LinkResult<std::vector<domain::MeterReading>> Adf300Driver::read_box(ModbusMaster& master,
+                                                                     int slave) const {
+  auto words = run(poll_, master, slave);
+  if (!words) return words.error();
+  auto decoded = decode_box(words.value());
+  if (!decoded) {
+    return LinkError{LinkErrorKind::kIo, 0,
+                     "slave " + std::to_string(slave) + " (" + model_ +
+                         ") returned values that do not decode with profile " + profile_id_ +
+                         "; check the profile against the device"};
+  }
+  return std::move(*decoded);
+}
+
+std::optional<Adf300Driver::CreditFrame> Adf300Driver::credit_frame(int circuit,
+                                                                    std::uint16_t count,
+                                                                    std::int64_t amount_fen) const {
+  if (circuit < 1 || circuit > circuits_ || amount_fen <= 0) return std::nullopt;
+  const auto raw_amount = rescale(amount_fen, -2, amount_.scale_exp);
+  if (!raw_amount) return std::nullopt;
+  auto values = encode_integer(count, count_.type, count_.word_order);
+  const auto amount = encode_integer(*raw_amount, amount_.type, amount_.word_order);
+  if (!values || !amount) return std::nullopt;
+  values->insert(values->end(), amount->begin(), amount->end());
+  return CreditFrame{static_cast<std::uint16_t>(count_.address_for(circuit)), std::move(*values)};
+}
+
+LinkResult<void> Adf300Driver::write_credit(ModbusMaster& master, int slave, int circuit,
+                                            std::uint16_t count, std::int64_t amount_fen) const {
+  const auto frame = credit_frame(circuit, count, amount_fen);
+  if (!frame) {
+    return LinkError{LinkErrorKind::kIo, 0,
+                     "credit of " + std::to_string(amount_fen) + " fen to circuit " +
+                         std::to_string(circuit) + " cannot be encoded for " + model_};
+  }
+  return master.write_registers(slave, frame->start, frame->values);
+}
+
+LinkResult<CreditState> Adf300Driver::read_credit_state(ModbusMaster& master, int slave,
+                                                        int circuit) const {
+  std::vector<Field> fields;
+  for (const auto& r : credit_state_regs_)
+    fields.push_back(field_of(r, circuit));
+  const auto plan = plan_reads(std::move(fields), max_read_);
+  auto words = run(plan, master, slave);
+  if (!words) return words.error();
+  domain::MeterReading r;
+  for (const auto& f : plan.fields) {
+    const auto w = field_words(plan, words.value(), f);
+    const auto raw = w ? decode_integer(*w, f.type, f.word_order) : std::nullopt;
+    if (!raw || !apply(f, *raw, r)) {
+      return LinkError{LinkErrorKind::kIo, 0, "cannot decode " + f.name + " read back"};
+    }
+  }
+  return CreditState{r.purchase_count, r.balance_fen, r.relay_closed};
+}
+
+}  // namespace phil::meterlink

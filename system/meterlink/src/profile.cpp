@@ -1,0 +1,373 @@
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <set>
+#include <tuple>
+
+#include <phil/common/decimal.hpp>
+#include <phil/meterlink/profile.hpp>
+
+namespace phil::meterlink {
+
+namespace {
+
+constexpr std::array<std::string_view, 7> kBoxNames{"model", "circuits", "address",     "baud",
+                                                    "clock", "password", "tou_schedule"};
+constexpr std::array<std::string_view, 24> kCircuitNames{"energy_total",
+                                                         "energy_sharp",
+                                                         "energy_peak",
+                                                         "energy_flat",
+                                                         "energy_valley",
+                                                         "voltage",
+                                                         "current",
+                                                         "power",
+                                                         "power_factor",
+                                                         "balance",
+                                                         "purchase_count",
+                                                         "purchase_amount",
+                                                         "purchase_total",
+                                                         "relay",
+                                                         "mode",
+                                                         "status",
+                                                         "alarm1_threshold",
+                                                         "alarm2_threshold",
+                                                         "overload_threshold",
+                                                         "price_sharp",
+                                                         "price_peak",
+                                                         "price_flat",
+                                                         "price_valley",
+                                                         "serial"};
+constexpr std::array<std::string_view, 8> kUnits{"kWh",  "W",        "V", "A",
+                                                 "yuan", "yuan/kWh", "s", "bps"};
+
+template <std::size_t N>
+bool contains(const std::array<std::string_view, N>& a, std::string_view s) {
+  return std::find(a.begin(), a.end(), s) != a.end();
+}
+
+template <std::size_t N>
+std::string list(const std::array<std::string_view, N>& a) {
+  std::string out;
+  for (auto s : a) {
+    if (!out.empty()) out += ", ";
+    out += s;
+  }
+  return out;
+}
+
+WordOrder parse_word_order(const yaml::Node& n) {
+  return n.as_choice({"high_first", "low_first"}) == "high_first" ? WordOrder::kHighFirst
+                                                                  : WordOrder::kLowFirst;
+}
+
+/// Money in yuan, energy in kWh, prices in yuan/kWh: the unit a canonical name must carry.
+std::string_view required_unit(std::string_view name) {
+  if (name.starts_with("energy_")) return "kWh";
+  if (name.starts_with("price_")) return "yuan/kWh";
+  if (name == "balance" || name == "purchase_amount" || name == "purchase_total" ||
+      name == "alarm1_threshold" || name == "alarm2_threshold") {
+    return "yuan";
+  }
+  return {};
+}
+
+struct Parsed {
+  Register reg;
+  yaml::Node node;
+};
+
+Parsed parse_register(const yaml::Node& node, bool per_circuit, const Profile& p) {
+  yaml::Map m(node);
+  Register r;
+  const auto name_node = m.required("name");
+  r.name = name_node.as_string();
+  if (per_circuit ? !contains(kCircuitNames, r.name) : !contains(kBoxNames, r.name)) {
+    name_node.fail(
+        "\"" + r.name + "\" is not a canonical " + (per_circuit ? "circuit" : "box") +
+        " register name; use one of: " + (per_circuit ? list(kCircuitNames) : list(kBoxNames)));
+  }
+  if (per_circuit) {
+    r.address = static_cast<std::uint16_t>(m.required("base").as_int(0, 65535));
+    r.stride = static_cast<std::uint16_t>(m.required("stride").as_int(1, 65535));
+  } else {
+    r.address = static_cast<std::uint16_t>(m.required("address").as_int(0, 65535));
+  }
+  const auto type_node = m.required("type");
+  const auto type = type_node.as_choice({"u16", "i16", "u32", "i32", "bcd", "raw"});
+  // Words implied by the type; 0: bcd and raw must say.
+  constexpr std::array<std::pair<std::string_view, std::pair<ValueType, int>>, 6> kTypes{{
+      {"u16", {ValueType::kU16, 1}},
+      {"i16", {ValueType::kI16, 1}},
+      {"u32", {ValueType::kU32, 2}},
+      {"i32", {ValueType::kI32, 2}},
+      {"bcd", {ValueType::kBcd, 0}},
+      {"raw", {ValueType::kRaw, 0}},
+  }};
+  int implied = 0;
+  for (const auto& [n, tw] : kTypes) {
+    if (n == type) std::tie(r.type, implied) = tw;
+  }
+  if (auto w = m.optional("words")) {
+    r.words = static_cast<int>(w->as_int(1, 64));
+    if (implied != 0 && r.words != implied) {
+      w->fail("type " + type + " has " + std::to_string(implied) + " word(s), not " +
+              std::to_string(r.words) + "; remove `words` or correct it");
+    }
+  } else if (implied == 0) {
+    m.node().fail("type " + type + " needs `words` (1..64); add it");
+  } else {
+    r.words = implied;
+  }
+  r.word_order = p.word_order;
+  if (auto wo = m.optional("word_order")) r.word_order = parse_word_order(*wo);
+  if (auto sc = m.optional("scale")) {
+    const auto text = sc->as_string();
+    const auto e = parse_power_of_ten(text);
+    if (!e) sc->fail("scale \"" + text + "\" is not an exact power of ten such as 1, 10, 0.01");
+    r.scale_exp = *e;
+  }
+  std::optional<yaml::Node> unit_node = m.optional("unit");
+  if (unit_node) {
+    r.unit = unit_node->as_string();
+    if (!contains(kUnits, r.unit)) {
+      unit_node->fail("unknown unit \"" + r.unit + "\"; use one of: " + list(kUnits));
+    }
+  }
+  const auto need = required_unit(r.name);
+  if (!need.empty() && r.unit != need) {
+    (unit_node ? *unit_node : m.node())
+        .fail("register " + r.name + " must have unit " + std::string(need) +
+              "; set `unit: " + std::string(need) + "`");
+  }
+  if (r.unit == "yuan" && r.scale_exp > -2) {
+    m.node().fail("money register " + r.name +
+                  " needs scale 0.01 or finer so that whole fen are representable");
+  }
+  const auto access = m.required("access").as_choice({"R", "RW", "W"});
+  r.access = access == "R" ? Access::kRead : access == "RW" ? Access::kReadWrite : Access::kWrite;
+  if (auto e = m.optional("enum")) {
+    r.enum_name = e->as_string();
+    if (!p.enums.contains(r.enum_name)) e->fail("no enum named \"" + r.enum_name + "\" in `enums`");
+  }
+  if (auto f = m.optional("flags")) {
+    r.flags_name = f->as_string();
+    if (!p.flags.contains(r.flags_name)) {
+      f->fail("no flag set named \"" + r.flags_name + "\" in `flags`");
+    }
+  }
+  if (auto d = m.optional("description")) (void)d->as_string();
+  m.finish();
+  return {r, node};
+}
+
+struct Span {
+  std::uint32_t first;
+  std::uint32_t last;
+  std::string label;
+  const yaml::Node* node;
+};
+
+void check_overlaps(const std::vector<Parsed>& box, const std::vector<Parsed>& circuit,
+                    int max_circuits) {
+  std::vector<Span> spans;
+  for (const auto& b : box) {
+    spans.push_back({b.reg.address, b.reg.address + static_cast<std::uint32_t>(b.reg.words) - 1,
+                     "box register " + b.reg.name, &b.node});
+  }
+  for (const auto& c : circuit) {
+    for (int n = 1; n <= max_circuits; ++n) {
+      const auto first = c.reg.address_for(n);
+      const auto last = first + static_cast<std::uint32_t>(c.reg.words) - 1;
+      if (last > 65535) {
+        c.node.fail("register " + c.reg.name + " of circuit " + std::to_string(n) + " ends at " +
+                    std::to_string(last) + ", beyond address 65535; lower its base or stride");
+      }
+      spans.push_back({first, last, "c" + std::to_string(n) + "." + c.reg.name, &c.node});
+    }
+  }
+  std::sort(spans.begin(), spans.end(),
+            [](const Span& a, const Span& b) { return a.first < b.first; });
+  for (std::size_t i = 1; i < spans.size(); ++i) {
+    if (spans[i].first <= spans[i - 1].last) {
+      spans[i].node->fail(spans[i].label + " (at " + std::to_string(spans[i].first) +
+                          ") overlaps " + spans[i - 1].label + " (" +
+                          std::to_string(spans[i - 1].first) + ".." +
+                          std::to_string(spans[i - 1].last) + "); correct the addresses");
+    }
+  }
+}
+
+std::vector<Parsed> parse_registers(const yaml::Node& list_node, bool per_circuit,
+                                    const Profile& p) {
+  std::vector<Parsed> out;
+  std::set<std::string> names;
+  for (const auto& e : list_node.elements()) {
+    auto parsed = parse_register(e, per_circuit, p);
+    if (!names.insert(parsed.reg.name).second) {
+      e.fail("register " + parsed.reg.name + " is defined twice; keep only one");
+    }
+    out.push_back(std::move(parsed));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(ValueType t) {
+  switch (t) {
+    case ValueType::kU16:
+      return "u16";
+    case ValueType::kI16:
+      return "i16";
+    case ValueType::kU32:
+      return "u32";
+    case ValueType::kI32:
+      return "i32";
+    case ValueType::kBcd:
+      return "bcd";
+    case ValueType::kRaw:
+      return "raw";
+  }
+  return "?";
+}
+
+namespace {
+
+template <typename T>
+const T* find_named(const std::vector<T>& items, std::string_view name) {
+  const auto it =
+      std::find_if(items.begin(), items.end(), [&](const T& x) { return x.name == name; });
+  return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+const Model* Profile::model(std::string_view name) const {
+  return find_named(models, name);
+}
+const Register* Profile::box_register(std::string_view name) const {
+  return find_named(box, name);
+}
+const Register* Profile::circuit_register(std::string_view name) const {
+  return find_named(circuit, name);
+}
+
+std::string Profile::model_names() const {
+  std::string out;
+  for (const auto& m : models) {
+    if (!out.empty()) out += ", ";
+    out += m.name;
+  }
+  return out;
+}
+
+Profile parse_profile(const yaml::Node& root) {
+  yaml::Map m(root);
+  Profile p;
+  p.id = m.required("profile").as_string();
+  if (auto d = m.optional("description")) p.description = d->as_string();
+  p.word_order = parse_word_order(m.required("word_order"));
+  p.max_read = static_cast<int>(m.required("max_read").as_int(1, 125));
+  p.max_write = static_cast<int>(m.required("max_write").as_int(1, 123));
+
+  const auto models_node = m.required("models");
+  for (const auto& e : models_node.elements()) {
+    yaml::Map mm(e);
+    Model model;
+    model.name = mm.required("name").as_string();
+    model.code = static_cast<int>(mm.required("code").as_int(0, 65535));
+    model.circuits = static_cast<int>(mm.required("circuits").as_int(1, 64));
+    const auto phases = mm.required("phases");
+    model.phases = static_cast<int>(phases.as_int(1, 3));
+    if (model.phases == 2) phases.fail("phases must be 1 or 3");
+    mm.finish();
+    if (p.model(model.name)) e.fail("model " + model.name + " is defined twice; keep only one");
+    p.models.push_back(std::move(model));
+  }
+  if (p.models.empty()) models_node.fail("at least one model is needed");
+
+  if (auto enums = m.optional("enums")) {
+    yaml::Map em(*enums);
+    for (const auto& name : enums->keys()) {
+      const auto entry = *em.optional(name);
+      yaml::Map lm(entry);
+      auto& table = p.enums[name];
+      for (const auto& label : entry.keys()) {
+        table[label] = static_cast<std::uint16_t>(lm.optional(label)->as_int(0, 65535));
+      }
+      lm.finish();
+    }
+    em.finish();
+  }
+  if (auto flags = m.optional("flags")) {
+    yaml::Map fm(*flags);
+    for (const auto& name : flags->keys()) {
+      const auto entry = *fm.optional(name);
+      yaml::Map lm(entry);
+      auto& table = p.flags[name];
+      std::set<std::int64_t> bits;
+      for (const auto& label : entry.keys()) {
+        const auto bit_node = *lm.optional(label);
+        const auto bit = bit_node.as_int(0, 15);
+        if (!bits.insert(bit).second) {
+          bit_node.fail("bit " + std::to_string(bit) + " is used twice in flags." + name);
+        }
+        table[label] = static_cast<int>(bit);
+      }
+      lm.finish();
+    }
+    fm.finish();
+  }
+
+  const auto box = parse_registers(m.required("box"), false, p);
+  const auto circuit = parse_registers(m.required("circuit"), true, p);
+  m.finish();
+
+  int max_circuits = 1;
+  for (const auto& model : p.models)
+    max_circuits = std::max(max_circuits, model.circuits);
+  check_overlaps(box, circuit, max_circuits);
+
+  for (const auto& b : box)
+    p.box.push_back(b.reg);
+  for (const auto& c : circuit)
+    p.circuit.push_back(c.reg);
+
+  // A credit is one FC10 write of purchase_count and purchase_amount: they must be adjacent.
+  const auto* count = p.circuit_register("purchase_count");
+  const auto* amount = p.circuit_register("purchase_amount");
+  if (count && amount) {
+    const auto& amount_node = std::find_if(circuit.begin(), circuit.end(), [](const Parsed& x) {
+                                return x.reg.name == "purchase_amount";
+                              })->node;
+    if (amount->address != count->address + count->words || amount->stride != count->stride) {
+      amount_node.fail("purchase_amount must directly follow purchase_count (base " +
+                       std::to_string(count->address + count->words) + ", stride " +
+                       std::to_string(count->stride) + ") so a credit is one write");
+    }
+    if (count->words + amount->words > p.max_write) {
+      amount_node.fail("a credit write needs " + std::to_string(count->words + amount->words) +
+                       " registers but max_write is " + std::to_string(p.max_write));
+    }
+  }
+  return p;
+}
+
+Profile load_profile_file(const std::string& path) {
+  const auto doc = yaml::Document::load_file(path);
+  return parse_profile(doc.root());
+}
+
+Profile load_profile(const std::string& dir, const std::string& id) {
+  const auto path = (std::filesystem::path(dir) / (id + ".yaml")).string();
+  const auto doc = yaml::Document::load_file(path);
+  auto p = parse_profile(doc.root());
+  if (p.id != id) {
+    yaml::Map m(doc.root());
+    m.required("profile").fail("file " + path + " declares profile \"" + p.id + "\", expected \"" +
+                               id + "\"; rename the file or correct `profile`");
+  }
+  return p;
+}
+
+}  // namespace phil::meterlink

@@ -1,0 +1,135 @@
+// Site configuration decoder (prepaidd's --config). Strict: unknown keys are errors, every error
+// carries file:line:col and the key path.
+#include <filesystem>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include <phil/domain/meter_id.hpp>
+#include <phil/domain/money.hpp>
+#include <phil/meterlink/adf300.hpp>
+#include <phil/meterlink/profile.hpp>
+#include <phil/service/system.hpp>
+
+namespace phil::service {
+
+namespace {
+
+constexpr std::int64_t kMaxPollMs = 7LL * 24 * 3600 * 1000;
+
+Millis bounded_duration(const yaml::Node& n, Millis min, Millis max) {
+  const auto d = n.as_duration();
+  if (d < min || d > max) {
+    n.fail("duration " + format_duration(d) + " is out of range [" + format_duration(min) + ", " +
+           format_duration(max) + "]");
+  }
+  return d;
+}
+
+BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
+                    std::map<std::string, meterlink::Profile>& profiles) {
+  yaml::Map m(node);
+  BoxConfig b;
+  b.address = static_cast<int>(m.required("address").as_int(1, 247));
+  const auto model_node = m.required("model");
+  b.model = model_node.as_string();
+  b.profile = "adf300l";
+  const auto profile_node = m.optional("profile");
+  if (profile_node) b.profile = profile_node->as_string();
+  m.finish();
+  auto it = profiles.find(b.profile);
+  if (it == profiles.end()) {
+    it = profiles.emplace(b.profile, meterlink::load_profile(profiles_dir, b.profile)).first;
+  }
+  try {
+    (void)meterlink::Adf300Driver(it->second, b.model);
+  } catch (const std::invalid_argument& e) {
+    model_node.fail(e.what());
+  }
+  return b;
+}
+
+BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
+                    std::map<std::string, meterlink::Profile>& profiles) {
+  yaml::Map m(node);
+  BusConfig b;
+  const auto id_node = m.required("id");
+  b.id = id_node.as_string();
+  if (!domain::MeterId::parse(b.id + "/1/1")) {
+    id_node.fail("bus id \"" + b.id + "\" may use only letters, digits, '_', '-' and '.'");
+  }
+  if (auto t = m.optional("transport")) b.transport = t->as_choice({"rtu"});
+  b.port = m.required("port").as_string();
+  if (b.port.empty()) m.node().fail("port is empty; give a device path such as /dev/ttyUSB0");
+  if (auto n = m.optional("baud")) b.baud = static_cast<int>(n->as_int(300, 921600));
+  if (auto n = m.optional("parity")) b.parity = n->as_choice({"N", "E", "O"})[0];
+  if (auto n = m.optional("data_bits")) b.data_bits = static_cast<int>(n->as_int(7, 8));
+  if (auto n = m.optional("stop_bits")) b.stop_bits = static_cast<int>(n->as_int(1, 2));
+  if (auto n = m.optional("response_timeout")) {
+    b.response_timeout = bounded_duration(*n, Millis(10), Millis(60'000));
+  }
+  if (auto n = m.optional("poll_interval")) {
+    b.poll_interval = bounded_duration(*n, Millis(1000), Millis(kMaxPollMs));
+  }
+  const auto boxes = m.required("boxes");
+  std::set<int> addresses;
+  for (const auto& e : boxes.elements()) {
+    auto box = parse_box(e, profiles_dir, profiles);
+    if (!addresses.insert(box.address).second) {
+      e.fail("box address " + std::to_string(box.address) + " is used twice on bus " + b.id +
+             "; each box needs its own Modbus address");
+    }
+    b.boxes.push_back(std::move(box));
+  }
+  if (b.boxes.empty()) boxes.fail("bus " + b.id + " has no boxes; list at least one");
+  m.finish();
+  return b;
+}
+
+}  // namespace
+
+SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
+  yaml::Map m(node);
+  SiteConfig s;
+  s.name = m.required("name").as_string();
+  if (auto n = m.optional("poll_interval")) {
+    s.poll_interval = bounded_duration(*n, Millis(1000), Millis(kMaxPollMs));
+  }
+  if (auto n = m.optional("offline_after")) {
+    s.offline_after_cycles = static_cast<int>(n->as_int(1, 1000));
+  }
+  if (auto n = m.optional("price")) {
+    s.price = n->as_decimal(4);
+    if (s.price < 0 || s.price > domain::kMaxPrice) {
+      n->fail("price must be between 0 and 1000.0000 yuan/kWh");
+    }
+  }
+  s.profiles_dir = profiles_dir;
+  if (auto n = m.optional("profiles_dir")) {
+    std::filesystem::path dir = n->as_string();
+    if (dir.is_relative()) dir = std::filesystem::path(n->mark().file).parent_path() / dir;
+    s.profiles_dir = dir.lexically_normal().string();
+  }
+  const auto buses = m.required("buses");
+  std::map<std::string, meterlink::Profile> profiles;
+  std::set<std::string> ids;
+  std::set<std::string> ports;
+  for (const auto& e : buses.elements()) {
+    auto bus = parse_bus(e, s.profiles_dir, profiles);
+    if (!ids.insert(bus.id).second) e.fail("bus id " + bus.id + " is used twice; rename one");
+    if (!ports.insert(bus.port).second) {
+      e.fail("port " + bus.port + " is used by two buses; a port carries one bus");
+    }
+    s.buses.push_back(std::move(bus));
+  }
+  if (s.buses.empty()) buses.fail("the site has no buses; list at least one");
+  m.finish();
+  return s;
+}
+
+SiteConfig load_site_file(const std::string& path, const std::string& profiles_dir) {
+  const auto doc = yaml::Document::load_file(path);
+  return parse_site(doc.root(), profiles_dir);
+}
+
+}  // namespace phil::service

@@ -1,0 +1,178 @@
+#pragma once
+// Persistence of the billing-and-control system behind one interface, so that a PostgreSQL store
+// can follow the SQLite one. Units as in phil/domain/money.hpp (fen, Wh, 0.0001 yuan/kWh); times
+// are UTC instants (stored as milliseconds since 1970-01-01T00:00:00Z).
+//
+// Contracts every implementation keeps:
+//   - every operator action (open_account, sale) is ONE transaction: the ledger entry, the outbox
+//     command and the audit row are all written or none is;
+//   - the ledger is append-only and numbered 1..N without gaps; an account's balance is the sum
+//     of its entries;
+//   - a refused operator action returns an error Result and changes nothing;
+//   - database failures (disk full, corrupt file, lock timeout) throw StoreError.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <phil/common/time.hpp>
+#include <phil/domain/ledger.hpp>
+#include <phil/domain/meter_id.hpp>
+#include <phil/domain/outbox.hpp>
+#include <phil/domain/reading.hpp>
+#include <phil/domain/result.hpp>
+#include <phil/domain/status.hpp>
+
+namespace phil::store {
+
+/// The database failed (not a refusal): the message names the file, the statement and the cause.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct MeterRecord {
+  domain::MeterId id;
+  std::string model;
+  std::optional<std::string> account;  ///< open account the meter belongs to
+  std::optional<TimePoint> read_at;    ///< last successful reading; nullopt: never read
+  domain::MeterReading last;           ///< valid if read_at
+  domain::MeterStatus status = domain::MeterStatus::kNotOpened;
+  int failed_cycles = 0;                         ///< poll cycles in a row without an answer
+  std::optional<std::int64_t> billed_energy_wh;  ///< energy billed up to; nullopt: no baseline
+  std::int64_t carry = 0;                        ///< sub-fen remainder, cost units (money.hpp)
+};
+
+struct CommandRecord {
+  std::int64_t id = 0;
+  domain::MeterId meter;
+  domain::CommandKind kind = domain::CommandKind::kCredit;
+  std::int64_t amount_fen = 0;                  ///< credit: the amount
+  std::string payload;                          ///< kind-specific, human-readable
+  std::optional<std::uint16_t> purchase_count;  ///< credit: assigned once, before the first write
+  domain::CommandState state = domain::CommandState::kPending;
+  int attempts = 0;  ///< writes attempted
+  std::string last_error;
+  TimePoint next_attempt_at{};
+  TimePoint created_at{};
+  TimePoint updated_at{};
+};
+
+struct LedgerRecord {
+  std::int64_t seq = 0;
+  std::string account;
+  domain::EntryKind kind = domain::EntryKind::kSale;
+  std::optional<domain::MeterId> meter;
+  std::int64_t amount_fen = 0;         ///< magnitude; direction from the kind
+  std::int64_t energy_wh = 0;          ///< charge: energy charged
+  std::int64_t carry = 0;              ///< charge: remainder carried after this entry
+  std::int64_t balance_after_fen = 0;  ///< account balance after this entry
+  std::string operator_id;             ///< who: an operator, or "system" for charges
+  TimePoint at{};
+};
+
+struct EventRecord {
+  std::int64_t id = 0;
+  std::optional<domain::MeterId> meter;
+  std::string kind;  ///< e.g. "meter_replaced", "credit_conflict"
+  std::string details;
+  TimePoint at{};
+};
+
+struct OpenAccountRequest {
+  std::string account;
+  std::string tenant;
+  std::vector<domain::MeterId> meters;  ///< first one receives the credits
+  std::int64_t first_sale_fen = 0;      ///< 0: none
+  std::string operator_id;
+  TimePoint at{};
+};
+
+struct SaleRequest {
+  std::string account;
+  std::int64_t amount_fen = 0;
+  std::string operator_id;
+  TimePoint at{};
+};
+
+struct BillingRules {
+  std::int64_t price = 0;  ///< 0.0001 yuan/kWh
+  int offline_after = domain::kDefaultOfflineAfter;
+};
+
+/// Meter-side values confirmed by reading a meter back after a command.
+using Readback = domain::CreditReadback;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // ---- meters ----
+  /// Registers meters (idempotent: known meters keep their state; the model is updated).
+  virtual void register_meters(const std::vector<domain::MeterId>& ids,
+                               const std::string& model) = 0;
+  virtual std::optional<MeterRecord> meter(const domain::MeterId& id) const = 0;
+
+  // ---- operator actions: each one transaction; refusals change nothing ----
+  virtual domain::Result<void> open_account(const OpenAccountRequest& req) = 0;
+  /// Returns the id of the credit command queued for the account's first meter.
+  virtual domain::Result<std::int64_t> sale(const SaleRequest& req) = 0;
+
+  // ---- polling: each call one transaction ----
+  /// Stores the readings of one box taken at `at`: reading rows, the meters' last values,
+  /// charges for the energy used since the last billed reading (rules.price, carry rule),
+  /// "meter_replaced" events when energy went backwards, and the derived status.
+  virtual void record_readings(
+      const std::vector<std::pair<domain::MeterId, domain::MeterReading>>& readings, TimePoint at,
+      const BillingRules& rules) = 0;
+  /// Counts one failed poll cycle for each meter and updates its status.
+  virtual void record_failed_cycle(const std::vector<domain::MeterId>& ids, TimePoint at,
+                                   const BillingRules& rules) = 0;
+
+  // ---- outbox ----
+  /// Commands of a bus not yet confirmed, failed or superseded, oldest first.
+  virtual std::vector<CommandRecord> open_commands(const std::string& bus) const = 0;
+  /// Commands of a meter, newest first, at most `limit`.
+  virtual std::vector<CommandRecord> meter_commands(const domain::MeterId& id, int limit) const = 0;
+  /// Marks the command in flight and counts one attempt. If `assign_count` is given and the
+  /// command has no purchase_count yet, it is stored first: this must be called (and return)
+  /// before the write, so the count is durable before any meter could apply it.
+  virtual void begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
+                             TimePoint at) = 0;
+  /// Records why an attempt did not complete and when to try again.
+  virtual void defer_command(std::int64_t command, const std::string& error,
+                             TimePoint next_attempt_at, TimePoint at) = 0;
+  /// Confirms the command and mirrors the read-back values into the meter (status updated).
+  virtual void confirm_command(std::int64_t command, const Readback& rb, TimePoint at,
+                               const BillingRules& rules) = 0;
+  /// Fails the command for good and records an event for an operator.
+  virtual void fail_command(std::int64_t command, const std::string& reason, TimePoint at) = 0;
+  /// Number of confirmed and of open (pending or in flight) commands on a bus.
+  struct CommandCounts {
+    std::uint64_t confirmed = 0;
+    std::uint64_t open = 0;
+  };
+  virtual CommandCounts command_counts(const std::string& bus) const = 0;
+  /// Earliest next_attempt_at of the open commands of a bus, if any.
+  virtual std::optional<TimePoint> next_command_due(const std::string& bus) const = 0;
+
+  // ---- ledger, accounts, events ----
+  /// Sum of the account's ledger entries; nullopt if there is no such account.
+  virtual std::optional<std::int64_t> account_balance_fen(const std::string& account) const = 0;
+  virtual std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const = 0;
+  /// Checks the journal (domain::verify_journal); one line per problem, empty if all hold.
+  virtual std::vector<std::string> verify_ledger() const = 0;
+  virtual std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter) const = 0;
+};
+
+/// Opens (creating if needed) a SQLite database file and migrates it to the current schema:
+/// WAL journal, synchronous=FULL, foreign keys on, busy timeout 5 s. Throws StoreError naming the
+/// path and the cause if it cannot, or if the file was written by a newer version.
+std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+
+/// Schema version this build migrates to (PRAGMA user_version).
+int sqlite_schema_version();
+
+}  // namespace phil::store

@@ -1,0 +1,133 @@
+#include "schema.hpp"
+
+namespace phil::store::schema {
+
+namespace {
+
+// Times are INTEGER milliseconds since 1970-01-01T00:00:00Z; money INTEGER fen; energy INTEGER
+// Wh; meter ids TEXT "bus/box/circuit".
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE meters (
+  id TEXT PRIMARY KEY,
+  bus TEXT NOT NULL,
+  box INTEGER NOT NULL CHECK (box BETWEEN 1 AND 247),
+  circuit INTEGER NOT NULL CHECK (circuit BETWEEN 1 AND 64),
+  model TEXT NOT NULL,
+  read_at INTEGER,
+  energy_wh INTEGER,
+  power_w INTEGER,
+  balance_fen INTEGER,
+  relay INTEGER,
+  mode TEXT,
+  status_bits INTEGER,
+  alarm1 INTEGER,
+  alarm2 INTEGER,
+  arrears INTEGER,
+  purchase_count INTEGER,
+  purchase_amount_fen INTEGER,
+  purchase_total_fen INTEGER,
+  status TEXT NOT NULL DEFAULT 'not_opened',
+  failed_cycles INTEGER NOT NULL DEFAULT 0,
+  billed_energy_wh INTEGER,
+  carry INTEGER NOT NULL DEFAULT 0 CHECK (carry >= 0 AND carry < 100000),
+  UNIQUE (bus, box, circuit)
+) STRICT;
+
+CREATE TABLE readings (
+  id INTEGER PRIMARY KEY,
+  meter TEXT NOT NULL REFERENCES meters(id),
+  at INTEGER NOT NULL,
+  energy_wh INTEGER NOT NULL,
+  power_w INTEGER NOT NULL,
+  balance_fen INTEGER NOT NULL,
+  relay INTEGER NOT NULL,
+  mode TEXT NOT NULL,
+  status_bits INTEGER NOT NULL,
+  purchase_count INTEGER NOT NULL,
+  purchase_total_fen INTEGER NOT NULL
+) STRICT;
+CREATE INDEX readings_by_meter ON readings (meter, at);
+
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  tenant TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  balance_fen INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE account_meters (
+  account TEXT NOT NULL REFERENCES accounts(id),
+  meter TEXT NOT NULL REFERENCES meters(id),
+  position INTEGER NOT NULL,
+  attached_at INTEGER NOT NULL,
+  detached_at INTEGER,
+  PRIMARY KEY (account, meter)
+) STRICT;
+CREATE UNIQUE INDEX one_open_account_per_meter ON account_meters (meter)
+  WHERE detached_at IS NULL;
+
+CREATE TABLE ledger (
+  seq INTEGER PRIMARY KEY,
+  account TEXT NOT NULL REFERENCES accounts(id),
+  kind TEXT NOT NULL
+    CHECK (kind IN ('sale', 'charge', 'refund', 'reversal', 'transfer_in', 'transfer_out')),
+  meter TEXT REFERENCES meters(id),
+  amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+  energy_wh INTEGER NOT NULL DEFAULT 0,
+  carry INTEGER NOT NULL DEFAULT 0,
+  balance_after_fen INTEGER NOT NULL,
+  operator TEXT NOT NULL,
+  at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX ledger_by_account ON ledger (account, seq);
+CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  meter TEXT NOT NULL REFERENCES meters(id),
+  bus TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('credit', 'price', 'thresholds', 'mode')),
+  amount_fen INTEGER NOT NULL DEFAULT 0,
+  payload TEXT NOT NULL,
+  ledger_seq INTEGER REFERENCES ledger(seq),
+  purchase_count INTEGER CHECK (purchase_count BETWEEN 0 AND 65535),
+  state TEXT NOT NULL
+    CHECK (state IN ('pending', 'in_flight', 'confirmed', 'failed', 'superseded')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  next_attempt_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX outbox_open_by_bus ON outbox (bus, state, id);
+CREATE INDEX outbox_by_meter ON outbox (meter, id);
+
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY,
+  operator TEXT NOT NULL,
+  action TEXT NOT NULL,
+  details TEXT NOT NULL,
+  at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  meter TEXT REFERENCES meters(id),
+  kind TEXT NOT NULL,
+  details TEXT NOT NULL,
+  at INTEGER NOT NULL
+) STRICT;
+)sql";
+
+}  // namespace
+
+const std::vector<std::string_view>& migrations() {
+  static const std::vector<std::string_view> kAll{kV1};
+  return kAll;
+}
+
+}  // namespace phil::store::schema

@@ -1,0 +1,174 @@
+#include "sqlite.hpp"
+
+#include <phil/store/store.hpp>
+
+namespace phil::store::sqlite {
+
+namespace {
+
+std::string message(sqlite3* db, int rc) {
+  const char* m = db ? sqlite3_errmsg(db) : nullptr;
+  return m ? std::string(m) : std::string(sqlite3_errstr(rc));
+}
+
+}  // namespace
+
+Stmt::Stmt(sqlite3* db, sqlite3_stmt* s, std::string path)
+    : db_(db), s_(s), path_(std::move(path)) {}
+Stmt::~Stmt() {
+  sqlite3_finalize(s_);
+}
+
+void Stmt::fail(int rc) const {
+  const char* sql = sqlite3_sql(s_);
+  throw StoreError("database " + path_ + ": " + message(db_, rc) +
+                   " (in: " + (sql ? std::string(sql) : std::string("?")) +
+                   "). Check disk space and file permissions");
+}
+
+Stmt& Stmt::bind(int i, std::int64_t v) {
+  if (const int rc = sqlite3_bind_int64(s_, i, v); rc != SQLITE_OK) fail(rc);
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, std::string_view v) {
+  if (const int rc = sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      rc != SQLITE_OK) {
+    fail(rc);
+  }
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, std::optional<std::int64_t> v) {
+  return v ? bind(i, *v) : bind_null(i);
+}
+
+Stmt& Stmt::bind_null(int i) {
+  if (const int rc = sqlite3_bind_null(s_, i); rc != SQLITE_OK) fail(rc);
+  return *this;
+}
+
+bool Stmt::step() {
+  const int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(s_);
+    return false;
+  }
+  sqlite3_reset(s_);
+  fail(rc);
+}
+
+void Stmt::run() {
+  while (step()) {
+  }
+}
+
+void Stmt::reset() {
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+}
+
+std::int64_t Stmt::int64(int col) const {
+  return sqlite3_column_int64(s_, col);
+}
+int Stmt::integer(int col) const {
+  return sqlite3_column_int(s_, col);
+}
+bool Stmt::is_null(int col) const {
+  return sqlite3_column_type(s_, col) == SQLITE_NULL;
+}
+std::optional<std::int64_t> Stmt::opt_int64(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return int64(col);
+}
+std::string Stmt::text(int col) const {
+  const auto* p = sqlite3_column_text(s_, col);
+  const int n = sqlite3_column_bytes(s_, col);
+  if (!p) return {};
+  return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+}
+std::optional<std::string> Stmt::opt_text(int col) const {
+  if (is_null(col)) return std::nullopt;
+  return text(col);
+}
+
+Db::Db(const std::string& path) : path_(path) {
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string m = message(db_, rc);
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError("cannot open database " + path + ": " + m +
+                     ". Check that the directory exists and is writable");
+  }
+  sqlite3_extended_result_codes(db_, 1);
+}
+
+Db::~Db() {
+  cache_.clear();
+  sqlite3_close(db_);
+}
+
+StmtRef Db::prepare(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* s = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+    if (rc != SQLITE_OK) {
+      throw StoreError("database " + path_ + ": cannot prepare \"" + sql +
+                       "\": " + message(db_, rc));
+    }
+    it = cache_.emplace(sql, std::make_unique<Stmt>(db_, s, path_)).first;
+  }
+  it->second->reset();
+  return StmtRef(*it->second);
+}
+
+void Db::exec(const std::string& sql) {
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    const std::string m = err ? err : message(db_, rc);
+    sqlite3_free(err);
+    throw StoreError("database " + path_ + ": " + m);
+  }
+}
+
+std::int64_t Db::pragma_int(const std::string& name) {
+  auto s = prepare("PRAGMA " + name);
+  return s->step() ? s->int64(0) : 0;
+}
+
+std::string Db::pragma_text(const std::string& name) {
+  auto s = prepare("PRAGMA " + name);
+  return s->step() ? s->text(0) : std::string();
+}
+
+std::int64_t Db::changes() const {
+  return sqlite3_changes64(db_);
+}
+
+Transaction::Transaction(Db& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction() {
+  if (!done_) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (const StoreError&) {
+      // SQLite may already have rolled back (e.g. after SQLITE_FULL); nothing more to undo.
+    }
+  }
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace phil::store::sqlite

@@ -1,0 +1,600 @@
+// SQLite implementation of Store. Every public operation that writes is one transaction
+// (BEGIN IMMEDIATE ... COMMIT); readers see committed data only.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <phil/domain/billing.hpp>
+#include <phil/store/store.hpp>
+
+#include "schema.hpp"
+#include "sqlite.hpp"
+
+namespace phil::store {
+
+namespace {
+
+using domain::Error;
+using domain::ErrorKind;
+using domain::MeterId;
+using sqlite::Db;
+using sqlite::Stmt;
+using sqlite::Transaction;
+
+std::int64_t to_ms(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+TimePoint from_ms(std::int64_t ms) {
+  return TimePoint(Millis(ms));
+}
+
+MeterId parse_id(const std::string& s) {
+  auto id = MeterId::parse(s);
+  if (!id) throw StoreError("database holds a malformed meter id \"" + s + "\"");
+  return *id;
+}
+
+constexpr const char* kMeterColumns =
+    "m.bus, m.box, m.circuit, m.model, m.read_at, m.energy_wh, m.power_w, m.balance_fen, "
+    "m.relay, m.mode, m.status_bits, m.alarm1, m.alarm2, m.arrears, m.purchase_count, "
+    "m.purchase_amount_fen, m.purchase_total_fen, m.status, m.failed_cycles, "
+    "m.billed_energy_wh, m.carry, "
+    "(SELECT am.account FROM account_meters am JOIN accounts a ON a.id = am.account "
+    " WHERE am.meter = m.id AND am.detached_at IS NULL AND a.closed_at IS NULL)";
+
+MeterRecord meter_from_row(const Stmt& s) {
+  MeterRecord m;
+  m.id = MeterId{s.text(0), s.integer(1), s.integer(2)};
+  m.model = s.text(3);
+  if (auto at = s.opt_int64(4)) {
+    m.read_at = from_ms(*at);
+    auto& r = m.last;
+    r.energy_wh = s.int64(5);
+    r.power_w = s.int64(6);
+    r.balance_fen = s.int64(7);
+    r.relay_closed = s.int64(8) != 0;
+    r.mode = domain::parse_meter_mode(s.text(9)).value_or(domain::MeterMode::kUnknown);
+    r.status_bits = static_cast<std::uint16_t>(s.int64(10));
+    r.alarm1 = s.int64(11) != 0;
+    r.alarm2 = s.int64(12) != 0;
+    r.arrears = s.int64(13) != 0;
+    r.purchase_count = static_cast<std::uint16_t>(s.int64(14));
+    r.purchase_amount_fen = s.int64(15);
+    r.purchase_total_fen = s.int64(16);
+  }
+  m.status = domain::parse_meter_status(s.text(17)).value_or(domain::MeterStatus::kNotOpened);
+  m.failed_cycles = s.integer(18);
+  m.billed_energy_wh = s.opt_int64(19);
+  m.carry = s.int64(20);
+  m.account = s.opt_text(21);
+  return m;
+}
+
+constexpr const char* kCommandColumns =
+    "id, meter, kind, amount_fen, payload, purchase_count, state, attempts, last_error, "
+    "next_attempt_at, created_at, updated_at";
+
+CommandRecord command_from_row(const Stmt& s) {
+  CommandRecord c;
+  c.id = s.int64(0);
+  c.meter = parse_id(s.text(1));
+  c.kind = domain::parse_command_kind(s.text(2)).value_or(domain::CommandKind::kCredit);
+  c.amount_fen = s.int64(3);
+  c.payload = s.text(4);
+  if (auto pc = s.opt_int64(5)) c.purchase_count = static_cast<std::uint16_t>(*pc);
+  c.state = domain::parse_command_state(s.text(6)).value_or(domain::CommandState::kFailed);
+  c.attempts = s.integer(7);
+  c.last_error = s.text(8);
+  c.next_attempt_at = from_ms(s.int64(9));
+  c.created_at = from_ms(s.int64(10));
+  c.updated_at = from_ms(s.int64(11));
+  return c;
+}
+
+Error refused(std::string message) {
+  return Error{ErrorKind::kRefused, std::move(message)};
+}
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const std::string& path) : db_(path) {
+    configure();
+    migrate();
+  }
+
+  void register_meters(const std::vector<MeterId>& ids, const std::string& model) override {
+    Transaction tx(db_);
+    for (const auto& id : ids) {
+      auto s = db_.prepare(
+          "INSERT INTO meters (id, bus, box, circuit, model) VALUES (?1, ?2, ?3, ?4, ?5) "
+          "ON CONFLICT (id) DO UPDATE SET model = excluded.model");
+      s->bind(1, id.to_string()).bind(2, id.bus).bind(3, id.box).bind(4, id.circuit).bind(5, model);
+      s->run();
+    }
+    tx.commit();
+  }
+
+  std::optional<MeterRecord> meter(const MeterId& id) const override {
+    auto s = db_.prepare(std::string("SELECT ") + kMeterColumns + " FROM meters m WHERE m.id = ?1");
+    s->bind(1, id.to_string());
+    if (!s->step()) return std::nullopt;
+    return meter_from_row(*s);
+  }
+
+  domain::Result<void> open_account(const OpenAccountRequest& req) override {
+    if (req.account.empty()) return refused("account id is empty; give an id such as A401");
+    if (req.tenant.empty()) return refused("tenant name is empty; give the tenant's name");
+    if (req.meters.empty()) {
+      return refused("account " + req.account + " has no meter; give at least one meter");
+    }
+    if (req.first_sale_fen < 0) {
+      return refused("first sale must not be negative (got " + std::to_string(req.first_sale_fen) +
+                     " fen)");
+    }
+    Transaction tx(db_);
+    {
+      auto s = db_.prepare("SELECT 1 FROM accounts WHERE id = ?1");
+      s->bind(1, req.account);
+      if (s->step()) {
+        return refused("account " + req.account + " already exists; choose another id");
+      }
+    }
+    std::set<MeterId> seen;
+    for (const auto& id : req.meters) {
+      if (!seen.insert(id).second) {
+        return refused("meter " + id.to_string() + " is listed twice; list each meter once");
+      }
+      auto m = meter(id);
+      if (!m) {
+        return refused("meter " + id.to_string() +
+                       " is not configured at this site; check the bus, box and circuit");
+      }
+      if (m->account) {
+        return refused("meter " + id.to_string() + " already belongs to open account " +
+                       *m->account + "; close that account first");
+      }
+    }
+    {
+      auto s = db_.prepare("INSERT INTO accounts (id, tenant, opened_at) VALUES (?1, ?2, ?3)");
+      s->bind(1, req.account).bind(2, req.tenant).bind(3, to_ms(req.at));
+      s->run();
+    }
+    int position = 0;
+    for (const auto& id : req.meters) {
+      auto s = db_.prepare(
+          "INSERT INTO account_meters (account, meter, position, attached_at) "
+          "VALUES (?1, ?2, ?3, ?4)");
+      s->bind(1, req.account).bind(2, id.to_string()).bind(3, position++).bind(4, to_ms(req.at));
+      s->run();
+      // Billing starts at the first reading after opening; status follows the account.
+      auto u = db_.prepare(
+          "UPDATE meters SET billed_energy_wh = NULL, carry = 0, "
+          "status = CASE WHEN status = 'offline' THEN status ELSE 'normal' END WHERE id = ?1");
+      u->bind(1, id.to_string());
+      u->run();
+    }
+    audit(req.operator_id, "open_account",
+          "account=" + req.account + " tenant=" + req.tenant + " meters=" + join_ids(req.meters) +
+              " first_sale_fen=" + std::to_string(req.first_sale_fen),
+          req.at);
+    if (req.first_sale_fen > 0) {
+      write_sale(req.account, req.meters.front(), req.first_sale_fen, req.operator_id, req.at);
+    }
+    tx.commit();
+    return {};
+  }
+
+  domain::Result<std::int64_t> sale(const SaleRequest& req) override {
+    if (req.amount_fen <= 0) {
+      return refused("sale amount must be positive (got " + std::to_string(req.amount_fen) +
+                     " fen); enter an amount such as 100.00");
+    }
+    Transaction tx(db_);
+    std::optional<std::int64_t> closed;
+    {
+      auto s = db_.prepare("SELECT closed_at FROM accounts WHERE id = ?1");
+      s->bind(1, req.account);
+      if (!s->step()) {
+        return Error{ErrorKind::kNotFound,
+                     "account " + req.account + " does not exist; check the id or open it first"};
+      }
+      closed = s->opt_int64(0);
+    }
+    if (closed) return refused("account " + req.account + " is closed; no sale is possible");
+    std::optional<MeterId> first;
+    {
+      auto s = db_.prepare(
+          "SELECT meter FROM account_meters WHERE account = ?1 AND detached_at IS NULL "
+          "ORDER BY position LIMIT 1");
+      s->bind(1, req.account);
+      if (s->step()) first = parse_id(s->text(0));
+    }
+    if (!first) {
+      return refused("account " + req.account + " has no meter to credit; attach a meter first");
+    }
+    audit(req.operator_id, "sale",
+          "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen), req.at);
+    const auto command = write_sale(req.account, *first, req.amount_fen, req.operator_id, req.at);
+    tx.commit();
+    return command;
+  }
+
+  void record_readings(const std::vector<std::pair<MeterId, domain::MeterReading>>& readings,
+                       TimePoint at, const BillingRules& rules) override {
+    Transaction tx(db_);
+    for (const auto& [id, r] : readings) {
+      auto m = meter(id);
+      if (!m) continue;  // not configured here (the caller only reads configured meters)
+      const std::string key = id.to_string();
+      {
+        auto s = db_.prepare(
+            "INSERT INTO readings (meter, at, energy_wh, power_w, balance_fen, relay, mode, "
+            "status_bits, purchase_count, purchase_total_fen) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+        s->bind(1, key).bind(2, to_ms(at)).bind(3, r.energy_wh).bind(4, r.power_w);
+        s->bind(5, r.balance_fen).bind(6, r.relay_closed ? 1 : 0);
+        s->bind(7, domain::to_string(r.mode)).bind(8, int{r.status_bits});
+        s->bind(9, int{r.purchase_count}).bind(10, r.purchase_total_fen);
+        s->run();
+      }
+      std::optional<std::int64_t> billed = m->billed_energy_wh;
+      std::int64_t carry = m->carry;
+      if (m->account) {
+        const auto plan = domain::plan_charge({billed, r.energy_wh, rules.price, carry});
+        if (plan.event == domain::EnergyEvent::kMeterReplaced) {
+          event(id, "meter_replaced",
+                "energy went back from " + std::to_string(*billed) + " Wh to " +
+                    std::to_string(r.energy_wh) +
+                    " Wh; not charged, billing re-based on the new reading",
+                at);
+        }
+        if (plan.energy_wh > 0) {
+          append_ledger(*m->account, domain::EntryKind::kCharge, id, plan.fen, plan.energy_wh,
+                        plan.carry, "system", at);
+        }
+        billed = plan.billed_energy_wh;
+        carry = plan.carry;
+      }
+      const auto status =
+          domain::derive_status({m->account.has_value(), 0, rules.offline_after, r});
+      auto s = db_.prepare(
+          "UPDATE meters SET read_at = ?2, energy_wh = ?3, power_w = ?4, balance_fen = ?5, "
+          "relay = ?6, mode = ?7, status_bits = ?8, alarm1 = ?9, alarm2 = ?10, arrears = ?11, "
+          "purchase_count = ?12, purchase_amount_fen = ?13, purchase_total_fen = ?14, "
+          "status = ?15, failed_cycles = 0, billed_energy_wh = ?16, carry = ?17 WHERE id = ?1");
+      s->bind(1, key).bind(2, to_ms(at)).bind(3, r.energy_wh).bind(4, r.power_w);
+      s->bind(5, r.balance_fen).bind(6, r.relay_closed ? 1 : 0).bind(7, domain::to_string(r.mode));
+      s->bind(8, int{r.status_bits}).bind(9, r.alarm1 ? 1 : 0).bind(10, r.alarm2 ? 1 : 0);
+      s->bind(11, r.arrears ? 1 : 0).bind(12, int{r.purchase_count});
+      s->bind(13, r.purchase_amount_fen).bind(14, r.purchase_total_fen);
+      s->bind(15, domain::to_string(status)).bind(16, billed).bind(17, carry);
+      s->run();
+    }
+    tx.commit();
+  }
+
+  void record_failed_cycle(const std::vector<MeterId>& ids, TimePoint /*at*/,
+                           const BillingRules& rules) override {
+    Transaction tx(db_);
+    for (const auto& id : ids) {
+      auto m = meter(id);
+      if (!m) continue;
+      const int failed = m->failed_cycles + 1;
+      std::optional<domain::MeterReading> last;
+      if (m->read_at) last = m->last;
+      const auto status =
+          domain::derive_status({m->account.has_value(), failed, rules.offline_after, last});
+      auto s = db_.prepare("UPDATE meters SET failed_cycles = ?2, status = ?3 WHERE id = ?1");
+      s->bind(1, id.to_string()).bind(2, failed).bind(3, domain::to_string(status));
+      s->run();
+    }
+    tx.commit();
+  }
+
+  std::vector<CommandRecord> open_commands(const std::string& bus) const override {
+    auto s = db_.prepare(std::string("SELECT ") + kCommandColumns +
+                         " FROM outbox WHERE bus = ?1 AND state IN ('pending', 'in_flight') "
+                         "ORDER BY id");
+    s->bind(1, bus);
+    std::vector<CommandRecord> out;
+    while (s->step())
+      out.push_back(command_from_row(*s));
+    return out;
+  }
+
+  std::vector<CommandRecord> meter_commands(const MeterId& id, int limit) const override {
+    auto s = db_.prepare(std::string("SELECT ") + kCommandColumns +
+                         " FROM outbox WHERE meter = ?1 ORDER BY id DESC LIMIT ?2");
+    s->bind(1, id.to_string()).bind(2, limit);
+    std::vector<CommandRecord> out;
+    while (s->step())
+      out.push_back(command_from_row(*s));
+    return out;
+  }
+
+  void begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
+                     TimePoint at) override {
+    Transaction tx(db_);
+    auto s = db_.prepare(
+        "UPDATE outbox SET purchase_count = COALESCE(purchase_count, ?2), state = 'in_flight', "
+        "attempts = attempts + 1, updated_at = ?3 "
+        "WHERE id = ?1 AND state IN ('pending', 'in_flight')");
+    s->bind(1, command).bind(3, to_ms(at));
+    if (assign_count) {
+      s->bind(2, int{*assign_count});
+    } else {
+      s->bind_null(2);
+    }
+    s->run();
+    if (db_.changes() != 1) {
+      throw StoreError("outbox command " + std::to_string(command) +
+                       " is not open; it was confirmed, failed or removed meanwhile");
+    }
+    tx.commit();
+  }
+
+  void defer_command(std::int64_t command, const std::string& error, TimePoint next_attempt_at,
+                     TimePoint at) override {
+    Transaction tx(db_);
+    auto s = db_.prepare(
+        "UPDATE outbox SET last_error = ?2, next_attempt_at = ?3, updated_at = ?4 WHERE id = ?1");
+    s->bind(1, command).bind(2, error).bind(3, to_ms(next_attempt_at)).bind(4, to_ms(at));
+    s->run();
+    tx.commit();
+  }
+
+  void confirm_command(std::int64_t command, const Readback& rb, TimePoint at,
+                       const BillingRules& rules) override {
+    Transaction tx(db_);
+    std::string meter_key;
+    {
+      auto s = db_.prepare(
+          "UPDATE outbox SET state = 'confirmed', last_error = '', updated_at = ?2 "
+          "WHERE id = ?1 AND state IN ('pending', 'in_flight') RETURNING meter");
+      s->bind(1, command).bind(2, to_ms(at));
+      if (s->step()) meter_key = s->text(0);
+    }
+    if (meter_key.empty()) {
+      throw StoreError("outbox command " + std::to_string(command) +
+                       " is not open; cannot confirm");
+    }
+    if (auto m = meter(parse_id(meter_key)); m && m->read_at) {
+      auto last = m->last;
+      last.balance_fen = rb.balance_fen;
+      last.relay_closed = rb.relay_closed;
+      last.purchase_count = rb.purchase_count;
+      // The meter's own flags are from the last poll; a positive balance read back now clears
+      // the arrears we derived from the old balance, the flag follows at the next poll.
+      if (rb.balance_fen > 0) last.arrears = false;
+      const auto status = domain::derive_status(
+          {m->account.has_value(), m->failed_cycles, rules.offline_after, last});
+      auto s = db_.prepare(
+          "UPDATE meters SET balance_fen = ?2, relay = ?3, purchase_count = ?4, arrears = ?5, "
+          "status = ?6 WHERE id = ?1");
+      s->bind(1, meter_key).bind(2, rb.balance_fen).bind(3, rb.relay_closed ? 1 : 0);
+      s->bind(4, int{rb.purchase_count}).bind(5, last.arrears ? 1 : 0);
+      s->bind(6, domain::to_string(status));
+      s->run();
+    }
+    tx.commit();
+  }
+
+  void fail_command(std::int64_t command, const std::string& reason, TimePoint at) override {
+    Transaction tx(db_);
+    std::string meter_key;
+    {
+      auto s = db_.prepare(
+          "UPDATE outbox SET state = 'failed', last_error = ?2, updated_at = ?3 "
+          "WHERE id = ?1 AND state IN ('pending', 'in_flight') RETURNING meter");
+      s->bind(1, command).bind(2, reason).bind(3, to_ms(at));
+      if (s->step()) meter_key = s->text(0);
+    }
+    if (!meter_key.empty()) {
+      event(parse_id(meter_key), "command_failed",
+            "command " + std::to_string(command) + ": " + reason, at);
+    }
+    tx.commit();
+  }
+
+  CommandCounts command_counts(const std::string& bus) const override {
+    auto s = db_.prepare(
+        "SELECT COALESCE(SUM(state = 'confirmed'), 0), "
+        "COALESCE(SUM(state IN ('pending', 'in_flight')), 0) FROM outbox WHERE bus = ?1");
+    s->bind(1, bus);
+    CommandCounts c;
+    if (s->step()) {
+      c.confirmed = static_cast<std::uint64_t>(s->int64(0));
+      c.open = static_cast<std::uint64_t>(s->int64(1));
+    }
+    return c;
+  }
+
+  std::optional<TimePoint> next_command_due(const std::string& bus) const override {
+    auto s = db_.prepare(
+        "SELECT MIN(next_attempt_at) FROM outbox WHERE bus = ?1 "
+        "AND state IN ('pending', 'in_flight')");
+    s->bind(1, bus);
+    if (s->step() && !s->is_null(0)) return from_ms(s->int64(0));
+    return std::nullopt;
+  }
+
+  std::optional<std::int64_t> account_balance_fen(const std::string& account) const override {
+    {
+      auto s = db_.prepare("SELECT 1 FROM accounts WHERE id = ?1");
+      s->bind(1, account);
+      if (!s->step()) return std::nullopt;
+    }
+    auto s = db_.prepare(
+        "SELECT COALESCE(SUM(CASE WHEN kind IN ('sale', 'transfer_in') THEN amount_fen "
+        "ELSE -amount_fen END), 0) FROM ledger WHERE account = ?1");
+    s->bind(1, account);
+    return s->step() ? s->int64(0) : 0;
+  }
+
+  std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const override {
+    auto s = db_.prepare(
+        "SELECT seq, account, kind, meter, amount_fen, energy_wh, carry, balance_after_fen, "
+        "operator, at FROM ledger WHERE ?1 IS NULL OR account = ?1 ORDER BY seq");
+    if (account) {
+      s->bind(1, *account);
+    } else {
+      s->bind_null(1);
+    }
+    std::vector<LedgerRecord> out;
+    while (s->step()) {
+      LedgerRecord e;
+      e.seq = s->int64(0);
+      e.account = s->text(1);
+      e.kind = domain::parse_entry_kind(s->text(2)).value_or(domain::EntryKind::kSale);
+      if (auto m = s->opt_text(3)) e.meter = parse_id(*m);
+      e.amount_fen = s->int64(4);
+      e.energy_wh = s->int64(5);
+      e.carry = s->int64(6);
+      e.balance_after_fen = s->int64(7);
+      e.operator_id = s->text(8);
+      e.at = from_ms(s->int64(9));
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  std::vector<std::string> verify_ledger() const override {
+    std::vector<domain::JournalEntry> journal;
+    for (const auto& e : ledger(std::nullopt)) {
+      journal.push_back({e.seq, e.account, e.kind, e.amount_fen, e.balance_after_fen});
+    }
+    std::map<std::string, std::int64_t> balances;
+    auto s = db_.prepare("SELECT id, balance_fen FROM accounts");
+    while (s->step())
+      balances[s->text(0)] = s->int64(1);
+    return domain::verify_journal(journal, balances);
+  }
+
+  std::vector<EventRecord> events(const std::optional<MeterId>& meter_id) const override {
+    auto s = db_.prepare(
+        "SELECT id, meter, kind, details, at FROM events WHERE ?1 IS NULL OR meter = ?1 "
+        "ORDER BY id");
+    if (meter_id) {
+      s->bind(1, meter_id->to_string());
+    } else {
+      s->bind_null(1);
+    }
+    std::vector<EventRecord> out;
+    while (s->step()) {
+      EventRecord e;
+      e.id = s->int64(0);
+      if (auto m = s->opt_text(1)) e.meter = parse_id(*m);
+      e.kind = s->text(2);
+      e.details = s->text(3);
+      e.at = from_ms(s->int64(4));
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+ private:
+  void configure() {
+    // WAL lets prepaidctl write while prepaidd reads; FULL makes a committed sale survive power
+    // loss; the busy timeout lets the two processes take turns instead of failing.
+    if (db_.pragma_text("journal_mode = WAL") != "wal") {
+      throw StoreError("database " + db_.path() +
+                       ": cannot switch to WAL journal mode; put the file on a local disk");
+    }
+    db_.exec("PRAGMA synchronous = FULL");
+    db_.exec("PRAGMA foreign_keys = ON");
+    db_.exec("PRAGMA busy_timeout = 5000");
+  }
+
+  void migrate() {
+    const auto& all = schema::migrations();
+    const auto current = db_.pragma_int("user_version");
+    if (current > static_cast<std::int64_t>(all.size())) {
+      throw StoreError("database " + db_.path() + " has schema version " + std::to_string(current) +
+                       " but this build knows only up to " + std::to_string(all.size()) +
+                       "; use a newer prepaid-hil build");
+    }
+    for (auto v = static_cast<std::size_t>(current); v < all.size(); ++v) {
+      Transaction tx(db_);
+      db_.exec(std::string(all[v]));
+      db_.exec("PRAGMA user_version = " + std::to_string(v + 1));
+      tx.commit();
+    }
+  }
+
+  static std::string join_ids(const std::vector<MeterId>& ids) {
+    std::string out;
+    for (const auto& id : ids) {
+      if (!out.empty()) out += ",";
+      out += id.to_string();
+    }
+    return out;
+  }
+
+  void audit(const std::string& op, const std::string& action, const std::string& details,
+             TimePoint at) {
+    auto s =
+        db_.prepare("INSERT INTO audit (operator, action, details, at) VALUES (?1, ?2, ?3, ?4)");
+    s->bind(1, op).bind(2, action).bind(3, details).bind(4, to_ms(at));
+    s->run();
+  }
+
+  void event(const MeterId& id, const std::string& kind, const std::string& details, TimePoint at) {
+    auto s = db_.prepare("INSERT INTO events (meter, kind, details, at) VALUES (?1, ?2, ?3, ?4)");
+    s->bind(1, id.to_string()).bind(2, kind).bind(3, details).bind(4, to_ms(at));
+    s->run();
+  }
+
+  /// Appends a journal entry and moves the account's kept balance; returns the entry's seq.
+  std::int64_t append_ledger(const std::string& account, domain::EntryKind kind,
+                             const MeterId& meter_id, std::int64_t amount_fen,
+                             std::int64_t energy_wh, std::int64_t carry, const std::string& op,
+                             TimePoint at) {
+    std::int64_t balance = 0;
+    {
+      auto s = db_.prepare(
+          "UPDATE accounts SET balance_fen = balance_fen + ?2 WHERE id = ?1 RETURNING balance_fen");
+      s->bind(1, account).bind(2, domain::balance_sign(kind) * amount_fen);
+      if (!s->step()) throw StoreError("ledger entry for unknown account " + account);
+      balance = s->int64(0);
+    }
+    auto s = db_.prepare(
+        "INSERT INTO ledger (seq, account, kind, meter, amount_fen, energy_wh, carry, "
+        "balance_after_fen, operator, at) "
+        "VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+        "?9) RETURNING seq");
+    s->bind(1, account).bind(2, domain::to_string(kind)).bind(3, meter_id.to_string());
+    s->bind(4, amount_fen).bind(5, energy_wh).bind(6, carry).bind(7, balance).bind(8, op);
+    s->bind(9, to_ms(at));
+    if (!s->step()) throw StoreError("ledger insert returned no sequence number");
+    return s->int64(0);
+  }
+
+  /// The sale entry and the credit command for `meter_id`, inside the caller's transaction.
+  std::int64_t write_sale(const std::string& account, const MeterId& meter_id,
+                          std::int64_t amount_fen, const std::string& op, TimePoint at) {
+    const auto seq =
+        append_ledger(account, domain::EntryKind::kSale, meter_id, amount_fen, 0, 0, op, at);
+    auto s = db_.prepare(
+        "INSERT INTO outbox (meter, bus, kind, amount_fen, payload, ledger_seq, state, "
+        "next_attempt_at, created_at, updated_at) "
+        "VALUES (?1, ?2, 'credit', ?3, ?4, ?5, 'pending', ?6, ?6, ?6) RETURNING id");
+    s->bind(1, meter_id.to_string()).bind(2, meter_id.bus).bind(3, amount_fen);
+    s->bind(4, "amount_fen=" + std::to_string(amount_fen)).bind(5, seq).bind(6, to_ms(at));
+    if (!s->step()) throw StoreError("outbox insert returned no id");
+    return s->int64(0);
+  }
+
+  mutable Db db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> open_sqlite_store(const std::string& path) {
+  return std::make_unique<SqliteStore>(path);
+}
+
+int sqlite_schema_version() {
+  return static_cast<int>(schema::migrations().size());
+}
+
+}  // namespace phil::store

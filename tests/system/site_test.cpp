@@ -1,0 +1,114 @@
+// The site file decoder (prepaidd --config).
+#include <gtest/gtest.h>
+
+#include <phil/service/system.hpp>
+
+#include "support/fake_adf300.hpp"
+
+namespace phil::service {
+namespace {
+
+SiteConfig parse(const std::string& text) {
+  const auto doc = yaml::Document::load_string(text, "site.yaml");
+  return parse_site(doc.root(), test::test_profiles_dir());
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    (void)parse(text);
+  } catch (const yaml::ConfigError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no error for:\n" << text;
+  return {};
+}
+
+constexpr const char* kFull = R"(name: seed site
+poll_interval: 15m
+offline_after: 4
+price: "0.5500"
+buses:
+  - id: bus1
+    transport: rtu
+    port: /dev/ttyUSB0
+    baud: 19200
+    parity: E
+    data_bits: 8
+    stop_bits: 1
+    response_timeout: 300ms
+    poll_interval: 5m
+    boxes:
+      - {address: 4, model: adf300l-iii, profile: adf300l}
+      - {address: 5, model: adf300l-i}
+)";
+
+TEST(SiteFile, FullFileDecodes) {
+  const auto s = parse(kFull);
+  EXPECT_EQ(s.name, "seed site");
+  EXPECT_EQ(s.poll_interval, Millis(15 * 60 * 1000));
+  EXPECT_EQ(s.offline_after_cycles, 4);
+  EXPECT_EQ(s.price, 5500);
+  EXPECT_EQ(s.profiles_dir, test::test_profiles_dir());
+  ASSERT_EQ(s.buses.size(), 1U);
+  const auto& b = s.buses[0];
+  EXPECT_EQ(b.id, "bus1");
+  EXPECT_EQ(b.port, "/dev/ttyUSB0");
+  EXPECT_EQ(b.baud, 19200);
+  EXPECT_EQ(b.parity, 'E');
+  EXPECT_EQ(b.response_timeout, Millis(300));
+  EXPECT_EQ(b.poll_interval, Millis(5 * 60 * 1000));
+  ASSERT_EQ(b.boxes.size(), 2U);
+  EXPECT_EQ(b.boxes[1].address, 5);
+  EXPECT_EQ(b.boxes[1].profile, "adf300l");
+}
+
+TEST(SiteFile, DefaultsApplyToOptionalKeys) {
+  const auto s =
+      parse("name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i}]}]\n");
+  EXPECT_EQ(s.poll_interval, Millis(30 * 60 * 1000));
+  EXPECT_EQ(s.offline_after_cycles, 3);
+  EXPECT_EQ(s.price, 6000);
+  EXPECT_EQ(s.buses[0].baud, 9600);
+  EXPECT_EQ(s.buses[0].parity, 'N');
+  EXPECT_FALSE(s.buses[0].poll_interval);
+}
+
+TEST(SiteFile, ErrorsNameFileLineColumnAndKey) {
+  struct Case {
+    std::string text, expect;
+  };
+  const std::string buses =
+      "buses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i}]}]\n";
+  const Case cases[] = {
+      {"name: s\npol_interval: 30m\n" + buses, "site.yaml:2:1: pol_interval: unknown key"},
+      {"name: s\nprice: 0.60001\n" + buses, "site.yaml:2:8: price"},
+      {"name: s\npoll_interval: 30x\n" + buses, "poll_interval"},
+      {"name: s\nbuses: [{id: b, port: /dev/x, parity: X, boxes: [{address: 1, model: "
+       "adf300l-i}]}]\n",
+       "buses[0].parity"},
+      {"name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 300, model: adf300l-i}]}]\n",
+       "buses[0].boxes[0].address"},
+      {"name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-v}]}]\n",
+       "buses[0].boxes[0].model: profile adf300l, model adf300l-v: no such model"},
+      {"name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i}, "
+       "{address: 1, model: adf300l-i}]}]\n",
+       "used twice"},
+      {"name: s\nbuses: [{id: b, port: /dev/x, transport: tcp, boxes: [{address: 1, model: "
+       "adf300l-i}]}]\n",
+       "transport"},
+      {"name: s\nbuses: [{id: b/c, port: /dev/x, boxes: [{address: 1, model: adf300l-i}]}]\n",
+       "buses[0].id"},
+      {"name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i, profile: "
+       "nope}]}]\n",
+       "nope.yaml"},
+      {"name: s\nbuses: []\n", "no buses"},
+      {"buses: []\n", "missing required key \"name\""},
+  };
+  for (const auto& c : cases) {
+    const auto msg = error_of(c.text);
+    EXPECT_NE(msg.find(c.expect), std::string::npos) << "want: " << c.expect << "\ngot:  " << msg;
+  }
+}
+
+}  // namespace
+}  // namespace phil::service

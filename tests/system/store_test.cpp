@@ -1,0 +1,237 @@
+// The SQLite store against a real database file in a temporary folder.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <phil/store/store.hpp>
+
+#include "support/temp_dir.hpp"
+
+namespace phil::store {
+namespace {
+
+using domain::MeterId;
+
+const TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
+
+/// Runs SQL on the database file through a separate connection, as another process would.
+std::string sql(const std::string& path, const std::string& statement) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_busy_timeout(db, 5000);
+  std::string out;
+  char* err = nullptr;
+  sqlite3_exec(
+      db, statement.c_str(),
+      [](void* o, int n, char** values, char**) {
+        auto& s = *static_cast<std::string*>(o);
+        for (int i = 0; i < n; ++i)
+          s += std::string(values[i] ? values[i] : "NULL") + "|";
+        return 0;
+      },
+      &out, &err);
+  if (err) {
+    out = std::string("error: ") + err;
+    sqlite3_free(err);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.file("site.db");
+    store_ = open_sqlite_store(path_);
+    store_->register_meters({meter(1), meter(2), meter(3)}, "adf300l-i");
+  }
+  static MeterId meter(int circuit) { return MeterId{"bus1", 1, circuit}; }
+  void open_a401(std::int64_t first_sale) {
+    ASSERT_TRUE(store_->open_account({"A401", "Li", {meter(1)}, first_sale, "cashier", kT0}));
+  }
+
+  test::TempDir dir_;
+  std::string path_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, MigratesAnEmptyFileToTheCurrentSchemaInWalMode) {
+  EXPECT_EQ(sql(path_, "PRAGMA user_version"), std::to_string(sqlite_schema_version()) + "|");
+  EXPECT_EQ(sql(path_, "PRAGMA journal_mode"), "wal|");
+  for (const char* table : {"meters", "readings", "accounts", "account_meters", "ledger", "outbox",
+                            "audit", "events"}) {
+    EXPECT_EQ(
+        sql(path_, std::string("SELECT count(*) FROM sqlite_schema WHERE name = '") + table + "'"),
+        "1|")
+        << table;
+  }
+}
+
+TEST_F(StoreTest, ReopeningKeepsDataAndDoesNotMigrateTwice) {
+  open_a401(2000);
+  store_.reset();
+  store_ = open_sqlite_store(path_);
+  EXPECT_EQ(store_->account_balance_fen("A401"), 2000);
+  EXPECT_EQ(store_->meter(meter(1))->account, "A401");
+  EXPECT_EQ(store_->open_commands("bus1").size(), 1U);
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
+  store_.reset();
+  sql(path_, "PRAGMA user_version = 99");
+  EXPECT_THROW(open_sqlite_store(path_), StoreError);
+}
+
+TEST_F(StoreTest, SaleWritesLedgerOutboxAndAuditTogether) {
+  open_a401(0);
+  const auto cmd = store_->sale({"A401", 10000, "cashier", kT0});
+  ASSERT_TRUE(cmd);
+  const auto ledger = store_->ledger("A401");
+  ASSERT_EQ(ledger.size(), 1U);
+  EXPECT_EQ(ledger[0].kind, domain::EntryKind::kSale);
+  EXPECT_EQ(ledger[0].amount_fen, 10000);
+  EXPECT_EQ(ledger[0].operator_id, "cashier");
+  const auto open = store_->open_commands("bus1");
+  ASSERT_EQ(open.size(), 1U);
+  EXPECT_EQ(open[0].id, cmd.value());
+  EXPECT_EQ(open[0].meter, meter(1));
+  EXPECT_EQ(open[0].amount_fen, 10000);
+  EXPECT_FALSE(open[0].purchase_count);
+  EXPECT_EQ(open[0].state, domain::CommandState::kPending);
+  EXPECT_EQ(sql(path_, "SELECT count(*) FROM audit WHERE action = 'sale'"), "1|");
+}
+
+TEST_F(StoreTest, SaleFailingMidTransactionLeavesNothingHalfApplied) {
+  open_a401(0);
+  // Make the outbox insert fail after the ledger entry was written in the same transaction.
+  ASSERT_EQ(sql(path_,
+                "CREATE TRIGGER inject_failure BEFORE INSERT ON outbox "
+                "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
+            "");
+  EXPECT_THROW((void)store_->sale({"A401", 10000, "cashier", kT0}), StoreError);
+  EXPECT_TRUE(store_->ledger("A401").empty());
+  EXPECT_EQ(store_->account_balance_fen("A401"), 0);
+  EXPECT_EQ(sql(path_, "SELECT balance_fen FROM accounts WHERE id = 'A401'"), "0|");
+  EXPECT_EQ(sql(path_, "SELECT count(*) FROM audit WHERE action = 'sale'"), "0|");
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  sql(path_, "DROP TRIGGER inject_failure");
+  ASSERT_TRUE(store_->sale({"A401", 10000, "cashier", kT0}));
+  EXPECT_EQ(store_->ledger("A401").front().seq, 1);  // no gap left by the failed attempt
+}
+
+TEST_F(StoreTest, RefusedOperatorActionsChangeNothing) {
+  open_a401(2000);
+  EXPECT_EQ(store_->sale({"A401", 0, "c", kT0}).error().kind, domain::ErrorKind::kRefused);
+  EXPECT_EQ(store_->sale({"A401", -5, "c", kT0}).error().kind, domain::ErrorKind::kRefused);
+  EXPECT_EQ(store_->sale({"NOPE", 100, "c", kT0}).error().kind, domain::ErrorKind::kNotFound);
+  EXPECT_FALSE(store_->open_account({"A401", "Li", {meter(2)}, 0, "c", kT0}));  // duplicate id
+  EXPECT_FALSE(store_->open_account({"A402", "Wu", {meter(1)}, 0, "c", kT0}));  // meter taken
+  EXPECT_FALSE(store_->open_account({"A403", "Wu", {MeterId{"bus9", 1, 1}}, 0, "c", kT0}));
+  EXPECT_FALSE(store_->open_account({"A404", "Wu", {meter(2), meter(2)}, 0, "c", kT0}));
+  EXPECT_FALSE(store_->open_account({"A405", "", {meter(2)}, 0, "c", kT0}));
+  EXPECT_FALSE(store_->open_account({"A406", "Wu", {}, 0, "c", kT0}));
+  EXPECT_EQ(store_->ledger(std::nullopt).size(), 1U);
+  EXPECT_EQ(store_->open_commands("bus1").size(), 1U);
+  EXPECT_FALSE(store_->meter(meter(2))->account);
+  EXPECT_EQ(sql(path_, "SELECT count(*) FROM accounts"), "1|");
+}
+
+TEST_F(StoreTest, SaleToAClosedAccountIsRefused) {
+  open_a401(0);
+  sql(path_, "UPDATE accounts SET closed_at = 1 WHERE id = 'A401'");
+  const auto r = store_->sale({"A401", 100, "c", kT0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("closed"), std::string::npos);
+}
+
+TEST_F(StoreTest, LedgerIsAppendOnly) {
+  open_a401(2000);
+  EXPECT_NE(sql(path_, "UPDATE ledger SET amount_fen = 1").find("append-only"), std::string::npos);
+  EXPECT_NE(sql(path_, "DELETE FROM ledger").find("append-only"), std::string::npos);
+  EXPECT_EQ(store_->account_balance_fen("A401"), 2000);
+}
+
+TEST_F(StoreTest, ReadingsChargeEnergyDeltasFromTheBaselineWithCarry) {
+  open_a401(5000);
+  domain::MeterReading r;
+  r.energy_wh = 100'000;
+  r.balance_fen = 5000;
+  store_->record_readings({{meter(1), r}}, kT0, {6000, 3});
+  EXPECT_EQ(store_->account_balance_fen("A401"), 5000);  // baseline, nothing charged
+  r.energy_wh += 1017;
+  store_->record_readings({{meter(1), r}}, kT0 + Millis(1000), {6000, 3});
+  EXPECT_EQ(store_->account_balance_fen("A401"), 5000 - 61);
+  EXPECT_EQ(store_->meter(meter(1))->carry, 2000);
+  const auto ledger = store_->ledger("A401");
+  ASSERT_EQ(ledger.size(), 2U);
+  EXPECT_EQ(ledger[1].kind, domain::EntryKind::kCharge);
+  EXPECT_EQ(ledger[1].energy_wh, 1017);
+  EXPECT_EQ(ledger[1].carry, 2000);
+  EXPECT_EQ(ledger[1].operator_id, "system");
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  EXPECT_EQ(sql(path_, "SELECT count(*) FROM readings"), "2|");
+}
+
+TEST_F(StoreTest, UnopenedMetersAreReadButNeverCharged) {
+  domain::MeterReading r;
+  r.energy_wh = 1000;
+  store_->record_readings({{meter(2), r}}, kT0, {6000, 3});
+  r.energy_wh = 9000;
+  store_->record_readings({{meter(2), r}}, kT0, {6000, 3});
+  EXPECT_TRUE(store_->ledger(std::nullopt).empty());
+  EXPECT_EQ(store_->meter(meter(2))->status, domain::MeterStatus::kNotOpened);
+  EXPECT_EQ(store_->meter(meter(2))->last.energy_wh, 9000);
+}
+
+TEST_F(StoreTest, FailedCyclesMakeAMeterOfflineAndAReadingClearsIt) {
+  open_a401(0);
+  for (int i = 0; i < 2; ++i)
+    store_->record_failed_cycle({meter(1)}, kT0, {6000, 3});
+  EXPECT_NE(store_->meter(meter(1))->status, domain::MeterStatus::kOffline);
+  store_->record_failed_cycle({meter(1)}, kT0, {6000, 3});
+  EXPECT_EQ(store_->meter(meter(1))->status, domain::MeterStatus::kOffline);
+  domain::MeterReading r;
+  r.balance_fen = 100;
+  store_->record_readings({{meter(1), r}}, kT0, {6000, 3});
+  EXPECT_EQ(store_->meter(meter(1))->status, domain::MeterStatus::kNormal);
+  EXPECT_EQ(store_->meter(meter(1))->failed_cycles, 0);
+}
+
+TEST_F(StoreTest, PurchaseCountIsAssignedOnceAndSurvivesReopening) {
+  open_a401(2000);
+  const auto id = store_->open_commands("bus1").front().id;
+  store_->begin_attempt(id, std::uint16_t{5}, kT0);
+  store_->begin_attempt(id, std::uint16_t{9}, kT0);  // never overwrites the first assignment
+  store_.reset();
+  store_ = open_sqlite_store(path_);
+  const auto cmd = store_->open_commands("bus1").front();
+  EXPECT_EQ(cmd.purchase_count, 5);
+  EXPECT_EQ(cmd.state, domain::CommandState::kInFlight);
+  EXPECT_EQ(cmd.attempts, 2);
+}
+
+TEST_F(StoreTest, ConfirmedAndFailedCommandsLeaveTheOpenSet) {
+  open_a401(2000);
+  ASSERT_TRUE(store_->sale({"A401", 100, "c", kT0}));
+  auto open = store_->open_commands("bus1");
+  ASSERT_EQ(open.size(), 2U);
+  store_->confirm_command(open[0].id, {1, 2000, true}, kT0, {6000, 3});
+  store_->fail_command(open[1].id, "conflict", kT0);
+  EXPECT_TRUE(store_->open_commands("bus1").empty());
+  const auto counts = store_->command_counts("bus1");
+  EXPECT_EQ(counts.confirmed, 1U);
+  EXPECT_EQ(counts.open, 0U);
+  ASSERT_EQ(store_->events(meter(1)).size(), 1U);
+  EXPECT_EQ(store_->events(meter(1))[0].kind, "command_failed");
+  EXPECT_THROW(store_->confirm_command(open[0].id, {1, 2000, true}, kT0, {6000, 3}), StoreError);
+}
+
+TEST_F(StoreTest, VerifyLedgerReportsAKeptBalanceThatDisagreesWithTheJournal) {
+  open_a401(2000);
+  sql(path_, "UPDATE accounts SET balance_fen = 999999 WHERE id = 'A401'");
+  const auto problems = store_->verify_ledger();
+  ASSERT_EQ(problems.size(), 1U);
+  EXPECT_NE(problems[0].find("A401"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace phil::store
