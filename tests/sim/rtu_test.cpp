@@ -81,7 +81,10 @@ TEST(simRtuDecoder, BadCrcIsDroppedSilentlyAndTheLineIsIgnoredUntilSilence) {
   d.feed(good);  // same burst: the decoder cannot know where it starts
   EXPECT_TRUE(drain(d).empty());
   EXPECT_EQ(d.bad_crc(), 1U);
+  EXPECT_EQ(d.pending(), 0U);
+  EXPECT_FALSE(d.idle());  // still waiting for silence
   d.silence();
+  EXPECT_TRUE(d.idle());
   d.feed(good);
   const auto after = drain(d);
   ASSERT_EQ(after.size(), 1U);

@@ -1,4 +1,5 @@
 // The Simulator over a real pty, with libmodbus as the master: what a head-end sees.
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
@@ -6,9 +7,14 @@
 #include <memory>
 #include <string>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <modbus.h>
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
 
+#include <phil/sim/rtu.hpp>
 #include <phil/sim/simulator.hpp>
 
 #include "sim_test_support.hpp"
@@ -222,6 +228,89 @@ TEST_F(simSimulatorOverPty, AdvanceToStepsTheModelsWithoutAClient) {
   sim_->advance_to(time_.now());
   EXPECT_EQ(sim_->circuit("bus1", 1, 1)->energy_wh, 2400);
   EXPECT_FALSE(sim_->set_load("bus1", 2, 1, idle));
+}
+
+// Raw bytes on the pty, for what libmodbus never sends: partial frames, bad CRCs, broadcasts.
+class RawPort {
+ public:
+  explicit RawPort(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_NOCTTY)) {
+    if (fd_ < 0) return;
+    termios tio{};
+    ::tcgetattr(fd_, &tio);
+    ::cfmakeraw(&tio);
+    ::tcsetattr(fd_, TCSANOW, &tio);
+  }
+  ~RawPort() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawPort(const RawPort&) = delete;
+  RawPort& operator=(const RawPort&) = delete;
+  bool ok() const { return fd_ >= 0; }
+
+  void send(std::vector<std::uint8_t> frame, bool with_crc = true) {
+    if (with_crc) rtu::append_crc(frame);
+    ASSERT_EQ(::write(fd_, frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+  }
+  /// Up to `want` bytes, or what has arrived when `timeout` is over.
+  std::vector<std::uint8_t> receive(std::size_t want, std::chrono::milliseconds timeout) {
+    std::vector<std::uint8_t> out;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (out.size() < want) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      std::uint8_t buf[300];
+      const ssize_t n = ::read(fd_, buf, std::min(sizeof buf, want - out.size()));
+      if (n <= 0) break;
+      out.insert(out.end(), buf, buf + n);
+    }
+    return out;
+  }
+
+ private:
+  int fd_;
+};
+
+TEST_F(simSimulatorOverPty, APartialFrameIsDiscardedAfterSilenceAndTheNextFrameIsAnswered) {
+  RawPort port(sim_->endpoint("bus1"));
+  ASSERT_TRUE(port.ok());
+  port.send({0x01, 0x03, 0x10}, false);
+  // Far longer than the 20 ms silence, so the partial frame is gone before the next one.
+  EXPECT_TRUE(port.receive(1, std::chrono::milliseconds(300)).empty());
+  port.send({0x01, 0x03, 0x10, 0x00, 0x00, 0x02});
+  const auto reply = port.receive(9, std::chrono::seconds(2));
+  ASSERT_EQ(reply.size(), 9U);
+  EXPECT_EQ(reply[1], 0x03);
+  EXPECT_EQ(reply[2], 4);
+}
+
+TEST_F(simSimulatorOverPty, ABadCrcGetsNoReply) {
+  RawPort port(sim_->endpoint("bus1"));
+  ASSERT_TRUE(port.ok());
+  port.send({0x01, 0x03, 0x10, 0x00, 0x00, 0x02, 0x12, 0x34}, false);
+  EXPECT_TRUE(port.receive(1, std::chrono::milliseconds(300)).empty());
+  EXPECT_EQ(sim_->frames_answered("bus1"), 0U);
+  port.send({0x01, 0x03, 0x10, 0x00, 0x00, 0x02});  // the line is listened to again
+  EXPECT_EQ(port.receive(9, std::chrono::seconds(2)).size(), 9U);
+}
+
+TEST_F(simSimulatorOverPty, AnUnknownFunctionIsExceptionOne) {
+  RawPort port(sim_->endpoint("bus1"));
+  ASSERT_TRUE(port.ok());
+  port.send({0x01, 0x2B, 0x0E, 0x01, 0x00});
+  std::vector<std::uint8_t> expected{0x01, 0xAB, 0x01};
+  rtu::append_crc(expected);
+  EXPECT_EQ(port.receive(expected.size(), std::chrono::seconds(2)), expected);
+}
+
+TEST_F(simSimulatorOverPty, ABroadcastWriteIsExecutedAndNotAnswered) {
+  RawPort port(sim_->endpoint("bus1"));
+  ASSERT_TRUE(port.ok());
+  port.send({0x00, 0x06, 0x10, 0x13, 0x00, 0x02});  // circuit 1 mode: forced-off
+  EXPECT_TRUE(port.receive(1, std::chrono::milliseconds(300)).empty());
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, Mode::kForcedOff);
+  EXPECT_EQ(sim_->frames_answered("bus1"), 0U);
 }
 
 class simSimulatorStartup : public ::testing::Test {

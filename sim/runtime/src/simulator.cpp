@@ -172,7 +172,7 @@ struct Simulator::Impl {
       std::vector<std::vector<std::uint8_t>> late;
       {
         std::lock_guard lock(mu);
-        if (b.decoder.pending() == 0) return;
+        if (b.decoder.idle()) return;
         served_at = time.now();
         advance_all(served_at);
         const auto bad = b.decoder.bad_crc();

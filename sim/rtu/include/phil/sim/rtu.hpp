@@ -76,6 +76,9 @@ class RequestDecoder {
   std::uint64_t discarded() const { return discarded_; }
   /// Bytes held for an incomplete frame.
   std::size_t pending() const { return buffer_.size(); }
+  /// True when silence() would change nothing: no partial frame held and not discarding the
+  /// rest of a burst after a bad CRC.
+  bool idle() const { return buffer_.empty() && !discarding_; }
 
  private:
   void parse();
