@@ -310,8 +310,11 @@ TEST_F(DriverTest, CreditIsOneWriteOfCountThenAmountHighWordFirst) {
   // 100000 = 0x000186A0: high word 0x0001, low word 0x86A0.
   EXPECT_EQ(w.values, (std::vector<std::uint16_t>{42, 0x0001, 0x86A0}));
   EXPECT_EQ(device_.credits_applied(), 1);
+  master_.clear_log();
   const auto state = driver.read_credit_state(master_, 2, 5);
   ASSERT_TRUE(state);
+  EXPECT_EQ(master_.log().size(), 1U);  // status..purchase_count in one read
+  EXPECT_FALSE(state.value().arrears);
   EXPECT_EQ(state.value().purchase_count, 42);
   EXPECT_EQ(state.value().balance_fen, 100'000);
   EXPECT_TRUE(state.value().relay_closed);

@@ -214,7 +214,7 @@ TEST_F(StoreTest, ConfirmedAndFailedCommandsLeaveTheOpenSet) {
   ASSERT_TRUE(store_->sale({"A401", 100, "c", kT0}));
   auto open = store_->open_commands("bus1");
   ASSERT_EQ(open.size(), 2U);
-  store_->confirm_command(open[0].id, {1, 2000, true}, kT0, {6000, 3});
+  store_->confirm_command(open[0].id, {.purchase_count = 1, .balance_fen = 2000}, kT0, {6000, 3});
   store_->fail_command(open[1].id, "conflict", kT0);
   EXPECT_TRUE(store_->open_commands("bus1").empty());
   const auto counts = store_->command_counts("bus1");
@@ -222,7 +222,7 @@ TEST_F(StoreTest, ConfirmedAndFailedCommandsLeaveTheOpenSet) {
   EXPECT_EQ(counts.open, 0U);
   ASSERT_EQ(store_->events(meter(1)).size(), 1U);
   EXPECT_EQ(store_->events(meter(1))[0].kind, "command_failed");
-  EXPECT_THROW(store_->confirm_command(open[0].id, {1, 2000, true}, kT0, {6000, 3}), StoreError);
+  EXPECT_THROW(store_->confirm_command(open[0].id, {}, kT0, {6000, 3}), StoreError);
 }
 
 TEST_F(StoreTest, VerifyLedgerReportsAKeptBalanceThatDisagreesWithTheJournal) {

@@ -77,7 +77,7 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
       fields.push_back(field_of(need(name), c));
   }
   poll_ = plan_reads(std::move(fields), profile.max_read);
-  for (auto name : {"purchase_count", "balance", "relay"}) {
+  for (auto name : {"purchase_count", "balance", "relay", "status"}) {
     credit_state_regs_.push_back(need(name));
   }
 }
@@ -201,7 +201,8 @@ LinkResult<CreditState> Adf300Driver::read_credit_state(ModbusMaster& master, in
       return LinkError{LinkErrorKind::kIo, 0, "cannot decode " + f.name + " read back"};
     }
   }
-  return CreditState{r.purchase_count, r.balance_fen, r.relay_closed};
+  return CreditState{r.purchase_count, r.balance_fen, r.relay_closed, r.status_bits,
+                     r.alarm1,         r.alarm2,      r.arrears};
 }
 
 }  // namespace phil::meterlink

@@ -363,17 +363,19 @@ class SqliteStore final : public Store {
       last.balance_fen = rb.balance_fen;
       last.relay_closed = rb.relay_closed;
       last.purchase_count = rb.purchase_count;
-      // The meter's own flags are from the last poll; a positive balance read back now clears
-      // the arrears we derived from the old balance, the flag follows at the next poll.
-      if (rb.balance_fen > 0) last.arrears = false;
+      last.status_bits = rb.status_bits;
+      last.alarm1 = rb.alarm1;
+      last.alarm2 = rb.alarm2;
+      last.arrears = rb.arrears;
       const auto status = domain::derive_status(
           {m->account.has_value(), m->failed_cycles, rules.offline_after, last});
       auto s = db_.prepare(
-          "UPDATE meters SET balance_fen = ?2, relay = ?3, purchase_count = ?4, arrears = ?5, "
-          "status = ?6 WHERE id = ?1");
+          "UPDATE meters SET balance_fen = ?2, relay = ?3, purchase_count = ?4, status_bits = ?5, "
+          "alarm1 = ?6, alarm2 = ?7, arrears = ?8, status = ?9 WHERE id = ?1");
       s->bind(1, meter_key).bind(2, rb.balance_fen).bind(3, rb.relay_closed ? 1 : 0);
-      s->bind(4, int{rb.purchase_count}).bind(5, last.arrears ? 1 : 0);
-      s->bind(6, domain::to_string(status));
+      s->bind(4, int{rb.purchase_count}).bind(5, int{rb.status_bits});
+      s->bind(6, rb.alarm1 ? 1 : 0).bind(7, rb.alarm2 ? 1 : 0).bind(8, rb.arrears ? 1 : 0);
+      s->bind(9, domain::to_string(status));
       s->run();
     }
     tx.commit();

@@ -70,6 +70,10 @@ struct CreditReadback {
   std::uint16_t purchase_count = 0;
   std::int64_t balance_fen = 0;
   bool relay_closed = false;
+  std::uint16_t status_bits = 0;  ///< the status register, so alarms clear with the credit
+  bool alarm1 = false;
+  bool alarm2 = false;
+  bool arrears = false;
 };
 
 /// Wait before retrying a command after `attempts` failed attempts (>= 1): 5 s doubling per

@@ -54,7 +54,8 @@ class Adf300Driver {
                                           std::int64_t amount_fen) const;
   LinkResult<void> write_credit(ModbusMaster& master, int slave, int circuit, std::uint16_t count,
                                 std::int64_t amount_fen) const;
-  /// Reads purchase_count, balance and relay of one circuit (as few reads as the profile allows).
+  /// Reads purchase_count, balance, relay and status of one circuit (as few reads as the profile
+  /// allows; one with the ADF300L map).
   LinkResult<CreditState> read_credit_state(ModbusMaster& master, int slave, int circuit) const;
 
  private:
