@@ -66,7 +66,8 @@ class Simulator {
   /// Stops serving and removes the symlinks. Idempotent; called by the destructor.
   void stop();
 
-  /// The stable path clients open for `bus_id` (the published symlink), absolute.
+  /// The stable path clients open for `bus_id` (the published symlink), absolute. Known from
+  /// construction on. Throws std::out_of_range for an unknown bus.
   std::string endpoint(const std::string& bus_id) const;
   /// "pty" for now; "rtu-over-tcp" and "tcp" come with issue 3.
   std::string transport(const std::string& bus_id) const;
@@ -74,13 +75,15 @@ class Simulator {
   /// Steps every circuit model from its last time to `t` (no-op if t is not later).
   void advance_to(TimePoint t);
 
-  /// Snapshot of one circuit; nullopt if no such bus/box/circuit.
+  /// Snapshot of one circuit as of the last advance (advance_to() or an answered request; it
+  /// does not advance by itself); nullopt if no such bus/box/circuit.
   std::optional<CircuitView> circuit(const std::string& bus_id, int address, int circuit) const;
 
   /// Replaces the load of one circuit from now on (timeline step changes). False if unknown.
   bool set_load(const std::string& bus_id, int address, int circuit, const LoadSpec& load);
 
-  /// Frames answered so far on a bus (for tests and reports).
+  /// Replies sent so far on a bus, exception replies included (broadcasts, frames with a bad CRC
+  /// and frames for absent boxes get none); 0 for an unknown bus. For tests and reports.
   std::uint64_t frames_answered(const std::string& bus_id) const;
 
  private:
