@@ -86,6 +86,12 @@ TEST(ProfileDecoder, UnknownKeyIsReportedWithFileLineColumnAndKey) {
   EXPECT_NE(msg.find("unknown key"), std::string::npos) << msg;
 }
 
+TEST(ProfileDecoder, AMisspeltRequiredKeyIsReportedAsUnknownNotMissing) {
+  const auto msg = error_of(mutated("{name: relay, base: 0x1012,", "{name: relay, bsae: 0x1012,"));
+  EXPECT_NE(msg.find("unknown key \"bsae\""), std::string::npos) << msg;
+  EXPECT_NE(msg.find("base"), std::string::npos) << msg;  // among the allowed keys
+}
+
 TEST(ProfileDecoder, WrongTypeIsReportedWithTheKey) {
   const auto msg = error_of(mutated("max_read: 125", "max_read: lots"));
   EXPECT_NE(msg.find("t.yaml:"), std::string::npos) << msg;

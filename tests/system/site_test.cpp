@@ -103,6 +103,9 @@ TEST(SiteFile, ErrorsNameFileLineColumnAndKey) {
        "nope.yaml"},
       {"name: s\nbuses: []\n", "no buses"},
       {"buses: []\n", "missing required key \"name\""},
+      {"name: s\nbusses: []\n",
+       "site.yaml:2:1: busses: unknown key \"busses\"; allowed here: name"},
+      {"name: s\nbuses: [{id: b, prot: /dev/x, boxes: []}]\n", "buses[0].prot: unknown key"},
   };
   for (const auto& c : cases) {
     const auto msg = error_of(c.text);

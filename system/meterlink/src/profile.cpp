@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <initializer_list>
 #include <set>
 #include <tuple>
 
@@ -55,6 +56,14 @@ std::string list(const std::array<std::string_view, N>& a) {
   return out;
 }
 
+/// Reports a misspelt key as unknown (naming the allowed ones) before a required key it was
+/// meant to be is reported missing.
+void unknown_keys_first(yaml::Map& m, std::initializer_list<std::string_view> allowed) {
+  for (auto key : allowed)
+    (void)m.optional(key);
+  m.finish();
+}
+
 WordOrder parse_word_order(const yaml::Node& n) {
   return n.as_choice({"high_first", "low_first"}) == "high_first" ? WordOrder::kHighFirst
                                                                   : WordOrder::kLowFirst;
@@ -78,6 +87,13 @@ struct Parsed {
 
 Parsed parse_register(const yaml::Node& node, bool per_circuit, const Profile& p) {
   yaml::Map m(node);
+  if (per_circuit) {
+    unknown_keys_first(m, {"name", "base", "stride", "type", "words", "word_order", "scale", "unit",
+                           "access", "enum", "flags", "description"});
+  } else {
+    unknown_keys_first(m, {"name", "address", "type", "words", "word_order", "scale", "unit",
+                           "access", "enum", "flags", "description"});
+  }
   Register r;
   const auto name_node = m.required("name");
   r.name = name_node.as_string();
@@ -263,6 +279,8 @@ std::string Profile::model_names() const {
 
 Profile parse_profile(const yaml::Node& root) {
   yaml::Map m(root);
+  unknown_keys_first(m, {"profile", "description", "word_order", "max_read", "max_write", "models",
+                         "enums", "flags", "box", "circuit"});
   Profile p;
   p.id = m.required("profile").as_string();
   if (auto d = m.optional("description")) p.description = d->as_string();
@@ -273,6 +291,7 @@ Profile parse_profile(const yaml::Node& root) {
   const auto models_node = m.required("models");
   for (const auto& e : models_node.elements()) {
     yaml::Map mm(e);
+    unknown_keys_first(mm, {"name", "code", "circuits", "phases"});
     Model model;
     model.name = mm.required("name").as_string();
     model.code = static_cast<int>(mm.required("code").as_int(0, 65535));

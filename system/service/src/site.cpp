@@ -1,6 +1,7 @@
 // Site configuration decoder (prepaidd's --config). Strict: unknown keys are errors, every error
 // carries file:line:col and the key path.
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -14,6 +15,14 @@
 namespace phil::service {
 
 namespace {
+
+/// Reports a misspelt key as unknown (naming the allowed ones) before a required key it was
+/// meant to be is reported missing.
+void unknown_keys_first(yaml::Map& m, std::initializer_list<std::string_view> allowed) {
+  for (auto key : allowed)
+    (void)m.optional(key);
+  m.finish();
+}
 
 constexpr std::int64_t kMaxPollMs = 7LL * 24 * 3600 * 1000;
 
@@ -29,6 +38,7 @@ Millis bounded_duration(const yaml::Node& n, Millis min, Millis max) {
 BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
                     std::map<std::string, meterlink::Profile>& profiles) {
   yaml::Map m(node);
+  unknown_keys_first(m, {"address", "model", "profile"});
   BoxConfig b;
   b.address = static_cast<int>(m.required("address").as_int(1, 247));
   const auto model_node = m.required("model");
@@ -52,6 +62,8 @@ BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
 BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
                     std::map<std::string, meterlink::Profile>& profiles) {
   yaml::Map m(node);
+  unknown_keys_first(m, {"id", "transport", "port", "baud", "parity", "data_bits", "stop_bits",
+                         "response_timeout", "poll_interval", "boxes"});
   BusConfig b;
   const auto id_node = m.required("id");
   b.id = id_node.as_string();
@@ -90,6 +102,8 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
 
 SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   yaml::Map m(node);
+  unknown_keys_first(m,
+                     {"name", "poll_interval", "offline_after", "price", "profiles_dir", "buses"});
   SiteConfig s;
   s.name = m.required("name").as_string();
   if (auto n = m.optional("poll_interval")) {

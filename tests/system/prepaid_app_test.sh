@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# prepaidctl and prepaidd as an operator runs them: exit codes, refusals, output, and the daemon
+# stopping cleanly on SIGTERM. Usage: prepaid_app_test.sh PREPAIDD PREPAIDCTL PROFILES_DIR
+set -euo pipefail
+daemon=$1 ctl=$2 profiles=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+cat > site.yaml <<'YAML'
+name: app-test
+poll_interval: 30m
+price: "0.6000"
+buses:
+  - {id: bus1, port: ./no-such-port, response_timeout: 50ms,
+     boxes: [{address: 1, model: adf300l-i, profile: adf300l}]}
+YAML
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ctl() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
+expect_rc() {
+  local want=$1; shift
+  local rc=0
+  "$@" > out.txt 2> err.txt || rc=$?
+  [[ $rc == "$want" ]] || { cat out.txt err.txt >&2; fail "$* exited $rc, expected $want"; }
+}
+
+expect_rc 0 ctl account open --id A401 --tenant Li --meter bus1/1/1 --sale 20.00
+grep -q "account A401 opened" out.txt || fail "no confirmation of the opening"
+expect_rc 1 ctl account open --id A401 --tenant Li --meter bus1/1/2
+grep -q "already exists" err.txt || fail "duplicate account not explained"
+expect_rc 0 ctl sale --account A401 --amount 100.00
+expect_rc 1 ctl sale --account A999 --amount 1.00
+grep -q "A999 does not exist" err.txt || fail "unknown account not explained"
+expect_rc 1 ctl sale --account A401 --amount 0
+expect_rc 2 ctl sale --account A401 --amount 1.001
+expect_rc 2 ctl meter show bus1/x/1
+expect_rc 0 ctl meter show bus1/1/1
+grep -q "120.00 yuan (account A401)" out.txt || { cat out.txt; fail "ledger balance not shown"; }
+grep -q "credit 100.00 pending" out.txt || { cat out.txt; fail "pending credit not shown"; }
+expect_rc 0 ctl --json ledger verify
+grep -q '"ok":true' out.txt || fail "ledger verify --json"
+
+# A broken site file is refused with file:line:col.
+printf 'name: x\nbusses: []\n' > bad.yaml
+expect_rc 2 "$daemon" --config bad.yaml --db site.db --profiles "$profiles" --once
+grep -q "bad.yaml:2:1" err.txt || { cat err.txt; fail "no location in the config error"; }
+
+# One iteration against a missing port: the credit stays pending, nothing crashes.
+expect_rc 0 "$daemon" --config site.yaml --db site.db --profiles "$profiles" --once
+expect_rc 0 ctl meter show bus1/1/1
+grep -q "no answer   1 cycle" out.txt || { cat out.txt; fail "failed cycle not recorded"; }
+
+# The daemon stops on SIGTERM with exit 0.
+"$daemon" --config site.yaml --db site.db --profiles "$profiles" > daemon.log 2>&1 &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+[[ $rc == 0 ]] || { cat daemon.log; fail "prepaidd exited $rc on SIGTERM"; }
+grep -q "signal 15 received" daemon.log || fail "no stop message"
+echo "prepaid app test passed"
