@@ -3,6 +3,7 @@
 // decoded without overflow or crash. Byte 0 picks the circuit count and word order.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,9 +44,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   const int circuits = 1 + (data[0] & 0x3F);
   const bool high_first = (data[0] & 0x40) == 0;
-  const auto doc = phil::yaml::Document::load_string(profile_text(circuits, high_first), "f.yaml");
-  const auto profile = phil::meterlink::parse_profile(doc.root());
-  const phil::meterlink::Adf300Driver driver(profile, "m");
+  // Decoding the profile is not what is fuzzed here: one driver per variant, made once.
+  static std::map<int, phil::meterlink::Adf300Driver> drivers;
+  const int key = circuits * 2 + (high_first ? 1 : 0);
+  auto it = drivers.find(key);
+  if (it == drivers.end()) {
+    const auto doc =
+        phil::yaml::Document::load_string(profile_text(circuits, high_first), "f.yaml");
+    it = drivers
+             .emplace(key, phil::meterlink::Adf300Driver(phil::meterlink::parse_profile(doc.root()),
+                                                         "m"))
+             .first;
+  }
+  const auto& driver = it->second;
 
   std::vector<std::uint16_t> words;
   for (std::size_t i = 1; i + 1 < size; i += 2) {
