@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
 #include <phil/bench/report.hpp>
 #include <phil/bench/runner.hpp>
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   std::string report_dir = "reports/latest";
   std::string profiles_dir = PHIL_DEFAULT_PROFILES_DIR;
   bool trace = false;
+  std::string log_level = "warn";
 
   auto* run = app.add_subcommand("run", "Run scenarios and report the results");
   run->add_option("paths", paths, "Scenario files or directories")->required();
@@ -74,6 +76,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--profiles", profiles_dir, "Device profile directory")->capture_default_str();
   run->add_flag("--trace", trace, "Print every Modbus frame with its decoding");
+  run->add_option("--log-level", log_level, "System log level while running")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
 
   auto* check = app.add_subcommand("check", "Validate scenario files without running them");
   check->add_option("paths", paths, "Scenario files or directories")->required();
@@ -100,6 +105,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  spdlog::set_level(spdlog::level::from_str(log_level));
   std::vector<phil::bench::ScenarioResult> results;
   for (const auto& s : scenarios) {
     phil::bench::RunOptions opt;

@@ -169,7 +169,10 @@ class Run {
   bool holds(const Check& c, std::string& seen) const {
     if (c.quantity == Quantity::kLedgerConsistent) {
       const auto problems = system_->verify_ledger();
-      if (problems.empty()) return true;
+      if (problems.empty()) {
+        seen = "ledger verified: every account's invariant holds";
+        return true;
+      }
       seen = "ledger: " + problems.front();
       return false;
     }
@@ -245,11 +248,16 @@ class Run {
     }
   }
 
+  /// True if every check holds; `seen` lists what each check observed.
   bool all_hold(const std::vector<Check>& checks, std::string& seen) const {
+    seen.clear();
+    bool ok = true;
     for (const auto& c : checks) {
-      if (!holds(c, seen)) return false;
+      std::string one;
+      ok = holds(c, one) && ok;
+      seen += (seen.empty() ? "" : "; ") + one;
     }
-    return true;
+    return ok;
   }
 
   std::uint64_t polls(const std::vector<Check>& checks) const {

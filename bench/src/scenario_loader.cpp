@@ -399,6 +399,7 @@ Scenario load_scenario(const std::string& path, const std::string& id,
                       [&](const AccountSpec& x) { return x.id == spec.id; })) {
         idn.fail("duplicate account id \"" + spec.id + "\"");
       }
+      spec.tenant = spec.id;  // a scenario need not name its tenants
       if (auto t = m.optional("tenant")) spec.tenant = t->as_string();
       for (const auto& mn : m.required("meters").elements()) {
         spec.meters.push_back(parse_meter(mn, mn.as_string(), sc.fleet));

@@ -75,7 +75,7 @@ TEST(BenchRunner, TripAndRestoreScenarioPassesEndToEnd) {
 TEST(BenchRunner, AFalseExpectationFailsWithItsLocationAndWhatWasSeen) {
   const auto r = run(load("fail", "  - expect: {meter: bus1/3/2, relay: open}"));
   EXPECT_FALSE(r.passed);
-  EXPECT_THAT(r.failure, HasSubstr("fail.yaml:20:"));
+  EXPECT_THAT(r.failure, HasSubstr("fail.yaml:21:5"));
   EXPECT_THAT(r.failure, HasSubstr("relay closed"));
 }
 
