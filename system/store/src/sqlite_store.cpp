@@ -123,7 +123,6 @@ class SqliteStore final : public Store {
 
   domain::Result<void> open_account(const OpenAccountRequest& req) override {
     if (req.account.empty()) return refused("account id is empty; give an id such as A401");
-    if (req.tenant.empty()) return refused("tenant name is empty; give the tenant's name");
     if (req.meters.empty()) {
       return refused("account " + req.account + " has no meter; give at least one meter");
     }

@@ -110,7 +110,9 @@ class System {
   System(const System&) = delete;
   System& operator=(const System&) = delete;
 
-  /// Opens an account on the given meters with an optional first sale (0: none).
+  /// Opens an account on the given meters with an optional first sale (0: none). The tenant name
+  /// may be empty. Refused (nothing written): empty or existing account id, no meters, a meter
+  /// not configured or already in an open account, a negative first sale.
   domain::Result<void> open_account(const std::string& account_id, const std::string& tenant,
                                     const std::vector<domain::MeterId>& meters,
                                     std::int64_t first_sale_fen, const std::string& operator_id);

@@ -83,7 +83,7 @@ struct EventRecord {
 
 struct OpenAccountRequest {
   std::string account;
-  std::string tenant;
+  std::string tenant;                   ///< may be empty (not known yet)
   std::vector<domain::MeterId> meters;  ///< first one receives the credits
   std::int64_t first_sale_fen = 0;      ///< 0: none
   std::string operator_id;
