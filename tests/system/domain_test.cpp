@@ -106,7 +106,7 @@ MeterReading reading(std::int64_t balance, bool alarm1 = false, bool alarm2 = fa
 TEST(StatusDerivation, FollowsPrecedenceOfflineNotOpenedArrearsAlarm2Alarm1Normal) {
   struct Case {
     StatusInputs in;
-    MeterStatus want;
+    MeterStatus want = MeterStatus::kNormal;
   };
   const Case cases[] = {
       {{true, 3, 3, reading(5000)}, MeterStatus::kOffline},

@@ -15,7 +15,7 @@ namespace {
 using domain::MeterId;
 using meterlink::FakeMaster;
 
-const TimePoint kStart{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
+constexpr TimePoint kStart{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
 constexpr Millis kPoll{30 * 60 * 1000};
 
 /// Hands the System a master that forwards to the test's FakeMaster.
@@ -332,7 +332,7 @@ TEST_F(ServiceTest, LedgerInvariantHoldsAfterAMixedDay) {
   open("A402", m21_, 500);
   system_->run_iterate();
   for (int i = 0; i < 48; ++i) {
-    device_.consume(1, 1, 37 * i);
+    device_.consume(1, 1, std::int64_t{37} * i);
     device_.consume(2, 1, 11);
     if (i % 10 == 3) {
       ASSERT_TRUE(system_->sale("A401", 1'000, "c"));

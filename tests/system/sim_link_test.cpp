@@ -28,7 +28,7 @@ class SharedClock final : public domain::Clock, public sim::TimeSource {
   std::atomic<std::int64_t> ms_;
 };
 
-const TimePoint kStart{Millis(1'772'294'400'000)};  // 2026-03-01T00:00:00+08:00
+constexpr TimePoint kStart{Millis(1'772'294'400'000)};  // 2026-03-01T00:00:00+08:00
 
 constexpr const char* kFleet = R"(buses:
   - id: bus1

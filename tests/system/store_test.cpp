@@ -11,7 +11,7 @@ namespace {
 
 using domain::MeterId;
 
-const TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
+constexpr TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
 
 /// Runs SQL on the database file through a separate connection, as another process would.
 std::string sql(const std::string& path, const std::string& statement) {

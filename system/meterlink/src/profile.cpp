@@ -186,6 +186,7 @@ struct Span {
 void check_overlaps(const std::vector<Parsed>& box, const std::vector<Parsed>& circuit,
                     int max_circuits) {
   std::vector<Span> spans;
+  spans.reserve(box.size() + circuit.size() * static_cast<std::size_t>(max_circuits));
   for (const auto& b : box) {
     spans.push_back({b.reg.address, b.reg.address + static_cast<std::uint32_t>(b.reg.words) - 1,
                      "box register " + b.reg.name, &b.node});

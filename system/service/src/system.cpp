@@ -77,19 +77,22 @@ MeterView to_view(const store::MeterRecord& m) {
 struct System::Impl {
   SiteConfig site;
   const domain::Clock& clock;
+  MasterFactory make_master;
   std::unique_ptr<store::Store> store;
   std::vector<BusRuntime> buses;
   mutable std::mutex mutex;
 
-  Impl(SiteConfig s, const std::string& db_path, const domain::Clock& c,
-       const MasterFactory& masters)
-      : site(std::move(s)), clock(c), store(store::open_sqlite_store(db_path)) {
+  Impl(SiteConfig s, const std::string& db_path, const domain::Clock& c, MasterFactory masters)
+      : site(std::move(s)),
+        clock(c),
+        make_master(std::move(masters)),
+        store(store::open_sqlite_store(db_path)) {
     std::map<std::string, meterlink::Profile> profiles;
     for (const auto& bc : site.buses) {
       BusRuntime bus;
       bus.config = bc;
       bus.poll_interval = bc.poll_interval.value_or(site.poll_interval);
-      bus.master = masters(bc);
+      bus.master = make_master(bc);
       for (const auto& box_config : bc.boxes) {
         auto it = profiles.find(box_config.profile);
         if (it == profiles.end()) {
@@ -281,7 +284,7 @@ System::System(SiteConfig site, const std::string& db_path, const domain::Clock&
 
 System::System(SiteConfig site, const std::string& db_path, const domain::Clock& clock,
                MasterFactory masters)
-    : impl_(std::make_unique<Impl>(std::move(site), db_path, clock, masters)) {}
+    : impl_(std::make_unique<Impl>(std::move(site), db_path, clock, std::move(masters))) {}
 
 System::~System() = default;
 

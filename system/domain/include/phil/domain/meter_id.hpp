@@ -16,6 +16,7 @@ struct MeterId {
   /// Parses "bus/box/circuit"; nullopt if malformed or out of range.
   static std::optional<MeterId> parse(std::string_view text);
   std::string to_string() const;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy misreads the defaulted comparison
   auto operator<=>(const MeterId&) const = default;
 };
 
