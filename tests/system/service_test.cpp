@@ -257,6 +257,23 @@ TEST_F(ServiceTest, SilentBoxCostsOneTimeoutPerCycleAndIsOfflineAfterThreeCycles
   EXPECT_EQ(system_->meter(m21_)->failed_cycles, 0);
 }
 
+TEST_F(ServiceTest, CommandsForASilentBoxWaitForTheirBackoffInsteadOfSpinning) {
+  master_.set_silent(2, true);
+  open("A402", m21_, 1'000);
+  ASSERT_TRUE(system_->sale("A402", 2'000, "c"));  // queued behind the first credit
+  open("A403", {"bus1", 2, 2}, 500);              // another meter of the same box
+  system_->run_iterate();
+  EXPECT_EQ(master_.timeouts(2), 1);
+  // Nothing is due again before the retry delay: the daemon sleeps instead of spinning.
+  EXPECT_GT(system_->next_due(), clock_.now());
+  master_.clear_log();
+  system_->run_iterate();
+  EXPECT_EQ(requests_to(2), 0);
+  step(Millis(5'000));
+  EXPECT_EQ(master_.timeouts(2), 1);  // one retry, one timeout, for the whole box
+  EXPECT_GT(system_->next_due(), clock_.now());
+}
+
 TEST_F(ServiceTest, ChargesFollowEnergyDeltasAndMatchTheMetersOwnDeduction) {
   device_.set(1, 1, {.energy_wh = 100'000, .purchase_count = 0});
   open("A401", m11_, 5'000);

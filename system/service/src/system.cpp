@@ -218,7 +218,14 @@ struct System::Impl {
              now);
         continue;
       }
-      if (dead.contains(cmd.meter.box) || (!force && cmd.next_attempt_at > now)) {
+      if (!force && cmd.next_attempt_at > now) {
+        blocked.insert(cmd.meter);
+        continue;
+      }
+      if (dead.contains(cmd.meter.box)) {
+        // No request to a box that is silent this cycle; wait like the command that found out.
+        defer(bus, cmd, "box " + std::to_string(cmd.meter.box) + " did not answer in this cycle",
+              true, cmd.attempts, now, dead);
         blocked.insert(cmd.meter);
         continue;
       }

@@ -411,9 +411,11 @@ class SqliteStore final : public Store {
   }
 
   std::optional<TimePoint> next_command_due(const std::string& bus) const override {
+    // Only the oldest open command of each meter can be sent; the others wait behind it.
     auto s = db_.prepare(
-        "SELECT MIN(next_attempt_at) FROM outbox WHERE bus = ?1 "
-        "AND state IN ('pending', 'in_flight')");
+        "SELECT MIN(o.next_attempt_at) FROM outbox o WHERE o.bus = ?1 "
+        "AND o.state IN ('pending', 'in_flight') AND o.id = (SELECT MIN(h.id) FROM outbox h "
+        "WHERE h.meter = o.meter AND h.state IN ('pending', 'in_flight'))");
     s->bind(1, bus);
     if (s->step() && !s->is_null(0)) return from_ms(s->int64(0));
     return std::nullopt;

@@ -155,7 +155,8 @@ class Store {
     std::uint64_t open = 0;
   };
   virtual CommandCounts command_counts(const std::string& bus) const = 0;
-  /// Earliest next_attempt_at of the open commands of a bus, if any.
+  /// Earliest next_attempt_at of the commands of a bus that can be sent next (the oldest open
+  /// command of each meter), if any.
   virtual std::optional<TimePoint> next_command_due(const std::string& bus) const = 0;
 
   // ---- ledger, accounts, events ----
