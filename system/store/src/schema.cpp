@@ -123,10 +123,53 @@ CREATE TABLE events (
 ) STRICT;
 )sql";
 
+// v2: the outbox addresses a circuit or a whole box (circuit 0, meter NULL: TOU schedule, clock),
+// knows the new kinds, and stores each command's delivery priority (domain::priority) so a bus
+// reads its next commands in order from one index. Rebuilt because SQLite cannot relax NOT NULL
+// or a CHECK in place; ids, states and counts are copied unchanged.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE outbox_v2 (
+  id INTEGER PRIMARY KEY,
+  meter TEXT REFERENCES meters(id),
+  bus TEXT NOT NULL,
+  box INTEGER NOT NULL CHECK (box BETWEEN 1 AND 247),
+  circuit INTEGER NOT NULL CHECK (circuit BETWEEN 0 AND 64),
+  kind TEXT NOT NULL
+    CHECK (kind IN ('credit', 'price', 'thresholds', 'mode', 'tou_schedule', 'clock')),
+  priority INTEGER NOT NULL,
+  amount_fen INTEGER NOT NULL DEFAULT 0,
+  payload TEXT NOT NULL,
+  ledger_seq INTEGER REFERENCES ledger(seq),
+  purchase_count INTEGER CHECK (purchase_count BETWEEN 0 AND 65535),
+  state TEXT NOT NULL
+    CHECK (state IN ('pending', 'in_flight', 'confirmed', 'failed', 'superseded')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  next_attempt_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  CHECK ((circuit = 0) = (meter IS NULL)),
+  CHECK (kind <> 'credit' OR amount_fen > 0)
+) STRICT;
+INSERT INTO outbox_v2 (id, meter, bus, box, circuit, kind, priority, amount_fen, payload,
+  ledger_seq, purchase_count, state, attempts, last_error, next_attempt_at, created_at,
+  updated_at)
+SELECT o.id, o.meter, o.bus, m.box, m.circuit, o.kind,
+  CASE o.kind WHEN 'mode' THEN 0 WHEN 'credit' THEN 1 WHEN 'thresholds' THEN 2 ELSE 3 END,
+  o.amount_fen, o.payload, o.ledger_seq, o.purchase_count, o.state, o.attempts, o.last_error,
+  o.next_attempt_at, o.created_at, o.updated_at
+FROM outbox o JOIN meters m ON m.id = o.meter;
+DROP TABLE outbox;
+ALTER TABLE outbox_v2 RENAME TO outbox;
+CREATE INDEX outbox_open_by_bus ON outbox (bus, state, priority, id);
+CREATE INDEX outbox_by_meter ON outbox (meter, id);
+CREATE INDEX outbox_by_target ON outbox (bus, box, circuit, kind, state);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1};
+  static const std::vector<std::string_view> kAll{kV1, kV2};
   return kAll;
 }
 

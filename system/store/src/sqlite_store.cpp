@@ -1,6 +1,7 @@
 // SQLite implementation of Store. Every public operation that writes is one transaction
 // (BEGIN IMMEDIATE ... COMMIT); readers see committed data only.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -71,24 +72,39 @@ MeterRecord meter_from_row(const Stmt& s) {
 }
 
 constexpr const char* kCommandColumns =
-    "id, meter, kind, amount_fen, payload, purchase_count, state, attempts, last_error, "
-    "next_attempt_at, created_at, updated_at";
+    "id, bus, box, circuit, kind, priority, amount_fen, payload, purchase_count, state, attempts, "
+    "last_error, next_attempt_at, created_at, updated_at";
 
 CommandRecord command_from_row(const Stmt& s) {
   CommandRecord c;
   c.id = s.int64(0);
-  c.meter = parse_id(s.text(1));
-  c.kind = domain::parse_command_kind(s.text(2)).value_or(domain::CommandKind::kCredit);
-  c.amount_fen = s.int64(3);
-  c.payload = s.text(4);
-  if (auto pc = s.opt_int64(5)) c.purchase_count = static_cast<std::uint16_t>(*pc);
-  c.state = domain::parse_command_state(s.text(6)).value_or(domain::CommandState::kFailed);
-  c.attempts = s.integer(7);
-  c.last_error = s.text(8);
-  c.next_attempt_at = from_ms(s.int64(9));
-  c.created_at = from_ms(s.int64(10));
-  c.updated_at = from_ms(s.int64(11));
+  c.meter = MeterId{s.text(1), s.integer(2), s.integer(3)};
+  const auto kind = s.text(4);
+  const auto k = domain::parse_command_kind(kind);
+  if (!k) throw StoreError("outbox command " + std::to_string(c.id) + " has unknown kind " + kind);
+  c.kind = *k;
+  c.priority = s.integer(5);
+  c.amount_fen = s.int64(6);
+  c.payload = s.text(7);
+  auto params = domain::decode_payload(c.kind, c.payload);
+  if (!params) {
+    throw StoreError("outbox command " + std::to_string(c.id) + ": " + params.error().message +
+                     "; the database was changed by hand, restore it from a backup");
+  }
+  c.params = std::move(params.value());
+  if (auto pc = s.opt_int64(8)) c.purchase_count = static_cast<std::uint16_t>(*pc);
+  c.state = domain::parse_command_state(s.text(9)).value_or(domain::CommandState::kFailed);
+  c.attempts = s.integer(10);
+  c.last_error = s.text(11);
+  c.next_attempt_at = from_ms(s.int64(12));
+  c.created_at = from_ms(s.int64(13));
+  c.updated_at = from_ms(s.int64(14));
   return c;
+}
+
+/// "bus/box/circuit" of a command's target; circuit 0 for a box (not a parsable meter id).
+std::string target_key(const MeterId& t) {
+  return t.bus + "/" + std::to_string(t.box) + "/" + std::to_string(t.circuit);
 }
 
 Error refused(std::string message) {
@@ -290,6 +306,69 @@ class SqliteStore final : public Store {
     tx.commit();
   }
 
+  domain::Result<std::int64_t> enqueue_command(const CommandRequest& req) override {
+    const auto kind = domain::kind_of(req.params);
+    const auto& t = req.target;
+    if (kind == domain::CommandKind::kCredit) {
+      return refused("a credit is written only by a sale, with its ledger entry; use sale");
+    }
+    if (auto problem = domain::check_payload(req.params)) {
+      return Error{ErrorKind::kInvalid, std::string(domain::to_string(kind)) + " command for " +
+                                            target_key(t) + ": " + *problem};
+    }
+    const bool box_level = domain::is_box_level(kind);
+    if (box_level && t.circuit != 0) {
+      return refused(std::string(domain::to_string(kind)) + " is a box command; address box " +
+                     t.bus + "/" + std::to_string(t.box) + " (circuit 0), not a circuit");
+    }
+    Transaction tx(db_);
+    if (box_level) {
+      auto s = db_.prepare("SELECT 1 FROM meters WHERE bus = ?1 AND box = ?2 LIMIT 1");
+      s->bind(1, t.bus).bind(2, t.box);
+      if (!s->step()) {
+        return refused("box " + t.bus + "/" + std::to_string(t.box) +
+                       " is not configured at this site; check the bus and address");
+      }
+    } else if (t.circuit == 0 || !meter(t)) {
+      return refused("meter " + target_key(t) +
+                     " is not configured at this site; check the bus, box and circuit");
+    }
+    // Only pending ones: an in-flight command may be on the wire and runs to its end.
+    if (domain::supersedes(kind)) {
+      auto s = db_.prepare(
+          "UPDATE outbox SET state = 'superseded', last_error = 'superseded by a newer command', "
+          "updated_at = ?5 WHERE bus = ?1 AND box = ?2 AND circuit = ?3 AND kind = ?4 "
+          "AND state = 'pending'");
+      s->bind(1, t.bus).bind(2, t.box).bind(3, t.circuit).bind(4, domain::to_string(kind));
+      s->bind(5, to_ms(req.at));
+      s->run();
+    }
+    const auto payload = domain::encode_payload(req.params);
+    const auto id = insert_command(t, kind, 0, payload, std::nullopt, req.at);
+    audit(req.operator_id, "command",
+          "id=" + std::to_string(id) + " target=" + target_key(t) +
+              " kind=" + std::string(domain::to_string(kind)) + " " + payload,
+          req.at);
+    tx.commit();
+    return id;
+  }
+
+  std::vector<CommandRecord> next_commands(const std::string& bus, TimePoint now,
+                                           std::size_t limit) const override {
+    auto open = open_commands(bus);
+    std::vector<CommandRecord> out;
+    for (auto i : domain::sendable_heads(queued(open), now, limit))
+      out.push_back(std::move(open[i]));
+    return out;
+  }
+
+  std::optional<CommandRecord> command(std::int64_t id) const override {
+    auto s = db_.prepare(std::string("SELECT ") + kCommandColumns + " FROM outbox WHERE id = ?1");
+    s->bind(1, id);
+    if (!s->step()) return std::nullopt;
+    return command_from_row(*s);
+  }
+
   std::vector<CommandRecord> open_commands(const std::string& bus) const override {
     auto s = db_.prepare(std::string("SELECT ") + kCommandColumns +
                          " FROM outbox WHERE bus = ?1 AND state IN ('pending', 'in_flight') "
@@ -311,8 +390,8 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  void begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
-                     TimePoint at) override {
+  bool try_begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
+                         TimePoint at) override {
     Transaction tx(db_);
     auto s = db_.prepare(
         "UPDATE outbox SET purchase_count = COALESCE(purchase_count, ?2), state = 'in_flight', "
@@ -325,11 +404,17 @@ class SqliteStore final : public Store {
       s->bind_null(2);
     }
     s->run();
-    if (db_.changes() != 1) {
-      throw StoreError("outbox command " + std::to_string(command) +
-                       " is not open; it was confirmed, failed or removed meanwhile");
-    }
+    if (db_.changes() != 1) return false;
     tx.commit();
+    return true;
+  }
+
+  void begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
+                     TimePoint at) override {
+    if (!try_begin_attempt(command, assign_count, at)) {
+      throw StoreError("outbox command " + std::to_string(command) +
+                       " is not open; it was confirmed, failed, superseded or removed meanwhile");
+    }
   }
 
   void defer_command(std::int64_t command, const std::string& error, TimePoint next_attempt_at,
@@ -345,19 +430,27 @@ class SqliteStore final : public Store {
   void confirm_command(std::int64_t command, const Readback& rb, TimePoint at,
                        const BillingRules& rules) override {
     Transaction tx(db_);
-    std::string meter_key;
+    std::optional<std::string> meter_key;
+    bool found = false;
     {
       auto s = db_.prepare(
           "UPDATE outbox SET state = 'confirmed', last_error = '', updated_at = ?2 "
           "WHERE id = ?1 AND state IN ('pending', 'in_flight') RETURNING meter");
       s->bind(1, command).bind(2, to_ms(at));
-      if (s->step()) meter_key = s->text(0);
+      if (s->step()) {
+        found = true;
+        meter_key = s->opt_text(0);
+      }
     }
-    if (meter_key.empty()) {
+    if (!found) {
       throw StoreError("outbox command " + std::to_string(command) +
                        " is not open; cannot confirm");
     }
-    if (auto m = meter(parse_id(meter_key)); m && m->read_at) {
+    if (!meter_key) {  // a box-level command: nothing of a circuit to mirror
+      tx.commit();
+      return;
+    }
+    if (auto m = meter(parse_id(*meter_key)); m && m->read_at) {
       auto last = m->last;
       last.balance_fen = rb.balance_fen;
       last.relay_closed = rb.relay_closed;
@@ -371,7 +464,7 @@ class SqliteStore final : public Store {
       auto s = db_.prepare(
           "UPDATE meters SET balance_fen = ?2, relay = ?3, purchase_count = ?4, status_bits = ?5, "
           "alarm1 = ?6, alarm2 = ?7, arrears = ?8, status = ?9 WHERE id = ?1");
-      s->bind(1, meter_key).bind(2, rb.balance_fen).bind(3, rb.relay_closed ? 1 : 0);
+      s->bind(1, *meter_key).bind(2, rb.balance_fen).bind(3, rb.relay_closed ? 1 : 0);
       s->bind(4, int{rb.purchase_count}).bind(5, int{rb.status_bits});
       s->bind(6, rb.alarm1 ? 1 : 0).bind(7, rb.alarm2 ? 1 : 0).bind(8, rb.arrears ? 1 : 0);
       s->bind(9, domain::to_string(status));
@@ -382,17 +475,25 @@ class SqliteStore final : public Store {
 
   void fail_command(std::int64_t command, const std::string& reason, TimePoint at) override {
     Transaction tx(db_);
-    std::string meter_key;
+    std::optional<std::string> meter_key;
+    bool found = false;
+    std::string target;
     {
       auto s = db_.prepare(
           "UPDATE outbox SET state = 'failed', last_error = ?2, updated_at = ?3 "
-          "WHERE id = ?1 AND state IN ('pending', 'in_flight') RETURNING meter");
+          "WHERE id = ?1 AND state IN ('pending', 'in_flight') "
+          "RETURNING meter, bus || '/' || box || '/' || circuit");
       s->bind(1, command).bind(2, reason).bind(3, to_ms(at));
-      if (s->step()) meter_key = s->text(0);
+      if (s->step()) {
+        found = true;
+        meter_key = s->opt_text(0);
+        target = s->text(1);
+      }
     }
-    if (!meter_key.empty()) {
-      event(parse_id(meter_key), "command_failed",
-            "command " + std::to_string(command) + ": " + reason, at);
+    if (found) {
+      event(meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
+            "command_failed",
+            "command " + std::to_string(command) + " to " + target + ": " + reason, at);
     }
     tx.commit();
   }
@@ -411,14 +512,13 @@ class SqliteStore final : public Store {
   }
 
   std::optional<TimePoint> next_command_due(const std::string& bus) const override {
-    // Only the oldest open command of each meter can be sent; the others wait behind it.
-    auto s = db_.prepare(
-        "SELECT MIN(o.next_attempt_at) FROM outbox o WHERE o.bus = ?1 "
-        "AND o.state IN ('pending', 'in_flight') AND o.id = (SELECT MIN(h.id) FROM outbox h "
-        "WHERE h.meter = o.meter AND h.state IN ('pending', 'in_flight'))");
-    s->bind(1, bus);
-    if (s->step() && !s->is_null(0)) return from_ms(s->int64(0));
-    return std::nullopt;
+    // Only the head of each target's queue can be sent; the others wait behind it.
+    const auto open = open_commands(bus);
+    std::optional<TimePoint> due;
+    for (auto i : domain::sendable_heads(queued(open), TimePoint::max(), open.size())) {
+      due = due ? std::min(*due, open[i].next_attempt_at) : open[i].next_attempt_at;
+    }
+    return due;
   }
 
   std::optional<std::int64_t> account_balance_fen(const std::string& account) const override {
@@ -541,10 +641,44 @@ class SqliteStore final : public Store {
     s->run();
   }
 
-  void event(const MeterId& id, const std::string& kind, const std::string& details, TimePoint at) {
+  void event(const std::optional<MeterId>& id, const std::string& kind, const std::string& details,
+             TimePoint at) {
     auto s = db_.prepare("INSERT INTO events (meter, kind, details, at) VALUES (?1, ?2, ?3, ?4)");
-    s->bind(1, id.to_string()).bind(2, kind).bind(3, details).bind(4, to_ms(at));
+    if (id) {
+      s->bind(1, id->to_string());
+    } else {
+      s->bind_null(1);
+    }
+    s->bind(2, kind).bind(3, details).bind(4, to_ms(at));
     s->run();
+  }
+
+  static std::vector<domain::QueuedCommand> queued(const std::vector<CommandRecord>& open) {
+    std::vector<domain::QueuedCommand> q;
+    q.reserve(open.size());
+    for (const auto& c : open)
+      q.push_back({c.id, target_key(c.meter), c.kind, c.next_attempt_at});
+    return q;
+  }
+
+  /// Inserts a pending command for `t` (a meter, or a box as circuit 0); returns its id.
+  std::int64_t insert_command(const MeterId& t, domain::CommandKind kind, std::int64_t amount_fen,
+                              const std::string& payload, std::optional<std::int64_t> ledger_seq,
+                              TimePoint at) {
+    auto s = db_.prepare(
+        "INSERT INTO outbox (meter, bus, box, circuit, kind, priority, amount_fen, payload, "
+        "ledger_seq, state, next_attempt_at, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?10, ?10) RETURNING id");
+    if (t.circuit == 0) {
+      s->bind_null(1);
+    } else {
+      s->bind(1, t.to_string());
+    }
+    s->bind(2, t.bus).bind(3, t.box).bind(4, t.circuit).bind(5, domain::to_string(kind));
+    s->bind(6, domain::priority(kind)).bind(7, amount_fen).bind(8, payload).bind(9, ledger_seq);
+    s->bind(10, to_ms(at));
+    if (!s->step()) throw StoreError("outbox insert returned no id");
+    return s->int64(0);
   }
 
   /// Appends a journal entry and moves the account's kept balance; returns the entry's seq.
@@ -577,14 +711,8 @@ class SqliteStore final : public Store {
                           std::int64_t amount_fen, const std::string& op, TimePoint at) {
     const auto seq =
         append_ledger(account, domain::EntryKind::kSale, meter_id, amount_fen, 0, 0, op, at);
-    auto s = db_.prepare(
-        "INSERT INTO outbox (meter, bus, kind, amount_fen, payload, ledger_seq, state, "
-        "next_attempt_at, created_at, updated_at) "
-        "VALUES (?1, ?2, 'credit', ?3, ?4, ?5, 'pending', ?6, ?6, ?6) RETURNING id");
-    s->bind(1, meter_id.to_string()).bind(2, meter_id.bus).bind(3, amount_fen);
-    s->bind(4, "amount_fen=" + std::to_string(amount_fen)).bind(5, seq).bind(6, to_ms(at));
-    if (!s->step()) throw StoreError("outbox insert returned no id");
-    return s->int64(0);
+    return insert_command(meter_id, domain::CommandKind::kCredit, amount_fen,
+                          domain::encode_payload(domain::CreditPayload{amount_fen}), seq, at);
   }
 
   mutable Db db_;
