@@ -83,13 +83,15 @@ TEST_F(simBox, EnergyRegisterFloorsToTheRegisterUnit) {
 }
 
 TEST_F(simBox, BoxRegistersIdentifyTheModel) {
-  const Words w = read(0x0000, 7);
+  const Words w = read(0x0000, 6);
   EXPECT_EQ(w[0], 3);   // adf300l-iii
   EXPECT_EQ(w[1], 36);  // circuits
   EXPECT_EQ(w[2], 1);   // address
   EXPECT_EQ(w[3], 96);  // 9600 bps at scale 100
   EXPECT_EQ(u32(w, 4), (kStart.time_since_epoch().count() / 1000) + 8 * 3600);  // local seconds
-  EXPECT_EQ(w[6], 0);  // the write-only password reads as 0
+  EXPECT_EQ(read_error(0x0000, 7), Exception::kIllegalDataAddress);  // the password: never
+  EXPECT_EQ(read_error(0x0006, 1), Exception::kIllegalDataAddress);  // disclosed
+  EXPECT_EQ(write(0x0006, {1234}), std::nullopt);                    // but writable
 }
 
 TEST_F(simBox, SerialIsBcdOfTwelveDigits) {
@@ -186,17 +188,85 @@ TEST_F(simBox, AddressAndBaudWritesAreValidated) {
   EXPECT_EQ(write(0x0002, {0}), Exception::kIllegalDataValue);
   EXPECT_EQ(write(0x0002, {248}), Exception::kIllegalDataValue);
   EXPECT_EQ(write(0x0003, {97}), Exception::kIllegalDataValue);
-  EXPECT_EQ(write(0x0002, {7, 192}), std::nullopt);
-  EXPECT_EQ(read(0x0002, 2), (Words{7, 192}));
-  EXPECT_EQ(box_->address(), 1);  // keeps serving where configured
+  EXPECT_EQ(write(0x0002, {7, 96}), std::nullopt);
+  EXPECT_EQ(read(0x0002, 2), (Words{7, 96}));
+  EXPECT_EQ(box_->address(), 7);  // answers at the new address from now on
+  EXPECT_TRUE(box_->hears_bus());
+  EXPECT_EQ(write(0x0003, {192}), std::nullopt);
+  EXPECT_FALSE(box_->hears_bus());  // listens at 19200 on a 9600 bus
 }
 
-TEST_F(simBox, TouScheduleIsStored) {
+TEST_F(simBox, TouScheduleIsAppliedAndReadBackNormalised) {
+  // 00:00 valley, 08:00 peak, 18:30 sharp, 22:00 flat; the rest unused (starts not increasing).
   Words tou(28, 0);
-  tou[0] = 800;
-  tou[1] = 1;
+  const Words used{0, 3, 800, 1, 1830, 0, 2200, 2};
+  std::copy(used.begin(), used.end(), tou.begin());
   EXPECT_EQ(write(0x0100, tou), std::nullopt);
-  EXPECT_EQ(read(0x0100, 28), tou);
+  Words expected = tou;
+  for (std::size_t i = used.size(); i < expected.size(); i += 2) {
+    expected[i] = 2200;
+    expected[i + 1] = 2;
+  }
+  EXPECT_EQ(read(0x0100, 28), expected);
+  EXPECT_EQ(box_->circuit(5).tou().count, 4);
+  EXPECT_EQ(box_->circuit(5).tou().rate_at(18 * 60 + 29), Rate::kPeak);
+  EXPECT_EQ(box_->circuit(5).tou().rate_at(18 * 60 + 30), Rate::kSharp);
+}
+
+TEST_F(simBox, InvalidTouEntriesAreExceptionThreeAndChangeNothing) {
+  const TouSchedule before = box_->tou();
+  Words tou(28, 0);
+  tou[2] = 2460;  // 24:60
+  EXPECT_EQ(write(0x0100, tou), Exception::kIllegalDataValue);
+  tou[2] = 800;
+  tou[3] = 4;  // no such rate
+  EXPECT_EQ(write(0x0100, tou), Exception::kIllegalDataValue);
+  EXPECT_EQ(box_->tou(), before);
+}
+
+TEST_F(simBox, EnergyIsSplitAndBilledByTheTouSchedule) {
+  // 1200 W from 00:00 local; valley until 08:00 at 0.3000, peak after at 1.0000.
+  Words tou(28, 0);
+  const Words used{0, 3, 800, 1};
+  std::copy(used.begin(), used.end(), tou.begin());
+  ASSERT_EQ(write(0x0100, tou), std::nullopt);
+  ASSERT_EQ(write(kC1 + 0x14, {1, 0x0001, 0x86A0}), std::nullopt);  // 1000 yuan
+  ASSERT_EQ(write(0x2006, {0, 20'000, 0, 10'000, 0, 6000, 0, 3000}), std::nullopt);
+  box_->advance_to(kStart + hours(10));
+  EXPECT_EQ(box_->circuit(1).energy_wh(Rate::kValley), 8 * 1200);
+  EXPECT_EQ(box_->circuit(1).energy_wh(Rate::kPeak), 2 * 1200);
+  EXPECT_EQ(box_->circuit(1).energy_wh(), 10 * 1200);
+  // 9.6 kWh x 0.30 + 2.4 kWh x 1.00 = 2.88 + 2.40 yuan
+  EXPECT_EQ(box_->circuit(1).balance_fen(), 2000 + 100'000 - 288 - 240);
+  const Words w = read(kC1, 10);
+  EXPECT_EQ(u32(w, 0x04), 240);  // peak, 0.01 kWh
+  EXPECT_EQ(u32(w, 0x08), 960);  // valley
+}
+
+TEST_F(simBox, PowerLossStopsMeteringAndReplacementStartsFromZero) {
+  box_->set_powered(false);
+  box_->advance_to(kStart + hours(1));
+  EXPECT_EQ(box_->circuit(1).energy_wh(), 0);
+  EXPECT_NE(box_->status_bits(1) & (1U << 6), 0U);  // power_loss
+  box_->set_powered(true);
+  box_->advance_to(kStart + hours(2));
+  EXPECT_EQ(box_->circuit(1).energy_wh(), 1200);
+  ASSERT_EQ(write(kC1 + 0x14, {1, 0, 500}), std::nullopt);
+  const auto serial_before = box_->serial(1);
+  box_->replace_meter(1);
+  EXPECT_EQ(box_->serial(1), serial_before + 100'000'000'000ULL);
+  EXPECT_EQ(box_->circuit(1).energy_wh(), 0);
+  EXPECT_EQ(box_->circuit(1).purchase_count(), 0);
+  EXPECT_EQ(box_->circuit(1).balance_fen(), 0);
+  EXPECT_FALSE(box_->circuit(1).relay_closed());
+  EXPECT_EQ(box_->circuit(1).load().power_w, 1200);  // same tenant, same load
+}
+
+TEST_F(simBox, ClockDriftsByItsPpm) {
+  const std::int64_t local = kStart.time_since_epoch().count() / 1000 + 8 * 3600;
+  box_->set_clock_drift_ppm(100);  // 8.64 s a day fast
+  box_->advance_to(kStart + hours(24));
+  EXPECT_EQ(u32(read(0x0004, 2), 0), local + 86'400 + 8);
 }
 
 }  // namespace

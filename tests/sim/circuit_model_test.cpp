@@ -225,7 +225,7 @@ TEST(simMoney, EnergyIntegratorCarriesMilliJoulesToTheNextWattHour) {
 }
 
 TEST(simLoad, DailyCurveIsDeterministicBySeed) {
-  LoadSpec a{LoadSpec::Kind::kDaily, 2500, "residential", 7};
+  LoadSpec a = daily("residential", 2500, 7, 0).load;
   LoadSpec b = a;
   LoadSpec other = a;
   other.seed = 8;
@@ -239,7 +239,7 @@ TEST(simLoad, DailyCurveIsDeterministicBySeed) {
 }
 
 TEST(simLoad, DailyCurveRunsInLocalTime) {
-  const LoadSpec load{LoadSpec::Kind::kDaily, 2500, "residential", 7};
+  const LoadSpec load = daily("residential", 2500, 7, 0).load;
   // The same local instant seen from two sites: 20:00 local at +08:00 and at UTC.
   const TimePoint eight_pm_china = at("2026-03-01T20:00:00+08:00");
   const TimePoint eight_pm_utc = at("2026-03-01T20:00:00Z");
@@ -254,13 +254,190 @@ TEST(simLoad, DailyCurveRunsInLocalTime) {
 
 TEST(simLoad, DailyCurvesStayWithinJitterOfThePeak) {
   for (auto name : daily_curve_names()) {
-    const LoadSpec load{LoadSpec::Kind::kDaily, 10'000, std::string(name), 1};
+    const LoadSpec load = daily(std::string(name).c_str(), 10'000, 1, 0).load;
     for (int slot = 0; slot < kSlotsPerDay; ++slot) {
       const auto p = load_power_w(load, kStart + Millis(slot * kSlotMs), kChina);
       EXPECT_GE(p, 0);
       EXPECT_LE(p, 11'500) << name << " slot " << slot;
     }
   }
+}
+
+TouSchedule valley_night() {
+  // 23:00-07:00 valley (across midnight), 07:00 flat, 10:00 peak, 18:00 sharp, 21:00 flat.
+  TouSchedule t;
+  t.count = 5;
+  t.periods[0] = {7 * 60, Rate::kFlat};
+  t.periods[1] = {10 * 60, Rate::kPeak};
+  t.periods[2] = {18 * 60, Rate::kSharp};
+  t.periods[3] = {21 * 60, Rate::kFlat};
+  t.periods[4] = {23 * 60, Rate::kValley};
+  return t;
+}
+
+CircuitSpec tou_priced(std::int64_t watts) {
+  CircuitSpec s = constant(watts, 10'000'000);
+  s.prices = {12'000, 9'000, 6'000, 3'000};
+  return s;
+}
+
+TEST(simTou, RateBeforeTheFirstStartIsTheLastPeriodOfThePreviousDay) {
+  const TouSchedule t = valley_night();
+  EXPECT_EQ(t.rate_at(0), Rate::kValley);
+  EXPECT_EQ(t.rate_at(7 * 60 - 1), Rate::kValley);
+  EXPECT_EQ(t.rate_at(7 * 60), Rate::kFlat);
+  EXPECT_EQ(t.rate_at(23 * 60 + 59), Rate::kValley);
+}
+
+TEST(simTou, EnergySplitsAtPeriodEdgesAndAcrossMidnightForAnyStep) {
+  // 22:30 to 07:30 next day at 1000 W: 30 min flat, 8 h valley, 30 min flat.
+  const TimePoint from = at("2026-03-01T22:30:00+08:00");
+  CircuitModel one(tou_priced(1000), from, kChina);
+  CircuitModel many(tou_priced(1000), from, kChina);
+  one.set_tou(valley_night());
+  many.set_tou(valley_night());
+  one.advance_to(from + hours(9));
+  step_by(many, seconds(7), hours(9));
+  EXPECT_EQ(one.energy_wh(Rate::kFlat), 1000);
+  EXPECT_EQ(one.energy_wh(Rate::kValley), 8000);
+  EXPECT_EQ(one.energy_wh(Rate::kPeak) + one.energy_wh(Rate::kSharp), 0);
+  EXPECT_EQ(one.energy_wh(), 9000);
+  for (auto r : {Rate::kSharp, Rate::kPeak, Rate::kFlat, Rate::kValley})
+    EXPECT_EQ(many.energy_wh(r), one.energy_wh(r));
+  // 1 kWh x 0.60 + 8 kWh x 0.30 = 3.00 yuan
+  EXPECT_EQ(one.balance_fen(), 10'000'000 - 300);
+  EXPECT_EQ(many.balance_fen(), one.balance_fen());
+}
+
+TEST(simTou, AWattHourCompletingAfterAnEdgeCountsInTheNewRate) {
+  // 1 W from 06:59:00: the first whole Wh completes at 07:59:00, in the flat period.
+  const TimePoint from = at("2026-03-01T06:59:00+08:00");
+  CircuitModel c(tou_priced(1), from, kChina);
+  c.set_tou(valley_night());
+  c.advance_to(from + hours(1));
+  EXPECT_EQ(c.energy_wh(Rate::kFlat), 1);
+  EXPECT_EQ(c.energy_wh(Rate::kValley), 0);
+}
+
+TEST(simTou, TripAtZeroUsesThePriceOfTheRateInForce) {
+  // 0.60 yuan at 1000 W: flat (0.60/kWh) lasts 1 h; sharp (1.20/kWh) would last 30 min.
+  CircuitSpec s = tou_priced(1000);
+  s.balance_fen = 60;
+  CircuitModel flat(s, at("2026-03-01T07:00:00+08:00"), kChina);
+  CircuitModel sharp(s, at("2026-03-01T18:00:00+08:00"), kChina);
+  flat.set_tou(valley_night());
+  sharp.set_tou(valley_night());
+  flat.advance_to(flat.now() + hours(2));
+  sharp.advance_to(sharp.now() + hours(2));
+  EXPECT_EQ(flat.last_trip(), at("2026-03-01T08:00:00+08:00"));
+  EXPECT_EQ(sharp.last_trip(), at("2026-03-01T18:30:00+08:00"));
+}
+
+TEST(simOverload, TripsAfterTheDelayAtTheSameInstantForAnyStep) {
+  CircuitSpec s = constant(3000, 1'000'000);
+  s.overload_w = 2500;
+  s.overload_delay = seconds(30);
+  CircuitModel one(s, kStart, kChina);
+  CircuitModel many(s, kStart, kChina);
+  one.advance_to(kStart + minutes(5));
+  step_by(many, Millis(700), minutes(5));
+  EXPECT_FALSE(one.relay_closed());
+  EXPECT_TRUE(one.overload_tripped());
+  EXPECT_TRUE(one.status().overload);
+  EXPECT_EQ(one.last_overload_trip(), kStart + seconds(30));
+  EXPECT_EQ(many.last_overload_trip(), one.last_overload_trip());
+  EXPECT_EQ(one.energy_wh(), 25);  // 3000 W x 30 s
+  EXPECT_EQ(many.energy_wh(), one.energy_wh());
+}
+
+TEST(simOverload, ABriefExcessDoesNotTripAndAModeCommandRecloses) {
+  CircuitSpec s = constant(2000, 1'000'000);
+  s.overload_w = 2500;
+  s.overload_delay = seconds(30);
+  CircuitModel c(s, kStart, kChina);
+  LoadSpec high = s.load;
+  high.power_w = 3000;
+  c.set_load(high);
+  c.advance_to(kStart + seconds(20));
+  c.set_load(s.load);  // back under the threshold before the delay runs out
+  c.advance_to(kStart + minutes(2));
+  EXPECT_TRUE(c.relay_closed());
+  c.set_load(high);
+  c.advance_to(kStart + minutes(3));
+  EXPECT_FALSE(c.relay_closed());
+  EXPECT_EQ(c.last_overload_trip(), kStart + minutes(2) + seconds(30));
+  ASSERT_TRUE(c.credit(1, 100));  // a credit does not override the overload trip
+  EXPECT_FALSE(c.relay_closed());
+  c.set_mode(Mode::kPrepaid);  // restore prepaid: the close command
+  EXPECT_TRUE(c.relay_closed());
+  EXPECT_FALSE(c.overload_tripped());
+}
+
+TEST(simOverload, KeepPowerStillTripsOnOverloadButForcedOffNeverCloses) {
+  CircuitSpec s = constant(3000, 1'000'000, Mode::kKeepPower);
+  s.overload_w = 2500;
+  s.overload_delay = seconds(0);
+  CircuitModel c(s, kStart, kChina);
+  c.advance_to(kStart + seconds(1));
+  EXPECT_FALSE(c.relay_closed());
+  c.set_mode(Mode::kForcedOff);
+  EXPECT_FALSE(c.relay_closed());
+  c.set_mode(Mode::kKeepPower);
+  EXPECT_TRUE(c.relay_closed());
+}
+
+TEST(simCircuitModel, PowerLossStopsConsumptionAndKeepsTheRelay) {
+  CircuitModel c(constant(1000, 1'000'000), kStart, kChina);
+  c.set_powered(false);
+  c.advance_to(kStart + hours(1));
+  EXPECT_EQ(c.energy_wh(), 0);
+  EXPECT_EQ(c.power_w(), 0);
+  EXPECT_TRUE(c.relay_closed());
+  EXPECT_TRUE(c.status().power_loss);
+  c.set_powered(true);
+  c.advance_to(kStart + hours(2));
+  EXPECT_EQ(c.energy_wh(), 1000);
+}
+
+TEST(simLoad, SeriesIsAStepFunctionOfItsPoints) {
+  LoadSpec l;
+  l.kind = LoadSpec::Kind::kSeries;
+  l.series = std::make_shared<PowerSeries>(
+      PowerSeries{{kStart + hours(1), 500}, {kStart + hours(2), 1500}});
+  EXPECT_EQ(load_power_w(l, kStart, kChina), 0);
+  EXPECT_EQ(load_power_w(l, kStart + hours(1), kChina), 500);
+  EXPECT_EQ(load_power_w(l, kStart + hours(3), kChina), 1500);
+  EXPECT_EQ(next_load_change(l, kStart + minutes(61), kChina), kStart + hours(2));
+  CircuitSpec s = constant(0, 1'000'000);
+  s.load = l;
+  CircuitModel c(s, kStart, kChina);
+  c.advance_to(kStart + hours(3));
+  EXPECT_EQ(c.energy_wh(), 2000);
+}
+
+TEST(simLoad, RandomWalkIsDeterministicBoundedAndStepIndependent) {
+  CircuitSpec s = constant(0, 100'000'000);
+  s.load.kind = LoadSpec::Kind::kWalk;
+  s.load.power_w = 1000;
+  s.load.walk_min_w = 200;
+  s.load.walk_max_w = 1500;
+  s.load.walk_step_w = 100;
+  s.load.walk_interval = minutes(1);
+  s.load.seed = 42;
+  CircuitModel one(s, kStart, kChina);
+  CircuitModel many(s, kStart, kChina);
+  one.advance_to(kStart + hours(6));
+  step_by(many, seconds(13), hours(6));
+  EXPECT_EQ(one.energy_wh(), many.energy_wh());
+  EXPECT_EQ(one.power_w(), many.power_w());
+  EXPECT_GE(one.power_w(), 200);
+  EXPECT_LE(one.power_w(), 1500);
+  EXPECT_GE(one.energy_wh(), 6 * 200);
+  EXPECT_LE(one.energy_wh(), 6 * 1500);
+  s.load.seed = 43;
+  CircuitModel other(s, kStart, kChina);
+  other.advance_to(kStart + hours(6));
+  EXPECT_NE(other.energy_wh(), one.energy_wh());
 }
 
 }  // namespace

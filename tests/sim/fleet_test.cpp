@@ -1,6 +1,10 @@
 // Fleet files: the schema of sim/README.md, strictly.
+#include <filesystem>
+#include <fstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <phil/sim/fleet.hpp>
 
@@ -127,9 +131,9 @@ TEST(simFleet, UnknownModelListsTheKnownOnes) {
   EXPECT_THAT(msg, HasSubstr("adf300l-iii"));
 }
 
-TEST(simFleet, ALoadIsEitherConstantOrDaily) {
+TEST(simFleet, ALoadIsExactlyOneKind) {
   EXPECT_THAT(error_of(replaced(kFleet, "{constant: 1200}", "{constant: 1200, daily: shop}")),
-              HasSubstr("exactly one of `constant` and `daily`"));
+              HasSubstr("exactly one of `constant`, `daily`, `csv` and `walk`"));
   EXPECT_THAT(error_of(replaced(kFleet, "{constant: 1200}", "{constant: 1200, peak_w: 3}")),
               HasSubstr("unknown key \"peak_w\""));
   EXPECT_THAT(error_of(replaced(kFleet, "daily: residential", "daily: factory")),
@@ -150,6 +154,81 @@ TEST(simFleet, UnsupportedBaudIsRejected) {
 
 TEST(simFleet, UnknownTopLevelKeyIsRejected) {
   EXPECT_THAT(error_of(kFleet + "clock: now\n"), HasSubstr("fleet.yaml:18:1: clock: unknown key"));
+}
+
+const std::string kTouFleet = R"(buses:
+  - id: bus1
+    port: vbus/bus1
+    boxes:
+      - address: 1
+        model: adf300l-i
+        clock_drift_ppm: -20
+        tou: [{start: "00:00", rate: valley}, {start: "08:00", rate: peak},
+              {start: "22:00", rate: flat}]
+        circuits:
+          1:
+            load: {walk: {start_w: 500, min_w: 100, max_w: 900, step_w: 50, interval: 30s, seed: 9}}
+            prices: {sharp: "1.2000", valley: "0.3000"}
+            overload: 4000
+            overload_delay: 10s
+)";
+
+TEST(simFleet, ParsesTouScheduleDriftWalkPricesAndOverload) {
+  const FleetSpec f = parse(kTouFleet);
+  const BoxSpec& box = f.buses.at(0).boxes.at(0);
+  EXPECT_EQ(box.clock_drift_ppm, -20);
+  ASSERT_EQ(box.tou.count, 3);
+  EXPECT_EQ(box.tou.periods[1], (TouPeriod{8 * 60, Rate::kPeak}));
+  const CircuitSpec& c = box.circuits.at(1);
+  EXPECT_EQ(c.load.kind, LoadSpec::Kind::kWalk);
+  EXPECT_EQ(c.load.walk_interval, Millis(30'000));
+  EXPECT_EQ(c.prices[0], 12'000);
+  EXPECT_EQ(c.prices[2], -1);  // flat: the circuit's `price`
+  EXPECT_EQ(c.prices[3], 3'000);
+  EXPECT_EQ(c.overload_w, 4000);
+  EXPECT_EQ(c.overload_delay, Millis(10'000));
+}
+
+TEST(simFleet, TouErrorsNameTheLineAndKey) {
+  EXPECT_THAT(error_of(replaced(kTouFleet, "\"08:00\"", "\"8:00\"")), HasSubstr("fleet.yaml:8:"));
+  EXPECT_THAT(error_of(replaced(kTouFleet, "\"08:00\"", "\"8:00\"")), HasSubstr("HH:MM"));
+  EXPECT_THAT(error_of(replaced(kTouFleet, "\"22:00\"", "\"07:00\"")),
+              HasSubstr("strictly increase"));
+  EXPECT_THAT(error_of(replaced(kTouFleet, "rate: flat", "rate: cheap")),
+              HasSubstr("one of: sharp, peak, flat, valley"));
+  EXPECT_THAT(error_of(replaced(kTouFleet, "min_w: 100", "min_w: 600")),
+              HasSubstr("min_w <= start_w <= max_w"));
+  EXPECT_THAT(error_of(replaced(kTouFleet, "prices: {sharp", "prices: {shrp")),
+              HasSubstr("unknown key \"shrp\""));
+}
+
+TEST(simFleet, CsvLoadIsReadRelativeToTheFleetFile) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("phil_sim_csv_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    std::ofstream(dir / "load.csv") << "# timestamp,W\n2026-03-01T00:00:00+08:00,1200\n"
+                                       "2026-03-01T06:00:00+08:00,300\n";
+    std::ofstream(dir / "bad.csv") << "2026-03-01T00:00:00+08:00,1200\nyesterday,3\n";
+    std::ofstream(dir / "fleet.yaml")
+        << "buses: [{id: b, port: p, boxes: [{address: 1, model: adf300l-i, circuits: "
+           "{1: {load: {csv: load.csv}}, 2: {load: {csv: bad.csv}}}}]}]\n";
+  }
+  const std::string err = testing::config_error_of(
+      [&] { (void)load_fleet_file((dir / "fleet.yaml").string(), testing::profiles_dir()); });
+  EXPECT_THAT(err, HasSubstr("bad.csv:2: invalid timestamp \"yesterday\""));
+  EXPECT_THAT(err, HasSubstr("fleet.yaml:1:"));
+  {
+    std::ofstream(dir / "fleet.yaml")
+        << "buses: [{id: b, port: p, boxes: [{address: 1, model: adf300l-i, circuits: "
+           "{1: {load: {csv: load.csv}}}}]}]\n";
+  }
+  const FleetSpec f = load_fleet_file((dir / "fleet.yaml").string(), testing::profiles_dir());
+  const auto& series = f.buses[0].boxes[0].circuits.at(1).load.series;
+  ASSERT_TRUE(series);
+  ASSERT_EQ(series->size(), 2U);
+  EXPECT_EQ(series->at(1).second, 300);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -19,31 +19,54 @@ CircuitModel::CircuitModel(const CircuitSpec& spec, TimePoint start,
     : utc_offset_(utc_offset),
       now_(start),
       load_(spec.load),
+      walk_(spec.load, start),
       mode_(spec.mode),
       balance_fen_(spec.balance_fen),
       purchase_count_(spec.purchase_count),
       alarm1_fen_(spec.alarm1_fen),
-      alarm2_fen_(spec.alarm2_fen) {
-  prices_.fill(spec.price);
+      alarm2_fen_(spec.alarm2_fen),
+      overload_w_(spec.overload_w),
+      overload_delay_(spec.overload_delay) {
+  for (std::size_t i = 0; i < prices_.size(); ++i)
+    prices_[i] = spec.prices[i] >= 0 ? spec.prices[i] : spec.price;
+  tou_.periods[0] = TouPeriod{0, Rate::kFlat};
   set_mode(spec.mode);
+}
+
+bool CircuitModel::wants_closed() const {
+  switch (mode_) {
+    case Mode::kForcedOff:
+      return false;
+    case Mode::kKeepPower:
+      return !overload_tripped_;
+    case Mode::kPrepaid:
+      break;
+  }
+  return !overload_tripped_ && balance_fen_ > 0;
 }
 
 void CircuitModel::set_mode(Mode mode) {
   mode_ = mode;
-  switch (mode) {
-    case Mode::kPrepaid: {
-      const bool was_closed = relay_closed_;
-      relay_closed_ = balance_fen_ > 0;
-      if (was_closed && !relay_closed_) last_trip_ = now_;
-      break;
-    }
-    case Mode::kKeepPower:
-      relay_closed_ = true;
-      break;
-    case Mode::kForcedOff:
-      relay_closed_ = false;
-      break;
-  }
+  overload_tripped_ = false;
+  over_since_.reset();
+  const bool was_closed = relay_closed_;
+  relay_closed_ = wants_closed();
+  if (mode == Mode::kPrepaid && was_closed && !relay_closed_) last_trip_ = now_;
+}
+
+void CircuitModel::set_load(const LoadSpec& load) {
+  load_ = load;
+  walk_ = WalkState(load, now_);
+}
+
+void CircuitModel::set_overload_w(std::int64_t w) {
+  overload_w_ = w;
+  over_since_.reset();  // the delay counts from the instant the (new) threshold is exceeded
+}
+
+void CircuitModel::set_powered(bool on) {
+  powered_ = on;
+  over_since_.reset();
 }
 
 bool CircuitModel::credit(std::uint16_t count, std::int64_t amount_fen) {
@@ -53,12 +76,22 @@ bool CircuitModel::credit(std::uint16_t count, std::int64_t amount_fen) {
   last_purchase_fen_ = amount_fen;
   purchase_total_fen_ += amount_fen;
   balance_fen_ += amount_fen;
-  if (mode_ == Mode::kPrepaid && balance_fen_ > 0) relay_closed_ = true;
+  if (mode_ == Mode::kPrepaid && wants_closed()) relay_closed_ = true;
   return true;
 }
 
+std::int64_t CircuitModel::load_now(TimePoint t) {
+  if (load_.kind == LoadSpec::Kind::kWalk) return walk_.power_at(load_, t);
+  return load_power_w(load_, t, utc_offset_);
+}
+
 std::int64_t CircuitModel::power_w() const {
-  return relay_closed_ ? load_power_w(load_, now_, utc_offset_) : 0;
+  if (!relay_closed_ || !powered_) return 0;
+  if (load_.kind == LoadSpec::Kind::kWalk) {
+    WalkState copy = walk_;  // const: step a copy, the model steps its own when it advances
+    return copy.power_at(load_, now_);
+  }
+  return load_power_w(load_, now_, utc_offset_);
 }
 
 StatusFlags CircuitModel::status() const {
@@ -66,14 +99,15 @@ StatusFlags CircuitModel::status() const {
   s.alarm1 = balance_fen_ <= alarm1_fen_;
   s.alarm2 = balance_fen_ <= alarm2_fen_;
   s.arrears = balance_fen_ <= 0;
-  s.overload = overload_w_ > 0 && power_w() > overload_w_;
+  s.overload = overload_tripped_ || (overload_w_ > 0 && power_w() > overload_w_);
   s.forced_off = mode_ == Mode::kForcedOff;
   s.keep_power = mode_ == Mode::kKeepPower;
+  s.power_loss = !powered_;
   return s;
 }
 
-std::optional<std::int64_t> CircuitModel::ms_until_empty(std::int64_t power_w) const {
-  const std::int64_t price = prices_[index(Rate::kFlat)];
+std::optional<std::int64_t> CircuitModel::ms_until_empty(std::int64_t power_w,
+                                                         std::int64_t price) const {
   if (price <= 0 || power_w <= 0) return std::nullopt;
   if (balance_fen_ <= 0) return 0;
   // Fewest whole Wh whose charge takes the whole balance, then the fewest ms to complete them.
@@ -84,35 +118,53 @@ std::optional<std::int64_t> CircuitModel::ms_until_empty(std::int64_t power_w) c
   return (need_mj + power_w - 1) / power_w;
 }
 
-void CircuitModel::consume(std::int64_t power_w, std::int64_t ms) {
+void CircuitModel::consume(std::int64_t power_w, std::int64_t ms, Rate rate) {
   const std::int64_t wh = energy_.add(power_w, ms);
   if (wh == 0) return;
   energy_wh_ += wh;
-  energy_rate_wh_[index(Rate::kFlat)] += wh;
-  balance_fen_ -= charge_.charge(prices_[index(Rate::kFlat)], wh);
+  energy_rate_wh_[index(rate)] += wh;
+  balance_fen_ -= charge_.charge(prices_[index(rate)], wh);
 }
 
 void CircuitModel::advance_to(TimePoint t) {
   while (now_ < t) {
-    if (!relay_closed_) {
+    if (!relay_closed_ || !powered_) {
+      over_since_.reset();
       now_ = t;
       return;
     }
-    const TimePoint end =
-        std::min({t, next_load_change(load_, now_, utc_offset_), now_ + kMaxSegment});
-    const std::int64_t power = load_power_w(load_, now_, utc_offset_);
+    // Every instant at which power, rate or relay may change ends a segment, so the segments
+    // (and hence the result) do not depend on the steps the caller takes.
+    const std::int64_t power = load_now(now_);
+    if (overload_w_ > 0 && power > overload_w_) {
+      if (!over_since_) over_since_ = now_;
+      if (now_ >= *over_since_ + overload_delay_) {
+        relay_closed_ = false;
+        overload_tripped_ = true;
+        last_overload_trip_ = now_;
+        over_since_.reset();
+        continue;
+      }
+    } else {
+      over_since_.reset();
+    }
+    TimePoint end = std::min({t, next_load_change(load_, now_, utc_offset_),
+                              next_tou_change(tou_, now_, utc_offset_), now_ + kMaxSegment});
+    if (load_.kind == LoadSpec::Kind::kWalk) end = std::min(end, walk_.next_change(load_, now_));
+    if (over_since_) end = std::min(end, *over_since_ + overload_delay_);
+    const Rate rate = tou_rate_at(tou_, now_, utc_offset_);
     const std::int64_t ms = (end - now_).count();
     if (mode_ == Mode::kPrepaid) {
-      const auto trip_ms = ms_until_empty(power);
+      const auto trip_ms = ms_until_empty(power, prices_[index(rate)]);
       if (trip_ms && *trip_ms <= ms) {
-        consume(power, *trip_ms);
+        consume(power, *trip_ms, rate);
         now_ += Millis(*trip_ms);
         relay_closed_ = false;
         last_trip_ = now_;
         continue;
       }
     }
-    consume(power, ms);
+    consume(power, ms, rate);
     now_ = end;
   }
 }

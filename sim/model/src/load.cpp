@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -77,7 +78,17 @@ std::uint64_t splitmix64(std::uint64_t x) {
 }
 
 std::int64_t load_power_w(const LoadSpec& load, TimePoint t, std::chrono::minutes utc_offset) {
-  if (load.kind == LoadSpec::Kind::kConstant) return load.power_w > 0 ? load.power_w : 0;
+  if (load.kind == LoadSpec::Kind::kConstant || load.kind == LoadSpec::Kind::kWalk) {
+    return load.power_w > 0 ? load.power_w : 0;
+  }
+  if (load.kind == LoadSpec::Kind::kSeries) {
+    if (!load.series || load.series->empty()) return 0;
+    const auto& s = *load.series;
+    auto it = std::upper_bound(s.begin(), s.end(), t,
+                               [](TimePoint a, const auto& point) { return a < point.first; });
+    if (it == s.begin()) return 0;
+    return std::max<std::int64_t>(std::prev(it)->second, 0);
+  }
   const Curve& curve = daily_curve(load.curve);
   const std::int64_t local = local_ms(t, utc_offset);
   const std::int64_t day = floor_div(local, kDayMs);
@@ -91,10 +102,80 @@ std::int64_t load_power_w(const LoadSpec& load, TimePoint t, std::chrono::minute
 }
 
 TimePoint next_load_change(const LoadSpec& load, TimePoint t, std::chrono::minutes utc_offset) {
-  if (load.kind == LoadSpec::Kind::kConstant) return TimePoint::max();
+  if (load.kind == LoadSpec::Kind::kConstant || load.kind == LoadSpec::Kind::kWalk) {
+    return TimePoint::max();
+  }
+  if (load.kind == LoadSpec::Kind::kSeries) {
+    if (!load.series) return TimePoint::max();
+    const auto& s = *load.series;
+    auto it = std::upper_bound(s.begin(), s.end(), t,
+                               [](TimePoint a, const auto& point) { return a < point.first; });
+    return it == s.end() ? TimePoint::max() : it->first;
+  }
   const std::int64_t local = local_ms(t, utc_offset);
   const std::int64_t next_local = (floor_div(local, kSlotMs) + 1) * kSlotMs;
   return t + Millis(next_local - local);
+}
+
+WalkState::WalkState(const LoadSpec& load, TimePoint origin)
+    : origin_(origin), power_w_(std::clamp(load.power_w, load.walk_min_w, load.walk_max_w)) {}
+
+std::int64_t WalkState::power_at(const LoadSpec& load, TimePoint t) {
+  const std::int64_t interval = std::max<std::int64_t>(load.walk_interval.count(), 1);
+  if (t < origin_) return power_w_;
+  const std::int64_t target = (t - origin_).count() / interval;
+  // One hash per step: a walk is stepped forward only, at most once per interval.
+  while (step_index_ < target) {
+    ++step_index_;
+    const std::uint64_t h =
+        splitmix64(load.seed ^ splitmix64(static_cast<std::uint64_t>(step_index_)));
+    const std::int64_t move = static_cast<std::int64_t>(h % 3) - 1;
+    power_w_ = std::clamp(power_w_ + move * load.walk_step_w, load.walk_min_w, load.walk_max_w);
+  }
+  return power_w_;
+}
+
+TimePoint WalkState::next_change(const LoadSpec& load, TimePoint t) const {
+  const std::int64_t interval = std::max<std::int64_t>(load.walk_interval.count(), 1);
+  if (t < origin_) return origin_;
+  const std::int64_t k = (t - origin_).count() / interval + 1;
+  return origin_ + Millis(k * interval);
+}
+
+Rate TouSchedule::rate_at(int minute) const {
+  // The period in force is the last one started at or before `minute`; before the first start
+  // of the day, the last period of the previous day is still running.
+  Rate rate = periods[static_cast<std::size_t>(count - 1)].rate;
+  for (int i = 0; i < count; ++i) {
+    if (periods[static_cast<std::size_t>(i)].start_minute <= minute) {
+      rate = periods[static_cast<std::size_t>(i)].rate;
+    }
+  }
+  return rate;
+}
+
+Rate tou_rate_at(const TouSchedule& schedule, TimePoint t, std::chrono::minutes utc_offset) {
+  const std::int64_t local = local_ms(t, utc_offset);
+  const std::int64_t day = floor_div(local, kDayMs);
+  return schedule.rate_at(static_cast<int>((local - day * kDayMs) / 60'000));
+}
+
+TimePoint next_tou_change(const TouSchedule& schedule, TimePoint t,
+                          std::chrono::minutes utc_offset) {
+  if (schedule.count <= 1) return TimePoint::max();
+  const std::int64_t local = local_ms(t, utc_offset);
+  const std::int64_t day = floor_div(local, kDayMs);
+  const std::int64_t in_day = local - day * kDayMs;
+  std::int64_t next = kDayMs + schedule.periods[0].start_minute * 60'000LL;  // tomorrow's first
+  for (int i = 0; i < schedule.count; ++i) {
+    const std::int64_t start =
+        schedule.periods[static_cast<std::size_t>(i)].start_minute * 60'000LL;
+    if (start > in_day) {
+      next = start;
+      break;
+    }
+  }
+  return t + Millis(next - in_day);
 }
 
 }  // namespace phil::sim

@@ -47,8 +47,9 @@ std::string_view pattern(Id id) {
     case Id::kCircuitOutOfModel:
       return "circuit {0} does not exist on model {1} (circuits 1..{2}). Use a circuit in range";
     case Id::kLoadKind:
-      return "a load is either {{constant: W}} or {{daily: residential|office|shop, peak_w: W, "
-             "seed: N}}. Give exactly one of `constant` and `daily`";
+      return "a load is one of {{constant: W}}, {{daily: residential|office|shop, peak_w: W, "
+             "seed: N}}, {{csv: FILE}} or {{walk: {{start_w, min_w, max_w, step_w, interval, "
+             "seed}}}}. Give exactly one of `constant`, `daily`, `csv` and `walk`";
     case Id::kBadUtcOffset:
       return "invalid UTC offset \"{0}\"; write it as +HH:MM or -HH:MM (e.g. +08:00)";
     case Id::kBadBaud:
@@ -58,6 +59,18 @@ std::string_view pattern(Id id) {
       return "{0} must not be empty. Give it a value";
     case Id::kCannotReadDir:
       return "cannot read the directory ({0}). Check the path";
+    case Id::kBadTouStart:
+      return "invalid period start \"{0}\"; write it as HH:MM (00:00..23:59)";
+    case Id::kTouNotIncreasing:
+      return "period starts must strictly increase through the day (at most 14 periods). Sort "
+             "them";
+    case Id::kCannotReadCsv:
+      return "cannot read the load file {0} ({1}). Check the path (relative to the fleet file)";
+    case Id::kBadCsvLine:
+      return "{0}:{1}: {2}. Write each line as TIMESTAMP,WATTS (e.g. "
+             "2026-03-01T00:00:00+08:00,1200), timestamps increasing";
+    case Id::kWalkRange:
+      return "a random walk needs 0 <= min_w <= start_w <= max_w. Fix the bounds";
   }
   return "?";
 }

@@ -143,20 +143,23 @@ Box::Box(const Profile& profile, const ModelInfo& model, const BoxSpec& spec, in
          TimePoint start, std::chrono::minutes utc_offset, std::uint64_t serial_base)
     : profile_(&profile),
       model_(&model),
-      address_(spec.address),
       address_register_(static_cast<std::uint16_t>(spec.address)),
       baud_(baud),
+      bus_baud_(baud),
       utc_offset_(utc_offset),
       serial_base_(serial_base),
-      now_(start) {
-  if (const Register* tou = profile.find_box_register("tou_schedule")) {
-    tou_schedule_.assign(static_cast<std::size_t>(tou->words), 0);
-  }
+      now_(start),
+      drift_ppm_(spec.clock_drift_ppm),
+      drift_since_(start),
+      tou_(spec.tou),
+      generation_(static_cast<std::size_t>(model.circuits), 0) {
+  circuits_.reserve(static_cast<std::size_t>(model.circuits));
   for (int n = 1; n <= model.circuits; ++n) {
     CircuitSpec cs;
     if (auto it = spec.circuits.find(n); it != spec.circuits.end()) cs = it->second;
     cs.number = n;
     circuits_.emplace_back(cs, start, utc_offset);
+    circuits_.back().set_tou(tou_);
   }
 
   for (const auto& r : profile.box) {
@@ -203,6 +206,35 @@ const CircuitModel& Box::circuit(int n) const {
   return circuits_[static_cast<std::size_t>(n - 1)];
 }
 
+std::uint64_t Box::serial(int n) const {
+  const auto g = static_cast<std::uint64_t>(generation_.at(static_cast<std::size_t>(n - 1)));
+  return serial_base_ + static_cast<std::uint64_t>(n) + g * 100'000'000'000ULL;
+}
+
+void Box::set_powered(bool on) {
+  powered_ = on;
+  for (auto& c : circuits_)
+    c.set_powered(on);
+}
+
+void Box::replace_meter(int n) {
+  CircuitModel& old = circuit(n);
+  CircuitSpec fresh;
+  fresh.number = n;
+  fresh.load = old.load();
+  CircuitModel replacement(fresh, now_, utc_offset_);
+  replacement.set_tou(tou_);
+  replacement.set_powered(powered_);
+  old = std::move(replacement);
+  ++generation_[static_cast<std::size_t>(n - 1)];
+}
+
+void Box::set_clock_drift_ppm(std::int64_t ppm) {
+  clock_adjust_ms_ = clock_ms() - (now_.time_since_epoch().count() + utc_offset_.count() * 60'000);
+  drift_since_ = now_;
+  drift_ppm_ = ppm;
+}
+
 void Box::advance_to(TimePoint t) {
   if (t <= now_) return;
   now_ = t;
@@ -216,8 +248,9 @@ std::uint16_t Box::status_bits(int n) const {
   const std::string set = reg != nullptr && !reg->flags_name.empty() ? reg->flags_name : "status";
   const auto flags = profile_->flags.find(set);
   const std::pair<std::string_view, bool> conditions[] = {
-      {"alarm1", s.alarm1},     {"alarm2", s.alarm2},         {"arrears", s.arrears},
-      {"overload", s.overload}, {"forced_off", s.forced_off}, {"keep_power", s.keep_power}};
+      {"alarm1", s.alarm1},        {"alarm2", s.alarm2},         {"arrears", s.arrears},
+      {"overload", s.overload},    {"forced_off", s.forced_off}, {"keep_power", s.keep_power},
+      {"power_loss", s.power_loss}};
   std::uint16_t bits = 0;
   int default_bit = 0;
   for (const auto& [label, on] : conditions) {
@@ -232,9 +265,13 @@ std::uint16_t Box::status_bits(int n) const {
   return bits;
 }
 
+std::int64_t Box::clock_ms() const {
+  const std::int64_t drift = (now_ - drift_since_).count() * drift_ppm_ / 1'000'000;
+  return now_.time_since_epoch().count() + utc_offset_.count() * 60'000 + clock_adjust_ms_ + drift;
+}
+
 std::int64_t Box::clock_seconds() const {
-  return floor_div(now_.time_since_epoch().count(), 1000) + utc_offset_.count() * 60 +
-         clock_adjust_s_;
+  return floor_div(clock_ms(), 1000);
 }
 
 const Box::Slot* Box::find_slot(std::uint32_t address) const {
@@ -292,7 +329,7 @@ std::vector<std::uint16_t> Box::encode(const Slot& slot) const {
   const Register& r = *slot.reg;
   if (!r.readable()) return std::vector<std::uint16_t>(static_cast<std::size_t>(r.words), 0);
   if (r.type == RegType::kRaw) {
-    if (r.name == "tou_schedule") return tou_schedule_;
+    if (r.name == "tou_schedule") return encode_tou(tou_, r.words);
     return std::vector<std::uint16_t>(static_cast<std::size_t>(r.words), 0);
   }
   if (r.type == RegType::kBcd) return bcd_words(serial(slot.circuit), r.words);
@@ -310,6 +347,7 @@ std::variant<std::vector<std::uint16_t>, rtu::Exception> Box::read(std::uint16_t
   out.reserve(count);
   for (std::uint32_t a = start; a < end;) {
     if (const Slot* s = find_slot(a)) {
+      if (!s->reg->readable()) return Exception::kIllegalDataAddress;  // never disclosed
       const auto words = encode(*s);
       for (std::uint32_t w = a; w < s->end && w < end; ++w)
         out.push_back(words[w - s->first]);
@@ -369,8 +407,12 @@ std::optional<rtu::Exception> Box::write(std::uint16_t start,
     const auto words = words_of(s);
     if (r.type == RegType::kRaw) {
       if (r.name != "tou_schedule") return Exception::kIllegalDataAddress;
-      actions.emplace_back([this, w = std::vector<std::uint16_t>(words.begin(), words.end())] {
-        tou_schedule_ = w;
+      const auto tou = decode_tou(words);
+      if (!tou) return Exception::kIllegalDataValue;
+      actions.emplace_back([this, t = *tou] {
+        tou_ = t;
+        for (auto& c : circuits_)
+          c.set_tou(t);
       });
       continue;
     }
@@ -389,7 +431,7 @@ std::optional<rtu::Exception> Box::write(std::uint16_t start,
         }
         actions.emplace_back([this, v] { baud_ = v; });
       } else if (name == "clock") {
-        actions.emplace_back([this, v] { clock_adjust_s_ += v - clock_seconds(); });
+        actions.emplace_back([this, v] { clock_adjust_ms_ += (v - clock_seconds()) * 1000; });
       } else if (name == "password") {
         actions.emplace_back([] {});
       } else {
@@ -421,19 +463,60 @@ std::optional<rtu::Exception> Box::write(std::uint16_t start,
   return std::nullopt;
 }
 
+std::vector<std::uint16_t> encode_tou(const TouSchedule& schedule, int words) {
+  std::vector<std::uint16_t> out(static_cast<std::size_t>(words), 0);
+  for (std::size_t i = 0; i + 1 < out.size(); i += 2) {
+    const auto k = std::min<std::size_t>(i / 2, static_cast<std::size_t>(schedule.count - 1));
+    const TouPeriod& p = schedule.periods[k];
+    out[i] = static_cast<std::uint16_t>((p.start_minute / 60) * 100 + p.start_minute % 60);
+    out[i + 1] = static_cast<std::uint16_t>(p.rate);
+  }
+  return out;
+}
+
+std::optional<TouSchedule> decode_tou(std::span<const std::uint16_t> words) {
+  TouSchedule out;
+  out.count = 0;
+  const std::size_t entries = std::min<std::size_t>(words.size() / 2, TouSchedule::kMaxPeriods);
+  if (entries == 0) return std::nullopt;
+  bool increasing = true;
+  for (std::size_t i = 0; i < entries; ++i) {
+    const int hhmm = words[2 * i];
+    const int rate = words[2 * i + 1];
+    if (hhmm / 100 > 23 || hhmm % 100 > 59 || rate > 3) return std::nullopt;
+    const auto minute = static_cast<std::int16_t>((hhmm / 100) * 60 + hhmm % 100);
+    if (i > 0 && minute <= out.periods[static_cast<std::size_t>(out.count - 1)].start_minute) {
+      increasing = false;
+    }
+    if (increasing) {
+      out.periods[static_cast<std::size_t>(out.count++)] =
+          TouPeriod{minute, static_cast<Rate>(rate)};
+    }
+  }
+  return out;
+}
+
 std::optional<std::vector<std::uint8_t>> answer(const std::map<int, Box*>& boxes,
                                                 const rtu::Request& req) {
   const bool write = req.function == rtu::kWriteSingle || req.function == rtu::kWriteMultiple;
+  const auto listening = [](const Box* b) { return b->powered() && b->hears_bus(); };
   if (req.address == rtu::kBroadcast) {
     if (!req.error && write) {
-      for (const auto& [address, box] : boxes)
-        (void)box->write(req.start, req.values);
+      for (const auto& [address, box] : boxes) {
+        if (listening(box)) (void)box->write(req.start, req.values);
+      }
     }
     return std::nullopt;
   }
-  const auto it = boxes.find(req.address);
-  if (it == boxes.end()) return std::nullopt;
-  Box& box = *it->second;
+  Box* found = nullptr;
+  for (const auto& [address, box] : boxes) {
+    if (box->address() == req.address && listening(box)) {
+      found = box;
+      break;
+    }
+  }
+  if (found == nullptr) return std::nullopt;
+  Box& box = *found;
   if (req.error) return rtu::encode_exception(req.address, req.function, *req.error);
   if (!write) {
     auto result = box.read(req.start, req.count);

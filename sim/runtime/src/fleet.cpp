@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <phil/common/decimal.hpp>
@@ -43,13 +45,80 @@ std::chrono::minutes parse_utc_offset(const yaml::Node& n) {
   return std::chrono::minutes(s[0] == '-' ? -total : total);
 }
 
+// Reads a CSV power series (TIMESTAMP,WATTS per line; blank lines and # comments skipped),
+// relative to the fleet file's directory. Errors are reported at `node` with the file's line.
+std::shared_ptr<const PowerSeries> load_csv(const yaml::Node& node) {
+  namespace fs = std::filesystem;
+  fs::path path(node.as_string());
+  if (path.is_relative()) path = fs::path(node.mark().file).parent_path() / path;
+  std::ifstream in(path);
+  if (!in) node.fail(text::format(text::Id::kCannotReadCsv, path.string(), "cannot open it"));
+  auto series = std::make_shared<PowerSeries>();
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    const auto bad = [&](const std::string& what) {
+      node.fail(text::format(text::Id::kBadCsvLine, path.string(), number, what));
+    };
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) bad("no comma");
+    const auto when = parse_timestamp(line.substr(0, comma));
+    if (!when) bad("invalid timestamp \"" + line.substr(0, comma) + "\"");
+    std::int64_t watts = 0;
+    try {
+      std::size_t used = 0;
+      const std::string w = line.substr(comma + 1);
+      watts = std::stoll(w, &used);
+      if (used != w.size()) bad("invalid watts \"" + w + "\"");
+    } catch (const std::exception&) {
+      bad("invalid watts \"" + line.substr(comma + 1) + "\"");
+    }
+    if (watts < 0 || watts > kMaxPowerW) bad("watts out of range 0..10000000");
+    if (!series->empty() && when->utc <= series->back().first) bad("timestamp not increasing");
+    series->emplace_back(when->utc, watts);
+  }
+  return series;
+}
+
 LoadSpec parse_load(const yaml::Node& node) {
+  reject_unknown_keys(node, {"constant", "daily", "peak_w", "seed", "csv", "walk"});
   yaml::Map m(node);
   LoadSpec load;
   const auto constant = m.optional("constant");
   const auto daily = m.optional("daily");
-  if (constant.has_value() == daily.has_value()) node.fail(text::format(text::Id::kLoadKind));
-  if (constant) {
+  const auto csv = m.optional("csv");
+  const auto walk = m.optional("walk");
+  const int kinds = int{constant.has_value()} + int{daily.has_value()} + int{csv.has_value()} +
+                    int{walk.has_value()};
+  if (kinds != 1) node.fail(text::format(text::Id::kLoadKind));
+  if (csv) {
+    load.kind = LoadSpec::Kind::kSeries;
+    load.series = load_csv(*csv);
+  } else if (walk) {
+    reject_unknown_keys(*walk, {"start_w", "min_w", "max_w", "step_w", "interval", "seed"});
+    yaml::Map w(*walk);
+    load.kind = LoadSpec::Kind::kWalk;
+    load.power_w = w.required("start_w").as_int(0, kMaxPowerW);
+    load.walk_min_w = w.required("min_w").as_int(0, kMaxPowerW);
+    load.walk_max_w = w.required("max_w").as_int(0, kMaxPowerW);
+    load.walk_step_w = w.required("step_w").as_int(0, kMaxPowerW);
+    if (auto i = w.optional("interval")) {
+      load.walk_interval = i->as_duration();
+      if (load.walk_interval < Millis(1000)) {
+        i->fail(phil::text::format(phil::text::Id::kYamlOutOfRange, i->as_string(), "1s", "-"));
+      }
+    }
+    if (auto seed = w.optional("seed")) {
+      load.seed = static_cast<std::uint64_t>(seed->as_int(0, INT64_MAX));
+    }
+    w.finish();
+    if (load.walk_min_w > load.power_w || load.power_w > load.walk_max_w) {
+      walk->fail(text::format(text::Id::kWalkRange));
+    }
+  } else if (constant) {
     load.kind = LoadSpec::Kind::kConstant;
     load.power_w = constant->as_int(0, kMaxPowerW);
   } else {
@@ -65,6 +134,50 @@ LoadSpec parse_load(const yaml::Node& node) {
   return load;
 }
 
+std::int64_t price(const yaml::Node& n) {
+  const std::int64_t v = n.as_decimal(4);
+  if (v < 0 || v > kMaxPrice) {
+    n.fail(phil::text::format(phil::text::Id::kYamlOutOfRange, n.as_string(), "0.0000",
+                              format_decimal(kMaxPrice, 4)));
+  }
+  return v;
+}
+
+// tou: [{start: "HH:MM", rate: sharp|peak|flat|valley}, ...], starts strictly increasing.
+TouSchedule parse_tou(const yaml::Node& node) {
+  TouSchedule tou;
+  tou.count = 0;
+  const auto items = node.elements();
+  if (items.empty() || items.size() > TouSchedule::kMaxPeriods) {
+    node.fail(text::format(text::Id::kTouNotIncreasing));
+  }
+  for (const auto& item : items) {
+    reject_unknown_keys(item, {"start", "rate"});
+    yaml::Map m(item);
+    const yaml::Node start = m.required("start");
+    const std::string s = start.as_string();
+    const auto digit = [&](std::size_t i) { return s[i] >= '0' && s[i] <= '9'; };
+    if (s.size() != 5 || !digit(0) || !digit(1) || s[2] != ':' || !digit(3) || !digit(4) ||
+        (s[0] - '0') * 10 + (s[1] - '0') > 23 || (s[3] - '0') * 10 + (s[4] - '0') > 59) {
+      start.fail(text::format(text::Id::kBadTouStart, s));
+    }
+    const auto minute = static_cast<std::int16_t>(((s[0] - '0') * 10 + (s[1] - '0')) * 60 +
+                                                  (s[3] - '0') * 10 + (s[4] - '0'));
+    if (tou.count > 0 &&
+        minute <= tou.periods[static_cast<std::size_t>(tou.count - 1)].start_minute) {
+      start.fail(text::format(text::Id::kTouNotIncreasing));
+    }
+    const std::string rate = m.required("rate").as_choice({"sharp", "peak", "flat", "valley"});
+    const Rate r = rate == "sharp"  ? Rate::kSharp
+                   : rate == "peak" ? Rate::kPeak
+                   : rate == "flat" ? Rate::kFlat
+                                    : Rate::kValley;
+    tou.periods[static_cast<std::size_t>(tou.count++)] = TouPeriod{minute, r};
+    m.finish();
+  }
+  return tou;
+}
+
 CircuitSpec parse_circuit(const yaml::Node& node, int number) {
   CircuitSpec c;
   c.number = number;
@@ -75,13 +188,7 @@ CircuitSpec parse_circuit(const yaml::Node& node, int number) {
   if (auto n = m.optional("purchase_count")) {
     c.purchase_count = static_cast<std::uint16_t>(n->as_int(0, 0xFFFF));
   }
-  if (auto n = m.optional("price")) {
-    c.price = n->as_decimal(4);
-    if (c.price < 0 || c.price > kMaxPrice) {
-      n->fail(phil::text::format(phil::text::Id::kYamlOutOfRange, n->as_string(), "0.0000",
-                                 format_decimal(kMaxPrice, 4)));
-    }
-  }
+  if (auto n = m.optional("price")) c.price = price(*n);
   if (auto n = m.optional("mode")) {
     const std::string mode = n->as_choice({"prepaid", "keep_power", "forced_off"});
     c.mode = mode == "prepaid"      ? Mode::kPrepaid
@@ -90,16 +197,33 @@ CircuitSpec parse_circuit(const yaml::Node& node, int number) {
   }
   if (auto n = m.optional("alarm1")) c.alarm1_fen = money(*n, 0);
   if (auto n = m.optional("alarm2")) c.alarm2_fen = money(*n, 0);
+  if (auto n = m.optional("prices")) {
+    reject_unknown_keys(*n, {"sharp", "peak", "flat", "valley"});
+    yaml::Map pm(*n);
+    const std::pair<const char*, Rate> rates[] = {{"sharp", Rate::kSharp},
+                                                  {"peak", Rate::kPeak},
+                                                  {"flat", Rate::kFlat},
+                                                  {"valley", Rate::kValley}};
+    for (const auto& [key, rate] : rates) {
+      if (auto p = pm.optional(key)) c.prices[static_cast<std::size_t>(rate)] = price(*p);
+    }
+    pm.finish();
+  }
+  if (auto n = m.optional("overload")) c.overload_w = n->as_int(0, kMaxPowerW);
+  if (auto n = m.optional("overload_delay")) c.overload_delay = n->as_duration();
   m.finish();
   return c;
 }
 
 BoxSpec parse_box(const yaml::Node& node, const std::map<std::string, Profile>& profiles,
                   FleetSpec& fleet) {
-  reject_unknown_keys(node, {"address", "model", "circuits"});
+  reject_unknown_keys(node, {"address", "model", "circuits", "tou", "clock_drift_ppm"});
   yaml::Map m(node);
   BoxSpec box;
   box.address = static_cast<int>(m.required("address").as_int(1, 247));
+  if (auto tou = m.optional("tou")) box.tou = parse_tou(*tou);
+  if (auto drift = m.optional("clock_drift_ppm"))
+    box.clock_drift_ppm = drift->as_int(-100'000, 100'000);
   const yaml::Node model_node = m.required("model");
   box.model = model_node.as_string();
   const auto ref = find_model(profiles, box.model);

@@ -6,17 +6,25 @@
 // 0.0001 yuan/kWh, power W, time the millisecond TimePoint of phil/common/time.hpp.
 //
 // Behaviour:
-//   - While the relay is closed the circuit draws its load (load.hpp) and the meter charges
-//     every whole Wh at the flat price by the rounding rule of money.hpp. Until time-of-use
-//     rates arrive, all energy is counted as `flat`; the other rate counters stay 0.
+//   - While the relay is closed and the box has power, the circuit draws its load (load.hpp).
+//     Every whole Wh is counted in the rate the box's time-of-use schedule gives at the instant
+//     the Wh completes, and charged at that rate's price by the rounding rule of money.hpp (one
+//     sub-fen remainder across all rates). Steps are cut at every TOU period edge and load
+//     change, so any step size gives the same result to the Wh and the fen.
 //   - Prepaid mode: the relay opens the instant the balance reaches <= 0. The instant is found
 //     exactly (to the millisecond) inside whatever step is taken, so one step of an hour trips
 //     at the same instant as 3600 steps of a second. Keep-power: the relay stays closed and
 //     the balance may go negative. Forced-off: the relay stays open.
-//   - No energy is drawn and nothing is charged while the relay is open.
+//   - Overload (threshold > 0): once the power has been above the threshold for the overload
+//     delay without a break, the relay opens (in prepaid and keep-power mode) and the overload
+//     flag latches. A mode command (set_mode: restore prepaid, keep power, forced off) clears
+//     the latch; prepaid then closes iff the balance is > 0.
+//   - No energy is drawn and nothing is charged while the relay is open or the box has no power
+//     (set_powered(false)); the relay keeps its state through a power loss.
 //   - A credit is accepted only if its count is the last count + 1 (mod 65536); then the
 //     balance and the purchase total grow by the amount and, in prepaid mode with a positive
-//     balance, the relay closes. Otherwise it is rejected and nothing changes.
+//     balance and no overload latched, the relay closes. Otherwise it is rejected and nothing
+//     changes.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -24,27 +32,26 @@
 
 #include <phil/common/time.hpp>
 #include <phil/sim/circuit_spec.hpp>
+#include <phil/sim/load.hpp>
 #include <phil/sim/money.hpp>
 
 namespace phil::sim {
-
-/// Time-of-use rates, in the order of the profile's price_* / energy_* registers.
-enum class Rate : std::uint8_t { kSharp = 0, kPeak = 1, kFlat = 2, kValley = 3 };
 
 /// Status conditions of a circuit; the register bank maps them to the profile's bit numbers.
 struct StatusFlags {
   bool alarm1 = false;      ///< balance <= alarm1 threshold
   bool alarm2 = false;      ///< balance <= alarm2 threshold
   bool arrears = false;     ///< balance <= 0
-  bool overload = false;    ///< overload threshold > 0 and power > threshold
+  bool overload = false;    ///< tripped on overload, or power above the threshold now
   bool forced_off = false;  ///< mode is forced-off
   bool keep_power = false;  ///< mode is keep-power
+  bool power_loss = false;  ///< the box has no supply
 };
 
 class CircuitModel {
  public:
   /// A circuit configured by `spec`, at instant `start`, at a site whose local time is
-  /// UTC + `utc_offset` (daily load curves run in local time).
+  /// UTC + `utc_offset` (daily load curves and the TOU schedule run in local time).
   CircuitModel(const CircuitSpec& spec, TimePoint start, std::chrono::minutes utc_offset);
 
   /// Steps the model from now() to `t`; no-op if `t` is not later than now().
@@ -54,23 +61,31 @@ class CircuitModel {
   /// A credit of `amount_fen` (>= 0) under purchase `count`. True if accepted (count is the last
   /// count + 1 mod 65536); false if rejected, and then nothing has changed.
   bool credit(std::uint16_t count, std::int64_t amount_fen);
-  /// Takes effect at now(): prepaid closes the relay iff the balance is > 0.
+  /// A mode command, at now(): prepaid ("restore prepaid") closes the relay iff the balance is
+  /// > 0; keep-power closes it; forced-off opens it. Any mode command clears an overload trip.
   void set_mode(Mode mode);
-  /// The load drawn from now() on.
-  void set_load(const LoadSpec& load) { load_ = load; }
-  /// Price of `rate` in 0.0001 yuan/kWh (>= 0); the flat price is what the meter charges.
+  /// The load drawn from now() on (a random walk starts at now()).
+  void set_load(const LoadSpec& load);
+  /// Price of `rate` in 0.0001 yuan/kWh (>= 0), from now() on.
   void set_price(Rate rate, std::int64_t price) { prices_[index(rate)] = price; }
   void set_alarm1_fen(std::int64_t fen) { alarm1_fen_ = fen; }
   void set_alarm2_fen(std::int64_t fen) { alarm2_fen_ = fen; }
-  /// Overload threshold in W; 0 disables the overload flag (the default).
-  void set_overload_w(std::int64_t w) { overload_w_ = w; }
+  /// Overload threshold in W; 0 disables overload protection (the default).
+  void set_overload_w(std::int64_t w);
+  /// How long the power must stay above the threshold before the relay trips (>= 0).
+  void set_overload_delay(Millis delay) { overload_delay_ = delay; }
+  /// The time-of-use schedule from now() on.
+  void set_tou(const TouSchedule& schedule) { tou_ = schedule; }
+  /// Supply to the box on or off, from now() on.
+  void set_powered(bool on);
 
   std::int64_t energy_wh() const { return energy_wh_; }
   std::int64_t energy_wh(Rate rate) const { return energy_rate_wh_[index(rate)]; }
   std::int64_t balance_fen() const { return balance_fen_; }
-  /// Power drawn at now(), W: the load's power if the relay is closed, else 0.
+  /// Power drawn at now(), W: the load's power if the relay is closed and powered, else 0.
   std::int64_t power_w() const;
   bool relay_closed() const { return relay_closed_; }
+  bool powered() const { return powered_; }
   Mode mode() const { return mode_; }
   std::uint16_t purchase_count() const { return purchase_count_; }
   std::int64_t last_purchase_fen() const { return last_purchase_fen_; }
@@ -79,23 +94,34 @@ class CircuitModel {
   std::int64_t alarm1_fen() const { return alarm1_fen_; }
   std::int64_t alarm2_fen() const { return alarm2_fen_; }
   std::int64_t overload_w() const { return overload_w_; }
+  Millis overload_delay() const { return overload_delay_; }
+  bool overload_tripped() const { return overload_tripped_; }
+  const TouSchedule& tou() const { return tou_; }
   const LoadSpec& load() const { return load_; }
   StatusFlags status() const;
   /// The instant the relay last opened because the balance ran out (prepaid trip).
   std::optional<TimePoint> last_trip() const { return last_trip_; }
+  /// The instant the relay last opened on overload.
+  std::optional<TimePoint> last_overload_trip() const { return last_overload_trip_; }
 
  private:
   static std::size_t index(Rate r) { return static_cast<std::size_t>(r); }
-  /// Milliseconds of drawing `power_w` after which the balance is <= 0; nullopt if not within
-  /// any step the model takes (free energy, or an absurdly large balance).
-  std::optional<std::int64_t> ms_until_empty(std::int64_t power_w) const;
-  void consume(std::int64_t power_w, std::int64_t ms);
+  /// Milliseconds of drawing `power_w` at `price` after which the balance is <= 0; nullopt if
+  /// not within any step the model takes (free energy, or an absurdly large balance).
+  std::optional<std::int64_t> ms_until_empty(std::int64_t power_w, std::int64_t price) const;
+  void consume(std::int64_t power_w, std::int64_t ms, Rate rate);
+  std::int64_t load_now(TimePoint t);
+  /// Whether the relay is held closed by the mode, the balance and the overload latch.
+  bool wants_closed() const;
 
   std::chrono::minutes utc_offset_;
   TimePoint now_;
   LoadSpec load_;
+  WalkState walk_;
   Mode mode_;
   bool relay_closed_ = false;
+  bool powered_ = true;
+  bool overload_tripped_ = false;
   std::int64_t energy_wh_ = 0;
   std::array<std::int64_t, 4> energy_rate_wh_{};
   std::int64_t balance_fen_;
@@ -106,9 +132,13 @@ class CircuitModel {
   std::int64_t alarm1_fen_;
   std::int64_t alarm2_fen_;
   std::int64_t overload_w_ = 0;
+  Millis overload_delay_{60'000};
+  std::optional<TimePoint> over_since_;  // power above threshold since (relay closed, powered)
+  TouSchedule tou_;
   EnergyIntegrator energy_;
   ChargeAccumulator charge_;
   std::optional<TimePoint> last_trip_;
+  std::optional<TimePoint> last_overload_trip_;
 };
 
 }  // namespace phil::sim

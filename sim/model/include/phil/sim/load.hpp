@@ -32,10 +32,37 @@ std::uint64_t splitmix64(std::uint64_t x);
 
 /// Power in W (>= 0) drawn at `t` by `load` at a site whose local time is UTC + `utc_offset`.
 /// Throws std::invalid_argument for an unknown curve (the fleet parser rejects those first).
+/// A random walk (kWalk) has state, kept by the circuit model (WalkState below): here it is its
+/// start power.
 std::int64_t load_power_w(const LoadSpec& load, TimePoint t, std::chrono::minutes utc_offset);
 
 /// The first instant after `t` at which load_power_w may change: the next local 15-minute
-/// boundary for daily curves, TimePoint::max() for constant loads.
+/// boundary for daily curves, the next point of a series, TimePoint::max() for constant loads
+/// and random walks (whose steps WalkState times).
 TimePoint next_load_change(const LoadSpec& load, TimePoint t, std::chrono::minutes utc_offset);
+
+/// The state of a seeded random walk (LoadSpec::Kind::kWalk). Deterministic: the same load and
+/// origin give the same walk, whatever steps the caller advances by.
+class WalkState {
+ public:
+  WalkState() = default;
+  /// A walk of `load` starting at `origin` at load.power_w (clamped to [min, max]).
+  WalkState(const LoadSpec& load, TimePoint origin);
+  /// Power at `t` (>= the last instant asked; earlier instants give the current power).
+  std::int64_t power_at(const LoadSpec& load, TimePoint t);
+  /// The next instant after `t` at which the walk moves.
+  TimePoint next_change(const LoadSpec& load, TimePoint t) const;
+
+ private:
+  TimePoint origin_{};
+  std::int64_t step_index_ = 0;  // steps taken since origin_
+  std::int64_t power_w_ = 0;
+};
+
+/// The next local minute-of-day boundary after `t` at which `schedule` may change rate.
+TimePoint next_tou_change(const TouSchedule& schedule, TimePoint t,
+                          std::chrono::minutes utc_offset);
+/// The rate of `schedule` at instant `t`.
+Rate tou_rate_at(const TouSchedule& schedule, TimePoint t, std::chrono::minutes utc_offset);
 
 }  // namespace phil::sim

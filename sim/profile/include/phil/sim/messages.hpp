@@ -36,6 +36,11 @@ enum class Id {
   kBadBaud,              // {0}=value
   kEmptyText,            // {0}=what
   kCannotReadDir,        // {0}=reason
+  kBadTouStart,          // {0}=value
+  kTouNotIncreasing,     // no args
+  kCannotReadCsv,        // {0}=path {1}=reason
+  kBadCsvLine,           // {0}=path {1}=line {2}=what
+  kWalkRange,            // no args
 };
 
 std::string_view pattern(Id id);

@@ -11,8 +11,8 @@
 // The voltage is a fixed 220.0 V; current = power / voltage (floored); power factor 1.000;
 // serial = serial_base + circuit number as 4-digits-per-word BCD.
 //
-// Address rule for reads (FC03/FC04): an address inside a register reads that register's word
-// (a write-only register reads as 0, so the password is never disclosed). An address that is in
+// Address rule for reads (FC03/FC04): an address inside a register reads that register's word;
+// a read touching a write-only register (the password) is exception 02. An address that is in
 // no register but inside a circuit block of a circuit this model has — the block spans from
 // the lowest base of a group of circuit registers for one stride, e.g. 0x1000..0x101F for
 // circuit 1 of adf300l — is a reserved word and reads as 0. Any other address is exception 02.
@@ -23,10 +23,16 @@
 // those two registers of one circuit: a credit (count = last + 1 accepted, otherwise exception
 // 04); any other write touching them is exception 02. Values the register cannot take (mode not
 // in the enum, inexact money, address not 1..247, unsupported baud) are exception 03. All
-// registers of a write are validated before any is applied. Writes to `address` and `baud` are
-// stored and read back, but the box keeps serving at its configured address and baud; `clock`
-// shifts the box clock; `password` and `tou_schedule` are stored (TOU billing is not modelled
-// yet: all energy is counted and billed as flat, and only price_flat is charged).
+// registers of a write are validated before any is applied. A write to `address` takes effect
+// after the reply (the reply comes from the old address); a write to `baud` makes the box deaf
+// to the bus until it is written back (it listens at the new rate: what a real box does);
+// `clock` shifts the box clock; `password` is accepted and never read back.
+//
+// tou_schedule: 14 entries of two words, (start as decimal hhmm, e.g. 800 = 08:00; rate 0
+// sharp, 1 peak, 2 flat, 3 valley). The schedule is the leading entries whose starts strictly
+// increase; the rest are unused (the box fills them with copies of the last used entry). Every
+// entry must be a valid time and rate, else exception 03. All zeros means all day sharp. It
+// applies to every circuit from the instant of the write; energy is counted and billed per rate.
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -50,7 +56,20 @@ class Box {
   Box(const Profile& profile, const ModelInfo& model, const BoxSpec& spec, int baud,
       TimePoint start, std::chrono::minutes utc_offset, std::uint64_t serial_base);
 
-  int address() const { return address_; }
+  /// The address the box answers at (the address register: a write moves the box).
+  int address() const { return address_register_; }
+  /// False while the box's baud register differs from its bus's baud: it cannot hear the bus.
+  bool hears_bus() const { return baud_ == bus_baud_; }
+  /// Supply on/off for every circuit, from now(): no metering, and (Simulator) no replies.
+  void set_powered(bool on);
+  bool powered() const { return powered_; }
+  /// The meter of circuit `n` is replaced at now(): a new serial, energy, purchases and balance
+  /// from zero, factory settings (prepaid, default prices and thresholds), the same load and
+  /// the box's TOU schedule. Throws std::out_of_range for a bad circuit.
+  void replace_meter(int n);
+  /// The box clock gains `ppm` parts per million from now() on (negative: loses).
+  void set_clock_drift_ppm(std::int64_t ppm);
+  const TouSchedule& tou() const { return tou_; }
   const ModelInfo& model() const { return *model_; }
   int circuit_count() const { return static_cast<int>(circuits_.size()); }
   /// Circuit `n` (1..circuit_count()); throws std::out_of_range otherwise.
@@ -59,7 +78,8 @@ class Box {
   /// The status register value of circuit `n`: bits as in the status register's flag set.
   std::uint16_t status_bits(int n) const;
   /// The 12-digit serial number of circuit `n`.
-  std::uint64_t serial(int n) const { return serial_base_ + static_cast<std::uint64_t>(n); }
+  /// Each replacement of the meter adds 1 to the leading digit (300... -> 400...).
+  std::uint64_t serial(int n) const;
 
   /// Steps every circuit to `t` (no-op for circuits already there).
   void advance_to(TimePoint t);
@@ -85,25 +105,37 @@ class Box {
   std::int64_t box_value(const Register& reg) const;
   std::int64_t circuit_value(const Register& reg, int n) const;
   std::int64_t clock_seconds() const;
+  std::int64_t clock_ms() const;
 
   const Profile* profile_;
   const ModelInfo* model_;
-  int address_;
   std::uint16_t address_register_;
   std::int64_t baud_;
+  std::int64_t bus_baud_;
+  bool powered_ = true;
   std::chrono::minutes utc_offset_;
   std::uint64_t serial_base_;
   TimePoint now_;
-  std::int64_t clock_adjust_s_ = 0;
-  std::vector<std::uint16_t> tou_schedule_;
+  std::int64_t clock_adjust_ms_ = 0;  // clock writes and drift folded in so far
+  std::int64_t drift_ppm_ = 0;
+  TimePoint drift_since_;
+  TouSchedule tou_;
+  std::vector<int> generation_;  // meter replacements per circuit
   std::vector<CircuitModel> circuits_;
   std::vector<Slot> slots_;                                        // sorted by first address
   std::vector<std::pair<std::uint32_t, std::uint32_t>> reserved_;  // [first, end) spans
 };
 
+/// The tou_schedule register words of `schedule` (2 words per period, unused entries repeat
+/// the last period), and back; nullopt if an entry is not a valid time or rate.
+std::vector<std::uint16_t> encode_tou(const TouSchedule& schedule, int words);
+std::optional<TouSchedule> decode_tou(std::span<const std::uint16_t> words);
+
 /// Answers one request on behalf of the boxes of one bus, by slave address: the reply frame, or
 /// nullopt for no reply (a broadcast, whose writes every box executes, or an address with no
-/// box: silence, as on a real bus). FC03/FC04 read the same register map.
+/// box: silence, as on a real bus). FC03/FC04 read the same register map. Boxes that cannot
+/// hear the bus (hears_bus() false) or have no power never answer nor execute anything. The
+/// map's keys are ignored: boxes are matched by address(), so address writes take effect.
 std::optional<std::vector<std::uint8_t>> answer(const std::map<int, Box*>& boxes,
                                                 const rtu::Request& request);
 

@@ -19,6 +19,8 @@ struct BoxSpec {
   int address = 1;                      ///< 1..247
   std::string model;                    ///< a model name of the profile, e.g. "adf300l-iii"
   std::map<int, CircuitSpec> circuits;  ///< configured circuits; the rest idle at defaults
+  TouSchedule tou;                      ///< daily time-of-use periods (default: all day flat)
+  std::int64_t clock_drift_ppm = 0;     ///< the box clock runs fast (> 0) or slow, in ppm
 };
 
 struct BusSpec {
