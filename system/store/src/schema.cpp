@@ -166,10 +166,17 @@ CREATE INDEX outbox_by_meter ON outbox (meter, id);
 CREATE INDEX outbox_by_target ON outbox (bus, box, circuit, kind, state);
 )sql";
 
+// v3: a ledger entry may refer to an earlier one (a reversal to the sale it cancels); accounts
+// record who closed them.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE ledger ADD COLUMN ref_seq INTEGER REFERENCES ledger(seq);
+CREATE UNIQUE INDEX one_reversal_per_sale ON ledger (ref_seq) WHERE kind = 'reversal';
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2};
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3};
   return kAll;
 }
 

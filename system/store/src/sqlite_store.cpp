@@ -234,6 +234,164 @@ class SqliteStore final : public Store {
     return command;
   }
 
+  domain::Result<std::int64_t> refund(const RefundRequest& req) override {
+    if (req.amount_fen <= 0) {
+      return refused("refund amount must be positive (got " + std::to_string(req.amount_fen) +
+                     " fen); enter an amount such as 10.00");
+    }
+    Transaction tx(db_);
+    auto acc = open_account_balance(req.account);
+    if (!acc) return acc.error();
+    if (auto busy = open_credit_of(req.account)) {
+      return refused("account " + req.account + " has credit " + std::to_string(*busy) +
+                     " not yet delivered to its meter; refund after it is confirmed or failed");
+    }
+    if (req.amount_fen > acc.value()) {
+      return refused("refund of " + std::to_string(req.amount_fen) + " fen is more than the " +
+                     std::to_string(acc.value()) + " fen left on account " + req.account);
+    }
+    const auto seq = append_ledger(req.account, domain::EntryKind::kRefund, std::nullopt,
+                                   req.amount_fen, 0, 0, req.operator_id, req.at);
+    audit(req.operator_id, "refund",
+          "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen) +
+              " seq=" + std::to_string(seq),
+          req.at);
+    tx.commit();
+    return seq;
+  }
+
+  domain::Result<std::int64_t> reversal(const ReversalRequest& req) override {
+    Transaction tx(db_);
+    std::string account;
+    std::int64_t amount = 0;
+    std::optional<std::string> meter_key;
+    {
+      auto s = db_.prepare(
+          "SELECT account, amount_fen, meter FROM ledger WHERE seq = ?1 AND kind = 'sale'");
+      s->bind(1, req.sale_seq);
+      if (!s->step()) {
+        return Error{ErrorKind::kNotFound, "ledger entry " + std::to_string(req.sale_seq) +
+                                               " is not a sale; give the seq of the sale to "
+                                               "reverse (account show lists them)"};
+      }
+      account = s->text(0);
+      amount = s->int64(1);
+      meter_key = s->opt_text(2);
+    }
+    const std::string what = "sale " + std::to_string(req.sale_seq) + " (" + account + ", " +
+                             std::to_string(amount) + " fen)";
+    {
+      auto s = db_.prepare("SELECT seq FROM ledger WHERE kind = 'reversal' AND ref_seq = ?1");
+      s->bind(1, req.sale_seq);
+      if (s->step()) {
+        return refused(what + " was already reversed by entry " + std::to_string(s->int64(0)));
+      }
+    }
+    auto acc = open_account_balance(account);
+    if (!acc) return acc.error();
+    std::optional<std::int64_t> command;
+    std::string state;
+    bool count_assigned = false;
+    {
+      auto s = db_.prepare(
+          "SELECT id, state, purchase_count IS NOT NULL FROM outbox WHERE ledger_seq = ?1");
+      s->bind(1, req.sale_seq);
+      if (s->step()) {
+        command = s->int64(0);
+        state = s->text(1);
+        count_assigned = s->int64(2) != 0;
+      }
+    }
+    const bool undelivered = command && state == "pending" && !count_assigned;
+    if (command && !undelivered && (state == "pending" || state == "in_flight")) {
+      return refused(what + ": its credit " + std::to_string(*command) +
+                     " is being written to the meter; reverse it after it is confirmed or failed");
+    }
+    if (!undelivered && state != "failed") {
+      auto s = db_.prepare(
+          "SELECT count(*) FROM ledger WHERE account = ?1 AND kind = 'charge' AND seq > ?2 "
+          "AND amount_fen > 0");
+      s->bind(1, account).bind(2, req.sale_seq);
+      const bool charged = s->step() && s->int64(0) > 0;
+      if (charged || acc.value() < amount) {
+        return refused(what +
+                       " is already (partly) consumed: the account was charged since, "
+                       "balance " +
+                       std::to_string(acc.value()) + " fen; use a refund of what is left instead");
+      }
+    }
+    if (undelivered) {
+      auto s = db_.prepare(
+          "UPDATE outbox SET state = 'superseded', last_error = ?2, updated_at = ?3 "
+          "WHERE id = ?1 AND state = 'pending'");
+      s->bind(1, *command).bind(2, "sale reversed by " + req.operator_id).bind(3, to_ms(req.at));
+      s->run();
+    }
+    const auto seq =
+        append_ledger(account, domain::EntryKind::kReversal,
+                      meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
+                      amount, 0, 0, req.operator_id, req.at, req.sale_seq);
+    audit(req.operator_id, "reversal",
+          "sale_seq=" + std::to_string(req.sale_seq) + " account=" + account +
+              " amount_fen=" + std::to_string(amount) + " seq=" + std::to_string(seq) +
+              (undelivered ? " credit_cancelled=" + std::to_string(*command) : ""),
+          req.at);
+    tx.commit();
+    return seq;
+  }
+
+  domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override {
+    Transaction tx(db_);
+    auto acc = open_account_balance(req.account);
+    if (!acc) return acc.error();
+    {
+      auto s = db_.prepare(
+          "SELECT o.id, o.kind, o.meter FROM outbox o JOIN account_meters am ON am.meter = o.meter "
+          "WHERE am.account = ?1 AND am.detached_at IS NULL "
+          "AND o.state IN ('pending', 'in_flight') ORDER BY o.id LIMIT 1");
+      s->bind(1, req.account);
+      if (s->step()) {
+        return refused("account " + req.account + ": " + s->text(1) + " command " +
+                       std::to_string(s->int64(0)) + " to " + s->text(2) +
+                       " is not delivered yet; close after it is confirmed or failed");
+      }
+    }
+    if (acc.value() < 0) {
+      return refused("account " + req.account + " owes " + std::to_string(-acc.value()) +
+                     " fen; sell that amount first, then close");
+    }
+    CloseAccountResult result;
+    if (acc.value() > 0) {
+      result.refunded_fen = acc.value();
+      append_ledger(req.account, domain::EntryKind::kRefund, std::nullopt, acc.value(), 0, 0,
+                    req.operator_id, req.at);
+    }
+    {
+      auto s = db_.prepare(
+          "UPDATE meters SET status = CASE WHEN status = 'offline' THEN status ELSE 'not_opened' "
+          "END, billed_energy_wh = NULL, carry = 0 WHERE id IN (SELECT meter FROM account_meters "
+          "WHERE account = ?1 AND detached_at IS NULL)");
+      s->bind(1, req.account);
+      s->run();
+    }
+    {
+      auto s = db_.prepare(
+          "UPDATE account_meters SET detached_at = ?2 WHERE account = ?1 AND detached_at IS NULL");
+      s->bind(1, req.account).bind(2, to_ms(req.at));
+      s->run();
+    }
+    {
+      auto s = db_.prepare("UPDATE accounts SET closed_at = ?2 WHERE id = ?1");
+      s->bind(1, req.account).bind(2, to_ms(req.at));
+      s->run();
+    }
+    audit(req.operator_id, "close_account",
+          "account=" + req.account + " refunded_fen=" + std::to_string(result.refunded_fen),
+          req.at);
+    tx.commit();
+    return result;
+  }
+
   void record_readings(const std::vector<std::pair<MeterId, domain::MeterReading>>& readings,
                        TimePoint at, const BillingRules& rules) override {
     Transaction tx(db_);
@@ -537,7 +695,7 @@ class SqliteStore final : public Store {
   std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const override {
     auto s = db_.prepare(
         "SELECT seq, account, kind, meter, amount_fen, energy_wh, carry, balance_after_fen, "
-        "operator, at FROM ledger WHERE ?1 IS NULL OR account = ?1 ORDER BY seq");
+        "operator, at, ref_seq FROM ledger WHERE ?1 IS NULL OR account = ?1 ORDER BY seq");
     if (account) {
       s->bind(1, *account);
     } else {
@@ -556,6 +714,7 @@ class SqliteStore final : public Store {
       e.balance_after_fen = s->int64(7);
       e.operator_id = s->text(8);
       e.at = from_ms(s->int64(9));
+      e.ref_seq = s->opt_int64(10);
       out.push_back(std::move(e));
     }
     return out;
@@ -653,6 +812,28 @@ class SqliteStore final : public Store {
     s->run();
   }
 
+  /// The ledger balance of an open account; kNotFound or refused (closed) otherwise.
+  domain::Result<std::int64_t> open_account_balance(const std::string& account) {
+    auto s = db_.prepare("SELECT closed_at, balance_fen FROM accounts WHERE id = ?1");
+    s->bind(1, account);
+    if (!s->step()) {
+      return Error{ErrorKind::kNotFound,
+                   "account " + account + " does not exist; check the id or open it first"};
+    }
+    if (!s->is_null(0)) return refused("account " + account + " is closed");
+    return s->int64(1);
+  }
+
+  /// The id of a credit of the account still open in the outbox, if any.
+  std::optional<std::int64_t> open_credit_of(const std::string& account) {
+    auto s = db_.prepare(
+        "SELECT o.id FROM outbox o JOIN ledger l ON l.seq = o.ledger_seq WHERE l.account = ?1 "
+        "AND o.kind = 'credit' AND o.state IN ('pending', 'in_flight') ORDER BY o.id LIMIT 1");
+    s->bind(1, account);
+    if (s->step()) return s->int64(0);
+    return std::nullopt;
+  }
+
   static std::vector<domain::QueuedCommand> queued(const std::vector<CommandRecord>& open) {
     std::vector<domain::QueuedCommand> q;
     q.reserve(open.size());
@@ -683,9 +864,9 @@ class SqliteStore final : public Store {
 
   /// Appends a journal entry and moves the account's kept balance; returns the entry's seq.
   std::int64_t append_ledger(const std::string& account, domain::EntryKind kind,
-                             const MeterId& meter_id, std::int64_t amount_fen,
+                             const std::optional<MeterId>& meter_id, std::int64_t amount_fen,
                              std::int64_t energy_wh, std::int64_t carry, const std::string& op,
-                             TimePoint at) {
+                             TimePoint at, std::optional<std::int64_t> ref_seq = std::nullopt) {
     std::int64_t balance = 0;
     {
       auto s = db_.prepare(
@@ -696,10 +877,16 @@ class SqliteStore final : public Store {
     }
     auto s = db_.prepare(
         "INSERT INTO ledger (seq, account, kind, meter, amount_fen, energy_wh, carry, "
-        "balance_after_fen, operator, at) "
+        "balance_after_fen, operator, at, ref_seq) "
         "VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-        "?9) RETURNING seq");
-    s->bind(1, account).bind(2, domain::to_string(kind)).bind(3, meter_id.to_string());
+        "?9, ?10) RETURNING seq");
+    s->bind(1, account).bind(2, domain::to_string(kind));
+    if (meter_id) {
+      s->bind(3, meter_id->to_string());
+    } else {
+      s->bind_null(3);
+    }
+    s->bind(10, ref_seq);
     s->bind(4, amount_fen).bind(5, energy_wh).bind(6, carry).bind(7, balance).bind(8, op);
     s->bind(9, to_ms(at));
     if (!s->step()) throw StoreError("ledger insert returned no sequence number");

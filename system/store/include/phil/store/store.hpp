@@ -77,6 +77,7 @@ struct LedgerRecord {
   std::int64_t balance_after_fen = 0;  ///< account balance after this entry
   std::string operator_id;             ///< who: an operator, or "system" for charges
   TimePoint at{};
+  std::optional<std::int64_t> ref_seq;  ///< reversal: the sale it cancels
 };
 
 struct EventRecord {
@@ -112,6 +113,34 @@ struct CommandRequest {
   TimePoint at{};
 };
 
+/// Money paid back to the tenant out of the account's unused balance.
+struct RefundRequest {
+  std::string account;
+  std::int64_t amount_fen = 0;  ///< > 0, at most the account's balance
+  std::string operator_id;
+  TimePoint at{};
+};
+
+/// Cancels a wrong sale, identified by its ledger entry.
+struct ReversalRequest {
+  std::int64_t sale_seq = 0;
+  std::string operator_id;
+  TimePoint at{};
+};
+
+/// Closes an account: its last stored readings are the final ones (charges are already booked
+/// by record_readings), the remaining balance is refunded, its meters go back to not-opened.
+struct CloseAccountRequest {
+  std::string account;
+  std::string operator_id;
+  TimePoint at{};
+};
+
+/// What closing an account did.
+struct CloseAccountResult {
+  std::int64_t refunded_fen = 0;  ///< the balance paid back (0 if none was left)
+};
+
 struct BillingRules {
   std::int64_t price = 0;  ///< 0.0001 yuan/kWh
   int offline_after = domain::kDefaultOfflineAfter;
@@ -134,6 +163,22 @@ class Store {
   virtual domain::Result<void> open_account(const OpenAccountRequest& req) = 0;
   /// Returns the id of the credit command queued for the account's first meter.
   virtual domain::Result<std::int64_t> sale(const SaleRequest& req) = 0;
+
+  /// Pays back `amount_fen` of the account's balance: a refund entry and an audit row. Refused
+  /// (nothing written): unknown or closed account, amount <= 0 or above the balance, a credit of
+  /// the account still open in the outbox (its balance is not settled on the meter yet).
+  /// Returns the refund's ledger seq.
+  virtual domain::Result<std::int64_t> refund(const RefundRequest& req) = 0;
+  /// Cancels a wrong sale: a reversal entry of the sale's amount referring to it, an audit row,
+  /// and, if its credit was never written to the meter (pending, no purchase_count), the credit
+  /// is superseded. Refused (nothing written): no such sale, already reversed, its credit in
+  /// flight (wait for it to be confirmed or failed), or consumed: the account was charged since
+  /// the sale or its balance is below the sale's amount. Returns the reversal's ledger seq.
+  virtual domain::Result<std::int64_t> reversal(const ReversalRequest& req) = 0;
+  /// Closes an account (see CloseAccountRequest). Refused (nothing written): unknown or closed
+  /// account, an open command to one of its meters (wait for delivery or supersede it), a
+  /// negative balance (the tenant owes it: sell that amount first).
+  virtual domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) = 0;
 
   // ---- polling: each call one transaction ----
   /// Stores the readings of one box taken at `at`: reading rows, the meters' last values,

@@ -1,0 +1,191 @@
+// Operator money operations on the SQLite store: refund, reversal, closing an account; each one
+// transaction with an audit row, each refusal changing nothing.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <phil/store/store.hpp>
+
+#include "support/temp_dir.hpp"
+
+namespace phil::store {
+namespace {
+
+using domain::CommandState;
+using domain::EntryKind;
+using domain::MeterId;
+
+constexpr TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
+constexpr BillingRules kRules{6000, 3};
+
+std::int64_t count(const std::string& path, const std::string& table) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &s, nullptr);
+  std::int64_t n = -1;
+  if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
+}
+
+class OperationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.file("site.db");
+    store_ = open_sqlite_store(path_);
+    store_->register_meters({meter(1), meter(2)}, "adf300l-i");
+    ASSERT_TRUE(store_->open_account({"A401", "Li", {meter(1)}, 0, "cashier", kT0}));
+  }
+  static MeterId meter(int circuit) { return MeterId{"bus1", 1, circuit}; }
+  /// A sale whose credit the meter confirmed; returns the sale's ledger seq.
+  std::int64_t delivered_sale(std::int64_t fen) {
+    auto cmd = store_->sale({"A401", fen, "cashier", kT0});
+    EXPECT_TRUE(cmd);
+    EXPECT_TRUE(store_->try_begin_attempt(cmd.value(), std::uint16_t{1}, kT0));
+    store_->confirm_command(cmd.value(), {}, kT0, kRules);
+    return store_->ledger("A401").back().seq;
+  }
+  void read(std::int64_t energy_wh) {
+    domain::MeterReading r;
+    r.energy_wh = energy_wh;
+    r.balance_fen = 100;
+    store_->record_readings({{meter(1), r}}, kT0, kRules);
+  }
+  std::int64_t balance() { return *store_->account_balance_fen("A401"); }
+  /// Rows of the tables a refused operation must not touch.
+  std::vector<std::int64_t> snapshot() {
+    return {count(path_, "ledger"), count(path_, "audit"),
+            count(path_, "outbox WHERE state = 'superseded'"),
+            count(path_, "accounts WHERE closed_at IS NOT NULL")};
+  }
+
+  test::TempDir dir_;
+  std::string path_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(OperationsTest, RefundTakesBackUnusedCreditWithAnAuditRow) {
+  delivered_sale(5000);
+  const auto audits = count(path_, "audit");
+  auto r = store_->refund({"A401", 1200, "manager", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(balance(), 3800);
+  EXPECT_EQ(store_->ledger("A401").back().kind, EntryKind::kRefund);
+  EXPECT_EQ(store_->ledger("A401").back().operator_id, "manager");
+  EXPECT_EQ(count(path_, "audit"), audits + 1);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(OperationsTest, RefundsBeyondTheBalanceOrWhileACreditIsOpenAreRefused) {
+  delivered_sale(1000);
+  ASSERT_TRUE(store_->sale({"A401", 500, "cashier", kT0}));  // still pending
+  const auto before = snapshot();
+  for (auto [account, fen, expect] :
+       std::vector<std::tuple<std::string, std::int64_t, std::string>>{
+           {"A401", 100, "not yet delivered"},
+           {"A401", 0, "positive"},
+           {"NOPE", 100, "does not exist"}}) {
+    auto r = store_->refund({account, fen, "manager", kT0});
+    ASSERT_FALSE(r) << expect;
+    EXPECT_NE(r.error().message.find(expect), std::string::npos) << r.error().message;
+  }
+  EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(OperationsTest, RefundAboveTheBalanceIsRefused) {
+  delivered_sale(1000);
+  auto r = store_->refund({"A401", 1001, "manager", kT0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("1000 fen left"), std::string::npos) << r.error().message;
+}
+
+TEST_F(OperationsTest, ReversalOfAnUndeliveredSaleCancelsItsCredit) {
+  auto cmd = store_->sale({"A401", 3000, "cashier", kT0});
+  ASSERT_TRUE(cmd);
+  const auto sale_seq = store_->ledger("A401").back().seq;
+  auto r = store_->reversal({sale_seq, "manager", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(balance(), 0);
+  EXPECT_EQ(store_->command(cmd.value())->state, CommandState::kSuperseded);
+  const auto last = store_->ledger("A401").back();
+  EXPECT_EQ(last.kind, EntryKind::kReversal);
+  EXPECT_EQ(last.ref_seq, sale_seq);
+  EXPECT_TRUE(store_->open_commands("bus1").empty());
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(OperationsTest, ReversalOfADeliveredButUnconsumedSaleIsAllowedOnce) {
+  const auto sale_seq = delivered_sale(3000);
+  ASSERT_TRUE(store_->reversal({sale_seq, "manager", kT0}));
+  EXPECT_EQ(balance(), 0);
+  auto again = store_->reversal({sale_seq, "manager", kT0});
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("already reversed"), std::string::npos);
+}
+
+TEST_F(OperationsTest, ReversalAfterConsumptionIsRefused) {
+  const auto sale_seq = delivered_sale(3000);
+  read(1000);  // baseline
+  read(2000);  // 1 kWh charged: 60 fen
+  ASSERT_EQ(balance(), 2940);
+  const auto before = snapshot();
+  auto r = store_->reversal({sale_seq, "manager", kT0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("consumed"), std::string::npos) << r.error().message;
+  EXPECT_EQ(snapshot(), before);
+}
+
+TEST_F(OperationsTest, ReversalOfACreditInFlightOrOfANonSaleIsRefused) {
+  auto cmd = store_->sale({"A401", 3000, "cashier", kT0});
+  ASSERT_TRUE(store_->try_begin_attempt(cmd.value(), std::uint16_t{4}, kT0));
+  const auto sale_seq = store_->ledger("A401").back().seq;
+  auto r = store_->reversal({sale_seq, "manager", kT0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("being written"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(store_->reversal({sale_seq + 100, "manager", kT0}));
+}
+
+TEST_F(OperationsTest, ClosingRefundsTheRestAndReturnsMetersToNotOpened) {
+  delivered_sale(5000);
+  read(1000);
+  read(3000);  // 120 fen charged
+  auto r = store_->close_account({"A401", "manager", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().refunded_fen, 4880);
+  EXPECT_EQ(balance(), 0);
+  const auto m = store_->meter(meter(1));
+  EXPECT_FALSE(m->account);
+  EXPECT_EQ(m->status, domain::MeterStatus::kNotOpened);
+  EXPECT_FALSE(m->billed_energy_wh);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  // The meter can be opened again, for someone else.
+  EXPECT_TRUE(store_->open_account({"A402", "Wang", {meter(1)}, 0, "cashier", kT0}));
+  // A closed account takes no sale, refund or second close.
+  EXPECT_FALSE(store_->sale({"A401", 100, "cashier", kT0}));
+  EXPECT_FALSE(store_->refund({"A401", 100, "cashier", kT0}));
+  EXPECT_FALSE(store_->close_account({"A401", "manager", kT0}));
+}
+
+TEST_F(OperationsTest, ClosingWithACommandNotYetDeliveredIsRefused) {
+  ASSERT_TRUE(store_->sale({"A401", 500, "cashier", kT0}));
+  const auto before = snapshot();
+  auto r = store_->close_account({"A401", "manager", kT0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("not delivered"), std::string::npos) << r.error().message;
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(store_->meter(meter(1))->account, "A401");
+}
+
+TEST_F(OperationsTest, ClosingAnAccountInArrearsIsRefused) {
+  delivered_sale(10);
+  read(0);
+  read(1000);  // 60 fen charged on a 10 fen balance
+  ASSERT_EQ(balance(), -50);
+  auto r = store_->close_account({"A401", "manager", kT0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("owes 50 fen"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace phil::store
