@@ -13,6 +13,8 @@
 #include <phil/service/system.hpp>
 
 #include "cli_support.hpp"
+#include "prepaidctl_money.hpp"
+#include "remote_commands.hpp"
 #include "wall_clock.hpp"
 
 namespace {
@@ -128,7 +130,8 @@ int main(int argc, char** argv) {
   std::string operator_id = user ? user : "operator";
   bool json = false;
   cli.add_option("--db", db, "SQLite database file")->required();
-  cli.add_option("--config", config, "site file (YAML)")->required();
+  cli.add_option("--config", config,
+                 "site file (YAML); needed by all but refund, reversal and account close");
   cli.add_option("--profiles", profiles, "device profiles folder")->capture_default_str();
   cli.add_option("--operator", operator_id, "who acts (recorded in the audit log)")
       ->capture_default_str();
@@ -145,6 +148,8 @@ int main(int argc, char** argv) {
   open->add_option("--meter", meters, "meter bus/box/circuit (repeat for more)")->required();
   open->add_option("--sale", first_sale, "first sale, yuan (e.g. 20.00)");
 
+  const auto money = phil::app::add_money_commands(cli, *account);
+
   auto* sale = cli.add_subcommand("sale", "sell electricity to an account");
   std::string sale_account;
   std::string amount;
@@ -159,10 +164,20 @@ int main(int argc, char** argv) {
   auto* ledger = cli.add_subcommand("ledger", "the ledger")->require_subcommand(1);
   auto* verify = ledger->add_subcommand("verify", "check the ledger invariants");
 
+  const auto remote = phil::app::add_remote_commands(cli);
+
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_default_logger(spdlog::stderr_color_mt("prepaidctl"));
   spdlog::set_level(spdlog::level::warn);
 
+  if (phil::app::money_command_parsed(*money)) {
+    return phil::app::run_money_command(*money, db, operator_id, json,
+                                        phil::app::WallClock().now());
+  }
+  if (config.empty()) {
+    std::fprintf(stderr, "--config is required for this command; give the site file (YAML)\n");
+    return kUsage;
+  }
   const auto site = phil::app::load_site_or_report(config, profiles);
   if (!site) return kUsage;
   phil::app::WallClock clock;
@@ -200,6 +215,7 @@ int main(int argc, char** argv) {
                         "; the credit is delivered at the daemon's next iteration");
     }
     if (show->parsed()) return meter_show(*sys, meter_id, json);
+    if (auto rc = phil::app::run_remote_commands(*remote, *sys, operator_id, json)) return *rc;
     if (verify->parsed()) {
       const auto problems = sys->verify_ledger();
       if (json) {

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <phil/common/decimal.hpp>
+#include <phil/service/collector.hpp>
 #include <phil/service/system.hpp>
 
 #include "cli_support.hpp"
@@ -16,12 +17,12 @@
 
 namespace {
 
-// Operator sales arrive through the database (prepaidctl), so the daemon looks at least this
+// Operator sales arrive through the database (prepaidctl), so each bus worker looks at least this
 // often, even when no poll is due: a sale reaches its meter within this delay.
 constexpr phil::Millis kMaxSleep{2000};
 
 /// Sleeps up to `d`; returns the signal number if SIGTERM or SIGINT arrived, else 0. The signals
-/// are blocked everywhere else, so a transaction in flight always finishes first.
+/// are blocked in every thread (the bus workers inherit the mask), so they are only taken here.
 int wait_for_signal(const sigset_t& set, phil::Millis d) {
   const auto ms = std::max<std::int64_t>(0, d.count());
   timespec ts{static_cast<std::time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1'000'000)};
@@ -68,27 +69,36 @@ int main(int argc, char** argv) {
                PHIL_VERSION, site->name, db_path, phil::format_duration(site->poll_interval),
                phil::format_decimal(site->price, 4));
   for (const auto& bus : site->buses) {
-    spdlog::info("  bus {}: {} {} {} {}{}{}, {} box(es), timeout {}", bus.id, bus.transport,
-                 bus.port, bus.baud, bus.data_bits, bus.parity, bus.stop_bits, bus.boxes.size(),
-                 phil::format_duration(bus.response_timeout));
+    const auto poll = bus.poll_interval.value_or(site->poll_interval);
+    if (bus.transport == "rtu") {
+      spdlog::info("  bus {}: rtu {} {} {}{}{}, {} box(es), timeout {}, poll every {}", bus.id,
+                   bus.port, bus.baud, bus.data_bits, bus.parity, bus.stop_bits, bus.boxes.size(),
+                   phil::format_duration(bus.response_timeout), phil::format_duration(poll));
+    } else {
+      spdlog::info("  bus {}: {} {}, {} box(es), timeout {}, poll every {}", bus.id, bus.transport,
+                   bus.port, bus.boxes.size(), phil::format_duration(bus.response_timeout),
+                   phil::format_duration(poll));
+    }
   }
 
-  while (true) {
-    phil::Millis pause{0};
+  if (once) {
     try {
       system->run_iterate();
     } catch (const std::exception& e) {
-      // A database or device failure must not kill the daemon; the work is retried.
-      spdlog::error("iteration failed: {}; retrying shortly", e.what());
-      pause = phil::Millis(1000);
+      spdlog::error("iteration failed: {}", e.what());
+      return 1;
     }
-    if (once) break;
-    const auto until_due = system->next_due() - clock.now();
-    const auto sleep = std::clamp(until_due, pause, std::max(pause, kMaxSleep));
-    if (const int sig = wait_for_signal(stop, sleep); sig != 0) {
-      spdlog::info("signal {} received; stopping", sig);
-      break;
-    }
+    return 0;
   }
+  // One worker per bus: buses run in parallel, one transaction at a time on each. This thread
+  // only waits for the stop signal.
+  phil::service::Collector collector(*system, clock, {kMaxSleep, phil::Millis(1000)});
+  collector.start();
+  int sig = 0;
+  while (sig == 0)
+    sig = wait_for_signal(stop, phil::Millis(60'000));
+  spdlog::info("signal {} received; finishing the transactions in flight", sig);
+  collector.stop();
+  spdlog::info("stopped; pending commands stay in the outbox for the next start");
   return 0;
 }

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <stdexcept>
+#include <variant>
 
 #include <phil/meterlink/adf300.hpp>
 
@@ -80,6 +82,118 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
   for (auto name : {"purchase_count", "balance", "relay", "status"}) {
     credit_state_regs_.push_back(need(name));
   }
+  for (auto name : {"mode", "alarm1_threshold", "alarm2_threshold", "overload_threshold",
+                    "price_sharp", "price_peak", "price_flat", "price_valley"}) {
+    const auto* r = profile.circuit_register(name);
+    if (r && is_integer(r->type) && r->access != Access::kRead) setting_regs_.push_back(*r);
+  }
+  max_write_ = profile.max_write;
+}
+
+const Register* Adf300Driver::setting(std::string_view name) const {
+  for (const auto& r : setting_regs_) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+std::optional<std::vector<Adf300Driver::CreditFrame>> Adf300Driver::setting_frames(
+    const domain::CommandPayload& payload, int circuit, std::string& why) const {
+  // (register name, value in the unit the system keeps: fen, W, 0.0001 yuan/kWh, enum value)
+  std::vector<std::pair<std::string_view, std::int64_t>> values;
+  int unit_exp_money = -2;
+  if (const auto* m = std::get_if<domain::ModePayload>(&payload)) {
+    const auto mode = domain::target_mode(m->relay);
+    std::optional<std::uint16_t> v = mode == domain::MeterMode::kPrepaid     ? mode_prepaid_
+                                     : mode == domain::MeterMode::kKeepPower ? mode_keep_power_
+                                     : mode == domain::MeterMode::kForcedOff ? mode_forced_off_
+                                                                             : std::nullopt;
+    if (!v) {
+      why = "the profile's mode enum has no value for " + std::string(domain::to_string(mode));
+      return std::nullopt;
+    }
+    values.emplace_back("mode", *v);
+  } else if (const auto* t = std::get_if<domain::ThresholdsPayload>(&payload)) {
+    values = {{"alarm1_threshold", t->alarm1_fen},
+              {"alarm2_threshold", t->alarm2_fen},
+              {"overload_threshold", t->overload_w}};
+  } else if (const auto* p = std::get_if<domain::PricePayload>(&payload)) {
+    values = {{"price_sharp", p->prices[0]},
+              {"price_peak", p->prices[1]},
+              {"price_flat", p->prices[2]},
+              {"price_valley", p->prices[3]}};
+  } else {
+    why = "command kind " + std::string(domain::to_string(domain::kind_of(payload))) +
+          " is not a per-circuit setting";
+    return std::nullopt;
+  }
+  if (circuit < 1 || circuit > circuits_) {
+    why = "circuit " + std::to_string(circuit) + " is not on " + model_;
+    return std::nullopt;
+  }
+  std::vector<std::pair<std::uint16_t, std::vector<std::uint16_t>>> regs;
+  for (const auto& [name, value] : values) {
+    const auto* r = setting(name);
+    if (!r) {
+      why = "profile " + profile_id_ + " has no writable register " + std::string(name);
+      return std::nullopt;
+    }
+    int from_exp = 0;  // enum values and W are unscaled
+    if (r->unit == "yuan") from_exp = unit_exp_money;
+    if (r->unit == "yuan/kWh") from_exp = -4;
+    const auto raw = name == "mode" ? std::optional<std::int64_t>(value)
+                                    : rescale(value, from_exp, r->scale_exp);
+    const auto words = raw ? encode_integer(*raw, r->type, r->word_order) : std::nullopt;
+    if (!words) {
+      why = "value " + std::to_string(value) + " does not fit register " + std::string(name);
+      return std::nullopt;
+    }
+    regs.emplace_back(static_cast<std::uint16_t>(r->address_for(circuit)), *words);
+  }
+  std::sort(regs.begin(), regs.end());
+  std::vector<CreditFrame> frames;
+  for (auto& [start, words] : regs) {
+    auto& last = frames.empty() ? frames.emplace_back() : frames.back();
+    const bool adjacent = !last.values.empty() && last.start + last.values.size() == start &&
+                          last.values.size() + words.size() <= static_cast<std::size_t>(max_write_);
+    if (last.values.empty() || adjacent) {
+      if (last.values.empty()) last.start = start;
+      last.values.insert(last.values.end(), words.begin(), words.end());
+    } else {
+      frames.push_back({start, words});
+    }
+  }
+  return frames;
+}
+
+LinkResult<void> Adf300Driver::write_setting(ModbusMaster& master, int slave, int circuit,
+                                             const domain::CommandPayload& payload) const {
+  std::string why;
+  const auto frames = setting_frames(payload, circuit, why);
+  if (!frames) return LinkError{LinkErrorKind::kIo, 0, "cannot encode the command: " + why};
+  for (const auto& f : *frames) {
+    if (auto r = master.write_registers(slave, f.start, f.values); !r) return r;
+  }
+  return {};
+}
+
+LinkResult<bool> Adf300Driver::setting_applied(ModbusMaster& master, int slave, int circuit,
+                                               const domain::CommandPayload& payload) const {
+  std::string why;
+  const auto frames = setting_frames(payload, circuit, why);
+  if (!frames) return LinkError{LinkErrorKind::kIo, 0, "cannot encode the command: " + why};
+  for (const auto& f : *frames) {
+    auto r = master.read_registers(slave, f.start, static_cast<std::uint16_t>(f.values.size()));
+    if (!r) return r.error();
+    if (r.value() != f.values) return false;
+  }
+  if (const auto* m = std::get_if<domain::ModePayload>(&payload)) {
+    auto s = read_credit_state(master, slave, circuit);
+    if (!s) return s.error();
+    const auto mode = domain::target_mode(m->relay);  // the mode register matched above
+    return domain::mode_confirmed(m->relay, mode, s.value().relay_closed);
+  }
+  return true;
 }
 
 LinkResult<std::vector<std::vector<std::uint16_t>>> Adf300Driver::run(const ReadPlan& plan,

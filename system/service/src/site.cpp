@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 
@@ -10,6 +11,7 @@
 #include <phil/domain/money.hpp>
 #include <phil/meterlink/adf300.hpp>
 #include <phil/meterlink/profile.hpp>
+#include <phil/meterlink/tcp_master.hpp>
 #include <phil/service/system.hpp>
 
 namespace phil::service {
@@ -70,9 +72,29 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
   if (!domain::MeterId::parse(b.id + "/1/1")) {
     id_node.fail("bus id \"" + b.id + "\" may use only letters, digits, '_', '-' and '.'");
   }
-  if (auto t = m.optional("transport")) b.transport = t->as_choice({"rtu"});
-  b.port = m.required("port").as_string();
-  if (b.port.empty()) m.node().fail("port is empty; give a device path such as /dev/ttyUSB0");
+  std::optional<std::string> transport;
+  if (auto t = m.optional("transport")) transport = t->as_choice({"rtu", "rtu-over-tcp", "tcp"});
+  const auto port_node = m.required("port");
+  b.port = port_node.as_string();
+  // A scheme in the port moves a bus to the network with a one-line change.
+  for (const std::string scheme : {"rtu-over-tcp", "tcp"}) {
+    const auto prefix = scheme + "://";
+    if (b.port.starts_with(prefix)) {
+      if (transport && *transport != scheme) {
+        port_node.fail("port says " + scheme + " but transport says " + *transport +
+                       "; drop one of them");
+      }
+      transport = scheme;
+      b.port = b.port.substr(prefix.size());
+      break;
+    }
+  }
+  b.transport = transport.value_or("rtu");
+  if (b.port.empty()) port_node.fail("port is empty; give a device path such as /dev/ttyUSB0");
+  if (b.transport != "rtu" && !meterlink::parse_host_port(b.port)) {
+    port_node.fail("port \"" + b.port + "\" is not HOST:PORT (port 1..65535), which transport " +
+                   b.transport + " needs; e.g. 192.168.1.20:4001");
+  }
   if (auto n = m.optional("baud")) b.baud = static_cast<int>(n->as_int(300, 921600));
   if (auto n = m.optional("parity")) b.parity = n->as_choice({"N", "E", "O"})[0];
   if (auto n = m.optional("data_bits")) b.data_bits = static_cast<int>(n->as_int(7, 8));

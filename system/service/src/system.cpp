@@ -1,15 +1,20 @@
 // The billing-and-control loop: per bus, deliver pending meter commands first, then poll every
 // box when the bus is due, storing readings, charges and status.
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include <phil/meterlink/adf300.hpp>
 #include <phil/meterlink/modbus_master.hpp>
 #include <phil/meterlink/rtu_master.hpp>
+#include <phil/meterlink/tcp_master.hpp>
 #include <phil/service/system.hpp>
 #include <phil/store/store.hpp>
 
@@ -20,6 +25,7 @@ namespace {
 using domain::MeterId;
 using meterlink::LinkError;
 using meterlink::LinkErrorKind;
+using meterlink::LinkResult;
 
 struct BoxRuntime {
   int address = 0;
@@ -28,13 +34,19 @@ struct BoxRuntime {
   int failed_cycles = 0;  ///< for logging transitions only; the store keeps the truth
 };
 
+/// Everything one bus worker touches. `mutex` serialises the work on the bus (one transaction at
+/// a time on the wire) and guards the fields below it; buses never share a master or a store
+/// connection, so different buses run in parallel.
 struct BusRuntime {
   BusConfig config;
   Millis poll_interval{};
   std::unique_ptr<meterlink::ModbusMaster> master;
+  std::unique_ptr<store::Store> store;  ///< this bus's own connection to the database
   std::vector<BoxRuntime> boxes;
+  std::unique_ptr<std::mutex> mutex = std::make_unique<std::mutex>();
   std::optional<TimePoint> next_poll;  ///< nullopt: never polled, due at once
   std::uint64_t polls_completed = 0;
+  std::set<int> read_requested;  ///< boxes to read at the next run, whatever the schedule
 
   BoxRuntime* box(int address) {
     for (auto& b : boxes) {
@@ -43,11 +55,6 @@ struct BusRuntime {
     return nullptr;
   }
 };
-
-std::unique_ptr<meterlink::ModbusMaster> rtu_master(const BusConfig& bus) {
-  return std::make_unique<meterlink::RtuMaster>(meterlink::RtuSettings{
-      bus.port, bus.baud, bus.parity, bus.data_bits, bus.stop_bits, bus.response_timeout});
-}
 
 /// A timeout or garbled reply: the box is not answering properly; no further request to it this
 /// cycle. An exception is an answer.
@@ -74,6 +81,24 @@ MeterView to_view(const store::MeterRecord& m) {
 
 }  // namespace
 
+std::unique_ptr<meterlink::ModbusMaster> default_master(const BusConfig& bus) {
+  if (bus.transport == "rtu") {
+    return std::make_unique<meterlink::RtuMaster>(meterlink::RtuSettings{
+        bus.port, bus.baud, bus.parity, bus.data_bits, bus.stop_bits, bus.response_timeout});
+  }
+  const auto hp = meterlink::parse_host_port(bus.port);
+  if (!hp) {
+    throw std::invalid_argument("bus " + bus.id + ": port \"" + bus.port +
+                                "\" is not HOST:PORT, which transport " + bus.transport +
+                                " needs; fix the site file");
+  }
+  meterlink::TcpSettings ts{hp->first, hp->second, bus.response_timeout};
+  if (bus.transport == "tcp") return std::make_unique<meterlink::ModbusTcpMaster>(ts);
+  if (bus.transport == "rtu-over-tcp") return std::make_unique<meterlink::RtuOverTcpMaster>(ts);
+  throw std::invalid_argument("bus " + bus.id + ": unknown transport \"" + bus.transport +
+                              "\"; use rtu, rtu-over-tcp or tcp");
+}
+
 struct System::Impl {
   SiteConfig site;
   const domain::Clock& clock;
@@ -81,6 +106,7 @@ struct System::Impl {
   std::unique_ptr<store::Store> store;
   std::vector<BusRuntime> buses;
   mutable std::mutex mutex;
+  std::atomic<bool> stopping{false};
 
   Impl(SiteConfig s, const std::string& db_path, const domain::Clock& c, MasterFactory masters)
       : site(std::move(s)),
@@ -93,6 +119,7 @@ struct System::Impl {
       bus.config = bc;
       bus.poll_interval = bc.poll_interval.value_or(site.poll_interval);
       bus.master = make_master(bc);
+      bus.store = store::open_sqlite_store(db_path);
       for (const auto& box_config : bc.boxes) {
         auto it = profiles.find(box_config.profile);
         if (it == profiles.end()) {
@@ -122,6 +149,12 @@ struct System::Impl {
     }
     return nullptr;
   }
+  const BusRuntime* bus(const std::string& id) const {
+    for (const auto& b : buses) {
+      if (b.config.id == id) return &b;
+    }
+    return nullptr;
+  }
 
   // ---- command delivery ----
 
@@ -130,20 +163,22 @@ struct System::Impl {
              bool box_silent, int attempts, TimePoint now, std::set<int>& dead) {
     if (box_silent) dead.insert(cmd.meter.box);
     const auto next = now + domain::retry_delay(std::max(1, attempts));
-    store->defer_command(cmd.id, why, next, now);
+    bus.store->defer_command(cmd.id, why, next, now);
     spdlog::warn("{}: command {} ({} {}) not delivered yet: {}; next try by {}", bus.config.id,
                  cmd.id, domain::to_string(cmd.kind), cmd.meter.to_string(), why,
                  format_timestamp(next, std::chrono::minutes(0)));
   }
 
-  void confirm(const store::CommandRecord& cmd, const meterlink::CreditState& s, TimePoint now) {
-    store->confirm_command(cmd.id, s, now, rules());
+  void confirm(BusRuntime& bus, const store::CommandRecord& cmd, const meterlink::CreditState& s,
+               TimePoint now) {
+    bus.store->confirm_command(cmd.id, s, now, rules());
     spdlog::info("credit {} of {} fen confirmed on {} (purchase_count {}, balance {} fen)", cmd.id,
                  cmd.amount_fen, cmd.meter.to_string(), s.purchase_count, s.balance_fen);
   }
 
-  void fail(const store::CommandRecord& cmd, const std::string& reason, TimePoint now) {
-    store->fail_command(cmd.id, reason, now);
+  void fail(BusRuntime& bus, const store::CommandRecord& cmd, const std::string& reason,
+            TimePoint now) {
+    bus.store->fail_command(cmd.id, reason, now);
     spdlog::error("command {} on {} failed: {}", cmd.id, cmd.meter.to_string(), reason);
   }
 
@@ -161,15 +196,15 @@ struct System::Impl {
     }
     const auto decision = domain::decide_credit(cmd.purchase_count, before.value().purchase_count);
     if (decision.action == domain::CreditAction::kConfirm) {
-      confirm(cmd, before.value(), now);
+      confirm(bus, cmd, before.value(), now);
       return true;
     }
     if (decision.action == domain::CreditAction::kFail) {
-      fail(cmd, decision.reason, now);
+      fail(bus, cmd, decision.reason, now);
       return true;
     }
     // Durable before the write: after a crash or a lost reply, the same count is decided on.
-    store->begin_attempt(
+    bus.store->begin_attempt(
         cmd.id, decision.assign ? std::optional<std::uint16_t>(decision.count) : std::nullopt, now);
     const int attempts = cmd.attempts + 1;
     const auto written =
@@ -187,11 +222,11 @@ struct System::Impl {
     }
     const auto check = domain::decide_credit(decision.count, after.value().purchase_count);
     if (check.action == domain::CreditAction::kConfirm) {
-      confirm(cmd, after.value(), now);
+      confirm(bus, cmd, after.value(), now);
       return true;
     }
     if (check.action == domain::CreditAction::kFail) {
-      fail(cmd, check.reason, now);
+      fail(bus, cmd, check.reason, now);
       return true;
     }
     defer(bus, cmd,
@@ -201,53 +236,161 @@ struct System::Impl {
     return false;
   }
 
-  void deliver(BusRuntime& bus, TimePoint now, bool force, std::set<int>& dead) {
-    std::set<MeterId> blocked;  // commands of one meter go strictly in order
-    for (const auto& cmd : store->open_commands(bus.config.id)) {
-      if (blocked.contains(cmd.meter)) continue;
-      auto* box = bus.box(cmd.meter.box);
-      if (!box || cmd.meter.circuit > box->driver->circuits()) {
-        fail(cmd, "meter " + cmd.meter.to_string() + " is not configured on bus " + bus.config.id,
-             now);
-        continue;
-      }
-      if (cmd.kind != domain::CommandKind::kCredit) {
-        fail(cmd,
-             std::string("command kind ") + std::string(domain::to_string(cmd.kind)) +
-                 " is not supported by this version",
-             now);
-        continue;
-      }
-      if (!force && cmd.next_attempt_at > now) {
-        blocked.insert(cmd.meter);
-        continue;
-      }
-      if (dead.contains(cmd.meter.box)) {
-        // No request to a box that is silent this cycle; wait like the command that found out.
-        defer(bus, cmd, "box " + std::to_string(cmd.meter.box) + " did not answer in this cycle",
-              true, cmd.attempts, now, dead);
-        blocked.insert(cmd.meter);
-        continue;
-      }
-      if (!deliver_credit(bus, *box, cmd, now, dead)) blocked.insert(cmd.meter);
+  /// Read-backs that disagree with a setting after this many writes fail it for an operator
+  /// (e.g. a close on a meter in arrears: it keeps its relay open).
+  static constexpr int kMaxSettingMismatches = 5;
+
+  /// One delivery attempt of a setting command (mode, thresholds, price): write, then read the
+  /// registers back. Settings are idempotent, so a lost reply is simply written again. True when
+  /// the command reached a final state.
+  bool deliver_setting(BusRuntime& bus, BoxRuntime& box, const store::CommandRecord& cmd,
+                       TimePoint now, std::set<int>& dead) {
+    const auto& driver = *box.driver;
+    const int circuit = cmd.meter.circuit;
+    const auto kind = std::string(domain::to_string(cmd.kind));
+    std::string why;
+    if (!driver.setting_frames(cmd.params, circuit, why)) {
+      fail(bus, cmd, kind + " cannot be sent to " + cmd.meter.to_string() + ": " + why, now);
+      return true;
     }
+    // False: an operator superseded or cancelled it meanwhile; nothing to send.
+    if (!bus.store->try_begin_attempt(cmd.id, std::nullopt, now)) return true;
+    const int attempts = cmd.attempts + 1;
+    const auto written = driver.write_setting(*bus.master, box.address, circuit, cmd.params);
+    if (!written) {
+      if (!silent(written.error())) {
+        fail(bus, cmd, "the meter refused the " + kind + ": " + written.error().message, now);
+        return true;
+      }
+      defer(bus, cmd, "writing " + kind + ": " + written.error().message, true, attempts, now,
+            dead);
+      return false;
+    }
+    const auto applied = driver.setting_applied(*bus.master, box.address, circuit, cmd.params);
+    if (!applied) {
+      defer(bus, cmd, "reading back: " + applied.error().message, silent(applied.error()), attempts,
+            now, dead);
+      return false;
+    }
+    if (!applied.value()) {
+      const auto msg = "the read-back of " + cmd.meter.to_string() + " does not show the " + kind;
+      if (attempts >= kMaxSettingMismatches) {
+        fail(bus, cmd, msg + " after " + std::to_string(attempts) + " writes", now);
+        return true;
+      }
+      defer(bus, cmd, msg, false, attempts, now, dead);
+      return false;
+    }
+    const auto state = driver.read_credit_state(*bus.master, box.address, circuit);
+    if (!state) {
+      defer(bus, cmd, "reading back: " + state.error().message, silent(state.error()), attempts,
+            now, dead);
+      return false;
+    }
+    bus.store->confirm_command(cmd.id, state.value(), now, rules());
+    spdlog::info("{} {} confirmed on {} ({})", kind, cmd.id, cmd.meter.to_string(), cmd.payload);
+    return true;
+  }
+
+  void deliver(BusRuntime& bus, TimePoint now, bool force, std::set<int>& dead) {
+    std::set<MeterId> blocked;  // targets whose head did not complete: nothing behind it goes
+    // The head of each target's queue in (priority, id) order (mode before credit before
+    // thresholds before prices); a poll cycle retries every head regardless of its backoff.
+    // When a head completes, the next command of its target becomes the head: another round.
+    constexpr std::size_t kMaxPerRound = 1000;
+    constexpr int kMaxRounds = 64;
+    const auto horizon = force ? now + Millis(365LL * 24 * 3600 * 1000) : now;
+    for (int round = 0; round < kMaxRounds; ++round) {
+      bool progressed = false;
+      for (const auto& cmd : bus.store->next_commands(bus.config.id, horizon, kMaxPerRound)) {
+        if (stopping) return;
+        if (blocked.contains(cmd.meter)) continue;
+        auto* box = bus.box(cmd.meter.box);
+        if (!box || cmd.meter.circuit > box->driver->circuits()) {
+          fail(bus, cmd,
+               "meter " + cmd.meter.to_string() + " is not configured on bus " + bus.config.id,
+               now);
+          progressed = true;
+          continue;
+        }
+        if (dead.contains(cmd.meter.box)) {
+          // No request to a box that is silent this cycle; wait like the command that found out.
+          defer(bus, cmd, "box " + std::to_string(cmd.meter.box) + " did not answer in this cycle",
+                true, cmd.attempts, now, dead);
+          blocked.insert(cmd.meter);
+          continue;
+        }
+        const bool done = cmd.kind == domain::CommandKind::kCredit
+                              ? deliver_credit(bus, *box, cmd, now, dead)
+                              : deliver_setting(bus, *box, cmd, now, dead);
+        if (done) {
+          progressed = true;
+        } else {
+          blocked.insert(cmd.meter);
+        }
+      }
+      if (!progressed) return;
+    }
+  }
+
+  /// Between two transactions of a poll cycle: commands that became sendable (a sale made while
+  /// the cycle runs) go next, so a command waits for at most the transaction in flight.
+  void deliver_waiting(BusRuntime& bus, std::set<int>& dead) {
+    const auto now = clock.now();
+    const auto due = bus.store->next_command_due(bus.config.id);
+    if (due && *due <= now) deliver(bus, now, false, dead);
+  }
+
+  /// Reads one box block by block (the driver's poll plan), letting waiting commands in between.
+  LinkResult<std::vector<domain::MeterReading>> read_box(BusRuntime& bus, BoxRuntime& box,
+                                                         std::set<int>& dead) {
+    const auto& plan = box.driver->poll_plan();
+    std::vector<std::vector<std::uint16_t>> words;
+    words.reserve(plan.blocks.size());
+    for (const auto& block : plan.blocks) {
+      if (stopping) return LinkError{LinkErrorKind::kIo, 0, "stopping"};
+      deliver_waiting(bus, dead);
+      if (dead.contains(box.address)) {
+        return LinkError{LinkErrorKind::kTimeout, 0, "did not answer a command in this cycle"};
+      }
+      auto r = bus.master->read_registers(box.address, block.start, block.count);
+      if (!r) return r.error();
+      if (r.value().size() != block.count) {
+        return LinkError{LinkErrorKind::kIo, 0,
+                         "box " + std::to_string(box.address) + " returned " +
+                             std::to_string(r.value().size()) + " registers for a read of " +
+                             std::to_string(block.count)};
+      }
+      words.push_back(std::move(r.value()));
+    }
+    auto decoded = box.driver->decode_box(words);
+    if (!decoded) {
+      return LinkError{LinkErrorKind::kIo, 0,
+                       "box " + std::to_string(box.address) +
+                           " returned values that do not decode with its profile; check the "
+                           "profile against the device"};
+    }
+    return std::move(*decoded);
   }
 
   // ---- polling ----
 
-  void poll(BusRuntime& bus, TimePoint now, std::set<int>& dead) {
+  /// One poll cycle; false if a stop request cut it short (then it does not count).
+  bool poll(BusRuntime& bus, TimePoint now, std::set<int>& dead) {
     for (auto& box : bus.boxes) {
+      if (stopping) return false;
       std::optional<LinkError> error;
       if (dead.contains(box.address)) {
         error = LinkError{LinkErrorKind::kTimeout, 0, "did not answer earlier in this cycle"};
       } else {
-        auto r = box.driver->read_box(*bus.master, box.address);
+        auto r = read_box(bus, box, dead);
+        if (stopping) return false;
         if (r) {
           std::vector<std::pair<MeterId, domain::MeterReading>> readings;
           for (std::size_t i = 0; i < r.value().size(); ++i) {
             readings.emplace_back(box.meters[i], r.value()[i]);
           }
-          store->record_readings(readings, now, rules());
+          bus.store->record_readings(readings, now, rules());
           if (box.failed_cycles > 0) {
             spdlog::info("{}: box {} answers again after {} failed cycle(s)", bus.config.id,
                          box.address, box.failed_cycles);
@@ -258,7 +401,7 @@ struct System::Impl {
         error = r.error();
         if (silent(*error)) dead.insert(box.address);
       }
-      store->record_failed_cycle(box.meters, now, rules());
+      bus.store->record_failed_cycle(box.meters, now, rules());
       ++box.failed_cycles;
       if (box.failed_cycles == 1) {
         spdlog::warn("{}: box {} did not answer: {}", bus.config.id, box.address, error->message);
@@ -269,6 +412,30 @@ struct System::Impl {
     }
     ++bus.polls_completed;
     spdlog::debug("{}: poll cycle {} done", bus.config.id, bus.polls_completed);
+    return true;
+  }
+
+  /// On-demand reads: the requested boxes, outside the schedule. A box that does not answer is
+  /// only logged: the poll cycles alone count towards offline.
+  void read_requested(BusRuntime& bus, TimePoint now, std::set<int>& dead) {
+    const auto wanted = std::exchange(bus.read_requested, {});
+    for (auto& box : bus.boxes) {
+      if (stopping) return;
+      if (!wanted.contains(box.address) || dead.contains(box.address)) continue;
+      auto r = box.driver->read_box(*bus.master, box.address);
+      if (!r) {
+        if (silent(r.error())) dead.insert(box.address);
+        spdlog::warn("{}: read-now of box {} failed: {}", bus.config.id, box.address,
+                     r.error().message);
+        continue;
+      }
+      std::vector<std::pair<MeterId, domain::MeterReading>> readings;
+      for (std::size_t i = 0; i < r.value().size(); ++i) {
+        readings.emplace_back(box.meters[i], r.value()[i]);
+      }
+      bus.store->record_readings(readings, now, rules());
+      spdlog::info("{}: box {} read on demand", bus.config.id, box.address);
+    }
   }
 
   void run_bus(BusRuntime& bus, TimePoint now) {
@@ -277,8 +444,12 @@ struct System::Impl {
     // Commands first: a sale reaches the meter before any further polling. A poll cycle retries
     // every open command regardless of its backoff.
     deliver(bus, now, poll_due, dead);
-    if (!poll_due) return;
-    poll(bus, now, dead);
+    if (!poll_due) {
+      if (!bus.read_requested.empty()) read_requested(bus, now, dead);
+      return;
+    }
+    bus.read_requested.clear();  // the cycle reads every box anyway
+    if (!poll(bus, now, dead)) return;
     // Keep the schedule anchored to the first poll; if we fell behind, restart from now.
     TimePoint next = bus.next_poll ? *bus.next_poll + bus.poll_interval : now + bus.poll_interval;
     if (next <= now) next = now + bus.poll_interval;
@@ -287,7 +458,7 @@ struct System::Impl {
 };
 
 System::System(SiteConfig site, const std::string& db_path, const domain::Clock& clock)
-    : System(std::move(site), db_path, clock, rtu_master) {}
+    : System(std::move(site), db_path, clock, default_master) {}
 
 System::System(SiteConfig site, const std::string& db_path, const domain::Clock& clock,
                MasterFactory masters)
@@ -316,23 +487,108 @@ domain::Result<void> System::sale(const std::string& account_id, std::int64_t am
   return {};
 }
 
-void System::run_iterate() {
+domain::Result<std::int64_t> System::command(const domain::MeterId& target,
+                                             const domain::CommandPayload& payload,
+                                             const std::string& operator_id) {
   std::lock_guard lock(impl_->mutex);
+  auto r = impl_->store->enqueue_command({target, payload, operator_id, impl_->clock.now()});
+  if (r) {
+    spdlog::info("{} command {} for {} queued by {} ({})",
+                 domain::to_string(domain::kind_of(payload)), r.value(), target.to_string(),
+                 operator_id, domain::encode_payload(payload));
+  }
+  return r;
+}
+
+void System::run_iterate() {
   const auto now = impl_->clock.now();
-  for (auto& bus : impl_->buses)
+  for (auto& bus : impl_->buses) {
+    std::lock_guard lock(*bus.mutex);
     impl_->run_bus(bus, now);
+  }
+}
+
+void System::request_stop() {
+  impl_->stopping = true;
+}
+
+void System::run_bus_iterate(const std::string& bus_id) {
+  auto* bus = impl_->bus(bus_id);
+  if (!bus) throw std::invalid_argument("run_bus_iterate: no bus " + bus_id);
+  std::lock_guard lock(*bus->mutex);
+  impl_->run_bus(*bus, impl_->clock.now());
+}
+
+std::vector<std::string> System::bus_ids() const {
+  std::vector<std::string> out;
+  for (const auto& bus : impl_->buses)
+    out.push_back(bus.config.id);
+  return out;
+}
+
+TimePoint System::next_due(const std::string& bus_id) const {
+  auto* bus = impl_->bus(bus_id);
+  if (!bus) throw std::invalid_argument("next_due: no bus " + bus_id);
+  std::lock_guard lock(*bus->mutex);
+  const auto now = impl_->clock.now();
+  if (!bus->read_requested.empty()) return now;
+  auto due = bus->next_poll.value_or(now);
+  if (auto c = bus->store->next_command_due(bus->config.id)) due = std::min(due, *c);
+  return due;
 }
 
 TimePoint System::next_due() const {
-  std::lock_guard lock(impl_->mutex);
-  const auto now = impl_->clock.now();
   std::optional<TimePoint> due;
-  auto consider = [&](TimePoint t) { due = due ? std::min(*due, t) : t; };
   for (const auto& bus : impl_->buses) {
-    consider(bus.next_poll.value_or(now));
-    if (auto c = impl_->store->next_command_due(bus.config.id)) consider(*c);
+    const auto t = next_due(bus.config.id);
+    due = due ? std::min(*due, t) : t;
   }
-  return due.value_or(now + impl_->site.poll_interval);
+  return due.value_or(impl_->clock.now() + impl_->site.poll_interval);
+}
+
+domain::Result<void> System::read_now(std::string_view target) {
+  const auto text = std::string(target);
+  const auto first = text.find('/');
+  const auto bus_id = text.substr(0, first);
+  auto* bus = impl_->bus(bus_id);
+  if (!bus) {
+    return domain::Error{domain::ErrorKind::kNotFound,
+                         "read-now " + text + ": no bus \"" + bus_id +
+                             "\" in the site; give BUS, BUS/BOX or BUS/BOX/CIRCUIT"};
+  }
+  std::set<int> boxes;
+  if (first == std::string::npos) {
+    for (const auto& b : bus->boxes)
+      boxes.insert(b.address);
+  } else {
+    auto rest = text.substr(first + 1);
+    const auto second = rest.find('/');
+    const auto box_text = rest.substr(0, second);
+    int address = 0;
+    bool ok = !box_text.empty() && box_text.size() <= 3;
+    for (const char c : box_text) {
+      ok = ok && c >= '0' && c <= '9';
+      if (ok) address = address * 10 + (c - '0');
+    }
+    const auto* box = ok ? bus->box(address) : nullptr;
+    if (!box) {
+      return domain::Error{domain::ErrorKind::kNotFound, "read-now " + text + ": no box \"" +
+                                                             box_text + "\" on bus " + bus_id +
+                                                             "; check the site file"};
+    }
+    if (second != std::string::npos) {
+      const auto id = domain::MeterId::parse(text);
+      if (!id || id->circuit > box->driver->circuits()) {
+        return domain::Error{domain::ErrorKind::kNotFound,
+                             "read-now " + text + ": box " + box_text + " has circuits 1.." +
+                                 std::to_string(box->driver->circuits())};
+      }
+    }
+    boxes.insert(address);
+  }
+  std::lock_guard lock(*bus->mutex);
+  bus->read_requested.insert(boxes.begin(), boxes.end());
+  return {};
 }
 
 std::optional<MeterView> System::meter(const domain::MeterId& id) const {
@@ -351,7 +607,9 @@ BusCounters System::counters(const std::string& bus_id) const {
   std::lock_guard lock(impl_->mutex);
   BusCounters c;
   for (const auto& bus : impl_->buses) {
-    if (bus.config.id == bus_id) c.polls_completed = bus.polls_completed;
+    if (bus.config.id != bus_id) continue;
+    std::lock_guard bus_lock(*bus.mutex);
+    c.polls_completed = bus.polls_completed;
   }
   const auto cc = impl_->store->command_counts(bus_id);
   c.commands_confirmed = cc.confirmed;

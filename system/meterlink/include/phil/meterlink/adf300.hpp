@@ -58,6 +58,20 @@ class Adf300Driver {
   /// allows; one with the ADF300L map).
   LinkResult<CreditState> read_credit_state(ModbusMaster& master, int slave, int circuit) const;
 
+  /// The FC10 writes of a setting command (mode, price table, thresholds) for one circuit:
+  /// adjacent registers are merged into one write (at most max_write registers). nullopt with
+  /// `why` set if the profile lacks a register, a value does not fit it, or the kind is not a
+  /// per-circuit setting (credit, TOU schedule, clock).
+  std::optional<std::vector<CreditFrame>> setting_frames(const domain::CommandPayload& payload,
+                                                         int circuit, std::string& why) const;
+  /// Writes a setting command's frames; stops at the first failed write.
+  LinkResult<void> write_setting(ModbusMaster& master, int slave, int circuit,
+                                 const domain::CommandPayload& payload) const;
+  /// Reads the setting's registers back; true if every one holds what was written, and for a
+  /// relay command also domain::mode_confirmed() holds (a close must find the relay closed).
+  LinkResult<bool> setting_applied(ModbusMaster& master, int slave, int circuit,
+                                   const domain::CommandPayload& payload) const;
+
  private:
   LinkResult<std::vector<std::vector<std::uint16_t>>> run(const ReadPlan& plan,
                                                           ModbusMaster& master, int slave) const;
@@ -72,7 +86,11 @@ class Adf300Driver {
   std::optional<std::uint16_t> mode_prepaid_, mode_keep_power_, mode_forced_off_;
   std::optional<int> bit_alarm1_, bit_alarm2_, bit_arrears_;
   std::vector<Register> credit_state_regs_;
+  std::vector<Register>
+      setting_regs_;  // the profile's setting registers (mode, thresholds, prices)
+  const Register* setting(std::string_view name) const;
   int max_read_ = 125;
+  int max_write_ = 123;
   ReadPlan poll_;
 };
 

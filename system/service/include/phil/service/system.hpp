@@ -11,12 +11,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/domain/clock.hpp>
 #include <phil/domain/meter_id.hpp>
+#include <phil/domain/outbox.hpp>
 #include <phil/domain/result.hpp>
 
 namespace phil::meterlink {
@@ -32,9 +34,14 @@ struct BoxConfig {
 };
 
 struct BusConfig {
-  std::string id;                 ///< e.g. "bus1"
-  std::string transport = "rtu";  ///< "rtu" (serial device path); more transports in issue 5
-  std::string port;               ///< e.g. "/dev/ttyUSB0" or a sim pty symlink
+  std::string id;  ///< e.g. "bus1"
+  /// "rtu" (local serial line), "rtu-over-tcp" (transparent serial server: RTU frames in a TCP
+  /// stream) or "tcp" (Modbus TCP gateway; the unit id is the box address).
+  std::string transport = "rtu";
+  /// rtu: device path, e.g. "/dev/ttyUSB0" or a sim pty symlink; the TCP transports: "host:port".
+  /// In the site file a port "rtu-over-tcp://host:port" or "tcp://host:port" also sets the
+  /// transport, so moving a bus is a one-line change.
+  std::string port;
   int baud = 9600;
   char parity = 'N';  ///< 'N', 'E' or 'O'
   int data_bits = 8;
@@ -94,9 +101,15 @@ struct BusCounters {
   std::uint64_t commands_pending = 0;    ///< outbox commands still to deliver
 };
 
-/// Makes the Modbus master of a bus. The default opens a libmodbus RTU master on bus.port
-/// (lazily: the port is opened at the first request). Tests pass fakes.
+/// Makes the Modbus master of a bus. The default (default_master) picks by bus.transport;
+/// every master opens its port or connection lazily, at the first request. Tests pass fakes.
 using MasterFactory = std::function<std::unique_ptr<meterlink::ModbusMaster>(const BusConfig& bus)>;
+
+/// The master for bus.transport: libmodbus RTU on bus.port (baud, parity, data and stop bits),
+/// RTU over TCP to a serial server, or Modbus TCP to a gateway (bus.port is "host:port"), each
+/// with bus.response_timeout. Throws std::invalid_argument for an unknown transport or a
+/// malformed host:port (a configuration error; parse_site refuses both first).
+std::unique_ptr<meterlink::ModbusMaster> default_master(const BusConfig& bus);
 
 class System {
  public:
@@ -121,11 +134,43 @@ class System {
   domain::Result<void> sale(const std::string& account_id, std::int64_t amount_fen,
                             const std::string& operator_id);
 
+  /// Queues a remote command for a meter (mode: trip / close / keep-power / restore prepaid;
+  /// price table; thresholds) in the outbox, superseding the meter's PENDING commands of the
+  /// same kind, in one transaction with its audit row. Returns the command's id. Refused
+  /// (nothing written): a credit (use sale), a meter not configured, an invalid payload.
+  /// Delivered by the bus worker before further polling, confirmed by reading it back.
+  domain::Result<std::int64_t> command(const domain::MeterId& target,
+                                       const domain::CommandPayload& payload,
+                                       const std::string& operator_id);
+
   /// Does everything due at clock.now(): delivers pending commands on each bus, then runs the
-  /// poll cycles that are due. Blocking; returns when that work is done.
+  /// poll cycles that are due, bus after bus (deterministic: what the bench uses). Blocking;
+  /// returns when that work is done.
   void run_iterate();
   /// The earliest time at which run_iterate() has scheduled work (for the daemon's sleep).
   TimePoint next_due() const;
+
+  /// Asks every bus to stop at its next transaction boundary: the transaction in flight (a
+  /// command's write and read-back, or one box's read) finishes, nothing further is started, and
+  /// the outbox stays consistent. Iterations after this return at once. Thread-safe.
+  void request_stop();
+
+  /// The configured buses, in site order.
+  std::vector<std::string> bus_ids() const;
+  /// run_iterate() for one bus: its pending commands, then its on-demand reads or its poll cycle
+  /// if due. Safe to call from one thread per bus at the same time: each bus has its own master
+  /// and database connection, and one transaction at a time runs on a bus. Throws
+  /// std::invalid_argument for an unknown bus.
+  void run_bus_iterate(const std::string& bus_id);
+  /// When the bus has work next: its poll, its first sendable command, or now if a read-now is
+  /// waiting. Throws std::invalid_argument for an unknown bus.
+  TimePoint next_due(const std::string& bus_id) const;
+  /// Asks for an on-demand read of `target`: "BUS" (every box), "BUS/BOX" or "BUS/BOX/CIRCUIT"
+  /// (a circuit is read with its box: the same few block reads). It runs at the bus's next
+  /// iteration, after its pending commands, without moving the poll schedule; a box that does
+  /// not answer it is logged, not counted as a failed cycle. Refused (kNotFound, nothing
+  /// queued) for a bus, box or circuit not in the site.
+  domain::Result<void> read_now(std::string_view target);
 
   std::optional<MeterView> meter(const domain::MeterId& id) const;
   /// Ledger-derived balance of an account, fen.

@@ -1,0 +1,146 @@
+#include "remote_commands.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include <phil/common/decimal.hpp>
+
+namespace phil::app {
+
+struct RemoteCommands {
+  CLI::App* group = nullptr;
+  CLI::App* trip = nullptr;
+  CLI::App* close = nullptr;
+  CLI::App* keep_power = nullptr;
+  CLI::App* restore_prepaid = nullptr;
+  CLI::App* thresholds = nullptr;
+  CLI::App* price = nullptr;
+  std::string meter;
+  std::string alarm1;
+  std::string alarm2;
+  std::int64_t overload_w = 0;
+  std::string sharp;
+  std::string peak;
+  std::string flat;
+  std::string valley;
+};
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kRefused = 1;
+constexpr int kUsage = 2;
+
+std::optional<std::int64_t> decimal(const std::string& text, int places, const char* what,
+                                    const char* example) {
+  const auto v = parse_decimal(text, places);
+  if (!v || *v < 0) {
+    std::fprintf(stderr,
+                 "%s \"%s\" is not a non-negative decimal with at most %d places (e.g. %s)\n", what,
+                 text.c_str(), places, example);
+    return std::nullopt;
+  }
+  return v;
+}
+
+}  // namespace
+
+std::shared_ptr<RemoteCommands> add_remote_commands(CLI::App& cli) {
+  auto rc = std::make_shared<RemoteCommands>();
+  rc->group = cli.add_subcommand("command", "send a remote command to a meter (through the outbox)")
+                  ->require_subcommand(1);
+  auto with_meter = [&](const char* name, const char* help) {
+    auto* sub = rc->group->add_subcommand(name, help);
+    sub->add_option("--meter", rc->meter, "bus/box/circuit, e.g. bus1/4/1")->required();
+    return sub;
+  };
+  rc->trip = with_meter("trip", "open the relay and hold it open (mode forced_off)");
+  rc->close =
+      with_meter("close", "end a trip: prepaid mode, confirmed when the relay reads closed");
+  rc->keep_power = with_meter("keep-power", "hold the relay closed whatever the balance");
+  rc->restore_prepaid =
+      with_meter("restore-prepaid", "back to prepaid mode: the meter trips by itself at zero");
+  rc->thresholds = with_meter("thresholds", "download balance alarm and overload thresholds");
+  rc->thresholds->add_option("--alarm1", rc->alarm1, "alarm 1 at balance <= this, yuan")
+      ->required();
+  rc->thresholds->add_option("--alarm2", rc->alarm2, "alarm 2 at balance <= this, yuan")
+      ->required();
+  rc->thresholds->add_option("--overload", rc->overload_w, "overload threshold, W")->required();
+  rc->price = with_meter("price", "download the price table, yuan/kWh with 4 decimals");
+  rc->price->add_option("--flat", rc->flat, "flat price (also the others unless given)")
+      ->required();
+  rc->price->add_option("--sharp", rc->sharp, "sharp price");
+  rc->price->add_option("--peak", rc->peak, "peak price");
+  rc->price->add_option("--valley", rc->valley, "valley price");
+  return rc;
+}
+
+std::optional<int> run_remote_commands(const RemoteCommands& rc, service::System& system,
+                                       const std::string& operator_id, bool json) {
+  if (!rc.group->parsed()) return std::nullopt;
+  const auto id = domain::MeterId::parse(rc.meter);
+  if (!id) {
+    std::fprintf(stderr, "\"%s\" is not a meter id; write bus/box/circuit, e.g. bus1/1/1\n",
+                 rc.meter.c_str());
+    return kUsage;
+  }
+  domain::CommandPayload payload;
+  if (rc.trip->parsed()) {
+    payload = domain::ModePayload{domain::RelayCommand::kForcedOff};
+  } else if (rc.close->parsed()) {
+    payload = domain::ModePayload{domain::RelayCommand::kClose};
+  } else if (rc.keep_power->parsed()) {
+    payload = domain::ModePayload{domain::RelayCommand::kKeepPower};
+  } else if (rc.restore_prepaid->parsed()) {
+    payload = domain::ModePayload{domain::RelayCommand::kPrepaid};
+  } else if (rc.thresholds->parsed()) {
+    const auto a1 = decimal(rc.alarm1, 2, "--alarm1", "20.00");
+    const auto a2 = decimal(rc.alarm2, 2, "--alarm2", "5.00");
+    if (!a1 || !a2) return kUsage;
+    payload = domain::ThresholdsPayload{*a1, *a2, rc.overload_w};
+  } else if (rc.price->parsed()) {
+    const auto flat = decimal(rc.flat, 4, "--flat", "0.6000");
+    if (!flat) return kUsage;
+    domain::PricePayload p;
+    p.prices.fill(*flat);
+    const std::pair<const std::string*, std::size_t> others[] = {
+        {&rc.sharp, 0}, {&rc.peak, 1}, {&rc.valley, 3}};
+    for (const auto& [text, index] : others) {
+      if (text->empty()) continue;
+      const auto v = decimal(*text, 4, "price", "0.6000");
+      if (!v) return kUsage;
+      p.prices[index] = *v;
+    }
+    payload = p;
+  } else {
+    return kUsage;
+  }
+  if (auto bad = domain::check_payload(payload)) {
+    std::fprintf(stderr, "%s\n", bad->c_str());
+    return kUsage;
+  }
+  const auto r = system.command(*id, payload, operator_id);
+  const auto kind = std::string(domain::to_string(domain::kind_of(payload)));
+  if (json) {
+    nlohmann::json j{{"ok", r.ok()}};
+    if (r) {
+      j["command"] = r.value();
+      j["kind"] = kind;
+      j["payload"] = domain::encode_payload(payload);
+    } else {
+      j["error"] = r.error().message;
+    }
+    std::cout << j.dump() << "\n";
+  } else if (r) {
+    std::cout << kind << " command #" << r.value() << " for " << id->to_string() << " queued ("
+              << domain::encode_payload(payload)
+              << "); the daemon delivers it and confirms it by reading the meter back\n";
+  } else {
+    std::fprintf(stderr, "refused: %s\n", r.error().message.c_str());
+  }
+  return r ? kOk : kRefused;
+}
+
+}  // namespace phil::app

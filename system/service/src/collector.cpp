@@ -1,0 +1,90 @@
+#include <algorithm>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include <phil/service/collector.hpp>
+
+namespace phil::service {
+
+Collector::Collector(System& system, const domain::Clock& clock, Options options)
+    : system_(system), clock_(clock), options_(options), buses_(system.bus_ids()) {
+  iterations_.assign(buses_.size(), 0);
+}
+
+Collector::~Collector() {
+  stop();
+}
+
+void Collector::start() {
+  std::lock_guard lock(mutex_);
+  if (!threads_.empty() || stopping_) return;
+  threads_.reserve(buses_.size());
+  for (std::size_t i = 0; i < buses_.size(); ++i) {
+    threads_.emplace_back([this, i] { work(i); });
+  }
+}
+
+void Collector::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    ++wake_generation_;
+  }
+  cv_.notify_all();
+}
+
+void Collector::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+  }
+  system_.request_stop();
+  cv_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  std::lock_guard lock(mutex_);
+  threads_.clear();
+}
+
+std::uint64_t Collector::iterations(const std::string& bus_id) const {
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < buses_.size(); ++i) {
+    if (buses_[i] == bus_id) return iterations_[i];
+  }
+  return 0;
+}
+
+void Collector::work(std::size_t index) {
+  const auto& bus = buses_[index];
+  for (;;) {
+    std::uint64_t seen = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      seen = wake_generation_;
+    }
+    Millis pause{0};
+    try {
+      system_.run_bus_iterate(bus);
+    } catch (const std::exception& e) {
+      // A database or device failure must not end the worker; the work is retried.
+      spdlog::error("{}: iteration failed: {}; retrying in {}", bus, e.what(),
+                    format_duration(options_.error_pause));
+      pause = options_.error_pause;
+    }
+    Millis sleep = options_.max_sleep;
+    try {
+      sleep = std::clamp(system_.next_due(bus) - clock_.now(), pause,
+                         std::max(pause, options_.max_sleep));
+    } catch (const std::exception& e) {
+      spdlog::error("{}: cannot tell when work is due: {}", bus, e.what());
+    }
+    std::unique_lock lock(mutex_);
+    ++iterations_[index];
+    cv_.wait_for(lock, sleep, [&] { return stopping_ || wake_generation_ != seen; });
+  }
+}
+
+}  // namespace phil::service

@@ -1,0 +1,157 @@
+// Remote commands end to end against the virtual fleet over a pty: trip, close, keep-power,
+// restore prepaid, thresholds and price table, each written and confirmed by reading back;
+// priority (mode before credit) and supersede (only the last pending value is sent).
+#include <atomic>
+
+#include <gtest/gtest.h>
+
+#include <phil/service/system.hpp>
+#include <phil/sim/fleet.hpp>
+#include <phil/sim/simulator.hpp>
+
+#include "collector_sim_support.hpp"
+#include "support/fake_adf300.hpp"
+#include "support/temp_dir.hpp"
+
+namespace phil {
+namespace {
+
+using domain::MeterId;
+using domain::ModePayload;
+using domain::RelayCommand;
+
+using test::SharedClock;
+
+constexpr TimePoint kStart{Millis(1'772'294'400'000)};
+
+constexpr const char* kFleet = R"(buses:
+  - id: bus1
+    port: vbus/bus1
+    boxes:
+      - address: 1
+        model: adf300l-i
+        circuits:
+          1: {load: {constant: 1000}, balance: "50.00"}
+          2: {load: {constant: 1000}, balance: "0.00"}
+)";
+
+class RemoteCommands : public ::testing::Test {
+ protected:
+  RemoteCommands() : clock_(kStart) {
+    const auto doc = yaml::Document::load_string(kFleet, "fleet.yaml");
+    sim::SimulatorOptions options;
+    options.run_dir = dir_.file("");
+    sim_ = std::make_unique<sim::Simulator>(sim::parse_fleet(doc.root(), test::test_profiles_dir()),
+                                            clock_, options);
+    sim_->start();
+    service::SiteConfig site;
+    site.name = "cmds";
+    site.profiles_dir = test::test_profiles_dir();
+    service::BusConfig bus;
+    bus.id = "bus1";
+    bus.port = sim_->endpoint("bus1");
+    bus.response_timeout = Millis(200);
+    bus.boxes = {{1, "adf300l-i", "adf300l"}};
+    site.buses = {bus};
+    system_ = std::make_unique<service::System>(site, dir_.file("site.db"), clock_);
+    EXPECT_TRUE(system_->open_account("A1", "", {m11_}, 0, "op"));
+    EXPECT_TRUE(system_->open_account("A2", "", {m12_}, 0, "op"));
+    system_->run_iterate();
+  }
+
+  void step(Millis d = Millis(1000)) {
+    clock_.advance(d);
+    sim_->advance_to(clock_.now());
+    system_->run_iterate();
+  }
+  std::string state_of(std::int64_t id, const MeterId& m) {
+    for (const auto& c : system_->commands(m, 50)) {
+      if (c.id == id) return c.state;
+    }
+    return "missing";
+  }
+  std::int64_t queue(const MeterId& m, const domain::CommandPayload& p) {
+    auto r = system_->command(m, p, "op");
+    EXPECT_TRUE(r) << r.error().message;
+    return r ? r.value() : -1;
+  }
+
+  test::TempDir dir_;
+  SharedClock clock_;
+  std::unique_ptr<sim::Simulator> sim_;
+  std::unique_ptr<service::System> system_;
+  const MeterId m11_{"bus1", 1, 1};
+  const MeterId m12_{"bus1", 1, 2};
+};
+
+TEST_F(RemoteCommands, TripThenCloseAreWrittenAndConfirmedByReadBack) {
+  ASSERT_TRUE(sim_->circuit("bus1", 1, 1)->relay_closed);
+  const auto trip = queue(m11_, ModePayload{RelayCommand::kForcedOff});
+  step();
+  EXPECT_EQ(state_of(trip, m11_), "confirmed");
+  EXPECT_FALSE(sim_->circuit("bus1", 1, 1)->relay_closed);
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, sim::Mode::kForcedOff);
+  EXPECT_FALSE(system_->meter(m11_)->relay_closed);
+  const auto close = queue(m11_, ModePayload{RelayCommand::kClose});
+  step();
+  EXPECT_EQ(state_of(close, m11_), "confirmed");
+  EXPECT_TRUE(sim_->circuit("bus1", 1, 1)->relay_closed);
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, sim::Mode::kPrepaid);
+}
+
+TEST_F(RemoteCommands, KeepPowerHoldsTheRelayInArrearsAndRestorePrepaidTripsIt) {
+  ASSERT_FALSE(sim_->circuit("bus1", 1, 2)->relay_closed);  // balance 0: tripped
+  const auto keep = queue(m12_, ModePayload{RelayCommand::kKeepPower});
+  step();
+  EXPECT_EQ(state_of(keep, m12_), "confirmed");
+  EXPECT_TRUE(sim_->circuit("bus1", 1, 2)->relay_closed);
+  const auto restore = queue(m12_, ModePayload{RelayCommand::kPrepaid});
+  step();
+  EXPECT_EQ(state_of(restore, m12_), "confirmed");
+  EXPECT_FALSE(sim_->circuit("bus1", 1, 2)->relay_closed);
+}
+
+TEST_F(RemoteCommands, ACloseOnAMeterInArrearsIsNotConfirmedAndFailsAfterBoundedRetries) {
+  const auto close = queue(m12_, ModePayload{RelayCommand::kClose});
+  step();
+  EXPECT_EQ(state_of(close, m12_), "in_flight");
+  for (int i = 0; i < 10 && state_of(close, m12_) == "in_flight"; ++i)
+    step(Millis(10 * 60 * 1000));
+  EXPECT_EQ(state_of(close, m12_), "failed");
+  EXPECT_FALSE(sim_->circuit("bus1", 1, 2)->relay_closed);
+}
+
+TEST_F(RemoteCommands, ThresholdsAndPricesAreDownloadedAndReadBack) {
+  const auto th = queue(m11_, domain::ThresholdsPayload{3'000, 800, 4'400});
+  const auto pr = queue(m11_, domain::PricePayload{{12'000, 9'000, 6'500, 3'000}});
+  step();
+  EXPECT_EQ(state_of(th, m11_), "confirmed");
+  EXPECT_EQ(state_of(pr, m11_), "confirmed");
+}
+
+TEST_F(RemoteCommands, ALaterModeSupersedesAPendingOneAndOnlyTheLastIsSent) {
+  const auto first = queue(m11_, ModePayload{RelayCommand::kForcedOff});
+  const auto second = queue(m11_, ModePayload{RelayCommand::kKeepPower});
+  step();
+  EXPECT_EQ(state_of(first, m11_), "superseded");
+  EXPECT_EQ(state_of(second, m11_), "confirmed");
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, sim::Mode::kKeepPower);
+}
+
+TEST_F(RemoteCommands, ModeGoesBeforeACreditQueuedEarlier) {
+  ASSERT_TRUE(system_->sale("A2", 1'000, "op"));
+  const auto trip = queue(m12_, ModePayload{RelayCommand::kForcedOff});
+  step();
+  EXPECT_EQ(state_of(trip, m12_), "confirmed");
+  // The credit followed in the same iteration; forced off holds the relay open anyway.
+  EXPECT_EQ(sim_->circuit("bus1", 1, 2)->purchase_count, 1);
+  EXPECT_FALSE(sim_->circuit("bus1", 1, 2)->relay_closed);
+}
+
+TEST_F(RemoteCommands, RefusesACommandForAMeterNotInTheSite) {
+  const auto r = system_->command({"bus1", 9, 1}, ModePayload{RelayCommand::kForcedOff}, "op");
+  EXPECT_FALSE(r);
+}
+
+}  // namespace
+}  // namespace phil
