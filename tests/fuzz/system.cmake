@@ -4,3 +4,6 @@ phil_fuzz_target(fuzz_system_profile
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_profile.cpp DEPS phil_meterlink)
 phil_fuzz_target(fuzz_system_registers
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_registers.cpp DEPS phil_meterlink)
+# ... and the byte stream of an RTU-over-TCP link, reassembled into replies by length and CRC.
+phil_fuzz_target(fuzz_system_rtu_reply
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_rtu_reply.cpp DEPS phil_meterlink)
