@@ -195,5 +195,29 @@ TEST_F(CollectorTest, StopFinishesTheCreditInFlightAndARestartDeliversNothingTwi
   EXPECT_EQ(device_.circuit(1, 1).balance_fen, 1'000);
 }
 
+TEST_F(CollectorTest, ALineWhereNoBoxAnswersIsOfflineAndRecoveryIsSeen) {
+  start();
+  master_.set_silent(1, true);
+  master_.set_silent(2, true);  // both buses share the fake: bus2 goes quiet as well
+  for (int cycle = 1; cycle <= 3; ++cycle) {
+    clock_.advance(kPoll);
+    system_->run_iterate();
+    EXPECT_EQ(system_->counters("bus1").line_offline, cycle == 3) << cycle;
+    // One timeout per box per cycle, never more.
+    EXPECT_EQ(master_.timeouts(1), 2 * cycle) << cycle;
+  }
+  EXPECT_EQ(system_->counters("bus1").boxes_offline, 2U);
+  master_.set_silent(2, false);
+  clock_.advance(kPoll);
+  system_->run_iterate();
+  EXPECT_FALSE(system_->counters("bus1").line_offline);  // box 2 answers: the line is up
+  EXPECT_EQ(system_->counters("bus1").boxes_offline, 1U);
+  master_.set_silent(1, false);
+  clock_.advance(kPoll);
+  system_->run_iterate();
+  EXPECT_EQ(system_->counters("bus1").boxes_offline, 0U);
+  EXPECT_EQ(system_->meter({"bus1", 1, 1})->status, "not_opened");
+}
+
 }  // namespace
 }  // namespace phil::service

@@ -47,6 +47,7 @@ struct BusRuntime {
   std::optional<TimePoint> next_poll;  ///< nullopt: never polled, due at once
   std::uint64_t polls_completed = 0;
   std::set<int> read_requested;  ///< boxes to read at the next run, whatever the schedule
+  bool line_offline = false;     ///< every box offline at the end of the last cycle
 
   BoxRuntime* box(int address) {
     for (auto& b : boxes) {
@@ -375,6 +376,12 @@ struct System::Impl {
 
   // ---- polling ----
 
+  std::size_t boxes_offline(const BusRuntime& bus) const {
+    return static_cast<std::size_t>(std::count_if(
+        bus.boxes.begin(), bus.boxes.end(),
+        [&](const BoxRuntime& b) { return b.failed_cycles >= site.offline_after_cycles; }));
+  }
+
   /// One poll cycle; false if a stop request cut it short (then it does not count).
   bool poll(BusRuntime& bus, TimePoint now, std::set<int>& dead) {
     for (auto& box : bus.boxes) {
@@ -409,6 +416,19 @@ struct System::Impl {
         spdlog::warn("{}: box {} is offline after {} failed cycles in a row", bus.config.id,
                      box.address, box.failed_cycles);
       }
+    }
+    const auto offline = boxes_offline(bus);
+    const bool line_down = offline == bus.boxes.size();
+    if (line_down != bus.line_offline) {
+      if (line_down) {
+        spdlog::warn(
+            "{}: every box is offline: the line or {} is down; check its power, cabling "
+            "and network",
+            bus.config.id, bus.master->describe());
+      } else {
+        spdlog::info("{}: the line answers again ({})", bus.config.id, bus.master->describe());
+      }
+      bus.line_offline = line_down;
     }
     ++bus.polls_completed;
     spdlog::debug("{}: poll cycle {} done", bus.config.id, bus.polls_completed);
@@ -610,6 +630,8 @@ BusCounters System::counters(const std::string& bus_id) const {
     if (bus.config.id != bus_id) continue;
     std::lock_guard bus_lock(*bus.mutex);
     c.polls_completed = bus.polls_completed;
+    c.boxes_offline = impl_->boxes_offline(bus);
+    c.line_offline = bus.line_offline;
   }
   const auto cc = impl_->store->command_counts(bus_id);
   c.commands_confirmed = cc.confirmed;

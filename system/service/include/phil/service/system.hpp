@@ -99,6 +99,10 @@ struct BusCounters {
   std::uint64_t polls_completed = 0;     ///< poll cycles finished on this bus
   std::uint64_t commands_confirmed = 0;  ///< outbox commands confirmed by read-back
   std::uint64_t commands_pending = 0;    ///< outbox commands still to deliver
+  std::uint64_t boxes_offline = 0;  ///< boxes with offline_after failed cycles in a row (or more)
+  /// Every box of the bus is offline: the line, the serial server or the gateway is down rather
+  /// than the boxes (since this process started).
+  bool line_offline = false;
 };
 
 /// Makes the Modbus master of a bus. The default (default_master) picks by bus.transport;
