@@ -1,0 +1,90 @@
+#include "prepaidctl_money.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include <phil/common/decimal.hpp>
+#include <phil/store/store.hpp>
+
+#include "cli_support.hpp"
+
+namespace phil::app {
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kRefused = 1;
+constexpr int kUsage = 2;
+
+int print(bool ok, const std::string& message, bool json, nlohmann::json extra = {}) {
+  if (json) {
+    nlohmann::json j{{"ok", ok}};
+    j[ok ? "message" : "error"] = message;
+    if (extra.is_object()) j.update(extra);
+    std::cout << j.dump() << "\n";
+  } else if (ok) {
+    std::cout << message << "\n";
+  } else {
+    std::fprintf(stderr, "refused: %s\n", message.c_str());
+  }
+  return ok ? kOk : kRefused;
+}
+
+}  // namespace
+
+std::unique_ptr<MoneyCommands> add_money_commands(CLI::App& cli, CLI::App& account) {
+  auto c = std::make_unique<MoneyCommands>();
+  c->refund = cli.add_subcommand("refund", "pay back unused credit of an account");
+  c->refund->add_option("--account", c->account, "account id")->required();
+  c->refund->add_option("--amount", c->amount, "amount, yuan (e.g. 10.00)")->required();
+  c->reversal = cli.add_subcommand("reversal", "cancel a wrong sale not yet consumed");
+  c->reversal->add_option("--sale", c->sale_seq, "ledger seq of the sale")->required();
+  c->close = account.add_subcommand("close", "close an account: refund the rest, free its meters");
+  c->close->add_option("--id", c->account, "account id")->required();
+  return c;
+}
+
+bool money_command_parsed(const MoneyCommands& c) {
+  return c.refund->parsed() || c.reversal->parsed() || c.close->parsed();
+}
+
+int run_money_command(const MoneyCommands& c, const std::string& db, const std::string& operator_id,
+                      bool json, TimePoint now) {
+  std::unique_ptr<store::Store> st;
+  try {
+    st = store::open_sqlite_store(db);
+  } catch (const store::StoreError& e) {
+    std::fprintf(stderr, "cannot open the database: %s\n", e.what());
+    return kRefused;
+  }
+  if (c.refund->parsed()) {
+    const auto fen = parse_decimal(c.amount, 2);
+    if (!fen) {
+      std::fprintf(
+          stderr, "--amount \"%s\" is not an amount in yuan with at most 2 decimals (e.g. 10.00)\n",
+          c.amount.c_str());
+      return kUsage;
+    }
+    auto r = st->refund({c.account, *fen, operator_id, now});
+    if (!r) return print(false, r.error().message, json);
+    return print(true, "refunded " + yuan(*fen) + " yuan from " + c.account, json,
+                 {{"seq", r.value()}});
+  }
+  if (c.reversal->parsed()) {
+    auto r = st->reversal({c.sale_seq, operator_id, now});
+    if (!r) return print(false, r.error().message, json);
+    return print(true,
+                 "sale " + std::to_string(c.sale_seq) + " reversed (entry " +
+                     std::to_string(r.value()) + ")",
+                 json, {{"seq", r.value()}});
+  }
+  auto r = st->close_account({c.account, operator_id, now});
+  if (!r) return print(false, r.error().message, json);
+  return print(
+      true, "account " + c.account + " closed; refunded " + yuan(r.value().refunded_fen) + " yuan",
+      json, {{"refunded_fen", r.value().refunded_fen}});
+}
+
+}  // namespace phil::app
