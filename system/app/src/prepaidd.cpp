@@ -19,7 +19,7 @@ namespace {
 
 // Operator sales arrive through the database (prepaidctl), so each bus worker looks at least this
 // often, even when no poll is due: a sale reaches its meter within this delay.
-constexpr phil::Millis kMaxSleep{2000};
+constexpr phil::Millis kMaxSleep{500};
 
 /// Sleeps up to `d`; returns the signal number if SIGTERM or SIGINT arrived, else 0. The signals
 /// are blocked in every thread (the bus workers inherit the mask), so they are only taken here.

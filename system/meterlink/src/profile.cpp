@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include <phil/common/decimal.hpp>
 #include <phil/meterlink/profile.hpp>
@@ -199,7 +200,12 @@ void check_overlaps(const std::vector<Parsed>& box, const std::vector<Parsed>& c
         c.node.fail("register " + c.reg.name + " of circuit " + std::to_string(n) + " ends at " +
                     std::to_string(last) + ", beyond address 65535; lower its base or stride");
       }
-      spans.push_back({first, last, "c" + std::to_string(n) + "." + c.reg.name, &c.node});
+      // Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) on "c" + std::string.
+      std::string label = "c";
+      label += std::to_string(n);
+      label += ".";
+      label += c.reg.name;
+      spans.push_back({first, last, std::move(label), &c.node});
     }
   }
   std::sort(spans.begin(), spans.end(),

@@ -1,0 +1,6 @@
+# Collector benchmarks: poll cycle time against the wire limit (seed site, paced loopback line).
+phil_perf(collector_cycle SOURCES ${CMAKE_CURRENT_LIST_DIR}/collector_cycle.cpp
+          DEPS phil_service phil_meterlink nlohmann_json::nlohmann_json)
+# Sale-to-confirmed latency while poll cycles run (seed site at 9600 baud, Collector).
+phil_perf(collector_latency SOURCES ${CMAKE_CURRENT_LIST_DIR}/collector_latency.cpp
+          DEPS phil_service phil_meterlink nlohmann_json::nlohmann_json)
