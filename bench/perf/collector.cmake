@@ -4,3 +4,6 @@ phil_perf(collector_cycle SOURCES ${CMAKE_CURRENT_LIST_DIR}/collector_cycle.cpp
 # Sale-to-confirmed latency while poll cycles run (seed site at 9600 baud, Collector).
 phil_perf(collector_latency SOURCES ${CMAKE_CURRENT_LIST_DIR}/collector_latency.cpp
           DEPS phil_service phil_meterlink nlohmann_json::nlohmann_json)
+# 200 buses at 115200 baud on loopback, polled on schedule by one worker per bus.
+phil_perf(collector_scale SOURCES ${CMAKE_CURRENT_LIST_DIR}/collector_scale.cpp
+          DEPS phil_service phil_meterlink nlohmann_json::nlohmann_json spdlog::spdlog)
