@@ -765,6 +765,8 @@ class SqliteStore final : public Store {
     db_.exec("PRAGMA synchronous = FULL");
     db_.exec("PRAGMA foreign_keys = ON");
     db_.exec("PRAGMA busy_timeout = 5000");
+    // A poll cycle of 10,000 meters touches far more pages than the 2 MB default cache holds.
+    db_.exec("PRAGMA cache_size = -65536");
   }
 
   void migrate() {
