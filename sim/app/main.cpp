@@ -1,19 +1,32 @@
 // adf300-sim: serves a virtual ADF300 fleet on pseudo-terminals in (optionally accelerated)
 // real time. The only place in sim/ that reads the wall clock.
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <unistd.h>
 
 #include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
+#include <phil/sim/control.hpp>
 #include <phil/sim/fleet.hpp>
+#include <phil/sim/profile.hpp>
 #include <phil/sim/simulator.hpp>
 
 namespace {
@@ -35,17 +48,144 @@ class WallTime final : public phil::sim::TimeSource {
   std::int64_t speed_;
 };
 
+// --dump-map: the CSV of one model's registers on stdout; 0 on success, 2 on a bad name.
+int dump_register_map(const std::string& profiles_dir, const std::string& name) {
+  std::map<std::string, phil::sim::Profile> profiles;
+  try {
+    profiles = phil::sim::load_profiles_dir(profiles_dir);
+  } catch (const phil::yaml::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  const phil::sim::Profile* profile = nullptr;
+  const phil::sim::ModelInfo* model = nullptr;
+  if (auto ref = phil::sim::find_model(profiles, name)) {
+    profile = ref->profile;
+    model = ref->model;
+  } else if (auto it = profiles.find(name); it != profiles.end() && !it->second.models.empty()) {
+    profile = &it->second;
+    model =
+        &*std::max_element(profile->models.begin(), profile->models.end(),
+                           [](const auto& a, const auto& b) { return a.circuits < b.circuits; });
+  }
+  if (model == nullptr) {
+    std::string known;
+    for (const auto& [id, p] : profiles) {
+      known += (known.empty() ? "" : ", ") + id;
+      for (const auto& m : p.models)
+        known += ", " + m.name;
+    }
+    std::cerr << "adf300-sim: --profile \"" << name << "\" is neither a model nor a profile in "
+              << profiles_dir << "; use one of: " << known << "\n";
+    return 2;
+  }
+  std::cout << phil::sim::register_map_csv(*profile, *model);
+  return 0;
+}
+
 }  // namespace
 
+// `adf300-sim ctl [--control PATH] COMMAND...`: one command to a running simulator.
+int ctl_main(int argc, char** argv) {
+  CLI::App app{"Send one control command to a running adf300-sim (see sim/README.md)"};
+  std::string control = "adf300-sim.ctl";
+  std::vector<std::string> words;
+  app.add_option("--control", control, "the simulator's control socket")->capture_default_str();
+  app.add_option("command", words,
+                 "status | fault KIND BUS [key=value...] | clear ID|all | "
+                 "replace BUS ADDRESS CIRCUIT")
+      ->required();
+  CLI11_PARSE(app, argc, argv);
+  std::string line;
+  for (const auto& w : words)
+    line += (line.empty() ? "" : " ") + w;
+  boost::asio::io_context io;
+  boost::asio::local::stream_protocol::socket socket(io);
+  boost::system::error_code ec;
+  socket.connect(boost::asio::local::stream_protocol::endpoint(control), ec);
+  if (ec) {
+    std::cerr << "adf300-sim ctl: cannot connect to " << control << " (" << ec.message()
+              << "). Is adf300-sim running? Pass its --control path\n";
+    return 1;
+  }
+  line += "\n";
+  boost::asio::write(socket, boost::asio::buffer(line), ec);
+  std::string answer;
+  std::array<char, 4096> buf{};
+  for (;;) {
+    const std::size_t n = socket.read_some(boost::asio::buffer(buf), ec);
+    answer.append(buf.data(), n);
+    if (ec) break;
+  }
+  std::cout << answer;
+  return answer.rfind("OK", 0) == 0 ? 0 : 1;
+}
+
+// Serves control connections: one command line per connection, answered, then closed.
+class ControlServer {
+ public:
+  ControlServer(boost::asio::io_context& io, const std::string& path, phil::sim::Simulator& sim)
+      : acceptor_(io), path_(path), sim_(sim) {
+    ::unlink(path.c_str());  // a stale socket of an earlier run
+    const boost::asio::local::stream_protocol::endpoint ep(path);
+    acceptor_.open(ep.protocol());
+    acceptor_.bind(ep);
+    acceptor_.listen();
+    accept();
+  }
+  ~ControlServer() { ::unlink(path_.c_str()); }
+  ControlServer(const ControlServer&) = delete;
+  ControlServer& operator=(const ControlServer&) = delete;
+
+ private:
+  struct Session {
+    explicit Session(boost::asio::io_context& io) : socket(io) {}
+    boost::asio::local::stream_protocol::socket socket;
+    boost::asio::streambuf in;
+    std::string out;
+  };
+  void accept() {
+    auto session = std::make_shared<Session>(
+        static_cast<boost::asio::io_context&>(acceptor_.get_executor().context()));
+    acceptor_.async_accept(session->socket, [this, session](const boost::system::error_code& ec) {
+      if (ec) return;  // stopping
+      boost::asio::async_read_until(
+          session->socket, session->in, '\n',
+          [this, session](const boost::system::error_code& rec, std::size_t) {
+            if (rec && session->in.size() == 0) return;
+            std::istream is(&session->in);
+            std::string line;
+            std::getline(is, line);
+            session->out = phil::sim::control_command(sim_, line);
+            boost::asio::async_write(session->socket, boost::asio::buffer(session->out),
+                                     [session](const boost::system::error_code&, std::size_t) {});
+          });
+      accept();
+    });
+  }
+  boost::asio::local::stream_protocol::acceptor acceptor_;
+  std::string path_;
+  phil::sim::Simulator& sim_;
+};
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "ctl") return ctl_main(argc - 1, argv + 1);
   CLI::App app{"Virtual ADF300 fleet: one Modbus-RTU slave pty per bus"};
+  std::string control_path;
   std::string fleet_file;
   std::string profiles_dir = PHIL_DEFAULT_PROFILES_DIR;
   std::string run_dir = ".";
   std::int64_t speed = 1;
   std::string start_text;
   bool trace = false;
-  app.add_option("--fleet", fleet_file, "fleet file (YAML, see sim/README.md)")->required();
+  std::string dump_profile;
+  bool dump_map = false;
+  app.add_option("--fleet", fleet_file, "fleet file (YAML, see sim/README.md)");
+  app.add_option("--profile", dump_profile,
+                 "with --dump-map: a model (e.g. adf300l-iii) or a profile id (its largest model)");
+  app.add_flag("--dump-map", dump_map,
+               "print the register map of --profile as CSV (name,address,words,type,scale,unit,"
+               "access) and exit");
   app.add_option("--profiles", profiles_dir, "directory of device profiles")->capture_default_str();
   app.add_option("--run-dir", run_dir, "directory relative bus ports are created in")
       ->capture_default_str();
@@ -55,7 +195,15 @@ int main(int argc, char** argv) {
   app.add_option("--start", start_text,
                  "simulated start time, e.g. 2026-03-01T00:00:00+08:00 (default: now)");
   app.add_flag("--trace", trace, "print every frame with its decoding to stderr");
+  app.add_option("--control", control_path,
+                 "control socket for `adf300-sim ctl` (default: RUN_DIR/adf300-sim.ctl)");
   CLI11_PARSE(app, argc, argv);
+
+  if (dump_map) return dump_register_map(profiles_dir, dump_profile);
+  if (fleet_file.empty()) {
+    std::cerr << "adf300-sim: --fleet is required (or --dump-map with --profile). See --help\n";
+    return 2;
+  }
 
   phil::TimePoint start =
       std::chrono::time_point_cast<phil::Millis>(std::chrono::system_clock::now());
@@ -91,6 +239,8 @@ int main(int argc, char** argv) {
   try {
     phil::sim::Simulator sim(std::move(fleet), time, options);
     sim.start();
+    if (control_path.empty()) control_path = run_dir + "/adf300-sim.ctl";
+    ControlServer control(io, control_path, sim);
     for (const auto& id : bus_ids) {
       std::cout << "BUS " << id << " pty " << sim.endpoint(id) << std::endl;  // flushes
     }

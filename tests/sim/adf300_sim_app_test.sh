@@ -33,6 +33,16 @@ grep -qx "BUS bus1 pty $WORK/vbus/bus1" "$WORK/out" || fail "bad BUS line: $(cat
 grep -qx "BUS bus2 pty $WORK/vbus/bus2" "$WORK/out" || fail "bad BUS line: $(cat "$WORK/out")"
 [ -L "$WORK/vbus/bus1" ] || fail "no symlink at vbus/bus1"
 case "$(readlink "$WORK/vbus/bus1")" in /dev/pts/*) ;; *) fail "symlink not to a pty" ;; esac
+[ -S "$WORK/adf300-sim.ctl" ] || fail "no control socket"
+"$SIM" ctl --control "$WORK/adf300-sim.ctl" status > "$WORK/ctl" || fail "ctl status: $(cat "$WORK/ctl")"
+grep -q "^    c1 balance 0*[01]\.[0-9][0-9] relay closed mode prepaid power 500 W" "$WORK/ctl" \
+  || fail "ctl status: $(cat "$WORK/ctl")"
+"$SIM" ctl --control "$WORK/adf300-sim.ctl" fault box_silent bus1 address=1 duration=1h \
+  > "$WORK/ctl" || fail "ctl fault: $(cat "$WORK/ctl")"
+grep -qx "OK fault 1" "$WORK/ctl" || fail "ctl fault: $(cat "$WORK/ctl")"
+"$SIM" ctl --control "$WORK/adf300-sim.ctl" fault box_silent bus1 address=9 > "$WORK/ctl" \
+  && fail "ctl accepted a fault on a box that does not exist"
+grep -q "^ERROR .*no box at that address" "$WORK/ctl" || fail "ctl error: $(cat "$WORK/ctl")"
 kill -TERM "$PID"
 wait "$PID"
 RC=$?
@@ -46,4 +56,11 @@ RC=$?
 [ $RC -eq 2 ] || fail "config error exited $RC, expected 2"
 grep -q "bad.yaml:4:5: buses\[0\].bauds: unknown key" "$WORK/err2" || fail "message: $(cat "$WORK/err2")"
 [ -s "$WORK/out2" ] && fail "something was served despite the config error"
+# --dump-map: the register map as CSV, no fleet needed
+"$SIM" --profiles "$PROFILES" --profile adf300l-iii --dump-map > "$WORK/map" || fail "dump-map"
+head -1 "$WORK/map" | grep -qx "name,address,words,type,scale,unit,access" || fail "map header"
+grep -q "^c36.serial," "$WORK/map" || fail "no c36.serial in the map"
+"$SIM" --profiles "$PROFILES" --profile adf300x --dump-map > /dev/null 2> "$WORK/err3"
+[ $? -eq 2 ] || fail "unknown --profile did not exit 2"
+grep -q "neither a model nor a profile" "$WORK/err3" || fail "message: $(cat "$WORK/err3")"
 echo "PASS"

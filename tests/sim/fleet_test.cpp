@@ -231,5 +231,55 @@ TEST(simFleet, CsvLoadIsReadRelativeToTheFleetFile) {
   fs::remove_all(dir);
 }
 
+TEST(simFleet, ExampleFleetsParse) {
+  const std::string dir = PHIL_SOURCE_DIR "/sim/examples/";
+  const FleetSpec small = load_fleet_file(dir + "small.yaml", testing::profiles_dir());
+  EXPECT_EQ(small.buses.size(), 1U);
+  const FleetSpec seed = load_fleet_file(dir + "seed-site.yaml", testing::profiles_dir());
+  ASSERT_EQ(seed.buses.size(), 1U);
+  EXPECT_EQ(seed.buses[0].baud, 9600);
+  ASSERT_EQ(seed.buses[0].boxes.size(), 19U);
+  for (std::size_t i = 0; i < 19; ++i) {
+    EXPECT_EQ(seed.buses[0].boxes[i].address, static_cast<int>(i) + 4);  // floors 4..22
+    EXPECT_EQ(seed.buses[0].boxes[i].circuits.size(), 12U);
+  }
+}
+
+TEST(simFleet, ScheduledFaultsAreParsedAndCheckedAgainstTheFleet) {
+  const std::string faults =
+      kTouFleet +
+      "faults:\n"
+      "  - {kind: power_loss, bus: bus1, address: 1, start: 10m, duration: 1h}\n"
+      "  - {kind: drop_reply, bus: bus1, probability: \"0.25\", start: "
+      "\"2026-03-01T10:00:00+08:00\", seed: 3}\n";
+  const FleetSpec f = parse(faults);
+  ASSERT_EQ(f.faults.size(), 2U);
+  EXPECT_EQ(f.faults[0].kind, FaultSpec::Kind::kPowerLoss);
+  EXPECT_TRUE(f.faults[0].start_relative);
+  EXPECT_EQ(f.faults[0].start_after, Millis(600'000));
+  EXPECT_EQ(f.faults[1].probability_permille, 250);
+  EXPECT_FALSE(f.faults[1].start_relative);
+  EXPECT_THAT(error_of(replaced(faults, "bus: bus1, address: 1", "bus: bus2, address: 1")),
+              HasSubstr("no bus \"bus2\""));
+  EXPECT_THAT(error_of(replaced(faults, "bus: bus1, address: 1", "bus: bus1, address: 9")),
+              HasSubstr("no box at address 9"));
+  EXPECT_THAT(error_of(replaced(faults, "kind: power_loss", "kind: lightning")),
+              HasSubstr("faults[0].kind"));
+  EXPECT_THAT(error_of(replaced(faults, "probability", "probabilty")),
+              HasSubstr("unknown key \"probabilty\""));
+}
+
+TEST(simFleet, RegisterMapCsvNamesEveryCircuitRegister) {
+  const auto profiles = load_profiles_dir(testing::profiles_dir());
+  const Profile& p = profiles.at("adf300l");
+  const std::string csv = register_map_csv(p, *p.find_model("adf300l-i"));
+  EXPECT_EQ(csv.rfind("name,address,words,type,scale,unit,access\n", 0), 0U);
+  EXPECT_THAT(csv, HasSubstr("\nmodel,0,1,u16,1,,R\n"));
+  EXPECT_THAT(csv, HasSubstr("\nc1.balance,4112,2,i32,0.01,yuan,R\n"));
+  EXPECT_THAT(csv, HasSubstr("\nc12.price_flat,8554,2,u32,0.0001,yuan/kWh,RW\n"));
+  EXPECT_THAT(csv, HasSubstr("\nbaud,3,1,u16,100,bps,RW\n"));
+  EXPECT_THAT(csv, ::testing::Not(HasSubstr("c13.")));
+}
+
 }  // namespace
 }  // namespace phil::sim

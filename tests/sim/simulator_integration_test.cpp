@@ -8,12 +8,14 @@
 #include <string>
 
 #include <fcntl.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <modbus.h>
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <phil/sim/control.hpp>
 #include <phil/sim/rtu.hpp>
 #include <phil/sim/simulator.hpp>
 
@@ -360,6 +362,138 @@ TEST_F(simSimulatorStartup, ARealFileInTheWayIsAnErrorNamingTheBusAndIsLeftAlone
   EXPECT_TRUE(fs::is_regular_file(path));
   sim->stop();  // nothing started: a no-op
   EXPECT_TRUE(fs::is_regular_file(path));
+}
+
+FaultSpec fault(FaultSpec::Kind kind, int address = 0) {
+  FaultSpec f;
+  f.kind = kind;
+  f.bus = "bus1";
+  f.address = address;
+  f.start_relative = true;
+  return f;
+}
+
+TEST_F(simSimulatorOverPty, BoxSilentFaultTimesOutUntilItEndsInSimTime) {
+  ASSERT_EQ(read(kC1, 2).size(), 2U);
+  FaultSpec f = fault(FaultSpec::Kind::kBoxSilent, 1);
+  f.duration = std::chrono::minutes(10);
+  const auto id = sim_->inject_fault(f);
+  EXPECT_GT(id, 0U);
+  modbus_set_response_timeout(master(), 0, 300'000);
+  std::uint16_t out[2] = {};
+  errno = 0;
+  EXPECT_EQ(modbus_read_registers(master(), kC1, 2, out), -1);
+  EXPECT_EQ(errno, ETIMEDOUT);
+  time_.advance(std::chrono::minutes(10));  // the fault has run its course
+  modbus_flush(master());
+  EXPECT_EQ(modbus_read_registers(master(), kC1, 2, out), 2) << modbus_strerror(errno);
+  {
+    std::lock_guard lock(trace_mu_);
+    EXPECT_TRUE(std::any_of(trace_.begin(), trace_.end(), [](const std::string& l) {
+      return l.find("[fault box_silent: box 1 deaf]") != std::string::npos;
+    }));
+  }
+}
+
+TEST_F(simSimulatorOverPty, CorruptCrcAndTruncatedRepliesFailAtTheMasterAndClearRestores) {
+  const auto id = sim_->inject_fault(fault(FaultSpec::Kind::kCorruptCrc));
+  modbus_set_response_timeout(master(), 0, 300'000);
+  std::uint16_t out[2] = {};
+  errno = 0;
+  EXPECT_EQ(modbus_read_registers(master(), kC1, 2, out), -1);
+  EXPECT_EQ(errno, EMBBADCRC) << modbus_strerror(errno);
+  EXPECT_TRUE(sim_->clear_fault(id));
+  EXPECT_FALSE(sim_->clear_fault(id));
+  (void)sim_->inject_fault(fault(FaultSpec::Kind::kTruncate));
+  modbus_flush(master());
+  errno = 0;
+  EXPECT_EQ(modbus_read_registers(master(), kC1, 2, out), -1);
+  sim_->clear_faults();
+  usleep(100'000);
+  modbus_flush(master());
+  EXPECT_EQ(modbus_read_registers(master(), kC1, 2, out), 2) << modbus_strerror(errno);
+}
+
+TEST_F(simSimulatorOverPty, DroppedRequestsAreNotExecutedButDroppedRepliesAre) {
+  (void)sim_->inject_fault(fault(FaultSpec::Kind::kDropRequest));
+  modbus_set_response_timeout(master(), 0, 200'000);
+  EXPECT_EQ(modbus_write_register(master(), kC1 + 0x13, 2), -1);
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, Mode::kPrepaid);  // never reached the box
+  sim_->clear_faults();
+  (void)sim_->inject_fault(fault(FaultSpec::Kind::kDropReply));
+  EXPECT_EQ(modbus_write_register(master(), kC1 + 0x13, 2), -1);
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, Mode::kForcedOff);  // executed, reply lost
+}
+
+TEST_F(simSimulatorOverPty, ProbabilityDropsAboutThatShareOfFramesDeterministically) {
+  FaultSpec f = fault(FaultSpec::Kind::kDropReply);
+  f.probability_permille = 500;
+  f.seed = 11;
+  (void)sim_->inject_fault(f);
+  modbus_set_response_timeout(master(), 0, 100'000);
+  int ok = 0;
+  std::uint16_t out[1] = {};
+  for (int i = 0; i < 40; ++i) {
+    if (modbus_read_registers(master(), kC1, 1, out) == 1) ++ok;
+    modbus_flush(master());
+  }
+  EXPECT_GT(ok, 8);
+  EXPECT_LT(ok, 32);
+}
+
+TEST_F(simSimulatorOverPty, PowerLossStopsMeteringAtItsExactInstantAndSilencesTheBox) {
+  FaultSpec f = fault(FaultSpec::Kind::kPowerLoss, 1);
+  f.start_after = std::chrono::minutes(30);
+  f.duration = std::chrono::hours(1);
+  (void)sim_->inject_fault(f);
+  time_.advance(std::chrono::minutes(45));
+  sim_->advance_to(time_.now());
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->energy_wh, 600);  // 1200 W for 30 min, then nothing
+  modbus_set_response_timeout(master(), 0, 200'000);
+  std::uint16_t out[1] = {};
+  EXPECT_EQ(modbus_read_registers(master(), kC1, 1, out), -1);
+  time_.advance(std::chrono::minutes(105));  // power back at 1:30, now 3:00
+  sim_->advance_to(time_.now());
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->energy_wh, 600 + 1200);
+}
+
+TEST_F(simSimulatorOverPty, MeterReplacementGivesANewSerialAndZeroCounters) {
+  time_.advance(std::chrono::hours(1));
+  const auto before = read(0x200E, 3);
+  ASSERT_TRUE(sim_->replace_meter("bus1", 1, 1));
+  EXPECT_FALSE(sim_->replace_meter("bus1", 1, 99));
+  const auto after = read(0x200E, 3);
+  ASSERT_EQ(after.size(), 3U);
+  EXPECT_EQ(after[0], before[0] + 0x1000);  // 300... -> 400...
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->energy_wh, 0);
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->balance_fen, 0);
+}
+
+TEST_F(simSimulatorOverPty, InjectingOnAnUnknownBusOrBoxThrowsWithTheName) {
+  FaultSpec f = fault(FaultSpec::Kind::kBoxSilent, 1);
+  f.bus = "bus9";
+  EXPECT_THROW((void)sim_->inject_fault(f), std::invalid_argument);
+  EXPECT_THROW((void)sim_->inject_fault(fault(FaultSpec::Kind::kBoxSilent, 0)),
+               std::invalid_argument);
+  EXPECT_THROW((void)sim_->inject_fault(fault(FaultSpec::Kind::kPowerLoss, 77)),
+               std::invalid_argument);
+}
+
+TEST_F(simSimulatorOverPty, ControlCommandsInjectListAndClearFaults) {
+  EXPECT_EQ(control_command(*sim_, "fault drop_reply bus1 probability=0.5 duration=10m"),
+            "OK fault 1\n");
+  EXPECT_THAT(control_command(*sim_, "fault power_loss bus7"), ::testing::HasSubstr("ERROR"));
+  EXPECT_THAT(control_command(*sim_, "fault cosmic_ray bus1"), ::testing::HasSubstr("ERROR"));
+  EXPECT_THAT(control_command(*sim_, "fault delay bus1 delay=soon"),
+              ::testing::HasSubstr("ERROR bad value for delay"));
+  const std::string status = control_command(*sim_, "status");
+  EXPECT_THAT(status,
+              ::testing::HasSubstr("c1 balance 20.00 relay closed mode prepaid power 1200"));
+  EXPECT_THAT(status, ::testing::HasSubstr("fault 1 drop_reply bus bus1"));
+  EXPECT_EQ(control_command(*sim_, "clear 1"), "OK\n");
+  EXPECT_THAT(control_command(*sim_, "clear 1"), ::testing::HasSubstr("ERROR no fault 1"));
+  EXPECT_EQ(control_command(*sim_, "replace bus1 1 2"), "OK\n");
+  EXPECT_THAT(control_command(*sim_, "launch"), ::testing::HasSubstr("ERROR unknown command"));
 }
 
 }  // namespace

@@ -69,6 +69,13 @@ std::string_view pattern(Id id) {
     case Id::kBadCsvLine:
       return "{0}:{1}: {2}. Write each line as TIMESTAMP,WATTS (e.g. "
              "2026-03-01T00:00:00+08:00,1200), timestamps increasing";
+    case Id::kUnknownFaultBus:
+      return "no bus \"{0}\" in this fleet. Name one of the fleet's bus ids";
+    case Id::kUnknownFaultBox:
+      return "no box at address {0} on bus {1}. Give the address of one of its boxes (or 0 for "
+             "all)";
+    case Id::kFaultNeedsBox:
+      return "this fault kind needs the `address` of one box of the bus. Add it";
     case Id::kWalkRange:
       return "a random walk needs 0 <= min_w <= start_w <= max_w. Fix the bounds";
   }

@@ -438,4 +438,50 @@ std::optional<ModelRef> find_model(const std::map<std::string, Profile>& profile
   return std::nullopt;
 }
 
+std::string register_map_csv(const Profile& profile, const ModelInfo& model) {
+  const auto type_name = [](RegType t) -> std::string_view {
+    switch (t) {
+      case RegType::kU16:
+        return "u16";
+      case RegType::kI16:
+        return "i16";
+      case RegType::kU32:
+        return "u32";
+      case RegType::kI32:
+        return "i32";
+      case RegType::kBcd:
+        return "bcd";
+      case RegType::kRaw:
+        break;
+    }
+    return "raw";
+  };
+  const auto scale_text = [](int e) {
+    if (e >= 0) return "1" + std::string(static_cast<std::size_t>(e), '0');
+    return "0." + std::string(static_cast<std::size_t>(-e - 1), '0') + "1";
+  };
+  const auto access_text = [](Access a) {
+    return a == Access::kR ? "R" : a == Access::kRW ? "RW" : "W";
+  };
+  std::vector<std::pair<std::uint32_t, std::string>> rows;
+  const auto add = [&](const Register& r, std::uint32_t address, const std::string& name) {
+    rows.emplace_back(address, name + "," + std::to_string(address) + "," +
+                                   std::to_string(r.words) + "," + std::string(type_name(r.type)) +
+                                   "," + scale_text(r.scale_exp) + "," + r.unit + "," +
+                                   access_text(r.access));
+  };
+  for (const auto& r : profile.box)
+    add(r, r.address, r.name);
+  for (int n = 1; n <= model.circuits; ++n) {
+    for (const auto& r : profile.circuit)
+      add(r, r.address_of(n), "c" + std::to_string(n) + "." + r.name);
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out = "name,address,words,type,scale,unit,access\n";
+  for (const auto& [address, line] : rows)
+    out += line + "\n";
+  return out;
+}
+
 }  // namespace phil::sim

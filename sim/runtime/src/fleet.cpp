@@ -295,10 +295,99 @@ BusSpec parse_bus(const yaml::Node& node, const std::map<std::string, Profile>& 
   return bus;
 }
 
+constexpr std::pair<FaultSpec::Kind, std::string_view> kFaultNames[] = {
+    {FaultSpec::Kind::kBoxSilent, "box_silent"},
+    {FaultSpec::Kind::kBusSilent, "bus_silent"},
+    {FaultSpec::Kind::kDropRequest, "drop_request"},
+    {FaultSpec::Kind::kDropReply, "drop_reply"},
+    {FaultSpec::Kind::kCorruptCrc, "corrupt_crc"},
+    {FaultSpec::Kind::kDelay, "delay"},
+    {FaultSpec::Kind::kTruncate, "truncate"},
+    {FaultSpec::Kind::kNoise, "noise"},
+    {FaultSpec::Kind::kPowerLoss, "power_loss"},
+    {FaultSpec::Kind::kMeterReplaced, "meter_replaced"},
+    {FaultSpec::Kind::kClockDrift, "clock_drift"},
+};
+
+// faults: [{kind, bus, address, circuit, start, duration, probability, delay, bytes, ppm, seed}]
+FaultSpec parse_fault(const yaml::Node& node, const FleetSpec& fleet) {
+  reject_unknown_keys(node, {"kind", "bus", "address", "circuit", "start", "duration",
+                             "probability", "delay", "bytes", "ppm", "seed"});
+  yaml::Map m(node);
+  FaultSpec f;
+  std::vector<std::string_view> names;
+  for (const auto& [kind, name] : kFaultNames)
+    names.push_back(name);
+  f.kind = *fault_kind_from_name(m.required("kind").as_choice(names));
+  const yaml::Node bus_node = m.required("bus");
+  f.bus = bus_node.as_string();
+  const auto bus = std::find_if(fleet.buses.begin(), fleet.buses.end(),
+                                [&](const BusSpec& b) { return b.id == f.bus; });
+  if (bus == fleet.buses.end()) bus_node.fail(text::format(text::Id::kUnknownFaultBus, f.bus));
+  const BoxSpec* box = nullptr;
+  if (auto a = m.optional("address")) {
+    f.address = static_cast<int>(a->as_int(0, 247));
+    for (const auto& b : bus->boxes) {
+      if (b.address == f.address) box = &b;
+    }
+    if (f.address != 0 && box == nullptr) {
+      a->fail(text::format(text::Id::kUnknownFaultBox, f.address, f.bus));
+    }
+  }
+  const bool needs_box = f.kind == FaultSpec::Kind::kBoxSilent ||
+                         f.kind == FaultSpec::Kind::kMeterReplaced ||
+                         f.kind == FaultSpec::Kind::kClockDrift;
+  if (needs_box && box == nullptr) node.fail(text::format(text::Id::kFaultNeedsBox));
+  if (auto c = m.optional("circuit")) f.circuit = static_cast<int>(c->as_int(1, 64));
+  if (f.kind == FaultSpec::Kind::kMeterReplaced) {
+    const auto ref = find_model(fleet.profiles, box->model);
+    if (f.circuit < 1 || f.circuit > ref->model->circuits) {
+      node.fail(
+          text::format(text::Id::kCircuitOutOfModel, f.circuit, box->model, ref->model->circuits));
+    }
+  }
+  const yaml::Node start = m.required("start");
+  if (const auto after = parse_duration(start.as_string())) {
+    f.start_relative = true;
+    f.start_after = *after;
+  } else {
+    f.start = start.as_timestamp().utc;
+  }
+  if (auto d = m.optional("duration")) f.duration = d->as_duration();
+  if (auto p = m.optional("probability")) {
+    f.probability_permille = static_cast<int>(p->as_decimal(3));
+    if (f.probability_permille < 0 || f.probability_permille > 1000) {
+      p->fail(phil::text::format(phil::text::Id::kYamlOutOfRange, p->as_string(), "0", "1"));
+    }
+  }
+  if (auto d = m.optional("delay")) f.delay = d->as_duration();
+  if (auto b = m.optional("bytes")) f.noise_bytes = static_cast<int>(b->as_int(1, 256));
+  if (auto p = m.optional("ppm")) f.drift_ppm = p->as_int(-100'000, 100'000);
+  if (auto seed = m.optional("seed")) {
+    f.seed = static_cast<std::uint64_t>(seed->as_int(0, INT64_MAX));
+  }
+  m.finish();
+  return f;
+}
+
 }  // namespace
 
+std::string_view fault_kind_name(FaultSpec::Kind kind) {
+  for (const auto& [k, name] : kFaultNames) {
+    if (k == kind) return name;
+  }
+  return "?";
+}
+
+std::optional<FaultSpec::Kind> fault_kind_from_name(std::string_view name) {
+  for (const auto& [k, n] : kFaultNames) {
+    if (n == name) return k;
+  }
+  return std::nullopt;
+}
+
 FleetSpec parse_fleet(const yaml::Node& node, const std::string& profiles_dir) {
-  reject_unknown_keys(node, {"utc_offset", "buses"});
+  reject_unknown_keys(node, {"utc_offset", "buses", "faults"});
   const auto profiles = load_profiles_dir(profiles_dir);
   yaml::Map m(node);
   FleetSpec fleet;
@@ -314,6 +403,10 @@ FleetSpec parse_fleet(const yaml::Node& node, const std::string& profiles_dir) {
       item.fail(phil::text::format(phil::text::Id::kYamlDuplicate, "port \"" + bus.port + "\""));
     }
     fleet.buses.push_back(std::move(bus));
+  }
+  if (auto faults = m.optional("faults")) {
+    for (const auto& item : faults->elements())
+      fleet.faults.push_back(parse_fault(item, fleet));
   }
   m.finish();
   return fleet;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <phil/sim/box.hpp>
+#include <phil/sim/load.hpp>
 #include <phil/sim/rtu.hpp>
 #include <phil/sim/simulator.hpp>
 
@@ -57,6 +58,11 @@ std::string errno_text(const char* what) {
 
 }  // namespace
 
+struct Outgoing {
+  std::vector<std::uint8_t> bytes;
+  Millis delay{0};  // wall-clock delay before it goes out (fault kDelay)
+};
+
 struct Simulator::Impl {
   struct Bus {
     BusSpec spec;
@@ -79,6 +85,72 @@ struct Simulator::Impl {
   Impl(FleetSpec f, const TimeSource& t, SimulatorOptions o)
       : fleet(std::move(f)), time(t), options(std::move(o)) {}
 
+  struct Fault {
+    std::uint64_t id = 0;
+    FaultSpec spec;
+    std::uint64_t frames = 0;  // frames it has been consulted for (the probability's counter)
+    bool started = false;      // box faults: start edge applied
+    bool ended = false;        // box faults: end edge applied, or cleared
+  };
+  std::vector<Fault> faults;  // guarded by mu
+  std::uint64_t next_fault_id = 1;
+  std::vector<std::string> pending_trace;  // guarded by mu; emitted after it is released
+  TimePoint model_time;                    // the instant every box has been advanced to
+
+  static bool box_fault(FaultSpec::Kind k) {
+    return k == FaultSpec::Kind::kPowerLoss || k == FaultSpec::Kind::kMeterReplaced ||
+           k == FaultSpec::Kind::kClockDrift;
+  }
+  static std::optional<TimePoint> end_of(const FaultSpec& f) {
+    if (f.duration.count() <= 0) return std::nullopt;
+    return f.start + f.duration;
+  }
+  bool frame_fault_active(const Fault& f, const Bus& b, TimePoint t, int address) const {
+    if (f.ended || f.spec.bus != b.spec.id || t < f.spec.start) return false;
+    if (const auto end = end_of(f.spec); end && t >= *end) return false;
+    return f.spec.address == 0 || address == 0 || f.spec.address == address;
+  }
+  // A deterministic draw for frame faults with a probability.
+  static bool chance(Fault& f) {
+    if (f.spec.probability_permille >= 1000) return true;
+    const std::uint64_t h = splitmix64(f.spec.seed ^ splitmix64(f.id) ^ splitmix64(++f.frames));
+    return static_cast<int>(h % 1000) < f.spec.probability_permille;
+  }
+  Fault* active_fault(Bus& b, FaultSpec::Kind kind, int address, bool draw) {
+    for (auto& f : faults) {
+      if (f.spec.kind != kind || !frame_fault_active(f, b, served_at, address)) continue;
+      if (!draw || chance(f)) return &f;
+    }
+    return nullptr;
+  }
+
+  // Re-derives every box's supply and clock drift from the box faults in force.
+  void apply_box_state() {
+    for (auto& b : buses) {
+      for (auto& box : b->boxes) {
+        bool powered = true;
+        const int configured = configured_address(*b, *box);
+        std::int64_t ppm = 0;  // the fleet file's drift, then the faults'
+        for (const auto& spec : b->spec.boxes) {
+          if (spec.address == configured) ppm = spec.clock_drift_ppm;
+        }
+        for (const auto& f : faults) {
+          if (!f.started || f.ended || f.spec.bus != b->spec.id) continue;
+          if (f.spec.address != 0 && f.spec.address != configured) continue;
+          if (f.spec.kind == FaultSpec::Kind::kPowerLoss) powered = false;
+          if (f.spec.kind == FaultSpec::Kind::kClockDrift) ppm += f.spec.drift_ppm;
+        }
+        if (box->powered() != powered) box->set_powered(powered);
+        if (box->clock_drift_ppm() != ppm) box->set_clock_drift_ppm(ppm);
+      }
+    }
+  }
+  static int configured_address(const Bus& b, const Box& box) {
+    for (const auto& [address, p] : b.by_address) {
+      if (p == &box) return address;
+    }
+    return 0;
+  }
   FleetSpec fleet;
   const TimeSource& time;
   SimulatorOptions options;
@@ -89,6 +161,17 @@ struct Simulator::Impl {
   bool started = false;
   TimePoint served_at;  // the instant requests are being answered at (for traces); guarded by mu
 
+  // The box holding circuit `circuit` of box `address` (as configured) on bus `id`, or nullptr.
+  Box* find_circuit(const std::string& id, int address, int circuit) const {
+    const Bus* b = find_bus(id);
+    if (b == nullptr) return nullptr;
+    const auto it = b->by_address.find(address);
+    if (it == b->by_address.end() || circuit < 1 || circuit > it->second->circuit_count()) {
+      return nullptr;
+    }
+    return it->second;
+  }
+
   Bus* find_bus(const std::string& id) const {
     for (const auto& b : buses) {
       if (b->spec.id == id) return b.get();
@@ -96,44 +179,158 @@ struct Simulator::Impl {
     return nullptr;
   }
 
-  void advance_all(TimePoint t) {
+  void step_boxes(TimePoint t) {
     for (auto& b : buses) {
       for (auto& box : b->boxes)
         box->advance_to(t);
     }
+    if (t > model_time) model_time = t;
+  }
+
+  // Steps every box to `t`, stopping at each box-fault edge on the way to apply it there, so a
+  // power loss or replacement happens at its exact instant whatever the step size.
+  void advance_all(TimePoint t) {
+    for (;;) {
+      Fault* next = nullptr;
+      TimePoint when = TimePoint::max();
+      bool is_end = false;
+      for (auto& f : faults) {
+        if (!box_fault(f.spec.kind) || f.ended) continue;
+        if (!f.started && f.spec.start <= t && f.spec.start < when) {
+          next = &f;
+          when = f.spec.start;
+          is_end = false;
+        } else if (f.started && f.spec.kind != FaultSpec::Kind::kMeterReplaced) {
+          const auto end = end_of(f.spec);
+          if (end && *end <= t && *end < when) {
+            next = &f;
+            when = *end;
+            is_end = true;
+          }
+        }
+      }
+      if (next == nullptr) break;
+      step_boxes(when);
+      if (is_end) {
+        next->ended = true;
+      } else {
+        next->started = true;
+        if (next->spec.kind == FaultSpec::Kind::kMeterReplaced) {
+          next->ended = true;
+          if (Bus* b = find_bus(next->spec.bus)) {
+            if (auto it = b->by_address.find(next->spec.address); it != b->by_address.end()) {
+              it->second->replace_meter(next->spec.circuit);
+            }
+          }
+        }
+      }
+      apply_box_state();
+    }
+    step_boxes(t);
   }
 
   void trace(const Bus& b, const char* dir, std::span<const std::uint8_t> bytes,
-             const std::string& what) const {
+             const std::string& what) {
     if (!options.trace) return;
-    options.trace(format_timestamp(served_at, fleet.utc_offset) + " " + b.spec.id + " " + dir +
-                  " " + rtu::to_hex(bytes) + " | " + what);
+    pending_trace.push_back(format_timestamp(served_at, fleet.utc_offset) + " " + b.spec.id + " " +
+                            dir + " " + rtu::to_hex(bytes) + " | " + what);
+  }
+  // Emits traces collected under mu; call without mu held (the sink may call back).
+  void flush_trace() {
+    if (!options.trace) return;
+    std::vector<std::string> lines;
+    {
+      std::lock_guard lock(mu);
+      lines.swap(pending_trace);
+    }
+    for (const auto& l : lines)
+      options.trace(l);
   }
 
-  // One request -> the reply to send, if any. Called with mu held.
-  std::optional<std::vector<std::uint8_t>> handle(Bus& b, const rtu::Request& req) {
-    trace(b, "<-", req.frame, rtu::describe(req));
-    auto reply = answer(b.by_address, req);
-    if (reply) {
-      ++b.answered;
-      trace(b, "->", *reply, rtu::describe_response(*reply));
+  // One request -> what to send, if anything, with the frame faults in force applied. Called
+  // with mu held.
+  std::optional<Outgoing> handle(Bus& b, const rtu::Request& req) {
+    using K = FaultSpec::Kind;
+    const int address = req.address;
+    if (active_fault(b, K::kBusSilent, address, false) != nullptr) {
+      trace(b, "<-", req.frame, rtu::describe(req) + " [fault bus_silent: not heard]");
+      return std::nullopt;
     }
-    return reply;
+    if (active_fault(b, K::kDropRequest, address, true) != nullptr) {
+      trace(b, "<-", req.frame, rtu::describe(req) + " [fault drop_request: lost]");
+      return std::nullopt;
+    }
+    std::map<int, Box*> hearing;
+    std::string silenced;
+    for (const auto& [configured, box] : b.by_address) {
+      if (active_fault(b, K::kBoxSilent, configured, false) != nullptr) {
+        silenced += " " + std::to_string(configured);
+        continue;
+      }
+      hearing.emplace(configured, box);
+    }
+    trace(b, "<-", req.frame,
+          rtu::describe(req) +
+              (silenced.empty() ? "" : " [fault box_silent: box" + silenced + " deaf]"));
+    auto reply = answer(hearing, req);
+    if (!reply) return std::nullopt;
+    Outgoing out;
+    std::string applied;
+    if (active_fault(b, K::kDropReply, address, true) != nullptr) {
+      trace(b, "->", *reply, rtu::describe_response(*reply) + " [fault drop_reply: not sent]");
+      return std::nullopt;
+    }
+    if (Fault* f = active_fault(b, K::kNoise, address, true)) {
+      std::uint64_t h = splitmix64(f->spec.seed ^ f->frames);
+      for (int i = 0; i < f->spec.noise_bytes; ++i) {
+        h = splitmix64(h);
+        out.bytes.push_back(static_cast<std::uint8_t>(h & 0xFF));
+      }
+      applied += " [fault noise: " + std::to_string(f->spec.noise_bytes) + " bytes first]";
+    }
+    if (active_fault(b, K::kCorruptCrc, address, true) != nullptr) {
+      reply->back() = static_cast<std::uint8_t>(reply->back() ^ 0xFF);
+      applied += " [fault corrupt_crc]";
+    }
+    if (active_fault(b, K::kTruncate, address, true) != nullptr) {
+      reply->resize(reply->size() / 2);
+      applied += " [fault truncate]";
+    }
+    if (Fault* f = active_fault(b, K::kDelay, address, true)) {
+      out.delay = f->spec.delay;
+      applied += " [fault delay: " + format_duration(f->spec.delay) + "]";
+    }
+    ++b.answered;
+    trace(b, "->", *reply, rtu::describe_response(*reply) + applied);
+    out.bytes.insert(out.bytes.end(), reply->begin(), reply->end());
+    return out;
   }
 
   // Drains decoded requests into replies. Called with mu held.
-  std::vector<std::vector<std::uint8_t>> drain(Bus& b, std::uint64_t bad_crc_before) {
+  std::vector<Outgoing> drain(Bus& b, std::uint64_t bad_crc_before) {
     if (b.decoder.bad_crc() != bad_crc_before) trace(b, "<-", {}, "bad CRC: frame dropped");
-    std::vector<std::vector<std::uint8_t>> replies;
+    std::vector<Outgoing> replies;
     while (auto req = b.decoder.next()) {
       if (auto reply = handle(b, *req)) replies.push_back(std::move(*reply));
     }
     return replies;
   }
 
-  void send(Bus& b, std::vector<std::vector<std::uint8_t>> replies) {
-    for (auto& r : replies)
-      b.tx.push_back(std::move(r));
+  void send(Bus& b, std::vector<Outgoing> replies) {
+    flush_trace();
+    for (auto& r : replies) {
+      if (r.delay.count() > 0 && io) {
+        auto timer = std::make_shared<asio::steady_timer>(*io, r.delay);
+        timer->async_wait([this, &b, timer, bytes = std::move(r.bytes)](
+                              const boost::system::error_code& ec) mutable {
+          if (ec) return;
+          b.tx.push_back(std::move(bytes));
+          if (!b.writing) write_next(b);
+        });
+        continue;
+      }
+      b.tx.push_back(std::move(r.bytes));
+    }
     if (!b.writing) write_next(b);
   }
 
@@ -156,7 +353,7 @@ struct Simulator::Impl {
   }
 
   void on_bytes(Bus& b, std::span<const std::uint8_t> bytes) {
-    std::vector<std::vector<std::uint8_t>> replies;
+    std::vector<Outgoing> replies;
     {
       std::lock_guard lock(mu);
       served_at = time.now();
@@ -169,7 +366,7 @@ struct Simulator::Impl {
     b.silence_timer->expires_after(options.silence);
     b.silence_timer->async_wait([this, &b](const boost::system::error_code& ec) {
       if (ec) return;  // re-armed by newer bytes, or stopping
-      std::vector<std::vector<std::uint8_t>> late;
+      std::vector<Outgoing> late;
       {
         std::lock_guard lock(mu);
         if (b.decoder.idle()) return;
@@ -194,6 +391,7 @@ struct Simulator::Impl {
               served_at = time.now();
               trace(b, "!!", {}, "read error: " + ec.message());
             }
+            flush_trace();
             b.retry_timer->expires_after(std::chrono::milliseconds(100));
             b.retry_timer->async_wait([this, &b](const boost::system::error_code& e) {
               if (!e) start_read(b);
@@ -292,6 +490,9 @@ Simulator::Simulator(FleetSpec fleet, const TimeSource& time, SimulatorOptions o
     }
     impl_->buses.push_back(std::move(bus));
   }
+  impl_->model_time = start;
+  for (const auto& f : impl_->fleet.faults)
+    (void)inject_fault(f);
 }
 
 Simulator::~Simulator() {
@@ -347,13 +548,9 @@ void Simulator::advance_to(TimePoint t) {
 std::optional<CircuitView> Simulator::circuit(const std::string& bus_id, int address,
                                               int circuit) const {
   std::lock_guard lock(impl_->mu);
-  const Impl::Bus* b = impl_->find_bus(bus_id);
-  if (b == nullptr) return std::nullopt;
-  const auto it = b->by_address.find(address);
-  if (it == b->by_address.end() || circuit < 1 || circuit > it->second->circuit_count()) {
-    return std::nullopt;
-  }
-  const Box& box = *it->second;
+  const Box* found = impl_->find_circuit(bus_id, address, circuit);
+  if (found == nullptr) return std::nullopt;
+  const Box& box = *found;
   const CircuitModel& c = box.circuit(circuit);
   CircuitView v;
   v.energy_wh = c.energy_wh();
@@ -370,15 +567,124 @@ std::optional<CircuitView> Simulator::circuit(const std::string& bus_id, int add
 bool Simulator::set_load(const std::string& bus_id, int address, int circuit,
                          const LoadSpec& load) {
   std::lock_guard lock(impl_->mu);
-  Impl::Bus* b = impl_->find_bus(bus_id);
-  if (b == nullptr) return false;
-  const auto it = b->by_address.find(address);
-  if (it == b->by_address.end() || circuit < 1 || circuit > it->second->circuit_count()) {
-    return false;
-  }
-  it->second->advance_to(impl_->time.now());
-  it->second->circuit(circuit).set_load(load);
+  Box* box = impl_->find_circuit(bus_id, address, circuit);
+  if (box == nullptr) return false;
+  impl_->advance_all(impl_->time.now());
+  box->circuit(circuit).set_load(load);
   return true;
+}
+
+std::uint64_t Simulator::inject_fault(const FaultSpec& fault) {
+  std::lock_guard lock(impl_->mu);
+  Impl::Bus* b = impl_->find_bus(fault.bus);
+  if (b == nullptr) {
+    throw std::invalid_argument("fault on bus \"" + fault.bus +
+                                "\": no such bus in the fleet; name one of its bus ids");
+  }
+  const auto box = b->by_address.find(fault.address);
+  if (fault.address != 0 && box == b->by_address.end()) {
+    throw std::invalid_argument("fault on bus " + fault.bus + " box " +
+                                std::to_string(fault.address) +
+                                ": no box at that address; use one of the bus's boxes or 0");
+  }
+  using K = FaultSpec::Kind;
+  const bool needs_box = fault.kind == K::kBoxSilent || fault.kind == K::kMeterReplaced ||
+                         fault.kind == K::kClockDrift;
+  if (needs_box && fault.address == 0) {
+    throw std::invalid_argument("fault " + std::string(fault_kind_name(fault.kind)) + " on bus " +
+                                fault.bus + ": give the address of one box");
+  }
+  if (fault.kind == K::kMeterReplaced &&
+      (fault.circuit < 1 || fault.circuit > box->second->circuit_count())) {
+    throw std::invalid_argument("fault meter_replaced on bus " + fault.bus + " box " +
+                                std::to_string(fault.address) + ": circuit " +
+                                std::to_string(fault.circuit) + " does not exist (1.." +
+                                std::to_string(box->second->circuit_count()) + ")");
+  }
+  Impl::Fault f;
+  f.id = impl_->next_fault_id++;
+  f.spec = fault;
+  if (fault.start_relative) {
+    f.spec.start = impl_->time.now() + fault.start_after;
+    f.spec.start_relative = false;
+  }
+  impl_->faults.push_back(f);
+  return f.id;
+}
+
+bool Simulator::clear_fault(std::uint64_t id) {
+  std::lock_guard lock(impl_->mu);
+  impl_->advance_all(impl_->time.now());
+  const auto it = std::find_if(impl_->faults.begin(), impl_->faults.end(),
+                               [&](const Impl::Fault& f) { return f.id == id; });
+  if (it == impl_->faults.end()) return false;
+  impl_->faults.erase(it);
+  impl_->apply_box_state();
+  return true;
+}
+
+void Simulator::clear_faults() {
+  std::lock_guard lock(impl_->mu);
+  impl_->advance_all(impl_->time.now());
+  impl_->faults.clear();
+  impl_->apply_box_state();
+}
+
+std::vector<std::pair<std::uint64_t, FaultSpec>> Simulator::faults() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::pair<std::uint64_t, FaultSpec>> out;
+  for (const auto& f : impl_->faults)
+    out.emplace_back(f.id, f.spec);
+  return out;
+}
+
+bool Simulator::replace_meter(const std::string& bus_id, int address, int circuit) {
+  std::lock_guard lock(impl_->mu);
+  Box* box = impl_->find_circuit(bus_id, address, circuit);
+  if (box == nullptr) return false;
+  impl_->advance_all(impl_->time.now());
+  box->replace_meter(circuit);
+  return true;
+}
+
+std::string Simulator::status_text() const {
+  std::lock_guard lock(impl_->mu);
+  const auto money = [](std::int64_t fen) {
+    const std::string sign = fen < 0 ? "-" : "";
+    const std::int64_t a = fen < 0 ? -fen : fen;
+    return sign + std::to_string(a / 100) + "." + (a % 100 < 10 ? "0" : "") +
+           std::to_string(a % 100);
+  };
+  const char* modes[] = {"prepaid", "keep_power", "forced_off"};
+  std::string out =
+      "sim time " + format_timestamp(impl_->model_time, impl_->fleet.utc_offset) + "\n";
+  for (const auto& b : impl_->buses) {
+    out += "bus " + b->spec.id + " pty " + b->endpoint + " baud " + std::to_string(b->spec.baud) +
+           " answered " + std::to_string(b->answered) + "\n";
+    for (const auto& [configured, box] : b->by_address) {
+      out += "  box " + std::to_string(configured) + " " + box->model().name +
+             (box->address() != configured ? " now at " + std::to_string(box->address()) : "") +
+             (box->powered() ? "" : " POWER LOSS") + (box->hears_bus() ? "" : " DEAF (baud)") +
+             "\n";
+      for (int n = 1; n <= box->circuit_count(); ++n) {
+        const CircuitModel& c = box->circuit(n);
+        out += "    c" + std::to_string(n) + " balance " + money(c.balance_fen()) + " relay " +
+               (c.relay_closed() ? "closed" : "open") + " mode " +
+               modes[static_cast<int>(c.mode())] + " power " + std::to_string(c.power_w()) +
+               " W energy " + std::to_string(c.energy_wh()) + " Wh" +
+               (c.overload_tripped() ? " OVERLOAD" : "") + "\n";
+      }
+    }
+  }
+  for (const auto& f : impl_->faults) {
+    out += "fault " + std::to_string(f.id) + " " + std::string(fault_kind_name(f.spec.kind)) +
+           " bus " + f.spec.bus + " box " + std::to_string(f.spec.address) + " from " +
+           format_timestamp(f.spec.start, impl_->fleet.utc_offset) +
+           (f.spec.duration.count() > 0 ? " for " + format_duration(f.spec.duration)
+                                        : " until cleared") +
+           "\n";
+  }
+  return out;
 }
 
 std::uint64_t Simulator::frames_answered(const std::string& bus_id) const {

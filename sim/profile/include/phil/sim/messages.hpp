@@ -41,6 +41,9 @@ enum class Id {
   kCannotReadCsv,        // {0}=path {1}=reason
   kBadCsvLine,           // {0}=path {1}=line {2}=what
   kWalkRange,            // no args
+  kUnknownFaultBus,      // {0}=bus
+  kUnknownFaultBox,      // {0}=address {1}=bus
+  kFaultNeedsBox,        // no args
 };
 
 std::string_view pattern(Id id);

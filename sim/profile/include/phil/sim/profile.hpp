@@ -84,6 +84,12 @@ Profile load_profile_file(const std::string& path);
 /// read, has no profile, a file is invalid, or two files declare the same id.
 std::map<std::string, Profile> load_profiles_dir(const std::string& dir);
 
+/// The register map of `model` as CSV, one line per register and circuit, header
+/// `name,address,words,type,scale,unit,access`: box registers by name, circuit registers as
+/// `cN.name` (N from 1), addresses in decimal (what mbpoll and pymodbus take), scale as exact
+/// decimal text (`0.01`, `1`, `100`). Sorted by address. What `adf300-sim --dump-map` prints.
+std::string register_map_csv(const Profile& profile, const ModelInfo& model);
+
 /// A model and the profile that defines it.
 struct ModelRef {
   const Profile* profile = nullptr;

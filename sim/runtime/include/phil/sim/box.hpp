@@ -69,6 +69,7 @@ class Box {
   void replace_meter(int n);
   /// The box clock gains `ppm` parts per million from now() on (negative: loses).
   void set_clock_drift_ppm(std::int64_t ppm);
+  std::int64_t clock_drift_ppm() const { return drift_ppm_; }
   const TouSchedule& tou() const { return tou_; }
   const ModelInfo& model() const { return *model_; }
   int circuit_count() const { return static_cast<int>(circuits_.size()); }

@@ -6,9 +6,12 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/sim/circuit_spec.hpp>
 #include <phil/sim/profile.hpp>
@@ -30,10 +33,50 @@ struct BusSpec {
   std::vector<BoxSpec> boxes;
 };
 
+/// A fault of the fleet, from a fleet file's `faults:` or injected at run time
+/// (Simulator::inject_fault). Active from `start` for `duration` of SIMULATED time (0 = until
+/// cleared). Frame faults apply to frames served while active; box faults (power loss, clock
+/// drift) take effect exactly at their edges; a meter replacement happens once, at `start`.
+struct FaultSpec {
+  enum class Kind : std::uint8_t {
+    kBoxSilent,      ///< box `address` neither hears nor answers (broadcasts included)
+    kBusSilent,      ///< nothing on the bus hears or answers anything
+    kDropRequest,    ///< a request (for `address`, 0 = any) is lost before any box sees it
+    kDropReply,      ///< the request is executed but its reply is lost
+    kCorruptCrc,     ///< the reply goes out with a wrong CRC
+    kDelay,          ///< the reply goes out `delay` (wall time) later than it would
+    kTruncate,       ///< only the first half of the reply goes out
+    kNoise,          ///< `noise_bytes` seeded random bytes go out before the reply
+    kPowerLoss,      ///< box `address` (0 = every box of the bus) has no supply
+    kMeterReplaced,  ///< circuit `circuit` of box `address` gets a new meter, at `start`
+    kClockDrift,     ///< box `address` clock gains `drift_ppm` (negative: loses)
+  };
+  Kind kind = Kind::kBoxSilent;
+  std::string bus;    ///< bus id
+  int address = 0;    ///< box address; 0 = every box / any frame of the bus
+  int circuit = 0;    ///< kMeterReplaced: 1..circuits of the box
+  TimePoint start{};  ///< when it begins (simulated time)
+  /// Fleet files may give the start as a duration after the simulator's start instead: then
+  /// `start_after` holds it and `start_relative` is true, and the Simulator resolves it.
+  bool start_relative = false;
+  Millis start_after{0};
+  Millis duration{0};               ///< simulated time; 0 = until cleared
+  int probability_permille = 1000;  ///< frame faults: chance per frame, 0..1000
+  Millis delay{0};                  ///< kDelay
+  int noise_bytes = 8;              ///< kNoise: 1..256
+  std::int64_t drift_ppm = 0;       ///< kClockDrift
+  std::uint64_t seed = 0;           ///< which frames a probability picks (deterministic)
+};
+
+/// The names of fault kinds in fleet files and `adf300-sim ctl` (e.g. "box_silent"), and back.
+std::string_view fault_kind_name(FaultSpec::Kind kind);
+std::optional<FaultSpec::Kind> fault_kind_from_name(std::string_view name);
+
 struct FleetSpec {
   std::vector<BusSpec> buses;
   std::chrono::minutes utc_offset{0};       ///< the site's local time (daily load curves, TOU)
   std::map<std::string, Profile> profiles;  ///< by profile id, those the boxes use
+  std::vector<FaultSpec> faults;            ///< scheduled faults (fleet file `faults:`)
 };
 
 /// Parses a fleet node ({buses: [...]}) strictly; models are looked up in the profiles found in

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <phil/common/time.hpp>
@@ -41,8 +42,9 @@ struct CircuitView {
 struct SimulatorOptions {
   /// Relative bus ports (e.g. "vbus/bus1") are resolved against this directory.
   std::string run_dir = ".";
-  /// Print every frame with its decoding to this sink (nullptr: no trace). Called on the serving
-  /// thread with the simulator's mutex held: the sink must not call back into the Simulator.
+  /// Print every frame with its decoding (and any fault applied) to this sink (nullptr: no
+  /// trace). Called on the serving thread, after the simulator's mutex is released, so the sink
+  /// may call back into the Simulator.
   std::function<void(const std::string&)> trace;
   /// Line silence that ends a frame: a partial frame is discarded after it, and a frame of an
   /// unknown function code is only answered after it. Modbus' t3.5 is ~4 ms at 9600 baud, but a
@@ -81,6 +83,28 @@ class Simulator {
 
   /// Replaces the load of one circuit from now on (timeline step changes). False if unknown.
   bool set_load(const std::string& bus_id, int address, int circuit, const LoadSpec& load);
+
+  /// Schedules `fault` (see FaultSpec in fleet.hpp; a relative start counts from now()) and
+  /// returns its id (> 0). Faults from the fleet file are injected by the constructor. Box
+  /// faults take effect exactly at their start and end in simulated time, on the next advance
+  /// or request. Throws std::invalid_argument (naming the bus or box and what to do) if the bus,
+  /// box or circuit does not exist, or the kind needs a box and none is given.
+  std::uint64_t inject_fault(const FaultSpec& fault);
+  /// Ends fault `id` at now() (power comes back, drift stops). False if no such fault.
+  bool clear_fault(std::uint64_t id);
+  /// Ends every fault at now().
+  void clear_faults();
+  /// The faults injected and not cleared (ended ones included until cleared), by id.
+  std::vector<std::pair<std::uint64_t, FaultSpec>> faults() const;
+
+  /// Replaces the meter of one circuit at now(): new serial, counters and balance from zero
+  /// (Box::replace_meter). False if no such bus/box/circuit.
+  bool replace_meter(const std::string& bus_id, int address, int circuit);
+
+  /// A multi-line human-readable status: per bus its transport and endpoint, per box its
+  /// address, model, power and clock, per configured-or-active circuit its balance, relay,
+  /// mode, power and energy; then the faults. What `adf300-sim ctl status` prints.
+  std::string status_text() const;
 
   /// Replies sent so far on a bus, exception replies included (broadcasts, frames with a bad CRC
   /// and frames for absent boxes get none); 0 for an unknown bus. For tests and reports.
