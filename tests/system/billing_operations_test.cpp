@@ -187,5 +187,17 @@ TEST_F(OperationsTest, ClosingAnAccountInArrearsIsRefused) {
   EXPECT_NE(r.error().message.find("owes 50 fen"), std::string::npos) << r.error().message;
 }
 
+TEST_F(OperationsTest, VerifyReportsASaleWhoseCreditCommandIsMissing) {
+  ASSERT_TRUE(store_->sale({"A401", 500, "cashier", kT0}));
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  sqlite3* db = nullptr;
+  sqlite3_open(path_.c_str(), &db);
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM outbox", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  const auto problems = store_->verify_ledger();
+  ASSERT_EQ(problems.size(), 1U);
+  EXPECT_NE(problems[0].find("has no credit command"), std::string::npos) << problems[0];
+}
+
 }  // namespace
 }  // namespace phil::store

@@ -726,10 +726,28 @@ class SqliteStore final : public Store {
       journal.push_back({e.seq, e.account, e.kind, e.amount_fen, e.balance_after_fen});
     }
     std::map<std::string, std::int64_t> balances;
-    auto s = db_.prepare("SELECT id, balance_fen FROM accounts");
+    {
+      auto s = db_.prepare("SELECT id, balance_fen FROM accounts");
+      while (s->step())
+        balances[s->text(0)] = s->int64(1);
+    }
+    auto problems = domain::verify_journal(journal, balances);
+    // Links between the journal and the outbox: written together, so one without the other means
+    // a half-applied operation or a hand edit.
+    auto s = db_.prepare(
+        "SELECT 'sale ' || l.seq || ' (account ' || l.account || ') has no credit command' "
+        "FROM ledger l WHERE l.kind = 'sale' AND NOT EXISTS "
+        "(SELECT 1 FROM outbox o WHERE o.ledger_seq = l.seq AND o.kind = 'credit') "
+        "UNION ALL SELECT 'credit command ' || o.id || ' has no sale entry' FROM outbox o "
+        "WHERE o.kind = 'credit' AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.seq = "
+        "o.ledger_seq AND l.kind = 'sale' AND l.amount_fen = o.amount_fen) "
+        "UNION ALL SELECT 'reversal ' || r.seq || ' does not match a sale of its account and "
+        "amount' FROM ledger r WHERE r.kind = 'reversal' AND NOT EXISTS (SELECT 1 FROM ledger l "
+        "WHERE l.seq = r.ref_seq AND l.kind = 'sale' AND l.account = r.account AND "
+        "l.amount_fen = r.amount_fen AND l.seq < r.seq)");
     while (s->step())
-      balances[s->text(0)] = s->int64(1);
-    return domain::verify_journal(journal, balances);
+      problems.push_back(s->text(0) + "; restore the database from a backup");
+    return problems;
   }
 
   std::vector<EventRecord> events(const std::optional<MeterId>& meter_id) const override {
