@@ -23,6 +23,13 @@ bool crc_ok(std::span<const std::uint8_t> frame) {
 
 Request decode(std::vector<std::uint8_t> frame, bool by_silence) {
   Request r;
+  // Callers pass CRC-checked frames (>= 4 bytes); the guard also tells GCC's -O3
+  // -Wnull-dereference that frame[0] and frame[1] exist.
+  if (frame.size() < 4) {
+    r.error = Exception::kIllegalFunction;
+    r.frame = std::move(frame);
+    return r;
+  }
   r.address = frame[0];
   r.function = frame[1];
   if (by_silence) {
