@@ -78,6 +78,17 @@ std::string_view pattern(Id id) {
       return "this fault kind needs the `address` of one box of the bus. Add it";
     case Id::kWalkRange:
       return "a random walk needs 0 <= min_w <= start_w <= max_w. Fix the bounds";
+    case Id::kNoModelWithPhases:
+      return "no model has {0} phase(s), so register \"{1}\" would exist on none. Correct "
+             "`phases` or the models";
+    case Id::kPerPhaseNeedsThree:
+      return "register \"{0}\" is per phase and exists only on three-phase models. Add "
+             "`phases: 3`";
+    case Id::kDurationOutOfRange:
+      return "duration {0} is out of range [{1}, {2}]. Give one within it";
+    case Id::kCreditPhasesDiffer:
+      return "purchase_count and purchase_amount must have the same `phases`, so every model "
+             "that has one has both";
   }
   return "?";
 }

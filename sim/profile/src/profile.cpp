@@ -55,7 +55,24 @@ constexpr Known kCircuitKnown[] = {
     {"price_flat", Shape::kNumber, "yuan/kWh", false},
     {"price_valley", Shape::kNumber, "yuan/kWh", false},
     {"serial", Shape::kBcd, "", false},
+    // Per phase, three-phase models only (`phases: 3`).
+    {"voltage_a", Shape::kNumber, "V", false},
+    {"voltage_b", Shape::kNumber, "V", false},
+    {"voltage_c", Shape::kNumber, "V", false},
+    {"current_a", Shape::kNumber, "A", false},
+    {"current_b", Shape::kNumber, "A", false},
+    {"current_c", Shape::kNumber, "A", false},
+    {"power_a", Shape::kNumber, "W", false},
+    {"power_b", Shape::kNumber, "W", false},
+    {"power_c", Shape::kNumber, "W", false},
 };
+
+bool per_phase(std::string_view name) {
+  return name.size() > 2 && name[name.size() - 2] == '_' &&
+         (name.starts_with("voltage_") || name.starts_with("current_") ||
+          name.starts_with("power_")) &&
+         (name.back() == 'a' || name.back() == 'b' || name.back() == 'c');
+}
 
 template <std::size_t N>
 std::vector<std::string_view> names_of(const Known (&table)[N]) {
@@ -97,7 +114,7 @@ std::string non_empty(const yaml::Node& n) {
 Register parse_register(const yaml::Node& node, bool circuit, const Profile& p) {
   if (circuit) {
     reject_unknown_keys(node, {"name", "base", "stride", "type", "words", "word_order", "scale",
-                               "unit", "access", "enum", "flags", "description"});
+                               "unit", "access", "enum", "flags", "phases", "description"});
   } else {
     reject_unknown_keys(node, {"name", "address", "type", "words", "word_order", "scale", "unit",
                                "access", "enum", "flags", "description"});
@@ -196,6 +213,19 @@ Register parse_register(const yaml::Node& node, bool circuit, const Profile& p) 
       f->fail(text::format(text::Id::kUnknownEnum, "flag set", r.flags_name));
     }
   }
+  if (circuit) {
+    const auto phases_node = m.optional("phases");
+    if (phases_node) {
+      r.phases = std::stoi(phases_node->as_choice({"1", "3"}));
+      const bool any = std::any_of(p.models.begin(), p.models.end(), [&](const ModelInfo& model) {
+        return model.phases == r.phases;
+      });
+      if (!any) phases_node->fail(text::format(text::Id::kNoModelWithPhases, r.phases, r.name));
+    }
+    if (per_phase(r.name) && r.phases != 3) {
+      (phases_node ? *phases_node : node).fail(text::format(text::Id::kPerPhaseNeedsThree, r.name));
+    }
+  }
   if (auto d = m.optional("description")) (void)d->as_string();
   m.finish();
   return r;
@@ -230,7 +260,8 @@ void fail_at(const Register& r, const std::string& message) {
   throw yaml::ConfigError(r.mark, r.key_path, message);
 }
 
-void check_layout(const Profile& p) {
+// The map of one model: box registers and the circuit registers it has, for each of its circuits.
+void check_model_layout(const Profile& p, const ModelInfo& model) {
   std::vector<Span> spans;
   auto add = [&](const Register& r, int circuit) {
     const std::uint32_t first = r.address_of(circuit == 0 ? 1 : circuit);
@@ -240,9 +271,10 @@ void check_layout(const Profile& p) {
   };
   for (const auto& r : p.box)
     add(r, 0);
-  for (int n = 1; n <= p.max_circuits(); ++n) {
-    for (const auto& r : p.circuit)
-      add(r, n);
+  for (int n = 1; n <= model.circuits; ++n) {
+    for (const auto& r : p.circuit) {
+      if (has_register(model, r)) add(r, n);
+    }
   }
   std::sort(spans.begin(), spans.end(),
             [](const Span& a, const Span& b) { return a.first < b.first; });
@@ -259,6 +291,11 @@ void check_layout(const Profile& p) {
               text::format(text::Id::kRegisterOverlap, at.label(), other.label(), b.first));
     }
   }
+}
+
+void check_layout(const Profile& p) {
+  for (const auto& model : p.models)
+    check_model_layout(p, model);
 
   const Register* count = p.find_circuit_register("purchase_count");
   const Register* amount = p.find_circuit_register("purchase_amount");
@@ -271,7 +308,32 @@ void check_layout(const Profile& p) {
     if (!count->writable() || !amount->writable()) {
       fail_at(where, text::format(text::Id::kCreditNotWritable));
     }
+    if (count->phases != amount->phases) {
+      fail_at(where, text::format(text::Id::kCreditPhasesDiffer));
+    }
   }
+}
+
+Millis duration_within(const yaml::Node& n, Millis min, Millis max) {
+  const Millis d = n.as_duration();
+  if (d < min || d > max) {
+    n.fail(text::format(text::Id::kDurationOutOfRange, format_duration(d), format_duration(min),
+                        format_duration(max)));
+  }
+  return d;
+}
+
+Timing parse_timing(const yaml::Node& node) {
+  reject_unknown_keys(node, {"response_timeout", "turnaround"});
+  yaml::Map m(node);
+  Timing t;
+  if (auto n = m.optional("response_timeout")) {
+    t.response_timeout = duration_within(*n, Millis(10), Millis(60'000));
+  }
+  if (auto n = m.optional("turnaround"))
+    t.turnaround = duration_within(*n, Millis(0), Millis(10'000));
+  m.finish();
+  return t;
 }
 
 }  // namespace
@@ -307,6 +369,19 @@ const Register* Profile::find_circuit_register(std::string_view name) const {
   return nullptr;
 }
 
+std::vector<const Register*> Profile::circuit_registers(const ModelInfo& m) const {
+  std::vector<const Register*> out;
+  for (const auto& r : circuit) {
+    if (has_register(m, r)) out.push_back(&r);
+  }
+  return out;
+}
+
+const Register* Profile::find_circuit_register(const ModelInfo& m, std::string_view name) const {
+  const Register* r = find_circuit_register(name);
+  return r != nullptr && has_register(m, *r) ? r : nullptr;
+}
+
 int Profile::max_circuits() const {
   int n = 0;
   for (const auto& m : models)
@@ -316,7 +391,7 @@ int Profile::max_circuits() const {
 
 Profile parse_profile(const yaml::Node& root, std::string source) {
   reject_unknown_keys(root, {"profile", "description", "word_order", "max_read", "max_write",
-                             "models", "enums", "flags", "box", "circuit"});
+                             "models", "enums", "flags", "box", "circuit", "timing"});
   yaml::Map m(root);
   Profile p;
   p.source = std::move(source);
@@ -385,6 +460,8 @@ Profile parse_profile(const yaml::Node& root, std::string source) {
     }
     fm.finish();
   }
+
+  if (auto timing = m.optional("timing")) p.timing = parse_timing(*timing);
 
   p.box = parse_registers(m.required("box"), false, p);
   p.circuit = parse_registers(m.required("circuit"), true, p);
@@ -477,8 +554,9 @@ std::string register_map_csv(const Profile& profile, const ModelInfo& model) {
   for (const auto& r : profile.box)
     add(r, r.address, r.name);
   for (int n = 1; n <= model.circuits; ++n) {
-    for (const auto& r : profile.circuit)
-      add(r, r.address_of(n), fmt::format("c{}.{}", n, r.name));
+    for (const auto& r : profile.circuit) {
+      if (has_register(model, r)) add(r, r.address_of(n), fmt::format("c{}.{}", n, r.name));
+    }
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });

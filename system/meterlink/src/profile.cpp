@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kBoxNames{"model", "circuits", "address",     "baud",
                                                     "clock", "password", "tou_schedule"};
-constexpr std::array<std::string_view, 24> kCircuitNames{"energy_total",
+constexpr std::array<std::string_view, 33> kCircuitNames{"energy_total",
                                                          "energy_sharp",
                                                          "energy_peak",
                                                          "energy_flat",
@@ -38,7 +38,20 @@ constexpr std::array<std::string_view, 24> kCircuitNames{"energy_total",
                                                          "price_peak",
                                                          "price_flat",
                                                          "price_valley",
-                                                         "serial"};
+                                                         "serial",
+                                                         "voltage_a",
+                                                         "voltage_b",
+                                                         "voltage_c",
+                                                         "current_a",
+                                                         "current_b",
+                                                         "current_c",
+                                                         "power_a",
+                                                         "power_b",
+                                                         "power_c"};
+/// Per-phase registers: they exist only on three-phase models, so they must say `phases: 3`.
+constexpr std::array<std::string_view, 9> kPerPhaseNames{"voltage_a", "voltage_b", "voltage_c",
+                                                         "current_a", "current_b", "current_c",
+                                                         "power_a",   "power_b",   "power_c"};
 constexpr std::array<std::string_view, 8> kUnits{"kWh",  "W",        "V", "A",
                                                  "yuan", "yuan/kWh", "s", "bps"};
 
@@ -78,6 +91,9 @@ std::string_view required_unit(std::string_view name) {
       name == "alarm1_threshold" || name == "alarm2_threshold") {
     return "yuan";
   }
+  if (name == "voltage_a" || name == "voltage_b" || name == "voltage_c") return "V";
+  if (name == "current_a" || name == "current_b" || name == "current_c") return "A";
+  if (name == "power_a" || name == "power_b" || name == "power_c") return "W";
   return {};
 }
 
@@ -90,7 +106,7 @@ Parsed parse_register(const yaml::Node& node, bool per_circuit, const Profile& p
   yaml::Map m(node);
   if (per_circuit) {
     unknown_keys_first(m, {"name", "base", "stride", "type", "words", "word_order", "scale", "unit",
-                           "access", "enum", "flags", "description"});
+                           "access", "enum", "flags", "phases", "description"});
   } else {
     unknown_keys_first(m, {"name", "address", "type", "words", "word_order", "scale", "unit",
                            "access", "enum", "flags", "description"});
@@ -172,6 +188,24 @@ Parsed parse_register(const yaml::Node& node, bool per_circuit, const Profile& p
       f->fail("no flag set named \"" + r.flags_name + "\" in `flags`");
     }
   }
+  if (per_circuit) {
+    const auto phases_node = m.optional("phases");
+    if (phases_node) {
+      r.phases = static_cast<int>(phases_node->as_int(1, 3));
+      if (r.phases == 2) phases_node->fail("phases must be 1 or 3");
+      const bool any = std::any_of(p.models.begin(), p.models.end(),
+                                   [&](const Model& model) { return model.phases == r.phases; });
+      if (!any) {
+        phases_node->fail("no model has " + std::to_string(r.phases) + " phase(s), so register " +
+                          r.name + " would exist on none; correct `phases` or the models");
+      }
+    }
+    if (contains(kPerPhaseNames, r.name) && r.phases != 3) {
+      (phases_node ? *phases_node : m.node())
+          .fail("per-phase register " + r.name + " exists only on three-phase models; set " +
+                "`phases: 3`");
+    }
+  }
   if (auto d = m.optional("description")) (void)d->as_string();
   m.finish();
   return {r, node};
@@ -184,8 +218,11 @@ struct Span {
   const yaml::Node* node;
 };
 
+/// Checks the map of one model: its box registers and the circuit registers it has, for each of
+/// its circuits.
 void check_overlaps(const std::vector<Parsed>& box, const std::vector<Parsed>& circuit,
-                    int max_circuits) {
+                    const Model& model) {
+  const int max_circuits = model.circuits;
   std::vector<Span> spans;
   spans.reserve(box.size() + circuit.size() * static_cast<std::size_t>(max_circuits));
   for (const auto& b : box) {
@@ -193,6 +230,7 @@ void check_overlaps(const std::vector<Parsed>& box, const std::vector<Parsed>& c
                      "box register " + b.reg.name, &b.node});
   }
   for (const auto& c : circuit) {
+    if (!Profile::has_register(model, c.reg)) continue;
     for (int n = 1; n <= max_circuits; ++n) {
       const auto first = c.reg.address_for(n);
       const auto last = first + static_cast<std::uint32_t>(c.reg.words) - 1;
@@ -218,6 +256,29 @@ void check_overlaps(const std::vector<Parsed>& box, const std::vector<Parsed>& c
                           std::to_string(spans[i - 1].last) + "); correct the addresses");
     }
   }
+}
+
+Millis bounded_duration(const yaml::Node& n, Millis min, Millis max) {
+  const auto d = n.as_duration();
+  if (d < min || d > max) {
+    n.fail("duration " + format_duration(d) + " is out of range [" + format_duration(min) + ", " +
+           format_duration(max) + "]");
+  }
+  return d;
+}
+
+Timing parse_timing(const yaml::Node& node) {
+  yaml::Map m(node);
+  unknown_keys_first(m, {"response_timeout", "turnaround"});
+  Timing t;
+  if (auto n = m.optional("response_timeout")) {
+    t.response_timeout = bounded_duration(*n, Millis(10), Millis(60'000));
+  }
+  if (auto n = m.optional("turnaround")) {
+    t.turnaround = bounded_duration(*n, Millis(0), Millis(10'000));
+  }
+  m.finish();
+  return t;
 }
 
 std::vector<Parsed> parse_registers(const yaml::Node& list_node, bool per_circuit,
@@ -275,6 +336,19 @@ const Register* Profile::circuit_register(std::string_view name) const {
   return find_named(circuit, name);
 }
 
+std::vector<const Register*> Profile::circuit_registers(const Model& m) const {
+  std::vector<const Register*> out;
+  for (const auto& r : circuit) {
+    if (has_register(m, r)) out.push_back(&r);
+  }
+  return out;
+}
+
+const Register* Profile::circuit_register(const Model& m, std::string_view name) const {
+  const Register* r = circuit_register(name);
+  return r != nullptr && has_register(m, *r) ? r : nullptr;
+}
+
 std::string Profile::model_names() const {
   std::string out;
   for (const auto& m : models) {
@@ -287,7 +361,7 @@ std::string Profile::model_names() const {
 Profile parse_profile(const yaml::Node& root) {
   yaml::Map m(root);
   unknown_keys_first(m, {"profile", "description", "word_order", "max_read", "max_write", "models",
-                         "enums", "flags", "box", "circuit"});
+                         "enums", "flags", "box", "circuit", "timing"});
   Profile p;
   p.id = m.required("profile").as_string();
   if (auto d = m.optional("description")) p.description = d->as_string();
@@ -345,14 +419,14 @@ Profile parse_profile(const yaml::Node& root) {
     fm.finish();
   }
 
+  if (auto timing = m.optional("timing")) p.timing = parse_timing(*timing);
+
   const auto box = parse_registers(m.required("box"), false, p);
   const auto circuit = parse_registers(m.required("circuit"), true, p);
   m.finish();
 
-  int max_circuits = 1;
   for (const auto& model : p.models)
-    max_circuits = std::max(max_circuits, model.circuits);
-  check_overlaps(box, circuit, max_circuits);
+    check_overlaps(box, circuit, model);
 
   for (const auto& b : box)
     p.box.push_back(b.reg);
@@ -370,6 +444,11 @@ Profile parse_profile(const yaml::Node& root) {
       amount_node.fail("purchase_amount must directly follow purchase_count (base " +
                        std::to_string(count->address + count->words) + ", stride " +
                        std::to_string(count->stride) + ") so a credit is one write");
+    }
+    if (amount->phases != count->phases) {
+      amount_node.fail(
+          "purchase_amount and purchase_count must have the same `phases`, so every "
+          "model that has one has both");
     }
     if (count->words + amount->words > p.max_write) {
       amount_node.fail("a credit write needs " + std::to_string(count->words + amount->words) +

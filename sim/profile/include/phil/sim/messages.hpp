@@ -44,6 +44,10 @@ enum class Id {
   kUnknownFaultBus,      // {0}=bus
   kUnknownFaultBox,      // {0}=address {1}=bus
   kFaultNeedsBox,        // no args
+  kNoModelWithPhases,    // {0}=phases {1}=register
+  kPerPhaseNeedsThree,   // {0}=register
+  kDurationOutOfRange,   // {0}=value {1}=min {2}=max
+  kCreditPhasesDiffer,   // no args
 };
 
 std::string_view pattern(Id id);

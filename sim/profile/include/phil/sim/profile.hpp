@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
 
 namespace phil::sim {
@@ -34,8 +35,11 @@ struct Register {
   Access access = Access::kR;
   std::string enum_name;   ///< "" or a key of Profile::enums
   std::string flags_name;  ///< "" or a key of Profile::flags
-  yaml::Mark mark;         ///< where the register is defined (for later messages)
-  std::string key_path;    ///< its key path, e.g. "circuit[3]"
+  /// Register key `phases`: 0 (key absent) = on every model; 1 or 3 = only on models with that
+  /// many phases (the per-phase registers `voltage_a` ... `power_c` say 3).
+  int phases = 0;
+  yaml::Mark mark;       ///< where the register is defined (for later messages)
+  std::string key_path;  ///< its key path, e.g. "circuit[3]"
 
   bool readable() const { return access != Access::kW; }
   bool writable() const { return access != Access::kR; }
@@ -52,6 +56,19 @@ struct ModelInfo {
   int phases = 1;          ///< 1 or 3
 };
 
+/// Bus timing of the device: profile key `timing`, optional, each field optional.
+struct Timing {
+  /// `timing.response_timeout` (10ms..60s): longest a master should wait for a reply.
+  std::optional<Millis> response_timeout;
+  /// `timing.turnaround` (0ms..10s): silence after a broadcast write before the next request.
+  std::optional<Millis> turnaround;
+};
+
+/// Whether circuit register `r` exists on model `m` (its `phases`, if any, match the model's).
+inline bool has_register(const ModelInfo& m, const Register& r) {
+  return r.phases == 0 || r.phases == m.phases;
+}
+
 struct Profile {
   std::string id;  ///< e.g. "adf300l"
   std::string description;
@@ -64,12 +81,17 @@ struct Profile {
   std::map<std::string, std::map<std::string, int>> flags;            ///< name -> label -> bit
   std::vector<Register> box;
   std::vector<Register> circuit;
+  Timing timing;  ///< `timing`; fields absent from the file are nullopt
 
   const ModelInfo* find_model(std::string_view name) const;
   const Register* find_box_register(std::string_view name) const;
   const Register* find_circuit_register(std::string_view name) const;
   /// Circuits of the largest model.
   int max_circuits() const;
+  /// The circuit registers model `m` has, in file order.
+  std::vector<const Register*> circuit_registers(const ModelInfo& m) const;
+  /// Circuit register `name` if model `m` has it; nullptr otherwise.
+  const Register* find_circuit_register(const ModelInfo& m, std::string_view name) const;
 };
 
 /// The box-level and circuit-level register names the simulator knows how to serve.
@@ -84,7 +106,7 @@ Profile load_profile_file(const std::string& path);
 /// read, has no profile, a file is invalid, or two files declare the same id.
 std::map<std::string, Profile> load_profiles_dir(const std::string& dir);
 
-/// The register map of `model` as CSV, one line per register and circuit, header
+/// The register map of `model` as CSV, one line per register and circuit the model has, header
 /// `name,address,words,type,scale,unit,access`: box registers by name, circuit registers as
 /// `cN.name` (N from 1), addresses in decimal (what mbpoll and pymodbus take), scale as exact
 /// decimal text (`0.01`, `1`, `100`). Sorted by address. What `adf300-sim --dump-map` prints.

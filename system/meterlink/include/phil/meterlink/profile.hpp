@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
 
 namespace phil::meterlink {
@@ -35,6 +36,9 @@ struct Register {
   Access access = Access::kRead;
   std::string enum_name;   ///< entry of Profile::enums, or ""
   std::string flags_name;  ///< entry of Profile::flags, or ""
+  /// Register key `phases`: 0 (key absent) = present on every model; 1 or 3 = present only on
+  /// models with that many phases (e.g. `voltage_a` on a three-phase model).
+  int phases = 0;
 
   /// First register of circuit `circuit` (from 1); for a box register, `address`.
   std::uint32_t address_for(int circuit) const {
@@ -49,6 +53,15 @@ struct Model {
   int phases = 1;    ///< 1 or 3
 };
 
+/// Bus timing the device needs: profile key `timing` (optional, and each field in it optional).
+struct Timing {
+  /// `timing.response_timeout` (10ms..60s): longest wait from the end of a request to the reply.
+  std::optional<Millis> response_timeout;
+  /// `timing.turnaround` (0ms..10s): silence the master keeps after a broadcast write (which gets
+  /// no reply) before its next request, so every box has processed the broadcast.
+  std::optional<Millis> turnaround;
+};
+
 struct Profile {
   std::string id;
   std::string description;
@@ -60,12 +73,21 @@ struct Profile {
   std::map<std::string, std::map<std::string, int>> flags;            ///< name -> label -> bit
   std::vector<Register> box;
   std::vector<Register> circuit;
+  Timing timing;  ///< `timing`; fields absent from the file are nullopt
 
   const Model* model(std::string_view name) const;
   const Register* box_register(std::string_view name) const;
   const Register* circuit_register(std::string_view name) const;
   /// Names of the models, comma-separated (for messages).
   std::string model_names() const;
+  /// Whether circuit register `r` exists on `m` (its `phases`, if any, match the model's).
+  static bool has_register(const Model& m, const Register& r) {
+    return r.phases == 0 || r.phases == m.phases;
+  }
+  /// The circuit registers that exist on `m`, in file order.
+  std::vector<const Register*> circuit_registers(const Model& m) const;
+  /// The circuit register `name` if it exists on `m`; nullptr otherwise.
+  const Register* circuit_register(const Model& m, std::string_view name) const;
 };
 
 /// Decodes a profile document's root. Throws yaml::ConfigError.
