@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 #include <phil/sim/circuit_model.hpp>
 #include <phil/sim/load.hpp>
@@ -12,11 +14,44 @@ constexpr Millis kMaxSegment = std::chrono::hours(24);
 // More Wh than any one segment can draw: past this the balance cannot run out within it.
 constexpr std::int64_t kMaxWhPerSegment = 1'000'000'000'000;
 
+const std::array<std::int64_t, 3>& checked_split(const std::array<std::int64_t, 3>& split) {
+  std::int64_t sum = 0;
+  for (const std::int64_t w : split) {
+    if (w < 0 || w > kMaxPhaseWeight) {
+      throw std::invalid_argument("phase split weight " + std::to_string(w) + " is outside 0.." +
+                                  std::to_string(kMaxPhaseWeight));
+    }
+    sum += w;
+  }
+  if (sum == 0) throw std::invalid_argument("phase split weights are all 0; give one > 0");
+  return split;
+}
+
+int checked_phases(int phases) {
+  if (phases != 1 && phases != 3) {
+    throw std::invalid_argument("a circuit has 1 or 3 phases, not " + std::to_string(phases));
+  }
+  return phases;
+}
+
+std::int64_t checked_voltage(std::int64_t dv) {
+  if (dv <= 0) throw std::invalid_argument("supply voltage must be > 0 (in 0.1 V)");
+  return dv;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
 }  // namespace
 
 CircuitModel::CircuitModel(const CircuitSpec& spec, TimePoint start,
                            std::chrono::minutes utc_offset)
     : utc_offset_(utc_offset),
+      phases_(checked_phases(spec.phases)),
+      phase_split_(checked_split(spec.phase_split)),
+      voltage_dv_(checked_voltage(spec.voltage_dv)),
       now_(start),
       load_(spec.load),
       walk_(spec.load, start),
@@ -92,6 +127,33 @@ std::int64_t CircuitModel::power_w() const {
     return copy.power_at(load_, now_);
   }
   return load_power_w(load_, now_, utc_offset_);
+}
+
+void CircuitModel::set_phase_split(const std::array<std::int64_t, 3>& split) {
+  phase_split_ = checked_split(split);
+}
+
+std::int64_t CircuitModel::power_w(Phase p) const {
+  const std::int64_t total = power_w();
+  const auto i = static_cast<std::size_t>(p);
+  if (phases_ == 1) return i == 0 ? total : 0;
+  // Shares floored on the running sum of weights: phase i gets floor(P * W(<=i) / W) -
+  // floor(P * W(<i) / W), so A + B + C = P exactly and each is within 1 W of its exact share.
+  const std::int64_t all = phase_split_[0] + phase_split_[1] + phase_split_[2];
+  std::int64_t before = 0;
+  for (std::size_t k = 0; k < i; ++k)
+    before += phase_split_[k];
+  const std::int64_t through = before + phase_split_[i];
+  return floor_div(total * through, all) - floor_div(total * before, all);
+}
+
+std::int64_t CircuitModel::current_ma(Phase p) const {
+  return floor_div(power_w(p) * 10'000, voltage_dv_);
+}
+
+std::int64_t CircuitModel::current_ma() const {
+  if (phases_ == 1) return current_ma(Phase::kA);
+  return floor_div(current_ma(Phase::kA) + current_ma(Phase::kB) + current_ma(Phase::kC), 3);
 }
 
 StatusFlags CircuitModel::status() const {

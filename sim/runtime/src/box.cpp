@@ -11,7 +11,6 @@ namespace {
 
 using rtu::Exception;
 
-constexpr std::int64_t kVoltageDeciVolt = 2200;  // a fixed 220.0 V supply
 constexpr std::int64_t kPowerFactorPermille = 1000;
 constexpr int kBauds[] = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
 
@@ -129,6 +128,21 @@ std::optional<Rate> price_rate(std::string_view name) {
   return std::nullopt;
 }
 
+// The phase of a per-phase register name: `prefix` followed by a, b or c.
+std::optional<Phase> phase_of(std::string_view name, std::string_view prefix) {
+  if (name.size() != prefix.size() + 1 || !name.starts_with(prefix)) return std::nullopt;
+  switch (name.back()) {
+    case 'a':
+      return Phase::kA;
+    case 'b':
+      return Phase::kB;
+    case 'c':
+      return Phase::kC;
+    default:
+      return std::nullopt;
+  }
+}
+
 std::optional<Rate> energy_rate(std::string_view name) {
   if (name == "energy_sharp") return Rate::kSharp;
   if (name == "energy_peak") return Rate::kPeak;
@@ -158,6 +172,7 @@ Box::Box(const Profile& profile, const ModelInfo& model, const BoxSpec& spec, in
     CircuitSpec cs;
     if (auto it = spec.circuits.find(n); it != spec.circuits.end()) cs = it->second;
     cs.number = n;
+    cs.phases = model.phases;
     circuits_.emplace_back(cs, start, utc_offset);
     circuits_.back().set_tou(tou_);
   }
@@ -167,6 +182,7 @@ Box::Box(const Profile& profile, const ModelInfo& model, const BoxSpec& spec, in
   }
   for (int n = 1; n <= model.circuits; ++n) {
     for (const auto& r : profile.circuit) {
+      if (!has_register(model, r)) continue;  // e.g. per-phase registers on a single-phase box
       const std::uint32_t first = r.address_of(n);
       slots_.push_back(Slot{first, first + static_cast<std::uint32_t>(r.words), &r, n});
     }
@@ -177,8 +193,8 @@ Box::Box(const Profile& profile, const ModelInfo& model, const BoxSpec& spec, in
   // Circuit blocks: registers of one stride whose bases lie within one stride of the block's
   // first base. Each circuit of the model owns one stride-long span of every block.
   std::vector<const Register*> by_base;
-  for (const auto& r : profile.circuit)
-    by_base.push_back(&r);
+  for (const Register* r : profile.circuit_registers(model))
+    by_base.push_back(r);
   std::sort(by_base.begin(), by_base.end(),
             [](const Register* a, const Register* b) { return a->address < b->address; });
   std::vector<std::pair<std::uint32_t, std::uint32_t>> blocks;  // (first base, stride)
@@ -222,6 +238,9 @@ void Box::replace_meter(int n) {
   CircuitSpec fresh;
   fresh.number = n;
   fresh.load = old.load();
+  fresh.phases = old.phases();
+  fresh.phase_split = old.phase_split();
+  fresh.voltage_dv = old.voltage_dv();
   CircuitModel replacement(fresh, now_, utc_offset_);
   replacement.set_tou(tou_);
   replacement.set_powered(powered_);
@@ -303,9 +322,12 @@ std::int64_t Box::circuit_value(const Register& r, int n) const {
   if (name == "energy_total") return c.energy_wh();
   if (auto rate = energy_rate(name)) return c.energy_wh(*rate);
   if (auto rate = price_rate(name)) return c.price(*rate);
-  if (name == "voltage") return kVoltageDeciVolt;
-  if (name == "current") return c.power_w() * 10'000 / kVoltageDeciVolt;  // mA
+  if (name == "voltage") return c.voltage_dv();
+  if (name == "current") return c.current_ma();
   if (name == "power") return c.power_w();
+  if (auto phase = phase_of(name, "voltage_")) return c.voltage_dv(*phase);
+  if (auto phase = phase_of(name, "current_")) return c.current_ma(*phase);
+  if (auto phase = phase_of(name, "power_")) return c.power_w(*phase);
   if (name == "power_factor") return kPowerFactorPermille;
   if (name == "status") return status_bits(n);
   if (name == "balance") return c.balance_fen();

@@ -25,6 +25,15 @@
 //     balance and the purchase total grow by the amount and, in prepaid mode with a positive
 //     balance and no overload latched, the relay closes. Otherwise it is rejected and nothing
 //     changes.
+//   - Three-phase circuits (spec.phases == 3): the load is the total power; it drives energy,
+//     money, trips and overload exactly as on a single-phase circuit. It divides among phases
+//     A, B, C by the spec's integer weights (phase_split), each phase's share floored on the
+//     running sum so that the three shares add up to the total to the watt. Phase currents
+//     follow from the phase powers and the supply voltage (unity power factor).
+//
+// A spec with phases other than 1 or 3, a phase weight outside 0..kMaxPhaseWeight, all weights
+// 0, or voltage_dv <= 0 is a programming error (the fleet decoder rejects those first):
+// std::invalid_argument.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -78,12 +87,29 @@ class CircuitModel {
   void set_tou(const TouSchedule& schedule) { tou_ = schedule; }
   /// Supply to the box on or off, from now() on.
   void set_powered(bool on);
+  /// Three-phase: the split of the total power among the phases from now() on (see
+  /// CircuitSpec::phase_split). Throws std::invalid_argument for an invalid split.
+  void set_phase_split(const std::array<std::int64_t, 3>& split);
 
   std::int64_t energy_wh() const { return energy_wh_; }
   std::int64_t energy_wh(Rate rate) const { return energy_rate_wh_[index(rate)]; }
   std::int64_t balance_fen() const { return balance_fen_; }
   /// Power drawn at now(), W: the load's power if the relay is closed and powered, else 0.
   std::int64_t power_w() const;
+  /// Power of phase `p` at now(), W. Three-phase: its share of power_w(); the three shares sum
+  /// to power_w() exactly. Single-phase: phase A carries power_w(), B and C are 0.
+  std::int64_t power_w(Phase p) const;
+  /// 1 or 3.
+  int phases() const { return phases_; }
+  const std::array<std::int64_t, 3>& phase_split() const { return phase_split_; }
+  /// Supply voltage, 0.1 V: every phase has it; on a three-phase circuit also their mean.
+  std::int64_t voltage_dv() const { return voltage_dv_; }
+  std::int64_t voltage_dv(Phase) const { return voltage_dv_; }
+  /// Current of phase `p` at now(), mA (floored): power_w(p) / voltage.
+  std::int64_t current_ma(Phase p) const;
+  /// Current at now(), mA (floored): single-phase: power_w() / voltage; three-phase: the mean of
+  /// the phase currents.
+  std::int64_t current_ma() const;
   bool relay_closed() const { return relay_closed_; }
   bool powered() const { return powered_; }
   Mode mode() const { return mode_; }
@@ -115,6 +141,9 @@ class CircuitModel {
   bool wants_closed() const;
 
   std::chrono::minutes utc_offset_;
+  int phases_;
+  std::array<std::int64_t, 3> phase_split_;
+  std::int64_t voltage_dv_;
   TimePoint now_;
   LoadSpec load_;
   WalkState walk_;

@@ -20,6 +20,12 @@ enum class Mode : std::uint8_t { kPrepaid = 0, kKeepPower = 1, kForcedOff = 2 };
 /// rate codes of the tou_schedule register (0 sharp, 1 peak, 2 flat, 3 valley).
 enum class Rate : std::uint8_t { kSharp = 0, kPeak = 1, kFlat = 2, kValley = 3 };
 
+/// The phases of a three-phase circuit.
+enum class Phase : std::uint8_t { kA = 0, kB = 1, kC = 2 };
+
+/// Largest weight of a phase split (CircuitSpec::phase_split).
+inline constexpr std::int64_t kMaxPhaseWeight = 1'000'000;
+
 /// A power time series: (UTC instant, W) points sorted by instant, strictly increasing. The power
 /// is a step function: a point's power holds until the next point; before the first point the
 /// power is 0, after the last it stays at the last point's power.
@@ -76,6 +82,15 @@ struct CircuitSpec {
   std::array<std::int64_t, 4> prices{-1, -1, -1, -1};
   std::int64_t overload_w = 0;    ///< overload threshold, W; 0 = no overload protection
   Millis overload_delay{60'000};  ///< how long power > threshold lasts before the relay trips
+  /// 1: a single-phase circuit; 3: a three-phase circuit (the box sets it from its model's
+  /// `phases`). The total power (the load) drives energy and money alike for both.
+  int phases = 1;
+  /// Three-phase: how the total power divides among phases A, B, C, as integer weights
+  /// (0..kMaxPhaseWeight each, not all 0), e.g. {40, 35, 25}; default balanced. Ignored for
+  /// single-phase circuits.
+  std::array<std::int64_t, 3> phase_split{1, 1, 1};
+  /// Supply voltage of every phase, 0.1 V (2200 = 220.0 V); > 0.
+  std::int64_t voltage_dv = 2200;
 };
 
 }  // namespace phil::sim
