@@ -1,5 +1,5 @@
-// adf300-sim: serves a virtual ADF300 fleet on pseudo-terminals in (optionally accelerated)
-// real time. The only place in sim/ that reads the wall clock.
+// adf300-sim: serves a virtual ADF300 fleet on pseudo-terminals or loopback TCP in (optionally
+// accelerated) real time. The only place in sim/ that reads the wall clock.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -175,7 +175,7 @@ class ControlServer {
 
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "ctl") return ctl_main(argc - 1, argv + 1);
-  CLI::App app{"Virtual ADF300 fleet: one Modbus-RTU slave pty per bus"};
+  CLI::App app{"Virtual ADF300 fleet: Modbus-RTU slaves on a pty or loopback TCP per bus"};
   std::string control_path;
   std::string fleet_file;
   std::string profiles_dir = PHIL_DEFAULT_PROFILES_DIR;
@@ -247,7 +247,8 @@ int main(int argc, char** argv) {
     if (control_path.empty()) control_path = run_dir + "/adf300-sim.ctl";
     ControlServer control(io, control_path, sim);
     for (const auto& id : bus_ids) {
-      std::cout << "BUS " << id << " pty " << sim.endpoint(id) << std::endl;  // flushes
+      std::cout << "BUS " << id << " " << sim.transport(id) << " " << sim.endpoint(id)
+                << std::endl;  // flushes
     }
 
     boost::asio::steady_timer tick(io);

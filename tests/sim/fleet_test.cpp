@@ -283,3 +283,79 @@ TEST(simFleet, RegisterMapCsvNamesEveryCircuitRegister) {
 
 }  // namespace
 }  // namespace phil::sim
+
+namespace phil::sim {
+namespace {
+
+const std::string kTcpFleet = R"(buses:
+  - id: gw
+    transport: tcp
+    port: 5020
+    parity: even
+    stop_bits: 1
+    pacing: {turnaround: 5ms}
+    boxes: [{address: 1, model: adf300l-i}]
+  - id: ser
+    transport: rtu-over-tcp
+    port: 0
+    boxes: []
+  - id: ser2
+    transport: rtu-over-tcp
+    port: 0
+    pacing: {enabled: false, turnaround: 1ms}
+    boxes: []
+  - id: line
+    port: vbus/line
+    stop_bits: 2
+    boxes: []
+)";
+
+TEST(simFleet, ParsesTransportsLineSettingsAndPacing) {
+  const FleetSpec f = parse(kTcpFleet);
+  ASSERT_EQ(f.buses.size(), 4U);
+  EXPECT_EQ(f.buses[0].transport, Transport::kTcp);
+  EXPECT_EQ(f.buses[0].tcp_port, 5020);
+  EXPECT_EQ(f.buses[0].parity, Parity::kEven);
+  EXPECT_TRUE(f.buses[0].pacing.enabled);
+  EXPECT_EQ(f.buses[0].pacing.turnaround, std::chrono::milliseconds(5));
+  EXPECT_EQ(f.buses[1].transport, Transport::kRtuOverTcp);
+  EXPECT_EQ(f.buses[1].tcp_port, 0);
+  EXPECT_FALSE(f.buses[1].pacing.enabled);  // off unless asked for
+  EXPECT_FALSE(f.buses[2].pacing.enabled);
+  EXPECT_EQ(f.buses[3].transport, Transport::kPty);
+  EXPECT_EQ(f.buses[3].parity, Parity::kNone);
+  EXPECT_EQ(f.buses[3].stop_bits, 2);
+  EXPECT_EQ(transport_name(Transport::kRtuOverTcp), "rtu-over-tcp");
+  EXPECT_EQ(transport_from_name("tcp"), Transport::kTcp);
+  EXPECT_FALSE(transport_from_name("udp").has_value());
+}
+
+TEST(simFleet, TransportErrorsNameTheLineAndKey) {
+  EXPECT_THAT(error_of(replaced(kTcpFleet, "transport: tcp", "transport: udp")),
+              HasSubstr("fleet.yaml:3:"));
+  EXPECT_THAT(error_of(replaced(kTcpFleet, "port: 5020", "port: vbus/gw")),
+              HasSubstr("fleet.yaml:4:"));
+  EXPECT_THAT(error_of(replaced(kTcpFleet, "port: 5020", "port: 70000")), HasSubstr("port"));
+  EXPECT_THAT(error_of(replaced(kTcpFleet, "parity: even", "parity: mark")), HasSubstr("parity"));
+  EXPECT_THAT(error_of(replaced(kTcpFleet, "stop_bits: 1", "stop_bits: 3")),
+              HasSubstr("stop_bits"));
+  EXPECT_THAT(error_of(replaced(kTcpFleet, "turnaround: 5ms", "turnround: 5ms")),
+              HasSubstr("turnround"));
+  EXPECT_THAT(error_of(replaced(kTcpFleet, "turnaround: 5ms", "turnaround: 1m")),
+              HasSubstr("turnaround"));
+  // Two buses may share port 0 (each gets its own), never a fixed port.
+  EXPECT_THAT(error_of(replaced(kTcpFleet, "port: 0\n    pacing", "port: 5020\n    pacing")),
+              HasSubstr("5020"));
+}
+
+TEST(simFleet, LineTimingFollowsBaudParityAndStopBits) {
+  const auto n81 = line_timing(9600, Parity::kNone, 1);
+  EXPECT_EQ(n81.char_time, std::chrono::nanoseconds(1'041'666));  // 10 bits
+  EXPECT_EQ(n81.t35, std::chrono::nanoseconds(3'645'831));
+  EXPECT_EQ(line_timing(9600, Parity::kEven, 1).char_time, std::chrono::nanoseconds(1'145'833));
+  EXPECT_EQ(line_timing(9600, Parity::kNone, 2).char_time, std::chrono::nanoseconds(1'145'833));
+  EXPECT_EQ(line_timing(115200, Parity::kNone, 1).t35, std::chrono::microseconds(1750));
+}
+
+}  // namespace
+}  // namespace phil::sim

@@ -172,3 +172,94 @@ TEST(simRtuTrace, DescribesRequestsAndResponses) {
 
 }  // namespace
 }  // namespace phil::sim::rtu
+
+#include <phil/sim/mbap.hpp>
+
+namespace phil::sim::mbap {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+std::vector<Frame> drain(Decoder& d) {
+  std::vector<Frame> out;
+  for (int i = 0; i < 100; ++i) {
+    auto f = d.next();
+    if (!f) break;
+    out.push_back(std::move(*f));
+  }
+  return out;
+}
+
+const Bytes kRead{0x12, 0x34, 0, 0, 0, 6, 0x11, 0x03, 0x00, 0x6B, 0x00, 0x03};
+
+TEST(simMbap, ByteByByteFeedingYieldsOneFrame) {
+  Decoder d;
+  for (std::size_t i = 0; i < kRead.size(); ++i) {
+    EXPECT_TRUE(drain(d).empty());
+    d.feed(std::span(kRead).subspan(i, 1));
+  }
+  const auto frames = drain(d);
+  ASSERT_EQ(frames.size(), 1U);
+  EXPECT_EQ(frames[0].transaction, 0x1234);
+  EXPECT_EQ(frames[0].unit, 0x11);
+  EXPECT_EQ(frames[0].pdu, (Bytes{0x03, 0x00, 0x6B, 0x00, 0x03}));
+  EXPECT_EQ(d.pending(), 0U);
+  EXPECT_EQ(encode(frames[0]), kRead);
+}
+
+TEST(simMbap, ConcatenatedFramesAreSplitByTheirLength) {
+  Bytes two = kRead;
+  two.insert(two.end(), kRead.begin(), kRead.end());
+  two[12 + 1] = 0x35;
+  Decoder d;
+  d.feed(std::span(two).first(15));
+  d.feed(std::span(two).subspan(15));
+  const auto frames = drain(d);
+  ASSERT_EQ(frames.size(), 2U);
+  EXPECT_EQ(frames[1].transaction, 0x1235);
+}
+
+TEST(simMbap, AWrongProtocolIdOrLengthIsMalformedAndStopsTheDecoder) {
+  Decoder bad_protocol;
+  Bytes b = kRead;
+  b[3] = 1;
+  bad_protocol.feed(b);
+  EXPECT_TRUE(drain(bad_protocol).empty());
+  ASSERT_TRUE(bad_protocol.malformed().has_value());
+  EXPECT_NE(bad_protocol.malformed()->find("protocol id 1"), std::string::npos);
+  bad_protocol.feed(kRead);  // nothing more is decoded on that stream
+  EXPECT_TRUE(drain(bad_protocol).empty());
+  for (const std::uint8_t length : {std::uint8_t{0}, std::uint8_t{1}}) {
+    Decoder d;
+    d.feed(Bytes{0, 1, 0, 0, 0, length, 1});
+    EXPECT_TRUE(d.malformed().has_value()) << int{length};
+  }
+  Decoder too_long;
+  too_long.feed(Bytes{0, 1, 0, 0, 0, 255, 1});
+  EXPECT_NE(too_long.malformed()->find("length 255"), std::string::npos);
+}
+
+TEST(simMbap, RtuConversionAddsTheCrcAndTheReplyKeepsTheTransaction) {
+  Decoder d;
+  d.feed(kRead);
+  const Frame f = *d.next();
+  const Bytes line = to_rtu(f);
+  EXPECT_EQ(line.size(), 8U);
+  EXPECT_EQ(line[0], 0x11);
+  Bytes reply{0x11, 0x03, 0x02, 0x00, 0x2A};
+  rtu::append_crc(reply);
+  EXPECT_EQ(to_mbap(f, reply), (Bytes{0x12, 0x34, 0, 0, 0, 5, 0x11, 0x03, 0x02, 0x00, 0x2A}));
+  Bytes corrupt = reply;
+  corrupt.back() ^= 1;
+  EXPECT_FALSE(to_mbap(f, corrupt).has_value());
+  EXPECT_FALSE(to_mbap(f, std::span(reply).first(4)).has_value());
+  Bytes noisy{0x55};
+  noisy.insert(noisy.end(), reply.begin(), reply.end());
+  EXPECT_FALSE(to_mbap(f, noisy).has_value());
+  Bytes other{0x12, 0x03, 0x02, 0x00, 0x2A};  // from another slave
+  rtu::append_crc(other);
+  EXPECT_FALSE(to_mbap(f, other).has_value());
+}
+
+}  // namespace
+}  // namespace phil::sim::mbap

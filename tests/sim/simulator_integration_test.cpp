@@ -19,6 +19,7 @@
 #include <phil/sim/rtu.hpp>
 #include <phil/sim/simulator.hpp>
 
+#include "sim_manual_time.hpp"
 #include "sim_test_support.hpp"
 
 namespace phil::sim {
@@ -27,16 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::hours;
 
-/// A clock the test moves by hand; safe to read from the simulator's serving thread.
-class ManualTime final : public TimeSource {
- public:
-  explicit ManualTime(TimePoint start) : ms_(start.time_since_epoch().count()) {}
-  TimePoint now() const override { return TimePoint(Millis(ms_.load())); }
-  void advance(Millis d) { ms_ += d.count(); }
-
- private:
-  std::atomic<std::int64_t> ms_;
-};
+using testing::ManualTime;
 
 constexpr int kC1 = 0x1000;
 constexpr int kC2 = 0x1020;

@@ -267,15 +267,43 @@ BoxSpec parse_box(const yaml::Node& node, const std::map<std::string, Profile>& 
 
 BusSpec parse_bus(const yaml::Node& node, const std::map<std::string, Profile>& profiles,
                   FleetSpec& fleet) {
-  reject_unknown_keys(node, {"id", "port", "baud", "boxes"});
+  reject_unknown_keys(
+      node, {"id", "transport", "port", "baud", "parity", "stop_bits", "pacing", "boxes"});
   yaml::Map m(node);
   BusSpec bus;
   const yaml::Node id = m.required("id");
   bus.id = id.as_string();
   if (bus.id.empty()) id.fail(text::format(text::Id::kEmptyText, "the bus id"));
+  if (auto t = m.optional("transport")) {
+    bus.transport = *transport_from_name(t->as_choice({"pty", "rtu-over-tcp", "tcp"}));
+  }
   const yaml::Node port = m.required("port");
-  bus.port = port.as_string();
-  if (bus.port.empty()) port.fail(text::format(text::Id::kEmptyText, "the port"));
+  if (bus.transport == Transport::kPty) {
+    bus.port = port.as_string();
+    if (bus.port.empty()) port.fail(text::format(text::Id::kEmptyText, "the port"));
+  } else {
+    bus.tcp_port = static_cast<int>(port.as_int(0, 65535));
+    bus.port = std::to_string(bus.tcp_port);
+  }
+  if (auto p = m.optional("parity")) {
+    const std::string parity = p->as_choice({"none", "even", "odd"});
+    bus.parity = parity == "none" ? Parity::kNone : parity == "even" ? Parity::kEven : Parity::kOdd;
+  }
+  if (auto s = m.optional("stop_bits")) bus.stop_bits = static_cast<int>(s->as_int(1, 2));
+  if (auto p = m.optional("pacing")) {
+    reject_unknown_keys(*p, {"enabled", "turnaround"});
+    yaml::Map pm(*p);
+    bus.pacing.enabled = true;
+    if (auto e = pm.optional("enabled")) bus.pacing.enabled = e->as_bool();
+    if (auto t = pm.optional("turnaround")) {
+      const Millis turnaround = t->as_duration();
+      if (turnaround < Millis(0) || turnaround > Millis(10'000)) {
+        t->fail(phil::text::format(phil::text::Id::kYamlOutOfRange, t->as_string(), "0ms", "10s"));
+      }
+      bus.pacing.turnaround = turnaround;
+    }
+    pm.finish();
+  }
   if (auto baud = m.optional("baud")) {
     bus.baud = static_cast<int>(baud->as_int(1, 10'000'000));
     if (std::find(std::begin(kBauds), std::end(kBauds), bus.baud) == std::end(kBauds)) {
@@ -372,6 +400,25 @@ FaultSpec parse_fault(const yaml::Node& node, const FleetSpec& fleet) {
 
 }  // namespace
 
+std::string_view transport_name(Transport t) {
+  switch (t) {
+    case Transport::kRtuOverTcp:
+      return "rtu-over-tcp";
+    case Transport::kTcp:
+      return "tcp";
+    case Transport::kPty:
+      break;
+  }
+  return "pty";
+}
+
+std::optional<Transport> transport_from_name(std::string_view name) {
+  if (name == "pty") return Transport::kPty;
+  if (name == "rtu-over-tcp") return Transport::kRtuOverTcp;
+  if (name == "tcp") return Transport::kTcp;
+  return std::nullopt;
+}
+
 std::string_view fault_kind_name(FaultSpec::Kind kind) {
   for (const auto& [k, name] : kFaultNames) {
     if (k == kind) return name;
@@ -399,7 +446,9 @@ FleetSpec parse_fleet(const yaml::Node& node, const std::string& profiles_dir) {
     if (!ids.insert(bus.id).second) {
       item.fail(phil::text::format(phil::text::Id::kYamlDuplicate, "bus id \"" + bus.id + "\""));
     }
-    if (!ports.insert(bus.port).second) {
+    const bool ephemeral = bus.transport != Transport::kPty && bus.tcp_port == 0;
+    const std::string where = bus.transport == Transport::kPty ? bus.port : "tcp " + bus.port;
+    if (!ephemeral && !ports.insert(where).second) {
       item.fail(phil::text::format(phil::text::Id::kYamlDuplicate, "port \"" + bus.port + "\""));
     }
     fleet.buses.push_back(std::move(bus));

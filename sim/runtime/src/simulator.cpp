@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -23,6 +25,7 @@
 
 #include <phil/sim/box.hpp>
 #include <phil/sim/load.hpp>
+#include <phil/sim/mbap.hpp>
 #include <phil/sim/rtu.hpp>
 #include <phil/sim/simulator.hpp>
 
@@ -65,26 +68,65 @@ std::string errno_text(const char* what) {
 
 struct Outgoing {
   std::vector<std::uint8_t> bytes;
-  Millis delay{0};  // wall-clock delay before it goes out (fault kDelay)
+  Millis delay{0};            // wall-clock delay before it goes out (fault kDelay)
+  std::size_t wire_size = 0;  // the RTU reply's size on the line (the gateway's is converted)
 };
 
+using Steady = std::chrono::steady_clock;
+
 struct Simulator::Impl {
+  struct Bus;
+
+  // One connection to a bus: its pty, or one TCP client. Only touched on the serving thread.
+  struct Link {
+    Link(Bus& b, asio::io_context& io, std::uint64_t n) : bus(b), id(n), silence_timer(io) {}
+    Bus& bus;
+    std::uint64_t id;  // 0 for the pty, 1.. for TCP clients in accept order
+    std::unique_ptr<asio::posix::stream_descriptor> pty;
+    std::unique_ptr<asio::ip::tcp::socket> socket;
+    bool gateway = false;  // Modbus TCP: MBAP framing
+    bool open = true;
+    rtu::RequestDecoder decoder;
+    mbap::Decoder mbap_decoder;
+    asio::steady_timer silence_timer;
+    std::array<std::uint8_t, 512> rx{};
+    Steady::time_point frame_first;  // when the first byte of the frame being received came
+    Steady::time_point last_rx;
+  };
+
+  // A request waiting for the line (one at a time per bus, as on a real RS485 line).
+  struct Job {
+    std::weak_ptr<Link> from;
+    rtu::Request request;
+    std::optional<mbap::Frame> mbap;  // a Modbus TCP request, answered under its header
+    Steady::time_point request_end;   // when its last byte was on the line
+  };
+  static constexpr std::size_t kMaxQueue = 256;  // requests waiting per bus; more are dropped
+
   struct Bus {
     BusSpec spec;
-    std::string endpoint;  // absolute symlink path
+    std::string endpoint;  // absolute symlink path, or 127.0.0.1:PORT
+    LineTiming line;
     std::vector<std::unique_ptr<Box>> boxes;
     std::map<int, Box*> by_address;
-    std::uint64_t answered = 0;
+    std::uint64_t answered = 0;  // guarded by mu
     // Serving state: only touched on the serving thread (and by start/stop around it).
     int slave_fd = -1;
     std::string slave_name;
-    std::unique_ptr<asio::posix::stream_descriptor> stream;
-    std::unique_ptr<asio::steady_timer> silence_timer;
+    std::shared_ptr<Link> pty;
+    std::unique_ptr<asio::ip::tcp::acceptor> acceptor;
+    std::set<std::shared_ptr<Link>> clients;
+    std::uint64_t next_client = 1;
     std::unique_ptr<asio::steady_timer> retry_timer;
-    std::array<std::uint8_t, 512> rx{};
-    std::deque<std::vector<std::uint8_t>> tx;
-    bool writing = false;
-    rtu::RequestDecoder decoder;  // guarded by mu
+    std::unique_ptr<asio::steady_timer> line_timer;
+    std::deque<Job> queue;
+    bool busy = false;  // a reply is waiting for, or going out on, the line
+    // The reply being sent.
+    std::weak_ptr<Link> tx_to;
+    bool tx_paced = false;  // written character by character at the line's speed
+    std::vector<std::uint8_t> tx;
+    std::size_t tx_sent = 0;
+    Steady::time_point tx_start;
   };
 
   Impl(FleetSpec f, const TimeSource& t, SimulatorOptions o)
@@ -311,101 +353,305 @@ struct Simulator::Impl {
     return out;
   }
 
-  // Drains decoded requests into replies. Called with mu held.
-  std::vector<Outgoing> drain(Bus& b, std::uint64_t bad_crc_before) {
-    if (b.decoder.bad_crc() != bad_crc_before) trace(b, "<-", {}, "bad CRC: frame dropped");
-    std::vector<Outgoing> replies;
-    while (auto req = b.decoder.next()) {
-      if (auto reply = handle(b, *req)) replies.push_back(std::move(*reply));
-    }
-    return replies;
-  }
-
-  void send(Bus& b, std::vector<Outgoing> replies) {
-    flush_trace();
-    for (auto& r : replies) {
-      if (r.delay.count() > 0 && io) {
-        auto timer = std::make_shared<asio::steady_timer>(*io, r.delay);
-        timer->async_wait([this, &b, timer, bytes = std::move(r.bytes)](
-                              const boost::system::error_code& ec) mutable {
-          if (ec) return;
-          b.tx.push_back(std::move(bytes));
-          if (!b.writing) write_next(b);
-        });
-        continue;
-      }
-      b.tx.push_back(std::move(r.bytes));
-    }
-    if (!b.writing) write_next(b);
-  }
-
-  void write_next(Bus& b) {
-    if (b.tx.empty() || !b.stream) {
-      b.writing = false;
-      return;
-    }
-    b.writing = true;
-    asio::async_write(*b.stream, asio::buffer(b.tx.front()),
-                      [this, &b](const boost::system::error_code& ec, std::size_t) {
-                        if (ec) {
-                          b.tx.clear();
-                          b.writing = false;
-                          return;
-                        }
-                        b.tx.pop_front();
-                        write_next(b);
-                      });
-  }
-
-  void on_bytes(Bus& b, std::span<const std::uint8_t> bytes) {
-    std::vector<Outgoing> replies;
+  // Records one trace line at now() (takes mu) and emits it. Serving thread, mu not held.
+  void note(const Bus& b, const char* dir, std::span<const std::uint8_t> bytes,
+            const std::string& what) {
+    if (!options.trace) return;
     {
       std::lock_guard lock(mu);
       served_at = time.now();
-      advance_all(served_at);
-      const auto bad = b.decoder.bad_crc();
-      b.decoder.feed(bytes);
-      replies = drain(b, bad);
+      trace(b, dir, bytes, what);
     }
-    send(b, std::move(replies));
-    b.silence_timer->expires_after(options.silence);
-    b.silence_timer->async_wait([this, &b](const boost::system::error_code& ec) {
-      if (ec) return;  // re-armed by newer bytes, or stopping
-      std::vector<Outgoing> late;
+    flush_trace();
+  }
+  static std::string via(const Link& l) {
+    return l.id == 0 ? "" : " [client " + std::to_string(l.id) + "]";
+  }
+
+  // A request from `link` waits for the line.
+  void enqueue(Link& link, rtu::Request request, std::optional<mbap::Frame> frame,
+               Steady::time_point end, const std::shared_ptr<Link>& self) {
+    Bus& b = link.bus;
+    if (b.queue.size() >= kMaxQueue) {
+      note(b, "<-", request.frame, "queue of the line full: request dropped" + via(link));
+      return;
+    }
+    b.queue.push_back(Job{self, std::move(request), std::move(frame), end});
+  }
+
+  // Serves the requests waiting for the line, one at a time: the next is taken when the reply
+  // of the previous one has gone out (or there was none).
+  void pump(Bus& b) {
+    while (!b.busy && !b.queue.empty()) {
+      Job job = std::move(b.queue.front());
+      b.queue.pop_front();
+      const auto link = job.from.lock();
+      if (!link || !link->open) {
+        note(b, "<-", job.request.frame,
+             "client gone before its request reached the line: discarded");
+        continue;
+      }
+      std::optional<Outgoing> out;
       {
         std::lock_guard lock(mu);
-        if (b.decoder.idle()) return;
         served_at = time.now();
         advance_all(served_at);
-        const auto bad = b.decoder.bad_crc();
-        b.decoder.silence();
-        late = drain(b, bad);
+        if (job.mbap) {
+          pending_trace.push_back(format_timestamp(served_at, fleet.utc_offset) + " " + b.spec.id +
+                                  " <- MBAP transaction " + std::to_string(job.mbap->transaction) +
+                                  " unit " + std::to_string(job.mbap->unit) + via(*link));
+        }
+        out = handle(b, job.request);
+        if (out) {
+          out->wire_size = out->bytes.size();
+          if (job.mbap) {
+            if (auto reply = mbap::to_mbap(*job.mbap, out->bytes)) {
+              out->bytes = std::move(*reply);
+            } else {
+              trace(b, "->", out->bytes,
+                    "gateway: no valid RTU reply on the line, nothing sent to the client");
+              out.reset();
+            }
+          }
+        }
       }
-      send(b, std::move(late));
+      flush_trace();
+      if (out) begin_reply(b, link, std::move(*out), job.request_end);
+    }
+  }
+
+  bool paced(const Bus& b) const { return b.spec.pacing.enabled; }
+
+  void begin_reply(Bus& b, const std::shared_ptr<Link>& link, Outgoing out,
+                   Steady::time_point request_end) {
+    b.busy = true;
+    b.tx_to = link;
+    b.tx = std::move(out.bytes);
+    b.tx_sent = 0;
+    b.tx_paced = false;
+    Steady::time_point start = Steady::now();
+    if (paced(b)) {
+      // The box starts answering t3.5 + turnaround after the request's last byte.
+      const auto earliest = request_end + b.line.t35 + b.spec.pacing.turnaround;
+      start = std::max(start, std::chrono::time_point_cast<Steady::duration>(earliest));
+      if (link->gateway) {
+        // The gateway sends its TCP reply once the whole RTU reply has crossed the line.
+        start += std::chrono::duration_cast<Steady::duration>(b.line.frame(out.wire_size));
+      } else {
+        b.tx_paced = true;
+      }
+    }
+    b.tx_start = start + out.delay;
+    tx_step(b);
+  }
+
+  void wait_line(Bus& b, Steady::time_point until, void (Impl::*next)(Bus&)) {
+    b.line_timer->expires_at(until);
+    b.line_timer->async_wait([this, &b, next](const boost::system::error_code& ec) {
+      if (!ec) (this->*next)(b);
     });
   }
 
-  void start_read(Bus& b) {
-    b.stream->async_read_some(
-        asio::buffer(b.rx), [this, &b](const boost::system::error_code& ec, std::size_t n) {
+  // Writes what of the reply is due now: all of it, or (paced) every character whose start
+  // time has come.
+  void tx_step(Bus& b) {
+    const auto link = b.tx_to.lock();
+    if (!link || !link->open) {
+      note(b, "->", b.tx, "client gone: stale reply dropped");
+      finish_reply(b);
+      return;
+    }
+    const auto now = Steady::now();
+    if (now < b.tx_start) {
+      wait_line(b, b.tx_start, &Impl::tx_step);
+      return;
+    }
+    std::size_t due = b.tx.size();
+    if (b.tx_paced) {
+      const auto chars = static_cast<std::size_t>((now - b.tx_start) / b.line.char_time) + 1;
+      due = std::min(due, std::max(chars, b.tx_sent + 1));
+    }
+    const auto buffer = asio::buffer(b.tx.data() + b.tx_sent, due - b.tx_sent);
+    auto done = [this, &b, link, due](const boost::system::error_code& ec, std::size_t) {
+      if (ec) {
+        close_link(link);
+        finish_reply(b);
+        return;
+      }
+      b.tx_sent = due;
+      after_write(b);
+    };
+    if (link->pty) {
+      asio::async_write(*link->pty, buffer, std::move(done));
+    } else {
+      asio::async_write(*link->socket, buffer, std::move(done));
+    }
+  }
+
+  Steady::time_point char_start(const Bus& b, std::size_t n) const {
+    return b.tx_start + std::chrono::duration_cast<Steady::duration>(b.line.frame(n));
+  }
+
+  void after_write(Bus& b) {
+    if (b.tx_sent < b.tx.size()) {
+      wait_line(b, char_start(b, b.tx_sent), &Impl::tx_step);
+    } else if (b.tx_paced && Steady::now() < char_start(b, b.tx.size())) {
+      wait_line(b, char_start(b, b.tx.size()), &Impl::finish_reply);  // the last character
+    } else {
+      finish_reply(b);
+    }
+  }
+
+  void finish_reply(Bus& b) {
+    b.busy = false;
+    b.tx.clear();
+    b.tx_sent = 0;
+    b.tx_to.reset();
+    pump(b);
+  }
+
+  // Bytes from a client (or the pty).
+  void on_bytes(const std::shared_ptr<Link>& link, std::span<const std::uint8_t> bytes) {
+    Link& l = *link;
+    Bus& b = l.bus;
+    const auto now = Steady::now();
+    l.last_rx = now;
+    if (l.gateway) {
+      l.mbap_decoder.feed(bytes);
+      while (auto frame = l.mbap_decoder.next()) {
+        // The gateway puts [unit][PDU][CRC] on its line; the slaves frame it as on any line.
+        const auto rtu_frame = mbap::to_rtu(*frame);
+        rtu::RequestDecoder line;
+        line.feed(rtu_frame);
+        line.silence();
+        if (auto request = line.next()) {
+          const auto end =
+              now + std::chrono::duration_cast<Steady::duration>(b.line.frame(rtu_frame.size()));
+          enqueue(l, std::move(*request), std::move(*frame), end, link);
+        } else {
+          note(b, "<-", rtu_frame,
+               "gateway: the PDU is no frame a slave accepts (e.g. byte count and length "
+               "disagree): no reply" +
+                   via(l));
+        }
+      }
+      if (const auto& bad = l.mbap_decoder.malformed()) {
+        note(b, "<-", bytes, "malformed MBAP header (" + *bad + "): connection closed" + via(l));
+        close_link(link);
+      }
+      pump(b);
+      return;
+    }
+    if (l.decoder.idle()) l.frame_first = now;
+    decode(
+        link, [&] { l.decoder.feed(bytes); }, now);
+    if (!l.decoder.idle()) {
+      l.silence_timer.expires_after(options.silence);
+      l.silence_timer.async_wait([this, link](const boost::system::error_code& ec) {
+        if (ec || !link->open || link->decoder.idle()) return;
+        decode(
+            link, [&] { link->decoder.silence(); }, link->last_rx);
+        pump(link->bus);
+      });
+    }
+    pump(b);
+  }
+
+  // Runs `step` on the link's RTU decoder and queues what it completes.
+  template <typename Step>
+  void decode(const std::shared_ptr<Link>& link, Step&& step, Steady::time_point now) {
+    Link& l = *link;
+    const auto bad = l.decoder.bad_crc();
+    step();
+    if (l.decoder.bad_crc() != bad) note(l.bus, "<-", {}, "bad CRC: frame dropped" + via(l));
+    while (auto request = l.decoder.next()) {
+      // Its last byte was on the line when it arrived, or (a master writing faster than the
+      // line) one frame time after its first byte.
+      const auto wire =
+          std::chrono::duration_cast<Steady::duration>(l.bus.line.frame(request->frame.size()));
+      enqueue(l, std::move(*request), std::nullopt, std::max(now, l.frame_first + wire), link);
+      l.frame_first = now;
+    }
+  }
+
+  void start_read(const std::shared_ptr<Link>& link) {
+    auto handler = [this, link](const boost::system::error_code& ec, std::size_t n) {
+      if (ec == asio::error::operation_aborted || !link->open) return;
+      if (ec && link->pty) {
+        // Not expected while we hold a slave fd open; back off instead of spinning.
+        note(link->bus, "!!", {}, "read error: " + ec.message());
+        link->bus.retry_timer->expires_after(std::chrono::milliseconds(100));
+        link->bus.retry_timer->async_wait([this, link](const boost::system::error_code& e) {
+          if (!e) start_read(link);
+        });
+        return;
+      }
+      if (ec) {  // the client closed the connection (or it broke)
+        note(link->bus, "--", {}, "client disconnected" + via(*link));
+        close_link(link);
+        return;
+      }
+      on_bytes(link, std::span(link->rx).first(n));
+      if (link->open) start_read(link);
+    };
+    if (link->pty) {
+      link->pty->async_read_some(asio::buffer(link->rx), std::move(handler));
+    } else {
+      link->socket->async_read_some(asio::buffer(link->rx), std::move(handler));
+    }
+  }
+
+  void close_link(const std::shared_ptr<Link>& link) {
+    if (!link->open || link->pty) return;
+    link->open = false;
+    boost::system::error_code ec;
+    link->silence_timer.cancel();
+    link->socket->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    link->socket->close(ec);
+    link->bus.clients.erase(link);
+  }
+
+  void accept(Bus& b) {
+    b.acceptor->async_accept(
+        [this, &b](const boost::system::error_code& ec, asio::ip::tcp::socket socket) {
           if (ec == asio::error::operation_aborted) return;
-          if (ec) {
-            // Not expected while we hold a slave fd open; back off instead of spinning.
-            {
-              std::lock_guard lock(mu);
-              served_at = time.now();
-              trace(b, "!!", {}, "read error: " + ec.message());
-            }
-            flush_trace();
+          if (ec) {  // e.g. out of file descriptors: try again shortly instead of spinning
+            note(b, "!!", {}, "accept: " + ec.message());
             b.retry_timer->expires_after(std::chrono::milliseconds(100));
             b.retry_timer->async_wait([this, &b](const boost::system::error_code& e) {
-              if (!e) start_read(b);
+              if (!e) accept(b);
             });
             return;
           }
-          on_bytes(b, std::span(b.rx).first(n));
-          start_read(b);
+          boost::system::error_code ignored;
+          socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+          auto link = std::make_shared<Link>(b, *io, b.next_client++);
+          link->gateway = b.spec.transport == Transport::kTcp;
+          link->socket = std::make_unique<asio::ip::tcp::socket>(std::move(socket));
+          b.clients.insert(link);
+          note(b, "--", {}, "client connected" + via(*link));
+          start_read(link);
+          accept(b);
         });
+  }
+
+  void open_tcp(Bus& b) {
+    const auto endpoint = asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(),
+                                                  static_cast<unsigned short>(b.spec.tcp_port));
+    b.acceptor = std::make_unique<asio::ip::tcp::acceptor>(*io);
+    boost::system::error_code ec;
+    b.acceptor->open(endpoint.protocol(), ec);
+    if (!ec) b.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) b.acceptor->bind(endpoint, ec);
+    if (!ec) b.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw std::runtime_error(
+          "bus " + b.spec.id + ": cannot listen on 127.0.0.1:" + std::to_string(b.spec.tcp_port) +
+          " (" + ec.message() + "). Choose a free port in the fleet file, or 0 for any");
+    }
+    b.endpoint = "127.0.0.1:" + std::to_string(b.acceptor->local_endpoint().port());
+    b.retry_timer = std::make_unique<asio::steady_timer>(*io);
+    b.line_timer = std::make_unique<asio::steady_timer>(*io);
   }
 
   void open_pty(Bus& b) {
@@ -414,9 +660,10 @@ struct Simulator::Impl {
                                "). Check that the directory is writable and ptys are " +
                                "available");
     };
+    b.pty = std::make_shared<Link>(b, *io, 0);
     const int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (master < 0) fail(errno_text("posix_openpt"));
-    b.stream = std::make_unique<asio::posix::stream_descriptor>(*io, master);
+    b.pty->pty = std::make_unique<asio::posix::stream_descriptor>(*io, master);
     if (grantpt(master) != 0) fail(errno_text("grantpt"));
     if (unlockpt(master) != 0) fail(errno_text("unlockpt"));
     std::array<char, 128> name{};
@@ -445,18 +692,33 @@ struct Simulator::Impl {
     }
     fs::create_symlink(b.slave_name, link, ec);
     if (ec) fail("symlink: " + ec.message());
-    b.silence_timer = std::make_unique<asio::steady_timer>(*io);
     b.retry_timer = std::make_unique<asio::steady_timer>(*io);
+    b.line_timer = std::make_unique<asio::steady_timer>(*io);
   }
 
   void close_bus(Bus& b) {
-    b.silence_timer.reset();
     b.retry_timer.reset();
-    b.stream.reset();  // closes the master
+    b.line_timer.reset();
+    b.queue.clear();
+    b.busy = false;
+    b.tx.clear();
+    b.tx_to.reset();
+    if (b.acceptor) {
+      boost::system::error_code ec;
+      b.acceptor->close(ec);
+      b.acceptor.reset();
+    }
+    for (const auto& c : std::set(b.clients))
+      close_link(c);
+    b.clients.clear();
+    if (b.pty) {
+      b.pty->open = false;
+      b.pty->silence_timer.cancel();
+      b.pty->pty.reset();  // closes the master
+      b.pty.reset();
+    }
     if (b.slave_fd >= 0) ::close(b.slave_fd);
     b.slave_fd = -1;
-    b.tx.clear();
-    b.writing = false;
     std::error_code ec;
     const fs::path link(b.endpoint);
     if (!b.slave_name.empty() && fs::is_symlink(fs::symlink_status(link, ec)) &&
@@ -476,8 +738,13 @@ Simulator::Simulator(FleetSpec fleet, const TimeSource& time, SimulatorOptions o
     ++bus_index;
     auto bus = std::make_unique<Impl::Bus>();
     bus->spec = spec;
-    const fs::path port(spec.port);
-    bus->endpoint = (port.is_absolute() ? port : run_dir / port).lexically_normal().string();
+    bus->line = line_timing(spec.baud, spec.parity, spec.stop_bits);
+    if (spec.transport == Transport::kPty) {
+      const fs::path port(spec.port);
+      bus->endpoint = (port.is_absolute() ? port : run_dir / port).lexically_normal().string();
+    } else {
+      bus->endpoint = "127.0.0.1:" + std::to_string(spec.tcp_port);
+    }
     for (const auto& box_spec : spec.boxes) {
       const auto ref = find_model(impl_->fleet.profiles, box_spec.model);
       if (!ref) {
@@ -508,16 +775,26 @@ void Simulator::start() {
   if (impl_->started) return;
   impl_->io = std::make_unique<asio::io_context>();
   try {
-    for (auto& b : impl_->buses)
-      impl_->open_pty(*b);
+    for (auto& b : impl_->buses) {
+      if (b->spec.transport == Transport::kPty) {
+        impl_->open_pty(*b);
+      } else {
+        impl_->open_tcp(*b);
+      }
+    }
   } catch (...) {
     for (auto& b : impl_->buses)
       impl_->close_bus(*b);
     impl_->io.reset();
     throw;
   }
-  for (auto& b : impl_->buses)
-    impl_->start_read(*b);
+  for (auto& b : impl_->buses) {
+    if (b->pty) {
+      impl_->start_read(b->pty);
+    } else {
+      impl_->accept(*b);
+    }
+  }
   impl_->thread = std::thread([io = impl_->io.get()] { io->run(); });
   impl_->started = true;
 }
@@ -542,7 +819,7 @@ std::string Simulator::transport(const std::string& bus_id) const {
   if (impl_->find_bus(bus_id) == nullptr) {
     throw std::out_of_range("no bus \"" + bus_id + "\" in the fleet");
   }
-  return "pty";
+  return std::string(transport_name(impl_->find_bus(bus_id)->spec.transport));
 }
 
 void Simulator::advance_to(TimePoint t) {
@@ -664,8 +941,10 @@ std::string Simulator::status_text() const {
   std::string out =
       "sim time " + format_timestamp(impl_->model_time, impl_->fleet.utc_offset) + "\n";
   for (const auto& b : impl_->buses) {
-    out += "bus " + b->spec.id + " pty " + b->endpoint + " baud " + std::to_string(b->spec.baud) +
-           " answered " + std::to_string(b->answered) + "\n";
+    out += "bus " + b->spec.id + " " + std::string(transport_name(b->spec.transport)) + " " +
+           b->endpoint + " baud " + std::to_string(b->spec.baud) +
+           (b->spec.pacing.enabled ? " paced" : "") + " answered " + std::to_string(b->answered) +
+           "\n";
     for (const auto& [configured, box] : b->by_address) {
       out += "  box " + std::to_string(configured) + " " + box->model().name +
              (box->address() != configured ? " now at " + std::to_string(box->address()) : "") +

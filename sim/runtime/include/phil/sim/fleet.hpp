@@ -14,6 +14,7 @@
 #include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/sim/circuit_spec.hpp>
+#include <phil/sim/line.hpp>
 #include <phil/sim/profile.hpp>
 
 namespace phil::sim {
@@ -26,10 +27,31 @@ struct BoxSpec {
   std::int64_t clock_drift_ppm = 0;     ///< the box clock runs fast (> 0) or slow, in ppm
 };
 
+/// How a bus is offered to masters.
+enum class Transport : std::uint8_t {
+  kPty,         ///< a pseudo-terminal, published as a symlink (`port`)
+  kRtuOverTcp,  ///< a transparent serial server: RTU frames in a TCP stream on 127.0.0.1
+  kTcp,         ///< a Modbus TCP gateway (MBAP <-> RTU, unit id = box address) on 127.0.0.1
+};
+/// "pty", "rtu-over-tcp", "tcp" (fleet files, BUS lines, Simulator::transport()), and back.
+std::string_view transport_name(Transport t);
+std::optional<Transport> transport_from_name(std::string_view name);
+
+/// Line pacing: replies go out at the line's real speed (see Simulator).
+struct PacingSpec {
+  bool enabled = false;
+  std::chrono::microseconds turnaround{0};  ///< the box's think time after t3.5
+};
+
 struct BusSpec {
-  std::string id;    ///< e.g. "bus1"
-  std::string port;  ///< symlink path to publish, e.g. "vbus/bus1"
+  std::string id;  ///< e.g. "bus1"
+  Transport transport = Transport::kPty;
+  std::string port;  ///< kPty: symlink path to publish, e.g. "vbus/bus1"
+  int tcp_port = 0;  ///< TCP transports: port on 127.0.0.1; 0 = any free port (ephemeral)
   int baud = 9600;
+  Parity parity = Parity::kNone;
+  int stop_bits = 1;  ///< 1 or 2
+  PacingSpec pacing;
   std::vector<BoxSpec> boxes;
 };
 

@@ -1,7 +1,26 @@
 #pragma once
-// The virtual ADF300 fleet as one object: every bus served as a Modbus-RTU slave on a
-// pseudo-terminal, every circuit stepped by its model. Used by adf300-sim (real time) and by the
-// bench (manual clock, in-process).
+// The virtual ADF300 fleet as one object: every bus served as Modbus-RTU slaves, every circuit
+// stepped by its model. Used by adf300-sim (real time) and by the bench (manual clock,
+// in-process).
+//
+// Transports (BusSpec::transport): a pseudo-terminal published as a symlink; a transparent
+// serial server on 127.0.0.1 (RTU frames in a TCP stream, reassembled per connection by length,
+// CRC and silence, exactly as on the pty); a Modbus TCP gateway on 127.0.0.1 (MBAP <-> RTU,
+// unit id = box address, transaction id echoed, unit 0 = broadcast without reply; a malformed
+// MBAP header — protocol id != 0 or length outside 2..254 — closes that connection, since the
+// stream cannot be resynchronised; a reply that is not one valid RTU frame on the line, e.g.
+// under corrupt_crc, truncate or noise, gets no answer, the master times out).
+//
+// The line: one request at a time per bus, whoever sent it, in arrival order; the next is
+// served when the reply to the previous has gone out. Any number of TCP clients may connect.
+// A reply whose client has closed meanwhile is dropped (never sent to another client); requests
+// of a closed client still waiting for the line are discarded unexecuted.
+//
+// Pacing (BusSpec::pacing, off by default): a reply starts no earlier than t3.5 + turnaround
+// after the request's last byte was on the line (the later of its arrival and its first byte +
+// its wire time at the bus's baud/parity/stop bits), and goes out one character per character
+// time (pty, rtu-over-tcp) or, through the gateway, all at once when it would have crossed the
+// line. Pacing and the delay fault are wall-clock waits; the model runs on the TimeSource.
 //
 // Threading: start() runs the serving loop on a thread of its own. advance_to() and circuit()
 // may be called from any thread; they and request handling are serialised by one mutex.
@@ -63,15 +82,20 @@ class Simulator {
   Simulator(const Simulator&) = delete;
   Simulator& operator=(const Simulator&) = delete;
 
-  /// Opens one pty per bus, publishes its symlink and starts serving. Idempotent.
+  /// Opens every bus (a pty and its symlink, or a TCP listener on 127.0.0.1) and starts
+  /// serving. Idempotent. Throws std::runtime_error naming the bus if one cannot be opened
+  /// (then nothing is left open).
   void start();
-  /// Stops serving and removes the symlinks. Idempotent; called by the destructor.
+  /// Stops serving, closes every connection and listener and removes the symlinks. Idempotent;
+  /// called by the destructor.
   void stop();
 
-  /// The stable path clients open for `bus_id` (the published symlink), absolute. Known from
-  /// construction on. Throws std::out_of_range for an unknown bus.
+  /// Where clients connect to `bus_id`: for a pty the published symlink, absolute, known from
+  /// construction on; for TCP transports "127.0.0.1:PORT", the bound port once start()ed (the
+  /// configured one before; an ephemeral port 0 may differ after a stop() and start()). Call
+  /// from the thread that calls start(). Throws std::out_of_range for an unknown bus.
   std::string endpoint(const std::string& bus_id) const;
-  /// "pty" for now; "rtu-over-tcp" and "tcp" come with issue 3.
+  /// "pty", "rtu-over-tcp" or "tcp". Throws std::out_of_range for an unknown bus.
   std::string transport(const std::string& bus_id) const;
 
   /// Steps every circuit model from its last time to `t` (no-op if t is not later).
