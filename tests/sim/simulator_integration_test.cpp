@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <phil/sim/control.hpp>
+#include <phil/sim/line.hpp>
 #include <phil/sim/rtu.hpp>
 #include <phil/sim/simulator.hpp>
 
@@ -486,6 +487,148 @@ TEST_F(simSimulatorOverPty, ControlCommandsInjectListAndClearFaults) {
   EXPECT_THAT(control_command(*sim_, "clear 1"), ::testing::HasSubstr("ERROR no fault 1"));
   EXPECT_EQ(control_command(*sim_, "replace bus1 1 2"), "OK\n");
   EXPECT_THAT(control_command(*sim_, "launch"), ::testing::HasSubstr("ERROR unknown command"));
+}
+
+TEST_F(simSimulatorOverPty, NoiseFaultSendsSeededBytesBeforeAnIntactReply) {
+  FaultSpec f = fault(FaultSpec::Kind::kNoise);
+  f.noise_bytes = 4;
+  f.seed = 3;
+  (void)sim_->inject_fault(f);
+  RawPort port(sim_->endpoint("bus1"));
+  ASSERT_TRUE(port.ok());
+  port.send({0x01, 0x03, 0x10, 0x00, 0x00, 0x02});
+  const auto got = port.receive(4 + 9, std::chrono::seconds(2));
+  ASSERT_EQ(got.size(), 13U);
+  std::vector<std::uint8_t> reply(got.begin() + 4, got.end());
+  const std::vector<std::uint8_t> body(reply.begin(), reply.end() - 2);
+  auto expected = body;
+  rtu::append_crc(expected);
+  EXPECT_EQ(reply, expected);  // the reply itself is intact
+  EXPECT_EQ(reply[0], 0x01);
+  // A master that frames from the first byte sees garbage.
+  modbus_set_response_timeout(master(), 0, 300'000);
+  std::uint16_t out[2] = {};
+  EXPECT_EQ(modbus_read_registers(master(), kC1, 2, out), -1);
+}
+
+TEST_F(simSimulatorOverPty, DelayFaultHoldsTheReplyForItsWallTime) {
+  FaultSpec f = fault(FaultSpec::Kind::kDelay);
+  f.delay = std::chrono::milliseconds(300);
+  (void)sim_->inject_fault(f);
+  RawPort port(sim_->endpoint("bus1"));
+  ASSERT_TRUE(port.ok());
+  const auto sent = std::chrono::steady_clock::now();
+  port.send({0x01, 0x03, 0x10, 0x00, 0x00, 0x02});
+  EXPECT_TRUE(port.receive(1, std::chrono::milliseconds(150)).empty());
+  EXPECT_EQ(port.receive(9, std::chrono::seconds(3)).size(), 9U);
+  EXPECT_GE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(300));
+}
+
+TEST_F(simSimulatorOverPty, BusSilentFaultHearsNothingUntilCleared) {
+  const auto id = sim_->inject_fault(fault(FaultSpec::Kind::kBusSilent));
+  modbus_set_response_timeout(master(), 0, 300'000);
+  errno = 0;
+  EXPECT_EQ(modbus_write_register(master(), kC1 + 0x13, 2), -1);
+  EXPECT_EQ(errno, ETIMEDOUT);
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, Mode::kPrepaid);  // nobody heard the write
+  std::uint16_t out[1] = {};
+  EXPECT_EQ(modbus_read_registers(master(), kC1, 1, out), -1);
+  EXPECT_EQ(sim_->frames_answered("bus1"), 0U);
+  ASSERT_TRUE(sim_->clear_fault(id));
+  modbus_flush(master());
+  EXPECT_EQ(modbus_read_registers(master(), kC1, 1, out), 1) << modbus_strerror(errno);
+}
+
+TEST_F(simSimulatorOverPty, ClockDriftFaultMovesTheBoxClockReadOverTheLine) {
+  const auto clock = [&] { return u32(read(0x0004, 2), 0); };
+  const std::int64_t before = clock();
+  FaultSpec f = fault(FaultSpec::Kind::kClockDrift, 1);
+  f.drift_ppm = 1000;  // 3.6 s an hour fast
+  f.duration = std::chrono::hours(2);
+  (void)sim_->inject_fault(f);
+  time_.advance(std::chrono::hours(1));
+  EXPECT_EQ(clock(), before + 3600 + 3);  // 3.6 s, whole seconds
+  time_.advance(std::chrono::hours(2));   // the drift stopped after 2 h: 7.2 s gained
+  EXPECT_EQ(clock(), before + 3 * 3600 + 7);
+}
+
+// Line pacing on a real pty at 9600 8N1 with a 5 ms turnaround.
+class simPacedLine : public ::testing::Test {
+ protected:
+  simPacedLine()
+      : run_dir_(fs::temp_directory_path() /
+                 ("phil_sim_paced_" + std::to_string(::getpid()) + "_" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name())),
+        time_(testing::at("2026-03-01T00:00:00+08:00")) {
+    fs::remove_all(run_dir_);
+    const auto doc = yaml::Document::load_string(
+        replaced(kFleet, "    port: vbus/bus1\n",
+                 "    port: vbus/bus1\n    pacing: {turnaround: 5ms}\n"),
+        "fleet.yaml");
+    SimulatorOptions options;
+    options.run_dir = run_dir_.string();
+    sim_ = std::make_unique<Simulator>(parse_fleet(doc.root(), testing::profiles_dir()), time_,
+                                       options);
+    sim_->start();
+  }
+  ~simPacedLine() override {
+    sim_.reset();
+    fs::remove_all(run_dir_);
+  }
+  static std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    return testing::replaced(std::move(text), from, to);
+  }
+
+  fs::path run_dir_;
+  ManualTime time_;
+  std::unique_ptr<Simulator> sim_;
+};
+
+TEST_F(simPacedLine, ReplyWaitsTheInterFrameGapAndTakesItsWireTime) {
+  using Clock = std::chrono::steady_clock;
+  const auto line = line_timing(9600, Parity::kNone, 1);
+  RawPort port(sim_->endpoint("bus1"));
+  ASSERT_TRUE(port.ok());
+  for (int round = 0; round < 3; ++round) {
+    const auto sent = Clock::now();
+    port.send({0x01, 0x03, 0x10, 0x00, 0x00, 0x0A});  // 8 bytes; reply 5 + 20 = 25 bytes
+    std::vector<Clock::time_point> arrivals;          // one per byte
+    std::size_t received = 0;
+    for (int i = 0; i < 100 && received < 25; ++i) {
+      received += port.receive(1, std::chrono::milliseconds(100)).size();
+      if (arrivals.size() < received) arrivals.push_back(Clock::now());
+    }
+    ASSERT_EQ(received, 25U);
+    // The request took 8 characters on the wire; the reply starts t3.5 + 5 ms after its end.
+    const auto request_end = sent + line.frame(8);
+    const auto gap = arrivals.front() - request_end;
+    EXPECT_GE(gap, line.t35 + std::chrono::milliseconds(5));
+    // 25 characters at 1.04 ms: the last arrives no earlier than 24 character times after the
+    // first could have been sent; bounds generous for a loaded machine.
+    const auto total = arrivals.back() - sent;
+    EXPECT_GE(total, line.frame(8) + line.t35 + std::chrono::milliseconds(5) + line.frame(24));
+    EXPECT_LT(total, std::chrono::milliseconds(800));
+    // Character by character, not in one burst (a quarter of the wire time: a loaded machine
+    // may start late and catch up).
+    EXPECT_GE(arrivals.back() - arrivals.front(), line.frame(24) / 4);
+  }
+}
+
+TEST_F(simPacedLine, RequestsFromTheSameLineAreServedOneAtATime) {
+  using Clock = std::chrono::steady_clock;
+  const auto line = line_timing(9600, Parity::kNone, 1);
+  RawPort port(sim_->endpoint("bus1"));
+  ASSERT_TRUE(port.ok());
+  std::vector<std::uint8_t> two{0x01, 0x03, 0x10, 0x00, 0x00, 0x0A};
+  rtu::append_crc(two);
+  const auto first = two;
+  two.insert(two.end(), first.begin(), first.end());
+  const auto sent = Clock::now();
+  port.send(two, false);
+  EXPECT_EQ(port.receive(50, std::chrono::seconds(3)).size(), 50U);
+  // The second reply waits for the first to end, then t3.5: the replies never overlap.
+  EXPECT_GE(Clock::now() - sent, line.frame(8) + line.t35 + std::chrono::milliseconds(5) +
+                                     line.frame(25) + line.t35 + line.frame(24));
 }
 
 }  // namespace

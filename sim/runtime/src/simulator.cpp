@@ -120,7 +120,8 @@ struct Simulator::Impl {
     std::unique_ptr<asio::steady_timer> retry_timer;
     std::unique_ptr<asio::steady_timer> line_timer;
     std::deque<Job> queue;
-    bool busy = false;  // a reply is waiting for, or going out on, the line
+    bool busy = false;             // a reply is waiting for, or going out on, the line
+    Steady::time_point line_free;  // when the last reply's last character left (pacing)
     // The reply being sent.
     std::weak_ptr<Link> tx_to;
     bool tx_paced = false;  // written character by character at the line's speed
@@ -432,7 +433,9 @@ struct Simulator::Impl {
     Steady::time_point start = Steady::now();
     if (paced(b)) {
       // The box starts answering t3.5 + turnaround after the request's last byte.
-      const auto earliest = request_end + b.line.t35 + b.spec.pacing.turnaround;
+      // ... and t3.5 after the previous reply on the line.
+      const auto earliest =
+          std::max(request_end + b.line.t35 + b.spec.pacing.turnaround, b.line_free + b.line.t35);
       start = std::max(start, std::chrono::time_point_cast<Steady::duration>(earliest));
       if (link->gateway) {
         // The gateway sends its TCP reply once the whole RTU reply has crossed the line.
@@ -504,6 +507,7 @@ struct Simulator::Impl {
 
   void finish_reply(Bus& b) {
     b.busy = false;
+    b.line_free = Steady::now();
     b.tx.clear();
     b.tx_sent = 0;
     b.tx_to.reset();
