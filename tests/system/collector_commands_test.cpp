@@ -38,21 +38,9 @@ constexpr const char* kFleet = R"(buses:
 class RemoteCommands : public ::testing::Test {
  protected:
   RemoteCommands() : clock_(kStart) {
-    const auto doc = yaml::Document::load_string(kFleet, "fleet.yaml");
-    sim::SimulatorOptions options;
-    options.run_dir = dir_.file("");
-    sim_ = std::make_unique<sim::Simulator>(sim::parse_fleet(doc.root(), test::test_profiles_dir()),
-                                            clock_, options);
-    sim_->start();
-    service::SiteConfig site;
-    site.name = "cmds";
-    site.profiles_dir = test::test_profiles_dir();
-    service::BusConfig bus;
-    bus.id = "bus1";
-    bus.port = sim_->endpoint("bus1");
-    bus.response_timeout = Millis(200);
-    bus.boxes = {{1, "adf300l-i", "adf300l"}};
-    site.buses = {bus};
+    sim_ = test::start_fleet(kFleet, dir_.file(""), clock_);
+    const auto site = test::one_bus_site("cmds", sim_->endpoint("bus1"), Millis(200),
+                                         {{1, "adf300l-i", "adf300l"}});
     system_ = std::make_unique<service::System>(site, dir_.file("site.db"), clock_);
     EXPECT_TRUE(system_->open_account("A1", "", {m11_}, 0, "op"));
     EXPECT_TRUE(system_->open_account("A2", "", {m12_}, 0, "op"));

@@ -2,9 +2,16 @@
 // Shared by the tests that run the System against the virtual fleet: one clock for both sides.
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <string>
 
+#include <phil/common/yaml.hpp>
 #include <phil/domain/clock.hpp>
+#include <phil/service/system.hpp>
+#include <phil/sim/fleet.hpp>
 #include <phil/sim/simulator.hpp>
+
+#include "support/fake_adf300.hpp"
 
 namespace phil::test {
 
@@ -18,5 +25,35 @@ class SharedClock final : public domain::Clock, public sim::TimeSource {
  private:
   std::atomic<std::int64_t> ms_;
 };
+
+/// The virtual fleet of `fleet_yaml` (test profiles), its ptys published under `run_dir`,
+/// started.
+inline std::unique_ptr<sim::Simulator> start_fleet(const char* fleet_yaml,
+                                                   const std::string& run_dir,
+                                                   const sim::TimeSource& time) {
+  const auto doc = yaml::Document::load_string(fleet_yaml, "fleet.yaml");
+  sim::SimulatorOptions options;
+  options.run_dir = run_dir;
+  auto sim = std::make_unique<sim::Simulator>(sim::parse_fleet(doc.root(), test_profiles_dir()),
+                                              time, options);
+  sim->start();
+  return sim;
+}
+
+/// A one-bus site "bus1" on `port` (test profiles) with the given boxes.
+inline service::SiteConfig one_bus_site(const std::string& name, const std::string& port,
+                                        Millis response_timeout,
+                                        std::vector<service::BoxConfig> boxes) {
+  service::SiteConfig site;
+  site.name = name;
+  site.profiles_dir = test_profiles_dir();
+  service::BusConfig bus;
+  bus.id = "bus1";
+  bus.port = port;
+  bus.response_timeout = response_timeout;
+  bus.boxes = std::move(boxes);
+  site.buses = {bus};
+  return site;
+}
 
 }  // namespace phil::test

@@ -57,6 +57,10 @@ class CollectorTest : public ::testing::Test {
         device_(master_, meterlink::load_profile(test::test_profiles_dir(), "adf300l")) {
     site_.name = "test";
     site_.profiles_dir = test::test_profiles_dir();
+    // These specs count the frames of polls and deliveries; clock sync has its own tests.
+    site_.clock_sync.reset();
+    // Both buses on one schedule (cycle spreading has its own test).
+    site_.spread_cycles = false;
     for (const auto* id : {"bus1", "bus2"}) {
       BusConfig bus;
       bus.id = id;
@@ -217,6 +221,107 @@ TEST_F(CollectorTest, ALineWhereNoBoxAnswersIsOfflineAndRecoveryIsSeen) {
   system_->run_iterate();
   EXPECT_EQ(system_->counters("bus1").boxes_offline, 0U);
   EXPECT_EQ(system_->meter({"bus1", 1, 1})->status, "not_opened");
+}
+
+TEST_F(CollectorTest, BusesWithTheSameIntervalStartTheirCyclesSpreadOverIt) {
+  site_.spread_cycles = true;
+  BusConfig third = site_.buses[0];
+  third.id = "bus3";
+  third.port = "/dev/null-bus3";
+  site_.buses.push_back(third);
+  start();
+  system_->run_iterate();  // start-up: every bus reads at once
+  // Then bus k of 3 polls k/3 into each interval, always at its own slot.
+  EXPECT_EQ(system_->next_due("bus1"), kStart + kPoll);
+  EXPECT_EQ(system_->next_due("bus2"), kStart + kPoll + kPoll / 3);
+  EXPECT_EQ(system_->next_due("bus3"), kStart + kPoll + 2 * kPoll / 3);
+  clock_.advance(kPoll + kPoll / 3);
+  system_->run_iterate();
+  EXPECT_EQ(system_->counters("bus1").polls_completed, 2U);
+  EXPECT_EQ(system_->counters("bus2").polls_completed, 2U);
+  EXPECT_EQ(system_->counters("bus3").polls_completed, 1U);
+  EXPECT_EQ(system_->next_due("bus2"), kStart + 2 * kPoll + kPoll / 3);
+  // bus1 started its cycle a third of an interval late; nothing was missed.
+  EXPECT_EQ(system_->counters("bus1").worst_start_lateness, kPoll / 3);
+  EXPECT_EQ(system_->counters("bus1").cycles_missed, 0U);
+  // Two intervals later in one step: the slots in between are counted as missed.
+  clock_.advance(2 * kPoll + kPoll / 3);
+  system_->run_iterate();
+  EXPECT_EQ(system_->counters("bus1").cycles_missed, 1U);
+}
+
+TEST_F(CollectorTest, AnAdaptiveTimeoutFollowsTheMeasuredLatencyWithinItsBounds) {
+  site_.buses.resize(1);
+  site_.buses[0].response_timeout = Millis(800);
+  site_.buses[0].response_timeout_set = true;
+  site_.adaptive_timeout = true;
+  start();
+  for (int i = 0; i < 4; ++i) {  // 3 reads per box and cycle: 12 replies measured per box
+    system_->run_iterate();
+    clock_.advance(kPoll);
+  }
+  // The fake answers at once: k x p99 is below the floor, so the floor (50 ms) is in force.
+  EXPECT_EQ(system_->counters("bus1").response_timeout, Millis(50));
+
+  site_.adaptive_timeout = false;
+  start();
+  system_->run_iterate();
+  EXPECT_EQ(system_->counters("bus1").response_timeout, Millis(800));
+}
+
+TEST_F(CollectorTest, AReadRequestFromAnotherProcessIsRunAndItsResultStored) {
+  start();
+  system_->run_iterate();
+  device_.set(2, 3, {.energy_wh = 9'000});
+  clock_.advance(Millis(60'000));
+  // prepaidctl: its own System on the same database, no bus worker running.
+  System ctl(site_, db_, clock_,
+             [this](const BusConfig&) { return std::make_unique<Hooked>(master_, mu_); });
+  const auto id = ctl.request_read("bus1/2/3");
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_EQ(ctl.read_request(id.value())->state, "pending");
+  EXPECT_FALSE(ctl.request_read("bus1/9"));  // refused: not in the site, nothing stored
+  clear_log();
+  system_->run_iterate();  // the daemon's next look at the outbox
+  const auto r = ctl.read_request(id.value());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, "done") << r->result;
+  EXPECT_EQ(ctl.meter({"bus1", 2, 3})->energy_wh, 9'000);
+  EXPECT_EQ(reads_of(1), 0);  // only the box asked for
+  EXPECT_EQ(system_->counters("bus1").polls_completed, 1U);
+  // A silent box: the request fails with the reason.
+  master_.set_silent(2, true);
+  const auto id2 = ctl.request_read("bus1/2");
+  ASSERT_TRUE(id2);
+  system_->run_iterate();
+  EXPECT_EQ(ctl.read_request(id2.value())->state, "failed");
+  EXPECT_FALSE(ctl.read_request(id2.value())->result.empty());
+}
+
+TEST_F(CollectorTest, ARelayThatDisagreesWithItsModeIsRaisedOnce) {
+  site_.buses.resize(1);
+  start();
+  system_->run_iterate();
+  const auto profile = meterlink::load_profile(test::test_profiles_dir(), "adf300l");
+  const auto* mode = profile.circuit_register("mode");
+  const auto* relay = profile.circuit_register("relay");
+  ASSERT_TRUE(mode && relay);
+  // Circuit 4 of box 1 reports forced_off (2) with its relay closed (1): a stuck contact.
+  {
+    std::lock_guard l(mu_);
+    master_.set(1, static_cast<std::uint16_t>(mode->address_for(4)), 2);
+    master_.set(1, static_cast<std::uint16_t>(relay->address_for(4)), 1);
+  }
+  const MeterId m14{"bus1", 1, 4};
+  for (int i = 0; i < 3; ++i) {
+    clock_.advance(kPoll);
+    system_->run_iterate();
+  }
+  int raised = 0;
+  for (const auto& e : system_->events(m14))
+    raised += e.kind == "relay_mismatch" ? 1 : 0;
+  EXPECT_EQ(raised, 1);
+  EXPECT_TRUE(system_->events(MeterId{"bus1", 1, 3}).empty());
 }
 
 }  // namespace

@@ -43,6 +43,8 @@ class ServiceTest : public ::testing::Test {
         device_(master_, meterlink::load_profile(test::test_profiles_dir(), "adf300l")) {
     site_.name = "test";
     site_.profiles_dir = test::test_profiles_dir();
+    // These specs count the frames of polls and deliveries; clock sync has its own tests.
+    site_.clock_sync.reset();
     BusConfig bus;
     bus.id = "bus1";
     bus.port = "/dev/null-not-used";
@@ -261,7 +263,7 @@ TEST_F(ServiceTest, CommandsForASilentBoxWaitForTheirBackoffInsteadOfSpinning) {
   master_.set_silent(2, true);
   open("A402", m21_, 1'000);
   ASSERT_TRUE(system_->sale("A402", 2'000, "c"));  // queued behind the first credit
-  open("A403", {"bus1", 2, 2}, 500);              // another meter of the same box
+  open("A403", {"bus1", 2, 2}, 500);               // another meter of the same box
   system_->run_iterate();
   EXPECT_EQ(master_.timeouts(2), 1);
   // Nothing is due again before the retry delay: the daemon sleeps instead of spinning.

@@ -9,6 +9,7 @@
 #include <phil/sim/fleet.hpp>
 #include <phil/sim/simulator.hpp>
 
+#include "collector_sim_support.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/temp_dir.hpp"
 
@@ -17,16 +18,7 @@ namespace {
 
 using domain::MeterId;
 
-/// One clock for both sides; read from the simulator's serving thread, hence atomic.
-class SharedClock final : public domain::Clock, public sim::TimeSource {
- public:
-  explicit SharedClock(TimePoint t) : ms_(t.time_since_epoch().count()) {}
-  TimePoint now() const override { return TimePoint(Millis(ms_.load())); }
-  void advance(Millis d) { ms_ += d.count(); }
-
- private:
-  std::atomic<std::int64_t> ms_;
-};
+using test::SharedClock;
 
 constexpr TimePoint kStart{Millis(1'772'294'400'000)};  // 2026-03-01T00:00:00+08:00
 
@@ -43,23 +35,11 @@ constexpr const char* kFleet = R"(buses:
 class SystemOverPty : public ::testing::Test {
  protected:
   SystemOverPty() : clock_(kStart) {
-    const auto doc = yaml::Document::load_string(kFleet, "fleet.yaml");
-    sim::SimulatorOptions options;
-    options.run_dir = dir_.file("");
-    sim_ = std::make_unique<sim::Simulator>(sim::parse_fleet(doc.root(), test::test_profiles_dir()),
-                                            clock_, options);
-    sim_->start();
-
-    service::SiteConfig site;
-    site.name = "pty";
-    site.profiles_dir = test::test_profiles_dir();
-    service::BusConfig bus;
-    bus.id = "bus1";
-    bus.port = sim_->endpoint("bus1");
-    bus.response_timeout = Millis(200);
+    sim_ = test::start_fleet(kFleet, dir_.file(""), clock_);
     // Box 2 is configured but absent from the fleet: it never answers.
-    bus.boxes = {{1, "adf300l-i", "adf300l"}, {2, "adf300l-i", "adf300l"}};
-    site.buses = {bus};
+    const auto site =
+        test::one_bus_site("pty", sim_->endpoint("bus1"), Millis(200),
+                           {{1, "adf300l-i", "adf300l"}, {2, "adf300l-i", "adf300l"}});
     system_ = std::make_unique<service::System>(site, dir_.file("site.db"), clock_);
   }
 

@@ -117,23 +117,11 @@ constexpr const char* kFleet = R"(buses:
 class SystemOverSerialServer : public ::testing::Test {
  protected:
   SystemOverSerialServer() : clock_(kStart) {
-    const auto doc = yaml::Document::load_string(kFleet, "fleet.yaml");
-    sim::SimulatorOptions options;
-    options.run_dir = dir_.file("");
-    sim_ = std::make_unique<sim::Simulator>(sim::parse_fleet(doc.root(), test::test_profiles_dir()),
-                                            clock_, options);
-    sim_->start();
+    sim_ = test::start_fleet(kFleet, dir_.file(""), clock_);
     server_ = std::make_unique<SerialServer>(sim_->endpoint("bus1"));
-    service::SiteConfig site;
-    site.name = "rot";
-    site.profiles_dir = test::test_profiles_dir();
-    service::BusConfig bus;
-    bus.id = "bus1";
-    bus.transport = "rtu-over-tcp";
-    bus.port = server_->endpoint();
-    bus.response_timeout = Millis(300);
-    bus.boxes = {{1, "adf300l-i", "adf300l"}};
-    site.buses = {bus};
+    auto site =
+        test::one_bus_site("rot", server_->endpoint(), Millis(300), {{1, "adf300l-i", "adf300l"}});
+    site.buses[0].transport = "rtu-over-tcp";
     system_ = std::make_unique<service::System>(site, dir_.file("site.db"), clock_);
   }
 

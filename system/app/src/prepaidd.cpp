@@ -81,6 +81,21 @@ int main(int argc, char** argv) {
     }
   }
 
+  spdlog::info("  clock sync {}, drift limit {}, cycles {}, response timeout {}",
+               site->clock_sync ? "by broadcast every " + phil::format_duration(*site->clock_sync)
+                                : std::string("off"),
+               phil::format_duration(site->clock_drift_limit),
+               site->spread_cycles ? "spread over the interval" : "not spread",
+               site->adaptive_timeout ? "adaptive (k x p99, up to the configured)" : "fixed");
+  for (const auto& bus : site->buses) {
+    for (const auto& box : bus.boxes) {
+      if (bus.billing_of(box.address) == "host") {
+        spdlog::info("  box {}/{}: host-side billing (the system trips and closes)", bus.id,
+                     box.address);
+      }
+    }
+  }
+
   if (once) {
     try {
       system->run_iterate();

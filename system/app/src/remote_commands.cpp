@@ -1,7 +1,9 @@
 #include "remote_commands.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +19,13 @@ struct RemoteCommands {
   CLI::App* restore_prepaid = nullptr;
   CLI::App* thresholds = nullptr;
   CLI::App* price = nullptr;
+  CLI::App* tou = nullptr;
+  CLI::App* clock = nullptr;
+  CLI::App* read_now = nullptr;
+  std::string box;
+  std::string periods;
+  std::string target;
+  int wait_s = 0;
   std::string meter;
   std::string alarm1;
   std::string alarm2;
@@ -74,13 +83,87 @@ std::shared_ptr<RemoteCommands> add_remote_commands(CLI::App& cli) {
   rc->price->add_option("--sharp", rc->sharp, "sharp price");
   rc->price->add_option("--peak", rc->peak, "peak price");
   rc->price->add_option("--valley", rc->valley, "valley price");
+  rc->tou = rc->group->add_subcommand("tou", "download a box's daily time-of-use table");
+  rc->tou->add_option("--box", rc->box, "bus/box, e.g. bus1/4")->required();
+  rc->tou->add_option("--periods", rc->periods, "start/rate,..., e.g. 00:00/valley,08:00/peak")
+      ->required();
+  rc->clock = rc->group->add_subcommand("clock", "set a box's clock to the server's time");
+  rc->clock->add_option("--box", rc->box, "bus/box, e.g. bus1/4")->required();
+  rc->read_now = cli.add_subcommand(
+      "read-now", "ask the daemon to read a meter, box or bus now (at its next outbox look)");
+  rc->read_now->add_option("target", rc->target, "BUS, BUS/BOX or BUS/BOX/CIRCUIT")->required();
+  rc->read_now
+      ->add_option("--wait", rc->wait_s, "wait up to this many seconds for the result (0..600)")
+      ->check(CLI::Range(0, 600));
   return rc;
 }
 
+namespace {
+
+/// `read-now TARGET [--wait S]`: stores the request; with --wait, polls its state (every
+/// 100 ms, at most S seconds). Exit 0 done (or queued without --wait), 1 refused or failed or
+/// still pending when the wait ran out.
+int run_read_now(const RemoteCommands& rc, service::System& system, bool json) {
+  const auto r = system.request_read(rc.target);
+  if (!r) {
+    if (json) {
+      std::cout << nlohmann::json{{"ok", false}, {"error", r.error().message}}.dump() << "\n";
+    } else {
+      std::fprintf(stderr, "refused: %s\n", r.error().message.c_str());
+    }
+    return kRefused;
+  }
+  auto view = system.read_request(r.value());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(rc.wait_s);
+  while (rc.wait_s > 0 && view && view->state == "pending" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    view = system.read_request(r.value());
+  }
+  const std::string state = view ? view->state : "pending";
+  const std::string result = view ? view->result : "";
+  const bool ok = state == "done" || (rc.wait_s == 0 && state == "pending");
+  if (json) {
+    std::cout << nlohmann::json{{"ok", ok},
+                                {"request", r.value()},
+                                {"target", rc.target},
+                                {"state", state},
+                                {"result", result}}
+                     .dump()
+              << "\n";
+  } else if (state == "pending") {
+    std::cout << "read-now #" << r.value() << " of " << rc.target << " queued"
+              << (rc.wait_s > 0 ? "; the daemon did not run it within --wait (is prepaidd running?)"
+                                : "; the daemon runs it within about 0.5 s")
+              << "\n";
+  } else {
+    std::cout << "read-now #" << r.value() << " of " << rc.target << " " << state << ": " << result
+              << "\n";
+  }
+  return ok ? kOk : kRefused;
+}
+
+/// "bus1/4" as the box target of a box-level command (circuit 0).
+std::optional<domain::MeterId> box_target(const std::string& text) {
+  const auto slash = text.rfind('/');
+  if (slash == std::string::npos || text.find('/') != slash) return std::nullopt;
+  const auto id = domain::MeterId::parse(text + "/1");
+  if (!id) return std::nullopt;
+  return domain::MeterId{id->bus, id->box, 0};
+}
+
+}  // namespace
+
 std::optional<int> run_remote_commands(const RemoteCommands& rc, service::System& system,
                                        const std::string& operator_id, bool json) {
+  if (rc.read_now->parsed()) return run_read_now(rc, system, json);
   if (!rc.group->parsed()) return std::nullopt;
-  const auto id = domain::MeterId::parse(rc.meter);
+  const bool box_level = rc.tou->parsed() || rc.clock->parsed();
+  const auto id = box_level ? box_target(rc.box) : domain::MeterId::parse(rc.meter);
+  if (box_level && !id) {
+    std::fprintf(stderr, "\"%s\" is not a box; write bus/box, e.g. bus1/4\n", rc.box.c_str());
+    return kUsage;
+  }
   if (!id) {
     std::fprintf(stderr, "\"%s\" is not a meter id; write bus/box/circuit, e.g. bus1/1/1\n",
                  rc.meter.c_str());
@@ -114,6 +197,15 @@ std::optional<int> run_remote_commands(const RemoteCommands& rc, service::System
       p.prices[index] = *v;
     }
     payload = p;
+  } else if (rc.tou->parsed()) {
+    auto p = domain::decode_payload(domain::CommandKind::kTouSchedule, "periods=" + rc.periods);
+    if (!p) {
+      std::fprintf(stderr, "--periods: %s\n", p.error().message.c_str());
+      return kUsage;
+    }
+    payload = p.value();
+  } else if (rc.clock->parsed()) {
+    payload = domain::ClockPayload{};
   } else {
     return kUsage;
   }

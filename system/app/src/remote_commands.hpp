@@ -15,8 +15,9 @@ namespace phil::app {
 
 struct RemoteCommands;
 
-/// Adds `command <trip|close|keep-power|restore-prepaid|thresholds|price> --meter M ...` to
-/// `cli`. The returned object holds the parsed options; keep it alive until run.
+/// Adds `command <trip|close|keep-power|restore-prepaid|thresholds|price> --meter M ...`,
+/// `command <tou|clock> --box BUS/BOX ...` and `read-now TARGET [--wait S]` to `cli`. The returned
+/// object holds the parsed options; keep it alive until run.
 std::shared_ptr<RemoteCommands> add_remote_commands(CLI::App& cli);
 
 /// If one of the remote commands was given, queues it and returns the exit code (0 queued,

@@ -88,6 +88,126 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
     if (r && is_integer(r->type) && r->access != Access::kRead) setting_regs_.push_back(*r);
   }
   max_write_ = profile.max_write;
+  if (const auto* r = profile.circuit_register("serial"); r && r->words <= max_read_) {
+    serial_ = *r;
+    std::vector<Field> serials;
+    for (int c = 1; c <= circuits_; ++c)
+      serials.push_back(field_of(*r, c));
+    serial_plan_ = plan_reads(std::move(serials), max_read_);
+  }
+  if (const auto* r = profile.box_register("clock");
+      r && is_integer(r->type) && r->access == Access::kReadWrite && r->scale_exp == 0) {
+    clock_ = *r;
+  }
+  if (const auto* r = profile.box_register("tou_schedule");
+      r && r->access != Access::kRead && r->words >= 2 && r->words <= max_write_) {
+    tou_ = *r;
+  }
+}
+
+LinkResult<std::vector<std::string>> Adf300Driver::read_serials(ModbusMaster& master,
+                                                                int slave) const {
+  if (!serial_) {
+    return LinkError{LinkErrorKind::kIo, 0,
+                     "profile " + profile_id_ + " has no circuit register serial"};
+  }
+  auto words = run(serial_plan_, master, slave);
+  if (!words) return words.error();
+  std::vector<std::string> out(static_cast<std::size_t>(circuits_));
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const auto& f : serial_plan_.fields) {
+    const auto w = field_words(serial_plan_, words.value(), f);
+    if (!w)
+      return LinkError{LinkErrorKind::kIo, 0,
+                       "serial of circuit " + std::to_string(f.circuit) + " missing"};
+    std::string text;
+    // BCD shows as its digits; any other type as hex: only equality matters.
+    for (const auto word : *w) {
+      for (int shift = 12; shift >= 0; shift -= 4)
+        text += kHex[(word >> static_cast<unsigned>(shift)) & 0xF];
+    }
+    out[static_cast<std::size_t>(f.circuit - 1)] = std::move(text);
+  }
+  return out;
+}
+
+LinkResult<std::int64_t> Adf300Driver::read_clock(ModbusMaster& master, int slave) const {
+  if (!clock_) {
+    return LinkError{LinkErrorKind::kIo, 0,
+                     "profile " + profile_id_ + " has no writable box register clock"};
+  }
+  auto r = master.read_registers(slave, clock_->address, static_cast<std::uint16_t>(clock_->words));
+  if (!r) return r.error();
+  const auto v = r.value().size() == static_cast<std::size_t>(clock_->words)
+                     ? decode_integer(r.value(), clock_->type, clock_->word_order)
+                     : std::nullopt;
+  if (!v) {
+    return LinkError{LinkErrorKind::kIo, 0,
+                     "slave " + std::to_string(slave) + ": clock register does not decode"};
+  }
+  return *v;
+}
+
+std::optional<Adf300Driver::CreditFrame> Adf300Driver::clock_frame(
+    std::int64_t local_seconds) const {
+  if (!clock_) return std::nullopt;
+  auto words = encode_integer(local_seconds, clock_->type, clock_->word_order);
+  if (!words) return std::nullopt;
+  return CreditFrame{clock_->address, std::move(*words)};
+}
+
+std::optional<Adf300Driver::CreditFrame> Adf300Driver::tou_frame(
+    const std::vector<domain::DailyPeriod>& periods, std::string& why) const {
+  if (!tou_) {
+    why = "profile " + profile_id_ + " has no writable box register tou_schedule";
+    return std::nullopt;
+  }
+  const auto rows = static_cast<std::size_t>(tou_->words / 2);
+  if (periods.empty() || periods.size() > rows) {
+    why = "the TOU table has " + std::to_string(periods.size()) + " periods; the box holds 1.." +
+          std::to_string(rows);
+    return std::nullopt;
+  }
+  std::vector<std::uint16_t> words(static_cast<std::size_t>(tou_->words), 0);
+  for (std::size_t i = 0; i < rows; ++i) {
+    const auto& p = periods[std::min(i, periods.size() - 1)];
+    words[2 * i] = static_cast<std::uint16_t>((p.start_minute / 60) * 100 + p.start_minute % 60);
+    words[2 * i + 1] = static_cast<std::uint16_t>(p.rate);
+  }
+  return CreditFrame{tou_->address, std::move(words)};
+}
+
+LinkResult<void> Adf300Driver::write_box_setting(ModbusMaster& master, int slave,
+                                                 const domain::CommandPayload& payload,
+                                                 std::int64_t local_seconds) const {
+  std::string why = "not a box command";
+  std::optional<CreditFrame> frame;
+  if (const auto* t = std::get_if<domain::TouSchedulePayload>(&payload)) {
+    frame = tou_frame(t->periods, why);
+  } else if (std::holds_alternative<domain::ClockPayload>(payload)) {
+    frame = clock_frame(local_seconds);
+    why = "profile " + profile_id_ + " has no writable clock register that holds the time";
+  }
+  if (!frame) return LinkError{LinkErrorKind::kIo, 0, "cannot encode the command: " + why};
+  return master.write_registers(slave, frame->start, frame->values);
+}
+
+LinkResult<bool> Adf300Driver::box_setting_applied(ModbusMaster& master, int slave,
+                                                   const domain::CommandPayload& payload,
+                                                   std::int64_t local_seconds) const {
+  if (std::holds_alternative<domain::ClockPayload>(payload)) {
+    auto c = read_clock(master, slave);
+    if (!c) return c.error();
+    return c.value() >= local_seconds - 2 && c.value() <= local_seconds + 2;
+  }
+  std::string why;
+  const auto* t = std::get_if<domain::TouSchedulePayload>(&payload);
+  const auto frame = t ? tou_frame(t->periods, why) : std::nullopt;
+  if (!frame) return LinkError{LinkErrorKind::kIo, 0, "cannot encode the command: " + why};
+  auto r =
+      master.read_registers(slave, frame->start, static_cast<std::uint16_t>(frame->values.size()));
+  if (!r) return r.error();
+  return r.value() == frame->values;
 }
 
 const Register* Adf300Driver::setting(std::string_view name) const {

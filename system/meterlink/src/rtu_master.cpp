@@ -105,6 +105,16 @@ LinkResult<void> RtuMaster::write_registers(int slave, std::uint16_t start,
   return {};
 }
 
+void RtuMaster::set_response_timeout(std::chrono::milliseconds timeout) {
+  if (impl_->s.response_timeout == timeout) return;
+  impl_->s.response_timeout = timeout;
+  if (impl_->ctx) {
+    const auto ms = timeout.count();
+    modbus_set_response_timeout(impl_->ctx, static_cast<std::uint32_t>(ms / 1000),
+                                static_cast<std::uint32_t>((ms % 1000) * 1000));
+  }
+}
+
 std::string RtuMaster::describe() const {
   const auto& s = impl_->s;
   return "rtu " + s.port + " " + std::to_string(s.baud) + " " + std::to_string(s.data_bits) +

@@ -123,6 +123,15 @@ struct ModbusTcpMaster::Impl {
   }
 };
 
+void ModbusTcpMaster::set_response_timeout(std::chrono::milliseconds timeout) {
+  if (impl_->s.response_timeout == timeout) return;
+  impl_->s.response_timeout = timeout;
+  if (impl_->ctx) {
+    modbus_set_response_timeout(impl_->ctx, static_cast<std::uint32_t>(timeout.count() / 1000),
+                                static_cast<std::uint32_t>((timeout.count() % 1000) * 1000));
+  }
+}
+
 ModbusTcpMaster::ModbusTcpMaster(TcpSettings settings) : impl_(std::make_unique<Impl>()) {
   impl_->s = std::move(settings);
 }
@@ -266,6 +275,8 @@ struct RtuOverTcpMaster::Impl {
       }
       sent += static_cast<std::size_t>(n);
     }
+    // A broadcast gets no reply: it is done once sent.
+    if (slave == 0) return RtuReply{function, 0, {}, 0, 0};
     RtuReplyAssembler assembler(static_cast<std::uint8_t>(slave), function);
     const auto deadline = SteadyClock::now() + s.response_timeout;
     std::uint8_t buf[512];
@@ -329,19 +340,24 @@ LinkResult<std::vector<std::uint16_t>> RtuOverTcpMaster::read_registers(int slav
 
 LinkResult<void> RtuOverTcpMaster::write_registers(int slave, std::uint16_t start,
                                                    std::span<const std::uint16_t> values) {
-  if (values.empty() || values.size() > kMaxWriteRegisters || slave < 1 || slave > 247) {
+  if (values.empty() || values.size() > kMaxWriteRegisters || slave < 0 || slave > 247) {
     return bad_request("write of " + std::to_string(values.size()) + " registers",
                        impl_->where(slave));
   }
   auto r = impl_->transact(
       slave, 0x10, rtu_write_request(static_cast<std::uint8_t>(slave), start, values), "write");
   if (!r) return r.error();
+  if (slave == 0) return {};  // broadcast: sent, no reply to check
   if (r.value().is_exception()) return Impl::exception(r.value(), impl_->where(slave), "write");
   if (r.value().start != start || r.value().count != values.size()) {
     return LinkError{LinkErrorKind::kIo, 0,
                      "write on " + impl_->where(slave) + ": the reply echoes another range"};
   }
   return {};
+}
+
+void RtuOverTcpMaster::set_response_timeout(std::chrono::milliseconds timeout) {
+  impl_->s.response_timeout = timeout;
 }
 
 std::string RtuOverTcpMaster::describe() const {

@@ -26,6 +26,22 @@ void unknown_keys_first(yaml::Map& m, std::initializer_list<std::string_view> al
   m.finish();
 }
 
+/// "+08:00", "-05:30" or "Z": the site's local time minus UTC.
+std::chrono::minutes parse_utc_offset(const yaml::Node& n) {
+  const auto text = n.as_string();
+  if (text == "Z") return std::chrono::minutes(0);
+  const auto digit = [&](std::size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':' || !digit(1) ||
+      !digit(2) || !digit(4) || !digit(5)) {
+    n.fail("utc_offset \"" + text + "\" is not +HH:MM, -HH:MM or Z; e.g. +08:00 for China");
+  }
+  const int h = (text[1] - '0') * 10 + (text[2] - '0');
+  const int mi = (text[4] - '0') * 10 + (text[5] - '0');
+  if (h > 14 || mi > 59) n.fail("utc_offset " + text + " is out of range (-14:00 .. +14:00)");
+  const int total = h * 60 + mi;
+  return std::chrono::minutes(text[0] == '-' ? -total : total);
+}
+
 constexpr std::int64_t kMaxPollMs = 7LL * 24 * 3600 * 1000;
 
 Millis bounded_duration(const yaml::Node& n, Millis min, Millis max) {
@@ -38,9 +54,10 @@ Millis bounded_duration(const yaml::Node& n, Millis min, Millis max) {
 }
 
 BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
-                    std::map<std::string, meterlink::Profile>& profiles) {
+                    std::map<std::string, meterlink::Profile>& profiles,
+                    std::optional<std::string>& billing) {
   yaml::Map m(node);
-  unknown_keys_first(m, {"address", "model", "profile"});
+  unknown_keys_first(m, {"address", "model", "profile", "billing"});
   BoxConfig b;
   b.address = static_cast<int>(m.required("address").as_int(1, 247));
   const auto model_node = m.required("model");
@@ -48,6 +65,7 @@ BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
   b.profile = "adf300l";
   const auto profile_node = m.optional("profile");
   if (profile_node) b.profile = profile_node->as_string();
+  if (auto n = m.optional("billing")) billing = n->as_choice({"meter", "host"});
   m.finish();
   auto it = profiles.find(b.profile);
   if (it == profiles.end()) {
@@ -65,7 +83,7 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
                     std::map<std::string, meterlink::Profile>& profiles) {
   yaml::Map m(node);
   unknown_keys_first(m, {"id", "transport", "port", "baud", "parity", "data_bits", "stop_bits",
-                         "response_timeout", "poll_interval", "boxes"});
+                         "response_timeout", "poll_interval", "billing", "boxes"});
   BusConfig b;
   const auto id_node = m.required("id");
   b.id = id_node.as_string();
@@ -101,14 +119,18 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
   if (auto n = m.optional("stop_bits")) b.stop_bits = static_cast<int>(n->as_int(1, 2));
   if (auto n = m.optional("response_timeout")) {
     b.response_timeout = bounded_duration(*n, Millis(10), Millis(60'000));
+    b.response_timeout_set = true;
   }
+  if (auto n = m.optional("billing")) b.billing = n->as_choice({"meter", "host"});
   if (auto n = m.optional("poll_interval")) {
     b.poll_interval = bounded_duration(*n, Millis(1000), Millis(kMaxPollMs));
   }
   const auto boxes = m.required("boxes");
   std::set<int> addresses;
   for (const auto& e : boxes.elements()) {
-    auto box = parse_box(e, profiles_dir, profiles);
+    std::optional<std::string> billing;
+    auto box = parse_box(e, profiles_dir, profiles, billing);
+    if (billing) b.box_billing[box.address] = *billing;
     if (!addresses.insert(box.address).second) {
       e.fail("box address " + std::to_string(box.address) + " is used twice on bus " + b.id +
              "; each box needs its own Modbus address");
@@ -124,8 +146,9 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
 
 SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   yaml::Map m(node);
-  unknown_keys_first(m,
-                     {"name", "poll_interval", "offline_after", "price", "profiles_dir", "buses"});
+  unknown_keys_first(
+      m, {"name", "poll_interval", "offline_after", "price", "profiles_dir", "utc_offset",
+          "clock_drift_limit", "clock_sync", "spread_cycles", "adaptive_timeout", "buses"});
   SiteConfig s;
   s.name = m.required("name").as_string();
   if (auto n = m.optional("poll_interval")) {
@@ -140,6 +163,19 @@ SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
       n->fail("price must be between 0 and 1000.0000 yuan/kWh");
     }
   }
+  if (auto n = m.optional("utc_offset")) s.utc_offset = parse_utc_offset(*n);
+  if (auto n = m.optional("clock_drift_limit")) {
+    s.clock_drift_limit = bounded_duration(*n, Millis(1000), Millis(24LL * 3600 * 1000));
+  }
+  if (auto n = m.optional("clock_sync")) {
+    if (n->as_string() == "off") {
+      s.clock_sync.reset();
+    } else {
+      s.clock_sync = bounded_duration(*n, Millis(60'000), Millis(kMaxPollMs));
+    }
+  }
+  if (auto n = m.optional("spread_cycles")) s.spread_cycles = n->as_bool();
+  if (auto n = m.optional("adaptive_timeout")) s.adaptive_timeout = n->as_bool();
   s.profiles_dir = profiles_dir;
   if (auto n = m.optional("profiles_dir")) {
     std::filesystem::path dir = n->as_string();

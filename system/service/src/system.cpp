@@ -2,11 +2,14 @@
 // box when the bus is due, storing readings, charges and status.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -31,7 +34,18 @@ struct BoxRuntime {
   int address = 0;
   std::unique_ptr<meterlink::Adf300Driver> driver;
   std::vector<MeterId> meters;
-  int failed_cycles = 0;  ///< for logging transitions only; the store keeps the truth
+  int failed_cycles = 0;           ///< for logging transitions only; the store keeps the truth
+  bool host_billing = false;       ///< billing: host (the system trips and closes)
+  Millis timeout{500};             ///< response timeout in force for this box (adaptive: computed)
+  Millis configured_timeout{500};  ///< the site's or the profile's; the adaptive upper bound
+  // ---- supervision state (this process) ----
+  std::vector<std::string> serials;        ///< empty: not read since start-up (or after a failure)
+  std::vector<domain::MeterReading> last;  ///< last readings, per circuit (empty: none yet)
+  std::set<int> relay_mismatch;            ///< circuits whose mismatch was already raised
+  std::map<int, domain::MeterMode> commanded;  ///< mode confirmed by a command, per circuit
+  bool clock_drifting = false;
+  std::vector<Millis> latencies;  ///< recent reply times (adaptive timeout), a ring
+  std::size_t latency_next = 0;
 };
 
 /// Everything one bus worker touches. `mutex` serialises the work on the bus (one transaction at
@@ -48,6 +62,12 @@ struct BusRuntime {
   std::uint64_t polls_completed = 0;
   std::set<int> read_requested;  ///< boxes to read at the next run, whatever the schedule
   bool line_offline = false;     ///< every box offline at the end of the last cycle
+  Millis offset{0};              ///< where in the poll interval this bus's cycles start
+  std::optional<TimePoint> next_clock_sync;  ///< nullopt: at the first iteration
+  std::uint64_t cycles_missed = 0;
+  Millis worst_lateness{0};
+  std::uint64_t clock_syncs = 0;
+  Millis timeout_in_force{0};
 
   BoxRuntime* box(int address) {
     for (auto& b : boxes) {
@@ -132,6 +152,14 @@ struct System::Impl {
         BoxRuntime box;
         box.address = box_config.address;
         box.driver = std::make_unique<meterlink::Adf300Driver>(it->second, box_config.model);
+        box.host_billing = bc.billing_of(box_config.address) == "host";
+        // The site file's timeout wins; else the profile's timing; else the default.
+        box.timeout = bc.response_timeout;
+        if (!bc.response_timeout_set && it->second.timing.response_timeout) {
+          box.timeout = *it->second.timing.response_timeout;
+        }
+        box.configured_timeout = box.timeout;
+        if (!turnaround && it->second.timing.turnaround) turnaround = it->second.timing.turnaround;
         for (int n = 1; n <= box.driver->circuits(); ++n) {
           box.meters.push_back(MeterId{bc.id, box.address, n});
         }
@@ -140,7 +168,21 @@ struct System::Impl {
       }
       buses.push_back(std::move(bus));
     }
+    // Spread: the k-th of n buses with the same interval starts its cycles k/n into it.
+    if (site.spread_cycles) {
+      std::map<std::int64_t, std::vector<BusRuntime*>> by_interval;
+      for (auto& b : buses)
+        by_interval[b.poll_interval.count()].push_back(&b);
+      for (auto& [interval, group] : by_interval) {
+        for (std::size_t k = 0; k < group.size(); ++k) {
+          group[k]->offset = Millis(interval * static_cast<std::int64_t>(k) /
+                                    static_cast<std::int64_t>(group.size()));
+        }
+      }
+    }
   }
+
+  std::optional<Millis> turnaround;  ///< silence after a broadcast (the first profile's timing)
 
   store::BillingRules rules() const { return {site.price, site.offline_after_cycles}; }
 
@@ -155,6 +197,14 @@ struct System::Impl {
       if (b.config.id == id) return &b;
     }
     return nullptr;
+  }
+
+  /// Before requests to `box`: its response timeout.
+  static void use(BusRuntime& bus, const BoxRuntime& box) {
+    if (bus.timeout_in_force != box.timeout) {
+      bus.master->set_response_timeout(box.timeout);
+      bus.timeout_in_force = box.timeout;
+    }
   }
 
   // ---- command delivery ----
@@ -173,6 +223,9 @@ struct System::Impl {
   void confirm(BusRuntime& bus, const store::CommandRecord& cmd, const meterlink::CreditState& s,
                TimePoint now) {
     bus.store->confirm_command(cmd.id, s, now, rules());
+    // A sale made in any process ends with this credit: a host-side meter the system tripped
+    // is closed again if the balance is back above 0.
+    if (auto* box = bus.box(cmd.meter.box)) host_billing(bus, *box, now, cmd.meter);
     spdlog::info("credit {} of {} fen confirmed on {} (purchase_count {}, balance {} fen)", cmd.id,
                  cmd.amount_fen, cmd.meter.to_string(), s.purchase_count, s.balance_fen);
   }
@@ -289,7 +342,65 @@ struct System::Impl {
       return false;
     }
     bus.store->confirm_command(cmd.id, state.value(), now, rules());
+    if (const auto* m = std::get_if<domain::ModePayload>(&cmd.params)) {
+      box.commanded[circuit] = domain::target_mode(m->relay);
+      box.relay_mismatch.erase(circuit);
+    }
     spdlog::info("{} {} confirmed on {} ({})", kind, cmd.id, cmd.meter.to_string(), cmd.payload);
+    return true;
+  }
+
+  /// One delivery attempt of a box-level command (TOU schedule, clock): write, read back. Like
+  /// settings, idempotent: a lost reply is written again. True when final.
+  bool deliver_box_setting(BusRuntime& bus, BoxRuntime& box, const store::CommandRecord& cmd,
+                           TimePoint now, std::set<int>& dead) {
+    const auto& driver = *box.driver;
+    const auto kind = std::string(domain::to_string(cmd.kind));
+    std::string why;
+    if (const auto* t = std::get_if<domain::TouSchedulePayload>(&cmd.params)) {
+      if (!driver.tou_frame(t->periods, why)) {
+        fail(bus, cmd, kind + " cannot be sent to box " + box_name(bus, box) + ": " + why, now);
+        return true;
+      }
+    } else if (!driver.has_clock()) {
+      fail(bus, cmd, "box " + box_name(bus, box) + " has no writable clock in its profile", now);
+      return true;
+    }
+    if (!bus.store->try_begin_attempt(cmd.id, std::nullopt, now)) return true;
+    const int attempts = cmd.attempts + 1;
+    // A clock command carries no value: the box gets this moment's local time.
+    const auto local = local_seconds(clock.now());
+    const auto written = driver.write_box_setting(*bus.master, box.address, cmd.params, local);
+    if (!written) {
+      if (!silent(written.error())) {
+        fail(bus, cmd,
+             "box " + box_name(bus, box) + " refused the " + kind + ": " + written.error().message,
+             now);
+        return true;
+      }
+      defer(bus, cmd, "writing " + kind + ": " + written.error().message, true, attempts, now,
+            dead);
+      return false;
+    }
+    const auto applied = driver.box_setting_applied(*bus.master, box.address, cmd.params,
+                                                    local_seconds(clock.now()));
+    if (!applied) {
+      defer(bus, cmd, "reading back: " + applied.error().message, silent(applied.error()), attempts,
+            now, dead);
+      return false;
+    }
+    if (!applied.value()) {
+      const auto msg = "the read-back of box " + box_name(bus, box) + " does not show the " + kind;
+      if (attempts >= kMaxSettingMismatches) {
+        fail(bus, cmd, msg + " after " + std::to_string(attempts) + " writes", now);
+        return true;
+      }
+      defer(bus, cmd, msg, false, attempts, now, dead);
+      return false;
+    }
+    bus.store->confirm_command(cmd.id, {}, now, rules());
+    if (cmd.kind == domain::CommandKind::kClock) box.clock_drifting = false;
+    spdlog::info("{} {} confirmed on box {} ({})", kind, cmd.id, box_name(bus, box), cmd.payload);
     return true;
   }
 
@@ -307,7 +418,8 @@ struct System::Impl {
         if (stopping) return;
         if (blocked.contains(cmd.meter)) continue;
         auto* box = bus.box(cmd.meter.box);
-        if (!box || cmd.meter.circuit > box->driver->circuits()) {
+        if (!box || cmd.meter.circuit > box->driver->circuits() ||
+            (cmd.meter.circuit == 0) != domain::is_box_level(cmd.kind)) {
           fail(bus, cmd,
                "meter " + cmd.meter.to_string() + " is not configured on bus " + bus.config.id,
                now);
@@ -321,9 +433,11 @@ struct System::Impl {
           blocked.insert(cmd.meter);
           continue;
         }
-        const bool done = cmd.kind == domain::CommandKind::kCredit
-                              ? deliver_credit(bus, *box, cmd, now, dead)
-                              : deliver_setting(bus, *box, cmd, now, dead);
+        use(bus, *box);
+        const bool done =
+            cmd.kind == domain::CommandKind::kCredit ? deliver_credit(bus, *box, cmd, now, dead)
+            : domain::is_box_level(cmd.kind) ? deliver_box_setting(bus, *box, cmd, now, dead)
+                                             : deliver_setting(bus, *box, cmd, now, dead);
         if (done) {
           progressed = true;
         } else {
@@ -354,8 +468,12 @@ struct System::Impl {
       if (dead.contains(box.address)) {
         return LinkError{LinkErrorKind::kTimeout, 0, "did not answer a command in this cycle"};
       }
+      use(bus, box);
+      const auto t0 = std::chrono::steady_clock::now();
       auto r = bus.master->read_registers(box.address, block.start, block.count);
       if (!r) return r.error();
+      note_latency(box, std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - t0),
+                   box.configured_timeout);
       if (r.value().size() != block.count) {
         return LinkError{LinkErrorKind::kIo, 0,
                          "box " + std::to_string(box.address) + " returned " +
@@ -372,6 +490,211 @@ struct System::Impl {
                            "profile against the device"};
     }
     return std::move(*decoded);
+  }
+
+  // ---- supervision: events for the alarm work ----
+
+  /// The site's local time in seconds (what box clocks hold).
+  std::int64_t local_seconds(TimePoint now) const {
+    const auto ms = now.time_since_epoch().count() +
+                    static_cast<std::int64_t>(site.utc_offset.count()) * 60'000;
+    return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+  }
+
+  static std::string box_name(const BusRuntime& bus, const BoxRuntime& box) {
+    return bus.config.id + "/" + std::to_string(box.address);
+  }
+
+  /// Before a box's readings are stored: reads the circuits' serial numbers when they are not
+  /// known yet (start-up, after the box did not answer) or a reading looks like a reset counter
+  /// (energy or purchase count went back). A changed serial is a replaced meter: the store raises
+  /// "meter_replaced" and re-bases its billing, so the reset counters are never charged.
+  void check_serials(BusRuntime& bus, BoxRuntime& box,
+                     const std::vector<domain::MeterReading>& readings, bool recovered,
+                     TimePoint now, std::set<int>& dead) {
+    if (!box.driver->has_serial()) return;
+    bool suspect = box.serials.empty() || recovered;
+    for (std::size_t i = 0; !suspect && i < readings.size() && i < box.last.size(); ++i) {
+      const auto& was = box.last[i];
+      const auto& is = readings[i];
+      const bool count_back = is.purchase_count < was.purchase_count &&
+                              !(was.purchase_count > 65'000 && is.purchase_count < 500);  // wrap
+      suspect = is.energy_wh < was.energy_wh || count_back;
+    }
+    if (!suspect) return;
+    auto r = box.driver->read_serials(*bus.master, box.address);
+    if (!r) {
+      if (silent(r.error())) dead.insert(box.address);
+      box.serials.clear();  // try again next cycle
+      spdlog::warn("{}: serial numbers of box {} not read: {}", bus.config.id, box.address,
+                   r.error().message);
+      return;
+    }
+    if (r.value() == box.serials) return;
+    std::vector<std::pair<MeterId, std::string>> rows;
+    for (std::size_t i = 0; i < r.value().size() && i < box.meters.size(); ++i) {
+      rows.emplace_back(box.meters[i], r.value()[i]);
+    }
+    for (const auto& id : bus.store->record_serials(rows, now)) {
+      spdlog::warn(
+          "{}: meter replaced (serial changed); billing re-based, nothing charged for "
+          "the new meter's counters",
+          id.to_string());
+    }
+    box.serials = std::move(r.value());
+  }
+
+  /// After a box's readings: the relay each circuit reports against what was commanded (its
+  /// mode register, and the mode this process last confirmed by a command). One
+  /// "relay_mismatch" event per mismatch, when it appears.
+  void check_relays(BusRuntime& bus, BoxRuntime& box,
+                    const std::vector<domain::MeterReading>& readings, TimePoint now) {
+    for (std::size_t i = 0; i < readings.size() && i < box.meters.size(); ++i) {
+      const auto& r = readings[i];
+      const int circuit = static_cast<int>(i) + 1;
+      std::string why;
+      if (r.mode == domain::MeterMode::kForcedOff && r.relay_closed) {
+        why = "mode forced_off but the relay reports closed";
+      } else if (r.mode == domain::MeterMode::kKeepPower && !r.relay_closed) {
+        why = "mode keep_power but the relay reports open";
+      } else if (auto it = box.commanded.find(circuit);
+                 it != box.commanded.end() && it->second != r.mode) {
+        why = "commanded mode " + std::string(domain::to_string(it->second)) +
+              " but the meter reports " + std::string(domain::to_string(r.mode));
+      }
+      if (why.empty()) {
+        if (box.relay_mismatch.erase(circuit) > 0) {
+          spdlog::info("{}: relay agrees with its command again", box.meters[i].to_string());
+        }
+        continue;
+      }
+      if (!box.relay_mismatch.insert(circuit).second) continue;  // raised already
+      bus.store->add_event(box.meters[i], "relay_mismatch",
+                           why + "; check the relay and the wiring of the circuit", now);
+      spdlog::warn("{}: relay mismatch: {}", box.meters[i].to_string(), why);
+    }
+  }
+
+  /// Reads the box clock (once per cycle) and raises "clock_drift" when it is further off than
+  /// the site's limit; with clock sync on, the bus's next broadcast is brought forward to now.
+  void check_clock(BusRuntime& bus, BoxRuntime& box, TimePoint now, std::set<int>& dead) {
+    if (!box.driver->has_clock()) return;
+    auto c = box.driver->read_clock(*bus.master, box.address);
+    if (!c) {
+      if (silent(c.error())) dead.insert(box.address);
+      spdlog::warn("{}: clock of box {} not read: {}", bus.config.id, box.address,
+                   c.error().message);
+      return;
+    }
+    // The read happens a moment after `now`: allow for the time the cycle took so far.
+    const auto off_s = c.value() - local_seconds(clock.now());
+    const bool drifting = std::abs(off_s) * 1000 > site.clock_drift_limit.count();
+    if (drifting && !box.clock_drifting) {
+      bus.store->add_event(std::nullopt, "clock_drift",
+                           "box " + box_name(bus, box) + " clock is " + std::to_string(off_s) +
+                               " s off (limit " + format_duration(site.clock_drift_limit) + "); " +
+                               (site.clock_sync ? "a clock sync is sent now"
+                                                : "clock sync is off: send a clock command"),
+                           now);
+      spdlog::warn("{}: box {} clock is {} s off", bus.config.id, box.address, off_s);
+      if (site.clock_sync) bus.next_clock_sync = now;
+    } else if (!drifting && box.clock_drifting) {
+      spdlog::info("{}: box {} clock is within the limit again", bus.config.id, box.address);
+    }
+    box.clock_drifting = drifting;
+  }
+
+  /// Host-side billing of a box's meters: an account whose ledger balance is <= 0 gets its meter
+  /// tripped (mode forced_off); once a sale brings it above 0, a meter the system tripped is
+  /// closed again. Never while another mode command of the meter is open (an operator's wins);
+  /// a keep-power meter is left alone.
+  void host_billing(BusRuntime& bus, BoxRuntime& box, TimePoint now,
+                    const std::optional<MeterId>& only = std::nullopt) {
+    if (!box.host_billing) return;
+    std::set<MeterId> open_mode;
+    for (const auto& c : bus.store->open_commands(bus.config.id)) {
+      if (c.kind == domain::CommandKind::kMode) open_mode.insert(c.meter);
+    }
+    for (const auto& id : box.meters) {
+      if (only && id != *only) continue;
+      if (open_mode.contains(id)) continue;
+      const auto m = bus.store->meter(id);
+      if (!m || !m->account || !m->read_at) continue;
+      const auto balance = bus.store->account_balance_fen(*m->account);
+      if (!balance) continue;
+      std::optional<domain::RelayCommand> action;
+      std::string kind;
+      if (*balance <= 0 && m->last.mode == domain::MeterMode::kPrepaid) {
+        action = domain::RelayCommand::kForcedOff;
+        kind = "host_trip";
+      } else if (*balance > 0 && m->last.mode == domain::MeterMode::kForcedOff &&
+                 tripped_by_host(bus, id)) {
+        action = domain::RelayCommand::kClose;
+        kind = "host_close";
+      }
+      if (!action) continue;
+      auto r = bus.store->enqueue_command(
+          {id, domain::CommandPayload{domain::ModePayload{*action}}, "system", now});
+      if (!r) {
+        spdlog::error("{}: host-side {} not queued: {}", id.to_string(), kind, r.error().message);
+        continue;
+      }
+      bus.store->add_event(id, kind,
+                           "account " + *m->account + " balance " + std::to_string(*balance) +
+                               " fen; command " + std::to_string(r.value()) + " queued",
+                           now);
+      spdlog::info("{}: host-side billing queued {} (account {} balance {} fen)", id.to_string(),
+                   kind, *m->account, *balance);
+    }
+  }
+
+  /// True if the meter's latest host-billing event is a trip (the system, not an operator,
+  /// opened its relay).
+  static bool tripped_by_host(BusRuntime& bus, const MeterId& id) {
+    const auto events = bus.store->events(id);
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+      if (it->kind == "host_trip") return true;
+      if (it->kind == "host_close") return false;
+    }
+    return false;
+  }
+
+  /// Sets every box's clock on the bus by one broadcast (address 0, no reply), when due.
+  void clock_sync(BusRuntime& bus, TimePoint now) {
+    if (!site.clock_sync || bus.boxes.empty()) return;
+    if (bus.next_clock_sync && *bus.next_clock_sync > now) return;
+    bus.next_clock_sync = now + *site.clock_sync;
+    const auto* driver = bus.boxes.front().driver.get();
+    const auto frame = driver->clock_frame(local_seconds(clock.now()));
+    if (!frame) return;
+    auto r = bus.master->broadcast_write(frame->start, frame->values);
+    if (!r) {
+      spdlog::warn("{}: clock sync broadcast not sent: {}", bus.config.id, r.error().message);
+      return;
+    }
+    ++bus.clock_syncs;
+    // Every box needs a moment to act on the broadcast before the next request.
+    if (turnaround) std::this_thread::sleep_for(*turnaround);
+    spdlog::info("{}: clocks set by broadcast", bus.config.id);
+  }
+
+  /// Records a reply time and, with adaptive timeouts, sets the box's timeout to
+  /// clamp(k x p99 of the recent replies, 50 ms, configured).
+  void note_latency(BoxRuntime& box, Millis took, Millis configured) {
+    constexpr std::size_t kWindow = 64;
+    if (box.latencies.size() < kWindow) {
+      box.latencies.push_back(took);
+    } else {
+      box.latencies[box.latency_next] = took;
+    }
+    box.latency_next = (box.latency_next + 1) % kWindow;
+    if (!site.adaptive_timeout || box.latencies.size() < 8) return;
+    auto sorted = box.latencies;
+    const auto k = (sorted.size() * 99) / 100;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(k), sorted.end());
+    const auto p99 = sorted[k];
+    box.timeout =
+        std::clamp(Millis(p99.count() * site.adaptive_timeout_factor), Millis(50), configured);
   }
 
   // ---- polling ----
@@ -393,11 +716,16 @@ struct System::Impl {
         auto r = read_box(bus, box, dead);
         if (stopping) return false;
         if (r) {
+          check_serials(bus, box, r.value(), box.failed_cycles > 0, now, dead);
           std::vector<std::pair<MeterId, domain::MeterReading>> readings;
           for (std::size_t i = 0; i < r.value().size(); ++i) {
             readings.emplace_back(box.meters[i], r.value()[i]);
           }
           bus.store->record_readings(readings, now, rules());
+          check_relays(bus, box, r.value(), now);
+          box.last = std::move(r.value());
+          if (!dead.contains(box.address)) check_clock(bus, box, now, dead);
+          host_billing(bus, box, now);
           if (box.failed_cycles > 0) {
             spdlog::info("{}: box {} answers again after {} failed cycle(s)", bus.config.id,
                          box.address, box.failed_cycles);
@@ -442,37 +770,149 @@ struct System::Impl {
     for (auto& box : bus.boxes) {
       if (stopping) return;
       if (!wanted.contains(box.address) || dead.contains(box.address)) continue;
-      auto r = box.driver->read_box(*bus.master, box.address);
-      if (!r) {
-        if (silent(r.error())) dead.insert(box.address);
-        spdlog::warn("{}: read-now of box {} failed: {}", bus.config.id, box.address,
-                     r.error().message);
+      (void)read_box_now(bus, box, now, dead);
+    }
+  }
+
+  /// One on-demand read of a box: readings stored (serials checked first). Returns what
+  /// happened, for a stored read request.
+  domain::Result<void> read_box_now(BusRuntime& bus, BoxRuntime& box, TimePoint now,
+                                    std::set<int>& dead) {
+    if (dead.contains(box.address)) {
+      return domain::Error{domain::ErrorKind::kIo,
+                           "box " + box_name(bus, box) + " did not answer earlier in this cycle"};
+    }
+    use(bus, box);
+    auto r = box.driver->read_box(*bus.master, box.address);
+    if (!r) {
+      if (silent(r.error())) dead.insert(box.address);
+      spdlog::warn("{}: read-now of box {} failed: {}", bus.config.id, box.address,
+                   r.error().message);
+      return domain::Error{domain::ErrorKind::kIo,
+                           "box " + box_name(bus, box) + ": " + r.error().message};
+    }
+    check_serials(bus, box, r.value(), false, now, dead);
+    std::vector<std::pair<MeterId, domain::MeterReading>> readings;
+    for (std::size_t i = 0; i < r.value().size(); ++i) {
+      readings.emplace_back(box.meters[i], r.value()[i]);
+    }
+    bus.store->record_readings(readings, now, rules());
+    box.last = std::move(r.value());
+    host_billing(bus, box, now);
+    spdlog::info("{}: box {} read on demand", bus.config.id, box.address);
+    return {};
+  }
+
+  /// Read requests stored by another process (prepaidctl read-now): each runs now and its
+  /// result is stored for the requester.
+  void stored_read_requests(BusRuntime& bus, TimePoint now, std::set<int>& dead) {
+    for (const auto& req : bus.store->pending_read_requests(bus.config.id)) {
+      if (stopping) return;
+      std::set<int> boxes;
+      std::string problem;
+      resolve_target(bus, req.target, boxes, problem);
+      if (!problem.empty()) {
+        bus.store->finish_read_request(req.id, false, problem, now);
         continue;
       }
-      std::vector<std::pair<MeterId, domain::MeterReading>> readings;
-      for (std::size_t i = 0; i < r.value().size(); ++i) {
-        readings.emplace_back(box.meters[i], r.value()[i]);
+      std::string result;
+      bool ok = true;
+      for (auto& box : bus.boxes) {
+        if (!boxes.contains(box.address)) continue;
+        auto r = read_box_now(bus, box, now, dead);
+        if (!result.empty()) result += "; ";
+        if (r) {
+          result += "box " + box_name(bus, box) + " read";
+        } else {
+          ok = false;
+          result += r.error().message;
+        }
       }
-      bus.store->record_readings(readings, now, rules());
-      spdlog::info("{}: box {} read on demand", bus.config.id, box.address);
+      bus.store->finish_read_request(req.id, ok, result, now);
     }
+  }
+
+  /// The bus and boxes a read-now target names; kNotFound if the site has none of them.
+  domain::Result<std::pair<BusRuntime*, std::set<int>>> resolve_read_target(
+      const std::string& text) {
+    const auto bus_id = text.substr(0, text.find('/'));
+    auto* b = bus(bus_id);
+    if (!b) {
+      return domain::Error{domain::ErrorKind::kNotFound,
+                           "read-now " + text + ": no bus \"" + bus_id +
+                               "\" in the site; give BUS, BUS/BOX or BUS/BOX/CIRCUIT"};
+    }
+    std::set<int> boxes;
+    std::string problem;
+    resolve_target(*b, text, boxes, problem);
+    if (!problem.empty()) return domain::Error{domain::ErrorKind::kNotFound, problem};
+    return std::make_pair(b, std::move(boxes));
+  }
+
+  /// The boxes a read-now target names on `bus` ("BUS", "BUS/BOX", "BUS/BOX/CIRCUIT"); sets
+  /// `problem` (and no boxes) if it names none.
+  static void resolve_target(BusRuntime& bus, const std::string& text, std::set<int>& boxes,
+                             std::string& problem) {
+    const auto first = text.find('/');
+    if (text.substr(0, first) != bus.config.id) {
+      problem = "read-now " + text + ": not on bus " + bus.config.id;
+      return;
+    }
+    if (first == std::string::npos) {
+      for (const auto& b : bus.boxes)
+        boxes.insert(b.address);
+      return;
+    }
+    const auto rest = text.substr(first + 1);
+    const auto second = rest.find('/');
+    const auto box_text = rest.substr(0, second);
+    int address = 0;
+    bool ok = !box_text.empty() && box_text.size() <= 3;
+    for (const char c : box_text) {
+      ok = ok && c >= '0' && c <= '9';
+      if (ok) address = address * 10 + (c - '0');
+    }
+    const auto* box = ok ? bus.box(address) : nullptr;
+    if (!box) {
+      problem = "read-now " + text + ": no box \"" + box_text + "\" on bus " + bus.config.id +
+                "; check the site file";
+      return;
+    }
+    if (second != std::string::npos) {
+      const auto id = domain::MeterId::parse(text);
+      if (!id || id->circuit > box->driver->circuits()) {
+        problem = "read-now " + text + ": box " + box_text + " has circuits 1.." +
+                  std::to_string(box->driver->circuits());
+        return;
+      }
+    }
+    boxes.insert(address);
   }
 
   void run_bus(BusRuntime& bus, TimePoint now) {
     const bool poll_due = !bus.next_poll || *bus.next_poll <= now;
     std::set<int> dead;  // boxes that did not answer in this cycle
+    clock_sync(bus, now);
     // Commands first: a sale reaches the meter before any further polling. A poll cycle retries
     // every open command regardless of its backoff.
     deliver(bus, now, poll_due, dead);
+    stored_read_requests(bus, now, dead);
     if (!poll_due) {
       if (!bus.read_requested.empty()) read_requested(bus, now, dead);
       return;
     }
     bus.read_requested.clear();  // the cycle reads every box anyway
+    if (bus.next_poll) bus.worst_lateness = std::max(bus.worst_lateness, now - *bus.next_poll);
     if (!poll(bus, now, dead)) return;
-    // Keep the schedule anchored to the first poll; if we fell behind, restart from now.
-    TimePoint next = bus.next_poll ? *bus.next_poll + bus.poll_interval : now + bus.poll_interval;
-    if (next <= now) next = now + bus.poll_interval;
+    // The schedule stays anchored: the first poll at start-up, then this bus's slot (its
+    // offset into the interval) every interval. Slots that passed while a cycle ran are missed.
+    TimePoint next =
+        bus.next_poll ? *bus.next_poll + bus.poll_interval : now + bus.poll_interval + bus.offset;
+    const auto after = clock.now();
+    while (next <= after) {
+      next += bus.poll_interval;
+      ++bus.cycles_missed;
+    }
     bus.next_poll = next;
   }
 };
@@ -567,48 +1007,35 @@ TimePoint System::next_due() const {
 }
 
 domain::Result<void> System::read_now(std::string_view target) {
-  const auto text = std::string(target);
-  const auto first = text.find('/');
-  const auto bus_id = text.substr(0, first);
-  auto* bus = impl_->bus(bus_id);
-  if (!bus) {
-    return domain::Error{domain::ErrorKind::kNotFound,
-                         "read-now " + text + ": no bus \"" + bus_id +
-                             "\" in the site; give BUS, BUS/BOX or BUS/BOX/CIRCUIT"};
-  }
-  std::set<int> boxes;
-  if (first == std::string::npos) {
-    for (const auto& b : bus->boxes)
-      boxes.insert(b.address);
-  } else {
-    auto rest = text.substr(first + 1);
-    const auto second = rest.find('/');
-    const auto box_text = rest.substr(0, second);
-    int address = 0;
-    bool ok = !box_text.empty() && box_text.size() <= 3;
-    for (const char c : box_text) {
-      ok = ok && c >= '0' && c <= '9';
-      if (ok) address = address * 10 + (c - '0');
-    }
-    const auto* box = ok ? bus->box(address) : nullptr;
-    if (!box) {
-      return domain::Error{domain::ErrorKind::kNotFound, "read-now " + text + ": no box \"" +
-                                                             box_text + "\" on bus " + bus_id +
-                                                             "; check the site file"};
-    }
-    if (second != std::string::npos) {
-      const auto id = domain::MeterId::parse(text);
-      if (!id || id->circuit > box->driver->circuits()) {
-        return domain::Error{domain::ErrorKind::kNotFound,
-                             "read-now " + text + ": box " + box_text + " has circuits 1.." +
-                                 std::to_string(box->driver->circuits())};
-      }
-    }
-    boxes.insert(address);
-  }
+  auto r = impl_->resolve_read_target(std::string(target));
+  if (!r) return r.error();
+  auto& [bus, boxes] = r.value();
   std::lock_guard lock(*bus->mutex);
   bus->read_requested.insert(boxes.begin(), boxes.end());
   return {};
+}
+
+domain::Result<std::int64_t> System::request_read(std::string_view target) {
+  const auto text = std::string(target);
+  auto r = impl_->resolve_read_target(text);
+  if (!r) return r.error();
+  std::lock_guard lock(impl_->mutex);
+  return impl_->store->request_read(text, impl_->clock.now());
+}
+
+std::optional<ReadRequestView> System::read_request(std::int64_t id) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto r = impl_->store->read_request(id);
+  if (!r) return std::nullopt;
+  return ReadRequestView{r->id, r->target, r->state, r->result};
+}
+
+std::vector<EventView> System::events(const std::optional<domain::MeterId>& meter) const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<EventView> out;
+  for (auto& e : impl_->store->events(meter))
+    out.push_back({e.meter, std::move(e.kind), std::move(e.details), e.at});
+  return out;
 }
 
 std::optional<MeterView> System::meter(const domain::MeterId& id) const {
@@ -632,6 +1059,10 @@ BusCounters System::counters(const std::string& bus_id) const {
     c.polls_completed = bus.polls_completed;
     c.boxes_offline = impl_->boxes_offline(bus);
     c.line_offline = bus.line_offline;
+    c.cycles_missed = bus.cycles_missed;
+    c.worst_start_lateness = bus.worst_lateness;
+    c.clock_syncs = bus.clock_syncs;
+    c.response_timeout = bus.timeout_in_force;
   }
   const auto cc = impl_->store->command_counts(bus_id);
   c.commands_confirmed = cc.confirmed;

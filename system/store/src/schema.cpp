@@ -173,10 +173,26 @@ ALTER TABLE ledger ADD COLUMN ref_seq INTEGER REFERENCES ledger(seq);
 CREATE UNIQUE INDEX one_reversal_per_sale ON ledger (ref_seq) WHERE kind = 'reversal';
 )sql";
 
+// v4: the serial number last read from each meter (replacement detection), and read-now
+// requests from another process (prepaidctl read-now), polled by the daemon's bus workers.
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE meters ADD COLUMN serial TEXT;
+CREATE TABLE read_requests (
+  id INTEGER PRIMARY KEY,
+  target TEXT NOT NULL,
+  bus TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+  result TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX read_requests_pending ON read_requests (bus, state, id);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3};
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4};
   return kAll;
 }
 

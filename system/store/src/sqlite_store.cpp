@@ -772,7 +772,119 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  void add_event(const std::optional<MeterId>& meter_id, const std::string& kind,
+                 const std::string& details, TimePoint at) override {
+    event(meter_id, kind, details, at);
+  }
+
+  std::optional<std::string> meter_serial(const MeterId& id) const override {
+    auto s = db_.prepare("SELECT serial FROM meters WHERE id = ?1");
+    s->bind(1, id.to_string());
+    if (!s->step()) return std::nullopt;
+    return s->opt_text(0);
+  }
+
+  std::vector<MeterId> record_serials(const std::vector<std::pair<MeterId, std::string>>& serials,
+                                      TimePoint at) override {
+    Transaction tx(db_);
+    std::vector<MeterId> replaced;
+    for (const auto& [id, serial] : serials) {
+      const auto old = meter_serial(id);
+      if (old && *old == serial) continue;
+      if (old) {
+        replaced.push_back(id);
+        event(id, "meter_replaced",
+              "serial changed from " + *old + " to " + serial +
+                  "; billing re-based on the new meter's first reading (its counters are not "
+                  "charged); check the balance on the new meter",
+              at);
+      }
+      auto s = db_.prepare(
+          old ? "UPDATE meters SET serial = ?2, billed_energy_wh = NULL WHERE id = ?1"
+              : "UPDATE meters SET serial = ?2 WHERE id = ?1");
+      s->bind(1, id.to_string()).bind(2, serial);
+      s->run();
+    }
+    tx.commit();
+    return replaced;
+  }
+
+  std::int64_t request_read(const std::string& target, TimePoint at) override {
+    auto s = db_.prepare(
+        "INSERT INTO read_requests (target, bus, state, created_at, updated_at) "
+        "VALUES (?1, ?2, 'pending', ?3, ?3) RETURNING id");
+    s->bind(1, target).bind(2, target.substr(0, target.find('/'))).bind(3, to_ms(at));
+    if (!s->step()) throw StoreError("database " + db_.path() + ": read request not stored");
+    return s->int64(0);
+  }
+
+  std::vector<ReadRequest> pending_read_requests(const std::string& bus) const override {
+    auto s = db_.prepare(
+        "SELECT id, target, bus, state, result, created_at, updated_at FROM read_requests "
+        "WHERE bus = ?1 AND state = 'pending' ORDER BY id");
+    s->bind(1, bus);
+    std::vector<ReadRequest> out;
+    while (s->step())
+      out.push_back(read_request_row(*s));
+    return out;
+  }
+
+  void finish_read_request(std::int64_t id, bool ok, const std::string& result,
+                           TimePoint at) override {
+    auto s = db_.prepare(
+        "UPDATE read_requests SET state = ?2, result = ?3, updated_at = ?4 WHERE id = ?1");
+    s->bind(1, id).bind(2, std::string(ok ? "done" : "failed")).bind(3, result);
+    s->bind(4, to_ms(at));
+    s->run();
+  }
+
+  std::optional<ReadRequest> read_request(std::int64_t id) const override {
+    auto s = db_.prepare(
+        "SELECT id, target, bus, state, result, created_at, updated_at FROM read_requests "
+        "WHERE id = ?1");
+    s->bind(1, id);
+    if (!s->step()) return std::nullopt;
+    return read_request_row(*s);
+  }
+
  private:
+  // admin::Writers: the admin operations write through the very same helpers.
+  std::int64_t append_entry(const std::string& account, domain::EntryKind kind,
+                            const std::optional<MeterId>& meter_id, std::int64_t amount_fen,
+                            const std::string& op, TimePoint at,
+                            std::optional<std::int64_t> ref_seq) override {
+    return append_ledger(account, kind, meter_id, amount_fen, 0, 0, op, at, ref_seq);
+  }
+  std::int64_t queue_credit(const MeterId& meter_id, std::int64_t amount_fen,
+                            std::int64_t ledger_seq, TimePoint at) override {
+    return insert_command(meter_id, domain::CommandKind::kCredit, amount_fen,
+                          domain::encode_payload(domain::CreditPayload{amount_fen}), ledger_seq,
+                          at);
+  }
+  void write_audit(const std::string& op, const std::string& action, const std::string& details,
+                   TimePoint at) override {
+    audit(op, action, details, at);
+  }
+  void write_event(const std::optional<MeterId>& id, const std::string& kind,
+                   const std::string& details, TimePoint at) override {
+    event(id, kind, details, at);
+  }
+  std::optional<MeterRecord> find_meter(const MeterId& id) const override { return meter(id); }
+
+ private:
+  template <typename Stmt>
+  static ReadRequest read_request_row(const Stmt& s) {
+    ReadRequest r;
+    r.id = s.int64(0);
+    r.target = s.text(1);
+    r.bus = s.text(2);
+    r.state = s.text(3);
+    r.result = s.text(4);
+    r.created_at = from_ms(s.int64(5));
+    r.updated_at = from_ms(s.int64(6));
+    return r;
+  }
+
   void configure() {
     // WAL lets prepaidctl write while prepaidd reads; FULL makes a committed sale survive power
     // loss; the busy timeout lets the two processes take turns instead of failing.

@@ -72,6 +72,37 @@ class Adf300Driver {
   LinkResult<bool> setting_applied(ModbusMaster& master, int slave, int circuit,
                                    const domain::CommandPayload& payload) const;
 
+  // ---- supervision and box-level settings ----
+
+  /// Whether the profile has a per-circuit `serial` register (replacement detection).
+  bool has_serial() const { return serial_.has_value(); }
+  /// Reads the serial number of every circuit (element i is circuit i + 1) as text: BCD digits,
+  /// or the words in hex for any other type. In the fewest reads; fails with kIo if the profile
+  /// has no serial register.
+  LinkResult<std::vector<std::string>> read_serials(ModbusMaster& master, int slave) const;
+
+  /// Whether the profile has a writable box `clock` register (seconds, box local time).
+  bool has_clock() const { return clock_.has_value(); }
+  /// Reads the box clock: seconds since 1970-01-01T00:00:00 in the box's local time.
+  LinkResult<std::int64_t> read_clock(ModbusMaster& master, int slave) const;
+  /// The FC10 write that sets the box clock to `local_seconds`; nullopt without a clock register
+  /// or if the value does not fit it. Sent to address 0 (broadcast), it sets every box at once.
+  std::optional<CreditFrame> clock_frame(std::int64_t local_seconds) const;
+
+  /// The FC10 write of a box's daily TOU table (profile `tou_schedule`, pairs of (start hhmm,
+  /// rate 0 sharp .. 3 valley), unused rows repeating the last period). nullopt with `why` set if
+  /// the profile has no such register or the table has more rows than it holds.
+  std::optional<CreditFrame> tou_frame(const std::vector<domain::DailyPeriod>& periods,
+                                       std::string& why) const;
+  /// Writes a box-level command (TOU schedule; a clock command writes `local_seconds`), then
+  /// reads it back: true if the box holds what was written (for the clock, within 2 s).
+  LinkResult<void> write_box_setting(ModbusMaster& master, int slave,
+                                     const domain::CommandPayload& payload,
+                                     std::int64_t local_seconds) const;
+  LinkResult<bool> box_setting_applied(ModbusMaster& master, int slave,
+                                       const domain::CommandPayload& payload,
+                                       std::int64_t local_seconds) const;
+
  private:
   LinkResult<std::vector<std::vector<std::uint16_t>>> run(const ReadPlan& plan,
                                                           ModbusMaster& master, int slave) const;
@@ -92,6 +123,10 @@ class Adf300Driver {
   int max_read_ = 125;
   int max_write_ = 123;
   ReadPlan poll_;
+  std::optional<Register> serial_;
+  std::optional<Register> clock_;
+  std::optional<Register> tou_;
+  ReadPlan serial_plan_;
 };
 
 }  // namespace phil::meterlink

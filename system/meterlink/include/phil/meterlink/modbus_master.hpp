@@ -3,6 +3,7 @@
 // at a time, with results that tell a timeout (nothing or garbage came back: the request or the
 // reply may have been lost) from a Modbus exception (the device answered and refused) from any
 // other I/O failure. Implementations: RtuMaster (libmodbus, serial line) and FakeMaster (tests).
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -68,6 +69,18 @@ class ModbusMaster {
                                            std::span<const std::uint16_t> values) = 0;
   /// For logs: e.g. "rtu /dev/ttyUSB0 9600 8N1".
   virtual std::string describe() const = 0;
+
+  /// FC10 write to address 0 (broadcast): every box on the line executes it and none replies.
+  /// Success means the frame went out. The default writes to slave 0 and takes the reply
+  /// timeout that follows as success (a transport that cannot send without waiting).
+  virtual LinkResult<void> broadcast_write(std::uint16_t start,
+                                           std::span<const std::uint16_t> values) {
+    auto r = write_registers(0, start, values);
+    if (!r && r.error().kind == LinkErrorKind::kTimeout) return {};
+    return r;
+  }
+  /// The response timeout for the following requests (per box, adaptive). Default: ignored.
+  virtual void set_response_timeout(std::chrono::milliseconds /*timeout*/) {}
 };
 
 }  // namespace phil::meterlink

@@ -33,6 +33,7 @@ class RtuMaster final : public ModbusMaster {
                                                         std::uint16_t count) override;
   LinkResult<void> write_registers(int slave, std::uint16_t start,
                                    std::span<const std::uint16_t> values) override;
+  void set_response_timeout(std::chrono::milliseconds timeout) override;
   std::string describe() const override;
 
  private:

@@ -45,6 +45,7 @@ class ModbusTcpMaster final : public ModbusMaster {
                                                         std::uint16_t count) override;
   LinkResult<void> write_registers(int slave, std::uint16_t start,
                                    std::span<const std::uint16_t> values) override;
+  void set_response_timeout(std::chrono::milliseconds timeout) override;
   /// "tcp HOST:PORT".
   std::string describe() const override;
 
@@ -64,6 +65,7 @@ class RtuOverTcpMaster final : public ModbusMaster {
                                                         std::uint16_t count) override;
   LinkResult<void> write_registers(int slave, std::uint16_t start,
                                    std::span<const std::uint16_t> values) override;
+  void set_response_timeout(std::chrono::milliseconds timeout) override;
   /// "rtu-over-tcp HOST:PORT".
   std::string describe() const override;
 

@@ -6,12 +6,15 @@
 // Operator actions (open_account, sale) are each one SQLite transaction that writes the ledger
 // entry and the meter-command outbox row together; run_iterate() delivers pending commands before
 // any further polling.
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <phil/common/time.hpp>
@@ -47,8 +50,22 @@ struct BusConfig {
   int data_bits = 8;
   int stop_bits = 1;
   Millis response_timeout{500};
+  /// True when the site file set response_timeout; otherwise the profile's
+  /// timing.response_timeout (if it has one) wins over the default above.
+  bool response_timeout_set = false;
   std::optional<Millis> poll_interval;  ///< overrides the site default
+  /// Billing mode of the bus's boxes: "meter" (the meter deducts and trips by itself) or "host"
+  /// (the system charges and sends trip / close).
+  std::string billing = "meter";
+  /// Boxes whose billing differs from the bus's (site file: `billing:` in the box), by address.
+  std::map<int, std::string> box_billing;
   std::vector<BoxConfig> boxes;
+
+  /// The billing mode of the box at `address`.
+  const std::string& billing_of(int address) const {
+    const auto it = box_billing.find(address);
+    return it == box_billing.end() ? billing : it->second;
+  }
 };
 
 struct SiteConfig {
@@ -57,6 +74,20 @@ struct SiteConfig {
   int offline_after_cycles = 3;
   std::int64_t price = 6000;  ///< default price, 0.0001 yuan/kWh (0.6000 yuan/kWh)
   std::string profiles_dir;   ///< where the profiles named by the boxes are read
+  /// The site's local time minus UTC (box clocks and TOU tables run in local time).
+  std::chrono::minutes utc_offset{0};
+  /// A box clock further off than this raises a "clock_drift" event (checked once per cycle).
+  Millis clock_drift_limit{60'000};
+  /// Every bus sets its boxes' clocks by one broadcast this often (first at start-up);
+  /// nullopt: never (site file `clock_sync: off`).
+  std::optional<Millis> clock_sync{24LL * 3600 * 1000};
+  /// Buses with the same poll interval start their cycles at different offsets within it
+  /// (by their order in the site file), so they do not all poll at the same moment.
+  bool spread_cycles = true;
+  /// When set, a bus's response timeout follows the latency it measures: clamp(k x p99,
+  /// min, max) with k = adaptive_timeout_factor, min 50 ms and max the configured timeout.
+  bool adaptive_timeout = false;
+  int adaptive_timeout_factor = 3;
   std::vector<BusConfig> buses;
 };
 
@@ -103,6 +134,29 @@ struct BusCounters {
   /// Every box of the bus is offline: the line, the serial server or the gateway is down rather
   /// than the boxes (since this process started).
   bool line_offline = false;
+  /// Poll cycles that started later than scheduled by a whole interval or more (a missed cycle:
+  /// the schedule restarted from now).
+  std::uint64_t cycles_missed = 0;
+  /// The latest start of a cycle after its scheduled time, over this process's cycles.
+  Millis worst_start_lateness{0};
+  std::uint64_t clock_syncs = 0;  ///< clock-sync broadcasts sent
+  Millis response_timeout{0};     ///< the timeout in force (adaptive: the latest computed)
+};
+
+/// An event recorded for an operator or the alarm work.
+struct EventView {
+  std::optional<domain::MeterId> meter;  ///< nullopt: a box or bus event (details name it)
+  std::string kind;
+  std::string details;
+  TimePoint at{};
+};
+
+/// A read-now asked for through the database (by prepaidctl, for the daemon to run).
+struct ReadRequestView {
+  std::int64_t id = 0;
+  std::string target;
+  std::string state;   ///< "pending" | "done" | "failed"
+  std::string result;  ///< what was read, or why it failed
 };
 
 /// Makes the Modbus master of a bus. The default (default_master) picks by bus.transport;
@@ -175,6 +229,14 @@ class System {
   /// not answer it is logged, not counted as a failed cycle. Refused (kNotFound, nothing
   /// queued) for a bus, box or circuit not in the site.
   domain::Result<void> read_now(std::string_view target);
+  /// As read_now, for another process (prepaidctl): the request is stored in the database and
+  /// the daemon's bus worker runs it at its next look at the outbox (every 0.5 s) and stores the
+  /// result. Refused (kNotFound, nothing stored) for a target not in the site. Returns its id.
+  domain::Result<std::int64_t> request_read(std::string_view target);
+  std::optional<ReadRequestView> read_request(std::int64_t id) const;
+  /// Supervision events (relay_mismatch, clock_drift, meter_replaced, host_trip, host_close,
+  /// credit conflicts, ...), oldest first; all of them if `meter` is nullopt.
+  std::vector<EventView> events(const std::optional<domain::MeterId>& meter) const;
 
   std::optional<MeterView> meter(const domain::MeterId& id) const;
   /// Ledger-derived balance of an account, fen.

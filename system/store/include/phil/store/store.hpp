@@ -257,6 +257,39 @@ class Store {
   /// Checks the journal (domain::verify_journal); one line per problem, empty if all hold.
   virtual std::vector<std::string> verify_ledger() const = 0;
   virtual std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter) const = 0;
+
+  // ---- supervision (the collector's findings, for the alarm work) ----
+  /// Records one event (e.g. "relay_mismatch", "clock_drift", "host_trip"); `meter` nullopt for
+  /// a box or bus event (the details then name it).
+  virtual void add_event(const std::optional<domain::MeterId>& meter, const std::string& kind,
+                         const std::string& details, TimePoint at) = 0;
+  /// The serial number last read from a meter; nullopt if none was read yet.
+  virtual std::optional<std::string> meter_serial(const domain::MeterId& id) const = 0;
+  /// Stores the serial numbers read from meters, in one transaction. Where a DIFFERENT serial
+  /// was stored, the meter was replaced: a "meter_replaced" event with both serials, and its
+  /// billing re-based (no baseline: the next reading becomes it, so the new meter's counters are
+  /// never charged as negative or foreign use). Returns the meters found replaced.
+  virtual std::vector<domain::MeterId> record_serials(
+      const std::vector<std::pair<domain::MeterId, std::string>>& serials, TimePoint at) = 0;
+
+  // ---- on-demand reads asked for by another process (prepaidctl read-now) ----
+  struct ReadRequest {
+    std::int64_t id = 0;
+    std::string target;  ///< "BUS", "BUS/BOX" or "BUS/BOX/CIRCUIT"
+    std::string bus;
+    std::string state;   ///< "pending" | "done" | "failed"
+    std::string result;  ///< what the reader found (failed: why)
+    TimePoint created_at{};
+    TimePoint updated_at{};
+  };
+  /// Queues a read of `target` (its bus is the part before the first '/'); returns its id.
+  virtual std::int64_t request_read(const std::string& target, TimePoint at) = 0;
+  /// The pending requests of a bus, oldest first.
+  virtual std::vector<ReadRequest> pending_read_requests(const std::string& bus) const = 0;
+  /// Ends a request: done (ok) or failed, with what was found or why.
+  virtual void finish_read_request(std::int64_t id, bool ok, const std::string& result,
+                                   TimePoint at) = 0;
+  virtual std::optional<ReadRequest> read_request(std::int64_t id) const = 0;
 };
 
 /// Opens (creating if needed) a SQLite database file and migrates it to the current schema:
