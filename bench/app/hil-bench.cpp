@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <phil/bench/report.hpp>
@@ -67,7 +68,7 @@ int main(int argc, char** argv) {
   std::string report_dir = "reports/latest";
   std::string profiles_dir = PHIL_DEFAULT_PROFILES_DIR;
   bool trace = false;
-  std::string log_level = "warn";
+  std::string log_level = "error";  // comm-loss scenarios make the system warn by design
 
   auto* run = app.add_subcommand("run", "Run scenarios and report the results");
   run->add_option("paths", paths, "Scenario files or directories")->required();
@@ -105,6 +106,8 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // The system's log goes to stderr: stdout carries the result table only.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("hil-bench"));
   spdlog::set_level(spdlog::level::from_str(log_level));
   std::vector<phil::bench::ScenarioResult> results;
   for (const auto& s : scenarios) {

@@ -8,6 +8,7 @@
 #include <phil/domain/clock.hpp>
 #include <phil/service/system.hpp>
 #include <phil/sim/simulator.hpp>
+#include <phil/store/store.hpp>
 
 namespace phil::bench {
 
@@ -23,6 +24,14 @@ class BenchClock final : public domain::Clock, public sim::TimeSource {
  private:
   TimePoint now_;
 };
+
+/// The scenario's response timeout wins over the profile's `timing` (BusConfig marks a timeout
+/// the site set with response_timeout_set, in systems that have the flag).
+template <typename Bus>
+void set_response_timeout(Bus& b, Millis timeout) {
+  b.response_timeout = timeout;
+  if constexpr (requires { b.response_timeout_set; }) b.response_timeout_set = true;
+}
 
 domain::MeterId to_id(const MeterRef& m) {
   return domain::MeterId{m.bus, m.box, m.circuit};
@@ -74,12 +83,19 @@ class Run {
     for (const auto& bus : sc.fleet.buses) {
       service::BusConfig b;
       b.id = bus.id;
-      b.transport = "rtu";
+      // The system reaches each bus the way the fleet offers it: a pty as a local serial
+      // line, a TCP listener as a serial server (RTU over TCP) or a Modbus TCP gateway.
+      const std::string transport = sim_.transport(bus.id);
+      b.transport = transport == "pty" ? "rtu" : transport;
       b.port = sim_.endpoint(bus.id);
       b.baud = bus.baud;
-      b.response_timeout = sc.system.response_timeout;
+      set_response_timeout(b, sc.system.response_timeout);
       for (const auto& box : bus.boxes) {
-        b.boxes.push_back(service::BoxConfig{box.address, box.model, profile_of(box.model)});
+        service::BoxConfig bc;
+        bc.address = box.address;
+        bc.model = box.model;
+        bc.profile = profile_of(box.model);
+        b.boxes.push_back(std::move(bc));
       }
       site.buses.push_back(std::move(b));
     }
@@ -88,6 +104,7 @@ class Run {
     std::filesystem::remove(db.string() + "-wal");
     std::filesystem::remove(db.string() + "-shm");
     system_ = std::make_unique<service::System>(std::move(site), db.string(), clock_);
+    db_path_ = db.string();
   }
 
   ScenarioResult execute() {
@@ -195,6 +212,21 @@ class Run {
              format_decimal(expected, 2);
       return compare(*ledger, c.op, expected, c.tolerance);
     }
+    switch (c.quantity) {
+      case Quantity::kLastCommand:
+      case Quantity::kOpenCommands:
+        return command_holds(c, seen);
+      case Quantity::kNoDoubleCredit:
+        return credited_once(c.meter, seen);
+      case Quantity::kEvent:
+        return event_holds(c, seen);
+      case Quantity::kSystemPurchaseCount:
+      case Quantity::kFailedCycles:
+      case Quantity::kReadAge:
+        return view_number_holds(c, seen);
+      default:
+        break;
+    }
     if (c.quantity == Quantity::kStatus || c.quantity == Quantity::kSystemRelay ||
         c.quantity == Quantity::kSystemBalance) {
       const auto view = system_->meter(to_id(c.meter));
@@ -246,6 +278,107 @@ class Run {
         seen = "unsupported check";
         return false;
     }
+  }
+
+  /// The system's view of a meter as numbers: purchase_count, failed cycles, age of the reading.
+  bool view_number_holds(const Check& c, std::string& seen) const {
+    const auto view = system_->meter(to_id(c.meter));
+    if (!view) {
+      seen = "the system does not know meter " + c.meter.to_string();
+      return false;
+    }
+    if (c.quantity == Quantity::kSystemPurchaseCount) {
+      seen = "system purchase_count " + std::to_string(view->purchase_count);
+      return compare(view->purchase_count, c.op, c.number, 0);
+    }
+    if (c.quantity == Quantity::kFailedCycles) {
+      seen = "failed cycles " + std::to_string(view->failed_cycles);
+      return compare(view->failed_cycles, c.op, c.number, 0);
+    }
+    if (!view->ever_read) {
+      seen = "never read by the system";
+      return false;
+    }
+    const auto age = std::chrono::duration_cast<Millis>(clock_.now() - view->read_at);
+    seen = "last read " + format_duration(age) + " ago, at " +
+           format_timestamp(view->read_at, sc_.start.offset);
+    return compare(age.count(), c.op, c.number, 0);
+  }
+
+  /// The newest outbox command of the meter, or how many are still open.
+  bool command_holds(const Check& c, std::string& seen) const {
+    const auto cmds = system_->commands(to_id(c.meter), kAllCommands);
+    if (c.quantity == Quantity::kOpenCommands) {
+      const auto open = std::count_if(cmds.begin(), cmds.end(), [](const service::CommandView& v) {
+        return v.state == "pending" || v.state == "in_flight";
+      });
+      seen = std::to_string(open) + " open command(s)";
+      return compare(open, c.op, c.number, 0);
+    }
+    if (cmds.empty()) {
+      seen = "no command for " + c.meter.to_string();
+      return false;
+    }
+    const auto& last = cmds.front();
+    seen = "last command " + std::to_string(last.id) + " (" + last.kind + ") " + last.state +
+           " after " + std::to_string(last.attempts) + " attempt(s)" +
+           (last.last_error.empty() ? "" : ", last error: " + last.last_error);
+    return (last.state == c.word) == (c.op == Op::kEq);
+  }
+
+  /// Every credit reached the meter exactly once: the meter's purchase total equals the sum of
+  /// its confirmed credits and, for an account's first meter (the one sales credit), the sum of
+  /// the account's sales in the ledger. Not meaningful across a meter replacement (the new
+  /// meter's total starts from zero).
+  bool credited_once(const MeterRef& m, std::string& seen) const {
+    const auto v = sim_.circuit(m.bus, m.box, m.circuit);
+    if (!v) {
+      seen = "meter " + m.to_string() + " does not exist in the fleet";
+      return false;
+    }
+    std::int64_t confirmed = 0;
+    std::int64_t open = 0;
+    for (const auto& cmd : system_->commands(to_id(m), kAllCommands)) {
+      if (cmd.kind != "credit") continue;
+      if (cmd.state == "confirmed") confirmed += cmd.amount_fen;
+      if (cmd.state == "pending" || cmd.state == "in_flight") ++open;
+    }
+    seen = "meter purchase_total " + format_decimal(v->purchase_total_fen, 2) +
+           ", confirmed credits " + format_decimal(confirmed, 2);
+    bool ok = v->purchase_total_fen == confirmed && open == 0;
+    if (open > 0) seen += ", " + std::to_string(open) + " credit(s) still open";
+    for (const auto& a : sc_.accounts) {
+      if (a.meters.empty() || a.meters.front().to_string() != m.to_string()) continue;
+      std::int64_t sales = 0;
+      for (const auto& e : audit().ledger(a.id)) {
+        if (e.kind == domain::EntryKind::kSale) sales += e.amount_fen;
+      }
+      seen += ", sales to " + a.id + " " + format_decimal(sales, 2);
+      ok = ok && sales == confirmed;
+    }
+    return ok;
+  }
+
+  /// An event of the kind was (==) or was never (!=) recorded for the meter.
+  bool event_holds(const Check& c, std::string& seen) const {
+    const auto events = audit().events(to_id(c.meter));
+    const auto n = std::count_if(events.begin(), events.end(),
+                                 [&](const store::EventRecord& e) { return e.kind == c.word; });
+    seen = std::to_string(n) + " " + c.word + " event(s) of " + std::to_string(events.size());
+    for (const auto& e : events) {
+      if (e.kind == c.word) {
+        seen += "; first at " + format_timestamp(e.at, sc_.start.offset) + ": " + e.details;
+        break;
+      }
+    }
+    return (n > 0) == (c.op == Op::kEq);
+  }
+
+  /// A second, read-only use of the system's database: the ledger entries and events the System
+  /// does not expose. Opened at first use (the System has migrated the file by then).
+  const store::Store& audit() const {
+    if (!audit_) audit_ = store::open_sqlite_store(db_path_);
+    return *audit_;
   }
 
   /// True if every check holds; `seen` lists what each check observed.
@@ -330,6 +463,63 @@ class Run {
       detail = "load changed at " + format_timestamp(clock_.now(), sc_.start.offset);
       return true;
     }
+    if (const auto* f = std::get_if<FaultAction>(&step.action)) {
+      sim::FaultSpec spec = f->fault;
+      spec.start = clock_.now();
+      try {
+        faults_[f->name] = sim_.inject_fault(spec);
+      } catch (const std::invalid_argument& e) {
+        detail = std::string("fault refused by the fleet: ") + e.what();
+        return false;
+      }
+      detail = "injected at " + format_timestamp(clock_.now(), sc_.start.offset);
+      return true;
+    }
+    if (const auto* clear = std::get_if<ClearFaultAction>(&step.action)) {
+      if (clear->name.empty()) {
+        sim_.clear_faults();
+        faults_.clear();
+      } else {
+        const auto it = faults_.find(clear->name);
+        if (it == faults_.end() || !sim_.clear_fault(it->second)) {
+          detail = "fault " + clear->name + " was not injected (its step did not run)";
+          return false;
+        }
+        faults_.erase(it);
+      }
+      detail = "cleared at " + format_timestamp(clock_.now(), sc_.start.offset);
+      return true;
+    }
+    if (const auto* r = std::get_if<ReplaceMeterAction>(&step.action)) {
+      if (!sim_.replace_meter(r->meter.bus, r->meter.box, r->meter.circuit)) {
+        detail = "no such circuit " + r->meter.to_string();
+        return false;
+      }
+      detail = "meter replaced at " + format_timestamp(clock_.now(), sc_.start.offset);
+      return true;
+    }
+    if (const auto* cmd = std::get_if<CommandAction>(&step.action)) {
+      auto res = system_->command(to_id(cmd->meter), cmd->payload, "bench");
+      if (!res) {
+        detail = "command refused: " + res.error().message;
+        return false;
+      }
+      // Like a sale, a command is delivered at once: before any further polling.
+      iterate();
+      detail = "command " + std::to_string(res.value()) + " queued at " +
+               format_timestamp(clock_.now(), sc_.start.offset);
+      return true;
+    }
+    if (const auto* read = std::get_if<ReadNowAction>(&step.action)) {
+      auto res = system_->read_now(read->target);
+      if (!res) {
+        detail = "read-now refused: " + res.error().message;
+        return false;
+      }
+      iterate();
+      detail = "read at " + format_timestamp(clock_.now(), sc_.start.offset);
+      return true;
+    }
     detail = "nothing to do";
     return true;
   }
@@ -386,10 +576,15 @@ class Run {
     }
   }
 
+  static constexpr int kAllCommands = 100'000;
+
   const Scenario& sc_;
   BenchClock clock_;
   sim::Simulator sim_;
   std::unique_ptr<service::System> system_;
+  std::string db_path_;
+  mutable std::unique_ptr<store::Store> audit_;
+  std::map<std::string, std::uint64_t> faults_;  ///< scenario fault name -> simulator fault id
 };
 
 }  // namespace

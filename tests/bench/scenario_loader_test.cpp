@@ -52,6 +52,14 @@ class ScenarioLoader : public ::testing::Test {
     return "no error";
   }
 
+  /// Loading `text` with `from` replaced by `to` fails at line `line` saying `what`.
+  void expect_error(const std::string& text, const std::string& from, const std::string& to,
+                    int line, const std::string& what) {
+    const auto msg = error_of(replace(text, from, to));
+    EXPECT_THAT(msg, HasSubstr(".yaml:" + std::to_string(line) + ":")) << to;
+    EXPECT_THAT(msg, HasSubstr(what)) << to;
+  }
+
   static std::string replace(std::string s, const std::string& from, const std::string& to) {
     const auto pos = s.find(from);
     EXPECT_NE(pos, std::string::npos) << from;
@@ -116,4 +124,231 @@ TEST_F(ScenarioLoader, BadValuesAreExplained) {
               HasSubstr("at most 2 digits"));
   EXPECT_THAT(error_of(replace(kValid, "account: A1, amount", "account: B7, amount")),
               HasSubstr("unknown account \"B7\""));
+}
+
+// ---- timeline actions and system-view expectations -------------------------------------------
+
+namespace {
+
+// Line numbers matter: the tests below look for them in the messages.
+const char* kActions = R"(name: actions
+clock: {start: 2026-03-01T00:00:00+08:00}
+fleet:
+  buses:
+    - id: bus1
+      port: vbus/bus1
+      boxes:
+        - {address: 1, model: adf300l-i}
+        - {address: 2, model: adf300l-i}
+accounts:
+  - {id: A1, meters: [bus1/1/1], sale: "20.00"}
+timeline:
+  - {at: +1h, fault: {id: quiet, kind: box_silent, bus: bus1, box: 1, duration: 2h}}
+  - {fault: {kind: drop_reply, bus: bus1, probability: "0.25", seed: 7}}
+  - {fault: {kind: delay, bus: bus1, box: 2, delay: 300ms}}
+  - {fault: {kind: noise, bus: bus1, bytes: 4}}
+  - {fault: {kind: drift, bus: bus1, box: 2, ppm: -500}}
+  - {fault: {kind: power_loss, bus: bus1}}
+  - {clear_fault: quiet}
+  - {clear_fault: fault2}
+  - {clear_fault: all}
+  - {replace_meter: bus1/2/12}
+  - {command: {meter: bus1/1/1, trip}}
+  - {command: {meter: bus1/1/1, close}}
+  - {command: {meter: bus1/1/1, keep_power: true}}
+  - {command: {meter: bus1/1/1, restore_prepaid}}
+  - {command: {meter: bus1/1/1, price: "0.8000"}}
+  - {command: {meter: bus1/1/1, price: {sharp: "1.2", peak: "0.9", flat: "0.6", valley: "0.3"}}}
+  - {command: {meter: bus1/1/1, thresholds: {alarm1: "20.00", alarm2: "5.00", overload: 4000}}}
+  - {read_now: bus1}
+  - {read_now: bus1/2}
+  - {read_now: bus1/2/3}
+  - expect: {meter: bus1/1/1, last_command: confirmed, open_commands: 0, system_purchase_count: 1}
+  - expect: {meter: bus1/1/1, failed_cycles: ">= 3", read_age: "< 30m", no_double_credit: true}
+  - expect: {meter: bus1/1/1, event: meter_replaced}
+  - expect: {meter: bus1/1/1, event: "!= credit_conflict", status: offline}
+  - {until: "status(bus1/1/1) == offline", max: 3h}
+)";
+
+template <typename T>
+const T& action(const phil::bench::Scenario& sc, std::size_t i) {
+  EXPECT_EQ(sc.timeline.at(i).kind, phil::bench::Step::Kind::kAction) << i;
+  const auto* a = std::get_if<T>(&sc.timeline.at(i).action);
+  if (a == nullptr) throw std::runtime_error("step " + std::to_string(i) + " is another action");
+  return *a;
+}
+
+}  // namespace
+
+TEST_F(ScenarioLoader, FaultStepsMapToTheFleetsFaultSpec) {
+  using K = phil::sim::FaultSpec::Kind;
+  const auto sc = phil::bench::load_scenario(write(kActions), "t", kProfiles);
+  const auto& silent = action<phil::bench::FaultAction>(sc, 0);
+  EXPECT_EQ(silent.name, "quiet");
+  EXPECT_EQ(silent.fault.kind, K::kBoxSilent);
+  EXPECT_EQ(silent.fault.bus, "bus1");
+  EXPECT_EQ(silent.fault.address, 1);
+  EXPECT_EQ(silent.fault.duration, phil::Millis(2 * 3600 * 1000));
+  EXPECT_EQ(sc.timeline[0].at_relative, phil::Millis(3600 * 1000));
+  const auto& drop = action<phil::bench::FaultAction>(sc, 1);
+  EXPECT_EQ(drop.name, "fault2");  // unnamed faults are numbered in order
+  EXPECT_EQ(drop.fault.kind, K::kDropReply);
+  EXPECT_EQ(drop.fault.address, 0);
+  EXPECT_EQ(drop.fault.probability_permille, 250);
+  EXPECT_EQ(drop.fault.seed, 7U);
+  EXPECT_EQ(drop.fault.duration, phil::Millis(0));  // until cleared
+  EXPECT_EQ(action<phil::bench::FaultAction>(sc, 2).fault.delay, phil::Millis(300));
+  EXPECT_EQ(action<phil::bench::FaultAction>(sc, 3).fault.noise_bytes, 4);
+  EXPECT_EQ(action<phil::bench::FaultAction>(sc, 4).fault.kind, K::kClockDrift);
+  EXPECT_EQ(action<phil::bench::FaultAction>(sc, 4).fault.drift_ppm, -500);
+  EXPECT_EQ(action<phil::bench::FaultAction>(sc, 5).fault.kind, K::kPowerLoss);
+  EXPECT_EQ(action<phil::bench::ClearFaultAction>(sc, 6).name, "quiet");
+  EXPECT_EQ(action<phil::bench::ClearFaultAction>(sc, 7).name, "fault2");
+  EXPECT_EQ(action<phil::bench::ClearFaultAction>(sc, 8).name, "");  // all
+  EXPECT_EQ(action<phil::bench::ReplaceMeterAction>(sc, 9).meter.to_string(), "bus1/2/12");
+}
+
+TEST_F(ScenarioLoader, CommandStepsCarryTheSystemsPayloads) {
+  using phil::domain::RelayCommand;
+  const auto sc = phil::bench::load_scenario(write(kActions), "t", kProfiles);
+  auto relay = [&](std::size_t i) {
+    return std::get<phil::domain::ModePayload>(action<phil::bench::CommandAction>(sc, i).payload)
+        .relay;
+  };
+  EXPECT_EQ(relay(10), RelayCommand::kForcedOff);
+  EXPECT_EQ(relay(11), RelayCommand::kClose);
+  EXPECT_EQ(relay(12), RelayCommand::kKeepPower);
+  EXPECT_EQ(relay(13), RelayCommand::kPrepaid);
+  EXPECT_EQ(action<phil::bench::CommandAction>(sc, 10).meter.to_string(), "bus1/1/1");
+  const auto flat =
+      std::get<phil::domain::PricePayload>(action<phil::bench::CommandAction>(sc, 14).payload);
+  EXPECT_EQ(flat.prices, (std::array<std::int64_t, 4>{8000, 8000, 8000, 8000}));
+  const auto tou =
+      std::get<phil::domain::PricePayload>(action<phil::bench::CommandAction>(sc, 15).payload);
+  EXPECT_EQ(tou.prices, (std::array<std::int64_t, 4>{12000, 9000, 6000, 3000}));
+  const auto th =
+      std::get<phil::domain::ThresholdsPayload>(action<phil::bench::CommandAction>(sc, 16).payload);
+  EXPECT_EQ(th, (phil::domain::ThresholdsPayload{2000, 500, 4000}));
+  EXPECT_EQ(action<phil::bench::ReadNowAction>(sc, 17).target, "bus1");
+  EXPECT_EQ(action<phil::bench::ReadNowAction>(sc, 18).target, "bus1/2");
+  EXPECT_EQ(action<phil::bench::ReadNowAction>(sc, 19).target, "bus1/2/3");
+  EXPECT_THAT(sc.timeline[10].text, HasSubstr("command trip to bus1/1/1"));
+}
+
+TEST_F(ScenarioLoader, SystemViewQuantitiesAreChecks) {
+  using Q = phil::bench::Quantity;
+  const auto sc = phil::bench::load_scenario(write(kActions), "t", kProfiles);
+  const auto& a = sc.timeline.at(20).checks;
+  ASSERT_EQ(a.size(), 3U);
+  EXPECT_EQ(a[0].quantity, Q::kSystemPurchaseCount);
+  EXPECT_EQ(a[0].number, 1);
+  EXPECT_EQ(a[1].quantity, Q::kLastCommand);
+  EXPECT_EQ(a[1].word, "confirmed");
+  EXPECT_EQ(a[2].quantity, Q::kOpenCommands);
+  const auto& b = sc.timeline.at(21).checks;
+  ASSERT_EQ(b.size(), 3U);
+  EXPECT_EQ(b[0].quantity, Q::kFailedCycles);
+  EXPECT_EQ(b[0].op, phil::bench::Op::kGe);
+  EXPECT_EQ(b[1].quantity, Q::kReadAge);
+  EXPECT_EQ(b[1].op, phil::bench::Op::kLt);
+  EXPECT_EQ(b[1].number, 30 * 60 * 1000);
+  EXPECT_EQ(b[2].quantity, Q::kNoDoubleCredit);
+  const auto& c = sc.timeline.at(22).checks;
+  EXPECT_EQ(c.at(0).quantity, Q::kEvent);
+  EXPECT_EQ(c.at(0).word, "meter_replaced");
+  const auto& d = sc.timeline.at(23).checks;
+  EXPECT_EQ(d.at(1).quantity, Q::kEvent);
+  EXPECT_EQ(d.at(1).op, phil::bench::Op::kNe);
+  EXPECT_EQ(d.at(0).word, "offline");
+  EXPECT_EQ(sc.timeline.at(24).checks.at(0).word, "offline");
+}
+
+TEST_F(ScenarioLoader, EveryShippedScenarioIsValid) {
+  int n = 0;
+  for (const auto& e :
+       fs::recursive_directory_iterator(std::string(PHIL_SOURCE_DIR) + "/scenarios")) {
+    if (e.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW((void)phil::bench::load_scenario(e.path().string(), "x", kProfiles))
+        << e.path();
+    ++n;
+  }
+  EXPECT_GE(n, 7);
+}
+
+TEST_F(ScenarioLoader, UnknownKeyInAFaultIsRejectedWithLocationAndKey) {
+  expect_error(kActions, "duration: 2h}", "duration: 2h, colour: red}", 13,
+               "timeline[0].fault.colour: unknown key");
+}
+
+TEST_F(ScenarioLoader, UnknownFaultKindListsTheKinds) {
+  expect_error(kActions, "kind: box_silent", "kind: lightning", 13,
+               "timeline[0].fault.kind: invalid value \"lightning\"; expected one of: "
+               "box_silent, bus_silent, drop_request, drop_reply, corrupt_crc, delay, truncate, "
+               "noise, power_loss, drift");
+}
+
+TEST_F(ScenarioLoader, FaultOnABusOrBoxNotInTheFleetIsNamed) {
+  expect_error(kActions, "bus: bus1, box: 1, duration", "bus: bus7, box: 1, duration", 13,
+               "no bus \"bus7\"");
+  expect_error(kActions, "bus: bus1, box: 1, duration", "bus: bus1, box: 9, duration", 13,
+               "no box at address 9");
+}
+
+TEST_F(ScenarioLoader, FaultKeysThatDoNotApplyOrAreMissingAreErrors) {
+  expect_error(kActions, "box: 1, duration: 2h", "box: 1, ppm: 5", 13,
+               "`ppm` does not apply to a box_silent fault");
+  expect_error(kActions, "box: 2, delay: 300ms", "box: 2", 15, "a delay fault needs `delay`");
+  expect_error(kActions, "kind: drift, bus: bus1, box: 2,", "kind: drift, bus: bus1,", 17,
+               "a drift fault needs `box`");
+  expect_error(kActions, "probability: \"0.25\"", "probability: \"1.5\"", 14, "outside 0..1");
+  expect_error(kActions, "{kind: power_loss, bus: bus1}",
+               "{id: quiet, kind: power_loss, bus: bus1}", 18, "duplicate fault id \"quiet\"");
+}
+
+TEST_F(ScenarioLoader, ClearingAFaultNoEarlierStepInjectedIsAnError) {
+  expect_error(kActions, "{clear_fault: quiet}", "{clear_fault: loud}", 19, "no fault \"loud\"");
+}
+
+TEST_F(ScenarioLoader, MeterNotInTheFleetIsRejectedInEveryAction) {
+  expect_error(kActions, "{replace_meter: bus1/2/12}", "{replace_meter: bus1/2/13}", 22,
+               "has circuits 1-12");
+  expect_error(kActions, "{meter: bus1/1/1, trip}", "{meter: bus1/3/1, trip}", 23,
+               "no box at address 3");
+  expect_error(kActions, "{read_now: bus1/2}", "{read_now: bus1/5}", 31, "has no such box");
+  expect_error(kActions, "{read_now: bus1}", "{read_now: bus2}", 30, "no bus \"bus2\"");
+}
+
+TEST_F(ScenarioLoader, BadCommandsAreExplained) {
+  EXPECT_THAT(error_of(replace(kActions, "{meter: bus1/1/1, trip}", "{meter: bus1/1/1}")),
+              HasSubstr("exactly one of: trip, close"));
+  EXPECT_THAT(
+      error_of(replace(kActions, "{meter: bus1/1/1, trip}", "{meter: bus1/1/1, trip, close}")),
+      HasSubstr("exactly one of"));
+  EXPECT_THAT(
+      error_of(replace(kActions, "{meter: bus1/1/1, trip}", "{meter: bus1/1/1, trip: false}")),
+      HasSubstr("takes no value"));
+  EXPECT_THAT(error_of(replace(kActions, "{meter: bus1/1/1, trip}", "{meter: bus1/1/1, reboot}")),
+              HasSubstr("timeline[10].command.reboot: unknown key"));
+  // The system's own payload check: alarm 2 above alarm 1.
+  const auto msg = error_of(replace(kActions, "alarm2: \"5.00\"", "alarm2: \"50.00\""));
+  EXPECT_THAT(msg, HasSubstr(".yaml:29:"));
+  EXPECT_THAT(msg, HasSubstr("alarm"));
+}
+
+TEST_F(ScenarioLoader, AStepDoesOneAction) {
+  const auto msg = error_of(replace(kActions, "{replace_meter: bus1/2/12}",
+                                    "{replace_meter: bus1/2/12, read_now: bus1}"));
+  EXPECT_THAT(msg, HasSubstr(".yaml:22:"));
+  EXPECT_THAT(msg, HasSubstr("does one action"));
+}
+
+TEST_F(ScenarioLoader, BadExpectationValuesAreExplained) {
+  EXPECT_THAT(error_of(replace(kActions, "read_age: \"< 30m\"", "read_age: \"< soon\"")),
+              HasSubstr("expected a duration"));
+  EXPECT_THAT(error_of(replace(kActions, "last_command: confirmed", "last_command: done")),
+              HasSubstr("expected one of: pending, in_flight, confirmed, failed, superseded"));
+  EXPECT_THAT(error_of(replace(kActions, "event: meter_replaced", "event: \"Meter Replaced\"")),
+              HasSubstr("expected a kind such as meter_replaced"));
+  EXPECT_THAT(error_of(replace(kActions, "no_double_credit: true", "no_double_credit: false")),
+              HasSubstr("expected one of: true"));
 }

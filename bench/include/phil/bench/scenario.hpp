@@ -12,6 +12,7 @@
 
 #include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
+#include <phil/domain/outbox.hpp>
 #include <phil/sim/fleet.hpp>
 
 namespace phil::bench {
@@ -27,19 +28,26 @@ struct MeterRef {
 /// What a check looks at. Meter truth comes from the virtual meter; system view from the
 /// billing system's store.
 enum class Quantity {
-  kRelay,               ///< meter truth: open | closed
-  kBalance,             ///< meter truth: yuan (fen inside)
-  kEnergy,              ///< meter truth: kWh (Wh inside)
-  kPower,               ///< meter truth: W
-  kPurchaseCount,       ///< meter truth: count of the last accepted credit
-  kPurchaseTotal,       ///< meter truth: yuan, sum of accepted credits
-  kMode,                ///< meter truth: prepaid | keep_power | forced_off
-  kStatus,              ///< system view: not_opened | normal | alarm1 | alarm2 | arrears | offline
-  kSystemRelay,         ///< system view: relay as last read
-  kSystemBalance,       ///< system view: meter balance as last read, yuan
-  kLedgerBalance,       ///< account's ledger-derived balance, yuan (subject: account)
-  kLedgerMatchesMeter,  ///< |ledger balance - meter truth balance| <= tolerance (subject: account)
-  kLedgerConsistent,    ///< verify_ledger() finds nothing
+  kRelay,                ///< meter truth: open | closed
+  kBalance,              ///< meter truth: yuan (fen inside)
+  kEnergy,               ///< meter truth: kWh (Wh inside)
+  kPower,                ///< meter truth: W
+  kPurchaseCount,        ///< meter truth: count of the last accepted credit
+  kPurchaseTotal,        ///< meter truth: yuan, sum of accepted credits
+  kMode,                 ///< meter truth: prepaid | keep_power | forced_off
+  kStatus,               ///< system view: not_opened | normal | alarm1 | alarm2 | arrears | offline
+  kSystemRelay,          ///< system view: relay as last read
+  kSystemBalance,        ///< system view: meter balance as last read, yuan
+  kLedgerBalance,        ///< account's ledger-derived balance, yuan (subject: account)
+  kLedgerMatchesMeter,   ///< |ledger balance - meter truth balance| <= tolerance (subject: account)
+  kLedgerConsistent,     ///< verify_ledger() finds nothing
+  kSystemPurchaseCount,  ///< system view: purchase_count as last read
+  kFailedCycles,         ///< system view: poll cycles in a row without an answer
+  kReadAge,              ///< system view: time since the last successful reading, ms
+  kLastCommand,          ///< system view: state of the meter's newest outbox command
+  kOpenCommands,         ///< system view: the meter's commands pending or in flight
+  kNoDoubleCredit,       ///< meter purchase_total == confirmed credits == the account's sales
+  kEvent,                ///< system view: an event of this kind was recorded for the meter
 };
 
 enum class Op { kEq, kNe, kLt, kLe, kGt, kGe };
@@ -73,6 +81,29 @@ struct LoadAction {
   MeterRef meter;
   sim::LoadSpec load;
 };
+/// Injects a fault into the virtual fleet from the step's time on (sim::FaultSpec; its start is
+/// set when the step runs).
+struct FaultAction {
+  std::string name;  ///< how clear_fault refers to it (the step's `id`, else "fault<N>")
+  sim::FaultSpec fault;
+};
+/// Ends one fault injected earlier (by name), or every fault (`all`).
+struct ClearFaultAction {
+  std::string name;  ///< empty: all
+};
+/// The virtual meter of a circuit is swapped for a new one (counters and balance from zero).
+struct ReplaceMeterAction {
+  MeterRef meter;
+};
+/// A remote command through the system's outbox (System::command), delivered at once.
+struct CommandAction {
+  MeterRef meter;
+  domain::CommandPayload payload;
+};
+/// An on-demand read (System::read_now): "bus", "bus/box" or "bus/box/circuit".
+struct ReadNowAction {
+  std::string target;
+};
 
 struct Step {
   enum class Kind { kAdvance, kUntil, kExpect, kAction };
@@ -87,7 +118,9 @@ struct Step {
   Millis max{0};
   Within within;
   // kAction
-  std::variant<std::monostate, SaleAction, LoadAction> action;
+  std::variant<std::monostate, SaleAction, LoadAction, FaultAction, ClearFaultAction,
+               ReplaceMeterAction, CommandAction, ReadNowAction>
+      action;
 };
 
 struct AccountSpec {
