@@ -5,6 +5,7 @@
 
 #include <phil/store/store.hpp>
 
+#include "support/sqlite_count.hpp"
 #include "support/temp_dir.hpp"
 
 namespace phil::store {
@@ -18,15 +19,7 @@ constexpr TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
 constexpr BillingRules kRules{6000, 3};
 
 std::int64_t count(const std::string& path, const std::string& table) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db, ("SELECT count(*) FROM " + table).c_str(), -1, &s, nullptr);
-  std::int64_t n = -1;
-  if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return n;
+  return test::count_rows(path, table);
 }
 
 class OperationsTest : public ::testing::Test {
