@@ -235,6 +235,11 @@ TEST(simFleet, ExampleFleetsParse) {
   const std::string dir = PHIL_SOURCE_DIR "/sim/examples/";
   const FleetSpec small = load_fleet_file(dir + "small.yaml", testing::profiles_dir());
   EXPECT_EQ(small.buses.size(), 1U);
+  const FleetSpec servers = load_fleet_file(dir + "serial-servers.yaml", testing::profiles_dir());
+  ASSERT_EQ(servers.buses.size(), 3U);
+  EXPECT_EQ(servers.buses[0].transport, Transport::kRtuOverTcp);
+  EXPECT_EQ(servers.buses[1].transport, Transport::kTcp);
+  EXPECT_TRUE(servers.buses[1].pacing.enabled);
   const FleetSpec seed = load_fleet_file(dir + "seed-site.yaml", testing::profiles_dir());
   ASSERT_EQ(seed.buses.size(), 1U);
   EXPECT_EQ(seed.buses[0].baud, 9600);

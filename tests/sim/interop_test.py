@@ -1,5 +1,5 @@
 """Interop: Modbus clients nobody here wrote (pymodbus, mbpoll) read and write adf300-sim over
-its pty, at the register addresses `adf300-sim --dump-map` prints.
+its pty and its Modbus TCP gateway, at the register addresses `adf300-sim --dump-map` prints.
 
 Usage: /usr/bin/python3 interop_test.py <adf300-sim> <profiles dir>
 Prints PASS on success; any failure exits 1 with what went wrong. Needs Debian's
@@ -21,7 +21,7 @@ def fail(what):
 
 
 try:
-    from pymodbus.client import ModbusSerialClient
+    from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 except ImportError as e:
     fail("pymodbus is missing (%s); run script/bootstrap (Debian python3-pymodbus) and call "
          "/usr/bin/python3" % e)
@@ -52,6 +52,14 @@ try:
         circuits:
           1: {load: {constant: 1000}, balance: "12.34"}
           2: {load: {constant: 100}, balance: "5.00", mode: keep_power}
+  - id: gw
+    transport: tcp
+    port: 0
+    boxes:
+      - address: 7
+        model: adf300l-i
+        circuits:
+          1: {load: {constant: 2000}, balance: "8.00"}
 """)
     proc = subprocess.Popen([SIM, "--fleet", os.path.join(work, "fleet.yaml"), "--profiles",
                              PROFILES, "--run-dir", work, "--start",
@@ -61,6 +69,10 @@ try:
     if not line.startswith("BUS bus1 pty "):
         fail("no BUS line: %r %s" % (line, proc.stderr.read() if proc.poll() is not None else ""))
     port = line.split()[3]
+    line = proc.stdout.readline()  # "BUS gw tcp 127.0.0.1:PORT", the port actually bound
+    if not line.startswith("BUS gw tcp 127.0.0.1:"):
+        fail("no BUS line for the gateway: %r" % line)
+    gw_port = int(line.split()[3].rsplit(":", 1)[1])
 
     client = ModbusSerialClient(port=port, baudrate=9600, timeout=1)
     if not client.connect():
@@ -108,6 +120,27 @@ try:
     if out.returncode != 0 or expected not in out.stdout:
         fail("mbpoll did not read purchase_count 1: rc %d %s %s" % (out.returncode, out.stdout,
                                                                    out.stderr))
+
+    # The Modbus TCP gateway: pymodbus's own MBAP client, unit id = box address.
+    tcp = ModbusTcpClient("127.0.0.1", port=gw_port, timeout=1)
+    if not tcp.connect():
+        fail("pymodbus cannot connect to the gateway at port %d" % gw_port)
+    rr = tcp.read_input_registers(addr["c1.power"], int(regs["c1.power"]["words"]), slave=7)
+    if rr.isError() or (rr.registers[0] << 16 | rr.registers[1]) != 2000:
+        fail("c1.power through the gateway is not 2000 W: %s" % rr)
+    wr = tcp.write_registers(addr["c1.purchase_count"], [1, 0, 100], slave=7)
+    if wr.isError():
+        fail("credit through the gateway refused: %s" % wr)
+    rr = tcp.read_holding_registers(addr["c1.purchase_count"], 1, slave=7)
+    if rr.isError() or rr.registers[0] != 1:
+        fail("purchase_count through the gateway is not 1: %s" % rr)
+    tcp.close()
+    out = subprocess.run(["mbpoll", "-m", "tcp", "-p", str(gw_port), "-a", "7", "-t", "4", "-0",
+                          "-1", "-r", str(addr["c1.purchase_count"]), "-c", "1", "127.0.0.1"],
+                         capture_output=True, text=True, timeout=30)
+    if out.returncode != 0 or expected not in out.stdout:
+        fail("mbpoll over TCP did not read purchase_count 1: rc %d %s %s" %
+             (out.returncode, out.stdout, out.stderr))
     print("PASS")
 finally:
     if proc is not None:

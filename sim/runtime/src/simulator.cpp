@@ -227,23 +227,26 @@ struct Simulator::Impl {
     return nullptr;
   }
 
-  void step_boxes(TimePoint t) {
+  void step_boxes(TimePoint t, const Bus* only) {
     for (auto& b : buses) {
+      if (only != nullptr && b.get() != only) continue;
       for (auto& box : b->boxes)
         box->advance_to(t);
     }
-    if (t > model_time) model_time = t;
+    if (only == nullptr && t > model_time) model_time = t;
   }
 
-  // Steps every box to `t`, stopping at each box-fault edge on the way to apply it there, so a
-  // power loss or replacement happens at its exact instant whatever the step size.
-  void advance_all(TimePoint t) {
+  // Steps every box (or only those of bus `only`) to `t`, stopping at each box-fault edge on
+  // the way to apply it there, so a power loss or replacement happens at its exact instant
+  // whatever the step size. Buses are independent: a request steps only its own bus's boxes.
+  void advance_all(TimePoint t, const Bus* only = nullptr) {
     for (;;) {
       Fault* next = nullptr;
       TimePoint when = TimePoint::max();
       bool is_end = false;
       for (auto& f : faults) {
         if (!box_fault(f.spec.kind) || f.ended) continue;
+        if (only != nullptr && f.spec.bus != only->spec.id) continue;
         if (!f.started && f.spec.start <= t && f.spec.start < when) {
           next = &f;
           when = f.spec.start;
@@ -258,7 +261,7 @@ struct Simulator::Impl {
         }
       }
       if (next == nullptr) break;
-      step_boxes(when);
+      step_boxes(when, only);
       if (is_end) {
         next->ended = true;
       } else {
@@ -274,7 +277,7 @@ struct Simulator::Impl {
       }
       apply_box_state();
     }
-    step_boxes(t);
+    step_boxes(t, only);
   }
 
   void trace(const Bus& b, const char* dir, std::span<const std::uint8_t> bytes,
@@ -396,7 +399,7 @@ struct Simulator::Impl {
       {
         std::lock_guard lock(mu);
         served_at = time.now();
-        advance_all(served_at);
+        advance_all(served_at, &b);
         if (job.mbap) {
           pending_trace.push_back(format_timestamp(served_at, fleet.utc_offset) + " " + b.spec.id +
                                   " <- MBAP transaction " + std::to_string(job.mbap->transaction) +
@@ -764,11 +767,16 @@ Simulator::Simulator(FleetSpec fleet, const TimeSource& time, SimulatorOptions o
       bus->by_address[box_spec.address] = box.get();
       bus->boxes.push_back(std::move(box));
     }
+    // The boxes hold their circuits' specs; keep only what the bus needs (addresses, drift).
+    for (auto& box_spec : bus->spec.boxes)
+      box_spec.circuits.clear();
     impl_->buses.push_back(std::move(bus));
   }
   impl_->model_time = start;
   for (const auto& f : impl_->fleet.faults)
     (void)inject_fault(f);
+  impl_->fleet.buses.clear();  // copied into the buses above
+  impl_->fleet.buses.shrink_to_fit();
 }
 
 Simulator::~Simulator() {
@@ -820,15 +828,19 @@ std::string Simulator::endpoint(const std::string& bus_id) const {
 }
 
 std::string Simulator::transport(const std::string& bus_id) const {
-  if (impl_->find_bus(bus_id) == nullptr) {
-    throw std::out_of_range("no bus \"" + bus_id + "\" in the fleet");
-  }
-  return std::string(transport_name(impl_->find_bus(bus_id)->spec.transport));
+  const Impl::Bus* b = impl_->find_bus(bus_id);
+  if (b == nullptr) throw std::out_of_range("no bus \"" + bus_id + "\" in the fleet");
+  return std::string(transport_name(b->spec.transport));
 }
 
 void Simulator::advance_to(TimePoint t) {
+  // Bus by bus, so requests on other buses are not held up for the whole fleet's step.
+  for (const auto& b : impl_->buses) {
+    std::lock_guard lock(impl_->mu);
+    impl_->advance_all(t, b.get());
+  }
   std::lock_guard lock(impl_->mu);
-  impl_->advance_all(t);
+  if (t > impl_->model_time) impl_->model_time = t;
 }
 
 std::optional<CircuitView> Simulator::circuit(const std::string& bus_id, int address,
