@@ -25,14 +25,6 @@ class BenchClock final : public domain::Clock, public sim::TimeSource {
   TimePoint now_;
 };
 
-/// The scenario's response timeout wins over the profile's `timing` (BusConfig marks a timeout
-/// the site set with response_timeout_set, in systems that have the flag).
-template <typename Bus>
-void set_response_timeout(Bus& b, Millis timeout) {
-  b.response_timeout = timeout;
-  if constexpr (requires { b.response_timeout_set; }) b.response_timeout_set = true;
-}
-
 domain::MeterId to_id(const MeterRef& m) {
   return domain::MeterId{m.bus, m.box, m.circuit};
 }
@@ -47,6 +39,25 @@ std::string mode_word(sim::Mode m) {
       return "forced_off";
   }
   return "?";
+}
+
+/// "" for equality (the plain value reads best), else the operator and a space.
+std::string op_text(Op op) {
+  switch (op) {
+    case Op::kEq:
+      return "";
+    case Op::kNe:
+      return "!= ";
+    case Op::kLt:
+      return "< ";
+    case Op::kLe:
+      return "<= ";
+    case Op::kGt:
+      return "> ";
+    case Op::kGe:
+      return ">= ";
+  }
+  return "";
 }
 
 bool compare(std::int64_t actual, Op op, std::int64_t expected, std::int64_t tolerance) {
@@ -89,7 +100,9 @@ class Run {
       b.transport = transport == "pty" ? "rtu" : transport;
       b.port = sim_.endpoint(bus.id);
       b.baud = bus.baud;
-      set_response_timeout(b, sc.system.response_timeout);
+      b.response_timeout = sc.system.response_timeout;
+      b.response_timeout_set = true;  // the scenario's timeout wins over the profile's
+      b.billing = sc.system.billing;
       for (const auto& box : bus.boxes) {
         service::BoxConfig bc;
         bc.address = box.address;
@@ -208,7 +221,7 @@ class Run {
         }
         expected = v->balance_fen;
       }
-      seen = "ledger balance " + format_decimal(*ledger, 2) + ", expected " +
+      seen = "ledger balance " + format_decimal(*ledger, 2) + ", expected " + op_text(c.op) +
              format_decimal(expected, 2);
       return compare(*ledger, c.op, expected, c.tolerance);
     }
@@ -361,9 +374,9 @@ class Run {
 
   /// An event of the kind was (==) or was never (!=) recorded for the meter.
   bool event_holds(const Check& c, std::string& seen) const {
-    const auto events = audit().events(to_id(c.meter));
+    const auto events = system_->events(to_id(c.meter));
     const auto n = std::count_if(events.begin(), events.end(),
-                                 [&](const store::EventRecord& e) { return e.kind == c.word; });
+                                 [&](const service::EventView& e) { return e.kind == c.word; });
     seen = std::to_string(n) + " " + c.word + " event(s) of " + std::to_string(events.size());
     for (const auto& e : events) {
       if (e.kind == c.word) {
@@ -374,8 +387,8 @@ class Run {
     return (n > 0) == (c.op == Op::kEq);
   }
 
-  /// A second, read-only use of the system's database: the ledger entries and events the System
-  /// does not expose. Opened at first use (the System has migrated the file by then).
+  /// A second, read-only use of the system's database: the ledger entries, which the System does
+  /// not list. Opened at first use (the System has migrated the file by then).
   const store::Store& audit() const {
     if (!audit_) audit_ = store::open_sqlite_store(db_path_);
     return *audit_;

@@ -696,6 +696,7 @@ Scenario load_scenario(const std::string& path, const std::string& id,
       sc.system.offline_after = static_cast<int>(v->as_int(1, 100));
     }
     if (auto v = s.optional("price")) sc.system.price = v->as_decimal(4);
+    if (auto v = s.optional("billing")) sc.system.billing = v->as_choice({"meter", "host"});
     s.finish();
   }
 

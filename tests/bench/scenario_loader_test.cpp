@@ -80,6 +80,22 @@ TEST_F(ScenarioLoader, LoadsAValidScenarioIntoSteps) {
   EXPECT_EQ(sc.timeline[3].checks.at(0).tolerance, 1);
   EXPECT_EQ(sc.accounts.at(0).first_sale_fen, 2000);
   EXPECT_EQ(sc.fleet.utc_offset, std::chrono::minutes(480));
+  EXPECT_EQ(sc.system.billing, "meter");
+}
+
+TEST_F(ScenarioLoader, SystemSettingsAreRead) {
+  const auto sc = phil::bench::load_scenario(
+      write(replace(kValid, "accounts:",
+                    "system: {poll_interval: 15m, response_timeout: 100ms, offline_after: 2, "
+                    "price: \"0.8000\", billing: host}\naccounts:")),
+      "t", kProfiles);
+  EXPECT_EQ(sc.system.poll_interval, phil::Millis(15 * 60 * 1000));
+  EXPECT_EQ(sc.system.response_timeout, phil::Millis(100));
+  EXPECT_EQ(sc.system.offline_after, 2);
+  EXPECT_EQ(sc.system.price, 8000);
+  EXPECT_EQ(sc.system.billing, "host");
+  EXPECT_THAT(error_of(replace(kValid, "accounts:", "system: {billing: card}\naccounts:")),
+              HasSubstr("system.billing: invalid value \"card\"; expected one of: meter, host"));
 }
 
 TEST_F(ScenarioLoader, TheShippedScenarioIsValid) {

@@ -135,6 +135,9 @@ struct SystemSpec {
   Millis response_timeout{200};
   int offline_after = 3;
   std::int64_t price = 6000;  ///< 0.0001 yuan/kWh
+  /// "meter": the meters deduct and trip by themselves; "host": the system charges and sends
+  /// trip / close (every bus of the scenario).
+  std::string billing = "meter";
 };
 
 struct Scenario {
