@@ -48,4 +48,31 @@ expect_rc 0 "$daemon" --config site.yaml --db site.db --profiles "$profiles" --o
 grep -q "bus bus1: rtu ./no-such-port 9600 8N1" out.txt err.txt || { cat out.txt err.txt; fail "banner bus1"; }
 grep -q "bus bus2: rtu-over-tcp 127.0.0.1:9" out.txt err.txt || { cat out.txt err.txt; fail "banner bus2"; }
 grep -q "bus bus3: tcp 127.0.0.1:7" out.txt err.txt || { cat out.txt err.txt; fail "banner bus3"; }
+# Box-level commands: a TOU table and a clock sync for one box (bus/box, no circuit).
+expect_rc 0 ctl command tou --box bus1/1 --periods 00:00/valley,08:00/peak,22:00/valley
+grep -q "periods=00:00/valley,08:00/peak,22:00/valley" out.txt || { cat out.txt; fail "tou"; }
+expect_rc 0 ctl command clock --box bus2/2
+expect_rc 2 ctl command clock --box bus2
+expect_rc 2 ctl command tou --box bus1/1 --periods 08:00/peak
+
+# read-now across processes: stored for the daemon, which runs it at its next look.
+expect_rc 1 ctl read-now bus9
+expect_rc 0 ctl read-now bus1/1
+grep -q "queued" out.txt || { cat out.txt; fail "read-now queued"; }
+expect_rc 1 ctl read-now bus1/1/2 --wait 1  # no daemon running: still pending after 1 s
+grep -q "did not run it within --wait" out.txt || { cat out.txt; fail "read-now wait"; }
+# With --wait, the requester sees the daemon's result (bus1's port does not exist: failed).
+rc=0
+ctl --json read-now bus1 --wait 20 > wait.txt 2>&1 &
+waiter=$!
+for _ in $(seq 1 40); do
+  "$daemon" --config site.yaml --db site.db --profiles "$profiles" --once > /dev/null 2>&1 || true
+  kill -0 "$waiter" 2> /dev/null || break
+  sleep 0.25
+done
+wait "$waiter" || rc=$?
+[[ $rc == 1 ]] || { cat wait.txt; fail "read-now --wait exited $rc, expected 1 (failed)"; }
+grep -q '"state":"failed"' wait.txt || { cat wait.txt; fail "read-now result not seen"; }
+grep -q 'no-such-port' wait.txt || { cat wait.txt; fail "read-now failure without its reason"; }
+
 echo "collector ctl test passed"

@@ -44,6 +44,7 @@ struct BoxRuntime {
   std::set<int> relay_mismatch;            ///< circuits whose mismatch was already raised
   std::map<int, domain::MeterMode> commanded;  ///< mode confirmed by a command, per circuit
   bool clock_drifting = false;
+  std::string last_error;         ///< why the box last failed to answer (for read-now results)
   std::vector<Millis> latencies;  ///< recent reply times (adaptive timeout), a ring
   std::size_t latency_next = 0;
 };
@@ -212,7 +213,9 @@ struct System::Impl {
   /// Records an attempt that did not complete; a silent box is skipped for the rest of the cycle.
   void defer(BusRuntime& bus, const store::CommandRecord& cmd, const std::string& why,
              bool box_silent, int attempts, TimePoint now, std::set<int>& dead) {
-    if (box_silent) dead.insert(cmd.meter.box);
+    if (box_silent && dead.insert(cmd.meter.box).second) {
+      if (auto* box = bus.box(cmd.meter.box)) box->last_error = why;  // the first failure's reason
+    }
     const auto next = now + domain::retry_delay(std::max(1, attempts));
     bus.store->defer_command(cmd.id, why, next, now);
     spdlog::warn("{}: command {} ({} {}) not delivered yet: {}; next try by {}", bus.config.id,
@@ -734,6 +737,7 @@ struct System::Impl {
           continue;
         }
         error = r.error();
+        box.last_error = error->message;
         if (silent(*error)) dead.insert(box.address);
       }
       bus.store->record_failed_cycle(box.meters, now, rules());
@@ -779,13 +783,15 @@ struct System::Impl {
   domain::Result<void> read_box_now(BusRuntime& bus, BoxRuntime& box, TimePoint now,
                                     std::set<int>& dead) {
     if (dead.contains(box.address)) {
-      return domain::Error{domain::ErrorKind::kIo,
-                           "box " + box_name(bus, box) + " did not answer earlier in this cycle"};
+      return domain::Error{
+          domain::ErrorKind::kIo,
+          "box " + box_name(bus, box) + " did not answer earlier in this cycle: " + box.last_error};
     }
     use(bus, box);
     auto r = box.driver->read_box(*bus.master, box.address);
     if (!r) {
       if (silent(r.error())) dead.insert(box.address);
+      box.last_error = r.error().message;
       spdlog::warn("{}: read-now of box {} failed: {}", bus.config.id, box.address,
                    r.error().message);
       return domain::Error{domain::ErrorKind::kIo,
