@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <phil/sim/line.hpp>
 #include <phil/sim/mbap.hpp>
 #include <phil/sim/rtu.hpp>
 #include <phil/sim/simulator.hpp>
@@ -420,6 +421,27 @@ TEST(simSimulatorTcpStartup, APortInUseIsAnErrorNamingTheBusAndThePort) {
     EXPECT_NE(what.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << what;
   }
   ::close(holder);
+}
+
+TEST(simSimulatorTcpPacing, APacedGatewayAnswersWhenTheRtuReplyWouldHaveCrossedTheLine) {
+  const std::string fleet =
+      "buses:\n  - {id: gw, transport: tcp, port: 0, pacing: {turnaround: 5ms},\n"
+      "     boxes: [{address: 1, model: adf300l-i}]}\n";
+  const auto doc = yaml::Document::load_string(fleet, "fleet.yaml");
+  ManualTime time(testing::at("2026-03-01T00:00:00+08:00"));
+  Simulator sim(parse_fleet(doc.root(), testing::profiles_dir()), time);
+  sim.start();
+  Client c(sim.endpoint("gw"));
+  ASSERT_TRUE(c.ok());
+  const auto line = line_timing(9600, Parity::kNone, 1);
+  for (int round = 0; round < 2; ++round) {
+    const auto sent = std::chrono::steady_clock::now();
+    c.send(mbap_read(static_cast<std::uint16_t>(round), 1, kC1, 10));
+    ASSERT_EQ(c.receive(9 + 20, milliseconds(2000)).size(), 29U);
+    // RTU request (8 bytes) on the line, t3.5 + turnaround, RTU reply (25 bytes) on the line.
+    EXPECT_GE(std::chrono::steady_clock::now() - sent,
+              line.frame(8) + line.t35 + milliseconds(5) + line.frame(25));
+  }
 }
 
 }  // namespace

@@ -489,9 +489,18 @@ struct Simulator::Impl {
     };
     if (link->pty) {
       asio::async_write(*link->pty, buffer, std::move(done));
-    } else {
-      asio::async_write(*link->socket, buffer, std::move(done));
+      return;
     }
+    // A TCP client that stops reading must not hold the line for every other client: what
+    // its socket does not take at once (its buffers are full) closes it.
+    boost::system::error_code ec;
+    link->socket->non_blocking(true, ec);
+    const std::size_t n = ec ? 0 : link->socket->write_some(buffer, ec);
+    if (!ec && n < buffer.size()) {
+      note(b, "->", b.tx, "client not reading its replies: connection closed" + via(*link));
+      ec = asio::error::would_block;
+    }
+    done(ec, n);
   }
 
   Steady::time_point char_start(const Bus& b, std::size_t n) const {
