@@ -7,3 +7,6 @@ phil_fuzz_target(fuzz_system_registers
 # ... and the byte stream of an RTU-over-TCP link, reassembled into replies by length and CRC.
 phil_fuzz_target(fuzz_system_rtu_reply
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_rtu_reply.cpp DEPS phil_meterlink)
+# ... and the site model file of `prepaidctl site import`.
+phil_fuzz_target(fuzz_system_site_model
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_site_model.cpp DEPS phil_app_support)

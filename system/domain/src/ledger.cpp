@@ -81,4 +81,38 @@ std::vector<std::string> verify_journal(
   return problems;
 }
 
+std::vector<std::string> verify_transfers(const std::vector<TransferEntry>& transfers) {
+  std::vector<std::string> problems;
+  std::map<std::int64_t, const TransferEntry*> outs;
+  std::map<std::int64_t, int> received;
+  for (const auto& t : transfers) {
+    if (t.kind == EntryKind::kTransferOut) outs[t.seq] = &t;
+  }
+  for (const auto& t : transfers) {
+    if (t.kind != EntryKind::kTransferIn) continue;
+    const std::string where = "transfer_in " + std::to_string(t.seq) + " (account " + t.account +
+                              ", " + std::to_string(t.amount_fen) + " fen)";
+    const auto it = t.ref_seq ? outs.find(*t.ref_seq) : outs.end();
+    if (it == outs.end() || *t.ref_seq >= t.seq) {
+      problems.push_back(where + " does not refer to an earlier transfer_out; money was created");
+      continue;
+    }
+    if (it->second->amount_fen != t.amount_fen) {
+      problems.push_back(where + " receives " + std::to_string(it->second->amount_fen) +
+                         " fen from transfer_out " + std::to_string(it->first) +
+                         "; the amounts must be equal");
+    }
+    ++received[it->first];
+  }
+  for (const auto& [seq, out] : outs) {
+    const int n = received[seq];
+    if (n != 1) {
+      problems.push_back("transfer_out " + std::to_string(seq) + " (account " + out->account +
+                         ", " + std::to_string(out->amount_fen) + " fen) is received by " +
+                         std::to_string(n) + " transfer_in entries instead of one");
+    }
+  }
+  return problems;
+}
+
 }  // namespace phil::domain

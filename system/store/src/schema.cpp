@@ -189,10 +189,95 @@ CREATE TABLE read_requests (
 CREATE INDEX read_requests_pending ON read_requests (bus, state, id);
 )sql";
 
+// v5: the site model (site -> building -> floor -> room; comm manager -> bus -> box -> meter)
+// with the site's defaults (thresholds, billing mode, balance-check tolerance) and each meter's
+// overrides; a tenant's phone and room; meter replacements; the meter-side balance check's
+// baseline and last finding per account. account_meters gets its own id so a meter may rejoin an account it left
+// (each attachment period is kept). A transfer_in receives exactly one transfer_out.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE site (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  name TEXT NOT NULL DEFAULT '',
+  alarm1_fen INTEGER NOT NULL DEFAULT 2000,
+  alarm2_fen INTEGER NOT NULL DEFAULT 500,
+  overload_w INTEGER NOT NULL DEFAULT 0,
+  billing_mode TEXT NOT NULL DEFAULT 'meter-side'
+    CHECK (billing_mode IN ('meter-side', 'host-side')),
+  mismatch_tolerance_fen INTEGER NOT NULL DEFAULT 100 CHECK (mismatch_tolerance_fen >= 0)
+) STRICT;
+INSERT INTO site (id) VALUES (1);
+CREATE TABLE buildings (id TEXT PRIMARY KEY, name TEXT NOT NULL) STRICT;
+CREATE TABLE floors (
+  building TEXT NOT NULL REFERENCES buildings(id),
+  number INTEGER NOT NULL,
+  PRIMARY KEY (building, number)
+) STRICT;
+CREATE TABLE rooms (
+  id TEXT PRIMARY KEY,
+  building TEXT NOT NULL,
+  floor INTEGER NOT NULL,
+  FOREIGN KEY (building, floor) REFERENCES floors(building, number)
+) STRICT;
+CREATE TABLE comm_managers (id TEXT PRIMARY KEY, name TEXT NOT NULL, address TEXT NOT NULL) STRICT;
+CREATE TABLE buses (id TEXT PRIMARY KEY, comm_manager TEXT REFERENCES comm_managers(id)) STRICT;
+CREATE TABLE boxes (
+  bus TEXT NOT NULL REFERENCES buses(id),
+  address INTEGER NOT NULL CHECK (address BETWEEN 1 AND 247),
+  model TEXT NOT NULL,
+  building TEXT,
+  floor INTEGER,
+  PRIMARY KEY (bus, address),
+  FOREIGN KEY (building, floor) REFERENCES floors(building, number)
+) STRICT;
+ALTER TABLE meters ADD COLUMN room TEXT REFERENCES rooms(id);
+ALTER TABLE meters ADD COLUMN alarm1_fen INTEGER;
+ALTER TABLE meters ADD COLUMN alarm2_fen INTEGER;
+ALTER TABLE meters ADD COLUMN overload_w INTEGER;
+ALTER TABLE meters ADD COLUMN billing_mode TEXT
+  CHECK (billing_mode IN ('meter-side', 'host-side'));
+ALTER TABLE accounts ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN room TEXT REFERENCES rooms(id);
+ALTER TABLE accounts ADD COLUMN mismatch_fen INTEGER;
+ALTER TABLE accounts ADD COLUMN balance_offset_fen INTEGER;
+CREATE TABLE account_meters_v5 (
+  id INTEGER PRIMARY KEY,
+  account TEXT NOT NULL REFERENCES accounts(id),
+  meter TEXT NOT NULL REFERENCES meters(id),
+  position INTEGER NOT NULL,
+  attached_at INTEGER NOT NULL,
+  detached_at INTEGER
+) STRICT;
+INSERT INTO account_meters_v5 (account, meter, position, attached_at, detached_at)
+  SELECT account, meter, position, attached_at, detached_at FROM account_meters
+  ORDER BY attached_at, account, position;
+DROP TABLE account_meters;
+ALTER TABLE account_meters_v5 RENAME TO account_meters;
+CREATE UNIQUE INDEX one_open_account_per_meter ON account_meters (meter)
+  WHERE detached_at IS NULL;
+CREATE INDEX account_meters_by_account ON account_meters (account, detached_at, position);
+CREATE TABLE meter_replacements (
+  id INTEGER PRIMARY KEY,
+  old_meter TEXT NOT NULL REFERENCES meters(id),
+  new_meter TEXT NOT NULL REFERENCES meters(id),
+  account TEXT NOT NULL REFERENCES accounts(id),
+  final_read_at INTEGER NOT NULL,
+  final_energy_wh INTEGER NOT NULL,
+  final_balance_fen INTEGER NOT NULL,
+  transferred_fen INTEGER NOT NULL CHECK (transferred_fen >= 0),
+  transfer_out_seq INTEGER REFERENCES ledger(seq),
+  credit_command INTEGER REFERENCES outbox(id),
+  operator TEXT NOT NULL,
+  at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX meter_replacements_by_old ON meter_replacements (old_meter);
+CREATE INDEX meter_replacements_by_new ON meter_replacements (new_meter);
+CREATE UNIQUE INDEX one_transfer_in_per_out ON ledger (ref_seq) WHERE kind = 'transfer_in';
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4};
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4, kV5};
   return kAll;
 }
 

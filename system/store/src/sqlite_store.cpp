@@ -10,6 +10,7 @@
 
 #include "schema.hpp"
 #include "sqlite.hpp"
+#include "sqlite_store_admin.hpp"
 
 namespace phil::store {
 
@@ -41,7 +42,8 @@ constexpr const char* kMeterColumns =
     "m.purchase_amount_fen, m.purchase_total_fen, m.status, m.failed_cycles, "
     "m.billed_energy_wh, m.carry, "
     "(SELECT am.account FROM account_meters am JOIN accounts a ON a.id = am.account "
-    " WHERE am.meter = m.id AND am.detached_at IS NULL AND a.closed_at IS NULL)";
+    " WHERE am.meter = m.id AND am.detached_at IS NULL AND a.closed_at IS NULL), "
+    "COALESCE(m.billing_mode, (SELECT billing_mode FROM site WHERE id = 1), 'meter-side')";
 
 MeterRecord meter_from_row(const Stmt& s) {
   MeterRecord m;
@@ -68,6 +70,7 @@ MeterRecord meter_from_row(const Stmt& s) {
   m.billed_energy_wh = s.opt_int64(19);
   m.carry = s.int64(20);
   m.account = s.opt_text(21);
+  m.billing_mode = domain::parse_billing_mode(s.text(22)).value_or(domain::BillingMode::kMeterSide);
   return m;
 }
 
@@ -111,7 +114,7 @@ Error refused(std::string message) {
   return Error{ErrorKind::kRefused, std::move(message)};
 }
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, private admin::Writers {
  public:
   explicit SqliteStore(const std::string& path) : db_(path) {
     configure();
@@ -138,6 +141,11 @@ class SqliteStore final : public Store {
   }
 
   domain::Result<void> open_account(const OpenAccountRequest& req) override {
+    return open_account(req, TenantContact{});
+  }
+
+  domain::Result<void> open_account(const OpenAccountRequest& req,
+                                    const TenantContact& contact) override {
     if (req.account.empty()) return refused("account id is empty; give an id such as A401");
     if (req.meters.empty()) {
       return refused("account " + req.account + " has no meter; give at least one meter");
@@ -154,6 +162,7 @@ class SqliteStore final : public Store {
         return refused("account " + req.account + " already exists; choose another id");
       }
     }
+    if (auto bad = admin_.check_contact(contact); !bad) return bad.error();
     std::set<MeterId> seen;
     for (const auto& id : req.meters) {
       if (!seen.insert(id).second) {
@@ -174,6 +183,7 @@ class SqliteStore final : public Store {
       s->bind(1, req.account).bind(2, req.tenant).bind(3, to_ms(req.at));
       s->run();
     }
+    admin_.write_contact(req.account, contact);
     int position = 0;
     for (const auto& id : req.meters) {
       auto s = db_.prepare(
@@ -190,7 +200,9 @@ class SqliteStore final : public Store {
     }
     audit(req.operator_id, "open_account",
           "account=" + req.account + " tenant=" + req.tenant + " meters=" + join_ids(req.meters) +
-              " first_sale_fen=" + std::to_string(req.first_sale_fen),
+              " first_sale_fen=" + std::to_string(req.first_sale_fen) +
+              (contact.phone.empty() ? "" : " phone=" + contact.phone) +
+              (contact.room ? " room=" + *contact.room : ""),
           req.at);
     if (req.first_sale_fen > 0) {
       write_sale(req.account, req.meters.front(), req.first_sale_fen, req.operator_id, req.at);
@@ -443,6 +455,7 @@ class SqliteStore final : public Store {
       s->bind(15, domain::to_string(status)).bind(16, billed).bind(17, carry);
       s->run();
     }
+    admin_.check_balances(readings, at);  // meter-side balance check (sqlite_store_admin.cpp)
     tx.commit();
   }
 
@@ -732,6 +745,8 @@ class SqliteStore final : public Store {
         balances[s->text(0)] = s->int64(1);
     }
     auto problems = domain::verify_journal(journal, balances);
+    for (auto& p : admin_.verify_transfers())
+      problems.push_back(std::move(p));
     // Links between the journal and the outbox: written together, so one without the other means
     // a half-applied operation or a hand edit.
     auto s = db_.prepare(
@@ -740,7 +755,7 @@ class SqliteStore final : public Store {
         "(SELECT 1 FROM outbox o WHERE o.ledger_seq = l.seq AND o.kind = 'credit') "
         "UNION ALL SELECT 'credit command ' || o.id || ' has no sale entry' FROM outbox o "
         "WHERE o.kind = 'credit' AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.seq = "
-        "o.ledger_seq AND l.kind = 'sale' AND l.amount_fen = o.amount_fen) "
+        "o.ledger_seq AND l.kind IN ('sale', 'transfer_in') AND l.amount_fen = o.amount_fen) "
         "UNION ALL SELECT 'reversal ' || r.seq || ' does not match a sale of its account and "
         "amount' FROM ledger r WHERE r.kind = 'reversal' AND NOT EXISTS (SELECT 1 FROM ledger l "
         "WHERE l.seq = r.ref_seq AND l.kind = 'sale' AND l.account = r.account AND "
@@ -748,6 +763,25 @@ class SqliteStore final : public Store {
     while (s->step())
       problems.push_back(s->text(0) + "; restore the database from a backup");
     return problems;
+  }
+
+  // ---- site model and meter administration: sqlite_store_admin.cpp ----
+  domain::Result<ImportSummary> import_site(const domain::SiteModel& model,
+                                            const std::string& operator_id, TimePoint at) override {
+    return admin_.import_site(model, operator_id, at);
+  }
+  domain::SiteSettings site_settings() const override { return admin_.site_settings(); }
+  domain::Result<ReplaceMeterResult> replace_meter(const ReplaceMeterRequest& req) override {
+    return admin_.replace_meter(req);
+  }
+  domain::Result<MoveMeterResult> move_meter(const MoveMeterRequest& req) override {
+    return admin_.move_meter(req);
+  }
+  std::optional<AccountRecord> account(const std::string& id) const override {
+    return admin_.account(id);
+  }
+  std::optional<MeterPlacement> meter_placement(const MeterId& id) const override {
+    return admin_.meter_placement(id);
   }
 
   std::vector<EventRecord> events(const std::optional<MeterId>& meter_id) const override {
@@ -1035,6 +1069,7 @@ class SqliteStore final : public Store {
   }
 
   mutable Db db_;
+  mutable admin::Admin admin_{db_, *this};
 };
 
 }  // namespace

@@ -45,4 +45,18 @@ std::vector<std::string> verify_journal(
     const std::vector<JournalEntry>& entries,
     const std::map<std::string, std::int64_t>& account_balances);
 
+/// A transfer entry (kTransferIn or kTransferOut) as verify_transfers needs it.
+struct TransferEntry {
+  std::int64_t seq = 0;
+  std::string account;
+  EntryKind kind = EntryKind::kTransferOut;
+  std::int64_t amount_fen = 0;
+  std::optional<std::int64_t> ref_seq;  ///< transfer_in: the transfer_out it receives
+};
+
+/// Checks that transfers neither create nor lose money: every transfer_in refers to an earlier
+/// transfer_out of the same amount, and every transfer_out is received by exactly one
+/// transfer_in. Returns one human-readable line per problem; empty if all hold.
+std::vector<std::string> verify_transfers(const std::vector<TransferEntry>& transfers);
+
 }  // namespace phil::domain

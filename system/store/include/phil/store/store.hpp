@@ -24,6 +24,7 @@
 #include <phil/domain/outbox.hpp>
 #include <phil/domain/reading.hpp>
 #include <phil/domain/result.hpp>
+#include <phil/domain/site_model.hpp>
 #include <phil/domain/status.hpp>
 
 namespace phil::store {
@@ -44,6 +45,9 @@ struct MeterRecord {
   int failed_cycles = 0;                         ///< poll cycles in a row without an answer
   std::optional<std::int64_t> billed_energy_wh;  ///< energy billed up to; nullopt: no baseline
   std::int64_t carry = 0;                        ///< sub-fen remainder, cost units (money.hpp)
+  /// Who deducts for this meter's energy: its own setting, else the site default. Host-side
+  /// meters are charged and tripped/closed by the system.
+  domain::BillingMode billing_mode = domain::BillingMode::kMeterSide;
 };
 
 /// One outbox row. Rules (states, order, priority, supersede) are in phil/domain/outbox.hpp.
@@ -95,6 +99,81 @@ struct OpenAccountRequest {
   std::int64_t first_sale_fen = 0;      ///< 0: none
   std::string operator_id;
   TimePoint at{};
+};
+
+/// What open_account records of the tenant besides the name.
+struct TenantContact {
+  std::string phone;                ///< may be empty; else domain::check_phone
+  std::optional<std::string> room;  ///< a room of the site model (site import)
+};
+
+/// A faulty or old meter swapped for another (seed: 新老表切换). The old meter's last stored
+/// reading is its final one; its balance moves to the new meter, which takes its place in the
+/// account; the old meter goes back to not-opened.
+struct ReplaceMeterRequest {
+  domain::MeterId old_meter;
+  domain::MeterId new_meter;
+  std::string operator_id;
+  TimePoint at{};
+};
+
+struct ReplaceMeterResult {
+  std::string account;
+  TimePoint final_read_at{};                   ///< the old meter's final (last stored) reading
+  std::int64_t final_energy_wh = 0;            ///< its energy register then
+  std::int64_t final_balance_fen = 0;          ///< its balance register then
+  std::int64_t transferred_fen = 0;            ///< carried by transfer_out/transfer_in (0: nothing)
+  std::optional<std::int64_t> credit_command;  ///< the credit of that amount to the new meter
+};
+
+/// A meter taken from its account into another open account. Only the meter moves: the energy
+/// from its last reading on is charged to the new account; money moves only with
+/// `with_balance` (the balance the meter last reported, by transfer_out/transfer_in).
+struct MoveMeterRequest {
+  domain::MeterId meter;
+  std::string to_account;
+  bool with_balance = false;
+  std::string operator_id;
+  TimePoint at{};
+};
+
+struct MoveMeterResult {
+  std::string from_account;
+  std::int64_t transferred_fen = 0;
+  std::int64_t meter_balance_fen = 0;  ///< what the meter last reported (money on the meter)
+};
+
+/// What a site import did (rows of the site model added, changed, left as they were).
+struct ImportSummary {
+  int added = 0;
+  int updated = 0;
+  int unchanged = 0;
+};
+
+/// An account for display (prepaidctl account show).
+struct AccountRecord {
+  std::string id;
+  std::string tenant;
+  std::string phone;
+  std::optional<std::string> room;
+  TimePoint opened_at{};
+  std::optional<TimePoint> closed_at;
+  std::int64_t balance_fen = 0;         ///< ledger balance
+  std::vector<domain::MeterId> meters;  ///< attached now, first one receives the credits
+  /// Last finding of the meter-side balance check: meters minus expectation; nullopt: agree.
+  std::optional<std::int64_t> mismatch_fen;
+};
+
+/// Where a meter is and how it is set (prepaidctl meter show).
+struct MeterPlacement {
+  std::optional<std::string> room;
+  std::optional<std::string> building;
+  std::optional<int> floor;
+  std::optional<std::string> comm_manager;
+  domain::Thresholds thresholds;  ///< in force (own values, else the site's)
+  domain::BillingMode billing_mode = domain::BillingMode::kMeterSide;
+  std::optional<domain::MeterId> replaces;     ///< the meter this one replaced, if any
+  std::optional<domain::MeterId> replaced_by;  ///< the meter that replaced this one, if any
 };
 
 struct SaleRequest {
@@ -179,6 +258,36 @@ class Store {
   /// account, an open command to one of its meters (wait for delivery or supersede it), a
   /// negative balance (the tenant owes it: sell that amount first).
   virtual domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) = 0;
+
+  // ---- site model and meter administration (sqlite_store_admin.cpp) ----
+  /// Imports the site model in one transaction with an audit row: site settings, buildings,
+  /// floors, rooms, comm managers, buses, boxes and meters are added or updated (meters keep
+  /// their readings, accounts and ledger); rows absent from the model are kept. Importing the
+  /// same model again changes nothing. Refused (nothing written): a model that fails
+  /// domain::check_site_model.
+  virtual domain::Result<ImportSummary> import_site(const domain::SiteModel& model,
+                                                    const std::string& operator_id,
+                                                    TimePoint at) = 0;
+  /// The site's settings (defaults until a site is imported).
+  virtual domain::SiteSettings site_settings() const = 0;
+  /// open_account with the tenant's phone and room. Refused besides: a malformed phone, a room
+  /// not in the site model.
+  virtual domain::Result<void> open_account(const OpenAccountRequest& req,
+                                            const TenantContact& contact) = 0;
+  /// See ReplaceMeterRequest; one transaction with an audit row and a "meter_replacement" event on
+  /// both meters. Refused (nothing written): the old meter not in an open account, never read,
+  /// offline or not answering (its last reading is not final), or with a command not yet
+  /// delivered; the new meter unknown, the same, or in an open account.
+  virtual domain::Result<ReplaceMeterResult> replace_meter(const ReplaceMeterRequest& req) = 0;
+  /// See MoveMeterRequest; one transaction with an audit row and a "meter_moved" event. Refused
+  /// (nothing written): the meter not in an open account or its account's only meter, the
+  /// target account unknown, closed or the same, a command to the meter not yet delivered; with
+  /// `with_balance` also a meter never read or not answering, or a balance above what its
+  /// account holds.
+  virtual domain::Result<MoveMeterResult> move_meter(const MoveMeterRequest& req) = 0;
+  virtual std::optional<AccountRecord> account(const std::string& id) const = 0;
+  /// nullopt if the meter is not configured.
+  virtual std::optional<MeterPlacement> meter_placement(const domain::MeterId& id) const = 0;
 
   // ---- polling: each call one transaction ----
   /// Stores the readings of one box taken at `at`: reading rows, the meters' last values,

@@ -1,0 +1,401 @@
+#include "prepaidctl_admin.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include <phil/common/decimal.hpp>
+#include <phil/common/yaml.hpp>
+#include <phil/service/system.hpp>
+#include <phil/store/store.hpp>
+
+#include "cli_support.hpp"
+#include "site_model_yaml.hpp"
+#include "wall_clock.hpp"
+
+namespace phil::app {
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kRefused = 1;
+constexpr int kUsage = 2;
+
+using domain::MeterId;
+using nlohmann::json;
+
+std::string when(TimePoint t) {
+  return format_timestamp(t, std::chrono::minutes(0));
+}
+
+json opt(const std::optional<std::string>& v) {
+  return v ? json(*v) : json();
+}
+
+/// A refusal or error: stderr "refused: ..." or, with --json, {"ok": false, "error": ...}.
+int refuse(const domain::Error& e, bool as_json) {
+  if (as_json) {
+    std::cout << json{{"ok", false}, {"error", e.message}}.dump() << "\n";
+  } else {
+    std::fprintf(stderr, "refused: %s\n", e.message.c_str());
+  }
+  return kRefused;
+}
+
+/// A done action: its message or, with --json, {"ok": true, "message": ..., extra...}.
+int done(const std::string& message, bool as_json, const json& extra = json::object()) {
+  if (as_json) {
+    json j{{"ok", true}, {"message", message}};
+    j.update(extra);
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << message << "\n";
+  }
+  return kOk;
+}
+
+std::optional<MeterId> meter_arg(const std::string& text) {
+  auto id = MeterId::parse(text);
+  if (!id) {
+    std::fprintf(stderr, "\"%s\" is not a meter id; write bus/box/circuit, e.g. bus1/1/1\n",
+                 text.c_str());
+  }
+  return id;
+}
+
+json command_json(const store::CommandRecord& c) {
+  return {{"id", c.id},
+          {"kind", domain::to_string(c.kind)},
+          {"amount_fen", c.amount_fen},
+          {"state", domain::to_string(c.state)},
+          {"attempts", c.attempts},
+          {"last_error", c.last_error}};
+}
+
+int site_import(store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+  domain::SiteModel model;
+  try {
+    model = load_site_model(c.file);
+  } catch (const yaml::ConfigError& e) {
+    std::fprintf(stderr, "configuration error: %s\n", e.what());
+    return kUsage;
+  }
+  auto r = st.import_site(model, t.operator_id, t.now);
+  if (!r) return refuse(r.error(), t.json);
+  const auto& s = r.value();
+  return done("site " + model.settings.name + " imported from " + c.file + ": " +
+                  std::to_string(s.added) + " added, " + std::to_string(s.updated) + " updated, " +
+                  std::to_string(s.unchanged) + " unchanged",
+              t.json, {{"added", s.added}, {"updated", s.updated}, {"unchanged", s.unchanged}});
+}
+
+int account_open(store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+  std::vector<MeterId> ids;
+  for (const auto& m : c.meters) {
+    auto id = meter_arg(m);
+    if (!id) return kUsage;
+    ids.push_back(*id);
+  }
+  const auto fen = parse_decimal(c.first_sale, 2);
+  if (!fen) {
+    std::fprintf(stderr,
+                 "--sale \"%s\" is not an amount in yuan with at most 2 decimals (e.g. 20.00)\n",
+                 c.first_sale.c_str());
+    return kUsage;
+  }
+  store::TenantContact contact{c.phone, std::nullopt};
+  if (!c.room.empty()) contact.room = c.room;
+  auto r = st.open_account({c.account, c.tenant, ids, *fen, t.operator_id, t.now}, contact);
+  if (!r) return refuse(r.error(), t.json);
+  return done("account " + c.account + " opened" +
+                  (*fen > 0 ? ", first sale " + yuan(*fen) + " yuan queued" : ""),
+              t.json);
+}
+
+int account_show(const store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+  const auto a = st.account(c.account);
+  if (!a) {
+    return refuse(
+        {domain::ErrorKind::kNotFound, "account " + c.account + " does not exist; check the id"},
+        t.json);
+  }
+  auto entries = st.ledger(c.account);
+  const auto keep = static_cast<std::size_t>(std::max(0, c.entries));
+  if (entries.size() > keep)
+    entries.erase(entries.begin(), entries.end() - static_cast<long>(keep));
+  if (t.json) {
+    json j{{"account", a->id},
+           {"tenant", a->tenant},
+           {"phone", a->phone},
+           {"room", opt(a->room)},
+           {"opened_at", when(a->opened_at)},
+           {"closed_at", a->closed_at ? json(when(*a->closed_at)) : json()},
+           {"balance_fen", a->balance_fen},
+           {"mismatch_fen", a->mismatch_fen ? json(*a->mismatch_fen) : json()}};
+    auto& ms = j["meters"] = json::array();
+    for (const auto& id : a->meters) {
+      const auto m = st.meter(id);
+      json mj{{"meter", id.to_string()}};
+      if (m) {
+        mj["status"] = domain::to_string(m->status);
+        mj["billing_mode"] = domain::to_string(m->billing_mode);
+        mj["balance_fen"] = m->read_at ? json(m->last.balance_fen) : json();
+      }
+      ms.push_back(mj);
+    }
+    auto& es = j["entries"] = json::array();
+    for (const auto& e : entries) {
+      es.push_back({{"seq", e.seq},
+                    {"kind", domain::to_string(e.kind)},
+                    {"meter", e.meter ? json(e.meter->to_string()) : json()},
+                    {"amount_fen", e.amount_fen},
+                    {"balance_after_fen", e.balance_after_fen},
+                    {"operator", e.operator_id},
+                    {"at", when(e.at)},
+                    {"ref_seq", e.ref_seq ? json(*e.ref_seq) : json()}});
+    }
+    std::cout << j.dump(2) << "\n";
+    return kOk;
+  }
+  std::cout << "account     " << a->id << "\n"
+            << "tenant      " << a->tenant << "\n"
+            << "phone       " << (a->phone.empty() ? "-" : a->phone) << "\n"
+            << "room        " << a->room.value_or("-") << "\n"
+            << "opened      " << when(a->opened_at) << "\n";
+  if (a->closed_at) std::cout << "closed      " << when(*a->closed_at) << "\n";
+  std::cout << "balance     " << yuan(a->balance_fen) << " yuan (ledger)\n";
+  if (a->mismatch_fen) {
+    std::cout << "MISMATCH    the meters hold " << yuan(*a->mismatch_fen)
+              << " yuan more than the ledger expects (negative: less)\n";
+  }
+  for (const auto& id : a->meters) {
+    const auto m = st.meter(id);
+    std::cout << "meter       " << id.to_string();
+    if (m) {
+      std::cout << "  " << domain::to_string(m->status) << "  "
+                << domain::to_string(m->billing_mode);
+      if (m->read_at) std::cout << "  meter balance " << yuan(m->last.balance_fen) << " yuan";
+    }
+    std::cout << "\n";
+  }
+  if (!entries.empty()) {
+    std::printf("%6s  %-25s  %-12s  %-12s  %10s  %10s  %s\n", "seq", "at (UTC)", "kind", "meter",
+                "amount", "balance", "operator");
+  }
+  for (const auto& e : entries) {
+    const auto sign = domain::balance_sign(e.kind) < 0 ? "-" : "+";
+    std::printf("%6lld  %-25s  %-12s  %-12s  %10s  %10s  %s\n", static_cast<long long>(e.seq),
+                when(e.at).c_str(), std::string(domain::to_string(e.kind)).c_str(),
+                e.meter ? e.meter->to_string().c_str() : "-", (sign + yuan(e.amount_fen)).c_str(),
+                yuan(e.balance_after_fen).c_str(), e.operator_id.c_str());
+  }
+  return kOk;
+}
+
+int meter_show(const store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+  const auto id = meter_arg(c.meter);
+  if (!id) return kUsage;
+  const auto m = st.meter(*id);
+  const auto place = st.meter_placement(*id);
+  if (!m || !place) {
+    return refuse(
+        {domain::ErrorKind::kNotFound, "meter " + c.meter + " is not configured at this site"},
+        t.json);
+  }
+  const auto commands = st.meter_commands(*id, 5);
+  auto events = st.events(*id);
+  if (events.size() > 5) events.erase(events.begin(), events.end() - 5);
+  const auto balance = m->account ? st.account_balance_fen(*m->account) : std::nullopt;
+  const auto read_at = m->read_at ? when(*m->read_at) : "never";
+  const auto& r = m->last;
+  if (t.json) {
+    json j{{"meter", id->to_string()},
+           {"status", domain::to_string(m->status)},
+           {"account", opt(m->account)},
+           {"ever_read", m->read_at.has_value()},
+           {"read_at", read_at},
+           {"energy_wh", r.energy_wh},
+           {"power_w", r.power_w},
+           {"balance_fen", r.balance_fen},
+           {"relay_closed", r.relay_closed},
+           {"mode", domain::to_string(r.mode)},
+           {"purchase_count", r.purchase_count},
+           {"failed_cycles", m->failed_cycles},
+           {"billing_mode", domain::to_string(place->billing_mode)},
+           {"room", opt(place->room)},
+           {"building", opt(place->building)},
+           {"floor", place->floor ? json(*place->floor) : json()},
+           {"comm_manager", opt(place->comm_manager)},
+           {"thresholds",
+            {{"alarm1_fen", place->thresholds.alarm1_fen},
+             {"alarm2_fen", place->thresholds.alarm2_fen},
+             {"overload_w", place->thresholds.overload_w}}},
+           {"replaces", place->replaces ? json(place->replaces->to_string()) : json()},
+           {"replaced_by", place->replaced_by ? json(place->replaced_by->to_string()) : json()}};
+    if (balance) j["account_balance_fen"] = *balance;
+    auto& cs = j["commands"] = json::array();
+    for (const auto& cmd : commands)
+      cs.push_back(command_json(cmd));
+    auto& es = j["events"] = json::array();
+    for (const auto& e : events)
+      es.push_back({{"kind", e.kind}, {"details", e.details}, {"at", when(e.at)}});
+    std::cout << j.dump(2) << "\n";
+    return kOk;
+  }
+  std::cout << "meter       " << id->to_string() << "\n"
+            << "status      " << domain::to_string(m->status) << "\n"
+            << "account     " << m->account.value_or("-") << "\n"
+            << "room        " << place->room.value_or("-");
+  if (place->building) {
+    std::cout << " (building " << *place->building;
+    if (place->floor) std::cout << ", floor " << *place->floor;
+    std::cout << ")";
+  }
+  std::cout << "\n"
+            << "billing     " << domain::to_string(place->billing_mode) << "\n"
+            << "thresholds  alarm1 " << yuan(place->thresholds.alarm1_fen) << ", alarm2 "
+            << yuan(place->thresholds.alarm2_fen) << " yuan, overload "
+            << place->thresholds.overload_w << " W\n";
+  if (place->replaces) std::cout << "replaces    " << place->replaces->to_string() << "\n";
+  if (place->replaced_by) std::cout << "replaced by " << place->replaced_by->to_string() << "\n";
+  std::cout << "last read   " << read_at << "\n";
+  if (m->read_at) {
+    std::cout << "energy      " << format_decimal(r.energy_wh, 3) << " kWh\n"
+              << "power       " << r.power_w << " W\n"
+              << "balance     " << yuan(r.balance_fen) << " yuan (meter)\n"
+              << "relay       " << (r.relay_closed ? "closed" : "open") << "\n"
+              << "mode        " << domain::to_string(r.mode) << "\n"
+              << "purchases   " << r.purchase_count << "\n";
+  }
+  if (balance) {
+    std::cout << "ledger      " << yuan(*balance) << " yuan (account " << *m->account << ")\n";
+  }
+  if (m->failed_cycles > 0) std::cout << "no answer   " << m->failed_cycles << " cycle(s)\n";
+  for (const auto& cmd : commands) {
+    std::cout << "command     #" << cmd.id << " " << domain::to_string(cmd.kind) << " "
+              << yuan(cmd.amount_fen) << " " << domain::to_string(cmd.state) << " (attempts "
+              << cmd.attempts << ")" << (cmd.last_error.empty() ? "" : ": " + cmd.last_error)
+              << "\n";
+  }
+  for (const auto& e : events) {
+    std::cout << "event       " << when(e.at) << " " << e.kind << ": " << e.details << "\n";
+  }
+  return kOk;
+}
+
+int meter_replace(store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+  const auto old_id = meter_arg(c.meter);
+  const auto new_id = meter_arg(c.new_meter);
+  if (!old_id || !new_id) return kUsage;
+  auto r = st.replace_meter({*old_id, *new_id, t.operator_id, t.now});
+  if (!r) return refuse(r.error(), t.json);
+  const auto& v = r.value();
+  std::string message = "meter " + c.meter + " replaced by " + c.new_meter + " in account " +
+                        v.account + "; final reading " + format_decimal(v.final_energy_wh, 3) +
+                        " kWh, balance " + yuan(v.final_balance_fen) + " yuan at " +
+                        when(v.final_read_at) + "; transferred " + yuan(v.transferred_fen) +
+                        " yuan";
+  if (v.credit_command) {
+    message += " (credit #" + std::to_string(*v.credit_command) + " queued to " + c.new_meter + ")";
+  }
+  return done(message, t.json,
+              {{"account", v.account},
+               {"final_energy_wh", v.final_energy_wh},
+               {"final_balance_fen", v.final_balance_fen},
+               {"transferred_fen", v.transferred_fen},
+               {"credit_command", v.credit_command ? json(*v.credit_command) : json()}});
+}
+
+int meter_move(store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+  const auto id = meter_arg(c.meter);
+  if (!id) return kUsage;
+  auto r = st.move_meter({*id, c.to_account, c.with_balance, t.operator_id, t.now});
+  if (!r) return refuse(r.error(), t.json);
+  const auto& v = r.value();
+  std::string message = "meter " + c.meter + " moved from account " + v.from_account + " to " +
+                        c.to_account + "; money moved " + yuan(v.transferred_fen) + " yuan";
+  if (!c.with_balance && v.meter_balance_fen != 0) {
+    message += "; note: the meter still reports " + yuan(v.meter_balance_fen) +
+               " yuan, which stays on account " + v.from_account +
+               "'s ledger (--with-balance moves it)";
+  }
+  return done(message, t.json,
+              {{"from_account", v.from_account},
+               {"transferred_fen", v.transferred_fen},
+               {"meter_balance_fen", v.meter_balance_fen}});
+}
+
+}  // namespace
+
+std::unique_ptr<AdminCommands> add_admin_commands(CLI::App& cli, CLI::App& account,
+                                                  CLI::App& meter) {
+  auto c = std::make_unique<AdminCommands>();
+  auto* site = cli.add_subcommand("site", "the site model")->require_subcommand(1);
+  c->site_import = site->add_subcommand(
+      "import", "import buildings, rooms, comm managers, buses, boxes, meters and defaults");
+  c->site_import->add_option("file", c->file, "site model file (YAML)")->required();
+
+  c->open = account.add_subcommand("open", "open an account on one or more meters");
+  c->open->add_option("--id", c->account, "account id, e.g. A401")->required();
+  c->open->add_option("--tenant", c->tenant, "tenant name")->required();
+  c->open->add_option("--phone", c->phone, "tenant's phone number");
+  c->open->add_option("--room", c->room, "tenant's room (from the site model)");
+  c->open->add_option("--meter", c->meters, "meter bus/box/circuit (repeat for more)")->required();
+  c->open->add_option("--sale", c->first_sale, "first sale, yuan (e.g. 20.00)");
+
+  c->account_show = account.add_subcommand("show", "an account, its meters and last entries");
+  c->account_show->add_option("--id", c->account, "account id")->required();
+  c->account_show->add_option("--entries", c->entries, "ledger entries to list")
+      ->capture_default_str();
+
+  c->meter_show = meter.add_subcommand("show", "a meter: last reading, commands, events");
+  c->meter_show->add_option("meter", c->meter, "bus/box/circuit, e.g. bus1/1/1")->required();
+  c->meter_replace =
+      meter.add_subcommand("replace", "replace OLD by NEW: final reading, balance carried to NEW");
+  c->meter_replace->add_option("old", c->meter, "the meter taken out")->required();
+  c->meter_replace->add_option("new", c->new_meter, "the meter put in")->required();
+  c->meter_move = meter.add_subcommand("move", "move a meter to another open account");
+  c->meter_move->add_option("meter", c->meter, "bus/box/circuit")->required();
+  c->meter_move->add_option("--to", c->to_account, "the account it joins")->required();
+  c->meter_move->add_flag("--with-balance", c->with_balance,
+                          "also move the balance the meter last reported (meter-side)");
+  return c;
+}
+
+bool admin_command_parsed(const AdminCommands& c) {
+  return c.site_import->parsed() || c.open->parsed() || c.account_show->parsed() ||
+         c.meter_show->parsed() || c.meter_replace->parsed() || c.meter_move->parsed();
+}
+
+int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
+  if (t.config) {
+    // The site file's meters are registered by the system itself (as the daemon does).
+    const auto site = load_site_or_report(*t.config, t.profiles);
+    if (!site) return kUsage;
+    try {
+      WallClock clock;
+      service::System sys(*site, t.db, clock);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "cannot open the site: %s\n", e.what());
+      return kRefused;
+    }
+  }
+  std::unique_ptr<store::Store> st;
+  try {
+    st = store::open_sqlite_store(t.db);
+    if (c.site_import->parsed()) return site_import(*st, c, t);
+    if (c.open->parsed()) return account_open(*st, c, t);
+    if (c.account_show->parsed()) return account_show(*st, c, t);
+    if (c.meter_show->parsed()) return meter_show(*st, c, t);
+    if (c.meter_replace->parsed()) return meter_replace(*st, c, t);
+    if (c.meter_move->parsed()) return meter_move(*st, c, t);
+  } catch (const store::StoreError& e) {
+    std::fprintf(stderr, "database error: %s\n", e.what());
+    return kRefused;
+  }
+  return kUsage;
+}
+
+}  // namespace phil::app

@@ -1,0 +1,63 @@
+#pragma once
+// prepaidctl's site and account administration: `site import`, `account open|show`,
+// `meter show|replace|move`. They work on the database directly (offline administration; the
+// daemon may run meanwhile). With --config the site file's meters are registered first, so a
+// database the daemon never ran on still knows them; without it the meters come from
+// `site import` (or an earlier daemon run).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include <phil/common/time.hpp>
+
+namespace phil::app {
+
+struct AdminCommands {
+  CLI::App* site_import = nullptr;
+  CLI::App* open = nullptr;
+  CLI::App* account_show = nullptr;
+  CLI::App* meter_show = nullptr;
+  CLI::App* meter_replace = nullptr;
+  CLI::App* meter_move = nullptr;
+  std::string file;
+  std::string account;
+  std::string tenant;
+  std::string phone;
+  std::string room;
+  std::vector<std::string> meters;
+  std::string first_sale = "0";
+  int entries = 10;
+  std::string meter;
+  std::string new_meter;
+  std::string to_account;
+  bool with_balance = false;
+};
+
+/// Adds `site import`, `account open`, `account show` (under `account`) and `meter show`,
+/// `meter replace`, `meter move` (under `meter`).
+std::unique_ptr<AdminCommands> add_admin_commands(CLI::App& cli, CLI::App& account,
+                                                  CLI::App& meter);
+
+/// True if one of the admin commands was given on the command line.
+bool admin_command_parsed(const AdminCommands& c);
+
+/// Where the command runs: the database, and optionally the site file whose meters are
+/// registered first.
+struct AdminTarget {
+  std::string db;
+  std::optional<std::string> config;
+  std::string profiles;
+  std::string operator_id;
+  bool json = false;
+  TimePoint now{};
+};
+
+/// Runs the parsed admin command; returns the exit code (0 done, 1 refused, 2 bad arguments or
+/// configuration), printing human lines or, with `json`, one JSON object.
+int run_admin_command(const AdminCommands& c, const AdminTarget& t);
+
+}  // namespace phil::app

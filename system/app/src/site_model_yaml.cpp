@@ -1,0 +1,216 @@
+#include "site_model_yaml.hpp"
+
+#include <map>
+#include <set>
+
+namespace phil::app {
+
+namespace {
+
+using domain::MeterId;
+
+struct Context {
+  domain::SiteModel model;
+  std::set<std::pair<std::string, int>> floors;
+  std::set<std::string> rooms;
+  std::set<std::string> buses;
+};
+
+std::string id_of(yaml::Map& m) {
+  const auto n = m.required("id");
+  auto id = n.as_string();
+  if (!MeterId::parse(id + "/1/1")) {
+    n.fail("id \"" + id + "\" may use only letters, digits, '_', '-' and '.'");
+  }
+  return id;
+}
+
+std::int64_t yuan(const yaml::Node& n) {
+  const auto fen = n.as_decimal(2);
+  if (fen < 0) n.fail("an amount must not be negative");
+  return fen;
+}
+
+domain::ThresholdOverrides parse_thresholds(const yaml::Node& node) {
+  yaml::Map m(node);
+  domain::ThresholdOverrides t;
+  if (auto n = m.optional("alarm1")) t.alarm1_fen = yuan(*n);
+  if (auto n = m.optional("alarm2")) t.alarm2_fen = yuan(*n);
+  if (auto n = m.optional("overload")) t.overload_w = n->as_int(0, 1'000'000);
+  m.finish();
+  return t;
+}
+
+domain::BillingMode parse_mode(const yaml::Node& n) {
+  return *domain::parse_billing_mode(n.as_choice({"meter-side", "host-side"}));
+}
+
+void parse_settings(const yaml::Node& node, domain::SiteSettings& s) {
+  yaml::Map m(node);
+  if (auto n = m.optional("name")) s.name = n->as_string();
+  if (auto n = m.optional("billing_mode")) s.billing_mode = parse_mode(*n);
+  if (auto n = m.optional("mismatch_tolerance")) s.mismatch_tolerance_fen = yuan(*n);
+  if (auto n = m.optional("thresholds")) {
+    s.thresholds = domain::effective(s.thresholds, parse_thresholds(*n));
+    if (auto p = domain::check_thresholds(s.thresholds)) n->fail(*p);
+  }
+  m.finish();
+}
+
+void parse_building(const yaml::Node& node, Context& c) {
+  yaml::Map m(node);
+  domain::BuildingSpec b;
+  b.id = id_of(m);
+  for (const auto& other : c.model.buildings) {
+    if (other.id == b.id) node.fail("building " + b.id + " is listed twice");
+  }
+  if (auto n = m.optional("name")) b.name = n->as_string();
+  if (auto floors = m.optional("floors")) {
+    for (const auto& fnode : floors->elements()) {
+      yaml::Map f(fnode);
+      const int number = static_cast<int>(f.required("number").as_int(-20, 300));
+      if (!c.floors.insert({b.id, number}).second) {
+        fnode.fail("floor " + std::to_string(number) + " of building " + b.id + " is listed twice");
+      }
+      c.model.floors.push_back({b.id, number});
+      if (auto rooms = f.optional("rooms")) {
+        for (const auto& rnode : rooms->elements()) {
+          auto room = rnode.as_string();
+          if (!MeterId::parse(room + "/1/1")) {
+            rnode.fail("room \"" + room + "\" may use only letters, digits, '_', '-' and '.'");
+          }
+          if (!c.rooms.insert(room).second) {
+            rnode.fail("room " + room + " is listed twice; room ids are unique in the site");
+          }
+          c.model.rooms.push_back({room, b.id, number});
+        }
+      }
+      f.finish();
+    }
+  }
+  m.finish();
+  c.model.buildings.push_back(std::move(b));
+}
+
+void parse_meter(const yaml::Node& node, const domain::BoxSpec& box, Context& c) {
+  yaml::Map m(node);
+  domain::MeterSpec spec;
+  spec.id = MeterId{box.bus, box.address, static_cast<int>(m.required("circuit").as_int(1, 64))};
+  for (const auto& other : c.model.meters) {
+    if (other.id == spec.id) node.fail("meter " + spec.id.to_string() + " is listed twice");
+  }
+  if (auto n = m.optional("room")) {
+    spec.room = n->as_string();
+    if (!c.rooms.contains(*spec.room)) {
+      n->fail("room " + *spec.room + " is not listed under any building's floors; add it there");
+    }
+  }
+  if (auto n = m.optional("thresholds")) {
+    spec.thresholds = parse_thresholds(*n);
+    if (auto p = domain::check_thresholds(
+            domain::effective(c.model.settings.thresholds, spec.thresholds))) {
+      n->fail(*p);
+    }
+  }
+  if (auto n = m.optional("billing_mode")) spec.billing_mode = parse_mode(*n);
+  m.finish();
+  c.model.meters.push_back(std::move(spec));
+}
+
+void parse_box(const yaml::Node& node, const std::string& bus, Context& c) {
+  yaml::Map m(node);
+  domain::BoxSpec b;
+  b.bus = bus;
+  b.address = static_cast<int>(m.required("address").as_int(1, 247));
+  for (const auto& other : c.model.boxes) {
+    if (other.bus == bus && other.address == b.address) {
+      node.fail("box address " + std::to_string(b.address) + " is used twice on bus " + bus);
+    }
+  }
+  b.model = m.required("model").as_string();
+  if (b.model.empty()) node.fail("model is empty; give the box model, e.g. adf300l-iii");
+  std::optional<yaml::Node> building_node = m.optional("building");
+  if (building_node) b.building = building_node->as_string();
+  if (auto n = m.optional("floor")) {
+    b.floor = static_cast<int>(n->as_int(-20, 300));
+    if (!building_node) {
+      if (c.model.buildings.size() != 1) {
+        n->fail("the site has " + std::to_string(c.model.buildings.size()) +
+                " buildings; say which one with `building:`");
+      }
+      b.building = c.model.buildings.front().id;
+    }
+    if (!c.floors.contains({b.building, *b.floor})) {
+      n->fail("floor " + std::to_string(*b.floor) + " of building " + b.building +
+              " is not listed under buildings");
+    }
+  } else if (building_node) {
+    building_node->fail("give the box's floor too, or drop building");
+  }
+  c.model.boxes.push_back(b);
+  if (auto meters = m.optional("meters")) {
+    for (const auto& e : meters->elements())
+      parse_meter(e, b, c);
+  }
+  m.finish();
+}
+
+void parse_bus(const yaml::Node& node, const std::string& comm_manager, Context& c) {
+  yaml::Map m(node);
+  domain::BusSpec b;
+  b.id = id_of(m);
+  b.comm_manager = comm_manager;
+  if (!c.buses.insert(b.id).second) node.fail("bus " + b.id + " is listed twice");
+  c.model.buses.push_back(b);
+  for (const auto& e : m.required("boxes").elements())
+    parse_box(e, b.id, c);
+  m.finish();
+}
+
+}  // namespace
+
+domain::SiteModel parse_site_model(const yaml::Node& root) {
+  yaml::Map m(root);
+  Context c;
+  // Settings first: meters' threshold overrides are checked against the site's defaults.
+  if (auto n = m.optional("site")) parse_settings(*n, c.model.settings);
+  if (auto n = m.optional("buildings")) {
+    for (const auto& e : n->elements())
+      parse_building(e, c);
+  }
+  if (auto n = m.optional("comm_managers")) {
+    for (const auto& e : n->elements()) {
+      yaml::Map cm(e);
+      domain::CommManagerSpec spec;
+      spec.id = id_of(cm);
+      for (const auto& other : c.model.comm_managers) {
+        if (other.id == spec.id) e.fail("comm manager " + spec.id + " is listed twice");
+      }
+      if (auto name = cm.optional("name")) spec.name = name->as_string();
+      if (auto address = cm.optional("address")) spec.address = address->as_string();
+      c.model.comm_managers.push_back(spec);
+      if (auto buses = cm.optional("buses")) {
+        for (const auto& b : buses->elements())
+          parse_bus(b, spec.id, c);
+      }
+      cm.finish();
+    }
+  }
+  if (auto n = m.optional("buses")) {
+    for (const auto& e : n->elements())
+      parse_bus(e, "", c);
+  }
+  m.finish();
+  // Whatever the checks above missed (they locate each problem; this one cannot).
+  if (const auto problems = domain::check_site_model(c.model); !problems.empty()) {
+    root.fail(problems.front());
+  }
+  return c.model;
+}
+
+domain::SiteModel load_site_model(const std::string& path) {
+  const auto doc = yaml::Document::load_file(path);
+  return parse_site_model(doc.root());
+}
+
+}  // namespace phil::app

@@ -1,0 +1,164 @@
+#include <cstdlib>
+#include <set>
+
+#include <phil/domain/site_model.hpp>
+
+#include "enum_names.hpp"
+
+namespace phil::domain {
+
+namespace {
+
+constexpr detail::NameTable<BillingMode, 2> kModeNames{{
+    {BillingMode::kMeterSide, "meter-side"},
+    {BillingMode::kHostSide, "host-side"},
+}};
+
+/// The meter's threshold registers are 32-bit; these bounds keep far from them and from nonsense.
+constexpr std::int64_t kMaxAlarmFen = 100'000'000;  // 1,000,000.00 yuan
+constexpr std::int64_t kMaxOverloadW = 1'000'000;
+constexpr std::int64_t kMaxToleranceFen = 100'000'000;
+
+/// Ids are written in commands and files: the characters of a bus id (letters, digits, "_-."),
+/// 1..64 of them.
+bool valid_id(const std::string& s) {
+  return MeterId::parse(s + "/1/1").has_value();
+}
+
+std::string floor_name(const std::string& building, int floor) {
+  return "floor " + std::to_string(floor) + " of building " + building;
+}
+
+}  // namespace
+
+std::string_view to_string(BillingMode m) {
+  return detail::name_of(kModeNames, m);
+}
+std::optional<BillingMode> parse_billing_mode(std::string_view s) {
+  return detail::value_of(kModeNames, s);
+}
+
+Thresholds effective(const Thresholds& defaults, const ThresholdOverrides& own) {
+  return {own.alarm1_fen.value_or(defaults.alarm1_fen),
+          own.alarm2_fen.value_or(defaults.alarm2_fen),
+          own.overload_w.value_or(defaults.overload_w)};
+}
+
+std::optional<std::string> check_thresholds(const Thresholds& t) {
+  if (t.alarm1_fen < 0 || t.alarm1_fen > kMaxAlarmFen || t.alarm2_fen < 0 ||
+      t.alarm2_fen > kMaxAlarmFen) {
+    return "alarm thresholds must be between 0.00 and 1000000.00 yuan";
+  }
+  if (t.alarm2_fen > t.alarm1_fen) {
+    return "alarm 2 (" + std::to_string(t.alarm2_fen) + " fen) is above alarm 1 (" +
+           std::to_string(t.alarm1_fen) +
+           " fen); alarm 1 is the early warning, so give it the larger amount";
+  }
+  if (t.overload_w < 0 || t.overload_w > kMaxOverloadW) {
+    return "overload threshold must be between 0 and 1000000 W (0: none)";
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> check_site_model(const SiteModel& m) {
+  std::vector<std::string> problems;
+  auto problem = [&](std::string p) { problems.push_back(std::move(p)); };
+  if (auto p = check_thresholds(m.settings.thresholds)) problem("site thresholds: " + *p);
+  if (m.settings.mismatch_tolerance_fen < 0 ||
+      m.settings.mismatch_tolerance_fen > kMaxToleranceFen) {
+    problem("mismatch tolerance must be between 0.00 and 1000000.00 yuan");
+  }
+  std::set<std::string> buildings;
+  for (const auto& b : m.buildings) {
+    if (!valid_id(b.id)) {
+      problem("building id \"" + b.id + "\" may use only letters, digits, '_', '-' and '.'");
+    }
+    if (!buildings.insert(b.id).second) problem("building " + b.id + " is listed twice");
+  }
+  std::set<std::pair<std::string, int>> floors;
+  for (const auto& f : m.floors) {
+    if (!buildings.contains(f.building)) {
+      problem(floor_name(f.building, f.number) + ": no such building");
+    }
+    if (!floors.insert({f.building, f.number}).second) {
+      problem(floor_name(f.building, f.number) + " is listed twice");
+    }
+  }
+  std::set<std::string> rooms;
+  for (const auto& r : m.rooms) {
+    if (!valid_id(r.id)) {
+      problem("room id \"" + r.id + "\" may use only letters, digits, '_', '-' and '.'");
+    }
+    if (!rooms.insert(r.id).second) {
+      problem("room " + r.id + " is listed twice; room ids are unique in the site");
+    }
+    if (!floors.contains({r.building, r.floor})) {
+      problem("room " + r.id + ": " + floor_name(r.building, r.floor) + " is not listed");
+    }
+  }
+  std::set<std::string> managers;
+  for (const auto& c : m.comm_managers) {
+    if (!valid_id(c.id)) {
+      problem("comm manager id \"" + c.id + "\" may use only letters, digits, '_', '-' and '.'");
+    }
+    if (!managers.insert(c.id).second) problem("comm manager " + c.id + " is listed twice");
+  }
+  std::set<std::string> buses;
+  for (const auto& b : m.buses) {
+    if (!MeterId::parse(b.id + "/1/1")) {
+      problem("bus id \"" + b.id + "\" may use only letters, digits, '_', '-' and '.'");
+    }
+    if (!buses.insert(b.id).second) problem("bus " + b.id + " is listed twice");
+    if (!b.comm_manager.empty() && !managers.contains(b.comm_manager)) {
+      problem("bus " + b.id + ": no comm manager " + b.comm_manager);
+    }
+  }
+  std::set<std::pair<std::string, int>> boxes;
+  for (const auto& b : m.boxes) {
+    const auto name = "box " + b.bus + "/" + std::to_string(b.address);
+    if (!buses.contains(b.bus)) problem(name + ": no bus " + b.bus);
+    if (b.address < 1 || b.address > 247) problem(name + ": address must be 1..247");
+    if (b.model.empty()) problem(name + ": no model");
+    if (!boxes.insert({b.bus, b.address}).second) problem(name + " is listed twice");
+    if (b.floor && !floors.contains({b.building, *b.floor})) {
+      problem(name + ": " + floor_name(b.building, *b.floor) + " is not listed");
+    }
+  }
+  std::set<MeterId> meters;
+  for (const auto& mt : m.meters) {
+    const auto name = "meter " + mt.id.to_string();
+    if (!boxes.contains({mt.id.bus, mt.id.box})) problem(name + ": its box is not listed");
+    if (!meters.insert(mt.id).second) problem(name + " is listed twice");
+    if (mt.room && !rooms.contains(*mt.room)) problem(name + ": no room " + *mt.room);
+    if (auto p = check_thresholds(effective(m.settings.thresholds, mt.thresholds))) {
+      problem(name + " thresholds: " + *p);
+    }
+  }
+  return problems;
+}
+
+std::optional<std::string> check_phone(std::string_view phone) {
+  if (phone.empty()) return std::nullopt;
+  int digits = 0;
+  for (char c : phone) {
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c != ' ' && c != '+' && c != '-' && c != '(' && c != ')') {
+      return "phone number \"" + std::string(phone) +
+             "\" may hold only digits, spaces, '+', '-', '(' and ')'";
+    }
+  }
+  if (phone.size() > 20 || digits < 3) {
+    return "phone number \"" + std::string(phone) +
+           "\" must have 3..20 characters with at least 3 digits, e.g. 13800138000";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> balance_mismatch(const BalanceCheck& c) {
+  const std::int64_t diff = c.meters_fen - (c.ledger_fen - c.undelivered_fen);
+  if (std::llabs(diff) > c.tolerance_fen) return diff;
+  return std::nullopt;
+}
+
+}  // namespace phil::domain

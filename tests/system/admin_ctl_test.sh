@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# prepaidctl's site and account administration as an operator runs it, without the daemon:
+# site import (idempotent, errors with file:line:col), account open with phone and room,
+# account show, meter show/replace/move with their refusals (exit 1 with the reason), bad
+# arguments (exit 2), --json, and a verifying ledger. A poll is stood in for by writing a
+# meter's last reading with the sqlite3 shell.
+# Usage: admin_ctl_test.sh PREPAIDCTL PROFILES_DIR SQLITE3
+set -euo pipefail
+ctl=$1 profiles=$2 sqlite=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+cat > admin.yaml <<'YAML'
+site: {name: ctl-admin-test, thresholds: {alarm1: "20.00", alarm2: "5.00"}}
+buildings:
+  - id: b1
+    floors: [{number: 1, rooms: ["101", "102", "103", "104"]}]
+comm_managers:
+  - id: cm1
+    address: "127.0.0.1:4001"
+    buses:
+      - id: bus1
+        boxes:
+          - address: 1
+            model: adf300l-i
+            floor: 1
+            meters:
+              - {circuit: 1, room: "101"}
+              - {circuit: 2, room: "102"}
+              - {circuit: 3, room: "103"}
+              - {circuit: 4, room: "104", thresholds: {overload: 4400}}
+YAML
+cat > site.yaml <<'YAML'
+name: ctl-admin-test
+buses:
+  - {id: bus1, port: ./no-such-port, boxes: [{address: 1, model: adf300l-i, profile: adf300l}]}
+YAML
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ctl() { "$ctl" --db site.db --operator qa "$@"; }
+site() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
+expect_rc() {
+  local want=$1; shift
+  local rc=0
+  "$@" > out.txt 2> err.txt || rc=$?
+  [[ $rc == "$want" ]] || { cat out.txt err.txt >&2; fail "$* exited $rc, expected $want"; }
+}
+has() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
+
+# Import, and again: nothing changes. A misspelt key is refused with its place.
+expect_rc 0 ctl site import admin.yaml
+has "13 added, 1 updated" out.txt "first import"
+expect_rc 0 ctl --json site import admin.yaml
+has '"added":0' out.txt "second import added something"
+has '"updated":0' out.txt "second import updated something"
+sed 's/model: adf300l-i/modle: adf300l-i/' admin.yaml > bad.yaml
+expect_rc 2 ctl site import bad.yaml
+has "bad.yaml:11:13" err.txt "error without file:line:col"
+expect_rc 2 ctl site import missing.yaml
+
+# Accounts with the tenant's phone and room.
+expect_rc 0 ctl account open --id A101 --tenant Li --phone 13800138000 --room 101 \
+  --meter bus1/1/1 --meter bus1/1/2
+expect_rc 1 ctl account open --id A102 --tenant Wang --room 999 --meter bus1/1/3
+has "room 999 is not in the site model" err.txt "unknown room not explained"
+expect_rc 1 ctl --json account open --id A102 --tenant Wang --phone call-me --meter bus1/1/3
+has '"ok":false' out.txt "refusal in --json"
+expect_rc 2 ctl account open --id A102 --tenant Wang --meter bus1/x/3
+expect_rc 0 ctl account open --id A103 --tenant Zhao --meter bus1/1/3
+expect_rc 0 ctl --json account show --id A101
+has '"phone": "13800138000"' out.txt "phone not shown"
+has '"room": "101"' out.txt "room not shown"
+has '"meter": "bus1/1/2"' out.txt "second meter not shown"
+expect_rc 0 ctl account show --id A101
+has "13800138000" out.txt "phone in the table"
+expect_rc 1 ctl account show --id A999
+
+# Replacement needs a final reading of the old meter.
+expect_rc 1 ctl meter replace bus1/1/1 bus1/1/4
+has "was never read" err.txt "replacement of an unread meter not explained"
+"$sqlite" site.db "UPDATE meters SET read_at = 1772294400000, energy_wh = 123456, power_w = 0,
+  balance_fen = 1500, relay = 1, mode = 'prepaid', status_bits = 0, alarm1 = 0, alarm2 = 0,
+  arrears = 0, purchase_count = 3, purchase_amount_fen = 0, purchase_total_fen = 1500,
+  failed_cycles = 0 WHERE id = 'bus1/1/1'"
+expect_rc 1 ctl meter replace bus1/1/1 bus1/1/3
+has "already belongs to open account A103" err.txt "busy new meter not explained"
+expect_rc 0 ctl meter replace bus1/1/1 bus1/1/4
+has "final reading 123.456 kWh" out.txt "final reading not shown"
+has "transferred 15.00 yuan" out.txt "transfer not shown"
+expect_rc 0 ctl --json meter show bus1/1/4
+has '"replaces": "bus1/1/1"' out.txt "new meter does not show what it replaced"
+has '"kind": "credit"' out.txt "carried credit not queued"
+has '"overload_w": 4400' out.txt "meter's own threshold not shown"
+expect_rc 0 ctl meter show bus1/1/1
+has "replaced by bus1/1/4" out.txt "old meter does not show its replacement"
+has "status      not_opened" out.txt "old meter still opened"
+
+# Moving a meter: not to a closed account, not an account's only meter.
+expect_rc 0 ctl account open --id A105 --tenant Sun --meter bus1/1/1
+expect_rc 0 ctl account close --id A105
+expect_rc 1 ctl meter move bus1/1/2 --to A105
+has "A105 is closed" err.txt "move to a closed account not explained"
+expect_rc 1 ctl meter move bus1/1/3 --to A101
+has "only meter of account A103" err.txt "moving the only meter not explained"
+expect_rc 0 ctl --json meter move bus1/1/2 --to A103
+has '"from_account":"A101"' out.txt "move --json"
+expect_rc 0 site ledger verify
+has "ledger OK" out.txt "ledger does not verify"
+echo "admin ctl test passed"

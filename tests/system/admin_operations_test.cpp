@@ -1,0 +1,399 @@
+// Account and meter administration on the SQLite store: opening with phone and room, meter
+// replacement and moves (each one transaction with an audit row; every refusal changes nothing;
+// transfers keep the ledger verifying), billing modes and the meter-side balance check.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <phil/store/store.hpp>
+
+#include "support/sqlite_count.hpp"
+#include "support/temp_dir.hpp"
+
+namespace phil::store {
+namespace {
+
+using domain::EntryKind;
+using domain::MeterId;
+using domain::MeterStatus;
+
+constexpr TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
+constexpr BillingRules kRules{6000, 3};
+
+std::int64_t count(const std::string& path, const std::string& table) {
+  return test::count_rows(path, table);
+}
+
+void exec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+MeterId meter(int circuit) {
+  return MeterId{"bus1", 1, circuit};
+}
+
+/// One box of 6 circuits in room 101..106; circuit 6 is host-side.
+domain::SiteModel site() {
+  domain::SiteModel m;
+  m.settings.name = "ops";
+  m.buildings = {{"b1", ""}};
+  m.floors = {{"b1", 1}};
+  m.buses = {{"bus1", ""}};
+  m.boxes = {{"bus1", 1, "adf300l-i", "b1", 1}};
+  for (int c = 1; c <= 6; ++c) {
+    m.rooms.push_back({"10" + std::to_string(c), "b1", 1});
+    m.meters.push_back({meter(c), "10" + std::to_string(c), {}, std::nullopt});
+  }
+  m.meters[5].billing_mode = domain::BillingMode::kHostSide;
+  return m;
+}
+
+class AdminOperationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.file("site.db");
+    store_ = open_sqlite_store(path_);
+    ASSERT_TRUE(store_->import_site(site(), "admin", kT0));
+  }
+  void open(const std::string& account, std::vector<MeterId> meters) {
+    auto r = store_->open_account({account, "tenant", std::move(meters), 0, "cashier", kT0});
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  /// A sale to `account` whose credit its first meter confirmed.
+  void delivered_sale(const std::string& account, std::int64_t fen) {
+    auto cmd = store_->sale({account, fen, "cashier", kT0});
+    ASSERT_TRUE(cmd) << cmd.error().message;
+    ASSERT_TRUE(store_->try_begin_attempt(cmd.value(), std::uint16_t{1}, kT0));
+    store_->confirm_command(cmd.value(), {}, kT0, kRules);
+  }
+  void read(const MeterId& id, std::int64_t energy_wh, std::int64_t balance_fen) {
+    domain::MeterReading r;
+    r.energy_wh = energy_wh;
+    r.balance_fen = balance_fen;
+    r.relay_closed = true;
+    r.mode = domain::MeterMode::kPrepaid;
+    store_->record_readings({{id, r}}, kT0, kRules);
+  }
+  /// Rows of the tables a refused operation must not touch.
+  std::vector<std::int64_t> snapshot() {
+    return {count(path_, "ledger"), count(path_, "audit"),
+            count(path_, "outbox"), count(path_, "account_meters"),
+            count(path_, "events"), count(path_, "meter_replacements")};
+  }
+  std::vector<std::string> event_kinds(const MeterId& id) {
+    std::vector<std::string> out;
+    for (const auto& e : store_->events(id))
+      out.push_back(e.kind);
+    return out;
+  }
+
+  test::TempDir dir_;
+  std::string path_;
+  std::unique_ptr<Store> store_;
+};
+
+// ---- opening with the tenant's contact ----
+
+TEST_F(AdminOperationsTest, OpenAccountRecordsPhoneAndRoom) {
+  auto r = store_->open_account({"A101", "Li", {meter(1)}, 0, "cashier", kT0},
+                                {"138 0013 8000", std::string("101")});
+  ASSERT_TRUE(r) << r.error().message;
+  const auto a = store_->account("A101");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->phone, "138 0013 8000");
+  EXPECT_EQ(a->room, "101");
+  EXPECT_EQ(a->meters, std::vector<MeterId>{meter(1)});
+  EXPECT_FALSE(a->closed_at);
+}
+
+TEST_F(AdminOperationsTest, OpenAccountRefusesABadPhoneOrAnUnknownRoom) {
+  const auto before = snapshot();
+  auto phone = store_->open_account({"A101", "Li", {meter(1)}, 500, "cashier", kT0},
+                                    {"ring me", std::nullopt});
+  ASSERT_FALSE(phone);
+  EXPECT_NE(phone.error().message.find("only digits"), std::string::npos);
+  auto room = store_->open_account({"A101", "Li", {meter(1)}, 500, "cashier", kT0},
+                                   {"", std::string("999")});
+  ASSERT_FALSE(room);
+  EXPECT_NE(room.error().message.find("room 999 is not in the site model"), std::string::npos);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_FALSE(store_->account("A101"));
+}
+
+TEST_F(AdminOperationsTest, SaleToAClosedAccountIsRefused) {
+  open("A101", {meter(1)});
+  ASSERT_TRUE(store_->close_account({"A101", "manager", kT0}));
+  const auto before = snapshot();
+  auto r = store_->sale({"A101", 1000, "cashier", kT0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("is closed"), std::string::npos);
+  EXPECT_EQ(snapshot(), before);
+}
+
+// ---- meter replacement ----
+
+TEST_F(AdminOperationsTest, ReplacementCarriesTheOldMetersBalanceToTheNewOne) {
+  open("A101", {meter(1), meter(2)});
+  delivered_sale("A101", 5000);
+  read(meter(1), 10'000, 5000);  // baseline
+  read(meter(1), 12'000, 4880);  // 2 kWh at 0.60: 1.20 charged here and on the meter
+  ASSERT_EQ(store_->account_balance_fen("A101"), 4880);
+  const auto audits = count(path_, "audit");
+
+  auto r = store_->replace_meter({meter(1), meter(3), "engineer", kT0 + Millis(1000)});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().account, "A101");
+  EXPECT_EQ(r.value().final_energy_wh, 12'000);
+  EXPECT_EQ(r.value().final_balance_fen, 4880);
+  EXPECT_EQ(r.value().transferred_fen, 4880);
+  ASSERT_TRUE(r.value().credit_command);
+
+  // The ledger: transfer_out from the old meter, transfer_in to the new, same account.
+  const auto entries = store_->ledger("A101");
+  ASSERT_GE(entries.size(), 2U);
+  const auto& out = entries[entries.size() - 2];
+  const auto& in = entries.back();
+  EXPECT_EQ(out.kind, EntryKind::kTransferOut);
+  EXPECT_EQ(out.meter, meter(1));
+  EXPECT_EQ(in.kind, EntryKind::kTransferIn);
+  EXPECT_EQ(in.meter, meter(3));
+  EXPECT_EQ(in.ref_seq, out.seq);
+  EXPECT_EQ(store_->account_balance_fen("A101"), 4880);
+  // The new meter receives the old one's money as a credit, decided on its own count.
+  const auto credit = store_->command(*r.value().credit_command);
+  ASSERT_TRUE(credit);
+  EXPECT_EQ(credit->meter, meter(3));
+  EXPECT_EQ(credit->amount_fen, 4880);
+  EXPECT_FALSE(credit->purchase_count);
+  // The new meter takes the old one's place (first: it receives the sales).
+  EXPECT_EQ(store_->account("A101")->meters, (std::vector<MeterId>{meter(3), meter(2)}));
+  EXPECT_EQ(store_->meter(meter(1))->status, MeterStatus::kNotOpened);
+  EXPECT_FALSE(store_->meter(meter(1))->account);
+  EXPECT_EQ(store_->meter(meter(3))->account, "A101");
+  EXPECT_EQ(store_->meter_placement(meter(3))->replaces, meter(1));
+  EXPECT_EQ(store_->meter_placement(meter(1))->replaced_by, meter(3));
+  EXPECT_EQ(event_kinds(meter(3)), std::vector<std::string>{"meter_replacement"});
+  EXPECT_EQ(count(path_, "audit"), audits + 1);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+
+  // A sale now goes to the new meter.
+  auto sale = store_->sale({"A101", 100, "cashier", kT0});
+  ASSERT_TRUE(sale);
+  EXPECT_EQ(store_->command(sale.value())->meter, meter(3));
+}
+
+TEST_F(AdminOperationsTest, TheNewMeterIsBilledFromItsOwnFirstReading) {
+  open("A101", {meter(1)});
+  delivered_sale("A101", 5000);
+  read(meter(1), 10'000, 5000);
+  read(meter(3), 777'000, 0);  // the new meter's register has its own history
+  ASSERT_TRUE(store_->replace_meter({meter(1), meter(3), "engineer", kT0}));
+  read(meter(3), 778'000, 0);  // baseline: nothing charged
+  EXPECT_EQ(store_->account_balance_fen("A101"), 5000);
+  read(meter(3), 779'000, 0);  // 1 kWh: 0.60
+  EXPECT_EQ(store_->account_balance_fen("A101"), 4940);
+  read(meter(1), 20'000, 5000);  // the old meter, no longer in an account: not charged
+  EXPECT_EQ(store_->account_balance_fen("A101"), 4940);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(AdminOperationsTest, ReplacingAHostSideMeterMovesNoMoney) {
+  open("A106", {meter(6)});
+  delivered_sale("A106", 5000);
+  read(meter(6), 1000, 0);  // a host-side meter's balance register means nothing
+  auto r = store_->replace_meter({meter(6), meter(5), "engineer", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().transferred_fen, 0);
+  EXPECT_FALSE(r.value().credit_command);
+  EXPECT_EQ(store_->ledger("A106").back().kind, EntryKind::kSale);
+  EXPECT_EQ(store_->account_balance_fen("A106"), 5000);
+  EXPECT_EQ(store_->account("A106")->meters, std::vector<MeterId>{meter(5)});
+}
+
+TEST_F(AdminOperationsTest, ReplacementIsRefusedWhileTheOldMeterIsUnreadable) {
+  open("A101", {meter(1)});
+  delivered_sale("A101", 5000);
+  auto before = snapshot();
+  auto never = store_->replace_meter({meter(1), meter(3), "engineer", kT0});
+  ASSERT_FALSE(never);
+  EXPECT_NE(never.error().message.find("was never read"), std::string::npos);
+  read(meter(1), 10'000, 5000);
+  store_->record_failed_cycle({meter(1)}, kT0, kRules);
+  before = snapshot();
+  auto silent = store_->replace_meter({meter(1), meter(3), "engineer", kT0});
+  ASSERT_FALSE(silent);
+  EXPECT_NE(silent.error().message.find("did not answer its last 1 poll"), std::string::npos);
+  store_->record_failed_cycle({meter(1)}, kT0, kRules);
+  store_->record_failed_cycle({meter(1)}, kT0, kRules);
+  ASSERT_EQ(store_->meter(meter(1))->status, MeterStatus::kOffline);
+  EXPECT_FALSE(store_->replace_meter({meter(1), meter(3), "engineer", kT0}));
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(store_->account("A101")->meters, std::vector<MeterId>{meter(1)});
+}
+
+TEST_F(AdminOperationsTest, ReplacementRefusalsChangeNothing) {
+  open("A101", {meter(1)});
+  open("A102", {meter(2)});
+  read(meter(1), 10'000, 0);
+  const auto before = snapshot();
+  auto busy_new = store_->replace_meter({meter(1), meter(2), "e", kT0});
+  ASSERT_FALSE(busy_new);
+  EXPECT_NE(busy_new.error().message.find("already belongs to open account A102"),
+            std::string::npos);
+  auto same = store_->replace_meter({meter(1), meter(1), "e", kT0});
+  ASSERT_FALSE(same);
+  auto unknown = store_->replace_meter({meter(1), MeterId{"bus1", 9, 1}, "e", kT0});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().kind, domain::ErrorKind::kNotFound);
+  auto unopened = store_->replace_meter({meter(4), meter(5), "e", kT0});
+  ASSERT_FALSE(unopened);
+  EXPECT_NE(unopened.error().message.find("not in an open account"), std::string::npos);
+  EXPECT_EQ(snapshot(), before);
+  // A command not yet delivered to the old meter might still land on it.
+  ASSERT_TRUE(store_->sale({"A101", 100, "cashier", kT0}));
+  const auto with_credit = snapshot();
+  auto pending = store_->replace_meter({meter(1), meter(3), "e", kT0});
+  ASSERT_FALSE(pending);
+  EXPECT_NE(pending.error().message.find("not delivered yet"), std::string::npos);
+  EXPECT_EQ(snapshot(), with_credit);
+}
+
+// ---- moving a meter ----
+
+TEST_F(AdminOperationsTest, MovingAMeterMovesNoMoneyUnlessAsked) {
+  open("A101", {meter(1), meter(2)});
+  open("A103", {meter(3)});
+  delivered_sale("A101", 5000);
+  read(meter(2), 1000, 700);
+  auto r = store_->move_meter({meter(2), "A103", false, "manager", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().from_account, "A101");
+  EXPECT_EQ(r.value().transferred_fen, 0);
+  EXPECT_EQ(r.value().meter_balance_fen, 700);
+  EXPECT_EQ(store_->account_balance_fen("A101"), 5000);
+  EXPECT_EQ(store_->account_balance_fen("A103"), 0);
+  EXPECT_EQ(store_->account("A103")->meters, (std::vector<MeterId>{meter(3), meter(2)}));
+  EXPECT_EQ(store_->meter(meter(2))->account, "A103");
+  // Its energy from the last reading on is the new account's.
+  read(meter(2), 2000, 640);
+  EXPECT_EQ(store_->account_balance_fen("A103"), -60);
+  EXPECT_EQ(store_->account_balance_fen("A101"), 5000);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(AdminOperationsTest, MovingWithTheBalanceTransfersWhatTheMeterReports) {
+  open("A101", {meter(1), meter(2)});
+  open("A103", {meter(3)});
+  delivered_sale("A101", 5000);
+  read(meter(2), 1000, 700);
+  auto r = store_->move_meter({meter(2), "A103", true, "manager", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().transferred_fen, 700);
+  EXPECT_EQ(store_->account_balance_fen("A101"), 4300);
+  EXPECT_EQ(store_->account_balance_fen("A103"), 700);
+  const auto in = store_->ledger("A103").back();
+  EXPECT_EQ(in.kind, EntryKind::kTransferIn);
+  EXPECT_EQ(store_->ledger("A101").back().kind, EntryKind::kTransferOut);
+  EXPECT_EQ(in.ref_seq, store_->ledger("A101").back().seq);
+  EXPECT_EQ(event_kinds(meter(2)), std::vector<std::string>{"meter_moved"});
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(AdminOperationsTest, MoveRefusalsChangeNothing) {
+  open("A101", {meter(1), meter(2)});
+  open("A103", {meter(3)});
+  open("A104", {meter(4)});
+  ASSERT_TRUE(store_->close_account({"A104", "manager", kT0}));
+  const auto before = snapshot();
+  auto closed = store_->move_meter({meter(2), "A104", false, "m", kT0});
+  ASSERT_FALSE(closed);
+  EXPECT_NE(closed.error().message.find("A104 is closed"), std::string::npos);
+  auto unknown = store_->move_meter({meter(2), "A999", false, "m", kT0});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().kind, domain::ErrorKind::kNotFound);
+  auto same = store_->move_meter({meter(2), "A101", false, "m", kT0});
+  ASSERT_FALSE(same);
+  auto only = store_->move_meter({meter(3), "A101", false, "m", kT0});
+  ASSERT_FALSE(only);
+  EXPECT_NE(only.error().message.find("only meter of account A103"), std::string::npos);
+  auto unopened = store_->move_meter({meter(5), "A101", false, "m", kT0});
+  ASSERT_FALSE(unopened);
+  auto unread = store_->move_meter({meter(2), "A103", true, "m", kT0});
+  ASSERT_FALSE(unread);
+  EXPECT_NE(unread.error().message.find("never read"), std::string::npos);
+  read(meter(2), 1000, 900);  // more than A101 holds (0)
+  const auto after_read = snapshot();
+  auto too_much = store_->move_meter({meter(2), "A103", true, "m", kT0});
+  ASSERT_FALSE(too_much);
+  EXPECT_NE(too_much.error().message.find("holds only 0 fen"), std::string::npos);
+  EXPECT_EQ(snapshot(), after_read);
+  EXPECT_EQ(before[0], after_read[0]);  // the reading charged nothing: first one is a baseline
+  EXPECT_EQ(store_->meter(meter(2))->account, "A101");
+}
+
+TEST_F(AdminOperationsTest, VerifyReportsAnUnpairedTransfer) {
+  open("A101", {meter(1)});
+  ASSERT_TRUE(store_->verify_ledger().empty());
+  // A transfer_in out of nowhere, as a hand edit would leave it (balance kept consistent).
+  exec(path_,
+       "INSERT INTO ledger (seq, account, kind, meter, amount_fen, balance_after_fen, operator, "
+       "at) VALUES (1, 'A101', 'transfer_in', 'bus1/1/1', 500, 500, 'x', 0); "
+       "UPDATE accounts SET balance_fen = 500 WHERE id = 'A101';");
+  const auto problems = store_->verify_ledger();
+  ASSERT_EQ(problems.size(), 1U);
+  EXPECT_NE(problems[0].find("money was created"), std::string::npos);
+}
+
+// ---- billing modes and the meter-side balance check ----
+
+TEST_F(AdminOperationsTest, BillingModeComesFromTheMeterElseTheSite) {
+  EXPECT_EQ(store_->meter(meter(1))->billing_mode, domain::BillingMode::kMeterSide);
+  EXPECT_EQ(store_->meter(meter(6))->billing_mode, domain::BillingMode::kHostSide);
+  auto m = site();
+  m.settings.billing_mode = domain::BillingMode::kHostSide;
+  ASSERT_TRUE(store_->import_site(m, "admin", kT0));
+  EXPECT_EQ(store_->meter(meter(1))->billing_mode, domain::BillingMode::kHostSide);
+}
+
+TEST_F(AdminOperationsTest, MeterSideBalanceBeyondTheToleranceIsAnEventOnceAndClears) {
+  open("A101", {meter(1)});
+  delivered_sale("A101", 5000);
+  read(meter(1), 10'000, 5000);  // agrees (and is the baseline)
+  read(meter(1), 11'000, 4940);  // 1 kWh at 0.60 on both sides
+  EXPECT_TRUE(event_kinds(meter(1)).empty());
+  read(meter(1), 12'000, 4880 - 100);  // 1.00 off: within the tolerance
+  EXPECT_TRUE(event_kinds(meter(1)).empty());
+  read(meter(1), 13'000, 4820 - 101);  // 1.01 off
+  EXPECT_EQ(event_kinds(meter(1)), std::vector<std::string>{"balance_mismatch"});
+  EXPECT_EQ(store_->account("A101")->mismatch_fen, -101);
+  read(meter(1), 14'000, 4760 - 300);  // still off: no second event
+  EXPECT_EQ(event_kinds(meter(1)).size(), 1U);
+  read(meter(1), 15'000, 4700);  // agrees again
+  EXPECT_EQ(event_kinds(meter(1)),
+            (std::vector<std::string>{"balance_mismatch", "balance_mismatch_cleared"}));
+  EXPECT_FALSE(store_->account("A101")->mismatch_fen);
+}
+
+TEST_F(AdminOperationsTest, UndeliveredCreditAndLeftoverCreditAreNotMismatches) {
+  open("A101", {meter(1)});
+  read(meter(1), 10'000, 3000);  // 30.00 left on the meter by a former tenant: the baseline
+  ASSERT_TRUE(store_->sale({"A101", 5000, "cashier", kT0}));  // pending: not on the meter yet
+  read(meter(1), 10'000, 3000);
+  EXPECT_TRUE(event_kinds(meter(1)).empty());
+}
+
+TEST_F(AdminOperationsTest, HostSideMetersAreNotCheckedAgainstTheirBalanceRegister) {
+  open("A106", {meter(6)});
+  delivered_sale("A106", 5000);
+  read(meter(6), 1000, 0);
+  read(meter(6), 2000, 123'456);
+  EXPECT_TRUE(event_kinds(meter(6)).empty());
+}
+
+}  // namespace
+}  // namespace phil::store
