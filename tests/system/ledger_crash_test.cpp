@@ -1,11 +1,18 @@
 // Crash safety: a process doing a batch of operations is killed (SIGKILL) at random points; on
 // reopening, the ledger verifies and no operation is half-applied (every sale has its credit in
 // the outbox, every refund and reversal its audit row).
+//
+// The kill point is chosen by progress, not by wall time: the child reports each finished
+// operation on a pipe, and the parent kills it after a random number of them plus a random few
+// milliseconds (so it lands inside an operation too). A loaded machine then changes how long a
+// round takes, not what it tests.
 #include <chrono>
+#include <cstdint>
 #include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -34,8 +41,9 @@ std::int64_t scalar(const std::string& path, const std::string& query) {
   return n;
 }
 
-/// The child: operations until killed (bounded, in case the parent is late).
-[[noreturn]] void run_batch(const std::string& path, unsigned seed) {
+/// The child: operations until killed (bounded, in case the parent is late); one byte on
+/// `progress` after each.
+[[noreturn]] void run_batch(const std::string& path, unsigned seed, int progress) {
   auto store = open_sqlite_store(path);
   std::mt19937 rng(seed);
   TimePoint now = kT0 + Millis(seed * 1'000'000LL);
@@ -66,6 +74,8 @@ std::int64_t scalar(const std::string& path, const std::string& query) {
         store->record_readings({{m, r}}, now, {6000, 3});
       }
     }
+    const char tick = 1;
+    if (write(progress, &tick, 1) != 1) _exit(0);  // the parent is gone
   }
   _exit(0);
 }
@@ -80,14 +90,35 @@ TEST(LedgerCrash, KilledAtRandomPointsNoOperationIsHalfApplied) {
   }
   std::mt19937 rng(11);
   for (unsigned round = 1; round <= 6; ++round) {
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
     const pid_t child = fork();
     ASSERT_GE(child, 0);
-    if (child == 0) run_batch(path, round);
+    if (child == 0) {
+      close(fds[0]);
+      run_batch(path, round, fds[1]);
+    }
+    close(fds[1]);
+    // Wait for a random number of finished operations (at most 60 s in all), then a random few
+    // milliseconds more, so the kill falls between or inside operations.
+    const int wanted = std::uniform_int_distribution<int>(5, 60)(rng);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    int done = 0;
+    while (done < wanted && std::chrono::steady_clock::now() < deadline) {
+      pollfd pfd{fds[0], POLLIN, 0};
+      if (poll(&pfd, 1, 1000) <= 0) continue;
+      char buf[64];
+      const auto n = read(fds[0], buf, sizeof buf);
+      if (n <= 0) break;  // the child ended
+      done += static_cast<int>(n);
+    }
     std::this_thread::sleep_for(
-        std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 600)(rng)));
+        std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20'000)(rng)));
     kill(child, SIGKILL);
+    close(fds[0]);
     int status = 0;
     waitpid(child, &status, 0);
+    EXPECT_GE(done, wanted) << "round " << round << ": the child did too little before the kill";
 
     auto store = open_sqlite_store(path);
     const auto problems = store->verify_ledger();
