@@ -9,31 +9,16 @@
 #include <phil/domain/money.hpp>
 #include <phil/domain/tariff.hpp>
 
+#include "support/tariff_fixtures.hpp"
+
 namespace phil::domain {
 namespace {
 
 using std::chrono::hours;
 using std::chrono::minutes;
 
-/// Local (+08:00) wall time to UTC.
-TimePoint local(int y, unsigned mo, unsigned d, int h, int mi = 0) {
-  const std::chrono::sys_days day{std::chrono::year{y} / std::chrono::month{mo} /
-                                  std::chrono::day{d}};
-  return TimePoint(day) + hours(h) + minutes(mi) - hours(8);
-}
-
-// Seed-like TOU: valley 00:00-08:00, peak 08:00-11:00, sharp 11:00-13:00, flat 13:00-22:00,
-// valley 22:00-24:00.
-Tariff tou() {
-  Tariff t;
-  t.rates = {12000, 9000, 6000, 3000};  // sharp, peak, flat, valley
-  t.periods = {{0, TouRate::kValley},
-               {8 * 60, TouRate::kPeak},
-               {11 * 60, TouRate::kSharp},
-               {13 * 60, TouRate::kFlat},
-               {22 * 60, TouRate::kValley}};
-  return t;
-}
+using test::local;
+using test::tou;
 
 Tariff tiered_monthly(Tariff t, int reset_day) {
   t.tier_period = TierPeriod::kMonthly;

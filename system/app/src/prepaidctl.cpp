@@ -15,6 +15,7 @@
 #include "cli_support.hpp"
 #include "prepaidctl_admin.hpp"
 #include "prepaidctl_money.hpp"
+#include "prepaidctl_tariff.hpp"
 #include "remote_commands.hpp"
 #include "wall_clock.hpp"
 
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
   auto* verify = ledger->add_subcommand("verify", "check the ledger invariants");
 
   const auto remote = phil::app::add_remote_commands(cli);
+  const auto tariff = phil::app::add_tariff_commands(cli);
 
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_default_logger(spdlog::stderr_color_mt("prepaidctl"));
@@ -94,6 +96,11 @@ int main(int argc, char** argv) {
   if (phil::app::money_command_parsed(*money)) {
     return phil::app::run_money_command(*money, db, operator_id, json,
                                         phil::app::WallClock().now());
+  }
+  if (phil::app::tariff_command_parsed(*tariff)) {
+    return phil::app::run_tariff_command(
+        *tariff, {db, config.empty() ? std::nullopt : std::optional<std::string>(config), profiles,
+                  operator_id, json, phil::app::WallClock().now()});
   }
   if (phil::app::admin_command_parsed(*admin)) {
     return phil::app::run_admin_command(

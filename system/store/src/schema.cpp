@@ -274,10 +274,58 @@ CREATE INDEX meter_replacements_by_new ON meter_replacements (new_meter);
 CREATE UNIQUE INDEX one_transfer_in_per_out ON ledger (ref_seq) WHERE kind = 'transfer_in';
 )sql";
 
+// v6: stored tariffs (domain::Tariff / TariffSchedule): a tariff's versions, each effective from
+// an instant, with its four TOU rates, daily period table and tiers; the site default and
+// per-meter tariffs (meter NULL: the site default); each meter's tier position (the start of its
+// tier period and the energy charged in it).
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE tariffs (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 64),
+  utc_offset_min INTEGER NOT NULL CHECK (utc_offset_min BETWEEN -1440 AND 1440),
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE tariff_versions (
+  id INTEGER PRIMARY KEY,
+  tariff INTEGER NOT NULL REFERENCES tariffs(id),
+  from_at INTEGER NOT NULL,
+  sharp INTEGER NOT NULL CHECK (sharp >= 0),
+  peak INTEGER NOT NULL CHECK (peak >= 0),
+  flat INTEGER NOT NULL CHECK (flat >= 0),
+  valley INTEGER NOT NULL CHECK (valley >= 0),
+  tier_period TEXT NOT NULL CHECK (tier_period IN ('none', 'monthly', 'yearly')),
+  reset_month INTEGER NOT NULL CHECK (reset_month BETWEEN 1 AND 12),
+  reset_day INTEGER NOT NULL CHECK (reset_day BETWEEN 1 AND 28),
+  created_at INTEGER NOT NULL,
+  UNIQUE (tariff, from_at)
+) STRICT;
+CREATE TABLE tariff_periods (
+  version INTEGER NOT NULL REFERENCES tariff_versions(id),
+  start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1439),
+  rate TEXT NOT NULL CHECK (rate IN ('sharp', 'peak', 'flat', 'valley')),
+  PRIMARY KEY (version, start_minute)
+) STRICT;
+CREATE TABLE tariff_tiers (
+  version INTEGER NOT NULL REFERENCES tariff_versions(id),
+  from_wh INTEGER NOT NULL CHECK (from_wh >= 0),
+  surcharge INTEGER NOT NULL CHECK (surcharge >= 0),
+  PRIMARY KEY (version, from_wh)
+) STRICT;
+CREATE TABLE tariff_assignments (
+  id INTEGER PRIMARY KEY,
+  meter TEXT UNIQUE REFERENCES meters(id),
+  tariff INTEGER NOT NULL REFERENCES tariffs(id),
+  assigned_at INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX one_site_tariff ON tariff_assignments ((meter IS NULL)) WHERE meter IS NULL;
+ALTER TABLE meters ADD COLUMN tier_period_start INTEGER;
+ALTER TABLE meters ADD COLUMN tier_used_wh INTEGER NOT NULL DEFAULT 0 CHECK (tier_used_wh >= 0);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4, kV5};
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4, kV5, kV6};
   return kAll;
 }
 

@@ -11,7 +11,17 @@
 
 #include <sqlite3.h>
 
+#include <phil/common/time.hpp>
+
 namespace phil::store::sqlite {
+
+/// Times are stored as INTEGER milliseconds since 1970-01-01T00:00:00Z.
+inline std::int64_t to_ms(TimePoint t) {
+  return t.time_since_epoch().count();
+}
+inline TimePoint from_ms(std::int64_t ms) {
+  return TimePoint(Millis(ms));
+}
 
 class Stmt {
  public:

@@ -10,6 +10,7 @@
 
 #include "schema.hpp"
 #include "sqlite.hpp"
+#include "sqlite_billing.hpp"
 #include "sqlite_store_admin.hpp"
 
 namespace phil::store {
@@ -406,75 +407,37 @@ class SqliteStore final : public Store, private admin::Writers {
 
   void record_readings(const std::vector<std::pair<MeterId, domain::MeterReading>>& readings,
                        TimePoint at, const BillingRules& rules) override {
+    store_cycle(readings, {}, at, rules);
+  }
+
+  void record_failed_cycle(const std::vector<MeterId>& ids, TimePoint at,
+                           const BillingRules& rules) override {
+    store_cycle({}, ids, at, rules);
+  }
+
+  void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) override {
+    store_cycle(cycle.readings, cycle.failed, at, rules);
+  }
+
+  /// The polling path, one transaction: the batch written in bulk (sqlite_billing.cpp), then the
+  /// meter-side balance check.
+  void store_cycle(const billing::Readings& readings, const std::vector<MeterId>& failed,
+                   TimePoint at, const BillingRules& rules) {
     Transaction tx(db_);
-    for (const auto& [id, r] : readings) {
-      auto m = meter(id);
-      if (!m) continue;  // not configured here (the caller only reads configured meters)
-      const std::string key = id.to_string();
-      {
-        auto s = db_.prepare(
-            "INSERT INTO readings (meter, at, energy_wh, power_w, balance_fen, relay, mode, "
-            "status_bits, purchase_count, purchase_total_fen) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-        s->bind(1, key).bind(2, to_ms(at)).bind(3, r.energy_wh).bind(4, r.power_w);
-        s->bind(5, r.balance_fen).bind(6, r.relay_closed ? 1 : 0);
-        s->bind(7, domain::to_string(r.mode)).bind(8, int{r.status_bits});
-        s->bind(9, int{r.purchase_count}).bind(10, r.purchase_total_fen);
-        s->run();
-      }
-      std::optional<std::int64_t> billed = m->billed_energy_wh;
-      std::int64_t carry = m->carry;
-      if (m->account) {
-        const auto plan = domain::plan_charge({billed, r.energy_wh, rules.price, carry});
-        if (plan.event == domain::EnergyEvent::kMeterReplaced) {
-          event(id, "meter_replaced",
-                "energy went back from " + std::to_string(*billed) + " Wh to " +
-                    std::to_string(r.energy_wh) +
-                    " Wh; not charged, billing re-based on the new reading",
-                at);
-        }
-        if (plan.energy_wh > 0) {
-          append_ledger(*m->account, domain::EntryKind::kCharge, id, plan.fen, plan.energy_wh,
-                        plan.carry, "system", at);
-        }
-        billed = plan.billed_energy_wh;
-        carry = plan.carry;
-      }
-      const auto status =
-          domain::derive_status({m->account.has_value(), 0, rules.offline_after, r});
-      auto s = db_.prepare(
-          "UPDATE meters SET read_at = ?2, energy_wh = ?3, power_w = ?4, balance_fen = ?5, "
-          "relay = ?6, mode = ?7, status_bits = ?8, alarm1 = ?9, alarm2 = ?10, arrears = ?11, "
-          "purchase_count = ?12, purchase_amount_fen = ?13, purchase_total_fen = ?14, "
-          "status = ?15, failed_cycles = 0, billed_energy_wh = ?16, carry = ?17 WHERE id = ?1");
-      s->bind(1, key).bind(2, to_ms(at)).bind(3, r.energy_wh).bind(4, r.power_w);
-      s->bind(5, r.balance_fen).bind(6, r.relay_closed ? 1 : 0).bind(7, domain::to_string(r.mode));
-      s->bind(8, int{r.status_bits}).bind(9, r.alarm1 ? 1 : 0).bind(10, r.alarm2 ? 1 : 0);
-      s->bind(11, r.arrears ? 1 : 0).bind(12, int{r.purchase_count});
-      s->bind(13, r.purchase_amount_fen).bind(14, r.purchase_total_fen);
-      s->bind(15, domain::to_string(status)).bind(16, billed).bind(17, carry);
-      s->run();
-    }
+    billing::write_cycle(db_, readings, failed, at, rules);
     admin_.check_balances(readings, at);  // meter-side balance check (sqlite_store_admin.cpp)
     tx.commit();
   }
 
-  void record_failed_cycle(const std::vector<MeterId>& ids, TimePoint /*at*/,
-                           const BillingRules& rules) override {
-    Transaction tx(db_);
-    for (const auto& id : ids) {
-      auto m = meter(id);
-      if (!m) continue;
-      const int failed = m->failed_cycles + 1;
-      std::optional<domain::MeterReading> last;
-      if (m->read_at) last = m->last;
-      const auto status =
-          domain::derive_status({m->account.has_value(), failed, rules.offline_after, last});
-      auto s = db_.prepare("UPDATE meters SET failed_cycles = ?2, status = ?3 WHERE id = ?1");
-      s->bind(1, id.to_string()).bind(2, failed).bind(3, domain::to_string(status));
-      s->run();
-    }
-    tx.commit();
+  domain::Result<void> add_tariff(const TariffRequest& req) override {
+    return billing::add_tariff(db_, req);
+  }
+  domain::Result<void> assign_tariff(const TariffAssignRequest& req) override {
+    return billing::assign_tariff(db_, req);
+  }
+  std::vector<TariffRecord> tariffs() const override { return billing::tariffs(db_); }
+  std::optional<domain::TierState> tier_state(const MeterId& id) const override {
+    return billing::tier_state(db_, id);
   }
 
   domain::Result<std::int64_t> enqueue_command(const CommandRequest& req) override {

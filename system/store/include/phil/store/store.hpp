@@ -10,12 +10,14 @@
 //     of its entries;
 //   - a refused operator action returns an error Result and changes nothing;
 //   - database failures (disk full, corrupt file, lock timeout) throw StoreError.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <phil/common/time.hpp>
@@ -26,6 +28,7 @@
 #include <phil/domain/result.hpp>
 #include <phil/domain/site_model.hpp>
 #include <phil/domain/status.hpp>
+#include <phil/domain/tariff.hpp>
 
 namespace phil::store {
 
@@ -225,6 +228,36 @@ struct BillingRules {
   int offline_after = domain::kDefaultOfflineAfter;
 };
 
+/// The readings of one poll cycle of many boxes, stored in one transaction by record_cycle.
+struct CycleBatch {
+  std::vector<std::pair<domain::MeterId, domain::MeterReading>> readings;  ///< meters that answered
+  std::vector<domain::MeterId> failed;  ///< meters of boxes that did not answer
+};
+
+/// A tariff version: `name` is created with its first version; later versions are its history.
+struct TariffRequest {
+  std::string name;
+  domain::TariffVersion version;         ///< takes effect at version.from
+  std::chrono::minutes utc_offset{480};  ///< the local time of its period table and tier resets
+  std::string operator_id;
+  TimePoint at{};
+};
+
+/// Which tariff charges a meter: its own (`meter`), else the site default (`meter` nullopt).
+struct TariffAssignRequest {
+  std::string name;
+  std::optional<domain::MeterId> meter;  ///< nullopt: the site default
+  std::string operator_id;
+  TimePoint at{};
+};
+
+struct TariffRecord {
+  std::string name;
+  domain::TariffSchedule schedule;
+  bool site_default = false;
+  std::vector<domain::MeterId> meters;  ///< meters with this tariff as their own
+};
+
 /// Meter-side values confirmed by reading a meter back after a command.
 using Readback = domain::CreditReadback;
 
@@ -291,7 +324,8 @@ class Store {
 
   // ---- polling: each call one transaction ----
   /// Stores the readings of one box taken at `at`: reading rows, the meters' last values,
-  /// charges for the energy used since the last billed reading (rules.price, carry rule),
+  /// charges for the energy used since the last billed reading (the meter's tariff, else
+  /// rules.price; carry rule; see record_cycle),
   /// "meter_replaced" events when energy went backwards, and the derived status.
   virtual void record_readings(
       const std::vector<std::pair<domain::MeterId, domain::MeterReading>>& readings, TimePoint at,
@@ -299,6 +333,27 @@ class Store {
   /// Counts one failed poll cycle for each meter and updates its status.
   virtual void record_failed_cycle(const std::vector<domain::MeterId>& ids, TimePoint at,
                                    const BillingRules& rules) = 0;
+  /// A whole poll cycle in one transaction: record_readings of every answering meter and
+  /// record_failed_cycle of the others, with the same contracts; meters not configured here are
+  /// skipped. Charges use the meter's tariff (its own, else the site default; see add_tariff) over
+  /// the interval since its last reading, with its tier position; with no tariff stored,
+  /// rules.price (single price).
+  virtual void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) = 0;
+
+  // ---- tariffs ----
+  /// Stores a tariff version with an audit row (a new name creates the tariff). Refused (nothing
+  /// written): an empty name, a tariff failing domain::check_tariff, a version not after the
+  /// tariff's latest one (history is append-only), a utc_offset other than the tariff's.
+  virtual domain::Result<void> add_tariff(const TariffRequest& req) = 0;
+  /// Makes a tariff the site default or a meter's own, with an audit row; from the next charge on
+  /// the meter's whole interval since its last reading is priced by it. Refused (nothing
+  /// written): an unknown tariff or meter.
+  virtual domain::Result<void> assign_tariff(const TariffAssignRequest& req) = 0;
+  /// Every stored tariff with its history and assignments, by name.
+  virtual std::vector<TariffRecord> tariffs() const = 0;
+  /// The tier position of a meter (the energy charged in its current tier period); nullopt if the
+  /// meter is not configured.
+  virtual std::optional<domain::TierState> tier_state(const domain::MeterId& id) const = 0;
 
   // ---- outbox ----
   //
