@@ -65,8 +65,9 @@ struct SimulatorOptions {
   /// trace). Called on the serving thread, after the simulator's mutex is released, so the sink
   /// may call back into the Simulator.
   std::function<void(const std::string&)> trace;
-  /// Line silence that ends a frame: a partial frame is discarded after it, and a frame of an
-  /// unknown function code is only answered after it. Modbus' t3.5 is ~4 ms at 9600 baud, but a
+  /// Line silence that ends a frame (on a pty and on each rtu-over-tcp connection): a partial
+  /// frame is discarded after it, and a frame of an unknown function code is only answered
+  /// after it. Modbus' t3.5 is ~4 ms at 9600 baud, but a
   /// pty has no baud timing: bytes arrive in whatever chunks the client's write() calls and the
   /// scheduler make, so a frame written piecewise can pause for milliseconds mid-frame. 20 ms is
   /// well above such pauses and well below any master's response timeout.
