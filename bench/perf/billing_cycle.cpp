@@ -1,7 +1,9 @@
 // perf_billing: one poll cycle of N meters (record_cycle: reading rows, charges, meter
 // state, one transaction) timed over several cycles on a real SQLite file (WAL,
 // synchronous=FULL), and the database growth per meter-year of 30-minute readings.
-// Usage: perf_billing [--smoke] [--out FILE.json] [--meters N] [--cycles N]
+// With --no-accounts no meter belongs to an account: readings are stored (rows, meter state,
+// status) but nothing is charged, which measures ingestion alone.
+// Usage: perf_billing [--smoke] [--out FILE.json] [--meters N] [--cycles N] [--no-accounts]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -55,6 +57,7 @@ std::string bus_id(int n) {
 
 int main(int argc, char** argv) {
   bool smoke = false;
+  bool accounts = true;
   std::string out;
   int meters = 10'000;
   int cycles = 30;
@@ -68,8 +71,12 @@ int main(int argc, char** argv) {
       meters = std::stoi(argv[++i]);
     } else if (a == "--cycles" && i + 1 < argc) {
       cycles = std::stoi(argv[++i]);
+    } else if (a == "--no-accounts") {
+      accounts = false;
     } else {
-      std::fprintf(stderr, "unknown argument %s; use --smoke, --out FILE, --meters N, --cycles N\n",
+      std::fprintf(stderr,
+                   "unknown argument %s; use --smoke, --out FILE, --meters N, --cycles N, "
+                   "--no-accounts\n",
                    a.c_str());
       return 2;
     }
@@ -95,7 +102,7 @@ int main(int argc, char** argv) {
     }
     store->register_meters(ids, "adf300l-iii");
     const TimePoint t0{Millis(1'772'294'400'000)};
-    for (int n = 0; n < meters; ++n) {
+    for (int n = 0; accounts && n < meters; ++n) {
       auto r = store->open_account(
           {account_id(n), "", {ids[static_cast<std::size_t>(n)]}, 100'000, "bench", t0});
       if (!r) {
@@ -144,13 +151,14 @@ int main(int argc, char** argv) {
       static_cast<double>(bytes_after - bytes_before) / (static_cast<double>(meters) * cycles);
   const double bytes_per_meter_year = bytes_per_reading * 2 * 24 * 365;
   std::printf(
-      "meters %d, cycles %d: cycle median %.1f ms (worst %.1f ms; CPU median %.1f ms), "
+      "%s, meters %d, cycles %d: cycle median %.1f ms (worst %.1f ms; CPU median %.1f ms), "
       "%.0f readings/s, %.0f bytes/reading, %.2f MB per meter-year\n",
-      meters, cycles, median, worst, cpu_median, per_second, bytes_per_reading,
-      bytes_per_meter_year / 1e6);
+      accounts ? "charged" : "not charged (no accounts)", meters, cycles, median, worst, cpu_median,
+      per_second, bytes_per_reading, bytes_per_meter_year / 1e6);
   if (!out.empty()) {
     std::ofstream f(out);
-    f << "{\"benchmark\": \"billing\", \"meters\": " << meters << ", \"cycles\": " << cycles
+    f << "{\"benchmark\": \"billing\", \"charged\": " << (accounts ? "true" : "false")
+      << ", \"meters\": " << meters << ", \"cycles\": " << cycles
       << ", \"cycle_ms_median\": " << median << ", \"cycle_ms_worst\": " << worst
       << ", \"cycle_cpu_ms_median\": " << cpu_median << ", \"readings_per_s\": " << per_second
       << ", \"bytes_per_reading\": " << bytes_per_reading
