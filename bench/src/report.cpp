@@ -72,14 +72,14 @@ void print_table(std::ostream& out, const std::vector<ScenarioResult>& results) 
   std::size_t width = 8;
   for (const auto& r : results)
     width = std::max(width, r.id.size());
-  out << fmt::format("{:<{}}  {:<6}  {:>6}  {:>10}  {:>8}  {:>7}  {:>6}\n", "SCENARIO", width,
-                     "RESULT", "STEPS", "SIM TIME", "WALL", "FRAMES", "POLLS");
+  out << fmt::format("{:<{}}  {:<6}  {:>6}  {:>10}  {:>8}  {:>7}  {:>6}  {:>8}\n", "SCENARIO",
+                     width, "RESULT", "STEPS", "SIM TIME", "WALL", "FRAMES", "POLLS", "COMMANDS");
   std::size_t passed = 0;
   for (const auto& r : results) {
     passed += r.passed ? 1 : 0;
-    out << fmt::format("{:<{}}  {:<6}  {:>6}  {:>10}  {:>7.2f}s  {:>7}  {:>6}\n", r.id, width,
-                       verdict(r), fmt::format("{}/{}", passed_steps(r), r.steps.size()),
-                       sim_span(r), r.wall_seconds, r.frames, r.polls);
+    out << fmt::format("{:<{}}  {:<6}  {:>6}  {:>10}  {:>7.2f}s  {:>7}  {:>6}  {:>8}\n", r.id,
+                       width, verdict(r), fmt::format("{}/{}", passed_steps(r), r.steps.size()),
+                       sim_span(r), r.wall_seconds, r.frames, r.polls, r.commands);
     if (!r.passed) out << "    " << r.failure << "\n";
   }
   out << fmt::format("{} passed, {} failed\n", passed, results.size() - passed);

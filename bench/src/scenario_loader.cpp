@@ -667,11 +667,20 @@ std::string MeterRef::to_string() const {
 
 Scenario load_scenario(const std::string& path, const std::string& id,
                        const std::string& profiles_dir) {
-  const auto doc = yaml::Document::load_file(path);
+  return parse_scenario(yaml::Document::load_file(path), id, profiles_dir);
+}
+
+Scenario load_scenario_text(std::string_view text, const std::string& name, const std::string& id,
+                            const std::string& profiles_dir) {
+  return parse_scenario(yaml::Document::load_string(text, name), id, profiles_dir);
+}
+
+Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
+                        const std::string& profiles_dir) {
   yaml::Map top(doc.root());
   Scenario sc;
   sc.id = id;
-  sc.file = path;
+  sc.file = doc.name();
   sc.name = top.required("name").as_string();
   if (auto d = top.optional("description")) sc.description = d->as_string();
 

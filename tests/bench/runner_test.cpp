@@ -91,3 +91,28 @@ TEST(BenchRunner, SameScenarioGivesTheSameResultTwice) {
   }
   EXPECT_EQ(a.frames, b.frames);
 }
+
+TEST(BenchRunner, ARemoteCommandIsDeliveredAndAFalseCheckShowsTheCommandSeen) {
+  const auto r = run(load("trip",
+                          "  - {command: {meter: bus1/3/2, trip}}\n"
+                          "  - expect: {meter: bus1/3/2, relay: closed, last_command: failed}"));
+  EXPECT_FALSE(r.passed);
+  EXPECT_THAT(r.failure, HasSubstr("trip.yaml:22:5"));
+  EXPECT_THAT(r.failure, HasSubstr("relay open"));
+  EXPECT_THAT(r.failure, HasSubstr("(mode) confirmed"));
+  EXPECT_EQ(r.commands, 3U);
+}
+
+TEST(BenchRunner, AFaultSilencesTheBoxUntilItIsCleared) {
+  const auto r = run(load("silent",
+                          "  - {fault: {id: f, kind: box_silent, bus: bus1, box: 3}}\n"
+                          "  - expect: {meter: bus1/3/2, failed_cycles: 2, within: 2 polls}\n"
+                          "  - {clear_fault: f}\n"
+                          "  - expect: {meter: bus1/3/2, failed_cycles: 0, read_age: \"0s\", "
+                          "within: 1 poll}\n"
+                          "  - expect: {meter: bus1/3/2, no_double_credit: true}"));
+  EXPECT_TRUE(r.passed) << r.failure;
+  ASSERT_EQ(r.steps.size(), 10U);
+  EXPECT_THAT(r.steps[6].detail, HasSubstr("failed cycles 2"));
+  EXPECT_THAT(r.steps[8].detail, HasSubstr("last read 0s ago"));
+}

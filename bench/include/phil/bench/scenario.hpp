@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -156,5 +157,11 @@ struct Scenario {
 /// Loads and validates a scenario file. `id` names it in reports. Throws yaml::ConfigError.
 Scenario load_scenario(const std::string& path, const std::string& id,
                        const std::string& profiles_dir);
+/// The same for scenario text; `name` stands for the file in messages and in Scenario::file.
+Scenario load_scenario_text(std::string_view text, const std::string& name, const std::string& id,
+                            const std::string& profiles_dir);
+/// The same for a parsed document.
+Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
+                        const std::string& profiles_dir);
 
 }  // namespace phil::bench
