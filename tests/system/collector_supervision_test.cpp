@@ -274,5 +274,54 @@ TEST_F(Supervision, HostSideBillingTripsAtZeroAndClosesAfterASale) {
   EXPECT_EQ(count_events("host_trip", m11_), 1);
 }
 
+TEST_F(Supervision, RandomScheduleOfTheSimulatorsLineFaultsNeverDoublesOrLosesACredit) {
+  // The fake-master property test (comm_property_test) runs 1,000 schedules; this one runs fewer
+  // but with the simulator's own frame faults on a real pty.
+  site_.buses[0].response_timeout = Millis(100);
+  start();
+  ASSERT_TRUE(system_->open_account("A1", "", {m11_}, 0, "op"));
+  ASSERT_TRUE(system_->open_account("A2", "", {m21_}, 0, "op"));
+  system_->run_iterate();
+  using Kind = sim::FaultSpec::Kind;
+  const Kind kinds[] = {Kind::kDropRequest, Kind::kDropReply, Kind::kCorruptCrc,
+                        Kind::kTruncate,    Kind::kNoise,     Kind::kBoxSilent};
+  std::uint64_t state = 20261129;
+  auto pick = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  std::int64_t sold[2] = {0, 0};
+  int sales[2] = {0, 0};
+  constexpr int kSchedules = 30;
+  int held = 0;
+  for (int schedule = 0; schedule < kSchedules; ++schedule) {
+    const auto who = pick(2);
+    const int box = who == 0 ? 1 : 2;
+    const std::int64_t amount = 1 + static_cast<std::int64_t>(pick(5'000));
+    ASSERT_TRUE(system_->sale(who == 0 ? "A1" : "A2", amount, "op"));
+    sold[who] += amount;
+    ++sales[who];
+    const auto nfaults = pick(3) + 1;
+    for (std::uint64_t f = 0; f < nfaults; ++f) {
+      fault(kinds[pick(6)], box, [&](sim::FaultSpec& spec) {
+        spec.duration = Millis(static_cast<std::int64_t>(1 + pick(10)) * 60 * 1000);
+        spec.probability_permille = 300 + static_cast<int>(pick(701));
+        spec.seed = pick(1'000'000);
+      });
+    }
+    system_->run_iterate();  // the sale goes out at once, into the faults
+    if (system_->counters("bus1").commands_pending > 0) ++held;
+    for (int step = 0; step < 12 && system_->counters("bus1").commands_pending > 0; ++step)
+      this->step(Millis(6 * 60 * 1000));  // past any backoff; the faults end within 10 minutes
+    ASSERT_EQ(system_->counters("bus1").commands_pending, 0U) << "schedule " << schedule;
+    sim_->clear_faults();
+    const auto c = sim_->circuit("bus1", box, 1);
+    ASSERT_EQ(c->purchase_total_fen, sold[who]) << "schedule " << schedule << ": lost or double";
+    ASSERT_EQ(c->purchase_count, sales[who]) << "schedule " << schedule;
+  }
+  EXPECT_TRUE(system_->verify_ledger().empty());
+  EXPECT_GT(held, kSchedules / 4);  // the faults did bite: many credits needed another try
+}
+
 }  // namespace
 }  // namespace phil

@@ -613,16 +613,13 @@ struct System::Impl {
   /// a keep-power meter is left alone.
   void host_billing(BusRuntime& bus, BoxRuntime& box, TimePoint now,
                     const std::optional<MeterId>& only = std::nullopt) {
-    if (!box.host_billing) return;
-    std::set<MeterId> open_mode;
-    for (const auto& c : bus.store->open_commands(bus.config.id)) {
-      if (c.kind == domain::CommandKind::kMode) open_mode.insert(c.meter);
-    }
+    std::optional<std::set<MeterId>> open_mode;  // read once, only when an action is due
     for (const auto& id : box.meters) {
       if (only && id != *only) continue;
-      if (open_mode.contains(id)) continue;
       const auto m = bus.store->meter(id);
-      if (!m || !m->account || !m->read_at) continue;
+      // Host-side by the site file (the box or its bus) or by the site model (the meter).
+      if (!m || !(box.host_billing || m->billing_mode == domain::BillingMode::kHostSide)) continue;
+      if (!m->account || !m->read_at) continue;
       const auto balance = bus.store->account_balance_fen(*m->account);
       if (!balance) continue;
       std::optional<domain::RelayCommand> action;
@@ -636,6 +633,13 @@ struct System::Impl {
         kind = "host_close";
       }
       if (!action) continue;
+      if (!open_mode) {
+        open_mode.emplace();
+        for (const auto& c : bus.store->open_commands(bus.config.id)) {
+          if (c.kind == domain::CommandKind::kMode) open_mode->insert(c.meter);
+        }
+      }
+      if (open_mode->contains(id)) continue;
       auto r = bus.store->enqueue_command(
           {id, domain::CommandPayload{domain::ModePayload{*action}}, "system", now});
       if (!r) {
