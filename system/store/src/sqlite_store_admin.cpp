@@ -20,6 +20,7 @@
 #include "sqlite_store_admin.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 namespace phil::store::admin {
@@ -517,7 +518,9 @@ void Admin::check_balances(
   std::string ids = "[";
   for (const auto& [id, r] : read) {
     if (ids.size() > 1) ids += ",";
-    ids += "\"" + id.to_string() + "\"";
+    ids += '"';  // appended piecewise: no temporaries in a hot loop
+    ids += id.to_string();
+    ids += '"';
   }
   ids += "]";
   struct Open {
@@ -576,7 +579,11 @@ void Admin::check_balances(
     }
     const auto mismatch = domain::balance_mismatch(
         {row.ledger, credits.undelivered, row.meters_fen - *row.baseline, row.tolerance});
-    if (mismatch == row.previous) continue;
+    // Written only when the finding appears, clears, or moves by more than the tolerance: a
+    // steady gap costs no write per poll.
+    const bool changed = mismatch.has_value() != row.previous.has_value() ||
+                         (mismatch && std::llabs(*mismatch - *row.previous) > row.tolerance);
+    if (!changed) continue;
     if (mismatch && !row.previous) {
       w_.write_event(parse_id(row.meter), "balance_mismatch",
                      "account " + row.account + ": its meters hold " +
