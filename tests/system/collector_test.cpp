@@ -3,7 +3,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -267,6 +269,29 @@ TEST_F(CollectorTest, AnAdaptiveTimeoutFollowsTheMeasuredLatencyWithinItsBounds)
   start();
   system_->run_iterate();
   EXPECT_EQ(system_->counters("bus1").response_timeout, Millis(800));
+}
+
+TEST_F(CollectorTest, TheProfilesResponseTimeoutAppliesUnlessTheSiteFileSetsOne) {
+  // A copy of the test profile with a timing block.
+  std::ifstream in(test::test_profiles_dir() + "/adf300l.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto yaml = text.str();
+  const auto at = yaml.find("\nmax_write:");
+  ASSERT_NE(at, std::string::npos);
+  yaml.insert(at + 1, "timing: {response_timeout: 320ms, turnaround: 0ms}\n");
+  std::ofstream(dir_.file("adf300l.yaml")) << yaml;
+  site_.profiles_dir = dir_.file("");
+  site_.buses.resize(1);
+  start();
+  system_->run_iterate();
+  EXPECT_EQ(system_->counters("bus1").response_timeout, Millis(320));
+  site_.buses[0].response_timeout = Millis(700);
+  site_.buses[0].response_timeout_set = true;  // `response_timeout: 700ms` in the site file
+  start();
+  clock_.advance(kPoll);
+  system_->run_iterate();
+  EXPECT_EQ(system_->counters("bus1").response_timeout, Millis(700));
 }
 
 TEST_F(CollectorTest, AReadRequestFromAnotherProcessIsRunAndItsResultStored) {
