@@ -407,7 +407,8 @@ FaultAction parse_fault_action(const yaml::Node& node, Context& ctx) {
   if (f.kind == K::kBusSilent && f.address != 0) {
     node.fail("a bus_silent fault silences the whole bus; remove `box` (or use box_silent)");
   }
-  // Keys that only some kinds take: refuse them elsewhere rather than ignore them.
+  // Keys that only some kinds take: refuse them elsewhere rather than ignore them (the fleet
+  // draws `probability` for the frame faults only; box_silent and bus_silent are total).
   auto only_for = [&](std::string_view key, std::initializer_list<K> kinds) {
     auto v = m.optional(key);
     if (v && std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end()) {
@@ -415,16 +416,16 @@ FaultAction parse_fault_action(const yaml::Node& node, Context& ctx) {
     }
     return v;
   };
-  if (auto p = only_for("probability", {K::kBoxSilent, K::kDropRequest, K::kDropReply,
-                                        K::kCorruptCrc, K::kDelay, K::kTruncate, K::kNoise})) {
+  if (auto p = only_for("probability", {K::kDropRequest, K::kDropReply, K::kCorruptCrc, K::kDelay,
+                                        K::kTruncate, K::kNoise})) {
     const auto permille = p->as_decimal(3);
     if (permille < 0 || permille > 1000) {
       p->fail("probability \"" + p->as_string() + "\" is outside 0..1");
     }
     f.probability_permille = static_cast<int>(permille);
   }
-  if (auto seed = only_for("seed", {K::kBoxSilent, K::kDropRequest, K::kDropReply, K::kCorruptCrc,
-                                    K::kDelay, K::kTruncate, K::kNoise})) {
+  if (auto seed = only_for("seed", {K::kDropRequest, K::kDropReply, K::kCorruptCrc, K::kDelay,
+                                    K::kTruncate, K::kNoise})) {
     f.seed = static_cast<std::uint64_t>(seed->as_int(0, INT64_MAX));
   }
   if (auto d = only_for("delay", {K::kDelay})) {

@@ -314,6 +314,8 @@ TEST_F(ScenarioLoader, FaultKeysThatDoNotApplyOrAreMissingAreErrors) {
   expect_error(kActions, "box: 1, duration: 2h", "box: 1, ppm: 5", 13,
                "`ppm` does not apply to a box_silent fault");
   expect_error(kActions, "box: 2, delay: 300ms", "box: 2", 15, "a delay fault needs `delay`");
+  expect_error(kActions, "box: 1, duration: 2h", "box: 1, probability: \"0.5\"", 13,
+               "`probability` does not apply to a box_silent fault");
   expect_error(kActions, "kind: drift, bus: bus1, box: 2,", "kind: drift, bus: bus1,", 17,
                "a drift fault needs `box`");
   expect_error(kActions, "probability: \"0.25\"", "probability: \"1.5\"", 14, "outside 0..1");
