@@ -499,8 +499,11 @@ domain::Result<void> add_tariff(Db& db, const TariffRequest& req) {
   }
   std::string details = "name=" + req.name + " from=" + std::to_string(to_ms(req.version.from)) +
                         " rates=" + std::to_string(t.rates[0]);
-  for (std::size_t r = 1; r < t.rates.size(); ++r)
-    details += "," + std::to_string(t.rates[r]);
+  // Appended piecewise: `"," + std::to_string(...)` trips GCC 12's -O3 -Wrestrict false positive.
+  for (std::size_t r = 1; r < t.rates.size(); ++r) {
+    details += ',';
+    details += std::to_string(t.rates[r]);
+  }
   details += " periods=";
   for (const auto& p : t.periods) {
     auto s =
@@ -515,7 +518,10 @@ domain::Result<void> add_tariff(Db& db, const TariffRequest& req) {
         db.prepare("INSERT INTO tariff_tiers (version, from_wh, surcharge) VALUES (?1, ?2, ?3)");
     s->bind(1, version).bind(2, step.from_wh).bind(3, step.surcharge);
     s->run();
-    details += ";" + std::to_string(step.from_wh) + ":" + std::to_string(step.surcharge);
+    details += ';';
+    details += std::to_string(step.from_wh);
+    details += ':';
+    details += std::to_string(step.surcharge);
   }
   write_audit(db, req.operator_id, "tariff_add", details, req.at);
   tx.commit();
