@@ -1,9 +1,9 @@
 // main() for Google Benchmark based perf_* executables: --out FILE writes JSON, --smoke runs
 // every benchmark briefly. Other arguments go to Google Benchmark unchanged.
-#include <benchmark/benchmark.h>
-
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 int main(int argc, char** argv) {
   std::vector<std::string> args{argv[0]};
@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<char*> cargs;
-  for (auto& a : args) cargs.push_back(a.data());
+  for (auto& a : args)
+    cargs.push_back(a.data());
   int n = static_cast<int>(cargs.size());
   benchmark::Initialize(&n, cargs.data());
   if (benchmark::ReportUnrecognizedArguments(n, cargs.data())) return 2;

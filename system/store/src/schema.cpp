@@ -192,8 +192,9 @@ CREATE INDEX read_requests_pending ON read_requests (bus, state, id);
 // v5: the site model (site -> building -> floor -> room; comm manager -> bus -> box -> meter)
 // with the site's defaults (thresholds, billing mode, balance-check tolerance) and each meter's
 // overrides; a tenant's phone and room; meter replacements; the meter-side balance check's
-// baseline and last finding per account. account_meters gets its own id so a meter may rejoin an account it left
-// (each attachment period is kept). A transfer_in receives exactly one transfer_out.
+// baseline and last finding per account. account_meters gets its own id so a meter may rejoin an
+// account it left (each attachment period is kept). A transfer_in receives exactly one
+// transfer_out.
 constexpr std::string_view kV5 = R"sql(
 CREATE TABLE site (
   id INTEGER PRIMARY KEY CHECK (id = 1),

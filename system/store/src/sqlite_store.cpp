@@ -796,9 +796,9 @@ class SqliteStore final : public Store, private admin::Writers {
                   "charged); check the balance on the new meter",
               at);
       }
-      auto s = db_.prepare(
-          old ? "UPDATE meters SET serial = ?2, billed_energy_wh = NULL WHERE id = ?1"
-              : "UPDATE meters SET serial = ?2 WHERE id = ?1");
+      auto s =
+          db_.prepare(old ? "UPDATE meters SET serial = ?2, billed_energy_wh = NULL WHERE id = ?1"
+                          : "UPDATE meters SET serial = ?2 WHERE id = ?1");
       s->bind(1, id.to_string()).bind(2, serial);
       s->run();
     }
