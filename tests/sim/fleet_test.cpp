@@ -1,4 +1,5 @@
 // Fleet files: the schema of sim/README.md, strictly.
+#include <array>
 #include <filesystem>
 #include <fstream>
 
@@ -116,6 +117,38 @@ TEST(simFleet, DuplicateBoxAddressesOnABusAreRejected) {
 TEST(simFleet, BoxAddressOutOfRangeIsRejected) {
   EXPECT_THAT(error_of(replaced(kFleet, "address: 5", "address: 248")),
               HasSubstr("buses[0].boxes[1].address: value 248 is out of range [1, 247]"));
+}
+
+const std::string kThreePhaseFleet = R"(buses:
+  - id: bus1
+    port: vbus/bus1
+    boxes:
+      - address: 1
+        model: adf300l-3p
+        circuits:
+          1: {load: {constant: 9000}, phase_split: [40, 35, 25]}
+          2: {load: {constant: 3000}}
+)";
+
+TEST(simFleet, AThreePhaseCircuitTakesItsPhaseSplitAndDefaultsToBalanced) {
+  const auto fleet = parse(kThreePhaseFleet);
+  const auto& box = fleet.buses.at(0).boxes.at(0);
+  EXPECT_EQ(box.circuits.at(1).phase_split, (std::array<std::int64_t, 3>{40, 35, 25}));
+  EXPECT_EQ(box.circuits.at(2).phase_split, (std::array<std::int64_t, 3>{1, 1, 1}));
+}
+
+TEST(simFleet, ABadPhaseSplitIsRejectedWithItsLocation) {
+  for (const char* bad : {"[40, 35]", "[0, 0, 0]", "[40, -1, 25]", "40"}) {
+    const auto msg = error_of(replaced(kThreePhaseFleet, "[40, 35, 25]", bad));
+    EXPECT_THAT(msg, HasSubstr("fleet.yaml:8:")) << bad;
+    EXPECT_THAT(msg, HasSubstr("circuits.1.phase_split")) << bad;
+  }
+}
+
+TEST(simFleet, APhaseSplitOnASinglePhaseModelIsRejected) {
+  const auto msg = error_of(replaced(kThreePhaseFleet, "adf300l-3p", "adf300l-i"));
+  EXPECT_THAT(msg, HasSubstr("fleet.yaml:8:"));
+  EXPECT_THAT(msg, HasSubstr("model adf300l-i is single-phase"));
 }
 
 TEST(simFleet, CircuitNumbersMustExistOnTheModel) {

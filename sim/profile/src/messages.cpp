@@ -46,6 +46,12 @@ std::string_view pattern(Id id) {
       return "unknown model \"{0}\"; the profiles define: {1}. Correct the model name";
     case Id::kCircuitOutOfModel:
       return "circuit {0} does not exist on model {1} (circuits 1..{2}). Use a circuit in range";
+    case Id::kPhaseSplitShape:
+      return "phase_split is three integer weights [A, B, C], e.g. [40, 35, 25], each 0..1000000 "
+             "and not all 0. Correct the list";
+    case Id::kPhaseSplitSinglePhase:
+      return "circuit {0} has a phase_split but model {1} is single-phase. Remove phase_split or "
+             "use a three-phase model";
     case Id::kLoadKind:
       return "a load is one of {{constant: W}}, {{daily: residential|office|shop, peak_w: W, "
              "seed: N}}, {{csv: FILE}} or {{walk: {{start_w, min_w, max_w, step_w, interval, "

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -178,7 +179,19 @@ TouSchedule parse_tou(const yaml::Node& node) {
   return tou;
 }
 
-CircuitSpec parse_circuit(const yaml::Node& node, int number) {
+std::array<std::int64_t, 3> parse_phase_split(const yaml::Node& node) {
+  if (!node.is_sequence() || node.elements().size() != 3) {
+    node.fail(text::format(text::Id::kPhaseSplitShape));
+  }
+  std::array<std::int64_t, 3> split{};
+  const auto items = node.elements();
+  for (std::size_t i = 0; i < split.size(); ++i)
+    split[i] = items[i].as_int(0, kMaxPhaseWeight);
+  if (split[0] + split[1] + split[2] == 0) node.fail(text::format(text::Id::kPhaseSplitShape));
+  return split;
+}
+
+CircuitSpec parse_circuit(const yaml::Node& node, int number, const ModelInfo& model) {
   CircuitSpec c;
   c.number = number;
   if (node.is_null()) return c;  // "1:" alone: a circuit at defaults
@@ -211,6 +224,13 @@ CircuitSpec parse_circuit(const yaml::Node& node, int number) {
   }
   if (auto n = m.optional("overload")) c.overload_w = n->as_int(0, kMaxPowerW);
   if (auto n = m.optional("overload_delay")) c.overload_delay = n->as_duration();
+  if (auto n = m.optional("phase_split")) {
+    // Only a three-phase circuit divides its power among phases; on a single-phase model the
+    // key would be silently meaningless.
+    if (model.phases != 3)
+      n->fail(text::format(text::Id::kPhaseSplitSinglePhase, number, model.name));
+    c.phase_split = parse_phase_split(*n);
+  }
   m.finish();
   return c;
 }
@@ -257,7 +277,7 @@ BoxSpec parse_box(const yaml::Node& node, const std::map<std::string, Profile>& 
         value.fail(phil::text::format(phil::text::Id::kYamlDuplicate,
                                       "circuit " + std::to_string(number)));
       }
-      box.circuits.emplace(number, parse_circuit(value, number));
+      box.circuits.emplace(number, parse_circuit(value, number, *ref->model));
     }
     cm.finish();
   }

@@ -11,43 +11,45 @@
 namespace phil::sim::text {
 
 enum class Id {
-  kUnknownRegisterName,  // {0}=name {1}=known names
-  kDuplicateName,        // {0}=what {1}=name
-  kWrongRegisterType,    // {0}=name {1}=allowed types
-  kWrongWords,           // {0}=type {1}=words
-  kWordsRequired,        // {0}=type
-  kScaleNotPowerOfTen,   // {0}=value
-  kWrongUnit,            // {0}=name {1}=expected unit {2}=given unit
-  kMoneyTooCoarse,       // {0}=name
-  kUnknownEnum,          // {0}=kind (enum/flags) {1}=name
-  kEnumMissingLabel,     // {0}=enum {1}=label
-  kDuplicateBit,         // {0}=bit
-  kRegisterPastEnd,      // {0}=register {1}=circuit
-  kRegisterOverlap,      // {0}=register A {1}=register B {2}=address
-  kCreditNotAdjacent,    // no args
-  kCreditNotWritable,    // no args
-  kNoProfiles,           // {0}=dir
-  kDuplicateProfile,     // {0}=id {1}=other file
-  kDuplicateModel,       // {0}=model {1}=other profile
-  kUnknownModel,         // {0}=model {1}=known models
-  kCircuitOutOfModel,    // {0}=circuit {1}=model {2}=circuits
-  kLoadKind,             // no args
-  kBadUtcOffset,         // {0}=value
-  kBadBaud,              // {0}=value
-  kEmptyText,            // {0}=what
-  kCannotReadDir,        // {0}=reason
-  kBadTouStart,          // {0}=value
-  kTouNotIncreasing,     // no args
-  kCannotReadCsv,        // {0}=path {1}=reason
-  kBadCsvLine,           // {0}=path {1}=line {2}=what
-  kWalkRange,            // no args
-  kUnknownFaultBus,      // {0}=bus
-  kUnknownFaultBox,      // {0}=address {1}=bus
-  kFaultNeedsBox,        // no args
-  kNoModelWithPhases,    // {0}=phases {1}=register
-  kPerPhaseNeedsThree,   // {0}=register
-  kDurationOutOfRange,   // {0}=value {1}=min {2}=max
-  kCreditPhasesDiffer,   // no args
+  kUnknownRegisterName,    // {0}=name {1}=known names
+  kDuplicateName,          // {0}=what {1}=name
+  kWrongRegisterType,      // {0}=name {1}=allowed types
+  kWrongWords,             // {0}=type {1}=words
+  kWordsRequired,          // {0}=type
+  kScaleNotPowerOfTen,     // {0}=value
+  kWrongUnit,              // {0}=name {1}=expected unit {2}=given unit
+  kMoneyTooCoarse,         // {0}=name
+  kUnknownEnum,            // {0}=kind (enum/flags) {1}=name
+  kEnumMissingLabel,       // {0}=enum {1}=label
+  kDuplicateBit,           // {0}=bit
+  kRegisterPastEnd,        // {0}=register {1}=circuit
+  kRegisterOverlap,        // {0}=register A {1}=register B {2}=address
+  kCreditNotAdjacent,      // no args
+  kCreditNotWritable,      // no args
+  kNoProfiles,             // {0}=dir
+  kDuplicateProfile,       // {0}=id {1}=other file
+  kDuplicateModel,         // {0}=model {1}=other profile
+  kUnknownModel,           // {0}=model {1}=known models
+  kCircuitOutOfModel,      // {0}=circuit {1}=model {2}=circuits
+  kLoadKind,               // no args
+  kBadUtcOffset,           // {0}=value
+  kBadBaud,                // {0}=value
+  kEmptyText,              // {0}=what
+  kCannotReadDir,          // {0}=reason
+  kBadTouStart,            // {0}=value
+  kTouNotIncreasing,       // no args
+  kCannotReadCsv,          // {0}=path {1}=reason
+  kBadCsvLine,             // {0}=path {1}=line {2}=what
+  kWalkRange,              // no args
+  kUnknownFaultBus,        // {0}=bus
+  kUnknownFaultBox,        // {0}=address {1}=bus
+  kFaultNeedsBox,          // no args
+  kNoModelWithPhases,      // {0}=phases {1}=register
+  kPerPhaseNeedsThree,     // {0}=register
+  kDurationOutOfRange,     // {0}=value {1}=min {2}=max
+  kCreditPhasesDiffer,     // no args
+  kPhaseSplitShape,        // no args
+  kPhaseSplitSinglePhase,  // {0}=circuit {1}=model
 };
 
 std::string_view pattern(Id id);
