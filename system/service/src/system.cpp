@@ -47,6 +47,10 @@ struct BoxRuntime {
   std::string last_error;         ///< why the box last failed to answer (for read-now results)
   std::vector<Millis> latencies;  ///< recent reply times (adaptive timeout), a ring
   std::size_t latency_next = 0;
+  // ---- command backoff: a silent box costs at most one timeout per poll cycle ----
+  int silent_runs = 0;                  ///< runs in a row the box did not answer (polls, commands)
+  std::optional<TimePoint> hold_until;  ///< no command to the box before this (its backoff)
+  bool hold_for_poll = false;           ///< offline: no command before a poll finds it answering
 };
 
 /// Everything one bus worker touches. `mutex` serialises the work on the bus (one transaction at
@@ -69,6 +73,9 @@ struct BusRuntime {
   Millis worst_lateness{0};
   std::uint64_t clock_syncs = 0;
   Millis timeout_in_force{0};
+  /// Failed tries per open command, pre-write reads included (the store counts writes only);
+  /// the backoff of a command whose box answers but does not take it.
+  std::map<std::int64_t, int> tries;
 
   BoxRuntime* box(int address) {
     for (auto& b : boxes) {
@@ -210,13 +217,56 @@ struct System::Impl {
 
   // ---- command delivery ----
 
-  /// Records an attempt that did not complete; a silent box is skipped for the rest of the cycle.
+  /// The wait after the n-th silent run of a box in a row: doubling from the first retry delay,
+  /// never longer than the bus's poll interval (the poll probes the box anyway).
+  static Millis box_backoff(const BusRuntime& bus, int n) {
+    Millis d = domain::retry_delay(1);
+    for (int i = 1; i < n && d < bus.poll_interval; ++i)
+      d *= 2;
+    return std::max(Millis(1), std::min(d, bus.poll_interval));
+  }
+
+  /// `box` did not answer: no further request to it in this run, and no command before its
+  /// backoff expires (an offline box: before a poll finds it answering). Counted once per run.
+  void mark_silent(BusRuntime& bus, BoxRuntime& box, TimePoint now, std::set<int>& dead) {
+    if (!dead.insert(box.address).second) return;
+    ++box.silent_runs;
+    box.hold_until = now + box_backoff(bus, box.silent_runs);
+    if (box.failed_cycles >= site.offline_after_cycles) box.hold_for_poll = true;
+  }
+
+  /// The box answered: its commands may go at once.
+  static void mark_answering(BoxRuntime& box) {
+    box.silent_runs = 0;
+    box.hold_until.reset();
+    box.hold_for_poll = false;
+  }
+
+  /// True when no command may be sent to `box` now.
+  static bool held(const BoxRuntime& box, TimePoint now) {
+    return box.hold_for_poll || (box.hold_until && now < *box.hold_until);
+  }
+
+  /// When a held box's commands are worth waking for: its backoff's end, or its next poll.
+  static TimePoint release_time(const BusRuntime& bus, const BoxRuntime& box, TimePoint now) {
+    const auto poll =
+        bus.next_poll && *bus.next_poll > now ? *bus.next_poll : now + bus.poll_interval;
+    if (box.hold_for_poll || !box.hold_until) return poll;
+    return std::min(poll, std::max(*box.hold_until, now + Millis(1)));
+  }
+
+  /// Records an attempt that did not complete; a silent box is skipped for the rest of the cycle
+  /// and its commands wait for its backoff. Every failed try counts, pre-write reads included.
   void defer(BusRuntime& bus, const store::CommandRecord& cmd, const std::string& why,
              bool box_silent, int attempts, TimePoint now, std::set<int>& dead) {
-    if (box_silent && dead.insert(cmd.meter.box).second) {
-      if (auto* box = bus.box(cmd.meter.box)) box->last_error = why;  // the first failure's reason
+    auto* box = bus.box(cmd.meter.box);
+    const int tries = ++bus.tries[cmd.id];
+    auto next = now + domain::retry_delay(std::max({1, attempts, tries}));
+    if (box_silent && box) {
+      if (!dead.contains(box->address)) box->last_error = why;  // the first failure's reason
+      mark_silent(bus, *box, now, dead);
+      next = release_time(bus, *box, now);
     }
-    const auto next = now + domain::retry_delay(std::max(1, attempts));
     bus.store->defer_command(cmd.id, why, next, now);
     spdlog::warn("{}: command {} ({} {}) not delivered yet: {}; next try by {}", bus.config.id,
                  cmd.id, domain::to_string(cmd.kind), cmd.meter.to_string(), why,
@@ -226,6 +276,7 @@ struct System::Impl {
   void confirm(BusRuntime& bus, const store::CommandRecord& cmd, const meterlink::CreditState& s,
                TimePoint now) {
     bus.store->confirm_command(cmd.id, s, now, rules());
+    bus.tries.erase(cmd.id);
     // A sale made in any process ends with this credit: a host-side meter the system tripped
     // is closed again if the balance is back above 0.
     if (auto* box = bus.box(cmd.meter.box)) host_billing(bus, *box, now, cmd.meter);
@@ -236,6 +287,7 @@ struct System::Impl {
   void fail(BusRuntime& bus, const store::CommandRecord& cmd, const std::string& reason,
             TimePoint now) {
     bus.store->fail_command(cmd.id, reason, now);
+    bus.tries.erase(cmd.id);
     spdlog::error("command {} on {} failed: {}", cmd.id, cmd.meter.to_string(), reason);
   }
 
@@ -345,6 +397,7 @@ struct System::Impl {
       return false;
     }
     bus.store->confirm_command(cmd.id, state.value(), now, rules());
+    bus.tries.erase(cmd.id);
     if (const auto* m = std::get_if<domain::ModePayload>(&cmd.params)) {
       box.commanded[circuit] = domain::target_mode(m->relay);
       box.relay_mismatch.erase(circuit);
@@ -402,15 +455,20 @@ struct System::Impl {
       return false;
     }
     bus.store->confirm_command(cmd.id, {}, now, rules());
+    bus.tries.erase(cmd.id);
     if (cmd.kind == domain::CommandKind::kClock) box.clock_drifting = false;
     spdlog::info("{} {} confirmed on box {} ({})", kind, cmd.id, box_name(bus, box), cmd.payload);
     return true;
   }
 
-  void deliver(BusRuntime& bus, TimePoint now, bool force, std::set<int>& dead) {
+  /// Sends the sendable heads (`only_box`: of that box only). A box that did not answer is held:
+  /// nothing is sent to it before its backoff expires or (offline) a poll finds it answering.
+  void deliver(BusRuntime& bus, TimePoint now, bool force, std::set<int>& dead,
+               std::optional<int> only_box = std::nullopt) {
     std::set<MeterId> blocked;  // targets whose head did not complete: nothing behind it goes
     // The head of each target's queue in (priority, id) order (mode before credit before
-    // thresholds before prices); a poll cycle retries every head regardless of its backoff.
+    // thresholds before prices); a poll cycle retries every head regardless of its own backoff,
+    // but not on a held box (the poll itself probes that box).
     // When a head completes, the next command of its target becomes the head: another round.
     constexpr std::size_t kMaxPerRound = 1000;
     constexpr int kMaxRounds = 64;
@@ -420,6 +478,7 @@ struct System::Impl {
       for (const auto& cmd : bus.store->next_commands(bus.config.id, horizon, kMaxPerRound)) {
         if (stopping) return;
         if (blocked.contains(cmd.meter)) continue;
+        if (only_box && cmd.meter.box != *only_box) continue;
         auto* box = bus.box(cmd.meter.box);
         if (!box || cmd.meter.circuit > box->driver->circuits() ||
             (cmd.meter.circuit == 0) != domain::is_box_level(cmd.kind)) {
@@ -429,10 +488,17 @@ struct System::Impl {
           progressed = true;
           continue;
         }
-        if (dead.contains(cmd.meter.box)) {
-          // No request to a box that is silent this cycle; wait like the command that found out.
-          defer(bus, cmd, "box " + std::to_string(cmd.meter.box) + " did not answer in this cycle",
-                true, cmd.attempts, now, dead);
+        if (dead.contains(cmd.meter.box) || held(*box, now)) {
+          // No request to a box that is silent: it waits for its backoff or its next poll. Not a
+          // try; stored only to move the wake-up time (no rewrite while it is already later).
+          const auto until = release_time(bus, *box, now);
+          if (cmd.next_attempt_at < until) {
+            bus.store->defer_command(cmd.id,
+                                     "box " + box_name(bus, *box) +
+                                         " does not answer: " + box->last_error + "; next try by " +
+                                         format_timestamp(until, std::chrono::minutes(0)),
+                                     until, now);
+          }
           blocked.insert(cmd.meter);
           continue;
         }
@@ -441,6 +507,7 @@ struct System::Impl {
             cmd.kind == domain::CommandKind::kCredit ? deliver_credit(bus, *box, cmd, now, dead)
             : domain::is_box_level(cmd.kind) ? deliver_box_setting(bus, *box, cmd, now, dead)
                                              : deliver_setting(bus, *box, cmd, now, dead);
+        if (!dead.contains(box->address)) mark_answering(*box);  // it answered, if only "no"
         if (done) {
           progressed = true;
         } else {
@@ -527,7 +594,7 @@ struct System::Impl {
     if (!suspect) return;
     auto r = box.driver->read_serials(*bus.master, box.address);
     if (!r) {
-      if (silent(r.error())) dead.insert(box.address);
+      if (silent(r.error())) mark_silent(bus, box, now, dead);
       box.serials.clear();  // try again next cycle
       spdlog::warn("{}: serial numbers of box {} not read: {}", bus.config.id, box.address,
                    r.error().message);
@@ -584,7 +651,7 @@ struct System::Impl {
     if (!box.driver->has_clock()) return;
     auto c = box.driver->read_clock(*bus.master, box.address);
     if (!c) {
-      if (silent(c.error())) dead.insert(box.address);
+      if (silent(c.error())) mark_silent(bus, box, now, dead);
       spdlog::warn("{}: clock of box {} not read: {}", bus.config.id, box.address,
                    c.error().message);
       return;
@@ -720,6 +787,7 @@ struct System::Impl {
       if (dead.contains(box.address)) {
         error = LinkError{LinkErrorKind::kTimeout, 0, "did not answer earlier in this cycle"};
       } else {
+        const bool was_held = held(box, now);
         auto r = read_box(bus, box, dead);
         if (stopping) return false;
         if (r) {
@@ -738,14 +806,20 @@ struct System::Impl {
                          box.address, box.failed_cycles);
           }
           box.failed_cycles = 0;
+          if (!dead.contains(box.address)) {
+            mark_answering(box);
+            // Recovery: the commands held for this box go at once, not after their backoff.
+            if (was_held) deliver(bus, now, true, dead, box.address);
+          }
           continue;
         }
         error = r.error();
         box.last_error = error->message;
-        if (silent(*error)) dead.insert(box.address);
+        if (silent(*error)) mark_silent(bus, box, now, dead);
       }
       bus.store->record_failed_cycle(box.meters, now, rules());
       ++box.failed_cycles;
+      if (box.failed_cycles >= site.offline_after_cycles) box.hold_for_poll = true;
       if (box.failed_cycles == 1) {
         spdlog::warn("{}: box {} did not answer: {}", bus.config.id, box.address, error->message);
       } else if (box.failed_cycles == site.offline_after_cycles) {
@@ -794,7 +868,7 @@ struct System::Impl {
     use(bus, box);
     auto r = box.driver->read_box(*bus.master, box.address);
     if (!r) {
-      if (silent(r.error())) dead.insert(box.address);
+      if (silent(r.error())) mark_silent(bus, box, now, dead);
       box.last_error = r.error().message;
       spdlog::warn("{}: read-now of box {} failed: {}", bus.config.id, box.address,
                    r.error().message);
@@ -809,6 +883,7 @@ struct System::Impl {
     bus.store->record_readings(readings, now, rules());
     box.last = std::move(r.value());
     host_billing(bus, box, now);
+    if (!dead.contains(box.address)) mark_answering(box);
     spdlog::info("{}: box {} read on demand", bus.config.id, box.address);
     return {};
   }
