@@ -11,34 +11,7 @@
 #include <phil/meterlink/fake_master.hpp>
 #include <phil/meterlink/profile.hpp>
 
-namespace {
-
-std::string profile_text(int circuits, bool high_first) {
-  return std::string("profile: f\nword_order: ") + (high_first ? "high_first" : "low_first") +
-         "\nmax_read: 125\nmax_write: 123\n"
-         "models: [{name: m, code: 1, circuits: " +
-         std::to_string(circuits) +
-         ", phases: 1}]\n"
-         "enums: {relay: {open: 0, closed: 1}, mode: {prepaid: 0, keep_power: 1, forced_off: 2}}\n"
-         "flags: {status: {alarm1: 0, alarm2: 1, arrears: 2}}\n"
-         "box: [{name: model, address: 0, type: u16, access: R}]\n"
-         "circuit:\n"
-         "  - {name: energy_total, base: 0x1000, stride: 0x20, type: u32, scale: 0.01, unit: kWh, "
-         "access: R}\n"
-         "  - {name: power, base: 0x100C, stride: 0x20, type: i32, unit: W, access: R}\n"
-         "  - {name: status, base: 0x100F, stride: 0x20, type: u16, flags: status, access: R}\n"
-         "  - {name: balance, base: 0x1010, stride: 0x20, type: i32, scale: 0.001, unit: yuan, "
-         "access: R}\n"
-         "  - {name: relay, base: 0x1012, stride: 0x20, type: u16, enum: relay, access: R}\n"
-         "  - {name: mode, base: 0x1013, stride: 0x20, type: u16, enum: mode, access: RW}\n"
-         "  - {name: purchase_count, base: 0x1014, stride: 0x20, type: u16, access: RW}\n"
-         "  - {name: purchase_amount, base: 0x1015, stride: 0x20, type: u32, scale: 0.01, "
-         "unit: yuan, access: RW}\n"
-         "  - {name: purchase_total, base: 0x1017, stride: 0x20, type: u32, scale: 0.01, "
-         "unit: yuan, access: R}\n";
-}
-
-}  // namespace
+#include "fuzz_adf300_profile.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
@@ -49,8 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const int key = circuits * 2 + (high_first ? 1 : 0);
   auto it = drivers.find(key);
   if (it == drivers.end()) {
-    const auto doc =
-        phil::yaml::Document::load_string(profile_text(circuits, high_first), "f.yaml");
+    const auto doc = phil::yaml::Document::load_string(
+        phil::fuzz::adf300_profile_text(circuits, high_first, 125), "f.yaml");
     it = drivers
              .emplace(key, phil::meterlink::Adf300Driver(phil::meterlink::parse_profile(doc.root()),
                                                          "m"))

@@ -344,6 +344,27 @@ TEST_F(DriverTest, CreditFrameRejectsImpossibleRequests) {
   EXPECT_FALSE(driver.credit_frame(1, 1, 0x100000000LL));
 }
 
+TEST_F(DriverTest, SerialsReadAsTheirBcdDigitsAndANibbleAboveNineIsNoSerial) {
+  const Adf300Driver driver(profile_, "adf300l-i");
+  const auto base = profile_.circuit_register("serial")->address;
+  const std::uint16_t words[] = {0x0012, 0x3456, 0x7890};
+  for (std::uint16_t i = 0; i < 3; ++i) {
+    master_.set(1, static_cast<std::uint16_t>(base + i), words[i]);
+  }
+  const auto ok = driver.read_serials(master_, 1);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok.value().at(0), "001234567890");
+  // An unprogrammed meter (FFFF): no serial, so no "meter replaced"; the box did answer, so the
+  // error must not read as a silent box (kException, code 0).
+  master_.set(1, static_cast<std::uint16_t>(base + 0x20 + 2), 0xFFFF);
+  const auto bad = driver.read_serials(master_, 1);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind, LinkErrorKind::kException);
+  EXPECT_EQ(bad.error().exception_code, 0);
+  EXPECT_NE(bad.error().message.find("serial of circuit 2 is not BCD"), std::string::npos)
+      << bad.error().message;
+}
+
 // ---- RTU master ----
 
 TEST(RtuMaster, MissingPortIsAnIoErrorNamingThePort) {

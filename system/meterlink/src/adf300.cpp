@@ -126,6 +126,16 @@ LinkResult<std::vector<std::string>> Adf300Driver::read_serials(ModbusMaster& ma
       for (int shift = 12; shift >= 0; shift -= 4)
         text += kHex[(word >> static_cast<unsigned>(shift)) & 0xF];
     }
+    // A BCD serial with a nibble above 9 is no serial (an unprogrammed or failing meter): taken
+    // as text it would look like a replaced meter and re-base its billing. The box did answer:
+    // kException (code 0), not kIo, which callers take for a silent box.
+    if (serial_->type == ValueType::kBcd &&
+        text.find_first_not_of("0123456789") != std::string::npos) {
+      return LinkError{LinkErrorKind::kException, 0,
+                       "slave " + std::to_string(slave) + ": serial of circuit " +
+                           std::to_string(f.circuit) + " is not BCD (" + text +
+                           "); check the meter, or the profile's serial register type"};
+    }
     out[static_cast<std::size_t>(f.circuit - 1)] = std::move(text);
   }
   return out;

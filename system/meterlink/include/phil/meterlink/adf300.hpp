@@ -78,7 +78,8 @@ class Adf300Driver {
   bool has_serial() const { return serial_.has_value(); }
   /// Reads the serial number of every circuit (element i is circuit i + 1) as text: BCD digits,
   /// or the words in hex for any other type. In the fewest reads; fails with kIo if the profile
-  /// has no serial register.
+  /// has no serial register. A BCD serial with a nibble above 9 fails with kException, code 0
+  /// (the box answered, with no serial): never taken for a silent box or a replaced meter.
   LinkResult<std::vector<std::string>> read_serials(ModbusMaster& master, int slave) const;
 
   /// Whether the profile has a writable box `clock` register (seconds, box local time).
