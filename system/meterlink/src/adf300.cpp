@@ -113,10 +113,19 @@ LinkResult<std::vector<std::string>> Adf300Driver::read_serials(ModbusMaster& ma
   }
   auto words = run(serial_plan_, master, slave);
   if (!words) return words.error();
+  return decode_serials(words.value(), slave);
+}
+
+LinkResult<std::vector<std::string>> Adf300Driver::decode_serials(
+    const std::vector<std::vector<std::uint16_t>>& block_words, int slave) const {
+  if (!serial_) {
+    return LinkError{LinkErrorKind::kIo, 0,
+                     "profile " + profile_id_ + " has no circuit register serial"};
+  }
   std::vector<std::string> out(static_cast<std::size_t>(circuits_));
   static constexpr char kHex[] = "0123456789abcdef";
   for (const auto& f : serial_plan_.fields) {
-    const auto w = field_words(serial_plan_, words.value(), f);
+    const auto w = field_words(serial_plan_, block_words, f);
     if (!w)
       return LinkError{LinkErrorKind::kIo, 0,
                        "serial of circuit " + std::to_string(f.circuit) + " missing"};

@@ -529,7 +529,23 @@ struct System::Impl {
   /// Reads one box block by block (the driver's poll plan), letting waiting commands in between.
   LinkResult<std::vector<domain::MeterReading>> read_box(BusRuntime& bus, BoxRuntime& box,
                                                          std::set<int>& dead) {
-    const auto& plan = box.driver->poll_plan();
+    auto words = read_blocks(bus, box, box.driver->poll_plan(), dead);
+    if (!words) return words.error();
+    auto decoded = box.driver->decode_box(words.value());
+    if (!decoded) {
+      return LinkError{LinkErrorKind::kIo, 0,
+                       "box " + std::to_string(box.address) +
+                           " returned values that do not decode with its profile; check the "
+                           "profile against the device"};
+    }
+    return std::move(*decoded);
+  }
+
+  /// Reads `plan` from a box one block (one transaction) at a time, delivering waiting commands
+  /// before each block: a command never waits for more than one transaction on its bus.
+  LinkResult<std::vector<std::vector<std::uint16_t>>> read_blocks(BusRuntime& bus, BoxRuntime& box,
+                                                                  const meterlink::ReadPlan& plan,
+                                                                  std::set<int>& dead) {
     std::vector<std::vector<std::uint16_t>> words;
     words.reserve(plan.blocks.size());
     for (const auto& block : plan.blocks) {
@@ -552,14 +568,7 @@ struct System::Impl {
       }
       words.push_back(std::move(r.value()));
     }
-    auto decoded = box.driver->decode_box(words);
-    if (!decoded) {
-      return LinkError{LinkErrorKind::kIo, 0,
-                       "box " + std::to_string(box.address) +
-                           " returned values that do not decode with its profile; check the "
-                           "profile against the device"};
-    }
-    return std::move(*decoded);
+    return words;
   }
 
   // ---- supervision: events for the alarm work ----
@@ -592,7 +601,11 @@ struct System::Impl {
       suspect = is.energy_wh < was.energy_wh || count_back;
     }
     if (!suspect) return;
-    auto r = box.driver->read_serials(*bus.master, box.address);
+    // Block by block like a poll: at start-up this reads every box's serials (several reads per
+    // box), and a sale must not wait behind all of them.
+    auto words = read_blocks(bus, box, box.driver->serial_plan(), dead);
+    auto r = words ? box.driver->decode_serials(words.value(), box.address)
+                   : LinkResult<std::vector<std::string>>{words.error()};
     if (!r) {
       if (silent(r.error())) mark_silent(bus, box, now, dead);
       box.serials.clear();  // try again next cycle

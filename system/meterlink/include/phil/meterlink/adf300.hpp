@@ -81,6 +81,13 @@ class Adf300Driver {
   /// has no serial register. A BCD serial with a nibble above 9 fails with kException, code 0
   /// (the box answered, with no serial): never taken for a silent box or a replaced meter.
   LinkResult<std::vector<std::string>> read_serials(ModbusMaster& master, int slave) const;
+  /// The block reads of read_serials() (no blocks without a serial register), so a caller can
+  /// let other transactions in between them as it does for poll_plan().
+  const ReadPlan& serial_plan() const { return serial_plan_; }
+  /// Decodes the words returned for serial_plan().blocks (same order) as read_serials() does;
+  /// `slave` only names the box in errors.
+  LinkResult<std::vector<std::string>> decode_serials(
+      const std::vector<std::vector<std::uint16_t>>& block_words, int slave) const;
 
   /// Whether the profile has a writable box `clock` register (seconds, box local time).
   bool has_clock() const { return clock_.has_value(); }
