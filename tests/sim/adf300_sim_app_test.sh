@@ -25,7 +25,7 @@ PID=$!
 i=0
 while [ "$(grep -c '^BUS ' "$WORK/out")" -lt 2 ]; do
   i=$((i + 1))
-  [ $i -gt 100 ] && { kill "$PID"; cat "$WORK/err"; fail "no BUS lines within 10 s"; }
+  [ $i -gt 300 ] && { kill "$PID"; cat "$WORK/err"; fail "no BUS lines within 30 s"; }
   kill -0 "$PID" 2> /dev/null || { cat "$WORK/err"; fail "adf300-sim exited early"; }
   sleep 0.1
 done

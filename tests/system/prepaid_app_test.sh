@@ -52,7 +52,14 @@ grep -q "no answer   1 cycle" out.txt || { cat out.txt; fail "failed cycle not r
 # The daemon stops on SIGTERM with exit 0.
 "$daemon" --config site.yaml --db site.db --profiles "$profiles" > daemon.log 2>&1 &
 pid=$!
-sleep 1
+# Signal only once it runs (its banner is logged after the stop signals are blocked): a loaded
+# machine can take over a second to start an ASan binary, and an earlier SIGTERM kills it outright.
+for _ in $(seq 1 120); do
+  grep -q "prepaidd .*: site" daemon.log 2> /dev/null && break
+  kill -0 "$pid" 2> /dev/null || break
+  sleep 0.25
+done
+grep -q "prepaidd .*: site" daemon.log || { cat daemon.log; fail "prepaidd did not start within 30 s"; }
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
