@@ -22,6 +22,7 @@
 #include <phil/service/system.hpp>
 
 #include "collector_paced_line.hpp"
+#include "perf_args.hpp"
 
 namespace {
 
@@ -35,19 +36,11 @@ class WallClock final : public phil::domain::Clock {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string out;
-  bool smoke = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--smoke") {
-      smoke = true;
-    } else if (a == "--out" && i + 1 < argc) {
-      out = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: perf_collector_scale --out FILE.json [--smoke]\n");
-      return 2;
-    }
-  }
+  const auto args =
+      phil::perf::parse_common_args(argc, argv, "perf_collector_scale --out FILE.json [--smoke]");
+  if (!args) return 2;
+  const std::string out = args->out;
+  const bool smoke = args->smoke;
   spdlog::set_level(spdlog::level::warn);
   const int buses = smoke ? 5 : 200;
   const int boxes = 2;  // 72 circuits per bus

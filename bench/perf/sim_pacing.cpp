@@ -17,24 +17,17 @@
 #include <phil/sim/fleet.hpp>
 #include <phil/sim/line.hpp>
 
+#include "perf_args.hpp"
 #include "sim_serve_support.hpp"
 
 int main(int argc, char** argv) {
   using namespace phil;
   using namespace std::chrono;
-  std::string out;
-  bool smoke = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--smoke") {
-      smoke = true;
-    } else if (a == "--out" && i + 1 < argc) {
-      out = argv[++i];
-    } else {
-      std::fprintf(stderr, "usage: perf_sim_pacing --out FILE.json [--smoke]\n");
-      return 2;
-    }
-  }
+  const auto args =
+      phil::perf::parse_common_args(argc, argv, "perf_sim_pacing --out FILE.json [--smoke]");
+  if (!args) return 2;
+  const std::string out = args->out;
+  const bool smoke = args->smoke;
   const int buses = smoke ? 1 : 2;
   const int boxes = smoke ? 2 : 19;
   const auto run_for = smoke ? seconds(2) : seconds(30);
