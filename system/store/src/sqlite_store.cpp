@@ -24,12 +24,8 @@ using sqlite::Db;
 using sqlite::Stmt;
 using sqlite::Transaction;
 
-std::int64_t to_ms(TimePoint t) {
-  return t.time_since_epoch().count();
-}
-TimePoint from_ms(std::int64_t ms) {
-  return TimePoint(Millis(ms));
-}
+using sqlite::from_ms;
+using sqlite::to_ms;
 
 MeterId parse_id(const std::string& s) {
   auto id = MeterId::parse(s);

@@ -33,12 +33,8 @@ using domain::MeterId;
 using sqlite::Stmt;
 using sqlite::Transaction;
 
-std::int64_t to_ms(TimePoint t) {
-  return t.time_since_epoch().count();
-}
-TimePoint from_ms(std::int64_t ms) {
-  return TimePoint(Millis(ms));
-}
+using sqlite::from_ms;
+using sqlite::to_ms;
 
 Error refused(std::string message) {
   return Error{ErrorKind::kRefused, std::move(message)};
