@@ -124,6 +124,46 @@ TEST_F(CollectorTest, ReadNowOfAMeterReadsOnlyItsBoxAndKeepsThePollSchedule) {
   EXPECT_EQ(system_->next_due(), clock_.now());
 }
 
+TEST_F(CollectorTest, ASaleMadeWhileABoxsSerialsAreReadWaitsForOneReadAtMost) {
+  // At start-up every box's serial numbers are read (several block reads per box); a sale made
+  // meanwhile must go out before the next of them, as it does between the blocks of a poll.
+  const std::uint16_t kSerialBase = 0x200E;  // profiles/adf300l.yaml: serial, per circuit
+  bool sold = false;
+  std::size_t sold_at = 0;  // log size when the sale was made
+  start([&](bool) {
+    if (sold) return;
+    std::size_t n = 0;
+    {
+      std::lock_guard l(mu_);
+      const auto& log = master_.log();
+      if (log.empty() || log.back().slave != 1 || log.back().op != FakeMaster::Op::kRead ||
+          log.back().start < kSerialBase) {
+        return;
+      }
+      n = log.size();
+    }
+    sold = true;  // after box 1's first serial read, before the next request
+    sold_at = n;
+    ASSERT_TRUE(system_->sale("A1", 1'000, "op"));
+  });
+  ASSERT_TRUE(system_->open_account("A1", "", {MeterId{"bus1", 1, 1}}, 0, "op"));
+  system_->run_iterate();
+  ASSERT_TRUE(sold) << "box 1's serial numbers were not read in the first cycle";
+  std::lock_guard l(mu_);
+  const auto& log = master_.log();
+  std::size_t serial_reads_before_write = 0;
+  bool written = false;
+  for (std::size_t i = sold_at; i < log.size() && !written; ++i) {
+    if (log[i].op == FakeMaster::Op::kWrite && log[i].slave == 1) written = true;
+    if (log[i].op == FakeMaster::Op::kRead && log[i].slave == 1 && log[i].start >= kSerialBase)
+      ++serial_reads_before_write;
+  }
+  EXPECT_TRUE(written) << "the credit was not written in the cycle it was sold in";
+  // The read already on its way when the sale was made is the one transaction it may wait for.
+  EXPECT_LE(serial_reads_before_write, 1U) << "the credit waited behind further serial reads";
+  EXPECT_EQ(device_.credits_applied(), 1);
+}
+
 TEST_F(CollectorTest, ReadNowRefusesWhatIsNotInTheSiteAndQueuesNothing) {
   start();
   system_->run_iterate();
