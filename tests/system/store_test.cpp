@@ -75,6 +75,79 @@ TEST_F(StoreTest, ReopeningKeepsDataAndDoesNotMigrateTwice) {
   EXPECT_EQ(store_->open_commands("bus1").size(), 1U);
 }
 
+/// v7 re-clusters readings by time and narrows the ledger's per-account index: a v6 file keeps
+/// every reading and learns each account's last paid charge. The v6 shape is rebuilt here by hand
+/// (the readings table, the index, no last_charge_seq) from a file written by this build.
+TEST_F(StoreTest, MigrationV7KeepsTheReadingsAndFindsTheLastPaidCharge) {
+  ASSERT_EQ(sqlite_schema_version(), 7) << "a newer migration: start this test from its parent";
+  open_a401(2000);
+  domain::MeterReading r;
+  r.energy_wh = 1000;
+  r.mode = domain::MeterMode::kPrepaid;
+  const BillingRules rules{6000, 3};
+  store_->record_readings({{meter(1), r}}, kT0, rules);
+  r.energy_wh = 3000;  // 2 kWh at 0.60: a charge of 1.20, ledger entry 2
+  store_->record_readings({{meter(1), r}}, kT0 + Millis(1000), rules);
+  r.energy_wh = 3001;  // 1 Wh: a charge of 0 fen (carried), ledger entry 3
+  store_->record_readings({{meter(1), r}}, kT0 + Millis(2000), rules);
+  store_.reset();
+  ASSERT_EQ(sql(path_,
+                "CREATE TABLE old (id INTEGER PRIMARY KEY, meter TEXT NOT NULL REFERENCES "
+                "meters(id), at INTEGER NOT NULL, energy_wh INTEGER NOT NULL, power_w INTEGER NOT "
+                "NULL, balance_fen INTEGER NOT NULL, relay INTEGER NOT NULL, mode TEXT NOT NULL, "
+                "status_bits INTEGER NOT NULL, purchase_count INTEGER NOT NULL, "
+                "purchase_total_fen INTEGER NOT NULL) STRICT;"
+                "INSERT INTO old (meter, at, energy_wh, power_w, balance_fen, relay, mode, "
+                "status_bits, purchase_count, purchase_total_fen) SELECT meter, at, energy_wh, "
+                "power_w, balance_fen, relay, mode, status_bits, purchase_count, "
+                "purchase_total_fen FROM readings ORDER BY at;"
+                "DROP TABLE readings; ALTER TABLE old RENAME TO readings;"
+                "CREATE INDEX readings_by_meter ON readings (meter, at);"
+                "DROP INDEX ledger_by_account; CREATE INDEX ledger_by_account ON ledger "
+                "(account, seq); ALTER TABLE accounts DROP COLUMN last_charge_seq;"
+                "PRAGMA user_version = 6;"),
+            "");
+  store_ = open_sqlite_store(path_);
+  EXPECT_EQ(sql(path_, "PRAGMA user_version"), "7|");
+  EXPECT_EQ(sql(path_, "SELECT at - 1772294400000, energy_wh FROM readings ORDER BY at"),
+            "0|1000|1000|3000|2000|3001|");
+  EXPECT_EQ(sql(path_, "SELECT kind, amount_fen FROM ledger WHERE seq > 1 ORDER BY seq"),
+            "charge|120|charge|0|");
+  EXPECT_EQ(sql(path_, "SELECT last_charge_seq FROM accounts"), "2|");
+  EXPECT_EQ(store_->account_balance_fen("A401"), 2000 - 120);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+/// With Checkpoints::kByCaller the commits of a busy writer leave the write-ahead log to the
+/// caller's checkpoint(), which finds all of it; at SQLite's default a commit past 1,000 pages
+/// copied it and the log started again.
+TEST_F(StoreTest, ByCallerCheckpointsLeaveTheLogToTheCaller) {
+  store_.reset();
+  auto log_pages = [&](Checkpoints mode, const std::string& name) {
+    auto store = open_sqlite_store(dir_.file(name), mode);
+    std::vector<MeterId> ids;
+    for (int n = 0; n < 2000; ++n)
+      ids.push_back(MeterId{"bus" + std::to_string(n / 36 + 1), 1, n % 36 + 1});
+    store->register_meters(ids, "adf300l-iii");
+    CycleBatch cycle;
+    for (const auto& id : ids) {
+      domain::MeterReading r;
+      r.mode = domain::MeterMode::kPrepaid;
+      cycle.readings.emplace_back(id, r);
+    }
+    for (int c = 0; c < 30; ++c) {  // ~85 pages each: 2,500 pages in all
+      for (auto& [id, r] : cycle.readings)
+        r.energy_wh = 1000 * c;
+      store->record_cycle(cycle, kT0 + Millis(c * 1000), BillingRules{6000, 3});
+    }
+    return store->checkpoint();
+  };
+  const auto by_caller = log_pages(Checkpoints::kByCaller, "by-caller.db");
+  const auto at_commit = log_pages(Checkpoints::kAtCommit, "at-commit.db");
+  EXPECT_GT(by_caller, 2000);
+  EXPECT_LT(at_commit, 1200);
+}
+
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
   store_.reset();
   sql(path_, "PRAGMA user_version = 99");

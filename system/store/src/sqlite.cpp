@@ -1,5 +1,7 @@
 #include "sqlite.hpp"
 
+#include <cstdio>
+
 #include <phil/store/store.hpp>
 
 namespace phil::store::sqlite {
@@ -148,8 +150,45 @@ std::string Db::pragma_text(const std::string& name) {
   return s->step() ? s->text(0) : std::string();
 }
 
+std::int64_t Db::checkpoint() {
+  int log = 0;
+  int copied = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+  // BUSY: another connection is checkpointing; its copy serves as well.
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    throw StoreError("database " + path_ + ": checkpoint failed: " + message(db_, rc) +
+                     ". Check disk space and file permissions");
+  }
+  (void)copied;  // counts pages copied by earlier checkpoints of the same log too
+  return log;
+}
+
 std::int64_t Db::changes() const {
   return sqlite3_changes64(db_);
+}
+
+std::string json_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (const char ch : item) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += ch;
+      } else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out += ch;
+      }
+    }
+    out += '"';
+  }
+  out += ']';
+  return out;
 }
 
 Transaction::Transaction(Db& db) : db_(db) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <sqlite3.h>
 
@@ -89,6 +90,9 @@ class Db {
   std::int64_t pragma_int(const std::string& name);
   std::string pragma_text(const std::string& name);
   std::int64_t changes() const;
+  /// A PASSIVE checkpoint of the main database; returns the log's length in pages. Throws
+  /// StoreError.
+  std::int64_t checkpoint();
   const std::string& path() const { return path_; }
 
  private:
@@ -96,6 +100,10 @@ class Db {
   std::string path_;
   std::map<std::string, std::unique_ptr<Stmt>, std::less<>> cache_;
 };
+
+/// A JSON array of the strings, escaped, for json_each(?): one bound parameter for a whole batch
+/// of keys instead of a statement per key.
+std::string json_array(const std::vector<std::string>& items);
 
 /// BEGIN IMMEDIATE on construction (takes the write lock up front, so a busy database waits at
 /// the start instead of failing half way); ROLLBACK on destruction unless commit() was called.

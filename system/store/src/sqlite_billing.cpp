@@ -18,6 +18,7 @@ using domain::ErrorKind;
 using domain::MeterId;
 using sqlite::Db;
 using sqlite::from_ms;
+using sqlite::json_array;
 using sqlite::Stmt;
 using sqlite::to_ms;
 using sqlite::Transaction;
@@ -42,41 +43,26 @@ std::string rows_sql(std::string_view head, int cols, std::size_t rows, std::str
 }
 
 /// Runs `head VALUES... tail` over `n` rows in chunks; bind(stmt, row, first parameter index).
+/// The full-chunk statement is looked up once per call: its SQL is long, and the connection's
+/// statement cache compares whole SQL strings.
 template <typename Bind>
 void write_rows(Db& db, std::string_view head, int cols, std::string_view tail, std::size_t n,
                 Bind bind) {
-  for (std::size_t start = 0; start < n; start += kRowsPerStatement) {
-    const std::size_t rows = std::min(kRowsPerStatement, n - start);
-    auto s = db.prepare(rows_sql(head, cols, rows, tail));
+  auto chunk = [&](Stmt& s, std::size_t start, std::size_t rows) {
     for (std::size_t r = 0; r < rows; ++r)
-      bind(*s, start + r, static_cast<int>(r) * cols + 1);
-    s->run();
+      bind(s, start + r, static_cast<int>(r) * cols + 1);
+    s.run();
+  };
+  const std::size_t full = n / kRowsPerStatement;
+  if (full > 0) {
+    auto s = db.prepare(rows_sql(head, cols, kRowsPerStatement, tail));
+    for (std::size_t c = 0; c < full; ++c)
+      chunk(*s, c * kRowsPerStatement, kRowsPerStatement);
   }
-}
-
-/// A JSON array of strings (for json_each): one bound parameter for a whole batch of keys.
-std::string json_array(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (const char ch : item) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (c == '"' || c == '\\') {
-        out += '\\';
-        out += ch;
-      } else if (c < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", c);
-        out += buf;
-      } else {
-        out += ch;
-      }
-    }
-    out += '"';
+  if (const std::size_t rest = n % kRowsPerStatement; rest > 0) {
+    auto s = db.prepare(rows_sql(head, cols, rest, tail));
+    chunk(*s, full * kRowsPerStatement, rest);
   }
-  out += ']';
-  return out;
 }
 
 std::string_view tier_period_name(domain::TierPeriod p) {
@@ -188,11 +174,35 @@ Error refused(std::string message) {
   return Error{ErrorKind::kRefused, std::move(message)};
 }
 
+/// An account of the batch: its kept balance as charged so far, and what the meter-side balance
+/// check needs of it.
+struct AccountState {
+  std::int64_t rowid = 0;
+  std::int64_t balance = 0;
+  std::optional<std::int64_t> last_paid_charge;  ///< seq of this batch's last charge of >= 1 fen
+  bool charged = false;
+  std::optional<std::int64_t> baseline;  ///< accounts.balance_offset_fen
+  std::optional<std::int64_t> previous;  ///< accounts.mismatch_fen
+  std::int64_t meters = 0;               ///< its attached meters, in this batch or not
+  std::int64_t read = 0;                 ///< of them, read meter-side in this batch
+  std::int64_t meters_fen = 0;           ///< the balances those meters report
+  std::string first_meter;               ///< the smallest id of them, for an event
+  bool uncheckable = false;  ///< a meter of it in this batch is host-side or did not answer
+};
+
+/// What applies to a meter that sets nothing of its own; read once per batch.
+struct SiteDefaults {
+  std::optional<std::int64_t> tariff;
+  std::string billing_mode = "meter-side";
+};
+
 /// A meter of the batch: its stored state, updated in memory as the batch is charged.
 struct MeterState {
   std::string key;
   bool known = false;
+  std::int64_t rowid = 0;
   std::optional<std::string> account;
+  AccountState* acc = nullptr;  ///< the account's state (set with `account`)
   std::optional<std::int64_t> tariff;
   std::optional<TimePoint> read_at;
   domain::MeterReading last;
@@ -200,29 +210,37 @@ struct MeterState {
   std::optional<std::int64_t> billed;
   std::int64_t carry = 0;
   domain::TierState tier;
-  bool read = false;    ///< a reading of this batch: the whole row is written
-  bool failed = false;  ///< a failed cycle of this batch
+  bool meter_side = false;  ///< its billing mode (its own, or the site's)
+  bool read = false;        ///< a reading of this batch: the whole row is written
+  bool failed = false;      ///< a failed cycle of this batch
 };
 
+/// The batch's meter state, one row per meter of the batch; the meter and account are found by
+/// their rowids afterwards (one b-tree search per update instead of two).
 constexpr const char* kLoadBatch =
     "SELECT j.key, m.read_at, m.energy_wh, m.power_w, m.balance_fen, m.relay, m.mode, "
     "m.status_bits, m.alarm1, m.alarm2, m.arrears, m.purchase_count, m.purchase_amount_fen, "
     "m.purchase_total_fen, m.failed_cycles, m.billed_energy_wh, m.carry, m.tier_period_start, "
     "m.tier_used_wh, a.id, a.balance_fen, "
-    "COALESCE((SELECT ta.tariff FROM tariff_assignments ta WHERE ta.meter = m.id), "
-    " (SELECT ta.tariff FROM tariff_assignments ta WHERE ta.meter IS NULL)) "
+    "(SELECT ta.tariff FROM tariff_assignments ta WHERE ta.meter = m.id), "
+    "m.rowid, a.rowid, a.balance_offset_fen, a.mismatch_fen, "
+    "(SELECT count(*) FROM account_meters x WHERE x.account = a.id AND x.detached_at IS NULL), "
+    "m.billing_mode "
     "FROM json_each(?1) j JOIN meters m ON m.id = j.value "
     "LEFT JOIN account_meters am ON am.meter = m.id AND am.detached_at IS NULL "
     "LEFT JOIN accounts a ON a.id = am.account AND a.closed_at IS NULL";
 
-/// An account's kept balance as charged so far in the batch.
-struct AccountState {
-  std::int64_t balance = 0;
-  bool charged = false;
-};
-
 void load_state(Db& db, std::vector<MeterState>& states,
                 std::unordered_map<std::string, AccountState>& accounts) {
+  SiteDefaults site;
+  {
+    auto s = db.prepare("SELECT tariff FROM tariff_assignments WHERE meter IS NULL");
+    if (s->step()) site.tariff = s->int64(0);
+  }
+  {
+    auto s = db.prepare("SELECT billing_mode FROM site WHERE id = 1");
+    if (s->step()) site.billing_mode = s->text(0);
+  }
   std::vector<std::string> keys;
   keys.reserve(states.size());
   for (const auto& st : states)
@@ -254,8 +272,19 @@ void load_state(Db& db, std::vector<MeterState>& states,
     if (auto ps = s->opt_int64(17)) st.tier.period_start = from_ms(*ps);
     st.tier.used_wh = s->int64(18);
     st.account = s->opt_text(19);
-    if (st.account) accounts.try_emplace(*st.account, AccountState{s->int64(20), false});
     st.tariff = s->opt_int64(21);
+    if (!st.tariff) st.tariff = site.tariff;
+    st.rowid = s->int64(22);
+    st.meter_side = (s->is_null(27) ? site.billing_mode : s->text(27)) == "meter-side";
+    if (st.account) {
+      AccountState a;
+      a.balance = s->int64(20);
+      a.rowid = s->int64(23);
+      a.baseline = s->opt_int64(24);
+      a.previous = s->opt_int64(25);
+      a.meters = s->int64(26);
+      st.acc = &accounts.try_emplace(*st.account, std::move(a)).first->second;
+    }
   }
 }
 
@@ -271,11 +300,13 @@ struct Charge {
 
 }  // namespace
 
-void write_cycle(Db& db, const Readings& readings, const std::vector<MeterId>& failed, TimePoint at,
-                 const BillingRules& rules) {
-  if (readings.empty() && failed.empty()) return;
+CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<MeterId>& failed,
+                          TimePoint at, const BillingRules& rules) {
+  CycleAccounts out;
+  if (readings.empty() && failed.empty()) return out;
   // One state per distinct meter; `slot[i]` is the state of readings[i] (then of failed[i]).
   std::vector<MeterState> states;
+  states.reserve(readings.size() + failed.size());
   std::vector<std::size_t> slot;
   slot.reserve(readings.size() + failed.size());
   {
@@ -309,15 +340,12 @@ void write_cycle(Db& db, const Readings& readings, const std::vector<MeterId>& f
   }
 
   // Readings, charged in order.
-  std::vector<std::size_t> stored;  // indices into `readings` of configured meters
-  stored.reserve(readings.size());
   std::vector<Charge> charges;
-  std::vector<const std::string*> charged_accounts;
+  std::vector<AccountState*> charged_accounts;
   for (std::size_t i = 0; i < readings.size(); ++i) {
     const auto& [id, r] = readings[i];
     auto& st = states[slot[i]];
     if (!st.known) continue;  // not configured here (the caller only reads configured meters)
-    stored.push_back(i);
     if (st.account) {
       domain::ChargePlan plan;
       if (st.tariff) {
@@ -340,12 +368,13 @@ void write_cycle(Db& db, const Readings& readings, const std::vector<MeterId>& f
         s->run();
       }
       if (plan.energy_wh > 0) {
-        auto& acc = accounts.at(*st.account);
+        auto& acc = *st.acc;
         acc.balance -= plan.fen;
-        if (!acc.charged) charged_accounts.push_back(&*st.account);
+        if (!acc.charged) charged_accounts.push_back(&acc);
         acc.charged = true;
         charges.push_back(
             {*st.account, slot[i], plan.fen, plan.energy_wh, plan.carry, acc.balance, ++seq});
+        if (plan.fen > 0) acc.last_paid_charge = seq;
       }
       st.billed = plan.billed_energy_wh;
       st.carry = plan.carry;
@@ -362,14 +391,27 @@ void write_cycle(Db& db, const Readings& readings, const std::vector<MeterId>& f
     st.failed = true;
   }
 
+  // Each meter's last reading of the batch, in key order: a cycle's rows are appended to the
+  // (at, meter)-ordered table page after page.
+  std::vector<std::size_t> read;
+  std::vector<std::size_t> failed_only;
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    if (states[i].read) {
+      read.push_back(i);
+    } else if (states[i].failed) {
+      failed_only.push_back(i);
+    }
+  }
+  std::sort(read.begin(), read.end(),
+            [&](std::size_t a, std::size_t b) { return states[a].key < states[b].key; });
   const auto at_ms = to_ms(at);
   write_rows(db,
-             "INSERT INTO readings (meter, at, energy_wh, power_w, balance_fen, relay, mode, "
-             "status_bits, purchase_count, purchase_total_fen) VALUES ",
-             10, "", stored.size(), [&](Stmt& s, std::size_t n, int p) {
-               const auto i = stored[n];
-               const auto& r = readings[i].second;
-               s.bind(p, states[slot[i]].key).bind(p + 1, at_ms).bind(p + 2, r.energy_wh);
+             "INSERT OR REPLACE INTO readings (at, meter, energy_wh, power_w, balance_fen, relay, "
+             "mode, status_bits, purchase_count, purchase_total_fen) VALUES ",
+             10, "", read.size(), [&](Stmt& s, std::size_t n, int p) {
+               const auto& st = states[read[n]];
+               const auto& r = st.last;
+               s.bind(p, at_ms).bind(p + 1, st.key).bind(p + 2, r.energy_wh);
                s.bind(p + 3, r.power_w).bind(p + 4, r.balance_fen);
                s.bind(p + 5, r.relay_closed ? 1 : 0).bind(p + 6, domain::to_string(r.mode));
                s.bind(p + 7, int{r.status_bits}).bind(p + 8, int{r.purchase_count});
@@ -385,21 +427,14 @@ void write_cycle(Db& db, const Readings& readings, const std::vector<MeterId>& f
                s.bind(p + 6, c.carry).bind(p + 7, c.balance_after).bind(p + 8, "system");
                s.bind(p + 9, at_ms);
              });
-  write_rows(db, "UPDATE accounts SET balance_fen = v.column2 FROM (VALUES ", 2,
-             ") AS v WHERE accounts.id = v.column1", charged_accounts.size(),
+  write_rows(db,
+             "UPDATE accounts SET balance_fen = v.column2, last_charge_seq = "
+             "COALESCE(v.column3, last_charge_seq) FROM (VALUES ",
+             3, ") AS v WHERE accounts.rowid = v.column1", charged_accounts.size(),
              [&](Stmt& s, std::size_t n, int p) {
-               const auto& id = *charged_accounts[n];
-               s.bind(p, id).bind(p + 1, accounts.at(id).balance);
+               const auto& a = *charged_accounts[n];
+               s.bind(p, a.rowid).bind(p + 1, a.balance).bind(p + 2, a.last_paid_charge);
              });
-  std::vector<std::size_t> read;
-  std::vector<std::size_t> failed_only;
-  for (std::size_t i = 0; i < states.size(); ++i) {
-    if (states[i].read) {
-      read.push_back(i);
-    } else if (states[i].failed) {
-      failed_only.push_back(i);
-    }
-  }
   auto status_of = [&](const MeterState& st) {
     std::optional<domain::MeterReading> last;
     if (st.read_at) last = st.last;
@@ -415,11 +450,11 @@ void write_cycle(Db& db, const Readings& readings, const std::vector<MeterId>& f
              "status = v.column15, failed_cycles = v.column16, billed_energy_wh = v.column17, "
              "carry = v.column18, tier_period_start = v.column19, tier_used_wh = v.column20 "
              "FROM (VALUES ",
-             20, ") AS v WHERE meters.id = v.column1", read.size(),
+             20, ") AS v WHERE meters.rowid = v.column1", read.size(),
              [&](Stmt& s, std::size_t n, int p) {
                const auto& st = states[read[n]];
                const auto& r = st.last;
-               s.bind(p, st.key).bind(p + 1, at_ms).bind(p + 2, r.energy_wh);
+               s.bind(p, st.rowid).bind(p + 1, at_ms).bind(p + 2, r.energy_wh);
                s.bind(p + 3, r.power_w).bind(p + 4, r.balance_fen);
                s.bind(p + 5, r.relay_closed ? 1 : 0).bind(p + 6, domain::to_string(r.mode));
                s.bind(p + 7, int{r.status_bits}).bind(p + 8, r.alarm1 ? 1 : 0);
@@ -435,11 +470,40 @@ void write_cycle(Db& db, const Readings& readings, const std::vector<MeterId>& f
                s.bind(p + 19, st.tier.used_wh);
              });
   write_rows(db, "UPDATE meters SET failed_cycles = v.column2, status = v.column3 FROM (VALUES ", 3,
-             ") AS v WHERE meters.id = v.column1", failed_only.size(),
+             ") AS v WHERE meters.rowid = v.column1", failed_only.size(),
              [&](Stmt& s, std::size_t n, int p) {
                const auto& st = states[failed_only[n]];
-               s.bind(p, st.key).bind(p + 1, st.failed_cycles).bind(p + 2, status_of(st));
+               s.bind(p, st.rowid).bind(p + 1, st.failed_cycles).bind(p + 2, status_of(st));
              });
+
+  // What the meter-side balance check needs: an account whose meters were all read meter-side
+  // in this batch is checked from memory; one with a meter elsewhere (another bus's batch, or
+  // not read now) by a query after these writes.
+  for (const auto i : read) {  // key order: the first meter seen is the smallest id
+    const auto& st = states[i];
+    if (!st.account) continue;
+    auto& acc = *st.acc;
+    if (acc.first_meter.empty()) acc.first_meter = st.key;
+    if (!st.meter_side) acc.uncheckable = true;
+    ++acc.read;
+    acc.meters_fen += st.last.balance_fen;
+  }
+  for (const auto i : failed_only) {
+    if (const auto& st = states[i]; st.acc) st.acc->uncheckable = true;
+  }
+  for (const auto i : read) {
+    const auto& st = states[i];
+    if (!st.account) continue;
+    auto& acc = *st.acc;
+    if (acc.first_meter != st.key || acc.uncheckable) continue;  // once per account
+    if (acc.read == acc.meters) {
+      out.balances.push_back(
+          {*st.account, acc.first_meter, acc.balance, acc.baseline, acc.previous, acc.meters_fen});
+    } else {
+      out.elsewhere.push_back(*st.account);
+    }
+  }
+  return out;
 }
 
 domain::Result<void> add_tariff(Db& db, const TariffRequest& req) {

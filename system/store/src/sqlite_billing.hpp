@@ -6,6 +6,9 @@
 // charges are computed in memory (domain::plan_charge, or domain::plan_tariff_charge with the
 // meter's stored tariff), and reading rows, ledger entries, account balances and meter rows are
 // written by multi-row statements (prepared once, cached by the connection).
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -17,10 +20,30 @@ namespace phil::store::billing {
 
 using Readings = std::vector<std::pair<domain::MeterId, domain::MeterReading>>;
 
-/// Stores a poll cycle inside the caller's transaction (see Store::record_cycle).
-void write_cycle(sqlite::Db& db, const Readings& readings,
-                 const std::vector<domain::MeterId>& failed, TimePoint at,
-                 const BillingRules& rules);
+/// An account read whole in a poll cycle, as the meter-side balance check needs it.
+struct AccountBalance {
+  std::string account;
+  std::string first_meter;      ///< the smallest id of its meters (the event is written on it)
+  std::int64_t ledger_fen = 0;  ///< its kept balance after this cycle's charges
+  std::optional<std::int64_t> baseline_fen;  ///< accounts.balance_offset_fen
+  std::optional<std::int64_t> previous_fen;  ///< accounts.mismatch_fen
+  std::int64_t meters_fen = 0;               ///< the sum of the balances its meters reported
+};
+
+/// The accounts a poll cycle read, for the meter-side balance check.
+struct CycleAccounts {
+  /// Every meter of the account was read meter-side in this cycle: checked from these figures.
+  std::vector<AccountBalance> balances;
+  /// A meter of the account is not in this cycle (another bus, or a cycle of its own): checked by
+  /// a query, which sees the other meters' stored state.
+  std::vector<std::string> elsewhere;
+};
+
+/// Stores a poll cycle inside the caller's transaction (see Store::record_cycle): each meter's
+/// last reading of the batch is a reading row; every reading is charged in order.
+CycleAccounts write_cycle(sqlite::Db& db, const Readings& readings,
+                          const std::vector<domain::MeterId>& failed, TimePoint at,
+                          const BillingRules& rules);
 
 /// Store::add_tariff, Store::assign_tariff, Store::tariffs, Store::tier_state; the writers are one
 /// transaction each.

@@ -505,20 +505,14 @@ std::optional<MeterPlacement> Admin::meter_placement(const MeterId& id) const {
   return p;
 }
 
-void Admin::check_balances(
-    const std::vector<std::pair<domain::MeterId, domain::MeterReading>>& read, TimePoint at) {
-  if (read.empty()) return;
-  // One query for all accounts a reading belongs to (a poll cycle may hold thousands), one for
-  // the credits still open; writes only where a baseline is set or a finding changes.
-  // Meter ids hold only [A-Za-z0-9_.-/] (MeterId::parse), so they need no JSON escaping.
-  std::string ids = "[";
-  for (const auto& [id, r] : read) {
-    if (ids.size() > 1) ids += ",";
-    ids += '"';  // appended piecewise: no temporaries in a hot loop
-    ids += id.to_string();
-    ids += '"';
+void Admin::check_balances(const billing::CycleAccounts& cycle, TimePoint at) {
+  if (cycle.balances.empty() && cycle.elsewhere.empty()) return;
+  std::optional<std::int64_t> tolerance;
+  {
+    auto s = db_.prepare("SELECT mismatch_tolerance_fen FROM site WHERE id = 1");
+    if (s->step()) tolerance = s->int64(0);
   }
-  ids += "]";
+  if (!tolerance) return;  // no site model imported: nothing says what the meters should hold
   struct Open {
     std::int64_t undelivered = 0;  // pending credits no meter can hold yet
     bool on_the_wire = false;      // a credit in flight: the meters may or may not hold it
@@ -536,68 +530,59 @@ void Admin::check_balances(
     while (s->step())
       open[s->text(0)] = {s->int64(1), s->int64(2) > 0};
   }
-  struct Row {
-    std::string account;
-    std::string meter;  // the account's first meter by id, for the event
-    std::int64_t ledger = 0;
-    std::optional<std::int64_t> baseline;
-    std::optional<std::int64_t> previous;
-    std::int64_t tolerance = 0;
-    std::int64_t meters_fen = 0;
-  };
-  std::vector<Row> rows;
-  {
+  std::vector<billing::AccountBalance> rows = cycle.balances;
+  if (!cycle.elsewhere.empty()) {
     auto s = db_.prepare(
-        "WITH touched AS (SELECT DISTINCT am.account FROM json_each(?1) j JOIN account_meters am "
-        " ON am.meter = j.value AND am.detached_at IS NULL) "
         "SELECT a.id, MIN(am.meter), a.balance_fen, a.balance_offset_fen, a.mismatch_fen, "
-        "st.mismatch_tolerance_fen, COALESCE(SUM(m.balance_fen), 0) "
-        "FROM touched t JOIN accounts a ON a.id = t.account AND a.closed_at IS NULL "
+        "COALESCE(SUM(m.balance_fen), 0) "
+        "FROM json_each(?1) j JOIN accounts a ON a.id = j.value AND a.closed_at IS NULL "
         "JOIN account_meters am ON am.account = a.id AND am.detached_at IS NULL "
         "JOIN meters m ON m.id = am.meter JOIN site st ON st.id = 1 GROUP BY a.id "
         // checkable: every meter meter-side, read and answering
         "HAVING count(*) = SUM(COALESCE(m.billing_mode, st.billing_mode) = 'meter-side' AND "
         "m.read_at IS NOT NULL AND m.failed_cycles = 0)");
-    s->bind(1, ids);
+    s->bind(1, sqlite::json_array(cycle.elsewhere));
     while (s->step()) {
-      rows.push_back({s->text(0), s->text(1), s->int64(2), s->opt_int64(3), s->opt_int64(4),
-                      s->int64(5), s->int64(6)});
+      rows.push_back(
+          {s->text(0), s->text(1), s->int64(2), s->opt_int64(3), s->opt_int64(4), s->int64(5)});
     }
   }
+  const std::int64_t tol = *tolerance;
   for (const auto& row : rows) {
     const auto o = open.find(row.account);
     const Open credits = o == open.end() ? Open{} : o->second;
     if (credits.on_the_wire) continue;
-    if (!row.baseline) {
+    if (!row.baseline_fen) {
       // What the meters hold beyond the ledger when first seen together is not the ledger's.
       auto u = db_.prepare("UPDATE accounts SET balance_offset_fen = ?2 WHERE id = ?1");
-      u->bind(1, row.account).bind(2, row.meters_fen - (row.ledger - credits.undelivered));
+      u->bind(1, row.account).bind(2, row.meters_fen - (row.ledger_fen - credits.undelivered));
       u->run();
       continue;
     }
     const auto mismatch = domain::balance_mismatch(
-        {row.ledger, credits.undelivered, row.meters_fen - *row.baseline, row.tolerance});
+        {row.ledger_fen, credits.undelivered, row.meters_fen - *row.baseline_fen, tol});
     // Written only when the finding appears, clears, or moves by more than the tolerance: a
     // steady gap costs no write per poll.
-    const bool changed = mismatch.has_value() != row.previous.has_value() ||
-                         (mismatch && std::llabs(*mismatch - *row.previous) > row.tolerance);
+    const bool changed = mismatch.has_value() != row.previous_fen.has_value() ||
+                         (mismatch && std::llabs(*mismatch - *row.previous_fen) > tol);
     if (!changed) continue;
-    if (mismatch && !row.previous) {
-      w_.write_event(parse_id(row.meter), "balance_mismatch",
+    if (mismatch && !row.previous_fen) {
+      w_.write_event(parse_id(row.first_meter), "balance_mismatch",
                      "account " + row.account + ": its meters hold " +
                          std::to_string(row.meters_fen) + " fen, the ledger expects " +
-                         std::to_string(row.ledger - credits.undelivered + *row.baseline) +
-                         " fen (balance " + std::to_string(row.ledger) + " - undelivered " +
+                         std::to_string(row.ledger_fen - credits.undelivered + *row.baseline_fen) +
+                         " fen (balance " + std::to_string(row.ledger_fen) + " - undelivered " +
                          std::to_string(credits.undelivered) + " + baseline " +
-                         std::to_string(*row.baseline) + "), off by " + std::to_string(*mismatch) +
-                         " fen, beyond the tolerance of " + std::to_string(row.tolerance) +
+                         std::to_string(*row.baseline_fen) + "), off by " +
+                         std::to_string(*mismatch) + " fen, beyond the tolerance of " +
+                         std::to_string(tol) +
                          " fen; compare the meters' price tables and credits with the ledger",
                      at);
     } else if (!mismatch) {
-      w_.write_event(parse_id(row.meter), "balance_mismatch_cleared",
+      w_.write_event(parse_id(row.first_meter), "balance_mismatch_cleared",
                      "account " + row.account +
-                         ": its meters agree with the ledger again (within " +
-                         std::to_string(row.tolerance) + " fen)",
+                         ": its meters agree with the ledger again (within " + std::to_string(tol) +
+                         " fen)",
                      at);
     }
     auto u = db_.prepare("UPDATE accounts SET mismatch_fen = ?2 WHERE id = ?1");

@@ -13,6 +13,7 @@
 #include <phil/store/store.hpp>
 
 #include "sqlite.hpp"
+#include "sqlite_billing.hpp"
 
 namespace phil::store::admin {
 
@@ -56,10 +57,9 @@ class Admin {
   std::optional<AccountRecord> account(const std::string& id) const;
   std::optional<MeterPlacement> meter_placement(const domain::MeterId& id) const;
 
-  /// Inside record_readings' transaction, after the readings are stored and charged: the
-  /// meter-side balance check of each account a reading belongs to (see the .cpp).
-  void check_balances(const std::vector<std::pair<domain::MeterId, domain::MeterReading>>& read,
-                      TimePoint at);
+  /// Inside record_cycle's transaction, after the readings are stored and charged: the
+  /// meter-side balance check of each account the cycle read (see the .cpp).
+  void check_balances(const billing::CycleAccounts& cycle, TimePoint at);
   /// The transfer entries' pairing (domain::verify_transfers) and the credits they queued.
   std::vector<std::string> verify_transfers() const;
 

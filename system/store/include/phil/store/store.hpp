@@ -415,7 +415,9 @@ class Store {
   virtual std::optional<TimePoint> next_command_due(const std::string& bus) const = 0;
 
   // ---- ledger, accounts, events ----
-  /// Sum of the account's ledger entries; nullopt if there is no such account.
+  /// The account's balance as kept with its ledger entries (each entry moves it in the same
+  /// transaction; verify_ledger checks it equals the sum of the journal); nullopt if there is no
+  /// such account. One row read: callers may ask every poll.
   virtual std::optional<std::int64_t> account_balance_fen(const std::string& account) const = 0;
   virtual std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const = 0;
   /// Checks the journal (domain::verify_journal); one line per problem, empty if all hold.
@@ -454,12 +456,31 @@ class Store {
   virtual void finish_read_request(std::int64_t id, bool ok, const std::string& result,
                                    TimePoint at) = 0;
   virtual std::optional<ReadRequest> read_request(std::int64_t id) const = 0;
+
+  // ---- housekeeping ----
+  /// Copies the committed pages of the write-ahead log into the database file without waiting
+  /// for or blocking a writer or reader (SQLite's PASSIVE checkpoint: it copies what no reader
+  /// still needs). Returns the log's length in pages when called (the log restarts from its
+  /// beginning at the next write once all of it is copied). Throws StoreError on an I/O error.
+  virtual std::int64_t checkpoint() = 0;
+};
+
+/// Who copies the write-ahead log into the database file.
+enum class Checkpoints {
+  /// SQLite's default: the commit that takes the log past 1,000 pages (4 MiB) does it, so that
+  /// commit waits for a copy and an fsync of the database file. For prepaidctl and tests.
+  kAtCommit,
+  /// Store::checkpoint(), called by the owner off the write path (the collector does it every
+  /// second from a thread of its own). A commit still does it past 16,384 pages (64 MiB), so the
+  /// log stays bounded if nobody calls.
+  kByCaller,
 };
 
 /// Opens (creating if needed) a SQLite database file and migrates it to the current schema:
 /// WAL journal, synchronous=FULL, foreign keys on, busy timeout 5 s. Throws StoreError naming the
 /// path and the cause if it cannot, or if the file was written by a newer version.
-std::unique_ptr<Store> open_sqlite_store(const std::string& path);
+std::unique_ptr<Store> open_sqlite_store(const std::string& path,
+                                         Checkpoints checkpoints = Checkpoints::kAtCommit);
 
 /// Schema version this build migrates to (PRAGMA user_version).
 int sqlite_schema_version();
