@@ -19,10 +19,11 @@ Collector::~Collector() {
 void Collector::start() {
   std::lock_guard lock(mutex_);
   if (!threads_.empty() || stopping_) return;
-  threads_.reserve(buses_.size());
+  threads_.reserve(buses_.size() + 1);
   for (std::size_t i = 0; i < buses_.size(); ++i) {
     threads_.emplace_back([this, i] { work(i); });
   }
+  threads_.emplace_back([this] { checkpoints(); });
 }
 
 void Collector::wake() {
@@ -84,6 +85,22 @@ void Collector::work(std::size_t index) {
     std::unique_lock lock(mutex_);
     ++iterations_[index];
     cv_.wait_for(lock, sleep, [&] { return stopping_ || wake_generation_ != seen; });
+  }
+}
+
+void Collector::checkpoints() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      if (cv_.wait_for(lock, options_.checkpoint_every, [&] { return stopping_; })) return;
+    }
+    try {
+      system_.checkpoint();
+    } catch (const std::exception& e) {
+      // The next commit past the backstop checkpoints by itself; keep trying meanwhile.
+      spdlog::error("database checkpoint failed: {}; retrying in {}", e.what(),
+                    format_duration(options_.checkpoint_every));
+    }
   }
 }
 

@@ -141,14 +141,14 @@ struct System::Impl {
       : site(std::move(s)),
         clock(c),
         make_master(std::move(masters)),
-        store(store::open_sqlite_store(db_path)) {
+        store(store::open_sqlite_store(db_path, store::Checkpoints::kByCaller)) {
     std::map<std::string, meterlink::Profile> profiles;
     for (const auto& bc : site.buses) {
       BusRuntime bus;
       bus.config = bc;
       bus.poll_interval = bc.poll_interval.value_or(site.poll_interval);
       bus.master = make_master(bc);
-      bus.store = store::open_sqlite_store(db_path);
+      bus.store = store::open_sqlite_store(db_path, store::Checkpoints::kByCaller);
       for (const auto& box_config : bc.boxes) {
         auto it = profiles.find(box_config.profile);
         if (it == profiles.end()) {
@@ -1064,6 +1064,12 @@ void System::run_iterate() {
     std::lock_guard lock(*bus.mutex);
     impl_->run_bus(bus, now);
   }
+  checkpoint();
+}
+
+std::int64_t System::checkpoint() {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->store->checkpoint();
 }
 
 void System::request_stop() {

@@ -30,6 +30,9 @@ class Collector {
     Millis max_sleep{2000};
     /// Pause after an iteration threw (database or programming error) before the next try.
     Millis error_pause{1000};
+    /// How often a thread of its own copies the database's write-ahead log into the file
+    /// (System::checkpoint), so that no bus's commit waits for that copy.
+    Millis checkpoint_every{1000};
   };
 
   /// `system` and `clock` must outlive the collector. Nothing runs before start().
@@ -39,7 +42,7 @@ class Collector {
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;
 
-  /// Starts one worker per bus. Idempotent.
+  /// Starts one worker per bus and the checkpoint thread. Idempotent.
   void start();
   /// Wakes every sleeping worker at once (after a sale or read-now made in this process).
   void wake();
@@ -51,6 +54,7 @@ class Collector {
 
  private:
   void work(std::size_t index);
+  void checkpoints();
 
   System& system_;
   const domain::Clock& clock_;

@@ -202,9 +202,14 @@ class System {
                                        const std::string& operator_id);
 
   /// Does everything due at clock.now(): delivers pending commands on each bus, then runs the
-  /// poll cycles that are due, bus after bus (deterministic: what the bench uses). Blocking;
-  /// returns when that work is done.
+  /// poll cycles that are due, bus after bus (deterministic: what the bench uses), then a
+  /// checkpoint. Blocking; returns when that work is done.
   void run_iterate();
+  /// Copies the database's write-ahead log into the file (store::Store::checkpoint) on the
+  /// System's own connection: the buses' commits leave that to this call
+  /// (store::Checkpoints::kByCaller) so a poll cycle's commit does not wait for it. Returns the
+  /// log's length in pages. Thread-safe; throws store::StoreError on an I/O error.
+  std::int64_t checkpoint();
   /// The earliest time at which run_iterate() has scheduled work (for the daemon's sleep).
   TimePoint next_due() const;
 
