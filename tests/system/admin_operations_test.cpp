@@ -1,9 +1,11 @@
 // Account and meter administration on the SQLite store: opening with phone and room, meter
 // replacement and moves (each one transaction with an audit row; every refusal changes nothing;
 // transfers keep the ledger verifying), billing modes and the meter-side balance check.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <phil/domain/money.hpp>
 #include <phil/store/store.hpp>
 
 #include "support/sqlite_count.hpp"
@@ -261,6 +263,175 @@ TEST_F(AdminOperationsTest, ReplacementRefusalsChangeNothing) {
   ASSERT_FALSE(pending);
   EXPECT_NE(pending.error().message.find("not delivered yet"), std::string::npos);
   EXPECT_EQ(snapshot(), with_credit);
+}
+
+// ---- replacing a dead meter with the operator's final reading ----
+
+/// The first column of the first row of `query` on the database file, as text ("" if none).
+std::string first_text(const std::string& path, const std::string& query) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, query.c_str(), -1, &s, nullptr);
+  std::string out;
+  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != nullptr) {
+    out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return out;
+}
+
+ManualFinalReading by_hand(std::int64_t energy_wh, std::optional<std::int64_t> balance_fen,
+                           std::optional<std::int64_t> price) {
+  return {energy_wh, balance_fen, price};
+}
+
+TEST_F(AdminOperationsTest, AnOfflineMeterIsReplacedWithAManualReadingChargedAtItsPrice) {
+  open("A101", {meter(1), meter(2)});
+  delivered_sale("A101", 5000);
+  read(meter(1), 10'000, 5000);
+  read(meter(1), 12'000, 4880);
+  for (int i = 0; i < 3; ++i)
+    store_->record_failed_cycle({meter(1)}, kT0, kRules);
+  ASSERT_EQ(store_->meter(meter(1))->status, MeterStatus::kOffline);
+  const auto audits = count(path_, "audit");
+  const auto at = kT0 + std::chrono::hours(5);
+
+  // The display shows 15.00 kWh: 3 kWh since the last reading, at 0.60 yuan/kWh.
+  auto r = store_->replace_meter(
+      {meter(1), meter(3), "engineer", at, by_hand(15'000, std::nullopt, 6000)});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r.value().manual);
+  EXPECT_EQ(r.value().final_read_at, at);
+  EXPECT_EQ(r.value().final_energy_wh, 15'000);
+  EXPECT_EQ(r.value().charged_energy_wh, 3000);
+  EXPECT_EQ(r.value().charged_fen, 180);
+  // No balance given: 48.80 less the 1.80 the meter deducted for the same energy.
+  EXPECT_EQ(r.value().final_balance_fen, 4700);
+  EXPECT_EQ(r.value().transferred_fen, 4700);
+
+  const auto entries = store_->ledger("A101");
+  ASSERT_GE(entries.size(), 3U);
+  const auto& charge = entries[entries.size() - 3];
+  EXPECT_EQ(charge.kind, EntryKind::kCharge);
+  EXPECT_EQ(charge.meter, meter(1));
+  EXPECT_EQ(charge.amount_fen, 180);
+  EXPECT_EQ(charge.energy_wh, 3000);
+  EXPECT_EQ(entries[entries.size() - 2].kind, EntryKind::kTransferOut);
+  EXPECT_EQ(entries[entries.size() - 2].amount_fen, 4700);
+  EXPECT_EQ(entries.back().kind, EntryKind::kTransferIn);
+  EXPECT_EQ(entries.back().meter, meter(3));
+  EXPECT_EQ(store_->account_balance_fen("A101"), 4700);
+  ASSERT_TRUE(r.value().credit_command);
+  const auto credit = store_->command(*r.value().credit_command);
+  ASSERT_TRUE(credit);
+  EXPECT_EQ(credit->meter, meter(3));
+  EXPECT_EQ(credit->amount_fen, 4700);
+
+  EXPECT_EQ(store_->account("A101")->meters, (std::vector<MeterId>{meter(3), meter(2)}));
+  const auto old = store_->meter(meter(1));
+  EXPECT_FALSE(old->account);
+  EXPECT_EQ(old->last.energy_wh, 15'000);
+  EXPECT_EQ(old->status, MeterStatus::kOffline);  // a manual reading is no sign of life
+  EXPECT_EQ(old->failed_cycles, 3);
+  EXPECT_EQ(count(path_, "audit"), audits + 1);
+  EXPECT_NE(first_text(path_, "SELECT operator || ' ' || details FROM audit ORDER BY id DESC")
+                .find("engineer account=A101 old=bus1/1/1 new=bus1/1/3 final_energy_wh=15000 "
+                      "final_reading=manual"),
+            std::string::npos);
+  EXPECT_NE(store_->events(meter(1)).back().details.find("(manual, by engineer)"),
+            std::string::npos);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(AdminOperationsTest, AManualFinalBalanceIsCarriedAndTheStoredTariffCharges) {
+  domain::Tariff flat;
+  flat.rates = {10'000, 10'000, 10'000, 10'000};  // 1.0000 yuan/kWh
+  ASSERT_TRUE(store_->add_tariff(
+      {"flat", {kT0 - std::chrono::hours(1), flat}, std::chrono::minutes(480), "m", kT0}));
+  TariffAssignRequest site_default;  // fields by name: the request grows
+  site_default.name = "flat";
+  site_default.operator_id = "m";
+  site_default.at = kT0;
+  ASSERT_TRUE(store_->assign_tariff(site_default));
+  open("A101", {meter(1)});
+  delivered_sale("A101", 5000);
+  read(meter(1), 10'000, 5000);
+  store_->record_failed_cycle({meter(1)}, kT0, kRules);
+
+  // No price: the site's stored tariff charges; the display shows 46.50 yuan.
+  auto r = store_->replace_meter({meter(1), meter(3), "engineer", kT0 + std::chrono::hours(2),
+                                  by_hand(13'000, 4650, std::nullopt)});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().charged_fen, 300);
+  EXPECT_EQ(r.value().final_balance_fen, 4650);
+  EXPECT_EQ(r.value().transferred_fen, 4650);
+  EXPECT_EQ(store_->command(*r.value().credit_command)->amount_fen, 4650);
+  EXPECT_EQ(store_->account_balance_fen("A101"), 4700);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(AdminOperationsTest, AHostSideMeterReplacedByHandIsChargedAndMovesNoMoney) {
+  open("A106", {meter(6)});
+  delivered_sale("A106", 5000);
+  read(meter(6), 1000, 0);
+  store_->record_failed_cycle({meter(6)}, kT0, kRules);
+  auto r = store_->replace_meter({meter(6), meter(5), "engineer", kT0 + std::chrono::hours(1),
+                                  by_hand(4000, std::nullopt, 6000)});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().charged_fen, 180);
+  EXPECT_EQ(r.value().transferred_fen, 0);
+  EXPECT_FALSE(r.value().credit_command);
+  EXPECT_EQ(store_->ledger("A106").back().kind, EntryKind::kCharge);
+  EXPECT_EQ(store_->account_balance_fen("A106"), 4820);
+  EXPECT_EQ(store_->account("A106")->meters, std::vector<MeterId>{meter(5)});
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(AdminOperationsTest, ManualFinalReadingsOutsideTheRulesAreRefusedAndChangeNothing) {
+  open("A101", {meter(1)});
+  open("A102", {meter(2)});
+  open("A106", {meter(6)});
+  delivered_sale("A101", 5000);
+  read(meter(1), 10'000, 5000);
+  read(meter(1), 12'000, 4880);
+  read(meter(6), 1000, 0);
+  for (int i = 0; i < 3; ++i)
+    store_->record_failed_cycle({meter(1)}, kT0, kRules);
+  const auto before = snapshot();
+  const auto readings = count(path_, "readings");
+  const auto later = kT0 + std::chrono::hours(1);
+  auto refusal = [&](const MeterId& old, TimePoint at, ManualFinalReading m) {
+    auto r = store_->replace_meter({old, meter(3), "engineer", at, m});
+    EXPECT_FALSE(r);
+    return r ? std::string() : r.error().message;
+  };
+  using ::testing::HasSubstr;
+  EXPECT_THAT(refusal(meter(1), later, by_hand(11'999, std::nullopt, 6000)),
+              HasSubstr("final energy 11.999 kWh of meter bus1/1/1 is below the 12.000 kWh "
+                        "already read and billed; energy never goes back"));
+  EXPECT_THAT(refusal(meter(1), later, by_hand(-1, std::nullopt, 6000)), HasSubstr("out of range"));
+  EXPECT_THAT(
+      refusal(meter(1), later, by_hand(ManualFinalReading::kMaxEnergyWh + 1, std::nullopt, 6000)),
+      HasSubstr("out of range"));
+  EXPECT_THAT(
+      refusal(meter(1), later, by_hand(13'000, ManualFinalReading::kMaxBalanceFen + 1, 6000)),
+      HasSubstr("final balance"));
+  EXPECT_THAT(refusal(meter(1), later, by_hand(13'000, std::nullopt, domain::kMaxPrice + 1)),
+              HasSubstr("price"));
+  EXPECT_THAT(refusal(meter(1), later, by_hand(13'000, std::nullopt, std::nullopt)),
+              HasSubstr("has no stored tariff"));
+  EXPECT_THAT(refusal(meter(1), kT0 - Millis(1), by_hand(13'000, std::nullopt, 6000)),
+              HasSubstr("dated before its last stored reading"));
+  EXPECT_THAT(refusal(meter(6), later, by_hand(2000, 100, 6000)), HasSubstr("host-side"));
+  EXPECT_THAT(refusal(meter(2), later, by_hand(2000, std::nullopt, 6000)),
+              HasSubstr("was never read"));
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(count(path_, "readings"), readings);
+  EXPECT_EQ(store_->account_balance_fen("A101"), 4880);
+  EXPECT_EQ(store_->meter(meter(1))->last.energy_wh, 12'000);
+  EXPECT_EQ(store_->account("A101")->meters, std::vector<MeterId>{meter(1)});
 }
 
 // ---- moving a meter ----

@@ -23,6 +23,8 @@
 #include <cstdlib>
 #include <map>
 
+#include <phil/domain/money.hpp>
+
 namespace phil::store::admin {
 
 namespace {
@@ -256,6 +258,100 @@ std::optional<std::int64_t> Admin::open_balance(const std::string& account) cons
   return s->int64(0);
 }
 
+namespace {
+
+struct ManualCharge {
+  std::int64_t energy_wh = 0;          ///< charged
+  std::int64_t fen = 0;                ///< charged
+  std::int64_t final_balance_fen = 0;  ///< the meter's final balance register, given or derived
+};
+
+/// The charge of a manual final reading of `m` (in open account `account`), inside the caller's
+/// transaction: checks it (see ManualFinalReading), then stores it as a one-reading poll batch,
+/// charged by the very code that charges polls (billing::write_cycle), keeping the meter's failed
+/// cycles and status. Nothing is written when refused.
+domain::Result<ManualCharge> charge_manual_reading(sqlite::Db& db, const MeterRecord& m,
+                                                   const std::string& account,
+                                                   const ManualFinalReading& manual, TimePoint at) {
+  const auto name = m.id.to_string();
+  const auto kwh = [](std::int64_t wh) {  // wh >= 0, exact: "12.345 kWh"
+    const auto frac = std::to_string(1000 + wh % 1000);
+    return std::to_string(wh / 1000) + "." + frac.substr(1) + " kWh";
+  };
+  if (manual.energy_wh < 0 || manual.energy_wh > ManualFinalReading::kMaxEnergyWh) {
+    return refused("final energy " + std::to_string(manual.energy_wh) + " Wh of meter " + name +
+                   " is out of range (0 .. " + std::to_string(ManualFinalReading::kMaxEnergyWh) +
+                   " Wh); read the meter's energy display again");
+  }
+  const auto floor = std::max(m.last.energy_wh, m.billed_energy_wh.value_or(0));
+  if (manual.energy_wh < floor) {
+    return refused("final energy " + kwh(manual.energy_wh) + " of meter " + name +
+                   " is below the " + kwh(floor) +
+                   " already read and billed; energy never goes back: read the meter's energy "
+                   "display again");
+  }
+  if (at < *m.read_at) {
+    return refused("the final reading of meter " + name +
+                   " is dated before its last stored reading; check the clock");
+  }
+  const bool meter_side = m.billing_mode == domain::BillingMode::kMeterSide;
+  if (manual.balance_fen) {
+    if (!meter_side) {
+      return refused("meter " + name +
+                     " is host-side and holds no money; give no final balance for it");
+    }
+    if (std::abs(*manual.balance_fen) > ManualFinalReading::kMaxBalanceFen) {
+      return refused("final balance " + std::to_string(*manual.balance_fen) + " fen of meter " +
+                     name + " is out of range; read the meter's balance display again");
+    }
+  }
+  if (manual.price && (*manual.price < 0 || *manual.price > domain::kMaxPrice)) {
+    return refused("price " + std::to_string(*manual.price) +
+                   " (0.0001 yuan/kWh) is out of range (0 .. " + std::to_string(domain::kMaxPrice) +
+                   ")");
+  }
+  const auto energy = manual.energy_wh - m.billed_energy_wh.value_or(manual.energy_wh);
+  if (energy > 0 && !manual.price) {
+    auto s = db.prepare("SELECT 1 FROM tariff_assignments WHERE meter = ?1 OR meter IS NULL");
+    s->bind(1, name);
+    if (!s->step()) {
+      return refused("meter " + name + " has no stored tariff, so the " + kwh(energy) +
+                     " of its final reading need a price; give the price it is charged at");
+    }
+  }
+  const auto balance_fen = [&db, &account] {
+    auto s = db.prepare("SELECT balance_fen FROM accounts WHERE id = ?1");
+    s->bind(1, account);
+    if (!s->step()) throw StoreError("account " + account + " vanished during a replacement");
+    return s->int64(0);
+  };
+  const auto before = balance_fen();
+  auto reading = m.last;
+  reading.energy_wh = manual.energy_wh;
+  if (manual.balance_fen) reading.balance_fen = *manual.balance_fen;
+  (void)billing::write_cycle(db, {{m.id, reading}}, {}, at,
+                             BillingRules{manual.price.value_or(0), domain::kDefaultOfflineAfter});
+  ManualCharge out;
+  out.energy_wh = energy;
+  out.fen = before - balance_fen();
+  out.final_balance_fen = reading.balance_fen;
+  if (meter_side && !manual.balance_fen) {
+    // What the meter shows had it deducted the same as the ledger did.
+    out.final_balance_fen = m.last.balance_fen - out.fen;
+    auto s = db.prepare("UPDATE readings SET balance_fen = ?3 WHERE at = ?1 AND meter = ?2");
+    s->bind(1, to_ms(at)).bind(2, name).bind(3, out.final_balance_fen);
+    s->run();
+  }
+  auto s = db.prepare(
+      "UPDATE meters SET failed_cycles = ?2, status = ?3, balance_fen = ?4 WHERE id = ?1");
+  s->bind(1, name).bind(2, m.failed_cycles).bind(3, domain::to_string(m.status));
+  s->bind(4, out.final_balance_fen);
+  s->run();
+  return out;
+}
+
+}  // namespace
+
 domain::Result<ReplaceMeterResult> Admin::replace_meter(const ReplaceMeterRequest& req) {
   const auto old_name = req.old_meter.to_string();
   const auto new_name = req.new_meter.to_string();
@@ -275,15 +371,21 @@ domain::Result<ReplaceMeterResult> Admin::replace_meter(const ReplaceMeterReques
                    new_name + " instead");
   }
   if (!old_m->read_at) {
+    if (req.manual) {
+      return refused("meter " + old_name +
+                     " was never read, so there is no reading to charge a manual final reading "
+                     "from; close the account and open one on " +
+                     new_name + " instead");
+    }
     return refused("meter " + old_name +
                    " was never read, so it has no final reading; read it (prepaidctl read-now " +
                    old_name + ") before replacing it");
   }
-  if (old_m->failed_cycles > 0 || old_m->status == domain::MeterStatus::kOffline) {
+  if (!req.manual && (old_m->failed_cycles > 0 || old_m->status == domain::MeterStatus::kOffline)) {
     return refused("meter " + old_name + " did not answer its last " +
                    std::to_string(old_m->failed_cycles) +
                    " poll(s), so its last stored reading may not be final; restore its "
-                   "communication and read it, then replace it");
+                   "communication and read it, or give its final reading by hand");
   }
   if (auto busy = open_command(req.old_meter)) {
     return refused("meter " + old_name + ": " + *busy +
@@ -294,13 +396,24 @@ domain::Result<ReplaceMeterResult> Admin::replace_meter(const ReplaceMeterReques
                    "; give a meter that is not opened");
   }
   const auto& account = *old_m->account;
+  const bool old_holds_money = old_m->billing_mode == domain::BillingMode::kMeterSide;
   ReplaceMeterResult result;
   result.account = account;
   result.final_read_at = *old_m->read_at;
   result.final_energy_wh = old_m->last.energy_wh;
   result.final_balance_fen = old_m->last.balance_fen;
-  const bool old_holds_money = old_m->billing_mode == domain::BillingMode::kMeterSide;
-  result.transferred_fen = old_holds_money ? std::max<std::int64_t>(0, old_m->last.balance_fen) : 0;
+  if (req.manual) {
+    auto charged = charge_manual_reading(db_, *old_m, account, *req.manual, req.at);
+    if (!charged) return charged.error();
+    result.manual = true;
+    result.final_read_at = req.at;
+    result.final_energy_wh = req.manual->energy_wh;
+    result.final_balance_fen = charged.value().final_balance_fen;
+    result.charged_energy_wh = charged.value().energy_wh;
+    result.charged_fen = charged.value().fen;
+  }
+  result.transferred_fen =
+      old_holds_money ? std::max<std::int64_t>(0, result.final_balance_fen) : 0;
   std::optional<std::int64_t> out_seq;
   if (result.transferred_fen > 0) {
     out_seq = w_.append_entry(account, domain::EntryKind::kTransferOut, req.old_meter,
@@ -349,15 +462,25 @@ domain::Result<ReplaceMeterResult> Admin::replace_meter(const ReplaceMeterReques
     s->run();
   }
   const auto details = "account " + account + ": " + old_name + " replaced by " + new_name +
-                       "; final reading " + std::to_string(result.final_energy_wh) + " Wh, " +
-                       std::to_string(result.final_balance_fen) + " fen; transferred " +
-                       std::to_string(result.transferred_fen) + " fen";
+                       "; final reading " +
+                       (result.manual ? "(manual, by " + req.operator_id + ") " : "") +
+                       std::to_string(result.final_energy_wh) + " Wh, " +
+                       std::to_string(result.final_balance_fen) + " fen" +
+                       (result.manual ? "; charged " + std::to_string(result.charged_energy_wh) +
+                                            " Wh, " + std::to_string(result.charged_fen) + " fen"
+                                      : "") +
+                       "; transferred " + std::to_string(result.transferred_fen) + " fen";
   w_.write_event(req.old_meter, "meter_replacement", details, req.at);
   w_.write_event(req.new_meter, "meter_replacement", details, req.at);
   w_.write_audit(
       req.operator_id, "replace_meter",
       "account=" + account + " old=" + old_name + " new=" + new_name +
           " final_energy_wh=" + std::to_string(result.final_energy_wh) +
+          (result.manual ? " final_reading=manual final_balance_fen=" +
+                               std::to_string(result.final_balance_fen) +
+                               " charged_wh=" + std::to_string(result.charged_energy_wh) +
+                               " charged_fen=" + std::to_string(result.charged_fen)
+                         : "") +
           " transferred_fen=" + std::to_string(result.transferred_fen) +
           (result.credit_command ? " credit_command=" + std::to_string(*result.credit_command)
                                  : ""),
