@@ -103,6 +103,43 @@ expect_rc 1 ctl meter move bus1/1/3 --to A101
 has "only meter of account A103" err.txt "moving the only meter not explained"
 expect_rc 0 ctl --json meter move bus1/1/2 --to A103
 has '"from_account":"A101"' out.txt "move --json"
+
+# A dead meter (offline) replaced with the electrician's reading of its display: bad values are
+# usage errors (2), a reading below the billed energy or with no price is refused (1); nothing is
+# written until it is accepted; then the energy since the last reading is charged at --price.
+"$sqlite" site.db "UPDATE meters SET read_at = 1772294400000, energy_wh = 50000, power_w = 0,
+  balance_fen = 2000, relay = 1, mode = 'prepaid', status_bits = 0, alarm1 = 0, alarm2 = 0,
+  arrears = 0, purchase_count = 1, purchase_amount_fen = 0, purchase_total_fen = 2000,
+  billed_energy_wh = 50000, failed_cycles = 3, status = 'offline' WHERE id = 'bus1/1/3'"
+replace_rows() { "$sqlite" site.db "SELECT (SELECT count(*) FROM ledger) || '/' ||
+  (SELECT count(*) FROM audit) || '/' || (SELECT count(*) FROM meter_replacements)"; }
+rows_before=$(replace_rows)
+expect_rc 1 ctl meter replace bus1/1/3 bus1/1/1
+has "did not answer its last 3 poll" err.txt "dead meter without a reading not refused"
+expect_rc 2 ctl meter replace bus1/1/3 bus1/1/1 --final-energy 52.505 --price 0.6
+has 'final-energy "52.505" is not an energy in kWh with at most 2 decimals' err.txt \
+  "3-decimal energy not explained"
+expect_rc 2 ctl meter replace bus1/1/3 bus1/1/1 --final-energy 52.50 --final-balance 1e3
+has 'final-balance "1e3" is not an amount' err.txt "bad balance not explained"
+expect_rc 2 ctl meter replace bus1/1/3 bus1/1/1 --final-energy 52.50 --price 0.60001
+has 'price "0.60001" is not a price' err.txt "5-decimal price not explained"
+expect_rc 2 ctl meter replace bus1/1/3 bus1/1/1 --final-balance 18.50
+has "give its --final-energy too" err.txt "balance without energy not explained"
+expect_rc 1 ctl meter replace bus1/1/3 bus1/1/1 --final-energy 49.99 --price 0.6
+has "energy never goes back" err.txt "energy below the billed one not refused"
+expect_rc 1 ctl --json meter replace bus1/1/3 bus1/1/1 --final-energy 52.50
+has "has no stored tariff" out.txt "missing price not refused"
+[[ $(replace_rows) == "$rows_before" ]] || fail "a refused manual replacement wrote something"
+expect_rc 0 ctl --json meter replace bus1/1/3 bus1/1/1 --final-energy 52.50 --final-balance 18.50 \
+  --price 0.6000
+has '"manual":true' out.txt "--json does not say manual"
+has '"charged_energy_wh":2500' out.txt "energy since the last reading not charged"
+has '"charged_fen":150' out.txt "charge not at the price"
+has '"transferred_fen":1850' out.txt "display balance not transferred"
+expect_rc 0 ctl meter show bus1/1/3
+has "final reading (manual, by qa) 52500 Wh" out.txt "old meter's event does not say manual"
+expect_rc 0 ctl meter show bus1/1/1
+has "replaces    bus1/1/3" out.txt "new meter does not show what it replaced"
 expect_rc 0 site ledger verify
 has "ledger OK" out.txt "ledger does not verify"
 echo "admin ctl test passed"

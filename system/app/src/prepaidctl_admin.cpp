@@ -8,6 +8,7 @@
 
 #include <phil/common/decimal.hpp>
 #include <phil/common/yaml.hpp>
+#include <phil/domain/money.hpp>
 #include <phil/service/system.hpp>
 #include <phil/store/store.hpp>
 
@@ -285,25 +286,90 @@ int meter_show(const store::Store& st, const AdminCommands& c, const AdminTarget
   return kOk;
 }
 
-int meter_replace(store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+/// The manual final reading of `meter replace` (--final-energy, --final-balance, --price; the
+/// price defaults to the --config site's); nullopt with a message on stderr if a value is bad.
+std::optional<store::ManualFinalReading> manual_reading(const AdminCommands& c,
+                                                        std::optional<std::int64_t> site_price) {
+  using store::ManualFinalReading;
+  store::ManualFinalReading m;
+  const auto hundredths = parse_decimal(c.final_energy, 2);  // the meter shows 0.01 kWh
+  if (!hundredths || *hundredths < 0 || *hundredths > ManualFinalReading::kMaxEnergyWh / 10) {
+    std::fprintf(stderr,
+                 "--final-energy \"%s\" is not an energy in kWh with at most 2 decimals between 0 "
+                 "and %s (e.g. 1234.56, as the meter's display shows it)\n",
+                 c.final_energy.c_str(),
+                 format_decimal(ManualFinalReading::kMaxEnergyWh / 10, 2).c_str());
+    return std::nullopt;
+  }
+  m.energy_wh = *hundredths * 10;
+  if (!c.final_balance.empty()) {
+    const auto fen = parse_decimal(c.final_balance, 2);
+    if (!fen || *fen < -ManualFinalReading::kMaxBalanceFen ||
+        *fen > ManualFinalReading::kMaxBalanceFen) {
+      std::fprintf(stderr,
+                   "--final-balance \"%s\" is not an amount in yuan with at most 2 decimals "
+                   "between -%s and %s (e.g. 48.80, as the meter's display shows it)\n",
+                   c.final_balance.c_str(),
+                   format_decimal(ManualFinalReading::kMaxBalanceFen, 2).c_str(),
+                   format_decimal(ManualFinalReading::kMaxBalanceFen, 2).c_str());
+      return std::nullopt;
+    }
+    m.balance_fen = *fen;
+  }
+  if (!c.price.empty()) {
+    const auto p = parse_decimal(c.price, 4);
+    if (!p || *p < 0 || *p > domain::kMaxPrice) {
+      std::fprintf(stderr,
+                   "--price \"%s\" is not a price in yuan/kWh with at most 4 decimals between 0 "
+                   "and %s\n",
+                   c.price.c_str(), format_decimal(domain::kMaxPrice, 4).c_str());
+      return std::nullopt;
+    }
+    m.price = *p;
+  } else {
+    m.price = site_price;
+  }
+  return m;
+}
+
+int meter_replace(store::Store& st, const AdminCommands& c, const AdminTarget& t,
+                  std::optional<std::int64_t> site_price) {
   const auto old_id = meter_arg(c.meter);
   const auto new_id = meter_arg(c.new_meter);
   if (!old_id || !new_id) return kUsage;
-  auto r = st.replace_meter({*old_id, *new_id, t.operator_id, t.now});
+  store::ReplaceMeterRequest req{*old_id, *new_id, t.operator_id, t.now};
+  if (!c.final_energy.empty()) {
+    req.manual = manual_reading(c, site_price);
+    if (!req.manual) return kUsage;
+  } else if (!c.final_balance.empty() || !c.price.empty()) {
+    std::fprintf(stderr,
+                 "--final-balance and --price belong to a manual final reading; give its "
+                 "--final-energy too\n");
+    return kUsage;
+  }
+  auto r = st.replace_meter(req);
   if (!r) return refuse(r.error(), t.json);
   const auto& v = r.value();
   std::string message = "meter " + c.meter + " replaced by " + c.new_meter + " in account " +
-                        v.account + "; final reading " + format_decimal(v.final_energy_wh, 3) +
-                        " kWh, balance " + yuan(v.final_balance_fen) + " yuan at " +
-                        when(v.final_read_at) + "; transferred " + yuan(v.transferred_fen) +
-                        " yuan";
+                        v.account + "; final reading " +
+                        (v.manual ? "(manual, by " + t.operator_id + ") " : "") +
+                        format_decimal(v.final_energy_wh, 3) + " kWh, balance " +
+                        yuan(v.final_balance_fen) + " yuan at " + when(v.final_read_at);
+  if (v.manual) {
+    message += "; charged " + format_decimal(v.charged_energy_wh, 3) + " kWh, " +
+               yuan(v.charged_fen) + " yuan";
+  }
+  message += "; transferred " + yuan(v.transferred_fen) + " yuan";
   if (v.credit_command) {
     message += " (credit #" + std::to_string(*v.credit_command) + " queued to " + c.new_meter + ")";
   }
   return done(message, t.json,
               {{"account", v.account},
+               {"manual", v.manual},
                {"final_energy_wh", v.final_energy_wh},
                {"final_balance_fen", v.final_balance_fen},
+               {"charged_energy_wh", v.charged_energy_wh},
+               {"charged_fen", v.charged_fen},
                {"transferred_fen", v.transferred_fen},
                {"credit_command", v.credit_command ? json(*v.credit_command) : json()}});
 }
@@ -356,6 +422,16 @@ std::unique_ptr<AdminCommands> add_admin_commands(CLI::App& cli, CLI::App& accou
       meter.add_subcommand("replace", "replace OLD by NEW: final reading, balance carried to NEW");
   c->meter_replace->add_option("old", c->meter, "the meter taken out")->required();
   c->meter_replace->add_option("new", c->new_meter, "the meter put in")->required();
+  c->meter_replace->add_option(
+      "--final-energy", c->final_energy,
+      "OLD's final energy read by hand, kWh with 2 decimals (for a dead or silent meter); the "
+      "energy since its last reading is charged");
+  c->meter_replace->add_option("--final-balance", c->final_balance,
+                               "OLD's balance display, yuan (meter-side; default: its last "
+                               "balance less the charge)");
+  c->meter_replace->add_option("--price", c->price,
+                               "yuan/kWh for OLD if it has no stored tariff (default: the "
+                               "--config site's price)");
   c->meter_move = meter.add_subcommand("move", "move a meter to another open account");
   c->meter_move->add_option("meter", c->meter, "bus/box/circuit")->required();
   c->meter_move->add_option("--to", c->to_account, "the account it joins")->required();
@@ -370,10 +446,12 @@ bool admin_command_parsed(const AdminCommands& c) {
 }
 
 int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
+  std::optional<std::int64_t> site_price;  // what the daemon charges a meter without a tariff
   if (t.config) {
     // The site file's meters are registered by the system itself (as the daemon does).
     const auto site = load_site_or_report(*t.config, t.profiles);
     if (!site) return kUsage;
+    site_price = site->price;
     try {
       WallClock clock;
       service::System sys(*site, t.db, clock);
@@ -389,7 +467,7 @@ int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
     if (c.open->parsed()) return account_open(*st, c, t);
     if (c.account_show->parsed()) return account_show(*st, c, t);
     if (c.meter_show->parsed()) return meter_show(*st, c, t);
-    if (c.meter_replace->parsed()) return meter_replace(*st, c, t);
+    if (c.meter_replace->parsed()) return meter_replace(*st, c, t, site_price);
     if (c.meter_move->parsed()) return meter_move(*st, c, t);
   } catch (const store::StoreError& e) {
     std::fprintf(stderr, "database error: %s\n", e.what());

@@ -35,6 +35,9 @@ struct AdminCommands {
   std::string new_meter;
   std::string to_account;
   bool with_balance = false;
+  std::string final_energy;   ///< meter replace: manual final reading, kWh (empty: none)
+  std::string final_balance;  ///< meter replace: its balance display, yuan (empty: none)
+  std::string price;          ///< meter replace: yuan/kWh for a meter without a stored tariff
 };
 
 /// Adds `site import`, `account open`, `account show` (under `account`) and `meter show`,
