@@ -2,12 +2,14 @@
 //
 // What moves when (the rules operators rely on):
 //   - Meter replacement: the old meter's last stored reading is final (charges up to it are
-//     already booked by record_readings). For a meter-side old meter, the balance it last
-//     reported (if positive) leaves it by a transfer_out and reaches the new meter by a
-//     transfer_in of the same account referring to it; if the new meter is meter-side too, a
-//     credit of that amount is queued to it with the transfer_in (its purchase count is decided
-//     at delivery from the new meter's own count, as for every credit). A host-side meter holds
-//     no money: nothing is transferred, the account's balance serves the new meter as it is.
+//     already booked by record_readings), unless the operator gives a manual final reading (a
+//     dead meter): that one is stored and charged by the poll path (billing::write_cycle) first,
+//     in the same transaction. For a meter-side old meter, the balance of its final reading
+//     (if positive) leaves it by a transfer_out and reaches the new meter by a transfer_in of
+//     the same account referring to it; if the new meter is meter-side too, a credit of that
+//     amount is queued to it with the transfer_in (its purchase count is decided at delivery
+//     from the new meter's own count, as for every credit). A host-side meter holds no money:
+//     nothing is transferred, the account's balance serves the new meter as it is.
 //   - Moving a meter: only the meter moves (its energy from its last reading on is charged to
 //     the new account). Money moves only when asked (with_balance): the balance the meter last
 //     reported, from the old account to the new one by transfer_out/transfer_in.
