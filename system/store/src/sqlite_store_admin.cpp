@@ -271,7 +271,8 @@ struct ManualCharge {
 /// The charge of a manual final reading of `m` (in open account `account`), inside the caller's
 /// transaction: checks it (see ManualFinalReading), then stores it as a one-reading poll batch,
 /// charged by the very code that charges polls (billing::write_cycle), keeping the meter's failed
-/// cycles and status. Nothing is written when refused.
+/// cycles and status. A refusal before the charge writes nothing; one after it (no price where
+/// no tariff applies) leaves the caller's transaction to be rolled back.
 domain::Result<ManualCharge> charge_manual_reading(sqlite::Db& db, const MeterRecord& m,
                                                    const std::string& account,
                                                    const ManualFinalReading& manual, TimePoint at) {
@@ -313,14 +314,6 @@ domain::Result<ManualCharge> charge_manual_reading(sqlite::Db& db, const MeterRe
                    ")");
   }
   const auto energy = manual.energy_wh - m.billed_energy_wh.value_or(manual.energy_wh);
-  if (energy > 0 && !manual.price) {
-    auto s = db.prepare("SELECT 1 FROM tariff_assignments WHERE meter = ?1 OR meter IS NULL");
-    s->bind(1, name);
-    if (!s->step()) {
-      return refused("meter " + name + " has no stored tariff, so the " + kwh(energy) +
-                     " of its final reading need a price; give the price it is charged at");
-    }
-  }
   const auto balance_fen = [&db, &account] {
     auto s = db.prepare("SELECT balance_fen FROM accounts WHERE id = ?1");
     s->bind(1, account);
@@ -331,11 +324,31 @@ domain::Result<ManualCharge> charge_manual_reading(sqlite::Db& db, const MeterRe
   auto reading = m.last;
   reading.energy_wh = manual.energy_wh;
   if (manual.balance_fen) reading.balance_fen = *manual.balance_fen;
-  (void)billing::write_cycle(db, {{m.id, reading}}, {}, at,
-                             BillingRules{manual.price.value_or(0), domain::kDefaultOfflineAfter});
+  const auto charge = [&](std::int64_t price) {
+    (void)billing::write_cycle(db, {{m.id, reading}}, {}, at,
+                               BillingRules{price, domain::kDefaultOfflineAfter});
+    return before - balance_fen();
+  };
+  std::int64_t fen = 0;
+  if (manual.price || energy == 0) {
+    fen = charge(manual.price.value_or(0));
+  } else {
+    // No price: the stored tariffs must price the whole interval. Whether they do is what the
+    // poll path says: charged at the two ends of the price range, the charges agree.
+    db.exec("SAVEPOINT manual_reading");
+    const auto at_max = charge(domain::kMaxPrice);
+    db.exec("ROLLBACK TO manual_reading");
+    fen = charge(0);
+    db.exec("RELEASE manual_reading");
+    if (fen != at_max) {
+      return refused("meter " + name + " has no stored tariff for (all of) the time since its " +
+                     "last reading, so the " + kwh(energy) +
+                     " of its final reading need a price; give the price it is charged at");
+    }
+  }
   ManualCharge out;
   out.energy_wh = energy;
-  out.fen = before - balance_fen();
+  out.fen = fen;
   out.final_balance_fen = reading.balance_fen;
   if (meter_side && !manual.balance_fen) {
     // What the meter shows had it deducted the same as the ledger did.
