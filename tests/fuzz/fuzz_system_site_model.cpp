@@ -1,6 +1,8 @@
 // Fuzz target: arbitrary bytes through the site model decoder of `prepaidctl site import` and,
 // when a model decodes, the domain's own check of it. Any input must either decode to a model
 // the domain accepts or be refused with ConfigError; nothing else may escape, crash or hang.
+// The corpus reaches every section, the tenant accounts (`accounts:`, refused when a meter is
+// claimed twice) included; a decoded model's accounts are checked by the domain as well.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

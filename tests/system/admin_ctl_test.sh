@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # prepaidctl's site and account administration as an operator runs it, without the daemon:
-# site import (idempotent, errors with file:line:col), account open with phone and room,
-# account show, meter show/replace/move with their refusals (exit 1 with the reason), bad
+# site import (idempotent, errors with file:line:col; its accounts opened once, conflicts
+# refused), account open with phone and room, account show, meter show/replace/move with their
+# refusals (exit 1 with the reason), bad
 # arguments (exit 2), --json, and a verifying ledger. A poll is stood in for by writing a
 # meter's last reading with the sqlite3 shell.
 # Usage: admin_ctl_test.sh PREPAIDCTL PROFILES_DIR SQLITE3
@@ -56,6 +57,36 @@ sed 's/model: adf300l-i/modle: adf300l-i/' admin.yaml > bad.yaml
 expect_rc 2 ctl site import bad.yaml
 has "bad.yaml:11:13" err.txt "error without file:line:col"
 expect_rc 2 ctl site import missing.yaml
+
+# The site file's accounts (own database): opened with their first sales, then again nothing
+# (no second first sale); a conflict with the database or a bad phone writes nothing.
+cp admin.yaml accounts.yaml
+cat >> accounts.yaml <<'YAML'
+accounts:
+  - {id: B101, tenant: Li, phone: "13800138000", room: "101", meters: [bus1/1/1, bus1/1/2],
+     first_sale: "20.50"}
+  - {id: B103, room: "103", meters: [bus1/1/3]}
+YAML
+acc() { "$ctl" --db accounts.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
+rows() { "$sqlite" accounts.db "SELECT (SELECT count(*) FROM accounts) || '/' || (SELECT count(*)
+  FROM ledger) || '/' || (SELECT count(*) FROM outbox) || '/' || (SELECT count(*) FROM audit)"; }
+expect_rc 0 acc site import accounts.yaml
+has "2 account(s) opened, first sales 20.50 yuan queued" out.txt "accounts not opened"
+[[ $(rows) == 2/1/1/* ]] || fail "first import: accounts/ledger/outbox/audit $(rows)"
+before=$(rows)
+expect_rc 0 acc --json site import accounts.yaml
+has '"accounts_opened":0' out.txt "second import opened an account"
+[[ $(rows) == "$before" ]] || fail "second import changed rows: $before -> $(rows)"
+sed 's/meters: \[bus1\/1\/3\]/meters: [bus1\/1\/4]/' accounts.yaml > moved.yaml
+expect_rc 1 acc site import moved.yaml
+has "account B103 (moved.yaml:22:5): the file gives it meters \[bus1/1/4\]" err.txt \
+  "differing meters not explained"
+sed 's/"13800138000"/"call me"/' accounts.yaml > phone.yaml
+expect_rc 2 acc site import phone.yaml
+has "phone.yaml:20:35" err.txt "bad phone without file:line"
+[[ $(rows) == "$before" ]] || fail "refused imports changed rows: $before -> $(rows)"
+expect_rc 0 acc ledger verify
+has "ledger OK" out.txt "ledger of the imported accounts does not verify"
 
 # Accounts with the tenant's phone and room.
 expect_rc 0 ctl account open --id A101 --tenant Li --phone 13800138000 --room 101 \

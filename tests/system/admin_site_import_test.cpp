@@ -192,5 +192,216 @@ TEST_F(SiteImportTest, AnInconsistentModelIsRefusedAndChangesNothing) {
   EXPECT_EQ(count(path_, "audit"), 0);
 }
 
+// ---- accounts in the site file ----
+
+// Appended to kSite: lines 28..35.
+constexpr const char* kAccounts = R"(accounts:
+  - id: A401
+    tenant: Li
+    phone: "13800138000"
+    room: "401"
+    meters: [bus1/4/1, bus1/4/2]
+    first_sale: "20.05"
+  - {id: A501, tenant: Wang, room: "501", meters: [bus2/5/1]}
+)";
+
+std::string with_accounts() {
+  return std::string(kSite) + kAccounts;
+}
+
+TEST(SiteModelFileTest, AccountsAreReadWithTheirMetersAndExactFirstSale) {
+  const auto m = parse(with_accounts());
+  ASSERT_EQ(m.accounts.size(), 2U);
+  const auto& a = m.accounts[0];
+  EXPECT_EQ(a.id, "A401");
+  EXPECT_EQ(a.tenant, "Li");
+  EXPECT_EQ(a.phone, "13800138000");
+  EXPECT_EQ(a.room, "401");
+  EXPECT_EQ(a.meters, (std::vector<MeterId>{{"bus1", 4, 1}, {"bus1", 4, 2}}));
+  EXPECT_EQ(a.first_sale_fen, 2005);
+  EXPECT_EQ(a.source, "site.yaml:29:5");
+  const auto& b = m.accounts[1];
+  EXPECT_FALSE(b.phone);  // absent: an existing account keeps its stored phone
+  EXPECT_EQ(b.first_sale_fen, 0);
+}
+
+TEST(SiteModelFileTest, AccountErrorsNameFileLineAndWhatToDo) {
+  const auto with = [](const std::string& from, const std::string& to) {
+    return error_of(replaced(with_accounts(), from, to));
+  };
+  const auto expect = [](const std::string& error, const std::string& where,
+                         const std::string& what) {
+    EXPECT_NE(error.find(where), std::string::npos) << error;
+    EXPECT_NE(error.find(what), std::string::npos) << error;
+  };
+  expect(with("first_sale:", "frist_sale:"), "site.yaml:34:", "frist_sale");
+  expect(with(R"("13800138000")", R"("call me")"), "site.yaml:31:", "may hold only digits");
+  expect(with("[bus1/4/1, bus1/4/2]", "[]"), "site.yaml:33:", "has no meter");
+  expect(with("[bus1/4/1, bus1/4/2]", "bus1/4/1"), "site.yaml:33:", "expected a list");
+  expect(with("room: \"401\"\n    meters", "room: \"499\"\n    meters"),
+         "site.yaml:32:", "room 499 is not listed");
+  expect(with("bus1/4/2]", "bus1/4/3]"), "site.yaml:33:", "meter bus1/4/3 is not listed");
+  expect(with("bus1/4/2]", "bus1-4-2]"), "site.yaml:33:", "write bus/box/circuit");
+  expect(with("[bus2/5/1]", "[bus1/4/2]"),
+         "site.yaml:35:", "already claimed by account A401 (site.yaml:33:");
+  expect(with(R"("20.05")", R"("20.055")"), "site.yaml:34:", "");
+  expect(with(R"("20.05")", R"("-1.00")"), "site.yaml:34:", "must not be negative");
+  expect(with(R"("20.05")", R"("2000000.00")"), "site.yaml:34:", "taken for a typo");
+  expect(with("{id: A501,", "{id: A401,"), "site.yaml:35:", "account A401 is listed twice");
+}
+
+/// Rows of every table an import may write, in a fixed order.
+std::vector<std::int64_t> rows(const std::string& path) {
+  std::vector<std::int64_t> out;
+  for (const char* t :
+       {"site", "buildings", "floors", "rooms", "comm_managers", "buses", "boxes", "meters",
+        "accounts", "account_meters", "ledger", "outbox", "audit", "events"}) {
+    out.push_back(count(path, t));
+  }
+  return out;
+}
+
+TEST_F(SiteImportTest, ImportOpensTheFilesAccountsWithTheirFirstSales) {
+  auto r = store_->import_site(parse(with_accounts()), "admin", kT0);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().accounts_opened, 2);
+  EXPECT_EQ(r.value().first_sales_fen, 2005);
+  EXPECT_EQ(r.value().added, 16);  // 14 site rows and 2 accounts
+  const auto a = store_->account("A401");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->tenant, "Li");
+  EXPECT_EQ(a->phone, "13800138000");
+  EXPECT_EQ(a->room, "401");
+  EXPECT_EQ(a->meters, (std::vector<MeterId>{{"bus1", 4, 1}, {"bus1", 4, 2}}));
+  EXPECT_EQ(store_->account_balance_fen("A401"), 2005);
+  EXPECT_EQ(store_->meter({"bus2", 5, 1})->account, "A501");
+  // The first sale took the sale path: its ledger entry and its credit to the first meter.
+  EXPECT_EQ(count(path_, "ledger WHERE account = 'A401' AND kind = 'sale' AND amount_fen = 2005"),
+            1);
+  EXPECT_EQ(count(path_,
+                  "outbox WHERE kind = 'credit' AND meter = 'bus1/4/1' AND "
+                  "amount_fen = 2005 AND state = 'pending'"),
+            1);
+  EXPECT_EQ(count(path_, "ledger WHERE account = 'A501'"), 0);  // no first sale: none
+  EXPECT_EQ(count(path_, "audit WHERE action = 'open_account'"), 2);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(SiteImportTest, ImportingTheSameAccountsAgainChangesNothing) {
+  const auto m = parse(with_accounts());
+  ASSERT_TRUE(store_->import_site(m, "admin", kT0));
+  const auto before = rows(path_);
+  auto again = store_->import_site(m, "admin", kT0);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again.value().added, 0);
+  EXPECT_EQ(again.value().updated, 0);
+  EXPECT_EQ(again.value().unchanged, 17);  // 15 site rows and 2 accounts
+  EXPECT_EQ(again.value().accounts_opened, 0);
+  EXPECT_EQ(rows(path_), before);  // no second first sale, no audit row
+  EXPECT_EQ(store_->account_balance_fen("A401"), 2005);
+}
+
+TEST_F(SiteImportTest, AnAccountOpenedByHandWithTheSameMetersIsKept) {
+  ASSERT_TRUE(store_->import_site(parse(kSite), "admin", kT0));
+  ASSERT_TRUE(store_->open_account({"A501", "Wang", {{"bus2", 5, 1}}, 1000, "cashier", kT0},
+                                   {"010-1234567", std::nullopt}));
+  auto r = store_->import_site(parse(with_accounts()), "admin", kT0);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().accounts_opened, 1);  // A401 only
+  EXPECT_EQ(store_->account_balance_fen("A501"), 1000);
+  EXPECT_EQ(count(path_, "ledger WHERE account = 'A501'"), 1);
+  const auto a = store_->account("A501");
+  EXPECT_EQ(a->phone, "010-1234567");  // the file gives no phone: the stored one stays
+  EXPECT_EQ(a->room, "501");           // the file gives the room: it is recorded
+}
+
+TEST_F(SiteImportTest, ContactDetailsInTheFileUpdateAnOpenAccountWithoutASale) {
+  ASSERT_TRUE(store_->import_site(parse(with_accounts()), "admin", kT0));
+  const auto ledger_rows = count(path_, "ledger");
+  auto r =
+      store_->import_site(parse(replaced(replaced(with_accounts(), "13800138000", "13900139000"),
+                                         "tenant: Li", "tenant: Li Na")),
+                          "admin", kT0);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().updated, 1);
+  const auto a = store_->account("A401");
+  EXPECT_EQ(a->phone, "13900139000");
+  EXPECT_EQ(a->tenant, "Li Na");
+  EXPECT_EQ(count(path_, "ledger"), ledger_rows);
+  EXPECT_EQ(count(path_,
+                  "audit WHERE action = 'account_contact' AND details LIKE "
+                  "'account=A401 %phone=13900139000%'"),
+            1);
+}
+
+TEST_F(SiteImportTest, AccountsAbsentFromTheFileStayOpen) {
+  ASSERT_TRUE(store_->import_site(parse(with_accounts()), "admin", kT0));
+  ASSERT_TRUE(store_->import_site(parse(kSite), "admin", kT0));
+  EXPECT_EQ(store_->meter({"bus1", 4, 1})->account, "A401");
+  EXPECT_FALSE(store_->account("A401")->closed_at);
+  EXPECT_EQ(store_->account_balance_fen("A401"), 2005);
+}
+
+/// Imports `text` expecting a refusal that mentions `what`; nothing may change.
+void expect_refused(store::Store& st, const std::string& path, const std::string& text,
+                    const std::string& what) {
+  const auto before = rows(path);
+  auto r = st.import_site(parse(text), "admin", kT0);
+  ASSERT_FALSE(r) << what;
+  EXPECT_NE(r.error().message.find(what), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("nothing was imported"), std::string::npos) << r.error().message;
+  EXPECT_EQ(rows(path), before) << what;
+}
+
+TEST_F(SiteImportTest, AnAccountWhoseStoredMetersDifferRefusesTheImport) {
+  ASSERT_TRUE(store_->import_site(parse(with_accounts()), "admin", kT0));
+  // Also a changed building name: that change must not be written either.
+  expect_refused(*store_, path_,
+                 replaced(replaced(with_accounts(), "[bus1/4/1, bus1/4/2]", "[bus1/4/1]"),
+                          "name: Block 1", "name: Block One"),
+                 "account A401 (site.yaml:29:5): the file gives it meters [bus1/4/1] but the "
+                 "open account has [bus1/4/1, bus1/4/2]");
+  expect_refused(*store_, path_,
+                 replaced(with_accounts(), "[bus1/4/1, bus1/4/2]", "[bus1/4/2, bus1/4/1]"),
+                 "write [bus1/4/1, bus1/4/2] into the file");
+}
+
+TEST_F(SiteImportTest, AMeterInAnotherOpenAccountRefusesTheImport) {
+  ASSERT_TRUE(store_->import_site(parse(kSite), "admin", kT0));
+  ASSERT_TRUE(store_->open_account({"B1", "Zhao", {{"bus2", 5, 1}}, 0, "cashier", kT0}));
+  expect_refused(*store_, path_, with_accounts(),
+                 "account A501 (site.yaml:35:5): meter bus2/5/1 already belongs to open "
+                 "account B1");
+  EXPECT_FALSE(store_->account("A401"));  // opened before A501 in the same import: rolled back
+}
+
+TEST_F(SiteImportTest, AClosedAccountInTheFileRefusesTheImport) {
+  ASSERT_TRUE(store_->import_site(parse(kSite), "admin", kT0));
+  ASSERT_TRUE(store_->open_account({"A501", "Wang", {{"bus2", 5, 1}}, 0, "cashier", kT0}));
+  ASSERT_TRUE(store_->close_account({"A501", "cashier", kT0}));
+  expect_refused(*store_, path_, with_accounts(), "give the tenant a new account id");
+}
+
+TEST_F(SiteImportTest, AModelWithAMeterInTwoAccountsIsRefusedAndChangesNothing) {
+  auto m = parse(with_accounts());
+  m.accounts[1].meters.push_back({"bus1", 4, 2});  // claimed by A401 as well
+  m.accounts.push_back({"A9", std::nullopt, std::nullopt, "499", {{"bus1", 4, 9}}, 0, ""});
+  auto r = store_->import_site(m, "admin", kT0);
+  ASSERT_FALSE(r);
+  const auto& text = r.error().message;
+  EXPECT_NE(text.find("meter bus1/4/2 is claimed by two accounts"), std::string::npos) << text;
+  EXPECT_NE(text.find("account A9: meter bus1/4/9 is not listed"), std::string::npos) << text;
+  EXPECT_NE(text.find("account A9: no room 499"), std::string::npos) << text;
+  EXPECT_EQ(count(path_, "meters"), 0);
+  EXPECT_EQ(count(path_, "accounts"), 0);
+}
+
+TEST(SiteModelFileTest, TheSeedSiteExampleOpensAFewAccounts) {
+  const auto m = load_site_model(PHIL_SOURCE_DIR "/system/app/examples/seed-site-admin.yaml");
+  ASSERT_GE(m.accounts.size(), 2U);
+  for (const auto& a : m.accounts)
+    EXPECT_FALSE(a.meters.empty()) << a.id;
+}
+
 }  // namespace
 }  // namespace phil::app

@@ -88,8 +88,17 @@ int site_import(store::Store& st, const AdminCommands& c, const AdminTarget& t) 
   const auto& s = r.value();
   return done("site " + model.settings.name + " imported from " + c.file + ": " +
                   std::to_string(s.added) + " added, " + std::to_string(s.updated) + " updated, " +
-                  std::to_string(s.unchanged) + " unchanged",
-              t.json, {{"added", s.added}, {"updated", s.updated}, {"unchanged", s.unchanged}});
+                  std::to_string(s.unchanged) + " unchanged" +
+                  (s.accounts_opened > 0 ? "; " + std::to_string(s.accounts_opened) +
+                                               " account(s) opened, first sales " +
+                                               yuan(s.first_sales_fen) + " yuan queued"
+                                         : ""),
+              t.json,
+              {{"added", s.added},
+               {"updated", s.updated},
+               {"unchanged", s.unchanged},
+               {"accounts_opened", s.accounts_opened},
+               {"first_sales_fen", s.first_sales_fen}});
 }
 
 int account_open(store::Store& st, const AdminCommands& c, const AdminTarget& t) {

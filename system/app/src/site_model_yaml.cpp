@@ -1,5 +1,6 @@
 #include "site_model_yaml.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -14,6 +15,7 @@ struct Context {
   std::set<std::pair<std::string, int>> floors;
   std::set<std::string> rooms;
   std::set<std::string> buses;
+  std::map<MeterId, std::string> claimed;  ///< meter -> the account (and where) claiming it
 };
 
 std::string id_of(yaml::Map& m) {
@@ -167,6 +169,63 @@ void parse_bus(const yaml::Node& node, const std::string& comm_manager, Context&
   m.finish();
 }
 
+void parse_account(const yaml::Node& node, Context& c) {
+  yaml::Map m(node);
+  domain::AccountSpec a;
+  a.source = node.mark().to_string();
+  a.id = id_of(m);
+  for (const auto& other : c.model.accounts) {
+    if (other.id == a.id) {
+      node.fail("account " + a.id + " is listed twice (first at " + other.source + ")");
+    }
+  }
+  if (auto n = m.optional("tenant")) a.tenant = n->as_string();
+  if (auto n = m.optional("phone")) {
+    a.phone = n->as_string();
+    if (auto p = domain::check_phone(*a.phone)) n->fail(*p);
+  }
+  if (auto n = m.optional("room")) {
+    a.room = n->as_string();
+    if (!c.rooms.contains(*a.room)) {
+      n->fail("room " + *a.room + " is not listed under any building's floors; add it there");
+    }
+  }
+  const auto meters = m.required("meters");
+  for (const auto& e : meters.elements()) {
+    const auto text = e.as_string();
+    const auto id = MeterId::parse(text);
+    if (!id) e.fail("\"" + text + "\" is not a meter; write bus/box/circuit, e.g. bus1/4/1");
+    const bool listed = std::any_of(c.model.meters.begin(), c.model.meters.end(),
+                                    [&](const domain::MeterSpec& s) { return s.id == *id; });
+    if (!listed) {
+      e.fail("meter " + id->to_string() +
+             " is not listed under any bus's boxes; add it there (circuit " +
+             std::to_string(id->circuit) + " of box " + std::to_string(id->box) + " on bus " +
+             id->bus + ")");
+    }
+    const auto [at, fresh] =
+        c.claimed.emplace(*id, "account " + a.id + " (" + e.mark().to_string() + ")");
+    if (!fresh) {
+      e.fail("meter " + id->to_string() + " is already claimed by " + at->second +
+             "; a meter belongs to one account");
+    }
+    a.meters.push_back(*id);
+  }
+  if (a.meters.empty()) {
+    meters.fail("account " + a.id + " has no meter; list 1..n meters, e.g. [bus1/4/1]");
+  }
+  if (auto n = m.optional("first_sale")) {
+    a.first_sale_fen = yuan(*n);
+    if (a.first_sale_fen > domain::kMaxFirstSaleFen) {
+      n->fail(
+          "a first sale above 1000000.00 yuan is taken for a typo; sell more with "
+          "prepaidctl sale after the import");
+    }
+  }
+  m.finish();
+  c.model.accounts.push_back(std::move(a));
+}
+
 }  // namespace
 
 domain::SiteModel parse_site_model(const yaml::Node& root) {
@@ -199,6 +258,11 @@ domain::SiteModel parse_site_model(const yaml::Node& root) {
   if (auto n = m.optional("buses")) {
     for (const auto& e : n->elements())
       parse_bus(e, "", c);
+  }
+  // Accounts last: they refer to the rooms and meters above, wherever the file lists them.
+  if (auto n = m.optional("accounts")) {
+    for (const auto& e : n->elements())
+      parse_account(e, c);
   }
   m.finish();
   // Whatever the checks above missed (they locate each problem; this one cannot).

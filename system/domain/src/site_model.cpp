@@ -134,6 +134,30 @@ std::vector<std::string> check_site_model(const SiteModel& m) {
       problem(name + " thresholds: " + *p);
     }
   }
+  std::set<std::string> accounts;
+  std::set<MeterId> claimed;
+  for (const auto& a : m.accounts) {
+    const auto name = "account " + a.id + (a.source.empty() ? "" : " (" + a.source + ")");
+    if (!valid_id(a.id)) {
+      problem("account id \"" + a.id + "\" may use only letters, digits, '_', '-' and '.'");
+    }
+    if (!accounts.insert(a.id).second) problem(name + " is listed twice");
+    if (a.meters.empty()) problem(name + ": no meter; give at least one");
+    for (const auto& mt : a.meters) {
+      if (!meters.contains(mt)) problem(name + ": meter " + mt.to_string() + " is not listed");
+      if (!claimed.insert(mt).second) {
+        problem(name + ": meter " + mt.to_string() +
+                " is claimed by two accounts (or listed twice); a meter belongs to one account");
+      }
+    }
+    if (a.room && !rooms.contains(*a.room)) problem(name + ": no room " + *a.room);
+    if (a.phone) {
+      if (auto p = check_phone(*a.phone)) problem(name + ": " + *p);
+    }
+    if (a.first_sale_fen < 0 || a.first_sale_fen > kMaxFirstSaleFen) {
+      problem(name + ": first sale must be between 0.00 and 1000000.00 yuan");
+    }
+  }
   return problems;
 }
 

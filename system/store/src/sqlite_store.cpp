@@ -143,6 +143,16 @@ class SqliteStore final : public Store, private admin::Writers {
 
   domain::Result<void> open_account(const OpenAccountRequest& req,
                                     const TenantContact& contact) override {
+    Transaction tx(db_);
+    auto opened = open_account_in(req, contact);
+    if (opened) tx.commit();
+    return opened;
+  }
+
+  /// open_account inside the caller's transaction (site import opens its accounts by it); a
+  /// refusal writes nothing.
+  domain::Result<void> open_account_in(const OpenAccountRequest& req,
+                                       const TenantContact& contact) override {
     if (req.account.empty()) return refused("account id is empty; give an id such as A401");
     if (req.meters.empty()) {
       return refused("account " + req.account + " has no meter; give at least one meter");
@@ -151,7 +161,6 @@ class SqliteStore final : public Store, private admin::Writers {
       return refused("first sale must not be negative (got " + std::to_string(req.first_sale_fen) +
                      " fen)");
     }
-    Transaction tx(db_);
     {
       auto s = db_.prepare("SELECT 1 FROM accounts WHERE id = ?1");
       s->bind(1, req.account);
@@ -204,7 +213,6 @@ class SqliteStore final : public Store, private admin::Writers {
     if (req.first_sale_fen > 0) {
       write_sale(req.account, req.meters.front(), req.first_sale_fen, req.operator_id, req.at);
     }
-    tx.commit();
     return {};
   }
 

@@ -200,14 +200,97 @@ domain::Result<ImportSummary> Admin::import_site(const domain::SiteModel& model,
                           : std::nullopt);
            });
   }
+  if (auto accounts = import_accounts(model, operator_id, at, sum); !accounts) {
+    return accounts.error();  // rolls back everything above
+  }
   if (sum.added > 0 || sum.updated > 0) {
-    w_.write_audit(operator_id, "site_import",
-                   "site=" + st.name + " added=" + std::to_string(sum.added) + " updated=" +
-                       std::to_string(sum.updated) + " unchanged=" + std::to_string(sum.unchanged),
-                   at);
+    w_.write_audit(
+        operator_id, "site_import",
+        "site=" + st.name + " added=" + std::to_string(sum.added) + " updated=" +
+            std::to_string(sum.updated) + " unchanged=" + std::to_string(sum.unchanged) +
+            (sum.accounts_opened > 0 ? " accounts_opened=" + std::to_string(sum.accounts_opened) +
+                                           " first_sales_fen=" + std::to_string(sum.first_sales_fen)
+                                     : ""),
+        at);
   }
   tx.commit();
   return sum;
+}
+
+domain::Result<void> Admin::import_accounts(const domain::SiteModel& model,
+                                            const std::string& operator_id, TimePoint at,
+                                            ImportSummary& sum) {
+  auto join = [](const std::vector<MeterId>& ids) {
+    std::string out;
+    for (const auto& id : ids)
+      out += (out.empty() ? "" : ", ") + id.to_string();
+    return "[" + out + "]";
+  };
+  for (const auto& a : model.accounts) {
+    const auto refuse = [&](const std::string& why) {
+      return refused("the site import is refused, nothing was imported: account " + a.id +
+                     (a.source.empty() ? "" : " (" + a.source + ")") + ": " + why);
+    };
+    std::optional<std::optional<std::int64_t>> closed_at;  // outer nullopt: no such account
+    {
+      auto s = db_.prepare("SELECT closed_at FROM accounts WHERE id = ?1");
+      s->bind(1, a.id);
+      if (s->step()) closed_at = s->opt_int64(0);
+    }
+    if (!closed_at) {
+      const OpenAccountRequest req{
+          a.id, a.tenant.value_or(""), a.meters, a.first_sale_fen, operator_id, at};
+      if (auto opened = w_.open_account_in(req, {a.phone.value_or(""), a.room}); !opened) {
+        return refuse(opened.error().message);
+      }
+      ++sum.added;
+      ++sum.accounts_opened;
+      sum.first_sales_fen += a.first_sale_fen;
+      continue;
+    }
+    if (*closed_at) {
+      return refuse(
+          "it is closed in the database and a closed account is not opened again; give the "
+          "tenant a new account id in the file");
+    }
+    std::vector<MeterId> stored;
+    {
+      auto s = db_.prepare(
+          "SELECT meter FROM account_meters WHERE account = ?1 AND detached_at IS NULL "
+          "ORDER BY position, id");
+      s->bind(1, a.id);
+      while (s->step())
+        stored.push_back(parse_id(s->text(0)));
+    }
+    if (stored != a.meters) {
+      return refuse("the file gives it meters " + join(a.meters) + " but the open account has " +
+                    join(stored) +
+                    " (changed by meter replace or move, or a typo in the file); write " +
+                    join(stored) +
+                    " into the file, or change the account with prepaidctl meter "
+                    "replace/move, then import again");
+    }
+    // Contact details given in the file are the site's record of them; absent ones stay.
+    auto s = db_.prepare(
+        "UPDATE accounts SET tenant = COALESCE(?2, tenant), phone = COALESCE(?3, phone), "
+        "room = COALESCE(?4, room) WHERE id = ?1 AND (tenant IS NOT COALESCE(?2, tenant) OR "
+        "phone IS NOT COALESCE(?3, phone) OR room IS NOT COALESCE(?4, room)) "
+        "RETURNING tenant, phone, room");
+    s->bind(1, a.id);
+    bind_opt(*s, 2, a.tenant);
+    bind_opt(*s, 3, a.phone);
+    bind_opt(*s, 4, a.room);
+    if (!s->step()) {
+      ++sum.unchanged;
+      continue;
+    }
+    ++sum.updated;
+    w_.write_audit(operator_id, "account_contact",
+                   "account=" + a.id + " tenant=" + s->text(0) + " phone=" + s->text(1) +
+                       " room=" + s->opt_text(2).value_or("") + " (site import)",
+                   at);
+  }
+  return {};
 }
 
 domain::SiteSettings Admin::site_settings() const {

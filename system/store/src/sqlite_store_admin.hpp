@@ -33,6 +33,9 @@ class Writers {
   virtual void write_event(const std::optional<domain::MeterId>& meter, const std::string& kind,
                            const std::string& details, TimePoint at) = 0;
   virtual std::optional<MeterRecord> find_meter(const domain::MeterId& id) const = 0;
+  /// Store::open_account without its own transaction (its checks, audit row and first sale).
+  virtual domain::Result<void> open_account_in(const OpenAccountRequest& req,
+                                               const TenantContact& contact) = 0;
 
  protected:
   Writers() = default;
@@ -69,6 +72,10 @@ class Admin {
   std::optional<std::int64_t> open_balance(const std::string& account) const;
   void upsert(ImportSummary& sum, const char* insert_sql, const char* update_sql,
               const std::function<void(sqlite::Stmt&)>& bind);
+  /// import_site's accounts, inside its transaction (rules: domain::AccountSpec).
+  domain::Result<void> import_accounts(const domain::SiteModel& model,
+                                       const std::string& operator_id, TimePoint at,
+                                       ImportSummary& sum);
 
   sqlite::Db& db_;
   Writers& w_;

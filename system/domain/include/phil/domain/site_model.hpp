@@ -102,6 +102,31 @@ struct MeterSpec {
   std::optional<BillingMode> billing_mode;  ///< nullopt: the site default
 };
 
+/// A tenant account the site file opens (seed: 开户 at commissioning). Import rules
+/// (store::Store::import_site):
+///   - an account not in the database is opened with these meters (the first one receives the
+///     credits) and, if `first_sale_fen` > 0, a first sale through the same path as
+///     `account open --sale` (ledger entry and credit command in the import's transaction);
+///   - an open account already in the database with exactly these meters, in this order, is kept:
+///     no sale is made again; `tenant`, `phone` and `room`, where given, replace the stored ones
+///     (absent: the stored value stays);
+///   - its meters differing from the stored ones (changed by meter replace/move, or a typo), the
+///     account being closed, or a meter in another open account refuse the whole import;
+///   - accounts in the database but absent from the file are kept open (closing one is an
+///     operator action with a refund: account close).
+/// A first sale in a site file above this is taken for a typo (sell more with a sale).
+inline constexpr std::int64_t kMaxFirstSaleFen = 100'000'000;  // 1,000,000.00 yuan
+
+struct AccountSpec {
+  std::string id;                     ///< e.g. "A401"
+  std::optional<std::string> tenant;  ///< nullopt: keep / empty for a new account
+  std::optional<std::string> phone;   ///< check_phone
+  std::optional<std::string> room;    ///< a room of the model
+  std::vector<MeterId> meters;        ///< 1..n meters of the model, each in one account only
+  std::int64_t first_sale_fen = 0;    ///< 0: none; made only when the account is opened
+  std::string source;                 ///< where it is declared ("file:line:col"), for messages
+};
+
 struct SiteModel {
   SiteSettings settings;
   std::vector<BuildingSpec> buildings;
@@ -111,11 +136,14 @@ struct SiteModel {
   std::vector<BusSpec> buses;
   std::vector<BoxSpec> boxes;
   std::vector<MeterSpec> meters;
+  std::vector<AccountSpec> accounts;
 };
 
 /// Checks a model on its own: ids unique and well-formed, every reference (floor to building,
-/// room to floor, bus to comm manager, box to bus and floor, meter to box and room) resolved,
-/// thresholds and tolerance valid. One line per problem; empty if it holds.
+/// room to floor, bus to comm manager, box to bus and floor, meter to box and room, account to
+/// room and meters) resolved, each meter in at most one account, accounts with 1..n meters, a
+/// valid phone and no negative first sale, thresholds and tolerance valid. One line per problem;
+/// empty if it holds.
 std::vector<std::string> check_site_model(const SiteModel& m);
 
 /// Why a tenant's phone number is not acceptable (only digits, spaces, '+', '-', '(' and ')';

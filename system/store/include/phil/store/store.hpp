@@ -187,6 +187,8 @@ struct ImportSummary {
   int added = 0;
   int updated = 0;
   int unchanged = 0;
+  int accounts_opened = 0;           ///< of `added`: the accounts the import opened
+  std::int64_t first_sales_fen = 0;  ///< their first sales together
 };
 
 /// An account for display (prepaidctl account show).
@@ -333,7 +335,8 @@ class Store {
   /// floors, rooms, comm managers, buses, boxes and meters are added or updated (meters keep
   /// their readings, accounts and ledger); rows absent from the model are kept. Importing the
   /// same model again changes nothing. Refused (nothing written): a model that fails
-  /// domain::check_site_model.
+  /// domain::check_site_model. The model's accounts are opened (with their first sales) or kept
+  /// by the rules of domain::AccountSpec; an account those rules refuse refuses the whole import.
   virtual domain::Result<ImportSummary> import_site(const domain::SiteModel& model,
                                                     const std::string& operator_id,
                                                     TimePoint at) = 0;
