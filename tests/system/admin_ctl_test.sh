@@ -2,7 +2,7 @@
 # prepaidctl's site and account administration as an operator runs it, without the daemon:
 # site import (idempotent, errors with file:line:col; its accounts opened once, conflicts
 # refused), account open with phone and room, account show, meter show/replace/move with their
-# refusals (exit 1 with the reason), bad
+# refusals (exit 1 with the reason), a dead meter replaced with a manual final reading, bad
 # arguments (exit 2), --json, and a verifying ledger. A poll is stood in for by writing a
 # meter's last reading with the sqlite3 shell.
 # Usage: admin_ctl_test.sh PREPAIDCTL PROFILES_DIR SQLITE3

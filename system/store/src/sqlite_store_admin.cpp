@@ -426,7 +426,8 @@ domain::Result<ManualCharge> charge_manual_reading(sqlite::Db& db, const MeterRe
     if (fen != at_max) {
       return refused("meter " + name + " has no stored tariff for (all of) the time since its " +
                      "last reading, so the " + kwh(energy) +
-                     " of its final reading need a price; give the price it is charged at");
+                     " of its final reading need a price; give the price it is charged at "
+                     "(prepaidctl meter replace --price)");
     }
   }
   ManualCharge out;
