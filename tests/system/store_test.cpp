@@ -4,6 +4,7 @@
 
 #include <phil/store/store.hpp>
 
+#include "support/sqlite_count.hpp"
 #include "support/temp_dir.hpp"
 
 namespace phil::store {
@@ -13,29 +14,7 @@ using domain::MeterId;
 
 constexpr TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
 
-/// Runs SQL on the database file through a separate connection, as another process would.
-std::string sql(const std::string& path, const std::string& statement) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_busy_timeout(db, 5000);
-  std::string out;
-  char* err = nullptr;
-  sqlite3_exec(
-      db, statement.c_str(),
-      [](void* o, int n, char** values, char**) {
-        auto& s = *static_cast<std::string*>(o);
-        for (int i = 0; i < n; ++i)
-          s += std::string(values[i] ? values[i] : "NULL") + "|";
-        return 0;
-      },
-      &out, &err);
-  if (err) {
-    out = std::string("error: ") + err;
-    sqlite3_free(err);
-  }
-  sqlite3_close(db);
-  return out;
-}
+using test::sql;  // SQL through a separate connection, as another process would run it
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -77,9 +56,10 @@ TEST_F(StoreTest, ReopeningKeepsDataAndDoesNotMigrateTwice) {
 
 /// v7 re-clusters readings by time and narrows the ledger's per-account index: a v6 file keeps
 /// every reading and learns each account's last paid charge. The v6 shape is rebuilt here by hand
-/// (the readings table, the index, no last_charge_seq) from a file written by this build.
+/// (the readings table, the index, no last_charge_seq) from a file written by this build, after
+/// undoing v8 (test::kSchemaV8ToV7).
 TEST_F(StoreTest, MigrationV7KeepsTheReadingsAndFindsTheLastPaidCharge) {
-  ASSERT_EQ(sqlite_schema_version(), 7) << "a newer migration: start this test from its parent";
+  ASSERT_EQ(sqlite_schema_version(), 8) << "a newer migration: start this test from its parent";
   open_a401(2000);
   domain::MeterReading r;
   r.energy_wh = 1000;
@@ -91,6 +71,7 @@ TEST_F(StoreTest, MigrationV7KeepsTheReadingsAndFindsTheLastPaidCharge) {
   r.energy_wh = 3001;  // 1 Wh: a charge of 0 fen (carried), ledger entry 3
   store_->record_readings({{meter(1), r}}, kT0 + Millis(2000), rules);
   store_.reset();
+  ASSERT_EQ(sql(path_, test::kSchemaV8ToV7), "");
   ASSERT_EQ(sql(path_,
                 "CREATE TABLE old (id INTEGER PRIMARY KEY, meter TEXT NOT NULL REFERENCES "
                 "meters(id), at INTEGER NOT NULL, energy_wh INTEGER NOT NULL, power_w INTEGER NOT "
@@ -108,7 +89,7 @@ TEST_F(StoreTest, MigrationV7KeepsTheReadingsAndFindsTheLastPaidCharge) {
                 "PRAGMA user_version = 6;"),
             "");
   store_ = open_sqlite_store(path_);
-  EXPECT_EQ(sql(path_, "PRAGMA user_version"), "7|");
+  EXPECT_EQ(sql(path_, "PRAGMA user_version"), "8|");
   EXPECT_EQ(sql(path_, "SELECT at - 1772294400000, energy_wh FROM readings ORDER BY at"),
             "0|1000|1000|3000|2000|3001|");
   EXPECT_EQ(sql(path_, "SELECT kind, amount_fen FROM ledger WHERE seq > 1 ORDER BY seq"),

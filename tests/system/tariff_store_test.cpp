@@ -1,7 +1,9 @@
 // Stored tariffs charged by the SQLite store on a real database file: TOU across a period edge
 // and midnight, a tier step inside an interval (tier position kept across a reopen), a tariff
-// change inside an interval, meter override over the site default, refusals that change
-// nothing, and a whole poll cycle (readings and failed boxes) in one record_cycle.
+// change inside an interval, meter override over the site default, assignments as history (an
+// assignment inside an interval cuts it), one tier ladder per account (several meters, in one
+// cycle, a new tenant starting at zero), refusals that change nothing, the v8 migration, and a
+// whole poll cycle (readings and failed boxes) in one record_cycle.
 #include <gtest/gtest.h>
 
 #include <phil/domain/tariff.hpp>
@@ -42,17 +44,32 @@ class TariffStoreTest : public ::testing::Test {
     auto r = store_->add_tariff({name, {from, t}, minutes(480), "manager", kStart});
     ASSERT_TRUE(r) << r.error().message;
   }
-  void assign(const std::string& name, std::optional<MeterId> m = std::nullopt) {
-    auto r = store_->assign_tariff({name, m, "manager", kStart});
+  void assign(const std::string& name, std::optional<MeterId> m = std::nullopt,
+              TimePoint at = kStart, std::optional<TimePoint> from = std::nullopt) {
+    auto r = store_->assign_tariff({name, m, "manager", at, from});
     ASSERT_TRUE(r) << r.error().message;
   }
-  void read(int circuit, std::int64_t energy_wh, TimePoint at) {
+  static domain::MeterReading reading(std::int64_t energy_wh) {
     domain::MeterReading r;
     r.energy_wh = energy_wh;
     r.balance_fen = 5'000;
     r.relay_closed = true;
     r.mode = domain::MeterMode::kPrepaid;
-    store_->record_readings({{meter(circuit), r}}, at, kRules);
+    return r;
+  }
+  void read(int circuit, std::int64_t energy_wh, TimePoint at) {
+    store_->record_readings({{meter(circuit), reading(energy_wh)}}, at, kRules);
+  }
+  /// Charges of a meter: (fen, Wh) per charge entry.
+  std::vector<std::pair<std::int64_t, std::int64_t>> meter_charges(const std::string& account,
+                                                                   int circuit) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> out;
+    for (const auto& e : store_->ledger(account)) {
+      if (e.kind == domain::EntryKind::kCharge && e.meter == meter(circuit)) {
+        out.emplace_back(e.amount_fen, e.energy_wh);
+      }
+    }
+    return out;
   }
   /// Charges of an account: (fen, Wh) per charge entry.
   std::vector<std::pair<std::int64_t, std::int64_t>> charges(const std::string& account) {
@@ -61,6 +78,31 @@ class TariffStoreTest : public ::testing::Test {
       if (e.kind == domain::EntryKind::kCharge) out.emplace_back(e.amount_fen, e.energy_wh);
     }
     return out;
+  }
+
+  /// 0.5 yuan/kWh; from 10 kWh in the month (from the 1st): +0.3000 yuan/kWh.
+  static Tariff tiered() {
+    Tariff t = Tariff::single(5000);
+    t.tier_period = domain::TierPeriod::kMonthly;
+    t.reset_day = 1;
+    t.tiers = {{0, 0}, {10'000, 3000}};
+    return t;
+  }
+  /// Opens `account` on `circuits` with no sale.
+  void open(const std::string& account, std::vector<int> circuits, TimePoint at = kStart) {
+    std::vector<MeterId> ids;
+    for (int c : circuits)
+      ids.push_back(meter(c));
+    auto r = store_->open_account({account, "tenant", ids, 0, "cashier", at});
+    ASSERT_TRUE(r) << r.error().message;
+  }
+
+  /// Account A403 on meters 3 and 4 (one household), the site default `tiered`.
+  void tiered_household() {
+    store_->register_meters({meter(4)}, "adf300l-i");
+    open("A403", {3, 4});
+    add("tiered", kStart, tiered());
+    assign("tiered");
   }
 
   static constexpr TimePoint kStart{Millis(1'772'294'400'000)};  // 2026-03-01T00:00+08:00
@@ -82,11 +124,7 @@ TEST_F(TariffStoreTest, TouIntervalAcrossAPeriodEdgeAndMidnightIsSplitAndCharged
 }
 
 TEST_F(TariffStoreTest, TierStepInsideAnIntervalIsChargedAtBothPricesAndTheTierPositionPersists) {
-  Tariff t = Tariff::single(5000);
-  t.tier_period = domain::TierPeriod::kMonthly;
-  t.reset_day = 1;
-  t.tiers = {{0, 0}, {10'000, 3000}};  // from 10 kWh in the month: +0.3000 yuan/kWh
-  add("tiered", kStart, t);
+  add("tiered", kStart, tiered());
   assign("tiered");
   read(1, 0, local(2026, 3, 2, 0));
   read(1, 8'000, local(2026, 3, 10, 0));  // 8 kWh at 0.5: 400 fen
@@ -95,12 +133,12 @@ TEST_F(TariffStoreTest, TierStepInsideAnIntervalIsChargedAtBothPricesAndTheTierP
   EXPECT_EQ(charges("A401"),
             (std::vector<std::pair<std::int64_t, std::int64_t>>{{400, 8000}, {260, 4000}}));
   const domain::TierState march{local(2026, 3, 1, 0), 12'000};
-  EXPECT_EQ(store_->tier_state(meter(1)), march);
+  EXPECT_EQ(store_->tier_state("A401"), march);
 
   // The position survives a restart; the next month starts from 0 again.
   store_.reset();
   store_ = open_sqlite_store(path_);
-  EXPECT_EQ(store_->tier_state(meter(1)), march);
+  EXPECT_EQ(store_->tier_state("A401"), march);
   read(1, 13'000, local(2026, 3, 20, 0));  // 1 kWh, still March: 80 fen
   read(1, 14'000, local(2026, 4, 2, 0));   // 1 kWh over 13 days, across the reset
   const auto c = charges("A401");
@@ -110,7 +148,9 @@ TEST_F(TariffStoreTest, TierStepInsideAnIntervalIsChargedAtBothPricesAndTheTierP
   // 923 x 8000 + 77 x 5000 = 7,769,000 cost units = 77 fen.
   EXPECT_EQ(c[3], (std::pair<std::int64_t, std::int64_t>{77, 1000}));
   const domain::TierState april{local(2026, 4, 1, 0), 77};
-  EXPECT_EQ(store_->tier_state(meter(1)), april);
+  EXPECT_EQ(store_->tier_state("A401"), april);
+  EXPECT_EQ(store_->tier_state("A402"), domain::TierState{});
+  EXPECT_FALSE(store_->tier_state("nosuch"));
 }
 
 TEST_F(TariffStoreTest, TariffChangeInsideAnIntervalSplitsTheInterval) {
@@ -143,8 +183,8 @@ TEST_F(TariffStoreTest, MeterTariffOverridesTheSiteDefaultAndNoTariffFallsBackTo
   EXPECT_EQ(charges("A401"),
             (std::vector<std::pair<std::int64_t, std::int64_t>>{{60, 1000}, {70, 1000}}));
   EXPECT_EQ(charges("A402"), (std::vector<std::pair<std::int64_t, std::int64_t>>{{30, 1000}}));
-  // Re-assigning the site default replaces it.
-  assign("cheap");
+  // A new site default takes over from its assignment on.
+  assign("cheap", std::nullopt, local(2026, 3, 1, 10));
   read(1, 3000, local(2026, 3, 1, 11));
   EXPECT_EQ(charges("A401").back(), (std::pair<std::int64_t, std::int64_t>{30, 1000}));
 }
@@ -189,6 +229,199 @@ TEST_F(TariffStoreTest, BadTariffsAndAssignmentsAreRefusedAndChangeNothing) {
   ASSERT_EQ(all[0].schedule.versions.size(), 1U);
   EXPECT_EQ(all[0].schedule.versions[0].tariff.rates, Tariff::single(6000).rates);
   EXPECT_EQ(all[0].schedule.versions[0].from, local(2026, 3, 2, 0));
+}
+
+using Charges = std::vector<std::pair<std::int64_t, std::int64_t>>;
+
+TEST_F(TariffStoreTest, AnAssignmentInsideAnIntervalChargesTheEnergyBeforeItAtTheOldTariff) {
+  add("standard", kStart, Tariff::single(6000));
+  add("dear", kStart, Tariff::single(8000));
+  assign("standard");
+  read(1, 50'000, local(2026, 3, 1, 11));
+  assign("dear", meter(1), local(2026, 3, 1, 12));
+  // 1 kWh before the assignment at 0.6 (60 fen), 1 kWh after it at 0.8 (80 fen); the whole
+  // interval at the new tariff would have been 160 fen.
+  read(1, 52'000, local(2026, 3, 1, 13));
+  // An assignment made now for later: the energy until its start stays at the tariff in force.
+  assign("standard", meter(1), local(2026, 3, 1, 13, 30), local(2026, 3, 1, 15));
+  read(1, 53'000, local(2026, 3, 1, 14));  // 1 kWh at 0.8
+  read(1, 55'000, local(2026, 3, 1, 16));  // 1 kWh at 0.8 (until 15:00), 1 kWh at 0.6
+  EXPECT_EQ(charges("A401"), (Charges{{140, 2000}, {80, 1000}, {140, 2000}}));
+  EXPECT_TRUE(store_->verify_ledger().empty());
+
+  // The history is kept; each target's latest assignment is its current one.
+  const auto all = store_->tariffs();
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_EQ(all[0].name, "dear");
+  EXPECT_TRUE(all[0].meters.empty());
+  EXPECT_EQ(all[0].assignments, (std::vector<TariffAssignmentRecord>{
+                                    {meter(1), local(2026, 3, 1, 12), local(2026, 3, 1, 12)}}));
+  EXPECT_EQ(all[1].name, "standard");
+  EXPECT_TRUE(all[1].site_default);
+  EXPECT_EQ(all[1].meters, std::vector<MeterId>{meter(1)});
+  EXPECT_EQ(all[1].assignments, (std::vector<TariffAssignmentRecord>{
+                                    {std::nullopt, kStart, kStart},
+                                    {meter(1), local(2026, 3, 1, 15), local(2026, 3, 1, 13, 30)}}));
+}
+
+TEST_F(TariffStoreTest, ASiteDefaultChangeDoesNotAffectAMeterWithItsOwnAssignment) {
+  add("standard", kStart, Tariff::single(6000));
+  add("dear", kStart, Tariff::single(8000));
+  add("cheap", kStart, Tariff::single(3000));
+  assign("standard");
+  assign("cheap", meter(2));
+  read(1, 0, local(2026, 3, 1, 11));
+  read(2, 0, local(2026, 3, 1, 11));
+  assign("dear", std::nullopt, local(2026, 3, 1, 12));
+  read(1, 2000, local(2026, 3, 1, 13));
+  read(2, 2000, local(2026, 3, 1, 13));
+  EXPECT_EQ(charges("A401"), (Charges{{140, 2000}}));  // 1 kWh at 0.6, 1 kWh at 0.8
+  EXPECT_EQ(charges("A402"), (Charges{{60, 2000}}));   // its own 0.3 throughout
+}
+
+TEST_F(TariffStoreTest, AFirstAssignmentInsideAnIntervalLeavesTheEnergyBeforeItAtThePrice) {
+  add("dear", kStart, Tariff::single(8000));
+  read(1, 0, local(2026, 3, 1, 11));
+  assign("dear", std::nullopt, local(2026, 3, 1, 12));
+  read(1, 2000, local(2026, 3, 1, 13));  // 1 kWh at rules.price 0.6, 1 kWh at 0.8
+  EXPECT_EQ(charges("A401"), (Charges{{140, 2000}}));
+}
+
+TEST_F(TariffStoreTest, AssignmentsInThePastBeforeTheLatestOrInAnotherLocalTimeAreRefused) {
+  add("standard", kStart, Tariff::single(6000));
+  auto r = store_->add_tariff({"utc", {kStart, Tariff::single(6000)}, minutes(0), "m", kStart});
+  ASSERT_TRUE(r) << r.error().message;
+  assign("standard", meter(1), local(2026, 3, 2, 0));
+  const auto audit_rows = count_rows(path_, "audit");
+
+  auto a = store_->assign_tariff(
+      {"standard", meter(2), "m", local(2026, 3, 2, 0), local(2026, 3, 1, 23)});
+  ASSERT_FALSE(a);
+  EXPECT_NE(a.error().message.find("not in the past"), std::string::npos) << a.error().message;
+  a = store_->assign_tariff({"standard", meter(1), "m", local(2026, 3, 2, 0)});
+  ASSERT_FALSE(a);
+  EXPECT_NE(a.error().message.find("must take effect after it"), std::string::npos)
+      << a.error().message;
+  a = store_->assign_tariff({"utc", meter(2), "m", local(2026, 3, 3, 0)});
+  ASSERT_FALSE(a);
+  EXPECT_NE(a.error().message.find("one local time"), std::string::npos) << a.error().message;
+
+  EXPECT_EQ(count_rows(path_, "audit"), audit_rows);
+  EXPECT_EQ(count_rows(path_, "tariff_assignments"), 1);
+}
+
+TEST_F(TariffStoreTest, TwoMetersOfOneAccountClimbOneTierLadder) {
+  tiered_household();
+  read(3, 0, local(2026, 3, 2, 0));
+  read(4, 0, local(2026, 3, 2, 0));
+  read(3, 8'000, local(2026, 3, 5, 0));  // 8 kWh at 0.5: 400 fen
+  // 4 kWh: 2 kWh at 0.5 up to the account's 10 kWh (100 fen), 2 kWh at 0.8 (160 fen).
+  read(4, 4'000, local(2026, 3, 6, 0));
+  EXPECT_EQ(meter_charges("A403", 3), (Charges{{400, 8000}}));
+  EXPECT_EQ(meter_charges("A403", 4), (Charges{{260, 4000}}));
+  EXPECT_EQ(store_->tier_state("A403"), (domain::TierState{local(2026, 3, 1, 0), 12'000}));
+}
+
+TEST_F(TariffStoreTest, MetersOfOneAccountReadInOneCycleClimbItsLadderInReadingOrder) {
+  tiered_household();
+  store_->record_cycle({{{meter(4), reading(0)}, {meter(3), reading(0)}}, {}}, local(2026, 3, 2, 0),
+                       kRules);
+  store_->record_cycle({{{meter(4), reading(6'000)}, {meter(3), reading(6'000)}}, {}},
+                       local(2026, 3, 3, 0), kRules);
+  // Meter 4 is read first: 6 kWh at 0.5 (300 fen). Meter 3 then finds the account at 6 kWh:
+  // 4 kWh at 0.5 (200 fen), 2 kWh at 0.8 (160 fen).
+  EXPECT_EQ(meter_charges("A403", 4), (Charges{{300, 6000}}));
+  EXPECT_EQ(meter_charges("A403", 3), (Charges{{360, 6000}}));
+  const domain::TierState march{local(2026, 3, 1, 0), 12'000};
+  EXPECT_EQ(store_->tier_state("A403"), march);
+  store_.reset();
+  store_ = open_sqlite_store(path_);
+  EXPECT_EQ(store_->tier_state("A403"), march);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(TariffStoreTest, ANewAccountOnAMeterUsedByAPreviousTenantStartsAtTierOne) {
+  add("tiered", kStart, tiered());
+  assign("tiered");
+  open("A403", {3});
+  auto sale = store_->sale({"A403", 10'000, "cashier", kStart});
+  ASSERT_TRUE(sale) << sale.error().message;
+  ASSERT_TRUE(store_->try_begin_attempt(sale.value(), std::uint16_t{1}, kStart));
+  store_->confirm_command(sale.value(), {}, kStart, kRules);
+  read(3, 0, local(2026, 3, 2, 0));
+  read(3, 12'000, local(2026, 3, 10, 0));  // 10 kWh at 0.5, 2 kWh at 0.8: 660 fen
+  EXPECT_EQ(charges("A403"), (Charges{{660, 12'000}}));
+  auto closed = store_->close_account({"A403", "manager", local(2026, 3, 10, 1)});
+  ASSERT_TRUE(closed) << closed.error().message;
+
+  open("A405", {3}, local(2026, 3, 11, 0));
+  read(3, 12'000, local(2026, 3, 11, 0));  // the new tenant's baseline
+  read(3, 13'000, local(2026, 3, 12, 0));  // 1 kWh at 0.5: the new household's first
+  EXPECT_EQ(charges("A405"), (Charges{{50, 1000}}));
+  EXPECT_EQ(store_->tier_state("A405"), (domain::TierState{local(2026, 3, 1, 0), 1000}));
+  EXPECT_EQ(store_->tier_state("A403"), (domain::TierState{local(2026, 3, 1, 0), 12'000}));
+}
+
+TEST_F(TariffStoreTest, AMovedMeterLeavesItsTierUsageWithTheAccountItLeft) {
+  tiered_household();
+  read(4, 0, local(2026, 3, 2, 0));
+  read(4, 12'000, local(2026, 3, 10, 0));  // A403 reaches tier 2
+  auto moved = store_->move_meter({meter(4), "A402", false, "manager", local(2026, 3, 10, 1)});
+  ASSERT_TRUE(moved) << moved.error().message;
+  read(4, 12'000, local(2026, 3, 11, 0));
+  read(4, 13'000, local(2026, 3, 12, 0));  // A402's first kWh: tier 1
+  EXPECT_EQ(charges("A402"), (Charges{{50, 1000}}));
+  EXPECT_EQ(store_->tier_state("A403"), (domain::TierState{local(2026, 3, 1, 0), 12'000}));
+}
+
+/// v8 keeps tariff assignments as history and the tier position per account. A v7 file (built
+/// from this build's by test::kSchemaV8ToV7) keeps its assignments, effective from when they were
+/// made, and each open account gets the position of its meters in their latest tier period.
+TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToTheAccounts) {
+  ASSERT_EQ(sqlite_schema_version(), 8) << "a newer migration: start this test from its parent";
+  store_->register_meters({meter(4), meter(5)}, "adf300l-i");
+  open("A403", {3, 4, 5});
+  add("standard", kStart, Tariff::single(6000));
+  add("cheap", kStart, Tariff::single(3000));
+  assign("standard", std::nullopt, local(2026, 3, 1, 1));
+  assign("cheap", meter(2), local(2026, 3, 1, 2));
+  store_.reset();
+  ASSERT_EQ(test::sql(path_, test::kSchemaV8ToV7), "");
+  const auto ms = [](TimePoint t) { return std::to_string(t.time_since_epoch().count()); };
+  const auto feb = ms(local(2026, 2, 1, 0));
+  const auto march = ms(local(2026, 3, 1, 0));
+  ASSERT_EQ(test::sql(path_, "UPDATE meters SET tier_period_start = " + feb +
+                                 ", tier_used_wh = 900 WHERE id IN ('bus1/1/1', 'bus1/1/3');"
+                                 "UPDATE meters SET tier_period_start = " +
+                                 march +
+                                 ", tier_used_wh = 2000 WHERE id = 'bus1/1/4';"
+                                 "UPDATE meters SET tier_period_start = " +
+                                 march + ", tier_used_wh = 1500 WHERE id = 'bus1/1/5';"),
+            "");
+  store_ = open_sqlite_store(path_);
+  EXPECT_EQ(test::sql(path_, "PRAGMA user_version"), "8|");
+
+  const auto all = store_->tariffs();
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_EQ(all[0].name, "cheap");
+  EXPECT_EQ(all[0].meters, std::vector<MeterId>{meter(2)});
+  EXPECT_EQ(all[0].assignments, (std::vector<TariffAssignmentRecord>{
+                                    {meter(2), local(2026, 3, 1, 2), local(2026, 3, 1, 2)}}));
+  EXPECT_TRUE(all[1].site_default);
+  EXPECT_EQ(all[1].assignments, (std::vector<TariffAssignmentRecord>{
+                                    {std::nullopt, local(2026, 3, 1, 1), local(2026, 3, 1, 1)}}));
+  // The one in the latest period counts: March, meters 4 and 5.
+  EXPECT_EQ(store_->tier_state("A403"), (domain::TierState{local(2026, 3, 1, 0), 3500}));
+  EXPECT_EQ(store_->tier_state("A401"), (domain::TierState{local(2026, 2, 1, 0), 900}));
+  EXPECT_EQ(store_->tier_state("A402"), domain::TierState{});
+
+  // And they still charge: meter 1 the site's 0.6, meter 2 its own 0.3.
+  read(1, 0, local(2026, 3, 1, 8));
+  read(2, 0, local(2026, 3, 1, 8));
+  read(1, 1000, local(2026, 3, 1, 9));
+  read(2, 1000, local(2026, 3, 1, 9));
+  EXPECT_EQ(charges("A401"), (Charges{{60, 1000}}));
+  EXPECT_EQ(charges("A402"), (Charges{{30, 1000}}));
 }
 
 TEST_F(TariffStoreTest, RecordCycleStoresReadingsAndFailedBoxesInOneCall) {

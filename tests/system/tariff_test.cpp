@@ -218,6 +218,49 @@ TEST(TariffSchedule, ATariffChangeInsideAnIntervalSplitsItAtTheChange) {
   EXPECT_EQ(&s.at(local(2026, 3, 1, 0)), &s.versions[0].tariff);
 }
 
+TEST(TariffAssignments, AMetersOwnAssignmentOverridesTheSiteAtEachInstant) {
+  const std::vector<TariffAssignment> site{{local(2026, 3, 1, 0), 1}, {local(2026, 3, 1, 13), 3}};
+  const std::vector<TariffAssignment> own{{local(2026, 3, 1, 12), 2}};
+  // Site tariff 1 until the meter's own 2 takes over at 12:00; the site's change to 3 at 13:00
+  // does not reach the meter.
+  EXPECT_EQ(tariff_spans(own, site, local(2026, 3, 1, 11), local(2026, 3, 1, 14)),
+            (std::vector<TariffSpan>{{local(2026, 3, 1, 11), 1}, {local(2026, 3, 1, 12), 2}}));
+  // Without an own assignment the site's change cuts the interval.
+  EXPECT_EQ(tariff_spans({}, site, local(2026, 3, 1, 11), local(2026, 3, 1, 14)),
+            (std::vector<TariffSpan>{{local(2026, 3, 1, 11), 1}, {local(2026, 3, 1, 13), 3}}));
+  // Before the first assignment no tariff; one that names the tariff in force cuts nothing;
+  // an assignment at the interval's end does not reach into it.
+  EXPECT_EQ(
+      tariff_spans({}, {{local(2026, 3, 1, 12), 1}}, local(2026, 3, 1, 11), local(2026, 3, 1, 14)),
+      (std::vector<TariffSpan>{{local(2026, 3, 1, 11), std::nullopt}, {local(2026, 3, 1, 12), 1}}));
+  EXPECT_EQ(tariff_spans({{local(2026, 3, 1, 12), 1}, {local(2026, 3, 1, 14), 4}}, site,
+                         local(2026, 3, 1, 11), local(2026, 3, 1, 14)),
+            (std::vector<TariffSpan>{{local(2026, 3, 1, 11), 1}}));
+}
+
+TEST(TariffAssignments, JoinedSchedulesChargeAnAssignmentChangeLikeAVersionChange) {
+  const TariffSchedule a{
+      {{TimePoint{}, Tariff::single(6000)}, {local(2026, 3, 1, 12, 30), Tariff::single(7000)}},
+      minutes(480)};
+  const TariffSchedule b{{{TimePoint{}, Tariff::single(8000)},
+                          {local(2026, 3, 1, 11, 30), Tariff::single(9000)},
+                          {local(2026, 3, 1, 13, 30), Tariff::single(10000)}},
+                         minutes(480)};
+  // a until 13:00 (its change at 12:30 included), then b as it is from 13:00 on.
+  const auto joined = join_schedules({{local(2026, 3, 1, 11), &a}, {local(2026, 3, 1, 13), &b}});
+  ASSERT_EQ(joined.versions.size(), 4U);
+  EXPECT_FALSE(check_schedule(joined));
+  EXPECT_EQ(joined.versions[0].from, local(2026, 3, 1, 11));
+  EXPECT_EQ(joined.versions[1].from, local(2026, 3, 1, 12, 30));
+  EXPECT_EQ(joined.versions[2].from, local(2026, 3, 1, 13));
+  EXPECT_EQ(joined.versions[2].tariff.rates, Tariff::single(9000).rates);
+  EXPECT_EQ(joined.versions[3].from, local(2026, 3, 1, 13, 30));
+  // 3 kWh over 11:00-14:00: 1.5 kWh at 0.6, 0.5 at 0.7, 0.5 at 0.9, 0.5 at 1.0.
+  const auto c = charge_interval(joined, local(2026, 3, 1, 11), local(2026, 3, 1, 14), 3000, 0, {});
+  EXPECT_EQ(c.fen, 90 + 35 + 45 + 50);
+  EXPECT_THROW(join_schedules({}), std::invalid_argument);
+}
+
 TEST(TariffCharge, AnInstantOrZeroEnergyIntervalIsHandled) {
   const auto s = schedule(tou());
   const auto t = local(2026, 3, 1, 9);

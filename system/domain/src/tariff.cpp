@@ -125,6 +125,53 @@ std::optional<std::string> check_schedule(const TariffSchedule& s) {
   return std::nullopt;
 }
 
+std::vector<TariffSpan> tariff_spans(const std::vector<TariffAssignment>& own,
+                                     const std::vector<TariffAssignment>& site, TimePoint t0,
+                                     TimePoint t1) {
+  auto in_force = [](const std::vector<TariffAssignment>& list,
+                     TimePoint t) -> std::optional<std::int64_t> {
+    std::optional<std::int64_t> out;
+    for (const auto& a : list) {
+      if (a.from > t) break;
+      out = a.tariff;
+    }
+    return out;
+  };
+  auto tariff_at = [&](TimePoint t) {
+    auto mine = in_force(own, t);
+    return mine ? mine : in_force(site, t);
+  };
+  std::vector<TariffSpan> out{{t0, tariff_at(t0)}};
+  std::set<TimePoint> edges;
+  for (const auto* list : {&own, &site}) {
+    for (const auto& a : *list) {
+      if (a.from > t0 && a.from < t1) edges.insert(a.from);
+    }
+  }
+  for (const auto e : edges) {
+    if (auto t = tariff_at(e); t != out.back().tariff) out.push_back({e, t});
+  }
+  return out;
+}
+
+TariffSchedule join_schedules(const std::vector<SchedulePart>& parts) {
+  if (parts.empty()) throw std::invalid_argument("join_schedules: no part");
+  TariffSchedule out;
+  out.utc_offset = parts.back().schedule->utc_offset;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto& part = parts[i];
+    const bool last = i + 1 == parts.size();
+    if (i > 0 && part.from <= parts[i - 1].from) {
+      throw std::invalid_argument("join_schedules: parts out of order");
+    }
+    out.versions.push_back({part.from, part.schedule->at(part.from)});
+    for (const auto& v : part.schedule->versions) {
+      if (v.from > part.from && (last || v.from < parts[i + 1].from)) out.versions.push_back(v);
+    }
+  }
+  return out;
+}
+
 std::optional<TimePoint> tier_period_start(const Tariff& t, minutes utc_offset, TimePoint at) {
   if (t.tier_period == TierPeriod::kNone) return std::nullopt;
   const year_month_day d{floor<days>(at + utc_offset)};

@@ -361,10 +361,50 @@ DROP INDEX ledger_by_account;
 CREATE INDEX ledger_by_account ON ledger (account, seq) WHERE kind <> 'charge';
 )sql";
 
+// v8: tariff assignments are history and the tier position belongs to the account.
+// - An assignment takes effect from an instant (from_at) and is never deleted: a reading
+//   interval that spans one is cut there (before it the earlier tariff). The existing ones take
+//   effect from when they were made. tariff_assignments_by_meter covers a meter's history.
+// - Tiers count a household's energy: all meters of an account climb one tier ladder, and a new
+//   account starts at zero (accounts.tier_*; the meters' columns are dropped). An open account
+//   takes the latest tier period among its attached meters and the sum of the energy of those of
+//   its meters in that period (a meter in an earlier period was going to restart at zero at its
+//   next charge). A meter's count before this version may include a previous tenant's energy in
+//   the same period: it cannot be told apart and is kept as it was.
+constexpr std::string_view kV8 = R"sql(
+CREATE TABLE tariff_assignments_v8 (
+  id INTEGER PRIMARY KEY,
+  meter TEXT REFERENCES meters(id),
+  tariff INTEGER NOT NULL REFERENCES tariffs(id),
+  from_at INTEGER NOT NULL,
+  assigned_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO tariff_assignments_v8 (id, meter, tariff, from_at, assigned_at)
+  SELECT id, meter, tariff, assigned_at, assigned_at FROM tariff_assignments;
+DROP TABLE tariff_assignments;
+ALTER TABLE tariff_assignments_v8 RENAME TO tariff_assignments;
+CREATE UNIQUE INDEX one_tariff_assignment_per_instant
+  ON tariff_assignments (ifnull(meter, ''), from_at);
+CREATE INDEX tariff_assignments_by_meter ON tariff_assignments (meter, from_at, tariff);
+ALTER TABLE accounts ADD COLUMN tier_period_start INTEGER;
+ALTER TABLE accounts ADD COLUMN tier_used_wh INTEGER NOT NULL DEFAULT 0 CHECK (tier_used_wh >= 0);
+UPDATE accounts SET
+  tier_period_start = (SELECT MAX(m.tier_period_start) FROM account_meters am
+    JOIN meters m ON m.id = am.meter WHERE am.account = accounts.id AND am.detached_at IS NULL),
+  tier_used_wh = (SELECT COALESCE(SUM(m.tier_used_wh), 0) FROM account_meters am
+    JOIN meters m ON m.id = am.meter WHERE am.account = accounts.id AND am.detached_at IS NULL
+    AND m.tier_period_start = (SELECT MAX(m2.tier_period_start) FROM account_meters am2
+      JOIN meters m2 ON m2.id = am2.meter
+      WHERE am2.account = accounts.id AND am2.detached_at IS NULL))
+  WHERE closed_at IS NULL;
+ALTER TABLE meters DROP COLUMN tier_period_start;
+ALTER TABLE meters DROP COLUMN tier_used_wh;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
   return kAll;
 }
 

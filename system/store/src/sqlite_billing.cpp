@@ -1,6 +1,7 @@
 #include "sqlite_billing.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <stdexcept>
@@ -188,11 +189,14 @@ struct AccountState {
   std::int64_t meters_fen = 0;           ///< the balances those meters report
   std::string first_meter;               ///< the smallest id of them, for an event
   bool uncheckable = false;  ///< a meter of it in this batch is host-side or did not answer
+  /// Its tier position (accounts.tier_*): every meter of it charged in this batch moves it, in
+  /// reading order; written with its balance.
+  domain::TierState tier;
 };
 
 /// What applies to a meter that sets nothing of its own; read once per batch.
 struct SiteDefaults {
-  std::optional<std::int64_t> tariff;
+  std::vector<domain::TariffAssignment> tariffs;  ///< the site default's history, by `from`
   std::string billing_mode = "meter-side";
 };
 
@@ -202,27 +206,29 @@ struct MeterState {
   bool known = false;
   std::int64_t rowid = 0;
   std::optional<std::string> account;
-  AccountState* acc = nullptr;  ///< the account's state (set with `account`)
-  std::optional<std::int64_t> tariff;
+  AccountState* acc = nullptr;                ///< the account's state (set with `account`)
+  std::vector<domain::TariffAssignment> own;  ///< its own tariff assignments, by `from`
   std::optional<TimePoint> read_at;
   domain::MeterReading last;
   int failed_cycles = 0;
   std::optional<std::int64_t> billed;
   std::int64_t carry = 0;
-  domain::TierState tier;
   bool meter_side = false;  ///< its billing mode (its own, or the site's)
   bool read = false;        ///< a reading of this batch: the whole row is written
   bool failed = false;      ///< a failed cycle of this batch
 };
 
 /// The batch's meter state, one row per meter of the batch; the meter and account are found by
-/// their rowids afterwards (one b-tree search per update instead of two).
+/// their rowids afterwards (one b-tree search per update instead of two). A meter's own tariff
+/// assignments come as one text "from:tariff,from:tariff" (NULL: none; usually one or none), read
+/// from the covering index tariff_assignments_by_meter.
 constexpr const char* kLoadBatch =
     "SELECT j.key, m.read_at, m.energy_wh, m.power_w, m.balance_fen, m.relay, m.mode, "
     "m.status_bits, m.alarm1, m.alarm2, m.arrears, m.purchase_count, m.purchase_amount_fen, "
-    "m.purchase_total_fen, m.failed_cycles, m.billed_energy_wh, m.carry, m.tier_period_start, "
-    "m.tier_used_wh, a.id, a.balance_fen, "
-    "(SELECT ta.tariff FROM tariff_assignments ta WHERE ta.meter = m.id), "
+    "m.purchase_total_fen, m.failed_cycles, m.billed_energy_wh, m.carry, a.tier_period_start, "
+    "a.tier_used_wh, a.id, a.balance_fen, "
+    "(SELECT group_concat(ta.from_at || ':' || ta.tariff) FROM tariff_assignments ta "
+    "WHERE ta.meter = m.id), "
     "m.rowid, a.rowid, a.balance_offset_fen, a.mismatch_fen, "
     "(SELECT count(*) FROM account_meters x WHERE x.account = a.id AND x.detached_at IS NULL), "
     "m.billing_mode "
@@ -230,12 +236,36 @@ constexpr const char* kLoadBatch =
     "LEFT JOIN account_meters am ON am.meter = m.id AND am.detached_at IS NULL "
     "LEFT JOIN accounts a ON a.id = am.account AND a.closed_at IS NULL";
 
-void load_state(Db& db, std::vector<MeterState>& states,
+/// Parses kLoadBatch's "from:tariff,..." into assignments ordered by `from`.
+std::vector<domain::TariffAssignment> parse_assignments(const Db& db, std::string_view text) {
+  std::vector<domain::TariffAssignment> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto item = text.substr(0, comma);
+    const auto colon = item.find(':');
+    std::int64_t from = 0;
+    std::int64_t tariff = 0;
+    const auto* end = item.data() + item.size();
+    if (colon == std::string_view::npos ||
+        std::from_chars(item.data(), item.data() + colon, from).ptr != item.data() + colon ||
+        std::from_chars(item.data() + colon + 1, end, tariff).ptr != end) {
+      throw StoreError("database " + db.path() + ": malformed tariff assignment list \"" +
+                       std::string(text) + "\"");
+    }
+    out.push_back({from_ms(from), tariff});
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.from < b.from; });
+  return out;
+}
+
+void load_state(Db& db, SiteDefaults& site, std::vector<MeterState>& states,
                 std::unordered_map<std::string, AccountState>& accounts) {
-  SiteDefaults site;
   {
-    auto s = db.prepare("SELECT tariff FROM tariff_assignments WHERE meter IS NULL");
-    if (s->step()) site.tariff = s->int64(0);
+    auto s = db.prepare(
+        "SELECT from_at, tariff FROM tariff_assignments WHERE meter IS NULL ORDER BY from_at");
+    while (s->step())
+      site.tariffs.push_back({from_ms(s->int64(0)), s->int64(1)});
   }
   {
     auto s = db.prepare("SELECT billing_mode FROM site WHERE id = 1");
@@ -269,11 +299,8 @@ void load_state(Db& db, std::vector<MeterState>& states,
     st.failed_cycles = s->integer(14);
     st.billed = s->opt_int64(15);
     st.carry = s->int64(16);
-    if (auto ps = s->opt_int64(17)) st.tier.period_start = from_ms(*ps);
-    st.tier.used_wh = s->int64(18);
     st.account = s->opt_text(19);
-    st.tariff = s->opt_int64(21);
-    if (!st.tariff) st.tariff = site.tariff;
+    if (auto own = s->opt_text(21)) st.own = parse_assignments(db, *own);
     st.rowid = s->int64(22);
     st.meter_side = (s->is_null(27) ? site.billing_mode : s->text(27)) == "meter-side";
     if (st.account) {
@@ -283,6 +310,8 @@ void load_state(Db& db, std::vector<MeterState>& states,
       a.baseline = s->opt_int64(24);
       a.previous = s->opt_int64(25);
       a.meters = s->int64(26);
+      if (auto ps = s->opt_int64(17)) a.tier.period_start = from_ms(*ps);
+      a.tier.used_wh = s->int64(18);
       st.acc = &accounts.try_emplace(*st.account, std::move(a)).first->second;
     }
   }
@@ -327,12 +356,23 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
       add(id);
   }
   std::unordered_map<std::string, AccountState> accounts;
-  load_state(db, states, accounts);
+  SiteDefaults site;
+  load_state(db, site, states, accounts);
 
   std::map<std::int64_t, StoredTariff> tariffs;
-  if (std::any_of(states.begin(), states.end(), [](const auto& s) { return s.tariff; })) {
+  if (!site.tariffs.empty() ||
+      std::any_of(states.begin(), states.end(), [](const auto& s) { return !s.own.empty(); })) {
     tariffs = load_tariffs(db);
   }
+  // Where no tariff is assigned yet, rules.price: as a schedule for an interval that a first
+  // assignment cuts (before it this price, after it the tariff).
+  std::optional<domain::TariffSchedule> fallback;
+  auto schedule_of = [&](const domain::TariffSpan& span) -> const domain::TariffSchedule* {
+    if (span.tariff) return &tariffs.at(*span.tariff).schedule;
+    if (!fallback)
+      fallback = domain::TariffSchedule{{{TimePoint{}, domain::Tariff::single(rules.price)}}};
+    return &*fallback;
+  };
   std::int64_t seq = 0;
   {
     auto s = db.prepare("SELECT COALESCE(MAX(seq), 0) FROM ledger");
@@ -347,15 +387,30 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
     auto& st = states[slot[i]];
     if (!st.known) continue;  // not configured here (the caller only reads configured meters)
     if (st.account) {
+      auto& acc = *st.acc;
       domain::ChargePlan plan;
-      if (st.tariff) {
-        const auto& schedule = tariffs.at(*st.tariff).schedule;
-        const auto p = domain::plan_tariff_charge(
-            schedule, {st.billed, r.energy_wh, st.carry, st.tier, st.read_at.value_or(at), at});
-        plan = p.plan;
-        st.tier = p.tier;
-      } else {
+      const TimePoint from = st.read_at.value_or(at);
+      // The tariffs over the interval: its own assignments over the site's, cut where they change
+      // (none for a baseline: nothing is charged).
+      std::vector<domain::TariffSpan> spans;
+      if (st.billed) spans = domain::tariff_spans(st.own, site.tariffs, std::min(from, at), at);
+      if (spans.empty() || (spans.size() == 1 && !spans.front().tariff)) {
         plan = domain::plan_charge({st.billed, r.energy_wh, rules.price, st.carry});
+      } else {
+        domain::TariffSchedule joined;
+        const domain::TariffSchedule* schedule = schedule_of(spans.front());
+        if (spans.size() > 1) {
+          std::vector<domain::SchedulePart> parts;
+          parts.reserve(spans.size());
+          for (const auto& span : spans)
+            parts.push_back({span.from, schedule_of(span)});
+          joined = domain::join_schedules(parts);
+          schedule = &joined;
+        }
+        const auto p = domain::plan_tariff_charge(
+            *schedule, {st.billed, r.energy_wh, st.carry, acc.tier, from, at});
+        plan = p.plan;
+        acc.tier = p.tier;
       }
       if (plan.event == domain::EnergyEvent::kMeterReplaced) {
         auto s =
@@ -368,7 +423,6 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
         s->run();
       }
       if (plan.energy_wh > 0) {
-        auto& acc = *st.acc;
         acc.balance -= plan.fen;
         if (!acc.charged) charged_accounts.push_back(&acc);
         acc.charged = true;
@@ -429,11 +483,18 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
              });
   write_rows(db,
              "UPDATE accounts SET balance_fen = v.column2, last_charge_seq = "
-             "COALESCE(v.column3, last_charge_seq) FROM (VALUES ",
-             3, ") AS v WHERE accounts.rowid = v.column1", charged_accounts.size(),
+             "COALESCE(v.column3, last_charge_seq), tier_period_start = v.column4, "
+             "tier_used_wh = v.column5 FROM (VALUES ",
+             5, ") AS v WHERE accounts.rowid = v.column1", charged_accounts.size(),
              [&](Stmt& s, std::size_t n, int p) {
                const auto& a = *charged_accounts[n];
                s.bind(p, a.rowid).bind(p + 1, a.balance).bind(p + 2, a.last_paid_charge);
+               if (a.tier.period_start) {
+                 s.bind(p + 3, to_ms(*a.tier.period_start));
+               } else {
+                 s.bind_null(p + 3);
+               }
+               s.bind(p + 4, a.tier.used_wh);
              });
   auto status_of = [&](const MeterState& st) {
     std::optional<domain::MeterReading> last;
@@ -448,9 +509,8 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
              "arrears = v.column11, purchase_count = v.column12, "
              "purchase_amount_fen = v.column13, purchase_total_fen = v.column14, "
              "status = v.column15, failed_cycles = v.column16, billed_energy_wh = v.column17, "
-             "carry = v.column18, tier_period_start = v.column19, tier_used_wh = v.column20 "
-             "FROM (VALUES ",
-             20, ") AS v WHERE meters.rowid = v.column1", read.size(),
+             "carry = v.column18 FROM (VALUES ",
+             18, ") AS v WHERE meters.rowid = v.column1", read.size(),
              [&](Stmt& s, std::size_t n, int p) {
                const auto& st = states[read[n]];
                const auto& r = st.last;
@@ -462,12 +522,6 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
                s.bind(p + 11, int{r.purchase_count}).bind(p + 12, r.purchase_amount_fen);
                s.bind(p + 13, r.purchase_total_fen).bind(p + 14, status_of(st));
                s.bind(p + 15, st.failed_cycles).bind(p + 16, st.billed).bind(p + 17, st.carry);
-               if (st.tier.period_start) {
-                 s.bind(p + 18, to_ms(*st.tier.period_start));
-               } else {
-                 s.bind_null(p + 18);
-               }
-               s.bind(p + 19, st.tier.used_wh);
              });
   write_rows(db, "UPDATE meters SET failed_cycles = v.column2, status = v.column3 FROM (VALUES ", 3,
              ") AS v WHERE meters.rowid = v.column1", failed_only.size(),
@@ -593,47 +647,77 @@ domain::Result<void> add_tariff(Db& db, const TariffRequest& req) {
 }
 
 domain::Result<void> assign_tariff(Db& db, const TariffAssignRequest& req) {
+  const auto target = req.meter ? "meter " + req.meter->to_string() : std::string("the site");
+  const TimePoint from = req.from.value_or(req.at);
+  if (from < req.at) {
+    return refused(
+        "a tariff assignment takes effect now or later, not in the past (energy "
+        "already charged is not charged again); give a start from now on");
+  }
   Transaction tx(db);
   std::int64_t tariff = 0;
+  std::int64_t offset = 0;
   {
-    auto s = db.prepare("SELECT id FROM tariffs WHERE name = ?1");
+    auto s = db.prepare("SELECT id, utc_offset_min FROM tariffs WHERE name = ?1");
     s->bind(1, req.name);
     if (!s->step()) {
       return Error{ErrorKind::kNotFound,
                    "tariff " + req.name + " does not exist; add it first (tariff add)"};
     }
     tariff = s->int64(0);
+    offset = s->int64(1);
   }
+  const auto local = std::chrono::minutes(offset);
   if (req.meter) {
     auto s = db.prepare("SELECT 1 FROM meters WHERE id = ?1");
     s->bind(1, req.meter->to_string());
     if (!s->step()) {
-      return refused("meter " + req.meter->to_string() +
-                     " is not configured at this site; check the bus, box and circuit");
+      return refused(target + " is not configured at this site; check the bus, box and circuit");
+    }
+  }
+  auto bind_target = [&](Stmt& s, int i) {
+    if (req.meter) {
+      s.bind(i, req.meter->to_string());
+    } else {
+      s.bind_null(i);
+    }
+  };
+  {
+    auto s = db.prepare("SELECT MAX(from_at) FROM tariff_assignments WHERE meter IS ?1");
+    bind_target(*s, 1);
+    const auto latest = s->step() ? s->opt_int64(0) : std::nullopt;
+    if (latest) {
+      if (to_ms(from) <= *latest) {
+        return refused(target + " already has a tariff assignment from " +
+                       local_time(from_ms(*latest), local) +
+                       "; assignments are history, a new one must take effect after it");
+      }
     }
   }
   {
-    auto s = db.prepare("DELETE FROM tariff_assignments WHERE meter IS ?1");
-    if (req.meter) {
-      s->bind(1, req.meter->to_string());
-    } else {
-      s->bind_null(1);
+    // One local time for a site: a reading interval cut at an assignment is priced in one.
+    auto s = db.prepare(
+        "SELECT t.name, t.utc_offset_min FROM tariff_assignments a JOIN tariffs t "
+        "ON t.id = a.tariff WHERE t.utc_offset_min <> ?1 LIMIT 1");
+    s->bind(1, offset);
+    if (s->step()) {
+      return refused("tariff " + req.name + " is in local time UTC" + (offset < 0 ? "" : "+") +
+                     std::to_string(offset) + " min but the assigned tariff " + s->text(0) +
+                     " is in UTC" + (s->int64(1) < 0 ? "" : "+") + std::to_string(s->int64(1)) +
+                     " min; a site has one local time, add the tariff with that UTC offset");
     }
-    s->run();
   }
   {
     auto s = db.prepare(
-        "INSERT INTO tariff_assignments (meter, tariff, assigned_at) VALUES (?1, ?2, ?3)");
-    if (req.meter) {
-      s->bind(1, req.meter->to_string());
-    } else {
-      s->bind_null(1);
-    }
-    s->bind(2, tariff).bind(3, to_ms(req.at));
+        "INSERT INTO tariff_assignments (meter, tariff, from_at, assigned_at) "
+        "VALUES (?1, ?2, ?3, ?4)");
+    bind_target(*s, 1);
+    s->bind(2, tariff).bind(3, to_ms(from)).bind(4, to_ms(req.at));
     s->run();
   }
   write_audit(db, req.operator_id, "tariff_assign",
-              "name=" + req.name + " target=" + (req.meter ? req.meter->to_string() : "site"),
+              "name=" + req.name + " target=" + (req.meter ? req.meter->to_string() : "site") +
+                  " from=" + std::to_string(to_ms(from)),
               req.at);
   tx.commit();
   return {};
@@ -649,16 +733,31 @@ std::vector<TariffRecord> tariffs(Db& db) {
     rec.schedule = t.schedule;
     by_id[id] = &rec;
   }
-  auto s = db.prepare("SELECT tariff, meter FROM tariff_assignments ORDER BY meter");
+  // By target (the site first) and start: a target's last row is its latest assignment.
+  std::vector<std::pair<TariffRecord*, TariffAssignmentRecord>> rows;
+  auto s = db.prepare(
+      "SELECT tariff, meter, from_at, assigned_at FROM tariff_assignments ORDER BY meter, from_at");
   while (s->step()) {
-    auto* rec = by_id.at(s->int64(0));
+    TariffAssignmentRecord a;
     if (auto m = s->opt_text(1)) {
       auto id = MeterId::parse(*m);
       if (!id) throw StoreError("database holds a malformed meter id \"" + *m + "\"");
-      rec->meters.push_back(*id);
-    } else {
-      rec->site_default = true;
+      a.meter = *id;
     }
+    a.from = from_ms(s->int64(2));
+    a.assigned_at = from_ms(s->int64(3));
+    rows.emplace_back(by_id.at(s->int64(0)), std::move(a));
+  }
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    auto& [rec, a] = rows[i];
+    if (i + 1 == rows.size() || rows[i + 1].second.meter != a.meter) {
+      if (a.meter) {
+        rec->meters.push_back(*a.meter);
+      } else {
+        rec->site_default = true;
+      }
+    }
+    rec->assignments.push_back(std::move(a));
   }
   std::vector<TariffRecord> out;
   for (auto& [name, rec] : by_name)
@@ -666,9 +765,9 @@ std::vector<TariffRecord> tariffs(Db& db) {
   return out;
 }
 
-std::optional<domain::TierState> tier_state(Db& db, const MeterId& id) {
-  auto s = db.prepare("SELECT tier_period_start, tier_used_wh FROM meters WHERE id = ?1");
-  s->bind(1, id.to_string());
+std::optional<domain::TierState> tier_state(Db& db, const std::string& account) {
+  auto s = db.prepare("SELECT tier_period_start, tier_used_wh FROM accounts WHERE id = ?1");
+  s->bind(1, account);
   if (!s->step()) return std::nullopt;
   domain::TierState t;
   if (auto ps = s->opt_int64(0)) t.period_start = from_ms(*ps);

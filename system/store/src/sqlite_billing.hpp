@@ -4,7 +4,8 @@
 //
 // A poll cycle is written in bulk: the state of every meter of the batch is loaded by one query,
 // charges are computed in memory (domain::plan_charge, or domain::plan_tariff_charge with the
-// meter's stored tariff), and reading rows, ledger entries, account balances and meter rows are
+// meter's stored tariffs as assigned over the reading interval, and its account's tier position),
+// and reading rows, ledger entries, account balances and tier positions, and meter rows are
 // written by multi-row statements (prepared once, cached by the connection).
 #include <cstdint>
 #include <optional>
@@ -50,6 +51,6 @@ CycleAccounts write_cycle(sqlite::Db& db, const Readings& readings,
 domain::Result<void> add_tariff(sqlite::Db& db, const TariffRequest& req);
 domain::Result<void> assign_tariff(sqlite::Db& db, const TariffAssignRequest& req);
 std::vector<TariffRecord> tariffs(sqlite::Db& db);
-std::optional<domain::TierState> tier_state(sqlite::Db& db, const domain::MeterId& id);
+std::optional<domain::TierState> tier_state(sqlite::Db& db, const std::string& account);
 
 }  // namespace phil::store::billing

@@ -440,8 +440,8 @@ class SqliteStore final : public Store, private admin::Writers {
     return billing::assign_tariff(db_, req);
   }
   std::vector<TariffRecord> tariffs() const override { return billing::tariffs(db_); }
-  std::optional<domain::TierState> tier_state(const MeterId& id) const override {
-    return billing::tier_state(db_, id);
+  std::optional<domain::TierState> tier_state(const std::string& account) const override {
+    return billing::tier_state(db_, account);
   }
 
   domain::Result<std::int64_t> enqueue_command(const CommandRequest& req) override {

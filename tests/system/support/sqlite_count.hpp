@@ -1,6 +1,6 @@
 #pragma once
-// Counts the rows of a table through a separate SQLite connection, as another process would
-// see them (tests only).
+// Counts the rows of a table, or runs SQL, through a separate SQLite connection, as another
+// process would see them (tests only).
 #include <cstdint>
 #include <string>
 
@@ -20,5 +20,48 @@ inline std::int64_t count_rows(const std::string& path, const std::string& table
   sqlite3_close(db);
   return n;
 }
+
+/// Runs `statements` on the database file at `path`; every row of their results as "v|v|...|"
+/// (NULL as "NULL"), or "error: ..." if one fails.
+inline std::string sql(const std::string& path, const std::string& statements) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_busy_timeout(db, 5000);
+  std::string out;
+  char* err = nullptr;
+  sqlite3_exec(
+      db, statements.c_str(),
+      [](void* o, int n, char** values, char**) {
+        auto& s = *static_cast<std::string*>(o);
+        for (int i = 0; i < n; ++i)
+          s += std::string(values[i] ? values[i] : "NULL") + "|";
+        return 0;
+      },
+      &out, &err);
+  if (err) {
+    out = std::string("error: ") + err;
+    sqlite3_free(err);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+/// Turns a file of the current schema (v8) back into the v7 shape, user_version 7: tariff
+/// assignments without history (one per target), tier positions on the meters (the accounts'
+/// columns dropped; a meter's tier columns start empty). For the migration tests.
+inline constexpr const char* kSchemaV8ToV7 =
+    "CREATE TABLE old_ta (id INTEGER PRIMARY KEY, meter TEXT UNIQUE REFERENCES meters(id), "
+    "tariff INTEGER NOT NULL REFERENCES tariffs(id), assigned_at INTEGER NOT NULL) STRICT;"
+    "INSERT INTO old_ta (id, meter, tariff, assigned_at) SELECT id, meter, tariff, assigned_at "
+    "FROM tariff_assignments;"
+    "DROP TABLE tariff_assignments; ALTER TABLE old_ta RENAME TO tariff_assignments;"
+    "CREATE UNIQUE INDEX one_site_tariff ON tariff_assignments ((meter IS NULL)) "
+    "WHERE meter IS NULL;"
+    "ALTER TABLE meters ADD COLUMN tier_period_start INTEGER;"
+    "ALTER TABLE meters ADD COLUMN tier_used_wh INTEGER NOT NULL DEFAULT 0 "
+    "CHECK (tier_used_wh >= 0);"
+    "ALTER TABLE accounts DROP COLUMN tier_period_start;"
+    "ALTER TABLE accounts DROP COLUMN tier_used_wh;"
+    "PRAGMA user_version = 7;";
 
 }  // namespace phil::test

@@ -40,7 +40,7 @@ struct TariffChargeInputs {
   std::optional<std::int64_t> billed_energy_wh;  ///< reading billed up to; nullopt: none yet
   std::int64_t energy_wh = 0;                    ///< the new reading, Wh
   std::int64_t carry = 0;                        ///< the meter's carried remainder, cost units
-  TierState tier;                                ///< the meter's tier position
+  TierState tier;                                ///< the tier position (the account's)
   TimePoint from{};  ///< when the billed reading was taken (the interval's start)
   TimePoint to{};    ///< when the new reading was taken; before `from` (clock set back): an
                      ///< instant at `to`

@@ -78,8 +78,48 @@ struct TariffSchedule {
 /// check_tariff of every version, order of `from`, at least one version.
 std::optional<std::string> check_schedule(const TariffSchedule& s);
 
-/// The tier position of a meter: the start (UTC) of the tier period it is in and the energy
-/// already charged in it.
+/// An assignment of a tariff to a meter or to the site: from `from` on, the tariff `tariff` (the
+/// caller's key of a stored tariff) charges. Assignments are history: a later one takes over from
+/// its `from` on, the earlier ones keep pricing the energy used before it.
+struct TariffAssignment {
+  TimePoint from{};
+  std::int64_t tariff = 0;
+  bool operator==(const TariffAssignment&) const = default;
+};
+
+/// A stretch of a reading interval charged by one tariff, from `from` until the next span's
+/// `from` (the last: until the interval's end). nullopt tariff: none is assigned there (the
+/// caller charges its single fallback price).
+struct TariffSpan {
+  TimePoint from{};
+  std::optional<std::int64_t> tariff;
+  bool operator==(const TariffSpan&) const = default;
+};
+
+/// The tariffs that charge a meter over [t0, t1] (t0 <= t1): at each instant the meter's own
+/// latest assignment in force (from <= the instant), else the site's latest in force, else none.
+/// The first span starts at t0; another starts at each instant in (t0, t1) where that tariff
+/// changes (an assignment that names the tariff already in force starts none). `own` and `site`
+/// are in increasing `from` order.
+std::vector<TariffSpan> tariff_spans(const std::vector<TariffAssignment>& own,
+                                     const std::vector<TariffAssignment>& site, TimePoint t0,
+                                     TimePoint t1);
+
+/// One stretch of a joined schedule: `schedule` charges from `from` on.
+struct SchedulePart {
+  TimePoint from{};
+  const TariffSchedule* schedule = nullptr;
+};
+
+/// The one schedule that charges as `parts` say (their `from` strictly increasing, at least one):
+/// part i's versions in force from its `from` until part i+1's, the first part also before its
+/// `from`. Charging an interval with it (charge_interval) cuts at the parts' edges exactly as at a
+/// version change. Its local time is the last part's (a site has one local time: the store
+/// refuses to assign tariffs of different UTC offsets).
+TariffSchedule join_schedules(const std::vector<SchedulePart>& parts);
+
+/// A tier position: the start (UTC) of the tier period it is in and the energy already charged
+/// in it. The store keeps one per account (a household: all its meters climb one tier ladder).
 struct TierState {
   std::optional<TimePoint> period_start;  ///< nullopt: none yet (the first charge sets it)
   std::int64_t used_wh = 0;

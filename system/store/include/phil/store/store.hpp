@@ -281,19 +281,32 @@ struct TariffRequest {
   TimePoint at{};
 };
 
-/// Which tariff charges a meter: its own (`meter`), else the site default (`meter` nullopt).
+/// Which tariff charges a meter: its own (`meter`), else the site default (`meter` nullopt),
+/// from an instant on (assignments are history, see Store::assign_tariff).
 struct TariffAssignRequest {
   std::string name;
   std::optional<domain::MeterId> meter;  ///< nullopt: the site default
   std::string operator_id;
   TimePoint at{};
+  std::optional<TimePoint> from{};  ///< takes effect then (not before `at`); nullopt: at `at`
+};
+
+/// One stored assignment of a tariff.
+struct TariffAssignmentRecord {
+  std::optional<domain::MeterId> meter;  ///< nullopt: the site default
+  TimePoint from{};                      ///< effective from
+  TimePoint assigned_at{};               ///< when it was made
+  bool operator==(const TariffAssignmentRecord&) const = default;
 };
 
 struct TariffRecord {
   std::string name;
   domain::TariffSchedule schedule;
+  /// The latest assignment of the site default names this tariff (it may take effect later:
+  /// see `assignments`).
   bool site_default = false;
-  std::vector<domain::MeterId> meters;  ///< meters with this tariff as their own
+  std::vector<domain::MeterId> meters;  ///< meters whose latest own assignment names this tariff
+  std::vector<TariffAssignmentRecord> assignments;  ///< every assignment of it, by target and from
 };
 
 /// Meter-side values confirmed by reading a meter back after a command.
@@ -375,9 +388,10 @@ class Store {
                                    const BillingRules& rules) = 0;
   /// A whole poll cycle in one transaction: record_readings of every answering meter and
   /// record_failed_cycle of the others, with the same contracts; meters not configured here are
-  /// skipped. Charges use the meter's tariff (its own, else the site default; see add_tariff) over
-  /// the interval since its last reading, with its tier position; with no tariff stored,
-  /// rules.price (single price).
+  /// skipped. Charges use the meter's tariffs (its own, else the site default, as assigned over
+  /// time; see assign_tariff) over the interval since its last reading, with its account's tier
+  /// position (meters of one account in one cycle count in reading order); where no tariff is
+  /// assigned, rules.price (single price).
   virtual void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) = 0;
 
   // ---- tariffs ----
@@ -385,15 +399,19 @@ class Store {
   /// written): an empty name, a tariff failing domain::check_tariff, a version not after the
   /// tariff's latest one (history is append-only), a utc_offset other than the tariff's.
   virtual domain::Result<void> add_tariff(const TariffRequest& req) = 0;
-  /// Makes a tariff the site default or a meter's own, with an audit row; from the next charge on
-  /// the meter's whole interval since its last reading is priced by it. Refused (nothing
-  /// written): an unknown tariff or meter.
+  /// Makes a tariff the site default or a meter's own from req.from (default req.at) on, with an
+  /// audit row. Assignments are kept as history: a reading interval that spans an assignment's
+  /// start is cut there like at a tariff version change (the energy before it at the tariff in
+  /// force before). At each instant a meter's own assignment in force overrides the site's.
+  /// Refused (nothing written): an unknown tariff or meter, `from` before `at`, `from` not after
+  /// the target's latest assignment (history is append-only), a tariff in another local time
+  /// (UTC offset) than the tariffs already assigned.
   virtual domain::Result<void> assign_tariff(const TariffAssignRequest& req) = 0;
   /// Every stored tariff with its history and assignments, by name.
   virtual std::vector<TariffRecord> tariffs() const = 0;
-  /// The tier position of a meter (the energy charged in its current tier period); nullopt if the
-  /// meter is not configured.
-  virtual std::optional<domain::TierState> tier_state(const domain::MeterId& id) const = 0;
+  /// The tier position of an account (the energy its meters were charged in its current tier
+  /// period; a newly opened account starts at zero); nullopt if the account does not exist.
+  virtual std::optional<domain::TierState> tier_state(const std::string& account) const = 0;
 
   // ---- outbox ----
   //
