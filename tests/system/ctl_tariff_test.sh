@@ -37,6 +37,7 @@ grep -Eq "^tou .*22:00=valley; monthly from day 5: .*; bus1/1/1$" out.txt || { c
 expect_rc 0 ctl --json tariff list
 grep -q '"name":"tou"' out.txt || fail "json list"
 grep -q '"meters":\["bus1/1/1"\]' out.txt || fail "json meters"
+grep -q '"target":"bus1/1/1"}\]' out.txt || fail "json assignment history"
 grep -q '"from_wh":200000,"surcharge":500' out.txt || fail "json tiers"
 cp out.txt before.json
 

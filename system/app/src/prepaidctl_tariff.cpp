@@ -193,9 +193,17 @@ nlohmann::json tariff_json(const store::TariffRecord& r) {
   nlohmann::json meters = nlohmann::json::array();
   for (const auto& m : r.meters)
     meters.push_back(m.to_string());
+  nlohmann::json assignments = nlohmann::json::array();  // the history, by target and start
+  for (const auto& a : r.assignments) {
+    const auto off = r.schedule.utc_offset;
+    assignments.push_back({{"target", a.meter ? a.meter->to_string() : "site"},
+                           {"from", format_timestamp(a.from, off)},
+                           {"assigned_at", format_timestamp(a.assigned_at, off)}});
+  }
   return {{"name", r.name},
           {"site_default", r.site_default},
           {"meters", meters},
+          {"assignments", assignments},
           {"versions", versions}};
 }
 
