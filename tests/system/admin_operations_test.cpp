@@ -424,6 +424,11 @@ TEST_F(AdminOperationsTest, ManualFinalReadingsOutsideTheRulesAreRefusedAndChang
               HasSubstr("has no stored tariff"));
   EXPECT_THAT(refusal(meter(1), kT0 - Millis(1), by_hand(13'000, std::nullopt, 6000)),
               HasSubstr("dated before its last stored reading"));
+  // 2.001 kWh in the hour since the last reading: more than a 2000 W overload limit lets through.
+  exec(path_, "UPDATE meters SET overload_w = 2000 WHERE id = 'bus1/1/1'");
+  EXPECT_THAT(refusal(meter(1), later, by_hand(14'001, std::nullopt, 6000)),
+              HasSubstr("is 2.001 kWh above its last reading 60 min ago, more than its overload "
+                        "threshold of 2000 W could draw in that time (2.000 kWh)"));
   EXPECT_THAT(refusal(meter(6), later, by_hand(2000, 100, 6000)), HasSubstr("host-side"));
   EXPECT_THAT(refusal(meter(2), later, by_hand(2000, std::nullopt, 6000)),
               HasSubstr("was never read"));

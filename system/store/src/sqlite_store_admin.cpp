@@ -380,6 +380,28 @@ domain::Result<ManualCharge> charge_manual_reading(sqlite::Db& db, const MeterRe
     return refused("the final reading of meter " + name +
                    " is dated before its last stored reading; check the clock");
   }
+  {
+    // The circuit trips above its overload threshold: it cannot have drawn more than that all
+    // the time since its last reading (a slipped decimal point is caught here).
+    auto s = db.prepare(
+        "SELECT COALESCE(m.overload_w, s.overload_w, 0) FROM meters m LEFT JOIN site s ON s.id = 1 "
+        "WHERE m.id = ?1");
+    s->bind(1, name);
+    // Clamped so that the products below stay far from overflow (10 MW, 3000 years).
+    const auto overload_w = std::min<std::int64_t>(s->step() ? s->int64(0) : 0, 10'000'000);
+    const auto ms = std::min<std::int64_t>(
+        std::chrono::duration_cast<Millis>(at - *m.read_at).count(), 100'000'000'000'000);
+    const auto used = manual.energy_wh - m.last.energy_wh;
+    const auto allowed_wh =
+        overload_w * (ms / 3'600'000) + overload_w * (ms % 3'600'000) / 3'600'000;
+    if (overload_w > 0 && used > allowed_wh) {
+      return refused("final energy " + kwh(manual.energy_wh) + " of meter " + name + " is " +
+                     kwh(used) + " above its last reading " + std::to_string(ms / 60'000) +
+                     " min ago, more than its overload threshold of " + std::to_string(overload_w) +
+                     " W could draw in that time (" + kwh(allowed_wh) +
+                     "); read the meter's energy display again");
+    }
+  }
   const bool meter_side = m.billing_mode == domain::BillingMode::kMeterSide;
   if (manual.balance_fen) {
     if (!meter_side) {

@@ -118,7 +118,8 @@ struct ManualFinalReading {
   /// The largest balance register magnitude (32 bits signed of 0.01 yuan), fen.
   static constexpr std::int64_t kMaxBalanceFen = 2'147'483'647;
   /// The energy register, Wh, 0 .. kMaxEnergyWh; not below the old meter's last stored reading
-  /// nor its billed energy (energy never goes back).
+  /// nor its billed energy (energy never goes back); not above that reading by more than the
+  /// meter's overload threshold (its own, else the site's; none if 0) draws in the time since.
   std::int64_t energy_wh = 0;
   /// A meter-side meter's balance register, fen, -kMaxBalanceFen .. kMaxBalanceFen: what is
   /// carried to the new meter (if positive). Not given: the balance the meter last reported less
