@@ -372,6 +372,37 @@ TEST_F(AdminOperationsTest, AManualFinalBalanceIsCarriedAndTheStoredTariffCharge
   EXPECT_TRUE(store_->verify_ledger().empty());
 }
 
+TEST_F(AdminOperationsTest, AManualReadingNeedsAPriceWhereNoTariffCoversItsInterval) {
+  domain::Tariff flat;
+  flat.rates = {10'000, 10'000, 10'000, 10'000};  // 1.0000 yuan/kWh
+  ASSERT_TRUE(store_->add_tariff(
+      {"flat", {kT0 - std::chrono::hours(1), flat}, std::chrono::minutes(480), "m", kT0}));
+  open("A101", {meter(1)});
+  delivered_sale("A101", 5000);
+  read(meter(1), 10'000, 5000);
+  TariffAssignRequest site_default;  // the site's tariff only from an hour after that reading
+  site_default.name = "flat";
+  site_default.operator_id = "m";
+  site_default.at = kT0;
+  site_default.from = kT0 + std::chrono::hours(1);
+  ASSERT_TRUE(store_->assign_tariff(site_default));
+  const auto before = snapshot();
+  const auto at = kT0 + std::chrono::hours(2);
+  auto unpriced =
+      store_->replace_meter({meter(1), meter(3), "engineer", at, by_hand(12'000, 0, std::nullopt)});
+  ASSERT_FALSE(unpriced);
+  EXPECT_NE(unpriced.error().message.find("no stored tariff for (all of) the time"),
+            std::string::npos);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(store_->account_balance_fen("A101"), 5000);
+  // With a price: the first hour's energy at 0.60, the second's at the tariff's 1.00.
+  auto r = store_->replace_meter({meter(1), meter(3), "engineer", at, by_hand(12'000, 0, 6000)});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r.value().charged_fen, 160);
+  EXPECT_EQ(store_->account_balance_fen("A101"), 4840);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
 TEST_F(AdminOperationsTest, AHostSideMeterReplacedByHandIsChargedAndMovesNoMoney) {
   open("A106", {meter(6)});
   delivered_sale("A106", 5000);
