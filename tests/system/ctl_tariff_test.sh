@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # prepaidctl's tariffs as an operator runs them: tariff add (single price, TOU with tiers, a new
 # version), tariff assign (site default, one meter), tariff list (table and --json), refusals
-# (exit 1 with the reason, nothing stored) and bad arguments (exit 2).
+# (exit 1 with the reason, nothing stored) and bad arguments (exit 2); tariff add --file (the
+# YAML form stores exactly what the flag form does; a bad file: exit 2, file:line, nothing stored).
 # Usage: ctl_tariff_test.sh PREPAIDCTL PROFILES_DIR
 set -euo pipefail
 ctl=$1 profiles=$2
 source "$(dirname "$0")/support/ctl_lib.sh"
+example=$(cd "$(dirname "$0")/../../system/app/examples" && pwd)/tariff-residential-tou-tiered.yaml
+[[ -f $example ]] || fail "example tariff file $example missing"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -71,4 +74,109 @@ expect_rc 2 ctl tariff assign standard
 expect_rc 2 ctl tariff assign standard --site --meter bus1/1/1
 expect_rc 2 ctl tariff assign standard --meter bus1-1-1
 grep -q "is not a meter id" err.txt || fail "bad meter id not explained"
+
+# tariff add --file: the example file stores exactly what the equivalent flags store.
+expect_rc 0 "$ctl" --db flags.db tariff add residential --from 2026-03-01T00:00:00+08:00 \
+  --rates 1.2000,0.9000,0.6000,0.3000 \
+  --periods 00:00=valley,08:00=peak,11:00=sharp,13:00=flat,22:00=valley \
+  --tiers 0=0,200=0.0500,400=0.3000 --tier-period monthly --reset-day 5
+expect_rc 0 "$ctl" --db file.db tariff add --file "$example"
+grep -q "tariff residential: version from 2026-03-01T00:00:00+08:00 added" out.txt ||
+  fail "add --file output"
+same_tariffs() {  # same_tariffs A.db B.db: their `tariff list --json` are identical
+  "$ctl" --db "$1" --json tariff list > a.json
+  "$ctl" --db "$2" --json tariff list > b.json
+  grep -q '"versions":\[{' a.json || { cat a.json; fail "$1 holds no tariff version"; }
+  cmp -s a.json b.json || { cat a.json b.json; fail "$1 and $2 hold different tariffs"; }
+}
+same_tariffs flags.db file.db
+# A single price written as a bare number, and yearly tiers: later versions of the same tariff.
+cat > single.yaml <<'YAML'
+name: residential
+from: 2026-07-01T00:00:00+08:00
+price: 0.65
+tiers:
+  period: yearly
+  reset_month: 7
+  reset_day: 3
+  steps: [{from_kwh: 0, surcharge: 0}, {from_kwh: 2400.5, surcharge: "0.1000"}]
+YAML
+expect_rc 0 "$ctl" --db flags.db tariff add residential --from 2026-07-01T00:00:00+08:00 \
+  --price 0.6500 --tiers 0=0,2400.500=0.1 --tier-period yearly --reset-month 7 --reset-day 3
+expect_rc 0 "$ctl" --db file.db tariff add --file single.yaml
+same_tariffs flags.db file.db
+cat > untiered.yaml <<'YAML'
+name: flat
+from: 2026-03-01T00:00:00+08:00
+rates: {sharp: 1, peak: "0.9", flat: "0.6000", valley: 0.3}
+periods: {"00:00": flat, 08:00: peak}
+tiers: {period: none}
+YAML
+expect_rc 0 "$ctl" --db flags.db tariff add flat --from 2026-03-01T00:00:00+08:00 \
+  --rates 1,0.9,0.6,0.3 --periods 00:00=flat,08:00=peak
+expect_rc 0 "$ctl" --db file.db tariff add --file untiered.yaml
+same_tariffs flags.db file.db
+cp b.json before.json
+
+# A bad file: exit 2, the file, line and key, what to do; nothing stored (nor a database created).
+bad_file() {  # bad_file EXPECTED-TEXT YAML: the add is refused with EXPECTED-TEXT on stderr
+  printf '%s\n' "$2" > bad.yaml
+  expect_rc 2 "$ctl" --db file.db tariff add --file bad.yaml
+  grep -q -- "$1" err.txt || { cat err.txt; fail "bad file: \"$1\" not said for: $2"; }
+}
+head='name: x
+from: 2026-03-01T00:00:00+08:00'
+bad_file 'bad.yaml:3:1: colour: unknown key "colour"; allowed here: name, from, price' \
+  "$head
+colour: blue
+price: \"0.6\""
+bad_file 'bad.yaml:3:8: price: invalid value "0.60001"; expected a decimal number with at most 4' \
+  "$head
+price: 0.60001"
+bad_file 'bad.yaml:3:8: price: a price must be 0 .. 1000.0000 yuan/kWh' "$head
+price: \"-1\""
+bad_file 'bad.yaml:3:8: rates: expected a map, got a list' "$head
+rates: [1, 1, 1, 1]
+periods: {\"00:00\": flat}"
+bad_file 'rates: missing required key "valley"' "$head
+rates: {sharp: 1, peak: 1, flat: 1}
+periods: {\"00:00\": flat}"
+bad_file 'bad.yaml:4:35: periods.08:00: invalid value "cheap"; expected one of: sharp, peak' \
+  "$head
+rates: {sharp: 1, peak: 1, flat: 1, valley: 1}
+periods: {\"00:00\": flat, \"08:00\": cheap}"
+bad_file 'periods.8h: "8h" is not a start time HH:MM' "$head
+rates: {sharp: 1, peak: 1, flat: 1, valley: 1}
+periods: {\"00:00\": flat, 8h: peak}"
+bad_file 'bad.yaml:4:10: periods: the daily period table must start at 00:00' "$head
+rates: {sharp: 1, peak: 1, flat: 1, valley: 1}
+periods: {\"00:30\": flat}"
+bad_file 'tiers.reset_day: value 31 is out of range \[1, 28\]' "$head
+price: 1
+tiers: {period: monthly, reset_day: 31, steps: [{from_kwh: 0, surcharge: 0}]}"
+bad_file 'tiers.reset_month: reset_month applies to a yearly tier period only' "$head
+price: 1
+tiers: {period: monthly, reset_month: 2, steps: [{from_kwh: 0, surcharge: 0}]}"
+bad_file 'tiers.period: invalid value "weekly"; expected one of: monthly, yearly, none' "$head
+price: 1
+tiers: {period: weekly}"
+bad_file 'tiers.steps: a tiered tariff needs its first tier from 0 kWh' "$head
+price: 1
+tiers: {period: monthly, steps: [{from_kwh: 100, surcharge: 0}]}"
+bad_file 'from: invalid value "yesterday"; expected a timestamp with offset' 'name: x
+from: yesterday
+price: 1'
+bad_file 'give either price (one price) or rates' "$head"
+bad_file 'bad.yaml: expected a map, got nothing' ''
+expect_rc 2 "$ctl" --db file.db tariff add --file no-such.yaml
+grep -q 'no-such.yaml: cannot read the file' err.txt || fail "missing file not explained"
+expect_rc 2 "$ctl" --db file.db --json tariff add --file "$example" --price 1
+grep -q -- "--file excludes --price" err.txt || fail "--file with flags not refused"
+printf 'name: x\nfrom: 2026-03-01T00:00:00+08:00\nprice: 1\nextra: 1\n' > bad.yaml
+expect_rc 2 "$ctl" --db file.db --json tariff add --file bad.yaml
+grep -q '"error":"tariff file error: bad.yaml:4:1: extra: unknown key.*"ok":false' out.txt || { cat out.txt; fail "json error"; }
+expect_rc 2 "$ctl" --db fresh.db tariff add --file bad.yaml
+[[ ! -e fresh.db ]] || fail "a bad tariff file created a database"
+expect_rc 0 "$ctl" --db file.db --json tariff list
+cmp -s out.txt before.json || fail "a bad tariff file changed the tariffs"
 echo "ctl tariff test passed"

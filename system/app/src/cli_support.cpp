@@ -2,6 +2,9 @@
 
 #include <cctype>
 #include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include <phil/common/decimal.hpp>
 #include <phil/common/yaml.hpp>
@@ -24,6 +27,14 @@ std::string database_path(const std::optional<std::string>& db, const service::S
   for (char c : site.name)
     name += (std::isalnum(static_cast<unsigned char>(c)) != 0) ? c : '_';
   return (name.empty() ? std::string("site") : name) + ".db";
+}
+
+void print_failure(const std::string& message, bool json) {
+  if (json) {
+    std::cout << nlohmann::json{{"ok", false}, {"error", message}}.dump() << "\n";
+  } else {
+    std::fprintf(stderr, "%s\n", message.c_str());
+  }
 }
 
 std::string yuan(std::int64_t fen) {

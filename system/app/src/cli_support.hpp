@@ -16,6 +16,10 @@ std::optional<service::SiteConfig> load_site_or_report(const std::string& config
 /// Database path: `db` if given, else "<site name>.db" in the current directory.
 std::string database_path(const std::optional<std::string>& db, const service::SiteConfig& site);
 
+/// A failure of a prepaidctl command: `message` on stderr or, with `json`, {"ok":false,"error":
+/// message} on stdout.
+void print_failure(const std::string& message, bool json);
+
 /// Money as text: 2050 -> "20.50".
 std::string yuan(std::int64_t fen);
 

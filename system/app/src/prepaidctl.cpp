@@ -14,6 +14,7 @@
 
 #include "cli_support.hpp"
 #include "prepaidctl_admin.hpp"
+#include "prepaidctl_init.hpp"
 #include "prepaidctl_money.hpp"
 #include "prepaidctl_tariff.hpp"
 #include "remote_commands.hpp"
@@ -71,6 +72,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_flag("--json", json, "machine-readable output");
 
+  auto* init = cli.add_subcommand(
+      "init", "create the database if needed and migrate it to this build's schema");
+
   auto* account = cli.add_subcommand("account", "accounts")->require_subcommand(1);
   const auto money = phil::app::add_money_commands(cli, *account);
 
@@ -89,10 +93,17 @@ int main(int argc, char** argv) {
   const auto remote = phil::app::add_remote_commands(cli);
   const auto tariff = phil::app::add_tariff_commands(cli);
 
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints its message (or the help); a usage error exits with the usage status, not
+    // CLI11's own codes.
+    return cli.exit(e) == 0 ? kOk : kUsage;
+  }
   spdlog::set_default_logger(spdlog::stderr_color_mt("prepaidctl"));
   spdlog::set_level(spdlog::level::warn);
 
+  if (init->parsed()) return phil::app::run_init_command(db, json);
   if (phil::app::money_command_parsed(*money)) {
     return phil::app::run_money_command(*money, db, operator_id, json,
                                         phil::app::WallClock().now());

@@ -16,6 +16,7 @@
 #include <phil/store/store.hpp>
 
 #include "cli_support.hpp"
+#include "tariff_yaml.hpp"
 #include "wall_clock.hpp"
 
 namespace phil::app {
@@ -28,11 +29,7 @@ constexpr int kUsage = 2;
 
 /// A bad argument: the message on stderr (or as JSON), exit 2.
 int usage(const std::string& message, bool json) {
-  if (json) {
-    std::cout << nlohmann::json{{"ok", false}, {"error", message}}.dump() << "\n";
-  } else {
-    std::fprintf(stderr, "%s\n", message.c_str());
-  }
+  print_failure(message, json);
   return kUsage;
 }
 
@@ -54,18 +51,6 @@ std::string minute_text(int m) {
   o << std::setw(2) << std::setfill('0') << m / 60 << ":" << std::setw(2) << std::setfill('0')
     << m % 60;
   return o.str();
-}
-
-/// "HH:MM" -> minute of the day.
-std::optional<int> parse_minute(std::string_view s) {
-  if (s.size() != 5 || s[2] != ':') return std::nullopt;
-  for (std::size_t i : {0U, 1U, 3U, 4U}) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-  }
-  const int h = (s[0] - '0') * 10 + (s[1] - '0');
-  const int m = (s[3] - '0') * 10 + (s[4] - '0');
-  if (h > 23 || m > 59) return std::nullopt;
-  return h * 60 + m;
 }
 
 std::string periods_text(const std::vector<domain::DailyPeriod>& periods) {
@@ -122,7 +107,7 @@ std::variant<domain::Tariff, std::string> build_tariff(const TariffCommands& c) 
     for (const auto& item : split(c.periods, ',')) {
       const auto eq = item.find('=');
       const auto minute =
-          parse_minute(std::string_view(item).substr(0, eq == std::string::npos ? 0 : eq));
+          parse_time_of_day(std::string_view(item).substr(0, eq == std::string::npos ? 0 : eq));
       const auto rate = eq == std::string::npos
                             ? std::nullopt
                             : domain::parse_tou_rate(std::string_view(item).substr(eq + 1));
@@ -163,6 +148,32 @@ std::variant<domain::Tariff, std::string> build_tariff(const TariffCommands& c) 
     }
   }
   return t;
+}
+
+/// The version described by the flags of `tariff add`, or a message saying which is wrong.
+std::variant<TariffFile, std::string> tariff_from_flags(const TariffCommands& c) {
+  if (c.name.empty() || c.from.empty()) {
+    return std::string(
+        "tariff add needs a NAME and --from TIME with the tariff's options, or --file "
+        "TARIFF.yaml");
+  }
+  const auto from = parse_timestamp(c.from);
+  if (!from) {
+    return "--from \"" + c.from +
+           "\" is not a time with its offset, e.g. 2026-03-01T00:00:00+08:00";
+  }
+  auto t = build_tariff(c);
+  if (auto* message = std::get_if<std::string>(&t)) return std::move(*message);
+  return TariffFile{c.name, *from, std::get<domain::Tariff>(std::move(t))};
+}
+
+/// The version in a tariff file, or the file's error (file:line:col, key, what to do).
+std::variant<TariffFile, std::string> tariff_from_file(const std::string& path) {
+  try {
+    return load_tariff_file(path);
+  } catch (const yaml::ConfigError& e) {
+    return std::string("tariff file error: ") + e.what();
+  }
 }
 
 nlohmann::json tariff_json(const store::TariffRecord& r) {
@@ -239,20 +250,28 @@ std::unique_ptr<TariffCommands> add_tariff_commands(CLI::App& cli) {
   auto* tariff =
       cli.add_subcommand("tariff", "tariffs (prices, TOU, tiers)")->require_subcommand(1);
   c->add = tariff->add_subcommand("add", "add a tariff, or a new version of one");
-  c->add->add_option("name", c->name, "tariff name, e.g. residential")->required();
-  c->add->add_option("--from", c->from, "when it takes effect, e.g. 2026-03-01T00:00:00+08:00")
-      ->required();
-  c->add->add_option("--price", c->price, "one price, yuan/kWh (e.g. 0.6000)");
-  c->add->add_option("--rates", c->rates, "TOU prices sharp,peak,flat,valley, yuan/kWh");
-  c->add->add_option("--periods", c->periods,
-                     "daily periods HH:MM=rate,..., first at 00:00 (rate: sharp|peak|flat|valley)");
-  c->add->add_option("--tiers", c->tiers,
-                     "tiers KWH=SURCHARGE,... from 0 kWh in the period, surcharge yuan/kWh");
-  c->add->add_option("--tier-period", c->tier_period, "monthly or yearly");
-  c->add->add_option("--reset-day", c->reset_day, "day the tier period starts (1..28)")
-      ->capture_default_str();
-  c->add->add_option("--reset-month", c->reset_month, "yearly: month it starts (1..12)")
-      ->capture_default_str();
+  auto* file = c->add->add_option(
+      "--file", c->file,
+      "the version from a YAML file (name, from, price or rates and periods, tiers) instead of "
+      "the options below; see system/app/examples/tariff-residential-tou-tiered.yaml");
+  const std::vector<CLI::Option*> flags{
+      c->add->add_option("name", c->name, "tariff name, e.g. residential (without --file)"),
+      c->add->add_option("--from", c->from,
+                         "when it takes effect, e.g. 2026-03-01T00:00:00+08:00 (without --file)"),
+      c->add->add_option("--price", c->price, "one price, yuan/kWh (e.g. 0.6000)"),
+      c->add->add_option("--rates", c->rates, "TOU prices sharp,peak,flat,valley, yuan/kWh"),
+      c->add->add_option(
+          "--periods", c->periods,
+          "daily periods HH:MM=rate,..., first at 00:00 (rate: sharp|peak|flat|valley)"),
+      c->add->add_option("--tiers", c->tiers,
+                         "tiers KWH=SURCHARGE,... from 0 kWh in the period, surcharge yuan/kWh"),
+      c->add->add_option("--tier-period", c->tier_period, "monthly or yearly"),
+      c->add->add_option("--reset-day", c->reset_day, "day the tier period starts (1..28)")
+          ->capture_default_str(),
+      c->add->add_option("--reset-month", c->reset_month, "yearly: month it starts (1..12)")
+          ->capture_default_str()};
+  for (auto* f : flags)
+    file->excludes(f);
   c->assign = tariff->add_subcommand("assign", "charge the site or one meter by a tariff");
   c->assign->add_option("name", c->name, "tariff name")->required();
   c->assign->add_flag("--site", c->site, "the site default (meters without their own)");
@@ -267,22 +286,17 @@ bool tariff_command_parsed(const TariffCommands& c) {
 
 int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
   // Validate everything before touching the database.
+  std::string done;
   std::optional<store::TariffRequest> add;
   std::optional<store::TariffAssignRequest> assign;
   if (c.add->parsed()) {
-    const auto from = parse_timestamp(c.from);
-    if (!from) {
-      return usage(
-          "--from \"" + c.from + "\" is not a time with its offset, e.g. 2026-03-01T00:00:00+08:00",
-          ctx.json);
-    }
-    auto t = build_tariff(c);
-    if (auto* message = std::get_if<std::string>(&t)) return usage(*message, ctx.json);
-    add = store::TariffRequest{c.name,
-                               {from->utc, std::get<domain::Tariff>(std::move(t))},
-                               from->offset,
-                               ctx.operator_id,
-                               ctx.now};
+    auto version = c.file.empty() ? tariff_from_flags(c) : tariff_from_file(c.file);
+    if (auto* message = std::get_if<std::string>(&version)) return usage(*message, ctx.json);
+    auto& v = std::get<TariffFile>(version);
+    done = "tariff " + v.name + ": version from " + format_timestamp(v.from.utc, v.from.offset) +
+           " added";
+    add = store::TariffRequest{
+        v.name, {v.from.utc, std::move(v.tariff)}, v.from.offset, ctx.operator_id, ctx.now};
   } else if (c.assign->parsed()) {
     if (c.site == !c.meter.empty()) {
       return usage("say which: --site (the site default) or --meter bus/box/circuit", ctx.json);
@@ -311,11 +325,9 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
     std::fprintf(stderr, "cannot open the database: %s\n", e.what());
     return kRefused;
   }
-  std::string done;
   domain::Result<void> r;
   if (add) {
     r = st->add_tariff(*add);
-    done = "tariff " + c.name + ": version from " + c.from + " added";
   } else if (assign) {
     r = st->assign_tariff(*assign);
     done = "tariff " + c.name + " assigned to " + (c.site ? "the site" : "meter " + c.meter);

@@ -1,0 +1,90 @@
+#include "prepaidctl_init.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <phil/store/store.hpp>
+
+#include "cli_support.hpp"
+
+namespace phil::app {
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kRefused = 1;
+
+/// The schema version (PRAGMA user_version) of an existing database file, read without writing
+/// it; nullopt if SQLite cannot read it (the store's open then says why).
+std::optional<int> schema_version_of(const std::string& path) {
+  sqlite3* db = nullptr;
+  std::optional<int> version;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+      version = sqlite3_column_int(s, 0);
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return version;
+}
+
+int fail(const std::string& message, bool json) {
+  print_failure(message, json);
+  return kRefused;
+}
+
+}  // namespace
+
+int run_init_command(const std::string& db, bool json) {
+  std::error_code ec;
+  const bool existed = std::filesystem::exists(db, ec);
+  if (existed && !std::filesystem::is_regular_file(db, ec)) {
+    return fail("cannot initialise " + db + ": it is not a file; give the path of a database file",
+                json);
+  }
+  const std::optional<int> before = existed ? schema_version_of(db) : std::nullopt;
+  const int current = store::sqlite_schema_version();
+  try {
+    (void)store::open_sqlite_store(db);  // creates the file and runs the migrations it lacks
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot initialise the database: ") + e.what(), json);
+  }
+  std::string action;
+  std::string message;
+  const std::string v = std::to_string(current);
+  if (!existed) {
+    action = "created";
+    message = "created " + db + " with schema version " + v;
+  } else if (before.value_or(0) == 0) {
+    action = "created";
+    message = "initialised the empty database " + db + " with schema version " + v;
+  } else if (*before < current) {
+    action = "migrated";
+    message = "migrated " + db + " from schema version " + std::to_string(*before) + " to " + v;
+  } else {
+    action = "current";
+    message = db + " is already at schema version " + v + "; nothing to do";
+  }
+  if (json) {
+    nlohmann::json j{{"ok", true},
+                     {"db", db},
+                     {"action", action},
+                     {"schema_version", current},
+                     {"message", message}};
+    if (existed && before) j["from_version"] = *before;
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << message << "\n";
+  }
+  return kOk;
+}
+
+}  // namespace phil::app

@@ -1,0 +1,12 @@
+#pragma once
+// prepaidctl's `init`: creates the database file if needed and migrates it to this build's schema
+// (what opening the store does), saying which of the three it was. Idempotent.
+#include <string>
+
+namespace phil::app {
+
+/// Runs `init` on `db`; returns the exit code (0 done, 1 cannot create/open/migrate it), printing
+/// one line or, with `json`, one JSON object.
+int run_init_command(const std::string& db, bool json);
+
+}  // namespace phil::app
