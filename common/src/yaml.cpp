@@ -146,6 +146,15 @@ Millis Node::as_duration() const {
   return *d;
 }
 
+Millis Node::as_duration(Millis min, Millis max) const {
+  const auto d = as_duration();
+  if (d < min || d > max) {
+    fail(text::format(text::Id::kYamlOutOfRange, format_duration(d), format_duration(min),
+                      format_duration(max)));
+  }
+  return d;
+}
+
 ZonedTime Node::as_timestamp() const {
   const std::string s = scalar();
   auto t = parse_timestamp(s);

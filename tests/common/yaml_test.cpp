@@ -57,6 +57,16 @@ TEST(StrictYaml, WrongTypeNamesTheKeyPathAndWhatWasExpected) {
   EXPECT_THAT(e.what(), HasSubstr("expected an integer, got \"fast\""));
 }
 
+TEST(StrictYaml, DurationOutsideItsRangeIsRejectedWithBothBounds) {
+  auto doc = Document::load_string("timeout: 90s\nshort: 5ms\n", "f.yaml");
+  Map m(doc.root());
+  const auto e = expect_error(
+      [&] { (void)m.required("timeout").as_duration(phil::Millis(10), phil::Millis(60'000)); });
+  EXPECT_EQ(e.mark().line, 1);
+  EXPECT_THAT(e.what(), HasSubstr("value 1m30s is out of range [10ms, 1m]"));
+  EXPECT_EQ(m.required("short").as_duration(phil::Millis(0), phil::Millis(10)), phil::Millis(5));
+}
+
 TEST(StrictYaml, OutOfRangeIntegerIsRejected) {
   auto doc = Document::load_string("address: 300\n", "f.yaml");
   Map m(doc.root());

@@ -90,8 +90,6 @@ std::string_view pattern(Id id) {
     case Id::kPerPhaseNeedsThree:
       return "register \"{0}\" is per phase and exists only on three-phase models. Add "
              "`phases: 3`";
-    case Id::kDurationOutOfRange:
-      return "duration {0} is out of range [{1}, {2}]. Give one within it";
     case Id::kCreditPhasesDiffer:
       return "purchase_count and purchase_amount must have the same `phases`, so every model "
              "that has one has both";

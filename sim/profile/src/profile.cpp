@@ -314,24 +314,14 @@ void check_layout(const Profile& p) {
   }
 }
 
-Millis duration_within(const yaml::Node& n, Millis min, Millis max) {
-  const Millis d = n.as_duration();
-  if (d < min || d > max) {
-    n.fail(text::format(text::Id::kDurationOutOfRange, format_duration(d), format_duration(min),
-                        format_duration(max)));
-  }
-  return d;
-}
-
 Timing parse_timing(const yaml::Node& node) {
   reject_unknown_keys(node, {"response_timeout", "turnaround"});
   yaml::Map m(node);
   Timing t;
   if (auto n = m.optional("response_timeout")) {
-    t.response_timeout = duration_within(*n, Millis(10), Millis(60'000));
+    t.response_timeout = n->as_duration(Millis(10), Millis(60'000));
   }
-  if (auto n = m.optional("turnaround"))
-    t.turnaround = duration_within(*n, Millis(0), Millis(10'000));
+  if (auto n = m.optional("turnaround")) t.turnaround = n->as_duration(Millis(0), Millis(10'000));
   m.finish();
   return t;
 }

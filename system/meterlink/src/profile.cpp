@@ -258,24 +258,15 @@ void check_overlaps(const std::vector<Parsed>& box, const std::vector<Parsed>& c
   }
 }
 
-Millis bounded_duration(const yaml::Node& n, Millis min, Millis max) {
-  const auto d = n.as_duration();
-  if (d < min || d > max) {
-    n.fail("duration " + format_duration(d) + " is out of range [" + format_duration(min) + ", " +
-           format_duration(max) + "]");
-  }
-  return d;
-}
-
 Timing parse_timing(const yaml::Node& node) {
   yaml::Map m(node);
   unknown_keys_first(m, {"response_timeout", "turnaround"});
   Timing t;
   if (auto n = m.optional("response_timeout")) {
-    t.response_timeout = bounded_duration(*n, Millis(10), Millis(60'000));
+    t.response_timeout = n->as_duration(Millis(10), Millis(60'000));
   }
   if (auto n = m.optional("turnaround")) {
-    t.turnaround = bounded_duration(*n, Millis(0), Millis(10'000));
+    t.turnaround = n->as_duration(Millis(0), Millis(10'000));
   }
   m.finish();
   return t;

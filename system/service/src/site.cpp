@@ -44,15 +44,6 @@ std::chrono::minutes parse_utc_offset(const yaml::Node& n) {
 
 constexpr std::int64_t kMaxPollMs = 7LL * 24 * 3600 * 1000;
 
-Millis bounded_duration(const yaml::Node& n, Millis min, Millis max) {
-  const auto d = n.as_duration();
-  if (d < min || d > max) {
-    n.fail("duration " + format_duration(d) + " is out of range [" + format_duration(min) + ", " +
-           format_duration(max) + "]");
-  }
-  return d;
-}
-
 BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
                     std::map<std::string, meterlink::Profile>& profiles,
                     std::optional<std::string>& billing) {
@@ -118,12 +109,12 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
   if (auto n = m.optional("data_bits")) b.data_bits = static_cast<int>(n->as_int(7, 8));
   if (auto n = m.optional("stop_bits")) b.stop_bits = static_cast<int>(n->as_int(1, 2));
   if (auto n = m.optional("response_timeout")) {
-    b.response_timeout = bounded_duration(*n, Millis(10), Millis(60'000));
+    b.response_timeout = n->as_duration(Millis(10), Millis(60'000));
     b.response_timeout_set = true;
   }
   if (auto n = m.optional("billing")) b.billing = n->as_choice({"meter", "host"});
   if (auto n = m.optional("poll_interval")) {
-    b.poll_interval = bounded_duration(*n, Millis(1000), Millis(kMaxPollMs));
+    b.poll_interval = n->as_duration(Millis(1000), Millis(kMaxPollMs));
   }
   const auto boxes = m.required("boxes");
   std::set<int> addresses;
@@ -152,7 +143,7 @@ SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   SiteConfig s;
   s.name = m.required("name").as_string();
   if (auto n = m.optional("poll_interval")) {
-    s.poll_interval = bounded_duration(*n, Millis(1000), Millis(kMaxPollMs));
+    s.poll_interval = n->as_duration(Millis(1000), Millis(kMaxPollMs));
   }
   if (auto n = m.optional("offline_after")) {
     s.offline_after_cycles = static_cast<int>(n->as_int(1, 1000));
@@ -165,13 +156,13 @@ SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   }
   if (auto n = m.optional("utc_offset")) s.utc_offset = parse_utc_offset(*n);
   if (auto n = m.optional("clock_drift_limit")) {
-    s.clock_drift_limit = bounded_duration(*n, Millis(1000), Millis(24LL * 3600 * 1000));
+    s.clock_drift_limit = n->as_duration(Millis(1000), Millis(24LL * 3600 * 1000));
   }
   if (auto n = m.optional("clock_sync")) {
     if (n->as_string() == "off") {
       s.clock_sync.reset();
     } else {
-      s.clock_sync = bounded_duration(*n, Millis(60'000), Millis(kMaxPollMs));
+      s.clock_sync = n->as_duration(Millis(60'000), Millis(kMaxPollMs));
     }
   }
   if (auto n = m.optional("spread_cycles")) s.spread_cycles = n->as_bool();

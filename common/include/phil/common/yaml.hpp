@@ -84,7 +84,9 @@ class Node {
   std::string as_string() const;
   std::int64_t as_int(std::int64_t min, std::int64_t max) const;
   bool as_bool() const;
-  Millis as_duration() const;                   ///< "30m", "1h30m", "90s"
+  Millis as_duration() const;  ///< "30m", "1h30m", "90s"
+  /// A duration within [min, max]; the error names the value and the range.
+  Millis as_duration(Millis min, Millis max) const;
   ZonedTime as_timestamp() const;               ///< ISO-8601 with offset
   std::int64_t as_decimal(int decimals) const;  ///< exact: "20.00" with 2 -> 2000
   /// One of `choices`; the error lists them.

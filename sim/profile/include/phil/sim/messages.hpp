@@ -46,7 +46,6 @@ enum class Id {
   kFaultNeedsBox,          // no args
   kNoModelWithPhases,      // {0}=phases {1}=register
   kPerPhaseNeedsThree,     // {0}=register
-  kDurationOutOfRange,     // {0}=value {1}=min {2}=max
   kCreditPhasesDiffer,     // no args
   kPhaseSplitShape,        // no args
   kPhaseSplitSinglePhase,  // {0}=circuit {1}=model
