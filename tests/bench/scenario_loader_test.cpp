@@ -80,7 +80,7 @@ TEST_F(ScenarioLoader, LoadsAValidScenarioIntoSteps) {
   EXPECT_EQ(sc.timeline[3].checks.at(0).tolerance, 1);
   EXPECT_EQ(sc.accounts.at(0).first_sale_fen, 2000);
   EXPECT_EQ(sc.fleet.utc_offset, std::chrono::minutes(480));
-  EXPECT_EQ(sc.system.billing, "meter");
+  EXPECT_FALSE(sc.system.billing);  // not declared: the database decides
 }
 
 TEST_F(ScenarioLoader, SystemSettingsAreRead) {

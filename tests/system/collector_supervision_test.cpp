@@ -250,6 +250,13 @@ TEST_F(Supervision, ATouScheduleIsWrittenToTheBoxAndConfirmedByReadingItBack) {
 TEST_F(Supervision, HostSideBillingTripsAtZeroAndClosesAfterASale) {
   site_.buses[0].box_billing[1] = "host";
   start();
+  {
+    // The site file's declaration is in the database, the one source billing, trip/close and
+    // the meter-side balance check read.
+    auto s = store::open_sqlite_store(dir_.file("site.db"));
+    EXPECT_EQ(s->meter(m11_)->billing_mode, domain::BillingMode::kHostSide);
+    EXPECT_EQ(s->meter(m21_)->billing_mode, domain::BillingMode::kMeterSide);
+  }
   // 1200 W: 0.36 yuan per 30 minutes at 0.60 yuan/kWh; 0.50 yuan lasts less than an hour.
   ASSERT_TRUE(system_->open_account("A1", "", {m11_}, 50, "op"));
   ASSERT_TRUE(system_->open_account("A2", "", {m21_}, 50, "op"));  // box 2 bills on the meter

@@ -129,6 +129,23 @@ TEST_F(StoreTest, ByCallerCheckpointsLeaveTheLogToTheCaller) {
   EXPECT_LT(at_commit, 1200);
 }
 
+TEST_F(StoreTest, SetBillingModeChangesOnlyWhatDiffersWithOneAuditRow) {
+  EXPECT_EQ(store_->meter(meter(1))->billing_mode, domain::BillingMode::kMeterSide);
+  EXPECT_EQ(store_->set_billing_mode({meter(1), meter(2)}, domain::BillingMode::kHostSide,
+                                     "site-file", kT0),
+            2);
+  EXPECT_EQ(store_->meter(meter(1))->billing_mode, domain::BillingMode::kHostSide);
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, domain::BillingMode::kMeterSide);
+  EXPECT_EQ(store_->set_billing_mode({meter(1), meter(2)}, domain::BillingMode::kHostSide,
+                                     "site-file", kT0),
+            0);
+  EXPECT_EQ(sql(path_, "SELECT count(*), details FROM audit WHERE action = 'billing_mode'"),
+            "1|mode=host-side meters=bus1/1/1,bus1/1/2|");
+  EXPECT_THROW(store_->set_billing_mode({MeterId{"bus9", 1, 1}}, domain::BillingMode::kHostSide,
+                                        "site-file", kT0),
+               StoreError);
+}
+
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
   store_.reset();
   sql(path_, "PRAGMA user_version = 99");

@@ -35,7 +35,6 @@ struct BoxRuntime {
   std::unique_ptr<meterlink::Adf300Driver> driver;
   std::vector<MeterId> meters;
   int failed_cycles = 0;           ///< for logging transitions only; the store keeps the truth
-  bool host_billing = false;       ///< billing: host (the system trips and closes)
   Millis timeout{500};             ///< response timeout in force for this box (adaptive: computed)
   Millis configured_timeout{500};  ///< the site's or the profile's; the adaptive upper bound
   // ---- supervision state (this process) ----
@@ -160,7 +159,6 @@ struct System::Impl {
         BoxRuntime box;
         box.address = box_config.address;
         box.driver = std::make_unique<meterlink::Adf300Driver>(it->second, box_config.model);
-        box.host_billing = bc.billing_of(box_config.address) == "host";
         // The site file's timeout wins; else the profile's timing; else the default.
         box.timeout = bc.response_timeout;
         if (!bc.response_timeout_set && it->second.timing.response_timeout) {
@@ -172,6 +170,16 @@ struct System::Impl {
           box.meters.push_back(MeterId{bc.id, box.address, n});
         }
         store->register_meters(box.meters, box_config.model);
+        if (const auto declared = bc.billing_of(box_config.address)) {
+          // The site file's declaration goes into the database, which is what billing, trip and
+          // close and the balance check read: one source of truth.
+          const auto mode = *declared == "host" ? domain::BillingMode::kHostSide
+                                                : domain::BillingMode::kMeterSide;
+          if (const int n = store->set_billing_mode(box.meters, mode, "site-file", clock.now())) {
+            spdlog::info("{} meters of box {}/{} set to {} billing by the site file", n, bc.id,
+                         box_config.address, domain::to_string(mode));
+          }
+        }
         bus.boxes.push_back(std::move(box));
       }
       buses.push_back(std::move(bus));
@@ -697,8 +705,8 @@ struct System::Impl {
     for (const auto& id : box.meters) {
       if (only && id != *only) continue;
       const auto m = bus.store->meter(id);
-      // Host-side by the site file (the box or its bus) or by the site model (the meter).
-      if (!m || !(box.host_billing || m->billing_mode == domain::BillingMode::kHostSide)) continue;
+      // The database's mode (the site model's, or what the site file declared at start-up).
+      if (!m || m->billing_mode != domain::BillingMode::kHostSide) continue;
       if (!m->account || !m->read_at) continue;
       const auto balance = bus.store->account_balance_fen(*m->account);
       if (!balance) continue;

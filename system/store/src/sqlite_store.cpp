@@ -130,6 +130,31 @@ class SqliteStore final : public Store, private admin::Writers {
     tx.commit();
   }
 
+  int set_billing_mode(const std::vector<MeterId>& ids, domain::BillingMode mode,
+                       const std::string& operator_id, TimePoint at) override {
+    Transaction tx(db_);
+    std::vector<MeterId> changed;
+    const std::string mode_name(domain::to_string(mode));
+    for (const auto& id : ids) {
+      auto s = db_.prepare("SELECT billing_mode IS ?2 FROM meters WHERE id = ?1");
+      s->bind(1, id.to_string()).bind(2, mode_name);
+      if (!s->step()) {
+        throw StoreError("set_billing_mode: meter " + id.to_string() +
+                         " is not registered; register the site's meters first");
+      }
+      if (s->int64(0) != 0) continue;
+      auto u = db_.prepare("UPDATE meters SET billing_mode = ?2 WHERE id = ?1");
+      u->bind(1, id.to_string()).bind(2, mode_name);
+      u->run();
+      changed.push_back(id);
+    }
+    if (!changed.empty()) {
+      audit(operator_id, "billing_mode", "mode=" + mode_name + " meters=" + join_ids(changed), at);
+    }
+    tx.commit();
+    return static_cast<int>(changed.size());
+  }
+
   std::optional<MeterRecord> meter(const MeterId& id) const override {
     auto s = db_.prepare(std::string("SELECT ") + kMeterColumns + " FROM meters m WHERE m.id = ?1");
     s->bind(1, id.to_string());

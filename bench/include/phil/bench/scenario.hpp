@@ -137,8 +137,9 @@ struct SystemSpec {
   int offline_after = 3;
   std::int64_t price = 6000;  ///< 0.0001 yuan/kWh
   /// "meter": the meters deduct and trip by themselves; "host": the system charges and sends
-  /// trip / close (every bus of the scenario).
-  std::string billing = "meter";
+  /// trip / close (every bus of the scenario); nullopt: as the site model in the database says
+  /// (meter-side unless a site import says otherwise).
+  std::optional<std::string> billing;
 };
 
 struct Scenario {

@@ -54,17 +54,19 @@ struct BusConfig {
   /// timing.response_timeout (if it has one) wins over the default above.
   bool response_timeout_set = false;
   std::optional<Millis> poll_interval;  ///< overrides the site default
-  /// Billing mode of the bus's boxes: "meter" (the meter deducts and trips by itself) or "host"
-  /// (the system charges and sends trip / close).
-  std::string billing = "meter";
+  /// Billing mode declared for the bus's boxes: "meter" (the meter deducts and trips by itself)
+  /// or "host" (the system charges and sends trip / close); nullopt: not declared here. The
+  /// database's per-meter billing mode (site import; else the site model's default) is the one
+  /// the system uses; a mode declared in the site file is written there at start-up (System).
+  std::optional<std::string> billing;
   /// Boxes whose billing differs from the bus's (site file: `billing:` in the box), by address.
   std::map<int, std::string> box_billing;
   std::vector<BoxConfig> boxes;
 
-  /// The billing mode of the box at `address`.
-  const std::string& billing_of(int address) const {
+  /// The billing mode declared for the box at `address`, if any.
+  std::optional<std::string> billing_of(int address) const {
     const auto it = box_billing.find(address);
-    return it == box_billing.end() ? billing : it->second;
+    return it == box_billing.end() ? billing : std::optional<std::string>(it->second);
   }
 };
 

@@ -322,6 +322,13 @@ class Store {
   virtual void register_meters(const std::vector<domain::MeterId>& ids,
                                const std::string& model) = 0;
   virtual std::optional<MeterRecord> meter(const domain::MeterId& id) const = 0;
+  /// Sets the meters' own billing mode (the one billing, trip/close and the balance check use),
+  /// as the daemon's site file declares it (`billing:` on a bus or box). One transaction with an
+  /// audit row naming the meters it changed; meters already in that mode are left alone. Returns
+  /// how many it changed. Unknown meters are a programming error (register them first):
+  /// StoreError.
+  virtual int set_billing_mode(const std::vector<domain::MeterId>& ids, domain::BillingMode mode,
+                               const std::string& operator_id, TimePoint at) = 0;
 
   // ---- operator actions: each one transaction; refusals change nothing ----
   virtual domain::Result<void> open_account(const OpenAccountRequest& req) = 0;
