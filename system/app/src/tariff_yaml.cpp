@@ -24,8 +24,14 @@ std::int64_t price_of(const yaml::Node& n) {
 
 std::vector<domain::DailyPeriod> parse_periods(const yaml::Node& node) {
   yaml::Map m(node);
+  const auto keys = node.keys();
+  if (keys.size() > domain::kMaxDailyPeriods) {
+    node.fail("the daily period table has " + std::to_string(keys.size()) +
+              " rows; a meter holds at most " + std::to_string(domain::kMaxDailyPeriods) +
+              ", merge some");
+  }
   std::vector<domain::DailyPeriod> out;
-  for (const auto& key : node.keys()) {
+  for (const auto& key : keys) {
     const auto value = m.required(key);
     const auto minute = parse_time_of_day(key);
     if (!minute) {
