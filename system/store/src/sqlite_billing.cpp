@@ -391,9 +391,11 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
       domain::ChargePlan plan;
       const TimePoint from = st.read_at.value_or(at);
       // The tariffs over the interval: its own assignments over the site's, cut where they change
-      // (none for a baseline: nothing is charged).
+      // (none for a baseline, nothing is charged; none without any assignment, rules.price).
       std::vector<domain::TariffSpan> spans;
-      if (st.billed) spans = domain::tariff_spans(st.own, site.tariffs, std::min(from, at), at);
+      if (st.billed && !(st.own.empty() && site.tariffs.empty())) {
+        spans = domain::tariff_spans(st.own, site.tariffs, std::min(from, at), at);
+      }
       if (spans.empty() || (spans.size() == 1 && !spans.front().tariff)) {
         plan = domain::plan_charge({st.billed, r.energy_wh, rules.price, st.carry});
       } else {
