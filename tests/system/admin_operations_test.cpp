@@ -66,6 +66,13 @@ class AdminOperationsTest : public ::testing::Test {
     auto r = store_->open_account({account, "tenant", std::move(meters), 0, "cashier", kT0});
     ASSERT_TRUE(r) << r.error().message;
   }
+  /// Stores tariff "flat": 1.0000 yuan/kWh at every hour, from an hour before kT0.
+  void add_flat_tariff() {
+    domain::Tariff flat;
+    flat.rates = {10'000, 10'000, 10'000, 10'000};
+    ASSERT_TRUE(store_->add_tariff(
+        {"flat", {kT0 - std::chrono::hours(1), flat}, std::chrono::minutes(480), "m", kT0}));
+  }
   /// A sale to `account` whose credit its first meter confirmed.
   void delivered_sale(const std::string& account, std::int64_t fen) {
     auto cmd = store_->sale({account, fen, "cashier", kT0});
@@ -346,10 +353,7 @@ TEST_F(AdminOperationsTest, AnOfflineMeterIsReplacedWithAManualReadingChargedAtI
 }
 
 TEST_F(AdminOperationsTest, AManualFinalBalanceIsCarriedAndTheStoredTariffCharges) {
-  domain::Tariff flat;
-  flat.rates = {10'000, 10'000, 10'000, 10'000};  // 1.0000 yuan/kWh
-  ASSERT_TRUE(store_->add_tariff(
-      {"flat", {kT0 - std::chrono::hours(1), flat}, std::chrono::minutes(480), "m", kT0}));
+  add_flat_tariff();
   TariffAssignRequest site_default;  // fields by name: the request grows
   site_default.name = "flat";
   site_default.operator_id = "m";
@@ -373,10 +377,7 @@ TEST_F(AdminOperationsTest, AManualFinalBalanceIsCarriedAndTheStoredTariffCharge
 }
 
 TEST_F(AdminOperationsTest, AManualReadingNeedsAPriceWhereNoTariffCoversItsInterval) {
-  domain::Tariff flat;
-  flat.rates = {10'000, 10'000, 10'000, 10'000};  // 1.0000 yuan/kWh
-  ASSERT_TRUE(store_->add_tariff(
-      {"flat", {kT0 - std::chrono::hours(1), flat}, std::chrono::minutes(480), "m", kT0}));
+  add_flat_tariff();
   open("A101", {meter(1)});
   delivered_sale("A101", 5000);
   read(meter(1), 10'000, 5000);
