@@ -42,9 +42,18 @@ grep -q '"name":"tou"' out.txt || fail "json list"
 grep -q '"meters":\["bus1/1/1"\]' out.txt || fail "json meters"
 grep -q '"target":"bus1/1/1"}\]' out.txt || fail "json assignment history"
 grep -q '"from_wh":200000,"surcharge":500' out.txt || fail "json tiers"
+# An assignment taking effect later: kept as history next to the current one.
+expect_rc 0 ctl tariff assign standard --meter bus1/1/1 --from 2027-01-01T00:00:00+08:00
+grep -q "tariff standard assigned to meter bus1/1/1 from 2027-01-01T00:00:00+08:00" out.txt ||
+  fail "assign --from output"
+expect_rc 0 ctl --json tariff list
+grep -q '"from":"2027-01-01T00:00:00+08:00","target":"bus1/1/1"' out.txt ||
+  { cat out.txt; fail "json: the later assignment"; }
 cp out.txt before.json
 
 # Refusals: exit 1, the reason, nothing stored.
+expect_rc 1 ctl tariff assign tou --meter bus1/1/1 --from 2026-03-01T00:00:00+08:00
+grep -qi "past" err.txt || { cat err.txt; fail "an assignment in the past not explained"; }
 expect_rc 1 ctl tariff add standard --from 2026-06-01T00:00:00+08:00 --price 0.7000
 grep -q "must take effect after its latest one" err.txt || fail "old version not explained"
 expect_rc 1 ctl tariff add standard --from 2026-08-01T00:00:00Z --price 0.7000
@@ -74,6 +83,8 @@ expect_rc 2 ctl tariff assign standard
 expect_rc 2 ctl tariff assign standard --site --meter bus1/1/1
 expect_rc 2 ctl tariff assign standard --meter bus1-1-1
 grep -q "is not a meter id" err.txt || fail "bad meter id not explained"
+expect_rc 2 ctl tariff assign standard --site --from tomorrow
+grep -q "is not a time with its offset" err.txt || fail "bad --from not explained"
 
 # tariff add --file: the example file stores exactly what the equivalent flags store.
 expect_rc 0 "$ctl" --db flags.db tariff add residential --from 2026-03-01T00:00:00+08:00 \

@@ -276,6 +276,9 @@ std::unique_ptr<TariffCommands> add_tariff_commands(CLI::App& cli) {
   c->assign->add_option("name", c->name, "tariff name")->required();
   c->assign->add_flag("--site", c->site, "the site default (meters without their own)");
   c->assign->add_option("--meter", c->meter, "one meter bus/box/circuit");
+  c->assign->add_option("--from", c->from,
+                        "when it takes effect, e.g. 2026-04-01T00:00:00+08:00 (default: now; "
+                        "assignments are history: energy before it stays at the former tariff)");
   c->list = tariff->add_subcommand("list", "the stored tariffs, their versions and assignments");
   return c;
 }
@@ -310,6 +313,15 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
       }
     }
     assign = store::TariffAssignRequest{c.name, id, ctx.operator_id, ctx.now};
+    if (!c.from.empty()) {
+      const auto from = parse_timestamp(c.from);
+      if (!from) {
+        return usage("--from \"" + c.from +
+                         "\" is not a time with its offset; write e.g. 2026-04-01T00:00:00+08:00",
+                     ctx.json);
+      }
+      assign->from = from->utc;
+    }
   }
 
   std::unique_ptr<store::Store> st;
@@ -330,7 +342,8 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
     r = st->add_tariff(*add);
   } else if (assign) {
     r = st->assign_tariff(*assign);
-    done = "tariff " + c.name + " assigned to " + (c.site ? "the site" : "meter " + c.meter);
+    done = "tariff " + c.name + " assigned to " + (c.site ? "the site" : "meter " + c.meter) +
+           (c.from.empty() ? std::string() : " from " + c.from);
   }
   if (!r) {
     if (ctx.json) {
