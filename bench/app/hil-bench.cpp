@@ -12,6 +12,7 @@
 #include <phil/bench/report.hpp>
 #include <phil/bench/runner.hpp>
 #include <phil/bench/scenario.hpp>
+#include <phil/common/cli.hpp>
 #include <phil/common/text.hpp>
 
 namespace fs = std::filesystem;
@@ -85,11 +86,7 @@ int main(int argc, char** argv) {
   check->add_option("paths", paths, "Scenario files or directories")->required();
   check->add_option("--profiles", profiles_dir, "Device profile directory")->capture_default_str();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
+  if (const auto status = phil::cli::parse(app, argc, argv)) return *status;
 
   std::vector<phil::bench::Scenario> scenarios;
   try {

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include <phil/common/cli.hpp>
 // GCC 12 at -O3 reports -Wnull-dereference inside Asio's scheduler (a false positive in a
 // system header); the release preset builds with -Werror.
 #pragma GCC diagnostic push
@@ -100,7 +102,7 @@ int ctl_main(int argc, char** argv) {
                  "status | fault KIND BUS [key=value...] | clear ID|all | "
                  "replace BUS ADDRESS CIRCUIT")
       ->required();
-  CLI11_PARSE(app, argc, argv);
+  if (const auto status = phil::cli::parse(app, argc, argv)) return *status;
   std::string line;
   for (const auto& w : words)
     line += (line.empty() ? "" : " ") + w;
@@ -202,7 +204,7 @@ int main(int argc, char** argv) {
   app.add_flag("--trace", trace, "print every frame with its decoding to stderr");
   app.add_option("--control", control_path,
                  "control socket for `adf300-sim ctl` (default: RUN_DIR/adf300-sim.ctl)");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto status = phil::cli::parse(app, argc, argv)) return *status;
 
   if (dump_map) return dump_register_map(profiles_dir, dump_profile);
   if (fleet_file.empty()) {

@@ -39,6 +39,13 @@ grep -q "credit 100.00 pending" out.txt || { cat out.txt; fail "pending credit n
 expect_rc 0 ctl --json ledger verify
 grep -q '"ok":true' out.txt || fail "ledger verify --json"
 
+# A usage error (an unknown option, a missing required one) exits 2 with CLI11's message.
+expect_rc 2 "$daemon" --config site.yaml --db site.db --bogus
+grep -q "bogus" err.txt || { cat err.txt; fail "unknown option not named"; }
+expect_rc 2 "$daemon" --db site.db
+grep -q "config" err.txt || { cat err.txt; fail "missing --config not named"; }
+expect_rc 0 "$daemon" --help
+
 # A broken site file is refused with file:line:col.
 printf 'name: x\nbusses: []\n' > bad.yaml
 expect_rc 2 "$daemon" --config bad.yaml --db site.db --profiles "$profiles" --once

@@ -9,6 +9,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <phil/common/cli.hpp>
 #include <phil/common/decimal.hpp>
 #include <phil/service/system.hpp>
 
@@ -93,13 +94,7 @@ int main(int argc, char** argv) {
   const auto remote = phil::app::add_remote_commands(cli);
   const auto tariff = phil::app::add_tariff_commands(cli);
 
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    // CLI11 prints its message (or the help); a usage error exits with the usage status, not
-    // CLI11's own codes.
-    return cli.exit(e) == 0 ? kOk : kUsage;
-  }
+  if (const auto status = phil::cli::parse(cli, argc, argv)) return *status;
   spdlog::set_default_logger(spdlog::stderr_color_mt("prepaidctl"));
   spdlog::set_level(spdlog::level::warn);
 

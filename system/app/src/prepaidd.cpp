@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <phil/common/cli.hpp>
 #include <phil/common/decimal.hpp>
 #include <phil/service/collector.hpp>
 #include <phil/service/system.hpp>
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
   cli.add_option("--profiles", profiles, "device profiles folder")->capture_default_str();
   cli.add_flag("--once", once, "run one iteration (commands, then polls due) and exit");
   cli.add_option("--log-level", level, "trace, debug, info, warn, error")->capture_default_str();
-  CLI11_PARSE(cli, argc, argv);
+  if (const auto status = phil::cli::parse(cli, argc, argv)) return *status;
   spdlog::set_level(spdlog::level::from_str(level));
 
   // Block the stop signals before anything starts: they are only taken between iterations.
