@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -202,6 +203,28 @@ TEST_F(CollectorTest, BusesArePolledInParallelByTheirOwnWorkers) {
   EXPECT_EQ(system_->counters("bus2").polls_completed, 1U);
   EXPECT_GT(overlapped.load(), 0);
   EXPECT_GE(collector.iterations("bus1"), 1U);
+}
+
+/// The System's connections leave the write-ahead log to the collector's checkpoint thread: the
+/// database file itself (which in WAL mode only a checkpoint writes) grows while the collector
+/// runs, not only when the last connection closes.
+TEST_F(CollectorTest, TheCheckpointThreadCopiesTheLogIntoTheFileWhileItRuns) {
+  start();
+  namespace fs = std::filesystem;
+  const auto size_at_start = fs::file_size(db_);
+  Collector::Options options;
+  options.max_sleep = Millis(50);
+  options.checkpoint_every = Millis(50);
+  Collector collector(*system_, clock_, options);
+  collector.start();
+  bool grown = false;
+  for (int i = 0; i < 400 && !grown; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    grown = system_->counters("bus1").polls_completed >= 1 && fs::file_size(db_) > size_at_start;
+  }
+  collector.stop();
+  EXPECT_TRUE(grown) << "file " << fs::file_size(db_) << " bytes, " << size_at_start
+                     << " at start; WAL " << fs::file_size(db_ + "-wal") << " bytes";
 }
 
 TEST_F(CollectorTest, StopFinishesTheCreditInFlightAndARestartDeliversNothingTwice) {
