@@ -107,6 +107,14 @@ TEST(SiteModelFileTest, ErrorsNameFileLineColumnAndKey) {
   EXPECT_NE(floor.find("floor 6 of building b1 is not listed"), std::string::npos) << floor;
   const auto box = error_of(replaced(kSite, "address: 5,", "address: 0,"));
   EXPECT_NE(box.find("site.yaml:27:"), std::string::npos) << box;
+  const auto building =
+      error_of(replaced(kSite, "comm_managers:\n", "  - {id: b1}\ncomm_managers:\n"));
+  EXPECT_NE(building.find("site.yaml:12:"), std::string::npos) << building;
+  EXPECT_NE(building.find("building b1 is listed twice"), std::string::npos) << building;
+  const auto cm =
+      error_of(replaced(kSite, "buses:\n  - id: bus2", "  - {id: cm1}\nbuses:\n  - id: bus2"));
+  EXPECT_NE(cm.find("site.yaml:25:"), std::string::npos) << cm;
+  EXPECT_NE(cm.find("comm manager cm1 is listed twice"), std::string::npos) << cm;
 }
 
 TEST(SiteModelFileTest, TheSeedSiteExampleDescribesNineteenBoxes) {

@@ -27,6 +27,17 @@ std::string id_of(yaml::Map& m) {
   return id;
 }
 
+/// The entry's id (id_of), refused if an earlier entry of `list` has it already.
+template <typename Spec>
+std::string new_id(yaml::Map& m, const yaml::Node& node, const std::vector<Spec>& list,
+                   const std::string& what) {
+  auto id = id_of(m);
+  for (const auto& other : list) {
+    if (other.id == id) node.fail(what + " " + id + " is listed twice");
+  }
+  return id;
+}
+
 std::int64_t yuan(const yaml::Node& n) {
   const auto fen = n.as_decimal(2);
   if (fen < 0) n.fail("an amount must not be negative");
@@ -62,10 +73,7 @@ void parse_settings(const yaml::Node& node, domain::SiteSettings& s) {
 void parse_building(const yaml::Node& node, Context& c) {
   yaml::Map m(node);
   domain::BuildingSpec b;
-  b.id = id_of(m);
-  for (const auto& other : c.model.buildings) {
-    if (other.id == b.id) node.fail("building " + b.id + " is listed twice");
-  }
+  b.id = new_id(m, node, c.model.buildings, "building");
   if (auto n = m.optional("name")) b.name = n->as_string();
   if (auto floors = m.optional("floors")) {
     for (const auto& fnode : floors->elements()) {
@@ -241,10 +249,7 @@ domain::SiteModel parse_site_model(const yaml::Node& root) {
     for (const auto& e : n->elements()) {
       yaml::Map cm(e);
       domain::CommManagerSpec spec;
-      spec.id = id_of(cm);
-      for (const auto& other : c.model.comm_managers) {
-        if (other.id == spec.id) e.fail("comm manager " + spec.id + " is listed twice");
-      }
+      spec.id = new_id(cm, e, c.model.comm_managers, "comm manager");
       if (auto name = cm.optional("name")) spec.name = name->as_string();
       if (auto address = cm.optional("address")) spec.address = address->as_string();
       c.model.comm_managers.push_back(spec);
