@@ -17,6 +17,8 @@
 
 #include <phil/meterlink/rtu_frame.hpp>
 
+#include "support/loopback_listener.hpp"
+
 namespace phil::perf {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -38,25 +40,15 @@ struct Line {
 class PacedSerialServer {
  public:
   explicit PacedSerialServer(Line line) : line_(line) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);  // NOLINT
-    ::listen(fd_, 2);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);  // NOLINT
-    port_ = ntohs(a.sin_port);
     thread_ = std::thread([this] { serve(); });
   }
   ~PacedSerialServer() {
     stop_ = true;
     thread_.join();
-    ::close(fd_);
   }
   PacedSerialServer(const PacedSerialServer&) = delete;
   PacedSerialServer& operator=(const PacedSerialServer&) = delete;
-  int port() const { return port_; }
+  int port() const { return listener_.port(); }
 
  private:
   void serve() {
@@ -64,12 +56,12 @@ class PacedSerialServer {
     std::vector<std::uint8_t> in;
     auto line_free = SteadyClock::now();
     while (!stop_) {
-      std::vector<pollfd> fds{{fd_, POLLIN, 0}};
+      std::vector<pollfd> fds{{listener_.fd(), POLLIN, 0}};
       if (client >= 0) fds.push_back({client, POLLIN, 0});
       if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
       if ((fds[0].revents & POLLIN) != 0) {
         if (client >= 0) ::close(client);
-        client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        client = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC);
         const int one = 1;
         ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         in.clear();
@@ -121,8 +113,7 @@ class PacedSerialServer {
   }
 
   Line line_;
-  int fd_ = -1;
-  int port_ = 0;
+  test::LoopbackListener listener_{2};
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::map<int, std::map<std::uint16_t, std::uint16_t>> regs_;  // serving thread only

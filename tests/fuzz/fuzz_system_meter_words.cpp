@@ -21,10 +21,10 @@
 #include <vector>
 
 #include <phil/meterlink/adf300.hpp>
-#include <phil/meterlink/fake_master.hpp>
 #include <phil/meterlink/profile.hpp>
 
 #include "fuzz_adf300_profile.hpp"
+#include "support/fake_master.hpp"
 
 namespace {
 

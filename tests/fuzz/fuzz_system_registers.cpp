@@ -8,10 +8,10 @@
 #include <vector>
 
 #include <phil/meterlink/adf300.hpp>
-#include <phil/meterlink/fake_master.hpp>
 #include <phil/meterlink/profile.hpp>
 
 #include "fuzz_adf300_profile.hpp"
+#include "support/fake_master.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;

@@ -3,7 +3,8 @@
 phil_fuzz_target(fuzz_system_profile
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_profile.cpp DEPS phil_meterlink)
 phil_fuzz_target(fuzz_system_registers
-  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_registers.cpp DEPS phil_meterlink)
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_registers.cpp DEPS phil_meterlink
+  phil_test_support)
 # ... and the byte stream of an RTU-over-TCP link, reassembled into replies by length and CRC.
 phil_fuzz_target(fuzz_system_rtu_reply
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_rtu_reply.cpp DEPS phil_meterlink)
@@ -15,4 +16,5 @@ phil_fuzz_target(fuzz_system_tariff_file
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_tariff_file.cpp DEPS phil_app_support)
 # ... and the supervision reads of a box: serial numbers (BCD), box clock, TOU schedule read-back.
 phil_fuzz_target(fuzz_system_meter_words
-  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_meter_words.cpp DEPS phil_meterlink)
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_meter_words.cpp DEPS phil_meterlink
+  phil_test_support)

@@ -25,6 +25,7 @@
 
 #include "sim_manual_time.hpp"
 #include "sim_test_support.hpp"
+#include "support/loopback_listener.hpp"
 
 namespace phil::sim {
 namespace {
@@ -397,15 +398,8 @@ TEST_F(simSimulatorOverTcp, StopClosesEveryConnectionAndTheListener) {
 
 TEST(simSimulatorTcpStartup, APortInUseIsAnErrorNamingTheBusAndThePort) {
   // Hold a port, then ask the simulator for it.
-  const int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(holder, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);  // NOLINT
-  ASSERT_EQ(::listen(holder, 1), 0);
-  socklen_t len = sizeof a;
-  ::getsockname(holder, reinterpret_cast<sockaddr*>(&a), &len);  // NOLINT
-  const int port = ntohs(a.sin_port);
+  const phil::test::LoopbackListener holder(1);
+  const int port = holder.port();
   const std::string fleet = "buses:\n  - {id: b1, transport: tcp, port: " + std::to_string(port) +
                             ", boxes: [{address: 1, model: adf300l-i}]}\n";
   const auto doc = yaml::Document::load_string(fleet, "fleet.yaml");
@@ -420,7 +414,6 @@ TEST(simSimulatorTcpStartup, APortInUseIsAnErrorNamingTheBusAndThePort) {
     EXPECT_NE(what.find("bus b1"), std::string::npos) << what;
     EXPECT_NE(what.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << what;
   }
-  ::close(holder);
 }
 
 TEST(simSimulatorTcpPacing, APacedGatewayAnswersWhenTheRtuReplyWouldHaveCrossedTheLine) {

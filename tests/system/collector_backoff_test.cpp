@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
-#include <phil/meterlink/fake_master.hpp>
 #include <phil/service/system.hpp>
 
-#include "collector_support.hpp"
+#include "support/borrowed_master.hpp"
 #include "support/fake_adf300.hpp"
+#include "support/fake_master.hpp"
 #include "support/temp_dir.hpp"
 
 namespace phil::service {

@@ -14,8 +14,8 @@
 #include <phil/sim/simulator.hpp>
 #include <phil/store/store.hpp>
 
-#include "collector_sim_support.hpp"
 #include "support/fake_adf300.hpp"
+#include "support/sim_system.hpp"
 #include "support/temp_dir.hpp"
 
 namespace phil {

@@ -11,11 +11,11 @@
 
 #include <gtest/gtest.h>
 
-#include <phil/meterlink/fake_master.hpp>
 #include <phil/service/collector.hpp>
 #include <phil/service/system.hpp>
 
 #include "support/fake_adf300.hpp"
+#include "support/fake_master.hpp"
 #include "support/temp_dir.hpp"
 
 namespace phil::service {

@@ -7,7 +7,7 @@
 # Usage: ctl_init_test.sh PREPAIDCTL SCHEMA_CPP [SQLITE3]
 set -euo pipefail
 ctl=$1 schema=$2 sqlite=${3:-}
-source "$(dirname "$0")/support/ctl_lib.sh"
+source "$(dirname "$0")/../support/ctl_lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"

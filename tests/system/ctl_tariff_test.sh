@@ -6,7 +6,7 @@
 # Usage: ctl_tariff_test.sh PREPAIDCTL PROFILES_DIR
 set -euo pipefail
 ctl=$1 profiles=$2
-source "$(dirname "$0")/support/ctl_lib.sh"
+source "$(dirname "$0")/../support/ctl_lib.sh"
 example=$(cd "$(dirname "$0")/../../system/app/examples" && pwd)/tariff-residential-tou-tiered.yaml
 [[ -f $example ]] || fail "example tariff file $example missing"
 work=$(mktemp -d)

@@ -8,12 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <phil/meterlink/adf300.hpp>
-#include <phil/meterlink/fake_master.hpp>
 #include <phil/meterlink/profile.hpp>
 #include <phil/meterlink/read_plan.hpp>
 #include <phil/meterlink/rtu_master.hpp>
 
 #include "support/fake_adf300.hpp"
+#include "support/fake_master.hpp"
 
 namespace phil::meterlink {
 namespace {

@@ -2,11 +2,12 @@
 // exactly-once credit delivery through lost requests and replies, comm loss.
 #include <gtest/gtest.h>
 
-#include <phil/meterlink/fake_master.hpp>
 #include <phil/service/system.hpp>
 #include <phil/store/store.hpp>
 
+#include "support/borrowed_master.hpp"
 #include "support/fake_adf300.hpp"
+#include "support/fake_master.hpp"
 #include "support/temp_dir.hpp"
 
 namespace phil::service {
@@ -14,27 +15,10 @@ namespace {
 
 using domain::MeterId;
 using meterlink::FakeMaster;
+using test::Borrowed;
 
 constexpr TimePoint kStart{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
 constexpr Millis kPoll{30 * 60 * 1000};
-
-/// Hands the System a master that forwards to the test's FakeMaster.
-class Borrowed final : public meterlink::ModbusMaster {
- public:
-  explicit Borrowed(FakeMaster& m) : m_(m) {}
-  meterlink::LinkResult<std::vector<std::uint16_t>> read_registers(int slave, std::uint16_t start,
-                                                                   std::uint16_t count) override {
-    return m_.read_registers(slave, start, count);
-  }
-  meterlink::LinkResult<void> write_registers(int slave, std::uint16_t start,
-                                              std::span<const std::uint16_t> values) override {
-    return m_.write_registers(slave, start, values);
-  }
-  std::string describe() const override { return "borrowed fake"; }
-
- private:
-  FakeMaster& m_;
-};
 
 class ServiceTest : public ::testing::Test {
  protected:

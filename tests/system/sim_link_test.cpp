@@ -9,8 +9,8 @@
 #include <phil/sim/fleet.hpp>
 #include <phil/sim/simulator.hpp>
 
-#include "collector_sim_support.hpp"
 #include "support/fake_adf300.hpp"
+#include "support/sim_system.hpp"
 #include "support/temp_dir.hpp"
 
 namespace phil {

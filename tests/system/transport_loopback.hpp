@@ -21,6 +21,8 @@
 
 #include <phil/meterlink/rtu_frame.hpp>
 
+#include "support/loopback_listener.hpp"
+
 namespace phil::test {
 
 class LoopbackServer {
@@ -28,28 +30,17 @@ class LoopbackServer {
   enum class Framing : std::uint8_t { kRtu, kMbap };
 
   explicit LoopbackServer(Framing framing) : framing_(framing) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);  // NOLINT
-    ::listen(listen_fd_, 4);
-    socklen_t len = sizeof a;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);  // NOLINT
-    port_ = ntohs(a.sin_port);
     thread_ = std::thread([this] { serve(); });
   }
   ~LoopbackServer() {
     stop_ = true;
     thread_.join();
-    ::close(listen_fd_);
   }
   LoopbackServer(const LoopbackServer&) = delete;
   LoopbackServer& operator=(const LoopbackServer&) = delete;
 
-  int port() const { return port_; }
-  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+  int port() const { return listener_.port(); }
+  std::string endpoint() const { return listener_.endpoint(); }
 
   void set(int slave, std::uint16_t address, std::uint16_t value) {
     std::lock_guard l(m_);
@@ -84,12 +75,12 @@ class LoopbackServer {
     int client = -1;
     std::vector<std::uint8_t> in;
     while (!stop_) {
-      std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
+      std::vector<pollfd> fds{{listener_.fd(), POLLIN, 0}};
       if (client >= 0) fds.push_back({client, POLLIN, 0});
       if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
       if ((fds[0].revents & POLLIN) != 0) {
         if (client >= 0) ::close(client);
-        client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        client = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC);
         const int one = 1;
         ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         in.clear();
@@ -209,8 +200,7 @@ class LoopbackServer {
   }
 
   Framing framing_;
-  int listen_fd_ = -1;
-  int port_ = 0;
+  LoopbackListener listener_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::mutex m_;

@@ -14,8 +14,8 @@
 #include <phil/sim/fleet.hpp>
 #include <phil/sim/simulator.hpp>
 
-#include "collector_sim_support.hpp"
 #include "support/fake_adf300.hpp"
+#include "support/sim_system.hpp"
 #include "support/temp_dir.hpp"
 #include "transport_loopback.hpp"
 
@@ -35,26 +35,16 @@ class SerialServer {
     ::tcgetattr(pty_, &t);
     ::cfmakeraw(&t);
     ::tcsetattr(pty_, TCSANOW, &t);
-    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a);  // NOLINT
-    ::listen(listen_, 2);
-    socklen_t len = sizeof a;
-    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &len);  // NOLINT
-    port_ = ntohs(a.sin_port);
     thread_ = std::thread([this] { pump(); });
   }
   ~SerialServer() {
     stop_ = true;
     thread_.join();
-    ::close(listen_);
     ::close(pty_);
   }
   SerialServer(const SerialServer&) = delete;
   SerialServer& operator=(const SerialServer&) = delete;
-  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string endpoint() const { return listen_.endpoint(); }
   /// The line's answer to the next FC10 write is lost on the way back.
   void lose_next_write_reply() { lose_write_reply_ = true; }
 
@@ -63,13 +53,13 @@ class SerialServer {
     int client = -1;
     ssize_t swallow = 0;  // bytes of a write's reply (8) still to drop
     while (!stop_) {
-      std::vector<pollfd> fds{{listen_, POLLIN, 0}, {pty_, POLLIN, 0}};
+      std::vector<pollfd> fds{{listen_.fd(), POLLIN, 0}, {pty_, POLLIN, 0}};
       if (client >= 0) fds.push_back({client, POLLIN, 0});
       if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
       std::uint8_t buf[512];
       if ((fds[0].revents & POLLIN) != 0) {
         if (client >= 0) ::close(client);
-        client = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
+        client = ::accept4(listen_.fd(), nullptr, nullptr, SOCK_CLOEXEC);
       }
       if ((fds[1].revents & POLLIN) != 0) {
         const auto n = ::read(pty_, buf, sizeof buf);
@@ -95,8 +85,7 @@ class SerialServer {
   }
 
   int pty_ = -1;
-  int listen_ = -1;
-  int port_ = 0;
+  test::LoopbackListener listen_{2};
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> lose_write_reply_{false};

@@ -2,7 +2,9 @@
 // The Modbus master as the rest of the system sees it: FC03 reads and FC10 writes to one slave
 // at a time, with results that tell a timeout (nothing or garbage came back: the request or the
 // reply may have been lost) from a Modbus exception (the device answered and refused) from any
-// other I/O failure. Implementations: RtuMaster (libmodbus, serial line) and FakeMaster (tests).
+// other I/O failure. Implementations: RtuMaster (libmodbus, serial line), RtuOverTcpMaster (a
+// transparent serial server) and ModbusTcpMaster (a Modbus TCP gateway); the tests' scripted
+// FakeMaster lives in tests/support/, outside every production library.
 #include <chrono>
 #include <cstdint>
 #include <span>

@@ -8,8 +8,9 @@
 #include <utility>
 
 #include <phil/domain/money.hpp>
-#include <phil/meterlink/fake_master.hpp>
 #include <phil/meterlink/profile.hpp>
+
+#include "support/fake_master.hpp"
 
 namespace phil::test {
 

@@ -1,5 +1,6 @@
 #pragma once
-// Shared by the tests that run the System against the virtual fleet: one clock for both sides.
+// Test-only: the System against the virtual fleet (tests that link both sides): one clock for
+// both sides, the fleet started from YAML, a one-bus site on its port.
 #include <atomic>
 #include <cstdint>
 #include <memory>

@@ -1,11 +1,11 @@
 #pragma once
-// Shared by the collector and comm tests: a master that lends a test's FakeMaster to the System.
+// A master that lends a test's FakeMaster to the System (which owns its masters).
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
-#include <phil/meterlink/fake_master.hpp>
+#include "support/fake_master.hpp"
 
 namespace phil::test {
 

@@ -1,4 +1,4 @@
-#include <phil/meterlink/fake_master.hpp>
+#include "support/fake_master.hpp"
 
 namespace phil::meterlink {
 

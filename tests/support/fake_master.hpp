@@ -1,7 +1,8 @@
 #pragma once
-// A scripted in-memory Modbus master for tests: a register space per slave, faults injected per
-// request, and a log of every request. Device behaviour beyond plain register memory (e.g. an
-// ADF300 accepting a credit only at count last + 1) is supplied by the test through on_write.
+// Test-only (tests/support): a scripted in-memory Modbus master: a register space per slave, faults
+// injected per request, and a log of every request. Device behaviour beyond plain register memory
+// (e.g. an ADF300 accepting a credit only at count last + 1) is supplied by the test through
+// on_write.
 #include <cstdint>
 #include <deque>
 #include <functional>
