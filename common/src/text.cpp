@@ -20,6 +20,16 @@ std::string_view pattern(Id id) {
       return "cannot read the file ({0}). Check the path";
     case Id::kYamlDuplicate:
       return "duplicate {0}. Keep only one";
+    case Id::kYamlSeveralDocuments:
+      return "a second YAML document starts at line {0}; one document per file is read. Remove "
+             "it (and its '---') or put it in a file of its own";
+    case Id::kYamlNotText:
+      return "this is not a text file ({0} at line {1}, column {2}); a YAML file is expected. "
+             "Check that the path names the right file";
+    case Id::kTextInvalidUtf8:
+      return "byte 0x{0} that is not UTF-8";
+    case Id::kTextControlChar:
+      return "control character U+{0}";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

@@ -6,6 +6,7 @@
 
 #include <phil/common/decimal.hpp>
 #include <phil/common/text.hpp>
+#include <phil/common/utf8.hpp>
 #include <phil/common/yaml.hpp>
 
 namespace phil::yaml {
@@ -29,6 +30,27 @@ std::string join(const std::vector<std::string>& items) {
 std::string child_path(const std::string& parent, std::string_view key) {
   if (parent.empty()) return std::string(key);
   return parent + "." + std::string(key);
+}
+
+/// The line of the '---' that starts the second document of `text` (the first one after some
+/// content of the first), or `fallback` if there is none (a document begun after a '...').
+int second_document_line(std::string_view text, int fallback) {
+  bool content = false;
+  int line = 0;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const auto end = std::min(text.find('\n', pos), text.size());
+    const auto l = text.substr(pos, end - pos);
+    ++line;
+    const bool marker = l.substr(0, 3) == "---" && (l.size() == 3 || l[3] == ' ' || l[3] == '\r');
+    if (marker && content) return line;
+    const auto first = l.find_first_not_of(" \t\r");
+    if (!marker && first != std::string_view::npos && l[first] != '#' && l[first] != '%') {
+      content = true;
+    }
+    pos = end + 1;
+  }
+  return fallback;
 }
 
 }  // namespace
@@ -59,11 +81,29 @@ Document Document::load_file(const std::string& path) {
 Document Document::load_string(std::string_view text_in, std::string name) {
   Document d;
   d.file_ = std::make_shared<const std::string>(std::move(name));
+  // Checked before the parser sees it: yaml-cpp would echo a raw byte of a binary file back in
+  // its message ("unknown escape character"), which says nothing useful to the person.
+  if (const auto flaw = utf8::first_flaw(text_in, utf8::Allow::kLineBreaks)) {
+    const auto what =
+        flaw->kind == utf8::Flaw::Kind::kInvalid
+            ? text::format(text::Id::kTextInvalidUtf8, fmt::format("{:02X}", flaw->code))
+            : text::format(text::Id::kTextControlChar, fmt::format("{:04X}", flaw->code));
+    throw ConfigError(Mark{*d.file_, 0, 0}, "",
+                      text::format(text::Id::kYamlNotText, what, flaw->line, flaw->column));
+  }
+  std::vector<YAML::Node> docs;
   try {
-    d.root_ = std::make_shared<YAML::Node>(YAML::Load(std::string(text_in)));
+    docs = YAML::LoadAll(std::string(text_in));
   } catch (const YAML::Exception& e) {
     throw ConfigError(to_mark(*d.file_, e.mark), "", text::format(text::Id::kYamlSyntax, e.msg));
   }
+  // Every loader reads one document; a silently ignored second one would drop configuration.
+  if (docs.size() > 1) {
+    const int line = second_document_line(text_in, to_mark(*d.file_, docs[1].Mark()).line);
+    throw ConfigError(Mark{*d.file_, line, 1}, "",
+                      text::format(text::Id::kYamlSeveralDocuments, line));
+  }
+  d.root_ = std::make_shared<YAML::Node>(docs.empty() ? YAML::Node() : docs.front());
   return d;
 }
 

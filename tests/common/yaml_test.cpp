@@ -7,6 +7,7 @@ using phil::yaml::ConfigError;
 using phil::yaml::Document;
 using phil::yaml::Map;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -115,4 +116,45 @@ TEST(StrictYaml, MissingFileIsAClearError) {
   const auto e = expect_error([] { Document::load_file("/nonexistent/x.yaml"); });
   EXPECT_THAT(e.what(), HasSubstr("/nonexistent/x.yaml"));
   EXPECT_THAT(e.what(), HasSubstr("cannot read"));
+}
+
+TEST(StrictYaml, ASecondDocumentIsRefusedNamingTheLineOfItsMarker) {
+  const auto e =
+      expect_error([] { Document::load_string("# site\na: 1\n---\nb: 2\n", "site.yaml"); });
+  EXPECT_THAT(e.what(), HasSubstr("site.yaml:3:1"));
+  EXPECT_THAT(e.what(), HasSubstr("second YAML document starts at line 3"));
+}
+
+TEST(StrictYaml, AnEmptySecondDocumentIsRefusedToo) {
+  const auto e = expect_error([] { Document::load_string("a: 1\n---\n", "f.yaml"); });
+  EXPECT_THAT(e.what(), HasSubstr("f.yaml:2:1"));
+}
+
+TEST(StrictYaml, OneDocumentWithAnExplicitStartOrEndIsRead) {
+  auto doc = Document::load_string("%YAML 1.2\n---\na: 7\n...\n", "f.yaml");
+  Map m(doc.root());
+  EXPECT_EQ(m.required("a").as_int(0, 10), 7);
+  auto empty = Document::load_string("", "empty.yaml");
+  EXPECT_TRUE(empty.root().is_null());
+}
+
+TEST(StrictYaml, BinaryBytesAreReportedAsNotTextWithTheirPosition) {
+  const std::string bytes = std::string("a: 1\nb: \"x\\") + '\xFF' + "\"\n";
+  const auto e = expect_error([&] { Document::load_string(bytes, "blob.yaml"); });
+  EXPECT_THAT(e.what(), HasSubstr("not a text file"));
+  EXPECT_THAT(e.what(), HasSubstr("byte 0xFF"));
+  EXPECT_THAT(e.what(), HasSubstr("line 2, column 7"));
+  EXPECT_THAT(e.what(), Not(HasSubstr("escape")));
+}
+
+TEST(StrictYaml, AControlCharacterMakesAFileNotText) {
+  const auto e = expect_error([] { Document::load_string("a: \x1b[31mred\n", "f.yaml"); });
+  EXPECT_THAT(e.what(), HasSubstr("control character U+001B"));
+}
+
+TEST(StrictYaml, Utf8TextWithTabsAndCrLfIsText) {
+  auto doc = Document::load_string("\xEF\xBB\xBFname: \"\xE4\xB8\x80\xE5\x8F\xB7\xE6\xA5\xBC\"\r\n",
+                                   "zh.yaml");
+  Map m(doc.root());
+  EXPECT_EQ(m.required("name").as_string(), "\xE4\xB8\x80\xE5\x8F\xB7\xE6\xA5\xBC");
 }

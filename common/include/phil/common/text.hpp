@@ -11,14 +11,18 @@ namespace phil::text {
 
 enum class Id {
   // Configuration errors.
-  kYamlSyntax,      // {0}=message
-  kYamlUnknownKey,  // {0}=key {1}=allowed keys
-  kYamlMissingKey,  // {0}=key
-  kYamlWrongType,   // {0}=expected {1}=got
-  kYamlOutOfRange,  // {0}=value {1}=min {2}=max
-  kYamlBadValue,    // {0}=value {1}=expected form
-  kYamlCannotOpen,  // {0}=reason
-  kYamlDuplicate,   // {0}=what
+  kYamlSyntax,            // {0}=message
+  kYamlUnknownKey,        // {0}=key {1}=allowed keys
+  kYamlMissingKey,        // {0}=key
+  kYamlWrongType,         // {0}=expected {1}=got
+  kYamlOutOfRange,        // {0}=value {1}=min {2}=max
+  kYamlBadValue,          // {0}=value {1}=expected form
+  kYamlCannotOpen,        // {0}=reason
+  kYamlDuplicate,         // {0}=what
+  kYamlSeveralDocuments,  // {0}=line of the second document
+  kYamlNotText,           // {0}=what is wrong {1}=line {2}=column
+  kTextInvalidUtf8,       // {0}=byte (hex)
+  kTextControlChar,       // {0}=code point (hex)
   // Bench.
   kScenarioPassed,
   kScenarioFailed,
