@@ -56,20 +56,28 @@ expect_rc 0 "$daemon" --config site.yaml --db site.db --profiles "$profiles" --o
 expect_rc 0 ctl meter show bus1/1/1
 grep -q "no answer   1 cycle" out.txt || { cat out.txt; fail "failed cycle not recorded"; }
 
-# The daemon stops on SIGTERM with exit 0.
-"$daemon" --config site.yaml --db site.db --profiles "$profiles" > daemon.log 2>&1 &
-pid=$!
-# Signal only once it runs (its banner is logged after the stop signals are blocked): a loaded
-# machine can take over a second to start an ASan binary, and an earlier SIGTERM kills it outright.
-for _ in $(seq 1 120); do
-  grep -q "prepaidd .*: site" daemon.log 2> /dev/null && break
-  kill -0 "$pid" 2> /dev/null || break
-  sleep 0.25
-done
-grep -q "prepaidd .*: site" daemon.log || { cat daemon.log; fail "prepaidd did not start within 30 s"; }
-kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
-[[ $rc == 0 ]] || { cat daemon.log; fail "prepaidd exited $rc on SIGTERM"; }
-grep -q "signal 15 received" daemon.log || fail "no stop message"
+# The daemon stops on SIGTERM, SIGINT and SIGHUP with exit 0, its database closed (no
+# write-ahead log left behind).
+stop_daemon_with() {
+  local sig=$1
+  "$daemon" --config site.yaml --db site.db --profiles "$profiles" > daemon.log 2>&1 &
+  pid=$!
+  # Signal only once it runs (its banner is logged after the stop signals are blocked): a loaded
+  # machine can take over a second to start an ASan binary, and an earlier signal kills it.
+  for _ in $(seq 1 120); do
+    grep -q "prepaidd .*: site" daemon.log 2> /dev/null && break
+    kill -0 "$pid" 2> /dev/null || break
+    sleep 0.25
+  done
+  grep -q "prepaidd .*: site" daemon.log || { cat daemon.log; fail "prepaidd did not start within 30 s"; }
+  kill "-$sig" "$pid"
+  rc=0
+  wait "$pid" || rc=$?
+  [[ $rc == 0 ]] || { cat daemon.log; fail "prepaidd exited $rc on SIG$sig"; }
+  grep -q "signal [0-9]* ($sig) received" daemon.log || { cat daemon.log; fail "no stop message for SIG$sig"; }
+  grep -q "stopped; pending commands stay" daemon.log || { cat daemon.log; fail "SIG$sig: not stopped cleanly"; }
+  [[ ! -s site.db-wal ]] || fail "SIG$sig left a write-ahead log of $(stat -c %s site.db-wal) bytes"
+}
+stop_daemon_with TERM
+stop_daemon_with HUP
 echo "prepaid app test passed"

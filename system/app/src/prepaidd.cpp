@@ -1,5 +1,10 @@
 // prepaidd: the billing-and-control daemon. Polls the meters of the site and delivers meter
-// commands, against the wall clock, until SIGTERM or SIGINT.
+// commands, against the wall clock, until SIGTERM, SIGINT or SIGHUP.
+//
+// SIGHUP stops it as SIGTERM does (finishing the transactions in flight, closing the database so
+// its write-ahead log is folded back): it logs to stderr (the journal under systemd), so there is
+// no log file to reopen, and a configuration is read only at start, so a supervisor restarts it
+// to apply a changed one. Left unhandled, SIGHUP would kill it without closing the database.
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -22,7 +27,7 @@ namespace {
 // often, even when no poll is due: a sale reaches its meter within this delay.
 constexpr phil::Millis kMaxSleep{500};
 
-/// Sleeps up to `d`; returns the signal number if SIGTERM or SIGINT arrived, else 0. The signals
+/// Sleeps up to `d`; returns the signal number if a stop signal arrived, else 0. The signals
 /// are blocked in every thread (the bus workers inherit the mask), so they are only taken here.
 int wait_for_signal(const sigset_t& set, phil::Millis d) {
   const auto ms = std::max<std::int64_t>(0, d.count());
@@ -53,6 +58,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   const auto site = phil::app::load_site_or_report(config, profiles);
@@ -113,7 +119,8 @@ int main(int argc, char** argv) {
   int sig = 0;
   while (sig == 0)
     sig = wait_for_signal(stop, phil::Millis(60'000));
-  spdlog::info("signal {} received; finishing the transactions in flight", sig);
+  spdlog::info("signal {} ({}) received; finishing the transactions in flight", sig,
+               sigabbrev_np(sig) != nullptr ? sigabbrev_np(sig) : "?");
   collector.stop();
   spdlog::info("stopped; pending commands stay in the outbox for the next start");
   return 0;
