@@ -48,4 +48,9 @@ MeterStatus derive_status(const StatusInputs& in) {
   return MeterStatus::kNormal;
 }
 
+MeterStatus status_after_account_change(MeterStatus current, bool account_open) {
+  if (current == MeterStatus::kOffline) return current;
+  return account_open ? MeterStatus::kNormal : MeterStatus::kNotOpened;
+}
+
 }  // namespace phil::domain

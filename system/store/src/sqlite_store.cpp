@@ -12,6 +12,7 @@
 #include "sqlite.hpp"
 #include "sqlite_billing.hpp"
 #include "sqlite_store_admin.hpp"
+#include "status_sql.hpp"
 
 namespace phil::store {
 
@@ -223,9 +224,8 @@ class SqliteStore final : public Store, private admin::Writers {
       s->bind(1, req.account).bind(2, id.to_string()).bind(3, position++).bind(4, to_ms(req.at));
       s->run();
       // Billing starts at the first reading after opening; status follows the account.
-      auto u = db_.prepare(
-          "UPDATE meters SET billed_energy_wh = NULL, carry = 0, "
-          "status = CASE WHEN status = 'offline' THEN status ELSE 'normal' END WHERE id = ?1");
+      auto u = db_.prepare("UPDATE meters SET billed_energy_wh = NULL, carry = 0, status = " +
+                           status_after_account_change_sql(true) + " WHERE id = ?1");
       u->bind(1, id.to_string());
       u->run();
     }
@@ -407,10 +407,9 @@ class SqliteStore final : public Store, private admin::Writers {
                     req.operator_id, req.at);
     }
     {
-      auto s = db_.prepare(
-          "UPDATE meters SET status = CASE WHEN status = 'offline' THEN status ELSE 'not_opened' "
-          "END, billed_energy_wh = NULL, carry = 0 WHERE id IN (SELECT meter FROM account_meters "
-          "WHERE account = ?1 AND detached_at IS NULL)");
+      auto s = db_.prepare("UPDATE meters SET status = " + status_after_account_change_sql(false) +
+                           ", billed_energy_wh = NULL, carry = 0 WHERE id IN (SELECT meter FROM "
+                           "account_meters WHERE account = ?1 AND detached_at IS NULL)");
       s->bind(1, req.account);
       s->run();
     }

@@ -27,6 +27,8 @@
 
 #include <phil/domain/money.hpp>
 
+#include "status_sql.hpp"
+
 namespace phil::store::admin {
 
 namespace {
@@ -565,9 +567,10 @@ domain::Result<ReplaceMeterResult> Admin::replace_meter(const ReplaceMeterReques
   {
     // The old meter leaves billing; the new one is billed from its own first reading on.
     auto s = db_.prepare(
-        "UPDATE meters SET billed_energy_wh = NULL, carry = 0, status = CASE WHEN status = "
-        "'offline' THEN status WHEN id = ?1 THEN 'not_opened' ELSE 'normal' END "
-        "WHERE id IN (?1, ?2)");
+        "UPDATE meters SET billed_energy_wh = NULL, carry = 0, status = CASE "
+        "WHEN id = ?1 THEN " +
+        status_after_account_change_sql(false) + " ELSE " + status_after_account_change_sql(true) +
+        " END WHERE id IN (?1, ?2)");
     s->bind(1, old_name).bind(2, new_name);
     s->run();
   }

@@ -1,6 +1,13 @@
 #pragma once
-// The system's only source of time. Production uses WallClock; tests and the bench use a manual
-// clock they step themselves. Nothing in system/ reads the wall clock any other way.
+// The system's only sources of time. Clock is wall time (timestamps, schedules): production uses
+// WallClock; tests and the bench use a manual clock they step themselves. MonotonicClock is
+// elapsed time and waiting (reply times, the silence after a broadcast): production uses the
+// steady clock (System's default); tests may step a ManualMonotonicClock. Nothing
+// in system/ reads either clock any other way.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
 #include <phil/common/time.hpp>
 
 namespace phil::domain {
@@ -21,6 +28,29 @@ class ManualClock final : public Clock {
 
  private:
   TimePoint now_;
+};
+
+/// Elapsed time since an arbitrary fixed origin, and sleeping. Never jumps (unlike wall time).
+/// Implementations are thread-safe: bus workers use one clock in parallel.
+class MonotonicClock {
+ public:
+  virtual ~MonotonicClock() = default;
+  virtual std::chrono::nanoseconds now() const = 0;
+  /// Returns after `d` has elapsed on this clock.
+  virtual void sleep_for(Millis d) const = 0;
+};
+
+/// A monotonic clock the caller steps; sleep_for advances it instead of blocking.
+class ManualMonotonicClock final : public MonotonicClock {
+ public:
+  std::chrono::nanoseconds now() const override { return std::chrono::nanoseconds(ns_.load()); }
+  void sleep_for(Millis d) const override { ns_ += std::chrono::nanoseconds(d).count(); }
+  void advance(std::chrono::nanoseconds d) { ns_ += d.count(); }
+  /// Total time slept or advanced so far.
+  std::chrono::nanoseconds elapsed() const { return now(); }
+
+ private:
+  mutable std::atomic<std::int64_t> ns_{0};
 };
 
 }  // namespace phil::domain

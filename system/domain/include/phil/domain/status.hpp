@@ -35,4 +35,10 @@ struct StatusInputs {
 /// read yet (but not offline) with an open account is normal: nothing is known against it.
 MeterStatus derive_status(const StatusInputs& in);
 
+/// The status a meter takes when an account is opened on it (`account_open`) or closed, or the
+/// meter is replaced (the old one leaves its account, the new one joins it). An offline meter
+/// keeps its status: comm state outranks the account, as in derive_status; the next answered
+/// poll derives the rest. Otherwise: normal with an open account, else not_opened.
+MeterStatus status_after_account_change(MeterStatus current, bool account_open);
+
 }  // namespace phil::domain

@@ -1,0 +1,200 @@
+// Decision rules of the bus runtime, pure (domain/supervision.hpp, domain/status.hpp): meter
+// replacement suspicion, relay mismatch, host-side trip and close, the status an account change
+// leaves; and the manual monotonic clock the runtime's tests step.
+#include <array>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+#include <phil/domain/clock.hpp>
+#include <phil/domain/status.hpp>
+#include <phil/domain/supervision.hpp>
+
+namespace phil::domain {
+namespace {
+
+MeterReading reading(std::int64_t energy_wh, std::uint16_t purchase_count) {
+  MeterReading r;
+  r.energy_wh = energy_wh;
+  r.purchase_count = purchase_count;
+  return r;
+}
+
+MeterReading relay(MeterMode mode, bool closed) {
+  MeterReading r;
+  r.mode = mode;
+  r.relay_closed = closed;
+  return r;
+}
+
+// ---- serial-suspect heuristic ----
+
+TEST(SerialSuspect, CountersGoingForwardOrStillAreNotSuspect) {
+  EXPECT_FALSE(counters_went_back(reading(1000, 3), reading(1000, 3)));
+  EXPECT_FALSE(counters_went_back(reading(1000, 3), reading(1500, 4)));
+}
+
+TEST(SerialSuspect, EnergyGoingBackIsSuspect) {
+  EXPECT_TRUE(counters_went_back(reading(1000, 3), reading(999, 3)));
+}
+
+TEST(SerialSuspect, PurchaseCountGoingBackIsSuspectUnlessItWrapped) {
+  EXPECT_TRUE(counters_went_back(reading(1000, 3), reading(1000, 2)));
+  // 65535 -> 0: the 16-bit count wrapped, the meter is the same.
+  EXPECT_FALSE(counters_went_back(reading(1000, 65'535), reading(1000, 0)));
+  EXPECT_FALSE(counters_went_back(reading(1000, 65'001), reading(1000, 499)));
+  // Not near the ends: a reset, not a wrap.
+  EXPECT_TRUE(counters_went_back(reading(1000, 65'000), reading(1000, 10)));
+  EXPECT_TRUE(counters_went_back(reading(1000, 65'535), reading(1000, 500)));
+}
+
+TEST(SerialSuspect, UnknownSerialsOrARecoveredBoxAreAlwaysRead) {
+  const std::array<MeterReading, 1> same{reading(1000, 3)};
+  EXPECT_TRUE(serials_suspect(false, false, same, same));
+  EXPECT_TRUE(serials_suspect(true, true, same, same));
+  EXPECT_FALSE(serials_suspect(true, false, same, same));
+}
+
+TEST(SerialSuspect, AnyCircuitGoingBackMakesTheBoxSuspect) {
+  const std::array<MeterReading, 3> last{reading(10, 1), reading(20, 1), reading(30, 1)};
+  const std::array<MeterReading, 3> now{reading(11, 1), reading(5, 0), reading(31, 1)};
+  EXPECT_TRUE(serials_suspect(true, false, last, now));
+}
+
+TEST(SerialSuspect, CircuitsBeyondTheShorterListAreNotCompared) {
+  const std::array<MeterReading, 1> last{reading(10, 1)};
+  const std::array<MeterReading, 2> now{reading(11, 1), reading(0, 0)};
+  EXPECT_FALSE(serials_suspect(true, false, last, now));
+  EXPECT_FALSE(serials_suspect(true, false, {}, now));  // no reading kept yet
+}
+
+// ---- relay mismatch ----
+
+TEST(RelayMismatch, ForcedOffWithTheRelayClosedIsAMismatch) {
+  const auto why = relay_mismatch(relay(MeterMode::kForcedOff, true), std::nullopt);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(*why, "mode forced_off but the relay reports closed");
+  EXPECT_FALSE(relay_mismatch(relay(MeterMode::kForcedOff, false), std::nullopt));
+}
+
+TEST(RelayMismatch, KeepPowerWithTheRelayOpenIsAMismatch) {
+  const auto why = relay_mismatch(relay(MeterMode::kKeepPower, false), std::nullopt);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(*why, "mode keep_power but the relay reports open");
+  EXPECT_FALSE(relay_mismatch(relay(MeterMode::kKeepPower, true), std::nullopt));
+}
+
+TEST(RelayMismatch, PrepaidMayHaveItsRelayEitherWay) {
+  // A prepaid meter opens its relay by itself at zero: not a mismatch.
+  EXPECT_FALSE(relay_mismatch(relay(MeterMode::kPrepaid, false), std::nullopt));
+  EXPECT_FALSE(relay_mismatch(relay(MeterMode::kPrepaid, true), MeterMode::kPrepaid));
+}
+
+TEST(RelayMismatch, AModeOtherThanTheConfirmedCommandIsAMismatch) {
+  const auto why = relay_mismatch(relay(MeterMode::kPrepaid, true), MeterMode::kKeepPower);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(*why, "commanded mode keep_power but the meter reports prepaid");
+}
+
+TEST(RelayMismatch, TheRelayContradictingItsModeIsReportedBeforeTheCommand) {
+  const auto why = relay_mismatch(relay(MeterMode::kForcedOff, true), MeterMode::kPrepaid);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(*why, "mode forced_off but the relay reports closed");
+}
+
+// ---- host-side trip and close ----
+
+TEST(HostRelay, APrepaidMeterIsTrippedAtZeroAndBelow) {
+  const auto never = [] { return false; };
+  EXPECT_EQ(decide_host_relay(0, MeterMode::kPrepaid, never), HostRelayAction::kTrip);
+  EXPECT_EQ(decide_host_relay(-1, MeterMode::kPrepaid, never), HostRelayAction::kTrip);
+  EXPECT_EQ(decide_host_relay(1, MeterMode::kPrepaid, never), std::nullopt);
+}
+
+TEST(HostRelay, AMeterTheSystemTrippedIsClosedOnceTheBalanceIsPositive) {
+  const auto by_host = [] { return true; };
+  EXPECT_EQ(decide_host_relay(1, MeterMode::kForcedOff, by_host), HostRelayAction::kClose);
+  EXPECT_EQ(decide_host_relay(0, MeterMode::kForcedOff, by_host), std::nullopt);
+}
+
+TEST(HostRelay, AnOperatorsTripIsNotUndone) {
+  EXPECT_EQ(decide_host_relay(500, MeterMode::kForcedOff, [] { return false; }), std::nullopt);
+}
+
+TEST(HostRelay, KeepPowerAndUnknownModesAreLeftAlone) {
+  const auto by_host = [] { return true; };
+  for (const auto mode : {MeterMode::kKeepPower, MeterMode::kUnknown}) {
+    EXPECT_EQ(decide_host_relay(-100, mode, by_host), std::nullopt);
+    EXPECT_EQ(decide_host_relay(100, mode, by_host), std::nullopt);
+  }
+}
+
+TEST(HostRelay, WhoTrippedIsAskedOnlyWhenAClosingIsOtherwiseDue) {
+  int asked = 0;
+  const auto count = [&] {
+    ++asked;
+    return true;
+  };
+  (void)decide_host_relay(-1, MeterMode::kPrepaid, count);
+  (void)decide_host_relay(-1, MeterMode::kForcedOff, count);
+  (void)decide_host_relay(1, MeterMode::kPrepaid, count);
+  EXPECT_EQ(asked, 0);
+  (void)decide_host_relay(1, MeterMode::kForcedOff, count);
+  EXPECT_EQ(asked, 1);
+}
+
+TEST(HostRelay, ActionsCarryTheirEventKindAndModeCommand) {
+  EXPECT_EQ(to_string(HostRelayAction::kTrip), "host_trip");
+  EXPECT_EQ(to_string(HostRelayAction::kClose), "host_close");
+  EXPECT_EQ(relay_command(HostRelayAction::kTrip), RelayCommand::kForcedOff);
+  EXPECT_EQ(relay_command(HostRelayAction::kClose), RelayCommand::kClose);
+}
+
+TEST(HostRelay, TheLatestHostBillingEventDecidesWhoTripped) {
+  using K = std::string_view;
+  EXPECT_FALSE(tripped_by_host(std::array<K, 0>{}));
+  EXPECT_TRUE(tripped_by_host(std::array<K, 2>{"host_trip", "relay_mismatch"}));
+  EXPECT_FALSE(tripped_by_host(std::array<K, 2>{"host_trip", "host_close"}));
+  EXPECT_TRUE(tripped_by_host(std::array<K, 3>{"host_close", "meter_replaced", "host_trip"}));
+  EXPECT_FALSE(tripped_by_host(std::array<K, 1>{"clock_drift"}));
+}
+
+// ---- status after an account change ----
+
+TEST(StatusAfterAccountChange, AnOfflineMeterStaysOffline) {
+  EXPECT_EQ(status_after_account_change(MeterStatus::kOffline, true), MeterStatus::kOffline);
+  EXPECT_EQ(status_after_account_change(MeterStatus::kOffline, false), MeterStatus::kOffline);
+}
+
+TEST(StatusAfterAccountChange, OtherwiseTheAccountDecides) {
+  for (const auto s : {MeterStatus::kNotOpened, MeterStatus::kNormal, MeterStatus::kAlarm1,
+                       MeterStatus::kAlarm2, MeterStatus::kArrears}) {
+    EXPECT_EQ(status_after_account_change(s, true), MeterStatus::kNormal) << to_string(s);
+    EXPECT_EQ(status_after_account_change(s, false), MeterStatus::kNotOpened) << to_string(s);
+  }
+}
+
+TEST(StatusAfterAccountChange, AgreesWithDeriveStatusBeforeTheNextReading) {
+  // Right after the change nothing is read yet: derive_status gives the same answer.
+  for (const auto open : {false, true}) {
+    for (const int failed : {0, 1, kDefaultOfflineAfter, kDefaultOfflineAfter + 2}) {
+      const auto before =
+          failed >= kDefaultOfflineAfter ? MeterStatus::kOffline : MeterStatus::kArrears;
+      EXPECT_EQ(status_after_account_change(before, open),
+                derive_status({open, failed, kDefaultOfflineAfter, std::nullopt}));
+    }
+  }
+}
+
+// ---- manual monotonic clock ----
+
+TEST(ManualMonotonicClock, SleepingAdvancesItInsteadOfBlocking) {
+  ManualMonotonicClock c;
+  EXPECT_EQ(c.now().count(), 0);
+  c.sleep_for(Millis(250));
+  c.advance(std::chrono::microseconds(1500));
+  EXPECT_EQ(c.now(), std::chrono::nanoseconds(251'500'000));
+}
+
+}  // namespace
+}  // namespace phil::domain
