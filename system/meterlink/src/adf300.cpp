@@ -341,17 +341,24 @@ LinkResult<std::vector<std::vector<std::uint16_t>>> Adf300Driver::run(const Read
   std::vector<std::vector<std::uint16_t>> out;
   out.reserve(plan.blocks.size());
   for (const auto& b : plan.blocks) {
-    auto r = master.read_registers(slave, b.start, b.count);
+    auto r = read_block(master, slave, b);
     if (!r) return r.error();
-    if (r.value().size() != b.count) {
-      return LinkError{LinkErrorKind::kIo, 0,
-                       "slave " + std::to_string(slave) + " returned " +
-                           std::to_string(r.value().size()) + " registers for a read of " +
-                           std::to_string(b.count) + " at " + std::to_string(b.start)};
-    }
     out.push_back(std::move(r.value()));
   }
   return out;
+}
+
+LinkResult<std::vector<std::uint16_t>> Adf300Driver::read_block(ModbusMaster& master, int slave,
+                                                                const Block& block) {
+  auto r = master.read_registers(slave, block.start, block.count);
+  if (!r) return r.error();
+  if (r.value().size() != block.count) {
+    return LinkError{LinkErrorKind::kIo, 0,
+                     "slave " + std::to_string(slave) + " returned " +
+                         std::to_string(r.value().size()) + " registers for a read of " +
+                         std::to_string(block.count) + " at " + std::to_string(block.start)};
+  }
+  return r;
 }
 
 bool Adf300Driver::apply(const Field& f, std::int64_t raw, domain::MeterReading& r) const {
@@ -404,7 +411,12 @@ LinkResult<std::vector<domain::MeterReading>> Adf300Driver::read_box(ModbusMaste
                                                                      int slave) const {
   auto words = run(poll_, master, slave);
   if (!words) return words.error();
-  auto decoded = decode_box(words.value());
+  return decode_poll(words.value(), slave);
+}
+
+LinkResult<std::vector<domain::MeterReading>> Adf300Driver::decode_poll(
+    const std::vector<std::vector<std::uint16_t>>& block_words, int slave) const {
+  auto decoded = decode_box(block_words);
   if (!decoded) {
     return LinkError{LinkErrorKind::kIo, 0,
                      "slave " + std::to_string(slave) + " (" + model_ +

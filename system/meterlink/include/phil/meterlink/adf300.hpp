@@ -43,6 +43,15 @@ class Adf300Driver {
   /// missing or short, or a value does not fit its unit.
   std::optional<std::vector<domain::MeterReading>> decode_box(
       const std::vector<std::vector<std::uint16_t>>& block_words) const;
+  /// decode_box() as a read result: a kIo error naming the box at `slave`, the model and the
+  /// profile if the words do not decode.
+  LinkResult<std::vector<domain::MeterReading>> decode_poll(
+      const std::vector<std::vector<std::uint16_t>>& block_words, int slave) const;
+  /// One block of a plan (one transaction): kIo if the box returns another number of registers.
+  /// read_box() and read_serials() are these in turn; a caller that lets other transactions in
+  /// between the blocks (the service's poll) reads block by block with it.
+  static LinkResult<std::vector<std::uint16_t>> read_block(ModbusMaster& master, int slave,
+                                                           const Block& block);
 
   /// The one FC10 write of a credit: purchase_count then purchase_amount, from `start`.
   struct CreditFrame {
