@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -78,6 +79,20 @@ class CollectorTest : public ::testing::Test {
     system_ = std::make_unique<System>(site_, db_, clock_, [this, before](const BusConfig&) {
       return std::make_unique<Hooked>(master_, mu_, before);
     });
+  }
+  /// The site reads a copy of the test profile with `timing` (a YAML flow map) as its timing
+  /// block. False if the profile has no place for it.
+  bool use_profile_timing(const std::string& timing) {
+    std::ifstream in(test::test_profiles_dir() + "/adf300l.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto yaml = text.str();
+    const auto at = yaml.find("\nmax_write:");
+    if (at == std::string::npos) return false;
+    yaml.insert(at + 1, "timing: " + timing + "\n");
+    std::ofstream(dir_.file("adf300l.yaml")) << yaml;
+    site_.profiles_dir = dir_.file("");
+    return true;
   }
   int reads_of(int slave) {
     std::lock_guard l(mu_);
@@ -334,17 +349,78 @@ TEST_F(CollectorTest, AnAdaptiveTimeoutFollowsTheMeasuredLatencyWithinItsBounds)
   EXPECT_EQ(system_->counters("bus1").response_timeout, Millis(800));
 }
 
+TEST_F(CollectorTest, AnAdaptiveTimeoutIsTheFactorTimesTheP99OfTheMeasuredReplyTimes) {
+  site_.buses.resize(1);
+  site_.buses[0].response_timeout = Millis(800);
+  site_.buses[0].response_timeout_set = true;
+  site_.adaptive_timeout = true;  // factor 3
+  // Every reply takes `reply` on the injected monotonic clock: no real waiting, exact figures.
+  domain::ManualMonotonicClock monotonic;
+  std::atomic<int> reply_ms{100};
+  system_ = std::make_unique<System>(
+      site_, db_, clock_,
+      [&](const BusConfig&) {
+        return std::make_unique<Hooked>(master_, mu_, [&](bool write) {
+          if (!write) monotonic.advance(Millis(reply_ms.load()));
+        });
+      },
+      monotonic);
+  for (int i = 0; i < 4; ++i) {  // 12 replies measured per box
+    system_->run_iterate();
+    clock_.advance(kPoll);
+  }
+  EXPECT_EQ(system_->counters("bus1").response_timeout, Millis(300));
+  // Slower replies: 3 x 400 ms is above the configured timeout, which bounds it.
+  reply_ms = 400;
+  system_->run_iterate();
+  EXPECT_EQ(system_->counters("bus1").response_timeout, Millis(800));
+  system_.reset();  // before the clock it borrows
+}
+
+TEST_F(CollectorTest, TheSilenceAfterAClockSyncBroadcastIsWaitedOnTheInjectedMonotonicClock) {
+  ASSERT_TRUE(use_profile_timing("{turnaround: 250ms}"));
+  site_.buses.resize(1);
+  site_.clock_sync = Millis(24LL * 3600 * 1000);
+  // The fake boxes' clocks stand at 1970: no drift event, so no second broadcast.
+  site_.clock_drift_limit = Millis(std::numeric_limits<std::int64_t>::max() / 2);
+  /// The fake boxes refuse address 0; the line takes the broadcast (no reply either way).
+  class TakesBroadcasts final : public meterlink::ModbusMaster {
+   public:
+    explicit TakesBroadcasts(std::unique_ptr<ModbusMaster> inner) : inner_(std::move(inner)) {}
+    LinkResult<std::vector<std::uint16_t>> read_registers(int slave, std::uint16_t start,
+                                                          std::uint16_t count) override {
+      return inner_->read_registers(slave, start, count);
+    }
+    LinkResult<void> write_registers(int slave, std::uint16_t start,
+                                     std::span<const std::uint16_t> values) override {
+      return inner_->write_registers(slave, start, values);
+    }
+    LinkResult<void> broadcast_write(std::uint16_t, std::span<const std::uint16_t>) override {
+      return {};
+    }
+    std::string describe() const override { return inner_->describe(); }
+
+   private:
+    std::unique_ptr<ModbusMaster> inner_;
+  };
+  domain::ManualMonotonicClock monotonic;
+  system_ = std::make_unique<System>(
+      site_, db_, clock_,
+      [this](const BusConfig&) {
+        return std::make_unique<TakesBroadcasts>(std::make_unique<Hooked>(master_, mu_));
+      },
+      monotonic);
+  system_->run_iterate();  // start-up: one broadcast, then the poll (reads do not move the clock)
+  EXPECT_EQ(system_->counters("bus1").clock_syncs, 1U);
+  EXPECT_EQ(monotonic.elapsed(), Millis(250));
+  clock_.advance(kPoll);
+  system_->run_iterate();  // no broadcast due: no pause
+  EXPECT_EQ(monotonic.elapsed(), Millis(250));
+  system_.reset();
+}
+
 TEST_F(CollectorTest, TheProfilesResponseTimeoutAppliesUnlessTheSiteFileSetsOne) {
-  // A copy of the test profile with a timing block.
-  std::ifstream in(test::test_profiles_dir() + "/adf300l.yaml");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto yaml = text.str();
-  const auto at = yaml.find("\nmax_write:");
-  ASSERT_NE(at, std::string::npos);
-  yaml.insert(at + 1, "timing: {response_timeout: 320ms, turnaround: 0ms}\n");
-  std::ofstream(dir_.file("adf300l.yaml")) << yaml;
-  site_.profiles_dir = dir_.file("");
+  ASSERT_TRUE(use_profile_timing("{response_timeout: 320ms, turnaround: 0ms}"));
   site_.buses.resize(1);
   start();
   system_->run_iterate();

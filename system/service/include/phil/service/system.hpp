@@ -1,11 +1,13 @@
 #pragma once
 // The billing-and-control system as one object: site configuration, SQLite store, bus masters,
-// and the loop that polls meters and delivers commands. prepaidd runs it against the wall clock;
-// the bench runs it against a manual clock and calls run_iterate() after each step.
+// and the bus runtime: command delivery, polling, supervision (serials, relays, clocks),
+// host-side billing and on-demand reads. prepaidd runs it against the wall clock (the Collector
+// runs its buses in parallel); the bench runs it against a manual clock and calls run_iterate()
+// after each step.
 //
-// Operator actions (open_account, sale) are each one SQLite transaction that writes the ledger
-// entry and the meter-command outbox row together; run_iterate() delivers pending commands before
-// any further polling.
+// Operator actions (open_account, sale, command) are each one SQLite transaction that writes the
+// ledger entry or audit row and the meter-command outbox row together; run_iterate() delivers
+// pending commands before any further polling.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -120,7 +122,8 @@ struct MeterView {
 /// A command in the meter-command outbox, for display.
 struct CommandView {
   std::int64_t id = 0;
-  std::string kind;                             ///< "credit" | "price" | "thresholds" | "mode"
+  /// "credit" | "price" | "thresholds" | "mode" (a circuit); "tou_schedule" | "clock" (a box)
+  std::string kind;
   std::int64_t amount_fen = 0;                  ///< credit amount
   std::optional<std::uint16_t> purchase_count;  ///< credit: count assigned before the first write
   std::string state;  ///< "pending" | "in_flight" | "confirmed" | "failed" | "superseded"
@@ -176,9 +179,13 @@ class System {
   /// Opens (creating if needed) the SQLite database at `db_path` and applies migrations.
   /// Throws std::runtime_error with the path and reason if it cannot.
   System(SiteConfig site, const std::string& db_path, const domain::Clock& clock);
-  /// As above, with the bus masters made by `masters` instead of libmodbus RTU.
+  /// As above, with the bus masters made by `masters` instead of default_master.
   System(SiteConfig site, const std::string& db_path, const domain::Clock& clock,
          MasterFactory masters);
+  /// As above, with `monotonic` for reply times (adaptive timeouts) and the pause after a
+  /// clock-sync broadcast instead of the steady clock; it must outlive the System.
+  System(SiteConfig site, const std::string& db_path, const domain::Clock& clock,
+         MasterFactory masters, const domain::MonotonicClock& monotonic);
   ~System();
   System(const System&) = delete;
   System& operator=(const System&) = delete;
@@ -194,10 +201,11 @@ class System {
   domain::Result<void> sale(const std::string& account_id, std::int64_t amount_fen,
                             const std::string& operator_id);
 
-  /// Queues a remote command for a meter (mode: trip / close / keep-power / restore prepaid;
-  /// price table; thresholds) in the outbox, superseding the meter's PENDING commands of the
-  /// same kind, in one transaction with its audit row. Returns the command's id. Refused
-  /// (nothing written): a credit (use sale), a meter not configured, an invalid payload.
+  /// Queues a remote command in the outbox, superseding the target's PENDING commands of the
+  /// same kind, in one transaction with its audit row: for a meter (circuit >= 1) mode (trip /
+  /// close / keep-power / restore prepaid), price table or thresholds; for a box (circuit 0)
+  /// TOU schedule or clock. Returns the command's id. Refused (nothing written): a credit (use
+  /// sale), a target not configured, an invalid payload.
   /// Delivered by the bus worker before further polling, confirmed by reading it back.
   domain::Result<std::int64_t> command(const domain::MeterId& target,
                                        const domain::CommandPayload& payload,

@@ -1,0 +1,96 @@
+#include "bus_context.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include <phil/domain/outbox.hpp>
+
+namespace phil::service::detail {
+
+namespace {
+
+/// The wait after the n-th silent run of a box in a row: doubling from the first retry delay,
+/// never longer than the bus's poll interval (the poll probes the box anyway).
+Millis box_backoff(const BusRuntime& bus, int n) {
+  Millis d = domain::retry_delay(1);
+  for (int i = 1; i < n && d < bus.poll_interval; ++i)
+    d *= 2;
+  return std::max(Millis(1), std::min(d, bus.poll_interval));
+}
+
+class SteadyMonotonicClock final : public domain::MonotonicClock {
+ public:
+  std::chrono::nanoseconds now() const override {
+    return std::chrono::steady_clock::now().time_since_epoch();
+  }
+  void sleep_for(Millis d) const override { std::this_thread::sleep_for(d); }
+};
+
+}  // namespace
+
+BoxRuntime* BusRuntime::box(int address) {
+  for (auto& b : boxes) {
+    if (b.address == address) return &b;
+  }
+  return nullptr;
+}
+
+const BoxRuntime* BusRuntime::box(int address) const {
+  for (const auto& b : boxes) {
+    if (b.address == address) return &b;
+  }
+  return nullptr;
+}
+
+std::string BusRuntime::box_name(const BoxRuntime& box) const {
+  return config.id + "/" + std::to_string(box.address);
+}
+
+std::int64_t SystemShared::local_seconds(TimePoint t) const {
+  const auto ms =
+      t.time_since_epoch().count() + static_cast<std::int64_t>(site.utc_offset.count()) * 60'000;
+  return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+}
+
+bool silent(const meterlink::LinkError& e) {
+  return e.kind != meterlink::LinkErrorKind::kException;
+}
+
+void BusContext::mark_silent(BoxRuntime& box, TimePoint now) {
+  if (!silent_.insert(box.address).second) return;
+  ++box.silent_runs;
+  box.hold_until = now + box_backoff(bus, box.silent_runs);
+  if (box.failed_cycles >= site().offline_after_cycles) box.hold_for_poll = true;
+}
+
+void BusContext::mark_answering(BoxRuntime& box) {
+  box.silent_runs = 0;
+  box.hold_until.reset();
+  box.hold_for_poll = false;
+}
+
+bool BusContext::held(const BoxRuntime& box, TimePoint now) {
+  return box.hold_for_poll || (box.hold_until && now < *box.hold_until);
+}
+
+TimePoint BusContext::release_time(const BoxRuntime& box, TimePoint now) const {
+  const auto poll =
+      bus.next_poll && *bus.next_poll > now ? *bus.next_poll : now + bus.poll_interval;
+  if (box.hold_for_poll || !box.hold_until) return poll;
+  return std::min(poll, std::max(*box.hold_until, now + Millis(1)));
+}
+
+void BusContext::use(const BoxRuntime& box) {
+  if (bus.timeout_in_force != box.timeout) {
+    bus.master->set_response_timeout(box.timeout);
+    bus.timeout_in_force = box.timeout;
+  }
+}
+
+const domain::MonotonicClock& steady_monotonic_clock() {
+  static const SteadyMonotonicClock clock;
+  return clock;
+}
+
+}  // namespace phil::service::detail

@@ -1,0 +1,142 @@
+#pragma once
+// What the parts of System share (private to the service library): the runtime state of each
+// bus and box, what every bus reads (SystemShared), and the context of one bus iteration
+// (BusContext): the bus, and the boxes that did not answer in this iteration, so that a silent
+// box costs one timeout per iteration, never more.
+//
+// The parts, one job each, all operating on a BusContext:
+//   delivery      outbox commands: write, read back, confirm, defer, fail (delivery.hpp)
+//   polling       the poll cycle and block-by-block reads (polling.hpp)
+//   supervision   serials, relays, box clocks, clock-sync broadcasts (supervision.hpp)
+//   host_billing  trip and close of host-side meters (host_billing.hpp)
+//   read_now      on-demand reads, in this process or stored by another (read_now.hpp)
+// system.cpp wires them into System.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <phil/common/time.hpp>
+#include <phil/domain/clock.hpp>
+#include <phil/domain/meter_id.hpp>
+#include <phil/domain/reading.hpp>
+#include <phil/meterlink/adf300.hpp>
+#include <phil/meterlink/modbus_master.hpp>
+#include <phil/service/system.hpp>
+#include <phil/store/store.hpp>
+
+namespace phil::service::detail {
+
+struct BoxRuntime {
+  int address = 0;
+  std::unique_ptr<meterlink::Adf300Driver> driver;
+  std::vector<domain::MeterId> meters;
+  int failed_cycles = 0;           ///< for logging transitions only; the store keeps the truth
+  Millis timeout{500};             ///< response timeout in force for this box (adaptive: computed)
+  Millis configured_timeout{500};  ///< the site's or the profile's; the adaptive upper bound
+  // ---- supervision state (this process) ----
+  std::vector<std::string> serials;        ///< empty: not read since start-up (or after a failure)
+  std::vector<domain::MeterReading> last;  ///< last readings, per circuit (empty: none yet)
+  std::set<int> relay_mismatch;            ///< circuits whose mismatch was already raised
+  std::map<int, domain::MeterMode> commanded;  ///< mode confirmed by a command, per circuit
+  bool clock_drifting = false;
+  std::string last_error;         ///< why the box last failed to answer (for read-now results)
+  std::vector<Millis> latencies;  ///< recent reply times (adaptive timeout), a ring
+  std::size_t latency_next = 0;
+  // ---- command backoff: a silent box costs at most one timeout per poll cycle ----
+  int silent_runs = 0;                  ///< runs in a row the box did not answer (polls, commands)
+  std::optional<TimePoint> hold_until;  ///< no command to the box before this (its backoff)
+  bool hold_for_poll = false;           ///< offline: no command before a poll finds it answering
+};
+
+/// Everything one bus worker touches. `mutex` serialises the work on the bus (one transaction at
+/// a time on the wire) and guards the fields below it; buses never share a master or a store
+/// connection, so different buses run in parallel.
+struct BusRuntime {
+  BusConfig config;
+  Millis poll_interval{};
+  std::unique_ptr<meterlink::ModbusMaster> master;
+  std::unique_ptr<store::Store> store;  ///< this bus's own connection to the database
+  std::vector<BoxRuntime> boxes;
+  std::unique_ptr<std::mutex> mutex = std::make_unique<std::mutex>();
+  std::optional<TimePoint> next_poll;  ///< nullopt: never polled, due at once
+  std::uint64_t polls_completed = 0;
+  std::set<int> read_requested;  ///< boxes to read at the next run, whatever the schedule
+  bool line_offline = false;     ///< every box offline at the end of the last cycle
+  Millis offset{0};              ///< where in the poll interval this bus's cycles start
+  std::optional<TimePoint> next_clock_sync;  ///< nullopt: at the first iteration
+  std::uint64_t cycles_missed = 0;
+  Millis worst_lateness{0};
+  std::uint64_t clock_syncs = 0;
+  Millis timeout_in_force{0};
+  /// Failed tries per open command, pre-write reads included (the store counts writes only);
+  /// the backoff of a command whose box answers but does not take it.
+  std::map<std::int64_t, int> tries;
+
+  BoxRuntime* box(int address);
+  const BoxRuntime* box(int address) const;
+  /// "BUS/ADDRESS", as operators name a box.
+  std::string box_name(const BoxRuntime& box) const;
+};
+
+/// What every bus reads: fixed at start-up, except `stopping`.
+struct SystemShared {
+  const SiteConfig& site;
+  const domain::Clock& clock;
+  const domain::MonotonicClock& monotonic;
+  const std::atomic<bool>& stopping;
+  /// Silence after a broadcast (the first profile's timing), if any profile sets it.
+  std::optional<Millis> turnaround;
+
+  store::BillingRules rules() const { return {site.price, site.offline_after_cycles}; }
+  /// The site's local time in seconds (what box clocks hold).
+  std::int64_t local_seconds(TimePoint t) const;
+};
+
+/// A timeout or garbled reply: the box is not answering properly; no further request to it in
+/// this iteration. An exception is an answer.
+bool silent(const meterlink::LinkError& e);
+
+/// One iteration of one bus (run_bus): made at its start, dropped at its end. Holds the bus's
+/// lock's worth of state: the bus, and which of its boxes did not answer in this iteration.
+class BusContext {
+ public:
+  BusContext(const SystemShared& system, BusRuntime& runtime) : shared(system), bus(runtime) {}
+
+  const SystemShared& shared;
+  BusRuntime& bus;
+
+  const SiteConfig& site() const { return shared.site; }
+  bool stopping() const { return shared.stopping; }
+  store::Store& store() const { return *bus.store; }
+  meterlink::ModbusMaster& master() const { return *bus.master; }
+
+  /// True if `box` did not answer earlier in this iteration: no further request to it.
+  bool is_silent(const BoxRuntime& box) const { return silent_.contains(box.address); }
+  bool is_silent(int address) const { return silent_.contains(address); }
+  /// `box` did not answer: no further request to it in this iteration, and no command before
+  /// its backoff expires (an offline box: before a poll finds it answering). Counted once per
+  /// iteration.
+  void mark_silent(BoxRuntime& box, TimePoint now);
+  /// The box answered: its commands may go at once.
+  static void mark_answering(BoxRuntime& box);
+  /// True when no command may be sent to `box` at `now`.
+  static bool held(const BoxRuntime& box, TimePoint now);
+  /// When a held box's commands are worth waking for: its backoff's end, or its next poll.
+  TimePoint release_time(const BoxRuntime& box, TimePoint now) const;
+  /// Before requests to `box`: sets the master to its response timeout.
+  void use(const BoxRuntime& box);
+
+ private:
+  std::set<int> silent_;  ///< addresses of the boxes that did not answer in this iteration
+};
+
+/// The real monotonic clock (std::chrono::steady_clock, std::this_thread::sleep_for).
+const domain::MonotonicClock& steady_monotonic_clock();
+
+}  // namespace phil::service::detail

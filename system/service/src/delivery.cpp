@@ -1,0 +1,271 @@
+#include "delivery.hpp"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <variant>
+
+#include <spdlog/spdlog.h>
+
+#include "host_billing.hpp"
+
+namespace phil::service::detail {
+
+namespace {
+
+using domain::MeterId;
+
+/// Read-backs that disagree with a setting after this many writes fail it for an operator
+/// (e.g. a close on a meter in arrears: it keeps its relay open).
+constexpr int kMaxSettingMismatches = 5;
+
+/// Records an attempt that did not complete; a silent box is skipped for the rest of the
+/// iteration and its commands wait for its backoff. Every failed try counts, pre-write reads
+/// included.
+void defer(BusContext& ctx, const store::CommandRecord& cmd, const std::string& why,
+           bool box_silent, int attempts, TimePoint now) {
+  auto& bus = ctx.bus;
+  auto* box = bus.box(cmd.meter.box);
+  const int tries = ++bus.tries[cmd.id];
+  auto next = now + domain::retry_delay(std::max({1, attempts, tries}));
+  if (box_silent && box) {
+    if (!ctx.is_silent(*box)) box->last_error = why;  // the first failure's reason
+    ctx.mark_silent(*box, now);
+    next = ctx.release_time(*box, now);
+  }
+  ctx.store().defer_command(cmd.id, why, next, now);
+  spdlog::warn("{}: command {} ({} {}) not delivered yet: {}; next try by {}", bus.config.id,
+               cmd.id, domain::to_string(cmd.kind), cmd.meter.to_string(), why,
+               format_timestamp(next, std::chrono::minutes(0)));
+}
+
+void confirm_credit(BusContext& ctx, const store::CommandRecord& cmd,
+                    const meterlink::CreditState& s, TimePoint now) {
+  ctx.store().confirm_command(cmd.id, s, now, ctx.shared.rules());
+  ctx.bus.tries.erase(cmd.id);
+  // A sale made in any process ends with this credit: a host-side meter the system tripped
+  // is closed again if the balance is back above 0.
+  if (auto* box = ctx.bus.box(cmd.meter.box)) host_billing(ctx, *box, now, cmd.meter);
+  spdlog::info("credit {} of {} fen confirmed on {} (purchase_count {}, balance {} fen)", cmd.id,
+               cmd.amount_fen, cmd.meter.to_string(), s.purchase_count, s.balance_fen);
+}
+
+void fail(BusContext& ctx, const store::CommandRecord& cmd, const std::string& reason,
+          TimePoint now) {
+  ctx.store().fail_command(cmd.id, reason, now);
+  ctx.bus.tries.erase(cmd.id);
+  spdlog::error("command {} on {} failed: {}", cmd.id, cmd.meter.to_string(), reason);
+}
+
+/// Carries out a credit decision that ends the command (confirm, or fail on a conflict). False
+/// when the decision is to write: the command is still open.
+bool settle_credit(BusContext& ctx, const store::CommandRecord& cmd,
+                   const domain::CreditDecision& decision, const meterlink::CreditState& state,
+                   TimePoint now) {
+  if (decision.action == domain::CreditAction::kConfirm) {
+    confirm_credit(ctx, cmd, state, now);
+    return true;
+  }
+  if (decision.action == domain::CreditAction::kFail) {
+    fail(ctx, cmd, decision.reason, now);
+    return true;
+  }
+  return false;
+}
+
+/// One delivery attempt of a credit. True when the command reached a final state.
+bool deliver_credit(BusContext& ctx, BoxRuntime& box, const store::CommandRecord& cmd,
+                    TimePoint now) {
+  auto& master = ctx.master();
+  const auto& driver = *box.driver;
+  const int circuit = cmd.meter.circuit;
+  auto before = driver.read_credit_state(master, box.address, circuit);
+  if (!before) {
+    defer(ctx, cmd, "reading purchase_count: " + before.error().message, silent(before.error()),
+          cmd.attempts, now);
+    return false;
+  }
+  const auto decision = domain::decide_credit(cmd.purchase_count, before.value().purchase_count);
+  if (settle_credit(ctx, cmd, decision, before.value(), now)) return true;
+  // Durable before the write: after a crash or a lost reply, the same count is decided on.
+  ctx.store().begin_attempt(
+      cmd.id, decision.assign ? std::optional<std::uint16_t>(decision.count) : std::nullopt, now);
+  const int attempts = cmd.attempts + 1;
+  const auto written =
+      driver.write_credit(master, box.address, circuit, decision.count, cmd.amount_fen);
+  if (!written && silent(written.error())) {
+    // Request or reply lost: the meter's purchase_count decides next time, never a new count.
+    defer(ctx, cmd, "writing credit: " + written.error().message, true, attempts, now);
+    return false;
+  }
+  auto after = driver.read_credit_state(master, box.address, circuit);
+  if (!after) {
+    defer(ctx, cmd, "reading back: " + after.error().message, silent(after.error()), attempts, now);
+    return false;
+  }
+  const auto check = domain::decide_credit(decision.count, after.value().purchase_count);
+  if (settle_credit(ctx, cmd, check, after.value(), now)) return true;
+  defer(ctx, cmd,
+        written ? std::string("meter acknowledged but did not apply the credit")
+                : "meter refused the credit: " + written.error().message,
+        false, attempts, now);
+  return false;
+}
+
+/// Why a setting command can never be sent to its target (checked before the first write), or
+/// nullopt: the profile lacks a register, a value does not fit it, a box has no clock.
+std::optional<std::string> unsendable(const BusContext& ctx, const BoxRuntime& box,
+                                      const store::CommandRecord& cmd) {
+  const auto& driver = *box.driver;
+  const auto kind = std::string(domain::to_string(cmd.kind));
+  std::string why;
+  if (!domain::is_box_level(cmd.kind)) {
+    if (driver.setting_frames(cmd.params, cmd.meter.circuit, why)) return std::nullopt;
+    return kind + " cannot be sent to " + cmd.meter.to_string() + ": " + why;
+  }
+  if (const auto* t = std::get_if<domain::TouSchedulePayload>(&cmd.params)) {
+    if (driver.tou_frame(t->periods, why)) return std::nullopt;
+    return kind + " cannot be sent to box " + ctx.bus.box_name(box) + ": " + why;
+  }
+  if (driver.has_clock()) return std::nullopt;
+  return "box " + ctx.bus.box_name(box) + " has no writable clock in its profile";
+}
+
+/// One delivery attempt of a setting, of a circuit (mode, thresholds, price) or of a box (TOU
+/// schedule, clock): write, then read the registers back. Settings are idempotent, so a lost
+/// reply is simply written again. True when the command reached a final state.
+bool deliver_setting(BusContext& ctx, BoxRuntime& box, const store::CommandRecord& cmd,
+                     TimePoint now) {
+  const auto& driver = *box.driver;
+  auto& master = ctx.master();
+  const int circuit = cmd.meter.circuit;
+  const bool box_level = domain::is_box_level(cmd.kind);
+  const auto kind = std::string(domain::to_string(cmd.kind));
+  const auto target = box_level ? "box " + ctx.bus.box_name(box) : cmd.meter.to_string();
+  if (const auto why = unsendable(ctx, box, cmd)) {
+    fail(ctx, cmd, *why, now);
+    return true;
+  }
+  // False: an operator superseded or cancelled it meanwhile; nothing to send.
+  if (!ctx.store().try_begin_attempt(cmd.id, std::nullopt, now)) return true;
+  const int attempts = cmd.attempts + 1;
+  // A clock command carries no value: the box gets this moment's local time.
+  const auto local = [&] { return ctx.shared.local_seconds(ctx.shared.clock.now()); };
+  const auto written = box_level
+                           ? driver.write_box_setting(master, box.address, cmd.params, local())
+                           : driver.write_setting(master, box.address, circuit, cmd.params);
+  if (!written) {
+    if (!silent(written.error())) {
+      fail(ctx, cmd,
+           (box_level ? target : "the meter") + " refused the " + kind + ": " +
+               written.error().message,
+           now);
+      return true;
+    }
+    defer(ctx, cmd, "writing " + kind + ": " + written.error().message, true, attempts, now);
+    return false;
+  }
+  const auto applied = box_level
+                           ? driver.box_setting_applied(master, box.address, cmd.params, local())
+                           : driver.setting_applied(master, box.address, circuit, cmd.params);
+  if (!applied) {
+    defer(ctx, cmd, "reading back: " + applied.error().message, silent(applied.error()), attempts,
+          now);
+    return false;
+  }
+  if (!applied.value()) {
+    const auto msg = "the read-back of " + target + " does not show the " + kind;
+    if (attempts >= kMaxSettingMismatches) {
+      fail(ctx, cmd, msg + " after " + std::to_string(attempts) + " writes", now);
+      return true;
+    }
+    defer(ctx, cmd, msg, false, attempts, now);
+    return false;
+  }
+  // A circuit setting is confirmed with the circuit's credit state (balance, relay, status).
+  meterlink::CreditState state{};
+  if (!box_level) {
+    const auto s = driver.read_credit_state(master, box.address, circuit);
+    if (!s) {
+      defer(ctx, cmd, "reading back: " + s.error().message, silent(s.error()), attempts, now);
+      return false;
+    }
+    state = s.value();
+  }
+  ctx.store().confirm_command(cmd.id, state, now, ctx.shared.rules());
+  ctx.bus.tries.erase(cmd.id);
+  if (const auto* m = std::get_if<domain::ModePayload>(&cmd.params)) {
+    box.commanded[circuit] = domain::target_mode(m->relay);
+    box.relay_mismatch.erase(circuit);
+  }
+  if (cmd.kind == domain::CommandKind::kClock) box.clock_drifting = false;
+  spdlog::info("{} {} confirmed on {} ({})", kind, cmd.id, target, cmd.payload);
+  return true;
+}
+
+/// A command waits without a try while its box is silent or held: its wake-up time moves to the
+/// box's release (stored only when later, so a waiting command is not rewritten every run).
+void wait_for_box(BusContext& ctx, const BoxRuntime& box, const store::CommandRecord& cmd,
+                  TimePoint now) {
+  const auto until = ctx.release_time(box, now);
+  if (cmd.next_attempt_at >= until) return;
+  ctx.store().defer_command(cmd.id,
+                            "box " + ctx.bus.box_name(box) + " does not answer: " + box.last_error +
+                                "; next try by " + format_timestamp(until, std::chrono::minutes(0)),
+                            until, now);
+}
+
+}  // namespace
+
+void deliver(BusContext& ctx, TimePoint now, bool force, std::optional<int> only_box) {
+  auto& bus = ctx.bus;
+  std::set<MeterId> blocked;  // targets whose head did not complete: nothing behind it goes
+  // The head of each target's queue in (priority, id) order (mode before credit before
+  // thresholds before prices); a poll cycle retries every head regardless of its own backoff,
+  // but not on a held box (the poll itself probes that box).
+  // When a head completes, the next command of its target becomes the head: another round.
+  constexpr std::size_t kMaxPerRound = 1000;
+  constexpr int kMaxRounds = 64;
+  const auto horizon = force ? now + Millis(365LL * 24 * 3600 * 1000) : now;
+  for (int round = 0; round < kMaxRounds; ++round) {
+    bool progressed = false;
+    for (const auto& cmd : ctx.store().next_commands(bus.config.id, horizon, kMaxPerRound)) {
+      if (ctx.stopping()) return;
+      if (blocked.contains(cmd.meter)) continue;
+      if (only_box && cmd.meter.box != *only_box) continue;
+      auto* box = bus.box(cmd.meter.box);
+      if (!box || cmd.meter.circuit > box->driver->circuits() ||
+          (cmd.meter.circuit == 0) != domain::is_box_level(cmd.kind)) {
+        fail(ctx, cmd,
+             "meter " + cmd.meter.to_string() + " is not configured on bus " + bus.config.id, now);
+        progressed = true;
+        continue;
+      }
+      if (ctx.is_silent(*box) || BusContext::held(*box, now)) {
+        // No request to a box that is silent: it waits for its backoff or its next poll.
+        wait_for_box(ctx, *box, cmd, now);
+        blocked.insert(cmd.meter);
+        continue;
+      }
+      ctx.use(*box);
+      const bool done = cmd.kind == domain::CommandKind::kCredit
+                            ? deliver_credit(ctx, *box, cmd, now)
+                            : deliver_setting(ctx, *box, cmd, now);
+      if (!ctx.is_silent(*box)) BusContext::mark_answering(*box);  // it answered, if only "no"
+      if (done) {
+        progressed = true;
+      } else {
+        blocked.insert(cmd.meter);
+      }
+    }
+    if (!progressed) return;
+  }
+}
+
+void deliver_waiting(BusContext& ctx) {
+  const auto now = ctx.shared.clock.now();
+  const auto due = ctx.store().next_command_due(ctx.bus.config.id);
+  if (due && *due <= now) deliver(ctx, now, false);
+}
+
+}  // namespace phil::service::detail

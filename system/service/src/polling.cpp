@@ -1,0 +1,173 @@
+#include "polling.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "delivery.hpp"
+#include "host_billing.hpp"
+#include "supervision.hpp"
+
+namespace phil::service::detail {
+
+namespace {
+
+using meterlink::LinkError;
+using meterlink::LinkErrorKind;
+
+/// Records a reply time and, with adaptive timeouts, sets the box's timeout to
+/// clamp(k x p99 of the recent replies, 50 ms, configured).
+void note_latency(const SiteConfig& site, BoxRuntime& box, Millis took) {
+  constexpr std::size_t kWindow = 64;
+  if (box.latencies.size() < kWindow) {
+    box.latencies.push_back(took);
+  } else {
+    box.latencies[box.latency_next] = took;
+  }
+  box.latency_next = (box.latency_next + 1) % kWindow;
+  if (!site.adaptive_timeout || box.latencies.size() < 8) return;
+  auto sorted = box.latencies;
+  const auto k = (sorted.size() * 99) / 100;
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(k), sorted.end());
+  const auto p99 = sorted[k];
+  box.timeout = std::clamp(Millis(p99.count() * site.adaptive_timeout_factor), Millis(50),
+                           box.configured_timeout);
+}
+
+/// A box answered the cycle's reads: supervision, storage, host billing, and the commands held
+/// for it while it was silent.
+void box_answered(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterReading> readings,
+                  bool was_held, TimePoint now) {
+  check_serials(ctx, box, readings, box.failed_cycles > 0, now);
+  store_readings(ctx, box, std::move(readings), now);
+  check_relays(ctx, box, box.last, now);
+  if (!ctx.is_silent(box)) check_clock(ctx, box, now);
+  host_billing(ctx, box, now);
+  if (box.failed_cycles > 0) {
+    spdlog::info("{}: box {} answers again after {} failed cycle(s)", ctx.bus.config.id,
+                 box.address, box.failed_cycles);
+  }
+  box.failed_cycles = 0;
+  if (!ctx.is_silent(box)) {
+    BusContext::mark_answering(box);
+    // Recovery: the commands held for this box go at once, not after their backoff.
+    if (was_held) deliver(ctx, now, true, box.address);
+  }
+}
+
+/// A box did not answer the cycle: one failed cycle more (offline after offline_after).
+void box_failed(BusContext& ctx, BoxRuntime& box, const LinkError& error, TimePoint now) {
+  const auto& site = ctx.site();
+  ctx.store().record_failed_cycle(box.meters, now, ctx.shared.rules());
+  ++box.failed_cycles;
+  if (box.failed_cycles >= site.offline_after_cycles) box.hold_for_poll = true;
+  if (box.failed_cycles == 1) {
+    spdlog::warn("{}: box {} did not answer: {}", ctx.bus.config.id, box.address, error.message);
+  } else if (box.failed_cycles == site.offline_after_cycles) {
+    spdlog::warn("{}: box {} is offline after {} failed cycles in a row", ctx.bus.config.id,
+                 box.address, box.failed_cycles);
+  }
+}
+
+/// After a cycle: the line (serial server, gateway) is down when every box is offline.
+void note_line_state(BusContext& ctx) {
+  auto& bus = ctx.bus;
+  const bool line_down = boxes_offline(ctx.site(), bus) == bus.boxes.size();
+  if (line_down == bus.line_offline) return;
+  if (line_down) {
+    spdlog::warn(
+        "{}: every box is offline: the line or {} is down; check its power, cabling "
+        "and network",
+        bus.config.id, bus.master->describe());
+  } else {
+    spdlog::info("{}: the line answers again ({})", bus.config.id, bus.master->describe());
+  }
+  bus.line_offline = line_down;
+}
+
+}  // namespace
+
+meterlink::LinkResult<std::vector<std::vector<std::uint16_t>>> read_blocks(
+    BusContext& ctx, BoxRuntime& box, const meterlink::ReadPlan& plan) {
+  std::vector<std::vector<std::uint16_t>> words;
+  words.reserve(plan.blocks.size());
+  const auto& monotonic = ctx.shared.monotonic;
+  for (const auto& block : plan.blocks) {
+    if (ctx.stopping()) return LinkError{LinkErrorKind::kIo, 0, "stopping"};
+    deliver_waiting(ctx);
+    if (ctx.is_silent(box)) {
+      return LinkError{LinkErrorKind::kTimeout, 0, "did not answer a command in this cycle"};
+    }
+    ctx.use(box);
+    const auto t0 = monotonic.now();
+    auto r = meterlink::Adf300Driver::read_block(ctx.master(), box.address, block);
+    if (!r) return r.error();
+    note_latency(ctx.site(), box, std::chrono::duration_cast<Millis>(monotonic.now() - t0));
+    words.push_back(std::move(r.value()));
+  }
+  return words;
+}
+
+meterlink::LinkResult<std::vector<domain::MeterReading>> read_box(BusContext& ctx,
+                                                                  BoxRuntime& box) {
+  auto words = read_blocks(ctx, box, box.driver->poll_plan());
+  if (!words) return words.error();
+  return box.driver->decode_poll(words.value(), box.address);
+}
+
+void store_readings(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterReading> readings,
+                    TimePoint now) {
+  std::vector<std::pair<domain::MeterId, domain::MeterReading>> rows;
+  for (std::size_t i = 0; i < readings.size(); ++i)
+    rows.emplace_back(box.meters[i], readings[i]);
+  ctx.store().record_readings(rows, now, ctx.shared.rules());
+  box.last = std::move(readings);
+}
+
+bool poll(BusContext& ctx, TimePoint now) {
+  for (auto& box : ctx.bus.boxes) {
+    if (ctx.stopping()) return false;
+    std::optional<LinkError> error;
+    if (ctx.is_silent(box)) {
+      error = LinkError{LinkErrorKind::kTimeout, 0, "did not answer earlier in this cycle"};
+    } else {
+      const bool was_held = BusContext::held(box, now);
+      auto r = read_box(ctx, box);
+      if (ctx.stopping()) return false;
+      if (r) {
+        box_answered(ctx, box, std::move(r.value()), was_held, now);
+        continue;
+      }
+      error = r.error();
+      box.last_error = error->message;
+      if (silent(*error)) ctx.mark_silent(box, now);
+    }
+    box_failed(ctx, box, *error, now);
+  }
+  note_line_state(ctx);
+  ++ctx.bus.polls_completed;
+  spdlog::debug("{}: poll cycle {} done", ctx.bus.config.id, ctx.bus.polls_completed);
+  return true;
+}
+
+void schedule_next_poll(BusRuntime& bus, TimePoint now, TimePoint after) {
+  TimePoint next =
+      bus.next_poll ? *bus.next_poll + bus.poll_interval : now + bus.poll_interval + bus.offset;
+  while (next <= after) {
+    next += bus.poll_interval;
+    ++bus.cycles_missed;
+  }
+  bus.next_poll = next;
+}
+
+std::size_t boxes_offline(const SiteConfig& site, const BusRuntime& bus) {
+  return static_cast<std::size_t>(std::count_if(
+      bus.boxes.begin(), bus.boxes.end(),
+      [&](const BoxRuntime& b) { return b.failed_cycles >= site.offline_after_cycles; }));
+}
+
+}  // namespace phil::service::detail

@@ -1,0 +1,141 @@
+#include "read_now.hpp"
+
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "host_billing.hpp"
+#include "polling.hpp"
+#include "supervision.hpp"
+
+namespace phil::service::detail {
+
+namespace {
+
+/// The boxes a read-now target names on `bus`; sets `problem` (and no boxes) if it names none.
+void resolve_target(const BusRuntime& bus, const std::string& text, std::set<int>& boxes,
+                    std::string& problem) {
+  const auto first = text.find('/');
+  if (text.substr(0, first) != bus.config.id) {
+    problem = "read-now " + text + ": not on bus " + bus.config.id;
+    return;
+  }
+  if (first == std::string::npos) {
+    for (const auto& b : bus.boxes)
+      boxes.insert(b.address);
+    return;
+  }
+  const auto rest = text.substr(first + 1);
+  const auto second = rest.find('/');
+  const auto box_text = rest.substr(0, second);
+  int address = 0;
+  bool ok = !box_text.empty() && box_text.size() <= 3;
+  for (const char c : box_text) {
+    ok = ok && c >= '0' && c <= '9';
+    if (ok) address = address * 10 + (c - '0');
+  }
+  const auto* box = ok ? bus.box(address) : nullptr;
+  if (!box) {
+    problem = "read-now " + text + ": no box \"" + box_text + "\" on bus " + bus.config.id +
+              "; check the site file";
+    return;
+  }
+  if (second != std::string::npos) {
+    const auto id = domain::MeterId::parse(text);
+    if (!id || id->circuit > box->driver->circuits()) {
+      problem = "read-now " + text + ": box " + box_text + " has circuits 1.." +
+                std::to_string(box->driver->circuits());
+      return;
+    }
+  }
+  boxes.insert(address);
+}
+
+/// One on-demand read of a box: readings stored (serials checked first). Returns what
+/// happened, for a stored read request.
+domain::Result<void> read_box_now(BusContext& ctx, BoxRuntime& box, TimePoint now) {
+  const auto& bus_id = ctx.bus.config.id;
+  if (ctx.is_silent(box)) {
+    return domain::Error{domain::ErrorKind::kIo,
+                         "box " + ctx.bus.box_name(box) +
+                             " did not answer earlier in this cycle: " + box.last_error};
+  }
+  ctx.use(box);
+  auto r = box.driver->read_box(ctx.master(), box.address);
+  if (!r) {
+    if (silent(r.error())) ctx.mark_silent(box, now);
+    box.last_error = r.error().message;
+    spdlog::warn("{}: read-now of box {} failed: {}", bus_id, box.address, r.error().message);
+    return domain::Error{domain::ErrorKind::kIo,
+                         "box " + ctx.bus.box_name(box) + ": " + r.error().message};
+  }
+  check_serials(ctx, box, r.value(), false, now);
+  store_readings(ctx, box, std::move(r.value()), now);
+  host_billing(ctx, box, now);
+  if (!ctx.is_silent(box)) BusContext::mark_answering(box);
+  spdlog::info("{}: box {} read on demand", bus_id, box.address);
+  return {};
+}
+
+}  // namespace
+
+void read_requested(BusContext& ctx, TimePoint now) {
+  const auto wanted = std::exchange(ctx.bus.read_requested, {});
+  for (auto& box : ctx.bus.boxes) {
+    if (ctx.stopping()) return;
+    if (!wanted.contains(box.address) || ctx.is_silent(box)) continue;
+    (void)read_box_now(ctx, box, now);
+  }
+}
+
+void stored_read_requests(BusContext& ctx, TimePoint now) {
+  auto& bus = ctx.bus;
+  for (const auto& req : ctx.store().pending_read_requests(bus.config.id)) {
+    if (ctx.stopping()) return;
+    std::set<int> boxes;
+    std::string problem;
+    resolve_target(bus, req.target, boxes, problem);
+    if (!problem.empty()) {
+      ctx.store().finish_read_request(req.id, false, problem, now);
+      continue;
+    }
+    std::string result;
+    bool ok = true;
+    for (auto& box : bus.boxes) {
+      if (!boxes.contains(box.address)) continue;
+      auto r = read_box_now(ctx, box, now);
+      if (!result.empty()) result += "; ";
+      if (r) {
+        result += "box " + bus.box_name(box) + " read";
+      } else {
+        ok = false;
+        result += r.error().message;
+      }
+    }
+    ctx.store().finish_read_request(req.id, ok, result, now);
+  }
+}
+
+domain::Result<std::pair<BusRuntime*, std::set<int>>> resolve_read_target(
+    std::vector<BusRuntime>& buses, const std::string& text) {
+  const auto bus_id = text.substr(0, text.find('/'));
+  BusRuntime* bus = nullptr;
+  for (auto& b : buses) {
+    if (b.config.id == bus_id) {
+      bus = &b;
+      break;
+    }
+  }
+  if (!bus) {
+    return domain::Error{domain::ErrorKind::kNotFound,
+                         "read-now " + text + ": no bus \"" + bus_id +
+                             "\" in the site; give BUS, BUS/BOX or BUS/BOX/CIRCUIT"};
+  }
+  std::set<int> boxes;
+  std::string problem;
+  resolve_target(*bus, text, boxes, problem);
+  if (!problem.empty()) return domain::Error{domain::ErrorKind::kNotFound, problem};
+  return std::make_pair(bus, std::move(boxes));
+}
+
+}  // namespace phil::service::detail

@@ -1,0 +1,31 @@
+#pragma once
+// Supervision of a bus's boxes, as their readings come in: meter serials (replacement), relays
+// against their commands, box clocks; and the clock-sync broadcast. Raises events for the alarm
+// work (meter_replaced, relay_mismatch, clock_drift).
+#include <vector>
+
+#include "bus_context.hpp"
+
+namespace phil::service::detail {
+
+/// Before a box's readings are stored: reads the circuits' serial numbers when they may have
+/// changed (domain::serials_suspect; `recovered`: the box answers again after failed cycles). A
+/// changed serial is a replaced meter: the store raises "meter_replaced" and re-bases its
+/// billing, so the reset counters are never charged.
+void check_serials(BusContext& ctx, BoxRuntime& box,
+                   const std::vector<domain::MeterReading>& readings, bool recovered,
+                   TimePoint now);
+
+/// After a box's readings: the relay each circuit reports against what was commanded
+/// (domain::relay_mismatch). One "relay_mismatch" event per mismatch, when it appears.
+void check_relays(BusContext& ctx, BoxRuntime& box,
+                  const std::vector<domain::MeterReading>& readings, TimePoint now);
+
+/// Reads the box clock (once per cycle) and raises "clock_drift" when it is further off than
+/// the site's limit; with clock sync on, the bus's next broadcast is brought forward to now.
+void check_clock(BusContext& ctx, BoxRuntime& box, TimePoint now);
+
+/// Sets every box's clock on the bus by one broadcast (address 0, no reply), when due.
+void clock_sync(BusContext& ctx, TimePoint now);
+
+}  // namespace phil::service::detail
