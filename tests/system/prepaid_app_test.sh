@@ -56,6 +56,26 @@ expect_rc 0 "$daemon" --config site.yaml --db site.db --profiles "$profiles" --o
 expect_rc 0 ctl meter show bus1/1/1
 grep -q "no answer   1 cycle" out.txt || { cat out.txt; fail "failed cycle not recorded"; }
 
+# Against a busy database (another process holds it exclusively for a while, as a checkpoint
+# or a long write would): the CLI and the daemon wait for it at open instead of failing with
+# "database is locked".
+python3 - site.db > holder.log 2>&1 <<'PY' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA locking_mode = EXCLUSIVE")
+db.execute("BEGIN EXCLUSIVE")
+db.execute("COMMIT")
+print("held", flush=True)
+time.sleep(1.5)
+db.close()
+PY
+holder=$!
+for _ in $(seq 1 100); do grep -q held holder.log 2> /dev/null && break; sleep 0.05; done
+grep -q held holder.log || { cat holder.log; fail "the lock holder did not start"; }
+expect_rc 0 ctl meter show bus1/1/1
+expect_rc 0 "$daemon" --config site.yaml --db site.db --profiles "$profiles" --once
+wait "$holder"
+
 # The daemon stops on SIGTERM, SIGINT and SIGHUP with exit 0, its database closed (no
 # write-ahead log left behind).
 stop_daemon_with() {

@@ -1,4 +1,8 @@
 // The SQLite store against a real database file in a temporary folder.
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -302,6 +306,85 @@ TEST_F(StoreTest, VerifyLedgerReportsAKeptBalanceThatDisagreesWithTheJournal) {
   const auto problems = store_->verify_ledger();
   ASSERT_EQ(problems.size(), 1U);
   EXPECT_NE(problems[0].find("A401"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace phil::store
+
+namespace phil::store {
+namespace {
+
+// Another process holding the database: a raw connection, as prepaidd or prepaidctl would be.
+struct Holder {
+  explicit Holder(const std::string& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  }
+  ~Holder() { sqlite3_close(db); }
+  Holder(const Holder&) = delete;
+  Holder& operator=(const Holder&) = delete;
+  void exec(const char* sql) const {
+    EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+  }
+  sqlite3* db = nullptr;
+};
+
+TEST(StoreOpen, OpeningANewFileWaitsForAnotherConnectionsLockInsteadOfFailing) {
+  test::TempDir dir;
+  const auto path = dir.file("busy.db");
+  Holder other(path);
+  other.exec("BEGIN EXCLUSIVE");  // a new file is in rollback mode: this blocks even readers
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    other.exec("COMMIT");
+  });
+  std::unique_ptr<Store> store;
+  EXPECT_NO_THROW(store = open_sqlite_store(path));  // the switch to WAL waited for the lock
+  release.join();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(test::sql(path, "PRAGMA user_version"), std::to_string(sqlite_schema_version()) + "|");
+}
+
+TEST(StoreOpen, OpeningWaitsForAConnectionThatHoldsTheFileExclusively) {
+  test::TempDir dir;
+  const auto path = dir.file("site.db");
+  (void)open_sqlite_store(path);  // created and migrated, in WAL mode
+  auto other = std::make_unique<Holder>(path);
+  other->exec("PRAGMA locking_mode = EXCLUSIVE");
+  other->exec("BEGIN EXCLUSIVE");  // in WAL mode with exclusive locking: nobody else may read
+  other->exec("COMMIT");
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    other.reset();  // the other process ends
+  });
+  EXPECT_NO_THROW((void)open_sqlite_store(path));
+  release.join();
+}
+
+TEST(StoreOpen, ManyConnectionsOpeningANewFileAtOnceMigrateItOnce) {
+  test::TempDir dir;
+  const auto path = dir.file("race.db");
+  constexpr int kOpeners = 6;
+  std::atomic<int> failures{0};
+  std::vector<std::string> errors(kOpeners);
+  std::vector<std::thread> openers;
+  for (int i = 0; i < kOpeners; ++i) {
+    openers.emplace_back([&, i] {
+      try {
+        auto s = open_sqlite_store(path);
+        s->register_meters({MeterId{"bus1", 1, i + 1}}, "adf300l-i");
+      } catch (const std::exception& e) {
+        errors[static_cast<std::size_t>(i)] = e.what();
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : openers)
+    t.join();
+  for (const auto& e : errors)
+    EXPECT_EQ(e, "");
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(test::sql(path, "PRAGMA user_version"), std::to_string(sqlite_schema_version()) + "|");
+  EXPECT_EQ(test::sql(path, "SELECT COUNT(*) FROM meters"), std::to_string(kOpeners) + "|");
 }
 
 }  // namespace

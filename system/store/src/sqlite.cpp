@@ -107,6 +107,9 @@ Db::Db(const std::string& path) : path_(path) {
                      ". Check that the directory exists and is writable");
   }
   sqlite3_extended_result_codes(db_, 1);
+  // Before any statement: the first ones (journal mode, the schema version) meet another
+  // process's lock as often as later ones do, and must wait for it like them.
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
 }
 
 Db::~Db() {

@@ -107,6 +107,10 @@ std::string json_array(const std::vector<std::string>& items);
 
 /// BEGIN IMMEDIATE on construction (takes the write lock up front, so a busy database waits at
 /// the start instead of failing half way); ROLLBACK on destruction unless commit() was called.
+/// How long every statement waits for another connection's lock before failing with "database
+/// is locked", ms. Set when a connection opens, before its first statement.
+inline constexpr int kBusyTimeoutMs = 5000;
+
 class Transaction {
  public:
   explicit Transaction(Db& db);

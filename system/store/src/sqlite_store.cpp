@@ -906,14 +906,14 @@ class SqliteStore final : public Store, private admin::Writers {
 
   void configure(Checkpoints checkpoints) {
     // WAL lets prepaidctl write while prepaidd reads; FULL makes a committed sale survive power
-    // loss; the busy timeout lets the two processes take turns instead of failing.
+    // loss; the busy timeout (set at open, sqlite::kBusyTimeoutMs) lets the two processes take
+    // turns instead of failing.
     if (db_.pragma_text("journal_mode = WAL") != "wal") {
       throw StoreError("database " + db_.path() +
                        ": cannot switch to WAL journal mode; put the file on a local disk");
     }
     db_.exec("PRAGMA synchronous = FULL");
     db_.exec("PRAGMA foreign_keys = ON");
-    db_.exec("PRAGMA busy_timeout = 5000");
     // A poll cycle of 10,000 meters touches far more pages than the 2 MB default cache holds.
     db_.exec("PRAGMA cache_size = -65536");
     // A poll cycle of 10,000 meters writes ~1,000 pages: at SQLite's default every such commit
@@ -923,18 +923,27 @@ class SqliteStore final : public Store, private admin::Writers {
 
   void migrate() {
     const auto& all = schema::migrations();
-    const auto current = db_.pragma_int("user_version");
-    if (current > static_cast<std::int64_t>(all.size())) {
-      throw StoreError("database " + db_.path() + " has schema version " + std::to_string(current) +
-                       " but this build knows only up to " + std::to_string(all.size()) +
-                       "; use a newer prepaid-hil build");
-    }
+    const auto latest = static_cast<std::int64_t>(all.size());
+    const auto check = [&](std::int64_t current) {
+      if (current > latest) {
+        throw StoreError("database " + db_.path() + " has schema version " +
+                         std::to_string(current) + " but this build knows only up to " +
+                         std::to_string(latest) + "; use a newer prepaid-hil build");
+      }
+    };
+    auto current = db_.pragma_int("user_version");
+    check(current);
+    if (current == latest) return;  // the usual open: no write lock taken
+    // The version is read again under the write lock: two processes opening an old or new file
+    // at once would otherwise both run the same migration, and the second fail half-way.
+    Transaction tx(db_);
+    current = db_.pragma_int("user_version");
+    check(current);
     for (auto v = static_cast<std::size_t>(current); v < all.size(); ++v) {
-      Transaction tx(db_);
       db_.exec(std::string(all[v]));
       db_.exec("PRAGMA user_version = " + std::to_string(v + 1));
-      tx.commit();
     }
+    tx.commit();
   }
 
   static std::string join_ids(const std::vector<MeterId>& ids) {
