@@ -6,9 +6,13 @@
 // no log file to reopen, and a configuration is read only at start, so a supervisor restarts it
 // to apply a changed one. Left unhandled, SIGHUP would kill it without closing the database.
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
+#include <exception>
+#include <thread>
+#include <variant>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -19,6 +23,7 @@
 #include <phil/service/system.hpp>
 
 #include "cli_support.hpp"
+#include "site_lock.hpp"
 #include "wall_clock.hpp"
 
 namespace {
@@ -34,6 +39,39 @@ int wait_for_signal(const sigset_t& set, phil::Millis d) {
   timespec ts{static_cast<std::time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1'000'000)};
   const int sig = sigtimedwait(&set, nullptr, &ts);
   return sig > 0 ? sig : 0;
+}
+
+/// --once: one iteration on a thread of its own, so that a stop signal is taken while it runs
+/// (with many silent boxes an iteration takes many timeouts) and stops it between transactions.
+int run_once(phil::service::System& system, const sigset_t& stop) {
+  std::atomic<bool> done{false};
+  std::exception_ptr error;
+  std::thread worker([&] {
+    try {
+      system.run_iterate();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    done = true;
+  });
+  int sig = 0;
+  while (!done && sig == 0)
+    sig = wait_for_signal(stop, phil::Millis(100));
+  if (sig != 0) {
+    spdlog::info("signal {} ({}) received; stopping the iteration between transactions", sig,
+                 sigabbrev_np(sig) != nullptr ? sigabbrev_np(sig) : "?");
+    system.request_stop();
+  }
+  worker.join();
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      spdlog::error("iteration failed: {}", e.what());
+      return 1;
+    }
+  }
+  return 0;
 }
 
 }  // namespace
@@ -64,6 +102,11 @@ int main(int argc, char** argv) {
   const auto site = phil::app::load_site_or_report(config, profiles);
   if (!site) return 2;
   const auto db_path = phil::app::database_path(db, *site);
+  auto lock = phil::app::SiteLock::acquire(db_path, *site);
+  if (const auto* refused = std::get_if<std::string>(&lock)) {
+    spdlog::critical("cannot start: {}", *refused);
+    return 1;
+  }
   phil::app::WallClock clock;
   std::unique_ptr<phil::service::System> system;
   try {
@@ -103,15 +146,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (once) {
-    try {
-      system->run_iterate();
-    } catch (const std::exception& e) {
-      spdlog::error("iteration failed: {}", e.what());
-      return 1;
-    }
-    return 0;
-  }
+  if (once) return run_once(*system, stop);
   // One worker per bus: buses run in parallel, one transaction at a time on each. This thread
   // only waits for the stop signal.
   phil::service::Collector collector(*system, clock, {kMaxSleep, phil::Millis(1000)});
