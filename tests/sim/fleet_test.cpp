@@ -182,7 +182,28 @@ TEST(simFleet, MoneyIsExactDecimalText) {
 
 TEST(simFleet, UnsupportedBaudIsRejected) {
   EXPECT_THAT(error_of(replaced(kFleet, "baud: 19200", "baud: 19201")),
-              HasSubstr("buses[0].baud: unsupported baud rate 19201"));
+              HasSubstr("buses[0].baud: unsupported baud rate 19201; use one of 1200, 2400"));
+  EXPECT_THAT(error_of(replaced(kFleet, "baud: 19200", "baud: 300")),
+              HasSubstr("unsupported baud rate 300"));
+}
+
+TEST(simFleet, Alarm2AboveAlarm1IsRejectedAtTheValueThatMakesIt) {
+  EXPECT_THAT(error_of(replaced(kFleet, "alarm2: \"10.50\"", "alarm2: \"30.50\"")),
+              HasSubstr("circuits.36.alarm2: alarm2 30.50 is above alarm1 30.00"));
+  // Only alarm1 given, below the default alarm2 (5.00): refused at alarm1.
+  EXPECT_THAT(
+      error_of(replaced(kFleet, "{alarm1: \"30.00\", alarm2: \"10.50\",", "{alarm1: \"3.00\",")),
+      HasSubstr("circuits.36.alarm1: alarm2 5.00 is above alarm1 3.00"));
+  EXPECT_NO_THROW((void)parse(replaced(kFleet, "alarm2: \"10.50\"", "alarm2: \"30.00\"")));
+}
+
+TEST(simFleet, ARelativePortThatLeadsOutOfTheRunDirectoryIsRejected) {
+  for (const char* port : {"../bus1", "vbus/../../bus1", "./../x"}) {
+    EXPECT_THAT(error_of(replaced(kFleet, "port: vbus/bus1", std::string("port: ") + port)),
+                HasSubstr("leads out of the run directory"))
+        << port;
+  }
+  EXPECT_NO_THROW((void)parse(replaced(kFleet, "port: vbus/bus1", "port: vbus/../bus1")));
 }
 
 TEST(simFleet, UnknownTopLevelKeyIsRejected) {

@@ -86,6 +86,13 @@ TEST(SiteFile, ErrorsNameFileLineColumnAndKey) {
       {"name: s\nbuses: [{id: b, port: /dev/x, parity: X, boxes: [{address: 1, model: "
        "adf300l-i}]}]\n",
        "buses[0].parity"},
+      // The one list of standard rates the fleet and the sim's baud register also use.
+      {"name: s\nbuses: [{id: b, port: /dev/x, baud: 921600, boxes: [{address: 1, model: "
+       "adf300l-i}]}]\n",
+       "buses[0].baud: invalid value \"921600\"; expected a standard baud rate: 1200, 2400"},
+      {"name: s\nbuses: [{id: b, port: /dev/x, baud: 300, boxes: [{address: 1, model: "
+       "adf300l-i}]}]\n",
+       "buses[0].baud"},
       {"name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 300, model: adf300l-i}]}]\n",
        "buses[0].boxes[0].address"},
       {"name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-v}]}]\n",

@@ -59,8 +59,13 @@ std::string_view pattern(Id id) {
     case Id::kBadUtcOffset:
       return "invalid UTC offset \"{0}\"; write it as +HH:MM or -HH:MM (e.g. +08:00)";
     case Id::kBadBaud:
-      return "unsupported baud rate {0}; use 1200, 2400, 4800, 9600, 19200, 38400, 57600 or "
-             "115200";
+      return "unsupported baud rate {0}; use one of {1}";
+    case Id::kAlarmOrder:
+      return "alarm2 {0} is above alarm1 {1}; alarm 2 is the lower, later warning. Lower alarm2 "
+             "or raise alarm1";
+    case Id::kPortLeavesRunDir:
+      return "port \"{0}\" leads out of the run directory; a relative port stays inside it "
+             "(write an absolute path to publish the pty elsewhere)";
     case Id::kEmptyText:
       return "{0} must not be empty. Give it a value";
     case Id::kCannotReadDir:

@@ -3,6 +3,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include <phil/common/serial.hpp>
 #include <phil/sim/box.hpp>
 
 namespace phil::sim {
@@ -12,8 +13,6 @@ namespace {
 using rtu::Exception;
 
 constexpr std::int64_t kPowerFactorPermille = 1000;
-constexpr int kBauds[] = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
-
 std::int64_t pow10(int k) {
   std::int64_t p = 1;
   for (int i = 0; i < k; ++i)
@@ -448,7 +447,7 @@ std::optional<rtu::Exception> Box::write(std::uint16_t start,
         if (v < 1 || v > 247) return Exception::kIllegalDataValue;
         actions.emplace_back([this, v] { address_register_ = static_cast<std::uint16_t>(v); });
       } else if (name == "baud") {
-        if (std::find(std::begin(kBauds), std::end(kBauds), v) == std::end(kBauds)) {
+        if (!serial::is_standard_baud(v)) {
           return Exception::kIllegalDataValue;
         }
         actions.emplace_back([this, v] { baud_ = v; });

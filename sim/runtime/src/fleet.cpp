@@ -5,6 +5,7 @@
 #include <set>
 
 #include <phil/common/decimal.hpp>
+#include <phil/common/serial.hpp>
 #include <phil/common/text.hpp>
 #include <phil/sim/fleet.hpp>
 #include <phil/sim/load.hpp>
@@ -18,8 +19,6 @@ namespace {
 constexpr std::int64_t kMaxPowerW = 10'000'000;       // 10 MW: far above any circuit
 constexpr std::int64_t kMaxMoneyFen = 1'000'000'000;  // 10 million yuan
 constexpr std::int64_t kMaxPrice = 100'000'000;       // 10000 yuan/kWh
-constexpr int kBauds[] = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200};
-
 std::int64_t money(const yaml::Node& n, std::int64_t min) {
   const std::int64_t v = n.as_decimal(2);
   if (v < min || v > kMaxMoneyFen) {
@@ -208,8 +207,15 @@ CircuitSpec parse_circuit(const yaml::Node& node, int number, const ModelInfo& m
              : mode == "keep_power" ? Mode::kKeepPower
                                     : Mode::kForcedOff;
   }
-  if (auto n = m.optional("alarm1")) c.alarm1_fen = money(*n, 0);
-  if (auto n = m.optional("alarm2")) c.alarm2_fen = money(*n, 0);
+  const auto alarm1 = m.optional("alarm1");
+  const auto alarm2 = m.optional("alarm2");
+  if (alarm1) c.alarm1_fen = money(*alarm1, 0);
+  if (alarm2) c.alarm2_fen = money(*alarm2, 0);
+  if (c.alarm2_fen > c.alarm1_fen) {
+    (alarm2 ? *alarm2 : *alarm1)
+        .fail(text::format(text::Id::kAlarmOrder, format_decimal(c.alarm2_fen, 2),
+                           format_decimal(c.alarm1_fen, 2)));
+  }
   if (auto n = m.optional("prices")) {
     reject_unknown_keys(*n, {"sharp", "peak", "flat", "valley"});
     yaml::Map pm(*n);
@@ -301,6 +307,10 @@ BusSpec parse_bus(const yaml::Node& node, const std::map<std::string, Profile>& 
   if (bus.transport == Transport::kPty) {
     bus.port = port.as_string();
     if (bus.port.empty()) port.fail(text::format(text::Id::kEmptyText, "the port"));
+    const auto normal = std::filesystem::path(bus.port).lexically_normal();
+    if (normal.is_relative() && !normal.empty() && *normal.begin() == "..") {
+      port.fail(text::format(text::Id::kPortLeavesRunDir, bus.port));
+    }
   } else {
     bus.tcp_port = static_cast<int>(port.as_int(0, 65535));
     bus.port = std::to_string(bus.tcp_port);
@@ -326,8 +336,8 @@ BusSpec parse_bus(const yaml::Node& node, const std::map<std::string, Profile>& 
   }
   if (auto baud = m.optional("baud")) {
     bus.baud = static_cast<int>(baud->as_int(1, 10'000'000));
-    if (std::find(std::begin(kBauds), std::end(kBauds), bus.baud) == std::end(kBauds)) {
-      baud->fail(text::format(text::Id::kBadBaud, bus.baud));
+    if (!serial::is_standard_baud(bus.baud)) {
+      baud->fail(text::format(text::Id::kBadBaud, bus.baud, serial::standard_bauds_text()));
     }
   }
   std::set<int> addresses;

@@ -7,6 +7,8 @@
 #include <set>
 #include <stdexcept>
 
+#include <phil/common/serial.hpp>
+#include <phil/common/text.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/money.hpp>
 #include <phil/meterlink/adf300.hpp>
@@ -104,7 +106,13 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
     port_node.fail("port \"" + b.port + "\" is not HOST:PORT (port 1..65535), which transport " +
                    b.transport + " needs; e.g. 192.168.1.20:4001");
   }
-  if (auto n = m.optional("baud")) b.baud = static_cast<int>(n->as_int(300, 921600));
+  if (auto n = m.optional("baud")) {
+    b.baud = static_cast<int>(n->as_int(1, 10'000'000));
+    if (!serial::is_standard_baud(b.baud)) {
+      n->fail(text::format(text::Id::kYamlBadValue, b.baud,
+                           "a standard baud rate: " + serial::standard_bauds_text()));
+    }
+  }
   if (auto n = m.optional("parity")) b.parity = n->as_choice({"N", "E", "O"})[0];
   if (auto n = m.optional("data_bits")) b.data_bits = static_cast<int>(n->as_int(7, 8));
   if (auto n = m.optional("stop_bits")) b.stop_bits = static_cast<int>(n->as_int(1, 2));

@@ -33,7 +33,7 @@ enum class Id {
   kCircuitOutOfModel,      // {0}=circuit {1}=model {2}=circuits
   kLoadKind,               // no args
   kBadUtcOffset,           // {0}=value
-  kBadBaud,                // {0}=value
+  kBadBaud,                // {0}=value {1}=standard rates
   kEmptyText,              // {0}=what
   kCannotReadDir,          // {0}=reason
   kBadTouStart,            // {0}=value
@@ -49,6 +49,8 @@ enum class Id {
   kCreditPhasesDiffer,     // no args
   kPhaseSplitShape,        // no args
   kPhaseSplitSinglePhase,  // {0}=circuit {1}=model
+  kAlarmOrder,             // {0}=alarm 2 (yuan) {1}=alarm 1 (yuan)
+  kPortLeavesRunDir,       // {0}=port
 };
 
 std::string_view pattern(Id id);
