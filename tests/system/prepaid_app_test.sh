@@ -33,6 +33,11 @@ grep -q "A999 does not exist" err.txt || fail "unknown account not explained"
 expect_rc 1 ctl sale --account A401 --amount 0
 expect_rc 2 ctl sale --account A401 --amount 1.001
 expect_rc 2 ctl meter show bus1/x/1
+# A usage error of a command that asked for JSON is JSON too.
+expect_rc 2 ctl --json account show --id A401 --no-such-option
+python3 -c 'import json,sys; d=json.load(open("out.txt")); sys.exit(0 if d["ok"] is False and d["usage"] and "--no-such-option" in d["error"] else 1)' ||
+  { cat out.txt err.txt; fail "a usage error under --json is not JSON"; }
+[[ ! -s err.txt ]] || { cat err.txt; fail "a usage error under --json wrote to stderr"; }
 expect_rc 0 ctl meter show bus1/1/1
 grep -q "120.00 yuan (account A401)" out.txt || { cat out.txt; fail "ledger balance not shown"; }
 grep -q "credit 100.00 pending" out.txt || { cat out.txt; fail "pending credit not shown"; }
