@@ -182,7 +182,7 @@ bad_file 'bad.yaml: expected a map, got nothing' ''
 expect_rc 2 "$ctl" --db file.db tariff add --file no-such.yaml
 grep -q 'no-such.yaml: cannot read the file' err.txt || fail "missing file not explained"
 expect_rc 2 "$ctl" --db file.db --json tariff add --file "$example" --price 1
-grep -q -- "--file excludes --price" err.txt || fail "--file with flags not refused"
+grep -q -- "\"error\":\"--file excludes --price" out.txt || { cat out.txt err.txt; fail "--file with flags not refused (as JSON, under --json)"; }
 printf 'name: x\nfrom: 2026-03-01T00:00:00+08:00\nprice: 1\nextra: 1\n' > bad.yaml
 expect_rc 2 "$ctl" --db file.db --json tariff add --file bad.yaml
 grep -q '"error":"tariff file error: bad.yaml:4:1: extra: unknown key.*"ok":false' out.txt || { cat out.txt; fail "json error"; }
