@@ -1,9 +1,13 @@
 // The site file decoder (prepaidd --config).
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include <phil/service/system.hpp>
 
 #include "support/fake_adf300.hpp"
+#include "support/temp_dir.hpp"
 
 namespace phil::service {
 namespace {
@@ -71,6 +75,25 @@ TEST(SiteFile, DefaultsApplyToOptionalKeys) {
   EXPECT_EQ(s.buses[0].baud, 9600);
   EXPECT_EQ(s.buses[0].parity, 'N');
   EXPECT_FALSE(s.buses[0].poll_interval);
+}
+
+TEST(SiteFile, ARelativeSerialPortIsReadAgainstTheSiteFilesFolder) {
+  test::TempDir dir;
+  const auto path = dir.file("site.yaml");
+  {
+    std::ofstream out(path);
+    out << "name: s\nbuses:\n"
+           "  - {id: a, port: vbus/bus1, boxes: [{address: 1, model: adf300l-i}]}\n"
+           "  - {id: b, port: ../tty9, boxes: [{address: 1, model: adf300l-i}]}\n"
+           "  - {id: c, port: /dev/ttyUSB0, boxes: [{address: 1, model: adf300l-i}]}\n"
+           "  - {id: d, port: \"tcp://127.0.0.1:502\", boxes: [{address: 1, model: adf300l-i}]}\n";
+  }
+  const auto site = load_site_file(path, test::test_profiles_dir());
+  const auto folder = std::filesystem::path(path).parent_path();
+  EXPECT_EQ(site.buses[0].port, (folder / "vbus/bus1").string());
+  EXPECT_EQ(site.buses[1].port, (folder.parent_path() / "tty9").string());
+  EXPECT_EQ(site.buses[2].port, "/dev/ttyUSB0");
+  EXPECT_EQ(site.buses[3].port, "127.0.0.1:502");
 }
 
 TEST(SiteFile, ErrorsNameFileLineColumnAndKey) {

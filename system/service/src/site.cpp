@@ -102,6 +102,12 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
   }
   b.transport = transport.value_or("rtu");
   if (b.port.empty()) port_node.fail("port is empty; give a device path such as /dev/ttyUSB0");
+  // A relative device path is the site file's neighbour (as profiles_dir is), not whatever
+  // folder the daemon was started in: the same file works from any working directory.
+  if (b.transport == "rtu" && std::filesystem::path(b.port).is_relative()) {
+    const auto folder = std::filesystem::absolute(port_node.mark().file).parent_path();
+    b.port = (folder / b.port).lexically_normal().string();
+  }
   if (b.transport != "rtu" && !meterlink::parse_host_port(b.port)) {
     port_node.fail("port \"" + b.port + "\" is not HOST:PORT (port 1..65535), which transport " +
                    b.transport + " needs; e.g. 192.168.1.20:4001");
