@@ -24,6 +24,17 @@ if(PHIL_SANITIZE)
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(phil_build_flags INTERFACE -fsanitize=address,undefined)
 endif()
+if(PHIL_SANITIZE_THREAD)
+  # Every first-party target, test and app; third-party libraries (libmodbus, SQLite, yaml-cpp,
+  # Boost's compiled parts) are not instrumented: script/tsan's suppressions file says which of
+  # their internals TSan cannot see and why.
+  target_compile_options(phil_build_flags INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(phil_build_flags INTERFACE -fsanitize=thread)
+  # TSan does not model std::atomic_thread_fence (GCC 12: -Wtsan, an error here). Asio's only
+  # fences are its fenced blocks around handler calls, which its scheduler's mutex already
+  # orders; without them TSan judges Asio by the mutexes it can see.
+  target_compile_definitions(phil_build_flags INTERFACE BOOST_ASIO_DISABLE_FENCED_BLOCK)
+endif()
 
 function(phil_target_defaults target)
   target_link_libraries(${target} PRIVATE phil_build_flags)

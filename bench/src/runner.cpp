@@ -5,6 +5,7 @@
 
 #include <phil/bench/runner.hpp>
 #include <phil/common/decimal.hpp>
+#include <phil/common/shared_time.hpp>
 #include <phil/domain/clock.hpp>
 #include <phil/service/system.hpp>
 #include <phil/sim/simulator.hpp>
@@ -15,14 +16,23 @@ namespace phil::bench {
 namespace {
 
 /// One manual clock seen by both sides through their own interfaces; only the runner moves it.
+///
+/// Threads: the runner's thread moves it (set(), in tick()) and reads it, and so does the System,
+/// which the runner runs on that same thread (run_iterate()). The simulator's serving thread reads
+/// it concurrently, once per request it serves, hence the atomic (release on set, acquire on now).
+/// Ordering: the runner moves the clock only between the System's iterations, so every exchange
+/// the System starts sees one instant on both sides: the System reads it before sending, and the
+/// simulator reads the same value when serving (its one read per request is also its snapshot for
+/// the whole reply). A request the System has already given up on (a timeout under a fault) may be
+/// served after the next step; it is then answered wholly at the newer instant.
 class BenchClock final : public domain::Clock, public sim::TimeSource {
  public:
   explicit BenchClock(TimePoint t) : now_(t) {}
-  TimePoint now() const override { return now_; }
-  void set(TimePoint t) { now_ = t; }
+  TimePoint now() const override { return now_.now(); }
+  void set(TimePoint t) { now_.set(t); }
 
  private:
-  TimePoint now_;
+  SharedTimePoint now_;
 };
 
 domain::MeterId to_id(const MeterRef& m) {

@@ -1,22 +1,20 @@
 #pragma once
 // A clock the sim's runtime tests move by hand.
-#include <atomic>
-#include <cstdint>
-
+#include <phil/common/shared_time.hpp>
 #include <phil/common/time.hpp>
 #include <phil/sim/simulator.hpp>
 
 namespace phil::sim::testing {
 
-/// Safe to read from the simulator's serving thread.
+/// Safe to read from the simulator's serving thread while the test moves it.
 class ManualTime final : public TimeSource {
  public:
-  explicit ManualTime(TimePoint start) : ms_(start.time_since_epoch().count()) {}
-  TimePoint now() const override { return TimePoint(Millis(ms_.load())); }
-  void advance(Millis d) { ms_ += d.count(); }
+  explicit ManualTime(TimePoint start) : now_(start) {}
+  TimePoint now() const override { return now_.now(); }
+  void advance(Millis d) { now_.advance(d); }
 
  private:
-  std::atomic<std::int64_t> ms_;
+  SharedTimePoint now_;
 };
 
 }  // namespace phil::sim::testing

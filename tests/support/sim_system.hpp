@@ -1,11 +1,10 @@
 #pragma once
 // Test-only: the System against the virtual fleet (tests that link both sides): one clock for
 // both sides, the fleet started from YAML, a one-bus site on its port.
-#include <atomic>
-#include <cstdint>
 #include <memory>
 #include <string>
 
+#include <phil/common/shared_time.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/domain/clock.hpp>
 #include <phil/service/system.hpp>
@@ -19,12 +18,12 @@ namespace phil::test {
 /// One clock for both sides; read from the simulator's serving thread, hence atomic.
 class SharedClock final : public domain::Clock, public sim::TimeSource {
  public:
-  explicit SharedClock(TimePoint t) : ms_(t.time_since_epoch().count()) {}
-  TimePoint now() const override { return TimePoint(Millis(ms_.load())); }
-  void advance(Millis d) { ms_ += d.count(); }
+  explicit SharedClock(TimePoint t) : now_(t) {}
+  TimePoint now() const override { return now_.now(); }
+  void advance(Millis d) { now_.advance(d); }
 
  private:
-  std::atomic<std::int64_t> ms_;
+  SharedTimePoint now_;
 };
 
 /// The virtual fleet of `fleet_yaml` (test profiles), its ptys published under `run_dir`,

@@ -24,6 +24,12 @@
 //
 // Threading: start() runs the serving loop on a thread of its own. advance_to() and circuit()
 // may be called from any thread; they and request handling are serialised by one mutex.
+// Time: the TimeSource is read on the serving thread, once per request, under that mutex: the
+// request is answered entirely at that one instant (its bus's models stepped to it, the faults
+// in force at it, its trace lines stamped with it), whatever the clock does meanwhile (and once
+// more for the trace line of an event that is no request, e.g. a client connecting). The
+// calling thread reads it in set_load(), inject_fault(), clear_fault(), clear_faults() and
+// replace_meter().
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -40,6 +46,14 @@ namespace phil::sim {
 
 /// Where the simulator takes "now" from. Production: wall clock (optionally accelerated);
 /// bench: the manual clock shared with the system.
+///
+/// now() is called on the simulator's serving thread while other threads (the bench's runner,
+/// a test, the control socket's thread) may move or read the same clock, so an implementation
+/// must be safe to read concurrently with its own updates: a manual one keeps a
+/// phil::SharedTimePoint (an atomic; a store is a release, a load an acquire), a wall-clock one
+/// reads the system or steady clock. It should not go backwards; if it does, the models do not
+/// (a step to an earlier instant is a no-op). The simulator reads it once per request served,
+/// so one request/reply exchange sees one instant however the clock moves meanwhile.
 class TimeSource {
  public:
   virtual ~TimeSource() = default;

@@ -4,6 +4,17 @@
 // elapsed time and waiting (reply times, the silence after a broadcast): production uses the
 // steady clock (System's default); tests may step a ManualMonotonicClock. Nothing
 // in system/ reads either clock any other way.
+//
+// Threads (Clock): now() is called concurrently from every thread that runs the System — the
+// daemon's main thread, the collector's bus workers and its checkpoint thread — and, in the bench
+// and the tests that run the virtual fleet, from the simulator's serving thread through
+// sim::TimeSource (one clock object implements both). An implementation must therefore be safe
+// to read from any number of threads while it moves (WallClock reads the system clock; the
+// bench's clock and the tests' shared clocks keep a phil::SharedTimePoint, an atomic with
+// release/acquire order). A manual clock is moved by one thread only, between the System's
+// iterations (never while a transaction of its own is on the wire), so one exchange with a meter
+// sees one instant on the system's side; the simulator reads the clock once per request it
+// serves.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -18,7 +29,9 @@ class Clock {
   virtual TimePoint now() const = 0;
 };
 
-/// A clock the caller sets; never moves on its own.
+/// A clock the caller sets; never moves on its own. Not synchronised: set() and advance() only
+/// while no other thread reads it (single-threaded tests, or a clock set before threads start).
+/// A clock moved while other threads read it keeps a phil::SharedTimePoint instead.
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(TimePoint start) : now_(start) {}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# The three programs together, live, as on a developer's desk: adf300-sim serves two buses (a pty
+# and a serial server on loopback TCP), prepaidd polls both with one collector worker per bus,
+# prepaidctl sells and sends remote commands while `adf300-sim ctl` injects and clears faults;
+# then the sales must reach the meters, and both programs stop on SIGTERM with exit 0.
+# script/tsan runs it under ThreadSanitizer (the daemon's workers and checkpoint thread, the
+# fleet's serving thread and control socket). Every wait is bounded.
+# Usage: live_fleet_test.sh ADF300_SIM PREPAIDD PREPAIDCTL PROFILES_DIR
+set -euo pipefail
+sim=$1 daemon=$2 ctl=$3 profiles=$4
+work=$(mktemp -d)
+sim_pid="" daemon_pid=""
+cleanup() {
+  [[ -n $daemon_pid ]] && kill -KILL "$daemon_pid" 2> /dev/null || true
+  [[ -n $sim_pid ]] && kill -KILL "$sim_pid" 2> /dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+fail() {
+  echo "FAIL: $*" >&2
+  for f in sim.err daemon.log; do [[ -f $f ]] && { echo "--- $f" >&2; tail -40 "$f" >&2; }; done
+  exit 1
+}
+# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.25 s until it succeeds.
+wait_for() {
+  local seconds=$1 what=$2
+  shift 2
+  local i
+  for ((i = 0; i < seconds * 4; ++i)); do
+    "$@" > /dev/null 2>&1 && return 0
+    sleep 0.25
+  done
+  fail "$what not within $seconds s"
+}
+
+cat > fleet.yaml <<'YAML'
+buses:
+  - id: bus1
+    port: vbus/bus1
+    boxes:
+      - {address: 1, model: adf300l-i,
+         circuits: {1: {load: {constant: 1200}, balance: "5.00"}, 2: {load: {constant: 300}}}}
+      - {address: 2, model: adf300l-i, circuits: {1: {load: {constant: 800}, balance: "1.00"}}}
+  - id: bus2
+    transport: rtu-over-tcp
+    port: 0
+    boxes:
+      - {address: 3, model: adf300l-i, circuits: {1: {load: {constant: 600}, balance: "2.00"}}}
+YAML
+"$sim" --fleet fleet.yaml --profiles "$profiles" --run-dir "$work" --speed 60 \
+  --start 2026-03-01T00:00:00+08:00 > sim.out 2> sim.err &
+sim_pid=$!
+two_bus_lines() { [[ $(grep -c '^BUS ' sim.out) -ge 2 ]]; }
+wait_for 60 "adf300-sim's BUS lines" two_bus_lines
+bus2=$(awk '$2 == "bus2" {print $4}' sim.out)
+[[ $bus2 == 127.0.0.1:* ]] || fail "bus2 endpoint: $(cat sim.out)"
+fleet() { "$sim" ctl --control "$work/adf300-sim.ctl" "$@"; }
+
+cat > site.yaml <<YAML
+name: live
+poll_interval: 2s
+price: "0.6000"
+buses:
+  - {id: bus1, port: $work/vbus/bus1, response_timeout: 500ms,
+     boxes: [{address: 1, model: adf300l-i, profile: adf300l},
+             {address: 2, model: adf300l-i, profile: adf300l}]}
+  - {id: bus2, transport: rtu-over-tcp, port: "$bus2", response_timeout: 500ms,
+     boxes: [{address: 3, model: adf300l-i, profile: adf300l}]}
+YAML
+ctl() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
+ctl init > /dev/null || fail "prepaidctl init"
+ctl account open --id A1 --tenant One --meter bus1/1/1 > /dev/null || fail "open A1"
+ctl account open --id A2 --tenant Two --meter bus1/2/1 > /dev/null || fail "open A2"
+ctl account open --id A3 --tenant Three --meter bus2/3/1 > /dev/null || fail "open A3"
+
+"$daemon" --config site.yaml --db site.db --profiles "$profiles" > daemon.log 2>&1 &
+daemon_pid=$!
+wait_for 60 "prepaidd's banner" grep -q "prepaidd .*: site" daemon.log
+
+# Sales and commands while the fleet misbehaves: every bus busy, faults coming and going.
+fleet fault drop_reply bus1 probability=0.3 seed=5 > /dev/null || fail "fault drop_reply"
+fleet fault box_silent bus2 address=3 duration=2m > /dev/null || fail "fault box_silent"
+for round in 1 2 3; do
+  for account in A1 A2 A3; do
+    ctl sale --account "$account" --amount 10.00 > /dev/null || fail "sale $round $account"
+  done
+  ctl command trip --meter bus1/1/2 > /dev/null || fail "trip $round"
+  fleet status > /dev/null || fail "ctl status $round"
+  ctl read-now bus2 > /dev/null || fail "read-now $round"
+  sleep 1
+done
+fleet fault delay bus1 delay=100ms duration=1m > /dev/null || fail "fault delay"
+ctl command close --meter bus1/1/2 > /dev/null || fail "close"
+sleep 2
+fleet clear all > /dev/null || fail "clear faults"
+
+# Every credit reaches its meter once the faults are gone: three confirmed, none left over.
+delivered() {
+  local meter=$1
+  ctl --json meter show "$meter" > show.txt 2>&1 || return 1
+  ! grep -q '"state": "\(pending\|in_flight\)"' show.txt &&
+    [[ $(grep -c '"state": "confirmed"' show.txt) -ge 3 ]]
+}
+for meter in bus1/1/1 bus1/2/1 bus2/3/1; do
+  wait_for 120 "the credits of $meter" delivered "$meter"
+done
+fleet status > status.txt || fail "ctl status"
+grep -q "purchase\|balance" status.txt || fail "status: $(cat status.txt)"
+
+# stop PID NAME: SIGTERM, then the exit status must be 0.
+stop() {
+  local rc=0
+  kill -TERM "$1"
+  wait "$1" || rc=$?
+  [[ $rc == 0 ]] || fail "$2 exited $rc on SIGTERM"
+}
+stop "$daemon_pid" prepaidd
+daemon_pid=""
+grep -q "signal 15 (TERM) received" daemon.log || fail "prepaidd logged no stop"
+stop "$sim_pid" adf300-sim
+sim_pid=""
+ctl --json ledger verify > verify.txt || fail "ledger verify: $(cat verify.txt)"
+echo "live fleet test passed"
