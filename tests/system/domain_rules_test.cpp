@@ -1,12 +1,16 @@
 // Decision rules of the bus runtime, pure (domain/supervision.hpp, domain/status.hpp): meter
 // replacement suspicion, relay mismatch, host-side trip and close, the status an account change
-// leaves; and the manual monotonic clock the runtime's tests step.
+// leaves; the timing of a bus's communication (silent-box backoff, adaptive timeout, poll
+// slots); and the manual monotonic clock the runtime's tests step.
 #include <array>
 #include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include <phil/domain/clock.hpp>
+#include <phil/domain/comm.hpp>
+#include <phil/domain/outbox.hpp>
 #include <phil/domain/status.hpp>
 #include <phil/domain/supervision.hpp>
 
@@ -184,6 +188,65 @@ TEST(StatusAfterAccountChange, AgreesWithDeriveStatusBeforeTheNextReading) {
                 derive_status({open, failed, kDefaultOfflineAfter, std::nullopt}));
     }
   }
+}
+
+// ---- communication timing ----
+
+TEST(SilentBoxBackoff, DoublesFromTheFirstRetryDelayUpToThePollInterval) {
+  const Millis poll{30 * 60 * 1000};
+  const auto first = retry_delay(1);
+  EXPECT_EQ(silent_box_backoff(1, poll), first);
+  EXPECT_EQ(silent_box_backoff(2, poll), 2 * first);
+  EXPECT_EQ(silent_box_backoff(3, poll), 4 * first);
+  EXPECT_EQ(silent_box_backoff(40, poll), poll);
+}
+
+TEST(SilentBoxBackoff, NeverLongerThanAShortPollIntervalAndNeverZero) {
+  EXPECT_EQ(silent_box_backoff(1, Millis(1)), Millis(1));
+  EXPECT_EQ(silent_box_backoff(5, Millis(0)), Millis(1));
+}
+
+TEST(AdaptiveTimeout, NoFigureBeforeEnoughReplies) {
+  const std::vector<Millis> seven(kAdaptiveTimeoutMinSamples - 1, Millis(100));
+  EXPECT_EQ(adaptive_timeout(seven, 3, Millis(50), Millis(800)), std::nullopt);
+}
+
+TEST(AdaptiveTimeout, IsTheFactorTimesTheP99WithinItsBounds) {
+  std::vector<Millis> replies(99, Millis(100));
+  replies.push_back(Millis(250));  // the slowest of 100 is the p99 (index 99)
+  EXPECT_EQ(adaptive_timeout(replies, 3, Millis(50), Millis(800)), Millis(750));
+  EXPECT_EQ(adaptive_timeout(replies, 3, Millis(50), Millis(500)), Millis(500));
+  const std::vector<Millis> fast(8, Millis(5));
+  EXPECT_EQ(adaptive_timeout(fast, 3, Millis(50), Millis(800)), Millis(50));
+}
+
+TEST(AdaptiveTimeout, TheCeilingWinsWhenItIsBelowTheFloor) {
+  const std::vector<Millis> replies(8, Millis(5));
+  EXPECT_EQ(adaptive_timeout(replies, 3, Millis(50), Millis(40)), Millis(40));
+}
+
+TEST(PollSlot, TheFirstCycleSetsTheAnchorAtTheBussOffset) {
+  const TimePoint t0{Millis(1'000'000)};
+  const auto slot = next_poll_slot(std::nullopt, t0, Millis(600), Millis(200), t0 + Millis(50));
+  EXPECT_EQ(slot.next, t0 + Millis(800));
+  EXPECT_EQ(slot.missed, 0U);
+}
+
+TEST(PollSlot, LaterCyclesKeepTheAnchorWhateverTheirStart) {
+  const TimePoint slot0{Millis(1'000'000)};
+  // Started 100 ms late, finished within the interval: the next slot is the anchored one.
+  const auto slot =
+      next_poll_slot(slot0, slot0 + Millis(100), Millis(600), Millis(200), slot0 + Millis(400));
+  EXPECT_EQ(slot.next, slot0 + Millis(600));
+  EXPECT_EQ(slot.missed, 0U);
+}
+
+TEST(PollSlot, SlotsThatPassedDuringTheCycleAreMissed) {
+  const TimePoint slot0{Millis(1'000'000)};
+  // The cycle ended exactly on the second slot after: that one is missed too.
+  const auto slot = next_poll_slot(slot0, slot0, Millis(600), Millis(0), slot0 + Millis(1200));
+  EXPECT_EQ(slot.next, slot0 + Millis(1800));
+  EXPECT_EQ(slot.missed, 2U);
 }
 
 // ---- manual monotonic clock ----

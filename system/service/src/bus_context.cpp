@@ -4,20 +4,11 @@
 #include <chrono>
 #include <thread>
 
-#include <phil/domain/outbox.hpp>
+#include <phil/domain/comm.hpp>
 
 namespace phil::service::detail {
 
 namespace {
-
-/// The wait after the n-th silent run of a box in a row: doubling from the first retry delay,
-/// never longer than the bus's poll interval (the poll probes the box anyway).
-Millis box_backoff(const BusRuntime& bus, int n) {
-  Millis d = domain::retry_delay(1);
-  for (int i = 1; i < n && d < bus.poll_interval; ++i)
-    d *= 2;
-  return std::max(Millis(1), std::min(d, bus.poll_interval));
-}
 
 class SteadyMonotonicClock final : public domain::MonotonicClock {
  public:
@@ -60,7 +51,7 @@ bool silent(const meterlink::LinkError& e) {
 void BusContext::mark_silent(BoxRuntime& box, TimePoint now) {
   if (!silent_.insert(box.address).second) return;
   ++box.silent_runs;
-  box.hold_until = now + box_backoff(bus, box.silent_runs);
+  box.hold_until = now + domain::silent_box_backoff(box.silent_runs, bus.poll_interval);
   if (box.failed_cycles >= site().offline_after_cycles) box.hold_for_poll = true;
 }
 

@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <phil/domain/comm.hpp>
+
 #include "delivery.hpp"
 #include "host_billing.hpp"
 #include "supervision.hpp"
@@ -20,7 +22,7 @@ using meterlink::LinkError;
 using meterlink::LinkErrorKind;
 
 /// Records a reply time and, with adaptive timeouts, sets the box's timeout to
-/// clamp(k x p99 of the recent replies, 50 ms, configured).
+/// domain::adaptive_timeout of the recent replies (k x p99, 50 ms .. configured).
 void note_latency(const SiteConfig& site, BoxRuntime& box, Millis took) {
   constexpr std::size_t kWindow = 64;
   if (box.latencies.size() < kWindow) {
@@ -29,13 +31,11 @@ void note_latency(const SiteConfig& site, BoxRuntime& box, Millis took) {
     box.latencies[box.latency_next] = took;
   }
   box.latency_next = (box.latency_next + 1) % kWindow;
-  if (!site.adaptive_timeout || box.latencies.size() < 8) return;
-  auto sorted = box.latencies;
-  const auto k = (sorted.size() * 99) / 100;
-  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(k), sorted.end());
-  const auto p99 = sorted[k];
-  box.timeout = std::clamp(Millis(p99.count() * site.adaptive_timeout_factor), Millis(50),
-                           box.configured_timeout);
+  if (!site.adaptive_timeout) return;
+  if (const auto t = domain::adaptive_timeout(box.latencies, site.adaptive_timeout_factor,
+                                              Millis(50), box.configured_timeout)) {
+    box.timeout = *t;
+  }
 }
 
 /// A box answered the cycle's reads: supervision, storage, host billing, and the commands held
@@ -155,13 +155,10 @@ bool poll(BusContext& ctx, TimePoint now) {
 }
 
 void schedule_next_poll(BusRuntime& bus, TimePoint now, TimePoint after) {
-  TimePoint next =
-      bus.next_poll ? *bus.next_poll + bus.poll_interval : now + bus.poll_interval + bus.offset;
-  while (next <= after) {
-    next += bus.poll_interval;
-    ++bus.cycles_missed;
-  }
-  bus.next_poll = next;
+  const auto slot =
+      domain::next_poll_slot(bus.next_poll, now, bus.poll_interval, bus.offset, after);
+  bus.next_poll = slot.next;
+  bus.cycles_missed += slot.missed;
 }
 
 std::size_t boxes_offline(const SiteConfig& site, const BusRuntime& bus) {

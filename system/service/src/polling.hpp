@@ -28,9 +28,8 @@ void store_readings(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterR
 /// One poll cycle at `now`; false if a stop request cut it short (then it does not count).
 bool poll(BusContext& ctx, TimePoint now);
 
-/// After a completed cycle that was due at bus.next_poll: the next one. The schedule stays
-/// anchored: the first poll at start-up, then this bus's slot (its offset into the interval)
-/// every interval; slots that passed by `after` (the cycle's end) are counted as missed.
+/// After a completed cycle that started at `now` and ended at `after`: the next one
+/// (domain::next_poll_slot: anchored slots; those that passed are counted as missed).
 void schedule_next_poll(BusRuntime& bus, TimePoint now, TimePoint after);
 
 /// Boxes of the bus with offline_after failed cycles in a row or more.
