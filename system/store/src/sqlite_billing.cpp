@@ -10,6 +10,8 @@
 
 #include <phil/domain/billing.hpp>
 
+#include "sqlite_writers.hpp"
+
 namespace phil::store::billing {
 
 namespace {
@@ -23,6 +25,8 @@ using sqlite::json_array;
 using sqlite::Stmt;
 using sqlite::to_ms;
 using sqlite::Transaction;
+
+using rows::refused;
 
 /// Rows written by one multi-row statement: few statement executions, far below SQLite's
 /// 32,766 bound parameters (at most 20 columns x 64 rows).
@@ -151,13 +155,6 @@ std::map<std::int64_t, StoredTariff> load_tariffs(Db& db) {
   return out;
 }
 
-void write_audit(Db& db, const std::string& op, const std::string& action,
-                 const std::string& details, TimePoint at) {
-  auto s = db.prepare("INSERT INTO audit (operator, action, details, at) VALUES (?1, ?2, ?3, ?4)");
-  s->bind(1, op).bind(2, action).bind(3, details).bind(4, to_ms(at));
-  s->run();
-}
-
 /// "2026-03-01 00:00 (UTC+480 min)": an instant in a tariff's local time, for messages.
 std::string local_time(TimePoint t, std::chrono::minutes offset) {
   const auto local = t + offset;
@@ -169,10 +166,6 @@ std::string local_time(TimePoint t, std::chrono::minutes offset) {
                 unsigned{ymd.month()}, unsigned{ymd.day()}, static_cast<long>(hms.hours().count()),
                 static_cast<long>(hms.minutes().count()), static_cast<long>(offset.count()));
   return buf;
-}
-
-Error refused(std::string message) {
-  return Error{ErrorKind::kRefused, std::move(message)};
 }
 
 /// An account of the batch: its kept balance as charged so far, and what the meter-side balance
@@ -415,14 +408,11 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
         acc.tier = p.tier;
       }
       if (plan.event == domain::EnergyEvent::kMeterReplaced) {
-        auto s =
-            db.prepare("INSERT INTO events (meter, kind, details, at) VALUES (?1, ?2, ?3, ?4)");
-        s->bind(1, st.key).bind(2, "meter_replaced");
-        s->bind(3, "energy went back from " + std::to_string(*st.billed) + " Wh to " +
-                       std::to_string(r.energy_wh) +
-                       " Wh; not charged, billing re-based on the new reading");
-        s->bind(4, to_ms(at));
-        s->run();
+        rows::write_event(db, rows::parse_id(st.key), "meter_replaced",
+                          "energy went back from " + std::to_string(*st.billed) + " Wh to " +
+                              std::to_string(r.energy_wh) +
+                              " Wh; not charged, billing re-based on the new reading",
+                          at);
       }
       if (plan.energy_wh > 0) {
         acc.balance -= plan.fen;
@@ -643,7 +633,7 @@ domain::Result<void> add_tariff(Db& db, const TariffRequest& req) {
     details += ':';
     details += std::to_string(step.surcharge);
   }
-  write_audit(db, req.operator_id, "tariff_add", details, req.at);
+  rows::write_audit(db, req.operator_id, "tariff_add", details, req.at);
   tx.commit();
   return {};
 }
@@ -717,10 +707,11 @@ domain::Result<void> assign_tariff(Db& db, const TariffAssignRequest& req) {
     s->bind(2, tariff).bind(3, to_ms(from)).bind(4, to_ms(req.at));
     s->run();
   }
-  write_audit(db, req.operator_id, "tariff_assign",
-              "name=" + req.name + " target=" + (req.meter ? req.meter->to_string() : "site") +
-                  " from=" + std::to_string(to_ms(from)),
-              req.at);
+  rows::write_audit(db, req.operator_id, "tariff_assign",
+                    "name=" + req.name +
+                        " target=" + (req.meter ? req.meter->to_string() : "site") +
+                        " from=" + std::to_string(to_ms(from)),
+                    req.at);
   tx.commit();
   return {};
 }
@@ -742,9 +733,7 @@ std::vector<TariffRecord> tariffs(Db& db) {
   while (s->step()) {
     TariffAssignmentRecord a;
     if (auto m = s->opt_text(1)) {
-      auto id = MeterId::parse(*m);
-      if (!id) throw StoreError("database holds a malformed meter id \"" + *m + "\"");
-      a.meter = *id;
+      a.meter = rows::parse_id(*m);
     }
     a.from = from_ms(s->int64(2));
     a.assigned_at = from_ms(s->int64(3));

@@ -1,5 +1,6 @@
-// SQLite implementation of Store. Every public operation that writes is one transaction
-// (BEGIN IMMEDIATE ... COMMIT); readers see committed data only.
+// SQLite implementation of Store (every role on one connection). Every public operation that
+// writes is one transaction (BEGIN IMMEDIATE ... COMMIT); readers see committed data only. The
+// rows several parts write (ledger, outbox, audit, events) are written by sqlite_writers.hpp.
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -12,6 +13,7 @@
 #include "sqlite.hpp"
 #include "sqlite_billing.hpp"
 #include "sqlite_store_admin.hpp"
+#include "sqlite_writers.hpp"
 #include "status_sql.hpp"
 
 namespace phil::store {
@@ -28,49 +30,8 @@ using sqlite::Transaction;
 using sqlite::from_ms;
 using sqlite::to_ms;
 
-MeterId parse_id(const std::string& s) {
-  auto id = MeterId::parse(s);
-  if (!id) throw StoreError("database holds a malformed meter id \"" + s + "\"");
-  return *id;
-}
-
-constexpr const char* kMeterColumns =
-    "m.bus, m.box, m.circuit, m.model, m.read_at, m.energy_wh, m.power_w, m.balance_fen, "
-    "m.relay, m.mode, m.status_bits, m.alarm1, m.alarm2, m.arrears, m.purchase_count, "
-    "m.purchase_amount_fen, m.purchase_total_fen, m.status, m.failed_cycles, "
-    "m.billed_energy_wh, m.carry, "
-    "(SELECT am.account FROM account_meters am JOIN accounts a ON a.id = am.account "
-    " WHERE am.meter = m.id AND am.detached_at IS NULL AND a.closed_at IS NULL), "
-    "COALESCE(m.billing_mode, (SELECT billing_mode FROM site WHERE id = 1), 'meter-side')";
-
-MeterRecord meter_from_row(const Stmt& s) {
-  MeterRecord m;
-  m.id = MeterId{s.text(0), s.integer(1), s.integer(2)};
-  m.model = s.text(3);
-  if (auto at = s.opt_int64(4)) {
-    m.read_at = from_ms(*at);
-    auto& r = m.last;
-    r.energy_wh = s.int64(5);
-    r.power_w = s.int64(6);
-    r.balance_fen = s.int64(7);
-    r.relay_closed = s.int64(8) != 0;
-    r.mode = domain::parse_meter_mode(s.text(9)).value_or(domain::MeterMode::kUnknown);
-    r.status_bits = static_cast<std::uint16_t>(s.int64(10));
-    r.alarm1 = s.int64(11) != 0;
-    r.alarm2 = s.int64(12) != 0;
-    r.arrears = s.int64(13) != 0;
-    r.purchase_count = static_cast<std::uint16_t>(s.int64(14));
-    r.purchase_amount_fen = s.int64(15);
-    r.purchase_total_fen = s.int64(16);
-  }
-  m.status = domain::parse_meter_status(s.text(17)).value_or(domain::MeterStatus::kNotOpened);
-  m.failed_cycles = s.integer(18);
-  m.billed_energy_wh = s.opt_int64(19);
-  m.carry = s.int64(20);
-  m.account = s.opt_text(21);
-  m.billing_mode = domain::parse_billing_mode(s.text(22)).value_or(domain::BillingMode::kMeterSide);
-  return m;
-}
+using rows::parse_id;
+using rows::refused;
 
 constexpr const char* kCommandColumns =
     "id, bus, box, circuit, kind, priority, amount_fen, payload, purchase_count, state, attempts, "
@@ -108,11 +69,7 @@ std::string target_key(const MeterId& t) {
   return t.bus + "/" + std::to_string(t.box) + "/" + std::to_string(t.circuit);
 }
 
-Error refused(std::string message) {
-  return Error{ErrorKind::kRefused, std::move(message)};
-}
-
-class SqliteStore final : public Store, private admin::Writers {
+class SqliteStore final : public Store {
  public:
   SqliteStore(const std::string& path, Checkpoints checkpoints) : db_(path) {
     configure(checkpoints);
@@ -150,17 +107,15 @@ class SqliteStore final : public Store, private admin::Writers {
       changed.push_back(id);
     }
     if (!changed.empty()) {
-      audit(operator_id, "billing_mode", "mode=" + mode_name + " meters=" + join_ids(changed), at);
+      rows::write_audit(db_, operator_id, "billing_mode",
+                        "mode=" + mode_name + " meters=" + rows::join_ids(changed), at);
     }
     tx.commit();
     return static_cast<int>(changed.size());
   }
 
   std::optional<MeterRecord> meter(const MeterId& id) const override {
-    auto s = db_.prepare(std::string("SELECT ") + kMeterColumns + " FROM meters m WHERE m.id = ?1");
-    s->bind(1, id.to_string());
-    if (!s->step()) return std::nullopt;
-    return meter_from_row(*s);
+    return rows::find_meter(db_, id);
   }
 
   domain::Result<void> open_account(const OpenAccountRequest& req) override {
@@ -170,75 +125,9 @@ class SqliteStore final : public Store, private admin::Writers {
   domain::Result<void> open_account(const OpenAccountRequest& req,
                                     const TenantContact& contact) override {
     Transaction tx(db_);
-    auto opened = open_account_in(req, contact);
+    auto opened = rows::open_account(db_, req, contact);
     if (opened) tx.commit();
     return opened;
-  }
-
-  /// open_account inside the caller's transaction (site import opens its accounts by it); a
-  /// refusal writes nothing.
-  domain::Result<void> open_account_in(const OpenAccountRequest& req,
-                                       const TenantContact& contact) override {
-    if (req.account.empty()) return refused("account id is empty; give an id such as A401");
-    if (req.meters.empty()) {
-      return refused("account " + req.account + " has no meter; give at least one meter");
-    }
-    if (req.first_sale_fen < 0) {
-      return refused("first sale must not be negative (got " + std::to_string(req.first_sale_fen) +
-                     " fen)");
-    }
-    {
-      auto s = db_.prepare("SELECT 1 FROM accounts WHERE id = ?1");
-      s->bind(1, req.account);
-      if (s->step()) {
-        return refused("account " + req.account + " already exists; choose another id");
-      }
-    }
-    if (auto bad = admin_.check_contact(contact); !bad) return bad.error();
-    std::set<MeterId> seen;
-    for (const auto& id : req.meters) {
-      if (!seen.insert(id).second) {
-        return refused("meter " + id.to_string() + " is listed twice; list each meter once");
-      }
-      auto m = meter(id);
-      if (!m) {
-        return refused("meter " + id.to_string() +
-                       " is not configured at this site; check the bus, box and circuit");
-      }
-      if (m->account) {
-        return refused("meter " + id.to_string() + " already belongs to open account " +
-                       *m->account + "; close that account first");
-      }
-    }
-    {
-      auto s = db_.prepare("INSERT INTO accounts (id, tenant, opened_at) VALUES (?1, ?2, ?3)");
-      s->bind(1, req.account).bind(2, req.tenant).bind(3, to_ms(req.at));
-      s->run();
-    }
-    admin_.write_contact(req.account, contact);
-    int position = 0;
-    for (const auto& id : req.meters) {
-      auto s = db_.prepare(
-          "INSERT INTO account_meters (account, meter, position, attached_at) "
-          "VALUES (?1, ?2, ?3, ?4)");
-      s->bind(1, req.account).bind(2, id.to_string()).bind(3, position++).bind(4, to_ms(req.at));
-      s->run();
-      // Billing starts at the first reading after opening; status follows the account.
-      auto u = db_.prepare("UPDATE meters SET billed_energy_wh = NULL, carry = 0, status = " +
-                           status_after_account_change_sql(true) + " WHERE id = ?1");
-      u->bind(1, id.to_string());
-      u->run();
-    }
-    audit(req.operator_id, "open_account",
-          "account=" + req.account + " tenant=" + req.tenant + " meters=" + join_ids(req.meters) +
-              " first_sale_fen=" + std::to_string(req.first_sale_fen) +
-              (contact.phone.empty() ? "" : " phone=" + contact.phone) +
-              (contact.room ? " room=" + *contact.room : ""),
-          req.at);
-    if (req.first_sale_fen > 0) {
-      write_sale(req.account, req.meters.front(), req.first_sale_fen, req.operator_id, req.at);
-    }
-    return {};
   }
 
   domain::Result<std::int64_t> sale(const SaleRequest& req) override {
@@ -269,9 +158,11 @@ class SqliteStore final : public Store, private admin::Writers {
     if (!first) {
       return refused("account " + req.account + " has no meter to credit; attach a meter first");
     }
-    audit(req.operator_id, "sale",
-          "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen), req.at);
-    const auto command = write_sale(req.account, *first, req.amount_fen, req.operator_id, req.at);
+    rows::write_audit(db_, req.operator_id, "sale",
+                      "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen),
+                      req.at);
+    const auto command =
+        rows::write_sale(db_, req.account, *first, req.amount_fen, req.operator_id, req.at);
     tx.commit();
     return command;
   }
@@ -292,12 +183,12 @@ class SqliteStore final : public Store, private admin::Writers {
       return refused("refund of " + std::to_string(req.amount_fen) + " fen is more than the " +
                      std::to_string(acc.value()) + " fen left on account " + req.account);
     }
-    const auto seq = append_ledger(req.account, domain::EntryKind::kRefund, std::nullopt,
-                                   req.amount_fen, 0, 0, req.operator_id, req.at);
-    audit(req.operator_id, "refund",
-          "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen) +
-              " seq=" + std::to_string(seq),
-          req.at);
+    const auto seq = rows::append_ledger(db_, req.account, domain::EntryKind::kRefund, std::nullopt,
+                                         req.amount_fen, 0, 0, req.operator_id, req.at);
+    rows::write_audit(db_, req.operator_id, "refund",
+                      "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen) +
+                          " seq=" + std::to_string(seq),
+                      req.at);
     tx.commit();
     return seq;
   }
@@ -368,14 +259,14 @@ class SqliteStore final : public Store, private admin::Writers {
       s->run();
     }
     const auto seq =
-        append_ledger(account, domain::EntryKind::kReversal,
-                      meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
-                      amount, 0, 0, req.operator_id, req.at, req.sale_seq);
-    audit(req.operator_id, "reversal",
-          "sale_seq=" + std::to_string(req.sale_seq) + " account=" + account +
-              " amount_fen=" + std::to_string(amount) + " seq=" + std::to_string(seq) +
-              (undelivered ? " credit_cancelled=" + std::to_string(*command) : ""),
-          req.at);
+        rows::append_ledger(db_, account, domain::EntryKind::kReversal,
+                            meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
+                            amount, 0, 0, req.operator_id, req.at, req.sale_seq);
+    rows::write_audit(db_, req.operator_id, "reversal",
+                      "sale_seq=" + std::to_string(req.sale_seq) + " account=" + account +
+                          " amount_fen=" + std::to_string(amount) + " seq=" + std::to_string(seq) +
+                          (undelivered ? " credit_cancelled=" + std::to_string(*command) : ""),
+                      req.at);
     tx.commit();
     return seq;
   }
@@ -403,8 +294,8 @@ class SqliteStore final : public Store, private admin::Writers {
     CloseAccountResult result;
     if (acc.value() > 0) {
       result.refunded_fen = acc.value();
-      append_ledger(req.account, domain::EntryKind::kRefund, std::nullopt, acc.value(), 0, 0,
-                    req.operator_id, req.at);
+      rows::append_ledger(db_, req.account, domain::EntryKind::kRefund, std::nullopt, acc.value(),
+                          0, 0, req.operator_id, req.at);
     }
     {
       auto s = db_.prepare("UPDATE meters SET status = " + status_after_account_change_sql(false) +
@@ -424,9 +315,9 @@ class SqliteStore final : public Store, private admin::Writers {
       s->bind(1, req.account).bind(2, to_ms(req.at));
       s->run();
     }
-    audit(req.operator_id, "close_account",
-          "account=" + req.account + " refunded_fen=" + std::to_string(result.refunded_fen),
-          req.at);
+    rows::write_audit(
+        db_, req.operator_id, "close_account",
+        "account=" + req.account + " refunded_fen=" + std::to_string(result.refunded_fen), req.at);
     tx.commit();
     return result;
   }
@@ -506,11 +397,11 @@ class SqliteStore final : public Store, private admin::Writers {
       s->run();
     }
     const auto payload = domain::encode_payload(req.params);
-    const auto id = insert_command(t, kind, 0, payload, std::nullopt, req.at);
-    audit(req.operator_id, "command",
-          "id=" + std::to_string(id) + " target=" + target_key(t) +
-              " kind=" + std::string(domain::to_string(kind)) + " " + payload,
-          req.at);
+    const auto id = rows::insert_command(db_, t, kind, 0, payload, std::nullopt, req.at);
+    rows::write_audit(db_, req.operator_id, "command",
+                      "id=" + std::to_string(id) + " target=" + target_key(t) +
+                          " kind=" + std::string(domain::to_string(kind)) + " " + payload,
+                      req.at);
     tx.commit();
     return id;
   }
@@ -653,9 +544,10 @@ class SqliteStore final : public Store, private admin::Writers {
       }
     }
     if (found) {
-      event(meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
-            "command_failed",
-            "command " + std::to_string(command) + " to " + target + ": " + reason, at);
+      rows::write_event(db_,
+                        meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
+                        "command_failed",
+                        "command " + std::to_string(command) + " to " + target + ": " + reason, at);
     }
     tx.commit();
   }
@@ -793,7 +685,7 @@ class SqliteStore final : public Store, private admin::Writers {
 
   void add_event(const std::optional<MeterId>& meter_id, const std::string& kind,
                  const std::string& details, TimePoint at) override {
-    event(meter_id, kind, details, at);
+    rows::write_event(db_, meter_id, kind, details, at);
   }
 
   std::optional<std::string> meter_serial(const MeterId& id) const override {
@@ -812,11 +704,12 @@ class SqliteStore final : public Store, private admin::Writers {
       if (old && *old == serial) continue;
       if (old) {
         replaced.push_back(id);
-        event(id, "meter_replaced",
-              "serial changed from " + *old + " to " + serial +
-                  "; billing re-based on the new meter's first reading (its counters are not "
-                  "charged); check the balance on the new meter",
-              at);
+        rows::write_event(
+            db_, id, "meter_replaced",
+            "serial changed from " + *old + " to " + serial +
+                "; billing re-based on the new meter's first reading (its counters are not "
+                "charged); check the balance on the new meter",
+            at);
       }
       auto s =
           db_.prepare(old ? "UPDATE meters SET serial = ?2, billed_energy_wh = NULL WHERE id = ?1"
@@ -865,30 +758,6 @@ class SqliteStore final : public Store, private admin::Writers {
     if (!s->step()) return std::nullopt;
     return read_request_row(*s);
   }
-
- private:
-  // admin::Writers: the admin operations write through the very same helpers.
-  std::int64_t append_entry(const std::string& account, domain::EntryKind kind,
-                            const std::optional<MeterId>& meter_id, std::int64_t amount_fen,
-                            const std::string& op, TimePoint at,
-                            std::optional<std::int64_t> ref_seq) override {
-    return append_ledger(account, kind, meter_id, amount_fen, 0, 0, op, at, ref_seq);
-  }
-  std::int64_t queue_credit(const MeterId& meter_id, std::int64_t amount_fen,
-                            std::int64_t ledger_seq, TimePoint at) override {
-    return insert_command(meter_id, domain::CommandKind::kCredit, amount_fen,
-                          domain::encode_payload(domain::CreditPayload{amount_fen}), ledger_seq,
-                          at);
-  }
-  void write_audit(const std::string& op, const std::string& action, const std::string& details,
-                   TimePoint at) override {
-    audit(op, action, details, at);
-  }
-  void write_event(const std::optional<MeterId>& id, const std::string& kind,
-                   const std::string& details, TimePoint at) override {
-    event(id, kind, details, at);
-  }
-  std::optional<MeterRecord> find_meter(const MeterId& id) const override { return meter(id); }
 
  private:
   template <typename Stmt>
@@ -946,35 +815,6 @@ class SqliteStore final : public Store, private admin::Writers {
     tx.commit();
   }
 
-  static std::string join_ids(const std::vector<MeterId>& ids) {
-    std::string out;
-    for (const auto& id : ids) {
-      if (!out.empty()) out += ",";
-      out += id.to_string();
-    }
-    return out;
-  }
-
-  void audit(const std::string& op, const std::string& action, const std::string& details,
-             TimePoint at) {
-    auto s =
-        db_.prepare("INSERT INTO audit (operator, action, details, at) VALUES (?1, ?2, ?3, ?4)");
-    s->bind(1, op).bind(2, action).bind(3, details).bind(4, to_ms(at));
-    s->run();
-  }
-
-  void event(const std::optional<MeterId>& id, const std::string& kind, const std::string& details,
-             TimePoint at) {
-    auto s = db_.prepare("INSERT INTO events (meter, kind, details, at) VALUES (?1, ?2, ?3, ?4)");
-    if (id) {
-      s->bind(1, id->to_string());
-    } else {
-      s->bind_null(1);
-    }
-    s->bind(2, kind).bind(3, details).bind(4, to_ms(at));
-    s->run();
-  }
-
   /// The ledger balance of an open account; kNotFound or refused (closed) otherwise.
   domain::Result<std::int64_t> open_account_balance(const std::string& account) {
     auto s = db_.prepare("SELECT closed_at, balance_fen FROM accounts WHERE id = ?1");
@@ -1005,74 +845,20 @@ class SqliteStore final : public Store, private admin::Writers {
     return q;
   }
 
-  /// Inserts a pending command for `t` (a meter, or a box as circuit 0); returns its id.
-  std::int64_t insert_command(const MeterId& t, domain::CommandKind kind, std::int64_t amount_fen,
-                              const std::string& payload, std::optional<std::int64_t> ledger_seq,
-                              TimePoint at) {
-    auto s = db_.prepare(
-        "INSERT INTO outbox (meter, bus, box, circuit, kind, priority, amount_fen, payload, "
-        "ledger_seq, state, next_attempt_at, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?10, ?10) RETURNING id");
-    if (t.circuit == 0) {
-      s->bind_null(1);
-    } else {
-      s->bind(1, t.to_string());
-    }
-    s->bind(2, t.bus).bind(3, t.box).bind(4, t.circuit).bind(5, domain::to_string(kind));
-    s->bind(6, domain::priority(kind)).bind(7, amount_fen).bind(8, payload).bind(9, ledger_seq);
-    s->bind(10, to_ms(at));
-    if (!s->step()) throw StoreError("outbox insert returned no id");
-    return s->int64(0);
-  }
-
-  /// Appends a journal entry and moves the account's kept balance; returns the entry's seq.
-  std::int64_t append_ledger(const std::string& account, domain::EntryKind kind,
-                             const std::optional<MeterId>& meter_id, std::int64_t amount_fen,
-                             std::int64_t energy_wh, std::int64_t carry, const std::string& op,
-                             TimePoint at, std::optional<std::int64_t> ref_seq = std::nullopt) {
-    std::int64_t balance = 0;
-    {
-      auto s = db_.prepare(
-          "UPDATE accounts SET balance_fen = balance_fen + ?2 WHERE id = ?1 RETURNING balance_fen");
-      s->bind(1, account).bind(2, domain::balance_sign(kind) * amount_fen);
-      if (!s->step()) throw StoreError("ledger entry for unknown account " + account);
-      balance = s->int64(0);
-    }
-    auto s = db_.prepare(
-        "INSERT INTO ledger (seq, account, kind, meter, amount_fen, energy_wh, carry, "
-        "balance_after_fen, operator, at, ref_seq) "
-        "VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-        "?9, ?10) RETURNING seq");
-    s->bind(1, account).bind(2, domain::to_string(kind));
-    if (meter_id) {
-      s->bind(3, meter_id->to_string());
-    } else {
-      s->bind_null(3);
-    }
-    s->bind(10, ref_seq);
-    s->bind(4, amount_fen).bind(5, energy_wh).bind(6, carry).bind(7, balance).bind(8, op);
-    s->bind(9, to_ms(at));
-    if (!s->step()) throw StoreError("ledger insert returned no sequence number");
-    return s->int64(0);
-  }
-
-  /// The sale entry and the credit command for `meter_id`, inside the caller's transaction.
-  std::int64_t write_sale(const std::string& account, const MeterId& meter_id,
-                          std::int64_t amount_fen, const std::string& op, TimePoint at) {
-    const auto seq =
-        append_ledger(account, domain::EntryKind::kSale, meter_id, amount_fen, 0, 0, op, at);
-    return insert_command(meter_id, domain::CommandKind::kCredit, amount_fen,
-                          domain::encode_payload(domain::CreditPayload{amount_fen}), seq, at);
-  }
-
   mutable Db db_;
-  mutable admin::Admin admin_{db_, *this};
+  mutable admin::Admin admin_{db_};
 };
 
 }  // namespace
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, Checkpoints checkpoints) {
   return std::make_unique<SqliteStore>(path, checkpoints);
+}
+
+StoreFactory sqlite_store_factory(std::string path) {
+  return [path = std::move(path)](Checkpoints checkpoints) {
+    return open_sqlite_store(path, checkpoints);
+  };
 }
 
 int sqlite_schema_version() {

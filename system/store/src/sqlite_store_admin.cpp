@@ -27,6 +27,7 @@
 
 #include <phil/domain/money.hpp>
 
+#include "sqlite_writers.hpp"
 #include "status_sql.hpp"
 
 namespace phil::store::admin {
@@ -42,39 +43,15 @@ using sqlite::Transaction;
 using sqlite::from_ms;
 using sqlite::to_ms;
 
-Error refused(std::string message) {
-  return Error{ErrorKind::kRefused, std::move(message)};
-}
-Error not_found(std::string message) {
-  return Error{ErrorKind::kNotFound, std::move(message)};
-}
-
-MeterId parse_id(const std::string& s) {
-  auto id = MeterId::parse(s);
-  if (!id) throw StoreError("database holds a malformed meter id \"" + s + "\"");
-  return *id;
-}
+using rows::bind_opt;
+using rows::not_found;
+using rows::parse_id;
+using rows::refused;
 
 std::string not_configured(const MeterId& id) {
   return "meter " + id.to_string() +
          " is not configured at this site; check the bus, box and circuit (site import adds "
          "meters)";
-}
-
-void bind_opt(Stmt& s, int i, const std::optional<std::string>& v) {
-  if (v) {
-    s.bind(i, *v);
-  } else {
-    s.bind_null(i);
-  }
-}
-
-void bind_opt(Stmt& s, int i, const std::optional<int>& v) {
-  if (v) {
-    s.bind(i, *v);
-  } else {
-    s.bind_null(i);
-  }
 }
 
 std::optional<std::string> opt_nonempty(const std::string& s) {
@@ -206,8 +183,8 @@ domain::Result<ImportSummary> Admin::import_site(const domain::SiteModel& model,
     return accounts.error();  // rolls back everything above
   }
   if (sum.added > 0 || sum.updated > 0) {
-    w_.write_audit(
-        operator_id, "site_import",
+    rows::write_audit(
+        db_, operator_id, "site_import",
         "site=" + st.name + " added=" + std::to_string(sum.added) + " updated=" +
             std::to_string(sum.updated) + " unchanged=" + std::to_string(sum.unchanged) +
             (sum.accounts_opened > 0 ? " accounts_opened=" + std::to_string(sum.accounts_opened) +
@@ -242,7 +219,7 @@ domain::Result<void> Admin::import_accounts(const domain::SiteModel& model,
     if (!closed_at) {
       const OpenAccountRequest req{
           a.id, a.tenant.value_or(""), a.meters, a.first_sale_fen, operator_id, at};
-      if (auto opened = w_.open_account_in(req, {a.phone.value_or(""), a.room}); !opened) {
+      if (auto opened = rows::open_account(db_, req, {a.phone.value_or(""), a.room}); !opened) {
         return refuse(opened.error().message);
       }
       ++sum.added;
@@ -287,10 +264,10 @@ domain::Result<void> Admin::import_accounts(const domain::SiteModel& model,
       continue;
     }
     ++sum.updated;
-    w_.write_audit(operator_id, "account_contact",
-                   "account=" + a.id + " tenant=" + s->text(0) + " phone=" + s->text(1) +
-                       " room=" + s->opt_text(2).value_or("") + " (site import)",
-                   at);
+    rows::write_audit(db_, operator_id, "account_contact",
+                      "account=" + a.id + " tenant=" + s->text(0) + " phone=" + s->text(1) +
+                          " room=" + s->opt_text(2).value_or("") + " (site import)",
+                      at);
   }
   return {};
 }
@@ -307,26 +284,6 @@ domain::SiteSettings Admin::site_settings() const {
       domain::parse_billing_mode(s->text(4)).value_or(domain::BillingMode::kMeterSide);
   out.mismatch_tolerance_fen = s->int64(5);
   return out;
-}
-
-domain::Result<void> Admin::check_contact(const TenantContact& contact) const {
-  if (auto p = domain::check_phone(contact.phone)) return refused(*p);
-  if (contact.room) {
-    auto s = db_.prepare("SELECT 1 FROM rooms WHERE id = ?1");
-    s->bind(1, *contact.room);
-    if (!s->step()) {
-      return refused("room " + *contact.room +
-                     " is not in the site model; check the room or import the site first");
-    }
-  }
-  return {};
-}
-
-void Admin::write_contact(const std::string& account, const TenantContact& contact) {
-  auto s = db_.prepare("UPDATE accounts SET phone = ?2, room = ?3 WHERE id = ?1");
-  s->bind(1, account).bind(2, contact.phone);
-  bind_opt(*s, 3, contact.room);
-  s->run();
 }
 
 std::optional<std::string> Admin::open_command(const MeterId& meter) const {
@@ -483,9 +440,9 @@ domain::Result<ReplaceMeterResult> Admin::replace_meter(const ReplaceMeterReques
                    "; give the meter that replaces it as NEW");
   }
   Transaction tx(db_);
-  const auto old_m = w_.find_meter(req.old_meter);
+  const auto old_m = rows::find_meter(db_, req.old_meter);
   if (!old_m) return not_found(not_configured(req.old_meter));
-  const auto new_m = w_.find_meter(req.new_meter);
+  const auto new_m = rows::find_meter(db_, req.new_meter);
   if (!new_m) return not_found(not_configured(req.new_meter));
   if (!old_m->account) {
     return refused("meter " + old_name +
@@ -539,13 +496,14 @@ domain::Result<ReplaceMeterResult> Admin::replace_meter(const ReplaceMeterReques
       old_holds_money ? std::max<std::int64_t>(0, result.final_balance_fen) : 0;
   std::optional<std::int64_t> out_seq;
   if (result.transferred_fen > 0) {
-    out_seq = w_.append_entry(account, domain::EntryKind::kTransferOut, req.old_meter,
-                              result.transferred_fen, req.operator_id, req.at, std::nullopt);
-    const auto in_seq = w_.append_entry(account, domain::EntryKind::kTransferIn, req.new_meter,
-                                        result.transferred_fen, req.operator_id, req.at, out_seq);
+    out_seq = rows::append_ledger(db_, account, domain::EntryKind::kTransferOut, req.old_meter,
+                                  result.transferred_fen, 0, 0, req.operator_id, req.at);
+    const auto in_seq =
+        rows::append_ledger(db_, account, domain::EntryKind::kTransferIn, req.new_meter,
+                            result.transferred_fen, 0, 0, req.operator_id, req.at, out_seq);
     if (new_m->billing_mode == domain::BillingMode::kMeterSide) {
       result.credit_command =
-          w_.queue_credit(req.new_meter, result.transferred_fen, in_seq, req.at);
+          rows::queue_credit(db_, req.new_meter, result.transferred_fen, in_seq, req.at);
     }
   }
   int position = 0;
@@ -594,10 +552,10 @@ domain::Result<ReplaceMeterResult> Admin::replace_meter(const ReplaceMeterReques
                                             " Wh, " + std::to_string(result.charged_fen) + " fen"
                                       : "") +
                        "; transferred " + std::to_string(result.transferred_fen) + " fen";
-  w_.write_event(req.old_meter, "meter_replacement", details, req.at);
-  w_.write_event(req.new_meter, "meter_replacement", details, req.at);
-  w_.write_audit(
-      req.operator_id, "replace_meter",
+  rows::write_event(db_, req.old_meter, "meter_replacement", details, req.at);
+  rows::write_event(db_, req.new_meter, "meter_replacement", details, req.at);
+  rows::write_audit(
+      db_, req.operator_id, "replace_meter",
       "account=" + account + " old=" + old_name + " new=" + new_name +
           " final_energy_wh=" + std::to_string(result.final_energy_wh) +
           (result.manual ? " final_reading=manual final_balance_fen=" +
@@ -616,7 +574,7 @@ domain::Result<ReplaceMeterResult> Admin::replace_meter(const ReplaceMeterReques
 domain::Result<MoveMeterResult> Admin::move_meter(const MoveMeterRequest& req) {
   const auto name = req.meter.to_string();
   Transaction tx(db_);
-  const auto m = w_.find_meter(req.meter);
+  const auto m = rows::find_meter(db_, req.meter);
   if (!m) return not_found(not_configured(req.meter));
   if (!m->account) {
     return refused("meter " + name +
@@ -671,10 +629,10 @@ domain::Result<MoveMeterResult> Admin::move_meter(const MoveMeterRequest& req) {
   }
   if (result.transferred_fen > 0) {
     const auto out =
-        w_.append_entry(result.from_account, domain::EntryKind::kTransferOut, req.meter,
-                        result.transferred_fen, req.operator_id, req.at, std::nullopt);
-    w_.append_entry(req.to_account, domain::EntryKind::kTransferIn, req.meter,
-                    result.transferred_fen, req.operator_id, req.at, out);
+        rows::append_ledger(db_, result.from_account, domain::EntryKind::kTransferOut, req.meter,
+                            result.transferred_fen, 0, 0, req.operator_id, req.at);
+    rows::append_ledger(db_, req.to_account, domain::EntryKind::kTransferIn, req.meter,
+                        result.transferred_fen, 0, 0, req.operator_id, req.at, out);
   }
   {
     auto s = db_.prepare(
@@ -692,11 +650,11 @@ domain::Result<MoveMeterResult> Admin::move_meter(const MoveMeterRequest& req) {
   const auto details = "from account " + result.from_account + " to " + req.to_account +
                        "; money moved " + std::to_string(result.transferred_fen) +
                        " fen (meter reported " + std::to_string(result.meter_balance_fen) + " fen)";
-  w_.write_event(req.meter, "meter_moved", details, req.at);
-  w_.write_audit(req.operator_id, "move_meter",
-                 "meter=" + name + " from=" + result.from_account + " to=" + req.to_account +
-                     " transferred_fen=" + std::to_string(result.transferred_fen),
-                 req.at);
+  rows::write_event(db_, req.meter, "meter_moved", details, req.at);
+  rows::write_audit(db_, req.operator_id, "move_meter",
+                    "meter=" + name + " from=" + result.from_account + " to=" + req.to_account +
+                        " transferred_fen=" + std::to_string(result.transferred_fen),
+                    req.at);
   tx.commit();
   return result;
 }
@@ -814,23 +772,23 @@ void Admin::check_balances(const billing::CycleAccounts& cycle, TimePoint at) {
                          (mismatch && std::llabs(*mismatch - *row.previous_fen) > tol);
     if (!changed) continue;
     if (mismatch && !row.previous_fen) {
-      w_.write_event(parse_id(row.first_meter), "balance_mismatch",
-                     "account " + row.account + ": its meters hold " +
-                         std::to_string(row.meters_fen) + " fen, the ledger expects " +
-                         std::to_string(row.ledger_fen - credits.undelivered + *row.baseline_fen) +
-                         " fen (balance " + std::to_string(row.ledger_fen) + " - undelivered " +
-                         std::to_string(credits.undelivered) + " + baseline " +
-                         std::to_string(*row.baseline_fen) + "), off by " +
-                         std::to_string(*mismatch) + " fen, beyond the tolerance of " +
-                         std::to_string(tol) +
-                         " fen; compare the meters' price tables and credits with the ledger",
-                     at);
+      rows::write_event(
+          db_, parse_id(row.first_meter), "balance_mismatch",
+          "account " + row.account + ": its meters hold " + std::to_string(row.meters_fen) +
+              " fen, the ledger expects " +
+              std::to_string(row.ledger_fen - credits.undelivered + *row.baseline_fen) +
+              " fen (balance " + std::to_string(row.ledger_fen) + " - undelivered " +
+              std::to_string(credits.undelivered) + " + baseline " +
+              std::to_string(*row.baseline_fen) + "), off by " + std::to_string(*mismatch) +
+              " fen, beyond the tolerance of " + std::to_string(tol) +
+              " fen; compare the meters' price tables and credits with the ledger",
+          at);
     } else if (!mismatch) {
-      w_.write_event(parse_id(row.first_meter), "balance_mismatch_cleared",
-                     "account " + row.account +
-                         ": its meters agree with the ledger again (within " + std::to_string(tol) +
-                         " fen)",
-                     at);
+      rows::write_event(db_, parse_id(row.first_meter), "balance_mismatch_cleared",
+                        "account " + row.account +
+                            ": its meters agree with the ledger again (within " +
+                            std::to_string(tol) + " fen)",
+                        at);
     }
     auto u = db_.prepare("UPDATE accounts SET mismatch_fen = ?2 WHERE id = ?1");
     u->bind(1, row.account).bind(2, mismatch);

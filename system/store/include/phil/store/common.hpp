@@ -1,0 +1,23 @@
+#pragma once
+// What every role of the store shares (see store.hpp): the failure of the database, and the
+// billing rules the polling and delivery paths pass in. Units as in phil/domain/money.hpp.
+#include <cstdint>
+#include <stdexcept>
+
+#include <phil/domain/status.hpp>
+
+namespace phil::store {
+
+/// The database failed (not a refusal): the message names the file, the statement and the cause.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// What a poll or a confirmed command needs of the site to charge and derive statuses.
+struct BillingRules {
+  std::int64_t price = 0;  ///< 0.0001 yuan/kWh
+  int offline_after = domain::kDefaultOfflineAfter;
+};
+
+}  // namespace phil::store

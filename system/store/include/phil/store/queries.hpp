@@ -1,0 +1,115 @@
+#pragma once
+// The read side: meters, accounts, the ledger, events and commands for display and for the
+// decisions made on them (host-side billing reads a meter and its account's balance). Reads see
+// committed data only and write nothing.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <phil/common/time.hpp>
+#include <phil/domain/ledger.hpp>
+#include <phil/domain/meter_id.hpp>
+#include <phil/domain/reading.hpp>
+#include <phil/domain/site_model.hpp>
+#include <phil/domain/status.hpp>
+#include <phil/store/outbox.hpp>
+
+namespace phil::store {
+
+struct MeterRecord {
+  domain::MeterId id;
+  std::string model;
+  std::optional<std::string> account;  ///< open account the meter belongs to
+  std::optional<TimePoint> read_at;    ///< last successful reading; nullopt: never read
+  domain::MeterReading last;           ///< valid if read_at
+  domain::MeterStatus status = domain::MeterStatus::kNotOpened;
+  int failed_cycles = 0;                         ///< poll cycles in a row without an answer
+  std::optional<std::int64_t> billed_energy_wh;  ///< energy billed up to; nullopt: no baseline
+  std::int64_t carry = 0;                        ///< sub-fen remainder, cost units (money.hpp)
+  /// Who deducts for this meter's energy: its own setting, else the site default. Host-side
+  /// meters are charged and tripped/closed by the system.
+  domain::BillingMode billing_mode = domain::BillingMode::kMeterSide;
+};
+
+struct LedgerRecord {
+  std::int64_t seq = 0;
+  std::string account;
+  domain::EntryKind kind = domain::EntryKind::kSale;
+  std::optional<domain::MeterId> meter;
+  std::int64_t amount_fen = 0;         ///< magnitude; direction from the kind
+  std::int64_t energy_wh = 0;          ///< charge: energy charged
+  std::int64_t carry = 0;              ///< charge: remainder carried after this entry
+  std::int64_t balance_after_fen = 0;  ///< account balance after this entry
+  std::string operator_id;             ///< who: an operator, or "system" for charges
+  TimePoint at{};
+  std::optional<std::int64_t> ref_seq;  ///< reversal: the sale it cancels
+};
+
+struct EventRecord {
+  std::int64_t id = 0;
+  std::optional<domain::MeterId> meter;
+  std::string kind;  ///< e.g. "meter_replaced", "credit_conflict"
+  std::string details;
+  TimePoint at{};
+};
+
+/// An account for display (prepaidctl account show).
+struct AccountRecord {
+  std::string id;
+  std::string tenant;
+  std::string phone;
+  std::optional<std::string> room;
+  TimePoint opened_at{};
+  std::optional<TimePoint> closed_at;
+  std::int64_t balance_fen = 0;         ///< ledger balance
+  std::vector<domain::MeterId> meters;  ///< attached now, first one receives the credits
+  /// Last finding of the meter-side balance check: meters minus expectation; nullopt: agree.
+  std::optional<std::int64_t> mismatch_fen;
+};
+
+/// Where a meter is and how it is set (prepaidctl meter show).
+struct MeterPlacement {
+  std::optional<std::string> room;
+  std::optional<std::string> building;
+  std::optional<int> floor;
+  std::optional<std::string> comm_manager;
+  domain::Thresholds thresholds;  ///< in force (own values, else the site's)
+  domain::BillingMode billing_mode = domain::BillingMode::kMeterSide;
+  std::optional<domain::MeterId> replaces;     ///< the meter this one replaced, if any
+  std::optional<domain::MeterId> replaced_by;  ///< the meter that replaced this one, if any
+};
+
+class Queries {
+ public:
+  virtual ~Queries() = default;
+
+  /// nullopt if the meter is not registered.
+  virtual std::optional<MeterRecord> meter(const domain::MeterId& id) const = 0;
+  /// nullopt if there is no such account (open or closed).
+  virtual std::optional<AccountRecord> account(const std::string& id) const = 0;
+  /// nullopt if the meter is not configured.
+  virtual std::optional<MeterPlacement> meter_placement(const domain::MeterId& id) const = 0;
+  /// The account's balance as kept with its ledger entries (each entry moves it in the same
+  /// transaction; verify_ledger checks it equals the sum of the journal); nullopt if there is no
+  /// such account. One row read: callers may ask every poll.
+  virtual std::optional<std::int64_t> account_balance_fen(const std::string& account) const = 0;
+  /// The ledger entries of an account (of every account if nullopt), by seq.
+  virtual std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const = 0;
+  /// The events of a meter (every event if nullopt), oldest first.
+  virtual std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter) const = 0;
+  /// The serial number last read from a meter; nullopt if none was read yet.
+  virtual std::optional<std::string> meter_serial(const domain::MeterId& id) const = 0;
+  /// Commands of a meter, newest first, at most `limit`.
+  virtual std::vector<CommandRecord> meter_commands(const domain::MeterId& id, int limit) const = 0;
+  /// One command by id; nullopt if there is none.
+  virtual std::optional<CommandRecord> command(std::int64_t id) const = 0;
+  /// Number of confirmed and of open (pending or in flight) commands on a bus.
+  struct CommandCounts {
+    std::uint64_t confirmed = 0;
+    std::uint64_t open = 0;
+  };
+  virtual CommandCounts command_counts(const std::string& bus) const = 0;
+};
+
+}  // namespace phil::store

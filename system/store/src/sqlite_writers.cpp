@@ -1,0 +1,276 @@
+// The rows every part of the SQLite store writes the same way (see sqlite_writers.hpp).
+#include "sqlite_writers.hpp"
+
+#include <set>
+#include <utility>
+
+#include <phil/store/common.hpp>
+
+#include "status_sql.hpp"
+
+namespace phil::store::rows {
+
+using domain::Error;
+using domain::ErrorKind;
+using domain::MeterId;
+using sqlite::Db;
+using sqlite::Stmt;
+
+using sqlite::from_ms;
+using sqlite::to_ms;
+
+namespace {
+
+constexpr const char* kMeterColumns =
+    "m.bus, m.box, m.circuit, m.model, m.read_at, m.energy_wh, m.power_w, m.balance_fen, "
+    "m.relay, m.mode, m.status_bits, m.alarm1, m.alarm2, m.arrears, m.purchase_count, "
+    "m.purchase_amount_fen, m.purchase_total_fen, m.status, m.failed_cycles, "
+    "m.billed_energy_wh, m.carry, "
+    "(SELECT am.account FROM account_meters am JOIN accounts a ON a.id = am.account "
+    " WHERE am.meter = m.id AND am.detached_at IS NULL AND a.closed_at IS NULL), "
+    "COALESCE(m.billing_mode, (SELECT billing_mode FROM site WHERE id = 1), 'meter-side')";
+
+MeterRecord meter_from_row(const Stmt& s) {
+  MeterRecord m;
+  m.id = MeterId{s.text(0), s.integer(1), s.integer(2)};
+  m.model = s.text(3);
+  if (auto at = s.opt_int64(4)) {
+    m.read_at = from_ms(*at);
+    auto& r = m.last;
+    r.energy_wh = s.int64(5);
+    r.power_w = s.int64(6);
+    r.balance_fen = s.int64(7);
+    r.relay_closed = s.int64(8) != 0;
+    r.mode = domain::parse_meter_mode(s.text(9)).value_or(domain::MeterMode::kUnknown);
+    r.status_bits = static_cast<std::uint16_t>(s.int64(10));
+    r.alarm1 = s.int64(11) != 0;
+    r.alarm2 = s.int64(12) != 0;
+    r.arrears = s.int64(13) != 0;
+    r.purchase_count = static_cast<std::uint16_t>(s.int64(14));
+    r.purchase_amount_fen = s.int64(15);
+    r.purchase_total_fen = s.int64(16);
+  }
+  m.status = domain::parse_meter_status(s.text(17)).value_or(domain::MeterStatus::kNotOpened);
+  m.failed_cycles = s.integer(18);
+  m.billed_energy_wh = s.opt_int64(19);
+  m.carry = s.int64(20);
+  m.account = s.opt_text(21);
+  m.billing_mode = domain::parse_billing_mode(s.text(22)).value_or(domain::BillingMode::kMeterSide);
+  return m;
+}
+
+/// Refuses a malformed phone or a room not in the site model.
+domain::Result<void> check_contact(Db& db, const TenantContact& contact) {
+  if (auto p = domain::check_phone(contact.phone)) return refused(*p);
+  if (contact.room) {
+    auto s = db.prepare("SELECT 1 FROM rooms WHERE id = ?1");
+    s->bind(1, *contact.room);
+    if (!s->step()) {
+      return refused("room " + *contact.room +
+                     " is not in the site model; check the room or import the site first");
+    }
+  }
+  return {};
+}
+
+void write_contact(Db& db, const std::string& account, const TenantContact& contact) {
+  auto s = db.prepare("UPDATE accounts SET phone = ?2, room = ?3 WHERE id = ?1");
+  s->bind(1, account).bind(2, contact.phone);
+  bind_opt(*s, 3, contact.room);
+  s->run();
+}
+
+}  // namespace
+
+Error refused(std::string message) {
+  return Error{ErrorKind::kRefused, std::move(message)};
+}
+
+Error not_found(std::string message) {
+  return Error{ErrorKind::kNotFound, std::move(message)};
+}
+
+MeterId parse_id(const std::string& s) {
+  auto id = MeterId::parse(s);
+  if (!id) throw StoreError("database holds a malformed meter id \"" + s + "\"");
+  return *id;
+}
+
+std::string join_ids(const std::vector<MeterId>& ids) {
+  std::string out;
+  for (const auto& id : ids) {
+    if (!out.empty()) out += ",";
+    out += id.to_string();
+  }
+  return out;
+}
+
+void bind_opt(Stmt& s, int i, const std::optional<std::string>& v) {
+  if (v) {
+    s.bind(i, *v);
+  } else {
+    s.bind_null(i);
+  }
+}
+
+void bind_opt(Stmt& s, int i, const std::optional<int>& v) {
+  if (v) {
+    s.bind(i, *v);
+  } else {
+    s.bind_null(i);
+  }
+}
+
+std::optional<MeterRecord> find_meter(Db& db, const MeterId& id) {
+  auto s = db.prepare(std::string("SELECT ") + kMeterColumns + " FROM meters m WHERE m.id = ?1");
+  s->bind(1, id.to_string());
+  if (!s->step()) return std::nullopt;
+  return meter_from_row(*s);
+}
+
+void write_audit(Db& db, const std::string& op, const std::string& action,
+                 const std::string& details, TimePoint at) {
+  auto s = db.prepare("INSERT INTO audit (operator, action, details, at) VALUES (?1, ?2, ?3, ?4)");
+  s->bind(1, op).bind(2, action).bind(3, details).bind(4, to_ms(at));
+  s->run();
+}
+
+void write_event(Db& db, const std::optional<MeterId>& id, const std::string& kind,
+                 const std::string& details, TimePoint at) {
+  auto s = db.prepare("INSERT INTO events (meter, kind, details, at) VALUES (?1, ?2, ?3, ?4)");
+  if (id) {
+    s->bind(1, id->to_string());
+  } else {
+    s->bind_null(1);
+  }
+  s->bind(2, kind).bind(3, details).bind(4, to_ms(at));
+  s->run();
+}
+
+std::int64_t append_ledger(Db& db, const std::string& account, domain::EntryKind kind,
+                           const std::optional<MeterId>& meter_id, std::int64_t amount_fen,
+                           std::int64_t energy_wh, std::int64_t carry, const std::string& op,
+                           TimePoint at, std::optional<std::int64_t> ref_seq) {
+  std::int64_t balance = 0;
+  {
+    auto s = db.prepare(
+        "UPDATE accounts SET balance_fen = balance_fen + ?2 WHERE id = ?1 RETURNING balance_fen");
+    s->bind(1, account).bind(2, domain::balance_sign(kind) * amount_fen);
+    if (!s->step()) throw StoreError("ledger entry for unknown account " + account);
+    balance = s->int64(0);
+  }
+  auto s = db.prepare(
+      "INSERT INTO ledger (seq, account, kind, meter, amount_fen, energy_wh, carry, "
+      "balance_after_fen, operator, at, ref_seq) "
+      "VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+      "?9, ?10) RETURNING seq");
+  s->bind(1, account).bind(2, domain::to_string(kind));
+  if (meter_id) {
+    s->bind(3, meter_id->to_string());
+  } else {
+    s->bind_null(3);
+  }
+  s->bind(10, ref_seq);
+  s->bind(4, amount_fen).bind(5, energy_wh).bind(6, carry).bind(7, balance).bind(8, op);
+  s->bind(9, to_ms(at));
+  if (!s->step()) throw StoreError("ledger insert returned no sequence number");
+  return s->int64(0);
+}
+
+std::int64_t insert_command(Db& db, const MeterId& t, domain::CommandKind kind,
+                            std::int64_t amount_fen, const std::string& payload,
+                            std::optional<std::int64_t> ledger_seq, TimePoint at) {
+  auto s = db.prepare(
+      "INSERT INTO outbox (meter, bus, box, circuit, kind, priority, amount_fen, payload, "
+      "ledger_seq, state, next_attempt_at, created_at, updated_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?10, ?10) RETURNING id");
+  if (t.circuit == 0) {
+    s->bind_null(1);
+  } else {
+    s->bind(1, t.to_string());
+  }
+  s->bind(2, t.bus).bind(3, t.box).bind(4, t.circuit).bind(5, domain::to_string(kind));
+  s->bind(6, domain::priority(kind)).bind(7, amount_fen).bind(8, payload).bind(9, ledger_seq);
+  s->bind(10, to_ms(at));
+  if (!s->step()) throw StoreError("outbox insert returned no id");
+  return s->int64(0);
+}
+
+std::int64_t queue_credit(Db& db, const MeterId& meter, std::int64_t amount_fen,
+                          std::int64_t ledger_seq, TimePoint at) {
+  return insert_command(db, meter, domain::CommandKind::kCredit, amount_fen,
+                        domain::encode_payload(domain::CreditPayload{amount_fen}), ledger_seq, at);
+}
+
+std::int64_t write_sale(Db& db, const std::string& account, const MeterId& meter_id,
+                        std::int64_t amount_fen, const std::string& op, TimePoint at) {
+  const auto seq =
+      append_ledger(db, account, domain::EntryKind::kSale, meter_id, amount_fen, 0, 0, op, at);
+  return queue_credit(db, meter_id, amount_fen, seq, at);
+}
+
+domain::Result<void> open_account(Db& db, const OpenAccountRequest& req,
+                                  const TenantContact& contact) {
+  if (req.account.empty()) return refused("account id is empty; give an id such as A401");
+  if (req.meters.empty()) {
+    return refused("account " + req.account + " has no meter; give at least one meter");
+  }
+  if (req.first_sale_fen < 0) {
+    return refused("first sale must not be negative (got " + std::to_string(req.first_sale_fen) +
+                   " fen)");
+  }
+  {
+    auto s = db.prepare("SELECT 1 FROM accounts WHERE id = ?1");
+    s->bind(1, req.account);
+    if (s->step()) {
+      return refused("account " + req.account + " already exists; choose another id");
+    }
+  }
+  if (auto bad = check_contact(db, contact); !bad) return bad.error();
+  std::set<MeterId> seen;
+  for (const auto& id : req.meters) {
+    if (!seen.insert(id).second) {
+      return refused("meter " + id.to_string() + " is listed twice; list each meter once");
+    }
+    auto m = find_meter(db, id);
+    if (!m) {
+      return refused("meter " + id.to_string() +
+                     " is not configured at this site; check the bus, box and circuit");
+    }
+    if (m->account) {
+      return refused("meter " + id.to_string() + " already belongs to open account " + *m->account +
+                     "; close that account first");
+    }
+  }
+  {
+    auto s = db.prepare("INSERT INTO accounts (id, tenant, opened_at) VALUES (?1, ?2, ?3)");
+    s->bind(1, req.account).bind(2, req.tenant).bind(3, to_ms(req.at));
+    s->run();
+  }
+  write_contact(db, req.account, contact);
+  int position = 0;
+  for (const auto& id : req.meters) {
+    auto s = db.prepare(
+        "INSERT INTO account_meters (account, meter, position, attached_at) "
+        "VALUES (?1, ?2, ?3, ?4)");
+    s->bind(1, req.account).bind(2, id.to_string()).bind(3, position++).bind(4, to_ms(req.at));
+    s->run();
+    // Billing starts at the first reading after opening; status follows the account.
+    auto u = db.prepare("UPDATE meters SET billed_energy_wh = NULL, carry = 0, status = " +
+                        status_after_account_change_sql(true) + " WHERE id = ?1");
+    u->bind(1, id.to_string());
+    u->run();
+  }
+  write_audit(db, req.operator_id, "open_account",
+              "account=" + req.account + " tenant=" + req.tenant + " meters=" +
+                  join_ids(req.meters) + " first_sale_fen=" + std::to_string(req.first_sale_fen) +
+                  (contact.phone.empty() ? "" : " phone=" + contact.phone) +
+                  (contact.room ? " room=" + *contact.room : ""),
+              req.at);
+  if (req.first_sale_fen > 0) {
+    write_sale(db, req.account, req.meters.front(), req.first_sale_fen, req.operator_id, req.at);
+  }
+  return {};
+}
+
+}  // namespace phil::store::rows

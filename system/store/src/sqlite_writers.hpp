@@ -1,0 +1,72 @@
+#pragma once
+// The rows every part of the SQLite store writes the same way, once: ledger entries (with the
+// account's kept balance), outbox commands, audit rows and events, and opening an account (which
+// the money operations and the site import both do). Each runs inside the caller's transaction
+// and writes through the connection's cached statements. sqlite_store.cpp (money, outbox,
+// polling), sqlite_store_admin.cpp (site model, meter changes) and sqlite_billing.cpp (poll
+// charging, tariffs) all call these, so every money movement takes the same code path.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <phil/common/time.hpp>
+#include <phil/domain/ledger.hpp>
+#include <phil/domain/meter_id.hpp>
+#include <phil/domain/outbox.hpp>
+#include <phil/domain/result.hpp>
+#include <phil/store/ledger.hpp>
+#include <phil/store/queries.hpp>
+
+#include "sqlite.hpp"
+
+namespace phil::store::rows {
+
+/// A refusal of an operator action (kRefused) / of an unknown target (kNotFound).
+domain::Error refused(std::string message);
+domain::Error not_found(std::string message);
+
+/// A meter id read from the database; a malformed one (a hand edit) throws StoreError.
+domain::MeterId parse_id(const std::string& s);
+/// "bus1/1/1,bus1/1/2": meter ids for an audit row.
+std::string join_ids(const std::vector<domain::MeterId>& ids);
+
+/// Binds a value or NULL.
+void bind_opt(sqlite::Stmt& s, int i, const std::optional<std::string>& v);
+void bind_opt(sqlite::Stmt& s, int i, const std::optional<int>& v);
+
+/// The stored meter (Queries::meter); nullopt if it is not registered.
+std::optional<MeterRecord> find_meter(sqlite::Db& db, const domain::MeterId& id);
+
+void write_audit(sqlite::Db& db, const std::string& operator_id, const std::string& action,
+                 const std::string& details, TimePoint at);
+/// `meter` nullopt: a box or bus event.
+void write_event(sqlite::Db& db, const std::optional<domain::MeterId>& meter,
+                 const std::string& kind, const std::string& details, TimePoint at);
+
+/// Appends a journal entry (seq = last + 1) and moves the account's kept balance by it; returns
+/// the entry's seq. An unknown account throws StoreError.
+std::int64_t append_ledger(sqlite::Db& db, const std::string& account, domain::EntryKind kind,
+                           const std::optional<domain::MeterId>& meter, std::int64_t amount_fen,
+                           std::int64_t energy_wh, std::int64_t carry,
+                           const std::string& operator_id, TimePoint at,
+                           std::optional<std::int64_t> ref_seq = std::nullopt);
+
+/// Inserts a pending command for `target` (a meter, or a box as circuit 0); returns its id.
+std::int64_t insert_command(sqlite::Db& db, const domain::MeterId& target, domain::CommandKind kind,
+                            std::int64_t amount_fen, const std::string& payload,
+                            std::optional<std::int64_t> ledger_seq, TimePoint at);
+/// Queues a credit of `amount_fen` to `meter` for the ledger entry `ledger_seq`; returns its id.
+std::int64_t queue_credit(sqlite::Db& db, const domain::MeterId& meter, std::int64_t amount_fen,
+                          std::int64_t ledger_seq, TimePoint at);
+/// A sale entry and its credit to `meter`; returns the credit's id.
+std::int64_t write_sale(sqlite::Db& db, const std::string& account, const domain::MeterId& meter,
+                        std::int64_t amount_fen, const std::string& operator_id, TimePoint at);
+
+/// Ledger::open_account without a transaction of its own (the caller's: a single open, or a site
+/// import opening many): its checks, the account and its contact, the meters attached, the audit
+/// row and the first sale. A refusal writes nothing.
+domain::Result<void> open_account(sqlite::Db& db, const OpenAccountRequest& req,
+                                  const TenantContact& contact);
+
+}  // namespace phil::store::rows
