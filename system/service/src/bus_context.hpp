@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <phil/common/time.hpp>
@@ -54,14 +55,26 @@ struct BoxRuntime {
   bool hold_for_poll = false;           ///< offline: no command before a poll finds it answering
 };
 
+/// The roles of the store a bus worker uses, all on the bus's own connection (System::Impl owns
+/// it): delivery and host-side trip/close, the poll results and supervision events, stored
+/// read-now requests, and the meter and balance look-ups host-side billing decides on.
+struct BusStore {
+  store::Outbox& outbox;
+  store::PollSink& sink;
+  store::ReadRequests& reads;
+  store::Queries& queries;
+};
+
 /// Everything one bus worker touches. `mutex` serialises the work on the bus (one transaction at
 /// a time on the wire) and guards the fields below it; buses never share a master or a store
 /// connection, so different buses run in parallel.
 struct BusRuntime {
+  BusRuntime(BusConfig c, BusStore s) : config(std::move(c)), store(s) {}
+
   BusConfig config;
   Millis poll_interval{};
   std::unique_ptr<meterlink::ModbusMaster> master;
-  std::unique_ptr<store::Store> store;  ///< this bus's own connection to the database
+  BusStore store;
   std::vector<BoxRuntime> boxes;
   std::unique_ptr<std::mutex> mutex = std::make_unique<std::mutex>();
   std::optional<TimePoint> next_poll;  ///< nullopt: never polled, due at once
@@ -113,7 +126,10 @@ class BusContext {
 
   const SiteConfig& site() const { return shared.site; }
   bool stopping() const { return shared.stopping; }
-  store::Store& store() const { return *bus.store; }
+  store::Outbox& outbox() const { return bus.store.outbox; }
+  store::PollSink& sink() const { return bus.store.sink; }
+  store::ReadRequests& reads() const { return bus.store.reads; }
+  store::Queries& queries() const { return bus.store.queries; }
   meterlink::ModbusMaster& master() const { return *bus.master; }
 
   /// True if `box` did not answer earlier in this iteration: no further request to it.

@@ -33,7 +33,7 @@ void defer(BusContext& ctx, const store::CommandRecord& cmd, const std::string& 
     ctx.mark_silent(*box, now);
     next = ctx.release_time(*box, now);
   }
-  ctx.store().defer_command(cmd.id, why, next, now);
+  ctx.outbox().defer_command(cmd.id, why, next, now);
   spdlog::warn("{}: command {} ({} {}) not delivered yet: {}; next try by {}", bus.config.id,
                cmd.id, domain::to_string(cmd.kind), cmd.meter.to_string(), why,
                format_timestamp(next, std::chrono::minutes(0)));
@@ -41,7 +41,7 @@ void defer(BusContext& ctx, const store::CommandRecord& cmd, const std::string& 
 
 void confirm_credit(BusContext& ctx, const store::CommandRecord& cmd,
                     const meterlink::CreditState& s, TimePoint now) {
-  ctx.store().confirm_command(cmd.id, s, now, ctx.shared.rules());
+  ctx.outbox().confirm_command(cmd.id, s, now, ctx.shared.rules());
   ctx.bus.tries.erase(cmd.id);
   // A sale made in any process ends with this credit: a host-side meter the system tripped
   // is closed again if the balance is back above 0.
@@ -52,7 +52,7 @@ void confirm_credit(BusContext& ctx, const store::CommandRecord& cmd,
 
 void fail(BusContext& ctx, const store::CommandRecord& cmd, const std::string& reason,
           TimePoint now) {
-  ctx.store().fail_command(cmd.id, reason, now);
+  ctx.outbox().fail_command(cmd.id, reason, now);
   ctx.bus.tries.erase(cmd.id);
   spdlog::error("command {} on {} failed: {}", cmd.id, cmd.meter.to_string(), reason);
 }
@@ -88,7 +88,7 @@ bool deliver_credit(BusContext& ctx, BoxRuntime& box, const store::CommandRecord
   const auto decision = domain::decide_credit(cmd.purchase_count, before.value().purchase_count);
   if (settle_credit(ctx, cmd, decision, before.value(), now)) return true;
   // Durable before the write: after a crash or a lost reply, the same count is decided on.
-  ctx.store().begin_attempt(
+  ctx.outbox().begin_attempt(
       cmd.id, decision.assign ? std::optional<std::uint16_t>(decision.count) : std::nullopt, now);
   const int attempts = cmd.attempts + 1;
   const auto written =
@@ -147,7 +147,7 @@ bool deliver_setting(BusContext& ctx, BoxRuntime& box, const store::CommandRecor
     return true;
   }
   // False: an operator superseded or cancelled it meanwhile; nothing to send.
-  if (!ctx.store().try_begin_attempt(cmd.id, std::nullopt, now)) return true;
+  if (!ctx.outbox().try_begin_attempt(cmd.id, std::nullopt, now)) return true;
   const int attempts = cmd.attempts + 1;
   // A clock command carries no value: the box gets this moment's local time.
   const auto local = [&] { return ctx.shared.local_seconds(ctx.shared.clock.now()); };
@@ -192,7 +192,7 @@ bool deliver_setting(BusContext& ctx, BoxRuntime& box, const store::CommandRecor
     }
     state = s.value();
   }
-  ctx.store().confirm_command(cmd.id, state, now, ctx.shared.rules());
+  ctx.outbox().confirm_command(cmd.id, state, now, ctx.shared.rules());
   ctx.bus.tries.erase(cmd.id);
   if (const auto* m = std::get_if<domain::ModePayload>(&cmd.params)) {
     box.commanded[circuit] = domain::target_mode(m->relay);
@@ -209,10 +209,11 @@ void wait_for_box(BusContext& ctx, const BoxRuntime& box, const store::CommandRe
                   TimePoint now) {
   const auto until = ctx.release_time(box, now);
   if (cmd.next_attempt_at >= until) return;
-  ctx.store().defer_command(cmd.id,
-                            "box " + ctx.bus.box_name(box) + " does not answer: " + box.last_error +
-                                "; next try by " + format_timestamp(until, std::chrono::minutes(0)),
-                            until, now);
+  ctx.outbox().defer_command(cmd.id,
+                             "box " + ctx.bus.box_name(box) +
+                                 " does not answer: " + box.last_error + "; next try by " +
+                                 format_timestamp(until, std::chrono::minutes(0)),
+                             until, now);
 }
 
 }  // namespace
@@ -229,7 +230,7 @@ void deliver(BusContext& ctx, TimePoint now, bool force, std::optional<int> only
   const auto horizon = force ? now + Millis(365LL * 24 * 3600 * 1000) : now;
   for (int round = 0; round < kMaxRounds; ++round) {
     bool progressed = false;
-    for (const auto& cmd : ctx.store().next_commands(bus.config.id, horizon, kMaxPerRound)) {
+    for (const auto& cmd : ctx.outbox().next_commands(bus.config.id, horizon, kMaxPerRound)) {
       if (ctx.stopping()) return;
       if (blocked.contains(cmd.meter)) continue;
       if (only_box && cmd.meter.box != *only_box) continue;
@@ -264,7 +265,7 @@ void deliver(BusContext& ctx, TimePoint now, bool force, std::optional<int> only
 
 void deliver_waiting(BusContext& ctx) {
   const auto now = ctx.shared.clock.now();
-  const auto due = ctx.store().next_command_due(ctx.bus.config.id);
+  const auto due = ctx.outbox().next_command_due(ctx.bus.config.id);
   if (due && *due <= now) deliver(ctx, now, false);
 }
 

@@ -90,13 +90,13 @@ void read_requested(BusContext& ctx, TimePoint now) {
 
 void stored_read_requests(BusContext& ctx, TimePoint now) {
   auto& bus = ctx.bus;
-  for (const auto& req : ctx.store().pending_read_requests(bus.config.id)) {
+  for (const auto& req : ctx.reads().pending_read_requests(bus.config.id)) {
     if (ctx.stopping()) return;
     std::set<int> boxes;
     std::string problem;
     resolve_target(bus, req.target, boxes, problem);
     if (!problem.empty()) {
-      ctx.store().finish_read_request(req.id, false, problem, now);
+      ctx.reads().finish_read_request(req.id, false, problem, now);
       continue;
     }
     std::string result;
@@ -112,7 +112,7 @@ void stored_read_requests(BusContext& ctx, TimePoint now) {
         result += r.error().message;
       }
     }
-    ctx.store().finish_read_request(req.id, ok, result, now);
+    ctx.reads().finish_read_request(req.id, ok, result, now);
   }
 }
 

@@ -34,7 +34,7 @@ void check_serials(BusContext& ctx, BoxRuntime& box,
   for (std::size_t i = 0; i < r.value().size() && i < box.meters.size(); ++i) {
     rows.emplace_back(box.meters[i], r.value()[i]);
   }
-  for (const auto& id : ctx.store().record_serials(rows, now)) {
+  for (const auto& id : ctx.sink().record_serials(rows, now)) {
     spdlog::warn(
         "{}: meter replaced (serial changed); billing re-based, nothing charged for "
         "the new meter's counters",
@@ -57,8 +57,8 @@ void check_relays(BusContext& ctx, BoxRuntime& box,
       continue;
     }
     if (!box.relay_mismatch.insert(circuit).second) continue;  // raised already
-    ctx.store().add_event(box.meters[i], "relay_mismatch",
-                          *why + "; check the relay and the wiring of the circuit", now);
+    ctx.sink().add_event(box.meters[i], "relay_mismatch",
+                         *why + "; check the relay and the wiring of the circuit", now);
     spdlog::warn("{}: relay mismatch: {}", box.meters[i].to_string(), *why);
   }
 }
@@ -77,12 +77,12 @@ void check_clock(BusContext& ctx, BoxRuntime& box, TimePoint now) {
   const auto off_s = c.value() - ctx.shared.local_seconds(ctx.shared.clock.now());
   const bool drifting = std::abs(off_s) * 1000 > site.clock_drift_limit.count();
   if (drifting && !box.clock_drifting) {
-    ctx.store().add_event(std::nullopt, "clock_drift",
-                          "box " + ctx.bus.box_name(box) + " clock is " + std::to_string(off_s) +
-                              " s off (limit " + format_duration(site.clock_drift_limit) + "); " +
-                              (site.clock_sync ? "a clock sync is sent now"
-                                               : "clock sync is off: send a clock command"),
-                          now);
+    ctx.sink().add_event(std::nullopt, "clock_drift",
+                         "box " + ctx.bus.box_name(box) + " clock is " + std::to_string(off_s) +
+                             " s off (limit " + format_duration(site.clock_drift_limit) + "); " +
+                             (site.clock_sync ? "a clock sync is sent now"
+                                              : "clock sync is off: send a clock command"),
+                         now);
     spdlog::warn("{}: box {} clock is {} s off", bus_id, box.address, off_s);
     if (site.clock_sync) ctx.bus.next_clock_sync = now;
   } else if (!drifting && box.clock_drifting) {

@@ -106,26 +106,26 @@ struct System::Impl {
   SiteConfig site;
   const domain::Clock& clock;
   MasterFactory make_master;
-  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::Store> store;                    ///< the System's own connection
+  std::vector<std::unique_ptr<store::Store>> bus_stores;  ///< one connection per bus
   std::vector<BusRuntime> buses;
   mutable std::mutex mutex;
   std::atomic<bool> stopping{false};
   detail::SystemShared shared;
 
-  Impl(SiteConfig s, const std::string& db_path, const domain::Clock& c, MasterFactory masters,
-       const domain::MonotonicClock& monotonic)
+  Impl(SiteConfig s, const store::StoreFactory& stores, const domain::Clock& c,
+       MasterFactory masters, const domain::MonotonicClock& monotonic)
       : site(std::move(s)),
         clock(c),
         make_master(std::move(masters)),
-        store(store::open_sqlite_store(db_path, store::Checkpoints::kByCaller)),
+        store(stores(store::Checkpoints::kByCaller)),
         shared{site, clock, monotonic, stopping, std::nullopt} {
     std::map<std::string, meterlink::Profile> profiles;
     for (const auto& bc : site.buses) {
-      BusRuntime bus;
-      bus.config = bc;
+      auto& db = *bus_stores.emplace_back(stores(store::Checkpoints::kByCaller));
+      BusRuntime bus(bc, {db, db, db, db});
       bus.poll_interval = bc.poll_interval.value_or(site.poll_interval);
       bus.master = make_master(bc);
-      bus.store = store::open_sqlite_store(db_path, store::Checkpoints::kByCaller);
       for (const auto& box_config : bc.boxes) {
         auto it = profiles.find(box_config.profile);
         if (it == profiles.end()) {
@@ -195,18 +195,30 @@ struct System::Impl {
   }
 };
 
+System::System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock,
+               MasterFactory masters, const domain::MonotonicClock& monotonic)
+    : impl_(std::make_unique<Impl>(std::move(site), stores, clock, std::move(masters), monotonic)) {
+}
+
+System::System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock,
+               MasterFactory masters)
+    : System(std::move(site), std::move(stores), clock, std::move(masters),
+             detail::steady_monotonic_clock()) {}
+
+System::System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock)
+    : System(std::move(site), std::move(stores), clock, default_master) {}
+
 System::System(SiteConfig site, const std::string& db_path, const domain::Clock& clock)
-    : System(std::move(site), db_path, clock, default_master) {}
+    : System(std::move(site), store::sqlite_store_factory(db_path), clock, default_master) {}
 
 System::System(SiteConfig site, const std::string& db_path, const domain::Clock& clock,
                MasterFactory masters)
-    : System(std::move(site), db_path, clock, std::move(masters),
-             detail::steady_monotonic_clock()) {}
+    : System(std::move(site), store::sqlite_store_factory(db_path), clock, std::move(masters)) {}
 
 System::System(SiteConfig site, const std::string& db_path, const domain::Clock& clock,
                MasterFactory masters, const domain::MonotonicClock& monotonic)
-    : impl_(
-          std::make_unique<Impl>(std::move(site), db_path, clock, std::move(masters), monotonic)) {}
+    : System(std::move(site), store::sqlite_store_factory(db_path), clock, std::move(masters),
+             monotonic) {}
 
 System::~System() = default;
 
@@ -283,7 +295,7 @@ TimePoint System::next_due(const std::string& bus_id) const {
   const auto now = impl_->clock.now();
   if (!bus->read_requested.empty()) return now;
   auto due = bus->next_poll.value_or(now);
-  if (auto c = bus->store->next_command_due(bus->config.id)) due = std::min(due, *c);
+  if (auto c = bus->store.outbox.next_command_due(bus->config.id)) due = std::min(due, *c);
   return due;
 }
 

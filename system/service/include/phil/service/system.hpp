@@ -1,11 +1,11 @@
 #pragma once
-// The billing-and-control system as one object: site configuration, SQLite store, bus masters,
+// The billing-and-control system as one object: site configuration, store, bus masters,
 // and the bus runtime: command delivery, polling, supervision (serials, relays, clocks),
 // host-side billing and on-demand reads. prepaidd runs it against the wall clock (the Collector
 // runs its buses in parallel); the bench runs it against a manual clock and calls run_iterate()
 // after each step.
 //
-// Operator actions (open_account, sale, command) are each one SQLite transaction that writes the
+// Operator actions (open_account, sale, command) are each one store transaction that writes the
 // ledger entry or audit row and the meter-command outbox row together; run_iterate() delivers
 // pending commands before any further polling.
 #include <chrono>
@@ -25,6 +25,7 @@
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/outbox.hpp>
 #include <phil/domain/result.hpp>
+#include <phil/store/store.hpp>
 
 namespace phil::meterlink {
 class ModbusMaster;
@@ -176,8 +177,22 @@ std::unique_ptr<meterlink::ModbusMaster> default_master(const BusConfig& bus);
 
 class System {
  public:
-  /// Opens (creating if needed) the SQLite database at `db_path` and applies migrations.
-  /// Throws std::runtime_error with the path and reason if it cannot.
+  /// Opens its database connections by `stores`: one for itself (operator actions, look-ups,
+  /// checkpoint()) and one per bus, each with store::Checkpoints::kByCaller, all at
+  /// construction. A bus worker holds only the roles it uses (Outbox, PollSink, ReadRequests,
+  /// Queries) of its own connection. `monotonic` times replies (adaptive timeouts) and the pause
+  /// after a clock-sync broadcast; it must outlive the System. Throws what the factory throws
+  /// (store::StoreError).
+  System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock,
+         MasterFactory masters, const domain::MonotonicClock& monotonic);
+  /// As above on the steady clock.
+  System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock,
+         MasterFactory masters);
+  /// As above with the masters of default_master.
+  System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock);
+  /// Opens (creating if needed) the SQLite database at `db_path` and applies migrations
+  /// (store::sqlite_store_factory). Throws std::runtime_error with the path and reason if it
+  /// cannot.
   System(SiteConfig site, const std::string& db_path, const domain::Clock& clock);
   /// As above, with the bus masters made by `masters` instead of default_master.
   System(SiteConfig site, const std::string& db_path, const domain::Clock& clock,
