@@ -1,0 +1,131 @@
+// The System on the store's role doubles, without SQLite: its factory opens "connections" to the
+// in-memory fakes (support/memory_store.hpp), a bus polls an emulated ADF300 on the scripted fake
+// master and delivers a sale's credit; strict mocks check which roles the System uses at all.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <phil/service/system.hpp>
+#include <phil/store/store.hpp>
+
+#include "support/borrowed_master.hpp"
+#include "support/fake_adf300.hpp"
+#include "support/fake_master.hpp"
+#include "support/memory_store.hpp"
+#include "support/store_doubles.hpp"
+
+namespace phil::service {
+namespace {
+
+using domain::MeterId;
+using meterlink::FakeMaster;
+using ::testing::_;
+using ::testing::ElementsAre;
+using ::testing::StrictMock;
+
+constexpr TimePoint kStart{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
+
+class MemoryStoreServiceTest : public ::testing::Test {
+ protected:
+  MemoryStoreServiceTest()
+      : clock_(kStart),
+        device_(master_, meterlink::load_profile(test::test_profiles_dir(), "adf300l")) {
+    site_.name = "test";
+    site_.profiles_dir = test::test_profiles_dir();
+    site_.clock_sync.reset();
+    BusConfig bus;
+    bus.id = "bus1";
+    bus.port = "/dev/null-not-used";
+    bus.boxes = {{1, "adf300l-i", "adf300l"}};
+    site_.buses = {bus};
+  }
+
+  MasterFactory masters() {
+    return [this](const BusConfig&) { return std::make_unique<test::Borrowed>(master_); };
+  }
+
+  domain::ManualClock clock_;
+  FakeMaster master_;
+  test::FakeAdf300 device_;
+  SiteConfig site_;
+  // The System must not touch tariffs: it charges by the site's price (BillingRules).
+  StrictMock<store::test::MockTariffs> tariffs_;
+  store::test::MemoryStore memory_{tariffs_};
+  const MeterId m11_{"bus1", 1, 1};
+};
+
+TEST_F(MemoryStoreServiceTest, PollsAndDeliversASaleCreditOnTheInMemoryRoles) {
+  System system(site_, memory_.factory(), clock_, masters());
+  // One connection for the System, one for the bus, both leaving checkpoints to their owner.
+  EXPECT_EQ(memory_.opened[store::Checkpoints::kByCaller], 2);
+  EXPECT_EQ(memory_.opened.size(), 1U);
+  ASSERT_TRUE(system.meter({"bus1", 1, 12}));  // registered through SiteAdmin
+
+  device_.set(1, 1, {.energy_wh = 5'000, .balance_fen = 0, .purchase_count = 7});
+  ASSERT_TRUE(system.open_account("A401", "tenant", {m11_}, 0, "cashier"));
+  system.run_iterate();
+  ASSERT_TRUE(system.meter(m11_)->ever_read);
+  EXPECT_EQ(system.meter(m11_)->energy_wh, 5'000);
+  EXPECT_EQ(system.meter(m11_)->status, "arrears");
+
+  const auto sold = system.sale("A401", 10'000, "cashier");
+  ASSERT_TRUE(sold) << sold.error().message;
+  master_.clear_log();
+  clock_.advance(Millis(60'000));
+  system.run_iterate();
+
+  // Written once with count 8 and confirmed by reading back.
+  EXPECT_EQ(device_.circuit(1, 1).purchase_count, 8);
+  EXPECT_EQ(device_.circuit(1, 1).balance_fen, 10'000);
+  EXPECT_EQ(device_.credits_applied(), 1);
+  ASSERT_EQ(memory_.data.commands.size(), 1U);
+  EXPECT_EQ(memory_.data.commands[0].state, domain::CommandState::kConfirmed);
+  EXPECT_EQ(memory_.data.commands[0].purchase_count, 8);
+  const auto m = system.meter(m11_);
+  EXPECT_EQ(m->purchase_count, 8);
+  EXPECT_EQ(m->meter_balance_fen, 10'000);
+  EXPECT_EQ(m->status, "normal");
+  EXPECT_EQ(system.counters("bus1").commands_confirmed, 1U);
+  EXPECT_EQ(system.account_balance_fen("A401"), 10'000);
+  EXPECT_TRUE(system.verify_ledger().empty());
+}
+
+TEST_F(MemoryStoreServiceTest, StoredReadRequestsRunOnTheBusWorkersReadRequestsRole) {
+  System system(site_, memory_.factory(), clock_, masters());
+  system.run_iterate();  // the first poll
+  device_.set(1, 1, {.energy_wh = 7'000});
+  const auto id = system.request_read("bus1/1");
+  ASSERT_TRUE(id);
+  clock_.advance(Millis(1'000));
+  system.run_iterate();
+  const auto r = system.read_request(id.value());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, "done");
+  EXPECT_EQ(system.meter(m11_)->energy_wh, 7'000);
+}
+
+TEST_F(MemoryStoreServiceTest, StartUpRegistersTheSitesMetersAndDeclaredBillingThroughSiteAdmin) {
+  site_.buses[0].billing = "host";
+  StrictMock<store::test::MockSiteAdmin> admin;
+  std::vector<MeterId> box1;
+  for (int c = 1; c <= 12; ++c)
+    box1.push_back({"bus1", 1, c});
+  EXPECT_CALL(admin, register_meters(box1, "adf300l-i"));
+  EXPECT_CALL(admin, set_billing_mode(box1, domain::BillingMode::kHostSide, "site-file", kStart))
+      .WillOnce(::testing::Return(12));
+  auto roles = memory_.roles();
+  const store::test::RoleStore::Roles with_mock{
+      roles.outbox, roles.sink, roles.reads, roles.ledger, admin, roles.tariffs, roles.queries};
+  int opened = 0;
+  System system(
+      site_,
+      [&](store::Checkpoints) {
+        ++opened;
+        return std::make_unique<store::test::RoleStore>(with_mock);
+      },
+      clock_, masters());
+  EXPECT_EQ(opened, 2);
+  EXPECT_THAT(system.bus_ids(), ElementsAre("bus1"));
+}
+
+}  // namespace
+}  // namespace phil::service
