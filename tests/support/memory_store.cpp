@@ -310,7 +310,8 @@ std::vector<MeterId> MemoryPollSink::record_serials(
 
 // ---- ReadRequests ----
 
-std::int64_t MemoryReadRequests::request_read(const std::string& target, TimePoint at) {
+std::int64_t MemoryReadRequests::request_read(const std::string& target,
+                                              const std::string& /*operator_id*/, TimePoint at) {
   Lock lock(d_.mutex);
   ReadRequest r;
   r.id = static_cast<std::int64_t>(d_.reads.size()) + 1;

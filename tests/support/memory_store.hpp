@@ -101,7 +101,8 @@ class MemoryPollSink final : public PollSink {
 class MemoryReadRequests final : public ReadRequests {
  public:
   explicit MemoryReadRequests(MemoryData& d) : d_(d) {}
-  std::int64_t request_read(const std::string& target, TimePoint at) override;
+  std::int64_t request_read(const std::string& target, const std::string& operator_id,
+                            TimePoint at) override;
   std::vector<ReadRequest> pending_read_requests(const std::string& bus) const override;
   void finish_read_request(std::int64_t id, bool ok, const std::string& result,
                            TimePoint at) override;

@@ -54,7 +54,8 @@ class MockPollSink : public PollSink {
 
 class MockReadRequests : public ReadRequests {
  public:
-  MOCK_METHOD(std::int64_t, request_read, (const std::string&, TimePoint), (override));
+  MOCK_METHOD(std::int64_t, request_read, (const std::string&, const std::string&, TimePoint),
+              (override));
   MOCK_METHOD(std::vector<ReadRequest>, pending_read_requests, (const std::string&),
               (const, override));
   MOCK_METHOD(void, finish_read_request, (std::int64_t, bool, const std::string&, TimePoint),
@@ -205,8 +206,9 @@ class RoleStore final : public Store {
   }
 
   // ---- ReadRequests ----
-  std::int64_t request_read(const std::string& target, TimePoint at) override {
-    return reads_.request_read(target, at);
+  std::int64_t request_read(const std::string& target, const std::string& operator_id,
+                            TimePoint at) override {
+    return reads_.request_read(target, operator_id, at);
   }
   std::vector<ReadRequest> pending_read_requests(const std::string& bus) const override {
     return reads_.pending_read_requests(bus);

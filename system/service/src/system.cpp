@@ -15,6 +15,7 @@
 #include <phil/meterlink/modbus_master.hpp>
 #include <phil/meterlink/rtu_master.hpp>
 #include <phil/meterlink/tcp_master.hpp>
+#include <phil/service/site_registration.hpp>
 #include <phil/service/system.hpp>
 #include <phil/store/store.hpp>
 
@@ -138,28 +139,12 @@ struct System::Impl {
           shared.turnaround = it->second.timing.turnaround;
         }
         auto box = make_box(bc, box_config, it->second);
-        register_meters(bc, box_config, box.meters);
         bus.boxes.push_back(std::move(box));
       }
       buses.push_back(std::move(bus));
     }
+    register_site(*store, site, Actor{"site-file"}, clock.now());
     if (site.spread_cycles) spread_cycles(buses);
-  }
-
-  /// The box's meters into the database, with the billing mode the site file declares for them
-  /// (the database is what billing, trip and close and the balance check read: one source of
-  /// truth).
-  void register_meters(const BusConfig& bc, const BoxConfig& box_config,
-                       const std::vector<MeterId>& meters) {
-    store->register_meters(meters, box_config.model);
-    const auto declared = bc.billing_of(box_config.address);
-    if (!declared) return;
-    const auto mode =
-        *declared == "host" ? domain::BillingMode::kHostSide : domain::BillingMode::kMeterSide;
-    if (const int n = store->set_billing_mode(meters, mode, "site-file", clock.now())) {
-      spdlog::info("{} meters of box {}/{} set to {} billing by the site file", n, bc.id,
-                   box_config.address, domain::to_string(mode));
-    }
   }
 
   BusRuntime* bus(const std::string& id) {
@@ -322,7 +307,7 @@ domain::Result<std::int64_t> System::request_read(std::string_view target) {
   auto r = detail::resolve_read_target(impl_->buses, text);
   if (!r) return r.error();
   std::lock_guard lock(impl_->mutex);
-  return impl_->store->request_read(text, impl_->clock.now());
+  return impl_->store->request_read(text, "system", impl_->clock.now());
 }
 
 std::optional<ReadRequestView> System::read_request(std::int64_t id) const {

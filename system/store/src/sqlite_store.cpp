@@ -721,13 +721,19 @@ class SqliteStore final : public Store {
     return replaced;
   }
 
-  std::int64_t request_read(const std::string& target, TimePoint at) override {
+  std::int64_t request_read(const std::string& target, const std::string& operator_id,
+                            TimePoint at) override {
+    Transaction tx(db_);
     auto s = db_.prepare(
         "INSERT INTO read_requests (target, bus, state, created_at, updated_at) "
         "VALUES (?1, ?2, 'pending', ?3, ?3) RETURNING id");
     s->bind(1, target).bind(2, target.substr(0, target.find('/'))).bind(3, to_ms(at));
     if (!s->step()) throw StoreError("database " + db_.path() + ": read request not stored");
-    return s->int64(0);
+    const auto id = s->int64(0);
+    s->reset();  // finish the INSERT ... RETURNING before the audit row
+    audit(operator_id, "read_now", "id=" + std::to_string(id) + " target=" + target, at);
+    tx.commit();
+    return id;
   }
 
   std::vector<ReadRequest> pending_read_requests(const std::string& bus) const override {

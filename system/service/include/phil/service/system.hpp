@@ -205,6 +205,9 @@ class System {
   System(const System&) = delete;
   System& operator=(const System&) = delete;
 
+  // ---- operator actions: to be removed in favour of service::Operations (operations.hpp), the
+  // one front door that prepaidctl and the bench use; kept while tests still call them ----
+
   /// Opens an account on the given meters with an optional first sale (0: none). The tenant name
   /// may be empty. Refused (nothing written): empty or existing account id, no meters, a meter
   /// not configured or already in an open account, a negative first sale.
@@ -259,7 +262,8 @@ class System {
   /// not answer it is logged, not counted as a failed cycle. Refused (kNotFound, nothing
   /// queued) for a bus, box or circuit not in the site.
   domain::Result<void> read_now(std::string_view target);
-  /// As read_now, for another process (prepaidctl): the request is stored in the database and
+  /// To be removed in favour of Operations::read_now (audited in the name of "system" here).
+  /// As read_now, for another process: the request is stored in the database and
   /// the daemon's bus worker runs it at its next look at the outbox (every 0.5 s) and stores the
   /// result. Refused (kNotFound, nothing stored) for a target not in the site. Returns its id.
   domain::Result<std::int64_t> request_read(std::string_view target);

@@ -23,8 +23,10 @@ class ReadRequests {
     TimePoint created_at{};
     TimePoint updated_at{};
   };
-  /// Queues a read of `target` (its bus is the part before the first '/'); returns its id.
-  virtual std::int64_t request_read(const std::string& target, TimePoint at) = 0;
+  /// Queues a read of `target` (its bus is the part before the first '/') with an audit row
+  /// ("read_now") naming `operator_id`, in one transaction; returns its id.
+  virtual std::int64_t request_read(const std::string& target, const std::string& operator_id,
+                                    TimePoint at) = 0;
   /// The pending requests of a bus, oldest first.
   virtual std::vector<ReadRequest> pending_read_requests(const std::string& bus) const = 0;
   /// Ends a request: done (ok) or failed, with what was found or why.

@@ -1,0 +1,193 @@
+#pragma once
+// service::Operations, the front door: every operator action (site import, account open/close,
+// sale, refund, reversal, meter replace/move, tariff add/assign, remote commands, read-now) and
+// every query an operator makes. prepaidctl, the bench and the future API call only this; none of
+// them opens the store to act on it.
+//
+// Contracts:
+//   - every action and query takes the Actor who performs it and passes one private check
+//     (begin) before it touches the store: where the operators issue checks the actor's role;
+//   - every action is one store transaction that writes its own audit row naming the actor
+//     (money: ledger entry, outbox command and audit row together, or nothing). Exceptions, both
+//     administration in bulk: import_site writes a row per change it makes (none for a file that
+//     changes nothing) and register_site one per box whose billing mode it changes;
+//   - a refused action returns an error Result and writes nothing (no audit row either);
+//   - database failures throw store::StoreError; configuration errors (profiles) throw.
+// Units as in phil/domain/money.hpp. Times are the clock's at the call. One Operations may be
+// shared by threads: calls are serialised.
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <phil/domain/clock.hpp>
+#include <phil/domain/meter_id.hpp>
+#include <phil/domain/outbox.hpp>
+#include <phil/domain/result.hpp>
+#include <phil/domain/site_model.hpp>
+#include <phil/domain/tariff.hpp>
+#include <phil/service/actor.hpp>
+#include <phil/service/site_registration.hpp>
+#include <phil/service/system.hpp>
+#include <phil/store/store.hpp>
+
+namespace phil::service {
+
+/// What an actor asks Operations to do; the unit of the role check (operators issue).
+enum class Action : std::uint8_t {
+  kRegisterSite,
+  kImportSite,
+  kOpenAccount,
+  kCloseAccount,
+  kSale,
+  kRefund,
+  kReversal,
+  kReplaceMeter,
+  kMoveMeter,
+  kAddTariff,
+  kAssignTariff,
+  kCommand,
+  kReadNow,
+  kQuery,  ///< any read: accounts, meters, ledger, events, commands, tariffs, read requests
+};
+
+/// "sale", "read_now", ...: for logs and messages.
+std::string_view to_string(Action a);
+
+/// An account to open: the tenant, the meters (the first receives the credits), a first sale.
+struct OpenAccount {
+  std::string account;
+  std::string tenant;                   ///< may be empty
+  std::vector<domain::MeterId> meters;  ///< 1..n meters of the site, none in an open account
+  std::int64_t first_sale_fen = 0;      ///< 0: none; >= 0
+  store::TenantContact contact{};       ///< phone (checked) and room (of the site model)
+};
+
+/// A version of a tariff (a new name creates the tariff).
+struct AddTariff {
+  std::string name;
+  domain::TariffVersion version;         ///< takes effect at version.from
+  std::chrono::minutes utc_offset{480};  ///< local time of its period table and tier resets
+};
+
+/// Which tariff charges a meter (`meter`), else the site default (`meter` nullopt).
+struct AssignTariff {
+  std::string name;
+  std::optional<domain::MeterId> meter;  ///< nullopt: the site default
+  std::optional<TimePoint> from{};       ///< takes effect then (not in the past); nullopt: now
+};
+
+class Operations {
+ public:
+  /// Operations on `store`, at `clock`'s time. `site`: the daemon's site file, needed by
+  /// register_site and read_now (and nothing else); its profiles are read here (throws as
+  /// site_boxes does). `store` and `clock` must outlive this object.
+  Operations(store::Store& store, const domain::Clock& clock,
+             std::optional<SiteConfig> site = std::nullopt);
+  ~Operations();
+  Operations(const Operations&) = delete;
+  Operations& operator=(const Operations&) = delete;
+
+  /// As above on the SQLite database at `db_path`, which it opens (creating and migrating it if
+  /// needed) and owns. Throws store::StoreError naming the file if it cannot.
+  static std::unique_ptr<Operations> open(
+      const std::string& db_path, const domain::Clock& clock,
+      std::optional<SiteConfig> site = std::nullopt,
+      store::Checkpoints checkpoints = store::Checkpoints::kAtCommit);
+  /// The schema version this build migrates a database to.
+  static int schema_version();
+
+  // ---- site and meters ----
+  /// Registers the site file's meters and writes its billing modes (register_site). Refused
+  /// (kInvalid, nothing written) when no site file was given.
+  domain::Result<void> register_site(const Actor& actor);
+  /// Imports a site model (store::Store::import_site: refusals, accounts, audit rows).
+  domain::Result<store::ImportSummary> import_site(const Actor& actor,
+                                                   const domain::SiteModel& model);
+  /// Swaps a meter for another, its balance carried over (store::ReplaceMeterRequest).
+  domain::Result<store::ReplaceMeterResult> replace_meter(
+      const Actor& actor, const domain::MeterId& old_meter, const domain::MeterId& new_meter,
+      const std::optional<store::ManualFinalReading>& manual = std::nullopt);
+  /// Moves a meter into another open account (store::MoveMeterRequest).
+  domain::Result<store::MoveMeterResult> move_meter(const Actor& actor,
+                                                    const domain::MeterId& meter,
+                                                    const std::string& to_account,
+                                                    bool with_balance);
+
+  // ---- accounts and money ----
+  /// Opens an account. Refused (nothing written): empty or existing id, no meters, a meter not
+  /// configured or in an open account, a negative first sale, a bad phone, an unknown room.
+  domain::Result<void> open_account(const Actor& actor, const OpenAccount& req);
+  /// Sells `amount_fen` (> 0) to an open account: ledger entry and a credit for its first meter.
+  /// Returns the credit command's id.
+  domain::Result<std::int64_t> sale(const Actor& actor, const std::string& account,
+                                    std::int64_t amount_fen);
+  /// Pays back part of an account's balance (store::Store::refund). Returns the entry's seq.
+  domain::Result<std::int64_t> refund(const Actor& actor, const std::string& account,
+                                      std::int64_t amount_fen);
+  /// Cancels a wrong sale by its ledger seq (store::Store::reversal). Returns the entry's seq.
+  domain::Result<std::int64_t> reversal(const Actor& actor, std::int64_t sale_seq);
+  /// Closes an account, refunding the rest (store::Store::close_account).
+  domain::Result<store::CloseAccountResult> close_account(const Actor& actor,
+                                                          const std::string& account);
+
+  // ---- tariffs ----
+  domain::Result<void> add_tariff(const Actor& actor, const AddTariff& req);
+  domain::Result<void> assign_tariff(const Actor& actor, const AssignTariff& req);
+
+  // ---- remote commands ----
+  /// Queues a command (every kind but credit) for a meter, or for a box (circuit 0) for the
+  /// box-level kinds, superseding the target's pending commands of the kind. Returns its id.
+  /// The daemon's bus worker delivers it before further polling.
+  domain::Result<std::int64_t> command(const Actor& actor, const domain::MeterId& target,
+                                       const domain::CommandPayload& payload);
+  /// Asks for an on-demand read of "BUS", "BUS/BOX" or "BUS/BOX/CIRCUIT": the request is stored
+  /// and the bus worker (the daemon's, or a System's run_iterate) runs it at its next look at the
+  /// outbox and stores the result (read_request). Refused (kNotFound, nothing stored) for a
+  /// target not in the site file, kInvalid without a site file. Returns the request's id.
+  domain::Result<std::int64_t> read_now(const Actor& actor, std::string_view target);
+
+  // ---- queries (kNotFound with a message where the thing does not exist) ----
+  domain::Result<store::AccountRecord> account(const Actor& actor, const std::string& id) const;
+  domain::Result<std::int64_t> account_balance_fen(const Actor& actor,
+                                                   const std::string& account) const;
+  /// Ledger entries of an account, or of all accounts (nullopt), in seq order.
+  domain::Result<std::vector<store::LedgerRecord>> ledger(
+      const Actor& actor, const std::optional<std::string>& account) const;
+  /// One line per problem of the ledger invariants; empty if all hold.
+  domain::Result<std::vector<std::string>> verify_ledger(const Actor& actor) const;
+  domain::Result<store::MeterRecord> meter(const Actor& actor, const domain::MeterId& id) const;
+  domain::Result<store::MeterPlacement> meter_placement(const Actor& actor,
+                                                        const domain::MeterId& id) const;
+  /// The newest `limit` commands of a meter, newest first.
+  domain::Result<std::vector<store::CommandRecord>> meter_commands(const Actor& actor,
+                                                                   const domain::MeterId& id,
+                                                                   int limit) const;
+  /// Events of a meter (or all: nullopt), oldest first.
+  domain::Result<std::vector<store::EventRecord>> events(
+      const Actor& actor, const std::optional<domain::MeterId>& meter) const;
+  domain::Result<std::vector<store::TariffRecord>> tariffs(const Actor& actor) const;
+  domain::Result<store::Store::ReadRequest> read_request(const Actor& actor, std::int64_t id) const;
+
+ private:
+  using Guard = std::unique_lock<std::mutex>;
+  Operations(std::unique_ptr<store::Store> owned, const domain::Clock& clock,
+             std::optional<SiteConfig> site);
+  /// The one place every action and query passes before it touches the store: the role check
+  /// goes here (operators issue); today every actor may do everything. Holds the lock for the
+  /// call.
+  domain::Result<Guard> begin(const Actor& actor, Action action) const;
+  domain::Result<void> check_read_target(const std::string& target) const;
+
+  std::unique_ptr<store::Store> owned_;  ///< set by open()
+  store::Store& store_;
+  const domain::Clock& clock_;
+  std::optional<SiteConfig> site_;
+  std::vector<SiteBox> boxes_;  ///< of site_
+  mutable std::mutex mutex_;
+};
+
+}  // namespace phil::service

@@ -1,0 +1,48 @@
+#pragma once
+// The site file's meters in the database: what the daemon does at start-up and what prepaidctl
+// does before an action when it is given the site file (--config). One function for both, so a
+// database the daemon never ran on knows the same meters and billing modes as one it did.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <phil/common/time.hpp>
+#include <phil/domain/meter_id.hpp>
+#include <phil/domain/site_model.hpp>
+#include <phil/service/actor.hpp>
+#include <phil/service/system.hpp>
+#include <phil/store/site_admin.hpp>
+
+namespace phil::store {
+class Store;
+}
+
+namespace phil::service {
+
+/// One box of the site file with its meters (circuits 1..N of its model in its profile).
+struct SiteBox {
+  std::string bus;
+  int address = 0;
+  std::string model;
+  int circuits = 0;
+  std::vector<domain::MeterId> meters;  ///< bus/address/1 .. bus/address/circuits
+  /// The billing mode the site file declares for the box (on it or its bus); nullopt: none.
+  std::optional<domain::BillingMode> billing;
+};
+
+/// The boxes of `site` in site order, their circuit counts read from the profiles in
+/// site.profiles_dir. Throws yaml::ConfigError for a missing or bad profile and
+/// std::invalid_argument for a model the profile does not list (configuration errors).
+std::vector<SiteBox> site_boxes(const SiteConfig& site);
+
+/// Registers the boxes' meters (idempotent: known meters keep their state, the model is updated)
+/// and writes each declared billing mode into the database, which is what billing, trip/close and
+/// the balance check read. A billing-mode change is audited by the store in the name of `actor`
+/// (one row per box it changed; none if nothing changed). Throws store::StoreError.
+void register_site(store::SiteAdmin& store, const std::vector<SiteBox>& boxes, const Actor& actor,
+                   TimePoint at);
+/// As above for the boxes of `site` (site_boxes: reads the profiles; throws as it does).
+void register_site(store::SiteAdmin& store, const SiteConfig& site, const Actor& actor,
+                   TimePoint at);
+
+}  // namespace phil::service

@@ -1,0 +1,178 @@
+// Operations: construction, the one check every call passes (begin), site and meter
+// administration, remote commands and read-now. Money and tariffs: operations_money.cpp;
+// queries: operations_queries.cpp.
+#include <spdlog/spdlog.h>
+
+#include <phil/service/operations.hpp>
+
+namespace phil::service {
+
+std::string_view to_string(Action a) {
+  switch (a) {
+    case Action::kRegisterSite:
+      return "register_site";
+    case Action::kImportSite:
+      return "import_site";
+    case Action::kOpenAccount:
+      return "open_account";
+    case Action::kCloseAccount:
+      return "close_account";
+    case Action::kSale:
+      return "sale";
+    case Action::kRefund:
+      return "refund";
+    case Action::kReversal:
+      return "reversal";
+    case Action::kReplaceMeter:
+      return "replace_meter";
+    case Action::kMoveMeter:
+      return "move_meter";
+    case Action::kAddTariff:
+      return "add_tariff";
+    case Action::kAssignTariff:
+      return "assign_tariff";
+    case Action::kCommand:
+      return "command";
+    case Action::kReadNow:
+      return "read_now";
+    case Action::kQuery:
+      return "query";
+  }
+  return "?";
+}
+
+Operations::Operations(store::Store& store, const domain::Clock& clock,
+                       std::optional<SiteConfig> site)
+    : store_(store), clock_(clock), site_(std::move(site)) {
+  if (site_) boxes_ = site_boxes(*site_);
+}
+
+Operations::Operations(std::unique_ptr<store::Store> owned, const domain::Clock& clock,
+                       std::optional<SiteConfig> site)
+    : owned_(std::move(owned)), store_(*owned_), clock_(clock), site_(std::move(site)) {
+  if (site_) boxes_ = site_boxes(*site_);
+}
+
+Operations::~Operations() = default;
+
+std::unique_ptr<Operations> Operations::open(const std::string& db_path, const domain::Clock& clock,
+                                             std::optional<SiteConfig> site,
+                                             store::Checkpoints checkpoints) {
+  auto store = store::open_sqlite_store(db_path, checkpoints);
+  return std::unique_ptr<Operations>(new Operations(std::move(store), clock, std::move(site)));
+}
+
+int Operations::schema_version() {
+  return store::sqlite_schema_version();
+}
+
+domain::Result<Operations::Guard> Operations::begin(const Actor& actor, Action action) const {
+  Guard lock(mutex_);
+  // The role check of the operators issue goes here: one permission table, checked once per
+  // action. Until then every actor may do everything.
+  spdlog::debug("{} by {}", to_string(action), actor.id);
+  return domain::Result<Guard>(std::move(lock));
+}
+
+domain::Result<void> Operations::register_site(const Actor& actor) {
+  auto g = begin(actor, Action::kRegisterSite);
+  if (!g) return g.error();
+  if (!site_) {
+    return domain::Error{domain::ErrorKind::kInvalid,
+                         "no site file given: registering the site's meters needs it"};
+  }
+  service::register_site(store_, boxes_, actor, clock_.now());
+  return {};
+}
+
+domain::Result<store::ImportSummary> Operations::import_site(const Actor& actor,
+                                                             const domain::SiteModel& model) {
+  auto g = begin(actor, Action::kImportSite);
+  if (!g) return g.error();
+  return store_.import_site(model, actor.id, clock_.now());
+}
+
+domain::Result<store::ReplaceMeterResult> Operations::replace_meter(
+    const Actor& actor, const domain::MeterId& old_meter, const domain::MeterId& new_meter,
+    const std::optional<store::ManualFinalReading>& manual) {
+  auto g = begin(actor, Action::kReplaceMeter);
+  if (!g) return g.error();
+  return store_.replace_meter({old_meter, new_meter, actor.id, clock_.now(), manual});
+}
+
+domain::Result<store::MoveMeterResult> Operations::move_meter(const Actor& actor,
+                                                              const domain::MeterId& meter,
+                                                              const std::string& to_account,
+                                                              bool with_balance) {
+  auto g = begin(actor, Action::kMoveMeter);
+  if (!g) return g.error();
+  return store_.move_meter({meter, to_account, with_balance, actor.id, clock_.now()});
+}
+
+domain::Result<std::int64_t> Operations::command(const Actor& actor, const domain::MeterId& target,
+                                                 const domain::CommandPayload& payload) {
+  auto g = begin(actor, Action::kCommand);
+  if (!g) return g.error();
+  auto r = store_.enqueue_command({target, payload, actor.id, clock_.now()});
+  if (r) {
+    spdlog::info("{} command {} for {} queued by {} ({})",
+                 domain::to_string(domain::kind_of(payload)), r.value(), target.to_string(),
+                 actor.id, domain::encode_payload(payload));
+  }
+  return r;
+}
+
+domain::Result<std::int64_t> Operations::read_now(const Actor& actor, std::string_view target) {
+  auto g = begin(actor, Action::kReadNow);
+  if (!g) return g.error();
+  const std::string text(target);
+  if (auto ok = check_read_target(text); !ok) return ok.error();
+  return store_.request_read(text, actor.id, clock_.now());
+}
+
+domain::Result<void> Operations::check_read_target(const std::string& text) const {
+  if (!site_) {
+    return domain::Error{domain::ErrorKind::kInvalid,
+                         "read-now " + text + ": no site file given to check the target against"};
+  }
+  const auto first = text.find('/');
+  const auto bus_id = text.substr(0, first);
+  bool bus_known = false;
+  for (const auto& b : site_->buses)
+    bus_known = bus_known || b.id == bus_id;
+  if (!bus_known) {
+    return domain::Error{domain::ErrorKind::kNotFound,
+                         "read-now " + text + ": no bus \"" + bus_id +
+                             "\" in the site; give BUS, BUS/BOX or BUS/BOX/CIRCUIT"};
+  }
+  if (first == std::string::npos) return {};
+  const auto rest = text.substr(first + 1);
+  const auto second = rest.find('/');
+  const auto box_text = rest.substr(0, second);
+  int address = 0;
+  bool ok = !box_text.empty() && box_text.size() <= 3;
+  for (const char c : box_text) {
+    ok = ok && c >= '0' && c <= '9';
+    if (ok) address = address * 10 + (c - '0');
+  }
+  const SiteBox* box = nullptr;
+  for (const auto& b : boxes_) {
+    if (ok && b.bus == bus_id && b.address == address) box = &b;
+  }
+  if (!box) {
+    return domain::Error{domain::ErrorKind::kNotFound, "read-now " + text + ": no box \"" +
+                                                           box_text + "\" on bus " + bus_id +
+                                                           "; check the site file"};
+  }
+  if (second != std::string::npos) {
+    const auto id = domain::MeterId::parse(text);
+    if (!id || id->circuit > box->circuits) {
+      return domain::Error{domain::ErrorKind::kNotFound, "read-now " + text + ": box " + box_text +
+                                                             " has circuits 1.." +
+                                                             std::to_string(box->circuits)};
+    }
+  }
+  return {};
+}
+
+}  // namespace phil::service

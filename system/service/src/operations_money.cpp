@@ -1,0 +1,62 @@
+// Operations: accounts, money and tariffs. Each is one store transaction with its audit row.
+#include <spdlog/spdlog.h>
+
+#include <phil/service/operations.hpp>
+
+namespace phil::service {
+
+domain::Result<void> Operations::open_account(const Actor& actor, const OpenAccount& req) {
+  auto g = begin(actor, Action::kOpenAccount);
+  if (!g) return g.error();
+  auto r = store_.open_account(
+      {req.account, req.tenant, req.meters, req.first_sale_fen, actor.id, clock_.now()},
+      req.contact);
+  if (r) spdlog::info("account {} opened by {}", req.account, actor.id);
+  return r;
+}
+
+domain::Result<std::int64_t> Operations::sale(const Actor& actor, const std::string& account,
+                                              std::int64_t amount_fen) {
+  auto g = begin(actor, Action::kSale);
+  if (!g) return g.error();
+  auto r = store_.sale({account, amount_fen, actor.id, clock_.now()});
+  if (r) {
+    spdlog::info("sale of {} fen to {} by {}; credit {} queued", amount_fen, account, actor.id,
+                 r.value());
+  }
+  return r;
+}
+
+domain::Result<std::int64_t> Operations::refund(const Actor& actor, const std::string& account,
+                                                std::int64_t amount_fen) {
+  auto g = begin(actor, Action::kRefund);
+  if (!g) return g.error();
+  return store_.refund({account, amount_fen, actor.id, clock_.now()});
+}
+
+domain::Result<std::int64_t> Operations::reversal(const Actor& actor, std::int64_t sale_seq) {
+  auto g = begin(actor, Action::kReversal);
+  if (!g) return g.error();
+  return store_.reversal({sale_seq, actor.id, clock_.now()});
+}
+
+domain::Result<store::CloseAccountResult> Operations::close_account(const Actor& actor,
+                                                                    const std::string& account) {
+  auto g = begin(actor, Action::kCloseAccount);
+  if (!g) return g.error();
+  return store_.close_account({account, actor.id, clock_.now()});
+}
+
+domain::Result<void> Operations::add_tariff(const Actor& actor, const AddTariff& req) {
+  auto g = begin(actor, Action::kAddTariff);
+  if (!g) return g.error();
+  return store_.add_tariff({req.name, req.version, req.utc_offset, actor.id, clock_.now()});
+}
+
+domain::Result<void> Operations::assign_tariff(const Actor& actor, const AssignTariff& req) {
+  auto g = begin(actor, Action::kAssignTariff);
+  if (!g) return g.error();
+  return store_.assign_tariff({req.name, req.meter, actor.id, clock_.now(), req.from});
+}
+
+}  // namespace phil::service

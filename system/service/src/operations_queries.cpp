@@ -1,0 +1,93 @@
+// Operations: the queries an operator makes. They write nothing (no audit row) but pass the same
+// check as the actions.
+#include <phil/service/operations.hpp>
+
+namespace phil::service {
+
+namespace {
+
+domain::Error not_found(std::string message) {
+  return domain::Error{domain::ErrorKind::kNotFound, std::move(message)};
+}
+
+}  // namespace
+
+domain::Result<store::AccountRecord> Operations::account(const Actor& actor,
+                                                         const std::string& id) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  auto a = store_.account(id);
+  if (!a) return not_found("account " + id + " does not exist; check the id");
+  return std::move(*a);
+}
+
+domain::Result<std::int64_t> Operations::account_balance_fen(const Actor& actor,
+                                                             const std::string& account) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  const auto b = store_.account_balance_fen(account);
+  if (!b) return not_found("account " + account + " does not exist; check the id");
+  return *b;
+}
+
+domain::Result<std::vector<store::LedgerRecord>> Operations::ledger(
+    const Actor& actor, const std::optional<std::string>& account) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  return store_.ledger(account);
+}
+
+domain::Result<std::vector<std::string>> Operations::verify_ledger(const Actor& actor) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  return store_.verify_ledger();
+}
+
+domain::Result<store::MeterRecord> Operations::meter(const Actor& actor,
+                                                     const domain::MeterId& id) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  auto m = store_.meter(id);
+  if (!m) return not_found("meter " + id.to_string() + " is not configured at this site");
+  return std::move(*m);
+}
+
+domain::Result<store::MeterPlacement> Operations::meter_placement(const Actor& actor,
+                                                                  const domain::MeterId& id) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  auto p = store_.meter_placement(id);
+  if (!p) return not_found("meter " + id.to_string() + " is not configured at this site");
+  return std::move(*p);
+}
+
+domain::Result<std::vector<store::CommandRecord>> Operations::meter_commands(
+    const Actor& actor, const domain::MeterId& id, int limit) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  return store_.meter_commands(id, limit);
+}
+
+domain::Result<std::vector<store::EventRecord>> Operations::events(
+    const Actor& actor, const std::optional<domain::MeterId>& meter) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  return store_.events(meter);
+}
+
+domain::Result<std::vector<store::TariffRecord>> Operations::tariffs(const Actor& actor) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  return store_.tariffs();
+}
+
+domain::Result<store::Store::ReadRequest> Operations::read_request(const Actor& actor,
+                                                                   std::int64_t id) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  auto r = store_.read_request(id);
+  if (!r) return not_found("read request #" + std::to_string(id) + " does not exist");
+  return std::move(*r);
+}
+
+}  // namespace phil::service

@@ -1,0 +1,62 @@
+// The site file's meters and billing modes into the database (register_site): called by System
+// at start-up and by Operations for prepaidctl.
+#include <map>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include <phil/meterlink/profile.hpp>
+#include <phil/service/site_registration.hpp>
+#include <phil/store/store.hpp>
+
+namespace phil::service {
+
+std::vector<SiteBox> site_boxes(const SiteConfig& site) {
+  std::map<std::string, meterlink::Profile> profiles;
+  std::vector<SiteBox> out;
+  for (const auto& bus : site.buses) {
+    for (const auto& box : bus.boxes) {
+      auto it = profiles.find(box.profile);
+      if (it == profiles.end()) {
+        it = profiles.emplace(box.profile, meterlink::load_profile(site.profiles_dir, box.profile))
+                 .first;
+      }
+      const auto* model = it->second.model(box.model);
+      if (!model) {
+        throw std::invalid_argument("box " + bus.id + "/" + std::to_string(box.address) +
+                                    ": model \"" + box.model + "\" is not in profile " +
+                                    box.profile + "; known models: " + it->second.model_names());
+      }
+      SiteBox b{bus.id, box.address, box.model, model->circuits, {}, std::nullopt};
+      for (int n = 1; n <= model->circuits; ++n)
+        b.meters.push_back(domain::MeterId{bus.id, box.address, n});
+      if (const auto declared = bus.billing_of(box.address)) {
+        b.billing =
+            *declared == "host" ? domain::BillingMode::kHostSide : domain::BillingMode::kMeterSide;
+      }
+      out.push_back(std::move(b));
+    }
+  }
+  return out;
+}
+
+void register_site(store::SiteAdmin& store, const std::vector<SiteBox>& boxes, const Actor& actor,
+                   TimePoint at) {
+  for (const auto& box : boxes) {
+    store.register_meters(box.meters, box.model);
+    if (!box.billing) continue;
+    // The site file's declaration goes into the database, which is what billing, trip and
+    // close and the balance check read: one source of truth.
+    if (const int n = store.set_billing_mode(box.meters, *box.billing, actor.id, at)) {
+      spdlog::info("{} meters of box {}/{} set to {} billing by the site file", n, box.bus,
+                   box.address, domain::to_string(*box.billing));
+    }
+  }
+}
+
+void register_site(store::SiteAdmin& store, const SiteConfig& site, const Actor& actor,
+                   TimePoint at) {
+  register_site(store, site_boxes(site), actor, at);
+}
+
+}  // namespace phil::service
