@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,23 @@ std::string database_path(const std::optional<std::string>& db, const service::S
   for (char c : site.name)
     name += (std::isalnum(static_cast<unsigned char>(c)) != 0) ? c : '_';
   return (name.empty() ? std::string("site") : name) + ".db";
+}
+
+std::unique_ptr<service::Operations> open_operations(const std::string& db,
+                                                     const std::optional<service::SiteConfig>& site,
+                                                     const service::Actor& actor,
+                                                     const domain::Clock& clock,
+                                                     const std::string& failure) {
+  try {
+    auto ops = service::Operations::open(db, clock, site);
+    if (site) {
+      if (auto r = ops->register_site(actor); !r) throw std::runtime_error(r.error().message);
+    }
+    return ops;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", failure.c_str(), e.what());
+  }
+  return nullptr;
 }
 
 void print_failure(const std::string& message, bool json) {

@@ -1,5 +1,6 @@
-// prepaidctl: operator actions and look-ups against a site's database. Each action is one
-// transaction; the daemon delivers the resulting meter commands.
+// prepaidctl: operator actions and look-ups against a site's database, all through
+// service::Operations. Each action is one transaction; the daemon delivers the resulting meter
+// commands.
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -11,7 +12,7 @@
 
 #include <phil/common/cli.hpp>
 #include <phil/common/decimal.hpp>
-#include <phil/service/system.hpp>
+#include <phil/service/operations.hpp>
 
 #include "cli_support.hpp"
 #include "prepaidctl_admin.hpp"
@@ -98,20 +99,21 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_mt("prepaidctl"));
   spdlog::set_level(spdlog::level::warn);
 
+  const phil::app::WallClock clock;
+  const phil::service::Actor actor{operator_id};
   if (init->parsed()) return phil::app::run_init_command(db, json);
   if (phil::app::money_command_parsed(*money)) {
-    return phil::app::run_money_command(*money, db, operator_id, json,
-                                        phil::app::WallClock().now());
+    return phil::app::run_money_command(*money, db, actor, json, clock);
   }
   if (phil::app::tariff_command_parsed(*tariff)) {
     return phil::app::run_tariff_command(
         *tariff, {db, config.empty() ? std::nullopt : std::optional<std::string>(config), profiles,
-                  operator_id, json, phil::app::WallClock().now()});
+                  actor, json, clock});
   }
   if (phil::app::admin_command_parsed(*admin)) {
     return phil::app::run_admin_command(
         *admin, {db, config.empty() ? std::nullopt : std::optional<std::string>(config), profiles,
-                 operator_id, json, phil::app::WallClock().now()});
+                 actor, json, clock});
   }
   if (config.empty()) {
     std::fprintf(stderr, "--config is required for this command; give the site file (YAML)\n");
@@ -119,26 +121,22 @@ int main(int argc, char** argv) {
   }
   const auto site = phil::app::load_site_or_report(config, profiles);
   if (!site) return kUsage;
-  phil::app::WallClock clock;
-  std::unique_ptr<phil::service::System> sys;
-  try {
-    sys = std::make_unique<phil::service::System>(*site, db, clock);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "cannot open the site: %s\n", e.what());
-    return kRefused;
-  }
+  // The site's meters are registered first, as the daemon does at start-up.
+  const auto ops = phil::app::open_operations(db, site, actor, clock, "cannot open the site");
+  if (!ops) return kRefused;
 
   try {
     if (sale->parsed()) {
       const auto fen = parse_amount(amount, "--amount");
       if (!fen) return kUsage;
-      return report(sys->sale(sale_account, *fen, operator_id), json,
+      const auto r = ops->sale(actor, sale_account, *fen);
+      return report(r ? phil::domain::Result<void>() : r.error(), json,
                     "sold " + yuan(*fen) + " yuan to " + sale_account +
                         "; the credit is delivered at the daemon's next iteration");
     }
-    if (auto rc = phil::app::run_remote_commands(*remote, *sys, operator_id, json)) return *rc;
+    if (auto rc = phil::app::run_remote_commands(*remote, *ops, actor, json)) return *rc;
     if (verify->parsed()) {
-      const auto problems = sys->verify_ledger();
+      const auto problems = ops->verify_ledger(actor).value();
       if (json) {
         std::cout << nlohmann::json{{"ok", problems.empty()}, {"problems", problems}}.dump()
                   << "\n";

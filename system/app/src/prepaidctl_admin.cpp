@@ -9,12 +9,10 @@
 #include <phil/common/decimal.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/domain/money.hpp>
-#include <phil/service/system.hpp>
-#include <phil/store/store.hpp>
+#include <phil/service/operations.hpp>
 
 #include "cli_support.hpp"
 #include "site_model_yaml.hpp"
-#include "wall_clock.hpp"
 
 namespace phil::app {
 
@@ -75,7 +73,15 @@ json command_json(const store::CommandRecord& c) {
           {"last_error", c.last_error}};
 }
 
-int site_import(store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+/// The meter's record, or nullopt if it is not configured.
+std::optional<store::MeterRecord> meter_or_none(const service::Operations& ops,
+                                                const service::Actor& actor, const MeterId& id) {
+  auto m = ops.meter(actor, id);
+  if (!m) return std::nullopt;
+  return std::move(m.value());
+}
+
+int site_import(service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
   domain::SiteModel model;
   try {
     model = load_site_model(c.file);
@@ -83,7 +89,7 @@ int site_import(store::Store& st, const AdminCommands& c, const AdminTarget& t) 
     std::fprintf(stderr, "configuration error: %s\n", e.what());
     return kUsage;
   }
-  auto r = st.import_site(model, t.operator_id, t.now);
+  auto r = ops.import_site(t.actor, model);
   if (!r) return refuse(r.error(), t.json);
   const auto& s = r.value();
   return done("site " + model.settings.name + " imported from " + c.file + ": " +
@@ -101,7 +107,7 @@ int site_import(store::Store& st, const AdminCommands& c, const AdminTarget& t) 
                {"first_sales_fen", s.first_sales_fen}});
 }
 
-int account_open(store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+int account_open(service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
   std::vector<MeterId> ids;
   for (const auto& m : c.meters) {
     auto id = meter_arg(m);
@@ -117,21 +123,18 @@ int account_open(store::Store& st, const AdminCommands& c, const AdminTarget& t)
   }
   store::TenantContact contact{c.phone, std::nullopt};
   if (!c.room.empty()) contact.room = c.room;
-  auto r = st.open_account({c.account, c.tenant, ids, *fen, t.operator_id, t.now}, contact);
+  auto r = ops.open_account(t.actor, {c.account, c.tenant, ids, *fen, contact});
   if (!r) return refuse(r.error(), t.json);
   return done("account " + c.account + " opened" +
                   (*fen > 0 ? ", first sale " + yuan(*fen) + " yuan queued" : ""),
               t.json);
 }
 
-int account_show(const store::Store& st, const AdminCommands& c, const AdminTarget& t) {
-  const auto a = st.account(c.account);
-  if (!a) {
-    return refuse(
-        {domain::ErrorKind::kNotFound, "account " + c.account + " does not exist; check the id"},
-        t.json);
-  }
-  auto entries = st.ledger(c.account);
+int account_show(const service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
+  const auto found = ops.account(t.actor, c.account);
+  if (!found) return refuse(found.error(), t.json);
+  const auto* a = &found.value();
+  auto entries = ops.ledger(t.actor, c.account).value();
   const auto keep = static_cast<std::size_t>(std::max(0, c.entries));
   if (entries.size() > keep)
     entries.erase(entries.begin(), entries.end() - static_cast<long>(keep));
@@ -146,7 +149,7 @@ int account_show(const store::Store& st, const AdminCommands& c, const AdminTarg
            {"mismatch_fen", a->mismatch_fen ? json(*a->mismatch_fen) : json()}};
     auto& ms = j["meters"] = json::array();
     for (const auto& id : a->meters) {
-      const auto m = st.meter(id);
+      const auto m = meter_or_none(ops, t.actor, id);
       json mj{{"meter", id.to_string()}};
       if (m) {
         mj["status"] = domain::to_string(m->status);
@@ -181,7 +184,7 @@ int account_show(const store::Store& st, const AdminCommands& c, const AdminTarg
               << " yuan more than the ledger expects (negative: less)\n";
   }
   for (const auto& id : a->meters) {
-    const auto m = st.meter(id);
+    const auto m = meter_or_none(ops, t.actor, id);
     std::cout << "meter       " << id.to_string();
     if (m) {
       std::cout << "  " << domain::to_string(m->status) << "  "
@@ -204,20 +207,24 @@ int account_show(const store::Store& st, const AdminCommands& c, const AdminTarg
   return kOk;
 }
 
-int meter_show(const store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+int meter_show(const service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
   const auto id = meter_arg(c.meter);
   if (!id) return kUsage;
-  const auto m = st.meter(*id);
-  const auto place = st.meter_placement(*id);
-  if (!m || !place) {
+  const auto m = meter_or_none(ops, t.actor, *id);
+  const auto found = ops.meter_placement(t.actor, *id);
+  if (!m || !found) {
     return refuse(
         {domain::ErrorKind::kNotFound, "meter " + c.meter + " is not configured at this site"},
         t.json);
   }
-  const auto commands = st.meter_commands(*id, 5);
-  auto events = st.events(*id);
+  const auto* place = &found.value();
+  const auto commands = ops.meter_commands(t.actor, *id, 5).value();
+  auto events = ops.events(t.actor, *id).value();
   if (events.size() > 5) events.erase(events.begin(), events.end() - 5);
-  const auto balance = m->account ? st.account_balance_fen(*m->account) : std::nullopt;
+  std::optional<std::int64_t> balance;
+  if (m->account) {
+    if (auto b = ops.account_balance_fen(t.actor, *m->account)) balance = b.value();
+  }
   const auto read_at = m->read_at ? when(*m->read_at) : "never";
   const auto& r = m->last;
   if (t.json) {
@@ -341,27 +348,27 @@ std::optional<store::ManualFinalReading> manual_reading(const AdminCommands& c,
   return m;
 }
 
-int meter_replace(store::Store& st, const AdminCommands& c, const AdminTarget& t,
+int meter_replace(service::Operations& ops, const AdminCommands& c, const AdminTarget& t,
                   std::optional<std::int64_t> site_price) {
   const auto old_id = meter_arg(c.meter);
   const auto new_id = meter_arg(c.new_meter);
   if (!old_id || !new_id) return kUsage;
-  store::ReplaceMeterRequest req{*old_id, *new_id, t.operator_id, t.now};
+  std::optional<store::ManualFinalReading> manual;
   if (!c.final_energy.empty()) {
-    req.manual = manual_reading(c, site_price);
-    if (!req.manual) return kUsage;
+    manual = manual_reading(c, site_price);
+    if (!manual) return kUsage;
   } else if (!c.final_balance.empty() || !c.price.empty()) {
     std::fprintf(stderr,
                  "--final-balance and --price belong to a manual final reading; give its "
                  "--final-energy too\n");
     return kUsage;
   }
-  auto r = st.replace_meter(req);
+  auto r = ops.replace_meter(t.actor, *old_id, *new_id, manual);
   if (!r) return refuse(r.error(), t.json);
   const auto& v = r.value();
   std::string message = "meter " + c.meter + " replaced by " + c.new_meter + " in account " +
                         v.account + "; final reading " +
-                        (v.manual ? "(manual, by " + t.operator_id + ") " : "") +
+                        (v.manual ? "(manual, by " + t.actor.id + ") " : "") +
                         format_decimal(v.final_energy_wh, 3) + " kWh, balance " +
                         yuan(v.final_balance_fen) + " yuan at " + when(v.final_read_at);
   if (v.manual) {
@@ -383,10 +390,10 @@ int meter_replace(store::Store& st, const AdminCommands& c, const AdminTarget& t
                {"credit_command", v.credit_command ? json(*v.credit_command) : json()}});
 }
 
-int meter_move(store::Store& st, const AdminCommands& c, const AdminTarget& t) {
+int meter_move(service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
   const auto id = meter_arg(c.meter);
   if (!id) return kUsage;
-  auto r = st.move_meter({*id, c.to_account, c.with_balance, t.operator_id, t.now});
+  auto r = ops.move_meter(t.actor, *id, c.to_account, c.with_balance);
   if (!r) return refuse(r.error(), t.json);
   const auto& v = r.value();
   std::string message = "meter " + c.meter + " moved from account " + v.from_account + " to " +
@@ -456,28 +463,23 @@ bool admin_command_parsed(const AdminCommands& c) {
 
 int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
   std::optional<std::int64_t> site_price;  // what the daemon charges a meter without a tariff
+  std::optional<service::SiteConfig> site;
   if (t.config) {
-    // The site file's meters are registered by the system itself (as the daemon does).
-    const auto site = load_site_or_report(*t.config, t.profiles);
+    site = load_site_or_report(*t.config, t.profiles);
     if (!site) return kUsage;
     site_price = site->price;
-    try {
-      WallClock clock;
-      service::System sys(*site, t.db, clock);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "cannot open the site: %s\n", e.what());
-      return kRefused;
-    }
   }
-  std::unique_ptr<store::Store> st;
+  // The site file's meters are registered first (as the daemon does at start-up).
+  const auto ops = open_operations(t.db, site, t.actor, t.clock,
+                                   site ? "cannot open the site" : "database error");
+  if (!ops) return kRefused;
   try {
-    st = store::open_sqlite_store(t.db);
-    if (c.site_import->parsed()) return site_import(*st, c, t);
-    if (c.open->parsed()) return account_open(*st, c, t);
-    if (c.account_show->parsed()) return account_show(*st, c, t);
-    if (c.meter_show->parsed()) return meter_show(*st, c, t);
-    if (c.meter_replace->parsed()) return meter_replace(*st, c, t, site_price);
-    if (c.meter_move->parsed()) return meter_move(*st, c, t);
+    if (c.site_import->parsed()) return site_import(*ops, c, t);
+    if (c.open->parsed()) return account_open(*ops, c, t);
+    if (c.account_show->parsed()) return account_show(*ops, c, t);
+    if (c.meter_show->parsed()) return meter_show(*ops, c, t);
+    if (c.meter_replace->parsed()) return meter_replace(*ops, c, t, site_price);
+    if (c.meter_move->parsed()) return meter_move(*ops, c, t);
   } catch (const store::StoreError& e) {
     std::fprintf(stderr, "database error: %s\n", e.what());
     return kRefused;

@@ -1,9 +1,9 @@
 #pragma once
 // prepaidctl's site and account administration: `site import`, `account open|show`,
-// `meter show|replace|move`. They work on the database directly (offline administration; the
-// daemon may run meanwhile). With --config the site file's meters are registered first, so a
-// database the daemon never ran on still knows them; without it the meters come from
-// `site import` (or an earlier daemon run).
+// `meter show|replace|move`. They go through service::Operations on the database (offline
+// administration; the daemon may run meanwhile). With --config the site file's meters are
+// registered first, so a database the daemon never ran on still knows them; without it the meters
+// come from `site import` (or an earlier daemon run).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -12,7 +12,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include <phil/common/time.hpp>
+#include <phil/domain/clock.hpp>
+#include <phil/service/actor.hpp>
 
 namespace phil::app {
 
@@ -54,9 +55,9 @@ struct AdminTarget {
   std::string db;
   std::optional<std::string> config;
   std::string profiles;
-  std::string operator_id;
+  service::Actor actor;
   bool json = false;
-  TimePoint now{};
+  const domain::Clock& clock;
 };
 
 /// Runs the parsed admin command; returns the exit code (0 done, 1 refused, 2 bad arguments or

@@ -8,7 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
-#include <phil/store/store.hpp>
+#include <phil/domain/clock.hpp>
+#include <phil/service/operations.hpp>
 
 #include "cli_support.hpp"
 
@@ -51,9 +52,11 @@ int run_init_command(const std::string& db, bool json) {
                 json);
   }
   const std::optional<int> before = existed ? schema_version_of(db) : std::nullopt;
-  const int current = store::sqlite_schema_version();
+  const int current = service::Operations::schema_version();
   try {
-    (void)store::open_sqlite_store(db);  // creates the file and runs the migrations it lacks
+    // Opening creates the file and runs the migrations it lacks; no clock is read.
+    const domain::ManualClock unused(TimePoint{});
+    (void)service::Operations::open(db, unused);
   } catch (const std::exception& e) {
     return fail(std::string("cannot initialise the database: ") + e.what(), json);
   }

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <phil/common/decimal.hpp>
-#include <phil/store/store.hpp>
 
 #include "cli_support.hpp"
 
@@ -50,15 +49,10 @@ bool money_command_parsed(const MoneyCommands& c) {
   return c.refund->parsed() || c.reversal->parsed() || c.close->parsed();
 }
 
-int run_money_command(const MoneyCommands& c, const std::string& db, const std::string& operator_id,
-                      bool json, TimePoint now) {
-  std::unique_ptr<store::Store> st;
-  try {
-    st = store::open_sqlite_store(db);
-  } catch (const store::StoreError& e) {
-    std::fprintf(stderr, "cannot open the database: %s\n", e.what());
-    return kRefused;
-  }
+int run_money_command(const MoneyCommands& c, const std::string& db, const service::Actor& actor,
+                      bool json, const domain::Clock& clock) {
+  const auto ops = open_operations(db, std::nullopt, actor, clock, "cannot open the database");
+  if (!ops) return kRefused;
   if (c.refund->parsed()) {
     const auto fen = parse_decimal(c.amount, 2);
     if (!fen) {
@@ -67,20 +61,20 @@ int run_money_command(const MoneyCommands& c, const std::string& db, const std::
           c.amount.c_str());
       return kUsage;
     }
-    auto r = st->refund({c.account, *fen, operator_id, now});
+    auto r = ops->refund(actor, c.account, *fen);
     if (!r) return print(false, r.error().message, json);
     return print(true, "refunded " + yuan(*fen) + " yuan from " + c.account, json,
                  {{"seq", r.value()}});
   }
   if (c.reversal->parsed()) {
-    auto r = st->reversal({c.sale_seq, operator_id, now});
+    auto r = ops->reversal(actor, c.sale_seq);
     if (!r) return print(false, r.error().message, json);
     return print(true,
                  "sale " + std::to_string(c.sale_seq) + " reversed (entry " +
                      std::to_string(r.value()) + ")",
                  json, {{"seq", r.value()}});
   }
-  auto r = st->close_account({c.account, operator_id, now});
+  auto r = ops->close_account(actor, c.account);
   if (!r) return print(false, r.error().message, json);
   return print(
       true, "account " + c.account + " closed; refunded " + yuan(r.value().refunded_fen) + " yuan",

@@ -1,7 +1,7 @@
 #pragma once
 // prepaidctl's money operations that need no site file: refund, reversal, account close. They
-// open the database directly (offline administration; the daemon may run meanwhile: SQLite WAL
-// and the busy timeout let both take turns).
+// go through service::Operations on the database (offline administration; the daemon may run
+// meanwhile: SQLite WAL and the busy timeout let both take turns).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -9,7 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include <phil/common/time.hpp>
+#include <phil/domain/clock.hpp>
+#include <phil/service/actor.hpp>
 
 namespace phil::app {
 
@@ -28,9 +29,9 @@ std::unique_ptr<MoneyCommands> add_money_commands(CLI::App& cli, CLI::App& accou
 /// True if one of the money commands was given on the command line.
 bool money_command_parsed(const MoneyCommands& c);
 
-/// Runs the parsed money command against `db` at `now`; returns the exit code (0 done, 1 refused,
-/// 2 bad arguments), printing a human line or, with `json`, one JSON object.
-int run_money_command(const MoneyCommands& c, const std::string& db, const std::string& operator_id,
-                      bool json, TimePoint now);
+/// Runs the parsed money command against `db` at `clock`'s time as `actor`; returns the exit code
+/// (0 done, 1 refused, 2 bad arguments), printing a human line or, with `json`, one JSON object.
+int run_money_command(const MoneyCommands& c, const std::string& db, const service::Actor& actor,
+                      bool json, const domain::Clock& clock);
 
 }  // namespace phil::app

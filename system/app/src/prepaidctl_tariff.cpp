@@ -12,12 +12,10 @@
 
 #include <phil/common/decimal.hpp>
 #include <phil/domain/tariff.hpp>
-#include <phil/service/system.hpp>
-#include <phil/store/store.hpp>
+#include <phil/service/operations.hpp>
 
 #include "cli_support.hpp"
 #include "tariff_yaml.hpp"
-#include "wall_clock.hpp"
 
 namespace phil::app {
 
@@ -290,16 +288,15 @@ bool tariff_command_parsed(const TariffCommands& c) {
 int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
   // Validate everything before touching the database.
   std::string done;
-  std::optional<store::TariffRequest> add;
-  std::optional<store::TariffAssignRequest> assign;
+  std::optional<service::AddTariff> add;
+  std::optional<service::AssignTariff> assign;
   if (c.add->parsed()) {
     auto version = c.file.empty() ? tariff_from_flags(c) : tariff_from_file(c.file);
     if (auto* message = std::get_if<std::string>(&version)) return usage(*message, ctx.json);
     auto& v = std::get<TariffFile>(version);
     done = "tariff " + v.name + ": version from " + format_timestamp(v.from.utc, v.from.offset) +
            " added";
-    add = store::TariffRequest{
-        v.name, {v.from.utc, std::move(v.tariff)}, v.from.offset, ctx.operator_id, ctx.now};
+    add = service::AddTariff{v.name, {v.from.utc, std::move(v.tariff)}, v.from.offset};
   } else if (c.assign->parsed()) {
     if (c.site == !c.meter.empty()) {
       return usage("say which: --site (the site default) or --meter bus/box/circuit", ctx.json);
@@ -312,7 +309,7 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
                      ctx.json);
       }
     }
-    assign = store::TariffAssignRequest{c.name, id, ctx.operator_id, ctx.now};
+    assign = service::AssignTariff{c.name, id};
     if (!c.from.empty()) {
       const auto from = parse_timestamp(c.from);
       if (!from) {
@@ -324,24 +321,18 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
     }
   }
 
-  std::unique_ptr<store::Store> st;
-  try {
-    if (ctx.config) {
-      const auto site = load_site_or_report(*ctx.config, ctx.profiles);
-      if (!site) return kUsage;
-      WallClock clock;
-      service::System sys(*site, ctx.db, clock);  // registers the site's meters
-    }
-    st = store::open_sqlite_store(ctx.db);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "cannot open the database: %s\n", e.what());
-    return kRefused;
+  std::optional<service::SiteConfig> site;  // its meters are registered first
+  if (ctx.config) {
+    site = load_site_or_report(*ctx.config, ctx.profiles);
+    if (!site) return kUsage;
   }
+  const auto ops = open_operations(ctx.db, site, ctx.actor, ctx.clock, "cannot open the database");
+  if (!ops) return kRefused;
   domain::Result<void> r;
   if (add) {
-    r = st->add_tariff(*add);
+    r = ops->add_tariff(ctx.actor, *add);
   } else if (assign) {
-    r = st->assign_tariff(*assign);
+    r = ops->assign_tariff(ctx.actor, *assign);
     done = "tariff " + c.name + " assigned to " + (c.site ? "the site" : "meter " + c.meter) +
            (c.from.empty() ? std::string() : " from " + c.from);
   }
@@ -353,7 +344,7 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
     }
     return kRefused;
   }
-  const auto all = st->tariffs();
+  const auto all = ops->tariffs(ctx.actor).value();
   if (ctx.json) {
     nlohmann::json j{{"ok", true}};
     if (!done.empty()) j["message"] = done;

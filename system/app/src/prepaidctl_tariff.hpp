@@ -1,8 +1,8 @@
 #pragma once
 // prepaidctl's tariffs: `tariff add` (a tariff version: single price, TOU rates and periods,
 // tiers; from flags or, with --file, from a YAML file: tariff_yaml.hpp), `tariff assign` (site
-// default or one meter) and `tariff list`. They open the database directly; with --config the
-// site's meters are registered first (so a meter can be assigned before the daemon ever ran).
+// default or one meter) and `tariff list`. They go through service::Operations; with --config
+// the site's meters are registered first (so a meter can be assigned before the daemon ever ran).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,7 +10,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include <phil/common/time.hpp>
+#include <phil/domain/clock.hpp>
+#include <phil/service/actor.hpp>
 
 namespace phil::app {
 
@@ -41,9 +42,9 @@ struct TariffContext {
   std::string db;
   std::optional<std::string> config;  ///< site file: its meters are registered first
   std::string profiles;
-  std::string operator_id;
+  service::Actor actor;
   bool json = false;
-  TimePoint now{};
+  const domain::Clock& clock;
 };
 
 /// Runs the parsed tariff command; returns the exit code (0 done, 1 refused, 2 bad arguments),

@@ -103,8 +103,9 @@ namespace {
 /// `read-now TARGET [--wait S]`: stores the request; with --wait, polls its state (every
 /// 100 ms, at most S seconds). Exit 0 done (or queued without --wait), 1 refused or failed or
 /// still pending when the wait ran out.
-int run_read_now(const RemoteCommands& rc, service::System& system, bool json) {
-  const auto r = system.request_read(rc.target);
+int run_read_now(const RemoteCommands& rc, service::Operations& ops, const service::Actor& actor,
+                 bool json) {
+  const auto r = ops.read_now(actor, rc.target);
   if (!r) {
     if (json) {
       std::cout << nlohmann::json{{"ok", false}, {"error", r.error().message}}.dump() << "\n";
@@ -113,15 +114,15 @@ int run_read_now(const RemoteCommands& rc, service::System& system, bool json) {
     }
     return kRefused;
   }
-  auto view = system.read_request(r.value());
+  auto view = ops.read_request(actor, r.value());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(rc.wait_s);
-  while (rc.wait_s > 0 && view && view->state == "pending" &&
+  while (rc.wait_s > 0 && view && view.value().state == "pending" &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    view = system.read_request(r.value());
+    view = ops.read_request(actor, r.value());
   }
-  const std::string state = view ? view->state : "pending";
-  const std::string result = view ? view->result : "";
+  const std::string state = view ? view.value().state : "pending";
+  const std::string result = view ? view.value().result : "";
   const bool ok = state == "done" || (rc.wait_s == 0 && state == "pending");
   if (json) {
     std::cout << nlohmann::json{{"ok", ok},
@@ -154,9 +155,9 @@ std::optional<domain::MeterId> box_target(const std::string& text) {
 
 }  // namespace
 
-std::optional<int> run_remote_commands(const RemoteCommands& rc, service::System& system,
-                                       const std::string& operator_id, bool json) {
-  if (rc.read_now->parsed()) return run_read_now(rc, system, json);
+std::optional<int> run_remote_commands(const RemoteCommands& rc, service::Operations& ops,
+                                       const service::Actor& actor, bool json) {
+  if (rc.read_now->parsed()) return run_read_now(rc, ops, actor, json);
   if (!rc.group->parsed()) return std::nullopt;
   const bool box_level = rc.tou->parsed() || rc.clock->parsed();
   const auto id = box_level ? box_target(rc.box) : domain::MeterId::parse(rc.meter);
@@ -213,7 +214,7 @@ std::optional<int> run_remote_commands(const RemoteCommands& rc, service::System
     std::fprintf(stderr, "%s\n", bad->c_str());
     return kUsage;
   }
-  const auto r = system.command(*id, payload, operator_id);
+  const auto r = ops.command(actor, *id, payload);
   const auto kind = std::string(domain::to_string(domain::kind_of(payload)));
   if (json) {
     nlohmann::json j{{"ok", r.ok()}};

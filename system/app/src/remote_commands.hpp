@@ -9,7 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include <phil/service/system.hpp>
+#include <phil/service/operations.hpp>
 
 namespace phil::app {
 
@@ -22,7 +22,7 @@ std::shared_ptr<RemoteCommands> add_remote_commands(CLI::App& cli);
 
 /// If one of the remote commands was given, queues it and returns the exit code (0 queued,
 /// 1 refused, 2 bad arguments); nullopt if none was given.
-std::optional<int> run_remote_commands(const RemoteCommands& rc, service::System& system,
-                                       const std::string& operator_id, bool json);
+std::optional<int> run_remote_commands(const RemoteCommands& rc, service::Operations& ops,
+                                       const service::Actor& actor, bool json);
 
 }  // namespace phil::app
