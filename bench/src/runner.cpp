@@ -7,9 +7,9 @@
 #include <phil/common/decimal.hpp>
 #include <phil/common/shared_time.hpp>
 #include <phil/domain/clock.hpp>
+#include <phil/service/operations.hpp>
 #include <phil/service/system.hpp>
 #include <phil/sim/simulator.hpp>
-#include <phil/store/store.hpp>
 
 namespace phil::bench {
 
@@ -126,8 +126,11 @@ class Run {
     std::filesystem::remove(db);
     std::filesystem::remove(db.string() + "-wal");
     std::filesystem::remove(db.string() + "-shm");
-    system_ = std::make_unique<service::System>(std::move(site), db.string(), clock_);
-    db_path_ = db.string();
+    system_ = std::make_unique<service::System>(site, db.string(), clock_);
+    // Every operator action and query of the scenario goes through Operations, on a connection
+    // of its own; the System's run_iterate() checkpoints the log (hence kByCaller).
+    ops_ = service::Operations::open(db.string(), clock_, std::move(site),
+                                     store::Checkpoints::kByCaller);
   }
 
   ScenarioResult execute() {
@@ -142,7 +145,7 @@ class Run {
       std::vector<domain::MeterId> ids;
       for (const auto& m : a.meters)
         ids.push_back(to_id(m));
-      auto res = system_->open_account(a.id, a.tenant, ids, a.first_sale_fen, "bench");
+      auto res = ops_->open_account(kBench, {a.id, a.tenant, ids, a.first_sale_fen});
       if (!res) {
         failure = sc_.file + ": opening account " + a.id + ": " + res.error().message;
         break;
@@ -208,7 +211,7 @@ class Run {
   /// Evaluates one check now; on failure `seen` says what was observed.
   bool holds(const Check& c, std::string& seen) const {
     if (c.quantity == Quantity::kLedgerConsistent) {
-      const auto problems = system_->verify_ledger();
+      const auto problems = ops_->verify_ledger(kBench).value();
       if (problems.empty()) {
         seen = "ledger verified: every account's invariant holds";
         return true;
@@ -217,11 +220,12 @@ class Run {
       return false;
     }
     if (c.quantity == Quantity::kLedgerBalance || c.quantity == Quantity::kLedgerMatchesMeter) {
-      const auto ledger = system_->account_balance_fen(c.account);
-      if (!ledger) {
+      const auto found = ops_->account_balance_fen(kBench, c.account);
+      if (!found) {
         seen = "account " + c.account + " not found in the system";
         return false;
       }
+      const std::optional<std::int64_t> ledger = found.value();
       std::int64_t expected = c.number;
       if (c.quantity == Quantity::kLedgerMatchesMeter) {
         const auto v = sim_.circuit(c.meter.bus, c.meter.box, c.meter.circuit);
@@ -252,17 +256,19 @@ class Run {
     }
     if (c.quantity == Quantity::kStatus || c.quantity == Quantity::kSystemRelay ||
         c.quantity == Quantity::kSystemBalance) {
-      const auto view = system_->meter(to_id(c.meter));
-      if (!view) {
+      const auto found = ops_->meter(kBench, to_id(c.meter));
+      if (!found) {
         seen = "the system does not know meter " + c.meter.to_string();
         return false;
       }
+      const auto& m = found.value();
       if (c.quantity == Quantity::kSystemBalance) {
-        seen = "system balance " + format_decimal(view->meter_balance_fen, 2);
-        return compare(view->meter_balance_fen, c.op, c.number, c.tolerance);
+        seen = "system balance " + format_decimal(m.last.balance_fen, 2);
+        return compare(m.last.balance_fen, c.op, c.number, c.tolerance);
       }
-      const std::string word =
-          c.quantity == Quantity::kStatus ? view->status : (view->relay_closed ? "closed" : "open");
+      const std::string word = c.quantity == Quantity::kStatus
+                                   ? std::string(domain::to_string(m.status))
+                                   : (m.last.relay_closed ? "closed" : "open");
       seen = (c.quantity == Quantity::kStatus ? "status " : "system relay ") + word;
       return (word == c.word) == (c.op == Op::kEq);
     }
@@ -305,35 +311,37 @@ class Run {
 
   /// The system's view of a meter as numbers: purchase_count, failed cycles, age of the reading.
   bool view_number_holds(const Check& c, std::string& seen) const {
-    const auto view = system_->meter(to_id(c.meter));
-    if (!view) {
+    const auto found = ops_->meter(kBench, to_id(c.meter));
+    if (!found) {
       seen = "the system does not know meter " + c.meter.to_string();
       return false;
     }
+    const auto& m = found.value();
     if (c.quantity == Quantity::kSystemPurchaseCount) {
-      seen = "system purchase_count " + std::to_string(view->purchase_count);
-      return compare(view->purchase_count, c.op, c.number, 0);
+      seen = "system purchase_count " + std::to_string(m.last.purchase_count);
+      return compare(m.last.purchase_count, c.op, c.number, 0);
     }
     if (c.quantity == Quantity::kFailedCycles) {
-      seen = "failed cycles " + std::to_string(view->failed_cycles);
-      return compare(view->failed_cycles, c.op, c.number, 0);
+      seen = "failed cycles " + std::to_string(m.failed_cycles);
+      return compare(m.failed_cycles, c.op, c.number, 0);
     }
-    if (!view->ever_read) {
+    if (!m.read_at) {
       seen = "never read by the system";
       return false;
     }
-    const auto age = std::chrono::duration_cast<Millis>(clock_.now() - view->read_at);
+    const auto age = std::chrono::duration_cast<Millis>(clock_.now() - *m.read_at);
     seen = "last read " + format_duration(age) + " ago, at " +
-           format_timestamp(view->read_at, sc_.start.offset);
+           format_timestamp(*m.read_at, sc_.start.offset);
     return compare(age.count(), c.op, c.number, 0);
   }
 
   /// The newest outbox command of the meter, or how many are still open.
   bool command_holds(const Check& c, std::string& seen) const {
-    const auto cmds = system_->commands(to_id(c.meter), kAllCommands);
+    const auto cmds = ops_->meter_commands(kBench, to_id(c.meter), kAllCommands).value();
     if (c.quantity == Quantity::kOpenCommands) {
-      const auto open = std::count_if(cmds.begin(), cmds.end(), [](const service::CommandView& v) {
-        return v.state == "pending" || v.state == "in_flight";
+      const auto open = std::count_if(cmds.begin(), cmds.end(), [](const store::CommandRecord& v) {
+        return v.state == domain::CommandState::kPending ||
+               v.state == domain::CommandState::kInFlight;
       });
       seen = std::to_string(open) + " open command(s)";
       return compare(open, c.op, c.number, 0);
@@ -343,10 +351,12 @@ class Run {
       return false;
     }
     const auto& last = cmds.front();
-    seen = "last command " + std::to_string(last.id) + " (" + last.kind + ") " + last.state +
-           " after " + std::to_string(last.attempts) + " attempt(s)" +
+    const std::string state(domain::to_string(last.state));
+    seen = "last command " + std::to_string(last.id) + " (" +
+           std::string(domain::to_string(last.kind)) + ") " + state + " after " +
+           std::to_string(last.attempts) + " attempt(s)" +
            (last.last_error.empty() ? "" : ", last error: " + last.last_error);
-    return (last.state == c.word) == (c.op == Op::kEq);
+    return (state == c.word) == (c.op == Op::kEq);
   }
 
   /// Every credit reached the meter exactly once: the meter's purchase total equals the sum of
@@ -361,10 +371,14 @@ class Run {
     }
     std::int64_t confirmed = 0;
     std::int64_t open = 0;
-    for (const auto& cmd : system_->commands(to_id(m), kAllCommands)) {
-      if (cmd.kind != "credit") continue;
-      if (cmd.state == "confirmed") confirmed += cmd.amount_fen;
-      if (cmd.state == "pending" || cmd.state == "in_flight") ++open;
+    const auto cmds = ops_->meter_commands(kBench, to_id(m), kAllCommands).value();
+    for (const auto& cmd : cmds) {
+      if (cmd.kind != domain::CommandKind::kCredit) continue;
+      if (cmd.state == domain::CommandState::kConfirmed) confirmed += cmd.amount_fen;
+      if (cmd.state == domain::CommandState::kPending ||
+          cmd.state == domain::CommandState::kInFlight) {
+        ++open;
+      }
     }
     seen = "meter purchase_total " + format_decimal(v->purchase_total_fen, 2) +
            ", confirmed credits " + format_decimal(confirmed, 2);
@@ -373,7 +387,8 @@ class Run {
     for (const auto& a : sc_.accounts) {
       if (a.meters.empty() || a.meters.front().to_string() != m.to_string()) continue;
       std::int64_t sales = 0;
-      for (const auto& e : audit().ledger(a.id)) {
+      const auto entries = ops_->ledger(kBench, a.id).value();
+      for (const auto& e : entries) {
         if (e.kind == domain::EntryKind::kSale) sales += e.amount_fen;
       }
       seen += ", sales to " + a.id + " " + format_decimal(sales, 2);
@@ -384,9 +399,9 @@ class Run {
 
   /// An event of the kind was (==) or was never (!=) recorded for the meter.
   bool event_holds(const Check& c, std::string& seen) const {
-    const auto events = system_->events(to_id(c.meter));
+    const auto events = ops_->events(kBench, to_id(c.meter)).value();
     const auto n = std::count_if(events.begin(), events.end(),
-                                 [&](const service::EventView& e) { return e.kind == c.word; });
+                                 [&](const store::EventRecord& e) { return e.kind == c.word; });
     seen = std::to_string(n) + " " + c.word + " event(s) of " + std::to_string(events.size());
     for (const auto& e : events) {
       if (e.kind == c.word) {
@@ -395,13 +410,6 @@ class Run {
       }
     }
     return (n > 0) == (c.op == Op::kEq);
-  }
-
-  /// A second, read-only use of the system's database: the ledger entries, which the System does
-  /// not list. Opened at first use (the System has migrated the file by then).
-  const store::Store& audit() const {
-    if (!audit_) audit_ = store::open_sqlite_store(db_path_);
-    return *audit_;
   }
 
   /// True if every check holds; `seen` lists what each check observed.
@@ -468,7 +476,7 @@ class Run {
 
   bool act(const Step& step, std::string& detail) {
     if (const auto* sale = std::get_if<SaleAction>(&step.action)) {
-      auto res = system_->sale(sale->account, sale->amount_fen, "bench");
+      auto res = ops_->sale(kBench, sale->account, sale->amount_fen);
       if (!res) {
         detail = "sale refused: " + res.error().message;
         return false;
@@ -522,7 +530,7 @@ class Run {
       return true;
     }
     if (const auto* cmd = std::get_if<CommandAction>(&step.action)) {
-      auto res = system_->command(to_id(cmd->meter), cmd->payload, "bench");
+      auto res = ops_->command(kBench, to_id(cmd->meter), cmd->payload);
       if (!res) {
         detail = "command refused: " + res.error().message;
         return false;
@@ -534,7 +542,7 @@ class Run {
       return true;
     }
     if (const auto* read = std::get_if<ReadNowAction>(&step.action)) {
-      auto res = system_->read_now(read->target);
+      auto res = ops_->read_now(kBench, read->target);
       if (!res) {
         detail = "read-now refused: " + res.error().message;
         return false;
@@ -600,13 +608,13 @@ class Run {
   }
 
   static constexpr int kAllCommands = 100'000;
+  inline static const service::Actor kBench{"bench"};
 
   const Scenario& sc_;
   BenchClock clock_;
   sim::Simulator sim_;
   std::unique_ptr<service::System> system_;
-  std::string db_path_;
-  mutable std::unique_ptr<store::Store> audit_;
+  std::unique_ptr<service::Operations> ops_;     ///< the scenario's operator actions and queries
   std::map<std::string, std::uint64_t> faults_;  ///< scenario fault name -> simulator fault id
 };
 
