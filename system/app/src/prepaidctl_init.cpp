@@ -6,7 +6,6 @@
 #include <optional>
 
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include <phil/domain/clock.hpp>
 #include <phil/service/operations.hpp>
@@ -19,23 +18,6 @@ namespace {
 
 constexpr int kOk = 0;
 constexpr int kRefused = 1;
-
-/// The schema version (PRAGMA user_version) of an existing database file, read without writing
-/// it; nullopt if SQLite cannot read it (the store's open then says why).
-std::optional<int> schema_version_of(const std::string& path) {
-  sqlite3* db = nullptr;
-  std::optional<int> version;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-      version = sqlite3_column_int(s, 0);
-    }
-    sqlite3_finalize(s);
-  }
-  sqlite3_close(db);
-  return version;
-}
 
 int fail(const std::string& message, bool json) {
   print_failure(message, json);
@@ -51,7 +33,8 @@ int run_init_command(const std::string& db, bool json) {
     return fail("cannot initialise " + db + ": it is not a file; give the path of a database file",
                 json);
   }
-  const std::optional<int> before = existed ? schema_version_of(db) : std::nullopt;
+  const std::optional<int> before =
+      existed ? service::Operations::schema_version(db) : std::nullopt;
   const int current = service::Operations::schema_version();
   try {
     // Opening creates the file and runs the migrations it lacks; no clock is read.

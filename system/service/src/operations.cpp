@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <phil/service/operations.hpp>
+#include <phil/store/sqlite_file.hpp>
 
 namespace phil::service {
 
@@ -64,6 +65,10 @@ std::unique_ptr<Operations> Operations::open(const std::string& db_path, const d
 
 int Operations::schema_version() {
   return store::sqlite_schema_version();
+}
+
+std::optional<int> Operations::schema_version(const std::string& db_path) {
+  return store::sqlite_file_schema_version(db_path);
 }
 
 domain::Result<Operations::Guard> Operations::begin(const Actor& actor, Action action) const {

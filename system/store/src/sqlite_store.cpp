@@ -7,6 +7,7 @@
 #include <set>
 
 #include <phil/domain/billing.hpp>
+#include <phil/store/sqlite_file.hpp>
 #include <phil/store/store.hpp>
 
 #include "schema.hpp"
@@ -869,6 +870,21 @@ StoreFactory sqlite_store_factory(std::string path) {
 
 int sqlite_schema_version() {
   return static_cast<int>(schema::migrations().size());
+}
+
+std::optional<int> sqlite_file_schema_version(const std::string& path) {
+  sqlite3* db = nullptr;
+  std::optional<int> version;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+      version = sqlite3_column_int(s, 0);
+    }
+    sqlite3_finalize(s);
+  }
+  sqlite3_close(db);
+  return version;
 }
 
 }  // namespace phil::store

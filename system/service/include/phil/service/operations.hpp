@@ -99,6 +99,9 @@ class Operations {
       store::Checkpoints checkpoints = store::Checkpoints::kAtCommit);
   /// The schema version this build migrates a database to.
   static int schema_version();
+  /// The schema version of the database file at `db_path`, read without writing it; nullopt if
+  /// it cannot be read (open says why).
+  static std::optional<int> schema_version(const std::string& db_path);
 
   // ---- site and meters ----
   /// Registers the site file's meters and writes its billing modes (register_site). Refused
