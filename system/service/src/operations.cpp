@@ -140,43 +140,20 @@ domain::Result<void> Operations::check_read_target(const std::string& text) cons
     return domain::Error{domain::ErrorKind::kInvalid,
                          "read-now " + text + ": no site file given to check the target against"};
   }
-  const auto first = text.find('/');
-  const auto bus_id = text.substr(0, first);
+  const auto bus_id = text.substr(0, text.find('/'));
   bool bus_known = false;
+  std::vector<BoxCircuits> boxes;
   for (const auto& b : site_->buses)
     bus_known = bus_known || b.id == bus_id;
+  for (const auto& b : boxes_) {
+    if (b.bus == bus_id) boxes.push_back({b.address, b.circuits});
+  }
   if (!bus_known) {
     return domain::Error{domain::ErrorKind::kNotFound,
                          "read-now " + text + ": no bus \"" + bus_id +
                              "\" in the site; give BUS, BUS/BOX or BUS/BOX/CIRCUIT"};
   }
-  if (first == std::string::npos) return {};
-  const auto rest = text.substr(first + 1);
-  const auto second = rest.find('/');
-  const auto box_text = rest.substr(0, second);
-  int address = 0;
-  bool ok = !box_text.empty() && box_text.size() <= 3;
-  for (const char c : box_text) {
-    ok = ok && c >= '0' && c <= '9';
-    if (ok) address = address * 10 + (c - '0');
-  }
-  const SiteBox* box = nullptr;
-  for (const auto& b : boxes_) {
-    if (ok && b.bus == bus_id && b.address == address) box = &b;
-  }
-  if (!box) {
-    return domain::Error{domain::ErrorKind::kNotFound, "read-now " + text + ": no box \"" +
-                                                           box_text + "\" on bus " + bus_id +
-                                                           "; check the site file"};
-  }
-  if (second != std::string::npos) {
-    const auto id = domain::MeterId::parse(text);
-    if (!id || id->circuit > box->circuits) {
-      return domain::Error{domain::ErrorKind::kNotFound, "read-now " + text + ": box " + box_text +
-                                                             " has circuits 1.." +
-                                                             std::to_string(box->circuits)};
-    }
-  }
+  if (auto r = read_target_boxes(bus_id, boxes, text); !r) return r.error();
   return {};
 }
 

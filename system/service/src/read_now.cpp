@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <phil/service/site_registration.hpp>
+
 #include "host_billing.hpp"
 #include "polling.hpp"
 #include "supervision.hpp"
@@ -15,40 +17,15 @@ namespace {
 /// The boxes a read-now target names on `bus`; sets `problem` (and no boxes) if it names none.
 void resolve_target(const BusRuntime& bus, const std::string& text, std::set<int>& boxes,
                     std::string& problem) {
-  const auto first = text.find('/');
-  if (text.substr(0, first) != bus.config.id) {
-    problem = "read-now " + text + ": not on bus " + bus.config.id;
+  std::vector<BoxCircuits> layout;
+  for (const auto& b : bus.boxes)
+    layout.push_back({b.address, b.driver->circuits()});
+  auto r = read_target_boxes(bus.config.id, layout, text);
+  if (!r) {
+    problem = r.error().message;
     return;
   }
-  if (first == std::string::npos) {
-    for (const auto& b : bus.boxes)
-      boxes.insert(b.address);
-    return;
-  }
-  const auto rest = text.substr(first + 1);
-  const auto second = rest.find('/');
-  const auto box_text = rest.substr(0, second);
-  int address = 0;
-  bool ok = !box_text.empty() && box_text.size() <= 3;
-  for (const char c : box_text) {
-    ok = ok && c >= '0' && c <= '9';
-    if (ok) address = address * 10 + (c - '0');
-  }
-  const auto* box = ok ? bus.box(address) : nullptr;
-  if (!box) {
-    problem = "read-now " + text + ": no box \"" + box_text + "\" on bus " + bus.config.id +
-              "; check the site file";
-    return;
-  }
-  if (second != std::string::npos) {
-    const auto id = domain::MeterId::parse(text);
-    if (!id || id->circuit > box->driver->circuits()) {
-      problem = "read-now " + text + ": box " + box_text + " has circuits 1.." +
-                std::to_string(box->driver->circuits());
-      return;
-    }
-  }
-  boxes.insert(address);
+  boxes = std::move(r.value());
 }
 
 /// One on-demand read of a box: readings stored (serials checked first). Returns what

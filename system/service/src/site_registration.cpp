@@ -59,4 +59,47 @@ void register_site(store::SiteAdmin& store, const SiteConfig& site, const Actor&
   register_site(store, site_boxes(site), actor, at);
 }
 
+domain::Result<std::set<int>> read_target_boxes(const std::string& bus_id,
+                                                const std::vector<BoxCircuits>& boxes,
+                                                const std::string& text) {
+  const auto not_found = [](std::string message) {
+    return domain::Error{domain::ErrorKind::kNotFound, std::move(message)};
+  };
+  const auto first = text.find('/');
+  if (text.substr(0, first) != bus_id)
+    return not_found("read-now " + text + ": not on bus " + bus_id);
+  std::set<int> out;
+  if (first == std::string::npos) {
+    for (const auto& b : boxes)
+      out.insert(b.address);
+    return out;
+  }
+  const auto rest = text.substr(first + 1);
+  const auto second = rest.find('/');
+  const auto box_text = rest.substr(0, second);
+  int address = 0;
+  bool ok = !box_text.empty() && box_text.size() <= 3;
+  for (const char c : box_text) {
+    ok = ok && c >= '0' && c <= '9';
+    if (ok) address = address * 10 + (c - '0');
+  }
+  const BoxCircuits* box = nullptr;
+  for (const auto& b : boxes) {
+    if (ok && b.address == address) box = &b;
+  }
+  if (!box) {
+    return not_found("read-now " + text + ": no box \"" + box_text + "\" on bus " + bus_id +
+                     "; check the site file");
+  }
+  if (second != std::string::npos) {
+    const auto id = domain::MeterId::parse(text);
+    if (!id || id->circuit > box->circuits) {
+      return not_found("read-now " + text + ": box " + box_text + " has circuits 1.." +
+                       std::to_string(box->circuits));
+    }
+  }
+  out.insert(address);
+  return out;
+}
+
 }  // namespace phil::service

@@ -3,11 +3,13 @@
 // does before an action when it is given the site file (--config). One function for both, so a
 // database the daemon never ran on knows the same meters and billing modes as one it did.
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <phil/common/time.hpp>
 #include <phil/domain/meter_id.hpp>
+#include <phil/domain/result.hpp>
 #include <phil/domain/site_model.hpp>
 #include <phil/service/actor.hpp>
 #include <phil/service/system.hpp>
@@ -44,5 +46,20 @@ void register_site(store::SiteAdmin& store, const std::vector<SiteBox>& boxes, c
 /// As above for the boxes of `site` (site_boxes: reads the profiles; throws as it does).
 void register_site(store::SiteAdmin& store, const SiteConfig& site, const Actor& actor,
                    TimePoint at);
+
+/// A box of a bus as a read-now target sees it.
+struct BoxCircuits {
+  int address = 0;
+  int circuits = 0;
+};
+
+/// The addresses of the boxes that the read-now target `text` ("BUS", "BUS/BOX" or
+/// "BUS/BOX/CIRCUIT") names on bus `bus_id`, whose boxes are `boxes` (a circuit is read with its
+/// box). kNotFound, saying what to check, for a target on another bus or a box or circuit the bus
+/// does not have. Pure: what Operations checks before it stores a request and what the bus worker
+/// resolves when it runs one.
+domain::Result<std::set<int>> read_target_boxes(const std::string& bus_id,
+                                                const std::vector<BoxCircuits>& boxes,
+                                                const std::string& text);
 
 }  // namespace phil::service
