@@ -732,7 +732,8 @@ class SqliteStore final : public Store {
     if (!s->step()) throw StoreError("database " + db_.path() + ": read request not stored");
     const auto id = s->int64(0);
     s->reset();  // finish the INSERT ... RETURNING before the audit row
-    audit(operator_id, "read_now", "id=" + std::to_string(id) + " target=" + target, at);
+    rows::write_audit(db_, operator_id, "read_now",
+                      "id=" + std::to_string(id) + " target=" + target, at);
     tx.commit();
     return id;
   }
