@@ -1,7 +1,9 @@
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <phil/common/decimal.hpp>
@@ -53,6 +55,44 @@ int second_document_line(std::string_view text, int fallback) {
   return fallback;
 }
 
+/// Records where each document starts and nothing else.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+/// Where the second document of `text` starts, if there is one. Not YAML::LoadAll: in yaml-cpp
+/// 0.7 (Debian 12) it loops forever, allocating a null document per turn, on input where the
+/// parser stops at a token it cannot place without consuming it (jbeder/yaml-cpp#1319, fixed
+/// upstream after 0.8; found here by fuzz_bench_scenario). A document starting exactly where the
+/// one before it started is that stuck parser, and is reported as the syntax error it is.
+/// At most three documents are looked at, so the walk is bounded whatever the input.
+std::optional<YAML::Mark> second_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts seen;
+  for (int n = 0; n < 3 && parser.HandleNextDocument(seen); ++n) {
+    const auto& s = seen.starts;
+    if (s.size() >= 2 && s[s.size() - 1].pos == s[s.size() - 2].pos) {
+      throw YAML::ParserException(s.back(), "unexpected token; the parser cannot go past it");
+    }
+  }
+  if (seen.starts.size() < 2) return std::nullopt;
+  return seen.starts[1];
+}
+
 }  // namespace
 
 std::string Mark::to_string() const {
@@ -91,19 +131,22 @@ Document Document::load_string(std::string_view text_in, std::string name) {
     throw ConfigError(Mark{*d.file_, 0, 0}, "",
                       text::format(text::Id::kYamlNotText, what, flaw->line, flaw->column));
   }
-  std::vector<YAML::Node> docs;
+  const std::string text(text_in);
+  YAML::Node root;
+  std::optional<YAML::Mark> second;
   try {
-    docs = YAML::LoadAll(std::string(text_in));
+    root = YAML::Load(text);
+    second = second_document(text);
   } catch (const YAML::Exception& e) {
     throw ConfigError(to_mark(*d.file_, e.mark), "", text::format(text::Id::kYamlSyntax, e.msg));
   }
   // Every loader reads one document; a silently ignored second one would drop configuration.
-  if (docs.size() > 1) {
-    const int line = second_document_line(text_in, to_mark(*d.file_, docs[1].Mark()).line);
+  if (second) {
+    const int line = second_document_line(text_in, to_mark(*d.file_, *second).line);
     throw ConfigError(Mark{*d.file_, line, 1}, "",
                       text::format(text::Id::kYamlSeveralDocuments, line));
   }
-  d.root_ = std::make_shared<YAML::Node>(docs.empty() ? YAML::Node() : docs.front());
+  d.root_ = std::make_shared<YAML::Node>(root);
   return d;
 }
 

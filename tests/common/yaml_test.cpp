@@ -130,6 +130,14 @@ TEST(StrictYaml, AnEmptySecondDocumentIsRefusedToo) {
   EXPECT_THAT(e.what(), HasSubstr("f.yaml:2:1"));
 }
 
+// yaml-cpp 0.7's LoadAll never returns on this input (it adds a null document per turn until
+// memory runs out); the fuzzer found it with a scenario whose comment lost its '#'.
+TEST(StrictYaml, ATokenTheParserCannotPlaceIsASyntaxErrorNotAHang) {
+  const auto e = expect_error([] { Document::load_string("\n,\n", "f.yaml"); });
+  EXPECT_THAT(e.what(), HasSubstr("f.yaml:2:1"));
+  EXPECT_THAT(e.what(), HasSubstr("YAML syntax"));
+}
+
 TEST(StrictYaml, OneDocumentWithAnExplicitStartOrEndIsRead) {
   auto doc = Document::load_string("%YAML 1.2\n---\na: 7\n...\n", "f.yaml");
   Map m(doc.root());
