@@ -260,7 +260,7 @@ std::int64_t Node::as_decimal(int decimals) const {
 }
 
 std::string Node::as_choice(const std::vector<std::string_view>& choices) const {
-  const std::string s = scalar();
+  std::string s = scalar();
   for (auto c : choices) {
     if (s == c) return s;
   }
