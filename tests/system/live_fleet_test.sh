@@ -7,6 +7,7 @@
 # fleet's serving thread and control socket). Every wait is bounded.
 # Usage: live_fleet_test.sh ADF300_SIM PREPAIDD PREPAIDCTL PROFILES_DIR
 set -euo pipefail
+source "$(dirname "$0")/lib.sh"  # wait_for, fail_with_logs
 sim=$1 daemon=$2 ctl=$3 profiles=$4
 work=$(mktemp -d)
 sim_pid="" daemon_pid=""
@@ -17,22 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$work"
-fail() {
-  echo "FAIL: $*" >&2
-  for f in sim.err daemon.log; do [[ -f $f ]] && { echo "--- $f" >&2; tail -40 "$f" >&2; }; done
-  exit 1
-}
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.25 s until it succeeds.
-wait_for() {
-  local seconds=$1 what=$2
-  shift 2
-  local i
-  for ((i = 0; i < seconds * 4; ++i)); do
-    "$@" > /dev/null 2>&1 && return 0
-    sleep 0.25
-  done
-  fail "$what not within $seconds s"
-}
+fail() { fail_with_logs "$*" sim.err daemon.log; }
 
 cat > fleet.yaml <<'YAML'
 buses:
