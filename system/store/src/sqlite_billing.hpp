@@ -1,6 +1,7 @@
 #pragma once
-// The polling and charging path of the SQLite store (record_readings, record_failed_cycle,
-// record_cycle) and its stored tariffs. SqliteStore forwards to these.
+// The polling and charging path of the SQLite store (PollSink::record_readings,
+// record_failed_cycle, record_cycle: sqlite_poll_sink.cpp calls these), and the stored tariffs it
+// prices by (read here and by the Tariffs role, sqlite_tariffs.cpp).
 //
 // A poll cycle is written in bulk: the state of every meter of the batch is loaded by one query,
 // charges are computed in memory (domain::plan_charge, or domain::plan_tariff_charge with the
@@ -8,6 +9,7 @@
 // and reading rows, ledger entries, account balances and tier positions, and meter rows are
 // written by multi-row statements (prepared once, cached by the connection).
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,11 +48,18 @@ CycleAccounts write_cycle(sqlite::Db& db, const Readings& readings,
                           const std::vector<domain::MeterId>& failed, TimePoint at,
                           const BillingRules& rules);
 
-/// Store::add_tariff, Store::assign_tariff, Store::tariffs, Store::tier_state; the writers are one
-/// transaction each.
-domain::Result<void> add_tariff(sqlite::Db& db, const TariffRequest& req);
-domain::Result<void> assign_tariff(sqlite::Db& db, const TariffAssignRequest& req);
-std::vector<TariffRecord> tariffs(sqlite::Db& db);
-std::optional<domain::TierState> tier_state(sqlite::Db& db, const std::string& account);
+/// The meter-side balance check of each account `cycle` read (sqlite_balance_check.cpp), inside
+/// the poll cycle's transaction after write_cycle.
+void check_balances(sqlite::Db& db, const CycleAccounts& cycle, TimePoint at);
+
+struct StoredTariff {
+  std::int64_t id = 0;
+  std::string name;
+  domain::TariffSchedule schedule;
+};
+
+/// Every stored tariff by id, checked (a stored tariff that fails domain::check_schedule was
+/// changed by hand: StoreError). Defined in sqlite_tariffs.cpp.
+std::map<std::int64_t, StoredTariff> load_tariffs(sqlite::Db& db);
 
 }  // namespace phil::store::billing

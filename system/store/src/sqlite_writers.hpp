@@ -2,9 +2,8 @@
 // The rows every part of the SQLite store writes the same way, once: ledger entries (with the
 // account's kept balance), outbox commands, audit rows and events, and opening an account (which
 // the money operations and the site import both do). Each runs inside the caller's transaction
-// and writes through the connection's cached statements. sqlite_store.cpp (money, outbox,
-// polling), sqlite_store_admin.cpp (site model, meter changes) and sqlite_billing.cpp (poll
-// charging, tariffs) all call these, so every money movement takes the same code path.
+// and writes through the connection's cached statements. Every role file of the SQLite store
+// (sqlite_store.hpp lists them) calls these, so every money movement takes the same code path.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,0 +1,308 @@
+// The Ledger role of the SQLite store (see sqlite_store.hpp): opening and closing accounts, sales,
+// refunds and reversals, each one transaction with its audit row; and the ledger's verification.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sqlite_store.hpp"
+#include "sqlite_writers.hpp"
+#include "status_sql.hpp"
+
+namespace phil::store {
+
+namespace {
+
+using domain::Error;
+using domain::ErrorKind;
+using domain::MeterId;
+using sqlite::Db;
+using sqlite::Stmt;
+using sqlite::Transaction;
+
+using sqlite::from_ms;
+using sqlite::to_ms;
+
+using rows::parse_id;
+using rows::refused;
+
+/// The ledger balance of an open account; kNotFound or refused (closed) otherwise.
+domain::Result<std::int64_t> open_account_balance(Db& db, const std::string& account) {
+  auto s = db.prepare("SELECT closed_at, balance_fen FROM accounts WHERE id = ?1");
+  s->bind(1, account);
+  if (!s->step()) {
+    return Error{ErrorKind::kNotFound,
+                 "account " + account + " does not exist; check the id or open it first"};
+  }
+  if (!s->is_null(0)) return refused("account " + account + " is closed");
+  return s->int64(1);
+}
+
+/// The id of a credit of the account still open in the outbox, if any.
+std::optional<std::int64_t> open_credit_of(Db& db, const std::string& account) {
+  auto s = db.prepare(
+      "SELECT o.id FROM outbox o JOIN ledger l ON l.seq = o.ledger_seq WHERE l.account = ?1 "
+      "AND o.kind = 'credit' AND o.state IN ('pending', 'in_flight') ORDER BY o.id LIMIT 1");
+  s->bind(1, account);
+  if (s->step()) return s->int64(0);
+  return std::nullopt;
+}
+
+/// The transfer entries' pairing (domain::verify_transfers).
+std::vector<std::string> verify_transfers(Db& db) {
+  std::vector<domain::TransferEntry> transfers;
+  auto s = db.prepare(
+      "SELECT seq, account, kind, amount_fen, ref_seq FROM ledger "
+      "WHERE kind IN ('transfer_in', 'transfer_out') ORDER BY seq");
+  while (s->step()) {
+    transfers.push_back(
+        {s->int64(0), s->text(1),
+         domain::parse_entry_kind(s->text(2)).value_or(domain::EntryKind::kTransferOut),
+         s->int64(3), s->opt_int64(4)});
+  }
+  auto problems = domain::verify_transfers(transfers);
+  for (auto& p : problems)
+    p += "; restore the database from a backup";
+  return problems;
+}
+
+}  // namespace
+
+domain::Result<void> SqliteStore::open_account(const OpenAccountRequest& req) {
+  return open_account(req, TenantContact{});
+}
+
+domain::Result<void> SqliteStore::open_account(const OpenAccountRequest& req,
+                                               const TenantContact& contact) {
+  Transaction tx(db_);
+  auto opened = rows::open_account(db_, req, contact);
+  if (opened) tx.commit();
+  return opened;
+}
+
+domain::Result<std::int64_t> SqliteStore::sale(const SaleRequest& req) {
+  if (req.amount_fen <= 0) {
+    return refused("sale amount must be positive (got " + std::to_string(req.amount_fen) +
+                   " fen); enter an amount such as 100.00");
+  }
+  Transaction tx(db_);
+  std::optional<std::int64_t> closed;
+  {
+    auto s = db_.prepare("SELECT closed_at FROM accounts WHERE id = ?1");
+    s->bind(1, req.account);
+    if (!s->step()) {
+      return Error{ErrorKind::kNotFound,
+                   "account " + req.account + " does not exist; check the id or open it first"};
+    }
+    closed = s->opt_int64(0);
+  }
+  if (closed) return refused("account " + req.account + " is closed; no sale is possible");
+  std::optional<MeterId> first;
+  {
+    auto s = db_.prepare(
+        "SELECT meter FROM account_meters WHERE account = ?1 AND detached_at IS NULL "
+        "ORDER BY position LIMIT 1");
+    s->bind(1, req.account);
+    if (s->step()) first = parse_id(s->text(0));
+  }
+  if (!first) {
+    return refused("account " + req.account + " has no meter to credit; attach a meter first");
+  }
+  rows::write_audit(db_, req.operator_id, "sale",
+                    "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen),
+                    req.at);
+  const auto command =
+      rows::write_sale(db_, req.account, *first, req.amount_fen, req.operator_id, req.at);
+  tx.commit();
+  return command;
+}
+
+domain::Result<std::int64_t> SqliteStore::refund(const RefundRequest& req) {
+  if (req.amount_fen <= 0) {
+    return refused("refund amount must be positive (got " + std::to_string(req.amount_fen) +
+                   " fen); enter an amount such as 10.00");
+  }
+  Transaction tx(db_);
+  auto acc = open_account_balance(db_, req.account);
+  if (!acc) return acc.error();
+  if (auto busy = open_credit_of(db_, req.account)) {
+    return refused("account " + req.account + " has credit " + std::to_string(*busy) +
+                   " not yet delivered to its meter; refund after it is confirmed or failed");
+  }
+  if (req.amount_fen > acc.value()) {
+    return refused("refund of " + std::to_string(req.amount_fen) + " fen is more than the " +
+                   std::to_string(acc.value()) + " fen left on account " + req.account);
+  }
+  const auto seq = rows::append_ledger(db_, req.account, domain::EntryKind::kRefund, std::nullopt,
+                                       req.amount_fen, 0, 0, req.operator_id, req.at);
+  rows::write_audit(db_, req.operator_id, "refund",
+                    "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen) +
+                        " seq=" + std::to_string(seq),
+                    req.at);
+  tx.commit();
+  return seq;
+}
+
+domain::Result<std::int64_t> SqliteStore::reversal(const ReversalRequest& req) {
+  Transaction tx(db_);
+  std::string account;
+  std::int64_t amount = 0;
+  std::optional<std::string> meter_key;
+  {
+    auto s = db_.prepare(
+        "SELECT account, amount_fen, meter FROM ledger WHERE seq = ?1 AND kind = 'sale'");
+    s->bind(1, req.sale_seq);
+    if (!s->step()) {
+      return Error{ErrorKind::kNotFound, "ledger entry " + std::to_string(req.sale_seq) +
+                                             " is not a sale; give the seq of the sale to "
+                                             "reverse (account show lists them)"};
+    }
+    account = s->text(0);
+    amount = s->int64(1);
+    meter_key = s->opt_text(2);
+  }
+  const std::string what = "sale " + std::to_string(req.sale_seq) + " (" + account + ", " +
+                           std::to_string(amount) + " fen)";
+  {
+    auto s = db_.prepare("SELECT seq FROM ledger WHERE kind = 'reversal' AND ref_seq = ?1");
+    s->bind(1, req.sale_seq);
+    if (s->step()) {
+      return refused(what + " was already reversed by entry " + std::to_string(s->int64(0)));
+    }
+  }
+  auto acc = open_account_balance(db_, account);
+  if (!acc) return acc.error();
+  std::optional<std::int64_t> command;
+  std::string state;
+  bool count_assigned = false;
+  {
+    auto s = db_.prepare(
+        "SELECT id, state, purchase_count IS NOT NULL FROM outbox WHERE ledger_seq = ?1");
+    s->bind(1, req.sale_seq);
+    if (s->step()) {
+      command = s->int64(0);
+      state = s->text(1);
+      count_assigned = s->int64(2) != 0;
+    }
+  }
+  const bool undelivered = command && state == "pending" && !count_assigned;
+  if (command && !undelivered && (state == "pending" || state == "in_flight")) {
+    return refused(what + ": its credit " + std::to_string(*command) +
+                   " is being written to the meter; reverse it after it is confirmed or failed");
+  }
+  if (!undelivered && state != "failed") {
+    auto s = db_.prepare("SELECT last_charge_seq FROM accounts WHERE id = ?1");
+    s->bind(1, account);
+    const bool charged = s->step() && s->opt_int64(0).value_or(0) > req.sale_seq;
+    if (charged || acc.value() < amount) {
+      return refused(what +
+                     " is already (partly) consumed: the account was charged since, "
+                     "balance " +
+                     std::to_string(acc.value()) + " fen; use a refund of what is left instead");
+    }
+  }
+  if (undelivered) {
+    auto s = db_.prepare(
+        "UPDATE outbox SET state = 'superseded', last_error = ?2, updated_at = ?3 "
+        "WHERE id = ?1 AND state = 'pending'");
+    s->bind(1, *command).bind(2, "sale reversed by " + req.operator_id).bind(3, to_ms(req.at));
+    s->run();
+  }
+  const auto seq =
+      rows::append_ledger(db_, account, domain::EntryKind::kReversal,
+                          meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
+                          amount, 0, 0, req.operator_id, req.at, req.sale_seq);
+  rows::write_audit(db_, req.operator_id, "reversal",
+                    "sale_seq=" + std::to_string(req.sale_seq) + " account=" + account +
+                        " amount_fen=" + std::to_string(amount) + " seq=" + std::to_string(seq) +
+                        (undelivered ? " credit_cancelled=" + std::to_string(*command) : ""),
+                    req.at);
+  tx.commit();
+  return seq;
+}
+
+domain::Result<CloseAccountResult> SqliteStore::close_account(const CloseAccountRequest& req) {
+  Transaction tx(db_);
+  auto acc = open_account_balance(db_, req.account);
+  if (!acc) return acc.error();
+  {
+    auto s = db_.prepare(
+        "SELECT o.id, o.kind, o.meter FROM outbox o JOIN account_meters am ON am.meter = o.meter "
+        "WHERE am.account = ?1 AND am.detached_at IS NULL "
+        "AND o.state IN ('pending', 'in_flight') ORDER BY o.id LIMIT 1");
+    s->bind(1, req.account);
+    if (s->step()) {
+      return refused("account " + req.account + ": " + s->text(1) + " command " +
+                     std::to_string(s->int64(0)) + " to " + s->text(2) +
+                     " is not delivered yet; close after it is confirmed or failed");
+    }
+  }
+  if (acc.value() < 0) {
+    return refused("account " + req.account + " owes " + std::to_string(-acc.value()) +
+                   " fen; sell that amount first, then close");
+  }
+  CloseAccountResult result;
+  if (acc.value() > 0) {
+    result.refunded_fen = acc.value();
+    rows::append_ledger(db_, req.account, domain::EntryKind::kRefund, std::nullopt, acc.value(), 0,
+                        0, req.operator_id, req.at);
+  }
+  {
+    auto s = db_.prepare("UPDATE meters SET status = " + status_after_account_change_sql(false) +
+                         ", billed_energy_wh = NULL, carry = 0 WHERE id IN (SELECT meter FROM "
+                         "account_meters WHERE account = ?1 AND detached_at IS NULL)");
+    s->bind(1, req.account);
+    s->run();
+  }
+  {
+    auto s = db_.prepare(
+        "UPDATE account_meters SET detached_at = ?2 WHERE account = ?1 AND detached_at IS NULL");
+    s->bind(1, req.account).bind(2, to_ms(req.at));
+    s->run();
+  }
+  {
+    auto s = db_.prepare("UPDATE accounts SET closed_at = ?2 WHERE id = ?1");
+    s->bind(1, req.account).bind(2, to_ms(req.at));
+    s->run();
+  }
+  rows::write_audit(
+      db_, req.operator_id, "close_account",
+      "account=" + req.account + " refunded_fen=" + std::to_string(result.refunded_fen), req.at);
+  tx.commit();
+  return result;
+}
+
+std::vector<std::string> SqliteStore::verify_ledger() const {
+  std::vector<domain::JournalEntry> journal;
+  for (const auto& e : ledger(std::nullopt)) {
+    journal.push_back({e.seq, e.account, e.kind, e.amount_fen, e.balance_after_fen});
+  }
+  std::map<std::string, std::int64_t> balances;
+  {
+    auto s = db_.prepare("SELECT id, balance_fen FROM accounts");
+    while (s->step())
+      balances[s->text(0)] = s->int64(1);
+  }
+  auto problems = domain::verify_journal(journal, balances);
+  for (auto& p : verify_transfers(db_))
+    problems.push_back(std::move(p));
+  // Links between the journal and the outbox: written together, so one without the other means
+  // a half-applied operation or a hand edit.
+  auto s = db_.prepare(
+      "SELECT 'sale ' || l.seq || ' (account ' || l.account || ') has no credit command' "
+      "FROM ledger l WHERE l.kind = 'sale' AND NOT EXISTS "
+      "(SELECT 1 FROM outbox o WHERE o.ledger_seq = l.seq AND o.kind = 'credit') "
+      "UNION ALL SELECT 'credit command ' || o.id || ' has no sale entry' FROM outbox o "
+      "WHERE o.kind = 'credit' AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.seq = "
+      "o.ledger_seq AND l.kind IN ('sale', 'transfer_in') AND l.amount_fen = o.amount_fen) "
+      "UNION ALL SELECT 'reversal ' || r.seq || ' does not match a sale of its account and "
+      "amount' FROM ledger r WHERE r.kind = 'reversal' AND NOT EXISTS (SELECT 1 FROM ledger l "
+      "WHERE l.seq = r.ref_seq AND l.kind = 'sale' AND l.account = r.account AND "
+      "l.amount_fen = r.amount_fen AND l.seq < r.seq)");
+  while (s->step())
+    problems.push_back(s->text(0) + "; restore the database from a backup");
+  return problems;
+}
+
+}  // namespace phil::store

@@ -1,0 +1,289 @@
+// The Outbox role of the SQLite store (see sqlite_store.hpp): commands enqueued by operators and
+// delivered by the bus workers (attempt, confirm, defer, fail), and the queries about them.
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sqlite_store.hpp"
+#include "sqlite_writers.hpp"
+
+namespace phil::store {
+
+namespace {
+
+using domain::Error;
+using domain::ErrorKind;
+using domain::MeterId;
+using sqlite::Db;
+using sqlite::Stmt;
+using sqlite::Transaction;
+
+using sqlite::from_ms;
+using sqlite::to_ms;
+
+using rows::parse_id;
+using rows::refused;
+
+constexpr const char* kCommandColumns =
+    "id, bus, box, circuit, kind, priority, amount_fen, payload, purchase_count, state, attempts, "
+    "last_error, next_attempt_at, created_at, updated_at";
+
+CommandRecord command_from_row(const Stmt& s) {
+  CommandRecord c;
+  c.id = s.int64(0);
+  c.meter = MeterId{s.text(1), s.integer(2), s.integer(3)};
+  const auto kind = s.text(4);
+  const auto k = domain::parse_command_kind(kind);
+  if (!k) throw StoreError("outbox command " + std::to_string(c.id) + " has unknown kind " + kind);
+  c.kind = *k;
+  c.priority = s.integer(5);
+  c.amount_fen = s.int64(6);
+  c.payload = s.text(7);
+  auto params = domain::decode_payload(c.kind, c.payload);
+  if (!params) {
+    throw StoreError("outbox command " + std::to_string(c.id) + ": " + params.error().message +
+                     "; the database was changed by hand, restore it from a backup");
+  }
+  c.params = std::move(params.value());
+  if (auto pc = s.opt_int64(8)) c.purchase_count = static_cast<std::uint16_t>(*pc);
+  c.state = domain::parse_command_state(s.text(9)).value_or(domain::CommandState::kFailed);
+  c.attempts = s.integer(10);
+  c.last_error = s.text(11);
+  c.next_attempt_at = from_ms(s.int64(12));
+  c.created_at = from_ms(s.int64(13));
+  c.updated_at = from_ms(s.int64(14));
+  return c;
+}
+
+/// "bus/box/circuit" of a command's target; circuit 0 for a box (not a parsable meter id).
+std::string target_key(const MeterId& t) {
+  return t.bus + "/" + std::to_string(t.box) + "/" + std::to_string(t.circuit);
+}
+
+std::vector<domain::QueuedCommand> queued(const std::vector<CommandRecord>& open) {
+  std::vector<domain::QueuedCommand> q;
+  q.reserve(open.size());
+  for (const auto& c : open)
+    q.push_back({c.id, target_key(c.meter), c.kind, c.next_attempt_at});
+  return q;
+}
+
+}  // namespace
+
+domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& req) {
+  const auto kind = domain::kind_of(req.params);
+  const auto& t = req.target;
+  if (kind == domain::CommandKind::kCredit) {
+    return refused("a credit is written only by a sale, with its ledger entry; use sale");
+  }
+  if (auto problem = domain::check_payload(req.params)) {
+    return Error{ErrorKind::kInvalid, std::string(domain::to_string(kind)) + " command for " +
+                                          target_key(t) + ": " + *problem};
+  }
+  const bool box_level = domain::is_box_level(kind);
+  if (box_level && t.circuit != 0) {
+    return refused(std::string(domain::to_string(kind)) + " is a box command; address box " +
+                   t.bus + "/" + std::to_string(t.box) + " (circuit 0), not a circuit");
+  }
+  Transaction tx(db_);
+  if (box_level) {
+    auto s = db_.prepare("SELECT 1 FROM meters WHERE bus = ?1 AND box = ?2 LIMIT 1");
+    s->bind(1, t.bus).bind(2, t.box);
+    if (!s->step()) {
+      return refused("box " + t.bus + "/" + std::to_string(t.box) +
+                     " is not configured at this site; check the bus and address");
+    }
+  } else if (t.circuit == 0 || !meter(t)) {
+    return refused("meter " + target_key(t) +
+                   " is not configured at this site; check the bus, box and circuit");
+  }
+  // Only pending ones: an in-flight command may be on the wire and runs to its end.
+  if (domain::supersedes(kind)) {
+    auto s = db_.prepare(
+        "UPDATE outbox SET state = 'superseded', last_error = 'superseded by a newer command', "
+        "updated_at = ?5 WHERE bus = ?1 AND box = ?2 AND circuit = ?3 AND kind = ?4 "
+        "AND state = 'pending'");
+    s->bind(1, t.bus).bind(2, t.box).bind(3, t.circuit).bind(4, domain::to_string(kind));
+    s->bind(5, to_ms(req.at));
+    s->run();
+  }
+  const auto payload = domain::encode_payload(req.params);
+  const auto id = rows::insert_command(db_, t, kind, 0, payload, std::nullopt, req.at);
+  rows::write_audit(db_, req.operator_id, "command",
+                    "id=" + std::to_string(id) + " target=" + target_key(t) +
+                        " kind=" + std::string(domain::to_string(kind)) + " " + payload,
+                    req.at);
+  tx.commit();
+  return id;
+}
+
+std::vector<CommandRecord> SqliteStore::next_commands(const std::string& bus, TimePoint now,
+                                                      std::size_t limit) const {
+  auto open = open_commands(bus);
+  std::vector<CommandRecord> out;
+  for (auto i : domain::sendable_heads(queued(open), now, limit))
+    out.push_back(std::move(open[i]));
+  return out;
+}
+
+std::vector<CommandRecord> SqliteStore::open_commands(const std::string& bus) const {
+  auto s = db_.prepare(std::string("SELECT ") + kCommandColumns +
+                       " FROM outbox WHERE bus = ?1 AND state IN ('pending', 'in_flight') "
+                       "ORDER BY id");
+  s->bind(1, bus);
+  std::vector<CommandRecord> out;
+  while (s->step())
+    out.push_back(command_from_row(*s));
+  return out;
+}
+
+bool SqliteStore::try_begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
+                                    TimePoint at) {
+  Transaction tx(db_);
+  auto s = db_.prepare(
+      "UPDATE outbox SET purchase_count = COALESCE(purchase_count, ?2), state = 'in_flight', "
+      "attempts = attempts + 1, updated_at = ?3 "
+      "WHERE id = ?1 AND state IN ('pending', 'in_flight')");
+  s->bind(1, command).bind(3, to_ms(at));
+  if (assign_count) {
+    s->bind(2, int{*assign_count});
+  } else {
+    s->bind_null(2);
+  }
+  s->run();
+  if (db_.changes() != 1) return false;
+  tx.commit();
+  return true;
+}
+
+void SqliteStore::begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
+                                TimePoint at) {
+  if (!try_begin_attempt(command, assign_count, at)) {
+    throw StoreError("outbox command " + std::to_string(command) +
+                     " is not open; it was confirmed, failed, superseded or removed meanwhile");
+  }
+}
+
+void SqliteStore::defer_command(std::int64_t command, const std::string& error,
+                                TimePoint next_attempt_at, TimePoint at) {
+  Transaction tx(db_);
+  auto s = db_.prepare(
+      "UPDATE outbox SET last_error = ?2, next_attempt_at = ?3, updated_at = ?4 WHERE id = ?1");
+  s->bind(1, command).bind(2, error).bind(3, to_ms(next_attempt_at)).bind(4, to_ms(at));
+  s->run();
+  tx.commit();
+}
+
+void SqliteStore::confirm_command(std::int64_t command, const Readback& rb, TimePoint at,
+                                  const BillingRules& rules) {
+  Transaction tx(db_);
+  std::optional<std::string> meter_key;
+  bool found = false;
+  {
+    auto s = db_.prepare(
+        "UPDATE outbox SET state = 'confirmed', last_error = '', updated_at = ?2 "
+        "WHERE id = ?1 AND state IN ('pending', 'in_flight') RETURNING meter");
+    s->bind(1, command).bind(2, to_ms(at));
+    if (s->step()) {
+      found = true;
+      meter_key = s->opt_text(0);
+    }
+  }
+  if (!found) {
+    throw StoreError("outbox command " + std::to_string(command) + " is not open; cannot confirm");
+  }
+  if (!meter_key) {  // a box-level command: nothing of a circuit to mirror
+    tx.commit();
+    return;
+  }
+  if (auto m = meter(parse_id(*meter_key)); m && m->read_at) {
+    auto last = m->last;
+    last.balance_fen = rb.balance_fen;
+    last.relay_closed = rb.relay_closed;
+    last.purchase_count = rb.purchase_count;
+    last.status_bits = rb.status_bits;
+    last.alarm1 = rb.alarm1;
+    last.alarm2 = rb.alarm2;
+    last.arrears = rb.arrears;
+    const auto status = domain::derive_status(
+        {m->account.has_value(), m->failed_cycles, rules.offline_after, last});
+    auto s = db_.prepare(
+        "UPDATE meters SET balance_fen = ?2, relay = ?3, purchase_count = ?4, status_bits = ?5, "
+        "alarm1 = ?6, alarm2 = ?7, arrears = ?8, status = ?9 WHERE id = ?1");
+    s->bind(1, *meter_key).bind(2, rb.balance_fen).bind(3, rb.relay_closed ? 1 : 0);
+    s->bind(4, int{rb.purchase_count}).bind(5, int{rb.status_bits});
+    s->bind(6, rb.alarm1 ? 1 : 0).bind(7, rb.alarm2 ? 1 : 0).bind(8, rb.arrears ? 1 : 0);
+    s->bind(9, domain::to_string(status));
+    s->run();
+  }
+  tx.commit();
+}
+
+void SqliteStore::fail_command(std::int64_t command, const std::string& reason, TimePoint at) {
+  Transaction tx(db_);
+  std::optional<std::string> meter_key;
+  bool found = false;
+  std::string target;
+  {
+    auto s = db_.prepare(
+        "UPDATE outbox SET state = 'failed', last_error = ?2, updated_at = ?3 "
+        "WHERE id = ?1 AND state IN ('pending', 'in_flight') "
+        "RETURNING meter, bus || '/' || box || '/' || circuit");
+    s->bind(1, command).bind(2, reason).bind(3, to_ms(at));
+    if (s->step()) {
+      found = true;
+      meter_key = s->opt_text(0);
+      target = s->text(1);
+    }
+  }
+  if (found) {
+    rows::write_event(db_, meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
+                      "command_failed",
+                      "command " + std::to_string(command) + " to " + target + ": " + reason, at);
+  }
+  tx.commit();
+}
+
+std::optional<TimePoint> SqliteStore::next_command_due(const std::string& bus) const {
+  // Only the head of each target's queue can be sent; the others wait behind it.
+  const auto open = open_commands(bus);
+  std::optional<TimePoint> due;
+  for (auto i : domain::sendable_heads(queued(open), TimePoint::max(), open.size())) {
+    due = due ? std::min(*due, open[i].next_attempt_at) : open[i].next_attempt_at;
+  }
+  return due;
+}
+
+std::vector<CommandRecord> SqliteStore::meter_commands(const MeterId& id, int limit) const {
+  auto s = db_.prepare(std::string("SELECT ") + kCommandColumns +
+                       " FROM outbox WHERE meter = ?1 ORDER BY id DESC LIMIT ?2");
+  s->bind(1, id.to_string()).bind(2, limit);
+  std::vector<CommandRecord> out;
+  while (s->step())
+    out.push_back(command_from_row(*s));
+  return out;
+}
+
+std::optional<CommandRecord> SqliteStore::command(std::int64_t id) const {
+  auto s = db_.prepare(std::string("SELECT ") + kCommandColumns + " FROM outbox WHERE id = ?1");
+  s->bind(1, id);
+  if (!s->step()) return std::nullopt;
+  return command_from_row(*s);
+}
+
+SqliteStore::CommandCounts SqliteStore::command_counts(const std::string& bus) const {
+  auto s = db_.prepare(
+      "SELECT COALESCE(SUM(state = 'confirmed'), 0), "
+      "COALESCE(SUM(state IN ('pending', 'in_flight')), 0) FROM outbox WHERE bus = ?1");
+  s->bind(1, bus);
+  CommandCounts c;
+  if (s->step()) {
+    c.confirmed = static_cast<std::uint64_t>(s->int64(0));
+    c.open = static_cast<std::uint64_t>(s->int64(1));
+  }
+  return c;
+}
+
+}  // namespace phil::store

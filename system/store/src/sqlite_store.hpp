@@ -1,0 +1,122 @@
+#pragma once
+// The SQLite implementation of Store: every role on one connection. Every public operation that
+// writes is one transaction (BEGIN IMMEDIATE ... COMMIT); readers see committed data only.
+//
+// One class, its methods defined in a file per role, so that each file reads as one role's
+// implementation (and a second backend can be written against the same split):
+//
+//   sqlite_store.cpp           opening: pragmas, migrations, the factory
+//   sqlite_outbox.cpp          Outbox, and the Queries about commands
+//   sqlite_poll_sink.cpp       PollSink (the poll cycle's charging is sqlite_billing.cpp, its
+//                              meter-side balance check sqlite_balance_check.cpp)
+//   sqlite_read_requests.cpp   ReadRequests
+//   sqlite_ledger.cpp          Ledger
+//   sqlite_site_admin.cpp      SiteAdmin: site import, registration, billing modes
+//   sqlite_meter_changes.cpp   SiteAdmin: meter replacement and move
+//   sqlite_tariffs.cpp         Tariffs
+//   sqlite_queries.cpp         Queries about meters, accounts, the ledger and events
+//
+// The rows several of them write (ledger, outbox, audit, events) are written by
+// sqlite_writers.hpp, so every money movement takes the same code path.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <phil/store/store.hpp>
+
+#include "sqlite.hpp"
+
+namespace phil::store {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const std::string& path, Checkpoints checkpoints);
+
+  std::int64_t checkpoint() override;
+
+  // ---- Outbox (sqlite_outbox.cpp) ----
+  domain::Result<std::int64_t> enqueue_command(const CommandRequest& req) override;
+  std::vector<CommandRecord> next_commands(const std::string& bus, TimePoint now,
+                                           std::size_t limit) const override;
+  std::vector<CommandRecord> open_commands(const std::string& bus) const override;
+  bool try_begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
+                         TimePoint at) override;
+  void begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
+                     TimePoint at) override;
+  void defer_command(std::int64_t command, const std::string& error, TimePoint next_attempt_at,
+                     TimePoint at) override;
+  void confirm_command(std::int64_t command, const Readback& rb, TimePoint at,
+                       const BillingRules& rules) override;
+  void fail_command(std::int64_t command, const std::string& reason, TimePoint at) override;
+  std::optional<TimePoint> next_command_due(const std::string& bus) const override;
+  // Queries about commands
+  std::vector<CommandRecord> meter_commands(const domain::MeterId& id, int limit) const override;
+  std::optional<CommandRecord> command(std::int64_t id) const override;
+  CommandCounts command_counts(const std::string& bus) const override;
+
+  // ---- PollSink (sqlite_poll_sink.cpp) ----
+  void record_readings(
+      const std::vector<std::pair<domain::MeterId, domain::MeterReading>>& readings, TimePoint at,
+      const BillingRules& rules) override;
+  void record_failed_cycle(const std::vector<domain::MeterId>& ids, TimePoint at,
+                           const BillingRules& rules) override;
+  void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) override;
+  void add_event(const std::optional<domain::MeterId>& meter_id, const std::string& kind,
+                 const std::string& details, TimePoint at) override;
+  std::vector<domain::MeterId> record_serials(
+      const std::vector<std::pair<domain::MeterId, std::string>>& serials, TimePoint at) override;
+
+  // ---- ReadRequests (sqlite_read_requests.cpp) ----
+  std::int64_t request_read(const std::string& target, const std::string& operator_id,
+                            TimePoint at) override;
+  std::vector<ReadRequest> pending_read_requests(const std::string& bus) const override;
+  void finish_read_request(std::int64_t id, bool ok, const std::string& result,
+                           TimePoint at) override;
+  std::optional<ReadRequest> read_request(std::int64_t id) const override;
+
+  // ---- Ledger (sqlite_ledger.cpp) ----
+  domain::Result<void> open_account(const OpenAccountRequest& req) override;
+  domain::Result<void> open_account(const OpenAccountRequest& req,
+                                    const TenantContact& contact) override;
+  domain::Result<std::int64_t> sale(const SaleRequest& req) override;
+  domain::Result<std::int64_t> refund(const RefundRequest& req) override;
+  domain::Result<std::int64_t> reversal(const ReversalRequest& req) override;
+  domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override;
+  std::vector<std::string> verify_ledger() const override;
+
+  // ---- SiteAdmin (sqlite_site_admin.cpp; replace and move: sqlite_meter_changes.cpp) ----
+  void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;
+  int set_billing_mode(const std::vector<domain::MeterId>& ids, domain::BillingMode mode,
+                       const std::string& operator_id, TimePoint at) override;
+  domain::Result<ImportSummary> import_site(const domain::SiteModel& model,
+                                            const std::string& operator_id, TimePoint at) override;
+  domain::SiteSettings site_settings() const override;
+  domain::Result<ReplaceMeterResult> replace_meter(const ReplaceMeterRequest& req) override;
+  domain::Result<MoveMeterResult> move_meter(const MoveMeterRequest& req) override;
+
+  // ---- Tariffs (sqlite_tariffs.cpp) ----
+  domain::Result<void> add_tariff(const TariffRequest& req) override;
+  domain::Result<void> assign_tariff(const TariffAssignRequest& req) override;
+  std::vector<TariffRecord> tariffs() const override;
+  std::optional<domain::TierState> tier_state(const std::string& account) const override;
+
+  // ---- Queries (sqlite_queries.cpp) ----
+  std::optional<MeterRecord> meter(const domain::MeterId& id) const override;
+  std::optional<AccountRecord> account(const std::string& id) const override;
+  std::optional<MeterPlacement> meter_placement(const domain::MeterId& id) const override;
+  std::optional<std::int64_t> account_balance_fen(const std::string& account) const override;
+  std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const override;
+  std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter_id) const override;
+  std::optional<std::string> meter_serial(const domain::MeterId& id) const override;
+
+ private:
+  void configure(Checkpoints checkpoints);
+  void migrate();
+
+  // Mutable: the const look-ups prepare statements (cached by the connection).
+  mutable sqlite::Db db_;
+};
+
+}  // namespace phil::store
