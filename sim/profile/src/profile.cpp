@@ -110,6 +110,105 @@ std::string non_empty(const yaml::Node& n) {
   return s;
 }
 
+/// `type` (its shape must be the name's) and `words` (implied by a number type, or given).
+void parse_type_and_words(yaml::Map& m, Register& r, const Known& known) {
+  const yaml::Node type_node = m.required("type");
+  const std::string type = type_node.as_choice({"u16", "i16", "u32", "i32", "bcd", "raw"});
+  static const std::map<std::string, RegType, std::less<>> kTypes = {
+      {"u16", RegType::kU16}, {"i16", RegType::kI16}, {"u32", RegType::kU32},
+      {"i32", RegType::kI32}, {"bcd", RegType::kBcd}, {"raw", RegType::kRaw}};
+  r.type = kTypes.at(type);
+  const Shape shape = r.type == RegType::kBcd   ? Shape::kBcd
+                      : r.type == RegType::kRaw ? Shape::kRaw
+                                                : Shape::kNumber;
+  if (shape != known.shape) {
+    const char* allowed = known.shape == Shape::kBcd   ? "bcd"
+                          : known.shape == Shape::kRaw ? "raw"
+                                                       : "u16, i16, u32 or i32";
+    type_node.fail(text::format(text::Id::kWrongRegisterType, r.name, allowed));
+  }
+  const int implied = (r.type == RegType::kU32 || r.type == RegType::kI32) ? 2 : 1;
+  if (auto w = m.optional("words")) {
+    r.words = static_cast<int>(w->as_int(1, 64));
+    if (shape == Shape::kNumber && r.words != implied) {
+      w->fail(text::format(text::Id::kWrongWords, type, r.words));
+    }
+  } else if (shape != Shape::kNumber) {
+    type_node.fail(text::format(text::Id::kWordsRequired, type));
+  } else {
+    r.words = implied;
+  }
+}
+
+/// `scale` and `unit`: the unit is the name's, and money needs whole fen.
+void parse_scale_and_unit(yaml::Map& m, const yaml::Node& node, Register& r, const Known& known) {
+  if (auto s = m.optional("scale")) {
+    const std::string text_value = s->as_string();
+    const auto e = parse_power_of_ten(text_value);
+    if (!e) s->fail(text::format(text::Id::kScaleNotPowerOfTen, text_value));
+    if (*e < -9 || *e > 9) {
+      s->fail(phil::text::format(phil::text::Id::kYamlOutOfRange, text_value, "0.000000001",
+                                 "1000000000"));
+    }
+    r.scale_exp = *e;
+  }
+  const auto unit_node = m.optional("unit");
+  if (unit_node) {
+    r.unit = unit_node->as_choice({"kWh", "W", "V", "A", "yuan", "yuan/kWh", "s", "bps"});
+  }
+  if (r.unit != known.unit) {
+    const yaml::Node& where = unit_node ? *unit_node : node;
+    where.fail(text::format(text::Id::kWrongUnit, r.name,
+                            known.unit.empty() ? "(none)" : known.unit,
+                            r.unit.empty() ? "(none)" : r.unit));
+  }
+  if (known.money && r.scale_exp > -2) {
+    node.fail(text::format(text::Id::kMoneyTooCoarse, r.name));
+  }
+}
+
+/// `access`, and the `enum` (with the labels the name needs) or `flags` naming the values.
+void parse_access_and_labels(yaml::Map& m, Register& r, const Profile& p) {
+  const std::string access = m.required("access").as_choice({"R", "RW", "W"});
+  r.access = access == "R" ? Access::kR : access == "RW" ? Access::kRW : Access::kW;
+  if (auto e = m.optional("enum")) {
+    r.enum_name = e->as_string();
+    if (!p.enums.contains(r.enum_name)) {
+      e->fail(text::format(text::Id::kUnknownEnum, "enum", r.enum_name));
+    }
+    const auto& labels = p.enums.at(r.enum_name);
+    const std::vector<std::string_view> needed =
+        r.name == "mode"    ? std::vector<std::string_view>{"prepaid", "keep_power", "forced_off"}
+        : r.name == "relay" ? std::vector<std::string_view>{"open", "closed"}
+                            : std::vector<std::string_view>{};
+    for (auto label : needed) {
+      if (!labels.contains(std::string(label))) {
+        e->fail(text::format(text::Id::kEnumMissingLabel, r.enum_name, label));
+      }
+    }
+  }
+  if (auto f = m.optional("flags")) {
+    r.flags_name = f->as_string();
+    if (!p.flags.contains(r.flags_name)) {
+      f->fail(text::format(text::Id::kUnknownEnum, "flag set", r.flags_name));
+    }
+  }
+}
+
+/// A circuit register's `phases`: a model must have them, and per-phase registers need 3.
+void parse_phases(yaml::Map& m, const yaml::Node& node, Register& r, const Profile& p) {
+  const auto phases_node = m.optional("phases");
+  if (phases_node) {
+    r.phases = std::stoi(phases_node->as_choice({"1", "3"}));
+    const bool any = std::any_of(p.models.begin(), p.models.end(),
+                                 [&](const ModelInfo& model) { return model.phases == r.phases; });
+    if (!any) phases_node->fail(text::format(text::Id::kNoModelWithPhases, r.phases, r.name));
+  }
+  if (per_phase(r.name) && r.phases != 3) {
+    (phases_node ? *phases_node : node).fail(text::format(text::Id::kPerPhaseNeedsThree, r.name));
+  }
+}
+
 // Register decoding; `circuit` selects base+stride instead of address.
 Register parse_register(const yaml::Node& node, bool circuit, const Profile& p) {
   if (circuit) {
@@ -137,95 +236,13 @@ Register parse_register(const yaml::Node& node, bool circuit, const Profile& p) 
     r.address = static_cast<std::uint16_t>(m.required("address").as_int(0, 0xFFFF));
   }
 
-  const yaml::Node type_node = m.required("type");
-  const std::string type = type_node.as_choice({"u16", "i16", "u32", "i32", "bcd", "raw"});
-  static const std::map<std::string, RegType, std::less<>> kTypes = {
-      {"u16", RegType::kU16}, {"i16", RegType::kI16}, {"u32", RegType::kU32},
-      {"i32", RegType::kI32}, {"bcd", RegType::kBcd}, {"raw", RegType::kRaw}};
-  r.type = kTypes.at(type);
-  const Shape shape = r.type == RegType::kBcd   ? Shape::kBcd
-                      : r.type == RegType::kRaw ? Shape::kRaw
-                                                : Shape::kNumber;
-  if (shape != known->shape) {
-    const char* allowed = known->shape == Shape::kBcd   ? "bcd"
-                          : known->shape == Shape::kRaw ? "raw"
-                                                        : "u16, i16, u32 or i32";
-    type_node.fail(text::format(text::Id::kWrongRegisterType, r.name, allowed));
-  }
-  const int implied = (r.type == RegType::kU32 || r.type == RegType::kI32) ? 2 : 1;
-  if (auto w = m.optional("words")) {
-    r.words = static_cast<int>(w->as_int(1, 64));
-    if (shape == Shape::kNumber && r.words != implied) {
-      w->fail(text::format(text::Id::kWrongWords, type, r.words));
-    }
-  } else if (shape != Shape::kNumber) {
-    type_node.fail(text::format(text::Id::kWordsRequired, type));
-  } else {
-    r.words = implied;
-  }
+  parse_type_and_words(m, r, *known);
 
   r.word_order = p.word_order;
   if (auto wo = m.optional("word_order")) r.word_order = parse_word_order(*wo);
-  if (auto s = m.optional("scale")) {
-    const std::string text_value = s->as_string();
-    const auto e = parse_power_of_ten(text_value);
-    if (!e) s->fail(text::format(text::Id::kScaleNotPowerOfTen, text_value));
-    if (*e < -9 || *e > 9) {
-      s->fail(phil::text::format(phil::text::Id::kYamlOutOfRange, text_value, "0.000000001",
-                                 "1000000000"));
-    }
-    r.scale_exp = *e;
-  }
-  const auto unit_node = m.optional("unit");
-  if (unit_node) {
-    r.unit = unit_node->as_choice({"kWh", "W", "V", "A", "yuan", "yuan/kWh", "s", "bps"});
-  }
-  if (r.unit != known->unit) {
-    const yaml::Node& where = unit_node ? *unit_node : node;
-    where.fail(text::format(text::Id::kWrongUnit, r.name,
-                            known->unit.empty() ? "(none)" : known->unit,
-                            r.unit.empty() ? "(none)" : r.unit));
-  }
-  if (known->money && r.scale_exp > -2) {
-    node.fail(text::format(text::Id::kMoneyTooCoarse, r.name));
-  }
-  const std::string access = m.required("access").as_choice({"R", "RW", "W"});
-  r.access = access == "R" ? Access::kR : access == "RW" ? Access::kRW : Access::kW;
-  if (auto e = m.optional("enum")) {
-    r.enum_name = e->as_string();
-    if (!p.enums.contains(r.enum_name)) {
-      e->fail(text::format(text::Id::kUnknownEnum, "enum", r.enum_name));
-    }
-    const auto& labels = p.enums.at(r.enum_name);
-    const std::vector<std::string_view> needed =
-        r.name == "mode"    ? std::vector<std::string_view>{"prepaid", "keep_power", "forced_off"}
-        : r.name == "relay" ? std::vector<std::string_view>{"open", "closed"}
-                            : std::vector<std::string_view>{};
-    for (auto label : needed) {
-      if (!labels.contains(std::string(label))) {
-        e->fail(text::format(text::Id::kEnumMissingLabel, r.enum_name, label));
-      }
-    }
-  }
-  if (auto f = m.optional("flags")) {
-    r.flags_name = f->as_string();
-    if (!p.flags.contains(r.flags_name)) {
-      f->fail(text::format(text::Id::kUnknownEnum, "flag set", r.flags_name));
-    }
-  }
-  if (circuit) {
-    const auto phases_node = m.optional("phases");
-    if (phases_node) {
-      r.phases = std::stoi(phases_node->as_choice({"1", "3"}));
-      const bool any = std::any_of(p.models.begin(), p.models.end(), [&](const ModelInfo& model) {
-        return model.phases == r.phases;
-      });
-      if (!any) phases_node->fail(text::format(text::Id::kNoModelWithPhases, r.phases, r.name));
-    }
-    if (per_phase(r.name) && r.phases != 3) {
-      (phases_node ? *phases_node : node).fail(text::format(text::Id::kPerPhaseNeedsThree, r.name));
-    }
-  }
+  parse_scale_and_unit(m, node, r, *known);
+  parse_access_and_labels(m, r, p);
+  if (circuit) parse_phases(m, node, r, p);
   if (auto d = m.optional("description")) (void)d->as_string();
   m.finish();
   return r;

@@ -383,6 +383,92 @@ std::variant<std::vector<std::uint16_t>, rtu::Exception> Box::read(std::uint16_t
   return out;
 }
 
+std::optional<rtu::Exception> Box::write_credit(const std::vector<const Slot*>& touched,
+                                                std::uint16_t start,
+                                                std::span<const std::uint16_t> values) {
+  const bool credit = touched.size() == 2 && touched[0]->reg->name == "purchase_count" &&
+                      touched[1]->reg->name == "purchase_amount" &&
+                      touched[0]->circuit == touched[1]->circuit;
+  if (!credit) return Exception::kIllegalDataAddress;
+  const auto words_of = [&](const Slot* s) {
+    return values.subspan(s->first - start, static_cast<std::size_t>(s->reg->words));
+  };
+  const std::int64_t count = words_to_number(*touched[0]->reg, words_of(touched[0]));
+  const auto amount =
+      from_raw(*touched[1]->reg, words_to_number(*touched[1]->reg, words_of(touched[1])));
+  if (count < 0 || count > 0xFFFF || !amount || *amount < 0) return Exception::kIllegalDataValue;
+  if (!circuit(touched[0]->circuit).credit(static_cast<std::uint16_t>(count), *amount)) {
+    return Exception::kDeviceFailure;
+  }
+  return std::nullopt;
+}
+
+std::optional<rtu::Exception> Box::setting_action(const Slot& slot,
+                                                  std::span<const std::uint16_t> words,
+                                                  std::vector<Action>& actions) {
+  const Register& r = *slot.reg;
+  if (r.type == RegType::kRaw) {
+    if (r.name != "tou_schedule") return Exception::kIllegalDataAddress;
+    const auto tou = decode_tou(words);
+    if (!tou) return Exception::kIllegalDataValue;
+    actions.emplace_back([this, t = *tou] {
+      tou_ = t;
+      for (auto& c : circuits_)
+        c.set_tou(t);
+    });
+    return std::nullopt;
+  }
+  if (r.type == RegType::kBcd) return Exception::kIllegalDataAddress;
+  const auto value = from_raw(r, words_to_number(r, words));
+  if (!value) return Exception::kIllegalDataValue;
+  if (slot.circuit == 0) return box_action(r.name, *value, actions);
+  return circuit_action(r, slot.circuit, *value, actions);
+}
+
+std::optional<rtu::Exception> Box::box_action(std::string_view name, std::int64_t v,
+                                              std::vector<Action>& actions) {
+  if (name == "address") {
+    if (v < 1 || v > 247) return Exception::kIllegalDataValue;
+    actions.emplace_back([this, v] { address_register_ = static_cast<std::uint16_t>(v); });
+  } else if (name == "baud") {
+    if (!serial::is_standard_baud(v)) {
+      return Exception::kIllegalDataValue;
+    }
+    actions.emplace_back([this, v] { baud_ = v; });
+  } else if (name == "clock") {
+    actions.emplace_back([this, v] { clock_adjust_ms_ += (v - clock_seconds()) * 1000; });
+  } else if (name == "password") {
+    actions.emplace_back([] {});
+  } else {
+    return Exception::kIllegalDataAddress;
+  }
+  return std::nullopt;
+}
+
+std::optional<rtu::Exception> Box::circuit_action(const Register& r, int circuit_number,
+                                                  std::int64_t v, std::vector<Action>& actions) {
+  CircuitModel& c = circuit(circuit_number);
+  const std::string_view name = r.name;
+  if (name == "mode") {
+    const auto mode = mode_from_raw(*profile_, r, v);
+    if (!mode) return Exception::kIllegalDataValue;
+    actions.emplace_back([&c, m = *mode] { c.set_mode(m); });
+  } else if (auto rate = price_rate(name)) {
+    if (v < 0) return Exception::kIllegalDataValue;
+    actions.emplace_back([&c, rt = *rate, v] { c.set_price(rt, v); });
+  } else if (name == "alarm1_threshold") {
+    actions.emplace_back([&c, v] { c.set_alarm1_fen(v); });
+  } else if (name == "alarm2_threshold") {
+    actions.emplace_back([&c, v] { c.set_alarm2_fen(v); });
+  } else if (name == "overload_threshold") {
+    if (v < 0) return Exception::kIllegalDataValue;
+    actions.emplace_back([&c, v] { c.set_overload_w(v); });
+  } else {
+    return Exception::kIllegalDataAddress;  // marked writable, but nothing a meter can set
+  }
+  return std::nullopt;
+}
+
 std::optional<rtu::Exception> Box::write(std::uint16_t start,
                                          std::span<const std::uint16_t> values) {
   if (values.empty() || values.size() > static_cast<std::size_t>(profile_->max_write)) {
@@ -399,85 +485,17 @@ std::optional<rtu::Exception> Box::write(std::uint16_t start,
     touched.push_back(s);
     a = s->end;
   }
-  const auto words_of = [&](const Slot* s) {
-    return values.subspan(s->first - start, static_cast<std::size_t>(s->reg->words));
-  };
   const auto is_purchase = [](const Slot* s) {
     return s->reg->name == "purchase_count" || s->reg->name == "purchase_amount";
   };
-
   if (std::any_of(touched.begin(), touched.end(), is_purchase)) {
-    const bool credit = touched.size() == 2 && touched[0]->reg->name == "purchase_count" &&
-                        touched[1]->reg->name == "purchase_amount" &&
-                        touched[0]->circuit == touched[1]->circuit;
-    if (!credit) return Exception::kIllegalDataAddress;
-    const std::int64_t count = words_to_number(*touched[0]->reg, words_of(touched[0]));
-    const auto amount =
-        from_raw(*touched[1]->reg, words_to_number(*touched[1]->reg, words_of(touched[1])));
-    if (count < 0 || count > 0xFFFF || !amount || *amount < 0) return Exception::kIllegalDataValue;
-    if (!circuit(touched[0]->circuit).credit(static_cast<std::uint16_t>(count), *amount)) {
-      return Exception::kDeviceFailure;
-    }
-    return std::nullopt;
+    return write_credit(touched, start, values);
   }
-
   // Validate every register into an action first, so a rejected write changes nothing.
-  std::vector<std::function<void()>> actions;
+  std::vector<Action> actions;
   for (const Slot* s : touched) {
-    const Register& r = *s->reg;
-    const auto words = words_of(s);
-    if (r.type == RegType::kRaw) {
-      if (r.name != "tou_schedule") return Exception::kIllegalDataAddress;
-      const auto tou = decode_tou(words);
-      if (!tou) return Exception::kIllegalDataValue;
-      actions.emplace_back([this, t = *tou] {
-        tou_ = t;
-        for (auto& c : circuits_)
-          c.set_tou(t);
-      });
-      continue;
-    }
-    if (r.type == RegType::kBcd) return Exception::kIllegalDataAddress;
-    const auto value = from_raw(r, words_to_number(r, words));
-    if (!value) return Exception::kIllegalDataValue;
-    const std::int64_t v = *value;
-    const std::string_view name = r.name;
-    if (s->circuit == 0) {
-      if (name == "address") {
-        if (v < 1 || v > 247) return Exception::kIllegalDataValue;
-        actions.emplace_back([this, v] { address_register_ = static_cast<std::uint16_t>(v); });
-      } else if (name == "baud") {
-        if (!serial::is_standard_baud(v)) {
-          return Exception::kIllegalDataValue;
-        }
-        actions.emplace_back([this, v] { baud_ = v; });
-      } else if (name == "clock") {
-        actions.emplace_back([this, v] { clock_adjust_ms_ += (v - clock_seconds()) * 1000; });
-      } else if (name == "password") {
-        actions.emplace_back([] {});
-      } else {
-        return Exception::kIllegalDataAddress;
-      }
-      continue;
-    }
-    CircuitModel& c = circuit(s->circuit);
-    if (name == "mode") {
-      const auto mode = mode_from_raw(*profile_, r, v);
-      if (!mode) return Exception::kIllegalDataValue;
-      actions.emplace_back([&c, m = *mode] { c.set_mode(m); });
-    } else if (auto rate = price_rate(name)) {
-      if (v < 0) return Exception::kIllegalDataValue;
-      actions.emplace_back([&c, rt = *rate, v] { c.set_price(rt, v); });
-    } else if (name == "alarm1_threshold") {
-      actions.emplace_back([&c, v] { c.set_alarm1_fen(v); });
-    } else if (name == "alarm2_threshold") {
-      actions.emplace_back([&c, v] { c.set_alarm2_fen(v); });
-    } else if (name == "overload_threshold") {
-      if (v < 0) return Exception::kIllegalDataValue;
-      actions.emplace_back([&c, v] { c.set_overload_w(v); });
-    } else {
-      return Exception::kIllegalDataAddress;  // marked writable, but nothing a meter can set
-    }
+    const auto words = values.subspan(s->first - start, static_cast<std::size_t>(s->reg->words));
+    if (auto refused = setting_action(*s, words, actions)) return refused;
   }
   for (auto& act : actions)
     act();

@@ -60,105 +60,152 @@ std::optional<std::string> check_thresholds(const Thresholds& t) {
   return std::nullopt;
 }
 
-std::vector<std::string> check_site_model(const SiteModel& m) {
-  std::vector<std::string> problems;
-  auto problem = [&](std::string p) { problems.push_back(std::move(p)); };
-  if (auto p = check_thresholds(m.settings.thresholds)) problem("site thresholds: " + *p);
-  if (m.settings.mismatch_tolerance_fen < 0 ||
-      m.settings.mismatch_tolerance_fen > kMaxToleranceFen) {
-    problem("mismatch tolerance must be between 0.00 and 1000000.00 yuan");
+namespace {
+
+/// The checks of check_site_model, section by section in the model's order; the ids each
+/// section lists are kept for the sections that refer to them.
+class SiteCheck {
+ public:
+  explicit SiteCheck(const SiteModel& m) : m_(m) {}
+
+  std::vector<std::string> run() && {
+    check_settings();
+    check_places();
+    check_comm();
+    check_devices();
+    check_accounts();
+    return std::move(problems_);
   }
-  std::set<std::string> buildings;
-  for (const auto& b : m.buildings) {
-    if (!valid_id(b.id)) {
-      problem("building id \"" + b.id + "\" may use only letters, digits, '_', '-' and '.'");
-    }
-    if (!buildings.insert(b.id).second) problem("building " + b.id + " is listed twice");
-  }
-  std::set<std::pair<std::string, int>> floors;
-  for (const auto& f : m.floors) {
-    if (!buildings.contains(f.building)) {
-      problem(floor_name(f.building, f.number) + ": no such building");
-    }
-    if (!floors.insert({f.building, f.number}).second) {
-      problem(floor_name(f.building, f.number) + " is listed twice");
-    }
-  }
-  std::set<std::string> rooms;
-  for (const auto& r : m.rooms) {
-    if (!valid_id(r.id)) {
-      problem("room id \"" + r.id + "\" may use only letters, digits, '_', '-' and '.'");
-    }
-    if (!rooms.insert(r.id).second) {
-      problem("room " + r.id + " is listed twice; room ids are unique in the site");
-    }
-    if (!floors.contains({r.building, r.floor})) {
-      problem("room " + r.id + ": " + floor_name(r.building, r.floor) + " is not listed");
+
+ private:
+  void problem(std::string p) { problems_.push_back(std::move(p)); }
+
+  void check_settings() {
+    const auto& m = m_;
+    if (auto p = check_thresholds(m.settings.thresholds)) problem("site thresholds: " + *p);
+    if (m.settings.mismatch_tolerance_fen < 0 ||
+        m.settings.mismatch_tolerance_fen > kMaxToleranceFen) {
+      problem("mismatch tolerance must be between 0.00 and 1000000.00 yuan");
     }
   }
-  std::set<std::string> managers;
-  for (const auto& c : m.comm_managers) {
-    if (!valid_id(c.id)) {
-      problem("comm manager id \"" + c.id + "\" may use only letters, digits, '_', '-' and '.'");
+
+  /// Buildings, floors and rooms.
+  void check_places() {
+    const auto& m = m_;
+    for (const auto& b : m.buildings) {
+      if (!valid_id(b.id)) {
+        problem("building id \"" + b.id + "\" may use only letters, digits, '_', '-' and '.'");
+      }
+      if (!buildings_.insert(b.id).second) problem("building " + b.id + " is listed twice");
     }
-    if (!managers.insert(c.id).second) problem("comm manager " + c.id + " is listed twice");
-  }
-  std::set<std::string> buses;
-  for (const auto& b : m.buses) {
-    if (!MeterId::parse(b.id + "/1/1")) {
-      problem("bus id \"" + b.id + "\" may use only letters, digits, '_', '-' and '.'");
-    }
-    if (!buses.insert(b.id).second) problem("bus " + b.id + " is listed twice");
-    if (!b.comm_manager.empty() && !managers.contains(b.comm_manager)) {
-      problem("bus " + b.id + ": no comm manager " + b.comm_manager);
-    }
-  }
-  std::set<std::pair<std::string, int>> boxes;
-  for (const auto& b : m.boxes) {
-    const auto name = "box " + b.bus + "/" + std::to_string(b.address);
-    if (!buses.contains(b.bus)) problem(name + ": no bus " + b.bus);
-    if (b.address < 1 || b.address > 247) problem(name + ": address must be 1..247");
-    if (b.model.empty()) problem(name + ": no model");
-    if (!boxes.insert({b.bus, b.address}).second) problem(name + " is listed twice");
-    if (b.floor && !floors.contains({b.building, *b.floor})) {
-      problem(name + ": " + floor_name(b.building, *b.floor) + " is not listed");
-    }
-  }
-  std::set<MeterId> meters;
-  for (const auto& mt : m.meters) {
-    const auto name = "meter " + mt.id.to_string();
-    if (!boxes.contains({mt.id.bus, mt.id.box})) problem(name + ": its box is not listed");
-    if (!meters.insert(mt.id).second) problem(name + " is listed twice");
-    if (mt.room && !rooms.contains(*mt.room)) problem(name + ": no room " + *mt.room);
-    if (auto p = check_thresholds(effective(m.settings.thresholds, mt.thresholds))) {
-      problem(name + " thresholds: " + *p);
-    }
-  }
-  std::set<std::string> accounts;
-  std::set<MeterId> claimed;
-  for (const auto& a : m.accounts) {
-    const auto name = "account " + a.id + (a.source.empty() ? "" : " (" + a.source + ")");
-    if (!valid_id(a.id)) {
-      problem("account id \"" + a.id + "\" may use only letters, digits, '_', '-' and '.'");
-    }
-    if (!accounts.insert(a.id).second) problem(name + " is listed twice");
-    if (a.meters.empty()) problem(name + ": no meter; give at least one");
-    for (const auto& mt : a.meters) {
-      if (!meters.contains(mt)) problem(name + ": meter " + mt.to_string() + " is not listed");
-      if (!claimed.insert(mt).second) {
-        problem(name + ": meter " + mt.to_string() +
-                " is claimed by two accounts (or listed twice); a meter belongs to one account");
+    for (const auto& f : m.floors) {
+      if (!buildings_.contains(f.building)) {
+        problem(floor_name(f.building, f.number) + ": no such building");
+      }
+      if (!floors_.insert({f.building, f.number}).second) {
+        problem(floor_name(f.building, f.number) + " is listed twice");
       }
     }
-    if (a.room && !rooms.contains(*a.room)) problem(name + ": no room " + *a.room);
-    if (a.phone) {
-      if (auto p = check_phone(*a.phone)) problem(name + ": " + *p);
-    }
-    if (a.first_sale_fen < 0 || a.first_sale_fen > kMaxFirstSaleFen) {
-      problem(name + ": first sale must be between 0.00 and 1000000.00 yuan");
+    for (const auto& r : m.rooms) {
+      if (!valid_id(r.id)) {
+        problem("room id \"" + r.id + "\" may use only letters, digits, '_', '-' and '.'");
+      }
+      if (!rooms_.insert(r.id).second) {
+        problem("room " + r.id + " is listed twice; room ids are unique in the site");
+      }
+      if (!floors_.contains({r.building, r.floor})) {
+        problem("room " + r.id + ": " + floor_name(r.building, r.floor) + " is not listed");
+      }
     }
   }
-  return problems;
+
+  /// Comm managers and the buses behind them.
+  void check_comm() {
+    const auto& m = m_;
+    for (const auto& c : m.comm_managers) {
+      if (!valid_id(c.id)) {
+        problem("comm manager id \"" + c.id + "\" may use only letters, digits, '_', '-' and '.'");
+      }
+      if (!managers_.insert(c.id).second) problem("comm manager " + c.id + " is listed twice");
+    }
+    for (const auto& b : m.buses) {
+      if (!MeterId::parse(b.id + "/1/1")) {
+        problem("bus id \"" + b.id + "\" may use only letters, digits, '_', '-' and '.'");
+      }
+      if (!buses_.insert(b.id).second) problem("bus " + b.id + " is listed twice");
+      if (!b.comm_manager.empty() && !managers_.contains(b.comm_manager)) {
+        problem("bus " + b.id + ": no comm manager " + b.comm_manager);
+      }
+    }
+  }
+
+  /// Boxes on the buses, meters in the boxes.
+  void check_devices() {
+    const auto& m = m_;
+    for (const auto& b : m.boxes) {
+      const auto name = "box " + b.bus + "/" + std::to_string(b.address);
+      if (!buses_.contains(b.bus)) problem(name + ": no bus " + b.bus);
+      if (b.address < 1 || b.address > 247) problem(name + ": address must be 1..247");
+      if (b.model.empty()) problem(name + ": no model");
+      if (!boxes_.insert({b.bus, b.address}).second) problem(name + " is listed twice");
+      if (b.floor && !floors_.contains({b.building, *b.floor})) {
+        problem(name + ": " + floor_name(b.building, *b.floor) + " is not listed");
+      }
+    }
+    for (const auto& mt : m.meters) {
+      const auto name = "meter " + mt.id.to_string();
+      if (!boxes_.contains({mt.id.bus, mt.id.box})) problem(name + ": its box is not listed");
+      if (!meters_.insert(mt.id).second) problem(name + " is listed twice");
+      if (mt.room && !rooms_.contains(*mt.room)) problem(name + ": no room " + *mt.room);
+      if (auto p = check_thresholds(effective(m.settings.thresholds, mt.thresholds))) {
+        problem(name + " thresholds: " + *p);
+      }
+    }
+  }
+
+  void check_accounts() {
+    const auto& m = m_;
+    std::set<std::string> accounts;
+    std::set<MeterId> claimed;
+    for (const auto& a : m.accounts) {
+      const auto name = "account " + a.id + (a.source.empty() ? "" : " (" + a.source + ")");
+      if (!valid_id(a.id)) {
+        problem("account id \"" + a.id + "\" may use only letters, digits, '_', '-' and '.'");
+      }
+      if (!accounts.insert(a.id).second) problem(name + " is listed twice");
+      if (a.meters.empty()) problem(name + ": no meter; give at least one");
+      for (const auto& mt : a.meters) {
+        if (!meters_.contains(mt)) problem(name + ": meter " + mt.to_string() + " is not listed");
+        if (!claimed.insert(mt).second) {
+          problem(name + ": meter " + mt.to_string() +
+                  " is claimed by two accounts (or listed twice); a meter belongs to one account");
+        }
+      }
+      if (a.room && !rooms_.contains(*a.room)) problem(name + ": no room " + *a.room);
+      if (a.phone) {
+        if (auto p = check_phone(*a.phone)) problem(name + ": " + *p);
+      }
+      if (a.first_sale_fen < 0 || a.first_sale_fen > kMaxFirstSaleFen) {
+        problem(name + ": first sale must be between 0.00 and 1000000.00 yuan");
+      }
+    }
+  }
+
+  const SiteModel& m_;
+  std::vector<std::string> problems_;
+  std::set<std::string> buildings_;
+  std::set<std::pair<std::string, int>> floors_;
+  std::set<std::string> rooms_;
+  std::set<std::string> managers_;
+  std::set<std::string> buses_;
+  std::set<std::pair<std::string, int>> boxes_;
+  std::set<MeterId> meters_;
+};
+
+}  // namespace
+
+std::vector<std::string> check_site_model(const SiteModel& m) {
+  return SiteCheck(m).run();
 }
 
 std::optional<std::string> check_phone(std::string_view phone) {

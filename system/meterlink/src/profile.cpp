@@ -102,16 +102,8 @@ struct Parsed {
   yaml::Node node;
 };
 
-Parsed parse_register(const yaml::Node& node, bool per_circuit, const Profile& p) {
-  yaml::Map m(node);
-  if (per_circuit) {
-    unknown_keys_first(m, {"name", "base", "stride", "type", "words", "word_order", "scale", "unit",
-                           "access", "enum", "flags", "phases", "description"});
-  } else {
-    unknown_keys_first(m, {"name", "address", "type", "words", "word_order", "scale", "unit",
-                           "access", "enum", "flags", "description"});
-  }
-  Register r;
+/// `name`, and `base` + `stride` (per circuit) or `address` (per box).
+void parse_name_and_address(yaml::Map& m, bool per_circuit, Register& r) {
   const auto name_node = m.required("name");
   r.name = name_node.as_string();
   if (per_circuit ? !contains(kCircuitNames, r.name) : !contains(kBoxNames, r.name)) {
@@ -125,6 +117,10 @@ Parsed parse_register(const yaml::Node& node, bool per_circuit, const Profile& p
   } else {
     r.address = static_cast<std::uint16_t>(m.required("address").as_int(0, 65535));
   }
+}
+
+/// `type` and `words` (implied by the type, or given and then checked against it).
+void parse_type_and_words(yaml::Map& m, Register& r) {
   const auto type_node = m.required("type");
   const auto type = type_node.as_choice({"u16", "i16", "u32", "i32", "bcd", "raw"});
   // Words implied by the type; 0: bcd and raw must say.
@@ -151,8 +147,10 @@ Parsed parse_register(const yaml::Node& node, bool per_circuit, const Profile& p
   } else {
     r.words = implied;
   }
-  r.word_order = p.word_order;
-  if (auto wo = m.optional("word_order")) r.word_order = parse_word_order(*wo);
+}
+
+/// `scale` and `unit`; a canonical name's unit is fixed, and money needs whole fen.
+void parse_scale_and_unit(yaml::Map& m, Register& r) {
   if (auto sc = m.optional("scale")) {
     const auto text = sc->as_string();
     const auto e = parse_power_of_ten(text);
@@ -176,6 +174,10 @@ Parsed parse_register(const yaml::Node& node, bool per_circuit, const Profile& p
     m.node().fail("money register " + r.name +
                   " needs scale 0.01 or finer so that whole fen are representable");
   }
+}
+
+/// `access`, and the `enum` or `flags` table that names the values (it must exist).
+void parse_access_and_labels(yaml::Map& m, Register& r, const Profile& p) {
   const auto access = m.required("access").as_choice({"R", "RW", "W"});
   r.access = access == "R" ? Access::kRead : access == "RW" ? Access::kReadWrite : Access::kWrite;
   if (auto e = m.optional("enum")) {
@@ -188,24 +190,45 @@ Parsed parse_register(const yaml::Node& node, bool per_circuit, const Profile& p
       f->fail("no flag set named \"" + r.flags_name + "\" in `flags`");
     }
   }
-  if (per_circuit) {
-    const auto phases_node = m.optional("phases");
-    if (phases_node) {
-      r.phases = static_cast<int>(phases_node->as_int(1, 3));
-      if (r.phases == 2) phases_node->fail("phases must be 1 or 3");
-      const bool any = std::any_of(p.models.begin(), p.models.end(),
-                                   [&](const Model& model) { return model.phases == r.phases; });
-      if (!any) {
-        phases_node->fail("no model has " + std::to_string(r.phases) + " phase(s), so register " +
-                          r.name + " would exist on none; correct `phases` or the models");
-      }
-    }
-    if (contains(kPerPhaseNames, r.name) && r.phases != 3) {
-      (phases_node ? *phases_node : m.node())
-          .fail("per-phase register " + r.name + " exists only on three-phase models; set " +
-                "`phases: 3`");
+}
+
+/// A circuit register's `phases`: a model must have them, and per-phase registers need 3.
+void parse_phases(yaml::Map& m, Register& r, const Profile& p) {
+  const auto phases_node = m.optional("phases");
+  if (phases_node) {
+    r.phases = static_cast<int>(phases_node->as_int(1, 3));
+    if (r.phases == 2) phases_node->fail("phases must be 1 or 3");
+    const bool any = std::any_of(p.models.begin(), p.models.end(),
+                                 [&](const Model& model) { return model.phases == r.phases; });
+    if (!any) {
+      phases_node->fail("no model has " + std::to_string(r.phases) + " phase(s), so register " +
+                        r.name + " would exist on none; correct `phases` or the models");
     }
   }
+  if (contains(kPerPhaseNames, r.name) && r.phases != 3) {
+    (phases_node ? *phases_node : m.node())
+        .fail("per-phase register " + r.name + " exists only on three-phase models; set " +
+              "`phases: 3`");
+  }
+}
+
+Parsed parse_register(const yaml::Node& node, bool per_circuit, const Profile& p) {
+  yaml::Map m(node);
+  if (per_circuit) {
+    unknown_keys_first(m, {"name", "base", "stride", "type", "words", "word_order", "scale", "unit",
+                           "access", "enum", "flags", "phases", "description"});
+  } else {
+    unknown_keys_first(m, {"name", "address", "type", "words", "word_order", "scale", "unit",
+                           "access", "enum", "flags", "description"});
+  }
+  Register r;
+  parse_name_and_address(m, per_circuit, r);
+  parse_type_and_words(m, r);
+  r.word_order = p.word_order;
+  if (auto wo = m.optional("word_order")) r.word_order = parse_word_order(*wo);
+  parse_scale_and_unit(m, r);
+  parse_access_and_labels(m, r, p);
+  if (per_circuit) parse_phases(m, r, p);
   if (auto d = m.optional("description")) (void)d->as_string();
   m.finish();
   return {r, node};
@@ -349,17 +372,10 @@ std::string Profile::model_names() const {
   return out;
 }
 
-Profile parse_profile(const yaml::Node& root) {
-  yaml::Map m(root);
-  unknown_keys_first(m, {"profile", "description", "word_order", "max_read", "max_write", "models",
-                         "enums", "flags", "box", "circuit", "timing"});
-  Profile p;
-  p.id = m.required("profile").as_string();
-  if (auto d = m.optional("description")) p.description = d->as_string();
-  p.word_order = parse_word_order(m.required("word_order"));
-  p.max_read = static_cast<int>(m.required("max_read").as_int(1, 125));
-  p.max_write = static_cast<int>(m.required("max_write").as_int(1, 123));
+namespace {
 
+/// `models`: at least one, each name once.
+void parse_models(yaml::Map& m, Profile& p) {
   const auto models_node = m.required("models");
   for (const auto& e : models_node.elements()) {
     yaml::Map mm(e);
@@ -376,55 +392,47 @@ Profile parse_profile(const yaml::Node& root) {
     p.models.push_back(std::move(model));
   }
   if (p.models.empty()) models_node.fail("at least one model is needed");
+}
 
-  if (auto enums = m.optional("enums")) {
-    yaml::Map em(*enums);
-    for (const auto& name : enums->keys()) {
-      const auto entry = *em.optional(name);
-      yaml::Map lm(entry);
-      auto& table = p.enums[name];
-      for (const auto& label : entry.keys()) {
-        table[label] = static_cast<std::uint16_t>(lm.optional(label)->as_int(0, 65535));
-      }
-      lm.finish();
+/// `enums`: label -> value tables, by name.
+void parse_enums(const yaml::Node& enums, Profile& p) {
+  yaml::Map em(enums);
+  for (const auto& name : enums.keys()) {
+    const auto entry = *em.optional(name);
+    yaml::Map lm(entry);
+    auto& table = p.enums[name];
+    for (const auto& label : entry.keys()) {
+      table[label] = static_cast<std::uint16_t>(lm.optional(label)->as_int(0, 65535));
     }
-    em.finish();
+    lm.finish();
   }
-  if (auto flags = m.optional("flags")) {
-    yaml::Map fm(*flags);
-    for (const auto& name : flags->keys()) {
-      const auto entry = *fm.optional(name);
-      yaml::Map lm(entry);
-      auto& table = p.flags[name];
-      std::set<std::int64_t> bits;
-      for (const auto& label : entry.keys()) {
-        const auto bit_node = *lm.optional(label);
-        const auto bit = bit_node.as_int(0, 15);
-        if (!bits.insert(bit).second) {
-          bit_node.fail("bit " + std::to_string(bit) + " is used twice in flags." + name);
-        }
-        table[label] = static_cast<int>(bit);
+  em.finish();
+}
+
+/// `flags`: label -> bit tables, by name; a bit once per table.
+void parse_flags(const yaml::Node& flags, Profile& p) {
+  yaml::Map fm(flags);
+  for (const auto& name : flags.keys()) {
+    const auto entry = *fm.optional(name);
+    yaml::Map lm(entry);
+    auto& table = p.flags[name];
+    std::set<std::int64_t> bits;
+    for (const auto& label : entry.keys()) {
+      const auto bit_node = *lm.optional(label);
+      const auto bit = bit_node.as_int(0, 15);
+      if (!bits.insert(bit).second) {
+        bit_node.fail("bit " + std::to_string(bit) + " is used twice in flags." + name);
       }
-      lm.finish();
+      table[label] = static_cast<int>(bit);
     }
-    fm.finish();
+    lm.finish();
   }
+  fm.finish();
+}
 
-  if (auto timing = m.optional("timing")) p.timing = parse_timing(*timing);
-
-  const auto box = parse_registers(m.required("box"), false, p);
-  const auto circuit = parse_registers(m.required("circuit"), true, p);
-  m.finish();
-
-  for (const auto& model : p.models)
-    check_overlaps(box, circuit, model);
-
-  for (const auto& b : box)
-    p.box.push_back(b.reg);
-  for (const auto& c : circuit)
-    p.circuit.push_back(c.reg);
-
-  // A credit is one FC10 write of purchase_count and purchase_amount: they must be adjacent.
+/// A credit is one FC10 write of purchase_count and purchase_amount: they must be adjacent, on
+/// the same models, and fit one write.
+void check_credit_registers(const Profile& p, const std::vector<Parsed>& circuit) {
   const auto* count = p.circuit_register("purchase_count");
   const auto* amount = p.circuit_register("purchase_amount");
   if (count && amount) {
@@ -446,6 +454,40 @@ Profile parse_profile(const yaml::Node& root) {
                        " registers but max_write is " + std::to_string(p.max_write));
     }
   }
+}
+
+}  // namespace
+
+Profile parse_profile(const yaml::Node& root) {
+  yaml::Map m(root);
+  unknown_keys_first(m, {"profile", "description", "word_order", "max_read", "max_write", "models",
+                         "enums", "flags", "box", "circuit", "timing"});
+  Profile p;
+  p.id = m.required("profile").as_string();
+  if (auto d = m.optional("description")) p.description = d->as_string();
+  p.word_order = parse_word_order(m.required("word_order"));
+  p.max_read = static_cast<int>(m.required("max_read").as_int(1, 125));
+  p.max_write = static_cast<int>(m.required("max_write").as_int(1, 123));
+
+  parse_models(m, p);
+  if (auto enums = m.optional("enums")) parse_enums(*enums, p);
+  if (auto flags = m.optional("flags")) parse_flags(*flags, p);
+
+  if (auto timing = m.optional("timing")) p.timing = parse_timing(*timing);
+
+  const auto box = parse_registers(m.required("box"), false, p);
+  const auto circuit = parse_registers(m.required("circuit"), true, p);
+  m.finish();
+
+  for (const auto& model : p.models)
+    check_overlaps(box, circuit, model);
+
+  for (const auto& b : box)
+    p.box.push_back(b.reg);
+  for (const auto& c : circuit)
+    p.circuit.push_back(c.reg);
+
+  check_credit_registers(p, circuit);
   return p;
 }
 

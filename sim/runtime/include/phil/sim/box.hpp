@@ -35,9 +35,11 @@
 // applies to every circuit from the instant of the write; energy is counted and billed per rate.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -99,7 +101,21 @@ class Box {
     const Register* reg;
     int circuit;  // 0 for box registers
   };
+  /// A write's effect, applied only once every register of the write is accepted.
+  using Action = std::function<void()>;
   const Slot* find_slot(std::uint32_t address) const;
+  /// The credit write: purchase_count and purchase_amount of one circuit, in one write.
+  std::optional<rtu::Exception> write_credit(const std::vector<const Slot*>& touched,
+                                             std::uint16_t start,
+                                             std::span<const std::uint16_t> values);
+  /// The action of writing `words` to `slot`, appended to `actions`, or why it is refused.
+  std::optional<rtu::Exception> setting_action(const Slot& slot,
+                                               std::span<const std::uint16_t> words,
+                                               std::vector<Action>& actions);
+  std::optional<rtu::Exception> box_action(std::string_view name, std::int64_t v,
+                                           std::vector<Action>& actions);
+  std::optional<rtu::Exception> circuit_action(const Register& r, int circuit_number,
+                                               std::int64_t v, std::vector<Action>& actions);
   bool reserved(std::uint32_t address) const;
   std::vector<std::uint16_t> encode(const Slot& slot) const;
   std::int64_t value_of(const Register& reg, int circuit) const;
