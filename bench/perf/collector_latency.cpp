@@ -21,6 +21,7 @@
 
 #include <phil/domain/clock.hpp>
 #include <phil/service/collector.hpp>
+#include <phil/service/operations.hpp>
 #include <phil/service/system.hpp>
 
 #include "collector_paced_line.hpp"
@@ -67,11 +68,20 @@ int main(int argc, char** argv) {
   site.buses = {bus};
   WallClock clock;
   phil::service::System system(site, (dir / "site.db").string(), clock);
+  // The operator's side, as prepaidctl beside prepaidd: the front door on its own connection.
+  const auto ops = phil::service::Operations::open((dir / "site.db").string(), clock, site);
+  const phil::service::Actor bench{"bench"};
   std::vector<phil::domain::MeterId> meters;
   for (int i = 0; i < sales; ++i) {
     const phil::domain::MeterId m{"bus1", 1 + i % boxes, 1 + (i / boxes) % 36};
     meters.push_back(m);
-    (void)system.open_account("A" + std::to_string(i), "", {m}, 0, "bench");
+    phil::service::OpenAccount req;
+    req.account = "A" + std::to_string(i);
+    req.meters = {m};
+    if (const auto r = ops->open_account(bench, req); !r) {
+      std::fprintf(stderr, "account %d: %s\n", i, r.error().message.c_str());
+      return 1;
+    }
   }
   phil::service::Collector collector(system, clock, {phil::Millis(2000), phil::Millis(1000)});
   collector.start();
@@ -81,7 +91,7 @@ int main(int argc, char** argv) {
     // A random moment inside the running cycle.
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 900));
     const auto t0 = std::chrono::steady_clock::now();
-    if (!system.sale("A" + std::to_string(i), 100, "bench")) {
+    if (!ops->sale(bench, "A" + std::to_string(i), 100)) {
       std::fprintf(stderr, "sale %d refused\n", i);
       return 1;
     }

@@ -8,6 +8,7 @@
 #include <phil/service/system.hpp>
 
 #include "support/borrowed_master.hpp"
+#include "support/desk.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/fake_master.hpp"
 #include "support/temp_dir.hpp"
@@ -41,8 +42,9 @@ class CollectorBackoff : public ::testing::Test {
     system_ = std::make_unique<System>(site, dir_.file("site.db"), clock_, [&](const BusConfig&) {
       return std::make_unique<test::Borrowed>(master_);
     });
-    EXPECT_TRUE(system_->open_account("A1", "", {silent_meter_}, 0, "op"));
-    EXPECT_TRUE(system_->open_account("A2", "", {MeterId{"bus1", 2, 1}}, 0, "op"));
+    desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site);
+    EXPECT_TRUE(desk_->open_account("A1", "", {silent_meter_}, 0, "op"));
+    EXPECT_TRUE(desk_->open_account("A2", "", {MeterId{"bus1", 2, 1}}, 0, "op"));
     system_->run_iterate();  // the first poll: both boxes answer
   }
   ~CollectorBackoff() override { spdlog::set_level(spdlog::level::info); }
@@ -64,13 +66,14 @@ class CollectorBackoff : public ::testing::Test {
   FakeMaster master_;
   test::FakeAdf300 device_;
   std::unique_ptr<System> system_;
+  std::unique_ptr<test::Desk> desk_;
   const MeterId silent_meter_{"bus1", 1, 1};
 };
 
 TEST_F(CollectorBackoff, ASilentBoxWithAPendingCreditCostsAtMostOneTimeoutPerCycleOnceOffline) {
   constexpr int kCycles = 6;  // offline after 3 (the default)
   master_.set_silent(1, true);
-  ASSERT_TRUE(system_->sale("A1", 2'000, "op"));
+  ASSERT_TRUE(desk_->sale("A1", 2'000, "op"));
   std::vector<int> timeouts_per_cycle;
   int before = master_.timeouts(1);
   int steps = 0;
@@ -105,7 +108,7 @@ TEST_F(CollectorBackoff, ASilentBoxWithAPendingCreditCostsAtMostOneTimeoutPerCyc
 
 TEST_F(CollectorBackoff, OnRecoveryTheHeldCreditIsDeliveredOnceAtThePollThatFindsTheBox) {
   master_.set_silent(1, true);
-  ASSERT_TRUE(system_->sale("A1", 2'000, "op"));
+  ASSERT_TRUE(desk_->sale("A1", 2'000, "op"));
   int polls = 0;
   for (int steps = 0; steps < 5 * kStepsPerPoll && polls < 4; ++steps)
     polls += step() ? 1 : 0;
@@ -140,7 +143,7 @@ TEST_F(CollectorBackoff, OnRecoveryTheHeldCreditIsDeliveredOnceAtThePollThatFind
 
 TEST_F(CollectorBackoff, ABoxThatAnswersAgainBeforeOfflineGetsItsCreditWhenTheBackoffExpires) {
   master_.set_silent(1, true);
-  ASSERT_TRUE(system_->sale("A1", 1'500, "op"));
+  ASSERT_TRUE(desk_->sale("A1", 1'500, "op"));
   for (int i = 0; i < 4; ++i)
     (void)step();  // a few failed tries: 5 s, 10 s, 20 s... backoff
   ASSERT_GE(master_.timeouts(1), 1);

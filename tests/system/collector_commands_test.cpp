@@ -9,6 +9,7 @@
 #include <phil/sim/fleet.hpp>
 #include <phil/sim/simulator.hpp>
 
+#include "support/desk.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/sim_system.hpp"
 #include "support/temp_dir.hpp"
@@ -42,8 +43,9 @@ class RemoteCommands : public ::testing::Test {
     const auto site = test::one_bus_site("cmds", sim_->endpoint("bus1"), Millis(200),
                                          {{1, "adf300l-i", "adf300l"}});
     system_ = std::make_unique<service::System>(site, dir_.file("site.db"), clock_);
-    EXPECT_TRUE(system_->open_account("A1", "", {m11_}, 0, "op"));
-    EXPECT_TRUE(system_->open_account("A2", "", {m12_}, 0, "op"));
+    desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site);
+    EXPECT_TRUE(desk_->open_account("A1", "", {m11_}, 0, "op"));
+    EXPECT_TRUE(desk_->open_account("A2", "", {m12_}, 0, "op"));
     system_->run_iterate();
   }
 
@@ -59,7 +61,7 @@ class RemoteCommands : public ::testing::Test {
     return "missing";
   }
   std::int64_t queue(const MeterId& m, const domain::CommandPayload& p) {
-    auto r = system_->command(m, p, "op");
+    auto r = desk_->command(m, p, "op");
     EXPECT_TRUE(r) << r.error().message;
     return r ? r.value() : -1;
   }
@@ -68,6 +70,7 @@ class RemoteCommands : public ::testing::Test {
   SharedClock clock_;
   std::unique_ptr<sim::Simulator> sim_;
   std::unique_ptr<service::System> system_;
+  std::unique_ptr<test::Desk> desk_;
   const MeterId m11_{"bus1", 1, 1};
   const MeterId m12_{"bus1", 1, 2};
 };
@@ -127,7 +130,7 @@ TEST_F(RemoteCommands, ALaterModeSupersedesAPendingOneAndOnlyTheLastIsSent) {
 }
 
 TEST_F(RemoteCommands, ModeGoesBeforeACreditQueuedEarlier) {
-  ASSERT_TRUE(system_->sale("A2", 1'000, "op"));
+  ASSERT_TRUE(desk_->sale("A2", 1'000, "op"));
   const auto trip = queue(m12_, ModePayload{RelayCommand::kForcedOff});
   step();
   EXPECT_EQ(state_of(trip, m12_), "confirmed");
@@ -137,7 +140,7 @@ TEST_F(RemoteCommands, ModeGoesBeforeACreditQueuedEarlier) {
 }
 
 TEST_F(RemoteCommands, RefusesACommandForAMeterNotInTheSite) {
-  const auto r = system_->command({"bus1", 9, 1}, ModePayload{RelayCommand::kForcedOff}, "op");
+  const auto r = desk_->command({"bus1", 9, 1}, ModePayload{RelayCommand::kForcedOff}, "op");
   EXPECT_FALSE(r);
 }
 

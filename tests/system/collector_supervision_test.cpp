@@ -14,6 +14,7 @@
 #include <phil/sim/simulator.hpp>
 #include <phil/store/store.hpp>
 
+#include "support/desk.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/sim_system.hpp"
 #include "support/temp_dir.hpp"
@@ -52,7 +53,10 @@ class Supervision : public ::testing::Test {
     site_.buses[0].response_timeout_set = true;
   }
 
-  void start() { system_ = std::make_unique<service::System>(site_, dir_.file("site.db"), clock_); }
+  void start() {
+    system_ = std::make_unique<service::System>(site_, dir_.file("site.db"), clock_);
+    desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site_);
+  }
   void step(Millis d) {
     clock_.advance(d);
     sim_->advance_to(clock_.now());
@@ -90,6 +94,7 @@ class Supervision : public ::testing::Test {
   std::unique_ptr<sim::Simulator> sim_;
   service::SiteConfig site_;
   std::unique_ptr<service::System> system_;
+  std::unique_ptr<test::Desk> desk_;
   const MeterId m11_{"bus1", 1, 1};
   const MeterId m12_{"bus1", 1, 2};
   const MeterId m21_{"bus1", 2, 1};
@@ -97,7 +102,7 @@ class Supervision : public ::testing::Test {
 
 TEST_F(Supervision, AReplacedMeterIsRaisedBySerialAndItsResetCountersAreNeverCharged) {
   start();
-  ASSERT_TRUE(system_->open_account("A1", "", {m11_}, 100'00, "op"));
+  ASSERT_TRUE(desk_->open_account("A1", "", {m11_}, 100'00, "op"));
   system_->run_iterate();
   step(kPoll);  // 600 Wh charged
   const auto before = *system_->account_balance_fen("A1");
@@ -124,7 +129,7 @@ TEST_F(Supervision, AReplacedMeterIsRaisedBySerialAndItsResetCountersAreNeverCha
 
 TEST_F(Supervision, EnergyUsedWhileABoxWasSilentIsChargedForTheWholeOutageWithNoGap) {
   start();
-  ASSERT_TRUE(system_->open_account("A1", "", {m11_}, 100'00, "op"));
+  ASSERT_TRUE(desk_->open_account("A1", "", {m11_}, 100'00, "op"));
   system_->run_iterate();
   const auto first = system_->meter(m11_)->energy_wh;
   step(kPoll);
@@ -154,14 +159,14 @@ TEST_F(Supervision, EnergyUsedWhileABoxWasSilentIsChargedForTheWholeOutageWithNo
 
 TEST_F(Supervision, PowerLossTakesTheBoxOfflineAndAHeldSaleIsDeliveredOnceOnRecovery) {
   start();
-  ASSERT_TRUE(system_->open_account("A1", "", {m11_}, 10'00, "op"));
+  ASSERT_TRUE(desk_->open_account("A1", "", {m11_}, 10'00, "op"));
   system_->run_iterate();
   ASSERT_EQ(sim_->circuit("bus1", 1, 1)->purchase_count, 1);
   const auto id = fault(sim::FaultSpec::Kind::kPowerLoss, 1);
   for (int i = 0; i < 3; ++i)
     step(kPoll);
   EXPECT_EQ(system_->meter(m11_)->status, "offline");
-  ASSERT_TRUE(system_->sale("A1", 20'00, "op"));
+  ASSERT_TRUE(desk_->sale("A1", 20'00, "op"));
   step(Millis(1000));
   EXPECT_EQ(system_->counters("bus1").commands_pending, 1U);  // held while the box is down
   ASSERT_TRUE(sim_->clear_fault(id));
@@ -176,7 +181,7 @@ TEST_F(Supervision, PowerLossTakesTheBoxOfflineAndAHeldSaleIsDeliveredOnceOnReco
 
 TEST_F(Supervision, CreditsSurviveACrcBurstExactlyOnce) {
   start();
-  ASSERT_TRUE(system_->open_account("A1", "", {m11_}, 0, "op"));
+  ASSERT_TRUE(desk_->open_account("A1", "", {m11_}, 0, "op"));
   system_->run_iterate();
   fault(sim::FaultSpec::Kind::kCorruptCrc, 1, [](sim::FaultSpec& f) {
     f.duration = Millis(20 * 60 * 1000);
@@ -184,7 +189,7 @@ TEST_F(Supervision, CreditsSurviveACrcBurstExactlyOnce) {
     f.seed = 7;
   });
   for (int sale = 1; sale <= 3; ++sale)
-    ASSERT_TRUE(system_->sale("A1", 5'00, "op"));
+    ASSERT_TRUE(desk_->sale("A1", 5'00, "op"));
   for (int i = 0; i < 12 && system_->counters("bus1").commands_pending > 0; ++i)
     step(Millis(6 * 60 * 1000));
   EXPECT_EQ(system_->counters("bus1").commands_pending, 0U);
@@ -232,7 +237,7 @@ TEST_F(Supervision, ATouScheduleIsWrittenToTheBoxAndConfirmedByReadingItBack) {
   tou.periods = {{0, domain::TouRate::kValley},
                  {8 * 60, domain::TouRate::kPeak},
                  {22 * 60, domain::TouRate::kValley}};
-  const auto id = system_->command({"bus1", 1, 0}, tou, "op");
+  const auto id = desk_->command({"bus1", 1, 0}, tou, "op");
   ASSERT_TRUE(id) << id.error().message;
   step(Millis(1000));
   auto s = store::open_sqlite_store(dir_.file("site.db"));
@@ -240,7 +245,7 @@ TEST_F(Supervision, ATouScheduleIsWrittenToTheBoxAndConfirmedByReadingItBack) {
   ASSERT_TRUE(cmd);
   EXPECT_EQ(cmd->state, domain::CommandState::kConfirmed) << cmd->last_error;
   // A clock command to one box, confirmed by reading the clock back.
-  const auto clk = system_->command({"bus1", 2, 0}, domain::ClockPayload{}, "op");
+  const auto clk = desk_->command({"bus1", 2, 0}, domain::ClockPayload{}, "op");
   ASSERT_TRUE(clk) << clk.error().message;
   step(Millis(1000));
   EXPECT_EQ(s->command(clk.value())->state, domain::CommandState::kConfirmed)
@@ -258,8 +263,8 @@ TEST_F(Supervision, HostSideBillingTripsAtZeroAndClosesAfterASale) {
     EXPECT_EQ(s->meter(m21_)->billing_mode, domain::BillingMode::kMeterSide);
   }
   // 1200 W: 0.36 yuan per 30 minutes at 0.60 yuan/kWh; 0.50 yuan lasts less than an hour.
-  ASSERT_TRUE(system_->open_account("A1", "", {m11_}, 50, "op"));
-  ASSERT_TRUE(system_->open_account("A2", "", {m21_}, 50, "op"));  // box 2 bills on the meter
+  ASSERT_TRUE(desk_->open_account("A1", "", {m11_}, 50, "op"));
+  ASSERT_TRUE(desk_->open_account("A2", "", {m21_}, 50, "op"));  // box 2 bills on the meter
   system_->run_iterate();
   for (int i = 0; i < 2; ++i)
     step(kPoll);
@@ -269,7 +274,7 @@ TEST_F(Supervision, HostSideBillingTripsAtZeroAndClosesAfterASale) {
   EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, sim::Mode::kForcedOff);
   EXPECT_FALSE(sim_->circuit("bus1", 1, 1)->relay_closed);
   EXPECT_EQ(count_events("host_trip", m21_), 0);  // meter-side billing: the meter decides
-  ASSERT_TRUE(system_->sale("A1", 10'00, "op"));
+  ASSERT_TRUE(desk_->sale("A1", 10'00, "op"));
   step(Millis(1000));  // credit delivered
   step(kPoll);         // the poll sees the trip with a positive balance: close queued
   step(Millis(1000));
@@ -286,8 +291,8 @@ TEST_F(Supervision, RandomScheduleOfTheSimulatorsLineFaultsNeverDoublesOrLosesAC
   // but with the simulator's own frame faults on a real pty.
   site_.buses[0].response_timeout = Millis(100);
   start();
-  ASSERT_TRUE(system_->open_account("A1", "", {m11_}, 0, "op"));
-  ASSERT_TRUE(system_->open_account("A2", "", {m21_}, 0, "op"));
+  ASSERT_TRUE(desk_->open_account("A1", "", {m11_}, 0, "op"));
+  ASSERT_TRUE(desk_->open_account("A2", "", {m21_}, 0, "op"));
   system_->run_iterate();
   using Kind = sim::FaultSpec::Kind;
   const Kind kinds[] = {Kind::kDropRequest, Kind::kDropReply, Kind::kCorruptCrc,
@@ -305,7 +310,7 @@ TEST_F(Supervision, RandomScheduleOfTheSimulatorsLineFaultsNeverDoublesOrLosesAC
     const auto who = pick(2);
     const int box = who == 0 ? 1 : 2;
     const std::int64_t amount = 1 + static_cast<std::int64_t>(pick(5'000));
-    ASSERT_TRUE(system_->sale(who == 0 ? "A1" : "A2", amount, "op"));
+    ASSERT_TRUE(desk_->sale(who == 0 ? "A1" : "A2", amount, "op"));
     sold[who] += amount;
     ++sales[who];
     const auto nfaults = pick(3) + 1;

@@ -15,6 +15,7 @@
 #include <phil/service/collector.hpp>
 #include <phil/service/system.hpp>
 
+#include "support/desk.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/fake_master.hpp"
 #include "support/temp_dir.hpp"
@@ -79,6 +80,7 @@ class CollectorTest : public ::testing::Test {
     system_ = std::make_unique<System>(site_, db_, clock_, [this, before](const BusConfig&) {
       return std::make_unique<Hooked>(master_, mu_, before);
     });
+    desk_ = std::make_unique<test::Desk>(db_, clock_, site_);
   }
   /// The site reads a copy of the test profile with `timing` (a YAML flow map) as its timing
   /// block. False if the profile has no place for it.
@@ -114,6 +116,7 @@ class CollectorTest : public ::testing::Test {
   SiteConfig site_;
   std::string db_;
   std::unique_ptr<System> system_;
+  std::unique_ptr<test::Desk> desk_;
 };
 
 TEST_F(CollectorTest, ReadNowOfAMeterReadsOnlyItsBoxAndKeepsThePollSchedule) {
@@ -160,9 +163,9 @@ TEST_F(CollectorTest, ASaleMadeWhileABoxsSerialsAreReadWaitsForOneReadAtMost) {
     }
     sold = true;  // after box 1's first serial read, before the next request
     sold_at = n;
-    ASSERT_TRUE(system_->sale("A1", 1'000, "op"));
+    ASSERT_TRUE(desk_->sale("A1", 1'000, "op"));
   });
-  ASSERT_TRUE(system_->open_account("A1", "", {MeterId{"bus1", 1, 1}}, 0, "op"));
+  ASSERT_TRUE(desk_->open_account("A1", "", {MeterId{"bus1", 1, 1}}, 0, "op"));
   system_->run_iterate();
   ASSERT_TRUE(sold) << "box 1's serial numbers were not read in the first cycle";
   std::lock_guard l(mu_);
@@ -252,9 +255,9 @@ TEST_F(CollectorTest, StopFinishesTheCreditInFlightAndARestartDeliversNothingTwi
     for (int i = 0; i < 300 && !release; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   });
-  ASSERT_TRUE(system_->open_account("A1", "", {MeterId{"bus1", 1, 1}}, 0, "op"));
+  ASSERT_TRUE(desk_->open_account("A1", "", {MeterId{"bus1", 1, 1}}, 0, "op"));
   system_->run_iterate();
-  ASSERT_TRUE(system_->sale("A1", 1'000, "op"));
+  ASSERT_TRUE(desk_->sale("A1", 1'000, "op"));
   Collector collector(*system_, clock_, {Millis(50), Millis(50)});
   collector.start();
   for (int i = 0; i < 300 && !in_write; ++i)
@@ -438,19 +441,18 @@ TEST_F(CollectorTest, AReadRequestFromAnotherProcessIsRunAndItsResultStored) {
   system_->run_iterate();
   device_.set(2, 3, {.energy_wh = 9'000});
   clock_.advance(Millis(60'000));
-  // prepaidctl: its own System on the same database, no bus worker running.
-  System ctl(site_, db_, clock_,
-             [this](const BusConfig&) { return std::make_unique<Hooked>(master_, mu_); });
+  // prepaidctl: the front door on its own connection to the same database, no bus worker.
+  test::Desk ctl(db_, clock_, site_);
+  const auto request = [&](std::int64_t id) { return ctl.ops().read_request({"qa"}, id).value(); };
   const auto id = ctl.request_read("bus1/2/3");
   ASSERT_TRUE(id) << id.error().message;
-  EXPECT_EQ(ctl.read_request(id.value())->state, "pending");
+  EXPECT_EQ(request(id.value()).state, "pending");
   EXPECT_FALSE(ctl.request_read("bus1/9"));  // refused: not in the site, nothing stored
   clear_log();
   system_->run_iterate();  // the daemon's next look at the outbox
-  const auto r = ctl.read_request(id.value());
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->state, "done") << r->result;
-  EXPECT_EQ(ctl.meter({"bus1", 2, 3})->energy_wh, 9'000);
+  const auto r = request(id.value());
+  EXPECT_EQ(r.state, "done") << r.result;
+  EXPECT_EQ(system_->meter({"bus1", 2, 3})->energy_wh, 9'000);
   EXPECT_EQ(reads_of(1), 0);  // only the box asked for
   EXPECT_EQ(system_->counters("bus1").polls_completed, 1U);
   // A silent box: the request fails with the reason.
@@ -458,8 +460,8 @@ TEST_F(CollectorTest, AReadRequestFromAnotherProcessIsRunAndItsResultStored) {
   const auto id2 = ctl.request_read("bus1/2");
   ASSERT_TRUE(id2);
   system_->run_iterate();
-  EXPECT_EQ(ctl.read_request(id2.value())->state, "failed");
-  EXPECT_FALSE(ctl.read_request(id2.value())->result.empty());
+  EXPECT_EQ(request(id2.value()).state, "failed");
+  EXPECT_FALSE(request(id2.value()).result.empty());
 }
 
 TEST_F(CollectorTest, ARelayThatDisagreesWithItsModeIsRaisedOnce) {

@@ -11,6 +11,7 @@
 #include <phil/service/system.hpp>
 
 #include "support/borrowed_master.hpp"
+#include "support/desk.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/fake_master.hpp"
 #include "support/temp_dir.hpp"
@@ -64,14 +65,15 @@ TEST(CommProperty, ThousandRandomFaultSchedulesGiveZeroDoubleAndZeroLostCredits)
         site, db, clock, [&](const BusConfig&) { return std::make_unique<Borrowed>(master); });
   };
   auto system = make();
+  test::Desk desk(db, clock, site);
   const std::vector<MeterId> meters{{"bus1", 1, 1}, {"bus1", 1, 2}, {"bus1", 2, 1}, {"bus1", 2, 2}};
   std::vector<std::int64_t> sold(kMeters, 0);
   std::vector<int> sales(kMeters, 0);
   for (int i = 0; i < kMeters; ++i) {
     device.set(meters[static_cast<std::size_t>(i)].box, meters[static_cast<std::size_t>(i)].circuit,
                {.purchase_count = static_cast<std::uint16_t>(65'530 + i)});  // wraps past 65535
-    ASSERT_TRUE(system->open_account("A" + std::to_string(i), "",
-                                     {meters[static_cast<std::size_t>(i)]}, 0, "op"));
+    ASSERT_TRUE(desk.open_account("A" + std::to_string(i), "",
+                                  {meters[static_cast<std::size_t>(i)]}, 0, "op"));
   }
   system->run_iterate();
 
@@ -84,7 +86,7 @@ TEST(CommProperty, ThousandRandomFaultSchedulesGiveZeroDoubleAndZeroLostCredits)
   for (int schedule = 0; schedule < kSchedules; ++schedule) {
     const auto m = static_cast<std::size_t>(pick(kMeters));
     const std::int64_t amount = 1 + pick(50'000);
-    ASSERT_TRUE(system->sale("A" + std::to_string(m), amount, "op"));
+    ASSERT_TRUE(desk.sale("A" + std::to_string(m), amount, "op"));
     sold[m] += amount;
     ++sales[m];
     // Up to 5 faults on the next requests (reads or writes) of the meter's box.

@@ -8,6 +8,7 @@
 #include <phil/store/store.hpp>
 
 #include "support/borrowed_master.hpp"
+#include "support/desk.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/fake_master.hpp"
 #include "support/memory_store.hpp"
@@ -58,16 +59,17 @@ TEST_F(MemoryStoreServiceTest, PollsAndDeliversASaleCreditOnTheInMemoryRoles) {
   // One connection for the System, one for the bus, both leaving checkpoints to their owner.
   EXPECT_EQ(memory_.opened[store::Checkpoints::kByCaller], 2);
   EXPECT_EQ(memory_.opened.size(), 1U);
-  ASSERT_TRUE(system.meter({"bus1", 1, 12}));  // registered through SiteAdmin
+  ASSERT_TRUE(system.meter({"bus1", 1, 12}));         // registered through SiteAdmin
+  test::Desk desk(memory_.factory(), clock_, site_);  // the operator's own connection
 
   device_.set(1, 1, {.energy_wh = 5'000, .balance_fen = 0, .purchase_count = 7});
-  ASSERT_TRUE(system.open_account("A401", "tenant", {m11_}, 0, "cashier"));
+  ASSERT_TRUE(desk.open_account("A401", "tenant", {m11_}, 0, "cashier"));
   system.run_iterate();
   ASSERT_TRUE(system.meter(m11_)->ever_read);
   EXPECT_EQ(system.meter(m11_)->energy_wh, 5'000);
   EXPECT_EQ(system.meter(m11_)->status, "arrears");
 
-  const auto sold = system.sale("A401", 10'000, "cashier");
+  const auto sold = desk.sale("A401", 10'000, "cashier");
   ASSERT_TRUE(sold) << sold.error().message;
   master_.clear_log();
   clock_.advance(Millis(60'000));
@@ -91,9 +93,10 @@ TEST_F(MemoryStoreServiceTest, PollsAndDeliversASaleCreditOnTheInMemoryRoles) {
 
 TEST_F(MemoryStoreServiceTest, StoredReadRequestsRunOnTheBusWorkersReadRequestsRole) {
   System system(site_, memory_.factory(), clock_, masters());
+  test::Desk desk(memory_.factory(), clock_, site_);
   system.run_iterate();  // the first poll
   device_.set(1, 1, {.energy_wh = 7'000});
-  const auto id = system.request_read("bus1/1");
+  const auto id = desk.request_read("bus1/1");
   ASSERT_TRUE(id);
   clock_.advance(Millis(1'000));
   system.run_iterate();

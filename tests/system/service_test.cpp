@@ -6,6 +6,7 @@
 #include <phil/store/store.hpp>
 
 #include "support/borrowed_master.hpp"
+#include "support/desk.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/fake_master.hpp"
 #include "support/temp_dir.hpp"
@@ -42,6 +43,7 @@ class ServiceTest : public ::testing::Test {
     system_ = std::make_unique<System>(site_, db_, clock_, [this](const BusConfig&) {
       return std::make_unique<Borrowed>(master_);
     });
+    desk_ = std::make_unique<test::Desk>(db_, clock_, site_);
   }
 
   int writes() const {
@@ -64,7 +66,7 @@ class ServiceTest : public ::testing::Test {
     return n;
   }
   void open(const std::string& account, const MeterId& m, std::int64_t first_sale) {
-    const auto r = system_->open_account(account, "tenant", {m}, first_sale, "cashier");
+    const auto r = desk_->open_account(account, "tenant", {m}, first_sale, "cashier");
     ASSERT_TRUE(r) << r.error().message;
   }
   /// Meter at purchase_count 3, account A401 open and polled, then a 20.00 sale whose first
@@ -74,7 +76,7 @@ class ServiceTest : public ::testing::Test {
     open("A401", m11_, 0);
     system_->run_iterate();
     master_.inject({FakeMaster::Op::kWrite, 1, fault});
-    ASSERT_TRUE(system_->sale("A401", 2'000, "cashier"));
+    ASSERT_TRUE(desk_->sale("A401", 2'000, "cashier"));
     step(Millis(1000));
   }
   void step(Millis d) {
@@ -89,6 +91,7 @@ class ServiceTest : public ::testing::Test {
   SiteConfig site_;
   std::string db_;
   std::unique_ptr<System> system_;
+  std::unique_ptr<test::Desk> desk_;
   const MeterId m11_{"bus1", 1, 1};
   const MeterId m21_{"bus1", 2, 1};
 };
@@ -130,7 +133,7 @@ TEST_F(ServiceTest, SaleIsDeliveredBeforeTheNextPollAndConfirmedByReadBack) {
   open("A401", m11_, 0);
   system_->run_iterate();
   EXPECT_EQ(system_->meter(m11_)->status, "arrears");
-  ASSERT_TRUE(system_->sale("A401", 10'000, "cashier"));
+  ASSERT_TRUE(desk_->sale("A401", 10'000, "cashier"));
   EXPECT_EQ(system_->counters("bus1").commands_pending, 1U);
   EXPECT_EQ(system_->next_due(), kStart);  // a pending command is due at once
   master_.clear_log();
@@ -203,8 +206,8 @@ TEST_F(ServiceTest, CommandsOfOneMeterAreDeliveredInOrder) {
   device_.set(1, 1, {.purchase_count = 0});
   open("A401", m11_, 0);
   system_->run_iterate();
-  ASSERT_TRUE(system_->sale("A401", 100, "c"));
-  ASSERT_TRUE(system_->sale("A401", 200, "c"));
+  ASSERT_TRUE(desk_->sale("A401", 100, "c"));
+  ASSERT_TRUE(desk_->sale("A401", 200, "c"));
   master_.inject({FakeMaster::Op::kWrite, 1, FakeMaster::Fault::kRequestLost});
   step(Millis(1000));
   EXPECT_EQ(writes(), 1);  // the second waits for the first
@@ -246,8 +249,8 @@ TEST_F(ServiceTest, SilentBoxCostsOneTimeoutPerCycleAndIsOfflineAfterThreeCycles
 TEST_F(ServiceTest, CommandsForASilentBoxWaitForTheirBackoffInsteadOfSpinning) {
   master_.set_silent(2, true);
   open("A402", m21_, 1'000);
-  ASSERT_TRUE(system_->sale("A402", 2'000, "c"));  // queued behind the first credit
-  open("A403", {"bus1", 2, 2}, 500);               // another meter of the same box
+  ASSERT_TRUE(desk_->sale("A402", 2'000, "c"));  // queued behind the first credit
+  open("A403", {"bus1", 2, 2}, 500);             // another meter of the same box
   system_->run_iterate();
   EXPECT_EQ(master_.timeouts(2), 1);
   // Nothing is due again before the retry delay: the daemon sleeps instead of spinning.
@@ -305,17 +308,17 @@ TEST_F(ServiceTest, MeterInArrearsShowsArrears) {
 
 TEST_F(ServiceTest, RefusesBadSalesWithClearMessages) {
   open("A401", m11_, 0);
-  auto r = system_->sale("A401", 0, "c");
+  auto r = desk_->sale("A401", 0, "c");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("positive"), std::string::npos);
-  EXPECT_FALSE(system_->sale("A401", -100, "c"));
-  r = system_->sale("ZZZ", 100, "c");
+  EXPECT_FALSE(desk_->sale("A401", -100, "c"));
+  r = desk_->sale("ZZZ", 100, "c");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("ZZZ"), std::string::npos);
   EXPECT_EQ(system_->counters("bus1").commands_pending, 0U);
   EXPECT_FALSE(system_->account_balance_fen("ZZZ"));
-  EXPECT_FALSE(system_->open_account("A402", "t", {m11_}, 0, "c"));  // meter already taken
-  EXPECT_FALSE(system_->open_account("A403", "t", {m21_}, -1, "c"));
+  EXPECT_FALSE(desk_->open_account("A402", "t", {m11_}, 0, "c"));  // meter already taken
+  EXPECT_FALSE(desk_->open_account("A403", "t", {m21_}, -1, "c"));
 }
 
 TEST_F(ServiceTest, PendingCommandsSurviveARestart) {
@@ -338,7 +341,7 @@ TEST_F(ServiceTest, LedgerInvariantHoldsAfterAMixedDay) {
     device_.consume(1, 1, std::int64_t{37} * i);
     device_.consume(2, 1, 11);
     if (i % 10 == 3) {
-      ASSERT_TRUE(system_->sale("A401", 1'000, "c"));
+      ASSERT_TRUE(desk_->sale("A401", 1'000, "c"));
     }
     step(kPoll);
   }

@@ -9,6 +9,7 @@
 #include <phil/sim/fleet.hpp>
 #include <phil/sim/simulator.hpp>
 
+#include "support/desk.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/sim_system.hpp"
 #include "support/temp_dir.hpp"
@@ -41,6 +42,7 @@ class SystemOverPty : public ::testing::Test {
         test::one_bus_site("pty", sim_->endpoint("bus1"), Millis(200),
                            {{1, "adf300l-i", "adf300l"}, {2, "adf300l-i", "adf300l"}});
     system_ = std::make_unique<service::System>(site, dir_.file("site.db"), clock_);
+    desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site);
   }
 
   void step(Millis d) {
@@ -53,11 +55,12 @@ class SystemOverPty : public ::testing::Test {
   SharedClock clock_;
   std::unique_ptr<sim::Simulator> sim_;
   std::unique_ptr<service::System> system_;
+  std::unique_ptr<test::Desk> desk_;
   const MeterId m11_{"bus1", 1, 1};
 };
 
 TEST_F(SystemOverPty, SaleTripAndRecoveryAcrossTheWire) {
-  ASSERT_TRUE(system_->open_account("A401", "Li", {m11_}, 100, "cashier"));  // 1.00 yuan
+  ASSERT_TRUE(desk_->open_account("A401", "Li", {m11_}, 100, "cashier"));  // 1.00 yuan
   system_->run_iterate();
   auto meter = sim_->circuit("bus1", 1, 1);
   ASSERT_TRUE(meter);
@@ -81,7 +84,7 @@ TEST_F(SystemOverPty, SaleTripAndRecoveryAcrossTheWire) {
   EXPECT_FALSE(view->relay_closed);
   EXPECT_FALSE(sim_->circuit("bus1", 1, 1)->relay_closed);
 
-  ASSERT_TRUE(system_->sale("A401", 10'000, "cashier"));
+  ASSERT_TRUE(desk_->sale("A401", 10'000, "cashier"));
   step(Millis(1000));
   meter = sim_->circuit("bus1", 1, 1);
   EXPECT_EQ(meter->purchase_count, 2);

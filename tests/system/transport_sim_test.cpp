@@ -14,6 +14,7 @@
 #include <phil/sim/fleet.hpp>
 #include <phil/sim/simulator.hpp>
 
+#include "support/desk.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/sim_system.hpp"
 #include "support/temp_dir.hpp"
@@ -112,6 +113,7 @@ class SystemOverSerialServer : public ::testing::Test {
         test::one_bus_site("rot", server_->endpoint(), Millis(300), {{1, "adf300l-i", "adf300l"}});
     site.buses[0].transport = "rtu-over-tcp";
     system_ = std::make_unique<service::System>(site, dir_.file("site.db"), clock_);
+    desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site);
   }
 
   test::TempDir dir_;
@@ -119,17 +121,18 @@ class SystemOverSerialServer : public ::testing::Test {
   std::unique_ptr<sim::Simulator> sim_;
   std::unique_ptr<SerialServer> server_;
   std::unique_ptr<service::System> system_;
+  std::unique_ptr<test::Desk> desk_;
   const MeterId m11_{"bus1", 1, 1};
 };
 
 TEST_F(SystemOverSerialServer, PollsAndCreditsThroughASegmentingSerialServer) {
-  ASSERT_TRUE(system_->open_account("A1", "", {m11_}, 0, "op"));
+  ASSERT_TRUE(desk_->open_account("A1", "", {m11_}, 0, "op"));
   system_->run_iterate();
   auto m = system_->meter(m11_);
   ASSERT_TRUE(m && m->ever_read);
   EXPECT_EQ(m->purchase_count, 3);
   EXPECT_EQ(m->status, "arrears");
-  ASSERT_TRUE(system_->sale("A1", 5'000, "op"));
+  ASSERT_TRUE(desk_->sale("A1", 5'000, "op"));
   clock_.advance(Millis(1000));
   system_->run_iterate();
   const auto c = sim_->circuit("bus1", 1, 1);
@@ -141,10 +144,10 @@ TEST_F(SystemOverSerialServer, PollsAndCreditsThroughASegmentingSerialServer) {
 }
 
 TEST_F(SystemOverSerialServer, ACreditWhoseReplyWasLostIsAppliedOnce) {
-  ASSERT_TRUE(system_->open_account("A1", "", {m11_}, 0, "op"));
+  ASSERT_TRUE(desk_->open_account("A1", "", {m11_}, 0, "op"));
   system_->run_iterate();
   server_->lose_next_write_reply();
-  ASSERT_TRUE(system_->sale("A1", 2'000, "op"));
+  ASSERT_TRUE(desk_->sale("A1", 2'000, "op"));
   clock_.advance(Millis(1000));
   system_->run_iterate();
   // Within bounded retries the credit is decided by the meter's purchase_count.

@@ -207,40 +207,6 @@ System::System(SiteConfig site, const std::string& db_path, const domain::Clock&
 
 System::~System() = default;
 
-domain::Result<void> System::open_account(const std::string& account_id, const std::string& tenant,
-                                          const std::vector<domain::MeterId>& meters,
-                                          std::int64_t first_sale_fen,
-                                          const std::string& operator_id) {
-  std::lock_guard lock(impl_->mutex);
-  auto r = impl_->store->open_account(
-      {account_id, tenant, meters, first_sale_fen, operator_id, impl_->clock.now()});
-  if (r) spdlog::info("account {} opened by {}", account_id, operator_id);
-  return r;
-}
-
-domain::Result<void> System::sale(const std::string& account_id, std::int64_t amount_fen,
-                                  const std::string& operator_id) {
-  std::lock_guard lock(impl_->mutex);
-  auto r = impl_->store->sale({account_id, amount_fen, operator_id, impl_->clock.now()});
-  if (!r) return r.error();
-  spdlog::info("sale of {} fen to {} by {}; credit {} queued", amount_fen, account_id, operator_id,
-               r.value());
-  return {};
-}
-
-domain::Result<std::int64_t> System::command(const domain::MeterId& target,
-                                             const domain::CommandPayload& payload,
-                                             const std::string& operator_id) {
-  std::lock_guard lock(impl_->mutex);
-  auto r = impl_->store->enqueue_command({target, payload, operator_id, impl_->clock.now()});
-  if (r) {
-    spdlog::info("{} command {} for {} queued by {} ({})",
-                 domain::to_string(domain::kind_of(payload)), r.value(), target.to_string(),
-                 operator_id, domain::encode_payload(payload));
-  }
-  return r;
-}
-
 void System::run_iterate() {
   const auto now = impl_->clock.now();
   for (auto& bus : impl_->buses) {
@@ -300,14 +266,6 @@ domain::Result<void> System::read_now(std::string_view target) {
   std::lock_guard lock(*bus->mutex);
   bus->read_requested.insert(boxes.begin(), boxes.end());
   return {};
-}
-
-domain::Result<std::int64_t> System::request_read(std::string_view target) {
-  const auto text = std::string(target);
-  auto r = detail::resolve_read_target(impl_->buses, text);
-  if (!r) return r.error();
-  std::lock_guard lock(impl_->mutex);
-  return impl_->store->request_read(text, "system", impl_->clock.now());
 }
 
 std::optional<ReadRequestView> System::read_request(std::int64_t id) const {

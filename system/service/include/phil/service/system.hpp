@@ -5,9 +5,9 @@
 // runs its buses in parallel); the bench runs it against a manual clock and calls run_iterate()
 // after each step.
 //
-// Operator actions (open_account, sale, command) are each one store transaction that writes the
-// ledger entry or audit row and the meter-command outbox row together; run_iterate() delivers
-// pending commands before any further polling.
+// It takes no operator actions: those go through service::Operations (operations.hpp), the one
+// front door, on a connection of their own; run_iterate() delivers the commands they queue before
+// any further polling.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -205,30 +205,6 @@ class System {
   System(const System&) = delete;
   System& operator=(const System&) = delete;
 
-  // ---- operator actions: to be removed in favour of service::Operations (operations.hpp), the
-  // one front door that prepaidctl and the bench use; kept while tests still call them ----
-
-  /// Opens an account on the given meters with an optional first sale (0: none). The tenant name
-  /// may be empty. Refused (nothing written): empty or existing account id, no meters, a meter
-  /// not configured or already in an open account, a negative first sale.
-  domain::Result<void> open_account(const std::string& account_id, const std::string& tenant,
-                                    const std::vector<domain::MeterId>& meters,
-                                    std::int64_t first_sale_fen, const std::string& operator_id);
-  /// Sells `amount_fen` (> 0) to an open account: ledger entry plus a credit in the outbox for
-  /// the account's first meter, in one transaction.
-  domain::Result<void> sale(const std::string& account_id, std::int64_t amount_fen,
-                            const std::string& operator_id);
-
-  /// Queues a remote command in the outbox, superseding the target's PENDING commands of the
-  /// same kind, in one transaction with its audit row: for a meter (circuit >= 1) mode (trip /
-  /// close / keep-power / restore prepaid), price table or thresholds; for a box (circuit 0)
-  /// TOU schedule or clock. Returns the command's id. Refused (nothing written): a credit (use
-  /// sale), a target not configured, an invalid payload.
-  /// Delivered by the bus worker before further polling, confirmed by reading it back.
-  domain::Result<std::int64_t> command(const domain::MeterId& target,
-                                       const domain::CommandPayload& payload,
-                                       const std::string& operator_id);
-
   /// Does everything due at clock.now(): delivers pending commands on each bus, then runs the
   /// poll cycles that are due, bus after bus (deterministic: what the bench uses), then a
   /// checkpoint. Blocking; returns when that work is done.
@@ -262,11 +238,7 @@ class System {
   /// not answer it is logged, not counted as a failed cycle. Refused (kNotFound, nothing
   /// queued) for a bus, box or circuit not in the site.
   domain::Result<void> read_now(std::string_view target);
-  /// To be removed in favour of Operations::read_now (audited in the name of "system" here).
-  /// As read_now, for another process: the request is stored in the database and
-  /// the daemon's bus worker runs it at its next look at the outbox (every 0.5 s) and stores the
-  /// result. Refused (kNotFound, nothing stored) for a target not in the site. Returns its id.
-  domain::Result<std::int64_t> request_read(std::string_view target);
+  /// A stored read-now request (Operations::read_now) and what its bus worker made of it.
   std::optional<ReadRequestView> read_request(std::int64_t id) const;
   /// Supervision events (relay_mismatch, clock_drift, meter_replaced, host_trip, host_close,
   /// credit conflicts, ...), oldest first; all of them if `meter` is nullopt.
