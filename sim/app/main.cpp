@@ -9,6 +9,8 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -175,9 +177,10 @@ class ControlServer {
   phil::sim::Simulator& sim_;
 };
 
-int main(int argc, char** argv) {
-  if (argc > 1 && std::string_view(argv[1]) == "ctl") return ctl_main(argc - 1, argv + 1);
-  CLI::App app{"Virtual ADF300 fleet: Modbus-RTU slaves on a pty or loopback TCP per bus"};
+namespace {
+
+/// The command line of the serving form (`adf300-sim --fleet ...`).
+struct Options {
   std::string control_path;
   std::string fleet_file;
   std::string profiles_dir = PHIL_DEFAULT_PROFILES_DIR;
@@ -187,55 +190,49 @@ int main(int argc, char** argv) {
   bool trace = false;
   std::string dump_profile;
   bool dump_map = false;
-  app.add_option("--fleet", fleet_file, "fleet file (YAML, see sim/README.md)");
-  app.add_option("--profile", dump_profile,
+};
+
+void add_options(CLI::App& app, Options& o) {
+  app.add_option("--fleet", o.fleet_file, "fleet file (YAML, see sim/README.md)");
+  app.add_option("--profile", o.dump_profile,
                  "with --dump-map: a model (e.g. adf300l-iii) or a profile id (its largest model)");
-  app.add_flag("--dump-map", dump_map,
+  app.add_flag("--dump-map", o.dump_map,
                "print the register map of --profile as CSV (name,address,words,type,scale,unit,"
                "access) and exit");
-  app.add_option("--profiles", profiles_dir, "directory of device profiles")->capture_default_str();
-  app.add_option("--run-dir", run_dir, "directory relative bus ports are created in")
+  app.add_option("--profiles", o.profiles_dir, "directory of device profiles")
       ->capture_default_str();
-  app.add_option("--speed", speed, "simulated seconds per wall-clock second")
+  app.add_option("--run-dir", o.run_dir, "directory relative bus ports are created in")
+      ->capture_default_str();
+  app.add_option("--speed", o.speed, "simulated seconds per wall-clock second")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1'000'000}))
       ->capture_default_str();
-  app.add_option("--start", start_text,
+  app.add_option("--start", o.start_text,
                  "simulated start time, e.g. 2026-03-01T00:00:00+08:00 (default: now)");
-  app.add_flag("--trace", trace, "print every frame with its decoding to stderr");
-  app.add_option("--control", control_path,
+  app.add_flag("--trace", o.trace, "print every frame with its decoding to stderr");
+  app.add_option("--control", o.control_path,
                  "control socket for `adf300-sim ctl` (default: RUN_DIR/adf300-sim.ctl)");
-  if (const auto status = phil::cli::parse(app, argc, argv)) return *status;
+}
 
-  if (dump_map) return dump_register_map(profiles_dir, dump_profile);
-  if (fleet_file.empty()) {
-    std::cerr << "adf300-sim: --fleet is required (or --dump-map with --profile). See --help\n";
-    return 2;
+/// The simulated start: --start, or now; nullopt (after saying why) if --start is not a time.
+std::optional<phil::TimePoint> start_time(const std::string& start_text) {
+  if (start_text.empty()) {
+    return std::chrono::time_point_cast<phil::Millis>(std::chrono::system_clock::now());
   }
-
-  phil::TimePoint start =
-      std::chrono::time_point_cast<phil::Millis>(std::chrono::system_clock::now());
-  if (!start_text.empty()) {
-    const auto parsed = phil::parse_timestamp(start_text);
-    if (!parsed) {
-      std::cerr << "--start: invalid timestamp \"" << start_text
-                << "\"; write it like 2026-03-01T00:00:00+08:00\n";
-      return 2;
-    }
-    start = parsed->utc;
+  const auto parsed = phil::parse_timestamp(start_text);
+  if (!parsed) {
+    std::cerr << "--start: invalid timestamp \"" << start_text
+              << "\"; write it like 2026-03-01T00:00:00+08:00\n";
+    return std::nullopt;
   }
+  return parsed->utc;
+}
 
-  phil::sim::FleetSpec fleet;
-  try {
-    fleet = phil::sim::load_fleet_file(fleet_file, profiles_dir);
-  } catch (const phil::yaml::ConfigError& e) {
-    std::cerr << e.what() << "\n";
-    return 2;
-  }
-
-  const WallTime time(start, speed);
+/// Serves `fleet` until SIGINT or SIGTERM: a BUS line per bus on stdout, the control socket, and
+/// the model advanced every wall-clock second. Returns the exit status.
+int serve(phil::sim::FleetSpec fleet, const WallTime& time, const Options& o) {
   phil::sim::SimulatorOptions options;
-  options.run_dir = run_dir;
-  if (trace) options.trace = [](const std::string& line) { std::cerr << line << std::endl; };
+  options.run_dir = o.run_dir;
+  if (o.trace) options.trace = [](const std::string& line) { std::cerr << line << std::endl; };
   std::vector<std::string> bus_ids;
   for (const auto& b : fleet.buses)
     bus_ids.push_back(b.id);
@@ -246,7 +243,8 @@ int main(int argc, char** argv) {
   try {
     phil::sim::Simulator sim(std::move(fleet), time, options);
     sim.start();
-    if (control_path.empty()) control_path = run_dir + "/adf300-sim.ctl";
+    const auto control_path =
+        o.control_path.empty() ? o.run_dir + "/adf300-sim.ctl" : o.control_path;
     ControlServer control(io, control_path, sim);
     for (const auto& id : bus_ids) {
       std::cout << "BUS " << id << " " << sim.transport(id) << " " << sim.endpoint(id)
@@ -270,4 +268,32 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "ctl") return ctl_main(argc - 1, argv + 1);
+  CLI::App app{"Virtual ADF300 fleet: Modbus-RTU slaves on a pty or loopback TCP per bus"};
+  Options o;
+  add_options(app, o);
+  if (const auto status = phil::cli::parse(app, argc, argv)) return *status;
+
+  if (o.dump_map) return dump_register_map(o.profiles_dir, o.dump_profile);
+  if (o.fleet_file.empty()) {
+    std::cerr << "adf300-sim: --fleet is required (or --dump-map with --profile). See --help\n";
+    return 2;
+  }
+  const auto start = start_time(o.start_text);
+  if (!start) return 2;
+
+  phil::sim::FleetSpec fleet;
+  try {
+    fleet = phil::sim::load_fleet_file(o.fleet_file, o.profiles_dir);
+  } catch (const phil::yaml::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  }
+  const WallTime time(*start, o.speed);
+  return serve(std::move(fleet), time, o);
 }
