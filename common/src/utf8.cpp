@@ -62,4 +62,39 @@ std::optional<Flaw> first_flaw(std::string_view text, Allow allow) {
   return std::nullopt;
 }
 
+std::string escaped(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    unsigned cp = 0;
+    const auto len = decode(text, i, cp);
+    if (len == 0) {
+      const auto b = static_cast<unsigned char>(text[i]);
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+      ++i;
+      continue;
+    }
+    if (cp == '\t') {
+      out += "\\t";
+    } else if (cp == '\n') {
+      out += "\\n";
+    } else if (cp == '\r') {
+      out += "\\r";
+    } else if (is_control(cp, Allow::kNone)) {
+      out += "\\u{";
+      out += kHex[(cp >> 4) & 0xF];
+      out += kHex[cp & 0xF];
+      out += '}';
+    } else {
+      out.append(text.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
 }  // namespace phil::utf8

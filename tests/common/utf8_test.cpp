@@ -50,3 +50,15 @@ TEST(Utf8, TheFlawsLineAndColumnCountCodePoints) {
   EXPECT_EQ(f->line, 2);
   EXPECT_EQ(f->column, 3);
 }
+
+TEST(Utf8, EscapedLeavesTextAsIsAndMakesTheRestPrintableOnOneLine) {
+  using phil::utf8::escaped;
+  EXPECT_EQ(escaped("Room 401 \xE5\xBC\xA0\xE4\xB8\x89"), "Room 401 \xE5\xBC\xA0\xE4\xB8\x89");
+  EXPECT_EQ(escaped("a\tb\nc\r"), "a\\tb\\nc\\r");
+  EXPECT_EQ(escaped("\x1b[2J"), "\\u{1B}[2J");
+  EXPECT_EQ(escaped("c1 \xC2\x9B"), "c1 \\u{9B}");
+  EXPECT_EQ(escaped(std::string("nul\0", 4)), "nul\\u{00}");
+  EXPECT_EQ(escaped("bad \xFF\xE4\xB8"), "bad \\xFF\\xE4\\xB8");
+  // Whatever goes in, what comes out is text a table or a JSON encoder takes.
+  EXPECT_FALSE(first_flaw(escaped("\xC0\xAF\x07\xED\xA0\x80 \xF4\x90\x80\x80"), Allow::kNone));
+}

@@ -4,6 +4,7 @@
 // reach a terminal as an escape sequence.
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace phil::utf8 {
@@ -30,5 +31,13 @@ enum class Allow {
 /// The first flaw of `text`, nullopt if it is valid UTF-8 with no control character beyond
 /// what `allow` admits. A leading UTF-8 byte-order mark is accepted.
 std::optional<Flaw> first_flaw(std::string_view text, Allow allow);
+
+/// `text` made safe to print on one line of a terminal, a table cell, a message or JSON: valid
+/// UTF-8 without control characters passes unchanged (so ordinary text prints as before); tab,
+/// line feed and carriage return become backslash-t, -n, -r; any other control character (C0,
+/// DEL, C1) becomes backslash-u{XX}; a byte that is not UTF-8 becomes backslash-xNN. A backslash
+/// in the text is kept as is (display, not a reversible encoding). The result is valid UTF-8 with
+/// no control character.
+std::string escaped(std::string_view text);
 
 }  // namespace phil::utf8
