@@ -39,6 +39,7 @@ YAML
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ctl() { "$ctl" --db site.db --operator qa "$@"; }
 site() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
+"$ctl" --db site.db init > /dev/null  # only init creates a database
 expect_rc() {
   local want=$1; shift
   local rc=0
@@ -68,6 +69,7 @@ accounts:
   - {id: B103, room: "103", meters: [bus1/1/3]}
 YAML
 acc() { "$ctl" --db accounts.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
+"$ctl" --db accounts.db init > /dev/null  # only init creates a database
 rows() { "$sqlite" accounts.db "SELECT (SELECT count(*) FROM accounts) || '/' || (SELECT count(*)
   FROM ledger) || '/' || (SELECT count(*) FROM outbox) || '/' || (SELECT count(*) FROM audit)"; }
 expect_rc 0 acc site import accounts.yaml

@@ -16,6 +16,7 @@ YAML
 fail() { echo "FAIL: $*" >&2; exit 1; }
 site() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
 offline() { "$ctl" --db site.db --operator qa "$@"; }  # no site file needed
+"$ctl" --db site.db init > /dev/null  # only init creates a database
 expect_rc() {
   local want=$1; shift
   local rc=0
@@ -35,7 +36,9 @@ grep -q '"ok":true' out.txt || fail "reversal --json"
 expect_rc 1 offline reversal --sale 1
 grep -q "already reversed" err.txt || fail "second reversal not explained"
 expect_rc 1 offline reversal --sale 99
-grep -q "is not a sale" err.txt || fail "unknown sale not explained"
+grep -q "ledger entry 99 does not exist" err.txt || fail "unknown sale not explained"
+expect_rc 1 offline reversal --sale 2
+grep -q "ledger entry 2 is a reversal, not a sale" err.txt || fail "reversal of a reversal: $(cat err.txt)"
 expect_rc 2 offline refund --account A401 --amount 1.001
 expect_rc 1 offline refund --account A401 --amount 1.00
 grep -q "0 fen left" err.txt || fail "refund above the balance not explained"

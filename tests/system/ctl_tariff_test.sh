@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # prepaidctl's tariffs as an operator runs them: tariff add (single price, TOU with tiers, a new
 # version), tariff assign (site default, one meter), tariff list (table and --json), refusals
-# (exit 1 with the reason, nothing stored) and bad arguments (exit 2); tariff add --file (the
-# YAML form stores exactly what the flag form does; a bad file: exit 2, file:line, nothing stored).
+# (exit 1 with the reason, nothing stored) and bad arguments or tariffs (exit 2); tariff add
+# --file (the YAML form stores exactly what the flag form does; a bad file: exit 2, file:line,
+# nothing stored).
 # Usage: ctl_tariff_test.sh PREPAIDCTL PROFILES_DIR
 set -euo pipefail
 ctl=$1 profiles=$2
@@ -20,6 +21,7 @@ buses:
 YAML
 ctl() { "$ctl" --db site.db --operator qa "$@"; }
 site() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
+for db in site.db flags.db file.db; do "$ctl" --db $db init > /dev/null; done  # only init creates
 
 expect_rc 0 ctl tariff list
 grep -q "no tariff stored" out.txt || fail "empty list not explained"
@@ -58,9 +60,10 @@ expect_rc 1 ctl tariff add standard --from 2026-06-01T00:00:00+08:00 --price 0.7
 grep -q "must take effect after its latest one" err.txt || fail "old version not explained"
 expect_rc 1 ctl tariff add standard --from 2026-08-01T00:00:00Z --price 0.7000
 grep -q "same UTC offset" err.txt || fail "other offset not explained"
-expect_rc 1 ctl tariff add bad --from 2026-03-01T00:00:00+08:00 --rates 1,1,1,1 --periods 00:30=flat
+# A tariff that is wrong as typed is bad input (exit 2), like a bad flag.
+expect_rc 2 ctl tariff add bad --from 2026-03-01T00:00:00+08:00 --rates 1,1,1,1 --periods 00:30=flat
 grep -q "00:00" err.txt || fail "period table not explained"
-expect_rc 1 ctl tariff add bad --from 2026-03-01T00:00:00+08:00 --price 0.6 \
+expect_rc 2 ctl tariff add bad --from 2026-03-01T00:00:00+08:00 --price 0.6 \
   --tiers 0=0,100=0.1 --tier-period monthly --reset-day 31
 grep -q "reset day" err.txt || fail "reset day not explained"
 expect_rc 1 ctl --json tariff assign nosuch --site

@@ -2,9 +2,10 @@
 # prepaidd guards its site: a second daemon on the same database or the same serial line refuses
 # to start, naming the holder; a daemon killed with -9 leaves nothing that blocks the next start;
 # --once stops between transactions on SIGTERM instead of finishing a cycle of silent boxes.
-# Usage: daemon_guard_test.sh PREPAIDD PROFILES_DIR
+# A missing database is refused (only prepaidctl init creates one).
+# Usage: daemon_guard_test.sh PREPAIDD PROFILES_DIR PREPAIDCTL
 set -euo pipefail
-daemon=$1 profiles=$2
+daemon=$1 profiles=$2 ctl=$3
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -46,6 +47,16 @@ start_daemon() {
   fail "prepaidd did not start within 30 s"
 }
 
+# 0. A mistyped --db: refused (exit 2), nothing created, not even a lock file.
+rc=0
+"$daemon" --config site.yaml --profiles "$profiles" --db typo.db --once > typo.log 2>&1 || rc=$?
+[[ $rc == 2 ]] || { cat typo.log; fail "a daemon on a missing database exited $rc, expected 2"; }
+grep -q "database typo.db not found: run prepaidctl init" typo.log ||
+  { cat typo.log; fail "the missing database is not explained"; }
+[[ ! -e typo.db && ! -e typo.db.lock ]] || fail "the refused daemon created files"
+"$ctl" --db site.db init > /dev/null
+"$ctl" --db other.db init > /dev/null
+
 # 1. A second daemon on the same database refuses, naming the first one's pid.
 start_daemon first.log --db site.db
 first=$last_pid
@@ -61,7 +72,6 @@ rc=0
 [[ $rc == 1 ]] || { cat third.log; fail "a second daemon on one serial port exited $rc, expected 1"; }
 grep -q "serial port $work/tty-a is held by another process" third.log ||
   { cat third.log; fail "the refusal does not name the port"; }
-[[ ! -e other.db ]] || fail "the refused daemon created its database"
 
 # 3. kill -9 leaves no lock behind: the next daemon starts.
 kill -9 "$first"

@@ -50,6 +50,7 @@ buses:
              {address: 2, model: adf300l-i, profile: adf300l}]}
 YAML
 ctl() { "$ctl_bin" --db site.db --config site.yaml --profiles "$profiles" --operator storm "$@"; }
+"$ctl_bin" --db site.db init > /dev/null  # only init creates a database
 ctl init > /dev/null || fail "prepaidctl init"
 meters=(bus1/1/1 bus1/1/2 bus1/2/1)
 accounts=(A1 A2 A3)

@@ -55,6 +55,7 @@ buses:
      boxes: [{address: 3, model: adf300l-i, profile: adf300l}]}
 YAML
 ctl() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
+"$ctl" --db site.db init > /dev/null  # only init creates a database
 ctl init > /dev/null || fail "prepaidctl init"
 ctl account open --id A1 --tenant One --meter bus1/1/1 > /dev/null || fail "open A1"
 ctl account open --id A2 --tenant Two --meter bus1/2/1 > /dev/null || fail "open A2"

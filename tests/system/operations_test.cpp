@@ -221,6 +221,84 @@ TEST_F(OperationsTest, TariffAndSiteActionsWriteTheirAuditRowsAndRefusalsNothing
   expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops_->import_site(kAdmin, model); });
 }
 
+TEST_F(OperationsTest, TextThatIsNotPrintableUtf8OrTooLongIsRefusedAtTheDoorNamingFieldAndValue) {
+  const std::string not_utf8 = "Li \xFF";
+  const std::string escape = "Li\x1b[2J";
+  const std::string line_break = "Li\nBad";
+  const std::string too_long(TextLimits::kName + 1, 'x');
+  for (const auto& tenant : {not_utf8, escape, line_break, too_long}) {
+    expect_refused_unwritten(ErrorKind::kInvalid, [&] {
+      return ops_->open_account(kAdmin, {"A1", tenant, {meter(1, 1)}, 0, {}});
+    });
+  }
+  EXPECT_EQ(ops_->open_account(kAdmin, {"A1", escape, {meter(1, 1)}, 0, {}}).error().message,
+            "tenant name \"Li\\u{1B}[2J\": control character U+001B at character 3; give "
+            "printable text on one line");
+  EXPECT_EQ(ops_->open_account(kAdmin, {"A1", not_utf8, {meter(1, 1)}, 0, {}}).error().message,
+            "tenant name \"Li \\xFF\": not UTF-8 (byte 0xFF at character 4); give the text in "
+            "UTF-8");
+  EXPECT_EQ(
+      ops_->open_account(kAdmin, {"A1", too_long, {meter(1, 1)}, 0, {}}).error().message,
+      "tenant name \"" + too_long + "\": too long (201 bytes); give at most 200 bytes of UTF-8");
+  // At the limit, and in Chinese, a name is taken.
+  ASSERT_TRUE(ops_->open_account(
+      kAdmin, {"A1", std::string(TextLimits::kName, 'x'), {meter(1, 1)}, 0, {}}));
+  ASSERT_TRUE(ops_->open_account(kAdmin, {"A2", "\xE5\xBC\xA0\xE4\xB8\x89", {meter(1, 2)}, 0, {}}));
+
+  // Every other text an action takes passes the same check.
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] {
+    return ops_->open_account(kAdmin, {"A\t3", "", {meter(1, 3)}, 0, {}});
+  });
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] {
+    return ops_->open_account(kAdmin, {"A3", "", {meter(1, 3)}, 0, {"138\x07", std::nullopt}});
+  });
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops_->sale(kAdmin, escape, 100); });
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->refund(kAdmin, not_utf8, 100); });
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->close_account(kAdmin, line_break); });
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->move_meter(kAdmin, meter(1, 1), escape, false); });
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops_->read_now(kAdmin, escape); });
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->sale(Actor{"ad\nmin"}, "A1", 100); });
+  domain::Tariff flat;
+  flat.rates = {10'000, 10'000, 10'000, 10'000};
+  const AddTariff add{std::string(TextLimits::kTariffName + 1, 't'),
+                      {kT0 - std::chrono::hours(1), flat},
+                      std::chrono::minutes(480)};
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops_->add_tariff(kAdmin, add); });
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] {
+    return ops_->assign_tariff(kAdmin, {not_utf8, std::nullopt});
+  });
+
+  // A site model's texts too; an account's refusal says where it is declared.
+  domain::SiteModel model;
+  model.settings.name = "ops";
+  model.buildings = {{"b1", "Tower\x1b"}};
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops_->import_site(kAdmin, model); });
+  model.buildings = {{"b1", ""}};
+  model.accounts = {{"A9", not_utf8, {}, {}, {meter(1, 9)}, 0, "site.yaml:7:5"}};
+  EXPECT_EQ(ops_->import_site(kAdmin, model).error().message,
+            "site.yaml:7:5: tenant name \"Li \\xFF\": not UTF-8 (byte 0xFF at character 4); give "
+            "the text in UTF-8");
+}
+
+TEST_F(OperationsTest, AnAmountBeyondOneSaleIsRefusedInYuanBeforeTheStore) {
+  ASSERT_TRUE(ops_->open_account(kAdmin, {"A1", "Li", {meter(1, 1)}, 0, {}}));
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->sale(kAdmin, "A1", 5'000'000'000'000); });
+  EXPECT_EQ(ops_->sale(kAdmin, "A1", 5'000'000'000'000).error().message,
+            "sale of 50000000000.00 yuan is more than one sale may be (at most 1000000.00 yuan); "
+            "check the amount, or split it");
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->refund(kAdmin, "A1", kMaxAmountFen + 1); });
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] {
+    return ops_->open_account(kAdmin, {"A2", "", {meter(1, 2)}, kMaxAmountFen + 1, {}});
+  });
+  EXPECT_TRUE(ops_->sale(kAdmin, "A1", kMaxAmountFen));
+}
+
 TEST_F(OperationsTest, QueriesWriteNothingAndSayWhatIsMissing) {
   const auto before = tables();
   const auto account = ops_->account(kCashier, "A404");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <phil/domain/daily_periods.hpp>
 #include <phil/domain/outbox.hpp>
 #include <phil/store/store.hpp>
 
@@ -93,6 +94,34 @@ TEST(OutboxPayload, MalformedOrOutOfRangeTextIsRejectedWithTheKey) {
           << r.error().message;
     }
   }
+}
+
+TEST(OutboxPayload, APeriodTableAsTypedIsRefusedNamingTheRowAndWhatIsWrongWithIt) {
+  const auto message = [](const char* text) {
+    const auto r = domain::parse_daily_periods(text);
+    EXPECT_FALSE(r) << text;
+    return r ? std::string() : r.error().message;
+  };
+  EXPECT_EQ(message("00:00/peak,25:00/flat"),
+            "row 2 \"25:00/flat\": \"25:00\" is not a time of day HH:MM (00:00..23:59)");
+  EXPECT_EQ(message("00:00/peak,08:00/cheap"),
+            "row 2 \"08:00/cheap\": \"cheap\" is not a rate; use sharp, peak, flat or valley");
+  EXPECT_EQ(message("00:00"), "row 1 \"00:00\" has no rate; write HH:MM/rate, e.g. 08:00/peak");
+  EXPECT_EQ(message("08:00/peak"),
+            "the daily period table must start at 00:00 so every minute of the day has a rate");
+  // Nothing of the outbox's own wording reaches the operator.
+  EXPECT_EQ(message("00:00/peak,25:00/flat").find("outbox"), std::string::npos);
+  const auto ok = domain::parse_daily_periods("00:00/valley,08:00/peak");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok.value(), (std::vector<DailyPeriod>{{0, TouRate::kValley}, {480, TouRate::kPeak}}));
+}
+
+TEST(OutboxPayload, AThresholdBeyondItsRegisterIsBlamedOnItsOwnFieldInYuan) {
+  EXPECT_EQ(*domain::check_payload(ThresholdsPayload{5'000'000'000, 500, 4000}),
+            "alarm 1 of 50000000.00 yuan is more than the meter's register holds (at most "
+            "42949672.95 yuan)");
+  EXPECT_EQ(*domain::check_payload(ThresholdsPayload{2000, 500, 0}),
+            "overload threshold 0 W is outside 1..4294967295 W");
 }
 
 TEST(OutboxRules, PriorityPutsRelayControlFirstThenCreditsThenSettingsThenClock) {

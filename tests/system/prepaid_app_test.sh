@@ -16,6 +16,7 @@ buses:
 YAML
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ctl() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
+"$ctl" --db site.db init > /dev/null  # only init creates a database
 expect_rc() {
   local want=$1; shift
   local rc=0

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <phil/common/decimal.hpp>
+#include <phil/common/utf8.hpp>
 #include <phil/common/yaml.hpp>
 
 namespace phil::app {
@@ -30,29 +31,50 @@ std::string database_path(const std::optional<std::string>& db, const service::S
   return (name.empty() ? std::string("site") : name) + ".db";
 }
 
-std::unique_ptr<service::Operations> open_operations(const std::string& db,
-                                                     const std::optional<service::SiteConfig>& site,
-                                                     const service::Actor& actor,
-                                                     const domain::Clock& clock,
-                                                     const std::string& failure) {
+OpenedOperations open_operations(const std::string& db,
+                                 const std::optional<service::SiteConfig>& site,
+                                 const service::Actor& actor, const domain::Clock& clock,
+                                 const std::string& failure, Access access) {
+  const auto mode =
+      access == Access::kView ? store::OpenMode::kReadOnly : store::OpenMode::kExisting;
   try {
-    auto ops = service::Operations::open(db, clock, site);
-    if (site) {
+    auto ops = service::Operations::open(db, clock, site, store::Checkpoints::kAtCommit, mode);
+    if (site && access == Access::kAction) {
       if (auto r = ops->register_site(actor); !r) throw std::runtime_error(r.error().message);
     }
-    return ops;
+    return {std::move(ops), kExitOk};
+  } catch (const store::DatabaseNotFound& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return {nullptr, kExitUsage};
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: %s\n", failure.c_str(), e.what());
   }
-  return nullptr;
+  return {nullptr, kExitRefused};
 }
 
 void print_failure(const std::string& message, bool json) {
   if (json) {
-    std::cout << nlohmann::json{{"ok", false}, {"error", message}}.dump() << "\n";
+    std::cout << json_text(nlohmann::json{{"ok", false}, {"error", message}}) << "\n";
   } else {
     std::fprintf(stderr, "%s\n", message.c_str());
   }
+}
+
+int exit_code(const domain::Error& e) {
+  return e.kind == domain::ErrorKind::kInvalid ? kExitUsage : kExitRefused;
+}
+
+int print_refusal(const domain::Error& e, bool json) {
+  print_failure(json ? e.message : "refused: " + e.message, json);
+  return exit_code(e);
+}
+
+std::string json_text(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string printable(std::string_view text) {
+  return utf8::escaped(text);
 }
 
 std::string yuan(std::int64_t fen) {

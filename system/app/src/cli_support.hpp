@@ -4,6 +4,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include <phil/domain/clock.hpp>
 #include <phil/service/operations.hpp>
@@ -19,18 +22,49 @@ std::optional<service::SiteConfig> load_site_or_report(const std::string& config
 /// Database path: `db` if given, else "<site name>.db" in the current directory.
 std::string database_path(const std::optional<std::string>& db, const service::SiteConfig& site);
 
-/// prepaidctl's way to the database: Operations on `db` (created and migrated if needed) and,
-/// with `site`, the site's meters registered first, as the daemon does at start-up. On failure
-/// prints "<failure>: <cause>" on stderr and returns nullptr.
-std::unique_ptr<service::Operations> open_operations(const std::string& db,
-                                                     const std::optional<service::SiteConfig>& site,
-                                                     const service::Actor& actor,
-                                                     const domain::Clock& clock,
-                                                     const std::string& failure);
+/// prepaidctl's exit codes: 0 done, 1 refused or failed, 2 usage or bad input.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRefused = 1;
+inline constexpr int kExitUsage = 2;
+
+/// What open_operations gives: Operations, or nullptr and the exit code of the failure it printed.
+struct OpenedOperations {
+  std::unique_ptr<service::Operations> ops;
+  int exit_code = kExitOk;  ///< without ops: kExitUsage for a missing database, else kExitRefused
+};
+
+/// How a verb uses the database: an action writes (the file must exist: only init creates one),
+/// a view only reads (opened read-only: works on a read-only file).
+enum class Access { kAction, kView };
+
+/// prepaidctl's way to the database: Operations on the existing file `db` and, for an action
+/// with `site`, the site's meters registered first, as the daemon does at start-up (a view does
+/// not register: it writes nothing). On failure prints "<failure>: <cause>" on stderr (a missing
+/// file: "database <db> not found: run prepaidctl init ...") and returns no ops.
+OpenedOperations open_operations(const std::string& db,
+                                 const std::optional<service::SiteConfig>& site,
+                                 const service::Actor& actor, const domain::Clock& clock,
+                                 const std::string& failure, Access access = Access::kAction);
 
 /// A failure of a prepaidctl command: `message` on stderr or, with `json`, {"ok":false,"error":
 /// message} on stdout.
 void print_failure(const std::string& message, bool json);
+
+/// The exit code of a refusal: kExitUsage for bad input (domain::ErrorKind::kInvalid: the value
+/// as typed is not acceptable), kExitRefused for the rest.
+int exit_code(const domain::Error& e);
+
+/// A refusal of Operations: "refused: <message>" on stderr or, with `json`, {"ok":false,"error":
+/// message} on stdout. Returns exit_code(e).
+int print_refusal(const domain::Error& e, bool json);
+
+/// JSON as text for stdout. Never throws on stored text that is not UTF-8 (an old database may
+/// hold some): such bytes become U+FFFD, so --json output is always valid JSON.
+std::string json_text(const nlohmann::json& j, int indent = -1);
+
+/// Stored or typed text for a table, a line of output or a message: utf8::escaped (line breaks,
+/// tabs and escape codes shown as backslash sequences, never sent to the terminal).
+std::string printable(std::string_view text);
 
 /// Money as text: 2050 -> "20.50".
 std::string yuan(std::int64_t fen);

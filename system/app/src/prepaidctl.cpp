@@ -41,17 +41,13 @@ std::optional<std::int64_t> parse_amount(const std::string& text, const char* wh
 }
 
 int report(const phil::domain::Result<void>& r, bool json, const std::string& done) {
+  if (!r) return phil::app::print_refusal(r.error(), json);
   if (json) {
-    nlohmann::json j{{"ok", r.ok()}};
-    if (!r) j["error"] = r.error().message;
-    if (r) j["message"] = done;
-    std::cout << j.dump() << "\n";
-  } else if (r) {
-    std::cout << done << "\n";
+    std::cout << phil::app::json_text(nlohmann::json{{"ok", true}, {"message", done}}) << "\n";
   } else {
-    std::fprintf(stderr, "refused: %s\n", r.error().message.c_str());
+    std::cout << done << "\n";
   }
-  return r ? kOk : kRefused;
+  return kOk;
 }
 
 }  // namespace
@@ -122,8 +118,11 @@ int main(int argc, char** argv) {
   const auto site = phil::app::load_site_or_report(config, profiles);
   if (!site) return kUsage;
   // The site's meters are registered first, as the daemon does at start-up.
-  const auto ops = phil::app::open_operations(db, site, actor, clock, "cannot open the site");
-  if (!ops) return kRefused;
+  const auto opened = phil::app::open_operations(
+      db, site, actor, clock, "cannot open the site",
+      verify->parsed() ? phil::app::Access::kView : phil::app::Access::kAction);
+  if (!opened.ops) return opened.exit_code;
+  const auto& ops = opened.ops;
 
   try {
     if (sale->parsed()) {
@@ -138,7 +137,8 @@ int main(int argc, char** argv) {
     if (verify->parsed()) {
       const auto problems = ops->verify_ledger(actor).value();
       if (json) {
-        std::cout << nlohmann::json{{"ok", problems.empty()}, {"problems", problems}}.dump()
+        std::cout << phil::app::json_text(
+                         nlohmann::json{{"ok", problems.empty()}, {"problems", problems}})
                   << "\n";
       } else if (problems.empty()) {
         std::cout << "ledger OK\n";

@@ -35,12 +35,7 @@ json opt(const std::optional<std::string>& v) {
 
 /// A refusal or error: stderr "refused: ..." or, with --json, {"ok": false, "error": ...}.
 int refuse(const domain::Error& e, bool as_json) {
-  if (as_json) {
-    std::cout << json{{"ok", false}, {"error", e.message}}.dump() << "\n";
-  } else {
-    std::fprintf(stderr, "refused: %s\n", e.message.c_str());
-  }
-  return kRefused;
+  return print_refusal(e, as_json);
 }
 
 /// A done action: its message or, with --json, {"ok": true, "message": ..., extra...}.
@@ -48,7 +43,7 @@ int done(const std::string& message, bool as_json, const json& extra = json::obj
   if (as_json) {
     json j{{"ok", true}, {"message", message}};
     j.update(extra);
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
   } else {
     std::cout << message << "\n";
   }
@@ -169,13 +164,14 @@ int account_show(const service::Operations& ops, const AdminCommands& c, const A
                     {"at", when(e.at)},
                     {"ref_seq", e.ref_seq ? json(*e.ref_seq) : json()}});
     }
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
     return kOk;
   }
-  std::cout << "account     " << a->id << "\n"
-            << "tenant      " << a->tenant << "\n"
-            << "phone       " << (a->phone.empty() ? "-" : a->phone) << "\n"
-            << "room        " << a->room.value_or("-") << "\n"
+  // Stored text is printed escaped: an old database may hold line breaks or escape codes.
+  std::cout << "account     " << printable(a->id) << "\n"
+            << "tenant      " << printable(a->tenant) << "\n"
+            << "phone       " << (a->phone.empty() ? "-" : printable(a->phone)) << "\n"
+            << "room        " << printable(a->room.value_or("-")) << "\n"
             << "opened      " << when(a->opened_at) << "\n";
   if (a->closed_at) std::cout << "closed      " << when(*a->closed_at) << "\n";
   std::cout << "balance     " << yuan(a->balance_fen) << " yuan (ledger)\n";
@@ -202,7 +198,7 @@ int account_show(const service::Operations& ops, const AdminCommands& c, const A
     std::printf("%6lld  %-25s  %-12s  %-12s  %10s  %10s  %s\n", static_cast<long long>(e.seq),
                 when(e.at).c_str(), std::string(domain::to_string(e.kind)).c_str(),
                 e.meter ? e.meter->to_string().c_str() : "-", (sign + yuan(e.amount_fen)).c_str(),
-                yuan(e.balance_after_fen).c_str(), e.operator_id.c_str());
+                yuan(e.balance_after_fen).c_str(), printable(e.operator_id).c_str());
   }
   return kOk;
 }
@@ -258,15 +254,15 @@ int meter_show(const service::Operations& ops, const AdminCommands& c, const Adm
     auto& es = j["events"] = json::array();
     for (const auto& e : events)
       es.push_back({{"kind", e.kind}, {"details", e.details}, {"at", when(e.at)}});
-    std::cout << j.dump(2) << "\n";
+    std::cout << json_text(j, 2) << "\n";
     return kOk;
   }
   std::cout << "meter       " << id->to_string() << "\n"
             << "status      " << domain::to_string(m->status) << "\n"
-            << "account     " << m->account.value_or("-") << "\n"
-            << "room        " << place->room.value_or("-");
+            << "account     " << printable(m->account.value_or("-")) << "\n"
+            << "room        " << printable(place->room.value_or("-"));
   if (place->building) {
-    std::cout << " (building " << *place->building;
+    std::cout << " (building " << printable(*place->building);
     if (place->floor) std::cout << ", floor " << *place->floor;
     std::cout << ")";
   }
@@ -287,17 +283,19 @@ int meter_show(const service::Operations& ops, const AdminCommands& c, const Adm
               << "purchases   " << r.purchase_count << "\n";
   }
   if (balance) {
-    std::cout << "ledger      " << yuan(*balance) << " yuan (account " << *m->account << ")\n";
+    std::cout << "ledger      " << yuan(*balance) << " yuan (account " << printable(*m->account)
+              << ")\n";
   }
   if (m->failed_cycles > 0) std::cout << "no answer   " << m->failed_cycles << " cycle(s)\n";
   for (const auto& cmd : commands) {
     std::cout << "command     #" << cmd.id << " " << domain::to_string(cmd.kind) << " "
               << yuan(cmd.amount_fen) << " " << domain::to_string(cmd.state) << " (attempts "
-              << cmd.attempts << ")" << (cmd.last_error.empty() ? "" : ": " + cmd.last_error)
-              << "\n";
+              << cmd.attempts << ")"
+              << (cmd.last_error.empty() ? "" : ": " + printable(cmd.last_error)) << "\n";
   }
   for (const auto& e : events) {
-    std::cout << "event       " << when(e.at) << " " << e.kind << ": " << e.details << "\n";
+    std::cout << "event       " << when(e.at) << " " << printable(e.kind) << ": "
+              << printable(e.details) << "\n";
   }
   return kOk;
 }
@@ -469,10 +467,14 @@ int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
     if (!site) return kUsage;
     site_price = site->price;
   }
-  // The site file's meters are registered first (as the daemon does at start-up).
-  const auto ops = open_operations(t.db, site, t.actor, t.clock,
-                                   site ? "cannot open the site" : "database error");
-  if (!ops) return kRefused;
+  // For an action, the site file's meters are registered first (as the daemon does at start-up);
+  // the views open the database read-only.
+  const bool view = c.account_show->parsed() || c.meter_show->parsed();
+  const auto opened = open_operations(t.db, site, t.actor, t.clock,
+                                      site ? "cannot open the site" : "database error",
+                                      view ? Access::kView : Access::kAction);
+  if (!opened.ops) return opened.exit_code;
+  const auto& ops = opened.ops;
   try {
     if (c.site_import->parsed()) return site_import(*ops, c, t);
     if (c.open->parsed()) return account_open(*ops, c, t);

@@ -66,7 +66,7 @@ int run_init_command(const std::string& db, bool json) {
                      {"schema_version", current},
                      {"message", message}};
     if (existed && before) j["from_version"] = *before;
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
   } else {
     std::cout << message << "\n";
   }

@@ -22,7 +22,7 @@ int print(bool ok, const std::string& message, bool json, nlohmann::json extra =
     nlohmann::json j{{"ok", ok}};
     j[ok ? "message" : "error"] = message;
     if (extra.is_object()) j.update(extra);
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
   } else if (ok) {
     std::cout << message << "\n";
   } else {
@@ -51,8 +51,9 @@ bool money_command_parsed(const MoneyCommands& c) {
 
 int run_money_command(const MoneyCommands& c, const std::string& db, const service::Actor& actor,
                       bool json, const domain::Clock& clock) {
-  const auto ops = open_operations(db, std::nullopt, actor, clock, "cannot open the database");
-  if (!ops) return kRefused;
+  const auto opened = open_operations(db, std::nullopt, actor, clock, "cannot open the database");
+  if (!opened.ops) return opened.exit_code;
+  const auto& ops = opened.ops;
   if (c.refund->parsed()) {
     const auto fen = parse_decimal(c.amount, 2);
     if (!fen) {
@@ -62,20 +63,20 @@ int run_money_command(const MoneyCommands& c, const std::string& db, const servi
       return kUsage;
     }
     auto r = ops->refund(actor, c.account, *fen);
-    if (!r) return print(false, r.error().message, json);
+    if (!r) return print_refusal(r.error(), json);
     return print(true, "refunded " + yuan(*fen) + " yuan from " + c.account, json,
                  {{"seq", r.value()}});
   }
   if (c.reversal->parsed()) {
     auto r = ops->reversal(actor, c.sale_seq);
-    if (!r) return print(false, r.error().message, json);
+    if (!r) return print_refusal(r.error(), json);
     return print(true,
                  "sale " + std::to_string(c.sale_seq) + " reversed (entry " +
                      std::to_string(r.value()) + ")",
                  json, {{"seq", r.value()}});
   }
   auto r = ops->close_account(actor, c.account);
-  if (!r) return print(false, r.error().message, json);
+  if (!r) return print_refusal(r.error(), json);
   return print(
       true, "account " + c.account + " closed; refunded " + yuan(r.value().refunded_fen) + " yuan",
       json, {{"refunded_fen", r.value().refunded_fen}});

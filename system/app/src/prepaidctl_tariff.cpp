@@ -231,7 +231,7 @@ void print_table(const std::vector<store::TariffRecord>& all) {
       assigned += (assigned.empty() ? "" : ",") + m.to_string();
     for (const auto& v : r.schedule.versions) {
       const auto& t = v.tariff;
-      std::cout << std::left << std::setw(14) << r.name << std::setw(27)
+      std::cout << std::left << std::setw(14) << printable(r.name) << std::setw(27)
                 << format_timestamp(v.from, r.schedule.utc_offset);
       for (const auto rate : t.rates)
         std::cout << std::setw(9) << price_text(rate);
@@ -326,8 +326,11 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
     site = load_site_or_report(*ctx.config, ctx.profiles);
     if (!site) return kUsage;
   }
-  const auto ops = open_operations(ctx.db, site, ctx.actor, ctx.clock, "cannot open the database");
-  if (!ops) return kRefused;
+  const auto opened =
+      open_operations(ctx.db, site, ctx.actor, ctx.clock, "cannot open the database",
+                      (add || assign) ? Access::kAction : Access::kView);
+  if (!opened.ops) return opened.exit_code;
+  const auto& ops = opened.ops;
   domain::Result<void> r;
   if (add) {
     r = ops->add_tariff(ctx.actor, *add);
@@ -336,14 +339,7 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
     done = "tariff " + c.name + " assigned to " + (c.site ? "the site" : "meter " + c.meter) +
            (c.from.empty() ? std::string() : " from " + c.from);
   }
-  if (!r) {
-    if (ctx.json) {
-      std::cout << nlohmann::json{{"ok", false}, {"error", r.error().message}}.dump() << "\n";
-    } else {
-      std::fprintf(stderr, "refused: %s\n", r.error().message.c_str());
-    }
-    return kRefused;
-  }
+  if (!r) return print_refusal(r.error(), ctx.json);
   const auto all = ops->tariffs(ctx.actor).value();
   if (ctx.json) {
     nlohmann::json j{{"ok", true}};
@@ -351,7 +347,7 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
     auto& ts = j["tariffs"] = nlohmann::json::array();
     for (const auto& t : all)
       ts.push_back(tariff_json(t));
-    std::cout << j.dump() << "\n";
+    std::cout << json_text(j) << "\n";
   } else {
     if (!done.empty()) std::cout << done << "\n";
     print_table(all);

@@ -21,6 +21,7 @@
 #include <phil/common/decimal.hpp>
 #include <phil/service/collector.hpp>
 #include <phil/service/system.hpp>
+#include <phil/store/sqlite_open.hpp>
 
 #include "cli_support.hpp"
 #include "site_lock.hpp"
@@ -102,6 +103,13 @@ int main(int argc, char** argv) {
   const auto site = phil::app::load_site_or_report(config, profiles);
   if (!site) return 2;
   const auto db_path = phil::app::database_path(db, *site);
+  try {
+    // Only prepaidctl init creates a database: a mistyped --db must not become an empty one.
+    phil::store::require_database_file(db_path);
+  } catch (const phil::store::DatabaseNotFound& e) {
+    spdlog::critical("cannot start: {}", e.what());
+    return 2;
+  }
   auto lock = phil::app::SiteLock::acquire(db_path, *site);
   if (const auto* refused = std::get_if<std::string>(&lock)) {
     spdlog::critical("cannot start: {}", *refused);
@@ -110,7 +118,8 @@ int main(int argc, char** argv) {
   phil::app::WallClock clock;
   std::unique_ptr<phil::service::System> system;
   try {
-    system = std::make_unique<phil::service::System>(*site, db_path, clock);
+    system = std::make_unique<phil::service::System>(
+        *site, phil::store::sqlite_store_factory(db_path, phil::store::OpenMode::kExisting), clock);
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     return 1;

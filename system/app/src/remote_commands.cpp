@@ -8,6 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include <phil/common/decimal.hpp>
+#include <phil/domain/daily_periods.hpp>
+
+#include "cli_support.hpp"
 
 namespace phil::app {
 
@@ -106,14 +109,7 @@ namespace {
 int run_read_now(const RemoteCommands& rc, service::Operations& ops, const service::Actor& actor,
                  bool json) {
   const auto r = ops.read_now(actor, rc.target);
-  if (!r) {
-    if (json) {
-      std::cout << nlohmann::json{{"ok", false}, {"error", r.error().message}}.dump() << "\n";
-    } else {
-      std::fprintf(stderr, "refused: %s\n", r.error().message.c_str());
-    }
-    return kRefused;
-  }
+  if (!r) return print_refusal(r.error(), json);
   auto view = ops.read_request(actor, r.value());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(rc.wait_s);
   while (rc.wait_s > 0 && view && view.value().state == "pending" &&
@@ -125,12 +121,11 @@ int run_read_now(const RemoteCommands& rc, service::Operations& ops, const servi
   const std::string result = view ? view.value().result : "";
   const bool ok = state == "done" || (rc.wait_s == 0 && state == "pending");
   if (json) {
-    std::cout << nlohmann::json{{"ok", ok},
-                                {"request", r.value()},
-                                {"target", rc.target},
-                                {"state", state},
-                                {"result", result}}
-                     .dump()
+    std::cout << json_text(nlohmann::json{{"ok", ok},
+                                          {"request", r.value()},
+                                          {"target", rc.target},
+                                          {"state", state},
+                                          {"result", result}})
               << "\n";
   } else if (state == "pending") {
     std::cout << "read-now #" << r.value() << " of " << rc.target << " queued"
@@ -199,12 +194,12 @@ std::optional<int> run_remote_commands(const RemoteCommands& rc, service::Operat
     }
     payload = p;
   } else if (rc.tou->parsed()) {
-    auto p = domain::decode_payload(domain::CommandKind::kTouSchedule, "periods=" + rc.periods);
+    auto p = domain::parse_daily_periods(rc.periods);
     if (!p) {
-      std::fprintf(stderr, "--periods: %s\n", p.error().message.c_str());
+      std::fprintf(stderr, "--periods \"%s\": %s\n", rc.periods.c_str(), p.error().message.c_str());
       return kUsage;
     }
-    payload = p.value();
+    payload = domain::TouSchedulePayload{std::move(p.value())};
   } else if (rc.clock->parsed()) {
     payload = domain::ClockPayload{};
   } else {
@@ -215,25 +210,20 @@ std::optional<int> run_remote_commands(const RemoteCommands& rc, service::Operat
     return kUsage;
   }
   const auto r = ops.command(actor, *id, payload);
+  if (!r) return print_refusal(r.error(), json);
   const auto kind = std::string(domain::to_string(domain::kind_of(payload)));
   if (json) {
-    nlohmann::json j{{"ok", r.ok()}};
-    if (r) {
-      j["command"] = r.value();
-      j["kind"] = kind;
-      j["payload"] = domain::encode_payload(payload);
-    } else {
-      j["error"] = r.error().message;
-    }
-    std::cout << j.dump() << "\n";
-  } else if (r) {
+    std::cout << json_text(nlohmann::json{{"ok", true},
+                                          {"command", r.value()},
+                                          {"kind", kind},
+                                          {"payload", domain::encode_payload(payload)}})
+              << "\n";
+  } else {
     std::cout << kind << " command #" << r.value() << " for " << id->to_string() << " queued ("
               << domain::encode_payload(payload)
               << "); the daemon delivers it and confirms it by reading the meter back\n";
-  } else {
-    std::fprintf(stderr, "refused: %s\n", r.error().message.c_str());
   }
-  return r ? kOk : kRefused;
+  return kOk;
 }
 
 }  // namespace phil::app

@@ -2,6 +2,7 @@
 #include <charconv>
 #include <map>
 
+#include <phil/domain/daily_periods.hpp>
 #include <phil/domain/money.hpp>
 #include <phil/domain/outbox.hpp>
 
@@ -86,6 +87,14 @@ std::string hhmm(int minute) {
   const int m = minute % 60;
   return std::string{static_cast<char>('0' + h / 10), static_cast<char>('0' + h % 10), ':',
                      static_cast<char>('0' + m / 10), static_cast<char>('0' + m % 10)};
+}
+
+/// Fen as yuan text with 2 decimals: 5000000000 -> "50000000.00" (for messages).
+std::string yuan_text(std::int64_t fen) {
+  const auto whole = fen / 100;
+  const auto cents = (fen < 0 ? -fen : fen) % 100;
+  return (fen < 0 && whole == 0 ? "-" : "") + std::to_string(whole) + "." +
+         (cents < 10 ? "0" : "") + std::to_string(cents);
 }
 
 std::optional<int> parse_hhmm(std::string_view s) {
@@ -220,12 +229,16 @@ std::optional<std::string> check_payload(const CommandPayload& p) {
                      std::to_string(c.alarm1_fen) + " fen, alarm 2 " +
                      std::to_string(c.alarm2_fen) + " fen); alarm 2 is the lower, later warning";
             }
-            // The ADF300 registers are u32 yuan x 100 and W.
+            // The ADF300 registers are u32 yuan x 100 and W. Each message names its own field.
             constexpr std::int64_t kU32 = 0xFFFF'FFFF;
-            if (c.alarm1_fen > kU32 || c.overload_w <= 0 || c.overload_w > kU32) {
-              return "overload threshold must be 1..4294967295 W and alarm 1 at most "
-                     "42949672.95 yuan (got overload " +
-                     std::to_string(c.overload_w) + " W)";
+            if (c.alarm1_fen > kU32) {
+              return "alarm 1 of " + yuan_text(c.alarm1_fen) +
+                     " yuan is more than the meter's register holds (at most " + yuan_text(kU32) +
+                     " yuan)";
+            }
+            if (c.overload_w <= 0 || c.overload_w > kU32) {
+              return "overload threshold " + std::to_string(c.overload_w) +
+                     " W is outside 1..4294967295 W";
             }
             return std::nullopt;
           },
@@ -316,23 +329,9 @@ Result<CommandPayload> decode_payload(CommandKind k, std::string_view text) {
       if (!pairs || pairs->size() != 1 || !pairs->contains("periods")) {
         return invalid(where + ": expected periods=HH:MM/rate,...");
       }
-      TouSchedulePayload c;
-      std::string_view rest = pairs->at("periods");
-      while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        const auto item = rest.substr(0, comma);
-        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-        const auto slash = item.find('/');
-        const auto start = parse_hhmm(item.substr(0, slash));
-        const auto rate =
-            slash == std::string_view::npos ? std::nullopt : parse_tou_rate(item.substr(slash + 1));
-        if (!start || !rate) {
-          return invalid(where + ": period \"" + std::string(item) +
-                         "\" is not HH:MM/sharp|peak|flat|valley");
-        }
-        c.periods.push_back({*start, *rate});
-      }
-      out = c;
+      auto periods = parse_daily_periods(pairs->at("periods"));
+      if (!periods) return invalid(where + ": " + periods.error().message);
+      out = TouSchedulePayload{std::move(periods.value())};
       break;
     }
     case CommandKind::kClock:
@@ -342,6 +341,36 @@ Result<CommandPayload> decode_payload(CommandKind k, std::string_view text) {
   }
   if (auto problem = check_payload(out)) return invalid(where + ": " + *problem);
   return out;
+}
+
+Result<std::vector<DailyPeriod>> parse_daily_periods(std::string_view text) {
+  std::vector<DailyPeriod> periods;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const auto item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    const auto slash = item.find('/');
+    const auto start = parse_hhmm(item.substr(0, slash));
+    const auto rate =
+        slash == std::string_view::npos ? std::nullopt : parse_tou_rate(item.substr(slash + 1));
+    if (!start || !rate) {
+      const auto row =
+          "row " + std::to_string(periods.size() + 1) + " \"" + std::string(item) + "\"";
+      if (slash == std::string_view::npos) {
+        return invalid(row + " has no rate; write HH:MM/rate, e.g. 08:00/peak");
+      }
+      if (!start) {
+        return invalid(row + ": \"" + std::string(item.substr(0, slash)) +
+                       "\" is not a time of day HH:MM (00:00..23:59)");
+      }
+      return invalid(row + ": \"" + std::string(item.substr(slash + 1)) +
+                     "\" is not a rate; use sharp, peak, flat or valley");
+    }
+    periods.push_back({*start, *rate});
+  }
+  if (auto problem = check_daily_periods(periods)) return invalid(*problem);
+  return periods;
 }
 
 std::vector<std::size_t> sendable_heads(const std::vector<QueuedCommand>& open, TimePoint now,

@@ -58,8 +58,8 @@ Operations::~Operations() = default;
 
 std::unique_ptr<Operations> Operations::open(const std::string& db_path, const domain::Clock& clock,
                                              std::optional<SiteConfig> site,
-                                             store::Checkpoints checkpoints) {
-  auto store = store::open_sqlite_store(db_path, checkpoints);
+                                             store::Checkpoints checkpoints, store::OpenMode mode) {
+  auto store = store::open_sqlite_store(db_path, checkpoints, mode);
   return std::unique_ptr<Operations>(new Operations(std::move(store), clock, std::move(site)));
 }
 
@@ -72,6 +72,8 @@ std::optional<int> Operations::schema_version(const std::string& db_path) {
 }
 
 domain::Result<Operations::Guard> Operations::begin(const Actor& actor, Action action) const {
+  // The operator's id is stored in every audit row.
+  if (auto bad = check_text("operator", actor.id, TextLimits::kId)) return *bad;
   Guard lock(mutex_);
   // The role check of the operators issue goes here: one permission table, checked once per
   // action. Until then every actor may do everything.
@@ -94,6 +96,7 @@ domain::Result<store::ImportSummary> Operations::import_site(const Actor& actor,
                                                              const domain::SiteModel& model) {
   auto g = begin(actor, Action::kImportSite);
   if (!g) return g.error();
+  if (auto bad = check_model_texts(model)) return *bad;
   return store_.import_site(model, actor.id, clock_.now());
 }
 
@@ -111,6 +114,7 @@ domain::Result<store::MoveMeterResult> Operations::move_meter(const Actor& actor
                                                               bool with_balance) {
   auto g = begin(actor, Action::kMoveMeter);
   if (!g) return g.error();
+  if (auto bad = check_text("account id", to_account, TextLimits::kId)) return *bad;
   return store_.move_meter({meter, to_account, with_balance, actor.id, clock_.now()});
 }
 
@@ -130,6 +134,7 @@ domain::Result<std::int64_t> Operations::command(const Actor& actor, const domai
 domain::Result<std::int64_t> Operations::read_now(const Actor& actor, std::string_view target) {
   auto g = begin(actor, Action::kReadNow);
   if (!g) return g.error();
+  if (auto bad = check_text("read-now target", target, TextLimits::kTarget)) return *bad;
   const std::string text(target);
   if (auto ok = check_read_target(text); !ok) return ok.error();
   return store_.request_read(text, actor.id, clock_.now());

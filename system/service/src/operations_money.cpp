@@ -8,6 +8,13 @@ namespace phil::service {
 domain::Result<void> Operations::open_account(const Actor& actor, const OpenAccount& req) {
   auto g = begin(actor, Action::kOpenAccount);
   if (!g) return g.error();
+  if (auto bad = check_text("account id", req.account, TextLimits::kId)) return *bad;
+  if (auto bad = check_amount("first sale", req.first_sale_fen)) return *bad;
+  if (auto bad = check_text("tenant name", req.tenant, TextLimits::kName)) return *bad;
+  if (auto bad = check_text("tenant phone", req.contact.phone, TextLimits::kPhone)) return *bad;
+  if (req.contact.room) {
+    if (auto bad = check_text("tenant room", *req.contact.room, TextLimits::kId)) return *bad;
+  }
   auto r = store_.open_account(
       {req.account, req.tenant, req.meters, req.first_sale_fen, actor.id, clock_.now()},
       req.contact);
@@ -19,6 +26,8 @@ domain::Result<std::int64_t> Operations::sale(const Actor& actor, const std::str
                                               std::int64_t amount_fen) {
   auto g = begin(actor, Action::kSale);
   if (!g) return g.error();
+  if (auto bad = check_text("account id", account, TextLimits::kId)) return *bad;
+  if (auto bad = check_amount("sale", amount_fen)) return *bad;
   auto r = store_.sale({account, amount_fen, actor.id, clock_.now()});
   if (r) {
     spdlog::info("sale of {} fen to {} by {}; credit {} queued", amount_fen, account, actor.id,
@@ -31,6 +40,8 @@ domain::Result<std::int64_t> Operations::refund(const Actor& actor, const std::s
                                                 std::int64_t amount_fen) {
   auto g = begin(actor, Action::kRefund);
   if (!g) return g.error();
+  if (auto bad = check_text("account id", account, TextLimits::kId)) return *bad;
+  if (auto bad = check_amount("refund", amount_fen)) return *bad;
   return store_.refund({account, amount_fen, actor.id, clock_.now()});
 }
 
@@ -44,18 +55,21 @@ domain::Result<store::CloseAccountResult> Operations::close_account(const Actor&
                                                                     const std::string& account) {
   auto g = begin(actor, Action::kCloseAccount);
   if (!g) return g.error();
+  if (auto bad = check_text("account id", account, TextLimits::kId)) return *bad;
   return store_.close_account({account, actor.id, clock_.now()});
 }
 
 domain::Result<void> Operations::add_tariff(const Actor& actor, const AddTariff& req) {
   auto g = begin(actor, Action::kAddTariff);
   if (!g) return g.error();
+  if (auto bad = check_text("tariff name", req.name, TextLimits::kTariffName)) return *bad;
   return store_.add_tariff({req.name, req.version, req.utc_offset, actor.id, clock_.now()});
 }
 
 domain::Result<void> Operations::assign_tariff(const Actor& actor, const AssignTariff& req) {
   auto g = begin(actor, Action::kAssignTariff);
   if (!g) return g.error();
+  if (auto bad = check_text("tariff name", req.name, TextLimits::kTariffName)) return *bad;
   return store_.assign_tariff({req.name, req.meter, actor.id, clock_.now(), req.from});
 }
 

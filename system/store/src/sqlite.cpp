@@ -1,6 +1,8 @@
 #include "sqlite.hpp"
 
+#include <cctype>
 #include <cstdio>
+#include <filesystem>
 
 #include <phil/store/store.hpp>
 
@@ -95,15 +97,59 @@ std::optional<std::string> Stmt::opt_text(int col) const {
   return text(col);
 }
 
-Db::Db(const std::string& path) : path_(path) {
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+namespace {
+
+/// `path` as a file: URI (RFC 3986 percent-encoding of what is not unreserved or '/').
+std::string file_uri(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string uri = "file:";
+  for (const char ch : path) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (std::isalnum(c) != 0 || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      uri += ch;
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 0xF];
+    }
+  }
+  return uri;
+}
+
+}  // namespace
+
+Db::Db(const std::string& path, OpenMode mode) : path_(path) {
+  if (mode != OpenMode::kCreate) require_database_file(path);
+  const int flags = mode == OpenMode::kReadOnly   ? SQLITE_OPEN_READONLY
+                    : mode == OpenMode::kExisting ? SQLITE_OPEN_READWRITE
+                                                  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  open(path, flags | SQLITE_OPEN_NOMUTEX);
+  if (mode != OpenMode::kReadOnly) return;
+  // A read-only WAL database needs its -shm file: SQLite creates it if the folder is writable,
+  // and it exists while a writer has the database open. With neither, the first read fails with
+  // SQLITE_READONLY(_CANTINIT); the file is then complete and no writer can be beside us, so it
+  // is read as immutable.
+  const int probe =
+      sqlite3_exec(db_, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
+  if ((probe & 0xFF) == SQLITE_READONLY || (probe & 0xFF) == SQLITE_CANTOPEN) {
+    if (std::filesystem::exists(path + "-wal")) {  // a log we cannot use: reading without it
+      throw StoreError("cannot read database " + path + " with its write-ahead log " + path +
+                       "-wal: " + message(db_, probe) + "; run as a user who may read both");
+    }
+    sqlite3_close(db_);
+    db_ = nullptr;
+    open(file_uri(path) + "?immutable=1",
+         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX);
+  }
+}
+
+void Db::open(const std::string& name, int flags) {
+  const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     const std::string m = message(db_, rc);
     sqlite3_close(db_);
     db_ = nullptr;
-    throw StoreError("cannot open database " + path + ": " + m +
+    throw StoreError("cannot open database " + path_ + ": " + m +
                      ". Check that the directory exists and is writable");
   }
   sqlite3_extended_result_codes(db_, 1);
@@ -214,3 +260,15 @@ void Transaction::commit() {
 }
 
 }  // namespace phil::store::sqlite
+
+namespace phil::store {
+
+void require_database_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    throw DatabaseNotFound("database " + path + " not found: run prepaidctl init --db " + path +
+                           " to create it, or check the path");
+  }
+}
+
+}  // namespace phil::store

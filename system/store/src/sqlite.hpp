@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include <phil/common/time.hpp>
+#include <phil/store/sqlite_open.hpp>
 
 namespace phil::store::sqlite {
 
@@ -77,8 +78,9 @@ class StmtRef {
 
 class Db {
  public:
-  /// Opens or creates the database file. Throws StoreError.
-  explicit Db(const std::string& path);
+  /// Opens the database file as `mode` says (phil/store/common.hpp). Throws DatabaseNotFound or
+  /// StoreError.
+  explicit Db(const std::string& path, OpenMode mode = OpenMode::kCreate);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
@@ -96,6 +98,9 @@ class Db {
   const std::string& path() const { return path_; }
 
  private:
+  /// sqlite3_open_v2 of `name` (a path or a file: URI) into db_, the busy timeout set.
+  void open(const std::string& name, int flags);
+
   sqlite3* db_ = nullptr;
   std::string path_;
   std::map<std::string, std::unique_ptr<Stmt>, std::less<>> cache_;

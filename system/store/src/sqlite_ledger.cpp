@@ -150,13 +150,15 @@ domain::Result<std::int64_t> SqliteStore::reversal(const ReversalRequest& req) {
   std::int64_t amount = 0;
   std::optional<std::string> meter_key;
   {
-    auto s = db_.prepare(
-        "SELECT account, amount_fen, meter FROM ledger WHERE seq = ?1 AND kind = 'sale'");
+    auto s = db_.prepare("SELECT account, amount_fen, meter, kind FROM ledger WHERE seq = ?1");
     s->bind(1, req.sale_seq);
-    if (!s->step()) {
-      return Error{ErrorKind::kNotFound, "ledger entry " + std::to_string(req.sale_seq) +
-                                             " is not a sale; give the seq of the sale to "
-                                             "reverse (account show lists them)"};
+    const auto entry = "ledger entry " + std::to_string(req.sale_seq);
+    const std::string what_to_do =
+        "; give the seq of the sale to reverse (account show lists them)";
+    if (!s->step()) return Error{ErrorKind::kNotFound, entry + " does not exist" + what_to_do};
+    if (s->text(3) != "sale") {
+      return Error{ErrorKind::kNotFound,
+                   entry + " is a " + s->text(3) + ", not a sale" + what_to_do};
     }
     account = s->text(0);
     amount = s->int64(1);

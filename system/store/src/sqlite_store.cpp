@@ -7,6 +7,7 @@
 #include <string>
 
 #include <phil/store/sqlite_file.hpp>
+#include <phil/store/sqlite_open.hpp>
 #include <phil/store/store.hpp>
 
 #include "schema.hpp"
@@ -16,7 +17,12 @@ namespace phil::store {
 
 using sqlite::Transaction;
 
-SqliteStore::SqliteStore(const std::string& path, Checkpoints checkpoints) : db_(path) {
+SqliteStore::SqliteStore(const std::string& path, Checkpoints checkpoints, OpenMode mode)
+    : db_(path, mode) {
+  if (mode == OpenMode::kReadOnly) {
+    check_version_read_only();
+    return;
+  }
   configure(checkpoints);
   migrate();
 }
@@ -40,6 +46,18 @@ void SqliteStore::configure(Checkpoints checkpoints) {
   // A poll cycle of 10,000 meters writes ~1,000 pages: at SQLite's default every such commit
   // would also copy the log into the file and fsync it.
   if (checkpoints == Checkpoints::kByCaller) db_.exec("PRAGMA wal_autocheckpoint = 16384");
+}
+
+void SqliteStore::check_version_read_only() {
+  const auto current = db_.pragma_int("user_version");
+  const auto latest = static_cast<std::int64_t>(schema::migrations().size());
+  if (current != latest) {
+    throw StoreError("database " + db_.path() + " has schema version " + std::to_string(current) +
+                     ", this build reads version " + std::to_string(latest) +
+                     ": run prepaidctl init --db " + db_.path() +
+                     (current > latest ? " with a newer build" : " to migrate it"));
+  }
+  db_.exec("PRAGMA foreign_keys = ON");
 }
 
 void SqliteStore::migrate() {
@@ -67,14 +85,23 @@ void SqliteStore::migrate() {
   tx.commit();
 }
 
+std::unique_ptr<Store> open_sqlite_store(const std::string& path, Checkpoints checkpoints,
+                                         OpenMode mode) {
+  return std::make_unique<SqliteStore>(path, checkpoints, mode);
+}
+
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, Checkpoints checkpoints) {
-  return std::make_unique<SqliteStore>(path, checkpoints);
+  return open_sqlite_store(path, checkpoints, OpenMode::kCreate);
+}
+
+StoreFactory sqlite_store_factory(std::string path, OpenMode mode) {
+  return [path = std::move(path), mode](Checkpoints checkpoints) {
+    return open_sqlite_store(path, checkpoints, mode);
+  };
 }
 
 StoreFactory sqlite_store_factory(std::string path) {
-  return [path = std::move(path)](Checkpoints checkpoints) {
-    return open_sqlite_store(path, checkpoints);
-  };
+  return sqlite_store_factory(std::move(path), OpenMode::kCreate);
 }
 
 int sqlite_schema_version() {

@@ -32,7 +32,8 @@ namespace phil::store {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(const std::string& path, Checkpoints checkpoints);
+  /// Opens `path` as `mode` says (sqlite_open.hpp): configured and migrated, or read-only.
+  SqliteStore(const std::string& path, Checkpoints checkpoints, OpenMode mode);
 
   std::int64_t checkpoint() override;
 
@@ -113,6 +114,8 @@ class SqliteStore final : public Store {
 
  private:
   void configure(Checkpoints checkpoints);
+  /// A read-only connection does not migrate: the file must be at this build's version.
+  void check_version_read_only();
   void migrate();
 
   // Mutable: the const look-ups prepare statements (cached by the connection).

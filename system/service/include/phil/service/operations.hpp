@@ -15,6 +15,7 @@
 //   - database failures throw store::StoreError; configuration errors (profiles) throw.
 // Units as in phil/domain/money.hpp. Times are the clock's at the call. One Operations may be
 // shared by threads: calls are serialised.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -32,6 +33,7 @@
 #include <phil/service/actor.hpp>
 #include <phil/service/site_registration.hpp>
 #include <phil/service/system.hpp>
+#include <phil/store/sqlite_open.hpp>
 #include <phil/store/store.hpp>
 
 namespace phil::service {
@@ -56,6 +58,37 @@ enum class Action : std::uint8_t {
 
 /// "sale", "read_now", ...: for logs and messages.
 std::string_view to_string(Action a);
+
+/// Every text an operator gives (ids, names, phone numbers, rooms, tariff names, read-now
+/// targets, the operator's own id, the texts of an imported site model) is checked by Operations
+/// before anything is looked up or stored: valid UTF-8 (utf8::first_flaw), no control character
+/// (no tab, line feed or escape code: each is one line of a table), and at most the field's
+/// limit below, in bytes of UTF-8 (a CJK character takes 3). Emptiness is each action's own rule.
+/// A refusal is domain::ErrorKind::kInvalid (prepaidctl exits 2) and names the field and the value
+/// as typed (utf8::escaped), e.g.: tenant name "Li\u{1B}[2J": control character U+001B at
+/// character 3; give printable text. Limits, in one place:
+struct TextLimits {
+  static constexpr std::size_t kId = 64;          ///< account, room, building, bus, operator ids
+  static constexpr std::size_t kName = 200;       ///< tenant, building, comm manager, site names
+  static constexpr std::size_t kTariffName = 64;  ///< tariff names (as the store has always had)
+  static constexpr std::size_t kPhone = 20;       ///< tenant phone (domain::check_phone)
+  static constexpr std::size_t kAddress = 200;    ///< a comm manager's address
+  static constexpr std::size_t kTarget = 100;     ///< a read-now target BUS[/BOX[/CIRCUIT]]
+  static constexpr std::size_t kModel = 64;       ///< a box's device model name
+};
+
+/// The check above of one text: nothing if `value` is acceptable for `field` (e.g. "tenant
+/// name"), else the kInvalid refusal naming both.
+std::optional<domain::Error> check_text(std::string_view field, std::string_view value,
+                                        std::size_t max_bytes);
+
+/// The most one sale, refund or first sale may be: more is taken for a typo and refused
+/// (kInvalid, the amount named in yuan) before the store is touched. Sell more by several sales.
+inline constexpr std::int64_t kMaxAmountFen = domain::kMaxFirstSaleFen;  // 1,000,000.00 yuan
+
+/// The check above: nothing if `fen` is at most kMaxAmountFen, else the refusal naming `what`
+/// ("sale", "refund", "first sale") and the amount in yuan.
+std::optional<domain::Error> check_amount(std::string_view what, std::int64_t fen);
 
 /// An account to open: the tenant, the meters (the first receives the credits), a first sale.
 struct OpenAccount {
@@ -91,12 +124,18 @@ class Operations {
   Operations(const Operations&) = delete;
   Operations& operator=(const Operations&) = delete;
 
-  /// As above on the SQLite database at `db_path`, which it opens (creating and migrating it if
-  /// needed) and owns. Throws store::StoreError naming the file if it cannot.
+  /// As above on the SQLite database at `db_path`, which it opens as `mode` says and owns:
+  /// kCreate creates and migrates it if needed (prepaidctl init, the bench, tests); kExisting
+  /// (every other prepaidctl action) and kReadOnly (its views: show, list, verify, status) refuse
+  /// a missing file with store::DatabaseNotFound ("run prepaidctl init"), so a mistyped path never
+  /// becomes a new, empty database; kReadOnly opens it SQLITE_OPEN_READONLY (a read-only file
+  /// works; any action then throws store::StoreError). Throws store::StoreError naming the file
+  /// if it cannot open it.
   static std::unique_ptr<Operations> open(
       const std::string& db_path, const domain::Clock& clock,
       std::optional<SiteConfig> site = std::nullopt,
-      store::Checkpoints checkpoints = store::Checkpoints::kAtCommit);
+      store::Checkpoints checkpoints = store::Checkpoints::kAtCommit,
+      store::OpenMode mode = store::OpenMode::kCreate);
   /// The schema version this build migrates a database to.
   static int schema_version();
   /// The schema version of the database file at `db_path`, read without writing it; nullopt if
@@ -184,6 +223,9 @@ class Operations {
   /// call.
   domain::Result<Guard> begin(const Actor& actor, Action action) const;
   domain::Result<void> check_read_target(const std::string& target) const;
+  /// check_text of every text of a site model; the first refusal, prefixed by the account's
+  /// file:line:col where the model has it.
+  static std::optional<domain::Error> check_model_texts(const domain::SiteModel& m);
 
   std::unique_ptr<store::Store> owned_;  ///< set by open()
   store::Store& store_;
