@@ -30,6 +30,10 @@ std::string_view pattern(Id id) {
       return "byte 0x{0} that is not UTF-8";
     case Id::kTextControlChar:
       return "control character U+{0}";
+    case Id::kUnknownModel:
+      return "unknown model \"{0}\"; the profiles define: {1}. Correct the model name";
+    case Id::kCircuitOutOfModel:
+      return "circuit {0} does not exist on model {1} (circuits 1..{2}). Use a circuit in range";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

@@ -58,6 +58,20 @@ sed 's/model: adf300l-i/modle: adf300l-i/' admin.yaml > bad.yaml
 expect_rc 2 ctl site import bad.yaml
 has "bad.yaml:11:13" err.txt "error without file:line:col"
 expect_rc 2 ctl site import missing.yaml
+# A model the profiles do not define, or a circuit its model lacks, is refused as the site file
+# and the fleet file refuse them, and nothing is written.
+audit() { "$sqlite" site.db "SELECT count(*) FROM audit"; }
+audit_before=$(audit)
+refused_import() {  # SED_EXPR MESSAGE: admin.yaml edited by SED_EXPR is refused with MESSAGE
+  sed "$1" admin.yaml > edited.yaml
+  expect_rc 2 ctl site import edited.yaml
+  has "$2" err.txt "import of a model edited by '$1' not refused as expected"
+  [[ $(audit) == "$audit_before" ]] || fail "refused import ($1) wrote audit rows"
+}
+refused_import 's/model: adf300l-i/model: adf999/' \
+  'box bus1/1: unknown model "adf999"; the profiles define: adf300l-i'
+refused_import 's/circuit: 4,/circuit: 13,/' \
+  "meter bus1/1/13: circuit 13 does not exist on model adf300l-i (circuits 1..12)"
 
 # The site file's accounts (own database): opened with their first sales, then again nothing
 # (no second first sale); a conflict with the database or a bad phone writes nothing.

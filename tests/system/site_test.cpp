@@ -119,7 +119,8 @@ TEST(SiteFile, ErrorsNameFileLineColumnAndKey) {
       {"name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 300, model: adf300l-i}]}]\n",
        "buses[0].boxes[0].address"},
       {"name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-v}]}]\n",
-       "buses[0].boxes[0].model: profile adf300l, model adf300l-v: no such model"},
+       "buses[0].boxes[0].model: unknown model \"adf300l-v\"; the profiles define: adf300l-i, "
+       "adf300l-ii"},
       {"name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i}, "
        "{address: 1, model: adf300l-i}]}]\n",
        "used twice"},

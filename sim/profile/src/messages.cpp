@@ -42,10 +42,6 @@ std::string_view pattern(Id id) {
       return "profile id \"{0}\" is also declared by {1}. Give each profile its own id";
     case Id::kDuplicateModel:
       return "model \"{0}\" is also defined by profile \"{1}\". Model names must be unique";
-    case Id::kUnknownModel:
-      return "unknown model \"{0}\"; the profiles define: {1}. Correct the model name";
-    case Id::kCircuitOutOfModel:
-      return "circuit {0} does not exist on model {1} (circuits 1..{2}). Use a circuit in range";
     case Id::kPhaseSplitShape:
       return "phase_split is three integer weights [A, B, C], e.g. [40, 35, 25], each 0..1000000 "
              "and not all 0. Correct the list";

@@ -524,6 +524,15 @@ std::optional<ModelRef> find_model(const std::map<std::string, Profile>& profile
   return std::nullopt;
 }
 
+std::vector<devices::ModelCircuits> model_circuits(const std::map<std::string, Profile>& profiles) {
+  std::vector<devices::ModelCircuits> out;
+  for (const auto& [id, p] : profiles) {
+    for (const auto& m : p.models)
+      out.push_back({m.name, m.circuits});
+  }
+  return out;
+}
+
 std::string register_map_csv(const Profile& profile, const ModelInfo& model) {
   const auto type_name = [](RegType t) -> std::string_view {
     switch (t) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include <phil/common/decimal.hpp>
+#include <phil/common/device_models.hpp>
 #include <phil/common/serial.hpp>
 #include <phil/common/text.hpp>
 #include <phil/sim/fleet.hpp>
@@ -253,14 +254,7 @@ BoxSpec parse_box(const yaml::Node& node, const std::map<std::string, Profile>& 
   const yaml::Node model_node = m.required("model");
   box.model = model_node.as_string();
   const auto ref = find_model(profiles, box.model);
-  if (!ref) {
-    std::string known;
-    for (const auto& [id, p] : profiles) {
-      for (const auto& model : p.models)
-        known += (known.empty() ? "" : ", ") + model.name;
-    }
-    model_node.fail(text::format(text::Id::kUnknownModel, box.model, known));
-  }
+  if (!ref) model_node.fail(devices::unknown_model_message(model_circuits(profiles), box.model));
   fleet.profiles.emplace(ref->profile->id, *ref->profile);
   if (auto circuits = m.optional("circuits")) {
     yaml::Map cm(*circuits);
@@ -275,9 +269,9 @@ BoxSpec parse_box(const yaml::Node& node, const std::map<std::string, Profile>& 
       } catch (const std::exception&) {
         number = 0;
       }
-      if (number < 1 || number > ref->model->circuits) {
-        value.fail(
-            text::format(text::Id::kCircuitOutOfModel, key, box.model, ref->model->circuits));
+      const devices::ModelCircuits model{box.model, ref->model->circuits};
+      if (devices::check_model_circuit({&model, 1}, box.model, number)) {
+        value.fail(devices::circuit_out_of_model_message(key, model));
       }
       if (box.circuits.contains(number)) {
         value.fail(phil::text::format(phil::text::Id::kYamlDuplicate,
@@ -398,10 +392,9 @@ FaultSpec parse_fault(const yaml::Node& node, const FleetSpec& fleet) {
   if (needs_box && box == nullptr) node.fail(text::format(text::Id::kFaultNeedsBox));
   if (auto c = m.optional("circuit")) f.circuit = static_cast<int>(c->as_int(1, 64));
   if (f.kind == FaultSpec::Kind::kMeterReplaced) {
-    const auto ref = find_model(fleet.profiles, box->model);
-    if (f.circuit < 1 || f.circuit > ref->model->circuits) {
-      node.fail(
-          text::format(text::Id::kCircuitOutOfModel, f.circuit, box->model, ref->model->circuits));
+    if (auto bad =
+            devices::check_model_circuit(model_circuits(fleet.profiles), box->model, f.circuit)) {
+      node.fail(*bad);
     }
   }
   const yaml::Node start = m.required("start");

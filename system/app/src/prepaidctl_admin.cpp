@@ -78,13 +78,15 @@ std::optional<store::MeterRecord> meter_or_none(const service::Operations& ops,
 
 int site_import(service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
   domain::SiteModel model;
+  std::vector<devices::ModelCircuits> models;
   try {
     model = load_site_model(c.file);
+    models = meterlink::load_model_circuits(t.profiles);
   } catch (const yaml::ConfigError& e) {
     std::fprintf(stderr, "configuration error: %s\n", e.what());
     return kUsage;
   }
-  auto r = ops.import_site(t.actor, model);
+  auto r = ops.import_site(t.actor, model, models);
   if (!r) return refuse(r.error(), t.json);
   const auto& s = r.value();
   return done("site " + model.settings.name + " imported from " + c.file + ": " +

@@ -1,6 +1,9 @@
 // Operations: construction, the one check every call passes (begin), site and meter
 // administration, remote commands and read-now. Money and tariffs: operations_money.cpp;
 // queries: operations_queries.cpp.
+#include <map>
+#include <utility>
+
 #include <spdlog/spdlog.h>
 
 #include <phil/service/operations.hpp>
@@ -92,11 +95,46 @@ domain::Result<void> Operations::register_site(const Actor& actor) {
   return {};
 }
 
-domain::Result<store::ImportSummary> Operations::import_site(const Actor& actor,
-                                                             const domain::SiteModel& model) {
+namespace {
+
+/// Operations::import_site's device rule: one line per box of an unknown model and per meter on
+/// a circuit its box's model does not have (a meter of an unlisted box is the store's refusal).
+std::vector<std::string> check_model_devices(const domain::SiteModel& m,
+                                             std::span<const devices::ModelCircuits> models) {
+  std::vector<std::string> problems;
+  std::map<std::pair<std::string, int>, const devices::ModelCircuits*> boxes;
+  for (const auto& b : m.boxes) {
+    const auto* model = devices::find_model(models, b.model);
+    if (model == nullptr) {
+      problems.push_back("box " + b.bus + "/" + std::to_string(b.address) + ": " +
+                         devices::unknown_model_message(models, b.model));
+    }
+    boxes.emplace(std::pair{b.bus, b.address}, model);
+  }
+  for (const auto& mt : m.meters) {
+    const auto it = boxes.find({mt.id.bus, mt.id.box});
+    if (it == boxes.end() || it->second == nullptr) continue;
+    if (auto bad = devices::check_model_circuit({it->second, 1}, it->second->name, mt.id.circuit)) {
+      problems.push_back("meter " + mt.id.to_string() + ": " + *bad);
+    }
+  }
+  return problems;
+}
+
+}  // namespace
+
+domain::Result<store::ImportSummary> Operations::import_site(
+    const Actor& actor, const domain::SiteModel& model,
+    std::span<const devices::ModelCircuits> models) {
   auto g = begin(actor, Action::kImportSite);
   if (!g) return g.error();
   if (auto bad = check_model_texts(model)) return *bad;
+  if (const auto problems = check_model_devices(model, models); !problems.empty()) {
+    std::string text = "the site model is refused, nothing was imported:";
+    for (const auto& p : problems)
+      text += "\n  " + p;
+    return domain::Error{domain::ErrorKind::kInvalid, text};
+  }
   return store_.import_site(model, actor.id, clock_.now());
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 
+#include <phil/common/device_models.hpp>
 #include <phil/common/serial.hpp>
 #include <phil/common/text.hpp>
 #include <phil/domain/meter_id.hpp>
@@ -63,6 +64,9 @@ BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
   auto it = profiles.find(b.profile);
   if (it == profiles.end()) {
     it = profiles.emplace(b.profile, meterlink::load_profile(profiles_dir, b.profile)).first;
+  }
+  if (auto bad = devices::check_model_circuit(meterlink::model_circuits(it->second), b.model)) {
+    model_node.fail(*bad);
   }
   try {
     (void)meterlink::Adf300Driver(it->second, b.model);

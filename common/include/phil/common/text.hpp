@@ -23,6 +23,9 @@ enum class Id {
   kYamlNotText,           // {0}=what is wrong {1}=line {2}=column
   kTextInvalidUtf8,       // {0}=byte (hex)
   kTextControlChar,       // {0}=code point (hex)
+  // Devices (phil/common/device_models.hpp).
+  kUnknownModel,       // {0}=model {1}=known models
+  kCircuitOutOfModel,  // {0}=circuit {1}=model {2}=circuits
   // Bench.
   kScenarioPassed,
   kScenarioFailed,

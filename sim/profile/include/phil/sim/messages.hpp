@@ -29,8 +29,6 @@ enum class Id {
   kNoProfiles,             // {0}=dir
   kDuplicateProfile,       // {0}=id {1}=other file
   kDuplicateModel,         // {0}=model {1}=other profile
-  kUnknownModel,           // {0}=model {1}=known models
-  kCircuitOutOfModel,      // {0}=circuit {1}=model {2}=circuits
   kLoadKind,               // no args
   kBadUtcOffset,           // {0}=value
   kBadBaud,                // {0}=value {1}=standard rates

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include <phil/common/device_models.hpp>
 #include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
 
@@ -120,5 +121,8 @@ struct ModelRef {
 /// Looks `model_name` up in every profile; nullopt if no profile defines it.
 std::optional<ModelRef> find_model(const std::map<std::string, Profile>& profiles,
                                    std::string_view model_name);
+/// Every model of every profile with its circuit count, for the shared model/circuit rule
+/// (phil/common/device_models.hpp).
+std::vector<devices::ModelCircuits> model_circuits(const std::map<std::string, Profile>& profiles);
 
 }  // namespace phil::sim

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include <phil/common/device_models.hpp>
 #include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
 
@@ -96,5 +97,11 @@ Profile parse_profile(const yaml::Node& root);
 Profile load_profile_file(const std::string& path);
 /// Loads `<dir>/<id>.yaml` and checks that it declares `profile: <id>`. Throws yaml::ConfigError.
 Profile load_profile(const std::string& dir, const std::string& id);
+/// The models of `profile` with their circuits (phil/common/device_models.hpp's rule).
+std::vector<devices::ModelCircuits> model_circuits(const Profile& profile);
+/// Every model of every profile (`*.yaml`) in `dir` with its circuits, for the model/circuit rule
+/// of a site model import (phil/common/device_models.hpp). Throws yaml::ConfigError if the
+/// folder cannot be read, holds no profile, or a profile is invalid.
+std::vector<devices::ModelCircuits> load_model_circuits(const std::string& dir);
 
 }  // namespace phil::meterlink

@@ -20,10 +20,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <phil/common/device_models.hpp>
 #include <phil/domain/clock.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/outbox.hpp>
@@ -146,9 +148,14 @@ class Operations {
   /// Registers the site file's meters and writes its billing modes (register_site). Refused
   /// (kInvalid, nothing written) when no site file was given.
   domain::Result<void> register_site(const Actor& actor);
-  /// Imports a site model (store::Store::import_site: refusals, accounts, audit rows).
+  /// Imports a site model (store::Store::import_site: refusals, accounts, audit rows) whose
+  /// boxes are of `models` (the device profiles' models, meterlink::load_model_circuits) and
+  /// whose meters are on circuits those models have: the rule the site file and the fleet file
+  /// apply, so an import cannot take model adf999 or circuit 37 on a 36-circuit box. Refused
+  /// (kInvalid, nothing written) with one line per problem otherwise.
   domain::Result<store::ImportSummary> import_site(const Actor& actor,
-                                                   const domain::SiteModel& model);
+                                                   const domain::SiteModel& model,
+                                                   std::span<const devices::ModelCircuits> models);
   /// Swaps a meter for another, its balance carried over (store::ReplaceMeterRequest).
   domain::Result<store::ReplaceMeterResult> replace_meter(
       const Actor& actor, const domain::MeterId& old_meter, const domain::MeterId& new_meter,
