@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Architecture rules of DESIGN.md, checked on the source: sim and system never include each
 # other's headers; system/domain includes only the standard library and its own headers (plus the
-# header-only time alias in common). Exit 1 naming each offending line.
+# header-only time alias and Expected template in common). Exit 1 naming each offending line.
 set -uo pipefail
 root=${1:?usage: check_dependencies.sh SOURCE_DIR}
 cd "$root" || exit 2
@@ -26,7 +26,7 @@ report "system/ must not include sim/ headers (they share only profiles/)" "${ba
 mapfile -t bad < <(grep -rnE '#include' system/domain |
   grep -vE '#include <[a-z_]+>' |
   grep -vE '#include <phil/domain/' |
-  grep -vE '#include <phil/common/time\.hpp>' |
+  grep -vE '#include <phil/common/(time|expected)\.hpp>' |
   grep -vE '#include "[a-z_]+\.hpp"')
 report "system/domain/ links only the standard library" "${bad[@]}"
 

@@ -186,7 +186,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else {
     // An error says what; a box that answered is not to be taken for a silent one.
     const bool answered_kind =
-        !driver.has_serial() || serials.error().kind == phil::meterlink::LinkErrorKind::kException;
+        !driver.has_serial() || serials.error().kind == phil::meterlink::LinkErrorKind::kBadReply;
     if (serials.error().message.empty() || !answered_kind) __builtin_trap();
   }
 
@@ -196,8 +196,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     tou.periods.push_back(
         {static_cast<int>(i) * 97 % 1440, static_cast<phil::domain::TouRate>(i % 4)});
   }
-  std::string why;
-  const auto frame = driver.tou_frame(tou.periods, why);
+  const auto frame = driver.tou_frame(tou.periods);
   if (!frame) __builtin_trap();
   const auto applied = driver.box_setting_applied(master, kSlave, tou, local_seconds);
   if (!applied || applied.value() != (frame->values == tou_mem)) __builtin_trap();

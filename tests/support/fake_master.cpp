@@ -9,6 +9,16 @@ LinkError timeout(int slave) {
                    "fake slave " + std::to_string(slave) + " timed out"};
 }
 
+LinkError port_unavailable() {
+  return LinkError{LinkErrorKind::kPortUnavailable, 0,
+                   "port fake missing or busy: No such file or directory"};
+}
+
+LinkError bad_reply(int slave) {
+  return LinkError{LinkErrorKind::kBadReply, 0,
+                   "fake slave " + std::to_string(slave) + " replied with the wrong byte count"};
+}
+
 }  // namespace
 
 std::uint16_t FakeMaster::get(int slave, std::uint16_t address) const {
@@ -47,6 +57,11 @@ std::optional<FakeMaster::Script> FakeMaster::take_fault(Op op, int slave) {
 LinkResult<std::vector<std::uint16_t>> FakeMaster::read_registers(int slave, std::uint16_t start,
                                                                   std::uint16_t count) {
   Request req{Op::kRead, slave, start, count, {}, "ok"};
+  if (port_unavailable_) {
+    req.outcome = "port unavailable";
+    log_.push_back(req);
+    return port_unavailable();
+  }
   if (silent_.contains(slave)) {
     req.outcome = "timeout";
     log_.push_back(req);
@@ -72,6 +87,10 @@ LinkResult<std::vector<std::uint16_t>> FakeMaster::read_registers(int slave, std
         req.outcome = "io";
         log_.push_back(req);
         return LinkError{LinkErrorKind::kIo, 0, "fake garbled reply"};
+      case Fault::kBadReply:
+        req.outcome = "bad reply";
+        log_.push_back(req);
+        return bad_reply(slave);
     }
   }
   std::vector<std::uint16_t> out;
@@ -91,6 +110,11 @@ LinkResult<void> FakeMaster::write_registers(int slave, std::uint16_t start,
               static_cast<std::uint16_t>(values.size()),
               std::vector<std::uint16_t>(values.begin(), values.end()),
               "ok"};
+  if (port_unavailable_) {
+    req.outcome = "port unavailable";
+    log_.push_back(req);
+    return port_unavailable();
+  }
   if (silent_.contains(slave)) {
     req.outcome = "timeout";
     log_.push_back(req);
@@ -116,9 +140,22 @@ LinkResult<void> FakeMaster::write_registers(int slave, std::uint16_t start,
     }
   }
   if (fault) {
-    req.outcome = fault->fault == Fault::kReplyLost ? "timeout" : "io";
+    switch (fault->fault) {
+      case Fault::kReplyLost:
+        req.outcome = "timeout";
+        log_.push_back(req);
+        return timeout(slave);
+      case Fault::kBadReply:
+        req.outcome = "bad reply";
+        log_.push_back(req);
+        return bad_reply(slave);
+      case Fault::kRequestLost:  // handled above: nothing applied
+      case Fault::kException:
+      case Fault::kIo:
+        break;
+    }
+    req.outcome = "io";
     log_.push_back(req);
-    if (fault->fault == Fault::kReplyLost) return timeout(slave);
     return LinkError{LinkErrorKind::kIo, 0, "fake garbled reply"};
   }
   if (refused) {

@@ -25,6 +25,7 @@ class FakeMaster final : public ModbusMaster {
     kReplyLost,    ///< the device applies the request, the reply is lost: timeout
     kException,    ///< the device answers with `exception_code`, nothing applied
     kIo,           ///< garbled reply (request applied)
+    kBadReply,     ///< well-framed reply of the wrong size (request applied): kBadReply
   };
   struct Script {
     Op op = Op::kAny;
@@ -38,7 +39,7 @@ class FakeMaster final : public ModbusMaster {
     std::uint16_t start = 0;
     std::uint16_t count = 0;
     std::vector<std::uint16_t> values;  ///< writes
-    std::string outcome;                ///< "ok", "timeout", "exception N", "io"
+    std::string outcome;  ///< "ok", "timeout", "exception N", "io", "bad reply", "port unavailable"
   };
   /// Device logic for a write that reached the device: it updates the registers itself (through
   /// set) and returns nullopt to accept, or an exception code to refuse. Without a hook, writes
@@ -51,6 +52,9 @@ class FakeMaster final : public ModbusMaster {
   std::uint16_t get(int slave, std::uint16_t address) const;
   /// A silent slave times out on every request.
   void set_silent(int slave, bool silent);
+  /// While set, the port "cannot be opened": every request fails with kPortUnavailable, nothing
+  /// reaches any slave.
+  void set_port_unavailable(bool unavailable) { port_unavailable_ = unavailable; }
   /// Queues a fault; it applies to the first later request matching op and slave.
   void inject(Script s) { script_.push_back(s); }
   void on_write(WriteHook hook) { hook_ = std::move(hook); }
@@ -69,6 +73,7 @@ class FakeMaster final : public ModbusMaster {
   std::optional<Script> take_fault(Op op, int slave);
   std::map<int, std::map<std::uint16_t, std::uint16_t>> regs_;
   std::set<int> silent_;
+  bool port_unavailable_ = false;
   std::deque<Script> script_;
   WriteHook hook_;
   std::vector<Request> log_;

@@ -336,6 +336,39 @@ TEST_F(DriverTest, MeterRefusesACreditWithTheWrongCountWithException4) {
   EXPECT_EQ(device_.credits_applied(), 0);
 }
 
+TEST_F(DriverTest, AReplyOfTheWrongSizeIsABadReplyNotASilentBox) {
+  const Adf300Driver driver(profile_, "adf300l-i");
+  master_.inject({FakeMaster::Op::kRead, 1, FakeMaster::Fault::kBadReply});
+  const auto r = driver.read_box(master_, 1);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, LinkErrorKind::kBadReply);
+  // Words that are there but do not decode are the driver's bad reply too.
+  std::vector<std::vector<std::uint16_t>> words;
+  for (const auto& b : driver.poll_plan().blocks)
+    words.emplace_back(b.count > 1 ? b.count - 1 : 0, 0);
+  const auto short_words = driver.decode_poll(words, 1);
+  ASSERT_FALSE(short_words);
+  EXPECT_EQ(short_words.error().kind, LinkErrorKind::kBadReply);
+}
+
+TEST_F(DriverTest, ASettingThatDoesNotFitItsRegisterIsAnEncodingErrorAndNothingIsSent) {
+  const Adf300Driver driver(profile_, "adf300l-i");
+  const domain::CommandPayload huge = domain::ThresholdsPayload{1'000, 500, 1LL << 40};
+  const auto frames = driver.setting_frames(huge, 1);
+  ASSERT_FALSE(frames);
+  EXPECT_EQ(frames.error().kind, LinkErrorKind::kEncode);
+  EXPECT_NE(frames.error().message.find("overload_threshold"), std::string::npos)
+      << frames.error().message;
+  const auto w = driver.write_setting(master_, 1, 1, huge);
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().kind, LinkErrorKind::kEncode);
+  EXPECT_FALSE(did_not_answer(w.error().kind));
+  const auto c = driver.write_credit(master_, 1, 13, 1, 100);  // no circuit 13 on a model I
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().kind, LinkErrorKind::kEncode);
+  EXPECT_TRUE(master_.log().empty());
+}
+
 TEST_F(DriverTest, CreditFrameRejectsImpossibleRequests) {
   const Adf300Driver driver(profile_, "adf300l-i");
   EXPECT_FALSE(driver.credit_frame(0, 1, 100));
@@ -355,25 +388,51 @@ TEST_F(DriverTest, SerialsReadAsTheirBcdDigitsAndANibbleAboveNineIsNoSerial) {
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(ok.value().at(0), "001234567890");
   // An unprogrammed meter (FFFF): no serial, so no "meter replaced"; the box did answer, so the
-  // error must not read as a silent box (kException, code 0).
+  // error is a bad reply, which does not read as a silent box.
   master_.set(1, static_cast<std::uint16_t>(base + 0x20 + 2), 0xFFFF);
   const auto bad = driver.read_serials(master_, 1);
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().kind, LinkErrorKind::kException);
-  EXPECT_EQ(bad.error().exception_code, 0);
+  EXPECT_EQ(bad.error().kind, LinkErrorKind::kBadReply);
+  EXPECT_FALSE(did_not_answer(bad.error().kind));
   EXPECT_NE(bad.error().message.find("serial of circuit 2 is not BCD"), std::string::npos)
       << bad.error().message;
 }
 
 // ---- RTU master ----
 
-TEST(RtuMaster, MissingPortIsAnIoErrorNamingThePort) {
+TEST(RtuMaster, AMissingPortIsPortUnavailableNamingThePortAndWhatToCheck) {
   RtuMaster m({"/nonexistent/ttyUSB9", 9600, 'N', 8, 1, Millis(50)});
   const auto r = m.read_registers(1, 0, 1);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, LinkErrorKind::kIo);
-  EXPECT_NE(r.error().message.find("/nonexistent/ttyUSB9"), std::string::npos);
+  EXPECT_EQ(r.error().kind, LinkErrorKind::kPortUnavailable);
+  EXPECT_NE(r.error().message.find("port /nonexistent/ttyUSB9 missing or busy"), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("check the device path"), std::string::npos);
+  const std::uint16_t one[] = {1};
+  const auto w = m.write_registers(1, 0, one);
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().kind, LinkErrorKind::kPortUnavailable);
   EXPECT_EQ(m.describe(), "rtu /nonexistent/ttyUSB9 9600 8N1");
+}
+
+// ---- what each kind of link error means to its consumers ----
+
+TEST(LinkErrorKinds, OnlyATimeoutAGarbledLineOrAnUnavailablePortIsASilentBox) {
+  EXPECT_TRUE(did_not_answer(LinkErrorKind::kTimeout));
+  EXPECT_TRUE(did_not_answer(LinkErrorKind::kIo));
+  EXPECT_TRUE(did_not_answer(LinkErrorKind::kPortUnavailable));
+  EXPECT_FALSE(did_not_answer(LinkErrorKind::kException));
+  EXPECT_FALSE(did_not_answer(LinkErrorKind::kBadReply));
+  EXPECT_FALSE(did_not_answer(LinkErrorKind::kEncode));
+}
+
+TEST(LinkErrorKinds, AWriteMayHaveBeenAppliedAfterALostGarbledOrBadReplyOnly) {
+  EXPECT_TRUE(may_have_applied(LinkErrorKind::kTimeout));
+  EXPECT_TRUE(may_have_applied(LinkErrorKind::kIo));
+  EXPECT_TRUE(may_have_applied(LinkErrorKind::kBadReply));
+  EXPECT_FALSE(may_have_applied(LinkErrorKind::kException));
+  EXPECT_FALSE(may_have_applied(LinkErrorKind::kEncode));
+  EXPECT_FALSE(may_have_applied(LinkErrorKind::kPortUnavailable));
 }
 
 }  // namespace

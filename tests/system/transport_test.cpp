@@ -160,7 +160,7 @@ TEST(RtuOverTcp, ReconnectsAfterTheServerDroppedTheConnection) {
   EXPECT_EQ(server.connections(), 2);
 }
 
-TEST(RtuOverTcp, AnUnreachableServerIsAnIoErrorNamingTheEndpointAndWhatToCheck) {
+TEST(RtuOverTcp, AnUnreachableServerIsPortUnavailableNamingTheEndpointAndWhatToCheck) {
   int port = 0;
   {
     LoopbackServer gone(LoopbackServer::Framing::kRtu);
@@ -169,9 +169,20 @@ TEST(RtuOverTcp, AnUnreachableServerIsAnIoErrorNamingTheEndpointAndWhatToCheck) 
   RtuOverTcpMaster m(TcpSettings{"127.0.0.1", port, Millis(100), Millis(500)});
   const auto r = m.read_registers(1, 0, 1);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().kind, LinkErrorKind::kIo);
+  EXPECT_EQ(r.error().kind, LinkErrorKind::kPortUnavailable);
   EXPECT_NE(r.error().message.find("127.0.0.1:" + std::to_string(port)), std::string::npos);
   EXPECT_NE(r.error().message.find("check"), std::string::npos) << r.error().message;
+}
+
+TEST(RtuOverTcp, ARequestThatCannotBeFramedIsAnEncodingErrorAndNeedsNoConnection) {
+  RtuOverTcpMaster m(TcpSettings{"127.0.0.1", 1, Millis(100), Millis(500)});
+  const auto r = m.read_registers(1, 0, 0);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, LinkErrorKind::kEncode);
+  const std::vector<std::uint16_t> too_many(kMaxWriteRegisters + 1, 0);
+  const auto w = m.write_registers(1, 0, too_many);
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().kind, LinkErrorKind::kEncode);
 }
 
 TEST(ModbusTcp, UsesTheBoxAddressAsUnitIdThroughTheGateway) {

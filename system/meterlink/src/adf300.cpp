@@ -8,6 +8,16 @@ namespace phil::meterlink {
 
 namespace {
 
+/// A command that cannot be put into registers: nothing is sent (see LinkErrorKind::kEncode).
+LinkError cannot_encode(std::string why) {
+  return LinkError{LinkErrorKind::kEncode, 0, std::move(why)};
+}
+
+/// The same error, as a request that was not sent says it.
+LinkError not_sent(const LinkError& e) {
+  return LinkError{e.kind, 0, "cannot encode the command: " + e.message};
+}
+
 std::optional<std::uint16_t> enum_value(const Profile& p, const Register& r,
                                         const std::string& label) {
   if (r.enum_name.empty()) return std::nullopt;
@@ -108,7 +118,7 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
 LinkResult<std::vector<std::string>> Adf300Driver::read_serials(ModbusMaster& master,
                                                                 int slave) const {
   if (!serial_) {
-    return LinkError{LinkErrorKind::kIo, 0,
+    return LinkError{LinkErrorKind::kEncode, 0,
                      "profile " + profile_id_ + " has no circuit register serial"};
   }
   auto words = run(serial_plan_, master, slave);
@@ -119,7 +129,7 @@ LinkResult<std::vector<std::string>> Adf300Driver::read_serials(ModbusMaster& ma
 LinkResult<std::vector<std::string>> Adf300Driver::decode_serials(
     const std::vector<std::vector<std::uint16_t>>& block_words, int slave) const {
   if (!serial_) {
-    return LinkError{LinkErrorKind::kIo, 0,
+    return LinkError{LinkErrorKind::kEncode, 0,
                      "profile " + profile_id_ + " has no circuit register serial"};
   }
   std::vector<std::string> out(static_cast<std::size_t>(circuits_));
@@ -127,7 +137,7 @@ LinkResult<std::vector<std::string>> Adf300Driver::decode_serials(
   for (const auto& f : serial_plan_.fields) {
     const auto w = field_words(serial_plan_, block_words, f);
     if (!w)
-      return LinkError{LinkErrorKind::kIo, 0,
+      return LinkError{LinkErrorKind::kBadReply, 0,
                        "serial of circuit " + std::to_string(f.circuit) + " missing"};
     std::string text;
     // BCD shows as its digits; any other type as hex: only equality matters.
@@ -137,10 +147,10 @@ LinkResult<std::vector<std::string>> Adf300Driver::decode_serials(
     }
     // A BCD serial with a nibble above 9 is no serial (an unprogrammed or failing meter): taken
     // as text it would look like a replaced meter and re-base its billing. The box did answer:
-    // kException (code 0), not kIo, which callers take for a silent box.
+    // kBadReply, which callers do not take for a silent box.
     if (serial_->type == ValueType::kBcd &&
         text.find_first_not_of("0123456789") != std::string::npos) {
-      return LinkError{LinkErrorKind::kException, 0,
+      return LinkError{LinkErrorKind::kBadReply, 0,
                        "slave " + std::to_string(slave) + ": serial of circuit " +
                            std::to_string(f.circuit) + " is not BCD (" + text +
                            "); check the meter, or the profile's serial register type"};
@@ -152,7 +162,7 @@ LinkResult<std::vector<std::string>> Adf300Driver::decode_serials(
 
 LinkResult<std::int64_t> Adf300Driver::read_clock(ModbusMaster& master, int slave) const {
   if (!clock_) {
-    return LinkError{LinkErrorKind::kIo, 0,
+    return LinkError{LinkErrorKind::kEncode, 0,
                      "profile " + profile_id_ + " has no writable box register clock"};
   }
   auto r = master.read_registers(slave, clock_->address, static_cast<std::uint16_t>(clock_->words));
@@ -161,7 +171,7 @@ LinkResult<std::int64_t> Adf300Driver::read_clock(ModbusMaster& master, int slav
                      ? decode_integer(r.value(), clock_->type, clock_->word_order)
                      : std::nullopt;
   if (!v) {
-    return LinkError{LinkErrorKind::kIo, 0,
+    return LinkError{LinkErrorKind::kBadReply, 0,
                      "slave " + std::to_string(slave) + ": clock register does not decode"};
   }
   return *v;
@@ -175,17 +185,14 @@ std::optional<Adf300Driver::CreditFrame> Adf300Driver::clock_frame(
   return CreditFrame{clock_->address, std::move(*words)};
 }
 
-std::optional<Adf300Driver::CreditFrame> Adf300Driver::tou_frame(
-    const std::vector<domain::DailyPeriod>& periods, std::string& why) const {
-  if (!tou_) {
-    why = "profile " + profile_id_ + " has no writable box register tou_schedule";
-    return std::nullopt;
-  }
+LinkResult<Adf300Driver::CreditFrame> Adf300Driver::tou_frame(
+    const std::vector<domain::DailyPeriod>& periods) const {
+  if (!tou_)
+    return cannot_encode("profile " + profile_id_ + " has no writable box register tou_schedule");
   const auto rows = static_cast<std::size_t>(tou_->words / 2);
   if (periods.empty() || periods.size() > rows) {
-    why = "the TOU table has " + std::to_string(periods.size()) + " periods; the box holds 1.." +
-          std::to_string(rows);
-    return std::nullopt;
+    return cannot_encode("the TOU table has " + std::to_string(periods.size()) +
+                         " periods; the box holds 1.." + std::to_string(rows));
   }
   std::vector<std::uint16_t> words(static_cast<std::size_t>(tou_->words), 0);
   for (std::size_t i = 0; i < rows; ++i) {
@@ -199,15 +206,8 @@ std::optional<Adf300Driver::CreditFrame> Adf300Driver::tou_frame(
 LinkResult<void> Adf300Driver::write_box_setting(ModbusMaster& master, int slave,
                                                  const domain::CommandPayload& payload,
                                                  std::int64_t local_seconds) const {
-  std::string why = "not a box command";
-  std::optional<CreditFrame> frame;
-  if (const auto* t = std::get_if<domain::TouSchedulePayload>(&payload)) {
-    frame = tou_frame(t->periods, why);
-  } else if (std::holds_alternative<domain::ClockPayload>(payload)) {
-    frame = clock_frame(local_seconds);
-    why = "profile " + profile_id_ + " has no writable clock register that holds the time";
-  }
-  if (!frame) return LinkError{LinkErrorKind::kIo, 0, "cannot encode the command: " + why};
+  auto frame = box_frame(payload, local_seconds);
+  if (!frame) return not_sent(frame.error());
   return master.write_registers(slave, frame->start, frame->values);
 }
 
@@ -219,14 +219,25 @@ LinkResult<bool> Adf300Driver::box_setting_applied(ModbusMaster& master, int sla
     if (!c) return c.error();
     return c.value() >= local_seconds - 2 && c.value() <= local_seconds + 2;
   }
-  std::string why;
-  const auto* t = std::get_if<domain::TouSchedulePayload>(&payload);
-  const auto frame = t ? tou_frame(t->periods, why) : std::nullopt;
-  if (!frame) return LinkError{LinkErrorKind::kIo, 0, "cannot encode the command: " + why};
+  const auto frame = box_frame(payload, local_seconds);
+  if (!frame) return not_sent(frame.error());
   auto r =
       master.read_registers(slave, frame->start, static_cast<std::uint16_t>(frame->values.size()));
   if (!r) return r.error();
   return r.value() == frame->values;
+}
+
+LinkResult<Adf300Driver::CreditFrame> Adf300Driver::box_frame(const domain::CommandPayload& payload,
+                                                              std::int64_t local_seconds) const {
+  if (const auto* t = std::get_if<domain::TouSchedulePayload>(&payload))
+    return tou_frame(t->periods);
+  if (std::holds_alternative<domain::ClockPayload>(payload)) {
+    if (auto frame = clock_frame(local_seconds)) return std::move(*frame);
+    return cannot_encode("profile " + profile_id_ +
+                         " has no writable clock register that holds the time");
+  }
+  return cannot_encode("command kind " + std::string(domain::to_string(domain::kind_of(payload))) +
+                       " is not a box command");
 }
 
 const Register* Adf300Driver::setting(std::string_view name) const {
@@ -236,8 +247,8 @@ const Register* Adf300Driver::setting(std::string_view name) const {
   return nullptr;
 }
 
-std::optional<std::vector<Adf300Driver::CreditFrame>> Adf300Driver::setting_frames(
-    const domain::CommandPayload& payload, int circuit, std::string& why) const {
+LinkResult<std::vector<Adf300Driver::CreditFrame>> Adf300Driver::setting_frames(
+    const domain::CommandPayload& payload, int circuit) const {
   // (register name, value in the unit the system keeps: fen, W, 0.0001 yuan/kWh, enum value)
   std::vector<std::pair<std::string_view, std::int64_t>> values;
   int unit_exp_money = -2;
@@ -248,8 +259,8 @@ std::optional<std::vector<Adf300Driver::CreditFrame>> Adf300Driver::setting_fram
                                      : mode == domain::MeterMode::kForcedOff ? mode_forced_off_
                                                                              : std::nullopt;
     if (!v) {
-      why = "the profile's mode enum has no value for " + std::string(domain::to_string(mode));
-      return std::nullopt;
+      return cannot_encode("the profile's mode enum has no value for " +
+                           std::string(domain::to_string(mode)));
     }
     values.emplace_back("mode", *v);
   } else if (const auto* t = std::get_if<domain::ThresholdsPayload>(&payload)) {
@@ -262,20 +273,19 @@ std::optional<std::vector<Adf300Driver::CreditFrame>> Adf300Driver::setting_fram
               {"price_flat", p->prices[2]},
               {"price_valley", p->prices[3]}};
   } else {
-    why = "command kind " + std::string(domain::to_string(domain::kind_of(payload))) +
-          " is not a per-circuit setting";
-    return std::nullopt;
+    return cannot_encode("command kind " +
+                         std::string(domain::to_string(domain::kind_of(payload))) +
+                         " is not a per-circuit setting");
   }
   if (circuit < 1 || circuit > circuits_) {
-    why = "circuit " + std::to_string(circuit) + " is not on " + model_;
-    return std::nullopt;
+    return cannot_encode("circuit " + std::to_string(circuit) + " is not on " + model_);
   }
   std::vector<std::pair<std::uint16_t, std::vector<std::uint16_t>>> regs;
   for (const auto& [name, value] : values) {
     const auto* r = setting(name);
     if (!r) {
-      why = "profile " + profile_id_ + " has no writable register " + std::string(name);
-      return std::nullopt;
+      return cannot_encode("profile " + profile_id_ + " has no writable register " +
+                           std::string(name));
     }
     int from_exp = 0;  // enum values and W are unscaled
     if (r->unit == "yuan") from_exp = unit_exp_money;
@@ -284,8 +294,8 @@ std::optional<std::vector<Adf300Driver::CreditFrame>> Adf300Driver::setting_fram
                                     : rescale(value, from_exp, r->scale_exp);
     const auto words = raw ? encode_integer(*raw, r->type, r->word_order) : std::nullopt;
     if (!words) {
-      why = "value " + std::to_string(value) + " does not fit register " + std::string(name);
-      return std::nullopt;
+      return cannot_encode("value " + std::to_string(value) + " does not fit register " +
+                           std::string(name));
     }
     regs.emplace_back(static_cast<std::uint16_t>(r->address_for(circuit)), *words);
   }
@@ -307,9 +317,8 @@ std::optional<std::vector<Adf300Driver::CreditFrame>> Adf300Driver::setting_fram
 
 LinkResult<void> Adf300Driver::write_setting(ModbusMaster& master, int slave, int circuit,
                                              const domain::CommandPayload& payload) const {
-  std::string why;
-  const auto frames = setting_frames(payload, circuit, why);
-  if (!frames) return LinkError{LinkErrorKind::kIo, 0, "cannot encode the command: " + why};
+  const auto frames = setting_frames(payload, circuit);
+  if (!frames) return not_sent(frames.error());
   for (const auto& f : *frames) {
     if (auto r = master.write_registers(slave, f.start, f.values); !r) return r;
   }
@@ -318,9 +327,8 @@ LinkResult<void> Adf300Driver::write_setting(ModbusMaster& master, int slave, in
 
 LinkResult<bool> Adf300Driver::setting_applied(ModbusMaster& master, int slave, int circuit,
                                                const domain::CommandPayload& payload) const {
-  std::string why;
-  const auto frames = setting_frames(payload, circuit, why);
-  if (!frames) return LinkError{LinkErrorKind::kIo, 0, "cannot encode the command: " + why};
+  const auto frames = setting_frames(payload, circuit);
+  if (!frames) return not_sent(frames.error());
   for (const auto& f : *frames) {
     auto r = master.read_registers(slave, f.start, static_cast<std::uint16_t>(f.values.size()));
     if (!r) return r.error();
@@ -353,7 +361,7 @@ LinkResult<std::vector<std::uint16_t>> Adf300Driver::read_block(ModbusMaster& ma
   auto r = master.read_registers(slave, block.start, block.count);
   if (!r) return r.error();
   if (r.value().size() != block.count) {
-    return LinkError{LinkErrorKind::kIo, 0,
+    return LinkError{LinkErrorKind::kBadReply, 0,
                      "slave " + std::to_string(slave) + " returned " +
                          std::to_string(r.value().size()) + " registers for a read of " +
                          std::to_string(block.count) + " at " + std::to_string(block.start)};
@@ -418,7 +426,7 @@ LinkResult<std::vector<domain::MeterReading>> Adf300Driver::decode_poll(
     const std::vector<std::vector<std::uint16_t>>& block_words, int slave) const {
   auto decoded = decode_box(block_words);
   if (!decoded) {
-    return LinkError{LinkErrorKind::kIo, 0,
+    return LinkError{LinkErrorKind::kBadReply, 0,
                      "slave " + std::to_string(slave) + " (" + model_ +
                          ") returned values that do not decode with profile " + profile_id_ +
                          "; check the profile against the device"};
@@ -443,7 +451,7 @@ LinkResult<void> Adf300Driver::write_credit(ModbusMaster& master, int slave, int
                                             std::uint16_t count, std::int64_t amount_fen) const {
   const auto frame = credit_frame(circuit, count, amount_fen);
   if (!frame) {
-    return LinkError{LinkErrorKind::kIo, 0,
+    return LinkError{LinkErrorKind::kEncode, 0,
                      "credit of " + std::to_string(amount_fen) + " fen to circuit " +
                          std::to_string(circuit) + " cannot be encoded for " + model_};
   }
@@ -463,7 +471,7 @@ LinkResult<CreditState> Adf300Driver::read_credit_state(ModbusMaster& master, in
     const auto w = field_words(plan, words.value(), f);
     const auto raw = w ? decode_integer(*w, f.type, f.word_order) : std::nullopt;
     if (!raw || !apply(f, *raw, r)) {
-      return LinkError{LinkErrorKind::kIo, 0, "cannot decode " + f.name + " read back"};
+      return LinkError{LinkErrorKind::kBadReply, 0, "cannot decode " + f.name + " read back"};
     }
   }
   return CreditState{r.purchase_count, r.balance_fen, r.relay_closed, r.status_bits,

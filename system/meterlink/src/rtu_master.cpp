@@ -28,7 +28,7 @@ struct RtuMaster::Impl {
     if (!ctx) {
       ctx = modbus_new_rtu(s.port.c_str(), s.baud, s.parity, s.data_bits, s.stop_bits);
       if (!ctx) {
-        return LinkError{LinkErrorKind::kIo, 0,
+        return LinkError{LinkErrorKind::kPortUnavailable, 0,
                          "cannot set up RTU on " + s.port + ": " + modbus_strerror(errno) +
                              "; check baud, parity, data and stop bits"};
       }
@@ -39,9 +39,10 @@ struct RtuMaster::Impl {
     if (modbus_connect(ctx) != 0) {
       const int err = errno;
       close();
-      return LinkError{LinkErrorKind::kIo, 0,
-                       "cannot open " + s.port + ": " + std::strerror(err) +
-                           "; check the device path and permissions"};
+      return LinkError{LinkErrorKind::kPortUnavailable, 0,
+                       "port " + s.port + " missing or busy: " + std::strerror(err) +
+                           "; check the device path, that no other program holds it, and "
+                           "permissions"};
     }
     connected = true;
     return std::nullopt;
@@ -62,7 +63,9 @@ struct RtuMaster::Impl {
     // Bad CRC, bad data, wrong slave, port gone: start clean on the next request.
     modbus_flush(ctx);
     close();
-    return LinkError{LinkErrorKind::kIo, 0, msg};
+    // EMBBADDATA: a reply with a valid CRC from the right slave that does not match the request
+    // (byte count, echoed range): the device answered, wrongly.
+    return LinkError{err == EMBBADDATA ? LinkErrorKind::kBadReply : LinkErrorKind::kIo, 0, msg};
   }
 
   bool select(int slave) { return modbus_set_slave(ctx, slave) == 0; }
@@ -81,7 +84,7 @@ LinkResult<std::vector<std::uint16_t>> RtuMaster::read_registers(int slave, std:
   if (auto e = impl_->connect()) return *e;
   if (count == 0 || count > kMaxReadRegisters || !impl_->select(slave)) {
     return LinkError{
-        LinkErrorKind::kIo, 0,
+        LinkErrorKind::kEncode, 0,
         "invalid read of " + std::to_string(count) + " registers on " + impl_->where(slave)};
   }
   std::vector<std::uint16_t> out(count);
@@ -95,7 +98,7 @@ LinkResult<void> RtuMaster::write_registers(int slave, std::uint16_t start,
                                             std::span<const std::uint16_t> values) {
   if (auto e = impl_->connect()) return *e;
   if (values.empty() || values.size() > kMaxWriteRegisters || !impl_->select(slave)) {
-    return LinkError{LinkErrorKind::kIo, 0,
+    return LinkError{LinkErrorKind::kEncode, 0,
                      "invalid write of " + std::to_string(values.size()) + " registers on " +
                          impl_->where(slave)};
   }

@@ -32,7 +32,7 @@ int millis_left(SteadyClock::time_point deadline) {
 }
 
 LinkError bad_request(const std::string& what, const std::string& where) {
-  return LinkError{LinkErrorKind::kIo, 0, "invalid " + what + " on " + where};
+  return LinkError{LinkErrorKind::kEncode, 0, "invalid " + what + " on " + where};
 }
 
 }  // namespace
@@ -86,7 +86,7 @@ struct ModbusTcpMaster::Impl {
     const auto port = std::to_string(s.port);
     ctx = modbus_new_tcp_pi(s.host.c_str(), port.c_str());
     if (!ctx) {
-      return LinkError{LinkErrorKind::kIo, 0,
+      return LinkError{LinkErrorKind::kPortUnavailable, 0,
                        "cannot set up Modbus TCP to " + endpoint(s) + ": " +
                            modbus_strerror(errno) + "; check the host and port"};
     }
@@ -101,7 +101,7 @@ struct ModbusTcpMaster::Impl {
       const int err = errno;
       modbus_free(ctx);
       ctx = nullptr;
-      return LinkError{LinkErrorKind::kIo, 0,
+      return LinkError{LinkErrorKind::kPortUnavailable, 0,
                        "cannot connect to Modbus TCP gateway " + endpoint(s) + ": " +
                            std::strerror(err) + "; check that the gateway is on and reachable"};
     }
@@ -119,7 +119,10 @@ struct ModbusTcpMaster::Impl {
     // A late reply would carry an old transaction id: start a fresh connection instead of
     // flushing and hoping.
     close();
-    return LinkError{err == ETIMEDOUT ? LinkErrorKind::kTimeout : LinkErrorKind::kIo, 0, msg};
+    const auto kind = err == ETIMEDOUT    ? LinkErrorKind::kTimeout
+                      : err == EMBBADDATA ? LinkErrorKind::kBadReply  // framed, but wrong
+                                          : LinkErrorKind::kIo;
+    return LinkError{kind, 0, msg};
   }
 };
 
@@ -196,7 +199,7 @@ struct RtuOverTcpMaster::Impl {
     addrinfo* found = nullptr;
     const auto port = std::to_string(s.port);
     if (const int rc = ::getaddrinfo(s.host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-      return LinkError{LinkErrorKind::kIo, 0,
+      return LinkError{LinkErrorKind::kPortUnavailable, 0,
                        "cannot resolve serial server " + endpoint(s) + ": " + gai_strerror(rc) +
                            "; check the host name"};
     }
@@ -232,7 +235,7 @@ struct RtuOverTcpMaster::Impl {
     }
     ::freeaddrinfo(found);
     if (fd < 0) {
-      return LinkError{LinkErrorKind::kIo, 0,
+      return LinkError{LinkErrorKind::kPortUnavailable, 0,
                        "cannot connect to serial server " + endpoint(s) + ": " + last +
                            "; check that it is on, reachable and in transparent (raw) mode"};
     }
@@ -330,7 +333,7 @@ LinkResult<std::vector<std::uint16_t>> RtuOverTcpMaster::read_registers(int slav
   if (!r) return r.error();
   if (r.value().is_exception()) return Impl::exception(r.value(), impl_->where(slave), "read");
   if (r.value().registers.size() != count) {
-    return LinkError{LinkErrorKind::kIo, 0,
+    return LinkError{LinkErrorKind::kBadReply, 0,
                      "read on " + impl_->where(slave) + ": " +
                          std::to_string(r.value().registers.size()) + " registers for a read of " +
                          std::to_string(count)};
@@ -350,7 +353,7 @@ LinkResult<void> RtuOverTcpMaster::write_registers(int slave, std::uint16_t star
   if (slave == 0) return {};  // broadcast: sent, no reply to check
   if (r.value().is_exception()) return Impl::exception(r.value(), impl_->where(slave), "write");
   if (r.value().start != start || r.value().count != values.size()) {
-    return LinkError{LinkErrorKind::kIo, 0,
+    return LinkError{LinkErrorKind::kBadReply, 0,
                      "write on " + impl_->where(slave) + ": the reply echoes another range"};
   }
   return {};

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include <phil/domain/comm.hpp>
 
 namespace phil::service::detail {
@@ -45,7 +47,27 @@ std::int64_t SystemShared::local_seconds(TimePoint t) const {
 }
 
 bool silent(const meterlink::LinkError& e) {
-  return e.kind != meterlink::LinkErrorKind::kException;
+  return meterlink::did_not_answer(e.kind);
+}
+
+bool BusContext::note_port(const meterlink::LinkError& e, TimePoint now) {
+  if (e.kind != meterlink::LinkErrorKind::kPortUnavailable) return false;
+  port_failed_ = e;
+  if (bus.port_unavailable) return true;  // reported when it first failed
+  bus.port_unavailable = true;
+  spdlog::warn("{}: port {} missing or busy, nothing sent to its boxes: {}", bus.config.id,
+               bus.master->describe(), e.message);
+  sink().add_event(std::nullopt, "bus_port_unavailable", "bus " + bus.config.id + ": " + e.message,
+                   now);
+  return true;
+}
+
+void BusContext::note_port_works(TimePoint now) {
+  if (!bus.port_unavailable) return;
+  bus.port_unavailable = false;
+  spdlog::info("{}: port {} works again", bus.config.id, bus.master->describe());
+  sink().add_event(std::nullopt, "bus_port_available",
+                   "bus " + bus.config.id + ": " + bus.master->describe(), now);
 }
 
 void BusContext::mark_silent(BoxRuntime& box, TimePoint now) {

@@ -81,7 +81,10 @@ struct BusRuntime {
   std::uint64_t polls_completed = 0;
   std::set<int> read_requested;  ///< boxes to read at the next run, whatever the schedule
   bool line_offline = false;     ///< every box offline at the end of the last cycle
-  Millis offset{0};              ///< where in the poll interval this bus's cycles start
+  /// The port could not be opened (kPortUnavailable) and has not worked since: reported once,
+  /// as the bus's, not as each box's silence.
+  bool port_unavailable = false;
+  Millis offset{0};                          ///< where in the poll interval this bus's cycles start
   std::optional<TimePoint> next_clock_sync;  ///< nullopt: at the first iteration
   std::uint64_t cycles_missed = 0;
   Millis worst_lateness{0};
@@ -111,8 +114,9 @@ struct SystemShared {
   std::int64_t local_seconds(TimePoint t) const;
 };
 
-/// A timeout or garbled reply: the box is not answering properly; no further request to it in
-/// this iteration. An exception is an answer.
+/// A timeout, garbled reply or unavailable port: the box is not answering; no further request to
+/// it in this iteration (meterlink::did_not_answer). An exception or a bad reply is an answer; an
+/// encoding failure never reached the line.
 bool silent(const meterlink::LinkError& e);
 
 /// One iteration of one bus (run_bus): made at its start, dropped at its end. Holds the bus's
@@ -147,9 +151,19 @@ class BusContext {
   TimePoint release_time(const BoxRuntime& box, TimePoint now) const;
   /// Before requests to `box`: sets the master to its response timeout.
   void use(const BoxRuntime& box);
+  /// If `e` says the bus's port cannot be opened: the bus is marked port_unavailable and, the
+  /// first time only, a warning and a "bus_port_unavailable" event (no meter) name the port.
+  /// True for such an error; the rest of this iteration's poll sends nothing (port_failed()).
+  bool note_port(const meterlink::LinkError& e, TimePoint now);
+  /// A request on the bus succeeded: a port marked unavailable works again (logged, and a
+  /// "bus_port_available" event).
+  void note_port_works(TimePoint now);
+  /// The port failed to open in this iteration: the error it gave, else nullopt.
+  const std::optional<meterlink::LinkError>& port_failed() const { return port_failed_; }
 
  private:
   std::set<int> silent_;  ///< addresses of the boxes that did not answer in this iteration
+  std::optional<meterlink::LinkError> port_failed_;
 };
 
 /// The real monotonic clock (std::chrono::steady_clock, std::this_thread::sleep_for).

@@ -39,6 +39,14 @@ void defer(BusContext& ctx, const store::CommandRecord& cmd, const std::string& 
                format_timestamp(next, std::chrono::minutes(0)));
 }
 
+/// defer() after a failed request: the box counts as silent by the silent-box rule, and an
+/// unavailable port is reported as the bus's (once), not as the box's silence.
+void defer(BusContext& ctx, const store::CommandRecord& cmd, const std::string& what,
+           const meterlink::LinkError& e, int attempts, TimePoint now) {
+  ctx.note_port(e, now);
+  defer(ctx, cmd, what + ": " + e.message, silent(e), attempts, now);
+}
+
 void confirm_credit(BusContext& ctx, const store::CommandRecord& cmd,
                     const meterlink::CreditState& s, TimePoint now) {
   ctx.outbox().confirm_command(cmd.id, s, now, ctx.shared.rules());
@@ -81,8 +89,7 @@ bool deliver_credit(BusContext& ctx, BoxRuntime& box, const store::CommandRecord
   const int circuit = cmd.meter.circuit;
   auto before = driver.read_credit_state(master, box.address, circuit);
   if (!before) {
-    defer(ctx, cmd, "reading purchase_count: " + before.error().message, silent(before.error()),
-          cmd.attempts, now);
+    defer(ctx, cmd, "reading purchase_count", before.error(), cmd.attempts, now);
     return false;
   }
   const auto decision = domain::decide_credit(cmd.purchase_count, before.value().purchase_count);
@@ -93,21 +100,33 @@ bool deliver_credit(BusContext& ctx, BoxRuntime& box, const store::CommandRecord
   const int attempts = cmd.attempts + 1;
   const auto written =
       driver.write_credit(master, box.address, circuit, decision.count, cmd.amount_fen);
+  if (!written && written.error().kind == meterlink::LinkErrorKind::kEncode) {
+    // Nothing was sent, and the same count and amount never will encode: an operator decides.
+    // (Had an earlier attempt been applied, the purchase_count read above would have confirmed.)
+    fail(ctx, cmd,
+         "credit cannot be sent to " + cmd.meter.to_string() + ": " + written.error().message, now);
+    return true;
+  }
   if (!written && silent(written.error())) {
-    // Request or reply lost: the meter's purchase_count decides next time, never a new count.
-    defer(ctx, cmd, "writing credit: " + written.error().message, true, attempts, now);
+    // Request or reply lost (or the port gone, nothing sent): the meter's purchase_count decides
+    // next time, never a new count.
+    defer(ctx, cmd, "writing credit", written.error(), attempts, now);
     return false;
   }
+  // Written, refused (kException: nothing applied) or answered wrongly (kBadReply: may have been
+  // applied): the purchase_count read back decides, as after a lost reply.
   auto after = driver.read_credit_state(master, box.address, circuit);
   if (!after) {
-    defer(ctx, cmd, "reading back: " + after.error().message, silent(after.error()), attempts, now);
+    defer(ctx, cmd, "reading back", after.error(), attempts, now);
     return false;
   }
   const auto check = domain::decide_credit(decision.count, after.value().purchase_count);
   if (settle_credit(ctx, cmd, check, after.value(), now)) return true;
   defer(ctx, cmd,
         written ? std::string("meter acknowledged but did not apply the credit")
-                : "meter refused the credit: " + written.error().message,
+        : written.error().kind == meterlink::LinkErrorKind::kException
+            ? "meter refused the credit: " + written.error().message
+            : "meter did not apply the credit: " + written.error().message,
         false, attempts, now);
   return false;
 }
@@ -118,14 +137,15 @@ std::optional<std::string> unsendable(const BusContext& ctx, const BoxRuntime& b
                                       const store::CommandRecord& cmd) {
   const auto& driver = *box.driver;
   const auto kind = std::string(domain::to_string(cmd.kind));
-  std::string why;
   if (!domain::is_box_level(cmd.kind)) {
-    if (driver.setting_frames(cmd.params, cmd.meter.circuit, why)) return std::nullopt;
-    return kind + " cannot be sent to " + cmd.meter.to_string() + ": " + why;
+    const auto frames = driver.setting_frames(cmd.params, cmd.meter.circuit);
+    if (frames) return std::nullopt;
+    return kind + " cannot be sent to " + cmd.meter.to_string() + ": " + frames.error().message;
   }
   if (const auto* t = std::get_if<domain::TouSchedulePayload>(&cmd.params)) {
-    if (driver.tou_frame(t->periods, why)) return std::nullopt;
-    return kind + " cannot be sent to box " + ctx.bus.box_name(box) + ": " + why;
+    const auto frame = driver.tou_frame(t->periods);
+    if (frame) return std::nullopt;
+    return kind + " cannot be sent to box " + ctx.bus.box_name(box) + ": " + frame.error().message;
   }
   if (driver.has_clock()) return std::nullopt;
   return "box " + ctx.bus.box_name(box) + " has no writable clock in its profile";
@@ -155,22 +175,32 @@ bool deliver_setting(BusContext& ctx, BoxRuntime& box, const store::CommandRecor
                            ? driver.write_box_setting(master, box.address, cmd.params, local())
                            : driver.write_setting(master, box.address, circuit, cmd.params);
   if (!written) {
-    if (!silent(written.error())) {
-      fail(ctx, cmd,
-           (box_level ? target : "the meter") + " refused the " + kind + ": " +
-               written.error().message,
-           now);
-      return true;
+    switch (written.error().kind) {
+      case meterlink::LinkErrorKind::kException:  // refused: nothing applied, no use repeating
+        fail(ctx, cmd,
+             (box_level ? target : "the meter") + " refused the " + kind + ": " +
+                 written.error().message,
+             now);
+        return true;
+      case meterlink::LinkErrorKind::kEncode:  // nothing sent, and it never will encode
+        fail(ctx, cmd, kind + " cannot be sent to " + target + ": " + written.error().message, now);
+        return true;
+      case meterlink::LinkErrorKind::kTimeout:
+      case meterlink::LinkErrorKind::kIo:
+      case meterlink::LinkErrorKind::kBadReply:
+      case meterlink::LinkErrorKind::kPortUnavailable:
+        // Lost, garbled or wrong reply (it may have been applied) or not sent: settings are
+        // idempotent, so it is written again.
+        break;
     }
-    defer(ctx, cmd, "writing " + kind + ": " + written.error().message, true, attempts, now);
+    defer(ctx, cmd, "writing " + kind, written.error(), attempts, now);
     return false;
   }
   const auto applied = box_level
                            ? driver.box_setting_applied(master, box.address, cmd.params, local())
                            : driver.setting_applied(master, box.address, circuit, cmd.params);
   if (!applied) {
-    defer(ctx, cmd, "reading back: " + applied.error().message, silent(applied.error()), attempts,
-          now);
+    defer(ctx, cmd, "reading back", applied.error(), attempts, now);
     return false;
   }
   if (!applied.value()) {
@@ -187,7 +217,7 @@ bool deliver_setting(BusContext& ctx, BoxRuntime& box, const store::CommandRecor
   if (!box_level) {
     const auto s = driver.read_credit_state(master, box.address, circuit);
     if (!s) {
-      defer(ctx, cmd, "reading back: " + s.error().message, silent(s.error()), attempts, now);
+      defer(ctx, cmd, "reading back", s.error(), attempts, now);
       return false;
     }
     state = s.value();
@@ -252,7 +282,10 @@ void deliver(BusContext& ctx, TimePoint now, bool force, std::optional<int> only
       const bool done = cmd.kind == domain::CommandKind::kCredit
                             ? deliver_credit(ctx, *box, cmd, now)
                             : deliver_setting(ctx, *box, cmd, now);
-      if (!ctx.is_silent(*box)) BusContext::mark_answering(*box);  // it answered, if only "no"
+      if (!ctx.is_silent(*box)) {
+        BusContext::mark_answering(*box);  // it answered, if only "no"
+        if (!ctx.port_failed()) ctx.note_port_works(now);
+      }
       if (done) {
         progressed = true;
       } else {

@@ -42,6 +42,7 @@ void note_latency(const SiteConfig& site, BoxRuntime& box, Millis took) {
 /// for it while it was silent.
 void box_answered(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterReading> readings,
                   bool was_held, TimePoint now) {
+  ctx.note_port_works(now);
   check_serials(ctx, box, readings, box.failed_cycles > 0, now);
   store_readings(ctx, box, std::move(readings), now);
   check_relays(ctx, box, box.last, now);
@@ -59,12 +60,15 @@ void box_answered(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterRea
   }
 }
 
-/// A box did not answer the cycle: one failed cycle more (offline after offline_after).
+/// A box did not answer the cycle: one failed cycle more (offline after offline_after). While
+/// the bus's port is unavailable its boxes' data is just as stale (the failed cycles count, so
+/// their meters go offline), but the port was reported once for all of them: no line per box.
 void box_failed(BusContext& ctx, BoxRuntime& box, const LinkError& error, TimePoint now) {
   const auto& site = ctx.site();
   ctx.sink().record_failed_cycle(box.meters, now, ctx.shared.rules());
   ++box.failed_cycles;
   if (box.failed_cycles >= site.offline_after_cycles) box.hold_for_poll = true;
+  if (ctx.bus.port_unavailable) return;
   if (box.failed_cycles == 1) {
     spdlog::warn("{}: box {} did not answer: {}", ctx.bus.config.id, box.address, error.message);
   } else if (box.failed_cycles == site.offline_after_cycles) {
@@ -78,7 +82,9 @@ void note_line_state(BusContext& ctx) {
   auto& bus = ctx.bus;
   const bool line_down = boxes_offline(ctx.site(), bus) == bus.boxes.size();
   if (line_down == bus.line_offline) return;
-  if (line_down) {
+  if (line_down && bus.port_unavailable) {
+    // Already said: the port is missing or busy (BusContext::note_port).
+  } else if (line_down) {
     spdlog::warn(
         "{}: every box is offline: the line or {} is down; check its power, cabling "
         "and network",
@@ -97,6 +103,7 @@ meterlink::LinkResult<std::vector<std::vector<std::uint16_t>>> read_blocks(
   words.reserve(plan.blocks.size());
   const auto& monotonic = ctx.shared.monotonic;
   for (const auto& block : plan.blocks) {
+    // Not an I/O error and not the box's: the worker stops; no request was sent.
     if (ctx.stopping()) return LinkError{LinkErrorKind::kIo, 0, "stopping"};
     deliver_waiting(ctx);
     if (ctx.is_silent(box)) {
@@ -132,7 +139,9 @@ bool poll(BusContext& ctx, TimePoint now) {
   for (auto& box : ctx.bus.boxes) {
     if (ctx.stopping()) return false;
     std::optional<LinkError> error;
-    if (ctx.is_silent(box)) {
+    if (ctx.port_failed()) {
+      error = *ctx.port_failed();  // one attempt to open the port per cycle, not one per box
+    } else if (ctx.is_silent(box)) {
       error = LinkError{LinkErrorKind::kTimeout, 0, "did not answer earlier in this cycle"};
     } else {
       const bool was_held = BusContext::held(box, now);
@@ -144,6 +153,7 @@ bool poll(BusContext& ctx, TimePoint now) {
       }
       error = r.error();
       box.last_error = error->message;
+      ctx.note_port(*error, now);
       if (silent(*error)) ctx.mark_silent(box, now);
     }
     box_failed(ctx, box, *error, now);

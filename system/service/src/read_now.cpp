@@ -14,18 +14,12 @@ namespace phil::service::detail {
 
 namespace {
 
-/// The boxes a read-now target names on `bus`; sets `problem` (and no boxes) if it names none.
-void resolve_target(const BusRuntime& bus, const std::string& text, std::set<int>& boxes,
-                    std::string& problem) {
+/// The boxes a read-now target names on `bus`, or why it names none.
+domain::Result<std::set<int>> resolve_target(const BusRuntime& bus, const std::string& text) {
   std::vector<BoxCircuits> layout;
   for (const auto& b : bus.boxes)
     layout.push_back({b.address, b.driver->circuits()});
-  auto r = read_target_boxes(bus.config.id, layout, text);
-  if (!r) {
-    problem = r.error().message;
-    return;
-  }
-  boxes = std::move(r.value());
+  return read_target_boxes(bus.config.id, layout, text);
 }
 
 /// One on-demand read of a box: readings stored (serials checked first). Returns what
@@ -69,17 +63,15 @@ void stored_read_requests(BusContext& ctx, TimePoint now) {
   auto& bus = ctx.bus;
   for (const auto& req : ctx.reads().pending_read_requests(bus.config.id)) {
     if (ctx.stopping()) return;
-    std::set<int> boxes;
-    std::string problem;
-    resolve_target(bus, req.target, boxes, problem);
-    if (!problem.empty()) {
-      ctx.reads().finish_read_request(req.id, false, problem, now);
+    const auto boxes = resolve_target(bus, req.target);
+    if (!boxes) {
+      ctx.reads().finish_read_request(req.id, false, boxes.error().message, now);
       continue;
     }
     std::string result;
     bool ok = true;
     for (auto& box : bus.boxes) {
-      if (!boxes.contains(box.address)) continue;
+      if (!boxes->contains(box.address)) continue;
       auto r = read_box_now(ctx, box, now);
       if (!result.empty()) result += "; ";
       if (r) {
@@ -108,11 +100,9 @@ domain::Result<std::pair<BusRuntime*, std::set<int>>> resolve_read_target(
                          "read-now " + text + ": no bus \"" + bus_id +
                              "\" in the site; give BUS, BUS/BOX or BUS/BOX/CIRCUIT"};
   }
-  std::set<int> boxes;
-  std::string problem;
-  resolve_target(*bus, text, boxes, problem);
-  if (!problem.empty()) return domain::Error{domain::ErrorKind::kNotFound, problem};
-  return std::make_pair(bus, std::move(boxes));
+  auto boxes = resolve_target(*bus, text);
+  if (!boxes) return domain::Error{domain::ErrorKind::kNotFound, std::move(boxes).error().message};
+  return std::make_pair(bus, std::move(boxes).value());
 }
 
 }  // namespace phil::service::detail

@@ -102,7 +102,10 @@ void clock_sync(BusContext& ctx, TimePoint now) {
   if (!frame) return;
   auto r = ctx.master().broadcast_write(frame->start, frame->values);
   if (!r) {
-    spdlog::warn("{}: clock sync broadcast not sent: {}", bus.config.id, r.error().message);
+    // An unavailable port is the bus's, reported once; anything else is worth a line each time.
+    if (!ctx.note_port(r.error(), now)) {
+      spdlog::warn("{}: clock sync broadcast not sent: {}", bus.config.id, r.error().message);
+    }
     return;
   }
   ++bus.clock_syncs;

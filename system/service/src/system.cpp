@@ -304,6 +304,7 @@ BusCounters System::counters(const std::string& bus_id) const {
     c.polls_completed = bus.polls_completed;
     c.boxes_offline = detail::boxes_offline(impl_->site, bus);
     c.line_offline = bus.line_offline;
+    c.port_unavailable = bus.port_unavailable;
     c.cycles_missed = bus.cycles_missed;
     c.worst_start_lateness = bus.worst_lateness;
     c.clock_syncs = bus.clock_syncs;

@@ -2,8 +2,8 @@
 // Results of operations that can be refused or can fail at an I/O boundary. Programming and
 // configuration errors are thrown instead.
 #include <string>
-#include <utility>
-#include <variant>
+
+#include <phil/common/expected.hpp>
 
 namespace phil::domain {
 
@@ -14,33 +14,9 @@ struct Error {
   std::string message;  ///< what, where, and what to do
 };
 
+/// The result of a domain or store operation: the value, or the refusal/failure in its place.
+/// One template for the whole project: see phil/common/expected.hpp for the contract.
 template <typename T>
-class Result {
- public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Result(Error e) : v_(std::move(e)) {}      // NOLINT(google-explicit-constructor)
-  bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  const T& value() const { return std::get<0>(v_); }
-  T& value() { return std::get<0>(v_); }
-  const Error& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, Error> v_;
-};
-
-template <>
-class Result<void> {
- public:
-  Result() = default;
-  Result(Error e) : err_(std::move(e)), ok_(false) {}  // NOLINT(google-explicit-constructor)
-  bool ok() const { return ok_; }
-  explicit operator bool() const { return ok_; }
-  const Error& error() const { return err_; }
-
- private:
-  Error err_;
-  bool ok_ = true;
-};
+using Result = phil::Expected<T, Error>;
 
 }  // namespace phil::domain

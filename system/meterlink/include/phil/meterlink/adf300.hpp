@@ -43,13 +43,13 @@ class Adf300Driver {
   /// missing or short, or a value does not fit its unit.
   std::optional<std::vector<domain::MeterReading>> decode_box(
       const std::vector<std::vector<std::uint16_t>>& block_words) const;
-  /// decode_box() as a read result: a kIo error naming the box at `slave`, the model and the
+  /// decode_box() as a read result: a kBadReply error naming the box at `slave`, the model and the
   /// profile if the words do not decode.
   LinkResult<std::vector<domain::MeterReading>> decode_poll(
       const std::vector<std::vector<std::uint16_t>>& block_words, int slave) const;
-  /// One block of a plan (one transaction): kIo if the box returns another number of registers.
-  /// read_box() and read_serials() are these in turn; a caller that lets other transactions in
-  /// between the blocks (the service's poll) reads block by block with it.
+  /// One block of a plan (one transaction): kBadReply if the box returns another number of
+  /// registers. read_box() and read_serials() are these in turn; a caller that lets other
+  /// transactions in between the blocks (the service's poll) reads block by block with it.
   static LinkResult<std::vector<std::uint16_t>> read_block(ModbusMaster& master, int slave,
                                                            const Block& block);
 
@@ -68,11 +68,11 @@ class Adf300Driver {
   LinkResult<CreditState> read_credit_state(ModbusMaster& master, int slave, int circuit) const;
 
   /// The FC10 writes of a setting command (mode, price table, thresholds) for one circuit:
-  /// adjacent registers are merged into one write (at most max_write registers). nullopt with
-  /// `why` set if the profile lacks a register, a value does not fit it, or the kind is not a
+  /// adjacent registers are merged into one write (at most max_write registers). A kEncode error
+  /// saying why if the profile lacks a register, a value does not fit it, or the kind is not a
   /// per-circuit setting (credit, TOU schedule, clock).
-  std::optional<std::vector<CreditFrame>> setting_frames(const domain::CommandPayload& payload,
-                                                         int circuit, std::string& why) const;
+  LinkResult<std::vector<CreditFrame>> setting_frames(const domain::CommandPayload& payload,
+                                                      int circuit) const;
   /// Writes a setting command's frames; stops at the first failed write.
   LinkResult<void> write_setting(ModbusMaster& master, int slave, int circuit,
                                  const domain::CommandPayload& payload) const;
@@ -86,9 +86,9 @@ class Adf300Driver {
   /// Whether the profile has a per-circuit `serial` register (replacement detection).
   bool has_serial() const { return serial_.has_value(); }
   /// Reads the serial number of every circuit (element i is circuit i + 1) as text: BCD digits,
-  /// or the words in hex for any other type. In the fewest reads; fails with kIo if the profile
-  /// has no serial register. A BCD serial with a nibble above 9 fails with kException, code 0
-  /// (the box answered, with no serial): never taken for a silent box or a replaced meter.
+  /// or the words in hex for any other type. In the fewest reads; fails with kEncode if the
+  /// profile has no serial register. A BCD serial with a nibble above 9 fails with kBadReply (the
+  /// box answered, with no serial): never taken for a silent box or a replaced meter.
   LinkResult<std::vector<std::string>> read_serials(ModbusMaster& master, int slave) const;
   /// The block reads of read_serials() (no blocks without a serial register), so a caller can
   /// let other transactions in between them as it does for poll_plan().
@@ -107,10 +107,9 @@ class Adf300Driver {
   std::optional<CreditFrame> clock_frame(std::int64_t local_seconds) const;
 
   /// The FC10 write of a box's daily TOU table (profile `tou_schedule`, pairs of (start hhmm,
-  /// rate 0 sharp .. 3 valley), unused rows repeating the last period). nullopt with `why` set if
-  /// the profile has no such register or the table has more rows than it holds.
-  std::optional<CreditFrame> tou_frame(const std::vector<domain::DailyPeriod>& periods,
-                                       std::string& why) const;
+  /// rate 0 sharp .. 3 valley), unused rows repeating the last period). A kEncode error saying
+  /// why if the profile has no such register or the table has more rows than it holds.
+  LinkResult<CreditFrame> tou_frame(const std::vector<domain::DailyPeriod>& periods) const;
   /// Writes a box-level command (TOU schedule; a clock command writes `local_seconds`), then
   /// reads it back: true if the box holds what was written (for the clock, within 2 s).
   LinkResult<void> write_box_setting(ModbusMaster& master, int slave,
@@ -121,6 +120,10 @@ class Adf300Driver {
                                        std::int64_t local_seconds) const;
 
  private:
+  /// The frame of a box-level command (TOU table, or the clock set to `local_seconds`), or a
+  /// kEncode error saying why there is none.
+  LinkResult<CreditFrame> box_frame(const domain::CommandPayload& payload,
+                                    std::int64_t local_seconds) const;
   LinkResult<std::vector<std::vector<std::uint16_t>>> run(const ReadPlan& plan,
                                                           ModbusMaster& master, int slave) const;
   bool apply(const Field& f, std::int64_t raw, domain::MeterReading& r) const;

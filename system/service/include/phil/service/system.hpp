@@ -140,6 +140,9 @@ struct BusCounters {
   /// Every box of the bus is offline: the line, the serial server or the gateway is down rather
   /// than the boxes (since this process started).
   bool line_offline = false;
+  /// The bus's port cannot be opened (missing, busy, refused) and has not worked since: reported
+  /// once as a "bus_port_unavailable" event, not as each box's silence.
+  bool port_unavailable = false;
   /// Poll cycles that started later than scheduled by a whole interval or more (a missed cycle:
   /// the schedule restarted from now).
   std::uint64_t cycles_missed = 0;

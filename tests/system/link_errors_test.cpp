@@ -1,0 +1,211 @@
+// What each kind of link error does to the bus runtime (issue 10 item 5, issue 11 item 8): a bad
+// reply after a write may have been applied (a credit is decided by the purchase_count read
+// back, exactly once; a setting is written again), and a port that cannot be opened is reported
+// once for the bus, not as each of its boxes not answering.
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <phil/service/system.hpp>
+
+#include "support/borrowed_master.hpp"
+#include "support/fake_adf300.hpp"
+#include "support/fake_master.hpp"
+#include "support/temp_dir.hpp"
+
+namespace phil::service {
+namespace {
+
+using domain::MeterId;
+using meterlink::FakeMaster;
+
+constexpr TimePoint kStart{Millis(1'772'294'400'000)};
+constexpr Millis kPoll{30 * 60 * 1000};
+
+/// Captures what the system logs (warnings and up) while it lives.
+class LogCapture {
+ public:
+  LogCapture() : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(text_)) {
+    sink_->set_pattern("%v");
+    spdlog::default_logger()->sinks().push_back(sink_);
+    spdlog::set_level(spdlog::level::warn);
+  }
+  ~LogCapture() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
+    spdlog::set_level(spdlog::level::info);
+  }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+  /// How many lines contain `what`.
+  int count(const std::string& what) const {
+    std::istringstream in(text_.str());
+    int n = 0;
+    for (std::string line; std::getline(in, line);)
+      n += line.find(what) != std::string::npos ? 1 : 0;
+    return n;
+  }
+  std::string text() const { return text_.str(); }
+
+ private:
+  std::ostringstream text_;
+  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+};
+
+SiteConfig two_box_site(const std::string& port) {
+  SiteConfig site;
+  site.name = "link-errors";
+  site.profiles_dir = test::test_profiles_dir();
+  site.poll_interval = kPoll;
+  BusConfig bus;
+  bus.id = "bus1";
+  bus.port = port;
+  bus.boxes = {{1, "adf300l-i", "adf300l"}, {2, "adf300l-i", "adf300l"}};
+  site.buses = {bus};
+  return site;
+}
+
+int count_events(const System& system, const std::string& kind) {
+  int n = 0;
+  for (const auto& e : system.events(std::nullopt))
+    n += e.kind == kind ? 1 : 0;
+  return n;
+}
+
+class LinkErrors : public ::testing::Test {
+ protected:
+  LinkErrors()
+      : clock_(kStart),
+        device_(master_, meterlink::load_profile(test::test_profiles_dir(), "adf300l")) {
+    system_ = std::make_unique<System>(
+        two_box_site("/dev/null-not-used"), dir_.file("site.db"), clock_,
+        [&](const BusConfig&) { return std::make_unique<test::Borrowed>(master_); });
+    EXPECT_TRUE(system_->open_account("A1", "", {meter_}, 0, "op"));
+    system_->run_iterate();  // the first poll: both boxes answer
+  }
+
+  /// Runs the next poll cycle.
+  void next_poll() {
+    clock_.advance(kPoll);
+    system_->run_iterate();
+  }
+  std::optional<CommandView> first_command() const {
+    const auto cmds = system_->commands(meter_, 10);
+    if (cmds.empty()) return std::nullopt;
+    return cmds.front();
+  }
+
+  test::TempDir dir_;
+  domain::ManualClock clock_;
+  FakeMaster master_;
+  test::FakeAdf300 device_;
+  std::unique_ptr<System> system_;
+  const MeterId meter_{"bus1", 1, 1};
+};
+
+TEST_F(LinkErrors, ABadReplyToACreditWriteIsDecidedByThePurchaseCountAndAppliedOnce) {
+  // The meter applies the credit, then its reply is wrong: the write may have been applied.
+  master_.inject({FakeMaster::Op::kWrite, 1, FakeMaster::Fault::kBadReply});
+  ASSERT_TRUE(system_->sale("A1", 2'000, "op"));
+  system_->run_iterate();
+  const auto cmd = first_command();
+  ASSERT_TRUE(cmd);
+  EXPECT_EQ(cmd->state, "confirmed") << cmd->last_error;
+  EXPECT_EQ(device_.credits_applied(), 1);
+  EXPECT_EQ(device_.circuit(1, 1).purchase_count, 1);
+  next_poll();
+  next_poll();
+  EXPECT_EQ(device_.credits_applied(), 1);  // never re-issued under a new count
+  EXPECT_EQ(device_.circuit(1, 1).purchase_total_fen, 2'000);
+  EXPECT_TRUE(system_->verify_ledger().empty());
+}
+
+TEST_F(LinkErrors, ABadReplyToASettingIsWrittenAgainNotFailed) {
+  const auto writes = [&] {
+    int n = 0;
+    for (const auto& r : master_.log())
+      n += r.op == FakeMaster::Op::kWrite ? 1 : 0;
+    return n;
+  };
+  master_.clear_log();
+  master_.inject({FakeMaster::Op::kWrite, 1, FakeMaster::Fault::kBadReply});
+  const auto id = system_->command(meter_, domain::ThresholdsPayload{5'000, 1'000, 4'000}, "op");
+  ASSERT_TRUE(id) << id.error().message;
+  system_->run_iterate();
+  auto cmd = first_command();
+  ASSERT_TRUE(cmd);
+  EXPECT_NE(cmd->state, "failed") << cmd->last_error;  // may have been applied: not refused
+  EXPECT_EQ(writes(), 1);
+  next_poll();
+  // Written again (this emulated box takes only credits, so it now refuses: that one fails).
+  EXPECT_EQ(writes(), 2);
+  cmd = first_command();
+  ASSERT_TRUE(cmd);
+  EXPECT_EQ(cmd->state, "failed");
+  EXPECT_NE(cmd->last_error.find("refused"), std::string::npos) << cmd->last_error;
+}
+
+TEST_F(LinkErrors, AReplyThatDoesNotDecodeIsAFailedCycleButNotASilentBox) {
+  master_.inject({FakeMaster::Op::kRead, 1, FakeMaster::Fault::kBadReply});
+  next_poll();
+  // The poll failed for box 1 (its readings are not stored) ...
+  const auto m = system_->meter(meter_);
+  ASSERT_TRUE(m);
+  // ... but the box answered: a sale made now goes at once, not after a silent box's backoff.
+  ASSERT_TRUE(system_->sale("A1", 1'000, "op"));
+  clock_.advance(Millis(1'000));
+  system_->run_iterate();
+  const auto cmd = first_command();
+  ASSERT_TRUE(cmd);
+  EXPECT_EQ(cmd->state, "confirmed") << cmd->last_error;
+  EXPECT_EQ(device_.credits_applied(), 1);
+}
+
+TEST_F(LinkErrors, APortThatCannotBeOpenedIsReportedOnceForTheBusAndAgainWhenItWorks) {
+  LogCapture log;
+  master_.set_port_unavailable(true);
+  for (int i = 0; i < 4; ++i)
+    next_poll();
+  EXPECT_EQ(count_events(*system_, "bus_port_unavailable"), 1);
+  EXPECT_EQ(log.count("missing or busy"), 1) << log.text();
+  EXPECT_EQ(log.count("did not answer"), 0) << log.text();
+  EXPECT_EQ(log.count("is offline"), 0) << log.text();
+  EXPECT_TRUE(system_->counters("bus1").port_unavailable);
+  // One try to open the port per cycle, not one per box.
+  int tries = 0;
+  for (const auto& r : master_.log())
+    tries += r.outcome == "port unavailable" ? 1 : 0;
+  EXPECT_EQ(tries, 4);
+  // The meters' data is stale all the same: they go offline.
+  EXPECT_EQ(system_->counters("bus1").boxes_offline, 2U);
+
+  master_.set_port_unavailable(false);
+  next_poll();
+  EXPECT_FALSE(system_->counters("bus1").port_unavailable);
+  EXPECT_EQ(count_events(*system_, "bus_port_available"), 1);
+  EXPECT_EQ(system_->counters("bus1").boxes_offline, 0U);
+}
+
+TEST(PortUnavailable, AnRtuPortPathThatDoesNotExistIsReportedOnceNotAsEachBoxSilent) {
+  LogCapture log;
+  test::TempDir dir;
+  domain::ManualClock clock(kStart);
+  // The real RTU master (libmodbus) on a path that does not exist.
+  System system(two_box_site(dir.file("no-such-tty")), dir.file("site.db"), clock);
+  for (int i = 0; i < 3; ++i) {
+    system.run_iterate();
+    clock.advance(kPoll);
+  }
+  EXPECT_EQ(system.counters("bus1").polls_completed, 3U);
+  EXPECT_EQ(count_events(system, "bus_port_unavailable"), 1);
+  EXPECT_EQ(log.count("missing or busy"), 1) << log.text();
+  EXPECT_EQ(log.count("did not answer"), 0) << log.text();
+  EXPECT_TRUE(system.counters("bus1").port_unavailable);
+}
+
+}  // namespace
+}  // namespace phil::service
