@@ -13,6 +13,7 @@
 #include <phil/service/system.hpp>
 
 #include "support/borrowed_master.hpp"
+#include "support/desk.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/fake_master.hpp"
 #include "support/temp_dir.hpp"
@@ -81,10 +82,12 @@ class LinkErrors : public ::testing::Test {
   LinkErrors()
       : clock_(kStart),
         device_(master_, meterlink::load_profile(test::test_profiles_dir(), "adf300l")) {
-    system_ = std::make_unique<System>(
-        two_box_site("/dev/null-not-used"), dir_.file("site.db"), clock_,
-        [&](const BusConfig&) { return std::make_unique<test::Borrowed>(master_); });
-    EXPECT_TRUE(system_->open_account("A1", "", {meter_}, 0, "op"));
+    const auto site = two_box_site("/dev/null-not-used");
+    system_ = std::make_unique<System>(site, dir_.file("site.db"), clock_, [&](const BusConfig&) {
+      return std::make_unique<test::Borrowed>(master_);
+    });
+    desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site);
+    EXPECT_TRUE(desk_->open_account("A1", "", {meter_}, 0, "op"));
     system_->run_iterate();  // the first poll: both boxes answer
   }
 
@@ -104,13 +107,14 @@ class LinkErrors : public ::testing::Test {
   FakeMaster master_;
   test::FakeAdf300 device_;
   std::unique_ptr<System> system_;
+  std::unique_ptr<test::Desk> desk_;
   const MeterId meter_{"bus1", 1, 1};
 };
 
 TEST_F(LinkErrors, ABadReplyToACreditWriteIsDecidedByThePurchaseCountAndAppliedOnce) {
   // The meter applies the credit, then its reply is wrong: the write may have been applied.
   master_.inject({FakeMaster::Op::kWrite, 1, FakeMaster::Fault::kBadReply});
-  ASSERT_TRUE(system_->sale("A1", 2'000, "op"));
+  ASSERT_TRUE(desk_->sale("A1", 2'000, "op"));
   system_->run_iterate();
   const auto cmd = first_command();
   ASSERT_TRUE(cmd);
@@ -133,7 +137,7 @@ TEST_F(LinkErrors, ABadReplyToASettingIsWrittenAgainNotFailed) {
   };
   master_.clear_log();
   master_.inject({FakeMaster::Op::kWrite, 1, FakeMaster::Fault::kBadReply});
-  const auto id = system_->command(meter_, domain::ThresholdsPayload{5'000, 1'000, 4'000}, "op");
+  const auto id = desk_->command(meter_, domain::ThresholdsPayload{5'000, 1'000, 4'000}, "op");
   ASSERT_TRUE(id) << id.error().message;
   system_->run_iterate();
   auto cmd = first_command();
@@ -156,7 +160,7 @@ TEST_F(LinkErrors, AReplyThatDoesNotDecodeIsAFailedCycleButNotASilentBox) {
   const auto m = system_->meter(meter_);
   ASSERT_TRUE(m);
   // ... but the box answered: a sale made now goes at once, not after a silent box's backoff.
-  ASSERT_TRUE(system_->sale("A1", 1'000, "op"));
+  ASSERT_TRUE(desk_->sale("A1", 1'000, "op"));
   clock_.advance(Millis(1'000));
   system_->run_iterate();
   const auto cmd = first_command();
