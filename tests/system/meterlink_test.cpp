@@ -1,15 +1,23 @@
 // The system's profile decoder, read planning, value decoding, the ADF300 driver against the
 // scripted fake master, and the RTU master's failure reporting.
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <regex>
 #include <set>
+#include <thread>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <phil/meterlink/adf300.hpp>
 #include <phil/meterlink/profile.hpp>
 #include <phil/meterlink/read_plan.hpp>
+#include <phil/meterlink/rtu_frame.hpp>
 #include <phil/meterlink/rtu_master.hpp>
 
 #include "support/fake_adf300.hpp"
@@ -413,6 +421,80 @@ TEST(RtuMaster, AMissingPortIsPortUnavailableNamingThePortAndWhatToCheck) {
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error().kind, LinkErrorKind::kPortUnavailable);
   EXPECT_EQ(m.describe(), "rtu /nonexistent/ttyUSB9 9600 8N1");
+}
+
+/// A slave on the other end of a pseudo-terminal that answers function 03 reads of one register
+/// with `value_of(address)`, the n-th request after `delays[n]` ms (0: at once).
+class PtySlave {
+ public:
+  PtySlave(int address, std::vector<int> delays) : address_(address), delays_(std::move(delays)) {
+    fd_ = ::posix_openpt(O_RDWR | O_NOCTTY);
+    EXPECT_GE(fd_, 0);
+    EXPECT_EQ(::grantpt(fd_), 0);
+    EXPECT_EQ(::unlockpt(fd_), 0);
+    path_ = ::ptsname(fd_);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~PtySlave() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  PtySlave(const PtySlave&) = delete;
+  PtySlave& operator=(const PtySlave&) = delete;
+  const std::string& path() const { return path_; }
+  static std::uint16_t value_of(std::uint16_t reg) { return static_cast<std::uint16_t>(100 + reg); }
+
+ private:
+  void serve() {
+    std::vector<std::uint8_t> in;
+    std::size_t n = 0;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!stop_ && std::chrono::steady_clock::now() < give_up) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20) <= 0) continue;
+      std::uint8_t buf[64];
+      const auto got = ::read(fd_, buf, sizeof buf);
+      if (got <= 0) continue;
+      in.insert(in.end(), buf, buf + got);
+      while (in.size() >= 8) {  // a read request: address, 03, start, count, CRC
+        const auto reg = static_cast<std::uint16_t>(in[2] << 8 | in[3]);
+        in.erase(in.begin(), in.begin() + 8);
+        const int delay = n < delays_.size() ? delays_[n] : 0;
+        ++n;
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        const auto v = value_of(reg);
+        std::vector<std::uint8_t> reply{static_cast<std::uint8_t>(address_), 3, 2,
+                                        static_cast<std::uint8_t>(v >> 8),
+                                        static_cast<std::uint8_t>(v & 0xFF)};
+        const auto crc = rtu_crc(reply);
+        reply.push_back(static_cast<std::uint8_t>(crc & 0xFF));
+        reply.push_back(static_cast<std::uint8_t>(crc >> 8));
+        EXPECT_EQ(::write(fd_, reply.data(), reply.size()), static_cast<ssize_t>(reply.size()));
+      }
+    }
+  }
+
+  int address_;
+  std::vector<int> delays_;
+  int fd_ = -1;
+  std::string path_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(RtuMaster, ALateReplyIsDiscardedNotTakenForTheNextRequestsAnswer) {
+  // The first reply comes 250 ms late, after the 100 ms timeout gave up and flushed; it is on
+  // the line when the next request (another register, a reply of the same length) is sent.
+  PtySlave slave(4, {250, 0});
+  RtuMaster m({slave.path(), 9600, 'N', 8, 1, Millis(100)});
+  const auto late = m.read_registers(4, 0x0010, 1);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().kind, LinkErrorKind::kTimeout);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the late reply arrives now
+  const auto next = m.read_registers(4, 0x0011, 1);
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(next.value(), std::vector<std::uint16_t>{PtySlave::value_of(0x0011)});
 }
 
 // ---- what each kind of link error means to its consumers ----

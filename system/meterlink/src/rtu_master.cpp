@@ -68,7 +68,16 @@ struct RtuMaster::Impl {
     return LinkError{err == EMBBADDATA ? LinkErrorKind::kBadReply : LinkErrorKind::kIo, 0, msg};
   }
 
-  bool select(int slave) { return modbus_set_slave(ctx, slave) == 0; }
+  /// Selects the slave and discards what the line holds before a request is sent. An RTU reply
+  /// names no request: a late reply (after our timeout gave up on it, or left unread by a
+  /// process killed mid-exchange) of the same length would be taken for the next request's
+  /// answer, another circuit's purchase_count read as this one's. The flush after a timeout
+  /// cannot catch a reply that comes later still; this one, just before sending, does.
+  bool ready(int slave) {
+    if (modbus_set_slave(ctx, slave) != 0) return false;
+    modbus_flush(ctx);
+    return true;
+  }
 };
 
 RtuMaster::RtuMaster(RtuSettings settings) : impl_(std::make_unique<Impl>()) {
@@ -82,7 +91,7 @@ RtuMaster::~RtuMaster() {
 LinkResult<std::vector<std::uint16_t>> RtuMaster::read_registers(int slave, std::uint16_t start,
                                                                  std::uint16_t count) {
   if (auto e = impl_->connect()) return *e;
-  if (count == 0 || count > kMaxReadRegisters || !impl_->select(slave)) {
+  if (count == 0 || count > kMaxReadRegisters || !impl_->ready(slave)) {
     return LinkError{
         LinkErrorKind::kEncode, 0,
         "invalid read of " + std::to_string(count) + " registers on " + impl_->where(slave)};
@@ -97,7 +106,7 @@ LinkResult<std::vector<std::uint16_t>> RtuMaster::read_registers(int slave, std:
 LinkResult<void> RtuMaster::write_registers(int slave, std::uint16_t start,
                                             std::span<const std::uint16_t> values) {
   if (auto e = impl_->connect()) return *e;
-  if (values.empty() || values.size() > kMaxWriteRegisters || !impl_->select(slave)) {
+  if (values.empty() || values.size() > kMaxWriteRegisters || !impl_->ready(slave)) {
     return LinkError{LinkErrorKind::kEncode, 0,
                      "invalid write of " + std::to_string(values.size()) + " registers on " +
                          impl_->where(slave)};
