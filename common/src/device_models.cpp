@@ -23,8 +23,7 @@ std::string circuit_out_of_model_message(std::string_view circuit, const ModelCi
 }
 
 std::optional<std::string> check_model_circuit(std::span<const ModelCircuits> models,
-                                               std::string_view model,
-                                               std::optional<int> circuit) {
+                                               std::string_view model, std::optional<int> circuit) {
   const auto* m = find_model(models, model);
   if (m == nullptr) return unknown_model_message(models, model);
   if (circuit && (*circuit < 1 || *circuit > m->circuits)) {

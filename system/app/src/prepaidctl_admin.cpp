@@ -81,7 +81,7 @@ int site_import(service::Operations& ops, const AdminCommands& c, const AdminTar
   std::vector<devices::ModelCircuits> models;
   try {
     model = load_site_model(c.file);
-    models = meterlink::load_model_circuits(t.profiles);
+    models = service::load_device_models(t.profiles);
   } catch (const yaml::ConfigError& e) {
     std::fprintf(stderr, "configuration error: %s\n", e.what());
     return kUsage;

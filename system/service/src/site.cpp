@@ -213,4 +213,8 @@ SiteConfig load_site_file(const std::string& path, const std::string& profiles_d
   return parse_site(doc.root(), profiles_dir);
 }
 
+std::vector<devices::ModelCircuits> load_device_models(const std::string& profiles_dir) {
+  return meterlink::load_model_circuits(profiles_dir);
+}
+
 }  // namespace phil::service

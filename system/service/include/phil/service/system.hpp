@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include <phil/common/device_models.hpp>
 #include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/domain/clock.hpp>
@@ -103,6 +104,9 @@ struct SiteConfig {
 SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir);
 /// Loads a site file whose top level is the site node. Throws yaml::ConfigError.
 SiteConfig load_site_file(const std::string& path, const std::string& profiles_dir);
+/// The box models of every device profile in `profiles_dir`, with their circuits: what a site
+/// model import is checked against (Operations::import_site). Throws yaml::ConfigError.
+std::vector<devices::ModelCircuits> load_device_models(const std::string& profiles_dir);
 
 /// The system's view of one meter, as of its last successful reading.
 struct MeterView {
