@@ -50,44 +50,113 @@ int report(const phil::domain::Result<void>& r, bool json, const std::string& do
   return kOk;
 }
 
+/// The options every verb takes.
+struct Global {
+  std::string db;
+  std::string config;
+  std::string profiles = PHIL_DEFAULT_PROFILES_DIR;
+  std::string operator_id;
+  bool json = false;
+
+  std::optional<std::string> config_or_none() const {
+    return config.empty() ? std::nullopt : std::optional<std::string>(config);
+  }
+};
+
+void add_global_options(CLI::App& cli, Global& g) {
+  const char* user = std::getenv("USER");
+  g.operator_id = user ? user : "operator";
+  cli.add_option("--db", g.db, "SQLite database file")->required();
+  cli.add_option("--config", g.config,
+                 "site file (YAML); needed by sale, command, read-now and ledger verify; for the "
+                 "others it registers the site's meters first");
+  cli.add_option("--profiles", g.profiles, "device profiles folder")->capture_default_str();
+  cli.add_option("--operator", g.operator_id, "who acts (recorded in the audit log)")
+      ->capture_default_str();
+  cli.add_flag("--json", g.json, "machine-readable output");
+}
+
+/// The verbs that need the site file: sale, ledger verify (and the remote commands).
+struct SiteVerbs {
+  CLI::App* sale = nullptr;
+  std::string account;
+  std::string amount;
+  CLI::App* verify = nullptr;
+};
+
+void add_sale(CLI::App& cli, SiteVerbs& v) {
+  v.sale = cli.add_subcommand("sale", "sell electricity to an account");
+  v.sale->add_option("--account", v.account, "account id")->required();
+  v.sale->add_option("--amount", v.amount, "amount, yuan (e.g. 100.00)")->required();
+}
+
+int ledger_verify(const phil::service::Operations& ops, const phil::service::Actor& actor,
+                  bool json) {
+  const auto problems = ops.verify_ledger(actor).value();
+  if (json) {
+    std::cout << phil::app::json_text(
+                     nlohmann::json{{"ok", problems.empty()}, {"problems", problems}})
+              << "\n";
+  } else if (problems.empty()) {
+    std::cout << "ledger OK\n";
+  } else {
+    for (const auto& p : problems)
+      std::cout << "PROBLEM: " << p << "\n";
+  }
+  return problems.empty() ? kOk : kRefused;
+}
+
+/// Runs a verb of the site file: its meters are registered first, as the daemon does at
+/// start-up.
+int run_site_verb(const Global& g, const SiteVerbs& v, const phil::app::RemoteCommands& remote,
+                  const phil::service::Actor& actor, const phil::domain::Clock& clock) {
+  if (g.config.empty()) {
+    std::fprintf(stderr, "--config is required for this command; give the site file (YAML)\n");
+    return kUsage;
+  }
+  const auto site = phil::app::load_site_or_report(g.config, g.profiles);
+  if (!site) return kUsage;
+  const auto opened = phil::app::open_operations(
+      g.db, site, actor, clock, "cannot open the site",
+      v.verify->parsed() ? phil::app::Access::kView : phil::app::Access::kAction);
+  if (!opened.ops) return opened.exit_code;
+  const auto& ops = opened.ops;
+  try {
+    if (v.sale->parsed()) {
+      const auto fen = parse_amount(v.amount, "--amount");
+      if (!fen) return kUsage;
+      const auto r = ops->sale(actor, v.account, *fen);
+      return report(r ? phil::domain::Result<void>() : r.error(), g.json,
+                    "sold " + yuan(*fen) + " yuan to " + v.account +
+                        "; the credit is delivered at the daemon's next iteration");
+    }
+    if (auto rc = phil::app::run_remote_commands(remote, *ops, actor, g.json)) return *rc;
+    if (v.verify->parsed()) return ledger_verify(*ops, actor, g.json);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "failed: %s\n", e.what());
+    return kRefused;
+  }
+  return kUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"prepaidctl: operator actions on a prepaid-hil site"};
   cli.require_subcommand(1);
-  std::string db;
-  std::string config;
-  std::string profiles = PHIL_DEFAULT_PROFILES_DIR;
-  const char* user = std::getenv("USER");
-  std::string operator_id = user ? user : "operator";
-  bool json = false;
-  cli.add_option("--db", db, "SQLite database file")->required();
-  cli.add_option("--config", config,
-                 "site file (YAML); needed by sale, command, read-now and ledger verify; for the "
-                 "others it registers the site's meters first");
-  cli.add_option("--profiles", profiles, "device profiles folder")->capture_default_str();
-  cli.add_option("--operator", operator_id, "who acts (recorded in the audit log)")
-      ->capture_default_str();
-  cli.add_flag("--json", json, "machine-readable output");
+  Global g;
+  add_global_options(cli, g);
 
   auto* init = cli.add_subcommand(
       "init", "create the database if needed and migrate it to this build's schema");
-
   auto* account = cli.add_subcommand("account", "accounts")->require_subcommand(1);
   const auto money = phil::app::add_money_commands(cli, *account);
-
-  auto* sale = cli.add_subcommand("sale", "sell electricity to an account");
-  std::string sale_account;
-  std::string amount;
-  sale->add_option("--account", sale_account, "account id")->required();
-  sale->add_option("--amount", amount, "amount, yuan (e.g. 100.00)")->required();
-
+  SiteVerbs site;
+  add_sale(cli, site);
   auto* meter = cli.add_subcommand("meter", "meters")->require_subcommand(1);
   const auto admin = phil::app::add_admin_commands(cli, *account, *meter);
-
   auto* ledger = cli.add_subcommand("ledger", "the ledger")->require_subcommand(1);
-  auto* verify = ledger->add_subcommand("verify", "check the ledger invariants");
-
+  site.verify = ledger->add_subcommand("verify", "check the ledger invariants");
   const auto remote = phil::app::add_remote_commands(cli);
   const auto tariff = phil::app::add_tariff_commands(cli);
 
@@ -96,61 +165,18 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
 
   const phil::app::WallClock clock;
-  const phil::service::Actor actor{operator_id};
-  if (init->parsed()) return phil::app::run_init_command(db, json);
+  const phil::service::Actor actor{g.operator_id};
+  if (init->parsed()) return phil::app::run_init_command(g.db, g.json);
   if (phil::app::money_command_parsed(*money)) {
-    return phil::app::run_money_command(*money, db, actor, json, clock);
+    return phil::app::run_money_command(*money, g.db, actor, g.json, clock);
   }
   if (phil::app::tariff_command_parsed(*tariff)) {
     return phil::app::run_tariff_command(
-        *tariff, {db, config.empty() ? std::nullopt : std::optional<std::string>(config), profiles,
-                  actor, json, clock});
+        *tariff, {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});
   }
   if (phil::app::admin_command_parsed(*admin)) {
     return phil::app::run_admin_command(
-        *admin, {db, config.empty() ? std::nullopt : std::optional<std::string>(config), profiles,
-                 actor, json, clock});
+        *admin, {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});
   }
-  if (config.empty()) {
-    std::fprintf(stderr, "--config is required for this command; give the site file (YAML)\n");
-    return kUsage;
-  }
-  const auto site = phil::app::load_site_or_report(config, profiles);
-  if (!site) return kUsage;
-  // The site's meters are registered first, as the daemon does at start-up.
-  const auto opened = phil::app::open_operations(
-      db, site, actor, clock, "cannot open the site",
-      verify->parsed() ? phil::app::Access::kView : phil::app::Access::kAction);
-  if (!opened.ops) return opened.exit_code;
-  const auto& ops = opened.ops;
-
-  try {
-    if (sale->parsed()) {
-      const auto fen = parse_amount(amount, "--amount");
-      if (!fen) return kUsage;
-      const auto r = ops->sale(actor, sale_account, *fen);
-      return report(r ? phil::domain::Result<void>() : r.error(), json,
-                    "sold " + yuan(*fen) + " yuan to " + sale_account +
-                        "; the credit is delivered at the daemon's next iteration");
-    }
-    if (auto rc = phil::app::run_remote_commands(*remote, *ops, actor, json)) return *rc;
-    if (verify->parsed()) {
-      const auto problems = ops->verify_ledger(actor).value();
-      if (json) {
-        std::cout << phil::app::json_text(
-                         nlohmann::json{{"ok", problems.empty()}, {"problems", problems}})
-                  << "\n";
-      } else if (problems.empty()) {
-        std::cout << "ledger OK\n";
-      } else {
-        for (const auto& p : problems)
-          std::cout << "PROBLEM: " << p << "\n";
-      }
-      return problems.empty() ? kOk : kRefused;
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "failed: %s\n", e.what());
-    return kRefused;
-  }
-  return kUsage;
+  return run_site_verb(g, site, *remote, actor, clock);
 }

@@ -205,78 +205,80 @@ int account_show(const service::Operations& ops, const AdminCommands& c, const A
   return kOk;
 }
 
-int meter_show(const service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
-  const auto id = meter_arg(c.meter);
-  if (!id) return kUsage;
-  const auto m = meter_or_none(ops, t.actor, *id);
-  const auto found = ops.meter_placement(t.actor, *id);
-  if (!m || !found) {
-    return refuse(
-        {domain::ErrorKind::kNotFound, "meter " + c.meter + " is not configured at this site"},
-        t.json);
-  }
-  const auto* place = &found.value();
-  const auto commands = ops.meter_commands(t.actor, *id, 5).value();
-  auto events = ops.events(t.actor, *id).value();
-  if (events.size() > 5) events.erase(events.begin(), events.end() - 5);
-  std::optional<std::int64_t> balance;
-  if (m->account) {
-    if (auto b = ops.account_balance_fen(t.actor, *m->account)) balance = b.value();
-  }
-  const auto read_at = m->read_at ? when(*m->read_at) : "never";
-  const auto& r = m->last;
-  if (t.json) {
-    json j{{"meter", id->to_string()},
-           {"status", domain::to_string(m->status)},
-           {"account", opt(m->account)},
-           {"ever_read", m->read_at.has_value()},
-           {"read_at", read_at},
-           {"energy_wh", r.energy_wh},
-           {"power_w", r.power_w},
-           {"balance_fen", r.balance_fen},
-           {"relay_closed", r.relay_closed},
-           {"mode", domain::to_string(r.mode)},
-           {"purchase_count", r.purchase_count},
-           {"failed_cycles", m->failed_cycles},
-           {"billing_mode", domain::to_string(place->billing_mode)},
-           {"room", opt(place->room)},
-           {"building", opt(place->building)},
-           {"floor", place->floor ? json(*place->floor) : json()},
-           {"comm_manager", opt(place->comm_manager)},
-           {"thresholds",
-            {{"alarm1_fen", place->thresholds.alarm1_fen},
-             {"alarm2_fen", place->thresholds.alarm2_fen},
-             {"overload_w", place->thresholds.overload_w}}},
-           {"replaces", place->replaces ? json(place->replaces->to_string()) : json()},
-           {"replaced_by", place->replaced_by ? json(place->replaced_by->to_string()) : json()}};
-    if (balance) j["account_balance_fen"] = *balance;
-    auto& cs = j["commands"] = json::array();
-    for (const auto& cmd : commands)
-      cs.push_back(command_json(cmd));
-    auto& es = j["events"] = json::array();
-    for (const auto& e : events)
-      es.push_back({{"kind", e.kind}, {"details", e.details}, {"at", when(e.at)}});
-    std::cout << json_text(j, 2) << "\n";
-    return kOk;
-  }
-  std::cout << "meter       " << id->to_string() << "\n"
-            << "status      " << domain::to_string(m->status) << "\n"
-            << "account     " << printable(m->account.value_or("-")) << "\n"
-            << "room        " << printable(place->room.value_or("-"));
-  if (place->building) {
-    std::cout << " (building " << printable(*place->building);
-    if (place->floor) std::cout << ", floor " << *place->floor;
+/// What `meter show` shows of one meter.
+struct MeterShow {
+  domain::MeterId id;
+  store::MeterRecord meter;
+  store::MeterPlacement place;
+  std::vector<store::CommandRecord> commands;  ///< the last 5
+  std::vector<store::EventRecord> events;      ///< the last 5
+  std::optional<std::int64_t> balance;         ///< its account's ledger balance
+};
+
+void print_meter_json(const MeterShow& s) {
+  const auto& m = s.meter;
+  const auto& place = s.place;
+  const auto& r = m.last;
+  json j{{"meter", s.id.to_string()},
+         {"status", domain::to_string(m.status)},
+         {"account", opt(m.account)},
+         {"ever_read", m.read_at.has_value()},
+         {"read_at", m.read_at ? when(*m.read_at) : "never"},
+         {"energy_wh", r.energy_wh},
+         {"power_w", r.power_w},
+         {"balance_fen", r.balance_fen},
+         {"relay_closed", r.relay_closed},
+         {"mode", domain::to_string(r.mode)},
+         {"purchase_count", r.purchase_count},
+         {"failed_cycles", m.failed_cycles},
+         {"billing_mode", domain::to_string(place.billing_mode)},
+         {"room", opt(place.room)},
+         {"building", opt(place.building)},
+         {"floor", place.floor ? json(*place.floor) : json()},
+         {"comm_manager", opt(place.comm_manager)},
+         {"thresholds",
+          {{"alarm1_fen", place.thresholds.alarm1_fen},
+           {"alarm2_fen", place.thresholds.alarm2_fen},
+           {"overload_w", place.thresholds.overload_w}}},
+         {"replaces", place.replaces ? json(place.replaces->to_string()) : json()},
+         {"replaced_by", place.replaced_by ? json(place.replaced_by->to_string()) : json()}};
+  if (s.balance) j["account_balance_fen"] = *s.balance;
+  auto& cs = j["commands"] = json::array();
+  for (const auto& cmd : s.commands)
+    cs.push_back(command_json(cmd));
+  auto& es = j["events"] = json::array();
+  for (const auto& e : s.events)
+    es.push_back({{"kind", e.kind}, {"details", e.details}, {"at", when(e.at)}});
+  std::cout << json_text(j, 2) << "\n";
+}
+
+/// Where the meter is and what it is set to.
+void print_meter_place(const MeterShow& s) {
+  const auto& place = s.place;
+  std::cout << "meter       " << s.id.to_string() << "\n"
+            << "status      " << domain::to_string(s.meter.status) << "\n"
+            << "account     " << printable(s.meter.account.value_or("-")) << "\n"
+            << "room        " << printable(place.room.value_or("-"));
+  if (place.building) {
+    std::cout << " (building " << printable(*place.building);
+    if (place.floor) std::cout << ", floor " << *place.floor;
     std::cout << ")";
   }
   std::cout << "\n"
-            << "billing     " << domain::to_string(place->billing_mode) << "\n"
-            << "thresholds  alarm1 " << yuan(place->thresholds.alarm1_fen) << ", alarm2 "
-            << yuan(place->thresholds.alarm2_fen) << " yuan, overload "
-            << place->thresholds.overload_w << " W\n";
-  if (place->replaces) std::cout << "replaces    " << place->replaces->to_string() << "\n";
-  if (place->replaced_by) std::cout << "replaced by " << place->replaced_by->to_string() << "\n";
-  std::cout << "last read   " << read_at << "\n";
-  if (m->read_at) {
+            << "billing     " << domain::to_string(place.billing_mode) << "\n"
+            << "thresholds  alarm1 " << yuan(place.thresholds.alarm1_fen) << ", alarm2 "
+            << yuan(place.thresholds.alarm2_fen) << " yuan, overload "
+            << place.thresholds.overload_w << " W\n";
+  if (place.replaces) std::cout << "replaces    " << place.replaces->to_string() << "\n";
+  if (place.replaced_by) std::cout << "replaced by " << place.replaced_by->to_string() << "\n";
+}
+
+/// Its last reading, its account's balance, its last commands and events.
+void print_meter_state(const MeterShow& s) {
+  const auto& m = s.meter;
+  const auto& r = m.last;
+  std::cout << "last read   " << (m.read_at ? when(*m.read_at) : "never") << "\n";
+  if (m.read_at) {
     std::cout << "energy      " << format_decimal(r.energy_wh, 3) << " kWh\n"
               << "power       " << r.power_w << " W\n"
               << "balance     " << yuan(r.balance_fen) << " yuan (meter)\n"
@@ -284,20 +286,48 @@ int meter_show(const service::Operations& ops, const AdminCommands& c, const Adm
               << "mode        " << domain::to_string(r.mode) << "\n"
               << "purchases   " << r.purchase_count << "\n";
   }
-  if (balance) {
-    std::cout << "ledger      " << yuan(*balance) << " yuan (account " << printable(*m->account)
+  if (s.balance) {
+    std::cout << "ledger      " << yuan(*s.balance) << " yuan (account " << printable(*m.account)
               << ")\n";
   }
-  if (m->failed_cycles > 0) std::cout << "no answer   " << m->failed_cycles << " cycle(s)\n";
-  for (const auto& cmd : commands) {
+  if (m.failed_cycles > 0) std::cout << "no answer   " << m.failed_cycles << " cycle(s)\n";
+  for (const auto& cmd : s.commands) {
     std::cout << "command     #" << cmd.id << " " << domain::to_string(cmd.kind) << " "
               << yuan(cmd.amount_fen) << " " << domain::to_string(cmd.state) << " (attempts "
               << cmd.attempts << ")"
               << (cmd.last_error.empty() ? "" : ": " + printable(cmd.last_error)) << "\n";
   }
-  for (const auto& e : events) {
+  for (const auto& e : s.events) {
     std::cout << "event       " << when(e.at) << " " << printable(e.kind) << ": "
               << printable(e.details) << "\n";
+  }
+}
+
+int meter_show(const service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
+  const auto id = meter_arg(c.meter);
+  if (!id) return kUsage;
+  auto m = meter_or_none(ops, t.actor, *id);
+  auto found = ops.meter_placement(t.actor, *id);
+  if (!m || !found) {
+    return refuse(
+        {domain::ErrorKind::kNotFound, "meter " + c.meter + " is not configured at this site"},
+        t.json);
+  }
+  MeterShow s{*id,
+              std::move(*m),
+              std::move(found).value(),
+              ops.meter_commands(t.actor, *id, 5).value(),
+              ops.events(t.actor, *id).value(),
+              {}};
+  if (s.events.size() > 5) s.events.erase(s.events.begin(), s.events.end() - 5);
+  if (s.meter.account) {
+    if (auto b = ops.account_balance_fen(t.actor, *s.meter.account)) s.balance = b.value();
+  }
+  if (t.json) {
+    print_meter_json(s);
+  } else {
+    print_meter_place(s);
+    print_meter_state(s);
   }
   return kOk;
 }

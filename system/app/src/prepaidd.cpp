@@ -75,6 +75,67 @@ int run_once(phil::service::System& system, const sigset_t& stop) {
   return 0;
 }
 
+/// The start-up banner: the site, its buses and how it supervises them.
+void log_site(const phil::service::SiteConfig& site, const std::string& db_path) {
+  spdlog::info("prepaidd {}: site \"{}\", database {}, poll every {}, price {} yuan/kWh",
+               PHIL_VERSION, site.name, db_path, phil::format_duration(site.poll_interval),
+               phil::format_decimal(site.price, 4));
+  for (const auto& bus : site.buses) {
+    const auto poll = bus.poll_interval.value_or(site.poll_interval);
+    if (bus.transport == "rtu") {
+      spdlog::info("  bus {}: rtu {} {} {}{}{}, {} box(es), timeout {}, poll every {}", bus.id,
+                   bus.port, bus.baud, bus.data_bits, bus.parity, bus.stop_bits, bus.boxes.size(),
+                   phil::format_duration(bus.response_timeout), phil::format_duration(poll));
+    } else {
+      spdlog::info("  bus {}: {} {}, {} box(es), timeout {}, poll every {}", bus.id, bus.transport,
+                   bus.port, bus.boxes.size(), phil::format_duration(bus.response_timeout),
+                   phil::format_duration(poll));
+    }
+  }
+  spdlog::info("  clock sync {}, drift limit {}, cycles {}, response timeout {}",
+               site.clock_sync ? "by broadcast every " + phil::format_duration(*site.clock_sync)
+                               : std::string("off"),
+               phil::format_duration(site.clock_drift_limit),
+               site.spread_cycles ? "spread over the interval" : "not spread",
+               site.adaptive_timeout ? "adaptive (k x p99, up to the configured)" : "fixed");
+  for (const auto& bus : site.buses) {
+    for (const auto& box : bus.boxes) {
+      if (bus.billing_of(box.address) == "host") {
+        spdlog::info("  box {}/{}: host-side billing (the system trips and closes)", bus.id,
+                     box.address);
+      }
+    }
+  }
+}
+
+/// Blocks the stop signals in this thread and every thread it starts: they are only taken by
+/// wait_for_signal.
+sigset_t block_stop_signals() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  return stop;
+}
+
+/// Until a stop signal: one worker per bus (buses in parallel, one transaction at a time on
+/// each); this thread only waits for the signal.
+int run_until_stopped(phil::service::System& system, const phil::domain::Clock& clock,
+                      const sigset_t& stop) {
+  phil::service::Collector collector(system, clock, {kMaxSleep, phil::Millis(1000)});
+  collector.start();
+  int sig = 0;
+  while (sig == 0)
+    sig = wait_for_signal(stop, phil::Millis(60'000));
+  spdlog::info("signal {} ({}) received; finishing the transactions in flight", sig,
+               sigabbrev_np(sig) != nullptr ? sigabbrev_np(sig) : "?");
+  collector.stop();
+  spdlog::info("stopped; pending commands stay in the outbox for the next start");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,14 +153,8 @@ int main(int argc, char** argv) {
   if (const auto status = phil::cli::parse(cli, argc, argv)) return *status;
   spdlog::set_level(spdlog::level::from_str(level));
 
-  // Block the stop signals before anything starts: they are only taken between iterations.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
+  // Before anything starts: the stop signals are only taken between iterations.
+  const sigset_t stop = block_stop_signals();
   const auto site = phil::app::load_site_or_report(config, profiles);
   if (!site) return 2;
   const auto db_path = phil::app::database_path(db, *site);
@@ -124,48 +179,6 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot start: {}", e.what());
     return 1;
   }
-  spdlog::info("prepaidd {}: site \"{}\", database {}, poll every {}, price {} yuan/kWh",
-               PHIL_VERSION, site->name, db_path, phil::format_duration(site->poll_interval),
-               phil::format_decimal(site->price, 4));
-  for (const auto& bus : site->buses) {
-    const auto poll = bus.poll_interval.value_or(site->poll_interval);
-    if (bus.transport == "rtu") {
-      spdlog::info("  bus {}: rtu {} {} {}{}{}, {} box(es), timeout {}, poll every {}", bus.id,
-                   bus.port, bus.baud, bus.data_bits, bus.parity, bus.stop_bits, bus.boxes.size(),
-                   phil::format_duration(bus.response_timeout), phil::format_duration(poll));
-    } else {
-      spdlog::info("  bus {}: {} {}, {} box(es), timeout {}, poll every {}", bus.id, bus.transport,
-                   bus.port, bus.boxes.size(), phil::format_duration(bus.response_timeout),
-                   phil::format_duration(poll));
-    }
-  }
-
-  spdlog::info("  clock sync {}, drift limit {}, cycles {}, response timeout {}",
-               site->clock_sync ? "by broadcast every " + phil::format_duration(*site->clock_sync)
-                                : std::string("off"),
-               phil::format_duration(site->clock_drift_limit),
-               site->spread_cycles ? "spread over the interval" : "not spread",
-               site->adaptive_timeout ? "adaptive (k x p99, up to the configured)" : "fixed");
-  for (const auto& bus : site->buses) {
-    for (const auto& box : bus.boxes) {
-      if (bus.billing_of(box.address) == "host") {
-        spdlog::info("  box {}/{}: host-side billing (the system trips and closes)", bus.id,
-                     box.address);
-      }
-    }
-  }
-
-  if (once) return run_once(*system, stop);
-  // One worker per bus: buses run in parallel, one transaction at a time on each. This thread
-  // only waits for the stop signal.
-  phil::service::Collector collector(*system, clock, {kMaxSleep, phil::Millis(1000)});
-  collector.start();
-  int sig = 0;
-  while (sig == 0)
-    sig = wait_for_signal(stop, phil::Millis(60'000));
-  spdlog::info("signal {} ({}) received; finishing the transactions in flight", sig,
-               sigabbrev_np(sig) != nullptr ? sigabbrev_np(sig) : "?");
-  collector.stop();
-  spdlog::info("stopped; pending commands stay in the outbox for the next start");
-  return 0;
+  log_site(*site, db_path);
+  return once ? run_once(*system, stop) : run_until_stopped(*system, clock, stop);
 }

@@ -178,16 +178,13 @@ std::optional<TimePoint> tier_period_start(const Tariff& t, minutes utc_offset, 
   return local_day_start_utc(sys_days(period_start_date(t, d)), utc_offset);
 }
 
-IntervalCharge charge_interval(const TariffSchedule& schedule, TimePoint t0, TimePoint t1,
-                               std::int64_t energy_wh, std::int64_t carry, const TierState& tier) {
-  if (schedule.versions.empty()) throw std::invalid_argument("charge_interval: empty schedule");
-  if (t1 < t0) throw std::invalid_argument("charge_interval: interval ends before it starts");
-  if (energy_wh < 0 || energy_wh > kMaxChargeEnergyWh || carry < 0 || carry >= kCostUnitsPerFen) {
-    throw std::invalid_argument("charge_interval: energy or carry out of range");
-  }
-  const auto off = schedule.utc_offset;
+namespace {
 
-  // Every instant in (t0, t1) where the price may change.
+/// Every instant in (t0, t1) where the price may change: a version taking effect, a TOU period
+/// starting on any local day of the interval (of every version in force in it), a tier period
+/// starting.
+std::set<TimePoint> price_edges(const TariffSchedule& schedule, TimePoint t0, TimePoint t1) {
+  const auto off = schedule.utc_offset;
   std::set<TimePoint> edges;
   auto consider = [&](TimePoint e) {
     if (e > t0 && e < t1) edges.insert(e);
@@ -217,6 +214,20 @@ IntervalCharge charge_interval(const TariffSchedule& schedule, TimePoint t0, Tim
         consider(local_day_start_utc(day, off) + minutes(m));
     }
   }
+  return edges;
+}
+
+}  // namespace
+
+IntervalCharge charge_interval(const TariffSchedule& schedule, TimePoint t0, TimePoint t1,
+                               std::int64_t energy_wh, std::int64_t carry, const TierState& tier) {
+  if (schedule.versions.empty()) throw std::invalid_argument("charge_interval: empty schedule");
+  if (t1 < t0) throw std::invalid_argument("charge_interval: interval ends before it starts");
+  if (energy_wh < 0 || energy_wh > kMaxChargeEnergyWh || carry < 0 || carry >= kCostUnitsPerFen) {
+    throw std::invalid_argument("charge_interval: energy or carry out of range");
+  }
+  const auto off = schedule.utc_offset;
+  const auto edges = price_edges(schedule, t0, t1);
 
   IntervalCharge out;
   out.carry = carry;
