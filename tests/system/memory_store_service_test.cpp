@@ -19,7 +19,6 @@ namespace {
 
 using domain::MeterId;
 using meterlink::FakeMaster;
-using ::testing::_;
 using ::testing::ElementsAre;
 using ::testing::StrictMock;
 

@@ -169,6 +169,7 @@ TEST(OutboxRules, SendableHeadsAreOnePerTargetInPriorityOrderAndANotDueHeadBlock
   };
   const auto heads = domain::sendable_heads(open, kT0, 10);
   std::vector<std::int64_t> ids;
+  ids.reserve(heads.size());
   for (auto i : heads)
     ids.push_back(open[i].id);
   EXPECT_EQ(ids, (std::vector<std::int64_t>{4, 1, 7}));

@@ -35,9 +35,12 @@ TEST(StoreOpen, OnlyCreateModeCreatesAMissingFile) {
       (void)open_sqlite_store(path, Checkpoints::kAtCommit, mode);
       FAIL() << "a missing file was opened";
     } catch (const DatabaseNotFound& e) {
-      EXPECT_EQ(std::string(e.what()), "database " + path +
-                                           " not found: run prepaidctl init --db " + path +
-                                           " to create it, or check the path");
+      std::string want = "database ";
+      want += path;
+      want += " not found: run prepaidctl init --db ";
+      want += path;
+      want += " to create it, or check the path";
+      EXPECT_EQ(std::string(e.what()), want);
     }
     EXPECT_FALSE(std::filesystem::exists(path));
   }

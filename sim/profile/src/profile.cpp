@@ -16,55 +16,56 @@ namespace {
 
 // What the simulator needs of each canonical register to serve it.
 enum class Shape : std::uint8_t { kNumber, kBcd, kRaw };
+// Field order keeps the two one-byte fields together (no padding between the views).
 struct Known {
   std::string_view name;
-  Shape shape;
   std::string_view unit;  // required unit; "" = none
-  bool money;             // yuan, scale 0.01 or finer
+  Shape shape;
+  bool money;  // yuan, scale 0.01 or finer
 };
 
 constexpr Known kBoxKnown[] = {
-    {"model", Shape::kNumber, "", false},     {"circuits", Shape::kNumber, "", false},
-    {"address", Shape::kNumber, "", false},   {"baud", Shape::kNumber, "bps", false},
-    {"clock", Shape::kNumber, "s", false},    {"password", Shape::kNumber, "", false},
-    {"tou_schedule", Shape::kRaw, "", false},
+    {"model", "", Shape::kNumber, false},     {"circuits", "", Shape::kNumber, false},
+    {"address", "", Shape::kNumber, false},   {"baud", "bps", Shape::kNumber, false},
+    {"clock", "s", Shape::kNumber, false},    {"password", "", Shape::kNumber, false},
+    {"tou_schedule", "", Shape::kRaw, false},
 };
 
 constexpr Known kCircuitKnown[] = {
-    {"energy_total", Shape::kNumber, "kWh", false},
-    {"energy_sharp", Shape::kNumber, "kWh", false},
-    {"energy_peak", Shape::kNumber, "kWh", false},
-    {"energy_flat", Shape::kNumber, "kWh", false},
-    {"energy_valley", Shape::kNumber, "kWh", false},
-    {"voltage", Shape::kNumber, "V", false},
-    {"current", Shape::kNumber, "A", false},
-    {"power", Shape::kNumber, "W", false},
-    {"power_factor", Shape::kNumber, "", false},
-    {"status", Shape::kNumber, "", false},
-    {"balance", Shape::kNumber, "yuan", true},
-    {"relay", Shape::kNumber, "", false},
-    {"mode", Shape::kNumber, "", false},
-    {"purchase_count", Shape::kNumber, "", false},
-    {"purchase_amount", Shape::kNumber, "yuan", true},
-    {"purchase_total", Shape::kNumber, "yuan", true},
-    {"alarm1_threshold", Shape::kNumber, "yuan", true},
-    {"alarm2_threshold", Shape::kNumber, "yuan", true},
-    {"overload_threshold", Shape::kNumber, "W", false},
-    {"price_sharp", Shape::kNumber, "yuan/kWh", false},
-    {"price_peak", Shape::kNumber, "yuan/kWh", false},
-    {"price_flat", Shape::kNumber, "yuan/kWh", false},
-    {"price_valley", Shape::kNumber, "yuan/kWh", false},
-    {"serial", Shape::kBcd, "", false},
+    {"energy_total", "kWh", Shape::kNumber, false},
+    {"energy_sharp", "kWh", Shape::kNumber, false},
+    {"energy_peak", "kWh", Shape::kNumber, false},
+    {"energy_flat", "kWh", Shape::kNumber, false},
+    {"energy_valley", "kWh", Shape::kNumber, false},
+    {"voltage", "V", Shape::kNumber, false},
+    {"current", "A", Shape::kNumber, false},
+    {"power", "W", Shape::kNumber, false},
+    {"power_factor", "", Shape::kNumber, false},
+    {"status", "", Shape::kNumber, false},
+    {"balance", "yuan", Shape::kNumber, true},
+    {"relay", "", Shape::kNumber, false},
+    {"mode", "", Shape::kNumber, false},
+    {"purchase_count", "", Shape::kNumber, false},
+    {"purchase_amount", "yuan", Shape::kNumber, true},
+    {"purchase_total", "yuan", Shape::kNumber, true},
+    {"alarm1_threshold", "yuan", Shape::kNumber, true},
+    {"alarm2_threshold", "yuan", Shape::kNumber, true},
+    {"overload_threshold", "W", Shape::kNumber, false},
+    {"price_sharp", "yuan/kWh", Shape::kNumber, false},
+    {"price_peak", "yuan/kWh", Shape::kNumber, false},
+    {"price_flat", "yuan/kWh", Shape::kNumber, false},
+    {"price_valley", "yuan/kWh", Shape::kNumber, false},
+    {"serial", "", Shape::kBcd, false},
     // Per phase, three-phase models only (`phases: 3`).
-    {"voltage_a", Shape::kNumber, "V", false},
-    {"voltage_b", Shape::kNumber, "V", false},
-    {"voltage_c", Shape::kNumber, "V", false},
-    {"current_a", Shape::kNumber, "A", false},
-    {"current_b", Shape::kNumber, "A", false},
-    {"current_c", Shape::kNumber, "A", false},
-    {"power_a", Shape::kNumber, "W", false},
-    {"power_b", Shape::kNumber, "W", false},
-    {"power_c", Shape::kNumber, "W", false},
+    {"voltage_a", "V", Shape::kNumber, false},
+    {"voltage_b", "V", Shape::kNumber, false},
+    {"voltage_c", "V", Shape::kNumber, false},
+    {"current_a", "A", Shape::kNumber, false},
+    {"current_b", "A", Shape::kNumber, false},
+    {"current_c", "A", Shape::kNumber, false},
+    {"power_a", "W", Shape::kNumber, false},
+    {"power_b", "W", Shape::kNumber, false},
+    {"power_c", "W", Shape::kNumber, false},
 };
 
 bool per_phase(std::string_view name) {

@@ -17,7 +17,7 @@ constexpr int kOk = 0;
 constexpr int kRefused = 1;
 constexpr int kUsage = 2;
 
-int print(bool ok, const std::string& message, bool json, nlohmann::json extra = {}) {
+int print(bool ok, const std::string& message, bool json, const nlohmann::json& extra = {}) {
   if (json) {
     nlohmann::json j{{"ok", ok}};
     j[ok ? "message" : "error"] = message;

@@ -18,10 +18,8 @@ using domain::Error;
 using domain::ErrorKind;
 using domain::MeterId;
 using sqlite::Db;
-using sqlite::Stmt;
 using sqlite::Transaction;
 
-using sqlite::from_ms;
 using sqlite::to_ms;
 
 using rows::parse_id;

@@ -347,6 +347,7 @@ std::vector<TariffRecord> SqliteStore::tariffs() const {
     rec->assignments.push_back(std::move(a));
   }
   std::vector<TariffRecord> out;
+  out.reserve(by_name.size());
   for (auto& [name, rec] : by_name)
     out.push_back(std::move(rec));
   return out;

@@ -18,7 +18,7 @@
 namespace phil::sim {
 
 inline constexpr int kSlotsPerDay = 96;
-inline constexpr std::int64_t kSlotMs = 15 * 60 * 1000;
+inline constexpr std::int64_t kSlotMs = std::int64_t{15} * 60 * 1000;
 
 /// The names accepted as LoadSpec::curve.
 std::span<const std::string_view> daily_curve_names();
