@@ -76,7 +76,7 @@ class CollectorTest : public ::testing::Test {
     db_ = dir_.file("site.db");
   }
 
-  void start(std::function<void(bool)> before = {}) {
+  void start(const std::function<void(bool)>& before = {}) {
     system_ = std::make_unique<System>(site_, db_, clock_, [this, before](const BusConfig&) {
       return std::make_unique<Hooked>(master_, mu_, before);
     });
