@@ -55,6 +55,26 @@ grep -qF 'std\t\xFE' out.txt || { cat out.txt; fail "tariff name not escaped"; }
 expect_rc 0 offline --json tariff list
 valid_json out.txt || { cat out.txt err.txt; fail "--json tariff list is not JSON"; }
 
+# Under --json a usage error found after parsing (a bad amount, meter id, box, a missing --config,
+# a mistyped --db) is JSON on stdout, as CLI11's own usage errors are: exit 2, "usage": true.
+json_usage() {  # EXPECTED_TEXT COMMAND...
+  local want=$1; shift
+  expect_rc 2 "$@"
+  valid_json out.txt || { cat out.txt err.txt; fail "$* under --json: not JSON"; }
+  python3 -c 'import json,sys; j=json.load(open("out.txt")); sys.exit(0 if j["ok"] is False and
+    j["usage"] is True and sys.argv[1] in j["error"] else 1)' "$want" ||
+    fail "$*: usage error not as expected: $(cat out.txt)"
+  [[ ! -s err.txt ]] || fail "$*: under --json it also wrote to stderr: $(cat err.txt)"
+}
+json_usage '--amount "1.2.3" is not an amount' site --json sale --account A401 --amount 1.2.3
+json_usage '--amount "x" is not an amount' offline --json refund --account A401 --amount x
+json_usage '"bus1/x" is not a meter id' offline --json meter show bus1/x
+json_usage '"bus1" is not a meter id' site --json command trip --meter bus1
+json_usage '"bus1/x" is not a box' site --json command clock --box bus1/x
+json_usage '--config is required' offline --json sale --account A401 --amount 1.00
+json_usage 'not found: run prepaidctl init' "$ctl" --db typo.db --json tariff list
+json_usage '"bus1/1" is not a meter id' offline --json tariff assign standard --meter bus1/1
+
 # A mistyped --db: every verb but init refuses it (exit 2) and creates nothing.
 for verb in "account show --id A401" "tariff list" "refund --account A401 --amount 1.00"; do
   # shellcheck disable=SC2086

@@ -18,7 +18,7 @@ std::optional<service::SiteConfig> load_site_or_report(const std::string& config
   try {
     return service::load_site_file(config_path, profiles_dir);
   } catch (const yaml::ConfigError& e) {
-    std::fprintf(stderr, "configuration error: %s\n", e.what());
+    usage_error(std::string("configuration error: ") + e.what());
   }
   return std::nullopt;
 }
@@ -44,12 +44,58 @@ OpenedOperations open_operations(const std::string& db,
     }
     return {std::move(ops), kExitOk};
   } catch (const store::DatabaseNotFound& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return {nullptr, kExitUsage};
+    return {nullptr, usage_error(e.what())};
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: %s\n", failure.c_str(), e.what());
+    print_failure(failure + ": " + e.what(), json_output());
   }
   return {nullptr, kExitRefused};
+}
+
+namespace {
+
+bool& json_flag() {
+  static bool json = false;
+  return json;
+}
+
+}  // namespace
+
+void set_json_output(bool json) {
+  json_flag() = json;
+}
+
+bool json_output() {
+  return json_flag();
+}
+
+int usage_error(const std::string& message) {
+  if (json_output()) {
+    std::cout << json_text(nlohmann::json{{"ok", false}, {"usage", true}, {"error", message}})
+              << "\n";
+  } else {
+    std::fprintf(stderr, "%s\n", message.c_str());
+  }
+  return kExitUsage;
+}
+
+std::optional<std::int64_t> amount_arg(const std::string& text, std::string_view what,
+                                       std::string_view example) {
+  const auto fen = parse_decimal(text, 2);
+  if (!fen) {
+    usage_error(std::string(what) + " \"" + printable(text) +
+                "\" is not an amount in yuan with at most 2 decimals (e.g. " +
+                std::string(example) + ")");
+  }
+  return fen;
+}
+
+std::optional<domain::MeterId> meter_arg(const std::string& text) {
+  auto id = domain::MeterId::parse(text);
+  if (!id) {
+    usage_error("\"" + printable(text) +
+                "\" is not a meter id; write bus/box/circuit, e.g. bus1/1/1");
+  }
+  return id;
 }
 
 void print_failure(const std::string& message, bool json) {

@@ -46,6 +46,25 @@ OpenedOperations open_operations(const std::string& db,
                                  const service::Actor& actor, const domain::Clock& clock,
                                  const std::string& failure, Access access = Access::kAction);
 
+/// How prepaidctl prints what goes wrong: main sets it once, after the command line parsed, from
+/// --json. Until then (and in prepaidd) text on stderr.
+void set_json_output(bool json);
+bool json_output();
+
+/// A usage or bad-input error found after the command line parsed (an amount, a meter id, a
+/// file's configuration error, --config missing, ...): `message` on stderr or, under --json,
+/// {"ok":false,"usage":true,"error":message} on stdout, as phil::cli::parse prints CLI11's.
+/// Returns kExitUsage.
+int usage_error(const std::string& message);
+
+/// `text` (option `what`) as an amount in yuan with at most 2 decimals, in fen; nullopt after a
+/// usage_error naming the option, the value and an `example`.
+std::optional<std::int64_t> amount_arg(const std::string& text, std::string_view what,
+                                       std::string_view example);
+
+/// `text` as a meter id (bus/box/circuit); nullopt after a usage_error saying how to write one.
+std::optional<domain::MeterId> meter_arg(const std::string& text);
+
 /// A failure of a prepaidctl command: `message` on stderr or, with `json`, {"ok":false,"error":
 /// message} on stdout.
 void print_failure(const std::string& message, bool json);

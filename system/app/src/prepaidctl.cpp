@@ -30,16 +30,6 @@ constexpr int kOk = 0;
 constexpr int kRefused = 1;
 constexpr int kUsage = 2;
 
-std::optional<std::int64_t> parse_amount(const std::string& text, const char* what) {
-  const auto fen = phil::parse_decimal(text, 2);
-  if (!fen) {
-    std::fprintf(stderr,
-                 "%s \"%s\" is not an amount in yuan with at most 2 decimals (e.g. 100.00)\n", what,
-                 text.c_str());
-  }
-  return fen;
-}
-
 int report(const phil::domain::Result<void>& r, bool json, const std::string& done) {
   if (!r) return phil::app::print_refusal(r.error(), json);
   if (json) {
@@ -111,8 +101,8 @@ int ledger_verify(const phil::service::Operations& ops, const phil::service::Act
 int run_site_verb(const Global& g, const SiteVerbs& v, const phil::app::RemoteCommands& remote,
                   const phil::service::Actor& actor, const phil::domain::Clock& clock) {
   if (g.config.empty()) {
-    std::fprintf(stderr, "--config is required for this command; give the site file (YAML)\n");
-    return kUsage;
+    return phil::app::usage_error(
+        "--config is required for this command; give the site file (YAML)");
   }
   const auto site = phil::app::load_site_or_report(g.config, g.profiles);
   if (!site) return kUsage;
@@ -123,7 +113,7 @@ int run_site_verb(const Global& g, const SiteVerbs& v, const phil::app::RemoteCo
   const auto& ops = opened.ops;
   try {
     if (v.sale->parsed()) {
-      const auto fen = parse_amount(v.amount, "--amount");
+      const auto fen = phil::app::amount_arg(v.amount, "--amount", "100.00");
       if (!fen) return kUsage;
       const auto r = ops->sale(actor, v.account, *fen);
       return report(r ? phil::domain::Result<void>() : r.error(), g.json,
@@ -133,7 +123,7 @@ int run_site_verb(const Global& g, const SiteVerbs& v, const phil::app::RemoteCo
     if (auto rc = phil::app::run_remote_commands(remote, *ops, actor, g.json)) return *rc;
     if (v.verify->parsed()) return ledger_verify(*ops, actor, g.json);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "failed: %s\n", e.what());
+    phil::app::print_failure(std::string("failed: ") + e.what(), g.json);
     return kRefused;
   }
   return kUsage;
@@ -161,6 +151,7 @@ int main(int argc, char** argv) {
   const auto tariff = phil::app::add_tariff_commands(cli);
 
   if (const auto status = phil::cli::parse(cli, argc, argv)) return *status;
+  phil::app::set_json_output(g.json);
   spdlog::set_default_logger(spdlog::stderr_color_mt("prepaidctl"));
   spdlog::set_level(spdlog::level::warn);
 

@@ -50,15 +50,6 @@ int done(const std::string& message, bool as_json, const json& extra = json::obj
   return kOk;
 }
 
-std::optional<MeterId> meter_arg(const std::string& text) {
-  auto id = MeterId::parse(text);
-  if (!id) {
-    std::fprintf(stderr, "\"%s\" is not a meter id; write bus/box/circuit, e.g. bus1/1/1\n",
-                 text.c_str());
-  }
-  return id;
-}
-
 json command_json(const store::CommandRecord& c) {
   return {{"id", c.id},
           {"kind", domain::to_string(c.kind)},
@@ -83,8 +74,7 @@ int site_import(service::Operations& ops, const AdminCommands& c, const AdminTar
     model = load_site_model(c.file);
     models = service::load_device_models(t.profiles);
   } catch (const yaml::ConfigError& e) {
-    std::fprintf(stderr, "configuration error: %s\n", e.what());
-    return kUsage;
+    return usage_error(std::string("configuration error: ") + e.what());
   }
   auto r = ops.import_site(t.actor, model, models);
   if (!r) return refuse(r.error(), t.json);
@@ -111,13 +101,8 @@ int account_open(service::Operations& ops, const AdminCommands& c, const AdminTa
     if (!id) return kUsage;
     ids.push_back(*id);
   }
-  const auto fen = parse_decimal(c.first_sale, 2);
-  if (!fen) {
-    std::fprintf(stderr,
-                 "--sale \"%s\" is not an amount in yuan with at most 2 decimals (e.g. 20.00)\n",
-                 c.first_sale.c_str());
-    return kUsage;
-  }
+  const auto fen = amount_arg(c.first_sale, "--sale", "20.00");
+  if (!fen) return kUsage;
   store::TenantContact contact{c.phone, std::nullopt};
   if (!c.room.empty()) contact.room = c.room;
   auto r = ops.open_account(t.actor, {c.account, c.tenant, ids, *fen, contact});
@@ -340,11 +325,10 @@ std::optional<store::ManualFinalReading> manual_reading(const AdminCommands& c,
   store::ManualFinalReading m;
   const auto hundredths = parse_decimal(c.final_energy, 2);  // the meter shows 0.01 kWh
   if (!hundredths || *hundredths < 0 || *hundredths > ManualFinalReading::kMaxEnergyWh / 10) {
-    std::fprintf(stderr,
-                 "--final-energy \"%s\" is not an energy in kWh with at most 2 decimals between 0 "
-                 "and %s (e.g. 1234.56, as the meter's display shows it)\n",
-                 c.final_energy.c_str(),
-                 format_decimal(ManualFinalReading::kMaxEnergyWh / 10, 2).c_str());
+    usage_error("--final-energy \"" + printable(c.final_energy) +
+                "\" is not an energy in kWh with at most 2 decimals between 0 and " +
+                format_decimal(ManualFinalReading::kMaxEnergyWh / 10, 2) +
+                " (e.g. 1234.56, as the meter's display shows it)");
     return std::nullopt;
   }
   m.energy_wh = *hundredths * 10;
@@ -352,12 +336,11 @@ std::optional<store::ManualFinalReading> manual_reading(const AdminCommands& c,
     const auto fen = parse_decimal(c.final_balance, 2);
     if (!fen || *fen < -ManualFinalReading::kMaxBalanceFen ||
         *fen > ManualFinalReading::kMaxBalanceFen) {
-      std::fprintf(stderr,
-                   "--final-balance \"%s\" is not an amount in yuan with at most 2 decimals "
-                   "between -%s and %s (e.g. 48.80, as the meter's display shows it)\n",
-                   c.final_balance.c_str(),
-                   format_decimal(ManualFinalReading::kMaxBalanceFen, 2).c_str(),
-                   format_decimal(ManualFinalReading::kMaxBalanceFen, 2).c_str());
+      usage_error("--final-balance \"" + printable(c.final_balance) +
+                  "\" is not an amount in yuan with at most 2 decimals between -" +
+                  format_decimal(ManualFinalReading::kMaxBalanceFen, 2) + " and " +
+                  format_decimal(ManualFinalReading::kMaxBalanceFen, 2) +
+                  " (e.g. 48.80, as the meter's display shows it)");
       return std::nullopt;
     }
     m.balance_fen = *fen;
@@ -365,10 +348,9 @@ std::optional<store::ManualFinalReading> manual_reading(const AdminCommands& c,
   if (!c.price.empty()) {
     const auto p = parse_decimal(c.price, 4);
     if (!p || *p < 0 || *p > domain::kMaxPrice) {
-      std::fprintf(stderr,
-                   "--price \"%s\" is not a price in yuan/kWh with at most 4 decimals between 0 "
-                   "and %s\n",
-                   c.price.c_str(), format_decimal(domain::kMaxPrice, 4).c_str());
+      usage_error("--price \"" + printable(c.price) +
+                  "\" is not a price in yuan/kWh with at most 4 decimals between 0 and " +
+                  format_decimal(domain::kMaxPrice, 4));
       return std::nullopt;
     }
     m.price = *p;
@@ -388,10 +370,9 @@ int meter_replace(service::Operations& ops, const AdminCommands& c, const AdminT
     manual = manual_reading(c, site_price);
     if (!manual) return kUsage;
   } else if (!c.final_balance.empty() || !c.price.empty()) {
-    std::fprintf(stderr,
-                 "--final-balance and --price belong to a manual final reading; give its "
-                 "--final-energy too\n");
-    return kUsage;
+    return usage_error(
+        "--final-balance and --price belong to a manual final reading; give its --final-energy "
+        "too");
   }
   auto r = ops.replace_meter(t.actor, *old_id, *new_id, manual);
   if (!r) return refuse(r.error(), t.json);
@@ -515,7 +496,7 @@ int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
     if (c.meter_replace->parsed()) return meter_replace(*ops, c, t, site_price);
     if (c.meter_move->parsed()) return meter_move(*ops, c, t);
   } catch (const store::StoreError& e) {
-    std::fprintf(stderr, "database error: %s\n", e.what());
+    print_failure(std::string("database error: ") + e.what(), t.json);
     return kRefused;
   }
   return kUsage;

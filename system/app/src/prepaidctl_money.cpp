@@ -55,13 +55,8 @@ int run_money_command(const MoneyCommands& c, const std::string& db, const servi
   if (!opened.ops) return opened.exit_code;
   const auto& ops = opened.ops;
   if (c.refund->parsed()) {
-    const auto fen = parse_decimal(c.amount, 2);
-    if (!fen) {
-      std::fprintf(
-          stderr, "--amount \"%s\" is not an amount in yuan with at most 2 decimals (e.g. 10.00)\n",
-          c.amount.c_str());
-      return kUsage;
-    }
+    const auto fen = amount_arg(c.amount, "--amount", "10.00");
+    if (!fen) return kUsage;
     auto r = ops->refund(actor, c.account, *fen);
     if (!r) return print_refusal(r.error(), json);
     return print(true, "refunded " + yuan(*fen) + " yuan from " + c.account, json,

@@ -26,11 +26,6 @@ constexpr int kRefused = 1;
 constexpr int kUsage = 2;
 
 /// A bad argument: the message on stderr (or as JSON), exit 2.
-int usage(const std::string& message, bool json) {
-  print_failure(message, json);
-  return kUsage;
-}
-
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> out;
   std::string item;
@@ -292,30 +287,27 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
   std::optional<service::AssignTariff> assign;
   if (c.add->parsed()) {
     auto version = c.file.empty() ? tariff_from_flags(c) : tariff_from_file(c.file);
-    if (auto* message = std::get_if<std::string>(&version)) return usage(*message, ctx.json);
+    if (auto* message = std::get_if<std::string>(&version)) return usage_error(*message);
     auto& v = std::get<TariffFile>(version);
     done = "tariff " + v.name + ": version from " + format_timestamp(v.from.utc, v.from.offset) +
            " added";
     add = service::AddTariff{v.name, {v.from.utc, std::move(v.tariff)}, v.from.offset};
   } else if (c.assign->parsed()) {
     if (c.site == !c.meter.empty()) {
-      return usage("say which: --site (the site default) or --meter bus/box/circuit", ctx.json);
+      return usage_error("say which: --site (the site default) or --meter bus/box/circuit");
     }
     std::optional<domain::MeterId> id;
     if (!c.meter.empty()) {
-      id = domain::MeterId::parse(c.meter);
-      if (!id) {
-        return usage("\"" + c.meter + "\" is not a meter id; write bus/box/circuit, e.g. bus1/1/1",
-                     ctx.json);
-      }
+      id = meter_arg(c.meter);
+      if (!id) return kUsage;
     }
     assign = service::AssignTariff{c.name, id};
     if (!c.from.empty()) {
       const auto from = parse_timestamp(c.from);
       if (!from) {
-        return usage("--from \"" + c.from +
-                         "\" is not a time with its offset; write e.g. 2026-04-01T00:00:00+08:00",
-                     ctx.json);
+        return usage_error(
+            "--from \"" + c.from +
+            "\" is not a time with its offset; write e.g. 2026-04-01T00:00:00+08:00");
       }
       assign->from = from->utc;
     }

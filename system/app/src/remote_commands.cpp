@@ -49,9 +49,9 @@ std::optional<std::int64_t> decimal(const std::string& text, int places, const c
                                     const char* example) {
   const auto v = parse_decimal(text, places);
   if (!v || *v < 0) {
-    std::fprintf(stderr,
-                 "%s \"%s\" is not a non-negative decimal with at most %d places (e.g. %s)\n", what,
-                 text.c_str(), places, example);
+    usage_error(std::string(what) + " \"" + printable(text) +
+                "\" is not a non-negative decimal with at most " + std::to_string(places) +
+                " places (e.g. " + example + ")");
     return std::nullopt;
   }
   return v;
@@ -155,16 +155,11 @@ std::optional<int> run_remote_commands(const RemoteCommands& rc, service::Operat
   if (rc.read_now->parsed()) return run_read_now(rc, ops, actor, json);
   if (!rc.group->parsed()) return std::nullopt;
   const bool box_level = rc.tou->parsed() || rc.clock->parsed();
-  const auto id = box_level ? box_target(rc.box) : domain::MeterId::parse(rc.meter);
+  const auto id = box_level ? box_target(rc.box) : meter_arg(rc.meter);
   if (box_level && !id) {
-    std::fprintf(stderr, "\"%s\" is not a box; write bus/box, e.g. bus1/4\n", rc.box.c_str());
-    return kUsage;
+    return usage_error("\"" + printable(rc.box) + "\" is not a box; write bus/box, e.g. bus1/4");
   }
-  if (!id) {
-    std::fprintf(stderr, "\"%s\" is not a meter id; write bus/box/circuit, e.g. bus1/1/1\n",
-                 rc.meter.c_str());
-    return kUsage;
-  }
+  if (!id) return kUsage;
   domain::CommandPayload payload;
   if (rc.trip->parsed()) {
     payload = domain::ModePayload{domain::RelayCommand::kForcedOff};
@@ -196,8 +191,7 @@ std::optional<int> run_remote_commands(const RemoteCommands& rc, service::Operat
   } else if (rc.tou->parsed()) {
     auto p = domain::parse_daily_periods(rc.periods);
     if (!p) {
-      std::fprintf(stderr, "--periods \"%s\": %s\n", rc.periods.c_str(), p.error().message.c_str());
-      return kUsage;
+      return usage_error("--periods \"" + printable(rc.periods) + "\": " + p.error().message);
     }
     payload = domain::TouSchedulePayload{std::move(p.value())};
   } else if (rc.clock->parsed()) {
@@ -205,10 +199,7 @@ std::optional<int> run_remote_commands(const RemoteCommands& rc, service::Operat
   } else {
     return kUsage;
   }
-  if (auto bad = domain::check_payload(payload)) {
-    std::fprintf(stderr, "%s\n", bad->c_str());
-    return kUsage;
-  }
+  if (auto bad = domain::check_payload(payload)) return usage_error(*bad);
   const auto r = ops.command(actor, *id, payload);
   if (!r) return print_refusal(r.error(), json);
   const auto kind = std::string(domain::to_string(domain::kind_of(payload)));
