@@ -19,7 +19,9 @@ using domain::MeterId;
 constexpr TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
 constexpr store::BillingRules kRules{6000, 3};
 /// The device profiles' models as an import sees them (profiles/adf300l.yaml's names).
-const std::vector<devices::ModelCircuits> kModels{{"adf300l-i", 12}, {"adf300l-iii", 36}};
+std::vector<devices::ModelCircuits> models() {
+  return {{"adf300l-i", 12}, {"adf300l-iii", 36}};
+}
 
 MeterId meter(int box, int circuit) {
   return MeterId{"bus1", box, circuit};
@@ -215,14 +217,14 @@ TEST_F(OperationsTest, TariffAndSiteActionsWriteTheirAuditRowsAndRefusalsNothing
   model.boxes = {{"bus1", 1, "adf300l-i", "b1", 1}};
   model.meters = {{meter(1, 1), std::nullopt, {}, std::nullopt}};
   expect_one_audit_row(kAdmin, "site_import",
-                       [&] { return ops_->import_site(kAdmin, model, kModels); });
+                       [&] { return ops_->import_site(kAdmin, model, models()); });
   // The same file again changes nothing, so it writes nothing.
   const auto before = audit_rows();
-  ASSERT_TRUE(ops_->import_site(kAdmin, model, kModels));
+  ASSERT_TRUE(ops_->import_site(kAdmin, model, models()));
   EXPECT_EQ(audit_rows(), before);
   model.meters.push_back({meter(1, 1), std::nullopt, {}, std::nullopt});  // listed twice
   expect_refused_unwritten(ErrorKind::kInvalid,
-                           [&] { return ops_->import_site(kAdmin, model, kModels); });
+                           [&] { return ops_->import_site(kAdmin, model, models()); });
 }
 
 TEST_F(OperationsTest, AnImportOfAnUnknownModelOrACircuitItsModelLacksIsRefusedUnwritten) {
@@ -236,8 +238,8 @@ TEST_F(OperationsTest, AnImportOfAnUnknownModelOrACircuitItsModelLacksIsRefusedU
                   {meter(2, 36), std::nullopt, {}, std::nullopt},
                   {meter(2, 37), std::nullopt, {}, std::nullopt}};
   expect_refused_unwritten(ErrorKind::kInvalid,
-                           [&] { return ops_->import_site(kAdmin, model, kModels); });
-  EXPECT_EQ(ops_->import_site(kAdmin, model, kModels).error().message,
+                           [&] { return ops_->import_site(kAdmin, model, models()); });
+  EXPECT_EQ(ops_->import_site(kAdmin, model, models()).error().message,
             "the site model is refused, nothing was imported:\n"
             "  box bus1/1: unknown model \"adf999\"; the profiles define: adf300l-i, "
             "adf300l-iii. Correct the model name\n"
@@ -245,7 +247,7 @@ TEST_F(OperationsTest, AnImportOfAnUnknownModelOrACircuitItsModelLacksIsRefusedU
             "Use a circuit in range");
   model.boxes.front().model = "adf300l-i";
   model.meters.pop_back();
-  EXPECT_TRUE(ops_->import_site(kAdmin, model, kModels));
+  EXPECT_TRUE(ops_->import_site(kAdmin, model, models()));
 }
 
 TEST_F(OperationsTest, TextThatIsNotPrintableUtf8OrTooLongIsRefusedAtTheDoorNamingFieldAndValue) {
@@ -304,10 +306,10 @@ TEST_F(OperationsTest, TextThatIsNotPrintableUtf8OrTooLongIsRefusedAtTheDoorNami
   model.settings.name = "ops";
   model.buildings = {{"b1", "Tower\x1b"}};
   expect_refused_unwritten(ErrorKind::kInvalid,
-                           [&] { return ops_->import_site(kAdmin, model, kModels); });
+                           [&] { return ops_->import_site(kAdmin, model, models()); });
   model.buildings = {{"b1", ""}};
   model.accounts = {{"A9", not_utf8, {}, {}, {meter(1, 9)}, 0, "site.yaml:7:5"}};
-  EXPECT_EQ(ops_->import_site(kAdmin, model, kModels).error().message,
+  EXPECT_EQ(ops_->import_site(kAdmin, model, models()).error().message,
             "site.yaml:7:5: tenant name \"Li \\xFF\": not UTF-8 (byte 0xFF at character 4); give "
             "the text in UTF-8");
 }

@@ -180,18 +180,18 @@ struct System::Impl {
   }
 };
 
-System::System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock,
+System::System(SiteConfig site, const store::StoreFactory& stores, const domain::Clock& clock,
                MasterFactory masters, const domain::MonotonicClock& monotonic)
     : impl_(std::make_unique<Impl>(std::move(site), stores, clock, std::move(masters), monotonic)) {
 }
 
-System::System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock,
+System::System(SiteConfig site, const store::StoreFactory& stores, const domain::Clock& clock,
                MasterFactory masters)
-    : System(std::move(site), std::move(stores), clock, std::move(masters),
-             detail::steady_monotonic_clock()) {}
+    : System(std::move(site), stores, clock, std::move(masters), detail::steady_monotonic_clock()) {
+}
 
-System::System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock)
-    : System(std::move(site), std::move(stores), clock, default_master) {}
+System::System(SiteConfig site, const store::StoreFactory& stores, const domain::Clock& clock)
+    : System(std::move(site), stores, clock, default_master) {}
 
 System::System(SiteConfig site, const std::string& db_path, const domain::Clock& clock)
     : System(std::move(site), store::sqlite_store_factory(db_path), clock, default_master) {}

@@ -16,7 +16,6 @@ namespace {
 using domain::Error;
 using domain::ErrorKind;
 using domain::MeterId;
-using sqlite::Db;
 using sqlite::Stmt;
 using sqlite::Transaction;
 

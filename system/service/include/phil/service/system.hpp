@@ -190,13 +190,13 @@ class System {
   /// Queries) of its own connection. `monotonic` times replies (adaptive timeouts) and the pause
   /// after a clock-sync broadcast; it must outlive the System. Throws what the factory throws
   /// (store::StoreError).
-  System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock,
+  System(SiteConfig site, const store::StoreFactory& stores, const domain::Clock& clock,
          MasterFactory masters, const domain::MonotonicClock& monotonic);
   /// As above on the steady clock.
-  System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock,
+  System(SiteConfig site, const store::StoreFactory& stores, const domain::Clock& clock,
          MasterFactory masters);
   /// As above with the masters of default_master.
-  System(SiteConfig site, store::StoreFactory stores, const domain::Clock& clock);
+  System(SiteConfig site, const store::StoreFactory& stores, const domain::Clock& clock);
   /// Opens (creating if needed) the SQLite database at `db_path` and applies migrations
   /// (store::sqlite_store_factory). Throws std::runtime_error with the path and reason if it
   /// cannot.
