@@ -282,6 +282,21 @@ TEST_F(DriverTest, ReadsABoxInThePlannedBlocksAndDecodesIntegerUnits) {
   EXPECT_EQ(r.value()[5].energy_wh, 0);
 }
 
+TEST_F(DriverTest, EveryPollFieldCarriesItsQuantityResolvedOnceFromTheRegisterName) {
+  using Q = Adf300Driver::Quantity;
+  EXPECT_EQ(Adf300Driver::quantity_of("energy_total"), Q::kEnergyTotal);
+  EXPECT_EQ(Adf300Driver::quantity_of("mode"), Q::kMode);
+  EXPECT_EQ(Adf300Driver::quantity_of("purchase_total"), Q::kPurchaseTotal);
+  EXPECT_EQ(Adf300Driver::quantity_of("serial"), Q::kNone);
+  EXPECT_EQ(Adf300Driver::quantity_of(""), Q::kNone);
+  const Adf300Driver driver(profile_, "adf300l-iii");
+  ASSERT_EQ(driver.poll_plan().fields.size(), 36U * Adf300Driver::kPollRegisters.size());
+  for (const auto& f : driver.poll_plan().fields) {
+    EXPECT_NE(static_cast<Q>(f.tag), Q::kNone) << f.name;
+    EXPECT_EQ(static_cast<Q>(f.tag), Adf300Driver::quantity_of(f.name)) << f.name;
+  }
+}
+
 TEST_F(DriverTest, EnergyRegisterInHundredthsOfKwhBecomesWattHours) {
   const Adf300Driver driver(profile_, "adf300l-i");
   master_.set(1, 0x1000, 0x0001);  // raw 0x0001E240 = 123456 x 0.01 kWh

@@ -39,7 +39,25 @@ bool is_integer(ValueType t) {
   return t != ValueType::kRaw && t != ValueType::kBcd;
 }
 
+/// `reg` of `circuit` as a field read as `q`.
+Field tagged(const Register& reg, int circuit, Adf300Driver::Quantity q) {
+  auto f = field_of(reg, circuit);
+  f.tag = static_cast<std::uint8_t>(q);
+  return f;
+}
+
 }  // namespace
+
+static_assert(static_cast<std::size_t>(Adf300Driver::Quantity::kPurchaseTotal) ==
+                  Adf300Driver::kPollRegisters.size(),
+              "one Quantity per poll register, in kPollRegisters' order");
+
+Adf300Driver::Quantity Adf300Driver::quantity_of(std::string_view name) {
+  for (std::size_t i = 0; i < kPollRegisters.size(); ++i) {
+    if (kPollRegisters[i] == name) return static_cast<Quantity>(i + 1);
+  }
+  return Quantity::kNone;
+}
 
 Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
     : profile_id_(profile.id), model_(model), max_read_(profile.max_read) {
@@ -86,11 +104,11 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
   std::vector<Field> fields;
   for (int c = 1; c <= circuits_; ++c) {
     for (auto name : kPollRegisters)
-      fields.push_back(field_of(need(name), c));
+      fields.push_back(tagged(need(name), c, quantity_of(name)));
   }
   poll_ = plan_reads(std::move(fields), profile.max_read);
   for (auto name : {"purchase_count", "balance", "relay", "status"}) {
-    credit_state_regs_.push_back(need(name));
+    credit_state_regs_.emplace_back(need(name), quantity_of(name));
   }
   for (auto name : {"mode", "alarm1_threshold", "alarm2_threshold", "overload_threshold",
                     "price_sharp", "price_peak", "price_flat", "price_valley"}) {
@@ -379,26 +397,37 @@ bool Adf300Driver::apply(const Field& f, std::int64_t raw, domain::MeterReading&
   auto bit = [&](std::optional<int> b) {
     return b && ((raw >> static_cast<unsigned>(*b)) & 1) != 0;
   };
-  const auto& n = f.name;
-  if (n == "energy_total") return scaled(-3, r.energy_wh);  // kWh -> Wh
-  if (n == "power") return scaled(0, r.power_w);
-  if (n == "balance") return scaled(-2, r.balance_fen);  // yuan -> fen
-  if (n == "purchase_amount") return scaled(-2, r.purchase_amount_fen);
-  if (n == "purchase_total") return scaled(-2, r.purchase_total_fen);
-  if (n == "relay") {
-    r.relay_closed = raw == relay_closed_value_;
-  } else if (n == "mode") {
-    r.mode = domain::MeterMode::kUnknown;
-    if (mode_prepaid_ && raw == *mode_prepaid_) r.mode = domain::MeterMode::kPrepaid;
-    if (mode_keep_power_ && raw == *mode_keep_power_) r.mode = domain::MeterMode::kKeepPower;
-    if (mode_forced_off_ && raw == *mode_forced_off_) r.mode = domain::MeterMode::kForcedOff;
-  } else if (n == "status") {
-    r.status_bits = static_cast<std::uint16_t>(raw & 0xFFFF);
-    r.alarm1 = bit(bit_alarm1_);
-    r.alarm2 = bit(bit_alarm2_);
-    r.arrears = bit(bit_arrears_);
-  } else if (n == "purchase_count") {
-    r.purchase_count = static_cast<std::uint16_t>(raw & 0xFFFF);
+  switch (static_cast<Quantity>(f.tag)) {
+    case Quantity::kEnergyTotal:
+      return scaled(-3, r.energy_wh);  // kWh -> Wh
+    case Quantity::kPower:
+      return scaled(0, r.power_w);
+    case Quantity::kBalance:
+      return scaled(-2, r.balance_fen);  // yuan -> fen
+    case Quantity::kPurchaseAmount:
+      return scaled(-2, r.purchase_amount_fen);
+    case Quantity::kPurchaseTotal:
+      return scaled(-2, r.purchase_total_fen);
+    case Quantity::kRelay:
+      r.relay_closed = raw == relay_closed_value_;
+      break;
+    case Quantity::kMode:
+      r.mode = domain::MeterMode::kUnknown;
+      if (mode_prepaid_ && raw == *mode_prepaid_) r.mode = domain::MeterMode::kPrepaid;
+      if (mode_keep_power_ && raw == *mode_keep_power_) r.mode = domain::MeterMode::kKeepPower;
+      if (mode_forced_off_ && raw == *mode_forced_off_) r.mode = domain::MeterMode::kForcedOff;
+      break;
+    case Quantity::kStatus:
+      r.status_bits = static_cast<std::uint16_t>(raw & 0xFFFF);
+      r.alarm1 = bit(bit_alarm1_);
+      r.alarm2 = bit(bit_alarm2_);
+      r.arrears = bit(bit_arrears_);
+      break;
+    case Quantity::kPurchaseCount:
+      r.purchase_count = static_cast<std::uint16_t>(raw & 0xFFFF);
+      break;
+    case Quantity::kNone:
+      break;
   }
   return true;
 }
@@ -461,8 +490,8 @@ LinkResult<void> Adf300Driver::write_credit(ModbusMaster& master, int slave, int
 LinkResult<CreditState> Adf300Driver::read_credit_state(ModbusMaster& master, int slave,
                                                         int circuit) const {
   std::vector<Field> fields;
-  for (const auto& r : credit_state_regs_)
-    fields.push_back(field_of(r, circuit));
+  for (const auto& [reg, quantity] : credit_state_regs_)
+    fields.push_back(tagged(reg, circuit, quantity));
   const auto plan = plan_reads(std::move(fields), max_read_);
   auto words = run(plan, master, slave);
   if (!words) return words.error();

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <phil/domain/outbox.hpp>
@@ -25,6 +26,23 @@ class Adf300Driver {
   static constexpr std::array<std::string_view, 9> kPollRegisters{
       "energy_total", "power",          "balance",         "relay",         "mode",
       "status",       "purchase_count", "purchase_amount", "purchase_total"};
+  /// What a field of a poll (or of a credit read-back) is read as: the register kPollRegisters[i]
+  /// is Quantity(i + 1). Resolved from the register names once, when the driver is made, and
+  /// kept in each Field's `tag`, so decoding a poll compares no names.
+  enum class Quantity : std::uint8_t {
+    kNone,  ///< not a poll register
+    kEnergyTotal,
+    kPower,
+    kBalance,
+    kRelay,
+    kMode,
+    kStatus,
+    kPurchaseCount,
+    kPurchaseAmount,
+    kPurchaseTotal,
+  };
+  /// The Quantity of a register name; kNone if it is not one of kPollRegisters.
+  static Quantity quantity_of(std::string_view name);
 
   /// Throws std::invalid_argument naming the profile, the model and the problem if the model is
   /// unknown or a register the driver needs is missing or unsuitable.
@@ -136,7 +154,7 @@ class Adf300Driver {
   std::uint16_t relay_closed_value_ = 1;
   std::optional<std::uint16_t> mode_prepaid_, mode_keep_power_, mode_forced_off_;
   std::optional<int> bit_alarm1_, bit_alarm2_, bit_arrears_;
-  std::vector<Register> credit_state_regs_;
+  std::vector<std::pair<Register, Quantity>> credit_state_regs_;
   std::vector<Register>
       setting_regs_;  // the profile's setting registers (mode, thresholds, prices)
   const Register* setting(std::string_view name) const;

@@ -20,6 +20,10 @@ struct Field {
   ValueType type = ValueType::kU16;
   WordOrder word_order = WordOrder::kHighFirst;
   int scale_exp = 0;
+  /// What the caller reads the field as, in its own terms (0: nothing said); plan_reads keeps it
+  /// with the field, so decoding a plan's words needs no look-up by name (the ADF300 driver's
+  /// Quantity).
+  std::uint8_t tag = 0;
 };
 
 /// `reg` of circuit `circuit` (0 for a box register) as a Field.
