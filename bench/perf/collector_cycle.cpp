@@ -61,7 +61,7 @@ double measure_cycle_ms(int boxes, int baud, const std::string& profiles,
   site.profiles_dir = profiles;
   phil::service::BusConfig bus;
   bus.id = "bus1";
-  bus.transport = "rtu-over-tcp";
+  bus.transport = phil::service::Transport::kRtuOverTcp;
   bus.port = "127.0.0.1:" + std::to_string(server.port());
   bus.baud = baud;
   bus.response_timeout = phil::Millis(2000);

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   site.poll_interval = phil::Millis(1000);  // cycles back to back: a sale always meets one
   phil::service::BusConfig bus;
   bus.id = "bus1";
-  bus.transport = "rtu-over-tcp";
+  bus.transport = phil::service::Transport::kRtuOverTcp;
   bus.port = "127.0.0.1:" + std::to_string(server.port());
   bus.baud = baud;
   bus.response_timeout = phil::Millis(2000);
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
     for (int wait = 0; wait < 6000 && !confirmed; ++wait) {  // at most 30 s
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       const auto cmds = system.commands(meters[static_cast<std::size_t>(i)], 1);
-      confirmed = !cmds.empty() && cmds[0].state == "confirmed";
+      confirmed = !cmds.empty() && cmds[0].state == phil::domain::CommandState::kConfirmed;
     }
     if (!confirmed) {
       std::fprintf(stderr, "sale %d not confirmed within 30 s\n", i);

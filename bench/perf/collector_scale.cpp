@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     servers.push_back(std::make_unique<phil::perf::PacedSerialServer>(phil::perf::Line(115'200)));
     phil::service::BusConfig bus;
     bus.id = "bus" + std::to_string(b + 1);
-    bus.transport = "rtu-over-tcp";
+    bus.transport = phil::service::Transport::kRtuOverTcp;
     bus.port = "127.0.0.1:" + std::to_string(servers.back()->port());
     bus.baud = 115'200;
     bus.response_timeout = phil::Millis(1000);

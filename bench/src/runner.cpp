@@ -51,6 +51,20 @@ std::string mode_word(sim::Mode m) {
   return "?";
 }
 
+/// The system reaches each bus the way the fleet offers it: a pty as a local serial line, a TCP
+/// listener as a serial server (RTU over TCP) or a Modbus TCP gateway.
+service::Transport system_transport(sim::Transport t) {
+  switch (t) {
+    case sim::Transport::kPty:
+      return service::Transport::kRtu;
+    case sim::Transport::kRtuOverTcp:
+      return service::Transport::kRtuOverTcp;
+    case sim::Transport::kTcp:
+      return service::Transport::kTcp;
+  }
+  return service::Transport::kRtu;
+}
+
 /// "" for equality (the plain value reads best), else the operator and a space.
 std::string op_text(Op op) {
   switch (op) {
@@ -104,10 +118,7 @@ class Run {
     for (const auto& bus : sc.fleet.buses) {
       service::BusConfig b;
       b.id = bus.id;
-      // The system reaches each bus the way the fleet offers it: a pty as a local serial
-      // line, a TCP listener as a serial server (RTU over TCP) or a Modbus TCP gateway.
-      const std::string transport = sim_.transport(bus.id);
-      b.transport = transport == "pty" ? "rtu" : transport;
+      b.transport = system_transport(bus.transport);
       b.port = sim_.endpoint(bus.id);
       b.baud = bus.baud;
       b.response_timeout = sc.system.response_timeout;

@@ -6,6 +6,7 @@
 
 #include <phil/bench/scenario.hpp>
 #include <phil/common/decimal.hpp>
+#include <phil/service/system.hpp>
 
 namespace phil::bench {
 
@@ -706,7 +707,9 @@ Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
       sc.system.offline_after = static_cast<int>(v->as_int(1, 100));
     }
     if (auto v = s.optional("price")) sc.system.price = v->as_decimal(4);
-    if (auto v = s.optional("billing")) sc.system.billing = v->as_choice({"meter", "host"});
+    if (auto v = s.optional("billing")) {
+      sc.system.billing = service::parse_site_billing(v->as_choice({"meter", "host"}));
+    }
     s.finish();
   }
 

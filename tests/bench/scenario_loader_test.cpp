@@ -93,7 +93,7 @@ TEST_F(ScenarioLoader, SystemSettingsAreRead) {
   EXPECT_EQ(sc.system.response_timeout, phil::Millis(100));
   EXPECT_EQ(sc.system.offline_after, 2);
   EXPECT_EQ(sc.system.price, 8000);
-  EXPECT_EQ(sc.system.billing, "host");
+  EXPECT_EQ(sc.system.billing, phil::domain::BillingMode::kHostSide);
   EXPECT_THAT(error_of(replace(kValid, "accounts:", "system: {billing: card}\naccounts:")),
               HasSubstr("system.billing: invalid value \"card\"; expected one of: meter, host"));
 }

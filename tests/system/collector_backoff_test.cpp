@@ -58,7 +58,7 @@ class CollectorBackoff : public ::testing::Test {
   }
   std::string credit_state() {
     const auto cmds = system_->commands(silent_meter_, 10);
-    return cmds.empty() ? "missing" : cmds.front().state;
+    return cmds.empty() ? "missing" : std::string(domain::to_string(cmds.front().state));
   }
 
   test::TempDir dir_;

@@ -56,7 +56,7 @@ class RemoteCommands : public ::testing::Test {
   }
   std::string state_of(std::int64_t id, const MeterId& m) {
     for (const auto& c : system_->commands(m, 50)) {
-      if (c.id == id) return c.state;
+      if (c.id == id) return std::string(domain::to_string(c.state));
     }
     return "missing";
   }

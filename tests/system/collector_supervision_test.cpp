@@ -137,13 +137,14 @@ TEST_F(Supervision, EnergyUsedWhileABoxWasSilentIsChargedForTheWholeOutageWithNo
   const auto id = fault(sim::FaultSpec::Kind::kBoxSilent, 1);
   for (int i = 0; i < 3; ++i)
     step(kPoll);
-  EXPECT_EQ(system_->meter(m11_)->status, "offline");
-  EXPECT_EQ(system_->meter(m21_)->status, "not_opened");  // the rest of the bus unaffected
+  EXPECT_EQ(system_->meter(m11_)->status, domain::MeterStatus::kOffline);
+  EXPECT_EQ(system_->meter(m21_)->status,
+            domain::MeterStatus::kNotOpened);  // the rest of the bus unaffected
   EXPECT_EQ(system_->meter(m21_)->failed_cycles, 0);
   ASSERT_TRUE(sim_->clear_fault(id));
   step(kPoll);
   const auto m = system_->meter(m11_);
-  EXPECT_NE(m->status, "offline");
+  EXPECT_NE(m->status, domain::MeterStatus::kOffline);
   // 1200 W for 4 polls (2 h) = 2400 Wh, charged in ONE entry at recovery: from the last reading
   // before the outage to the first after it.
   const auto all = charges("A1");
@@ -165,7 +166,7 @@ TEST_F(Supervision, PowerLossTakesTheBoxOfflineAndAHeldSaleIsDeliveredOnceOnReco
   const auto id = fault(sim::FaultSpec::Kind::kPowerLoss, 1);
   for (int i = 0; i < 3; ++i)
     step(kPoll);
-  EXPECT_EQ(system_->meter(m11_)->status, "offline");
+  EXPECT_EQ(system_->meter(m11_)->status, domain::MeterStatus::kOffline);
   ASSERT_TRUE(desk_->sale("A1", 20'00, "op"));
   step(Millis(1000));
   EXPECT_EQ(system_->counters("bus1").commands_pending, 1U);  // held while the box is down
@@ -175,7 +176,7 @@ TEST_F(Supervision, PowerLossTakesTheBoxOfflineAndAHeldSaleIsDeliveredOnceOnReco
   const auto c = sim_->circuit("bus1", 1, 1);
   EXPECT_EQ(c->purchase_count, 2);
   EXPECT_EQ(c->purchase_total_fen, 30'00);
-  EXPECT_NE(system_->meter(m11_)->status, "offline");
+  EXPECT_NE(system_->meter(m11_)->status, domain::MeterStatus::kOffline);
   EXPECT_EQ(count_events("meter_replaced"), 0);  // same serials after the power came back
 }
 
@@ -253,7 +254,7 @@ TEST_F(Supervision, ATouScheduleIsWrittenToTheBoxAndConfirmedByReadingItBack) {
 }
 
 TEST_F(Supervision, HostSideBillingTripsAtZeroAndClosesAfterASale) {
-  site_.buses[0].box_billing[1] = "host";
+  site_.buses[0].box_billing[1] = domain::BillingMode::kHostSide;
   start();
   {
     // The site file's declaration is in the database, the one source billing, trip/close and

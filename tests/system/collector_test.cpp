@@ -278,7 +278,7 @@ TEST_F(CollectorTest, StopFinishesTheCreditInFlightAndARestartDeliversNothingTwi
   clock_.advance(Millis(10 * 60 * 1000));
   system_->run_iterate();
   EXPECT_EQ(device_.credits_applied(), 1);
-  EXPECT_EQ(system_->commands({"bus1", 1, 1})[0].state, "confirmed");
+  EXPECT_EQ(system_->commands({"bus1", 1, 1})[0].state, domain::CommandState::kConfirmed);
   EXPECT_EQ(device_.circuit(1, 1).balance_fen, 1'000);
 }
 
@@ -303,7 +303,7 @@ TEST_F(CollectorTest, ALineWhereNoBoxAnswersIsOfflineAndRecoveryIsSeen) {
   clock_.advance(kPoll);
   system_->run_iterate();
   EXPECT_EQ(system_->counters("bus1").boxes_offline, 0U);
-  EXPECT_EQ(system_->meter({"bus1", 1, 1})->status, "not_opened");
+  EXPECT_EQ(system_->meter({"bus1", 1, 1})->status, domain::MeterStatus::kNotOpened);
 }
 
 TEST_F(CollectorTest, BusesWithTheSameIntervalStartTheirCyclesSpreadOverIt) {

@@ -118,7 +118,7 @@ TEST_F(LinkErrors, ABadReplyToACreditWriteIsDecidedByThePurchaseCountAndAppliedO
   system_->run_iterate();
   const auto cmd = first_command();
   ASSERT_TRUE(cmd);
-  EXPECT_EQ(cmd->state, "confirmed") << cmd->last_error;
+  EXPECT_EQ(cmd->state, domain::CommandState::kConfirmed) << cmd->last_error;
   EXPECT_EQ(device_.credits_applied(), 1);
   EXPECT_EQ(device_.circuit(1, 1).purchase_count, 1);
   next_poll();
@@ -142,14 +142,15 @@ TEST_F(LinkErrors, ABadReplyToASettingIsWrittenAgainNotFailed) {
   system_->run_iterate();
   auto cmd = first_command();
   ASSERT_TRUE(cmd);
-  EXPECT_NE(cmd->state, "failed") << cmd->last_error;  // may have been applied: not refused
+  EXPECT_NE(cmd->state, domain::CommandState::kFailed)
+      << cmd->last_error;  // may have been applied: not refused
   EXPECT_EQ(writes(), 1);
   next_poll();
   // Written again (this emulated box takes only credits, so it now refuses: that one fails).
   EXPECT_EQ(writes(), 2);
   cmd = first_command();
   ASSERT_TRUE(cmd);
-  EXPECT_EQ(cmd->state, "failed");
+  EXPECT_EQ(cmd->state, domain::CommandState::kFailed);
   EXPECT_NE(cmd->last_error.find("refused"), std::string::npos) << cmd->last_error;
 }
 
@@ -165,7 +166,7 @@ TEST_F(LinkErrors, AReplyThatDoesNotDecodeIsAFailedCycleButNotASilentBox) {
   system_->run_iterate();
   const auto cmd = first_command();
   ASSERT_TRUE(cmd);
-  EXPECT_EQ(cmd->state, "confirmed") << cmd->last_error;
+  EXPECT_EQ(cmd->state, domain::CommandState::kConfirmed) << cmd->last_error;
   EXPECT_EQ(device_.credits_applied(), 1);
 }
 

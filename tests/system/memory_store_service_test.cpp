@@ -66,7 +66,7 @@ TEST_F(MemoryStoreServiceTest, PollsAndDeliversASaleCreditOnTheInMemoryRoles) {
   system.run_iterate();
   ASSERT_TRUE(system.meter(m11_)->ever_read);
   EXPECT_EQ(system.meter(m11_)->energy_wh, 5'000);
-  EXPECT_EQ(system.meter(m11_)->status, "arrears");
+  EXPECT_EQ(system.meter(m11_)->status, domain::MeterStatus::kArrears);
 
   const auto sold = desk.sale("A401", 10'000, "cashier");
   ASSERT_TRUE(sold) << sold.error().message;
@@ -84,7 +84,7 @@ TEST_F(MemoryStoreServiceTest, PollsAndDeliversASaleCreditOnTheInMemoryRoles) {
   const auto m = system.meter(m11_);
   EXPECT_EQ(m->purchase_count, 8);
   EXPECT_EQ(m->meter_balance_fen, 10'000);
-  EXPECT_EQ(m->status, "normal");
+  EXPECT_EQ(m->status, domain::MeterStatus::kNormal);
   EXPECT_EQ(system.counters("bus1").commands_confirmed, 1U);
   EXPECT_EQ(system.account_balance_fen("A401"), 10'000);
   EXPECT_TRUE(system.verify_ledger().empty());
@@ -106,7 +106,7 @@ TEST_F(MemoryStoreServiceTest, StoredReadRequestsRunOnTheBusWorkersReadRequestsR
 }
 
 TEST_F(MemoryStoreServiceTest, StartUpRegistersTheSitesMetersAndDeclaredBillingThroughSiteAdmin) {
-  site_.buses[0].billing = "host";
+  site_.buses[0].billing = domain::BillingMode::kHostSide;
   StrictMock<store::test::MockSiteAdmin> admin;
   std::vector<MeterId> box1;
   for (int c = 1; c <= 12; ++c)

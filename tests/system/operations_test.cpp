@@ -36,7 +36,7 @@ SiteConfig site_file() {
   bus.id = "bus1";
   bus.port = "/dev/null-not-used";
   bus.boxes = {{1, "adf300l-i", "adf300l"}, {2, "adf300l-i", "adf300l"}};
-  bus.box_billing[2] = "host";
+  bus.box_billing[2] = domain::BillingMode::kHostSide;
   site.buses = {bus};
   return site;
 }

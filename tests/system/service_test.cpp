@@ -101,7 +101,7 @@ TEST_F(ServiceTest, RegistersEveryCircuitOfEveryConfiguredBox) {
   EXPECT_TRUE(system_->meter({"bus1", 2, 1}));
   EXPECT_FALSE(system_->meter({"bus1", 1, 13}));
   EXPECT_FALSE(system_->meter({"bus1", 3, 1}));
-  EXPECT_EQ(system_->meter(m11_)->status, "not_opened");
+  EXPECT_EQ(system_->meter(m11_)->status, domain::MeterStatus::kNotOpened);
   EXPECT_FALSE(system_->meter(m11_)->ever_read);
 }
 
@@ -117,7 +117,7 @@ TEST_F(ServiceTest, FirstPollAtFirstIterationStoresReadings) {
   EXPECT_EQ(m->meter_balance_fen, 1234);
   EXPECT_EQ(m->power_w, 900);
   EXPECT_TRUE(m->relay_closed);
-  EXPECT_EQ(m->mode, "prepaid");
+  EXPECT_EQ(m->mode, domain::MeterMode::kPrepaid);
   EXPECT_EQ(m->purchase_count, 2);
   EXPECT_EQ(system_->counters("bus1").polls_completed, 1U);
   EXPECT_EQ(system_->next_due(), kStart + kPoll);
@@ -132,7 +132,7 @@ TEST_F(ServiceTest, SaleIsDeliveredBeforeTheNextPollAndConfirmedByReadBack) {
   device_.set(1, 1, {.balance_fen = 0, .purchase_count = 7});
   open("A401", m11_, 0);
   system_->run_iterate();
-  EXPECT_EQ(system_->meter(m11_)->status, "arrears");
+  EXPECT_EQ(system_->meter(m11_)->status, domain::MeterStatus::kArrears);
   ASSERT_TRUE(desk_->sale("A401", 10'000, "cashier"));
   EXPECT_EQ(system_->counters("bus1").commands_pending, 1U);
   EXPECT_EQ(system_->next_due(), kStart);  // a pending command is due at once
@@ -152,9 +152,9 @@ TEST_F(ServiceTest, SaleIsDeliveredBeforeTheNextPollAndConfirmedByReadBack) {
   EXPECT_EQ(m->purchase_count, 8);
   EXPECT_EQ(m->meter_balance_fen, 10'000);
   EXPECT_TRUE(m->relay_closed);
-  EXPECT_EQ(m->status, "normal");
+  EXPECT_EQ(m->status, domain::MeterStatus::kNormal);
   EXPECT_EQ(system_->account_balance_fen("A401"), 10'000);
-  EXPECT_EQ(system_->commands(m11_).front().state, "confirmed");
+  EXPECT_EQ(system_->commands(m11_).front().state, domain::CommandState::kConfirmed);
   EXPECT_EQ(system_->commands(m11_).front().purchase_count, 8);
 }
 
@@ -162,7 +162,7 @@ TEST_F(ServiceTest, ReplyLostAfterTheMeterAppliedTheCreditIsConfirmedOnceAndNotR
   sell_with_first_write_fault(FakeMaster::Fault::kReplyLost);
   EXPECT_EQ(device_.credits_applied(), 1);
   EXPECT_EQ(system_->counters("bus1").commands_pending, 1U);
-  EXPECT_EQ(system_->commands(m11_).front().state, "in_flight");
+  EXPECT_EQ(system_->commands(m11_).front().state, domain::CommandState::kInFlight);
   EXPECT_EQ(system_->commands(m11_).front().purchase_count, 4);
   // The retry reads purchase_count == 4 == assigned: confirmed without writing again.
   step(kPoll);
@@ -197,7 +197,7 @@ TEST_F(ServiceTest, ACountChangedByAnotherPartyFailsTheCreditForAnOperator) {
   step(kPoll);
   EXPECT_EQ(writes(), 1);
   const auto c = system_->commands(m11_).front();
-  EXPECT_EQ(c.state, "failed");
+  EXPECT_EQ(c.state, domain::CommandState::kFailed);
   EXPECT_NE(c.last_error.find("conflict"), std::string::npos);
   EXPECT_EQ(system_->counters("bus1").commands_pending, 0U);
 }
@@ -231,10 +231,13 @@ TEST_F(ServiceTest, SilentBoxCostsOneTimeoutPerCycleAndIsOfflineAfterThreeCycles
     }
     EXPECT_EQ(requests_to(2), 1) << "cycle " << cycle;
     EXPECT_EQ(master_.timeouts(2), 1) << "cycle " << cycle;
-    EXPECT_EQ(system_->meter(m21_)->status, cycle < 3 ? "normal" : "offline") << cycle;
-    EXPECT_EQ(system_->meter({"bus1", 2, 12})->status, cycle < 3 ? "not_opened" : "offline");
+    EXPECT_EQ(system_->meter(m21_)->status,
+              cycle < 3 ? domain::MeterStatus::kNormal : domain::MeterStatus::kOffline)
+        << cycle;
+    EXPECT_EQ(system_->meter({"bus1", 2, 12})->status,
+              cycle < 3 ? domain::MeterStatus::kNotOpened : domain::MeterStatus::kOffline);
   }
-  EXPECT_EQ(system_->meter(m11_)->status, "not_opened");
+  EXPECT_EQ(system_->meter(m11_)->status, domain::MeterStatus::kNotOpened);
   EXPECT_TRUE(system_->meter(m11_)->ever_read);
   EXPECT_EQ(system_->counters("bus1").polls_completed, 3U);
   EXPECT_EQ(system_->counters("bus1").commands_pending, 1U);
@@ -242,7 +245,7 @@ TEST_F(ServiceTest, SilentBoxCostsOneTimeoutPerCycleAndIsOfflineAfterThreeCycles
   master_.set_silent(2, false);
   step(kPoll);
   EXPECT_EQ(device_.credits_applied(), 1);
-  EXPECT_EQ(system_->meter(m21_)->status, "normal");
+  EXPECT_EQ(system_->meter(m21_)->status, domain::MeterStatus::kNormal);
   EXPECT_EQ(system_->meter(m21_)->failed_cycles, 0);
 }
 
@@ -299,10 +302,10 @@ TEST_F(ServiceTest, MeterInArrearsShowsArrears) {
   device_.set(1, 1, {.energy_wh = 0, .balance_fen = 100});
   open("A401", m11_, 0);
   system_->run_iterate();
-  EXPECT_EQ(system_->meter(m11_)->status, "normal");
+  EXPECT_EQ(system_->meter(m11_)->status, domain::MeterStatus::kNormal);
   device_.consume(1, 1, 2'000);  // 1.20 yuan
   step(kPoll);
-  EXPECT_EQ(system_->meter(m11_)->status, "arrears");
+  EXPECT_EQ(system_->meter(m11_)->status, domain::MeterStatus::kArrears);
   EXPECT_FALSE(system_->meter(m11_)->relay_closed);
 }
 

@@ -76,11 +76,11 @@ TEST_F(SystemOverPty, SaleTripAndRecoveryAcrossTheWire) {
   step(Millis(30 * 60 * 1000));
   view = system_->meter(m11_);
   EXPECT_EQ(view->energy_wh, sim_->circuit("bus1", 1, 1)->energy_wh / 10 * 10);
-  EXPECT_EQ(view->status, "alarm2");
+  EXPECT_EQ(view->status, domain::MeterStatus::kAlarm2);
   // Another hour: 1.00 yuan is used up, the meter trips at zero.
   step(Millis(60 * 60 * 1000));
   view = system_->meter(m11_);
-  EXPECT_EQ(view->status, "arrears");
+  EXPECT_EQ(view->status, domain::MeterStatus::kArrears);
   EXPECT_FALSE(view->relay_closed);
   EXPECT_FALSE(sim_->circuit("bus1", 1, 1)->relay_closed);
 
@@ -91,9 +91,9 @@ TEST_F(SystemOverPty, SaleTripAndRecoveryAcrossTheWire) {
   EXPECT_TRUE(meter->relay_closed);
   view = system_->meter(m11_);
   EXPECT_TRUE(view->relay_closed);
-  EXPECT_EQ(view->status, "normal");
+  EXPECT_EQ(view->status, domain::MeterStatus::kNormal);
   EXPECT_EQ(system_->counters("bus1").commands_confirmed, 2U);
-  EXPECT_EQ(system_->meter({"bus1", 2, 1})->status, "offline");
+  EXPECT_EQ(system_->meter({"bus1", 2, 1})->status, domain::MeterStatus::kOffline);
 
   step(Millis(30 * 60 * 1000));
   EXPECT_TRUE(system_->verify_ledger().empty());

@@ -144,5 +144,43 @@ TEST(SiteFile, ErrorsNameFileLineColumnAndKey) {
   }
 }
 
+TEST(SiteFile, BillingOfABusAndOfABoxIsReadAsABillingMode) {
+  const auto s = parse(
+      "name: s\nbuses: [{id: b, port: /dev/x, billing: host, boxes: [{address: 1, model: "
+      "adf300l-i}, {address: 2, model: adf300l-i, billing: meter}]}]\n");
+  const auto& b = s.buses[0];
+  EXPECT_EQ(b.billing, domain::BillingMode::kHostSide);
+  EXPECT_EQ(b.billing_of(1), domain::BillingMode::kHostSide);
+  EXPECT_EQ(b.billing_of(2), domain::BillingMode::kMeterSide);
+  EXPECT_FALSE(parse("name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: "
+                     "adf300l-i}]}]\n")
+                   .buses[0]
+                   .billing_of(1));
+  EXPECT_NE(error_of("name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: "
+                     "adf300l-i, billing: card}]}]\n")
+                .find("buses[0].boxes[0].billing: invalid value \"card\"; expected one of: "
+                      "meter, host"),
+            std::string::npos);
+}
+
+TEST(SiteWords, BillingWordsRoundTripAndOthersAreRefused) {
+  for (const auto m : {domain::BillingMode::kMeterSide, domain::BillingMode::kHostSide})
+    EXPECT_EQ(parse_site_billing(site_word(m)), m);
+  EXPECT_EQ(site_word(domain::BillingMode::kMeterSide), "meter");
+  EXPECT_EQ(site_word(domain::BillingMode::kHostSide), "host");
+  for (const auto* bad : {"", "host-side", "meter-side", "Host", "card"})
+    EXPECT_FALSE(parse_site_billing(bad)) << bad;
+}
+
+TEST(SiteWords, TransportNamesRoundTripAndOthersAreRefused) {
+  for (const auto t : {Transport::kRtu, Transport::kRtuOverTcp, Transport::kTcp})
+    EXPECT_EQ(parse_transport(to_string(t)), t);
+  EXPECT_EQ(to_string(Transport::kRtu), "rtu");
+  EXPECT_EQ(to_string(Transport::kRtuOverTcp), "rtu-over-tcp");
+  EXPECT_EQ(to_string(Transport::kTcp), "tcp");
+  for (const auto* bad : {"", "pty", "udp", "TCP", "rtu-over-tcp://"})
+    EXPECT_FALSE(parse_transport(bad)) << bad;
+}
+
 }  // namespace
 }  // namespace phil::service

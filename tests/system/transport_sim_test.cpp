@@ -111,7 +111,7 @@ class SystemOverSerialServer : public ::testing::Test {
     server_ = std::make_unique<SerialServer>(sim_->endpoint("bus1"));
     auto site =
         test::one_bus_site("rot", server_->endpoint(), Millis(300), {{1, "adf300l-i", "adf300l"}});
-    site.buses[0].transport = "rtu-over-tcp";
+    site.buses[0].transport = service::Transport::kRtuOverTcp;
     system_ = std::make_unique<service::System>(site, dir_.file("site.db"), clock_);
     desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site);
   }
@@ -131,7 +131,7 @@ TEST_F(SystemOverSerialServer, PollsAndCreditsThroughASegmentingSerialServer) {
   auto m = system_->meter(m11_);
   ASSERT_TRUE(m && m->ever_read);
   EXPECT_EQ(m->purchase_count, 3);
-  EXPECT_EQ(m->status, "arrears");
+  EXPECT_EQ(m->status, domain::MeterStatus::kArrears);
   ASSERT_TRUE(desk_->sale("A1", 5'000, "op"));
   clock_.advance(Millis(1000));
   system_->run_iterate();
@@ -140,7 +140,7 @@ TEST_F(SystemOverSerialServer, PollsAndCreditsThroughASegmentingSerialServer) {
   EXPECT_EQ(c->purchase_count, 4);
   EXPECT_EQ(c->balance_fen, 5'000);
   EXPECT_TRUE(c->relay_closed);
-  EXPECT_EQ(system_->commands(m11_)[0].state, "confirmed");
+  EXPECT_EQ(system_->commands(m11_)[0].state, domain::CommandState::kConfirmed);
 }
 
 TEST_F(SystemOverSerialServer, ACreditWhoseReplyWasLostIsAppliedOnce) {
@@ -151,7 +151,8 @@ TEST_F(SystemOverSerialServer, ACreditWhoseReplyWasLostIsAppliedOnce) {
   clock_.advance(Millis(1000));
   system_->run_iterate();
   // Within bounded retries the credit is decided by the meter's purchase_count.
-  for (int i = 0; i < 10 && system_->commands(m11_)[0].state != "confirmed"; ++i) {
+  for (int i = 0; i < 10 && system_->commands(m11_)[0].state != domain::CommandState::kConfirmed;
+       ++i) {
     clock_.advance(Millis(60'000));
     system_->run_iterate();
   }
@@ -159,7 +160,7 @@ TEST_F(SystemOverSerialServer, ACreditWhoseReplyWasLostIsAppliedOnce) {
   ASSERT_TRUE(c);
   EXPECT_EQ(c->purchase_count, 4);  // exactly one credit applied
   EXPECT_EQ(c->purchase_total_fen, 2'000);
-  EXPECT_EQ(system_->commands(m11_)[0].state, "confirmed");
+  EXPECT_EQ(system_->commands(m11_)[0].state, domain::CommandState::kConfirmed);
   EXPECT_TRUE(system_->verify_ledger().empty());
 }
 

@@ -237,13 +237,13 @@ std::string site_error(const std::string& bus_lines) {
 
 TEST(SiteTransport, APortWithASchemeMovesTheBusToTheNetworkInOneLine) {
   const auto rot = site_with_bus("    port: rtu-over-tcp://10.0.0.5:4001\n");
-  EXPECT_EQ(rot.buses[0].transport, "rtu-over-tcp");
+  EXPECT_EQ(rot.buses[0].transport, service::Transport::kRtuOverTcp);
   EXPECT_EQ(rot.buses[0].port, "10.0.0.5:4001");
   const auto gw = site_with_bus("    port: tcp://gw:502\n");
-  EXPECT_EQ(gw.buses[0].transport, "tcp");
+  EXPECT_EQ(gw.buses[0].transport, service::Transport::kTcp);
   const auto explicit_ = site_with_bus("    transport: tcp\n    port: gw:502\n");
-  EXPECT_EQ(explicit_.buses[0].transport, "tcp");
-  EXPECT_EQ(site_with_bus("    port: /dev/ttyUSB0\n").buses[0].transport, "rtu");
+  EXPECT_EQ(explicit_.buses[0].transport, service::Transport::kTcp);
+  EXPECT_EQ(site_with_bus("    port: /dev/ttyUSB0\n").buses[0].transport, service::Transport::kRtu);
 }
 
 TEST(SiteTransport, RefusesAMalformedEndpointAndAConflictingScheme) {
@@ -261,10 +261,10 @@ TEST(SiteTransport, TheDefaultMasterFollowsTheTransport) {
   b.id = "bus1";
   b.port = "/dev/ttyUSB0";
   EXPECT_EQ(service::default_master(b)->describe(), "rtu /dev/ttyUSB0 9600 8N1");
-  b.transport = "rtu-over-tcp";
+  b.transport = service::Transport::kRtuOverTcp;
   b.port = "10.0.0.5:4001";
   EXPECT_EQ(service::default_master(b)->describe(), "rtu-over-tcp 10.0.0.5:4001");
-  b.transport = "tcp";
+  b.transport = service::Transport::kTcp;
   EXPECT_EQ(service::default_master(b)->describe(), "tcp 10.0.0.5:4001");
   b.port = "nonsense";
   EXPECT_THROW((void)service::default_master(b), std::invalid_argument);

@@ -82,14 +82,14 @@ void log_site(const phil::service::SiteConfig& site, const std::string& db_path)
                phil::format_decimal(site.price, 4));
   for (const auto& bus : site.buses) {
     const auto poll = bus.poll_interval.value_or(site.poll_interval);
-    if (bus.transport == "rtu") {
+    if (bus.transport == phil::service::Transport::kRtu) {
       spdlog::info("  bus {}: rtu {} {} {}{}{}, {} box(es), timeout {}, poll every {}", bus.id,
                    bus.port, bus.baud, bus.data_bits, bus.parity, bus.stop_bits, bus.boxes.size(),
                    phil::format_duration(bus.response_timeout), phil::format_duration(poll));
     } else {
-      spdlog::info("  bus {}: {} {}, {} box(es), timeout {}, poll every {}", bus.id, bus.transport,
-                   bus.port, bus.boxes.size(), phil::format_duration(bus.response_timeout),
-                   phil::format_duration(poll));
+      spdlog::info("  bus {}: {} {}, {} box(es), timeout {}, poll every {}", bus.id,
+                   phil::service::to_string(bus.transport), bus.port, bus.boxes.size(),
+                   phil::format_duration(bus.response_timeout), phil::format_duration(poll));
     }
   }
   spdlog::info("  clock sync {}, drift limit {}, cycles {}, response timeout {}",
@@ -100,7 +100,7 @@ void log_site(const phil::service::SiteConfig& site, const std::string& db_path)
                site.adaptive_timeout ? "adaptive (k x p99, up to the configured)" : "fixed");
   for (const auto& bus : site.buses) {
     for (const auto& box : bus.boxes) {
-      if (bus.billing_of(box.address) == "host") {
+      if (bus.billing_of(box.address) == phil::domain::BillingMode::kHostSide) {
         spdlog::info("  box {}/{}: host-side billing (the system trips and closes)", bus.id,
                      box.address);
       }

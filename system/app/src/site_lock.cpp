@@ -43,7 +43,7 @@ std::variant<SiteLock, std::string> SiteLock::acquire(const std::string& db_path
     return "cannot write the lock file " + lock.lock_file_ + ": " + std::strerror(errno);
   }
   for (const auto& bus : site.buses) {
-    if (bus.transport != "rtu") continue;
+    if (bus.transport != service::Transport::kRtu) continue;
     const int port = ::open(bus.port.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (port < 0) continue;  // missing or not permitted: the bus reports it when it opens
     lock.fds_.push_back(port);

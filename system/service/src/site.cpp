@@ -1,5 +1,6 @@
 // Site configuration decoder (prepaidd's --config). Strict: unknown keys are errors, every error
 // carries file:line:col and the key path.
+#include <array>
 #include <filesystem>
 #include <initializer_list>
 #include <map>
@@ -47,9 +48,17 @@ std::chrono::minutes parse_utc_offset(const yaml::Node& n) {
 
 constexpr std::int64_t kMaxPollMs = 7LL * 24 * 3600 * 1000;
 
+constexpr std::array kTransports{Transport::kRtu, Transport::kRtuOverTcp, Transport::kTcp};
+constexpr std::array kBillingModes{domain::BillingMode::kMeterSide, domain::BillingMode::kHostSide};
+
+/// `billing: meter | host` (a bus's or a box's).
+domain::BillingMode parse_billing(const yaml::Node& n) {
+  return parse_site_billing(n.as_choice({"meter", "host"})).value();
+}
+
 BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
                     std::map<std::string, meterlink::Profile>& profiles,
-                    std::optional<std::string>& billing) {
+                    std::optional<domain::BillingMode>& billing) {
   yaml::Map m(node);
   unknown_keys_first(m, {"address", "model", "profile", "billing"});
   BoxConfig b;
@@ -59,7 +68,7 @@ BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
   b.profile = "adf300l";
   const auto profile_node = m.optional("profile");
   if (profile_node) b.profile = profile_node->as_string();
-  if (auto n = m.optional("billing")) billing = n->as_choice({"meter", "host"});
+  if (auto n = m.optional("billing")) billing = parse_billing(*n);
   m.finish();
   auto it = profiles.find(b.profile);
   if (it == profiles.end()) {
@@ -87,34 +96,36 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
   if (!domain::MeterId::parse(b.id + "/1/1")) {
     id_node.fail("bus id \"" + b.id + "\" may use only letters, digits, '_', '-' and '.'");
   }
-  std::optional<std::string> transport;
-  if (auto t = m.optional("transport")) transport = t->as_choice({"rtu", "rtu-over-tcp", "tcp"});
+  std::optional<Transport> transport;
+  if (auto t = m.optional("transport")) {
+    transport = parse_transport(t->as_choice({"rtu", "rtu-over-tcp", "tcp"}));
+  }
   const auto port_node = m.required("port");
   b.port = port_node.as_string();
   // A scheme in the port moves a bus to the network with a one-line change.
-  for (const std::string scheme : {"rtu-over-tcp", "tcp"}) {
-    const auto prefix = scheme + "://";
+  for (const auto scheme : {Transport::kRtuOverTcp, Transport::kTcp}) {
+    const auto prefix = std::string(to_string(scheme)) + "://";
     if (b.port.starts_with(prefix)) {
       if (transport && *transport != scheme) {
-        port_node.fail("port says " + scheme + " but transport says " + *transport +
-                       "; drop one of them");
+        port_node.fail("port says " + std::string(to_string(scheme)) + " but transport says " +
+                       std::string(to_string(*transport)) + "; drop one of them");
       }
       transport = scheme;
       b.port = b.port.substr(prefix.size());
       break;
     }
   }
-  b.transport = transport.value_or("rtu");
+  b.transport = transport.value_or(Transport::kRtu);
   if (b.port.empty()) port_node.fail("port is empty; give a device path such as /dev/ttyUSB0");
   // A relative device path is the site file's neighbour (as profiles_dir is), not whatever
   // folder the daemon was started in: the same file works from any working directory.
-  if (b.transport == "rtu" && std::filesystem::path(b.port).is_relative()) {
+  if (b.transport == Transport::kRtu && std::filesystem::path(b.port).is_relative()) {
     const auto folder = std::filesystem::absolute(port_node.mark().file).parent_path();
     b.port = (folder / b.port).lexically_normal().string();
   }
-  if (b.transport != "rtu" && !meterlink::parse_host_port(b.port)) {
+  if (b.transport != Transport::kRtu && !meterlink::parse_host_port(b.port)) {
     port_node.fail("port \"" + b.port + "\" is not HOST:PORT (port 1..65535), which transport " +
-                   b.transport + " needs; e.g. 192.168.1.20:4001");
+                   std::string(to_string(b.transport)) + " needs; e.g. 192.168.1.20:4001");
   }
   if (auto n = m.optional("baud")) {
     b.baud = static_cast<int>(n->as_int(1, 10'000'000));
@@ -130,14 +141,14 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
     b.response_timeout = n->as_duration(Millis(10), Millis(60'000));
     b.response_timeout_set = true;
   }
-  if (auto n = m.optional("billing")) b.billing = n->as_choice({"meter", "host"});
+  if (auto n = m.optional("billing")) b.billing = parse_billing(*n);
   if (auto n = m.optional("poll_interval")) {
     b.poll_interval = n->as_duration(Millis(1000), Millis(kMaxPollMs));
   }
   const auto boxes = m.required("boxes");
   std::set<int> addresses;
   for (const auto& e : boxes.elements()) {
-    std::optional<std::string> billing;
+    std::optional<domain::BillingMode> billing;
     auto box = parse_box(e, profiles_dir, profiles, billing);
     if (billing) b.box_billing[box.address] = *billing;
     if (!addresses.insert(box.address).second) {
@@ -152,6 +163,36 @@ BusConfig parse_bus(const yaml::Node& node, const std::string& profiles_dir,
 }
 
 }  // namespace
+
+std::string_view to_string(Transport t) {
+  switch (t) {
+    case Transport::kRtu:
+      return "rtu";
+    case Transport::kRtuOverTcp:
+      return "rtu-over-tcp";
+    case Transport::kTcp:
+      return "tcp";
+  }
+  return "?";
+}
+
+std::optional<Transport> parse_transport(std::string_view s) {
+  for (const auto t : kTransports) {
+    if (to_string(t) == s) return t;
+  }
+  return std::nullopt;
+}
+
+std::string_view site_word(domain::BillingMode m) {
+  return m == domain::BillingMode::kHostSide ? "host" : "meter";
+}
+
+std::optional<domain::BillingMode> parse_site_billing(std::string_view s) {
+  for (const auto m : kBillingModes) {
+    if (site_word(m) == s) return m;
+  }
+  return std::nullopt;
+}
 
 SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   yaml::Map m(node);

@@ -27,13 +27,9 @@ std::vector<SiteBox> site_boxes(const SiteConfig& site) {
                                     ": model \"" + box.model + "\" is not in profile " +
                                     box.profile + "; known models: " + it->second.model_names());
       }
-      SiteBox b{bus.id, box.address, box.model, model->circuits, {}, std::nullopt};
+      SiteBox b{bus.id, box.address, box.model, model->circuits, {}, bus.billing_of(box.address)};
       for (int n = 1; n <= model->circuits; ++n)
         b.meters.push_back(domain::MeterId{bus.id, box.address, n});
-      if (const auto declared = bus.billing_of(box.address)) {
-        b.billing =
-            *declared == "host" ? domain::BillingMode::kHostSide : domain::BillingMode::kMeterSide;
-      }
       out.push_back(std::move(b));
     }
   }

@@ -42,8 +42,8 @@ MeterView to_view(const store::MeterRecord& m) {
   v.energy_wh = m.last.energy_wh;
   v.meter_balance_fen = m.last.balance_fen;
   v.relay_closed = m.last.relay_closed;
-  v.mode = std::string(domain::to_string(m.last.mode));
-  v.status = std::string(domain::to_string(m.status));
+  v.mode = m.last.mode;
+  v.status = m.status;
   v.purchase_count = m.last.purchase_count;
   v.account = m.account;
   v.power_w = m.last.power_w;
@@ -86,21 +86,19 @@ void spread_cycles(std::vector<BusRuntime>& buses) {
 }  // namespace
 
 std::unique_ptr<meterlink::ModbusMaster> default_master(const BusConfig& bus) {
-  if (bus.transport == "rtu") {
+  if (bus.transport == Transport::kRtu) {
     return std::make_unique<meterlink::RtuMaster>(meterlink::RtuSettings{
         bus.port, bus.baud, bus.parity, bus.data_bits, bus.stop_bits, bus.response_timeout});
   }
   const auto hp = meterlink::parse_host_port(bus.port);
   if (!hp) {
-    throw std::invalid_argument("bus " + bus.id + ": port \"" + bus.port +
-                                "\" is not HOST:PORT, which transport " + bus.transport +
-                                " needs; fix the site file");
+    throw std::invalid_argument(
+        "bus " + bus.id + ": port \"" + bus.port + "\" is not HOST:PORT, which transport " +
+        std::string(to_string(bus.transport)) + " needs; fix the site file");
   }
   meterlink::TcpSettings ts{hp->first, hp->second, bus.response_timeout};
-  if (bus.transport == "tcp") return std::make_unique<meterlink::ModbusTcpMaster>(ts);
-  if (bus.transport == "rtu-over-tcp") return std::make_unique<meterlink::RtuOverTcpMaster>(ts);
-  throw std::invalid_argument("bus " + bus.id + ": unknown transport \"" + bus.transport +
-                              "\"; use rtu, rtu-over-tcp or tcp");
+  if (bus.transport == Transport::kTcp) return std::make_unique<meterlink::ModbusTcpMaster>(ts);
+  return std::make_unique<meterlink::RtuOverTcpMaster>(ts);
 }
 
 struct System::Impl {
@@ -325,8 +323,8 @@ std::vector<CommandView> System::commands(const domain::MeterId& id, int limit) 
   std::lock_guard lock(impl_->mutex);
   std::vector<CommandView> out;
   for (const auto& c : impl_->store->meter_commands(id, limit)) {
-    out.push_back({c.id, std::string(domain::to_string(c.kind)), c.amount_fen, c.purchase_count,
-                   std::string(domain::to_string(c.state)), c.attempts, c.last_error});
+    out.push_back(
+        {c.id, c.kind, c.amount_fen, c.purchase_count, c.state, c.attempts, c.last_error});
   }
   return out;
 }

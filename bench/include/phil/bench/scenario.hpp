@@ -14,6 +14,7 @@
 #include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/domain/outbox.hpp>
+#include <phil/domain/site_model.hpp>
 #include <phil/sim/fleet.hpp>
 
 namespace phil::bench {
@@ -136,10 +137,10 @@ struct SystemSpec {
   Millis response_timeout{200};
   int offline_after = 3;
   std::int64_t price = 6000;  ///< 0.0001 yuan/kWh
-  /// "meter": the meters deduct and trip by themselves; "host": the system charges and sends
-  /// trip / close (every bus of the scenario); nullopt: as the site model in the database says
-  /// (meter-side unless a site import says otherwise).
-  std::optional<std::string> billing;
+  /// `billing: meter`: the meters deduct and trip by themselves; `host`: the system charges and
+  /// sends trip / close (every bus of the scenario); nullopt: as the site model in the database
+  /// says (meter-side unless a site import says otherwise).
+  std::optional<domain::BillingMode> billing;
 };
 
 struct Scenario {

@@ -25,7 +25,10 @@
 #include <phil/domain/clock.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/outbox.hpp>
+#include <phil/domain/reading.hpp>
 #include <phil/domain/result.hpp>
+#include <phil/domain/site_model.hpp>
+#include <phil/domain/status.hpp>
 #include <phil/store/store.hpp>
 
 namespace phil::meterlink {
@@ -40,11 +43,25 @@ struct BoxConfig {
   std::string profile;  ///< profile id, e.g. "adf300l"
 };
 
+/// How the system reaches a bus.
+enum class Transport : std::uint8_t {
+  kRtu,         ///< local serial line (Modbus RTU)
+  kRtuOverTcp,  ///< transparent serial server: RTU frames in a TCP stream
+  kTcp,         ///< Modbus TCP gateway; the unit id is the box address
+};
+
+/// "rtu" | "rtu-over-tcp" | "tcp", as the site file words them.
+std::string_view to_string(Transport t);
+std::optional<Transport> parse_transport(std::string_view s);
+
+/// A billing mode as the site file (and a scenario) words it: "meter" | "host" (where
+/// domain::to_string says "meter-side" | "host-side").
+std::string_view site_word(domain::BillingMode m);
+std::optional<domain::BillingMode> parse_site_billing(std::string_view s);
+
 struct BusConfig {
   std::string id;  ///< e.g. "bus1"
-  /// "rtu" (local serial line), "rtu-over-tcp" (transparent serial server: RTU frames in a TCP
-  /// stream) or "tcp" (Modbus TCP gateway; the unit id is the box address).
-  std::string transport = "rtu";
+  Transport transport = Transport::kRtu;
   /// rtu: device path, e.g. "/dev/ttyUSB0" or a sim pty symlink; the TCP transports: "host:port".
   /// In the site file a port "rtu-over-tcp://host:port" or "tcp://host:port" also sets the
   /// transport, so moving a bus is a one-line change.
@@ -58,19 +75,20 @@ struct BusConfig {
   /// timing.response_timeout (if it has one) wins over the default above.
   bool response_timeout_set = false;
   std::optional<Millis> poll_interval;  ///< overrides the site default
-  /// Billing mode declared for the bus's boxes: "meter" (the meter deducts and trips by itself)
-  /// or "host" (the system charges and sends trip / close); nullopt: not declared here. The
-  /// database's per-meter billing mode (site import; else the site model's default) is the one
-  /// the system uses; a mode declared in the site file is written there at start-up (System).
-  std::optional<std::string> billing;
+  /// Billing mode declared for the bus's boxes (site file `billing: meter`: the meter deducts
+  /// and trips by itself; `host`: the system charges and sends trip / close); nullopt: not
+  /// declared here. The database's per-meter billing mode (site import; else the site model's
+  /// default) is the one the system uses; a mode declared in the site file is written there at
+  /// start-up (register_site).
+  std::optional<domain::BillingMode> billing;
   /// Boxes whose billing differs from the bus's (site file: `billing:` in the box), by address.
-  std::map<int, std::string> box_billing;
+  std::map<int, domain::BillingMode> box_billing;
   std::vector<BoxConfig> boxes;
 
   /// The billing mode declared for the box at `address`, if any.
-  std::optional<std::string> billing_of(int address) const {
+  std::optional<domain::BillingMode> billing_of(int address) const {
     const auto it = box_billing.find(address);
-    return it == box_billing.end() ? billing : std::optional<std::string>(it->second);
+    return it == box_billing.end() ? billing : std::optional<domain::BillingMode>(it->second);
   }
 };
 
@@ -116,8 +134,8 @@ struct MeterView {
   std::int64_t energy_wh = 0;          ///< meter register, converted to Wh
   std::int64_t meter_balance_fen = 0;  ///< the balance the meter reports
   bool relay_closed = false;
-  std::string mode;    ///< "prepaid" | "keep_power" | "forced_off"
-  std::string status;  ///< "not_opened" | "normal" | "alarm1" | "alarm2" | "arrears" | "offline"
+  domain::MeterMode mode = domain::MeterMode::kUnknown;
+  domain::MeterStatus status = domain::MeterStatus::kNotOpened;
   std::uint16_t purchase_count = 0;
   std::optional<std::string> account;  ///< account id if the meter is opened
   std::int64_t power_w = 0;            ///< last reading's instantaneous power, W
@@ -127,11 +145,10 @@ struct MeterView {
 /// A command in the meter-command outbox, for display.
 struct CommandView {
   std::int64_t id = 0;
-  /// "credit" | "price" | "thresholds" | "mode" (a circuit); "tou_schedule" | "clock" (a box)
-  std::string kind;
+  domain::CommandKind kind = domain::CommandKind::kCredit;
   std::int64_t amount_fen = 0;                  ///< credit amount
   std::optional<std::uint16_t> purchase_count;  ///< credit: count assigned before the first write
-  std::string state;  ///< "pending" | "in_flight" | "confirmed" | "failed" | "superseded"
+  domain::CommandState state = domain::CommandState::kPending;
   int attempts = 0;
   std::string last_error;
 };
@@ -178,8 +195,8 @@ using MasterFactory = std::function<std::unique_ptr<meterlink::ModbusMaster>(con
 
 /// The master for bus.transport: libmodbus RTU on bus.port (baud, parity, data and stop bits),
 /// RTU over TCP to a serial server, or Modbus TCP to a gateway (bus.port is "host:port"), each
-/// with bus.response_timeout. Throws std::invalid_argument for an unknown transport or a
-/// malformed host:port (a configuration error; parse_site refuses both first).
+/// with bus.response_timeout. Throws std::invalid_argument for a malformed host:port (a
+/// configuration error; parse_site refuses it first).
 std::unique_ptr<meterlink::ModbusMaster> default_master(const BusConfig& bus);
 
 class System {
