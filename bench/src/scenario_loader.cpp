@@ -547,7 +547,7 @@ CommandAction parse_command(const yaml::Node& node, const sim::FleetSpec& fleet,
 
 /// "bus", "bus/box" or "bus/box/circuit", each part in the fleet.
 std::string parse_read_target(const yaml::Node& node, const sim::FleetSpec& fleet) {
-  const std::string s = node.as_string();
+  std::string s = node.as_string();
   const auto slashes = std::count(s.begin(), s.end(), '/');
   if (slashes == 2) return parse_meter(node, s, fleet).to_string();
   const auto slash = s.find('/');

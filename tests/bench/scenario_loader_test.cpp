@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kProfiles = std::string(PHIL_SOURCE_DIR) + "/profiles";
+constexpr const char* kProfiles = PHIL_SOURCE_DIR "/profiles";
 
 const char* kValid = R"(name: t
 clock: {start: 2026-03-01T00:00:00+08:00}
