@@ -10,7 +10,7 @@
 #   The storm lasts SECONDS (default 60) or KILLS kills (default 100), whichever comes first.
 #   CTest runs the bounded default; script/storm runs a long one.
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"  # wait_for, fail_with_logs
+source "$(dirname "$0")/lib.sh"  # wait_for, fail_with_logs, start_fleet, fleet
 sim=$1 daemon=$2 ctl_bin=$3 profiles=$4
 seconds=${5:-60} kills=${6:-100} seed=${7:-$$}
 RANDOM=$seed
@@ -26,7 +26,7 @@ echo "kill storm: up to ${seconds}s or $kills kills, seed $seed (rerun with this
 fail() { fail_with_logs "(seed $seed) $*" sim.err daemon.log driver.log; }
 
 # No load: a meter's balance is then exactly what it was credited, which the check uses.
-cat > fleet.yaml <<'YAML'
+start_fleet "$sim" "$profiles" 1 <<'YAML'
 buses:
   - id: bus1
     port: vbus/bus1
@@ -35,10 +35,6 @@ buses:
          circuits: {1: {load: {constant: 0}}, 2: {load: {constant: 0}}}}
       - {address: 2, model: adf300l-i, circuits: {1: {load: {constant: 0}}}}
 YAML
-"$sim" --fleet fleet.yaml --profiles "$profiles" --run-dir "$work" > sim.out 2> sim.err &
-sim_pid=$!
-wait_for 60 "adf300-sim's BUS line" grep -q '^BUS bus1' sim.out
-fleet() { "$sim" ctl --control "$work/adf300-sim.ctl" "$@"; }
 
 cat > site.yaml <<YAML
 name: storm

@@ -7,7 +7,7 @@
 # fleet's serving thread and control socket). Every wait is bounded.
 # Usage: live_fleet_test.sh ADF300_SIM PREPAIDD PREPAIDCTL PROFILES_DIR
 set -euo pipefail
-source "$(dirname "$0")/lib.sh"  # wait_for, fail_with_logs
+source "$(dirname "$0")/lib.sh"  # wait_for, fail_with_logs, start_fleet, fleet
 sim=$1 daemon=$2 ctl=$3 profiles=$4
 work=$(mktemp -d)
 sim_pid="" daemon_pid=""
@@ -20,7 +20,7 @@ trap cleanup EXIT
 cd "$work"
 fail() { fail_with_logs "$*" sim.err daemon.log; }
 
-cat > fleet.yaml <<'YAML'
+start_fleet "$sim" "$profiles" 2 --speed 60 --start 2026-03-01T00:00:00+08:00 <<'YAML'
 buses:
   - id: bus1
     port: vbus/bus1
@@ -34,14 +34,8 @@ buses:
     boxes:
       - {address: 3, model: adf300l-i, circuits: {1: {load: {constant: 600}, balance: "2.00"}}}
 YAML
-"$sim" --fleet fleet.yaml --profiles "$profiles" --run-dir "$work" --speed 60 \
-  --start 2026-03-01T00:00:00+08:00 > sim.out 2> sim.err &
-sim_pid=$!
-two_bus_lines() { [[ $(grep -c '^BUS ' sim.out) -ge 2 ]]; }
-wait_for 60 "adf300-sim's BUS lines" two_bus_lines
 bus2=$(awk '$2 == "bus2" {print $4}' sim.out)
 [[ $bus2 == 127.0.0.1:* ]] || fail "bus2 endpoint: $(cat sim.out)"
-fleet() { "$sim" ctl --control "$work/adf300-sim.ctl" "$@"; }
 
 cat > site.yaml <<YAML
 name: live
