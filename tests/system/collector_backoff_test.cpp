@@ -7,17 +7,12 @@
 
 #include <phil/service/system.hpp>
 
-#include "support/borrowed_master.hpp"
-#include "support/desk.hpp"
-#include "support/fake_adf300.hpp"
-#include "support/fake_master.hpp"
-#include "support/temp_dir.hpp"
+#include "support/fake_site.hpp"
 
 namespace phil::service {
 namespace {
 
 using domain::MeterId;
-using meterlink::FakeMaster;
 
 constexpr TimePoint kStart{Millis(1'772'294'400'000)};
 constexpr Millis kPoll{30 * 60 * 1000};
@@ -26,64 +21,45 @@ constexpr int kStepsPerPoll = static_cast<int>(kPoll / kStep);
 
 class CollectorBackoff : public ::testing::Test {
  protected:
-  CollectorBackoff()
-      : clock_(kStart),
-        device_(master_, meterlink::load_profile(test::test_profiles_dir(), "adf300l")) {
+  CollectorBackoff() {
     spdlog::set_level(spdlog::level::err);
-    SiteConfig site;
-    site.name = "backoff";
-    site.profiles_dir = test::test_profiles_dir();
-    site.poll_interval = kPoll;
-    BusConfig bus;
-    bus.id = "bus1";
-    bus.port = "/dev/null-not-used";
-    bus.boxes = {{1, "adf300l-i", "adf300l"}, {2, "adf300l-i", "adf300l"}};
-    site.buses = {bus};
-    system_ = std::make_unique<System>(site, dir_.file("site.db"), clock_, [&](const BusConfig&) {
-      return std::make_unique<test::Borrowed>(master_);
-    });
-    desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site);
-    EXPECT_TRUE(desk_->open_account("A1", "", {silent_meter_}, 0, "op"));
-    EXPECT_TRUE(desk_->open_account("A2", "", {MeterId{"bus1", 2, 1}}, 0, "op"));
-    system_->run_iterate();  // the first poll: both boxes answer
+    site_.config.poll_interval = kPoll;
+    site_.start();
+    EXPECT_TRUE(site_.desk->open_account("A1", "", {silent_meter_}, 0, "op"));
+    EXPECT_TRUE(site_.desk->open_account("A2", "", {MeterId{"bus1", 2, 1}}, 0, "op"));
+    site_.system->run_iterate();  // the first poll: both boxes answer
   }
   ~CollectorBackoff() override { spdlog::set_level(spdlog::level::info); }
 
   /// One daemon wake-up, kStep later. True if it ran a poll cycle.
   bool step() {
-    const auto polls = system_->counters("bus1").polls_completed;
-    clock_.advance(kStep);
-    system_->run_iterate();
-    return system_->counters("bus1").polls_completed != polls;
+    const auto polls = site_.system->counters("bus1").polls_completed;
+    site_.step(kStep);
+    return site_.system->counters("bus1").polls_completed != polls;
   }
   std::string credit_state() {
-    const auto cmds = system_->commands(silent_meter_, 10);
+    const auto cmds = site_.system->commands(silent_meter_, 10);
     return cmds.empty() ? "missing" : std::string(domain::to_string(cmds.front().state));
   }
 
-  test::TempDir dir_;
-  domain::ManualClock clock_;
-  FakeMaster master_;
-  test::FakeAdf300 device_;
-  std::unique_ptr<System> system_;
-  std::unique_ptr<test::Desk> desk_;
+  test::FakeSite site_{kStart};
   const MeterId silent_meter_{"bus1", 1, 1};
 };
 
 TEST_F(CollectorBackoff, ASilentBoxWithAPendingCreditCostsAtMostOneTimeoutPerCycleOnceOffline) {
   constexpr int kCycles = 6;  // offline after 3 (the default)
-  master_.set_silent(1, true);
-  ASSERT_TRUE(desk_->sale("A1", 2'000, "op"));
+  site_.master.set_silent(1, true);
+  ASSERT_TRUE(site_.desk->sale("A1", 2'000, "op"));
   std::vector<int> timeouts_per_cycle;
-  int before = master_.timeouts(1);
+  int before = site_.master.timeouts(1);
   int steps = 0;
   // Bounded: kCycles poll intervals of kStep wake-ups each, plus slack for the schedule.
   for (; steps < (kCycles + 1) * kStepsPerPoll &&
          static_cast<int>(timeouts_per_cycle.size()) < kCycles;
        ++steps) {
     if (step()) {
-      timeouts_per_cycle.push_back(master_.timeouts(1) - before);
-      before = master_.timeouts(1);
+      timeouts_per_cycle.push_back(site_.master.timeouts(1) - before);
+      before = site_.master.timeouts(1);
     }
   }
   ASSERT_EQ(static_cast<int>(timeouts_per_cycle.size()), kCycles);
@@ -96,64 +72,64 @@ TEST_F(CollectorBackoff, ASilentBoxWithAPendingCreditCostsAtMostOneTimeoutPerCyc
     EXPECT_LE(timeouts_per_cycle[c], 1)
         << "cycle " << c + 1 << ": " << ::testing::PrintToString(timeouts_per_cycle);
   }
-  EXPECT_EQ(system_->counters("bus1").boxes_offline, 1U);
-  EXPECT_EQ(device_.credits_applied(), 0);
+  EXPECT_EQ(site_.system->counters("bus1").boxes_offline, 1U);
+  EXPECT_EQ(site_.device.credits_applied(), 0);
   EXPECT_NE(credit_state(), "confirmed");
   // The other box on the bus is polled every cycle all along.
   int box2_reads = 0;
-  for (const auto& r : master_.log())
+  for (const auto& r : site_.master.log())
     box2_reads += (r.slave == 2 && r.outcome == "ok") ? 1 : 0;
   EXPECT_GE(box2_reads, kCycles);
 }
 
 TEST_F(CollectorBackoff, OnRecoveryTheHeldCreditIsDeliveredOnceAtThePollThatFindsTheBox) {
-  master_.set_silent(1, true);
-  ASSERT_TRUE(desk_->sale("A1", 2'000, "op"));
+  site_.master.set_silent(1, true);
+  ASSERT_TRUE(site_.desk->sale("A1", 2'000, "op"));
   int polls = 0;
   for (int steps = 0; steps < 5 * kStepsPerPoll && polls < 4; ++steps)
     polls += step() ? 1 : 0;
   ASSERT_EQ(polls, 4);
-  ASSERT_EQ(system_->counters("bus1").boxes_offline, 1U);
-  ASSERT_EQ(device_.credits_applied(), 0);
+  ASSERT_EQ(site_.system->counters("bus1").boxes_offline, 1U);
+  ASSERT_EQ(site_.device.credits_applied(), 0);
 
-  master_.set_silent(1, false);  // the box answers again, between two polls
-  master_.clear_log();
+  site_.master.set_silent(1, false);  // the box answers again, between two polls
+  site_.clear_log();
   bool polled = false;
   int steps = 0;
   for (; steps < 2 * kStepsPerPoll && !polled; ++steps) {
     polled = step();
     if (!polled) {
       // Held for the poll: no request to the box, the credit waits.
-      EXPECT_EQ(device_.credits_applied(), 0) << "step " << steps;
+      EXPECT_EQ(site_.device.credits_applied(), 0) << "step " << steps;
     }
   }
   ASSERT_TRUE(polled);
   // The iteration whose poll found the box delivered the credit, once, under count 1.
   EXPECT_EQ(credit_state(), "confirmed");
-  EXPECT_EQ(device_.credits_applied(), 1);
-  EXPECT_EQ(device_.circuit(1, 1).purchase_count, 1);
-  EXPECT_EQ(device_.circuit(1, 1).purchase_total_fen, 2'000);
+  EXPECT_EQ(site_.device.credits_applied(), 1);
+  EXPECT_EQ(site_.device.circuit(1, 1).purchase_count, 1);
+  EXPECT_EQ(site_.device.circuit(1, 1).purchase_total_fen, 2'000);
   for (int i = 0; i < 3; ++i)
     (void)step();
-  EXPECT_EQ(device_.credits_applied(), 1);
-  EXPECT_EQ(system_->counters("bus1").commands_pending, 0U);
-  EXPECT_EQ(system_->counters("bus1").boxes_offline, 0U);
-  EXPECT_TRUE(system_->verify_ledger().empty());
+  EXPECT_EQ(site_.device.credits_applied(), 1);
+  EXPECT_EQ(site_.system->counters("bus1").commands_pending, 0U);
+  EXPECT_EQ(site_.system->counters("bus1").boxes_offline, 0U);
+  EXPECT_TRUE(site_.system->verify_ledger().empty());
 }
 
 TEST_F(CollectorBackoff, ABoxThatAnswersAgainBeforeOfflineGetsItsCreditWhenTheBackoffExpires) {
-  master_.set_silent(1, true);
-  ASSERT_TRUE(desk_->sale("A1", 1'500, "op"));
+  site_.master.set_silent(1, true);
+  ASSERT_TRUE(site_.desk->sale("A1", 1'500, "op"));
   for (int i = 0; i < 4; ++i)
     (void)step();  // a few failed tries: 5 s, 10 s, 20 s... backoff
-  ASSERT_GE(master_.timeouts(1), 1);
-  master_.set_silent(1, false);
+  ASSERT_GE(site_.master.timeouts(1), 1);
+  site_.master.set_silent(1, false);
   // Delivered within the backoff in force (at most the poll interval), exactly once.
-  for (int i = 0; i < kStepsPerPoll && device_.credits_applied() == 0; ++i)
+  for (int i = 0; i < kStepsPerPoll && site_.device.credits_applied() == 0; ++i)
     (void)step();
-  EXPECT_EQ(device_.credits_applied(), 1);
+  EXPECT_EQ(site_.device.credits_applied(), 1);
   EXPECT_EQ(credit_state(), "confirmed");
-  EXPECT_EQ(device_.circuit(1, 1).purchase_count, 1);
+  EXPECT_EQ(site_.device.circuit(1, 1).purchase_count, 1);
 }
 
 }  // namespace

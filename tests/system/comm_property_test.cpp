@@ -10,11 +10,7 @@
 
 #include <phil/service/system.hpp>
 
-#include "support/borrowed_master.hpp"
-#include "support/desk.hpp"
-#include "support/fake_adf300.hpp"
-#include "support/fake_master.hpp"
-#include "support/temp_dir.hpp"
+#include "support/fake_site.hpp"
 
 namespace phil::service {
 namespace {
@@ -24,34 +20,18 @@ using meterlink::FakeMaster;
 
 constexpr TimePoint kStart{Millis(1'772'294'400'000)};
 
-using test::Borrowed;
-
 TEST(CommProperty, ThousandRandomFaultSchedulesGiveZeroDoubleAndZeroLostCredits) {
   constexpr int kSchedules = 1'000;
   // Thousands of expected warnings would dominate the run time; failures speak for themselves.
   spdlog::set_level(spdlog::level::err);
   constexpr int kMeters = 4;  // two circuits on each of two boxes
-  test::TempDir dir;
-  domain::ManualClock clock(kStart);
-  FakeMaster master;
-  test::FakeAdf300 device(master, meterlink::load_profile(test::test_profiles_dir(), "adf300l"));
-  SiteConfig site;
-  site.name = "prop";
-  site.profiles_dir = test::test_profiles_dir();
-  BusConfig bus;
-  bus.id = "bus1";
-  bus.port = "/dev/null-not-used";
-  bus.boxes = {{1, "adf300l-i", "adf300l"}, {2, "adf300l-i", "adf300l"}};
-  site.buses = {bus};
   // SQLite syncs every transaction to disk; in memory-backed /dev/shm (when there is one) the
   // thousands of transactions cost CPU time only. The store is the same.
-  std::string db = dir.file("site.db");
   std::filesystem::path shm_dir;
   if (std::filesystem::is_directory("/dev/shm")) {
     shm_dir = std::filesystem::path("/dev/shm") /
               ("phil-comm-property-" + std::to_string(std::random_device{}()));
     std::filesystem::create_directories(shm_dir);
-    db = (shm_dir / "site.db").string();
   }
   struct Cleanup {
     std::filesystem::path p;
@@ -59,23 +39,22 @@ TEST(CommProperty, ThousandRandomFaultSchedulesGiveZeroDoubleAndZeroLostCredits)
       std::error_code ec;
       if (!p.empty()) std::filesystem::remove_all(p, ec);
     }
-  } cleanup{shm_dir};
-  auto make = [&] {
-    return std::make_unique<System>(
-        site, db, clock, [&](const BusConfig&) { return std::make_unique<Borrowed>(master); });
-  };
-  auto system = make();
-  test::Desk desk(db, clock, site);
+  } cleanup{shm_dir};  // after the site (declared below) has closed the database
+  test::FakeSite site(kStart);
+  if (!shm_dir.empty()) site.db = (shm_dir / "site.db").string();
+  site.start();
+  auto& master = site.master;
+  auto& device = site.device;
   const std::vector<MeterId> meters{{"bus1", 1, 1}, {"bus1", 1, 2}, {"bus1", 2, 1}, {"bus1", 2, 2}};
   std::vector<std::int64_t> sold(kMeters, 0);
   std::vector<int> sales(kMeters, 0);
   for (int i = 0; i < kMeters; ++i) {
     device.set(meters[static_cast<std::size_t>(i)].box, meters[static_cast<std::size_t>(i)].circuit,
                {.purchase_count = static_cast<std::uint16_t>(65'530 + i)});  // wraps past 65535
-    ASSERT_TRUE(desk.open_account("A" + std::to_string(i), "",
-                                  {meters[static_cast<std::size_t>(i)]}, 0, "op"));
+    ASSERT_TRUE(site.desk->open_account("A" + std::to_string(i), "",
+                                        {meters[static_cast<std::size_t>(i)]}, 0, "op"));
   }
-  system->run_iterate();
+  site.system->run_iterate();
 
   std::mt19937_64 rng(20261123);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
@@ -86,7 +65,7 @@ TEST(CommProperty, ThousandRandomFaultSchedulesGiveZeroDoubleAndZeroLostCredits)
   for (int schedule = 0; schedule < kSchedules; ++schedule) {
     const auto m = static_cast<std::size_t>(pick(kMeters));
     const std::int64_t amount = 1 + pick(50'000);
-    ASSERT_TRUE(desk.sale("A" + std::to_string(m), amount, "op"));
+    ASSERT_TRUE(site.desk->sale("A" + std::to_string(m), amount, "op"));
     sold[m] += amount;
     ++sales[m];
     // Up to 5 faults on the next requests (reads or writes) of the meter's box.
@@ -100,15 +79,13 @@ TEST(CommProperty, ThousandRandomFaultSchedulesGiveZeroDoubleAndZeroLostCredits)
     for (int step = 0; step < 40; ++step) {
       if (step == 3) master.set_silent(meters[m].box, false);
       if (pick(25) == 0) {
-        system.reset();
-        system = make();
+        site.start();
         ++restarts;
       }
-      clock.advance(Millis(6 * 60 * 1000));  // past any backoff (at most 5 min)
-      system->run_iterate();
-      if (system->counters("bus1").commands_pending == 0) break;
+      site.step(Millis(6 * 60 * 1000));  // past any backoff (at most 5 min)
+      if (site.system->counters("bus1").commands_pending == 0) break;
     }
-    ASSERT_EQ(system->counters("bus1").commands_pending, 0U) << "schedule " << schedule;
+    ASSERT_EQ(site.system->counters("bus1").commands_pending, 0U) << "schedule " << schedule;
     const auto& c = device.circuit(meters[m].box, meters[m].circuit);
     ASSERT_EQ(c.purchase_total_fen, sold[m]) << "schedule " << schedule << ": lost or double";
     ASSERT_EQ(c.purchase_count,
@@ -119,7 +96,7 @@ TEST(CommProperty, ThousandRandomFaultSchedulesGiveZeroDoubleAndZeroLostCredits)
   for (const int s : sales)
     total_sales += s;
   EXPECT_EQ(device.credits_applied(), total_sales);
-  EXPECT_TRUE(system->verify_ledger().empty());
+  EXPECT_TRUE(site.system->verify_ledger().empty());
   EXPECT_GT(restarts, 10);
 }
 

@@ -12,11 +12,7 @@
 
 #include <phil/service/system.hpp>
 
-#include "support/borrowed_master.hpp"
-#include "support/desk.hpp"
-#include "support/fake_adf300.hpp"
-#include "support/fake_master.hpp"
-#include "support/temp_dir.hpp"
+#include "support/fake_site.hpp"
 
 namespace phil::service {
 namespace {
@@ -57,19 +53,6 @@ class LogCapture {
   std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
 };
 
-SiteConfig two_box_site(const std::string& port) {
-  SiteConfig site;
-  site.name = "link-errors";
-  site.profiles_dir = test::test_profiles_dir();
-  site.poll_interval = kPoll;
-  BusConfig bus;
-  bus.id = "bus1";
-  bus.port = port;
-  bus.boxes = {{1, "adf300l-i", "adf300l"}, {2, "adf300l-i", "adf300l"}};
-  site.buses = {bus};
-  return site;
-}
-
 int count_events(const System& system, const std::string& kind) {
   int n = 0;
   for (const auto& e : system.events(std::nullopt))
@@ -79,75 +62,54 @@ int count_events(const System& system, const std::string& kind) {
 
 class LinkErrors : public ::testing::Test {
  protected:
-  LinkErrors()
-      : clock_(kStart),
-        device_(master_, meterlink::load_profile(test::test_profiles_dir(), "adf300l")) {
-    const auto site = two_box_site("/dev/null-not-used");
-    system_ = std::make_unique<System>(site, dir_.file("site.db"), clock_, [&](const BusConfig&) {
-      return std::make_unique<test::Borrowed>(master_);
-    });
-    desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site);
-    EXPECT_TRUE(desk_->open_account("A1", "", {meter_}, 0, "op"));
-    system_->run_iterate();  // the first poll: both boxes answer
+  LinkErrors() {
+    site_.config.poll_interval = kPoll;
+    site_.start();
+    EXPECT_TRUE(site_.desk->open_account("A1", "", {meter_}, 0, "op"));
+    site_.system->run_iterate();  // the first poll: both boxes answer
   }
 
-  /// Runs the next poll cycle.
-  void next_poll() {
-    clock_.advance(kPoll);
-    system_->run_iterate();
-  }
   std::optional<CommandView> first_command() const {
-    const auto cmds = system_->commands(meter_, 10);
+    const auto cmds = site_.system->commands(meter_, 10);
     if (cmds.empty()) return std::nullopt;
     return cmds.front();
   }
 
-  test::TempDir dir_;
-  domain::ManualClock clock_;
-  FakeMaster master_;
-  test::FakeAdf300 device_;
-  std::unique_ptr<System> system_;
-  std::unique_ptr<test::Desk> desk_;
+  test::FakeSite site_{kStart};
   const MeterId meter_{"bus1", 1, 1};
 };
 
 TEST_F(LinkErrors, ABadReplyToACreditWriteIsDecidedByThePurchaseCountAndAppliedOnce) {
   // The meter applies the credit, then its reply is wrong: the write may have been applied.
-  master_.inject({FakeMaster::Op::kWrite, 1, FakeMaster::Fault::kBadReply});
-  ASSERT_TRUE(desk_->sale("A1", 2'000, "op"));
-  system_->run_iterate();
+  site_.master.inject({FakeMaster::Op::kWrite, 1, FakeMaster::Fault::kBadReply});
+  ASSERT_TRUE(site_.desk->sale("A1", 2'000, "op"));
+  site_.system->run_iterate();
   const auto cmd = first_command();
   ASSERT_TRUE(cmd);
   EXPECT_EQ(cmd->state, domain::CommandState::kConfirmed) << cmd->last_error;
-  EXPECT_EQ(device_.credits_applied(), 1);
-  EXPECT_EQ(device_.circuit(1, 1).purchase_count, 1);
-  next_poll();
-  next_poll();
-  EXPECT_EQ(device_.credits_applied(), 1);  // never re-issued under a new count
-  EXPECT_EQ(device_.circuit(1, 1).purchase_total_fen, 2'000);
-  EXPECT_TRUE(system_->verify_ledger().empty());
+  EXPECT_EQ(site_.device.credits_applied(), 1);
+  EXPECT_EQ(site_.device.circuit(1, 1).purchase_count, 1);
+  site_.step(kPoll);
+  site_.step(kPoll);
+  EXPECT_EQ(site_.device.credits_applied(), 1);  // never re-issued under a new count
+  EXPECT_EQ(site_.device.circuit(1, 1).purchase_total_fen, 2'000);
+  EXPECT_TRUE(site_.system->verify_ledger().empty());
 }
 
 TEST_F(LinkErrors, ABadReplyToASettingIsWrittenAgainNotFailed) {
-  const auto writes = [&] {
-    int n = 0;
-    for (const auto& r : master_.log())
-      n += r.op == FakeMaster::Op::kWrite && r.slave == 1 ? 1 : 0;  // not the clock broadcast
-    return n;
-  };
-  master_.clear_log();
-  master_.inject({FakeMaster::Op::kWrite, 1, FakeMaster::Fault::kBadReply});
-  const auto id = desk_->command(meter_, domain::ThresholdsPayload{5'000, 1'000, 4'000}, "op");
+  site_.clear_log();  // writes to box 1 are counted below, not the clock broadcast
+  site_.master.inject({FakeMaster::Op::kWrite, 1, FakeMaster::Fault::kBadReply});
+  const auto id = site_.desk->command(meter_, domain::ThresholdsPayload{5'000, 1'000, 4'000}, "op");
   ASSERT_TRUE(id) << id.error().message;
-  system_->run_iterate();
+  site_.system->run_iterate();
   auto cmd = first_command();
   ASSERT_TRUE(cmd);
   EXPECT_NE(cmd->state, domain::CommandState::kFailed)
       << cmd->last_error;  // may have been applied: not refused
-  EXPECT_EQ(writes(), 1);
-  next_poll();
+  EXPECT_EQ(site_.writes(1), 1);
+  site_.step(kPoll);
   // Written again (this emulated box takes only credits, so it now refuses: that one fails).
-  EXPECT_EQ(writes(), 2);
+  EXPECT_EQ(site_.writes(1), 2);
   cmd = first_command();
   ASSERT_TRUE(cmd);
   EXPECT_EQ(cmd->state, domain::CommandState::kFailed);
@@ -155,55 +117,55 @@ TEST_F(LinkErrors, ABadReplyToASettingIsWrittenAgainNotFailed) {
 }
 
 TEST_F(LinkErrors, AReplyThatDoesNotDecodeIsAFailedCycleButNotASilentBox) {
-  master_.inject({FakeMaster::Op::kRead, 1, FakeMaster::Fault::kBadReply});
-  next_poll();
+  site_.master.inject({FakeMaster::Op::kRead, 1, FakeMaster::Fault::kBadReply});
+  site_.step(kPoll);
   // The poll failed for box 1 (its readings are not stored) ...
-  const auto m = system_->meter(meter_);
+  const auto m = site_.system->meter(meter_);
   ASSERT_TRUE(m);
   // ... but the box answered: a sale made now goes at once, not after a silent box's backoff.
-  ASSERT_TRUE(desk_->sale("A1", 1'000, "op"));
-  clock_.advance(Millis(1'000));
-  system_->run_iterate();
+  ASSERT_TRUE(site_.desk->sale("A1", 1'000, "op"));
+  site_.step(Millis(1'000));
   const auto cmd = first_command();
   ASSERT_TRUE(cmd);
   EXPECT_EQ(cmd->state, domain::CommandState::kConfirmed) << cmd->last_error;
-  EXPECT_EQ(device_.credits_applied(), 1);
+  EXPECT_EQ(site_.device.credits_applied(), 1);
 }
 
 TEST_F(LinkErrors, APortThatCannotBeOpenedIsReportedOnceForTheBusAndAgainWhenItWorks) {
   LogCapture log;
-  master_.set_port_unavailable(true);
+  site_.master.set_port_unavailable(true);
   for (int i = 0; i < 4; ++i)
-    next_poll();
-  EXPECT_EQ(count_events(*system_, "bus_port_unavailable"), 1);
+    site_.step(kPoll);
+  EXPECT_EQ(count_events(*site_.system, "bus_port_unavailable"), 1);
   EXPECT_EQ(log.count("missing or busy"), 1) << log.text();
   EXPECT_EQ(log.count("did not answer"), 0) << log.text();
   EXPECT_EQ(log.count("is offline"), 0) << log.text();
-  EXPECT_TRUE(system_->counters("bus1").port_unavailable);
+  EXPECT_TRUE(site_.system->counters("bus1").port_unavailable);
   // One try to open the port per cycle, not one per box.
   int tries = 0;
-  for (const auto& r : master_.log())
+  for (const auto& r : site_.master.log())
     tries += r.outcome == "port unavailable" ? 1 : 0;
   EXPECT_EQ(tries, 4);
   // The meters' data is stale all the same: they go offline.
-  EXPECT_EQ(system_->counters("bus1").boxes_offline, 2U);
+  EXPECT_EQ(site_.system->counters("bus1").boxes_offline, 2U);
 
-  master_.set_port_unavailable(false);
-  next_poll();
-  EXPECT_FALSE(system_->counters("bus1").port_unavailable);
-  EXPECT_EQ(count_events(*system_, "bus_port_available"), 1);
-  EXPECT_EQ(system_->counters("bus1").boxes_offline, 0U);
+  site_.master.set_port_unavailable(false);
+  site_.step(kPoll);
+  EXPECT_FALSE(site_.system->counters("bus1").port_unavailable);
+  EXPECT_EQ(count_events(*site_.system, "bus_port_available"), 1);
+  EXPECT_EQ(site_.system->counters("bus1").boxes_offline, 0U);
 }
 
 TEST(PortUnavailable, AnRtuPortPathThatDoesNotExistIsReportedOnceNotAsEachBoxSilent) {
   LogCapture log;
-  test::TempDir dir;
-  domain::ManualClock clock(kStart);
+  test::FakeSite site(kStart);  // its site and clock; not its fake master
+  site.config.poll_interval = kPoll;
+  site.config.buses[0].port = site.dir.file("no-such-tty");
   // The real RTU master (libmodbus) on a path that does not exist.
-  System system(two_box_site(dir.file("no-such-tty")), dir.file("site.db"), clock);
+  System system(site.config, site.db, site.clock);
   for (int i = 0; i < 3; ++i) {
     system.run_iterate();
-    clock.advance(kPoll);
+    site.clock.advance(kPoll);
   }
   EXPECT_EQ(system.counters("bus1").polls_completed, 3U);
   EXPECT_EQ(count_events(system, "bus_port_unavailable"), 1);

@@ -7,10 +7,8 @@
 #include <phil/service/system.hpp>
 #include <phil/store/store.hpp>
 
-#include "support/borrowed_master.hpp"
 #include "support/desk.hpp"
-#include "support/fake_adf300.hpp"
-#include "support/fake_master.hpp"
+#include "support/fake_site.hpp"
 #include "support/memory_store.hpp"
 #include "support/store_doubles.hpp"
 
@@ -18,7 +16,6 @@ namespace phil::service {
 namespace {
 
 using domain::MeterId;
-using meterlink::FakeMaster;
 using ::testing::ElementsAre;
 using ::testing::StrictMock;
 
@@ -26,27 +23,14 @@ constexpr TimePoint kStart{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
 
 class MemoryStoreServiceTest : public ::testing::Test {
  protected:
-  MemoryStoreServiceTest()
-      : clock_(kStart),
-        device_(master_, meterlink::load_profile(test::test_profiles_dir(), "adf300l")) {
-    site_.name = "test";
-    site_.profiles_dir = test::test_profiles_dir();
-    site_.clock_sync.reset();
-    BusConfig bus;
-    bus.id = "bus1";
-    bus.port = "/dev/null-not-used";
-    bus.boxes = {{1, "adf300l-i", "adf300l"}};
-    site_.buses = {bus};
+  MemoryStoreServiceTest() {
+    site_.config.clock_sync.reset();
+    site_.config.buses[0].boxes.resize(1);  // box 1 only
   }
 
-  MasterFactory masters() {
-    return [this](const BusConfig&) { return std::make_unique<test::Borrowed>(master_); };
-  }
-
-  domain::ManualClock clock_;
-  FakeMaster master_;
-  test::FakeAdf300 device_;
-  SiteConfig site_;
+  // The fixture's clock, master, device and site; the System is built on the store's doubles
+  // by each test, not by site_.start() (which opens SQLite).
+  test::FakeSite site_{kStart};
   // The System must not touch tariffs: it charges by the site's price (BillingRules).
   StrictMock<store::test::MockTariffs> tariffs_;
   store::test::MemoryStore memory_{tariffs_};
@@ -54,14 +38,14 @@ class MemoryStoreServiceTest : public ::testing::Test {
 };
 
 TEST_F(MemoryStoreServiceTest, PollsAndDeliversASaleCreditOnTheInMemoryRoles) {
-  System system(site_, memory_.factory(), clock_, masters());
+  System system(site_.config, memory_.factory(), site_.clock, site_.masters());
   // One connection for the System, one for the bus, both leaving checkpoints to their owner.
   EXPECT_EQ(memory_.opened[store::Checkpoints::kByCaller], 2);
   EXPECT_EQ(memory_.opened.size(), 1U);
-  ASSERT_TRUE(system.meter({"bus1", 1, 12}));         // registered through SiteAdmin
-  test::Desk desk(memory_.factory(), clock_, site_);  // the operator's own connection
+  ASSERT_TRUE(system.meter({"bus1", 1, 12}));                     // registered through SiteAdmin
+  test::Desk desk(memory_.factory(), site_.clock, site_.config);  // the operator's own connection
 
-  device_.set(1, 1, {.energy_wh = 5'000, .balance_fen = 0, .purchase_count = 7});
+  site_.device.set(1, 1, {.energy_wh = 5'000, .balance_fen = 0, .purchase_count = 7});
   ASSERT_TRUE(desk.open_account("A401", "tenant", {m11_}, 0, "cashier"));
   system.run_iterate();
   ASSERT_TRUE(system.meter(m11_)->ever_read);
@@ -70,14 +54,14 @@ TEST_F(MemoryStoreServiceTest, PollsAndDeliversASaleCreditOnTheInMemoryRoles) {
 
   const auto sold = desk.sale("A401", 10'000, "cashier");
   ASSERT_TRUE(sold) << sold.error().message;
-  master_.clear_log();
-  clock_.advance(Millis(60'000));
+  site_.clear_log();
+  site_.clock.advance(Millis(60'000));
   system.run_iterate();
 
   // Written once with count 8 and confirmed by reading back.
-  EXPECT_EQ(device_.circuit(1, 1).purchase_count, 8);
-  EXPECT_EQ(device_.circuit(1, 1).balance_fen, 10'000);
-  EXPECT_EQ(device_.credits_applied(), 1);
+  EXPECT_EQ(site_.device.circuit(1, 1).purchase_count, 8);
+  EXPECT_EQ(site_.device.circuit(1, 1).balance_fen, 10'000);
+  EXPECT_EQ(site_.device.credits_applied(), 1);
   ASSERT_EQ(memory_.data.commands.size(), 1U);
   EXPECT_EQ(memory_.data.commands[0].state, domain::CommandState::kConfirmed);
   EXPECT_EQ(memory_.data.commands[0].purchase_count, 8);
@@ -91,13 +75,13 @@ TEST_F(MemoryStoreServiceTest, PollsAndDeliversASaleCreditOnTheInMemoryRoles) {
 }
 
 TEST_F(MemoryStoreServiceTest, StoredReadRequestsRunOnTheBusWorkersReadRequestsRole) {
-  System system(site_, memory_.factory(), clock_, masters());
-  test::Desk desk(memory_.factory(), clock_, site_);
+  System system(site_.config, memory_.factory(), site_.clock, site_.masters());
+  test::Desk desk(memory_.factory(), site_.clock, site_.config);
   system.run_iterate();  // the first poll
-  device_.set(1, 1, {.energy_wh = 7'000});
+  site_.device.set(1, 1, {.energy_wh = 7'000});
   const auto id = desk.request_read("bus1/1");
   ASSERT_TRUE(id);
-  clock_.advance(Millis(1'000));
+  site_.clock.advance(Millis(1'000));
   system.run_iterate();
   const auto r = system.read_request(id.value());
   ASSERT_TRUE(r);
@@ -106,7 +90,7 @@ TEST_F(MemoryStoreServiceTest, StoredReadRequestsRunOnTheBusWorkersReadRequestsR
 }
 
 TEST_F(MemoryStoreServiceTest, StartUpRegistersTheSitesMetersAndDeclaredBillingThroughSiteAdmin) {
-  site_.buses[0].billing = domain::BillingMode::kHostSide;
+  site_.config.buses[0].billing = domain::BillingMode::kHostSide;
   StrictMock<store::test::MockSiteAdmin> admin;
   std::vector<MeterId> box1;
   for (int c = 1; c <= 12; ++c)
@@ -119,12 +103,12 @@ TEST_F(MemoryStoreServiceTest, StartUpRegistersTheSitesMetersAndDeclaredBillingT
       roles.outbox, roles.sink, roles.reads, roles.ledger, admin, roles.tariffs, roles.queries};
   int opened = 0;
   System system(
-      site_,
+      site_.config,
       [&](store::Checkpoints) {
         ++opened;
         return std::make_unique<store::test::RoleStore>(with_mock);
       },
-      clock_, masters());
+      site_.clock, site_.masters());
   EXPECT_EQ(opened, 2);
   EXPECT_THAT(system.bus_ids(), ElementsAre("bus1"));
 }
