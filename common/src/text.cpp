@@ -34,6 +34,10 @@ std::string_view pattern(Id id) {
       return "unknown model \"{0}\"; the profiles define: {1}. Correct the model name";
     case Id::kCircuitOutOfModel:
       return "circuit {0} does not exist on model {1} (circuits 1..{2}). Use a circuit in range";
+    case Id::kNoProfiles:
+      return "no profile (*.yaml) found in {0}. Point --profiles at the profiles directory";
+    case Id::kCannotReadDir:
+      return "cannot read the directory ({0}). Check the path";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

@@ -36,8 +36,6 @@ std::string_view pattern(Id id) {
     case Id::kCreditNotWritable:
       return "purchase_count and purchase_amount must both be RW (a credit writes them). Fix "
              "access";
-    case Id::kNoProfiles:
-      return "no profile (*.yaml) found in {0}. Point --profiles at the profiles directory";
     case Id::kDuplicateProfile:
       return "profile id \"{0}\" is also declared by {1}. Give each profile its own id";
     case Id::kDuplicateModel:
@@ -64,8 +62,6 @@ std::string_view pattern(Id id) {
              "(write an absolute path to publish the pty elsewhere)";
     case Id::kEmptyText:
       return "{0} must not be empty. Give it a value";
-    case Id::kCannotReadDir:
-      return "cannot read the directory ({0}). Check the path";
     case Id::kBadTouStart:
       return "invalid period start \"{0}\"; write it as HH:MM (00:00..23:59)";
     case Id::kTouNotIncreasing:

@@ -1,6 +1,4 @@
 #include <algorithm>
-#include <filesystem>
-#include <system_error>
 
 #include <fmt/format.h>
 
@@ -484,22 +482,9 @@ Profile load_profile_file(const std::string& path) {
 }
 
 std::map<std::string, Profile> load_profiles_dir(const std::string& dir) {
-  std::error_code ec;
-  std::vector<std::filesystem::path> files;
-  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".yaml" && it->is_regular_file()) files.push_back(it->path());
-  }
-  if (ec) {
-    throw yaml::ConfigError(yaml::Mark{dir, 0, 0}, "",
-                            text::format(text::Id::kCannotReadDir, ec.message()));
-  }
-  if (files.empty()) {
-    throw yaml::ConfigError(yaml::Mark{dir, 0, 0}, "", text::format(text::Id::kNoProfiles, dir));
-  }
-  std::sort(files.begin(), files.end());
   std::map<std::string, Profile> out;
-  for (const auto& f : files) {
-    Profile p = load_profile_file(f.string());
+  for (const auto& f : devices::profile_files(dir)) {
+    Profile p = load_profile_file(f);
     if (auto it = out.find(p.id); it != out.end()) {
       throw yaml::ConfigError(yaml::Mark{p.source, 0, 0}, "profile",
                               text::format(text::Id::kDuplicateProfile, p.id, it->second.source));

@@ -270,7 +270,7 @@ BoxSpec parse_box(const yaml::Node& node, const std::map<std::string, Profile>& 
         number = 0;
       }
       const devices::ModelCircuits model{box.model, ref->model->circuits};
-      if (devices::check_model_circuit({&model, 1}, box.model, number)) {
+      if (!devices::has_circuit(model, number)) {
         value.fail(devices::circuit_out_of_model_message(key, model));
       }
       if (box.circuits.contains(number)) {

@@ -204,6 +204,13 @@ class SiteCheck {
 
 }  // namespace
 
+Error site_model_refused(const std::vector<std::string>& problems) {
+  std::string text = "the site model is refused, nothing was imported:";
+  for (const auto& p : problems)
+    text += "\n  " + p;
+  return Error{ErrorKind::kInvalid, text};
+}
+
 std::vector<std::string> check_site_model(const SiteModel& m) {
   return SiteCheck(m).run();
 }

@@ -516,22 +516,9 @@ std::vector<devices::ModelCircuits> model_circuits(const Profile& profile) {
 }
 
 std::vector<devices::ModelCircuits> load_model_circuits(const std::string& dir) {
-  std::error_code ec;
-  std::vector<std::filesystem::path> files;
-  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".yaml" && it->is_regular_file()) files.push_back(it->path());
-  }
-  if (ec || files.empty()) {
-    throw yaml::ConfigError(
-        yaml::Mark{dir, 0, 0}, "",
-        ec ? "cannot read the profiles folder (" + ec.message() + "); check --profiles"
-           : "no device profile (*.yaml) in this folder; point --profiles "
-             "at the profiles folder");
-  }
-  std::sort(files.begin(), files.end());
   std::vector<devices::ModelCircuits> out;
-  for (const auto& f : files) {
-    for (auto& m : model_circuits(load_profile_file(f.string())))
+  for (const auto& f : devices::profile_files(dir)) {
+    for (auto& m : model_circuits(load_profile_file(f)))
       out.push_back(std::move(m));
   }
   return out;

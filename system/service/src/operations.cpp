@@ -114,8 +114,10 @@ std::vector<std::string> check_model_devices(const domain::SiteModel& m,
   for (const auto& mt : m.meters) {
     const auto it = boxes.find({mt.id.bus, mt.id.box});
     if (it == boxes.end() || it->second == nullptr) continue;
-    if (auto bad = devices::check_model_circuit({it->second, 1}, it->second->name, mt.id.circuit)) {
-      problems.push_back("meter " + mt.id.to_string() + ": " + *bad);
+    if (!devices::has_circuit(*it->second, mt.id.circuit)) {
+      problems.push_back(
+          "meter " + mt.id.to_string() + ": " +
+          devices::circuit_out_of_model_message(std::to_string(mt.id.circuit), *it->second));
     }
   }
   return problems;
@@ -130,10 +132,7 @@ domain::Result<store::ImportSummary> Operations::import_site(
   if (!g) return g.error();
   if (auto bad = check_model_texts(model)) return *bad;
   if (const auto problems = check_model_devices(model, models); !problems.empty()) {
-    std::string text = "the site model is refused, nothing was imported:";
-    for (const auto& p : problems)
-      text += "\n  " + p;
-    return domain::Error{domain::ErrorKind::kInvalid, text};
+    return domain::site_model_refused(problems);
   }
   return store_.import_site(model, actor.id, clock_.now());
 }

@@ -15,8 +15,6 @@ namespace phil::store {
 
 namespace {
 
-using domain::Error;
-using domain::ErrorKind;
 using domain::MeterId;
 using sqlite::Db;
 using sqlite::Stmt;
@@ -282,10 +280,7 @@ domain::Result<ImportSummary> SqliteStore::import_site(const domain::SiteModel& 
                                                        const std::string& operator_id,
                                                        TimePoint at) {
   if (const auto problems = domain::check_site_model(model); !problems.empty()) {
-    std::string text = "the site model is refused, nothing was imported:";
-    for (const auto& p : problems)
-      text += "\n  " + p;
-    return Error{ErrorKind::kInvalid, text};
+    return domain::site_model_refused(problems);
   }
   Transaction tx(db_);
   ImportSummary sum;

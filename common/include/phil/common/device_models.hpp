@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace phil::devices {
 
@@ -27,10 +28,17 @@ std::string unknown_model_message(std::span<const ModelCircuits> models, std::st
 /// `circuit` as the user typed it (a file's key may not even be a number).
 std::string circuit_out_of_model_message(std::string_view circuit, const ModelCircuits& model);
 
+/// True if `circuit` is 1..model.circuits.
+bool has_circuit(const ModelCircuits& model, int circuit);
+
 /// Nothing if `model` is one of `models` and, when given, `circuit` is 1..its circuits;
 /// otherwise one of the two messages above.
 std::optional<std::string> check_model_circuit(std::span<const ModelCircuits> models,
                                                std::string_view model,
                                                std::optional<int> circuit = std::nullopt);
+
+/// The device profile files of a profiles folder, both sides read: its regular `*.yaml` files,
+/// sorted by name. Throws yaml::ConfigError at `dir` if the folder cannot be read or holds none.
+std::vector<std::string> profile_files(const std::string& dir);
 
 }  // namespace phil::devices

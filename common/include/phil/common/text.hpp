@@ -26,6 +26,8 @@ enum class Id {
   // Devices (phil/common/device_models.hpp).
   kUnknownModel,       // {0}=model {1}=known models
   kCircuitOutOfModel,  // {0}=circuit {1}=model {2}=circuits
+  kNoProfiles,         // {0}=dir
+  kCannotReadDir,      // {0}=reason
   // Bench.
   kScenarioPassed,
   kScenarioFailed,

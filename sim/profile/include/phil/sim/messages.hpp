@@ -26,14 +26,12 @@ enum class Id {
   kRegisterOverlap,        // {0}=register A {1}=register B {2}=address
   kCreditNotAdjacent,      // no args
   kCreditNotWritable,      // no args
-  kNoProfiles,             // {0}=dir
   kDuplicateProfile,       // {0}=id {1}=other file
   kDuplicateModel,         // {0}=model {1}=other profile
   kLoadKind,               // no args
   kBadUtcOffset,           // {0}=value
   kBadBaud,                // {0}=value {1}=standard rates
   kEmptyText,              // {0}=what
-  kCannotReadDir,          // {0}=reason
   kBadTouStart,            // {0}=value
   kTouNotIncreasing,       // no args
   kCannotReadCsv,          // {0}=path {1}=reason

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <phil/domain/meter_id.hpp>
+#include <phil/domain/result.hpp>
 
 namespace phil::domain {
 
@@ -145,6 +146,10 @@ struct SiteModel {
 /// valid phone and no negative first sale, thresholds and tolerance valid. One line per problem;
 /// empty if it holds.
 std::vector<std::string> check_site_model(const SiteModel& m);
+
+/// The refusal of an import for `problems` (one line each, from check_site_model or the device
+/// check): kInvalid, "the site model is refused, nothing was imported:" and the lines indented.
+Error site_model_refused(const std::vector<std::string>& problems);
 
 /// Why a tenant's phone number is not acceptable (only digits, spaces, '+', '-', '(' and ')';
 /// 3..20 characters with at least 3 digits); nullopt if it is. An empty number is acceptable.
