@@ -114,6 +114,7 @@ class Run {
     site.poll_interval = sc.system.poll_interval;
     site.offline_after_cycles = sc.system.offline_after;
     site.price = sc.system.price;
+    if (sc.system.max_amount_fen) site.max_amount_fen = *sc.system.max_amount_fen;
     site.profiles_dir = opt.profiles_dir;
     for (const auto& bus : sc.fleet.buses) {
       service::BusConfig b;
@@ -488,6 +489,15 @@ class Run {
   bool act(const Step& step, std::string& detail) {
     if (const auto* sale = std::get_if<SaleAction>(&step.action)) {
       auto res = ops_->sale(kBench, sale->account, sale->amount_fen);
+      if (sale->refused) {
+        if (res) {
+          detail = "sale accepted (credit " + std::to_string(res.value()) +
+                   "), expected a refusal saying \"" + *sale->refused + "\"";
+          return false;
+        }
+        detail = "sale refused: " + res.error().message;
+        return res.error().message.find(*sale->refused) != std::string::npos;
+      }
       if (!res) {
         detail = "sale refused: " + res.error().message;
         return false;

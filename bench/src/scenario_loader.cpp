@@ -606,8 +606,10 @@ Step parse_step(const yaml::Node& node, Context& ctx) {
       sale->fail("unknown account \"" + a.account + "\"; declare it under accounts");
     }
     a.amount_fen = s.required("amount").as_decimal(2);
+    if (auto r = s.optional("refused")) a.refused = r->as_string();
     s.finish();
-    what = "sale " + format_decimal(a.amount_fen, 2) + " to " + a.account;
+    what = (a.refused ? "refused sale " : "sale ") + format_decimal(a.amount_fen, 2) + " to " +
+           a.account;
     step.action = a;
   } else if (auto load = m.optional("load")) {
     yaml::Map l(*load);
@@ -707,6 +709,14 @@ Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
       sc.system.offline_after = static_cast<int>(v->as_int(1, 100));
     }
     if (auto v = s.optional("price")) sc.system.price = v->as_decimal(4);
+    if (auto v = s.optional("max_amount")) {
+      sc.system.max_amount_fen = v->as_decimal(2);
+      if (*sc.system.max_amount_fen <= 0 ||
+          *sc.system.max_amount_fen > service::kMaxAmountCeilingFen) {
+        v->fail("max_amount must be between 0.01 and " +
+                format_decimal(service::kMaxAmountCeilingFen, 2) + " yuan");
+      }
+    }
     if (auto v = s.optional("billing")) {
       sc.system.billing = service::parse_site_billing(v->as_choice({"meter", "host"}));
     }

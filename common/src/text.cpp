@@ -38,6 +38,28 @@ std::string_view pattern(Id id) {
       return "no profile (*.yaml) found in {0}. Point --profiles at the profiles directory";
     case Id::kCannotReadDir:
       return "cannot read the directory ({0}). Check the path";
+    case Id::kAmountOverLimit:
+      return "{0} of {1} yuan is more than one {0} may be (at most {2} yuan, the site file's "
+             "max_amount); {3}";
+    case Id::kCreditOverRegister:
+      return "{0} of {1} yuan cannot be credited to meter {2}: {3}; nothing was written";
+    case Id::kBalanceOverRegister:
+      return "{0} of {1} yuan would take meter {2}'s balance to {3} yuan (last read {4}, {5} "
+             "still to be credited), past the {6} yuan its balance register holds; at most {7} "
+             "yuan fits now, nothing was written";
+    case Id::kTransferOverRegister:
+      return "transfer of {0} yuan cannot be credited to meter {1}: its purchase_amount and "
+             "balance registers take at most {2} yuan now; nothing was written";
+    case Id::kCommandNotEncodable:
+      return "{0} command for {1} refused: {2}; give a value the meter can hold, nothing was "
+             "queued";
+    case Id::kCloseAtZero:
+      return "close of meter {0} refused: balance {1}: sell first, or use keep-power";
+    case Id::kCloseAwaitingCredit:
+      return "close of meter {0} refused: balance {1}, and a credit of {2} yuan is still being "
+             "delivered: close after it is confirmed, or use keep-power";
+    case Id::kCloseRelayHeldAtZero:
+      return "meter {0} keeps its relay open at balance {1}: sell first, or use keep-power";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

@@ -1,6 +1,10 @@
 // service::Operations, the front door: every action writes exactly one audit row naming its actor
 // (in the action's own transaction), a refused action writes nothing, queries write nothing; the
 // site file's registration; read-now targets checked against the site file.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include <phil/service/operations.hpp>
@@ -314,19 +318,230 @@ TEST_F(OperationsTest, TextThatIsNotPrintableUtf8OrTooLongIsRefusedAtTheDoorNami
             "the text in UTF-8");
 }
 
-TEST_F(OperationsTest, AnAmountBeyondOneSaleIsRefusedInYuanBeforeTheStore) {
+TEST_F(OperationsTest, ASaleRefundOrFirstSaleAboveTheDefaultLimitIsRefusedInYuanUnwritten) {
+  ASSERT_EQ(ops_->max_amount_fen(), kDefaultMaxAmountFen);
+  ASSERT_EQ(kDefaultMaxAmountFen, 1'000'000);  // 10,000.00 yuan
   ASSERT_TRUE(ops_->open_account(kAdmin, {"A1", "Li", {meter(1, 1)}, 0, {}}));
   expect_refused_unwritten(ErrorKind::kInvalid,
-                           [&] { return ops_->sale(kAdmin, "A1", 5'000'000'000'000); });
-  EXPECT_EQ(ops_->sale(kAdmin, "A1", 5'000'000'000'000).error().message,
-            "sale of 50000000000.00 yuan is more than one sale may be (at most 1000000.00 yuan); "
-            "check the amount, or split it");
+                           [&] { return ops_->sale(kAdmin, "A1", kDefaultMaxAmountFen + 1); });
+  EXPECT_EQ(ops_->sale(kAdmin, "A1", kDefaultMaxAmountFen + 1).error().message,
+            "sale of 10000.01 yuan is more than one sale may be (at most 10000.00 yuan, the site "
+            "file's max_amount); check the amount, or split it");
+  // The sale the issue found wrapping the meter's balance, and the one that stuck in flight.
   expect_refused_unwritten(ErrorKind::kInvalid,
-                           [&] { return ops_->refund(kAdmin, "A1", kMaxAmountFen + 1); });
+                           [&] { return ops_->sale(kAdmin, "A1", 2'147'483'647); });
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->sale(kAdmin, "A1", 5'000'000'000); });
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->refund(kAdmin, "A1", kDefaultMaxAmountFen + 1); });
+  EXPECT_EQ(ops_->refund(kAdmin, "A1", kDefaultMaxAmountFen + 1).error().message,
+            "refund of 10000.01 yuan is more than one refund may be (at most 10000.00 yuan, the "
+            "site file's max_amount); check the amount, or split it");
   expect_refused_unwritten(ErrorKind::kInvalid, [&] {
-    return ops_->open_account(kAdmin, {"A2", "", {meter(1, 2)}, kMaxAmountFen + 1, {}});
+    return ops_->open_account(kAdmin, {"A2", "", {meter(1, 2)}, kDefaultMaxAmountFen + 1, {}});
   });
-  EXPECT_TRUE(ops_->sale(kAdmin, "A1", kMaxAmountFen));
+  // A site import's first sales too, named where the file declares them.
+  domain::SiteModel model;
+  model.settings.name = "ops";
+  model.accounts = {
+      {"A9", std::nullopt, {}, {}, {meter(1, 9)}, kDefaultMaxAmountFen + 1, "site.yaml:7:5"}};
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->import_site(kAdmin, model, models()); });
+  EXPECT_EQ(ops_->import_site(kAdmin, model, models()).error().message,
+            "site.yaml:7:5: account A9: first sale of 10000.01 yuan is more than one first sale "
+            "may be (at most 10000.00 yuan, the site file's max_amount); check the amount, or "
+            "split it");
+  EXPECT_TRUE(ops_->sale(kAdmin, "A1", kDefaultMaxAmountFen));
+}
+
+TEST_F(OperationsTest, TheSiteFilesMaxAmountIsTheLimitAndWithoutASiteFileTheDefaultIs) {
+  auto site = site_file();
+  site.max_amount_fen = 50'000;  // 500.00 yuan
+  const auto ops = Operations::open(db_, clock_, site);
+  EXPECT_EQ(ops->max_amount_fen(), 50'000);
+  ASSERT_TRUE(ops->open_account(kAdmin, {"A1", "Li", {meter(1, 1)}, 50'000, {}}));
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops->sale(kAdmin, "A1", 50'001); });
+  EXPECT_EQ(ops->sale(kAdmin, "A1", 50'001).error().message,
+            "sale of 500.01 yuan is more than one sale may be (at most 500.00 yuan, the site "
+            "file's max_amount); check the amount, or split it");
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops->refund(kAdmin, "A1", 50'001); });
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] {
+    return ops->open_account(kAdmin, {"A2", "", {meter(1, 2)}, 50'001, {}});
+  });
+  EXPECT_TRUE(ops->sale(kAdmin, "A1", 50'000));
+  const auto bare = Operations::open(db_, clock_);
+  EXPECT_EQ(bare->max_amount_fen(), kDefaultMaxAmountFen);
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return bare->refund(kAdmin, "A1", kDefaultMaxAmountFen + 1); });
+}
+
+TEST_F(OperationsTest, ASaleThatWouldOverflowTheMetersBalanceRegisterIsRefusedUnwritten) {
+  ASSERT_TRUE(ops_->open_account(kAdmin, {"A1", "Li", {meter(1, 1)}, 0, {}}));
+  // The profile's balance register is i32 at 0.01 yuan: at most 21474836.47 yuan.
+  read(meter(1, 1), 0, 2'147'480'000);
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops_->sale(kAdmin, "A1", 10'000); });
+  EXPECT_EQ(ops_->sale(kAdmin, "A1", 10'000).error().message,
+            "sale of 100.00 yuan would take meter bus1/1/1's balance to 21474900.00 yuan (last "
+            "read 21474800.00, 0.00 still to be credited), past the 21474836.47 yuan its balance "
+            "register holds; at most 36.47 yuan fits now, nothing was written");
+  ASSERT_TRUE(ops_->sale(kAdmin, "A1", 2'000));
+  // The credit still open counts as on its way to the meter.
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops_->sale(kAdmin, "A1", 1'648); });
+  EXPECT_TRUE(ops_->sale(kAdmin, "A1", 1'647));
+  // A first sale onto a meter that is nearly full, as well.
+  read(meter(1, 2), 0, 2'147'483'600);
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] {
+    return ops_->open_account(kAdmin, {"A2", "", {meter(1, 2)}, 100, {}});
+  });
+}
+
+TEST_F(OperationsTest, ACloseOfAMeterAtZeroBalanceIsRefusedAtTheCounterNamingTheWayOut) {
+  const domain::CommandPayload close = domain::ModePayload{domain::RelayCommand::kClose};
+  // Never read: its balance is not known, so the close is not refused.
+  EXPECT_TRUE(ops_->command(kAdmin, meter(1, 3), close));
+  read(meter(1, 1), 0, 0);
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->command(kAdmin, meter(1, 1), close); });
+  EXPECT_EQ(ops_->command(kAdmin, meter(1, 1), close).error().message,
+            "close of meter bus1/1/1 refused: balance 0.00: sell first, or use keep-power");
+  read(meter(1, 1), 0, -150);
+  EXPECT_EQ(ops_->command(kAdmin, meter(1, 1), close).error().message,
+            "close of meter bus1/1/1 refused: balance -1.50: sell first, or use keep-power");
+  EXPECT_TRUE(
+      ops_->command(kAdmin, meter(1, 1), domain::ModePayload{domain::RelayCommand::kKeepPower}));
+  // A sale not delivered yet: the close would go first (mode before credit) and fail.
+  ASSERT_TRUE(ops_->open_account(kAdmin, {"A1", "Li", {meter(1, 1)}, 0, {}}));
+  ASSERT_TRUE(ops_->sale(kAdmin, "A1", 10'000));
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->command(kAdmin, meter(1, 1), close); });
+  EXPECT_EQ(ops_->command(kAdmin, meter(1, 1), close).error().message,
+            "close of meter bus1/1/1 refused: balance -1.50, and a credit of 100.00 yuan is still "
+            "being delivered: close after it is confirmed, or use keep-power");
+  confirm(meter(1, 1));
+  read(meter(1, 1), 0, 9'850);
+  EXPECT_TRUE(ops_->command(kAdmin, meter(1, 1), close));
+}
+
+TEST_F(OperationsTest, ATransferAboveTheLimitOrBeyondTheNewMetersRegistersIsRefusedUnwritten) {
+  // Replacement: the old meter's balance is carried to the new one as a transfer and a credit.
+  ASSERT_TRUE(ops_->open_account(kAdmin, {"A1", "Li", {meter(1, 1)}, 0, {}}));
+  read(meter(1, 1), 0, kDefaultMaxAmountFen + 1);
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->replace_meter(kAdmin, meter(1, 1), meter(1, 2)); });
+  EXPECT_EQ(ops_->replace_meter(kAdmin, meter(1, 1), meter(1, 2)).error().message,
+            "transfer of 10000.01 yuan is more than one transfer may be (at most 10000.00 yuan, "
+            "the site file's max_amount); refund part of the balance first, or raise max_amount "
+            "in the site file; nothing was written");
+  EXPECT_EQ(ops_->meter(kAdmin, meter(1, 1)).value().account, "A1");  // still in place
+  // The new meter's balance register has room for 6.47 yuan only.
+  read(meter(1, 1), 0, 1'000);
+  read(meter(1, 2), 0, 2'147'483'000);
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops_->replace_meter(kAdmin, meter(1, 1), meter(1, 2)); });
+  EXPECT_EQ(ops_->replace_meter(kAdmin, meter(1, 1), meter(1, 2)).error().message,
+            "transfer of 10.00 yuan cannot be credited to meter bus1/1/2: its purchase_amount "
+            "and balance registers take at most 6.47 yuan now; nothing was written");
+  EXPECT_TRUE(ops_->replace_meter(kAdmin, meter(1, 1), meter(1, 3)));
+
+  // A move with the balance is a transfer between accounts.
+  ASSERT_TRUE(ops_->open_account(kAdmin, {"A2", "", {meter(1, 4), meter(1, 6)}, 60'000, {}}));
+  confirm(meter(1, 4));
+  read(meter(1, 4), 0, 60'000);
+  ASSERT_TRUE(ops_->open_account(kAdmin, {"A3", "", {meter(1, 5)}, 0, {}}));
+  auto site = site_file();
+  site.max_amount_fen = 50'000;
+  const auto small = Operations::open(db_, clock_, site);
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return small->move_meter(kAdmin, meter(1, 4), "A3", true); });
+  EXPECT_EQ(small->move_meter(kAdmin, meter(1, 4), "A3", true).error().message.substr(0, 40),
+            "transfer of 600.00 yuan is more than one");
+  EXPECT_TRUE(ops_->move_meter(kAdmin, meter(1, 4), "A3", true));
+}
+
+/// The test profile with registers narrowed (written to `dir`): purchase_amount, price_flat and
+/// alarm1_threshold u16, no keep_power in the mode enum, no box clock, a TOU table of 2 rows.
+std::string narrow_profiles(const test::TempDir& dir) {
+  std::ifstream in(test::test_profiles_dir() + "/adf300l.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  const auto replace = [&s](const std::string& from, const std::string& to) {
+    const auto at = s.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    s.replace(at, from.size(), to);
+  };
+  replace("name: purchase_amount, base: 0x1015, stride: 0x20, type: u32",
+          "name: purchase_amount, base: 0x1015, stride: 0x20, type: u16");
+  replace("name: price_flat, base: 0x200A, stride: 0x20, type: u32",
+          "name: price_flat, base: 0x200A, stride: 0x20, type: u16");
+  replace("name: alarm1_threshold, base: 0x2000, stride: 0x20, type: u32",
+          "name: alarm1_threshold, base: 0x2000, stride: 0x20, type: u16");
+  replace("mode: {prepaid: 0, keep_power: 1, forced_off: 2}", "mode: {prepaid: 0, forced_off: 2}");
+  replace("type: raw, words: 28", "type: raw, words: 4");
+  const auto clock = s.find("  - {name: clock,");
+  const auto next = s.find("  - {name: password", clock);
+  s.erase(clock, next - clock);
+  auto folder = dir.file("narrow");
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder + "/adf300l.yaml") << s;
+  return folder;
+}
+
+TEST_F(OperationsTest, ACommandOrCreditTheMetersRegistersCannotHoldIsRefusedWhenQueued) {
+  auto site = site_file();
+  site.profiles_dir = narrow_profiles(dir_);
+  const auto ops = Operations::open(db_, clock_, site);
+  // purchase_amount u16 at 0.01 yuan: at most 655.35 yuan in one credit.
+  ASSERT_TRUE(ops->open_account(kAdmin, {"A1", "Li", {meter(1, 1)}, 0, {}}));
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops->sale(kAdmin, "A1", 65'536); });
+  EXPECT_EQ(ops->sale(kAdmin, "A1", 65'536).error().message,
+            "sale of 655.36 yuan cannot be credited to meter bus1/1/1: a credit of 655.36 yuan "
+            "does not fit the meter's purchase_amount register (u16, at most 655.35 yuan); "
+            "nothing was written");
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] {
+    return ops->open_account(kAdmin, {"A2", "", {meter(1, 2)}, 65'536, {}});
+  });
+  EXPECT_TRUE(ops->sale(kAdmin, "A1", 65'535));
+
+  domain::PricePayload price;
+  price.prices.fill(65'536);  // 6.5536 yuan/kWh; price_flat holds at most 6.5535
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops->command(kAdmin, meter(1, 1), price); });
+  EXPECT_EQ(ops->command(kAdmin, meter(1, 1), price).error().message,
+            "price command for bus1/1/1 refused: price_flat 6.5536 yuan/kWh does not fit the "
+            "meter's register (u16, at most 6.5535 yuan/kWh); give a value the meter can hold, "
+            "nothing was queued");
+  const domain::ThresholdsPayload thresholds{65'536, 500, 4'000};
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops->command(kAdmin, meter(1, 1), thresholds); });
+  EXPECT_NE(ops->command(kAdmin, meter(1, 1), thresholds)
+                .error()
+                .message.find("alarm1_threshold 655.36 yuan does not fit"),
+            std::string::npos);
+  const domain::CommandPayload keep_power = domain::ModePayload{domain::RelayCommand::kKeepPower};
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops->command(kAdmin, meter(1, 1), keep_power); });
+  EXPECT_NE(ops->command(kAdmin, meter(1, 1), keep_power)
+                .error()
+                .message.find("the profile's mode enum has no value for keep_power"),
+            std::string::npos);
+  const MeterId box{"bus1", 1, 0};
+  expect_refused_unwritten(ErrorKind::kInvalid,
+                           [&] { return ops->command(kAdmin, box, domain::ClockPayload{}); });
+  EXPECT_EQ(ops->command(kAdmin, box, domain::ClockPayload{}).error().message,
+            "clock command for box bus1/1 refused: profile adf300l has no writable box register "
+            "clock; give a value the meter can hold, nothing was queued");
+  const domain::TouSchedulePayload tou{{{0, domain::TouRate::kValley},
+                                        {480, domain::TouRate::kPeak},
+                                        {1320, domain::TouRate::kValley}}};
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops->command(kAdmin, box, tou); });
+  // What the registers hold is queued.
+  price.prices.fill(65'535);
+  EXPECT_TRUE(ops->command(kAdmin, meter(1, 1), price));
+  EXPECT_TRUE(ops->command(kAdmin, meter(1, 1), domain::ThresholdsPayload{65'535, 500, 4'000}));
+  EXPECT_TRUE(ops->command(
+      kAdmin, box,
+      domain::TouSchedulePayload{{{0, domain::TouRate::kFlat}, {480, domain::TouRate::kPeak}}}));
 }
 
 TEST_F(OperationsTest, QueriesWriteNothingAndSayWhatIsMissing) {

@@ -72,9 +72,21 @@ TEST(SiteFile, DefaultsApplyToOptionalKeys) {
   EXPECT_EQ(s.poll_interval, Millis(30 * 60 * 1000));
   EXPECT_EQ(s.offline_after_cycles, 3);
   EXPECT_EQ(s.price, 6000);
+  EXPECT_EQ(s.max_amount_fen, kDefaultMaxAmountFen);  // 10,000.00 yuan
   EXPECT_EQ(s.buses[0].baud, 9600);
   EXPECT_EQ(s.buses[0].parity, 'N');
   EXPECT_FALSE(s.buses[0].poll_interval);
+}
+
+TEST(SiteFile, MaxAmountIsTheSitesLimitOfOneSaleRefundOrTransferInYuan) {
+  const auto s = parse(
+      "name: s\nmax_amount: \"500.00\"\n"
+      "buses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i}]}]\n");
+  EXPECT_EQ(s.max_amount_fen, 50'000);
+  const auto top = parse(
+      "name: s\nmax_amount: \"1000000.00\"\n"
+      "buses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i}]}]\n");
+  EXPECT_EQ(top.max_amount_fen, kMaxAmountCeilingFen);
 }
 
 TEST(SiteFile, ARelativeSerialPortIsReadAgainstTheSiteFilesFolder) {
@@ -105,6 +117,11 @@ TEST(SiteFile, ErrorsNameFileLineColumnAndKey) {
   const Case cases[] = {
       {"name: s\npol_interval: 30m\n" + buses, "site.yaml:2:1: pol_interval: unknown key"},
       {"name: s\nprice: 0.60001\n" + buses, "site.yaml:2:8: price"},
+      {"name: s\nmax_amount: \"0.00\"\n" + buses,
+       "site.yaml:2:13: max_amount: max_amount 0.00 yuan is out of range; give the most one "
+       "sale, refund or transfer may be, in yuan from 0.01 to 1000000.00 (default 10000.00)"},
+      {"name: s\nmax_amount: \"1000000.01\"\n" + buses, "site.yaml:2:13: max_amount"},
+      {"name: s\nmax_amount: \"10.001\"\n" + buses, "site.yaml:2:13: max_amount"},
       {"name: s\npoll_interval: 30x\n" + buses, "poll_interval"},
       {"name: s\nbuses: [{id: b, port: /dev/x, parity: X, boxes: [{address: 1, model: "
        "adf300l-i}]}]\n",

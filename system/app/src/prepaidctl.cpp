@@ -59,7 +59,7 @@ void add_global_options(CLI::App& cli, Global& g) {
   cli.add_option("--db", g.db, "SQLite database file")->required();
   cli.add_option("--config", g.config,
                  "site file (YAML); needed by sale, command, read-now and ledger verify; for the "
-                 "others it registers the site's meters first");
+                 "others it registers the site's meters first and its max_amount applies");
   cli.add_option("--profiles", g.profiles, "device profiles folder")->capture_default_str();
   cli.add_option("--operator", g.operator_id, "who acts (recorded in the audit log)")
       ->capture_default_str();
@@ -159,7 +159,8 @@ int main(int argc, char** argv) {
   const phil::service::Actor actor{g.operator_id};
   if (init->parsed()) return phil::app::run_init_command(g.db, g.json);
   if (phil::app::money_command_parsed(*money)) {
-    return phil::app::run_money_command(*money, g.db, actor, g.json, clock);
+    return phil::app::run_money_command(
+        *money, {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});
   }
   if (phil::app::tariff_command_parsed(*tariff)) {
     return phil::app::run_tariff_command(

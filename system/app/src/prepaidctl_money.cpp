@@ -49,9 +49,16 @@ bool money_command_parsed(const MoneyCommands& c) {
   return c.refund->parsed() || c.reversal->parsed() || c.close->parsed();
 }
 
-int run_money_command(const MoneyCommands& c, const std::string& db, const service::Actor& actor,
-                      bool json, const domain::Clock& clock) {
-  const auto opened = open_operations(db, std::nullopt, actor, clock, "cannot open the database");
+int run_money_command(const MoneyCommands& c, const AdminTarget& t) {
+  std::optional<service::SiteConfig> site;
+  if (t.config) {
+    site = load_site_or_report(*t.config, t.profiles);
+    if (!site) return kUsage;
+  }
+  const auto& actor = t.actor;
+  const bool json = t.json;
+  const auto opened = open_operations(t.db, site, actor, t.clock,
+                                      site ? "cannot open the site" : "cannot open the database");
   if (!opened.ops) return opened.exit_code;
   const auto& ops = opened.ops;
   if (c.refund->parsed()) {

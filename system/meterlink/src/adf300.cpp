@@ -1,7 +1,9 @@
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <variant>
 
+#include <phil/common/decimal.hpp>
 #include <phil/meterlink/adf300.hpp>
 
 namespace phil::meterlink {
@@ -33,6 +35,31 @@ std::optional<int> flag_bit(const Profile& p, const Register& r, const std::stri
   const auto it = table.find(label);
   if (it == table.end()) return std::nullopt;
   return it->second;
+}
+
+/// `value` (in the system's unit for the register: fen, 0.0001 yuan/kWh, W, or an enum value)
+/// as an operator reads it: "12.34 yuan", "0.6000 yuan/kWh", "4000 W".
+std::string in_units(std::int64_t value, const Register& r) {
+  if (r.unit == "yuan") return format_decimal(value, 2) + " yuan";
+  if (r.unit == "yuan/kWh") return format_decimal(value, 4) + " yuan/kWh";
+  if (r.unit.empty()) return std::to_string(value);
+  return std::to_string(value) + " " + r.unit;
+}
+
+/// The system's unit of a register's values: fen for yuan, 0.0001 yuan/kWh for prices, else
+/// the register's unit unscaled.
+int system_exp(const Register& r) {
+  if (r.unit == "yuan") return -2;
+  if (r.unit == "yuan/kWh") return -4;
+  return 0;
+}
+
+/// The largest value register `r` holds, in the system's unit (rounded down).
+std::int64_t max_in_system_units(const Register& r) {
+  const auto raw = max_integer(r.type);
+  if (!raw) return 0;
+  return rescale(*raw, r.scale_exp, system_exp(r))
+      .value_or(std::numeric_limits<std::int64_t>::max());
 }
 
 bool is_integer(ValueType t) {
@@ -82,6 +109,7 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
   if (need("power").unit != "W") {
     throw std::invalid_argument(where + "register power must have unit W");
   }
+  balance_ = need("balance");
   count_ = need("purchase_count");
   amount_ = need("purchase_amount");
   if (count_.type != ValueType::kU16) {
@@ -269,7 +297,6 @@ LinkResult<std::vector<Adf300Driver::CreditFrame>> Adf300Driver::setting_frames(
     const domain::CommandPayload& payload, int circuit) const {
   // (register name, value in the unit the system keeps: fen, W, 0.0001 yuan/kWh, enum value)
   std::vector<std::pair<std::string_view, std::int64_t>> values;
-  int unit_exp_money = -2;
   if (const auto* m = std::get_if<domain::ModePayload>(&payload)) {
     const auto mode = domain::target_mode(m->relay);
     std::optional<std::uint16_t> v = mode == domain::MeterMode::kPrepaid     ? mode_prepaid_
@@ -305,15 +332,17 @@ LinkResult<std::vector<Adf300Driver::CreditFrame>> Adf300Driver::setting_frames(
       return cannot_encode("profile " + profile_id_ + " has no writable register " +
                            std::string(name));
     }
-    int from_exp = 0;  // enum values and W are unscaled
-    if (r->unit == "yuan") from_exp = unit_exp_money;
-    if (r->unit == "yuan/kWh") from_exp = -4;
-    const auto raw = name == "mode" ? std::optional<std::int64_t>(value)
-                                    : rescale(value, from_exp, r->scale_exp);
-    const auto words = raw ? encode_integer(*raw, r->type, r->word_order) : std::nullopt;
+    const bool scaled = name != "mode";  // enum values are written as they are
+    const int from_exp = system_exp(*r);
+    const auto raw = scaled ? rescale(value, from_exp, r->scale_exp) : std::optional(value);
+    // Exact only: a value finer than the register's scale would be cut on the way.
+    const bool exact = raw && (!scaled || rescale(*raw, r->scale_exp, from_exp) == value);
+    const auto words = exact ? encode_integer(*raw, r->type, r->word_order) : std::nullopt;
     if (!words) {
-      return cannot_encode("value " + std::to_string(value) + " does not fit register " +
-                           std::string(name));
+      return cannot_encode(
+          std::string(name) + " " + in_units(value, *r) + " does not fit the meter's register (" +
+          std::string(to_string(r->type)) + ", at most " + in_units(max_in_system_units(*r), *r) +
+          (exact ? "" : ", in steps of its scale") + ")");
     }
     regs.emplace_back(static_cast<std::uint16_t>(r->address_for(circuit)), *words);
   }
@@ -474,6 +503,36 @@ std::optional<Adf300Driver::CreditFrame> Adf300Driver::credit_frame(int circuit,
   if (!values || !amount) return std::nullopt;
   values->insert(values->end(), amount->begin(), amount->end());
   return CreditFrame{static_cast<std::uint16_t>(count_.address_for(circuit)), std::move(*values)};
+}
+
+Adf300Driver::MoneyLimits Adf300Driver::money_limits() const {
+  return {max_in_system_units(amount_), max_in_system_units(balance_)};
+}
+
+LinkResult<void> Adf300Driver::check_command(const domain::CommandPayload& payload,
+                                             int circuit) const {
+  if (const auto* c = std::get_if<domain::CreditPayload>(&payload)) {
+    if (credit_frame(circuit, 0, c->amount_fen)) return {};
+    if (circuit < 1 || circuit > circuits_) {
+      return cannot_encode("circuit " + std::to_string(circuit) + " is not on " + model_);
+    }
+    return cannot_encode("a credit of " + format_decimal(c->amount_fen, 2) +
+                         " yuan does not fit the meter's purchase_amount register (" +
+                         std::string(to_string(amount_.type)) + ", at most " +
+                         format_decimal(money_limits().max_credit_fen, 2) + " yuan)");
+  }
+  if (const auto* t = std::get_if<domain::TouSchedulePayload>(&payload)) {
+    auto frame = tou_frame(t->periods);
+    if (!frame) return frame.error();
+    return {};
+  }
+  if (std::holds_alternative<domain::ClockPayload>(payload)) {
+    if (clock_) return {};
+    return cannot_encode("profile " + profile_id_ + " has no writable box register clock");
+  }
+  auto frames = setting_frames(payload, circuit);
+  if (!frames) return frames.error();
+  return {};
 }
 
 LinkResult<void> Adf300Driver::write_credit(ModbusMaster& master, int slave, int circuit,

@@ -136,6 +136,23 @@ std::optional<std::vector<std::uint16_t>> encode_integer(std::int64_t value, Val
   return std::nullopt;
 }
 
+std::optional<std::int64_t> max_integer(ValueType type) {
+  switch (type) {
+    case ValueType::kU16:
+      return std::numeric_limits<std::uint16_t>::max();
+    case ValueType::kI16:
+      return std::numeric_limits<std::int16_t>::max();
+    case ValueType::kU32:
+      return std::numeric_limits<std::uint32_t>::max();
+    case ValueType::kI32:
+      return std::numeric_limits<std::int32_t>::max();
+    case ValueType::kBcd:
+    case ValueType::kRaw:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::int64_t> rescale(std::int64_t value, int from_exp, int to_exp) {
   const int gap = from_exp - to_exp;
   if (gap > 18 || gap < -18) return std::nullopt;

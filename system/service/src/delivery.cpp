@@ -7,6 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <phil/common/decimal.hpp>
+#include <phil/common/text.hpp>
+
 #include "host_billing.hpp"
 
 namespace phil::service::detail {
@@ -132,23 +135,32 @@ bool deliver_credit(BusContext& ctx, BoxRuntime& box, const store::CommandRecord
 }
 
 /// Why a setting command can never be sent to its target (checked before the first write), or
-/// nullopt: the profile lacks a register, a value does not fit it, a box has no clock.
+/// nullopt: the profile lacks a register, a value does not fit it, a box has no clock. The same
+/// check (Adf300Driver::check_command) refuses such a command when it is queued, so this
+/// catches only a command queued before the profile changed.
 std::optional<std::string> unsendable(const BusContext& ctx, const BoxRuntime& box,
                                       const store::CommandRecord& cmd) {
-  const auto& driver = *box.driver;
-  const auto kind = std::string(domain::to_string(cmd.kind));
-  if (!domain::is_box_level(cmd.kind)) {
-    const auto frames = driver.setting_frames(cmd.params, cmd.meter.circuit);
-    if (frames) return std::nullopt;
-    return kind + " cannot be sent to " + cmd.meter.to_string() + ": " + frames.error().message;
-  }
-  if (const auto* t = std::get_if<domain::TouSchedulePayload>(&cmd.params)) {
-    const auto frame = driver.tou_frame(t->periods);
-    if (frame) return std::nullopt;
-    return kind + " cannot be sent to box " + ctx.bus.box_name(box) + ": " + frame.error().message;
-  }
-  if (driver.has_clock()) return std::nullopt;
-  return "box " + ctx.bus.box_name(box) + " has no writable clock in its profile";
+  const auto ok = box.driver->check_command(cmd.params, cmd.meter.circuit);
+  if (ok) return std::nullopt;
+  const auto target =
+      domain::is_box_level(cmd.kind) ? "box " + ctx.bus.box_name(box) : cmd.meter.to_string();
+  return std::string(domain::to_string(cmd.kind)) + " cannot be sent to " + target + ": " +
+         ok.error().message;
+}
+
+/// Why a close that did not read back closed never will, if the meter says so: in prepaid mode
+/// it keeps the relay open at zero balance (Operations refuses such a close at the counter; the
+/// balance may have run out since). nullopt for any other command or a positive balance.
+std::optional<std::string> close_refused_by_meter(const meterlink::Adf300Driver& driver,
+                                                  meterlink::ModbusMaster& master,
+                                                  const BoxRuntime& box,
+                                                  const store::CommandRecord& cmd) {
+  const auto* m = std::get_if<domain::ModePayload>(&cmd.params);
+  if (m == nullptr || m->relay != domain::RelayCommand::kClose) return std::nullopt;
+  const auto s = driver.read_credit_state(master, box.address, cmd.meter.circuit);
+  if (!s || s.value().relay_closed || s.value().balance_fen > 0) return std::nullopt;
+  return text::format(text::Id::kCloseRelayHeldAtZero, cmd.meter.to_string(),
+                      format_decimal(s.value().balance_fen, 2));
 }
 
 /// One delivery attempt of a setting, of a circuit (mode, thresholds, price) or of a box (TOU
@@ -204,6 +216,10 @@ bool deliver_setting(BusContext& ctx, BoxRuntime& box, const store::CommandRecor
     return false;
   }
   if (!applied.value()) {
+    if (const auto why = close_refused_by_meter(driver, master, box, cmd)) {
+      fail(ctx, cmd, *why, now);
+      return true;
+    }
     const auto msg = "the read-back of " + target + " does not show the " + kind;
     if (attempts >= kMaxSettingMismatches) {
       fail(ctx, cmd, msg + " after " + std::to_string(attempts) + " writes", now);

@@ -48,13 +48,19 @@ std::string_view to_string(Action a) {
 Operations::Operations(store::Store& store, const domain::Clock& clock,
                        std::optional<SiteConfig> site)
     : store_(store), clock_(clock), site_(std::move(site)) {
-  if (site_) boxes_ = site_boxes(*site_);
+  if (site_) {
+    boxes_ = site_boxes(*site_);
+    max_amount_fen_ = site_->max_amount_fen;
+  }
 }
 
 Operations::Operations(std::unique_ptr<store::Store> owned, const domain::Clock& clock,
                        std::optional<SiteConfig> site)
     : owned_(std::move(owned)), store_(*owned_), clock_(clock), site_(std::move(site)) {
-  if (site_) boxes_ = site_boxes(*site_);
+  if (site_) {
+    boxes_ = site_boxes(*site_);
+    max_amount_fen_ = site_->max_amount_fen;
+  }
 }
 
 Operations::~Operations() = default;
@@ -131,6 +137,18 @@ domain::Result<store::ImportSummary> Operations::import_site(
   auto g = begin(actor, Action::kImportSite);
   if (!g) return g.error();
   if (auto bad = check_model_texts(model)) return *bad;
+  // The first sales the import would make (accounts already in the database make none).
+  for (const auto& a : model.accounts) {
+    if (a.first_sale_fen <= 0 || store_.account(a.id)) continue;
+    auto bad = check_amount("first sale", a.first_sale_fen, max_amount_fen_);
+    if (!bad && !a.meters.empty()) {
+      bad = check_credit("first sale", a.meters.front(), a.first_sale_fen);
+    }
+    if (bad) {
+      if (!a.source.empty()) bad->message = a.source + ": account " + a.id + ": " + bad->message;
+      return *bad;
+    }
+  }
   if (const auto problems = check_model_devices(model, models); !problems.empty()) {
     return domain::site_model_refused(problems);
   }
@@ -142,7 +160,8 @@ domain::Result<store::ReplaceMeterResult> Operations::replace_meter(
     const std::optional<store::ManualFinalReading>& manual) {
   auto g = begin(actor, Action::kReplaceMeter);
   if (!g) return g.error();
-  return store_.replace_meter({old_meter, new_meter, actor.id, clock_.now(), manual});
+  return store_.replace_meter({old_meter, new_meter, actor.id, clock_.now(), manual,
+                               max_amount_fen_, credit_room_fen(new_meter)});
 }
 
 domain::Result<store::MoveMeterResult> Operations::move_meter(const Actor& actor,
@@ -152,13 +171,15 @@ domain::Result<store::MoveMeterResult> Operations::move_meter(const Actor& actor
   auto g = begin(actor, Action::kMoveMeter);
   if (!g) return g.error();
   if (auto bad = check_text("account id", to_account, TextLimits::kId)) return *bad;
-  return store_.move_meter({meter, to_account, with_balance, actor.id, clock_.now()});
+  return store_.move_meter(
+      {meter, to_account, with_balance, actor.id, clock_.now(), max_amount_fen_});
 }
 
 domain::Result<std::int64_t> Operations::command(const Actor& actor, const domain::MeterId& target,
                                                  const domain::CommandPayload& payload) {
   auto g = begin(actor, Action::kCommand);
   if (!g) return g.error();
+  if (auto bad = check_command(target, payload)) return *bad;
   auto r = store_.enqueue_command({target, payload, actor.id, clock_.now()});
   if (r) {
     spdlog::info("{} command {} for {} queued by {} ({})",

@@ -9,7 +9,10 @@ domain::Result<void> Operations::open_account(const Actor& actor, const OpenAcco
   auto g = begin(actor, Action::kOpenAccount);
   if (!g) return g.error();
   if (auto bad = check_text("account id", req.account, TextLimits::kId)) return *bad;
-  if (auto bad = check_amount("first sale", req.first_sale_fen)) return *bad;
+  if (auto bad = check_amount("first sale", req.first_sale_fen, max_amount_fen_)) return *bad;
+  if (req.first_sale_fen > 0 && !req.meters.empty()) {
+    if (auto bad = check_credit("first sale", req.meters.front(), req.first_sale_fen)) return *bad;
+  }
   if (auto bad = check_text("tenant name", req.tenant, TextLimits::kName)) return *bad;
   if (auto bad = check_text("tenant phone", req.contact.phone, TextLimits::kPhone)) return *bad;
   if (req.contact.room) {
@@ -27,7 +30,11 @@ domain::Result<std::int64_t> Operations::sale(const Actor& actor, const std::str
   auto g = begin(actor, Action::kSale);
   if (!g) return g.error();
   if (auto bad = check_text("account id", account, TextLimits::kId)) return *bad;
-  if (auto bad = check_amount("sale", amount_fen)) return *bad;
+  if (auto bad = check_amount("sale", amount_fen, max_amount_fen_)) return *bad;
+  // The credit goes to the account's first meter (store::Ledger::sale).
+  if (const auto acc = store_.account(account); acc && !acc->meters.empty() && amount_fen > 0) {
+    if (auto bad = check_credit("sale", acc->meters.front(), amount_fen)) return *bad;
+  }
   auto r = store_.sale({account, amount_fen, actor.id, clock_.now()});
   if (r) {
     spdlog::info("sale of {} fen to {} by {}; credit {} queued", amount_fen, account, actor.id,
@@ -41,7 +48,7 @@ domain::Result<std::int64_t> Operations::refund(const Actor& actor, const std::s
   auto g = begin(actor, Action::kRefund);
   if (!g) return g.error();
   if (auto bad = check_text("account id", account, TextLimits::kId)) return *bad;
-  if (auto bad = check_amount("refund", amount_fen)) return *bad;
+  if (auto bad = check_amount("refund", amount_fen, max_amount_fen_)) return *bad;
   return store_.refund({account, amount_fen, actor.id, clock_.now()});
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <phil/common/decimal.hpp>
+#include <phil/common/text.hpp>
 #include <phil/common/utf8.hpp>
 #include <phil/service/operations.hpp>
 
@@ -45,13 +46,12 @@ std::optional<domain::Error> check_text(std::string_view field, std::string_view
   return std::nullopt;
 }
 
-std::optional<domain::Error> check_amount(std::string_view what, std::int64_t fen) {
-  if (fen <= kMaxAmountFen) return std::nullopt;
+std::optional<domain::Error> check_amount(std::string_view what, std::int64_t fen,
+                                          std::int64_t max_fen, std::string_view todo) {
+  if (fen <= max_fen) return std::nullopt;
   return domain::Error{domain::ErrorKind::kInvalid,
-                       std::string(what) + " of " + format_decimal(fen, 2) +
-                           " yuan is more than one " + std::string(what) + " may be (at most " +
-                           format_decimal(kMaxAmountFen, 2) +
-                           " yuan); check the amount, or split it"};
+                       text::format(text::Id::kAmountOverLimit, what, format_decimal(fen, 2),
+                                    format_decimal(max_fen, 2), todo)};
 }
 
 std::optional<domain::Error> Operations::check_model_texts(const domain::SiteModel& m) {

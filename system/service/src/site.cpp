@@ -8,6 +8,7 @@
 #include <set>
 #include <stdexcept>
 
+#include <phil/common/decimal.hpp>
 #include <phil/common/device_models.hpp>
 #include <phil/common/serial.hpp>
 #include <phil/common/text.hpp>
@@ -44,6 +45,19 @@ std::chrono::minutes parse_utc_offset(const yaml::Node& n) {
   if (h > 14 || mi > 59) n.fail("utc_offset " + text + " is out of range (-14:00 .. +14:00)");
   const int total = h * 60 + mi;
   return std::chrono::minutes(text[0] == '-' ? -total : total);
+}
+
+/// `max_amount: "10000.00"`: yuan with at most 2 decimals, 0.01 .. kMaxAmountCeilingFen.
+std::int64_t parse_max_amount(const yaml::Node& n) {
+  const auto fen = n.as_decimal(2);
+  if (fen <= 0 || fen > kMaxAmountCeilingFen) {
+    n.fail("max_amount " + format_decimal(fen, 2) +
+           " yuan is out of range; give the most one sale, refund or transfer may be, in yuan "
+           "from 0.01 to " +
+           format_decimal(kMaxAmountCeilingFen, 2) + " (default " +
+           format_decimal(kDefaultMaxAmountFen, 2) + ")");
+  }
+  return fen;
 }
 
 constexpr std::int64_t kMaxPollMs = 7LL * 24 * 3600 * 1000;
@@ -196,9 +210,9 @@ std::optional<domain::BillingMode> parse_site_billing(std::string_view s) {
 
 SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   yaml::Map m(node);
-  unknown_keys_first(
-      m, {"name", "poll_interval", "offline_after", "price", "profiles_dir", "utc_offset",
-          "clock_drift_limit", "clock_sync", "spread_cycles", "adaptive_timeout", "buses"});
+  unknown_keys_first(m, {"name", "poll_interval", "offline_after", "price", "max_amount",
+                         "profiles_dir", "utc_offset", "clock_drift_limit", "clock_sync",
+                         "spread_cycles", "adaptive_timeout", "buses"});
   SiteConfig s;
   s.name = m.required("name").as_string();
   if (auto n = m.optional("poll_interval")) {
@@ -213,6 +227,7 @@ SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
       n->fail("price must be between 0 and 1000.0000 yuan/kWh");
     }
   }
+  if (auto n = m.optional("max_amount")) s.max_amount_fen = parse_max_amount(*n);
   if (auto n = m.optional("utc_offset")) s.utc_offset = parse_utc_offset(*n);
   if (auto n = m.optional("clock_drift_limit")) {
     s.clock_drift_limit = n->as_duration(Millis(1000), Millis(24LL * 3600 * 1000));

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <phil/meterlink/adf300.hpp>
 #include <phil/meterlink/profile.hpp>
 #include <phil/service/site_registration.hpp>
 #include <phil/store/store.hpp>
@@ -27,7 +28,13 @@ std::vector<SiteBox> site_boxes(const SiteConfig& site) {
                                     ": model \"" + box.model + "\" is not in profile " +
                                     box.profile + "; known models: " + it->second.model_names());
       }
-      SiteBox b{bus.id, box.address, box.model, model->circuits, {}, bus.billing_of(box.address)};
+      SiteBox b{bus.id,
+                box.address,
+                box.model,
+                model->circuits,
+                {},
+                bus.billing_of(box.address),
+                std::make_shared<const meterlink::Adf300Driver>(it->second, box.model)};
       for (int n = 1; n <= model->circuits; ++n)
         b.meters.push_back(domain::MeterId{bus.id, box.address, n});
       out.push_back(std::move(b));

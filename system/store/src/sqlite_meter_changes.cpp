@@ -20,6 +20,8 @@
 #include <optional>
 #include <string>
 
+#include <phil/common/decimal.hpp>
+#include <phil/common/text.hpp>
 #include <phil/domain/money.hpp>
 
 #include "sqlite_billing.hpp"
@@ -377,6 +379,16 @@ std::optional<Error> check_move(Db& db, const MoveMeterRequest& req,
   return std::nullopt;
 }
 
+/// The refusal of a transfer of `fen` above `max_fen` (the site's max_amount).
+std::optional<Error> transfer_over_limit(std::int64_t fen, std::int64_t max_fen) {
+  if (fen <= max_fen) return std::nullopt;
+  return Error{domain::ErrorKind::kInvalid,
+               text::format(text::Id::kAmountOverLimit, "transfer", format_decimal(fen, 2),
+                            format_decimal(max_fen, 2),
+                            "refund part of the balance first, or raise max_amount in the site "
+                            "file; nothing was written")};
+}
+
 /// The money that moves with the meter (with_balance: what it last reported, if positive; the
 /// old account must hold it), or a refusal.
 domain::Result<std::int64_t> balance_to_move(Db& db, const MoveMeterRequest& req,
@@ -449,6 +461,15 @@ domain::Result<ReplaceMeterResult> SqliteStore::replace_meter(const ReplaceMeter
   }
   result.transferred_fen =
       old_holds_money ? std::max<std::int64_t>(0, result.final_balance_fen) : 0;
+  // Refusals after the manual reading's charge: the transaction is not committed.
+  if (auto bad = transfer_over_limit(result.transferred_fen, req.max_transfer_fen)) return *bad;
+  if (new_m->billing_mode == domain::BillingMode::kMeterSide &&
+      result.transferred_fen > req.max_credit_fen) {
+    return Error{domain::ErrorKind::kInvalid,
+                 text::format(text::Id::kTransferOverRegister,
+                              format_decimal(result.transferred_fen, 2), req.new_meter.to_string(),
+                              format_decimal(std::max<std::int64_t>(0, req.max_credit_fen), 2))};
+  }
   const auto out_seq = transfer_to_new_meter(db_, req, *new_m, result);
   swap_attachment(db_, req, account);
   record_replacement(db_, req, result, out_seq);
@@ -471,6 +492,7 @@ domain::Result<MoveMeterResult> SqliteStore::move_meter(const MoveMeterRequest& 
   if (auto refusal = check_move(db_, req, result.from_account)) return *refusal;
   auto transferred = balance_to_move(db_, req, *m, result.from_account);
   if (!transferred) return transferred.error();
+  if (auto bad = transfer_over_limit(transferred.value(), req.max_transfer_fen)) return *bad;
   result.transferred_fen = transferred.value();
   if (result.transferred_fen > 0) {
     const auto out =

@@ -78,6 +78,9 @@ struct Within {
 struct SaleAction {
   std::string account;
   std::int64_t amount_fen = 0;
+  /// `refused: "text"`: the sale must be refused with a message containing this text, and
+  /// nothing written (no ledger entry, no credit); nullopt: it must be accepted.
+  std::optional<std::string> refused;
 };
 struct LoadAction {
   MeterRef meter;
@@ -137,6 +140,9 @@ struct SystemSpec {
   Millis response_timeout{200};
   int offline_after = 3;
   std::int64_t price = 6000;  ///< 0.0001 yuan/kWh
+  /// `max_amount: "10000.00"`: the site's limit of one sale, refund or transfer (the site
+  /// file's key of the same name); nullopt: the site's default.
+  std::optional<std::int64_t> max_amount_fen;
   /// `billing: meter`: the meters deduct and trip by themselves; `host`: the system charges and
   /// sends trip / close (every bus of the scenario); nullopt: as the site model in the database
   /// says (meter-side unless a site import says otherwise).

@@ -28,6 +28,17 @@ enum class Id {
   kCircuitOutOfModel,  // {0}=circuit {1}=model {2}=circuits
   kNoProfiles,         // {0}=dir
   kCannotReadDir,      // {0}=reason
+  // Refusals at the counter (service::Operations).
+  kAmountOverLimit,  // {0}=action {1}=amount, yuan {2}=the site's max_amount, yuan {3}=what to do
+  kCreditOverRegister,    // {0}=action {1}=amount, yuan {2}=meter {3}=why (the driver's words)
+  kBalanceOverRegister,   // {0}=action {1}=amount {2}=meter {3}=balance after {4}=last read
+                          // {5}=still to be credited {6}=register's most {7}=most now, all yuan
+  kTransferOverRegister,  // {0}=amount, yuan {1}=new meter {2}=most it takes now, yuan
+  kCommandNotEncodable,   // {0}=command kind {1}=target {2}=why (the driver's words)
+  kCloseAtZero,           // {0}=meter {1}=balance, yuan
+  kCloseAwaitingCredit,   // {0}=meter {1}=balance, yuan {2}=credits still to be delivered, yuan
+  // Command delivery (the bus worker's failure reasons).
+  kCloseRelayHeldAtZero,  // {0}=meter {1}=balance, yuan
   // Bench.
   kScenarioPassed,
   kScenarioFailed,

@@ -115,7 +115,10 @@ struct MeterSpec {
 ///     account being closed, or a meter in another open account refuse the whole import;
 ///   - accounts in the database but absent from the file are kept open (closing one is an
 ///     operator action with a refund: account close).
-/// A first sale in a site file above this is taken for a typo (sell more with a sale).
+/// A first sale in a site file above this is taken for a typo (sell more with a sale). It is also
+/// the highest limit a site may set for one sale, refund, transfer or first sale (the site file's
+/// `max_amount`, default 10,000.00 yuan), which service::Operations applies to an import's first
+/// sales as to every other.
 inline constexpr std::int64_t kMaxFirstSaleFen = 100'000'000;  // 1,000,000.00 yuan
 
 struct AccountSpec {

@@ -79,6 +79,21 @@ class Adf300Driver {
   /// nullopt if the circuit is out of range or the amount (fen, > 0) does not fit the register.
   std::optional<CreditFrame> credit_frame(int circuit, std::uint16_t count,
                                           std::int64_t amount_fen) const;
+  /// What one circuit's money registers hold, from the profile's declared types and scales, in
+  /// fen (rounded down): the largest credit `purchase_amount` carries and the largest balance
+  /// the `balance` register shows. The counter (service::Operations) refuses a credit past
+  /// either before anything is written.
+  struct MoneyLimits {
+    std::int64_t max_credit_fen = 0;
+    std::int64_t max_balance_fen = 0;
+  };
+  MoneyLimits money_limits() const;
+  /// Whether `payload` can be put into this box's registers for `circuit` (0 for the box-level
+  /// kinds), checked without the line: a credit's amount (money_limits), a setting's values
+  /// (setting_frames), a TOU table (tou_frame), a clock register. A kEncode error saying why,
+  /// in the operator's units, if not. What Operations checks when a command is queued and the
+  /// bus worker before its first write.
+  LinkResult<void> check_command(const domain::CommandPayload& payload, int circuit) const;
   LinkResult<void> write_credit(ModbusMaster& master, int slave, int circuit, std::uint16_t count,
                                 std::int64_t amount_fen) const;
   /// Reads purchase_count, balance, relay and status of one circuit (as few reads as the profile
@@ -151,6 +166,7 @@ class Adf300Driver {
   int circuits_ = 0;
   Register count_;
   Register amount_;
+  Register balance_;
   std::uint16_t relay_closed_value_ = 1;
   std::optional<std::uint16_t> mode_prepaid_, mode_keep_power_, mode_forced_off_;
   std::optional<int> bit_alarm1_, bit_alarm2_, bit_arrears_;

@@ -62,6 +62,10 @@ std::optional<std::int64_t> decode_integer(std::span<const std::uint16_t> words,
 std::optional<std::vector<std::uint16_t>> encode_integer(std::int64_t value, ValueType type,
                                                          WordOrder order);
 
+/// The largest value `type` holds: u16 65535, i16 32767, u32 4294967295, i32 2147483647;
+/// nullopt for bcd and raw (not integers the driver writes).
+std::optional<std::int64_t> max_integer(ValueType type);
+
 /// value x 10^(from_exp - to_exp): converts between decimal scales of one unit, e.g. a raw
 /// energy in 0.01 kWh (from_exp -2) to Wh (to_exp -3) multiplies by 10. Exact when
 /// from_exp >= to_exp; otherwise rounds toward minus infinity (never up). nullopt on overflow or

@@ -84,13 +84,13 @@ struct TextLimits {
 std::optional<domain::Error> check_text(std::string_view field, std::string_view value,
                                         std::size_t max_bytes);
 
-/// The most one sale, refund or first sale may be: more is taken for a typo and refused
-/// (kInvalid, the amount named in yuan) before the store is touched. Sell more by several sales.
-inline constexpr std::int64_t kMaxAmountFen = domain::kMaxFirstSaleFen;  // 1,000,000.00 yuan
-
-/// The check above: nothing if `fen` is at most kMaxAmountFen, else the refusal naming `what`
-/// ("sale", "refund", "first sale") and the amount in yuan.
-std::optional<domain::Error> check_amount(std::string_view what, std::int64_t fen);
+/// The check of an amount against the site's limit (SiteConfig::max_amount_fen, site key
+/// `max_amount`, default kDefaultMaxAmountFen): nothing if `fen` is at most `max_fen`, else the
+/// kInvalid refusal naming `what` ("sale", "refund", "first sale", "transfer"), the amount and
+/// the limit in yuan with 2 decimals, and `todo` (what the operator can do instead).
+std::optional<domain::Error> check_amount(std::string_view what, std::int64_t fen,
+                                          std::int64_t max_fen,
+                                          std::string_view todo = "check the amount, or split it");
 
 /// An account to open: the tenant, the meters (the first receives the credits), a first sale.
 struct OpenAccount {
@@ -156,11 +156,14 @@ class Operations {
   domain::Result<store::ImportSummary> import_site(const Actor& actor,
                                                    const domain::SiteModel& model,
                                                    std::span<const devices::ModelCircuits> models);
-  /// Swaps a meter for another, its balance carried over (store::ReplaceMeterRequest).
+  /// Swaps a meter for another, its balance carried over (store::ReplaceMeterRequest): refused
+  /// (kInvalid, nothing written) when that balance is above max_amount_fen() or, credited to a
+  /// meter-side new meter, above what its registers take (credit_room_fen).
   domain::Result<store::ReplaceMeterResult> replace_meter(
       const Actor& actor, const domain::MeterId& old_meter, const domain::MeterId& new_meter,
       const std::optional<store::ManualFinalReading>& manual = std::nullopt);
-  /// Moves a meter into another open account (store::MoveMeterRequest).
+  /// Moves a meter into another open account (store::MoveMeterRequest); with its balance,
+  /// refused (kInvalid, nothing written) when that is above max_amount_fen().
   domain::Result<store::MoveMeterResult> move_meter(const Actor& actor,
                                                     const domain::MeterId& meter,
                                                     const std::string& to_account,
@@ -168,13 +171,17 @@ class Operations {
 
   // ---- accounts and money ----
   /// Opens an account. Refused (nothing written): empty or existing id, no meters, a meter not
-  /// configured or in an open account, a negative first sale, a bad phone, an unknown room.
+  /// configured or in an open account, a negative first sale or one above max_amount_fen() or
+  /// one that does not fit the first meter's registers (check_credit), a bad phone, an unknown
+  /// room.
   domain::Result<void> open_account(const Actor& actor, const OpenAccount& req);
   /// Sells `amount_fen` (> 0) to an open account: ledger entry and a credit for its first meter.
-  /// Returns the credit command's id.
+  /// Returns the credit command's id. Refused (kInvalid, nothing written) above max_amount_fen(),
+  /// and when the credit would not fit the first meter's registers (check_credit).
   domain::Result<std::int64_t> sale(const Actor& actor, const std::string& account,
                                     std::int64_t amount_fen);
   /// Pays back part of an account's balance (store::Store::refund). Returns the entry's seq.
+  /// Refused (kInvalid, nothing written) above max_amount_fen().
   domain::Result<std::int64_t> refund(const Actor& actor, const std::string& account,
                                       std::int64_t amount_fen);
   /// Cancels a wrong sale by its ledger seq (store::Store::reversal). Returns the entry's seq.
@@ -190,7 +197,11 @@ class Operations {
   // ---- remote commands ----
   /// Queues a command (every kind but credit) for a meter, or for a box (circuit 0) for the
   /// box-level kinds, superseding the target's pending commands of the kind. Returns its id.
-  /// The daemon's bus worker delivers it before further polling.
+  /// The daemon's bus worker delivers it before further polling. With a site file, refused
+  /// (kInvalid, nothing queued) when the target's driver cannot encode it
+  /// (meterlink::Adf300Driver::check_command: a value its register cannot hold, a register the
+  /// profile lacks), and a close of a meter whose last read balance is 0.00 or less ("balance
+  /// 0.00: sell first, or use keep-power"; its prepaid mode would keep the relay open).
   domain::Result<std::int64_t> command(const Actor& actor, const domain::MeterId& target,
                                        const domain::CommandPayload& payload);
   /// Asks for an on-demand read of "BUS", "BUS/BOX" or "BUS/BOX/CIRCUIT": the request is stored
@@ -198,6 +209,10 @@ class Operations {
   /// outbox and stores the result (read_request). Refused (kNotFound, nothing stored) for a
   /// target not in the site file, kInvalid without a site file. Returns the request's id.
   domain::Result<std::int64_t> read_now(const Actor& actor, std::string_view target);
+
+  /// The most one sale, refund, transfer or first sale may be: the site file's max_amount, else
+  /// kDefaultMaxAmountFen.
+  std::int64_t max_amount_fen() const { return max_amount_fen_; }
 
   // ---- queries (kNotFound with a message where the thing does not exist) ----
   domain::Result<store::AccountRecord> account(const Actor& actor, const std::string& id) const;
@@ -233,12 +248,28 @@ class Operations {
   /// check_text of every text of a site model; the first refusal, prefixed by the account's
   /// file:line:col where the model has it.
   static std::optional<domain::Error> check_model_texts(const domain::SiteModel& m);
+  /// The site box's driver of `target`'s box; nullptr without a site file or for a box not in it.
+  const meterlink::Adf300Driver* driver_of(const domain::MeterId& target) const;
+  /// Nothing if a credit of `amount_fen` to `meter` fits its registers (from its profile:
+  /// Adf300Driver::money_limits): the amount fits purchase_amount, and the meter's last read
+  /// balance plus its credits still open plus the amount fits the balance register. Else the
+  /// kInvalid refusal naming `what` and the amounts in yuan. Nothing to check without a driver.
+  std::optional<domain::Error> check_credit(std::string_view what, const domain::MeterId& meter,
+                                            std::int64_t amount_fen) const;
+  /// The most one credit to `meter` may be now by its registers (the smaller of what
+  /// purchase_amount holds and the balance register's room above its last read balance and
+  /// credits still open); unlimited without a driver. What a replacement may carry over.
+  std::int64_t credit_room_fen(const domain::MeterId& meter) const;
+  /// The counter's checks of a command to `target` (see command()).
+  std::optional<domain::Error> check_command(const domain::MeterId& target,
+                                             const domain::CommandPayload& payload) const;
 
   std::unique_ptr<store::Store> owned_;  ///< set by open()
   store::Store& store_;
   const domain::Clock& clock_;
   std::optional<SiteConfig> site_;
-  std::vector<SiteBox> boxes_;  ///< of site_
+  std::vector<SiteBox> boxes_;                          ///< of site_
+  std::int64_t max_amount_fen_ = kDefaultMaxAmountFen;  ///< of site_, else the default
   mutable std::mutex mutex_;
 };
 

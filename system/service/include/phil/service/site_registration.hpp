@@ -2,6 +2,7 @@
 // The site file's meters in the database: what the daemon does at start-up and what prepaidctl
 // does before an action when it is given the site file (--config). One function for both, so a
 // database the daemon never ran on knows the same meters and billing modes as one it did.
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,6 +19,9 @@
 namespace phil::store {
 class Store;
 }
+namespace phil::meterlink {
+class Adf300Driver;
+}
 
 namespace phil::service {
 
@@ -30,6 +34,9 @@ struct SiteBox {
   std::vector<domain::MeterId> meters;  ///< bus/address/1 .. bus/address/circuits
   /// The billing mode the site file declares for the box (on it or its bus); nullopt: none.
   std::optional<domain::BillingMode> billing;
+  /// The box's driver (its model in its profile): what the counter checks commands and credits
+  /// against (Adf300Driver::check_command, money_limits) before they are queued.
+  std::shared_ptr<const meterlink::Adf300Driver> driver;
 };
 
 /// The boxes of `site` in site order, their circuit counts read from the profiles in

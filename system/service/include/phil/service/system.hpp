@@ -92,12 +92,22 @@ struct BusConfig {
   }
 };
 
+/// The most one sale, refund or transfer may be when the site file does not say (site key
+/// `max_amount`): 10,000.00 yuan. More is taken for a typo and refused at the counter.
+inline constexpr std::int64_t kDefaultMaxAmountFen = 1'000'000;
+/// The highest `max_amount` a site may set: the site model's cap on a first sale
+/// (domain::kMaxFirstSaleFen, 1,000,000.00 yuan).
+inline constexpr std::int64_t kMaxAmountCeilingFen = domain::kMaxFirstSaleFen;
+
 struct SiteConfig {
   std::string name;
   Millis poll_interval{30 * 60 * 1000};  ///< default 30 minutes
   int offline_after_cycles = 3;
   std::int64_t price = 6000;  ///< default price, 0.0001 yuan/kWh (0.6000 yuan/kWh)
-  std::string profiles_dir;   ///< where the profiles named by the boxes are read
+  /// Site key `max_amount` (yuan, 0.01 .. 1000000.00): the most one sale, refund, transfer or
+  /// first sale may be; Operations refuses more (kInvalid) before anything is written.
+  std::int64_t max_amount_fen = kDefaultMaxAmountFen;
+  std::string profiles_dir;  ///< where the profiles named by the boxes are read
   /// The site's local time minus UTC (box clocks and TOU tables run in local time).
   std::chrono::minutes utc_offset{0};
   /// A box clock further off than this raises a "clock_drift" event (checked once per cycle).

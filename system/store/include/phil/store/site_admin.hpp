@@ -3,6 +3,7 @@
 // registers and the billing mode its site file declares, and the meter changes an operator makes
 // (replacement, move), each one transaction with an audit row; a refusal changes nothing.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,12 +51,18 @@ struct ManualFinalReading {
 ///     reading, a value out of range or below the billed energy, a balance for a host-side
 ///     meter, no price for a meter without a tariff that has energy to charge.
 /// One transaction; a refusal changes nothing.
+/// Limits (service::Operations sets them; the defaults limit nothing): a balance carried over
+/// above `max_transfer_fen` (the site's max_amount), or above `max_credit_fen` when it is
+/// credited to a meter-side new meter (what that meter's registers take now), is refused
+/// (kInvalid, the amounts in yuan) and nothing is written.
 struct ReplaceMeterRequest {
   domain::MeterId old_meter;
   domain::MeterId new_meter;
   std::string operator_id;
   TimePoint at{};
   std::optional<ManualFinalReading> manual{};
+  std::int64_t max_transfer_fen = std::numeric_limits<std::int64_t>::max();
+  std::int64_t max_credit_fen = std::numeric_limits<std::int64_t>::max();
 };
 
 struct ReplaceMeterResult {
@@ -73,12 +80,15 @@ struct ReplaceMeterResult {
 /// A meter taken from its account into another open account. Only the meter moves: the energy
 /// from its last reading on is charged to the new account; money moves only with
 /// `with_balance` (the balance the meter last reported, by transfer_out/transfer_in).
+/// `max_transfer_fen`: a balance moved above it (the site's max_amount; Operations sets it) is
+/// refused (kInvalid, the amounts in yuan) and nothing is written.
 struct MoveMeterRequest {
   domain::MeterId meter;
   std::string to_account;
   bool with_balance = false;
   std::string operator_id;
   TimePoint at{};
+  std::int64_t max_transfer_fen = std::numeric_limits<std::int64_t>::max();
 };
 
 struct MoveMeterResult {
