@@ -72,7 +72,7 @@ for round in 1 2 3; do
   sleep 1
 done
 fleet fault delay bus1 delay=100ms duration=1m > /dev/null || fail "fault delay"
-ctl command close --meter bus1/1/2 > /dev/null || fail "close"
+ctl command keep-power --meter bus1/1/2 > /dev/null || fail "keep-power"
 sleep 2
 fleet clear all > /dev/null || fail "clear faults"
 

@@ -266,30 +266,31 @@ TEST_F(ServiceTest, MeterInArrearsShowsArrears) {
 }
 
 TEST_F(ServiceTest, ACloseAtZeroBalanceFailsNamingTheBalanceNotAMissingMode) {
-  device_.set(1, 1, {.energy_wh = 0, .balance_fen = 100});
+  site_.device.set(1, 1, {.energy_wh = 0, .balance_fen = 100});
   open("A401", m11_, 0);
-  system_->run_iterate();
+  site_.system->run_iterate();
   // Queued while the meter had 1.00 yuan (the counter lets it through) ...
-  ASSERT_TRUE(desk_->command(m11_, domain::ModePayload{domain::RelayCommand::kClose}, "op"));
+  ASSERT_TRUE(site_.desk->command(m11_, domain::ModePayload{domain::RelayCommand::kClose}, "op"));
   // ... which runs out before it is delivered: prepaid mode keeps the relay open at zero.
-  device_.consume(1, 1, 2'000);
+  site_.device.consume(1, 1, 2'000);
   // This box stores a setting as written (the emulation takes only credits).
-  master_.on_write([](FakeMaster& m, int slave, std::uint16_t start,
-                      std::span<const std::uint16_t> values) -> std::optional<std::uint8_t> {
+  site_.master.on_write([](FakeMaster& m, int slave, std::uint16_t start,
+                           std::span<const std::uint16_t> values) -> std::optional<std::uint8_t> {
     for (std::size_t i = 0; i < values.size(); ++i)
       m.set(slave, static_cast<std::uint16_t>(start + i), values[i]);
     return std::nullopt;
   });
-  step(Millis(1000));
-  const auto c = system_->commands(m11_).front();
+  site_.step(Millis(1000));
+  const auto c = site_.system->commands(m11_).front();
   EXPECT_EQ(c.kind, domain::CommandKind::kMode);
   EXPECT_EQ(c.state, domain::CommandState::kFailed);
   EXPECT_EQ(c.attempts, 1);  // no further writes that cannot help
   EXPECT_EQ(c.last_error,
             "meter bus1/1/1 keeps its relay open at balance -0.20: sell first, or use keep-power");
   // Once a poll has read the balance, the counter refuses the same close before it is queued.
-  step(kPoll);
-  const auto again = desk_->command(m11_, domain::ModePayload{domain::RelayCommand::kClose}, "op");
+  site_.step(kPoll);
+  const auto again =
+      site_.desk->command(m11_, domain::ModePayload{domain::RelayCommand::kClose}, "op");
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().message,
             "close of meter bus1/1/1 refused: balance -0.20: sell first, or use keep-power");
