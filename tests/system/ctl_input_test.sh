@@ -95,7 +95,10 @@ as_user=()
 if [[ $EUID == 0 ]] && command -v setpriv > /dev/null; then
   as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 fi
-ro() { "${as_user[@]}" "$ctl" --db ro/site.db --config site.yaml --profiles "$profiles" "$@"; }
+# The unprivileged user reads the profiles too (Operations checks amounts and commands against
+# them), and the checkout may sit in a folder only root can enter (mktemp -d is 0700): a copy.
+cp -r "$profiles" ro-profiles && chmod -R a+rX ro-profiles
+ro() { "${as_user[@]}" "$ctl" --db ro/site.db --config site.yaml --profiles ro-profiles "$@"; }
 expect_rc 0 ro account show --id A401
 expect_rc 0 ro --json tariff list
 expect_rc 0 ro ledger verify
