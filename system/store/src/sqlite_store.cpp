@@ -75,14 +75,28 @@ void SqliteStore::migrate() {
   if (current == latest) return;  // the usual open: no write lock taken
   // The version is read again under the write lock: two processes opening an old or new file
   // at once would otherwise both run the same migration, and the second fail half-way.
-  Transaction tx(db_);
-  current = db_.pragma_int("user_version");
-  check(current);
-  for (auto v = static_cast<std::size_t>(current); v < all.size(); ++v) {
-    db_.exec(std::string(all[v]));
-    db_.exec("PRAGMA user_version = " + std::to_string(v + 1));
+  // A migration that rebuilds a table others refer to (the outbox, in v9) drops the old one:
+  // with foreign keys on, that drop fails on the rows that refer to it. SQLite's procedure for
+  // a rebuild: keys off outside the transaction, then foreign_key_check before the commit.
+  db_.exec("PRAGMA foreign_keys = OFF");
+  {
+    Transaction tx(db_);
+    current = db_.pragma_int("user_version");
+    check(current);
+    for (auto v = static_cast<std::size_t>(current); v < all.size(); ++v) {
+      db_.exec(std::string(all[v]));
+      db_.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    }
+    auto broken = db_.prepare("PRAGMA foreign_key_check");
+    if (broken->step()) {
+      throw StoreError("database " + db_.path() + ": migrating to schema version " +
+                       std::to_string(latest) + " left table " + broken->text(0) +
+                       " referring to a missing row of " + broken->text(2) +
+                       "; nothing was changed. Restore the file from a backup");
+    }
+    tx.commit();
   }
-  tx.commit();
+  db_.exec("PRAGMA foreign_keys = ON");
 }
 
 std::unique_ptr<Store> open_sqlite_store(const std::string& path, Checkpoints checkpoints,
