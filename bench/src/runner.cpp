@@ -315,6 +315,12 @@ class Run {
       case Quantity::kPurchaseTotal:
         seen = "purchase_total " + format_decimal(v->purchase_total_fen, 2);
         return compare(v->purchase_total_fen, c.op, c.number, c.tolerance);
+      case Quantity::kDebitCount:
+        seen = "debit_count " + std::to_string(v->debit_count);
+        return compare(v->debit_count, c.op, c.number, 0);
+      case Quantity::kDebitTotal:
+        seen = "debit_total " + format_decimal(v->debit_total_fen, 2);
+        return compare(v->debit_total_fen, c.op, c.number, c.tolerance);
       default:
         seen = "unsupported check";
         return false;
@@ -486,6 +492,45 @@ class Run {
     return false;
   }
 
+  /// A refund or reversal: a debit it queues is delivered at once, as a sale's credit is.
+  bool money_back(const MoneyBackAction& a, std::string& detail) {
+    const std::string what = a.sale ? "reversal" : "refund";
+    domain::Result<store::MoneyBack> res =
+        domain::Error{domain::ErrorKind::kNotFound, "account " + a.account + " has no sale " +
+                                                        std::to_string(a.sale.value_or(0))};
+    if (a.sale) {
+      int n = 0;
+      for (const auto& e : ops_->ledger(kBench, a.account).value()) {
+        if (e.kind == domain::EntryKind::kSale && ++n == *a.sale) {
+          res = ops_->reversal(kBench, e.seq);
+          break;
+        }
+      }
+    } else {
+      res = ops_->refund(kBench, a.account, a.amount_fen);
+    }
+    if (a.refused) {
+      if (res) {
+        detail = what + " accepted, expected a refusal saying \"" + *a.refused + "\"";
+        return false;
+      }
+      detail = what + " refused: " + res.error().message;
+      return res.error().message.find(*a.refused) != std::string::npos;
+    }
+    if (!res) {
+      detail = what + " refused: " + res.error().message;
+      return false;
+    }
+    if (res.value().command) {
+      iterate();
+      detail = what + ": debit " + std::to_string(*res.value().command) + " queued at " +
+               format_timestamp(clock_.now(), sc_.start.offset);
+    } else {
+      detail = what + " booked at once (entry " + std::to_string(res.value().seq.value_or(0)) + ")";
+    }
+    return true;
+  }
+
   bool act(const Step& step, std::string& detail) {
     if (const auto* sale = std::get_if<SaleAction>(&step.action)) {
       auto res = ops_->sale(kBench, sale->account, sale->amount_fen);
@@ -507,6 +552,8 @@ class Run {
       detail = "sold at " + format_timestamp(clock_.now(), sc_.start.offset);
       return true;
     }
+    if (const auto* money = std::get_if<MoneyBackAction>(&step.action))
+      return money_back(*money, detail);
     if (const auto* load = std::get_if<LoadAction>(&step.action)) {
       if (!sim_.set_load(load->meter.bus, load->meter.box, load->meter.circuit, load->load)) {
         detail = "no such circuit " + load->meter.to_string();

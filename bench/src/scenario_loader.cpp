@@ -34,6 +34,8 @@ const std::vector<QuantityInfo>& quantities() {
       {"power", Quantity::kPower, Subject::kMeter, 0, {}},
       {"purchase_count", Quantity::kPurchaseCount, Subject::kMeter, 0, {}},
       {"purchase_total", Quantity::kPurchaseTotal, Subject::kMeter, 2, {}},
+      {"debit_count", Quantity::kDebitCount, Subject::kMeter, 0, {}},
+      {"debit_total", Quantity::kDebitTotal, Subject::kMeter, 2, {}},
       {"mode", Quantity::kMode, Subject::kMeter, -1, {"prepaid", "keep_power", "forced_off"}},
       {"status",
        Quantity::kStatus,
@@ -586,30 +588,52 @@ Step parse_step(const yaml::Node& node, Context& ctx) {
     step.kind = Step::Kind::kAdvance;
     step.text = "at " + at->as_string();
   }
-  static const std::array<std::string_view, 7> kActions = {
-      "sale", "load", "fault", "clear_fault", "replace_meter", "command", "read_now"};
+  static const std::array<std::string_view, 9> kActions = {
+      "sale",    "load",     "fault",  "clear_fault", "replace_meter",
+      "command", "read_now", "refund", "reversal"};
   int actions = 0;
   for (const auto key : kActions)
     actions += m.has(key) ? 1 : 0;
   if (actions > 1) {
     node.fail(
-        "a timeline step does one action; split sale, load, fault, clear_fault, replace_meter, "
-        "command and read_now into steps of their own");
+        "a timeline step does one action; split sale, refund, reversal, load, fault, "
+        "clear_fault, replace_meter, command and read_now into steps of their own");
   }
   std::string what;
+  // The `account:` of a money step: one the scenario declares.
+  const auto account_of = [&](const yaml::Node& action, yaml::Map& fields) {
+    auto id = fields.required("account").as_string();
+    if (std::none_of(accounts.begin(), accounts.end(),
+                     [&](const AccountSpec& x) { return x.id == id; })) {
+      action.fail("unknown account \"" + id + "\"; declare it under accounts");
+    }
+    return id;
+  };
   if (auto sale = m.optional("sale")) {
     yaml::Map s(*sale);
     SaleAction a;
-    a.account = s.required("account").as_string();
-    if (std::none_of(accounts.begin(), accounts.end(),
-                     [&](const AccountSpec& x) { return x.id == a.account; })) {
-      sale->fail("unknown account \"" + a.account + "\"; declare it under accounts");
-    }
+    a.account = account_of(*sale, s);
     a.amount_fen = s.required("amount").as_decimal(2);
     if (auto r = s.optional("refused")) a.refused = r->as_string();
     s.finish();
     what = (a.refused ? "refused sale " : "sale ") + format_decimal(a.amount_fen, 2) + " to " +
            a.account;
+    step.action = a;
+  } else if (auto money = m.has("refund") ? m.optional("refund") : m.optional("reversal")) {
+    const bool refund = m.has("refund");
+    yaml::Map s(*money);
+    MoneyBackAction a;
+    a.account = account_of(*money, s);
+    if (refund) {
+      a.amount_fen = s.required("amount").as_decimal(2);
+    } else {
+      a.sale = static_cast<int>(s.required("sale").as_int(1, 10'000));
+    }
+    if (auto r = s.optional("refused")) a.refused = r->as_string();
+    s.finish();
+    what = std::string(a.refused ? "refused " : "") +
+           (refund ? "refund " + format_decimal(a.amount_fen, 2) + " from " + a.account
+                   : "reversal of sale " + std::to_string(*a.sale) + " of " + a.account);
     step.action = a;
   } else if (auto load = m.optional("load")) {
     yaml::Map l(*load);
@@ -656,8 +680,8 @@ Step parse_step(const yaml::Node& node, Context& ctx) {
   m.finish();
   if (step.text.empty()) {
     node.fail(
-        "a timeline step is one of: {at: ...}, {at: ..., sale|load|fault|clear_fault|"
-        "replace_meter|command|read_now: ...}, {until: condition, max: duration}, "
+        "a timeline step is one of: {at: ...}, {at: ..., sale|refund|reversal|load|fault|"
+        "clear_fault|replace_meter|command|read_now: ...}, {until: condition, max: duration}, "
         "{expect: {...}}");
   }
   return step;

@@ -43,6 +43,9 @@ std::string_view pattern(Id id) {
              "max_amount); {3}";
     case Id::kCreditOverRegister:
       return "{0} of {1} yuan cannot be credited to meter {2}: {3}; nothing was written";
+    case Id::kDebitNotPossible:
+      return "{0} of {1} yuan cannot be taken off meter {2}, which holds the account's money: "
+             "{3}; nothing was written";
     case Id::kBalanceOverRegister:
       return "{0} of {1} yuan would take meter {2}'s balance to {3} yuan (last read {4}, {5} "
              "still to be credited), past the {6} yuan its balance register holds; at most {7} "

@@ -12,7 +12,8 @@ using rtu::Exception;
 using std::chrono::hours;
 using Words = std::vector<std::uint16_t>;
 
-const TimePoint kStart = testing::at("2026-03-01T00:00:00+08:00");
+// A literal that parses (a typo throws at start-up and fails the run at once).
+const TimePoint kStart = testing::at("2026-03-01T00:00:00+08:00");  // NOLINT(cert-err58-cpp)
 constexpr std::chrono::minutes kChina{480};
 constexpr std::uint16_t kC1 = 0x1000;  // measurement block of circuit 1
 constexpr std::uint16_t kC2 = 0x1020;
@@ -88,7 +89,8 @@ TEST_F(simBox, BoxRegistersIdentifyTheModel) {
   EXPECT_EQ(w[1], 36);  // circuits
   EXPECT_EQ(w[2], 1);   // address
   EXPECT_EQ(w[3], 96);  // 9600 bps at scale 100
-  EXPECT_EQ(u32(w, 4), (kStart.time_since_epoch().count() / 1000) + 8 * 3600);  // local seconds
+  EXPECT_EQ(u32(w, 4),
+            (kStart.time_since_epoch().count() / 1000) + std::int64_t{8} * 3600);  // local seconds
   EXPECT_EQ(read_error(0x0000, 7), Exception::kIllegalDataAddress);  // the password: never
   EXPECT_EQ(read_error(0x0006, 1), Exception::kIllegalDataAddress);  // disclosed
   EXPECT_EQ(write(0x0006, {1234}), std::nullopt);                    // but writable
@@ -133,6 +135,28 @@ TEST_F(simBox, CreditWithAWrongCountIsExceptionFourAndChangesNothing) {
   EXPECT_EQ(read(kC1, 0x19), before);
 }
 
+TEST_F(simBox, DebitWithTheNextCountTakesMoneyOffAndIsReadBack) {
+  const std::int64_t before = box_->circuit(1).balance_fen();  // 20.00 yuan
+  EXPECT_EQ(write(kC1 + 0x19, {1, 0, 500}), std::nullopt);
+  const Words w = read(kC1, 0x1E);
+  EXPECT_EQ(u32(w, 0x10), before - 500);
+  EXPECT_EQ(w[0x19], 1);                                                 // debit_count
+  EXPECT_EQ(u32(w, 0x1A), 500);                                          // debit_amount
+  EXPECT_EQ(u32(w, 0x1C), 500);                                          // debit_total
+  EXPECT_EQ(w[0x14], 0);                                                 // purchase_count untouched
+  EXPECT_EQ(write(kC1 + 0x19, {1, 0, 500}), Exception::kDeviceFailure);  // a retry
+  EXPECT_EQ(box_->circuit(1).balance_fen(), before - 500);
+}
+
+TEST_F(simBox, DebitLargerThanTheBalanceIsExceptionThreeAndTakesNothing) {
+  const std::int64_t before = box_->circuit(1).balance_fen();
+  EXPECT_EQ(write(kC1 + 0x19, {1, 0, static_cast<std::uint16_t>(before + 1)}),
+            Exception::kIllegalDataValue);
+  EXPECT_EQ(box_->circuit(1).balance_fen(), before);
+  EXPECT_EQ(box_->circuit(1).debit_count(), 0);
+  EXPECT_EQ(write(kC1 + 0x1A, {0, 1}), Exception::kIllegalDataAddress);  // amount alone
+}
+
 TEST_F(simBox, PurchaseRegistersOnlyAcceptAWholeCredit) {
   EXPECT_EQ(write(kC1 + 0x14, {1}), Exception::kIllegalDataAddress);
   EXPECT_EQ(write(kC1 + 0x13, {0, 1, 0, 500}), Exception::kIllegalDataAddress);  // mode too
@@ -175,7 +199,7 @@ TEST_F(simBox, ARejectedRegisterRejectsTheWholeWrite) {
 }
 
 TEST_F(simBox, ClockWriteShiftsTheBoxClock) {
-  const std::int64_t local = kStart.time_since_epoch().count() / 1000 + 8 * 3600;
+  const std::int64_t local = kStart.time_since_epoch().count() / 1000 + std::int64_t{8} * 3600;
   const auto target = static_cast<std::uint32_t>(local + 3600);
   EXPECT_EQ(write(0x0004, {static_cast<std::uint16_t>(target >> 16),
                            static_cast<std::uint16_t>(target & 0xFFFF)}),
@@ -263,7 +287,7 @@ TEST_F(simBox, PowerLossStopsMeteringAndReplacementStartsFromZero) {
 }
 
 TEST_F(simBox, ClockDriftsByItsPpm) {
-  const std::int64_t local = kStart.time_since_epoch().count() / 1000 + 8 * 3600;
+  const std::int64_t local = kStart.time_since_epoch().count() / 1000 + std::int64_t{8} * 3600;
   box_->set_clock_drift_ppm(100);  // 8.64 s a day fast
   box_->advance_to(kStart + hours(24));
   EXPECT_EQ(u32(read(0x0004, 2), 0), local + 86'400 + 8);

@@ -15,7 +15,8 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 using testing::at;
 
-const TimePoint kStart = at("2026-03-01T00:00:00+08:00");
+// A literal that parses (a typo throws at start-up and fails the run at once).
+const TimePoint kStart = at("2026-03-01T00:00:00+08:00");  // NOLINT(cert-err58-cpp)
 constexpr minutes kChina{8 * 60};
 
 CircuitSpec constant(std::int64_t watts, std::int64_t balance_fen, Mode mode = Mode::kPrepaid) {
@@ -123,6 +124,40 @@ TEST(simCircuitModel, CreditWithAWrongCountIsRejectedAndChangesNothing) {
   }
 }
 
+TEST(simCircuitModel, DebitWithLastPlusOneTakesMoneyOffOnce) {
+  CircuitSpec spec = constant(1000, 5000);
+  spec.debit_count = 2;
+  CircuitModel c(spec, kStart, kChina);
+  ASSERT_TRUE(c.relay_closed());
+  EXPECT_EQ(c.debit(3, 1200), CircuitModel::DebitResult::kApplied);
+  EXPECT_EQ(c.balance_fen(), 3800);
+  EXPECT_EQ(c.debit_count(), 3);
+  EXPECT_EQ(c.last_debit_fen(), 1200);
+  EXPECT_EQ(c.debit_total_fen(), 1200);
+  EXPECT_EQ(c.debit(3, 1200), CircuitModel::DebitResult::kWrongCount);  // a retry
+  EXPECT_EQ(c.balance_fen(), 3800);
+  EXPECT_EQ(c.purchase_count(), 0);  // a sequence of its own
+  EXPECT_TRUE(c.relay_closed());
+}
+
+TEST(simCircuitModel, DebitLargerThanTheBalanceIsRefusedAndChangesNothing) {
+  CircuitModel c(constant(1000, 5000), kStart, kChina);
+  EXPECT_EQ(c.debit(1, 5001), CircuitModel::DebitResult::kMoreThanBalance);
+  EXPECT_EQ(c.debit(1, -1), CircuitModel::DebitResult::kWrongCount);
+  EXPECT_EQ(c.balance_fen(), 5000);
+  EXPECT_EQ(c.debit_count(), 0);
+  EXPECT_EQ(c.debit_total_fen(), 0);
+}
+
+TEST(simCircuitModel, DebitOfTheWholeBalanceTripsAPrepaidMeter) {
+  CircuitModel c(constant(1000, 5000), kStart, kChina);
+  ASSERT_TRUE(c.relay_closed());
+  EXPECT_EQ(c.debit(1, 5000), CircuitModel::DebitResult::kApplied);
+  EXPECT_EQ(c.balance_fen(), 0);
+  EXPECT_FALSE(c.relay_closed());
+  EXPECT_EQ(c.last_trip(), kStart);
+}
+
 TEST(simCircuitModel, PurchaseCountWrapsFrom65535ToZero) {
   CircuitSpec spec = constant(0, 0);
   spec.purchase_count = 65535;
@@ -225,8 +260,8 @@ TEST(simMoney, EnergyIntegratorCarriesMilliJoulesToTheNextWattHour) {
 }
 
 TEST(simLoad, DailyCurveIsDeterministicBySeed) {
-  LoadSpec a = daily("residential", 2500, 7, 0).load;
-  LoadSpec b = a;
+  const LoadSpec a = daily("residential", 2500, 7, 0).load;
+  const LoadSpec b = daily("residential", 2500, 7, 0).load;  // made again, not copied
   LoadSpec other = a;
   other.seed = 8;
   int differing = 0;

@@ -13,25 +13,40 @@ std::string test_profiles_dir() {
 FakeAdf300::FakeAdf300(meterlink::FakeMaster& master, meterlink::Profile profile)
     : master_(master), profile_(std::move(profile)) {
   const auto* count = profile_.circuit_register("purchase_count");
-  master_.on_write(
-      [this, count](meterlink::FakeMaster&, int slave, std::uint16_t start,
-                    std::span<const std::uint16_t> values) -> std::optional<std::uint8_t> {
-        if (start < count->address || (start - count->address) % count->stride != 0 ||
-            values.size() != 3) {
-          return 2;  // only credits are writable in this emulation
-        }
-        const int n = (start - count->address) / count->stride + 1;
-        auto& c = circuits_[{slave, n}];
-        if (values[0] != static_cast<std::uint16_t>(c.purchase_count + 1U)) return 4;
-        const std::int64_t amount = (std::int64_t{values[1]} << 16) | values[2];  // 0.01 yuan = fen
-        c.purchase_count = values[0];
-        c.purchase_amount_fen = amount;
-        c.purchase_total_fen += amount;
-        c.balance_fen += amount;
-        ++credits_applied_;
-        publish(slave, n);
-        return std::nullopt;
-      });
+  const auto* debit = profile_.circuit_register("debit_count");
+  master_.on_write([this, count, debit](
+                       meterlink::FakeMaster&, int slave, std::uint16_t start,
+                       std::span<const std::uint16_t> values) -> std::optional<std::uint8_t> {
+    const auto circuit_of = [&](const meterlink::Register* r) {
+      return r && start >= r->address && (start - r->address) % r->stride == 0 && values.size() == 3
+                 ? (start - r->address) / r->stride + 1
+                 : 0;
+    };
+    const int d = circuit_of(debit);
+    const int n = circuit_of(count);
+    if (d == 0 && n == 0) return 2;  // only credits and debits are writable here
+    const std::int64_t amount = (std::int64_t{values[1]} << 16) | values[2];  // 0.01 yuan
+    if (d > 0) {
+      auto& c = circuits_[{slave, d}];
+      if (values[0] != static_cast<std::uint16_t>(c.debit_count + 1U)) return 4;
+      if (amount > c.balance_fen) return 3;  // a meter never gives more than it holds
+      c.debit_count = values[0];
+      c.debit_total_fen += amount;
+      c.balance_fen -= amount;
+      ++debits_applied_;
+      publish(slave, d);
+      return std::nullopt;
+    }
+    auto& c = circuits_[{slave, n}];
+    if (values[0] != static_cast<std::uint16_t>(c.purchase_count + 1U)) return 4;
+    c.purchase_count = values[0];
+    c.purchase_amount_fen = amount;
+    c.purchase_total_fen += amount;
+    c.balance_fen += amount;
+    ++credits_applied_;
+    publish(slave, n);
+    return std::nullopt;
+  });
 }
 
 void FakeAdf300::put(int slave, int circuit, const std::string& name, std::int64_t value) {
@@ -58,6 +73,10 @@ void FakeAdf300::publish(int slave, int circuit) {
   put(slave, circuit, "purchase_count", c.purchase_count);
   put(slave, circuit, "purchase_amount", c.purchase_amount_fen);
   put(slave, circuit, "purchase_total", c.purchase_total_fen);
+  if (profile_.circuit_register("debit_count")) {
+    put(slave, circuit, "debit_count", c.debit_count);
+    put(slave, circuit, "debit_total", c.debit_total_fen);
+  }
 }
 
 void FakeAdf300::set(int slave, int circuit, const Circuit& c) {

@@ -1,7 +1,8 @@
 #pragma once
 // An ADF300 box emulated on top of meterlink::FakeMaster for the system tests: registers laid
 // out by the profile, credits accepted only at purchase_count last + 1 (exception 04 otherwise),
-// energy deducted from the balance by the same carry rule as the system's.
+// debits likewise by debit_count (and exception 03 above the balance), energy deducted from the
+// balance by the same carry rule as the system's.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -26,6 +27,8 @@ class FakeAdf300 {
     std::uint16_t purchase_count = 0;
     std::int64_t purchase_amount_fen = 0;
     std::int64_t purchase_total_fen = 0;
+    std::uint16_t debit_count = 0;
+    std::int64_t debit_total_fen = 0;
     std::int64_t power_w = 0;
     std::int64_t price = 6000;
   };
@@ -39,6 +42,7 @@ class FakeAdf300 {
   /// The circuit draws `wh` (relay closed or not: the test decides); the balance follows.
   void consume(int slave, int circuit, std::int64_t wh);
   int credits_applied() const { return credits_applied_; }
+  int debits_applied() const { return debits_applied_; }
 
  private:
   void publish(int slave, int circuit);
@@ -47,6 +51,7 @@ class FakeAdf300 {
   meterlink::Profile profile_;
   std::map<std::pair<int, int>, Circuit> circuits_;
   int credits_applied_ = 0;
+  int debits_applied_ = 0;
 };
 
 }  // namespace phil::test

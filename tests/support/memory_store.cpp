@@ -43,6 +43,7 @@ std::vector<CommandRecord> open_of(const MemoryData& d, const std::string& bus) 
 std::vector<std::size_t> heads(const std::vector<CommandRecord>& open, TimePoint now,
                                std::size_t limit) {
   std::vector<domain::QueuedCommand> q;
+  q.reserve(open.size());
   for (const auto& c : open)
     q.push_back({c.id, target_key(c.meter), c.kind, c.next_attempt_at});
   return domain::sendable_heads(q, now, limit);
@@ -408,6 +409,10 @@ std::optional<std::string> MemoryQueries::meter_serial(const MeterId& id) const 
   return m ? m->serial : std::nullopt;
 }
 
+std::vector<CommandRecord> MemoryQueries::account_debits(const std::string& /*account*/) const {
+  return {};  // refunds and reversals are not modelled here (MemoryLedger): no debits
+}
+
 std::vector<CommandRecord> MemoryQueries::meter_commands(const MeterId& id, int limit) const {
   Lock lock(d_.mutex);
   std::vector<CommandRecord> out;
@@ -492,11 +497,11 @@ domain::Result<std::int64_t> MemoryLedger::sale(const SaleRequest& req) {
   return d_.insert_command(meter, domain::CreditPayload{req.amount_fen}, req.at);
 }
 
-domain::Result<std::int64_t> MemoryLedger::refund(const RefundRequest& /*req*/) {
+domain::Result<MoneyBack> MemoryLedger::refund(const RefundRequest& /*req*/) {
   return not_modelled("refund");
 }
 
-domain::Result<std::int64_t> MemoryLedger::reversal(const ReversalRequest& /*req*/) {
+domain::Result<MoneyBack> MemoryLedger::reversal(const ReversalRequest& /*req*/) {
   return not_modelled("reversal");
 }
 

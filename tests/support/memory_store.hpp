@@ -123,6 +123,7 @@ class MemoryQueries final : public Queries {
   std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter) const override;
   std::optional<std::string> meter_serial(const domain::MeterId& id) const override;
   std::vector<CommandRecord> meter_commands(const domain::MeterId& id, int limit) const override;
+  std::vector<CommandRecord> account_debits(const std::string& account) const override;
   std::optional<CommandRecord> command(std::int64_t id) const override;
   CommandCounts command_counts(const std::string& bus) const override;
 
@@ -139,8 +140,8 @@ class MemoryLedger final : public Ledger {
   domain::Result<void> open_account(const OpenAccountRequest& req,
                                     const TenantContact& contact) override;
   domain::Result<std::int64_t> sale(const SaleRequest& req) override;
-  domain::Result<std::int64_t> refund(const RefundRequest& req) override;
-  domain::Result<std::int64_t> reversal(const ReversalRequest& req) override;
+  domain::Result<MoneyBack> refund(const RefundRequest& req) override;
+  domain::Result<MoneyBack> reversal(const ReversalRequest& req) override;
   domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override;
   std::vector<std::string> verify_ledger() const override;
 

@@ -46,7 +46,31 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v8) back into the v7 shape, user_version 7: tariff
+/// Turns a file of the current schema (v9) back into the v8 shape, user_version 8: the outbox
+/// without debits (its rows dropped) and without their columns. For the migration tests.
+inline constexpr const char* kSchemaV9ToV8 =
+    "DELETE FROM outbox WHERE kind = 'debit';"
+    "CREATE TABLE outbox_v8 (id INTEGER PRIMARY KEY, meter TEXT REFERENCES meters(id), "
+    "bus TEXT NOT NULL, box INTEGER NOT NULL CHECK (box BETWEEN 1 AND 247), "
+    "circuit INTEGER NOT NULL CHECK (circuit BETWEEN 0 AND 64), kind TEXT NOT NULL "
+    "CHECK (kind IN ('credit', 'price', 'thresholds', 'mode', 'tou_schedule', 'clock')), "
+    "priority INTEGER NOT NULL, amount_fen INTEGER NOT NULL DEFAULT 0, payload TEXT NOT NULL, "
+    "ledger_seq INTEGER REFERENCES ledger(seq), "
+    "purchase_count INTEGER CHECK (purchase_count BETWEEN 0 AND 65535), state TEXT NOT NULL "
+    "CHECK (state IN ('pending', 'in_flight', 'confirmed', 'failed', 'superseded')), "
+    "attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', "
+    "next_attempt_at INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, "
+    "CHECK ((circuit = 0) = (meter IS NULL)), CHECK (kind <> 'credit' OR amount_fen > 0)) STRICT;"
+    "INSERT INTO outbox_v8 SELECT id, meter, bus, box, circuit, kind, priority, amount_fen, "
+    "payload, ledger_seq, purchase_count, state, attempts, last_error, next_attempt_at, "
+    "created_at, updated_at FROM outbox;"
+    "DROP TABLE outbox; ALTER TABLE outbox_v8 RENAME TO outbox;"
+    "CREATE INDEX outbox_open_by_bus ON outbox (bus, state, priority, id);"
+    "CREATE INDEX outbox_by_meter ON outbox (meter, id);"
+    "CREATE INDEX outbox_by_target ON outbox (bus, box, circuit, kind, state);"
+    "PRAGMA user_version = 8;";
+
+/// Turns a file of the v8 schema back into the v7 shape, user_version 7: tariff
 /// assignments without history (one per target), tier positions on the meters (the accounts'
 /// columns dropped; a meter's tier columns start empty). For the migration tests.
 inline constexpr const char* kSchemaV8ToV7 =

@@ -69,8 +69,8 @@ class MockLedger : public Ledger {
   MOCK_METHOD(domain::Result<void>, open_account, (const OpenAccountRequest&, const TenantContact&),
               (override));
   MOCK_METHOD(domain::Result<std::int64_t>, sale, (const SaleRequest&), (override));
-  MOCK_METHOD(domain::Result<std::int64_t>, refund, (const RefundRequest&), (override));
-  MOCK_METHOD(domain::Result<std::int64_t>, reversal, (const ReversalRequest&), (override));
+  MOCK_METHOD(domain::Result<MoneyBack>, refund, (const RefundRequest&), (override));
+  MOCK_METHOD(domain::Result<MoneyBack>, reversal, (const ReversalRequest&), (override));
   MOCK_METHOD(domain::Result<CloseAccountResult>, close_account, (const CloseAccountRequest&),
               (override));
   MOCK_METHOD(std::vector<std::string>, verify_ledger, (), (const, override));
@@ -115,6 +115,7 @@ class MockQueries : public Queries {
               (const, override));
   MOCK_METHOD(std::optional<std::string>, meter_serial, (const domain::MeterId&),
               (const, override));
+  MOCK_METHOD(std::vector<CommandRecord>, account_debits, (const std::string&), (const, override));
   MOCK_METHOD(std::vector<CommandRecord>, meter_commands, (const domain::MeterId&, int),
               (const, override));
   MOCK_METHOD(std::optional<CommandRecord>, command, (std::int64_t), (const, override));
@@ -230,10 +231,10 @@ class RoleStore final : public Store {
     return ledger_.open_account(req, contact);
   }
   domain::Result<std::int64_t> sale(const SaleRequest& req) override { return ledger_.sale(req); }
-  domain::Result<std::int64_t> refund(const RefundRequest& req) override {
+  domain::Result<MoneyBack> refund(const RefundRequest& req) override {
     return ledger_.refund(req);
   }
-  domain::Result<std::int64_t> reversal(const ReversalRequest& req) override {
+  domain::Result<MoneyBack> reversal(const ReversalRequest& req) override {
     return ledger_.reversal(req);
   }
   domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override {
@@ -294,6 +295,9 @@ class RoleStore final : public Store {
   }
   std::optional<std::string> meter_serial(const domain::MeterId& id) const override {
     return queries_.meter_serial(id);
+  }
+  std::vector<CommandRecord> account_debits(const std::string& account) const override {
+    return queries_.account_debits(account);
   }
   std::vector<CommandRecord> meter_commands(const domain::MeterId& id, int limit) const override {
     return queries_.meter_commands(id, limit);

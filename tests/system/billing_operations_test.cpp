@@ -1,5 +1,6 @@
 // Operator money operations on the SQLite store: refund, reversal, closing an account; each one
-// transaction with an audit row, each refusal changing nothing.
+// transaction with an audit row, each refusal changing nothing. Money a meter-side meter holds
+// comes back by a debit, booked only when the meter confirms it.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -39,6 +40,17 @@ class OperationsTest : public ::testing::Test {
     store_->confirm_command(cmd.value(), {}, kT0, kRules);
     return store_->ledger("A401").back().seq;
   }
+  /// The meter confirms debit `cmd` (count 1): its entry is booked.
+  void confirm_debit(std::int64_t cmd) {
+    ASSERT_TRUE(store_->try_begin_attempt(cmd, std::uint16_t{1}, kT0));
+    store_->confirm_command(cmd, {}, kT0, kRules);
+  }
+  void host_side() {
+    store_->set_billing_mode({meter(1)}, domain::BillingMode::kHostSide, "installer", kT0);
+  }
+  std::int64_t events(const std::string& kind) {
+    return count(path_, "events WHERE kind = '" + kind + "'");
+  }
   void read(std::int64_t energy_wh) {
     domain::MeterReading r;
     r.energy_wh = energy_wh;
@@ -58,16 +70,95 @@ class OperationsTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-TEST_F(OperationsTest, RefundTakesBackUnusedCreditWithAnAuditRow) {
+TEST_F(OperationsTest, RefundOfMoneyOnTheMeterIsPendingUntilTheMeterConfirmsItsDebit) {
   delivered_sale(5000);
   const auto audits = count(path_, "audit");
+  const auto entries = store_->ledger("A401").size();
   auto r = store_->refund({"A401", 1200, "manager", kT0});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(balance(), 3800);
-  EXPECT_EQ(store_->ledger("A401").back().kind, EntryKind::kRefund);
-  EXPECT_EQ(store_->ledger("A401").back().operator_id, "manager");
+  ASSERT_TRUE(r.value().command);
+  EXPECT_FALSE(r.value().seq);  // no cash yet: nothing booked
+  EXPECT_EQ(r.value().amount_fen, 1200);
+  EXPECT_EQ(balance(), 5000);
+  EXPECT_EQ(store_->ledger("A401").size(), entries);
   EXPECT_EQ(count(path_, "audit"), audits + 1);
+  const auto debit = store_->command(*r.value().command);
+  EXPECT_EQ(debit->kind, domain::CommandKind::kDebit);
+  EXPECT_EQ(debit->meter, meter(1));
+  EXPECT_EQ(store_->account_debits("A401").size(), 1U);
   EXPECT_TRUE(store_->verify_ledger().empty());
+
+  confirm_debit(*r.value().command);
+  EXPECT_EQ(balance(), 3800);
+  const auto last = store_->ledger("A401").back();
+  EXPECT_EQ(last.kind, EntryKind::kRefund);
+  EXPECT_EQ(last.operator_id, "manager");  // who asked, not the bus worker
+  EXPECT_EQ(last.amount_fen, 1200);
+  EXPECT_EQ(store_->command(*r.value().command)->ledger_seq, last.seq);
+  EXPECT_EQ(events("debit_confirmed"), 1);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(OperationsTest, ACancelledDebitMovesNoMoney) {
+  delivered_sale(5000);
+  auto r = store_->refund({"A401", 1200, "manager", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  const auto entries = store_->ledger("A401").size();
+  store_->fail_command(*r.value().command, "the meter refused the debit", kT0);
+  EXPECT_EQ(balance(), 5000);
+  EXPECT_EQ(store_->ledger("A401").size(), entries);
+  EXPECT_EQ(events("debit_cancelled"), 1);
+  EXPECT_EQ(events("command_failed"), 0);
+  EXPECT_EQ(domain::debit_state(store_->command(*r.value().command)->state), "cancelled");
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  // The account takes a refund again.
+  EXPECT_TRUE(store_->refund({"A401", 1200, "manager", kT0}));
+}
+
+TEST_F(OperationsTest, ASecondRefundOrAReversalWaitsForAPendingDebit) {
+  const auto sale_seq = delivered_sale(5000);
+  auto r = store_->refund({"A401", 1000, "manager", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  const auto before = snapshot();
+  const auto outbox = count(path_, "outbox");
+  auto again = store_->refund({"A401", 1000, "manager", kT0});
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("debit " + std::to_string(*r.value().command)),
+            std::string::npos)
+      << again.error().message;
+  EXPECT_FALSE(store_->reversal({sale_seq, "manager", kT0}));
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(count(path_, "outbox"), outbox);
+}
+
+TEST_F(OperationsTest, RefundOfAHostSideAccountIsBookedAtOnce) {
+  delivered_sale(5000);
+  host_side();
+  const auto outbox = count(path_, "outbox");
+  auto r = store_->refund({"A401", 1200, "manager", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r.value().seq);
+  EXPECT_FALSE(r.value().command);
+  EXPECT_EQ(balance(), 3800);
+  EXPECT_EQ(store_->ledger("A401").back().seq, *r.value().seq);
+  EXPECT_EQ(count(path_, "outbox"), outbox);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(OperationsTest, VerifyReportsAConfirmedDebitWithoutItsEntry) {
+  delivered_sale(5000);
+  auto r = store_->refund({"A401", 1200, "manager", kT0});
+  ASSERT_TRUE(r);
+  confirm_debit(*r.value().command);
+  sqlite3* db = nullptr;
+  sqlite3_open(path_.c_str(), &db);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE outbox SET ledger_seq = 1 WHERE kind = 'debit'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const auto problems = store_->verify_ledger();
+  ASSERT_EQ(problems.size(), 1U);
+  EXPECT_NE(problems[0].find("has no matching refund entry"), std::string::npos) << problems[0];
 }
 
 TEST_F(OperationsTest, RefundsBeyondTheBalanceOrWhileACreditIsOpenAreRefused) {
@@ -86,7 +177,7 @@ TEST_F(OperationsTest, RefundsBeyondTheBalanceOrWhileACreditIsOpenAreRefused) {
   EXPECT_EQ(snapshot(), before);
 }
 
-TEST_F(OperationsTest, RefundAboveTheBalanceIsRefused) {
+TEST_F(OperationsTest, RefundAboveTheBalanceIsRefused) {  // meter-side or not
   delivered_sale(1000);
   auto r = store_->refund({"A401", 1001, "manager", kT0});
   ASSERT_FALSE(r);
@@ -108,13 +199,37 @@ TEST_F(OperationsTest, ReversalOfAnUndeliveredSaleCancelsItsCredit) {
   EXPECT_TRUE(store_->verify_ledger().empty());
 }
 
-TEST_F(OperationsTest, ReversalOfADeliveredButUnconsumedSaleIsAllowedOnce) {
+TEST_F(OperationsTest, ReversalOfADeliveredSaleTakesItOffTheMeterOnce) {
   const auto sale_seq = delivered_sale(3000);
-  ASSERT_TRUE(store_->reversal({sale_seq, "manager", kT0}));
+  auto r = store_->reversal({sale_seq, "manager", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r.value().command);
+  EXPECT_EQ(balance(), 3000);  // still on the meter
+  const auto debit = store_->command(*r.value().command);
+  EXPECT_EQ(debit->params, (domain::CommandPayload{domain::DebitPayload{
+                               3000, domain::DebitPurpose::kReversal, sale_seq}}));
+  auto while_pending = store_->reversal({sale_seq, "manager", kT0});
+  ASSERT_FALSE(while_pending);
+  EXPECT_NE(while_pending.error().message.find("still being taken off"), std::string::npos)
+      << while_pending.error().message;
+  confirm_debit(*r.value().command);
   EXPECT_EQ(balance(), 0);
+  const auto last = store_->ledger("A401").back();
+  EXPECT_EQ(last.kind, EntryKind::kReversal);
+  EXPECT_EQ(last.ref_seq, sale_seq);
+  EXPECT_TRUE(store_->verify_ledger().empty());
   auto again = store_->reversal({sale_seq, "manager", kT0});
   ASSERT_FALSE(again);
   EXPECT_NE(again.error().message.find("already reversed"), std::string::npos);
+}
+
+TEST_F(OperationsTest, ReversalOfADeliveredSaleToAHostSideAccountIsBookedAtOnce) {
+  const auto sale_seq = delivered_sale(3000);
+  host_side();
+  auto r = store_->reversal({sale_seq, "manager", kT0});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r.value().seq);
+  EXPECT_EQ(balance(), 0);
 }
 
 TEST_F(OperationsTest, ReversalAfterConsumptionIsRefused) {

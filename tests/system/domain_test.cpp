@@ -179,6 +179,27 @@ TEST(CreditDecision, CountWrapsAtSixteenBits) {
   EXPECT_EQ(decide_credit(0, 1).action, CreditAction::kFail);
 }
 
+TEST(DebitDecision, FollowsTheCreditRuleByItsOwnCount) {
+  EXPECT_EQ(decide_debit(std::nullopt, 3).count, 4);
+  EXPECT_TRUE(decide_debit(std::nullopt, 3).assign);
+  EXPECT_EQ(decide_debit(4, 4).action, CreditAction::kConfirm);
+  EXPECT_EQ(decide_debit(4, 3).action, CreditAction::kWrite);
+  EXPECT_EQ(decide_debit(0, 65535).action, CreditAction::kWrite);
+  const auto conflict = decide_debit(4, 9);
+  EXPECT_EQ(conflict.action, CreditAction::kFail);
+  EXPECT_NE(conflict.reason.find("debit_count conflict: debit was assigned count 4"),
+            std::string::npos)
+      << conflict.reason;
+}
+
+TEST(DebitDecision, AnOperatorSeesPendingConfirmedOrCancelled) {
+  EXPECT_EQ(domain::debit_state(CommandState::kPending), "pending");
+  EXPECT_EQ(domain::debit_state(CommandState::kInFlight), "pending");
+  EXPECT_EQ(domain::debit_state(CommandState::kConfirmed), "confirmed");
+  EXPECT_EQ(domain::debit_state(CommandState::kFailed), "cancelled");
+  EXPECT_EQ(domain::debit_state(CommandState::kSuperseded), "cancelled");
+}
+
 TEST(CommandOutbox, TerminalStatesAndBackoff) {
   EXPECT_FALSE(is_terminal(CommandState::kPending));
   EXPECT_FALSE(is_terminal(CommandState::kInFlight));

@@ -115,9 +115,10 @@ fleet clear all > /dev/null || fail "clear faults"
 daemon_pid=$!
 q() { sqlite3 -cmd '.timeout 5000' site.db "$1"; }
 settled() {
-  [[ $(q "SELECT count(*) FROM outbox WHERE kind='credit' AND state IN ('pending','in_flight')") == 0 ]]
+  [[ $(q "SELECT count(*) FROM outbox WHERE kind IN ('credit','debit')
+          AND state IN ('pending','in_flight')") == 0 ]]
 }
-wait_for 180 "delivery of the credits left by the storm" settled
+wait_for 180 "delivery of the credits and debits left by the storm" settled
 kill -TERM "$daemon_pid"
 wait "$daemon_pid" || fail "prepaidd exited $? on SIGTERM after the storm"
 daemon_pid=""
@@ -131,8 +132,15 @@ rows=$(q "SELECT count(*) FROM outbox WHERE kind='credit'")
 failed=$(q "SELECT count(*) FROM outbox WHERE kind='credit' AND state='failed'")
 [[ $failed == 0 ]] || fail "$failed credit commands failed"
 
+# The refunds and reversals of money on the meters: each confirmed debit booked once, by its
+# entry; a cancelled one (the meter refused it) booked nothing.
+unbooked=$(q "SELECT count(*) FROM outbox o WHERE kind='debit' AND (state='confirmed') <>
+              EXISTS (SELECT 1 FROM ledger l WHERE l.seq = o.ledger_seq)")
+[[ $unbooked == 0 ]] || fail "$unbooked debits booked other than by their confirmation"
+
 # The meters, over Modbus: balance (i32, fen) and purchase total (u32, fen) at 0x1010 and 0x1017
-# of each circuit (stride 0x20), high word first; purchase count (u16) at 0x1014.
+# of each circuit (stride 0x20), high word first; purchase count (u16) at 0x1014; debit count
+# (u16) at 0x1019 and debit total (u32, fen) at 0x101C.
 read_words() { # ADDRESS START COUNT -> the register values, one per line
   mbpoll -m rtu -a "$1" -b 9600 -P none -t 4 -0 -r "$2" -c "$3" -1 -o 1 "$work/vbus/bus1" |
     sed -n 's/^\[[0-9]*\]:[[:space:]]*//p'
@@ -140,22 +148,28 @@ read_words() { # ADDRESS START COUNT -> the register values, one per line
 for i in 0 1 2; do
   IFS=/ read -r _ box circuit <<< "${meters[$i]}"
   base=$((0x1010 + 0x20 * (circuit - 1)))
-  mapfile -t w < <(read_words "$box" "$base" 9)
-  [[ ${#w[@]} == 9 ]] || fail "mbpoll read of ${meters[$i]}: ${w[*]}"
+  mapfile -t w < <(read_words "$box" "$base" 14)
+  [[ ${#w[@]} == 14 ]] || fail "mbpoll read of ${meters[$i]}: ${w[*]}"
   balance=$((w[0] * 65536 + w[1]))
   count=${w[4]}
   total=$((w[7] * 65536 + w[8]))
+  debits=$((w[12] * 65536 + w[13]))
+  want_debits=$(q "SELECT coalesce(sum(amount_fen),0) FROM outbox
+                   WHERE kind='debit' AND state='confirmed' AND meter='${meters[$i]}'")
   want_total=$(q "SELECT coalesce(sum(amount_fen),0) FROM outbox
                   WHERE kind='credit' AND state='confirmed' AND meter='${meters[$i]}'")
   want_count=$(q "SELECT count(*) FROM outbox
                   WHERE kind='credit' AND state='confirmed' AND meter='${meters[$i]}'")
-  echo "${meters[$i]}: meter total $total fen in $count credits, balance $balance;" \
-    "outbox confirmed $want_total fen in $want_count"
+  echo "${meters[$i]}: meter total $total fen in $count credits, $debits fen debited," \
+    "balance $balance; outbox confirmed $want_total fen in $want_count, $want_debits debited"
   [[ $total == "$want_total" ]] ||
     fail "${meters[$i]} received $total fen, the outbox confirmed $want_total"
   [[ $count == $((want_count % 65536)) ]] ||
     fail "${meters[$i]} counts $count purchases, the outbox confirmed $want_count"
-  [[ $balance == "$total" ]] || fail "${meters[$i]} balance $balance != purchase total $total"
+  [[ $debits == "$want_debits" ]] ||
+    fail "${meters[$i]} gave up $debits fen, the outbox confirmed $want_debits"
+  [[ $balance == $((total - debits)) ]] ||
+    fail "${meters[$i]} balance $balance != purchase total $total - debits $debits"
 done
 ctl ledger verify > verify.txt 2>&1 || fail "ledger verify: $(cat verify.txt)"
 echo "kill storm passed"

@@ -89,6 +89,18 @@ done
 fleet status > status.txt || fail "ctl status"
 grep -q "purchase\|balance" status.txt || fail "status: $(cat status.txt)"
 
+# A refund of money on a meter-side meter is pending until the meter gives it up (a debit),
+# then booked; `account show` tells the operator when the cash may be handed over.
+ctl refund --account A1 --amount 5.00 > refund.txt 2>&1 || fail "refund: $(cat refund.txt)"
+grep -q "is pending: debit [0-9]* takes 5.00 yuan off the meter" refund.txt ||
+  fail "refund not pending on its debit: $(cat refund.txt)"
+refunded() {
+  ctl account show --id A1 > account.txt 2>&1 &&
+    grep -q "refund  5.00 yuan  bus1/1/1  confirmed (entry [0-9]*)" account.txt
+}
+wait_for 60 "the refund's debit on bus1/1/1" refunded
+grep -qE "refund +bus1/1/1 +-5\.00 " account.txt || fail "refund not booked: $(cat account.txt)"
+
 # stop PID NAME: SIGTERM, then the exit status must be 0.
 stop() {
   local rc=0

@@ -126,7 +126,7 @@ TEST(ProfileDecoder, RejectsBrokenRegisterMaps) {
       {"{name: energy_peak, base: 0x1004, stride: 0x20, type: u32, scale: 0.01, unit: kWh",
        "{name: energy_peak, base: 0x1004, stride: 0x20, type: u32, scale: 0.01, unit: W",
        "must have unit kWh"},
-      {"{name: purchase_amount, base: 0x1015", "{name: purchase_amount, base: 0x1019",
+      {"{name: purchase_amount, base: 0x1015", "{name: purchase_amount, base: 0x101E",
        "directly follow purchase_count"},
       {"{name: mode, base: 0x1013", "{name: modus, base: 0x1013", "canonical"},
       {"enum: relay, access: R}", "enum: relais, access: R}", "no enum named"},

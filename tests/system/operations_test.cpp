@@ -153,6 +153,10 @@ TEST_F(OperationsTest, MoneyActionsWriteOneAuditRowEachAndRefusalsNothing) {
                            [&] { return ops_->refund(kCashier, "A1", 300); });
   confirm(meter(1, 1));
   expect_one_audit_row(kCashier, "refund", [&] { return ops_->refund(kCashier, "A1", 300); });
+  // The meter holds the money: the refund is booked when it confirms the debit.
+  EXPECT_EQ(ops_->account_balance_fen(kCashier, "A1").value(), 1000);
+  ASSERT_EQ(ops_->account_debits(kCashier, "A1").value().size(), 1U);
+  confirm(meter(1, 1));
   EXPECT_EQ(ops_->account_balance_fen(kCashier, "A1").value(), 700);
   expect_one_audit_row(kAdmin, "close_account", [&] { return ops_->close_account(kAdmin, "A1"); });
   EXPECT_EQ(ops_->account_balance_fen(kCashier, "A1").value(), 0);

@@ -7,6 +7,7 @@
 #include <phil/domain/outbox.hpp>
 #include <phil/store/store.hpp>
 
+#include "support/sqlite_count.hpp"
 #include "support/temp_dir.hpp"
 
 namespace phil {
@@ -37,6 +38,8 @@ const std::vector<CommandPayload>& all_payloads() {
       ModePayload{RelayCommand::kForcedOff},
       TouSchedulePayload{{{0, TouRate::kValley}, {480, TouRate::kPeak}, {1320, TouRate::kValley}}},
       ClockPayload{},
+      domain::DebitPayload{1500, domain::DebitPurpose::kRefund, std::nullopt},
+      domain::DebitPayload{2000, domain::DebitPurpose::kReversal, 7},
   };
   return kAll;
 }
@@ -65,6 +68,20 @@ TEST(OutboxPayload, TextFormsAreTheDocumentedOnes) {
       domain::encode_payload(TouSchedulePayload{{{0, TouRate::kValley}, {485, TouRate::kPeak}}}),
       "periods=00:00/valley,08:05/peak");
   EXPECT_EQ(domain::encode_payload(ClockPayload{}), "");
+}
+
+TEST(OutboxPayload, ADebitNamesItsPurposeAndAReversalItsSale) {
+  using domain::DebitPayload;
+  using domain::DebitPurpose;
+  EXPECT_EQ(domain::encode_payload(DebitPayload{1500, DebitPurpose::kRefund, std::nullopt}),
+            "amount_fen=1500 purpose=refund");
+  EXPECT_EQ(domain::encode_payload(DebitPayload{2000, DebitPurpose::kReversal, 7}),
+            "amount_fen=2000 purpose=reversal ref_seq=7");
+  for (const auto* bad : {"amount_fen=0 purpose=refund", "amount_fen=5 purpose=gift",
+                          "amount_fen=5 purpose=reversal", "amount_fen=5 purpose=refund ref_seq=3",
+                          "amount_fen=5", "amount_fen=5 purpose=refund extra=1"}) {
+    EXPECT_FALSE(domain::decode_payload(CommandKind::kDebit, bad)) << bad;
+  }
 }
 
 TEST(OutboxPayload, MalformedOrOutOfRangeTextIsRejectedWithTheKey) {
@@ -132,10 +149,12 @@ TEST(OutboxRules, PriorityPutsRelayControlFirstThenCreditsThenSettingsThenClock)
   EXPECT_LT(domain::priority(CommandKind::kPrice), domain::priority(CommandKind::kClock));
 }
 
-TEST(OutboxRules, EveryKindButCreditSupersedesAndOnlyTouAndClockAreBoxLevel) {
+TEST(OutboxRules, EveryKindButCreditAndDebitSupersedesAndOnlyTouAndClockAreBoxLevel) {
+  EXPECT_EQ(domain::priority(CommandKind::kDebit), domain::priority(CommandKind::kCredit));
   for (const auto& p : all_payloads()) {
     const auto k = domain::kind_of(p);
-    EXPECT_EQ(domain::supersedes(k), k != CommandKind::kCredit) << domain::to_string(k);
+    EXPECT_EQ(domain::supersedes(k), k != CommandKind::kCredit && k != CommandKind::kDebit)
+        << domain::to_string(k);
     EXPECT_EQ(domain::is_box_level(k), k == CommandKind::kTouSchedule || k == CommandKind::kClock)
         << domain::to_string(k);
   }
@@ -264,6 +283,11 @@ TEST_F(OutboxStoreTest, CreditsAreNeverSupersededAndCannotBeEnqueuedWithoutASale
   auto r = store_->enqueue_command({meter(1), CreditPayload{100}, "manager", kT0});
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("sale"), std::string::npos);
+  auto d = store_->enqueue_command(
+      {meter(1), domain::DebitPayload{100, domain::DebitPurpose::kRefund, std::nullopt}, "manager",
+       kT0});
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().message.find("refund"), std::string::npos);
   // The credits go one after the other, in sale order.
   auto next = store_->next_commands("bus1", kT0, 10);
   ASSERT_EQ(next.size(), 1U);
@@ -330,9 +354,15 @@ TEST_F(OutboxStoreTest, DeferredHeadIsNotSendableUntilDueAndNextDueReportsIt) {
   EXPECT_FALSE(store_->next_command_due("bus2"));
 }
 
+/// Credits and debits are written by the money operations, not enqueued.
+bool operator_kind(const CommandPayload& p) {
+  const auto k = domain::kind_of(p);
+  return k != CommandKind::kCredit && k != CommandKind::kDebit;
+}
+
 TEST_F(OutboxStoreTest, PendingCommandsOfEveryKindSurviveReopening) {
   for (const auto& p : all_payloads()) {
-    if (domain::kind_of(p) == CommandKind::kCredit) continue;
+    if (!operator_kind(p)) continue;
     enqueue(domain::is_box_level(domain::kind_of(p)) ? box1() : meter(1), p);
   }
   store_.reset();
@@ -341,9 +371,40 @@ TEST_F(OutboxStoreTest, PendingCommandsOfEveryKindSurviveReopening) {
   ASSERT_EQ(open.size(), 5U);
   std::size_t i = 0;
   for (const auto& p : all_payloads()) {
-    if (domain::kind_of(p) == CommandKind::kCredit) continue;
+    if (!operator_kind(p)) continue;
     EXPECT_EQ(open[i++].params, p);
   }
+}
+
+/// v9 rebuilds the outbox for debits. A v8 file (test::kSchemaV9ToV8) keeps every command, its
+/// state and count, and a meter replacement that refers to one of them (the rebuild drops the
+/// table others refer to: the migration must not trip over the key).
+TEST_F(OutboxStoreTest, MigrationV9KeepsTheCommandsAndWhatRefersToThem) {
+  ASSERT_EQ(store::sqlite_schema_version(), 9) << "a newer migration: start from its parent";
+  ASSERT_TRUE(store_->open_account({"A401", "Li", {meter(1)}, 1000, "cashier", kT0}));
+  const auto trip = enqueue(meter(2), ModePayload{RelayCommand::kForcedOff});
+  const auto credit = store_->open_commands("bus1").front().id;
+  ASSERT_TRUE(store_->try_begin_attempt(credit, std::uint16_t{5}, kT0));
+  store_.reset();
+  ASSERT_EQ(test::sql(path_, test::kSchemaV9ToV8), "");
+  ASSERT_EQ(test::sql(path_,
+                      "INSERT INTO meter_replacements (old_meter, new_meter, account, "
+                      "final_read_at, final_energy_wh, final_balance_fen, transferred_fen, "
+                      "credit_command, operator, at) VALUES ('bus1/1/2', 'bus1/1/1', "
+                      "'A401', 0, 0, 0, 0, " +
+                          std::to_string(credit) + ", 'installer', 0)"),
+            "");
+  store_ = store::open_sqlite_store(path_);
+  const auto open = store_->open_commands("bus1");
+  ASSERT_EQ(open.size(), 2U);
+  EXPECT_EQ(open[0].id, credit);
+  EXPECT_EQ(open[0].state, CommandState::kInFlight);
+  EXPECT_EQ(open[0].purchase_count, 5);
+  EXPECT_EQ(open[1].id, trip);
+  EXPECT_EQ(test::count_rows(path_,
+                             "meter_replacements WHERE credit_command = " + std::to_string(credit)),
+            1);
+  EXPECT_TRUE(store_->verify_ledger().empty());
 }
 
 }  // namespace

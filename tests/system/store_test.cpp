@@ -61,9 +61,9 @@ TEST_F(StoreTest, ReopeningKeepsDataAndDoesNotMigrateTwice) {
 /// v7 re-clusters readings by time and narrows the ledger's per-account index: a v6 file keeps
 /// every reading and learns each account's last paid charge. The v6 shape is rebuilt here by hand
 /// (the readings table, the index, no last_charge_seq) from a file written by this build, after
-/// undoing v8 (test::kSchemaV8ToV7).
+/// undoing v9 and v8 (test::kSchemaV9ToV8, kSchemaV8ToV7).
 TEST_F(StoreTest, MigrationV7KeepsTheReadingsAndFindsTheLastPaidCharge) {
-  ASSERT_EQ(sqlite_schema_version(), 8) << "a newer migration: start this test from its parent";
+  ASSERT_EQ(sqlite_schema_version(), 9) << "a newer migration: start this test from its parent";
   open_a401(2000);
   domain::MeterReading r;
   r.energy_wh = 1000;
@@ -75,6 +75,7 @@ TEST_F(StoreTest, MigrationV7KeepsTheReadingsAndFindsTheLastPaidCharge) {
   r.energy_wh = 3001;  // 1 Wh: a charge of 0 fen (carried), ledger entry 3
   store_->record_readings({{meter(1), r}}, kT0 + Millis(2000), rules);
   store_.reset();
+  ASSERT_EQ(sql(path_, test::kSchemaV9ToV8), "");
   ASSERT_EQ(sql(path_, test::kSchemaV8ToV7), "");
   ASSERT_EQ(sql(path_,
                 "CREATE TABLE old (id INTEGER PRIMARY KEY, meter TEXT NOT NULL REFERENCES "
@@ -93,7 +94,7 @@ TEST_F(StoreTest, MigrationV7KeepsTheReadingsAndFindsTheLastPaidCharge) {
                 "PRAGMA user_version = 6;"),
             "");
   store_ = open_sqlite_store(path_);
-  EXPECT_EQ(sql(path_, "PRAGMA user_version"), "8|");
+  EXPECT_EQ(sql(path_, "PRAGMA user_version"), "9|");
   EXPECT_EQ(sql(path_, "SELECT at - 1772294400000, energy_wh FROM readings ORDER BY at"),
             "0|1000|1000|3000|2000|3001|");
   EXPECT_EQ(sql(path_, "SELECT kind, amount_fen FROM ledger WHERE seq > 1 ORDER BY seq"),
@@ -111,6 +112,7 @@ TEST_F(StoreTest, ByCallerCheckpointsLeaveTheLogToTheCaller) {
   auto log_pages = [&](Checkpoints mode, const std::string& name) {
     auto store = open_sqlite_store(dir_.file(name), mode);
     std::vector<MeterId> ids;
+    ids.reserve(2000);
     for (int n = 0; n < 2000; ++n)
       ids.push_back(MeterId{"bus" + std::to_string(n / 36 + 1), 1, n % 36 + 1});
     store->register_meters(ids, "adf300l-iii");
@@ -122,8 +124,8 @@ TEST_F(StoreTest, ByCallerCheckpointsLeaveTheLogToTheCaller) {
     }
     for (int c = 0; c < 30; ++c) {  // ~85 pages each: 2,500 pages in all
       for (auto& [id, r] : cycle.readings)
-        r.energy_wh = 1000 * c;
-      store->record_cycle(cycle, kT0 + Millis(c * 1000), BillingRules{6000, 3});
+        r.energy_wh = std::int64_t{1000} * c;
+      store->record_cycle(cycle, kT0 + Millis(std::int64_t{c} * 1000), BillingRules{6000, 3});
     }
     return store->checkpoint();
   };
@@ -367,6 +369,7 @@ TEST(StoreOpen, ManyConnectionsOpeningANewFileAtOnceMigrateItOnce) {
   std::atomic<int> failures{0};
   std::vector<std::string> errors(kOpeners);
   std::vector<std::thread> openers;
+  openers.reserve(kOpeners);
   for (int i = 0; i < kOpeners; ++i) {
     openers.emplace_back([&, i] {
       try {

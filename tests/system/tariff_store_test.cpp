@@ -4,6 +4,8 @@
 // assignment inside an interval cuts it), one tier ladder per account (several meters, in one
 // cycle, a new tenant starting at zero), refusals that change nothing, the v8 migration, and a
 // whole poll cycle (readings and failed boxes) in one record_cycle.
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include <phil/domain/tariff.hpp>
@@ -18,7 +20,6 @@ namespace {
 
 using domain::MeterId;
 using domain::Tariff;
-using domain::TouRate;
 using std::chrono::hours;
 using std::chrono::minutes;
 
@@ -46,7 +47,7 @@ class TariffStoreTest : public ::testing::Test {
   }
   void assign(const std::string& name, std::optional<MeterId> m = std::nullopt,
               TimePoint at = kStart, std::optional<TimePoint> from = std::nullopt) {
-    auto r = store_->assign_tariff({name, m, "manager", at, from});
+    auto r = store_->assign_tariff({name, std::move(m), "manager", at, from});
     ASSERT_TRUE(r) << r.error().message;
   }
   static domain::MeterReading reading(std::int64_t energy_wh) {
@@ -89,8 +90,9 @@ class TariffStoreTest : public ::testing::Test {
     return t;
   }
   /// Opens `account` on `circuits` with no sale.
-  void open(const std::string& account, std::vector<int> circuits, TimePoint at = kStart) {
+  void open(const std::string& account, const std::vector<int>& circuits, TimePoint at = kStart) {
     std::vector<MeterId> ids;
+    ids.reserve(circuits.size());
     for (int c : circuits)
       ids.push_back(meter(c));
     auto r = store_->open_account({account, "tenant", ids, 0, "cashier", at});
@@ -378,7 +380,7 @@ TEST_F(TariffStoreTest, AMovedMeterLeavesItsTierUsageWithTheAccountItLeft) {
 /// from this build's by test::kSchemaV8ToV7) keeps its assignments, effective from when they were
 /// made, and each open account gets the position of its meters in their latest tier period.
 TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToTheAccounts) {
-  ASSERT_EQ(sqlite_schema_version(), 8) << "a newer migration: start this test from its parent";
+  ASSERT_EQ(sqlite_schema_version(), 9) << "a newer migration: start this test from its parent";
   store_->register_meters({meter(4), meter(5)}, "adf300l-i");
   open("A403", {3, 4, 5});
   add("standard", kStart, Tariff::single(6000));
@@ -386,6 +388,7 @@ TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToThe
   assign("standard", std::nullopt, local(2026, 3, 1, 1));
   assign("cheap", meter(2), local(2026, 3, 1, 2));
   store_.reset();
+  ASSERT_EQ(test::sql(path_, test::kSchemaV9ToV8), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV8ToV7), "");
   const auto ms = [](TimePoint t) { return std::to_string(t.time_since_epoch().count()); };
   const auto feb = ms(local(2026, 2, 1, 0));
@@ -399,7 +402,7 @@ TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToThe
                                  march + ", tier_used_wh = 1500 WHERE id = 'bus1/1/5';"),
             "");
   store_ = open_sqlite_store(path_);
-  EXPECT_EQ(test::sql(path_, "PRAGMA user_version"), "8|");
+  EXPECT_EQ(test::sql(path_, "PRAGMA user_version"), "9|");
 
   const auto all = store_->tariffs();
   ASSERT_EQ(all.size(), 2U);

@@ -58,6 +58,7 @@ CircuitModel::CircuitModel(const CircuitSpec& spec, TimePoint start,
       mode_(spec.mode),
       balance_fen_(spec.balance_fen),
       purchase_count_(spec.purchase_count),
+      debit_count_(spec.debit_count),
       alarm1_fen_(spec.alarm1_fen),
       alarm2_fen_(spec.alarm2_fen),
       overload_w_(spec.overload_w),
@@ -84,9 +85,13 @@ void CircuitModel::set_mode(Mode mode) {
   mode_ = mode;
   overload_tripped_ = false;
   over_since_.reset();
+  settle_relay();
+}
+
+void CircuitModel::settle_relay() {
   const bool was_closed = relay_closed_;
   relay_closed_ = wants_closed();
-  if (mode == Mode::kPrepaid && was_closed && !relay_closed_) last_trip_ = now_;
+  if (mode_ == Mode::kPrepaid && was_closed && !relay_closed_) last_trip_ = now_;
 }
 
 void CircuitModel::set_load(const LoadSpec& load) {
@@ -113,6 +118,18 @@ bool CircuitModel::credit(std::uint16_t count, std::int64_t amount_fen) {
   balance_fen_ += amount_fen;
   if (mode_ == Mode::kPrepaid && wants_closed()) relay_closed_ = true;
   return true;
+}
+
+CircuitModel::DebitResult CircuitModel::debit(std::uint16_t count, std::int64_t amount_fen) {
+  if (amount_fen < 0 || count != static_cast<std::uint16_t>(debit_count_ + 1U))
+    return DebitResult::kWrongCount;
+  if (amount_fen > balance_fen_) return DebitResult::kMoreThanBalance;
+  debit_count_ = count;
+  last_debit_fen_ = amount_fen;
+  debit_total_fen_ += amount_fen;
+  balance_fen_ -= amount_fen;
+  settle_relay();
+  return DebitResult::kApplied;
 }
 
 std::int64_t CircuitModel::load_now(TimePoint t) {

@@ -31,11 +31,10 @@ std::string_view pattern(Id id) {
     case Id::kRegisterOverlap:
       return "register {0} overlaps register {1} at address {2:#06x}. Move one of them";
     case Id::kCreditNotAdjacent:
-      return "purchase_amount must directly follow purchase_count with the same stride (a credit "
-             "is one write of both). Move it";
+      return "{1} must directly follow {0} with the same stride (a credit or a debit is one "
+             "write of both). Move it";
     case Id::kCreditNotWritable:
-      return "purchase_count and purchase_amount must both be RW (a credit writes them). Fix "
-             "access";
+      return "{0} and {1} must both be RW (a credit or a debit writes them). Fix access";
     case Id::kDuplicateProfile:
       return "profile id \"{0}\" is also declared by {1}. Give each profile its own id";
     case Id::kDuplicateModel:
@@ -88,8 +87,7 @@ std::string_view pattern(Id id) {
       return "register \"{0}\" is per phase and exists only on three-phase models. Add "
              "`phases: 3`";
     case Id::kCreditPhasesDiffer:
-      return "purchase_count and purchase_amount must have the same `phases`, so every model "
-             "that has one has both";
+      return "{0} and {1} must have the same `phases`, so every model that has one has both";
   }
   return "?";
 }

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -46,6 +47,9 @@ constexpr Known kCircuitKnown[] = {
     {"purchase_count", "", Shape::kNumber, false},
     {"purchase_amount", "yuan", Shape::kNumber, true},
     {"purchase_total", "yuan", Shape::kNumber, true},
+    {"debit_count", "", Shape::kNumber, false},
+    {"debit_amount", "yuan", Shape::kNumber, true},
+    {"debit_total", "yuan", Shape::kNumber, true},
     {"alarm1_threshold", "yuan", Shape::kNumber, true},
     {"alarm2_threshold", "yuan", Shape::kNumber, true},
     {"overload_threshold", "W", Shape::kNumber, false},
@@ -313,19 +317,22 @@ void check_layout(const Profile& p) {
   for (const auto& model : p.models)
     check_model_layout(p, model);
 
-  const Register* count = p.find_circuit_register("purchase_count");
-  const Register* amount = p.find_circuit_register("purchase_amount");
-  if (count != nullptr || amount != nullptr) {
+  // A credit and a debit are each one write of a count and the amount right after it.
+  for (const auto& [count_name, amount_name] :
+       {std::pair{"purchase_count", "purchase_amount"}, std::pair{"debit_count", "debit_amount"}}) {
+    const Register* count = p.find_circuit_register(count_name);
+    const Register* amount = p.find_circuit_register(amount_name);
+    if (count == nullptr && amount == nullptr) continue;
     const Register& where = count != nullptr ? *count : *amount;
     if (count == nullptr || amount == nullptr || amount->stride != count->stride ||
         amount->address != count->address + count->words) {
-      fail_at(where, text::format(text::Id::kCreditNotAdjacent));
+      fail_at(where, text::format(text::Id::kCreditNotAdjacent, count_name, amount_name));
     }
     if (!count->writable() || !amount->writable()) {
-      fail_at(where, text::format(text::Id::kCreditNotWritable));
+      fail_at(where, text::format(text::Id::kCreditNotWritable, count_name, amount_name));
     }
     if (count->phases != amount->phases) {
-      fail_at(where, text::format(text::Id::kCreditPhasesDiffer));
+      fail_at(where, text::format(text::Id::kCreditPhasesDiffer, count_name, amount_name));
     }
   }
 }

@@ -340,6 +340,9 @@ std::int64_t Box::circuit_value(const Register& r, int n) const {
   if (name == "purchase_count") return c.purchase_count();
   if (name == "purchase_amount") return c.last_purchase_fen();
   if (name == "purchase_total") return c.purchase_total_fen();
+  if (name == "debit_count") return c.debit_count();
+  if (name == "debit_amount") return c.last_debit_fen();
+  if (name == "debit_total") return c.debit_total_fen();
   if (name == "alarm1_threshold") return c.alarm1_fen();
   if (name == "alarm2_threshold") return c.alarm2_fen();
   if (name == "overload_threshold") return c.overload_w();
@@ -383,13 +386,16 @@ std::variant<std::vector<std::uint16_t>, rtu::Exception> Box::read(std::uint16_t
   return out;
 }
 
-std::optional<rtu::Exception> Box::write_credit(const std::vector<const Slot*>& touched,
-                                                std::uint16_t start,
-                                                std::span<const std::uint16_t> values) {
-  const bool credit = touched.size() == 2 && touched[0]->reg->name == "purchase_count" &&
-                      touched[1]->reg->name == "purchase_amount" &&
-                      touched[0]->circuit == touched[1]->circuit;
-  if (!credit) return Exception::kIllegalDataAddress;
+std::optional<rtu::Exception> Box::write_counted(const std::vector<const Slot*>& touched,
+                                                 std::uint16_t start,
+                                                 std::span<const std::uint16_t> values) {
+  // One write of one circuit's pair: count first, amount directly after it.
+  const auto pair_is = [&](std::string_view count_name, std::string_view amount_name) {
+    return touched.size() == 2 && touched[0]->reg->name == count_name &&
+           touched[1]->reg->name == amount_name && touched[0]->circuit == touched[1]->circuit;
+  };
+  const bool credit = pair_is("purchase_count", "purchase_amount");
+  if (!credit && !pair_is("debit_count", "debit_amount")) return Exception::kIllegalDataAddress;
   const auto words_of = [&](const Slot* s) {
     return values.subspan(s->first - start, static_cast<std::size_t>(s->reg->words));
   };
@@ -397,10 +403,21 @@ std::optional<rtu::Exception> Box::write_credit(const std::vector<const Slot*>& 
   const auto amount =
       from_raw(*touched[1]->reg, words_to_number(*touched[1]->reg, words_of(touched[1])));
   if (count < 0 || count > 0xFFFF || !amount || *amount < 0) return Exception::kIllegalDataValue;
-  if (!circuit(touched[0]->circuit).credit(static_cast<std::uint16_t>(count), *amount)) {
-    return Exception::kDeviceFailure;
+  CircuitModel& c = circuit(touched[0]->circuit);
+  const auto n = static_cast<std::uint16_t>(count);
+  if (credit) {
+    if (!c.credit(n, *amount)) return Exception::kDeviceFailure;
+    return std::nullopt;
   }
-  return std::nullopt;
+  switch (c.debit(n, *amount)) {
+    case CircuitModel::DebitResult::kApplied:
+      return std::nullopt;
+    case CircuitModel::DebitResult::kWrongCount:
+      return Exception::kDeviceFailure;
+    case CircuitModel::DebitResult::kMoreThanBalance:
+      break;
+  }
+  return Exception::kIllegalDataValue;
 }
 
 std::optional<rtu::Exception> Box::setting_action(const Slot& slot,
@@ -485,11 +502,13 @@ std::optional<rtu::Exception> Box::write(std::uint16_t start,
     touched.push_back(s);
     a = s->end;
   }
-  const auto is_purchase = [](const Slot* s) {
-    return s->reg->name == "purchase_count" || s->reg->name == "purchase_amount";
+  const auto is_counted = [](const Slot* s) {
+    const std::string_view n = s->reg->name;
+    return n == "purchase_count" || n == "purchase_amount" || n == "debit_count" ||
+           n == "debit_amount";
   };
-  if (std::any_of(touched.begin(), touched.end(), is_purchase)) {
-    return write_credit(touched, start, values);
+  if (std::any_of(touched.begin(), touched.end(), is_counted)) {
+    return write_counted(touched, start, values);
   }
   // Validate every register into an action first, so a rejected write changes nothing.
   std::vector<Action> actions;

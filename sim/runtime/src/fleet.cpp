@@ -201,6 +201,9 @@ CircuitSpec parse_circuit(const yaml::Node& node, int number, const ModelInfo& m
   if (auto n = m.optional("purchase_count")) {
     c.purchase_count = static_cast<std::uint16_t>(n->as_int(0, 0xFFFF));
   }
+  if (auto n = m.optional("debit_count")) {
+    c.debit_count = static_cast<std::uint16_t>(n->as_int(0, 0xFFFF));
+  }
   if (auto n = m.optional("price")) c.price = price(*n);
   if (auto n = m.optional("mode")) {
     const std::string mode = n->as_choice({"prepaid", "keep_power", "forced_off"});

@@ -373,6 +373,8 @@ std::optional<CircuitView> Simulator::circuit(const std::string& bus_id, int add
   v.mode = c.mode();
   v.purchase_count = c.purchase_count();
   v.purchase_total_fen = c.purchase_total_fen();
+  v.debit_count = c.debit_count();
+  v.debit_total_fen = c.debit_total_fen();
   v.status = box.status_bits(circuit);
   return v;
 }

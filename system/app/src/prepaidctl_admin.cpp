@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -117,6 +118,14 @@ int account_show(const service::Operations& ops, const AdminCommands& c, const A
   if (!found) return refuse(found.error(), t.json);
   const auto* a = &found.value();
   auto entries = ops.ledger(t.actor, c.account).value();
+  const auto debits = ops.account_debits(t.actor, c.account).value();
+  // "refund 50.00" or "reversal of 3, 50.00"
+  const auto debit_what = [](const store::CommandRecord& d) {
+    const auto* p = std::get_if<domain::DebitPayload>(&d.params);
+    std::string what(p ? domain::to_string(p->purpose) : "debit");
+    if (p && p->ref_seq) what += " of " + std::to_string(*p->ref_seq);
+    return what;
+  };
   const auto keep = static_cast<std::size_t>(std::max(0, c.entries));
   if (entries.size() > keep)
     entries.erase(entries.begin(), entries.end() - static_cast<long>(keep));
@@ -151,6 +160,19 @@ int account_show(const service::Operations& ops, const AdminCommands& c, const A
                     {"at", when(e.at)},
                     {"ref_seq", e.ref_seq ? json(*e.ref_seq) : json()}});
     }
+    auto& ds = j["debits"] = json::array();
+    for (const auto& d : debits) {
+      const auto* p = std::get_if<domain::DebitPayload>(&d.params);
+      ds.push_back({{"command", d.id},
+                    {"purpose", p ? json(domain::to_string(p->purpose)) : json()},
+                    {"ref_seq", p && p->ref_seq ? json(*p->ref_seq) : json()},
+                    {"meter", d.meter.to_string()},
+                    {"amount_fen", d.amount_fen},
+                    {"state", domain::debit_state(d.state)},
+                    {"seq", d.ledger_seq ? json(*d.ledger_seq) : json()},
+                    {"asked_at", when(d.created_at)},
+                    {"why", d.last_error}});
+    }
     std::cout << json_text(j, 2) << "\n";
     return kOk;
   }
@@ -173,6 +195,16 @@ int account_show(const service::Operations& ops, const AdminCommands& c, const A
       std::cout << "  " << domain::to_string(m->status) << "  "
                 << domain::to_string(m->billing_mode);
       if (m->read_at) std::cout << "  meter balance " << yuan(m->last.balance_fen) << " yuan";
+    }
+    std::cout << "\n";
+  }
+  // Money to be taken off the meter before the cash is paid out: pending until it confirms.
+  for (const auto& d : debits) {
+    std::cout << "debit       " << d.id << "  " << debit_what(d) << "  " << yuan(d.amount_fen)
+              << " yuan  " << d.meter.to_string() << "  " << domain::debit_state(d.state);
+    if (d.ledger_seq) std::cout << " (entry " << *d.ledger_seq << ")";
+    if (domain::debit_state(d.state) == "cancelled" && !d.last_error.empty()) {
+      std::cout << ": " << printable(d.last_error);
     }
     std::cout << "\n";
   }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <phil/common/decimal.hpp>
+#include <phil/store/ledger.hpp>
 
 #include "cli_support.hpp"
 
@@ -29,6 +30,22 @@ int print(bool ok, const std::string& message, bool json, const nlohmann::json& 
     std::fprintf(stderr, "refused: %s\n", message.c_str());
   }
   return ok ? kOk : kRefused;
+}
+
+/// A refund or reversal: booked at once, or pending on the debit that takes it off the meter.
+/// The cash is handed over only once that debit is confirmed.
+int print_money_back(const store::MoneyBack& back, const std::string& done, bool json) {
+  if (back.seq) {
+    return print(true, done + " (entry " + std::to_string(*back.seq) + ")", json,
+                 {{"seq", *back.seq}, {"amount_fen", back.amount_fen}, {"state", "confirmed"}});
+  }
+  const auto command = back.command.value_or(0);
+  return print(true,
+               done + " is pending: debit " + std::to_string(command) + " takes " +
+                   yuan(back.amount_fen) +
+                   " yuan off the meter. Hand the cash over only when `account show` lists it "
+                   "confirmed; if it is cancelled, nothing was taken off",
+               json, {{"command", command}, {"amount_fen", back.amount_fen}, {"state", "pending"}});
 }
 
 }  // namespace
@@ -66,16 +83,12 @@ int run_money_command(const MoneyCommands& c, const AdminTarget& t) {
     if (!fen) return kUsage;
     auto r = ops->refund(actor, c.account, *fen);
     if (!r) return print_refusal(r.error(), json);
-    return print(true, "refunded " + yuan(*fen) + " yuan from " + c.account, json,
-                 {{"seq", r.value()}});
+    return print_money_back(r.value(), "refund of " + yuan(*fen) + " yuan from " + c.account, json);
   }
   if (c.reversal->parsed()) {
     auto r = ops->reversal(actor, c.sale_seq);
     if (!r) return print_refusal(r.error(), json);
-    return print(true,
-                 "sale " + std::to_string(c.sale_seq) + " reversed (entry " +
-                     std::to_string(r.value()) + ")",
-                 json, {{"seq", r.value()}});
+    return print_money_back(r.value(), "reversal of sale " + std::to_string(c.sale_seq), json);
   }
   auto r = ops->close_account(actor, c.account);
   if (!r) return print_refusal(r.error(), json);

@@ -12,13 +12,19 @@ namespace phil::domain {
 
 namespace {
 
-constexpr detail::NameTable<CommandKind, 6> kKindNames{{
+constexpr detail::NameTable<CommandKind, 7> kKindNames{{
     {CommandKind::kCredit, "credit"},
     {CommandKind::kPrice, "price"},
     {CommandKind::kThresholds, "thresholds"},
     {CommandKind::kMode, "mode"},
     {CommandKind::kTouSchedule, "tou_schedule"},
     {CommandKind::kClock, "clock"},
+    {CommandKind::kDebit, "debit"},
+}};
+
+constexpr detail::NameTable<DebitPurpose, 2> kPurposeNames{{
+    {DebitPurpose::kRefund, "refund"},
+    {DebitPurpose::kReversal, "reversal"},
 }};
 
 constexpr detail::NameTable<RelayCommand, 4> kRelayNames{{
@@ -128,6 +134,25 @@ std::string_view to_string(CommandKind k) {
 std::optional<CommandKind> parse_command_kind(std::string_view s) {
   return detail::value_of(kKindNames, s);
 }
+std::string_view to_string(DebitPurpose p) {
+  return detail::name_of(kPurposeNames, p);
+}
+std::optional<DebitPurpose> parse_debit_purpose(std::string_view s) {
+  return detail::value_of(kPurposeNames, s);
+}
+std::string_view debit_state(CommandState s) {
+  switch (s) {
+    case CommandState::kPending:
+    case CommandState::kInFlight:
+      return "pending";
+    case CommandState::kConfirmed:
+      return "confirmed";
+    case CommandState::kFailed:
+    case CommandState::kSuperseded:
+      break;
+  }
+  return "cancelled";
+}
 std::string_view to_string(CommandState s) {
   return detail::name_of(kStateNames, s);
 }
@@ -149,6 +174,7 @@ int priority(CommandKind k) {
     case CommandKind::kMode:
       return 0;
     case CommandKind::kCredit:
+    case CommandKind::kDebit:
       return 1;
     case CommandKind::kThresholds:
       return 2;
@@ -162,7 +188,7 @@ int priority(CommandKind k) {
 }
 
 bool supersedes(CommandKind k) {
-  return k != CommandKind::kCredit;
+  return k != CommandKind::kCredit && k != CommandKind::kDebit;
 }
 
 std::string_view to_string(RelayCommand c) {
@@ -198,6 +224,7 @@ CommandKind kind_of(const CommandPayload& p) {
                         [](const ModePayload&) { return CommandKind::kMode; },
                         [](const TouSchedulePayload&) { return CommandKind::kTouSchedule; },
                         [](const ClockPayload&) { return CommandKind::kClock; },
+                        [](const DebitPayload&) { return CommandKind::kDebit; },
                     },
                     p);
 }
@@ -245,6 +272,18 @@ std::optional<std::string> check_payload(const CommandPayload& p) {
           [](const ModePayload&) -> std::optional<std::string> { return std::nullopt; },
           [](const TouSchedulePayload& c) { return check_daily_periods(c.periods); },
           [](const ClockPayload&) -> std::optional<std::string> { return std::nullopt; },
+          [](const DebitPayload& c) -> std::optional<std::string> {
+            if (c.amount_fen <= 0) {
+              return "debit amount must be positive (got " + std::to_string(c.amount_fen) + " fen)";
+            }
+            if ((c.purpose == DebitPurpose::kReversal) != c.ref_seq.has_value() ||
+                (c.ref_seq && *c.ref_seq <= 0)) {
+              return std::string(
+                  "a debit names the sale it reverses (ref_seq > 0) exactly when "
+                  "its purpose is reversal");
+            }
+            return std::nullopt;
+          },
       },
       p);
 }
@@ -278,6 +317,11 @@ std::string encode_payload(const CommandPayload& p) {
             return out;
           },
           [](const ClockPayload&) { return std::string(); },
+          [](const DebitPayload& c) {
+            return "amount_fen=" + std::to_string(c.amount_fen) +
+                   " purpose=" + std::string(to_string(c.purpose)) +
+                   (c.ref_seq ? " ref_seq=" + std::to_string(*c.ref_seq) : "");
+          },
       },
       p);
 }
@@ -338,6 +382,26 @@ Result<CommandPayload> decode_payload(CommandKind k, std::string_view text) {
       if (!text.empty()) return invalid(where + ": a clock command carries no payload");
       out = ClockPayload{};
       break;
+    case CommandKind::kDebit: {
+      auto pairs = split_pairs(text);
+      const std::size_t keys = pairs && pairs->contains("ref_seq") ? 3 : 2;
+      if (!pairs || pairs->size() != keys || !pairs->contains("amount_fen") ||
+          !pairs->contains("purpose")) {
+        return invalid(where + ": expected amount_fen=N purpose=refund|reversal [ref_seq=N]");
+      }
+      DebitPayload c;
+      const auto amount = to_int(pairs->at("amount_fen"));
+      const auto purpose = parse_debit_purpose(pairs->at("purpose"));
+      if (!amount || !purpose) return invalid(where + ": amount_fen or purpose is not valid");
+      c.amount_fen = *amount;
+      c.purpose = *purpose;
+      if (keys == 3) {
+        c.ref_seq = to_int(pairs->at("ref_seq"));
+        if (!c.ref_seq) return invalid(where + ": ref_seq is not an integer");
+      }
+      out = c;
+      break;
+    }
   }
   if (auto problem = check_payload(out)) return invalid(where + ": " + *problem);
   return out;
@@ -391,7 +455,12 @@ std::vector<std::size_t> sendable_heads(const std::vector<QueuedCommand>& open, 
   return out;
 }
 
-CreditDecision decide_credit(std::optional<std::uint16_t> assigned, std::uint16_t meter_count) {
+namespace {
+
+/// decide_credit and decide_debit: one rule, each by its own count register.
+CreditDecision decide_counted(std::optional<std::uint16_t> assigned, std::uint16_t meter_count,
+                              std::string_view what, std::string_view count_register,
+                              std::string_view what_to_do) {
   // The register wraps at 2^16; the arithmetic is done in 16 bits on purpose.
   if (!assigned) {
     return CreditDecision{
@@ -402,11 +471,23 @@ CreditDecision decide_credit(std::optional<std::uint16_t> assigned, std::uint16_
     return CreditDecision{CreditAction::kWrite, *assigned, false, {}};
   }
   return CreditDecision{CreditAction::kFail, *assigned, false,
-                        "purchase_count conflict: credit was assigned count " +
-                            std::to_string(*assigned) + " but the meter reports " +
-                            std::to_string(meter_count) +
-                            "; another party changed the meter. Check the meter's purchase "
-                            "history and re-issue the sale by hand if it was not applied"};
+                        std::string(count_register) + " conflict: " + std::string(what) +
+                            " was assigned count " + std::to_string(*assigned) +
+                            " but the meter reports " + std::to_string(meter_count) +
+                            "; another party changed the meter. " + std::string(what_to_do)};
+}
+
+}  // namespace
+
+CreditDecision decide_credit(std::optional<std::uint16_t> assigned, std::uint16_t meter_count) {
+  return decide_counted(assigned, meter_count, "credit", "purchase_count",
+                        "Check the meter's purchase history and re-issue the sale by hand if it "
+                        "was not applied");
+}
+
+CreditDecision decide_debit(std::optional<std::uint16_t> assigned, std::uint16_t meter_count) {
+  return decide_counted(assigned, meter_count, "debit", "debit_count",
+                        "Check the meter's debit history and the balance; nothing was booked");
 }
 
 Millis retry_delay(int attempts) {

@@ -66,6 +66,23 @@ bool is_integer(ValueType t) {
   return t != ValueType::kRaw && t != ValueType::kBcd;
 }
 
+/// The one write of a counted pair (a credit or a debit): count then amount, from the count's
+/// address. nullopt if the circuit is out of range or the amount (fen, > 0) does not fit.
+std::optional<Adf300Driver::CreditFrame> counted_frame(const Register& count_reg,
+                                                       const Register& amount_reg, int circuits,
+                                                       int circuit, std::uint16_t count,
+                                                       std::int64_t amount_fen) {
+  if (circuit < 1 || circuit > circuits || amount_fen <= 0) return std::nullopt;
+  const auto raw_amount = rescale(amount_fen, -2, amount_reg.scale_exp);
+  if (!raw_amount) return std::nullopt;
+  auto values = encode_integer(count, count_reg.type, count_reg.word_order);
+  const auto amount = encode_integer(*raw_amount, amount_reg.type, amount_reg.word_order);
+  if (!values || !amount) return std::nullopt;
+  values->insert(values->end(), amount->begin(), amount->end());
+  return Adf300Driver::CreditFrame{static_cast<std::uint16_t>(count_reg.address_for(circuit)),
+                                   std::move(*values)};
+}
+
 /// `reg` of `circuit` as a field read as `q`.
 Field tagged(const Register& reg, int circuit, Adf300Driver::Quantity q) {
   auto f = field_of(reg, circuit);
@@ -118,6 +135,19 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
   if (amount_.address != count_.address + count_.words || amount_.stride != count_.stride) {
     throw std::invalid_argument(where + "purchase_amount must directly follow purchase_count");
   }
+  // The debit pair is optional: a profile without it cannot take money back off a meter.
+  const auto* debit_count = profile.circuit_register(*m, "debit_count");
+  const auto* debit_amount = profile.circuit_register(*m, "debit_amount");
+  if (debit_count && debit_amount) {
+    if (debit_count->type != ValueType::kU16 || !is_integer(debit_amount->type) ||
+        debit_amount->address != debit_count->address + debit_count->words ||
+        debit_amount->stride != debit_count->stride) {
+      throw std::invalid_argument(
+          where + "debit_count must be u16, directly followed by an integer debit_amount");
+    }
+    debit_count_ = *debit_count;
+    debit_amount_ = *debit_amount;
+  }
   const auto& relay = need("relay");
   relay_closed_value_ = enum_value(profile, relay, "closed").value_or(1);
   const auto& mode = need("mode");
@@ -138,6 +168,7 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
   for (auto name : {"purchase_count", "balance", "relay", "status"}) {
     credit_state_regs_.emplace_back(need(name), quantity_of(name));
   }
+  if (debit_count_) credit_state_regs_.emplace_back(*debit_count_, Quantity::kDebitCount);
   for (auto name : {"mode", "alarm1_threshold", "alarm2_threshold", "overload_threshold",
                     "price_sharp", "price_peak", "price_flat", "price_valley"}) {
     const auto* r = profile.circuit_register(name);
@@ -455,6 +486,9 @@ bool Adf300Driver::apply(const Field& f, std::int64_t raw, domain::MeterReading&
     case Quantity::kPurchaseCount:
       r.purchase_count = static_cast<std::uint16_t>(raw & 0xFFFF);
       break;
+    case Quantity::kDebitCount:
+      r.debit_count = static_cast<std::uint16_t>(raw & 0xFFFF);
+      break;
     case Quantity::kNone:
       break;
   }
@@ -495,18 +529,18 @@ LinkResult<std::vector<domain::MeterReading>> Adf300Driver::decode_poll(
 std::optional<Adf300Driver::CreditFrame> Adf300Driver::credit_frame(int circuit,
                                                                     std::uint16_t count,
                                                                     std::int64_t amount_fen) const {
-  if (circuit < 1 || circuit > circuits_ || amount_fen <= 0) return std::nullopt;
-  const auto raw_amount = rescale(amount_fen, -2, amount_.scale_exp);
-  if (!raw_amount) return std::nullopt;
-  auto values = encode_integer(count, count_.type, count_.word_order);
-  const auto amount = encode_integer(*raw_amount, amount_.type, amount_.word_order);
-  if (!values || !amount) return std::nullopt;
-  values->insert(values->end(), amount->begin(), amount->end());
-  return CreditFrame{static_cast<std::uint16_t>(count_.address_for(circuit)), std::move(*values)};
+  return counted_frame(count_, amount_, circuits_, circuit, count, amount_fen);
+}
+
+std::optional<Adf300Driver::CreditFrame> Adf300Driver::debit_frame(int circuit, std::uint16_t count,
+                                                                   std::int64_t amount_fen) const {
+  if (!debit_count_ || !debit_amount_) return std::nullopt;
+  return counted_frame(*debit_count_, *debit_amount_, circuits_, circuit, count, amount_fen);
 }
 
 Adf300Driver::MoneyLimits Adf300Driver::money_limits() const {
-  return {max_in_system_units(amount_), max_in_system_units(balance_)};
+  return {max_in_system_units(amount_), max_in_system_units(balance_),
+          debit_amount_ ? max_in_system_units(*debit_amount_) : 0};
 }
 
 LinkResult<void> Adf300Driver::check_command(const domain::CommandPayload& payload,
@@ -520,6 +554,21 @@ LinkResult<void> Adf300Driver::check_command(const domain::CommandPayload& paylo
                          " yuan does not fit the meter's purchase_amount register (" +
                          std::string(to_string(amount_.type)) + ", at most " +
                          format_decimal(money_limits().max_credit_fen, 2) + " yuan)");
+  }
+  if (const auto* d = std::get_if<domain::DebitPayload>(&payload)) {
+    if (debit_frame(circuit, 0, d->amount_fen)) return {};
+    if (circuit < 1 || circuit > circuits_) {
+      return cannot_encode("circuit " + std::to_string(circuit) + " is not on " + model_);
+    }
+    if (!debit_amount_) {
+      return cannot_encode("profile " + profile_id_ + " has no debit registers (debit_count, " +
+                           "debit_amount) for " + model_ +
+                           ": money on this meter cannot be taken back remotely");
+    }
+    return cannot_encode("a debit of " + format_decimal(d->amount_fen, 2) +
+                         " yuan does not fit the meter's debit_amount register (" +
+                         std::string(to_string(debit_amount_->type)) + ", at most " +
+                         format_decimal(money_limits().max_debit_fen, 2) + " yuan)");
   }
   if (const auto* t = std::get_if<domain::TouSchedulePayload>(&payload)) {
     auto frame = tou_frame(t->periods);
@@ -546,6 +595,17 @@ LinkResult<void> Adf300Driver::write_credit(ModbusMaster& master, int slave, int
   return master.write_registers(slave, frame->start, frame->values);
 }
 
+LinkResult<void> Adf300Driver::write_debit(ModbusMaster& master, int slave, int circuit,
+                                           std::uint16_t count, std::int64_t amount_fen) const {
+  const auto frame = debit_frame(circuit, count, amount_fen);
+  if (!frame) {
+    return LinkError{LinkErrorKind::kEncode, 0,
+                     "debit of " + format_decimal(amount_fen, 2) + " yuan from circuit " +
+                         std::to_string(circuit) + " cannot be encoded for " + model_};
+  }
+  return master.write_registers(slave, frame->start, frame->values);
+}
+
 LinkResult<CreditState> Adf300Driver::read_credit_state(ModbusMaster& master, int slave,
                                                         int circuit) const {
   std::vector<Field> fields;
@@ -562,8 +622,8 @@ LinkResult<CreditState> Adf300Driver::read_credit_state(ModbusMaster& master, in
       return LinkError{LinkErrorKind::kBadReply, 0, "cannot decode " + f.name + " read back"};
     }
   }
-  return CreditState{r.purchase_count, r.balance_fen, r.relay_closed, r.status_bits,
-                     r.alarm1,         r.alarm2,      r.arrears};
+  return CreditState{r.purchase_count, r.debit_count, r.balance_fen, r.relay_closed,
+                     r.status_bits,    r.alarm1,      r.alarm2,      r.arrears};
 }
 
 }  // namespace phil::meterlink

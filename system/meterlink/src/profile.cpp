@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kBoxNames{"model", "circuits", "address",     "baud",
                                                     "clock", "password", "tou_schedule"};
-constexpr std::array<std::string_view, 33> kCircuitNames{"energy_total",
+constexpr std::array<std::string_view, 36> kCircuitNames{"energy_total",
                                                          "energy_sharp",
                                                          "energy_peak",
                                                          "energy_flat",
@@ -28,6 +28,9 @@ constexpr std::array<std::string_view, 33> kCircuitNames{"energy_total",
                                                          "purchase_count",
                                                          "purchase_amount",
                                                          "purchase_total",
+                                                         "debit_count",
+                                                         "debit_amount",
+                                                         "debit_total",
                                                          "relay",
                                                          "mode",
                                                          "status",
@@ -88,7 +91,8 @@ std::string_view required_unit(std::string_view name) {
   if (name.starts_with("energy_")) return "kWh";
   if (name.starts_with("price_")) return "yuan/kWh";
   if (name == "balance" || name == "purchase_amount" || name == "purchase_total" ||
-      name == "alarm1_threshold" || name == "alarm2_threshold") {
+      name == "debit_amount" || name == "debit_total" || name == "alarm1_threshold" ||
+      name == "alarm2_threshold") {
     return "yuan";
   }
   if (name == "voltage_a" || name == "voltage_b" || name == "voltage_c") return "V";
@@ -430,28 +434,38 @@ void parse_flags(const yaml::Node& flags, Profile& p) {
   fm.finish();
 }
 
-/// A credit is one FC10 write of purchase_count and purchase_amount: they must be adjacent, on
-/// the same models, and fit one write.
+/// A credit is one FC10 write of purchase_count and purchase_amount, a debit one of debit_count
+/// and debit_amount: each pair must be complete, adjacent, on the same models, and fit one write.
 void check_credit_registers(const Profile& p, const std::vector<Parsed>& circuit) {
-  const auto* count = p.circuit_register("purchase_count");
-  const auto* amount = p.circuit_register("purchase_amount");
-  if (count && amount) {
-    const auto& amount_node = std::find_if(circuit.begin(), circuit.end(), [](const Parsed& x) {
-                                return x.reg.name == "purchase_amount";
-                              })->node;
+  for (const auto& [count_name, amount_name, what] :
+       {std::tuple{"purchase_count", "purchase_amount", "a credit"},
+        std::tuple{"debit_count", "debit_amount", "a debit"}}) {
+    const auto* count = p.circuit_register(count_name);
+    const auto* amount = p.circuit_register(amount_name);
+    if (!count && !amount) continue;
+    const auto node_of = [&](std::string_view name) {
+      return std::find_if(circuit.begin(), circuit.end(),
+                          [&](const Parsed& x) { return x.reg.name == name; });
+    };
+    const auto at = node_of(amount ? amount_name : count_name);
+    if (!count || !amount) {
+      at->node.fail(std::string(count_name) + " and " + amount_name + " come together (" + what +
+                    " is one write of both); add the missing one or remove this one");
+    }
+    const std::string name(amount_name);
     if (amount->address != count->address + count->words || amount->stride != count->stride) {
-      amount_node.fail("purchase_amount must directly follow purchase_count (base " +
-                       std::to_string(count->address + count->words) + ", stride " +
-                       std::to_string(count->stride) + ") so a credit is one write");
+      at->node.fail(name + " must directly follow " + count_name + " (base " +
+                    std::to_string(count->address + count->words) + ", stride " +
+                    std::to_string(count->stride) + ") so " + what + " is one write");
     }
     if (amount->phases != count->phases) {
-      amount_node.fail(
-          "purchase_amount and purchase_count must have the same `phases`, so every "
-          "model that has one has both");
+      at->node.fail(name + " and " + count_name +
+                    " must have the same `phases`, so every model that has one has both");
     }
     if (count->words + amount->words > p.max_write) {
-      amount_node.fail("a credit write needs " + std::to_string(count->words + amount->words) +
-                       " registers but max_write is " + std::to_string(p.max_write));
+      at->node.fail(std::string(what) + " write needs " +
+                    std::to_string(count->words + amount->words) + " registers but max_write is " +
+                    std::to_string(p.max_write));
     }
   }
 }

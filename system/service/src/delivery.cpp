@@ -50,15 +50,35 @@ void defer(BusContext& ctx, const store::CommandRecord& cmd, const std::string& 
   defer(ctx, cmd, what + ": " + e.message, silent(e), attempts, now);
 }
 
-void confirm_credit(BusContext& ctx, const store::CommandRecord& cmd,
-                    const meterlink::CreditState& s, TimePoint now) {
+/// A credit or a debit: one write of (count, amount) decided by the count the meter reads back
+/// (domain::decide_credit / decide_debit), so each is applied exactly once.
+struct Counted {
+  std::string_view noun;            ///< "credit", "debit"
+  std::string_view count_register;  ///< "purchase_count", "debit_count"
+  domain::CreditDecision (*decide)(std::optional<std::uint16_t>, std::uint16_t);
+  std::uint16_t (*count_of)(const meterlink::CreditState&);
+  meterlink::LinkResult<void> (meterlink::Adf300Driver::*write)(meterlink::ModbusMaster&, int, int,
+                                                                std::uint16_t, std::int64_t) const;
+};
+
+constexpr Counted kCredit{"credit", "purchase_count", &domain::decide_credit,
+                          [](const meterlink::CreditState& s) { return s.purchase_count; },
+                          &meterlink::Adf300Driver::write_credit};
+constexpr Counted kDebit{"debit", "debit_count", &domain::decide_debit,
+                         [](const meterlink::CreditState& s) { return s.debit_count; },
+                         &meterlink::Adf300Driver::write_debit};
+
+void confirm_counted(BusContext& ctx, const Counted& what, const store::CommandRecord& cmd,
+                     const meterlink::CreditState& s, TimePoint now) {
+  // A debit's ledger entry is written by the store in this same transaction.
   ctx.outbox().confirm_command(cmd.id, s, now, ctx.shared.rules());
   ctx.bus.tries.erase(cmd.id);
   // A sale made in any process ends with this credit: a host-side meter the system tripped
   // is closed again if the balance is back above 0.
   if (auto* box = ctx.bus.box(cmd.meter.box)) host_billing(ctx, *box, now, cmd.meter);
-  spdlog::info("credit {} of {} fen confirmed on {} (purchase_count {}, balance {} fen)", cmd.id,
-               cmd.amount_fen, cmd.meter.to_string(), s.purchase_count, s.balance_fen);
+  spdlog::info("{} {} of {} fen confirmed on {} ({} {}, balance {} fen)", what.noun, cmd.id,
+               cmd.amount_fen, cmd.meter.to_string(), what.count_register, what.count_of(s),
+               s.balance_fen);
 }
 
 void fail(BusContext& ctx, const store::CommandRecord& cmd, const std::string& reason,
@@ -68,13 +88,13 @@ void fail(BusContext& ctx, const store::CommandRecord& cmd, const std::string& r
   spdlog::error("command {} on {} failed: {}", cmd.id, cmd.meter.to_string(), reason);
 }
 
-/// Carries out a credit decision that ends the command (confirm, or fail on a conflict). False
-/// when the decision is to write: the command is still open.
-bool settle_credit(BusContext& ctx, const store::CommandRecord& cmd,
-                   const domain::CreditDecision& decision, const meterlink::CreditState& state,
-                   TimePoint now) {
+/// Carries out a decision that ends the command (confirm, or fail on a conflict). False when
+/// the decision is to write: the command is still open.
+bool settle_counted(BusContext& ctx, const Counted& what, const store::CommandRecord& cmd,
+                    const domain::CreditDecision& decision, const meterlink::CreditState& state,
+                    TimePoint now) {
   if (decision.action == domain::CreditAction::kConfirm) {
-    confirm_credit(ctx, cmd, state, now);
+    confirm_counted(ctx, what, cmd, state, now);
     return true;
   }
   if (decision.action == domain::CreditAction::kFail) {
@@ -84,52 +104,64 @@ bool settle_credit(BusContext& ctx, const store::CommandRecord& cmd,
   return false;
 }
 
-/// One delivery attempt of a credit. True when the command reached a final state.
-bool deliver_credit(BusContext& ctx, BoxRuntime& box, const store::CommandRecord& cmd,
-                    TimePoint now) {
+/// One delivery attempt of a credit or a debit. True when the command reached a final state.
+bool deliver_counted(BusContext& ctx, const Counted& what, BoxRuntime& box,
+                     const store::CommandRecord& cmd, TimePoint now) {
   auto& master = ctx.master();
   const auto& driver = *box.driver;
   const int circuit = cmd.meter.circuit;
+  const std::string noun(what.noun);
+  const std::string count_register(what.count_register);
   auto before = driver.read_credit_state(master, box.address, circuit);
   if (!before) {
-    defer(ctx, cmd, "reading purchase_count", before.error(), cmd.attempts, now);
+    defer(ctx, cmd, "reading " + count_register, before.error(), cmd.attempts, now);
     return false;
   }
-  const auto decision = domain::decide_credit(cmd.purchase_count, before.value().purchase_count);
-  if (settle_credit(ctx, cmd, decision, before.value(), now)) return true;
+  const auto decision = what.decide(cmd.purchase_count, what.count_of(before.value()));
+  if (settle_counted(ctx, what, cmd, decision, before.value(), now)) return true;
   // Durable before the write: after a crash or a lost reply, the same count is decided on.
   ctx.outbox().begin_attempt(
       cmd.id, decision.assign ? std::optional<std::uint16_t>(decision.count) : std::nullopt, now);
   const int attempts = cmd.attempts + 1;
   const auto written =
-      driver.write_credit(master, box.address, circuit, decision.count, cmd.amount_fen);
+      (driver.*what.write)(master, box.address, circuit, decision.count, cmd.amount_fen);
   if (!written && written.error().kind == meterlink::LinkErrorKind::kEncode) {
     // Nothing was sent, and the same count and amount never will encode: an operator decides.
-    // (Had an earlier attempt been applied, the purchase_count read above would have confirmed.)
+    // (Had an earlier attempt been applied, the count read above would have confirmed.)
     fail(ctx, cmd,
-         "credit cannot be sent to " + cmd.meter.to_string() + ": " + written.error().message, now);
+         noun + " cannot be sent to " + cmd.meter.to_string() + ": " + written.error().message,
+         now);
     return true;
   }
   if (!written && silent(written.error())) {
-    // Request or reply lost (or the port gone, nothing sent): the meter's purchase_count decides
-    // next time, never a new count.
-    defer(ctx, cmd, "writing credit", written.error(), attempts, now);
+    // Request or reply lost (or the port gone, nothing sent): the meter's count decides next
+    // time, never a new count.
+    defer(ctx, cmd, "writing " + noun, written.error(), attempts, now);
     return false;
   }
   // Written, refused (kException: nothing applied) or answered wrongly (kBadReply: may have been
-  // applied): the purchase_count read back decides, as after a lost reply.
+  // applied): the count read back decides, as after a lost reply.
   auto after = driver.read_credit_state(master, box.address, circuit);
   if (!after) {
     defer(ctx, cmd, "reading back", after.error(), attempts, now);
     return false;
   }
-  const auto check = domain::decide_credit(decision.count, after.value().purchase_count);
-  if (settle_credit(ctx, cmd, check, after.value(), now)) return true;
+  const auto check = what.decide(decision.count, what.count_of(after.value()));
+  if (settle_counted(ctx, what, cmd, check, after.value(), now)) return true;
+  const bool refused = !written && written.error().kind == meterlink::LinkErrorKind::kException;
+  if (refused && cmd.kind == domain::CommandKind::kDebit) {
+    // The meter refuses a debit larger than its balance (the tenant used the money meanwhile):
+    // repeating it changes nothing. Cancelled; nothing was taken off or booked.
+    fail(ctx, cmd,
+         "the meter refused the debit (" + written.error().message + "); its balance is " +
+             format_decimal(after.value().balance_fen, 2) + " yuan, nothing was taken off",
+         now);
+    return true;
+  }
   defer(ctx, cmd,
-        written ? std::string("meter acknowledged but did not apply the credit")
-        : written.error().kind == meterlink::LinkErrorKind::kException
-            ? "meter refused the credit: " + written.error().message
-            : "meter did not apply the credit: " + written.error().message,
+        written   ? "meter acknowledged but did not apply the " + noun
+        : refused ? "meter refused the " + noun + ": " + written.error().message
+                  : "meter did not apply the " + noun + ": " + written.error().message,
         false, attempts, now);
   return false;
 }
@@ -295,9 +327,21 @@ void deliver(BusContext& ctx, TimePoint now, bool force, std::optional<int> only
         continue;
       }
       ctx.use(*box);
-      const bool done = cmd.kind == domain::CommandKind::kCredit
-                            ? deliver_credit(ctx, *box, cmd, now)
-                            : deliver_setting(ctx, *box, cmd, now);
+      bool done = false;
+      if (cmd.kind == domain::CommandKind::kCredit) {
+        done = deliver_counted(ctx, kCredit, *box, cmd, now);
+      } else if (cmd.kind == domain::CommandKind::kDebit) {
+        // A debit its meter cannot take (no debit registers, an amount past debit_amount) is
+        // cancelled before anything is written.
+        if (const auto why = unsendable(ctx, *box, cmd)) {
+          fail(ctx, cmd, *why, now);
+          done = true;
+        } else {
+          done = deliver_counted(ctx, kDebit, *box, cmd, now);
+        }
+      } else {
+        done = deliver_setting(ctx, *box, cmd, now);
+      }
       if (!ctx.is_silent(*box)) {
         BusContext::mark_answering(*box);  // it answered, if only "no"
         if (!ctx.port_failed()) ctx.note_port_works(now);

@@ -59,6 +59,24 @@ std::optional<domain::Error> Operations::check_credit(std::string_view what,
                               yuan(limits.max_balance_fen), yuan(room)));
 }
 
+std::optional<domain::Error> Operations::check_debit(std::string_view what,
+                                                     const std::string& account,
+                                                     std::int64_t amount_fen) const {
+  const auto acc = store_.account(account);
+  if (!acc || acc->meters.empty()) return std::nullopt;  // the store's refusal
+  const auto& first = acc->meters.front();
+  const auto m = store_.meter(first);
+  if (!m || m->billing_mode != domain::BillingMode::kMeterSide) return std::nullopt;
+  const auto* driver = driver_of(first);
+  if (driver == nullptr) return std::nullopt;
+  const domain::DebitPayload debit{amount_fen, domain::DebitPurpose::kRefund, std::nullopt};
+  if (auto ok = driver->check_command(debit, first.circuit); !ok) {
+    return invalid(text::format(text::Id::kDebitNotPossible, what, format_decimal(amount_fen, 2),
+                                first.to_string(), ok.error().message));
+  }
+  return std::nullopt;
+}
+
 std::int64_t Operations::credit_room_fen(const domain::MeterId& meter) const {
   const auto* driver = driver_of(meter);
   if (driver == nullptr) return std::numeric_limits<std::int64_t>::max();

@@ -43,16 +43,24 @@ domain::Result<std::int64_t> Operations::sale(const Actor& actor, const std::str
   return r;
 }
 
-domain::Result<std::int64_t> Operations::refund(const Actor& actor, const std::string& account,
-                                                std::int64_t amount_fen) {
+domain::Result<store::MoneyBack> Operations::refund(const Actor& actor, const std::string& account,
+                                                    std::int64_t amount_fen) {
   auto g = begin(actor, Action::kRefund);
   if (!g) return g.error();
   if (auto bad = check_text("account id", account, TextLimits::kId)) return *bad;
   if (auto bad = check_amount("refund", amount_fen, max_amount_fen_)) return *bad;
-  return store_.refund({account, amount_fen, actor.id, clock_.now()});
+  if (amount_fen > 0) {
+    if (auto bad = check_debit("refund", account, amount_fen)) return *bad;
+  }
+  auto r = store_.refund({account, amount_fen, actor.id, clock_.now()});
+  if (r && r.value().command) {
+    spdlog::info("refund of {} fen from {} by {}: debit {} queued", amount_fen, account, actor.id,
+                 *r.value().command);
+  }
+  return r;
 }
 
-domain::Result<std::int64_t> Operations::reversal(const Actor& actor, std::int64_t sale_seq) {
+domain::Result<store::MoneyBack> Operations::reversal(const Actor& actor, std::int64_t sale_seq) {
   auto g = begin(actor, Action::kReversal);
   if (!g) return g.error();
   return store_.reversal({sale_seq, actor.id, clock_.now()});

@@ -61,6 +61,13 @@ domain::Result<store::MeterPlacement> Operations::meter_placement(const Actor& a
   return std::move(*p);
 }
 
+domain::Result<std::vector<store::CommandRecord>> Operations::account_debits(
+    const Actor& actor, const std::string& account) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  return store_.account_debits(account);
+}
+
 domain::Result<std::vector<store::CommandRecord>> Operations::meter_commands(
     const Actor& actor, const domain::MeterId& id, int limit) const {
   auto g = begin(actor, Action::kQuery);

@@ -401,10 +401,59 @@ ALTER TABLE meters DROP COLUMN tier_period_start;
 ALTER TABLE meters DROP COLUMN tier_used_wh;
 )sql";
 
+// v9: debits. A refund or a reversal of money a meter holds (meter-side billing) is a 'debit'
+// command, booked in the ledger only when the meter confirms it: the row carries the account,
+// the operator who asked and, for a reversal, the sale (ref_seq); ledger_seq is set at the
+// confirmation. purchase_count holds the count assigned to the command, a credit's
+// purchase_count or a debit's debit_count. Rebuilt because SQLite cannot change a CHECK in
+// place; ids, states and counts are copied unchanged.
+constexpr std::string_view kV9 = R"sql(
+CREATE TABLE outbox_v9 (
+  id INTEGER PRIMARY KEY,
+  meter TEXT REFERENCES meters(id),
+  bus TEXT NOT NULL,
+  box INTEGER NOT NULL CHECK (box BETWEEN 1 AND 247),
+  circuit INTEGER NOT NULL CHECK (circuit BETWEEN 0 AND 64),
+  kind TEXT NOT NULL CHECK (kind IN ('credit', 'price', 'thresholds', 'mode', 'tou_schedule',
+    'clock', 'debit')),
+  priority INTEGER NOT NULL,
+  amount_fen INTEGER NOT NULL DEFAULT 0,
+  payload TEXT NOT NULL,
+  ledger_seq INTEGER REFERENCES ledger(seq),
+  purchase_count INTEGER CHECK (purchase_count BETWEEN 0 AND 65535),
+  state TEXT NOT NULL
+    CHECK (state IN ('pending', 'in_flight', 'confirmed', 'failed', 'superseded')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  next_attempt_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  account TEXT REFERENCES accounts(id),
+  operator TEXT,
+  ref_seq INTEGER REFERENCES ledger(seq),
+  CHECK ((circuit = 0) = (meter IS NULL)),
+  CHECK (kind NOT IN ('credit', 'debit') OR amount_fen > 0),
+  CHECK ((kind = 'debit') = (account IS NOT NULL AND operator IS NOT NULL)),
+  CHECK (kind = 'debit' OR ref_seq IS NULL)
+) STRICT;
+INSERT INTO outbox_v9 (id, meter, bus, box, circuit, kind, priority, amount_fen, payload,
+  ledger_seq, purchase_count, state, attempts, last_error, next_attempt_at, created_at,
+  updated_at)
+SELECT id, meter, bus, box, circuit, kind, priority, amount_fen, payload, ledger_seq,
+  purchase_count, state, attempts, last_error, next_attempt_at, created_at, updated_at
+FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v9 RENAME TO outbox;
+CREATE INDEX outbox_open_by_bus ON outbox (bus, state, priority, id);
+CREATE INDEX outbox_by_meter ON outbox (meter, id);
+CREATE INDEX outbox_by_target ON outbox (bus, box, circuit, kind, state);
+CREATE INDEX outbox_debits_by_account ON outbox (account, id) WHERE kind = 'debit';
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
   return kAll;
 }
 

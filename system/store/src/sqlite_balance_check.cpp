@@ -43,11 +43,14 @@ std::map<std::string, OpenCredits> open_credits(Db& db) {
   auto s = db.prepare(
       // Open commands through the (bus, state) index, bus by bus: the outbox keeps its whole
       // history, which must not be scanned every poll.
-      "SELECT am.account, COALESCE(SUM(CASE WHEN o.state = 'pending' AND o.purchase_count IS "
-      "NULL THEN o.amount_fen ELSE 0 END), 0), SUM(o.state = 'in_flight' OR o.purchase_count "
-      "IS NOT NULL) FROM (SELECT DISTINCT bus FROM meters) b CROSS JOIN outbox o ON o.bus = "
-      "b.bus AND o.state IN ('pending', 'in_flight') CROSS JOIN account_meters am ON am.meter "
-      "= o.meter AND am.detached_at IS NULL WHERE o.kind = 'credit' GROUP BY am.account");
+      // A pending debit is still on the meter and in the ledger (booked when confirmed): only
+      // one on the wire makes the two disagree for a moment, as a credit does.
+      "SELECT am.account, COALESCE(SUM(CASE WHEN o.kind = 'credit' AND o.state = 'pending' AND "
+      "o.purchase_count IS NULL THEN o.amount_fen ELSE 0 END), 0), SUM(o.state = 'in_flight' "
+      "OR o.purchase_count IS NOT NULL) FROM (SELECT DISTINCT bus FROM meters) b CROSS JOIN "
+      "outbox o ON o.bus = b.bus AND o.state IN ('pending', 'in_flight') CROSS JOIN "
+      "account_meters am ON am.meter = o.meter AND am.detached_at IS NULL "
+      "WHERE o.kind IN ('credit', 'debit') GROUP BY am.account");
   while (s->step())
     open[s->text(0)] = {s->int64(1), s->int64(2) > 0};
   return open;

@@ -47,6 +47,16 @@ std::optional<std::int64_t> open_credit_of(Db& db, const std::string& account) {
   return std::nullopt;
 }
 
+/// Refused while a debit of the account is open: its balance is not settled on the meter yet.
+std::optional<Error> debit_in_progress(Db& db, const std::string& account, std::string_view what) {
+  if (auto busy = rows::open_debit_of(db, account)) {
+    return refused("account " + account + " has debit " + std::to_string(*busy) +
+                   " still being taken off its meter; " + std::string(what) +
+                   " after it is confirmed or cancelled (account show lists it)");
+  }
+  return std::nullopt;
+}
+
 /// The transfer entries' pairing (domain::verify_transfers).
 std::vector<std::string> verify_transfers(Db& db) {
   std::vector<domain::TransferEntry> transfers;
@@ -116,7 +126,7 @@ domain::Result<std::int64_t> SqliteStore::sale(const SaleRequest& req) {
   return command;
 }
 
-domain::Result<std::int64_t> SqliteStore::refund(const RefundRequest& req) {
+domain::Result<MoneyBack> SqliteStore::refund(const RefundRequest& req) {
   if (req.amount_fen <= 0) {
     return refused("refund amount must be positive (got " + std::to_string(req.amount_fen) +
                    " fen); enter an amount such as 10.00");
@@ -128,21 +138,32 @@ domain::Result<std::int64_t> SqliteStore::refund(const RefundRequest& req) {
     return refused("account " + req.account + " has credit " + std::to_string(*busy) +
                    " not yet delivered to its meter; refund after it is confirmed or failed");
   }
+  if (auto busy = debit_in_progress(db_, req.account, "refund")) return *busy;
   if (req.amount_fen > acc.value()) {
     return refused("refund of " + std::to_string(req.amount_fen) + " fen is more than the " +
                    std::to_string(acc.value()) + " fen left on account " + req.account);
   }
-  const auto seq = rows::append_ledger(db_, req.account, domain::EntryKind::kRefund, std::nullopt,
-                                       req.amount_fen, 0, 0, req.operator_id, req.at);
-  rows::write_audit(db_, req.operator_id, "refund",
-                    "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen) +
-                        " seq=" + std::to_string(seq),
-                    req.at);
+  const std::string details =
+      "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen);
+  MoneyBack back{req.amount_fen, std::nullopt, std::nullopt};
+  if (const auto meter = rows::money_meter(db_, req.account)) {
+    // The meter holds the money: it is booked when the meter confirms the debit.
+    back.command = rows::queue_debit(db_, *meter, req.account,
+                                     {req.amount_fen, domain::DebitPurpose::kRefund, std::nullopt},
+                                     req.operator_id, req.at);
+    rows::write_audit(db_, req.operator_id, "refund",
+                      details + " debit=" + std::to_string(*back.command), req.at);
+  } else {
+    back.seq = rows::append_ledger(db_, req.account, domain::EntryKind::kRefund, std::nullopt,
+                                   req.amount_fen, 0, 0, req.operator_id, req.at);
+    rows::write_audit(db_, req.operator_id, "refund", details + " seq=" + std::to_string(*back.seq),
+                      req.at);
+  }
   tx.commit();
-  return seq;
+  return back;
 }
 
-domain::Result<std::int64_t> SqliteStore::reversal(const ReversalRequest& req) {
+domain::Result<MoneyBack> SqliteStore::reversal(const ReversalRequest& req) {
   Transaction tx(db_);
   std::string account;
   std::int64_t amount = 0;
@@ -173,6 +194,7 @@ domain::Result<std::int64_t> SqliteStore::reversal(const ReversalRequest& req) {
   }
   auto acc = open_account_balance(db_, account);
   if (!acc) return acc.error();
+  if (auto busy = debit_in_progress(db_, account, "reverse " + what)) return *busy;
   std::optional<std::int64_t> command;
   std::string state;
   bool count_assigned = false;
@@ -202,6 +224,21 @@ domain::Result<std::int64_t> SqliteStore::reversal(const ReversalRequest& req) {
                      std::to_string(acc.value()) + " fen; use a refund of what is left instead");
     }
   }
+  const std::string details = "sale_seq=" + std::to_string(req.sale_seq) + " account=" + account +
+                              " amount_fen=" + std::to_string(amount);
+  // A confirmed credit is on the meter: a meter-side account gets it back by a debit, and the
+  // reversal is booked when the meter confirms it.
+  if (command && state == "confirmed") {
+    if (const auto meter = rows::money_meter(db_, account)) {
+      const auto debit = rows::queue_debit(db_, *meter, account,
+                                           {amount, domain::DebitPurpose::kReversal, req.sale_seq},
+                                           req.operator_id, req.at);
+      rows::write_audit(db_, req.operator_id, "reversal",
+                        details + " debit=" + std::to_string(debit), req.at);
+      tx.commit();
+      return MoneyBack{amount, std::nullopt, debit};
+    }
+  }
   if (undelivered) {
     auto s = db_.prepare(
         "UPDATE outbox SET state = 'superseded', last_error = ?2, updated_at = ?3 "
@@ -214,12 +251,11 @@ domain::Result<std::int64_t> SqliteStore::reversal(const ReversalRequest& req) {
                           meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
                           amount, 0, 0, req.operator_id, req.at, req.sale_seq);
   rows::write_audit(db_, req.operator_id, "reversal",
-                    "sale_seq=" + std::to_string(req.sale_seq) + " account=" + account +
-                        " amount_fen=" + std::to_string(amount) + " seq=" + std::to_string(seq) +
+                    details + " seq=" + std::to_string(seq) +
                         (undelivered ? " credit_cancelled=" + std::to_string(*command) : ""),
                     req.at);
   tx.commit();
-  return seq;
+  return MoneyBack{amount, seq, std::nullopt};
 }
 
 domain::Result<CloseAccountResult> SqliteStore::close_account(const CloseAccountRequest& req) {
@@ -299,7 +335,15 @@ std::vector<std::string> SqliteStore::verify_ledger() const {
       "UNION ALL SELECT 'reversal ' || r.seq || ' does not match a sale of its account and "
       "amount' FROM ledger r WHERE r.kind = 'reversal' AND NOT EXISTS (SELECT 1 FROM ledger l "
       "WHERE l.seq = r.ref_seq AND l.kind = 'sale' AND l.account = r.account AND "
-      "l.amount_fen = r.amount_fen AND l.seq < r.seq)");
+      "l.amount_fen = r.amount_fen AND l.seq < r.seq) "
+      "UNION ALL SELECT 'debit ' || o.id || ' is confirmed but has no matching ' || "
+      "CASE WHEN o.ref_seq IS NULL THEN 'refund' ELSE 'reversal' END || ' entry' FROM outbox o "
+      "WHERE o.kind = 'debit' AND o.state = 'confirmed' AND NOT EXISTS (SELECT 1 FROM ledger l "
+      "WHERE l.seq = o.ledger_seq AND l.account = o.account AND l.amount_fen = o.amount_fen AND "
+      "l.kind = CASE WHEN o.ref_seq IS NULL THEN 'refund' ELSE 'reversal' END) "
+      "UNION ALL SELECT 'debit ' || o.id || ' is not confirmed but has ledger entry ' || "
+      "o.ledger_seq FROM outbox o WHERE o.kind = 'debit' AND o.state <> 'confirmed' AND "
+      "o.ledger_seq IS NOT NULL");
   while (s->step())
     problems.push_back(s->text(0) + "; restore the database from a backup");
   return problems;

@@ -27,7 +27,7 @@ using rows::refused;
 
 constexpr const char* kCommandColumns =
     "id, bus, box, circuit, kind, priority, amount_fen, payload, purchase_count, state, attempts, "
-    "last_error, next_attempt_at, created_at, updated_at";
+    "last_error, next_attempt_at, created_at, updated_at, ledger_seq";
 
 CommandRecord command_from_row(const Stmt& s) {
   CommandRecord c;
@@ -53,6 +53,7 @@ CommandRecord command_from_row(const Stmt& s) {
   c.next_attempt_at = from_ms(s.int64(12));
   c.created_at = from_ms(s.int64(13));
   c.updated_at = from_ms(s.int64(14));
+  c.ledger_seq = s.opt_int64(15);
   return c;
 }
 
@@ -76,6 +77,11 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
   const auto& t = req.target;
   if (kind == domain::CommandKind::kCredit) {
     return refused("a credit is written only by a sale, with its ledger entry; use sale");
+  }
+  if (kind == domain::CommandKind::kDebit) {
+    return refused(
+        "a debit is written only by a refund or a reversal; use account refund or "
+        "account reverse");
   }
   if (auto problem = domain::check_payload(req.params)) {
     return Error{ErrorKind::kInvalid, std::string(domain::to_string(kind)) + " command for " +
@@ -193,6 +199,8 @@ void SqliteStore::confirm_command(std::int64_t command, const Readback& rb, Time
   if (!found) {
     throw StoreError("outbox command " + std::to_string(command) + " is not open; cannot confirm");
   }
+  // A debit's money is booked now that the meter has given it up (no-op for other kinds).
+  rows::book_debit(db_, command, at);
   if (!meter_key) {  // a box-level command: nothing of a circuit to mirror
     tx.commit();
     return;
@@ -225,22 +233,38 @@ void SqliteStore::fail_command(std::int64_t command, const std::string& reason, 
   std::optional<std::string> meter_key;
   bool found = false;
   std::string target;
+  bool debit = false;
+  std::string account;
+  std::int64_t amount = 0;
   {
     auto s = db_.prepare(
         "UPDATE outbox SET state = 'failed', last_error = ?2, updated_at = ?3 "
         "WHERE id = ?1 AND state IN ('pending', 'in_flight') "
-        "RETURNING meter, bus || '/' || box || '/' || circuit");
+        "RETURNING meter, bus || '/' || box || '/' || circuit, kind = 'debit', "
+        "COALESCE(account, ''), amount_fen");
     s->bind(1, command).bind(2, reason).bind(3, to_ms(at));
     if (s->step()) {
       found = true;
       meter_key = s->opt_text(0);
       target = s->text(1);
+      debit = s->int64(2) != 0;
+      account = s->text(3);
+      amount = s->int64(4);
     }
   }
   if (found) {
-    rows::write_event(db_, meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
-                      "command_failed",
-                      "command " + std::to_string(command) + " to " + target + ": " + reason, at);
+    const auto meter = meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt;
+    if (debit) {
+      // Nothing was taken off the meter and nothing is booked: no cash is to be paid out.
+      rows::write_event(db_, meter, "debit_cancelled",
+                        "debit " + std::to_string(command) + " of " + std::to_string(amount) +
+                            " fen (account " + account + ") from " + target +
+                            " cancelled, nothing moved: " + reason,
+                        at);
+    } else {
+      rows::write_event(db_, meter, "command_failed",
+                        "command " + std::to_string(command) + " to " + target + ": " + reason, at);
+    }
   }
   tx.commit();
 }
@@ -259,6 +283,16 @@ std::vector<CommandRecord> SqliteStore::meter_commands(const MeterId& id, int li
   auto s = db_.prepare(std::string("SELECT ") + kCommandColumns +
                        " FROM outbox WHERE meter = ?1 ORDER BY id DESC LIMIT ?2");
   s->bind(1, id.to_string()).bind(2, limit);
+  std::vector<CommandRecord> out;
+  while (s->step())
+    out.push_back(command_from_row(*s));
+  return out;
+}
+
+std::vector<CommandRecord> SqliteStore::account_debits(const std::string& account) const {
+  auto s = db_.prepare(std::string("SELECT ") + kCommandColumns +
+                       " FROM outbox WHERE account = ?1 AND kind = 'debit' ORDER BY id");
+  s->bind(1, account);
   std::vector<CommandRecord> out;
   while (s->step())
     out.push_back(command_from_row(*s));

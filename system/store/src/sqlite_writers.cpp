@@ -179,11 +179,20 @@ std::int64_t append_ledger(Db& db, const std::string& account, domain::EntryKind
 
 std::int64_t insert_command(Db& db, const MeterId& t, domain::CommandKind kind,
                             std::int64_t amount_fen, const std::string& payload,
-                            std::optional<std::int64_t> ledger_seq, TimePoint at) {
+                            std::optional<std::int64_t> ledger_seq, TimePoint at,
+                            const std::optional<DebitOrigin>& origin) {
   auto s = db.prepare(
       "INSERT INTO outbox (meter, bus, box, circuit, kind, priority, amount_fen, payload, "
-      "ledger_seq, state, next_attempt_at, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?10, ?10) RETURNING id");
+      "ledger_seq, state, next_attempt_at, created_at, updated_at, account, operator, ref_seq) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?10, ?10, ?11, ?12, ?13) "
+      "RETURNING id");
+  if (origin) {
+    s->bind(11, origin->account).bind(12, origin->operator_id).bind(13, origin->ref_seq);
+  } else {
+    s->bind_null(11);
+    s->bind_null(12);
+    s->bind_null(13);
+  }
   if (t.circuit == 0) {
     s->bind_null(1);
   } else {
@@ -200,6 +209,67 @@ std::int64_t queue_credit(Db& db, const MeterId& meter, std::int64_t amount_fen,
                           std::int64_t ledger_seq, TimePoint at) {
   return insert_command(db, meter, domain::CommandKind::kCredit, amount_fen,
                         domain::encode_payload(domain::CreditPayload{amount_fen}), ledger_seq, at);
+}
+
+std::int64_t queue_debit(Db& db, const MeterId& meter, const std::string& account,
+                         const domain::DebitPayload& debit, const std::string& op, TimePoint at) {
+  return insert_command(db, meter, domain::CommandKind::kDebit, debit.amount_fen,
+                        domain::encode_payload(debit), std::nullopt, at,
+                        DebitOrigin{account, op, debit.ref_seq});
+}
+
+std::optional<std::int64_t> open_debit_of(Db& db, const std::string& account) {
+  auto s = db.prepare(
+      "SELECT id FROM outbox WHERE account = ?1 AND kind = 'debit' "
+      "AND state IN ('pending', 'in_flight') ORDER BY id LIMIT 1");
+  s->bind(1, account);
+  if (s->step()) return s->int64(0);
+  return std::nullopt;
+}
+
+std::optional<MeterId> money_meter(Db& db, const std::string& account) {
+  auto s = db.prepare(
+      "SELECT am.meter, COALESCE(m.billing_mode, st.billing_mode) = 'meter-side' "
+      "FROM account_meters am JOIN meters m ON m.id = am.meter JOIN site st ON st.id = 1 "
+      "WHERE am.account = ?1 AND am.detached_at IS NULL ORDER BY am.position LIMIT 1");
+  s->bind(1, account);
+  if (!s->step() || s->int64(1) == 0) return std::nullopt;
+  return parse_id(s->text(0));
+}
+
+std::optional<std::int64_t> book_debit(Db& db, std::int64_t command, TimePoint at) {
+  std::string account;
+  std::string op;
+  std::string meter;
+  std::int64_t amount = 0;
+  std::optional<std::int64_t> ref_seq;
+  std::string payload;
+  {
+    auto s = db.prepare(
+        "SELECT account, operator, meter, amount_fen, ref_seq, payload FROM outbox "
+        "WHERE id = ?1 AND kind = 'debit'");
+    s->bind(1, command);
+    if (!s->step()) return std::nullopt;
+    account = s->text(0);
+    op = s->text(1);
+    meter = s->text(2);
+    amount = s->int64(3);
+    ref_seq = s->opt_int64(4);
+    payload = s->text(5);
+  }
+  const auto kind = ref_seq ? domain::EntryKind::kReversal : domain::EntryKind::kRefund;
+  const auto seq = append_ledger(db, account, kind, parse_id(meter), amount, 0, 0, op, at, ref_seq);
+  {
+    auto s = db.prepare("UPDATE outbox SET ledger_seq = ?2 WHERE id = ?1");
+    s->bind(1, command).bind(2, seq);
+    s->run();
+  }
+  write_event(db, parse_id(meter), "debit_confirmed",
+              "debit " + std::to_string(command) + " (" + payload + ") of account " + account +
+                  " taken off the meter; ledger entry " + std::to_string(seq) +
+                  ": the cash may be paid out",
+              at);
+  return seq;
 }
 
 std::int64_t write_sale(Db& db, const std::string& account, const MeterId& meter_id,

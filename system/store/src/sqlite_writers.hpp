@@ -51,13 +51,38 @@ std::int64_t append_ledger(sqlite::Db& db, const std::string& account, domain::E
                            const std::string& operator_id, TimePoint at,
                            std::optional<std::int64_t> ref_seq = std::nullopt);
 
-/// Inserts a pending command for `target` (a meter, or a box as circuit 0); returns its id.
+/// Who a debit is for: the account it is booked to on confirmation, the operator who asked, and
+/// a reversal's sale.
+struct DebitOrigin {
+  std::string account;
+  std::string operator_id;
+  std::optional<std::int64_t> ref_seq;
+};
+
+/// Inserts a pending command for `target` (a meter, or a box as circuit 0); returns its id. A
+/// debit (and only a debit) carries its origin.
 std::int64_t insert_command(sqlite::Db& db, const domain::MeterId& target, domain::CommandKind kind,
                             std::int64_t amount_fen, const std::string& payload,
-                            std::optional<std::int64_t> ledger_seq, TimePoint at);
+                            std::optional<std::int64_t> ledger_seq, TimePoint at,
+                            const std::optional<DebitOrigin>& origin = std::nullopt);
 /// Queues a credit of `amount_fen` to `meter` for the ledger entry `ledger_seq`; returns its id.
 std::int64_t queue_credit(sqlite::Db& db, const domain::MeterId& meter, std::int64_t amount_fen,
                           std::int64_t ledger_seq, TimePoint at);
+/// Queues a debit of `meter` for `account`, asked by `operator_id` (no ledger entry yet: it is
+/// booked when the meter confirms, book_debit); returns its id.
+std::int64_t queue_debit(sqlite::Db& db, const domain::MeterId& meter, const std::string& account,
+                         const domain::DebitPayload& debit, const std::string& operator_id,
+                         TimePoint at);
+/// The id of a debit of `account` still open (pending or in flight), if any.
+std::optional<std::int64_t> open_debit_of(sqlite::Db& db, const std::string& account);
+/// The account's meter that holds its money if the account is billed meter-side: its first
+/// attached meter, when that meter's billing mode (or the site default) is meter-side.
+std::optional<domain::MeterId> money_meter(sqlite::Db& db, const std::string& account);
+/// Books a confirmed debit: its refund or reversal entry by the operator who asked, linked from
+/// the command (ledger_seq), and a debit_confirmed event. Returns the entry's seq, or nullopt
+/// if `command` is not a debit.
+std::optional<std::int64_t> book_debit(sqlite::Db& db, std::int64_t command, TimePoint at);
+
 /// A sale entry and its credit to `meter`; returns the credit's id.
 std::int64_t write_sale(sqlite::Db& db, const std::string& account, const domain::MeterId& meter,
                         std::int64_t amount_fen, const std::string& operator_id, TimePoint at);

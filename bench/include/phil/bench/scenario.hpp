@@ -36,6 +36,8 @@ enum class Quantity {
   kPower,                ///< meter truth: W
   kPurchaseCount,        ///< meter truth: count of the last accepted credit
   kPurchaseTotal,        ///< meter truth: yuan, sum of accepted credits
+  kDebitCount,           ///< meter truth: count of the last accepted debit
+  kDebitTotal,           ///< meter truth: yuan, sum of accepted debits
   kMode,                 ///< meter truth: prepaid | keep_power | forced_off
   kStatus,               ///< system view: not_opened | normal | alarm1 | alarm2 | arrears | offline
   kSystemRelay,          ///< system view: relay as last read
@@ -82,6 +84,14 @@ struct SaleAction {
   /// nothing written (no ledger entry, no credit); nullopt: it must be accepted.
   std::optional<std::string> refused;
 };
+/// A refund (an amount of an account) or the reversal of an account's Nth sale, through the
+/// operator's desk; a debit it queues is delivered at once.
+struct MoneyBackAction {
+  std::string account;
+  std::int64_t amount_fen = 0;         ///< refund: the amount
+  std::optional<int> sale;             ///< reversal: which sale of the account, from 1 (the first)
+  std::optional<std::string> refused;  ///< as SaleAction::refused
+};
 struct LoadAction {
   MeterRef meter;
   sim::LoadSpec load;
@@ -124,7 +134,7 @@ struct Step {
   Within within;
   // kAction
   std::variant<std::monostate, SaleAction, LoadAction, FaultAction, ClearFaultAction,
-               ReplaceMeterAction, CommandAction, ReadNowAction>
+               ReplaceMeterAction, CommandAction, ReadNowAction, MoneyBackAction>
       action;
 };
 

@@ -31,6 +31,7 @@ enum class Id {
   // Refusals at the counter (service::Operations).
   kAmountOverLimit,  // {0}=action {1}=amount, yuan {2}=the site's max_amount, yuan {3}=what to do
   kCreditOverRegister,    // {0}=action {1}=amount, yuan {2}=meter {3}=why (the driver's words)
+  kDebitNotPossible,      // {0}=action {1}=amount, yuan {2}=meter {3}=why (the driver's words)
   kBalanceOverRegister,   // {0}=action {1}=amount {2}=meter {3}=balance after {4}=last read
                           // {5}=still to be credited {6}=register's most {7}=most now, all yuan
   kTransferOverRegister,  // {0}=amount, yuan {1}=new meter {2}=most it takes now, yuan

@@ -70,6 +70,15 @@ class CircuitModel {
   /// A credit of `amount_fen` (>= 0) under purchase `count`. True if accepted (count is the last
   /// count + 1 mod 65536); false if rejected, and then nothing has changed.
   bool credit(std::uint16_t count, std::int64_t amount_fen);
+  /// What a debit did: applied, or refused with nothing changed.
+  enum class DebitResult : std::uint8_t {
+    kApplied,
+    kWrongCount,       ///< count is not the last debit count + 1 (mod 65536), or amount < 0
+    kMoreThanBalance,  ///< amount > balance: a meter never takes more than it holds
+  };
+  /// A debit of `amount_fen` under debit `count` (its own sequence, as a credit's): takes the
+  /// money off the balance. A prepaid circuit whose balance reaches 0 trips at once.
+  DebitResult debit(std::uint16_t count, std::int64_t amount_fen);
   /// A mode command, at now(): prepaid ("restore prepaid") closes the relay iff the balance is
   /// > 0; keep-power closes it; forced-off opens it. Any mode command clears an overload trip.
   void set_mode(Mode mode);
@@ -116,6 +125,9 @@ class CircuitModel {
   std::uint16_t purchase_count() const { return purchase_count_; }
   std::int64_t last_purchase_fen() const { return last_purchase_fen_; }
   std::int64_t purchase_total_fen() const { return purchase_total_fen_; }
+  std::uint16_t debit_count() const { return debit_count_; }
+  std::int64_t last_debit_fen() const { return last_debit_fen_; }
+  std::int64_t debit_total_fen() const { return debit_total_fen_; }
   std::int64_t price(Rate rate) const { return prices_[index(rate)]; }
   std::int64_t alarm1_fen() const { return alarm1_fen_; }
   std::int64_t alarm2_fen() const { return alarm2_fen_; }
@@ -139,6 +151,8 @@ class CircuitModel {
   std::int64_t load_now(TimePoint t);
   /// Whether the relay is held closed by the mode, the balance and the overload latch.
   bool wants_closed() const;
+  /// Sets the relay to wants_closed(); a prepaid relay that opens by it is a trip (last_trip).
+  void settle_relay();
 
   std::chrono::minutes utc_offset_;
   int phases_;
@@ -157,6 +171,9 @@ class CircuitModel {
   std::uint16_t purchase_count_;
   std::int64_t last_purchase_fen_ = 0;
   std::int64_t purchase_total_fen_ = 0;
+  std::uint16_t debit_count_;
+  std::int64_t last_debit_fen_ = 0;
+  std::int64_t debit_total_fen_ = 0;
   std::array<std::int64_t, 4> prices_{};
   std::int64_t alarm1_fen_;
   std::int64_t alarm2_fen_;

@@ -74,6 +74,7 @@ struct CircuitSpec {
   LoadSpec load;                     ///< default: idle (0 W)
   std::int64_t balance_fen = 0;      ///< initial balance
   std::uint16_t purchase_count = 0;  ///< last accepted credit count
+  std::uint16_t debit_count = 0;     ///< last accepted debit count
   std::int64_t price = 6000;         ///< 0.0001 yuan/kWh (6000 = 0.6000 yuan/kWh), every rate
   Mode mode = Mode::kPrepaid;
   std::int64_t alarm1_fen = 2000;  ///< alarm 1 at balance <= this

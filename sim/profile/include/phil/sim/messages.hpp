@@ -24,8 +24,8 @@ enum class Id {
   kDuplicateBit,           // {0}=bit
   kRegisterPastEnd,        // {0}=register {1}=circuit
   kRegisterOverlap,        // {0}=register A {1}=register B {2}=address
-  kCreditNotAdjacent,      // no args
-  kCreditNotWritable,      // no args
+  kCreditNotAdjacent,      // {0} count register, {1} amount register
+  kCreditNotWritable,      // {0} count register, {1} amount register
   kDuplicateProfile,       // {0}=id {1}=other file
   kDuplicateModel,         // {0}=model {1}=other profile
   kLoadKind,               // no args
@@ -42,7 +42,7 @@ enum class Id {
   kFaultNeedsBox,          // no args
   kNoModelWithPhases,      // {0}=phases {1}=register
   kPerPhaseNeedsThree,     // {0}=register
-  kCreditPhasesDiffer,     // no args
+  kCreditPhasesDiffer,     // {0} count register, {1} amount register
   kPhaseSplitShape,        // no args
   kPhaseSplitSinglePhase,  // {0}=circuit {1}=model
   kAlarmOrder,             // {0}=alarm 2 (yuan) {1}=alarm 1 (yuan)

@@ -21,7 +21,9 @@
 // Writes (FC06/FC10) must cover whole registers that are writable (RW or W) — else exception
 // 02, and nothing changes. A write touching purchase_count or purchase_amount must be exactly
 // those two registers of one circuit: a credit (count = last + 1 accepted, otherwise exception
-// 04); any other write touching them is exception 02. Values the register cannot take (mode not
+// 04); any other write touching them is exception 02. The same holds for debit_count and
+// debit_amount, a debit with its own count sequence; a debit larger than the balance is
+// exception 03 and takes nothing. Values the register cannot take (mode not
 // in the enum, inexact money, address not 1..247, unsupported baud) are exception 03. All
 // registers of a write are validated before any is applied. A write to `address` takes effect
 // after the reply (the reply comes from the old address); a write to `baud` makes the box deaf
@@ -104,10 +106,11 @@ class Box {
   /// A write's effect, applied only once every register of the write is accepted.
   using Action = std::function<void()>;
   const Slot* find_slot(std::uint32_t address) const;
-  /// The credit write: purchase_count and purchase_amount of one circuit, in one write.
-  std::optional<rtu::Exception> write_credit(const std::vector<const Slot*>& touched,
-                                             std::uint16_t start,
-                                             std::span<const std::uint16_t> values);
+  /// A counted write: one circuit's purchase_count + purchase_amount (a credit) or
+  /// debit_count + debit_amount (a debit), in one write.
+  std::optional<rtu::Exception> write_counted(const std::vector<const Slot*>& touched,
+                                              std::uint16_t start,
+                                              std::span<const std::uint16_t> values);
   /// The action of writing `words` to `slot`, appended to `actions`, or why it is refused.
   std::optional<rtu::Exception> setting_action(const Slot& slot,
                                                std::span<const std::uint16_t> words,

@@ -69,6 +69,8 @@ struct CircuitView {
   Mode mode = Mode::kPrepaid;
   std::uint16_t purchase_count = 0;  ///< count of the last accepted credit
   std::int64_t purchase_total_fen = 0;
+  std::uint16_t debit_count = 0;  ///< count of the last accepted debit
+  std::int64_t debit_total_fen = 0;
   std::uint16_t status = 0;  ///< status bits as in the profile's flags.status
 };
 

@@ -18,14 +18,14 @@
 // open command with the smallest (priority, id) and only the head may be sent. A bus sends the
 // heads of its targets in (priority, id) order. Priorities (smaller first):
 //   0 mode (trip / close / keep-power: safety and the tenant's supply),
-//   1 credit (money the tenant paid for),
+//   1 credit and debit (money: what the tenant paid for, and what is paid back),
 //   2 thresholds, 3 price and TOU schedule, 4 clock.
-// Credits are never reordered among themselves (one priority, id order) and never superseded:
-// each carries its own purchase_count (below).
+// Credits and debits are never reordered among themselves (one priority, id order) and never
+// superseded: each carries its own count (below).
 //
 // Supersede rule (supersedes()): a new command of kind K for target T supersedes every PENDING
-// command of kind K for T, except credits. A newer mode, price table, threshold set, TOU table
-// or clock sync makes the older one pointless: only the last value written matters.
+// command of kind K for T, except credits and debits. A newer mode, price table, threshold set, TOU
+// table or clock sync makes the older one pointless: only the last value written matters.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -49,6 +49,7 @@ enum class CommandKind : std::uint8_t {
   kMode,         ///< meter: ModePayload (keep_power / prepaid / forced_off / close)
   kTouSchedule,  ///< box: TouSchedulePayload (the daily period table of the box)
   kClock,        ///< box: ClockPayload (set the box clock to the deliverer's now)
+  kDebit,        ///< meter: DebitPayload; carries a debit_count (money taken off the meter)
 };
 
 enum class CommandState : std::uint8_t { kPending, kInFlight, kConfirmed, kFailed, kSuperseded };
@@ -64,12 +65,12 @@ bool is_terminal(CommandState s);
 /// True if the kind addresses a whole box (target circuit 0), false if one circuit.
 bool is_box_level(CommandKind k);
 
-/// Delivery priority, smaller first (see the header comment): mode 0, credit 1, thresholds 2,
-/// price and TOU schedule 3, clock 4.
+/// Delivery priority, smaller first (see the header comment): mode 0, credit and debit 1,
+/// thresholds 2, price and TOU schedule 3, clock 4.
 int priority(CommandKind k);
 
 /// True if a new command of kind `k` makes older PENDING commands of the same kind and target
-/// pointless (every kind but credit).
+/// pointless (every kind but credit and debit).
 bool supersedes(CommandKind k);
 
 // ---- Payloads -----------------------------------------------------------------------------------
@@ -77,6 +78,27 @@ bool supersedes(CommandKind k);
 struct CreditPayload {
   std::int64_t amount_fen = 0;  ///< > 0
   bool operator==(const CreditPayload&) const = default;
+};
+
+/// Why money is taken off a meter. Each books its ledger entry only once the meter confirms.
+enum class DebitPurpose : std::uint8_t {
+  kRefund,    ///< money paid back to the tenant (退电): a refund entry
+  kReversal,  ///< a delivered sale cancelled (冲正): a reversal entry referring to the sale
+};
+std::string_view to_string(DebitPurpose p);
+/// A debit's state as the operator and the reports name it: "pending" (pending or in flight:
+/// no cash yet), "confirmed" (booked: pay out) or "cancelled" (failed or superseded: nothing
+/// moved).
+std::string_view debit_state(CommandState s);
+std::optional<DebitPurpose> parse_debit_purpose(std::string_view s);
+
+/// Money taken off a meter-side meter (the meter holds the account's money). Written as one
+/// FC10 write of (debit_count, debit_amount), exactly once by its count as a credit is.
+struct DebitPayload {
+  std::int64_t amount_fen = 0;  ///< > 0
+  DebitPurpose purpose = DebitPurpose::kRefund;
+  std::optional<std::int64_t> ref_seq;  ///< a reversal's sale entry (> 0); only for reversals
+  bool operator==(const DebitPayload&) const = default;
 };
 
 /// The circuit's four prices, 0.0001 yuan/kWh each (0 .. kMaxPrice of money.hpp), indexed by
@@ -130,7 +152,7 @@ struct ClockPayload {
 };
 
 using CommandPayload = std::variant<CreditPayload, PricePayload, ThresholdsPayload, ModePayload,
-                                    TouSchedulePayload, ClockPayload>;
+                                    TouSchedulePayload, ClockPayload, DebitPayload>;
 
 CommandKind kind_of(const CommandPayload& p);
 
@@ -145,6 +167,7 @@ std::optional<std::string> check_payload(const CommandPayload& p);
 ///   mode:         relay=forced_off            (keep_power | prepaid | forced_off | close)
 ///   tou_schedule: periods=00:00/valley,08:00/peak,22:00/valley
 ///   clock:        (empty)
+///   debit:        amount_fen=2000 purpose=refund   (purpose=reversal ref_seq=12)
 std::string encode_payload(const CommandPayload& p);
 /// Parses the text form of a payload of kind `k`; an error (kInvalid) names the key and value.
 Result<CommandPayload> decode_payload(CommandKind k, std::string_view text);
@@ -195,10 +218,13 @@ struct CreditDecision {
 /// Decides the next step for a credit from its assigned count (nullopt before the first write)
 /// and the purchase_count just read from the meter.
 CreditDecision decide_credit(std::optional<std::uint16_t> assigned, std::uint16_t meter_count);
+/// The same rule for a debit, by its own count (debit_count): a debit is taken off exactly once.
+CreditDecision decide_debit(std::optional<std::uint16_t> assigned, std::uint16_t meter_count);
 
 /// What reading a meter back after a credit tells (meterlink decodes it, the store mirrors it).
 struct CreditReadback {
   std::uint16_t purchase_count = 0;
+  std::uint16_t debit_count = 0;  ///< 0 on a meter without debit registers
   std::int64_t balance_fen = 0;
   bool relay_closed = false;
   std::uint16_t status_bits = 0;  ///< the status register, so alarms clear with the credit

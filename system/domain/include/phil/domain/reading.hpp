@@ -25,6 +25,7 @@ struct MeterReading {
   bool alarm2 = false;
   bool arrears = false;
   std::uint16_t purchase_count = 0;      ///< count of the last credit the meter accepted
+  std::uint16_t debit_count = 0;         ///< count of the last debit (read with a credit state)
   std::int64_t purchase_amount_fen = 0;  ///< amount of that credit, fen
   std::int64_t purchase_total_fen = 0;   ///< all credits accepted, fen
 };

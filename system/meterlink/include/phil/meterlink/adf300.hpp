@@ -40,6 +40,7 @@ class Adf300Driver {
     kPurchaseCount,
     kPurchaseAmount,
     kPurchaseTotal,
+    kDebitCount,  ///< not polled: read with a credit state when the profile has debit registers
   };
   /// The Quantity of a register name; kNone if it is not one of kPollRegisters.
   static Quantity quantity_of(std::string_view name);
@@ -79,6 +80,13 @@ class Adf300Driver {
   /// nullopt if the circuit is out of range or the amount (fen, > 0) does not fit the register.
   std::optional<CreditFrame> credit_frame(int circuit, std::uint16_t count,
                                           std::int64_t amount_fen) const;
+  /// The one FC10 write of a debit: debit_count then debit_amount. nullopt as credit_frame, and
+  /// when the profile has no debit registers (has_debit()).
+  std::optional<CreditFrame> debit_frame(int circuit, std::uint16_t count,
+                                         std::int64_t amount_fen) const;
+  /// Whether the profile has the debit pair (debit_count, debit_amount): without it money on
+  /// the meter cannot be taken back, and a refund or reversal of it is refused at the counter.
+  bool has_debit() const { return debit_count_.has_value(); }
   /// What one circuit's money registers hold, from the profile's declared types and scales, in
   /// fen (rounded down): the largest credit `purchase_amount` carries and the largest balance
   /// the `balance` register shows. The counter (service::Operations) refuses a credit past
@@ -86,18 +94,23 @@ class Adf300Driver {
   struct MoneyLimits {
     std::int64_t max_credit_fen = 0;
     std::int64_t max_balance_fen = 0;
+    std::int64_t max_debit_fen = 0;  ///< 0 without debit registers
   };
   MoneyLimits money_limits() const;
   /// Whether `payload` can be put into this box's registers for `circuit` (0 for the box-level
   /// kinds), checked without the line: a credit's amount (money_limits), a setting's values
-  /// (setting_frames), a TOU table (tou_frame), a clock register. A kEncode error saying why,
+  /// (setting_frames), a TOU table (tou_frame), a clock register, a debit's amount and the
+  /// debit registers. A kEncode error saying why,
   /// in the operator's units, if not. What Operations checks when a command is queued and the
   /// bus worker before its first write.
   LinkResult<void> check_command(const domain::CommandPayload& payload, int circuit) const;
   LinkResult<void> write_credit(ModbusMaster& master, int slave, int circuit, std::uint16_t count,
                                 std::int64_t amount_fen) const;
-  /// Reads purchase_count, balance, relay and status of one circuit (as few reads as the profile
-  /// allows; one with the ADF300L map).
+  /// The debit write (debit_frame); kEncode if it cannot be built.
+  LinkResult<void> write_debit(ModbusMaster& master, int slave, int circuit, std::uint16_t count,
+                               std::int64_t amount_fen) const;
+  /// Reads purchase_count, balance, relay and status of one circuit, and debit_count if the
+  /// profile has it (as few reads as the profile allows; one with the ADF300L map).
   LinkResult<CreditState> read_credit_state(ModbusMaster& master, int slave, int circuit) const;
 
   /// The FC10 writes of a setting command (mode, price table, thresholds) for one circuit:
@@ -166,6 +179,8 @@ class Adf300Driver {
   int circuits_ = 0;
   Register count_;
   Register amount_;
+  std::optional<Register> debit_count_;
+  std::optional<Register> debit_amount_;
   Register balance_;
   std::uint16_t relay_closed_value_ = 1;
   std::optional<std::uint16_t> mode_prepaid_, mode_keep_power_, mode_forced_off_;

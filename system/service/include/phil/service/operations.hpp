@@ -180,12 +180,15 @@ class Operations {
   /// and when the credit would not fit the first meter's registers (check_credit).
   domain::Result<std::int64_t> sale(const Actor& actor, const std::string& account,
                                     std::int64_t amount_fen);
-  /// Pays back part of an account's balance (store::Store::refund). Returns the entry's seq.
+  /// Pays back part of an account's balance (store::Store::refund): at once, or (meter-side) by
+  /// a debit the entry follows once the meter confirms it; the cash is paid out then. Refused
+  /// besides when the meter holding the money cannot take the debit (check_debit).
   /// Refused (kInvalid, nothing written) above max_amount_fen().
-  domain::Result<std::int64_t> refund(const Actor& actor, const std::string& account,
-                                      std::int64_t amount_fen);
-  /// Cancels a wrong sale by its ledger seq (store::Store::reversal). Returns the entry's seq.
-  domain::Result<std::int64_t> reversal(const Actor& actor, std::int64_t sale_seq);
+  domain::Result<store::MoneyBack> refund(const Actor& actor, const std::string& account,
+                                          std::int64_t amount_fen);
+  /// Cancels a wrong sale by its ledger seq (store::Store::reversal): at once, or by a debit of
+  /// a credit already on a meter-side meter.
+  domain::Result<store::MoneyBack> reversal(const Actor& actor, std::int64_t sale_seq);
   /// Closes an account, refunding the rest (store::Store::close_account).
   domain::Result<store::CloseAccountResult> close_account(const Actor& actor,
                                                           const std::string& account);
@@ -226,6 +229,9 @@ class Operations {
   domain::Result<store::MeterRecord> meter(const Actor& actor, const domain::MeterId& id) const;
   domain::Result<store::MeterPlacement> meter_placement(const Actor& actor,
                                                         const domain::MeterId& id) const;
+  /// The debits of an account (refunds and reversals of money its meter held), oldest first.
+  domain::Result<std::vector<store::CommandRecord>> account_debits(
+      const Actor& actor, const std::string& account) const;
   /// The newest `limit` commands of a meter, newest first.
   domain::Result<std::vector<store::CommandRecord>> meter_commands(const Actor& actor,
                                                                    const domain::MeterId& id,
@@ -256,6 +262,11 @@ class Operations {
   /// kInvalid refusal naming `what` and the amounts in yuan. Nothing to check without a driver.
   std::optional<domain::Error> check_credit(std::string_view what, const domain::MeterId& meter,
                                             std::int64_t amount_fen) const;
+  /// Nothing if the meter that holds `account`'s money (meter-side: its first meter) can take a
+  /// debit of `amount_fen` (its profile has the debit registers and the amount fits them), or
+  /// the account is host-side. Else the kInvalid refusal naming `what`.
+  std::optional<domain::Error> check_debit(std::string_view what, const std::string& account,
+                                           std::int64_t amount_fen) const;
   /// The most one credit to `meter` may be now by its registers (the smaller of what
   /// purchase_amount holds and the balance register's room above its last read balance and
   /// credits still open); unlimited without a driver. What a replacement may carry over.

@@ -51,6 +51,17 @@ struct ReversalRequest {
   TimePoint at{};
 };
 
+/// What a refund or a reversal did. Money a meter holds (meter-side billing) is booked only once
+/// the meter gives it up: then `command` is the debit queued to take it off, and `seq` is empty
+/// until the bus worker confirms it (the entry is written then, by the operator who asked; the
+/// cash is paid out only after that). Otherwise (host-side, or a credit that never reached the
+/// meter) `seq` is the entry, written at once.
+struct MoneyBack {
+  std::int64_t amount_fen = 0;
+  std::optional<std::int64_t> seq;      ///< the ledger entry, when booked at once
+  std::optional<std::int64_t> command;  ///< the debit that books it on the meter's confirmation
+};
+
 /// Closes an account: its last stored readings are the final ones (charges are already booked
 /// by record_readings), the remaining balance is refunded, its meters go back to not-opened.
 struct CloseAccountRequest {
@@ -79,17 +90,20 @@ class Ledger {
   /// Returns the id of the credit command queued for the account's first meter.
   virtual domain::Result<std::int64_t> sale(const SaleRequest& req) = 0;
 
-  /// Pays back `amount_fen` of the account's balance: a refund entry and an audit row. Refused
-  /// (nothing written): unknown or closed account, amount <= 0 or above the balance, a credit of
-  /// the account still open in the outbox (its balance is not settled on the meter yet).
-  /// Returns the refund's ledger seq.
-  virtual domain::Result<std::int64_t> refund(const RefundRequest& req) = 0;
-  /// Cancels a wrong sale: a reversal entry of the sale's amount referring to it, an audit row,
-  /// and, if its credit was never written to the meter (pending, no purchase_count), the credit
-  /// is superseded. Refused (nothing written): no such sale, already reversed, its credit in
-  /// flight (wait for it to be confirmed or failed), or consumed: the account was charged since
-  /// the sale or its balance is below the sale's amount. Returns the reversal's ledger seq.
-  virtual domain::Result<std::int64_t> reversal(const ReversalRequest& req) = 0;
+  /// Pays back `amount_fen` of the account's balance, with an audit row: a debit of the meter
+  /// that holds the money (meter-side: the entry follows its confirmation), else a refund entry
+  /// at once (MoneyBack). Refused (nothing written): unknown or closed account, amount <= 0 or
+  /// above the balance, a credit or a debit of the account still open in the outbox (its
+  /// balance is not settled on the meter yet).
+  virtual domain::Result<MoneyBack> refund(const RefundRequest& req) = 0;
+  /// Cancels a wrong sale, with an audit row. A credit never written to the meter (pending, no
+  /// purchase_count) is superseded and the reversal entry written at once; so is the reversal of
+  /// a failed credit, or of a sale to a host-side account. A credit the meter confirmed is taken
+  /// back by a debit, and the entry follows its confirmation (MoneyBack). Refused (nothing
+  /// written): no such sale, already reversed, its credit in flight (wait for it to be
+  /// confirmed or failed), a debit of the account still open, or consumed: the account was
+  /// charged since the sale or its balance is below the sale's amount.
+  virtual domain::Result<MoneyBack> reversal(const ReversalRequest& req) = 0;
   /// Closes an account (see CloseAccountRequest). Refused (nothing written): unknown or closed
   /// account, an open command to one of its meters (wait for delivery or supersede it), a
   /// negative balance (the tenant owes it: sell that amount first).

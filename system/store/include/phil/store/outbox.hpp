@@ -24,16 +24,20 @@ struct CommandRecord {
   domain::MeterId meter;
   domain::CommandKind kind = domain::CommandKind::kCredit;
   int priority = 0;               ///< domain::priority(kind): smaller is sent first
-  std::int64_t amount_fen = 0;    ///< credit: the amount (also in `params`)
+  std::int64_t amount_fen = 0;    ///< credit, debit: the amount (also in `params`)
   std::string payload;            ///< canonical text of `params` (domain::encode_payload)
   domain::CommandPayload params;  ///< typed payload: the variant alternative matches `kind`
-  std::optional<std::uint16_t> purchase_count;  ///< credit: assigned once, before the first write
+  /// Credit: its purchase_count; debit: its debit_count. Assigned once, before the first write.
+  std::optional<std::uint16_t> purchase_count;
   domain::CommandState state = domain::CommandState::kPending;
   int attempts = 0;  ///< writes attempted
   std::string last_error;
   TimePoint next_attempt_at{};
   TimePoint created_at{};
   TimePoint updated_at{};
+  /// Credit: its sale (or transfer) entry; debit: its refund or reversal entry, set when the
+  /// meter confirms it.
+  std::optional<std::int64_t> ledger_seq;
 };
 
 /// An operator's command to a meter or box (every kind but credit, which only a sale writes).

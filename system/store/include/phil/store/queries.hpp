@@ -102,6 +102,8 @@ class Queries {
   virtual std::optional<std::string> meter_serial(const domain::MeterId& id) const = 0;
   /// Commands of a meter, newest first, at most `limit`.
   virtual std::vector<CommandRecord> meter_commands(const domain::MeterId& id, int limit) const = 0;
+  /// The debits of an account (refunds and reversals of money its meter held), oldest first.
+  virtual std::vector<CommandRecord> account_debits(const std::string& account) const = 0;
   /// One command by id; nullopt if there is none.
   virtual std::optional<CommandRecord> command(std::int64_t id) const = 0;
   /// Number of confirmed and of open (pending or in flight) commands on a bus.

@@ -72,7 +72,7 @@ class LineArbiter {
   /// What comes after a write: write more at `at`, wait for the last character to leave the
   /// line (paced) until `at` and finish, or finish now.
   struct Next {
-    enum class What : std::uint8_t { kWrite, kDrain, kFinish } what;
+    enum class What : std::uint8_t { kWrite, kDrain, kFinish } what = What::kFinish;
     Steady::time_point at;
   };
   Next after_write(Steady::time_point now) const;
