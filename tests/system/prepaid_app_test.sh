@@ -86,6 +86,9 @@ wait "$holder"
 # write-ahead log left behind).
 stop_daemon_with() {
   local sig=$1
+  # The previous run's log goes first: the shell truncates it only once the child runs, and its
+  # banner would pass for this run's, signalling a daemon that has not blocked signals yet.
+  rm -f daemon.log
   "$daemon" --config site.yaml --db site.db --profiles "$profiles" > daemon.log 2>&1 &
   pid=$!
   # Signal only once it runs (its banner is logged after the stop signals are blocked): a loaded
