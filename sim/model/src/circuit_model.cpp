@@ -61,6 +61,7 @@ CircuitModel::CircuitModel(const CircuitSpec& spec, TimePoint start,
       debit_count_(spec.debit_count),
       alarm1_fen_(spec.alarm1_fen),
       alarm2_fen_(spec.alarm2_fen),
+      status_bits_(spec.status_bits),
       overload_w_(spec.overload_w),
       overload_delay_(spec.overload_delay) {
   for (std::size_t i = 0; i < prices_.size(); ++i)

@@ -261,6 +261,7 @@ void Box::advance_to(TimePoint t) {
 }
 
 std::uint16_t Box::status_bits(int n) const {
+  if (!circuit(n).sets_status_bits()) return 0;
   const StatusFlags s = circuit(n).status();
   const Register* reg = profile_->find_circuit_register("status");
   const std::string set = reg != nullptr && !reg->flags_name.empty() ? reg->flags_name : "status";

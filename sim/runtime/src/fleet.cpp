@@ -220,6 +220,7 @@ CircuitSpec parse_circuit(const yaml::Node& node, int number, const ModelInfo& m
         .fail(text::format(text::Id::kAlarmOrder, format_decimal(c.alarm2_fen, 2),
                            format_decimal(c.alarm1_fen, 2)));
   }
+  if (auto n = m.optional("status_bits")) c.status_bits = n->as_bool();
   if (auto n = m.optional("prices")) {
     reject_unknown_keys(*n, {"sharp", "peak", "flat", "valley"});
     yaml::Map pm(*n);

@@ -131,6 +131,8 @@ class CircuitModel {
   std::int64_t price(Rate rate) const { return prices_[index(rate)]; }
   std::int64_t alarm1_fen() const { return alarm1_fen_; }
   std::int64_t alarm2_fen() const { return alarm2_fen_; }
+  /// False: the device sets no status bits (CircuitSpec::status_bits).
+  bool sets_status_bits() const { return status_bits_; }
   std::int64_t overload_w() const { return overload_w_; }
   Millis overload_delay() const { return overload_delay_; }
   bool overload_tripped() const { return overload_tripped_; }
@@ -177,6 +179,7 @@ class CircuitModel {
   std::array<std::int64_t, 4> prices_{};
   std::int64_t alarm1_fen_;
   std::int64_t alarm2_fen_;
+  bool status_bits_ = true;
   std::int64_t overload_w_ = 0;
   Millis overload_delay_{60'000};
   std::optional<TimePoint> over_since_;  // power above threshold since (relay closed, powered)

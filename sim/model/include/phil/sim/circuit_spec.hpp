@@ -79,6 +79,9 @@ struct CircuitSpec {
   Mode mode = Mode::kPrepaid;
   std::int64_t alarm1_fen = 2000;  ///< alarm 1 at balance <= this
   std::int64_t alarm2_fen = 500;   ///< alarm 2 at balance <= this
+  /// false: a device that sets no status bits at all (the `status` register reads 0), as some
+  /// meters in the field do; the system must decide alarms and arrears from the balance.
+  bool status_bits = true;
   /// Per-rate prices (0.0001 yuan/kWh), indexed by Rate; each negative entry takes `price`.
   std::array<std::int64_t, 4> prices{-1, -1, -1, -1};
   std::int64_t overload_w = 0;    ///< overload threshold, W; 0 = no overload protection
