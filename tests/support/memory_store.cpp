@@ -49,11 +49,19 @@ std::vector<std::size_t> heads(const std::vector<CommandRecord>& open, TimePoint
   return domain::sendable_heads(q, now, limit);
 }
 
-void derive(MemoryData::Meter& m, const BillingRules& rules) {
+void derive(const MemoryData& d, MemoryData::Meter& m, const BillingRules& rules) {
   auto& r = m.record;
-  r.status = domain::derive_status(
-      {r.account.has_value(), r.failed_cycles, rules.offline_after,
-       r.read_at ? std::optional<domain::MeterReading>(r.last) : std::nullopt});
+  // As the SQLite store: the ledger's balance for a host-side meter, else the meter's; the
+  // site's thresholds (the in-memory store keeps no per-meter overrides).
+  std::optional<std::int64_t> balance;
+  if (r.read_at) balance = r.last.balance_fen;
+  if (r.account && r.billing_mode == domain::BillingMode::kHostSide) {
+    if (const auto it = d.accounts.find(*r.account); it != d.accounts.end()) {
+      balance = it->second.balance_fen;
+    }
+  }
+  r.status = domain::derive_status({r.account.has_value(), r.failed_cycles, rules.offline_after,
+                                    balance, d.settings.thresholds});
 }
 
 }  // namespace
@@ -182,9 +190,10 @@ void MemoryOutbox::begin_attempt(std::int64_t command, std::optional<std::uint16
 }
 
 void MemoryOutbox::defer_command(std::int64_t command, const std::string& error,
-                                 TimePoint next_attempt_at, TimePoint at) {
+                                 TimePoint next_attempt_at, TimePoint at, int tries) {
   Lock lock(d_.mutex);
   if (auto* c = d_.command(command)) {
+    c->tries = tries;
     c->last_error = error;
     c->next_attempt_at = next_attempt_at;
     c->updated_at = at;
@@ -211,7 +220,7 @@ void MemoryOutbox::confirm_command(std::int64_t command, const Readback& rb, Tim
   last.alarm1 = rb.alarm1;
   last.alarm2 = rb.alarm2;
   last.arrears = rb.arrears;
-  derive(*m, rules);
+  derive(d_, *m, rules);
 }
 
 void MemoryOutbox::fail_command(std::int64_t command, const std::string& reason, TimePoint at) {
@@ -263,18 +272,23 @@ void MemoryPollSink::record_readings(
     }
     rec.last = r;
     rec.read_at = at;
+    if (rec.failed_cycles >= rules.offline_after) {
+      d_.add_event(id, "meter_online", "answers again", at);
+    }
     rec.failed_cycles = 0;
-    derive(*m, rules);
+    derive(d_, *m, rules);
   }
 }
 
-void MemoryPollSink::record_failed_cycle(const std::vector<MeterId>& ids, TimePoint /*at*/,
+void MemoryPollSink::record_failed_cycle(const std::vector<MeterId>& ids, TimePoint at,
                                          const BillingRules& rules) {
   Lock lock(d_.mutex);
   for (const auto& id : ids) {
     if (auto* m = d_.meter(id)) {
-      ++m->record.failed_cycles;
-      derive(*m, rules);
+      if (++m->record.failed_cycles == rules.offline_after) {
+        d_.add_event(id, "meter_offline", "no answer", at);
+      }
+      derive(d_, *m, rules);
     }
   }
 }
@@ -310,6 +324,18 @@ std::vector<MeterId> MemoryPollSink::record_serials(
 }
 
 // ---- ReadRequests ----
+
+void MemoryPollSink::save_box_supervision(const std::string& bus, int address,
+                                          const BoxSupervision& state) {
+  Lock lock(d_.mutex);
+  d_.boxes[{bus, address}] = state;
+}
+
+BoxSupervision MemoryPollSink::box_supervision(const std::string& bus, int address) {
+  Lock lock(d_.mutex);
+  const auto it = d_.boxes.find({bus, address});
+  return it == d_.boxes.end() ? BoxSupervision{} : it->second;
+}
 
 std::int64_t MemoryReadRequests::request_read(const std::string& target,
                                               const std::string& /*operator_id*/, TimePoint at) {

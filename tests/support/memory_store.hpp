@@ -44,8 +44,9 @@ struct MemoryData {
   std::vector<LedgerRecord> ledger;
   std::vector<CommandRecord> commands;  ///< id = index + 1
   std::vector<EventRecord> events;
-  std::vector<ReadRequests::ReadRequest> reads;  ///< id = index + 1
-  std::vector<std::string> audit;                ///< "operator action details"
+  std::vector<ReadRequests::ReadRequest> reads;                 ///< id = index + 1
+  std::vector<std::string> audit;                               ///< "operator action details"
+  std::map<std::pair<std::string, int>, BoxSupervision> boxes;  ///< by (bus, address)
 
   Meter* meter(const domain::MeterId& id);
   CommandRecord* command(std::int64_t id);
@@ -70,7 +71,7 @@ class MemoryOutbox final : public Outbox {
   void begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
                      TimePoint at) override;
   void defer_command(std::int64_t command, const std::string& error, TimePoint next_attempt_at,
-                     TimePoint at) override;
+                     TimePoint at, int tries) override;
   void confirm_command(std::int64_t command, const Readback& rb, TimePoint at,
                        const BillingRules& rules) override;
   void fail_command(std::int64_t command, const std::string& reason, TimePoint at) override;
@@ -93,6 +94,9 @@ class MemoryPollSink final : public PollSink {
                  const std::string& details, TimePoint at) override;
   std::vector<domain::MeterId> record_serials(
       const std::vector<std::pair<domain::MeterId, std::string>>& serials, TimePoint at) override;
+  void save_box_supervision(const std::string& bus, int address,
+                            const BoxSupervision& state) override;
+  BoxSupervision box_supervision(const std::string& bus, int address) override;
 
  private:
   MemoryData& d_;

@@ -46,8 +46,17 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v9) back into the v8 shape, user_version 8: the outbox
-/// without debits (its rows dropped) and without their columns. For the migration tests.
+/// Turns a file of the current schema (v10) back into the v9 shape, user_version 9: no stored
+/// command tries, box supervision or status-bits disagreement. For the migration tests.
+inline constexpr const char* kSchemaV10ToV9 =
+    "ALTER TABLE outbox DROP COLUMN tries;"
+    "DROP TABLE box_supervision;"
+    "ALTER TABLE meters DROP COLUMN status_bits_mismatch;"
+    "PRAGMA user_version = 9;";
+
+/// Turns a file of the v9 schema (kSchemaV10ToV9 of the current one) back into the v8 shape,
+/// user_version 8: the outbox without debits (its rows dropped) and without their columns. For
+/// the migration tests.
 inline constexpr const char* kSchemaV9ToV8 =
     "DELETE FROM outbox WHERE kind = 'debit';"
     "CREATE TABLE outbox_v8 (id INTEGER PRIMARY KEY, meter TEXT REFERENCES meters(id), "

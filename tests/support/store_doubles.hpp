@@ -26,7 +26,7 @@ class MockOutbox : public Outbox {
               (override));
   MOCK_METHOD(void, begin_attempt, (std::int64_t, std::optional<std::uint16_t>, TimePoint),
               (override));
-  MOCK_METHOD(void, defer_command, (std::int64_t, const std::string&, TimePoint, TimePoint),
+  MOCK_METHOD(void, defer_command, (std::int64_t, const std::string&, TimePoint, TimePoint, int),
               (override));
   MOCK_METHOD(void, confirm_command,
               (std::int64_t, const Readback&, TimePoint, const BillingRules&), (override));
@@ -50,6 +50,9 @@ class MockPollSink : public PollSink {
   MOCK_METHOD(std::vector<domain::MeterId>, record_serials,
               ((const std::vector<std::pair<domain::MeterId, std::string>>&), TimePoint),
               (override));
+  MOCK_METHOD(void, save_box_supervision, (const std::string&, int, const BoxSupervision&),
+              (override));
+  MOCK_METHOD(BoxSupervision, box_supervision, (const std::string&, int), (override));
 };
 
 class MockReadRequests : public ReadRequests {
@@ -170,8 +173,8 @@ class RoleStore final : public Store {
     return outbox_.begin_attempt(command, assign_count, at);
   }
   void defer_command(std::int64_t command, const std::string& error, TimePoint next_attempt_at,
-                     TimePoint at) override {
-    return outbox_.defer_command(command, error, next_attempt_at, at);
+                     TimePoint at, int tries) override {
+    return outbox_.defer_command(command, error, next_attempt_at, at, tries);
   }
   void confirm_command(std::int64_t command, const Readback& rb, TimePoint at,
                        const BillingRules& rules) override {
@@ -204,6 +207,13 @@ class RoleStore final : public Store {
   std::vector<domain::MeterId> record_serials(
       const std::vector<std::pair<domain::MeterId, std::string>>& serials, TimePoint at) override {
     return sink_.record_serials(serials, at);
+  }
+  void save_box_supervision(const std::string& bus, int address,
+                            const BoxSupervision& state) override {
+    return sink_.save_box_supervision(bus, address, state);
+  }
+  BoxSupervision box_supervision(const std::string& bus, int address) override {
+    return sink_.box_supervision(bus, address);
   }
 
   // ---- ReadRequests ----

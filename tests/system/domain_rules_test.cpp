@@ -185,7 +185,7 @@ TEST(StatusAfterAccountChange, AgreesWithDeriveStatusBeforeTheNextReading) {
       const auto before =
           failed >= kDefaultOfflineAfter ? MeterStatus::kOffline : MeterStatus::kArrears;
       EXPECT_EQ(status_after_account_change(before, open),
-                derive_status({open, failed, kDefaultOfflineAfter, std::nullopt}));
+                derive_status({open, failed, kDefaultOfflineAfter, std::nullopt, {}}));
     }
   }
 }
@@ -213,7 +213,7 @@ TEST(AdaptiveTimeout, NoFigureBeforeEnoughReplies) {
 
 TEST(AdaptiveTimeout, IsTheFactorTimesTheP99WithinItsBounds) {
   std::vector<Millis> replies(99, Millis(100));
-  replies.push_back(Millis(250));  // the slowest of 100 is the p99 (index 99)
+  replies.emplace_back(250);  // the slowest of 100 is the p99 (index 99)
   EXPECT_EQ(adaptive_timeout(replies, 3, Millis(50), Millis(800)), Millis(750));
   EXPECT_EQ(adaptive_timeout(replies, 3, Millis(50), Millis(500)), Millis(500));
   const std::vector<Millis> fast(8, Millis(5));

@@ -108,24 +108,94 @@ TEST(StatusDerivation, FollowsPrecedenceOfflineNotOpenedArrearsAlarm2Alarm1Norma
     StatusInputs in;
     MeterStatus want = MeterStatus::kNormal;
   };
+  const Thresholds t{2000, 500, 0};
   const Case cases[] = {
-      {{true, 3, 3, reading(5000)}, MeterStatus::kOffline},
-      {{false, 3, 3, std::nullopt}, MeterStatus::kOffline},
-      {{true, 2, 3, reading(5000)}, MeterStatus::kNormal},
-      {{false, 0, 3, reading(5000)}, MeterStatus::kNotOpened},
-      {{false, 0, 3, reading(-5)}, MeterStatus::kNotOpened},
-      {{true, 0, 3, std::nullopt}, MeterStatus::kNormal},
-      {{true, 0, 3, reading(0)}, MeterStatus::kArrears},
-      {{true, 0, 3, reading(-1)}, MeterStatus::kArrears},
-      {{true, 0, 3, reading(100, true, true, true)}, MeterStatus::kArrears},
-      {{true, 0, 3, reading(100, true, true)}, MeterStatus::kAlarm2},
-      {{true, 0, 3, reading(100, true)}, MeterStatus::kAlarm1},
-      {{true, 0, 3, reading(1)}, MeterStatus::kNormal},
-      {{true, 1, 1, reading(1)}, MeterStatus::kOffline},
+      {{true, 3, 3, 5000, t}, MeterStatus::kOffline},
+      {{false, 3, 3, std::nullopt, t}, MeterStatus::kOffline},
+      {{true, 3, 3, -5, t}, MeterStatus::kOffline},
+      {{true, 2, 3, 5000, t}, MeterStatus::kNormal},
+      {{false, 0, 3, 5000, t}, MeterStatus::kNotOpened},
+      {{false, 0, 3, -5, t}, MeterStatus::kNotOpened},
+      {{true, 0, 3, std::nullopt, t}, MeterStatus::kNormal},
+      {{true, 0, 3, 0, t}, MeterStatus::kArrears},
+      {{true, 0, 3, -1, t}, MeterStatus::kArrears},
+      {{true, 0, 3, 1, t}, MeterStatus::kAlarm2},
+      {{true, 0, 3, 500, t}, MeterStatus::kAlarm2},
+      {{true, 0, 3, 501, t}, MeterStatus::kAlarm1},
+      {{true, 0, 3, 2000, t}, MeterStatus::kAlarm1},
+      {{true, 0, 3, 2001, t}, MeterStatus::kNormal},
+      {{true, 1, 1, 2001, t}, MeterStatus::kOffline},
+      // The meter's own thresholds, not fixed ones.
+      {{true, 0, 3, 2001, {5000, 1000, 0}}, MeterStatus::kAlarm1},
+      {{true, 0, 3, 1000, {5000, 1000, 0}}, MeterStatus::kAlarm2},
+      {{true, 0, 3, 400, {0, 0, 0}}, MeterStatus::kNormal},
+      {{true, 0, 3, 0, {0, 0, 0}}, MeterStatus::kArrears},
+      // Alarm 1 and 2 equal: alarm 2 outranks.
+      {{true, 0, 3, 700, {700, 700, 0}}, MeterStatus::kAlarm2},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(derive_status(c.in), c.want)
-        << "open " << c.in.account_open << " failed " << c.in.failed_cycles;
+        << "open " << c.in.account_open << " failed " << c.in.failed_cycles << " balance "
+        << c.in.balance_fen.value_or(-999999);
+  }
+}
+
+TEST(StatusDerivation, EveryBalanceAroundTheThresholdsFallsInExactlyOneBand) {
+  const Thresholds t{2000, 500, 0};
+  for (std::int64_t b = -100; b <= 2100; ++b) {
+    const auto want = b <= 0      ? MeterStatus::kArrears
+                      : b <= 500  ? MeterStatus::kAlarm2
+                      : b <= 2000 ? MeterStatus::kAlarm1
+                                  : MeterStatus::kNormal;
+    ASSERT_EQ(derive_status({true, 0, 3, b, t}), want) << b;
+    // Offline and not opened outrank the balance whatever it is.
+    ASSERT_EQ(derive_status({true, 3, 3, b, t}), MeterStatus::kOffline) << b;
+    ASSERT_EQ(derive_status({false, 0, 3, b, t}), MeterStatus::kNotOpened) << b;
+  }
+}
+
+TEST(StatusDerivation, DeviceBitsAreNoInput) {
+  // The inputs hold a balance, not a reading: a device that sets no bits (or all of them)
+  // cannot move the status. What its bits say is only cross-checked.
+  EXPECT_EQ(status_of_bits(reading(100)), MeterStatus::kNormal);
+  EXPECT_EQ(status_of_bits(reading(100, true)), MeterStatus::kAlarm1);
+  EXPECT_EQ(status_of_bits(reading(100, true, true)), MeterStatus::kAlarm2);
+  EXPECT_EQ(status_of_bits(reading(100, false, true)), MeterStatus::kAlarm2);
+  EXPECT_EQ(status_of_bits(reading(100, true, true, true)), MeterStatus::kArrears);
+  EXPECT_EQ(status_of_bits(reading(100, false, false, true)), MeterStatus::kArrears);
+}
+
+TEST(StatusDerivation, BitsMismatchIsTheDisagreementKeyedDerivedThenDevice) {
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kAlarm1, reading(1500)), "alarm1/normal");
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kAlarm2, reading(400)), "alarm2/normal");
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kArrears, reading(0)), "arrears/normal");
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kNormal, reading(3000, true)), "normal/alarm1");
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kAlarm2, reading(400, true)), "alarm2/alarm1");
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kAlarm1, reading(1500, true)), std::nullopt);
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kAlarm2, reading(400, true, true)), std::nullopt);
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kArrears, reading(0, true, true, true)),
+            std::nullopt);
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kNormal, reading(3000)), std::nullopt);
+  // Nothing to compare: offline or not opened.
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kOffline, reading(0, true, true, true)),
+            std::nullopt);
+  EXPECT_EQ(status_bits_mismatch(MeterStatus::kNotOpened, reading(0, true, true, true)),
+            std::nullopt);
+}
+
+TEST(StatusDerivation, BitsMismatchIsNulloptExactlyWhenTheBitsSayTheDerivedStatus) {
+  const MeterStatus balance_statuses[] = {MeterStatus::kNormal, MeterStatus::kAlarm1,
+                                          MeterStatus::kAlarm2, MeterStatus::kArrears};
+  for (const auto derived : balance_statuses) {
+    for (int bits = 0; bits < 8; ++bits) {
+      const auto r = reading(100, (bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0);
+      const auto m = status_bits_mismatch(derived, r);
+      EXPECT_EQ(m.has_value(), status_of_bits(r) != derived) << to_string(derived) << bits;
+      if (m) {
+        EXPECT_EQ(
+            *m, std::string(to_string(derived)) + "/" + std::string(to_string(status_of_bits(r))));
+      }
+    }
   }
 }
 

@@ -346,7 +346,7 @@ TEST_F(OutboxStoreTest, DeferredHeadIsNotSendableUntilDueAndNextDueReportsIt) {
   const auto mode = enqueue(meter(1), ModePayload{RelayCommand::kForcedOff});
   ASSERT_TRUE(store_->try_begin_attempt(mode, std::nullopt, kT0));
   const TimePoint retry = kT0 + Millis(5000);
-  store_->defer_command(mode, "timeout", retry, kT0);
+  store_->defer_command(mode, "timeout", retry, kT0, 1);
   enqueue(meter(1), PricePayload{{1, 1, 1, 1}});
   EXPECT_TRUE(store_->next_commands("bus1", kT0, 10).empty());
   EXPECT_EQ(store_->next_command_due("bus1"), retry);
@@ -376,16 +376,17 @@ TEST_F(OutboxStoreTest, PendingCommandsOfEveryKindSurviveReopening) {
   }
 }
 
-/// v9 rebuilds the outbox for debits. A v8 file (test::kSchemaV9ToV8) keeps every command, its
-/// state and count, and a meter replacement that refers to one of them (the rebuild drops the
-/// table others refer to: the migration must not trip over the key).
+/// v9 rebuilds the outbox for debits. A v8 file (test::kSchemaV10ToV9, then kSchemaV9ToV8) keeps
+/// every command, its state and count, and a meter replacement that refers to one of them (the
+/// rebuild drops the table others refer to: the migration must not trip over the key).
 TEST_F(OutboxStoreTest, MigrationV9KeepsTheCommandsAndWhatRefersToThem) {
-  ASSERT_EQ(store::sqlite_schema_version(), 9) << "a newer migration: start from its parent";
+  ASSERT_EQ(store::sqlite_schema_version(), 10) << "a newer migration: start from its parent";
   ASSERT_TRUE(store_->open_account({"A401", "Li", {meter(1)}, 1000, "cashier", kT0}));
   const auto trip = enqueue(meter(2), ModePayload{RelayCommand::kForcedOff});
   const auto credit = store_->open_commands("bus1").front().id;
   ASSERT_TRUE(store_->try_begin_attempt(credit, std::uint16_t{5}, kT0));
   store_.reset();
+  ASSERT_EQ(test::sql(path_, test::kSchemaV10ToV9), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV9ToV8), "");
   ASSERT_EQ(test::sql(path_,
                       "INSERT INTO meter_replacements (old_meter, new_meter, account, "

@@ -201,7 +201,8 @@ TEST_F(ServiceTest, SilentBoxCostsOneTimeoutPerCycleAndIsOfflineAfterThreeCycles
   site_.master.set_silent(2, false);
   site_.step(kPoll);
   EXPECT_EQ(site_.device.credits_applied(), 1);
-  EXPECT_EQ(site_.system->meter(m21_)->status, domain::MeterStatus::kNormal);
+  // Answering again: 10.00 yuan is alarm 1 by the site's default thresholds (20.00 and 5.00).
+  EXPECT_EQ(site_.system->meter(m21_)->status, domain::MeterStatus::kAlarm1);
   EXPECT_EQ(site_.system->meter(m21_)->failed_cycles, 0);
 }
 
@@ -258,7 +259,8 @@ TEST_F(ServiceTest, MeterInArrearsShowsArrears) {
   site_.device.set(1, 1, {.energy_wh = 0, .balance_fen = 100});
   open("A401", m11_, 0);
   site_.system->run_iterate();
-  EXPECT_EQ(site_.system->meter(m11_)->status, domain::MeterStatus::kNormal);
+  // 1.00 yuan: at or below alarm 2 (the site's default 5.00).
+  EXPECT_EQ(site_.system->meter(m11_)->status, domain::MeterStatus::kAlarm2);
   site_.device.consume(1, 1, 2'000);  // 1.20 yuan
   site_.step(kPoll);
   EXPECT_EQ(site_.system->meter(m11_)->status, domain::MeterStatus::kArrears);

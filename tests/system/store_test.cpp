@@ -61,9 +61,9 @@ TEST_F(StoreTest, ReopeningKeepsDataAndDoesNotMigrateTwice) {
 /// v7 re-clusters readings by time and narrows the ledger's per-account index: a v6 file keeps
 /// every reading and learns each account's last paid charge. The v6 shape is rebuilt here by hand
 /// (the readings table, the index, no last_charge_seq) from a file written by this build, after
-/// undoing v9 and v8 (test::kSchemaV9ToV8, kSchemaV8ToV7).
+/// undoing v10, v9 and v8 (test::kSchemaV10ToV9, test::kSchemaV9ToV8, test::kSchemaV8ToV7).
 TEST_F(StoreTest, MigrationV7KeepsTheReadingsAndFindsTheLastPaidCharge) {
-  ASSERT_EQ(sqlite_schema_version(), 9) << "a newer migration: start this test from its parent";
+  ASSERT_EQ(sqlite_schema_version(), 10) << "a newer migration: start this test from its parent";
   open_a401(2000);
   domain::MeterReading r;
   r.energy_wh = 1000;
@@ -75,6 +75,7 @@ TEST_F(StoreTest, MigrationV7KeepsTheReadingsAndFindsTheLastPaidCharge) {
   r.energy_wh = 3001;  // 1 Wh: a charge of 0 fen (carried), ledger entry 3
   store_->record_readings({{meter(1), r}}, kT0 + Millis(2000), rules);
   store_.reset();
+  ASSERT_EQ(sql(path_, test::kSchemaV10ToV9), "");
   ASSERT_EQ(sql(path_, test::kSchemaV9ToV8), "");
   ASSERT_EQ(sql(path_, test::kSchemaV8ToV7), "");
   ASSERT_EQ(sql(path_,
@@ -94,7 +95,7 @@ TEST_F(StoreTest, MigrationV7KeepsTheReadingsAndFindsTheLastPaidCharge) {
                 "PRAGMA user_version = 6;"),
             "");
   store_ = open_sqlite_store(path_);
-  EXPECT_EQ(sql(path_, "PRAGMA user_version"), "9|");
+  EXPECT_EQ(sql(path_, "PRAGMA user_version"), std::to_string(sqlite_schema_version()) + "|");
   EXPECT_EQ(sql(path_, "SELECT at - 1772294400000, energy_wh FROM readings ORDER BY at"),
             "0|1000|1000|3000|2000|3001|");
   EXPECT_EQ(sql(path_, "SELECT kind, amount_fen FROM ledger WHERE seq > 1 ORDER BY seq"),
@@ -117,6 +118,7 @@ TEST_F(StoreTest, ByCallerCheckpointsLeaveTheLogToTheCaller) {
       ids.push_back(MeterId{"bus" + std::to_string(n / 36 + 1), 1, n % 36 + 1});
     store->register_meters(ids, "adf300l-iii");
     CycleBatch cycle;
+    cycle.readings.reserve(ids.size());
     for (const auto& id : ids) {
       domain::MeterReading r;
       r.mode = domain::MeterMode::kPrepaid;
@@ -267,7 +269,7 @@ TEST_F(StoreTest, FailedCyclesMakeAMeterOfflineAndAReadingClearsIt) {
   store_->record_failed_cycle({meter(1)}, kT0, {6000, 3});
   EXPECT_EQ(store_->meter(meter(1))->status, domain::MeterStatus::kOffline);
   domain::MeterReading r;
-  r.balance_fen = 100;
+  r.balance_fen = 5000;
   store_->record_readings({{meter(1), r}}, kT0, {6000, 3});
   EXPECT_EQ(store_->meter(meter(1))->status, domain::MeterStatus::kNormal);
   EXPECT_EQ(store_->meter(meter(1))->failed_cycles, 0);

@@ -377,10 +377,11 @@ TEST_F(TariffStoreTest, AMovedMeterLeavesItsTierUsageWithTheAccountItLeft) {
 }
 
 /// v8 keeps tariff assignments as history and the tier position per account. A v7 file (built
-/// from this build's by test::kSchemaV8ToV7) keeps its assignments, effective from when they were
-/// made, and each open account gets the position of its meters in their latest tier period.
+/// from this build's by test::kSchemaV10ToV9, kSchemaV9ToV8 and kSchemaV8ToV7) keeps its
+/// assignments, effective from when they were made, and each open account gets the position of
+/// its meters in their latest tier period.
 TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToTheAccounts) {
-  ASSERT_EQ(sqlite_schema_version(), 9) << "a newer migration: start this test from its parent";
+  ASSERT_EQ(sqlite_schema_version(), 10) << "a newer migration: start this test from its parent";
   store_->register_meters({meter(4), meter(5)}, "adf300l-i");
   open("A403", {3, 4, 5});
   add("standard", kStart, Tariff::single(6000));
@@ -388,6 +389,7 @@ TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToThe
   assign("standard", std::nullopt, local(2026, 3, 1, 1));
   assign("cheap", meter(2), local(2026, 3, 1, 2));
   store_.reset();
+  ASSERT_EQ(test::sql(path_, test::kSchemaV10ToV9), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV9ToV8), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV8ToV7), "");
   const auto ms = [](TimePoint t) { return std::to_string(t.time_since_epoch().count()); };
@@ -402,7 +404,7 @@ TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToThe
                                  march + ", tier_used_wh = 1500 WHERE id = 'bus1/1/5';"),
             "");
   store_ = open_sqlite_store(path_);
-  EXPECT_EQ(test::sql(path_, "PRAGMA user_version"), "9|");
+  EXPECT_EQ(test::sql(path_, "PRAGMA user_version"), std::to_string(sqlite_schema_version()) + "|");
 
   const auto all = store_->tariffs();
   ASSERT_EQ(all.size(), 2U);

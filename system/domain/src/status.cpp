@@ -40,12 +40,35 @@ std::optional<MeterMode> parse_meter_mode(std::string_view s) {
 MeterStatus derive_status(const StatusInputs& in) {
   if (in.failed_cycles >= in.offline_after) return MeterStatus::kOffline;
   if (!in.account_open) return MeterStatus::kNotOpened;
-  if (!in.last) return MeterStatus::kNormal;
-  const auto& r = *in.last;
-  if (r.balance_fen <= 0 || r.arrears) return MeterStatus::kArrears;
+  if (!in.balance_fen) return MeterStatus::kNormal;
+  const auto balance = *in.balance_fen;
+  if (balance <= 0) return MeterStatus::kArrears;
+  if (balance <= in.thresholds.alarm2_fen) return MeterStatus::kAlarm2;
+  if (balance <= in.thresholds.alarm1_fen) return MeterStatus::kAlarm1;
+  return MeterStatus::kNormal;
+}
+
+MeterStatus status_of_bits(const MeterReading& r) {
+  if (r.arrears) return MeterStatus::kArrears;
   if (r.alarm2) return MeterStatus::kAlarm2;
   if (r.alarm1) return MeterStatus::kAlarm1;
   return MeterStatus::kNormal;
+}
+
+std::optional<std::string> status_bits_mismatch(MeterStatus derived, const MeterReading& r) {
+  switch (derived) {
+    case MeterStatus::kNormal:
+    case MeterStatus::kAlarm1:
+    case MeterStatus::kAlarm2:
+    case MeterStatus::kArrears:
+      break;
+    case MeterStatus::kNotOpened:
+    case MeterStatus::kOffline:
+      return std::nullopt;
+  }
+  const auto device = status_of_bits(r);
+  if (device == derived) return std::nullopt;
+  return std::string(to_string(derived)) + "/" + std::string(to_string(device));
 }
 
 MeterStatus status_after_account_change(MeterStatus current, bool account_open) {

@@ -101,6 +101,45 @@ void BusContext::use(const BoxRuntime& box) {
   }
 }
 
+namespace {
+
+store::BoxSupervision supervision_of(const BoxRuntime& box) {
+  return {box.silent_runs, box.hold_until, box.clock_drifting, box.relay_mismatch, box.commanded};
+}
+
+}  // namespace
+
+void restore_supervision(BusRuntime& bus, BoxRuntime& box, int offline_after) {
+  auto s = bus.store.sink.box_supervision(bus.config.id, box.address);
+  box.silent_runs = s.silent_runs;
+  box.hold_until = s.hold_until;
+  box.clock_drifting = s.clock_drifting;
+  box.relay_mismatch = s.relay_mismatch;
+  box.commanded = s.commanded;
+  box.saved = std::move(s);
+  if (!box.meters.empty()) {
+    if (const auto m = bus.store.queries.meter(box.meters.front())) {
+      box.failed_cycles = m->failed_cycles;
+    }
+  }
+  box.hold_for_poll = box.failed_cycles >= offline_after;
+}
+
+void restore_line(BusRuntime& bus, int offline_after) {
+  bus.line_offline = !bus.boxes.empty() &&
+                     std::all_of(bus.boxes.begin(), bus.boxes.end(),
+                                 [&](const auto& b) { return b.failed_cycles >= offline_after; });
+}
+
+void save_supervision(BusContext& ctx) {
+  for (auto& box : ctx.bus.boxes) {
+    auto now = supervision_of(box);
+    if (box.saved && *box.saved == now) continue;
+    ctx.sink().save_box_supervision(ctx.bus.config.id, box.address, now);
+    box.saved = std::move(now);
+  }
+}
+
 const domain::MonotonicClock& steady_monotonic_clock() {
   static const SteadyMonotonicClock clock;
   return clock;

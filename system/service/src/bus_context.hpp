@@ -37,13 +37,16 @@ struct BoxRuntime {
   int address = 0;
   std::unique_ptr<meterlink::Adf300Driver> driver;
   std::vector<domain::MeterId> meters;
-  int failed_cycles = 0;           ///< for logging transitions only; the store keeps the truth
+  /// Poll cycles in a row without an answer (the store keeps each meter's; restored from it at
+  /// start-up, so the comm events of a box offline across a restart are not repeated).
+  int failed_cycles = 0;
   Millis timeout{500};             ///< response timeout in force for this box (adaptive: computed)
   Millis configured_timeout{500};  ///< the site's or the profile's; the adaptive upper bound
   // ---- supervision state (this process) ----
   std::vector<std::string> serials;        ///< empty: not read since start-up (or after a failure)
   std::vector<domain::MeterReading> last;  ///< last readings, per circuit (empty: none yet)
-  std::set<int> relay_mismatch;            ///< circuits whose mismatch was already raised
+  // ---- supervision state kept in the store (store::BoxSupervision, saved when it changes) ----
+  std::set<int> relay_mismatch;                ///< circuits whose mismatch was already raised
   std::map<int, domain::MeterMode> commanded;  ///< mode confirmed by a command, per circuit
   bool clock_drifting = false;
   std::string last_error;         ///< why the box last failed to answer (for read-now results)
@@ -53,6 +56,8 @@ struct BoxRuntime {
   int silent_runs = 0;                  ///< runs in a row the box did not answer (polls, commands)
   std::optional<TimePoint> hold_until;  ///< no command to the box before this (its backoff)
   bool hold_for_poll = false;           ///< offline: no command before a poll finds it answering
+  /// What was last saved to the store of the fields above (save_supervision); nullopt: nothing.
+  std::optional<store::BoxSupervision> saved;
 };
 
 /// The roles of the store a bus worker uses, all on the bus's own connection (System::Impl owns
@@ -90,9 +95,6 @@ struct BusRuntime {
   Millis worst_lateness{0};
   std::uint64_t clock_syncs = 0;
   Millis timeout_in_force{0};
-  /// Failed tries per open command, pre-write reads included (the store counts writes only);
-  /// the backoff of a command whose box answers but does not take it.
-  std::map<std::int64_t, int> tries;
 
   BoxRuntime* box(int address);
   const BoxRuntime* box(int address) const;
@@ -165,6 +167,14 @@ class BusContext {
   std::set<int> silent_;  ///< addresses of the boxes that did not answer in this iteration
   std::optional<meterlink::LinkError> port_failed_;
 };
+
+/// At start-up: a box's stored supervision state and comm state (its meters' failed cycles)
+/// back into `box` (and the bus's line state once all its boxes are restored: restore_line).
+void restore_supervision(BusRuntime& bus, BoxRuntime& box, int offline_after);
+/// After the boxes: the line is down when every box is offline (as note_line_state decides).
+void restore_line(BusRuntime& bus, int offline_after);
+/// At the end of an iteration: each box's supervision state, stored where it changed.
+void save_supervision(BusContext& ctx);
 
 /// The real monotonic clock (std::chrono::steady_clock, std::this_thread::sleep_for).
 const domain::MonotonicClock& steady_monotonic_clock();

@@ -24,19 +24,20 @@ constexpr int kMaxSettingMismatches = 5;
 
 /// Records an attempt that did not complete; a silent box is skipped for the rest of the
 /// iteration and its commands wait for its backoff. Every failed try counts, pre-write reads
-/// included.
+/// included; the count is stored with the command (CommandRecord::tries), so a restart keeps
+/// the backoff.
 void defer(BusContext& ctx, const store::CommandRecord& cmd, const std::string& why,
            bool box_silent, int attempts, TimePoint now) {
   auto& bus = ctx.bus;
   auto* box = bus.box(cmd.meter.box);
-  const int tries = ++bus.tries[cmd.id];
+  const int tries = cmd.tries + 1;
   auto next = now + domain::retry_delay(std::max({1, attempts, tries}));
   if (box_silent && box) {
     if (!ctx.is_silent(*box)) box->last_error = why;  // the first failure's reason
     ctx.mark_silent(*box, now);
     next = ctx.release_time(*box, now);
   }
-  ctx.outbox().defer_command(cmd.id, why, next, now);
+  ctx.outbox().defer_command(cmd.id, why, next, now, tries);
   spdlog::warn("{}: command {} ({} {}) not delivered yet: {}; next try by {}", bus.config.id,
                cmd.id, domain::to_string(cmd.kind), cmd.meter.to_string(), why,
                format_timestamp(next, std::chrono::minutes(0)));
@@ -72,7 +73,6 @@ void confirm_counted(BusContext& ctx, const Counted& what, const store::CommandR
                      const meterlink::CreditState& s, TimePoint now) {
   // A debit's ledger entry is written by the store in this same transaction.
   ctx.outbox().confirm_command(cmd.id, s, now, ctx.shared.rules());
-  ctx.bus.tries.erase(cmd.id);
   // A sale made in any process ends with this credit: a host-side meter the system tripped
   // is closed again if the balance is back above 0.
   if (auto* box = ctx.bus.box(cmd.meter.box)) host_billing(ctx, *box, now, cmd.meter);
@@ -84,7 +84,6 @@ void confirm_counted(BusContext& ctx, const Counted& what, const store::CommandR
 void fail(BusContext& ctx, const store::CommandRecord& cmd, const std::string& reason,
           TimePoint now) {
   ctx.outbox().fail_command(cmd.id, reason, now);
-  ctx.bus.tries.erase(cmd.id);
   spdlog::error("command {} on {} failed: {}", cmd.id, cmd.meter.to_string(), reason);
 }
 
@@ -271,7 +270,6 @@ bool deliver_setting(BusContext& ctx, BoxRuntime& box, const store::CommandRecor
     state = s.value();
   }
   ctx.outbox().confirm_command(cmd.id, state, now, ctx.shared.rules());
-  ctx.bus.tries.erase(cmd.id);
   if (const auto* m = std::get_if<domain::ModePayload>(&cmd.params)) {
     box.commanded[circuit] = domain::target_mode(m->relay);
     box.relay_mismatch.erase(circuit);
@@ -291,7 +289,7 @@ void wait_for_box(BusContext& ctx, const BoxRuntime& box, const store::CommandRe
                              "box " + ctx.bus.box_name(box) +
                                  " does not answer: " + box.last_error + "; next try by " +
                                  format_timestamp(until, std::chrono::minutes(0)),
-                             until, now);
+                             until, now, cmd.tries);
 }
 
 }  // namespace

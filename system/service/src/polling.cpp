@@ -52,6 +52,12 @@ void box_answered(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterRea
     spdlog::info("{}: box {} answers again after {} failed cycle(s)", ctx.bus.config.id,
                  box.address, box.failed_cycles);
   }
+  if (box.failed_cycles >= ctx.site().offline_after_cycles) {
+    ctx.sink().add_event(std::nullopt, "box_online",
+                         "box " + ctx.bus.box_name(box) + " answers again after " +
+                             std::to_string(box.failed_cycles) + " failed poll cycles",
+                         now);
+  }
   box.failed_cycles = 0;
   if (!ctx.is_silent(box)) {
     BusContext::mark_answering(box);
@@ -68,6 +74,13 @@ void box_failed(BusContext& ctx, BoxRuntime& box, const LinkError& error, TimePo
   ctx.sink().record_failed_cycle(box.meters, now, ctx.shared.rules());
   ++box.failed_cycles;
   if (box.failed_cycles >= site.offline_after_cycles) box.hold_for_poll = true;
+  if (box.failed_cycles == site.offline_after_cycles) {
+    ctx.sink().add_event(std::nullopt, "box_offline",
+                         "box " + ctx.bus.box_name(box) + " did not answer " +
+                             std::to_string(box.failed_cycles) +
+                             " poll cycles in a row: " + error.message,
+                         now);
+  }
   if (ctx.bus.port_unavailable) return;
   if (box.failed_cycles == 1) {
     spdlog::warn("{}: box {} did not answer: {}", ctx.bus.config.id, box.address, error.message);
@@ -77,11 +90,18 @@ void box_failed(BusContext& ctx, BoxRuntime& box, const LinkError& error, TimePo
   }
 }
 
-/// After a cycle: the line (serial server, gateway) is down when every box is offline.
-void note_line_state(BusContext& ctx) {
+/// After a cycle: the line (serial server, gateway) is down when every box is offline; each
+/// change is a "bus_offline" / "bus_online" event.
+void note_line_state(BusContext& ctx, TimePoint now) {
   auto& bus = ctx.bus;
-  const bool line_down = boxes_offline(ctx.site(), bus) == bus.boxes.size();
+  const bool line_down = !bus.boxes.empty() && boxes_offline(ctx.site(), bus) == bus.boxes.size();
   if (line_down == bus.line_offline) return;
+  ctx.sink().add_event(std::nullopt, line_down ? "bus_offline" : "bus_online",
+                       "bus " + bus.config.id + " (" + bus.master->describe() + "): " +
+                           (line_down ? "every box is offline; check the line and the serial "
+                                        "server or gateway"
+                                      : "boxes answer again"),
+                       now);
   if (line_down && bus.port_unavailable) {
     // Already said: the port is missing or busy (BusContext::note_port).
   } else if (line_down) {
@@ -158,7 +178,7 @@ bool poll(BusContext& ctx, TimePoint now) {
     }
     box_failed(ctx, box, *error, now);
   }
-  note_line_state(ctx);
+  note_line_state(ctx, now);
   ++ctx.bus.polls_completed;
   spdlog::debug("{}: poll cycle {} done", ctx.bus.config.id, ctx.bus.polls_completed);
   return true;

@@ -142,6 +142,13 @@ struct System::Impl {
       buses.push_back(std::move(bus));
     }
     register_site(*store, site, Actor{"site-file"}, clock.now());
+    // What the last run kept: each box's command backoff, what supervision raised, its comm
+    // state (so a restart repeats no event and sends nothing to a box still in its backoff).
+    for (auto& bus : buses) {
+      for (auto& box : bus.boxes)
+        detail::restore_supervision(bus, box, site.offline_after_cycles);
+      detail::restore_line(bus, site.offline_after_cycles);
+    }
     if (site.spread_cycles) spread_cycles(buses);
   }
 
@@ -160,8 +167,14 @@ struct System::Impl {
 
   /// One iteration of a bus at `now` (the caller holds the bus's lock).
   void run_bus(BusRuntime& bus, TimePoint now) {
-    const bool poll_due = !bus.next_poll || *bus.next_poll <= now;
     BusContext ctx(shared, bus);
+    run_bus(ctx, now);
+    detail::save_supervision(ctx);
+  }
+
+  void run_bus(BusContext& ctx, TimePoint now) {
+    auto& bus = ctx.bus;
+    const bool poll_due = !bus.next_poll || *bus.next_poll <= now;
     detail::clock_sync(ctx, now);
     // Commands first: a sale reaches the meter before any further polling. A poll cycle retries
     // every open command regardless of its backoff.

@@ -450,10 +450,36 @@ CREATE INDEX outbox_by_target ON outbox (bus, box, circuit, kind, state);
 CREATE INDEX outbox_debits_by_account ON outbox (account, id) WHERE kind = 'debit';
 )sql";
 
+// v10: the bus runtime's memory survives a restart (issue 12.10), and the status rule's
+// cross-check (issue 12.6):
+// - outbox.tries: failed tries of a command, pre-write reads included (`attempts` counts writes
+//   only); its retry backoff grows with them;
+// - box_supervision: per box, the command backoff of a box that does not answer (`silent_runs`
+//   in a row, commands held until `hold_until`), and what supervision already raised, so a
+//   restart raises nothing twice: the clock drift, the circuits whose relay mismatch was
+//   reported ("1,3"), and the mode each circuit's last confirmed command set ("1:forced_off");
+// - meters.status_bits_mismatch: the last disagreement ("DERIVED/DEVICE") between the status
+//   the system derived and the meter's own status bits, reported once while it lasts.
+constexpr std::string_view kV10 = R"sql(
+ALTER TABLE outbox ADD COLUMN tries INTEGER NOT NULL DEFAULT 0 CHECK (tries >= 0);
+CREATE TABLE box_supervision (
+  bus TEXT NOT NULL,
+  address INTEGER NOT NULL CHECK (address BETWEEN 1 AND 247),
+  silent_runs INTEGER NOT NULL DEFAULT 0 CHECK (silent_runs >= 0),
+  hold_until INTEGER,
+  clock_drifting INTEGER NOT NULL DEFAULT 0 CHECK (clock_drifting IN (0, 1)),
+  relay_mismatch TEXT NOT NULL DEFAULT '',
+  commanded TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (bus, address)
+) STRICT;
+ALTER TABLE meters ADD COLUMN status_bits_mismatch TEXT;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9};
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4, kV5,
+                                                  kV6, kV7, kV8, kV9, kV10};
   return kAll;
 }
 

@@ -8,7 +8,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <phil/common/decimal.hpp>
 #include <phil/domain/billing.hpp>
+#include <phil/domain/status.hpp>
 
 #include "sqlite_writers.hpp"
 
@@ -88,6 +90,7 @@ struct AccountState {
 struct SiteDefaults {
   std::vector<domain::TariffAssignment> tariffs;  ///< the site default's history, by `from`
   std::string billing_mode = "meter-side";
+  domain::Thresholds thresholds;  ///< the site's alarm 1 and 2 (overload unused here)
 };
 
 /// A meter of the batch: its stored state, updated in memory as the batch is charged.
@@ -103,9 +106,13 @@ struct MeterState {
   int failed_cycles = 0;
   std::optional<std::int64_t> billed;
   std::int64_t carry = 0;
-  bool meter_side = false;  ///< its billing mode (its own, or the site's)
-  bool read = false;        ///< a reading of this batch: the whole row is written
-  bool failed = false;      ///< a failed cycle of this batch
+  bool meter_side = false;        ///< its billing mode (its own, or the site's)
+  domain::Thresholds thresholds;  ///< its own stored alarms, else the site's
+  int failed_before = 0;          ///< failed cycles as stored before this batch
+  /// The status-bits disagreement last reported (meters.status_bits_mismatch), if any.
+  std::optional<std::string> bits_mismatch;
+  bool read = false;    ///< a reading of this batch: the whole row is written
+  bool failed = false;  ///< a failed cycle of this batch
 };
 
 /// The batch's meter state, one row per meter of the batch; the meter and account are found by
@@ -121,7 +128,7 @@ constexpr const char* kLoadBatch =
     "WHERE ta.meter = m.id), "
     "m.rowid, a.rowid, a.balance_offset_fen, a.mismatch_fen, "
     "(SELECT count(*) FROM account_meters x WHERE x.account = a.id AND x.detached_at IS NULL), "
-    "m.billing_mode "
+    "m.billing_mode, m.alarm1_fen, m.alarm2_fen, m.status_bits_mismatch "
     "FROM json_each(?1) j JOIN meters m ON m.id = j.value "
     "LEFT JOIN account_meters am ON am.meter = m.id AND am.detached_at IS NULL "
     "LEFT JOIN accounts a ON a.id = am.account AND a.closed_at IS NULL";
@@ -158,8 +165,11 @@ void load_state(Db& db, SiteDefaults& site, std::vector<MeterState>& states,
       site.tariffs.push_back({from_ms(s->int64(0)), s->int64(1)});
   }
   {
-    auto s = db.prepare("SELECT billing_mode FROM site WHERE id = 1");
-    if (s->step()) site.billing_mode = s->text(0);
+    auto s = db.prepare("SELECT billing_mode, alarm1_fen, alarm2_fen FROM site WHERE id = 1");
+    if (s->step()) {
+      site.billing_mode = s->text(0);
+      site.thresholds = {s->int64(1), s->int64(2), 0};
+    }
   }
   std::vector<std::string> keys;
   keys.reserve(states.size());
@@ -187,12 +197,16 @@ void load_state(Db& db, SiteDefaults& site, std::vector<MeterState>& states,
       r.purchase_total_fen = s->int64(13);
     }
     st.failed_cycles = s->integer(14);
+    st.failed_before = st.failed_cycles;
     st.billed = s->opt_int64(15);
     st.carry = s->int64(16);
     st.account = s->opt_text(19);
     if (auto own = s->opt_text(21)) st.own = parse_assignments(db, *own);
     st.rowid = s->int64(22);
     st.meter_side = (s->is_null(27) ? site.billing_mode : s->text(27)) == "meter-side";
+    st.thresholds = {s->opt_int64(28).value_or(site.thresholds.alarm1_fen),
+                     s->opt_int64(29).value_or(site.thresholds.alarm2_fen), 0};
+    st.bits_mismatch = s->opt_text(30);
     if (st.account) {
       AccountState a;
       a.balance = s->int64(20);
@@ -416,14 +430,59 @@ void write_charges(Db& db, const Batch& b, std::int64_t at_ms) {
              });
 }
 
+/// A meter's status after the batch (domain::derive_status): from the balance that holds its
+/// account's money, the meter's own for a meter-side meter, the ledger's for a host-side one.
+domain::MeterStatus status(const MeterState& st, const BillingRules& rules) {
+  std::optional<std::int64_t> balance;
+  if (st.acc && !st.meter_side) {
+    balance = st.acc->balance;
+  } else if (st.read_at) {
+    balance = st.last.balance_fen;
+  }
+  return domain::derive_status(
+      {st.account.has_value(), st.failed_cycles, rules.offline_after, balance, st.thresholds});
+}
+
+/// The events of the batch's status changes, each once: a meter gone offline (its
+/// `offline_after`-th failed cycle in a row) or answering again after it was, and the device's
+/// status bits disagreeing with the derived status of a meter-side meter (once per distinct
+/// disagreement in a row; the last one is kept in the meter row, so a restart repeats none).
+void status_events(Db& db, Batch& b, TimePoint at, const BillingRules& rules) {
+  for (const auto i : b.failed_only) {
+    const auto& st = b.states[i];
+    if (st.failed_before < rules.offline_after && st.failed_cycles >= rules.offline_after) {
+      rows::write_event(
+          db, rows::parse_id(st.key), "meter_offline",
+          "no answer in " + std::to_string(st.failed_cycles) + " poll cycles in a row", at);
+    }
+  }
+  for (const auto i : b.read) {
+    auto& st = b.states[i];
+    if (st.failed_before >= rules.offline_after) {
+      rows::write_event(
+          db, rows::parse_id(st.key), "meter_online",
+          "answers again after " + std::to_string(st.failed_before) + " failed poll cycles", at);
+    }
+    std::optional<std::string> key;
+    if (st.account && st.meter_side) key = domain::status_bits_mismatch(status(st, rules), st.last);
+    if (key && key != st.bits_mismatch) {
+      const auto slash = key->find('/');
+      rows::write_event(db, rows::parse_id(st.key), "status_bits_mismatch",
+                        "the balance " + format_decimal(st.last.balance_fen, 2) +
+                            " against alarm 1 at " + format_decimal(st.thresholds.alarm1_fen, 2) +
+                            " and alarm 2 at " + format_decimal(st.thresholds.alarm2_fen, 2) +
+                            " is " + key->substr(0, slash) + "; the meter's status bits say " +
+                            key->substr(slash + 1) +
+                            "; check the thresholds on the meter (command thresholds)",
+                        at);
+    }
+    st.bits_mismatch = std::move(key);
+  }
+}
+
 /// The meter rows: the whole row of a meter read, the failed cycles and status of one not read.
 void write_meters(Db& db, const Batch& b, std::int64_t at_ms, const BillingRules& rules) {
-  auto status_of = [&](const MeterState& st) {
-    std::optional<domain::MeterReading> last;
-    if (st.read_at) last = st.last;
-    return domain::to_string(domain::derive_status(
-        {st.account.has_value(), st.failed_cycles, rules.offline_after, last}));
-  };
+  auto status_of = [&](const MeterState& st) { return domain::to_string(status(st, rules)); };
   write_rows(db,
              "UPDATE meters SET read_at = v.column2, energy_wh = v.column3, power_w = v.column4, "
              "balance_fen = v.column5, relay = v.column6, mode = v.column7, "
@@ -431,8 +490,8 @@ void write_meters(Db& db, const Batch& b, std::int64_t at_ms, const BillingRules
              "arrears = v.column11, purchase_count = v.column12, "
              "purchase_amount_fen = v.column13, purchase_total_fen = v.column14, "
              "status = v.column15, failed_cycles = v.column16, billed_energy_wh = v.column17, "
-             "carry = v.column18 FROM (VALUES ",
-             18, ") AS v WHERE meters.rowid = v.column1", b.read.size(),
+             "carry = v.column18, status_bits_mismatch = v.column19 FROM (VALUES ",
+             19, ") AS v WHERE meters.rowid = v.column1", b.read.size(),
              [&](Stmt& s, std::size_t n, int p) {
                const auto& st = b.states[b.read[n]];
                const auto& r = st.last;
@@ -444,6 +503,11 @@ void write_meters(Db& db, const Batch& b, std::int64_t at_ms, const BillingRules
                s.bind(p + 11, int{r.purchase_count}).bind(p + 12, r.purchase_amount_fen);
                s.bind(p + 13, r.purchase_total_fen).bind(p + 14, status_of(st));
                s.bind(p + 15, st.failed_cycles).bind(p + 16, st.billed).bind(p + 17, st.carry);
+               if (st.bits_mismatch) {
+                 s.bind(p + 18, *st.bits_mismatch);
+               } else {
+                 s.bind_null(p + 18);
+               }
              });
   write_rows(db, "UPDATE meters SET failed_cycles = v.column2, status = v.column3 FROM (VALUES ", 3,
              ") AS v WHERE meters.rowid = v.column1", b.failed_only.size(),
@@ -499,6 +563,7 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
   const auto at_ms = to_ms(at);
   write_readings(db, b, at_ms);
   write_charges(db, b, at_ms);
+  status_events(db, b, at, rules);
   write_meters(db, b, at_ms, rules);
   return cycle_accounts(b);
 }

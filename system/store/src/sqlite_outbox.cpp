@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "sqlite_store.hpp"
@@ -27,7 +28,7 @@ using rows::refused;
 
 constexpr const char* kCommandColumns =
     "id, bus, box, circuit, kind, priority, amount_fen, payload, purchase_count, state, attempts, "
-    "last_error, next_attempt_at, created_at, updated_at, ledger_seq";
+    "last_error, next_attempt_at, created_at, updated_at, ledger_seq, tries";
 
 CommandRecord command_from_row(const Stmt& s) {
   CommandRecord c;
@@ -54,6 +55,7 @@ CommandRecord command_from_row(const Stmt& s) {
   c.created_at = from_ms(s.int64(13));
   c.updated_at = from_ms(s.int64(14));
   c.ledger_seq = s.opt_int64(15);
+  c.tries = s.integer(16);
   return c;
 }
 
@@ -114,6 +116,15 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
     s->bind(5, to_ms(req.at));
     s->run();
   }
+  if (const auto* th = std::get_if<domain::ThresholdsPayload>(&req.params)) {
+    // The stored thresholds are the ones the system derives the meter's status from: a
+    // thresholds command typed by hand becomes the meter's own stored values.
+    auto s = db_.prepare(
+        "UPDATE meters SET alarm1_fen = ?2, alarm2_fen = ?3, overload_w = ?4 WHERE id = ?1");
+    s->bind(1, target_key(t)).bind(2, th->alarm1_fen).bind(3, th->alarm2_fen);
+    s->bind(4, th->overload_w);
+    s->run();
+  }
   const auto payload = domain::encode_payload(req.params);
   const auto id = rows::insert_command(db_, t, kind, 0, payload, std::nullopt, req.at);
   rows::write_audit(db_, req.operator_id, "command",
@@ -172,11 +183,13 @@ void SqliteStore::begin_attempt(std::int64_t command, std::optional<std::uint16_
 }
 
 void SqliteStore::defer_command(std::int64_t command, const std::string& error,
-                                TimePoint next_attempt_at, TimePoint at) {
+                                TimePoint next_attempt_at, TimePoint at, int tries) {
   Transaction tx(db_);
   auto s = db_.prepare(
-      "UPDATE outbox SET last_error = ?2, next_attempt_at = ?3, updated_at = ?4 WHERE id = ?1");
+      "UPDATE outbox SET last_error = ?2, next_attempt_at = ?3, updated_at = ?4, tries = ?5 "
+      "WHERE id = ?1");
   s->bind(1, command).bind(2, error).bind(3, to_ms(next_attempt_at)).bind(4, to_ms(at));
+  s->bind(5, std::max(0, tries));
   s->run();
   tx.commit();
 }
@@ -206,16 +219,15 @@ void SqliteStore::confirm_command(std::int64_t command, const Readback& rb, Time
     return;
   }
   if (auto m = meter(parse_id(*meter_key)); m && m->read_at) {
-    auto last = m->last;
-    last.balance_fen = rb.balance_fen;
-    last.relay_closed = rb.relay_closed;
-    last.purchase_count = rb.purchase_count;
-    last.status_bits = rb.status_bits;
-    last.alarm1 = rb.alarm1;
-    last.alarm2 = rb.alarm2;
-    last.arrears = rb.arrears;
-    const auto status = domain::derive_status(
-        {m->account.has_value(), m->failed_cycles, rules.offline_after, last});
+    // The balance that holds the money: the meter's for meter-side, the ledger's for host-side.
+    std::optional<std::int64_t> balance = rb.balance_fen;
+    if (m->account && m->billing_mode == domain::BillingMode::kHostSide) {
+      balance = account_balance_fen(*m->account);
+    }
+    const auto placement = meter_placement(m->id);
+    const auto status =
+        domain::derive_status({m->account.has_value(), m->failed_cycles, rules.offline_after,
+                               balance, placement ? placement->thresholds : domain::Thresholds{}});
     auto s = db_.prepare(
         "UPDATE meters SET balance_fen = ?2, relay = ?3, purchase_count = ?4, status_bits = ?5, "
         "alarm1 = ?6, alarm2 = ?7, arrears = ?8, status = ?9 WHERE id = ?1");

@@ -47,7 +47,7 @@ class SqliteStore final : public Store {
   void begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
                      TimePoint at) override;
   void defer_command(std::int64_t command, const std::string& error, TimePoint next_attempt_at,
-                     TimePoint at) override;
+                     TimePoint at, int tries) override;
   void confirm_command(std::int64_t command, const Readback& rb, TimePoint at,
                        const BillingRules& rules) override;
   void fail_command(std::int64_t command, const std::string& reason, TimePoint at) override;
@@ -69,6 +69,9 @@ class SqliteStore final : public Store {
                  const std::string& details, TimePoint at) override;
   std::vector<domain::MeterId> record_serials(
       const std::vector<std::pair<domain::MeterId, std::string>>& serials, TimePoint at) override;
+  void save_box_supervision(const std::string& bus, int address,
+                            const BoxSupervision& state) override;
+  BoxSupervision box_supervision(const std::string& bus, int address) override;
 
   // ---- ReadRequests (sqlite_read_requests.cpp) ----
   std::int64_t request_read(const std::string& target, const std::string& operator_id,

@@ -1,20 +1,24 @@
 #pragma once
-// Meter status as operators see it (the colour on the console), derived from the account, the
-// comm history and the last reading. Pure.
+// Meter status as operators see it (the colour on the console), decided by the system (issue
+// 12.6): from the account, the comm history, and the balance that holds the account's money
+// against the stored alarm thresholds. The device's own status bits are only cross-checked.
+// Pure.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <phil/domain/reading.hpp>
+#include <phil/domain/site_model.hpp>
 
 namespace phil::domain {
 
 enum class MeterStatus : std::uint8_t {
   kNotOpened,  ///< no open account on the meter
   kNormal,
-  kAlarm1,   ///< balance at or below alarm threshold 1 (meter's flag)
-  kAlarm2,   ///< balance at or below alarm threshold 2 (meter's flag)
-  kArrears,  ///< meter balance <= 0 (or the meter says so)
+  kAlarm1,   ///< balance at or below the stored alarm threshold 1
+  kAlarm2,   ///< balance at or below the stored alarm threshold 2
+  kArrears,  ///< balance <= 0
   kOffline,  ///< `offline_after` failed poll cycles in a row
 };
 
@@ -28,12 +32,31 @@ struct StatusInputs {
   bool account_open = false;
   int failed_cycles = 0;  ///< poll cycles in a row the meter did not answer
   int offline_after = kDefaultOfflineAfter;
-  std::optional<MeterReading> last;  ///< last successful reading, if any
+  /// The balance that holds the account's money, fen: the meter's last read balance for a
+  /// meter-side meter (nullopt: never read), the account's ledger balance for a host-side one.
+  std::optional<std::int64_t> balance_fen;
+  /// The meter's stored thresholds (its own, else the site's defaults); the overload is unused.
+  Thresholds thresholds;
 };
 
-/// Precedence: offline, then not_opened, then arrears, alarm2, alarm1, normal. A meter never
-/// read yet (but not offline) with an open account is normal: nothing is known against it.
+/// Precedence: offline, then not_opened, then arrears (balance <= 0), alarm2 (<= alarm 2),
+/// alarm1 (<= alarm 1), normal. An open account whose balance is not known yet (a meter-side
+/// meter never read) is normal: nothing is known against it. The relay is no input: a relay
+/// that disagrees with its mode and balance is a relay_mismatch event (supervision.hpp), and the
+/// device's status bits are only cross-checked (status_bits_mismatch).
 MeterStatus derive_status(const StatusInputs& in);
+
+/// What a device's own status bits say of its balance: arrears, else alarm2, else alarm1, else
+/// normal.
+MeterStatus status_of_bits(const MeterReading& r);
+
+/// The cross-check of an answering meter-side meter with an open account: its device's bits
+/// (status_of_bits) against the status the system derived from the balance (`derived`, one of
+/// normal, alarm1, alarm2, arrears). nullopt when they agree, else the disagreement as a key
+/// "DERIVED/DEVICE" (e.g. "alarm1/normal"): one event per distinct key in a row, so a device
+/// that keeps disagreeing the same way is reported once. Other statuses (offline, not opened)
+/// compare nothing: nullopt.
+std::optional<std::string> status_bits_mismatch(MeterStatus derived, const MeterReading& r);
 
 /// The status a meter takes when an account is opened on it (`account_open`) or closed, or the
 /// meter is replaced (the old one leaves its account, the new one joins it). An offline meter

@@ -31,6 +31,9 @@ struct CommandRecord {
   std::optional<std::uint16_t> purchase_count;
   domain::CommandState state = domain::CommandState::kPending;
   int attempts = 0;  ///< writes attempted
+  /// Failed tries, pre-write reads included (defer_command stores them): the retry backoff
+  /// grows with them, and is stored so a restart does not reset it.
+  int tries = 0;
   std::string last_error;
   TimePoint next_attempt_at{};
   TimePoint created_at{};
@@ -93,9 +96,11 @@ class Outbox {
   /// As try_begin_attempt, but a command that is no longer open throws StoreError.
   virtual void begin_attempt(std::int64_t command, std::optional<std::uint16_t> assign_count,
                              TimePoint at) = 0;
-  /// Records why an attempt did not complete and when to try again (the state is unchanged).
+  /// Records why an attempt did not complete, when to try again and the command's failed
+  /// `tries` so far (CommandRecord::tries; a wait without a try keeps the count). The state is
+  /// unchanged.
   virtual void defer_command(std::int64_t command, const std::string& error,
-                             TimePoint next_attempt_at, TimePoint at) = 0;
+                             TimePoint next_attempt_at, TimePoint at, int tries) = 0;
   /// Confirms the command and mirrors the read-back values into the meter (status updated); for
   /// a box-level command only the command is confirmed. Throws StoreError if it is not open.
   virtual void confirm_command(std::int64_t command, const Readback& rb, TimePoint at,

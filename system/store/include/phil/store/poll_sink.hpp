@@ -1,7 +1,9 @@
 #pragma once
 // The poll sink role: where a bus worker's poll cycles go (readings, failed cycles, the serial
 // numbers it read, the events its supervision raises). Each call is one transaction.
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +16,18 @@
 namespace phil::store {
 
 /// The readings of one poll cycle of many boxes, stored in one transaction by record_cycle.
+/// What a bus worker keeps of a box between runs and across restarts (issue 12.10): the backoff
+/// of commands to a box that does not answer, and what supervision raised already, so a
+/// restart neither sends to a silent box at once nor raises an event twice.
+struct BoxSupervision {
+  int silent_runs = 0;                         ///< runs in a row the box did not answer
+  std::optional<TimePoint> hold_until;         ///< no command to the box before this
+  bool clock_drifting = false;                 ///< its clock_drift event was raised
+  std::set<int> relay_mismatch;                ///< circuits whose relay_mismatch event was raised
+  std::map<int, domain::MeterMode> commanded;  ///< mode the last confirmed command set, per circuit
+  bool operator==(const BoxSupervision&) const = default;
+};
+
 struct CycleBatch {
   std::vector<std::pair<domain::MeterId, domain::MeterReading>> readings;  ///< meters that answered
   std::vector<domain::MeterId> failed;  ///< meters of boxes that did not answer
@@ -51,6 +65,12 @@ class PollSink {
   /// never charged as negative or foreign use). Returns the meters found replaced.
   virtual std::vector<domain::MeterId> record_serials(
       const std::vector<std::pair<domain::MeterId, std::string>>& serials, TimePoint at) = 0;
+  /// Stores a box's supervision state (replacing what was stored); a worker saves it when it
+  /// changes.
+  virtual void save_box_supervision(const std::string& bus, int address,
+                                    const BoxSupervision& state) = 0;
+  /// The box's stored supervision state; all defaults if none was stored.
+  virtual BoxSupervision box_supervision(const std::string& bus, int address) = 0;
 };
 
 }  // namespace phil::store
