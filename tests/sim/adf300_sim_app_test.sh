@@ -19,6 +19,11 @@ buses:
     boxes: []
 YAML
 
+# The background job opens its redirections only once it runs: the files exist before it starts,
+# so the first grep below never meets a missing file (grep -c printing nothing ended the wait
+# loop at once and failed the test with an empty "bad BUS line").
+: > "$WORK/out"
+: > "$WORK/err"
 "$SIM" --fleet "$WORK/fleet.yaml" --profiles "$PROFILES" --run-dir "$WORK" --speed 60 \
   --start 2026-03-01T00:00:00+08:00 > "$WORK/out" 2> "$WORK/err" &
 PID=$!
