@@ -548,6 +548,44 @@ TEST_F(OperationsTest, ACommandOrCreditTheMetersRegistersCannotHoldIsRefusedWhen
       domain::TouSchedulePayload{{{0, domain::TouRate::kFlat}, {480, domain::TouRate::kPeak}}}));
 }
 
+/// The test profile without its debit registers (written to `dir`): a meter that cannot give
+/// money back.
+std::string profiles_without_debits(const test::TempDir& dir) {
+  std::ifstream in(test::test_profiles_dir() + "/adf300l.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  const auto from = s.find("  - {name: debit_count");
+  const auto to = s.find("  # Settings block");
+  EXPECT_NE(from, std::string::npos);
+  EXPECT_NE(to, std::string::npos);
+  s.erase(from, to - from);
+  auto folder = dir.file("no-debits");
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder + "/adf300l.yaml") << s;
+  return folder;
+}
+
+TEST_F(OperationsTest, ARefundOfMoneyOnAMeterWithoutDebitRegistersIsRefusedAtTheCounter) {
+  auto site = site_file();
+  site.profiles_dir = profiles_without_debits(dir_);
+  const auto ops = Operations::open(db_, clock_, site);
+  ASSERT_TRUE(ops->open_account(kAdmin, {"A1", "Li", {meter(1, 1)}, 2'000, {}}));
+  ASSERT_TRUE(ops->open_account(kAdmin, {"A2", "Wang", {meter(2, 1)}, 2'000, {}}));
+  confirm(meter(1, 1));
+  confirm(meter(2, 1));
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops->refund(kAdmin, "A1", 500); });
+  EXPECT_EQ(ops->refund(kAdmin, "A1", 500).error().message,
+            "refund of 5.00 yuan cannot be taken off meter bus1/1/1, which holds the account's "
+            "money: profile adf300l has no debit registers (debit_count, debit_amount) for "
+            "adf300l-i: money on this meter cannot be taken back remotely; nothing was written");
+  // Host-side (box 2): the ledger holds the money, so the refund is booked at once.
+  const auto host = ops->refund(kAdmin, "A2", 500);
+  ASSERT_TRUE(host) << host.error().message;
+  EXPECT_TRUE(host.value().seq);
+  EXPECT_FALSE(host.value().command);
+}
+
 TEST_F(OperationsTest, QueriesWriteNothingAndSayWhatIsMissing) {
   const auto before = tables();
   const auto account = ops_->account(kCashier, "A404");
