@@ -27,11 +27,14 @@ ln -s "$build" "$work/build/release"
 for d in sim system profiles; do ln -s "$src/$d" "$work/$d"; done
 
 # Run it as written, but: no cmake (this build is the one under test); the fixed `sleep` becomes
-# a bounded wait for the credit (a loaded CI machine may need longer than a person does); the
-# closing kill is left to this script.
+# a bounded wait for the credit (a loaded CI machine may need longer than a person does). The
+# block's background programs are the block shell's children, not this script's: its closing
+# kill runs as written and is waited for, and a trap stops them if the block fails before it
+# (they were left running after every test run before).
 script="$work/block.sh"
 {
   echo "set -euo pipefail"
+  echo 'trap '"'"'kill $(jobs -p) 2> /dev/null || true'"'"' EXIT'
   while IFS= read -r line; do
     case "$line" in
       cmake\ *) ;;
@@ -43,7 +46,11 @@ for _ in $(seq 1 120); do
 done
 WAIT
         ;;
-      kill\ *) echo "echo 'block done'" ;;
+      kill\ *)
+        echo "$line"
+        echo "wait || true"
+        echo "echo 'block done'"
+        ;;
       *) echo "$line" ;;
     esac
   done <<< "$block"
