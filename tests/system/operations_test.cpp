@@ -462,13 +462,27 @@ TEST_F(OperationsTest, ATransferAboveTheLimitOrBeyondTheNewMetersRegistersIsRefu
   EXPECT_TRUE(ops_->move_meter(kAdmin, meter(1, 4), "A3", true));
 }
 
-/// The test profile with registers narrowed (written to `dir`): purchase_amount, price_flat and
-/// alarm1_threshold u16, no keep_power in the mode enum, no box clock, a TOU table of 2 rows.
-std::string narrow_profiles(const test::TempDir& dir) {
+/// The test profile's text.
+std::string test_profile_text() {
   std::ifstream in(test::test_profiles_dir() + "/adf300l.yaml");
   std::stringstream text;
   text << in.rdbuf();
-  std::string s = text.str();
+  return text.str();
+}
+
+/// A profiles folder `name` in `dir` holding `profile` as adf300l.yaml; returns its path.
+std::string profiles_folder(const test::TempDir& dir, const std::string& name,
+                            const std::string& profile) {
+  auto folder = dir.file(name);
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder + "/adf300l.yaml") << profile;
+  return folder;
+}
+
+/// The test profile with registers narrowed (written to `dir`): purchase_amount, price_flat and
+/// alarm1_threshold u16, no keep_power in the mode enum, no box clock, a TOU table of 2 rows.
+std::string narrow_profiles(const test::TempDir& dir) {
+  std::string s = test_profile_text();
   const auto replace = [&s](const std::string& from, const std::string& to) {
     const auto at = s.find(from);
     ASSERT_NE(at, std::string::npos) << from;
@@ -485,10 +499,7 @@ std::string narrow_profiles(const test::TempDir& dir) {
   const auto clock = s.find("  - {name: clock,");
   const auto next = s.find("  - {name: password", clock);
   s.erase(clock, next - clock);
-  auto folder = dir.file("narrow");
-  std::filesystem::create_directories(folder);
-  std::ofstream(folder + "/adf300l.yaml") << s;
-  return folder;
+  return profiles_folder(dir, "narrow", s);
 }
 
 TEST_F(OperationsTest, ACommandOrCreditTheMetersRegistersCannotHoldIsRefusedWhenQueued) {
@@ -551,19 +562,13 @@ TEST_F(OperationsTest, ACommandOrCreditTheMetersRegistersCannotHoldIsRefusedWhen
 /// The test profile without its debit registers (written to `dir`): a meter that cannot give
 /// money back.
 std::string profiles_without_debits(const test::TempDir& dir) {
-  std::ifstream in(test::test_profiles_dir() + "/adf300l.yaml");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string s = text.str();
+  std::string s = test_profile_text();
   const auto from = s.find("  - {name: debit_count");
   const auto to = s.find("  # Settings block");
   EXPECT_NE(from, std::string::npos);
   EXPECT_NE(to, std::string::npos);
   s.erase(from, to - from);
-  auto folder = dir.file("no-debits");
-  std::filesystem::create_directories(folder);
-  std::ofstream(folder + "/adf300l.yaml") << s;
-  return folder;
+  return profiles_folder(dir, "no-debits", s);
 }
 
 TEST_F(OperationsTest, ARefundOfMoneyOnAMeterWithoutDebitRegistersIsRefusedAtTheCounter) {
