@@ -466,6 +466,10 @@ Queries::CommandCounts MemoryQueries::command_counts(const std::string& bus) con
   return n;
 }
 
+std::optional<ClosingRecord> MemoryQueries::account_closing(const std::string& /*account*/) const {
+  return std::nullopt;  // closing is not modelled
+}
+
 // ---- Ledger ----
 
 domain::Result<void> MemoryLedger::open_account(const OpenAccountRequest& req) {
@@ -533,6 +537,11 @@ domain::Result<MoneyBack> MemoryLedger::reversal(const ReversalRequest& /*req*/)
 
 domain::Result<CloseAccountResult> MemoryLedger::close_account(const CloseAccountRequest& /*req*/) {
   return not_modelled("closing an account");
+}
+
+int MemoryLedger::advance_closings(const std::string& /*bus*/, TimePoint /*at*/,
+                                   const BillingRules& /*rules*/) {
+  return 0;
 }
 
 std::vector<std::string> MemoryLedger::verify_ledger() const {

@@ -46,8 +46,33 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v10) back into the v9 shape, user_version 9: no stored
-/// command tries, box supervision or status-bits disagreement. For the migration tests.
+/// Turns a file of the current schema (v11) back into the v10 shape, user_version 10: no
+/// closings, and the ledger without the settlement kinds (their rows dropped). For the migration
+/// tests.
+inline constexpr const char* kSchemaV11ToV10 =
+    "DROP TABLE closing_meters; DROP TABLE closings;"
+    "CREATE TABLE ledger_v10 (seq INTEGER PRIMARY KEY, account TEXT NOT NULL REFERENCES "
+    "accounts(id), kind TEXT NOT NULL CHECK (kind IN ('sale', 'charge', 'refund', 'reversal', "
+    "'transfer_in', 'transfer_out')), meter TEXT REFERENCES meters(id), amount_fen INTEGER NOT "
+    "NULL CHECK (amount_fen >= 0), energy_wh INTEGER NOT NULL DEFAULT 0, carry INTEGER NOT NULL "
+    "DEFAULT 0, balance_after_fen INTEGER NOT NULL, operator TEXT NOT NULL, at INTEGER NOT NULL, "
+    "ref_seq INTEGER REFERENCES ledger(seq)) STRICT;"
+    "INSERT INTO ledger_v10 SELECT seq, account, kind, meter, amount_fen, energy_wh, carry, "
+    "balance_after_fen, operator, at, ref_seq FROM ledger WHERE kind NOT IN ('settle_debit', "
+    "'settle_credit') ORDER BY seq;"
+    "DROP TABLE ledger; ALTER TABLE ledger_v10 RENAME TO ledger;"
+    "CREATE INDEX ledger_by_account ON ledger (account, seq) WHERE kind <> 'charge';"
+    "CREATE UNIQUE INDEX one_reversal_per_sale ON ledger (ref_seq) WHERE kind = 'reversal';"
+    "CREATE UNIQUE INDEX one_transfer_in_per_out ON ledger (ref_seq) WHERE kind = 'transfer_in';"
+    "CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger "
+    "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger "
+    "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "PRAGMA user_version = 10;";
+
+/// Turns a file of the v10 schema (kSchemaV11ToV10 of the current one) back into the v9 shape,
+/// user_version 9: no stored command tries, box supervision or status-bits disagreement. For the
+/// migration tests.
 inline constexpr const char* kSchemaV10ToV9 =
     "ALTER TABLE outbox DROP COLUMN tries;"
     "DROP TABLE box_supervision;"

@@ -76,6 +76,8 @@ class MockLedger : public Ledger {
   MOCK_METHOD(domain::Result<MoneyBack>, reversal, (const ReversalRequest&), (override));
   MOCK_METHOD(domain::Result<CloseAccountResult>, close_account, (const CloseAccountRequest&),
               (override));
+  MOCK_METHOD(int, advance_closings, (const std::string&, TimePoint, const BillingRules&),
+              (override));
   MOCK_METHOD(std::vector<std::string>, verify_ledger, (), (const, override));
 };
 
@@ -123,6 +125,8 @@ class MockQueries : public Queries {
               (const, override));
   MOCK_METHOD(std::optional<CommandRecord>, command, (std::int64_t), (const, override));
   MOCK_METHOD(CommandCounts, command_counts, (const std::string&), (const, override));
+  MOCK_METHOD(std::optional<ClosingRecord>, account_closing, (const std::string&),
+              (const, override));
 };
 
 /// A Store whose roles are the given objects (which outlive it); checkpoint() only counts.
@@ -250,6 +254,9 @@ class RoleStore final : public Store {
   domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override {
     return ledger_.close_account(req);
   }
+  int advance_closings(const std::string& bus, TimePoint at, const BillingRules& rules) override {
+    return ledger_.advance_closings(bus, at, rules);
+  }
   std::vector<std::string> verify_ledger() const override { return ledger_.verify_ledger(); }
 
   // ---- SiteAdmin ----
@@ -317,6 +324,9 @@ class RoleStore final : public Store {
   }
   CommandCounts command_counts(const std::string& bus) const override {
     return queries_.command_counts(bus);
+  }
+  std::optional<ClosingRecord> account_closing(const std::string& account) const override {
+    return queries_.account_closing(account);
   }
 
  private:

@@ -30,6 +30,7 @@ comm_managers:
               - {circuit: 2, room: "102"}
               - {circuit: 3, room: "103"}
               - {circuit: 4, room: "104", thresholds: {overload: 4400}}
+              - {circuit: 5}
 YAML
 cat > site.yaml <<'YAML'
 name: ctl-admin-test
@@ -50,7 +51,7 @@ has() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
 
 # Import, and again: nothing changes. A misspelt key is refused with its place.
 expect_rc 0 ctl site import admin.yaml
-has "13 added, 1 updated" out.txt "first import"
+has "14 added, 1 updated" out.txt "first import"
 expect_rc 0 ctl --json site import admin.yaml
 has '"added":0' out.txt "second import added something"
 has '"updated":0' out.txt "second import updated something"
@@ -95,11 +96,11 @@ has '"accounts_opened":0' out.txt "second import opened an account"
 [[ $(rows) == "$before" ]] || fail "second import changed rows: $before -> $(rows)"
 sed 's/meters: \[bus1\/1\/3\]/meters: [bus1\/1\/4]/' accounts.yaml > moved.yaml
 expect_rc 1 acc site import moved.yaml
-has "account B103 (moved.yaml:22:5): the file gives it meters \[bus1/1/4\]" err.txt \
+has "account B103 (moved.yaml:23:5): the file gives it meters \[bus1/1/4\]" err.txt \
   "differing meters not explained"
 sed 's/"13800138000"/"call me"/' accounts.yaml > phone.yaml
 expect_rc 2 acc site import phone.yaml
-has "phone.yaml:20:35" err.txt "bad phone without file:line"
+has "phone.yaml:21:35" err.txt "bad phone without file:line"
 [[ $(rows) == "$before" ]] || fail "refused imports changed rows: $before -> $(rows)"
 expect_rc 0 acc ledger verify
 has "ledger OK" out.txt "ledger of the imported accounts does not verify"
@@ -141,11 +142,11 @@ expect_rc 0 ctl meter show bus1/1/1
 has "replaced by bus1/1/4" out.txt "old meter does not show its replacement"
 has "status      not_opened" out.txt "old meter still opened"
 
-# Moving a meter: not to a closed account, not an account's only meter.
-expect_rc 0 ctl account open --id A105 --tenant Sun --meter bus1/1/1
+# Moving a meter: not to a closing account, not an account's only meter.
+expect_rc 0 ctl account open --id A105 --tenant Sun --meter bus1/1/5
 expect_rc 0 ctl account close --id A105
 expect_rc 1 ctl meter move bus1/1/2 --to A105
-has "A105 is closed" err.txt "move to a closed account not explained"
+has "A105 is being closed" err.txt "move to a closing account not explained"
 expect_rc 1 ctl meter move bus1/1/3 --to A101
 has "only meter of account A103" err.txt "moving the only meter not explained"
 expect_rc 0 ctl --json meter move bus1/1/2 --to A103

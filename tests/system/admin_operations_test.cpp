@@ -8,6 +8,7 @@
 #include <phil/domain/money.hpp>
 #include <phil/store/store.hpp>
 
+#include "support/closing_driver.hpp"
 #include "support/sqlite_count.hpp"
 #include "support/temp_dir.hpp"
 
@@ -137,6 +138,7 @@ TEST_F(AdminOperationsTest, OpenAccountRefusesABadPhoneOrAnUnknownRoom) {
 TEST_F(AdminOperationsTest, SaleToAClosedAccountIsRefused) {
   open("A101", {meter(1)});
   ASSERT_TRUE(store_->close_account({"A101", "manager", kT0}));
+  test::drive_closings(*store_, "bus1", kT0, kRules);
   const auto before = snapshot();
   auto r = store_->sale({"A101", 1000, "cashier", kT0});
   ASSERT_FALSE(r);
@@ -520,6 +522,7 @@ TEST_F(AdminOperationsTest, MoveRefusalsChangeNothing) {
   open("A103", {meter(3)});
   open("A104", {meter(4)});
   ASSERT_TRUE(store_->close_account({"A104", "manager", kT0}));
+  test::drive_closings(*store_, "bus1", kT0, kRules);
   const auto before = snapshot();
   auto closed = store_->move_meter({meter(2), "A104", false, "m", kT0});
   ASSERT_FALSE(closed);

@@ -6,6 +6,7 @@
 #include <phil/store/store.hpp>
 
 #include "site_model_yaml.hpp"
+#include "support/closing_driver.hpp"
 #include "support/sqlite_count.hpp"
 #include "support/temp_dir.hpp"
 
@@ -387,6 +388,7 @@ TEST_F(SiteImportTest, AClosedAccountInTheFileRefusesTheImport) {
   ASSERT_TRUE(store_->import_site(parse(kSite), "admin", kT0));
   ASSERT_TRUE(store_->open_account({"A501", "Wang", {{"bus2", 5, 1}}, 0, "cashier", kT0}));
   ASSERT_TRUE(store_->close_account({"A501", "cashier", kT0}));
+  test::drive_closings(*store_, "bus2", kT0, {6000, 3});
   expect_refused(*store_, path_, with_accounts(), "give the tenant a new account id");
 }
 

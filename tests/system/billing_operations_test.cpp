@@ -6,6 +6,7 @@
 
 #include <phil/store/store.hpp>
 
+#include "support/closing_driver.hpp"
 #include "support/sqlite_count.hpp"
 #include "support/temp_dir.hpp"
 
@@ -254,25 +255,161 @@ TEST_F(OperationsTest, ReversalOfACreditInFlightOrOfANonSaleIsRefused) {
   EXPECT_FALSE(store_->reversal({sale_seq + 100, "manager", kT0}));
 }
 
-TEST_F(OperationsTest, ClosingRefundsTheRestAndReturnsMetersToNotOpened) {
+TEST_F(OperationsTest, ClosingAHostSideAccountRefundsTheLedgerBalanceOnceTheMeterIsOffAndRead) {
+  host_side();
   delivered_sale(5000);
   read(1000);
   read(3000);  // 120 fen charged
   auto r = store_->close_account({"A401", "manager", kT0});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r.value().refunded_fen, 4880);
+  EXPECT_FALSE(r.value().closed);
+  // The relay goes first: a forced_off, and nothing paid out or detached yet.
+  const auto open = store_->open_commands("bus1");
+  ASSERT_EQ(open.size(), 1U);
+  EXPECT_EQ(open[0].kind, domain::CommandKind::kMode);
+  EXPECT_EQ(open[0].payload, "relay=forced_off");
+  EXPECT_EQ(balance(), 4880);
+  EXPECT_EQ(store_->meter(meter(1))->account, "A401");
+  // A closing account's money moves only by the closing.
+  EXPECT_FALSE(store_->sale({"A401", 100, "cashier", kT0}));
+  EXPECT_FALSE(store_->refund({"A401", 100, "cashier", kT0}));
+  test::drive_closings(*store_, "bus1", kT0, kRules);
+  const auto closing = store_->account_closing("A401");
+  ASSERT_TRUE(closing && closing->finished_at);
+  EXPECT_EQ(closing->refunded_fen, 4880);
+  EXPECT_EQ(closing->meters.at(0).step, domain::CloseStep::kDone);
+  EXPECT_FALSE(closing->meters.at(0).debit_command);  // host-side: the ledger held the money
   EXPECT_EQ(balance(), 0);
+  EXPECT_EQ(store_->ledger("A401").back().kind, EntryKind::kRefund);
+  EXPECT_EQ(store_->ledger("A401").back().operator_id, "manager");
   const auto m = store_->meter(meter(1));
   EXPECT_FALSE(m->account);
   EXPECT_EQ(m->status, domain::MeterStatus::kNotOpened);
   EXPECT_FALSE(m->billed_energy_wh);
   EXPECT_TRUE(store_->verify_ledger().empty());
+  EXPECT_EQ(count(path_, "audit WHERE action = 'close_account_done'"), 1);
   // The meter can be opened again, for someone else.
   EXPECT_TRUE(store_->open_account({"A402", "Wang", {meter(1)}, 0, "cashier", kT0}));
   // A closed account takes no sale, refund or second close.
   EXPECT_FALSE(store_->sale({"A401", 100, "cashier", kT0}));
   EXPECT_FALSE(store_->refund({"A401", 100, "cashier", kT0}));
   EXPECT_FALSE(store_->close_account({"A401", "manager", kT0}));
+}
+
+TEST_F(OperationsTest, ClosingAMeterSideAccountRefundsWhatTheMeterGaveUpAndSettlesTheLedgerToIt) {
+  delivered_sale(5000);
+  read(1000);
+  domain::MeterReading r;
+  r.energy_wh = 3000;    // the ledger charges 120 fen: it expects 4880
+  r.balance_fen = 4870;  // the meter, by its own price table, deducted 10 fen more
+  store_->record_readings({{meter(1), r}}, kT0, kRules);
+  ASSERT_TRUE(store_->close_account({"A401", "manager", kT0}));
+  test::drive_closings(*store_, "bus1", kT0, kRules);
+  const auto closing = store_->account_closing("A401");
+  ASSERT_TRUE(closing && closing->finished_at);
+  ASSERT_TRUE(closing->meters.at(0).debit_command);
+  const auto debit = store_->command(*closing->meters.at(0).debit_command);
+  EXPECT_EQ(debit->amount_fen, 4870);  // what the meter held at its final reading
+  EXPECT_EQ(debit->state, CommandState::kConfirmed);
+  EXPECT_EQ(closing->refunded_fen, 4870);
+  EXPECT_EQ(closing->settled_fen, -10);
+  const auto entries = store_->ledger("A401");
+  EXPECT_EQ(entries[entries.size() - 2].kind, EntryKind::kRefund);
+  EXPECT_EQ(entries[entries.size() - 2].amount_fen, 4870);
+  EXPECT_EQ(entries.back().kind, EntryKind::kSettleDebit);
+  EXPECT_EQ(entries.back().amount_fen, 10);
+  EXPECT_EQ(balance(), 0);
+  EXPECT_EQ(store_->meter(meter(1))->last.balance_fen, 0);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(OperationsTest, ClosingWaitsForTheFinalReadingAndAPollReplacesAFailedRead) {
+  delivered_sale(5000);
+  read(1000);
+  ASSERT_TRUE(store_->close_account({"A401", "manager", kT0}));
+  const auto relay = store_->open_commands("bus1").at(0).id;
+  ASSERT_TRUE(store_->try_begin_attempt(relay, std::nullopt, kT0));
+  // Comm loss: the forced_off waits in flight, the closing waits with it.
+  EXPECT_EQ(store_->advance_closings("bus1", kT0, kRules), 0);
+  store_->confirm_command(relay, {}, kT0, kRules);
+  EXPECT_EQ(store_->advance_closings("bus1", kT0, kRules), 1);  // the final read is asked for
+  const auto reads = store_->pending_read_requests("bus1");
+  ASSERT_EQ(reads.size(), 1U);
+  EXPECT_EQ(reads[0].target, "bus1/1/1");
+  store_->finish_read_request(reads[0].id, false, "box 1 did not answer", kT0);
+  EXPECT_EQ(store_->advance_closings("bus1", kT0 + Millis(1000), kRules), 0);
+  EXPECT_EQ(store_->account_closing("A401")->meters.at(0).step, domain::CloseStep::kReading);
+  // The next poll's reading is the final one: the debit of what it found follows.
+  domain::MeterReading r;
+  r.energy_wh = 1000;
+  r.balance_fen = 4990;
+  store_->record_readings({{meter(1), r}}, kT0 + Millis(60'000), kRules);
+  EXPECT_EQ(store_->advance_closings("bus1", kT0 + Millis(60'000), kRules), 1);
+  const auto closing = store_->account_closing("A401");
+  EXPECT_EQ(closing->meters.at(0).step, domain::CloseStep::kDebit);
+  EXPECT_EQ(store_->command(*closing->meters.at(0).debit_command)->amount_fen, 4990);
+}
+
+TEST_F(OperationsTest, ARefusedStepBlocksTheClosingUntilTheOperatorClosesAgain) {
+  delivered_sale(5000);
+  read(1000);
+  ASSERT_TRUE(store_->close_account({"A401", "manager", kT0}));
+  const auto relay = store_->open_commands("bus1").at(0).id;
+  store_->fail_command(relay, "exception 01 (illegal function)", kT0);
+  EXPECT_EQ(store_->advance_closings("bus1", kT0, kRules), 1);
+  auto closing = store_->account_closing("A401");
+  ASSERT_TRUE(closing->meters.at(0).blocked);
+  EXPECT_NE(closing->meters.at(0).blocked->find("exception 01"), std::string::npos);
+  EXPECT_EQ(events("closing_blocked"), 1);
+  EXPECT_EQ(store_->advance_closings("bus1", kT0, kRules), 0);  // blocked: it waits
+  // Asked again, the closing resumes: a new forced_off is queued, and it runs to its end.
+  auto again = store_->close_account({"A401", "manager", kT0});
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again.value().resumed, 1);
+  test::drive_closings(*store_, "bus1", kT0, kRules);
+  closing = store_->account_closing("A401");
+  EXPECT_TRUE(closing->finished_at);
+  EXPECT_NE(closing->meters.at(0).relay_command, relay);
+  EXPECT_EQ(balance(), 0);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  // Nothing blocked and nothing left: closing again is refused.
+  EXPECT_FALSE(store_->close_account({"A401", "manager", kT0}));
+}
+
+TEST_F(OperationsTest, ClosingWhileAStepGoesOnIsRefusedAndChangesNothing) {
+  delivered_sale(5000);
+  ASSERT_TRUE(store_->close_account({"A401", "manager", kT0}));
+  const auto before = snapshot();
+  auto r = store_->close_account({"A401", "manager", kT0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("no step is blocked"), std::string::npos) << r.error().message;
+  EXPECT_EQ(snapshot(), before);
+}
+
+/// v11 rebuilds the ledger for the settlement kinds: a v10 file (test::kSchemaV11ToV10) keeps
+/// every entry, the outbox's links to them and the append-only guard, and can close an account.
+TEST_F(OperationsTest, MigrationV11KeepsTheLedgerItsLinksAndItsGuard) {
+  ASSERT_EQ(sqlite_schema_version(), 11) << "a newer migration: start this test from its parent";
+  delivered_sale(5000);
+  read(1000);
+  read(3000);
+  const auto entries = store_->ledger("A401").size();
+  store_.reset();
+  ASSERT_EQ(test::sql(path_, test::kSchemaV11ToV10), "");
+  store_ = open_sqlite_store(path_);
+  EXPECT_EQ(test::sql(path_, "PRAGMA user_version"), "11|");
+  EXPECT_EQ(store_->ledger("A401").size(), entries);
+  EXPECT_EQ(test::sql(path_, "SELECT count(*) FROM outbox o JOIN ledger l ON l.seq = o.ledger_seq"),
+            "1|");
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  EXPECT_NE(test::sql(path_, "UPDATE ledger SET amount_fen = 1 WHERE seq = 1").find("append-only"),
+            std::string::npos);
+  EXPECT_NE(test::sql(path_, "DELETE FROM ledger").find("append-only"), std::string::npos);
+  ASSERT_TRUE(store_->close_account({"A401", "manager", kT0}));
+  test::drive_closings(*store_, "bus1", kT0, kRules);
+  EXPECT_TRUE(store_->account_closing("A401")->finished_at);
+  EXPECT_EQ(balance(), 0);
+  EXPECT_TRUE(store_->verify_ledger().empty());
 }
 
 TEST_F(OperationsTest, ClosingWithACommandNotYetDeliveredIsRefused) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# prepaidctl's money operations as an operator runs them: refund, reversal and account close,
+# prepaidctl's money operations as an operator runs them: refund, reversal and account close (its
+# start: the steps need the daemon, live_fleet_test takes one to its end),
 # their refusals (exit 1 with the reason), bad arguments (exit 2), --json, and a verifying ledger.
 # Usage: ctl_money_test.sh PREPAIDCTL PROFILES_DIR
 set -euo pipefail
@@ -42,12 +43,21 @@ grep -q "ledger entry 2 is a reversal, not a sale" err.txt || fail "reversal of 
 expect_rc 2 offline refund --account A401 --amount 1.001
 expect_rc 1 offline refund --account A401 --amount 1.00
 grep -q "0 fen left" err.txt || fail "refund above the balance not explained"
-# Closing frees the meter; a closed account takes nothing more.
+# Closing starts on the meter (forced off, final reading, debit: the daemon's bus worker takes
+# the steps); meanwhile the account takes no money and the meter stays its own.
 expect_rc 0 offline account close --id A401
-grep -q "account A401 closed; refunded 0.00 yuan" out.txt || { cat out.txt; fail "close output"; }
+grep -q "closing of account A401 started on 1 meter(s)" out.txt || { cat out.txt; fail "close output"; }
+expect_rc 0 offline account show --id A401
+grep -q "^CLOSING " out.txt || { cat out.txt; fail "closing not shown"; }
+grep -q "bus1/1/1  forcing the relay off (command 2)" out.txt || { cat out.txt; fail "closing step not shown"; }
+expect_rc 0 offline --json account show --id A401
+grep -q '"step": "relay"' out.txt || { cat out.txt; fail "closing step not in --json"; }
 expect_rc 1 site sale --account A401 --amount 1.00
+grep -q "is being closed" err.txt || fail "sale during the closing not explained: $(cat err.txt)"
 expect_rc 1 offline account close --id A401
-expect_rc 0 site account open --id A402 --tenant Wang --meter bus1/1/1
+grep -q "no step is blocked" err.txt || fail "second close not explained: $(cat err.txt)"
+expect_rc 1 site account open --id A402 --tenant Wang --meter bus1/1/1
+grep -q "already belongs to open account A401" err.txt || fail "meter of a closing account: $(cat err.txt)"
 expect_rc 2 offline ledger verify
 grep -q "config is required" err.txt || fail "missing site file not explained"
 expect_rc 0 site ledger verify

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <phil/domain/clock.hpp>
+#include <phil/domain/closing.hpp>
 #include <phil/domain/comm.hpp>
 #include <phil/domain/outbox.hpp>
 #include <phil/domain/status.hpp>
@@ -257,6 +258,99 @@ TEST(ManualMonotonicClock, SleepingAdvancesItInsteadOfBlocking) {
   c.sleep_for(Millis(250));
   c.advance(std::chrono::microseconds(1500));
   EXPECT_EQ(c.now(), std::chrono::nanoseconds(251'500'000));
+}
+
+// ---- closing an account (closing.hpp) ----
+
+StepCommand cmd(CommandState state, std::string error = {}) {
+  return {7, state, std::move(error)};
+}
+
+TEST(ClosingRules, TheRelayGoesFirstAndItsConfirmationAsksForTheFinalRead) {
+  MeterClosingFacts f;
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kQueueRelay);
+  f.relay = cmd(CommandState::kPending);
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kWait);
+  f.relay = cmd(CommandState::kInFlight);  // comm loss: the outbox retries, the closing waits
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kWait);
+  f.relay = cmd(CommandState::kConfirmed);
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kRequestRead);
+}
+
+TEST(ClosingRules, AfterTheFinalReadAMeterHoldingMoneyIsDebitedOfWhatItHolds) {
+  MeterClosingFacts f;
+  f.step = CloseStep::kReading;
+  f.holds_money = true;
+  f.balance_fen = 4870;
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kWait);  // not read since the relay opened
+  f.read_since_relay = true;
+  const auto d = next_close_action(f);
+  EXPECT_EQ(d.action, CloseAction::kQueueDebit);
+  EXPECT_EQ(d.debit_fen, 4870);
+  // Nothing to take off: an empty or negative meter, or one that holds no money (host-side).
+  f.balance_fen = 0;
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kDone);
+  f.balance_fen = -30;
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kDone);
+  f.balance_fen = 500;
+  f.holds_money = false;
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kDone);
+}
+
+TEST(ClosingRules, ADebitIsDoneOnConfirmationAndARefusalBlocksWithItsReason) {
+  MeterClosingFacts f;
+  f.step = CloseStep::kDebit;
+  f.holds_money = true;
+  f.balance_fen = 100;
+  f.debit = cmd(CommandState::kInFlight);
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kWait);
+  f.debit = cmd(CommandState::kConfirmed);
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kDone);
+  f.debit = cmd(CommandState::kFailed, "exception 03 (illegal data value)");
+  const auto d = next_close_action(f);
+  EXPECT_EQ(d.action, CloseAction::kBlock);
+  EXPECT_NE(d.reason.find("debit 7 failed: exception 03"), std::string::npos) << d.reason;
+  EXPECT_NE(d.reason.find("account close again"), std::string::npos) << d.reason;
+  f.blocked = true;
+  EXPECT_EQ(next_close_action(f).action, CloseAction::kWait);
+  // A refused debit is retried from a new reading; a refused relay from a new forced_off.
+  EXPECT_EQ(resume_step(CloseStep::kDebit), CloseStep::kReading);
+  EXPECT_EQ(resume_step(CloseStep::kRelay), CloseStep::kRelay);
+}
+
+TEST(ClosingRules, ASupersededForcedOffBlocksTheClosing) {
+  MeterClosingFacts f;
+  f.relay = cmd(CommandState::kSuperseded, "superseded by a newer command");
+  const auto d = next_close_action(f);
+  EXPECT_EQ(d.action, CloseAction::kBlock);
+  EXPECT_NE(d.reason.find("forced-off command 7 was superseded"), std::string::npos) << d.reason;
+}
+
+TEST(ClosingRules, TheSettlementEndsTheLedgerAtWhatTheMeterHoldsOrRefundsAHostSideBalance) {
+  // Meter-side: the meter deducted 10 fen more than the ledger mirrored.
+  auto s = settle_close({10, 0});
+  EXPECT_EQ(s.settle_debit_fen, 10);
+  EXPECT_EQ(s.settle_credit_fen, 0);
+  EXPECT_EQ(s.refund_fen, 0);
+  EXPECT_EQ(s.owed_fen, 0);
+  // ... or 25 fen less.
+  s = settle_close({-25, 0});
+  EXPECT_EQ(s.settle_credit_fen, 25);
+  EXPECT_EQ(s.settle_debit_fen, 0);
+  // A meter left at -40 fen: settled to it, and the tenant owes it.
+  s = settle_close({0, -40});
+  EXPECT_EQ(s.settle_credit_fen, 0);
+  EXPECT_EQ(s.settle_debit_fen, 40);
+  EXPECT_EQ(s.owed_fen, 40);
+  // Host-side: the ledger's balance is paid back; a debt stays owed.
+  s = settle_close({4880, std::nullopt});
+  EXPECT_EQ(s.refund_fen, 4880);
+  EXPECT_EQ(s.owed_fen, 0);
+  s = settle_close({-50, std::nullopt});
+  EXPECT_EQ(s.refund_fen, 0);
+  EXPECT_EQ(s.owed_fen, 50);
+  EXPECT_EQ(parse_close_step(to_string(CloseStep::kDebit)), CloseStep::kDebit);
+  EXPECT_FALSE(parse_close_step("settled"));
 }
 
 }  // namespace

@@ -25,12 +25,14 @@ std::map<std::string, std::int64_t> balances_by_kind(const std::vector<LedgerRec
     switch (e.kind) {
       case EntryKind::kSale:
       case EntryKind::kTransferIn:
+      case EntryKind::kSettleCredit:
         out[e.account] += e.amount_fen;
         break;
       case EntryKind::kRefund:
       case EntryKind::kReversal:
       case EntryKind::kCharge:
       case EntryKind::kTransferOut:
+      case EntryKind::kSettleDebit:
         out[e.account] -= e.amount_fen;
         break;
     }

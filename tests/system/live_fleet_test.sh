@@ -101,6 +101,22 @@ refunded() {
 wait_for 60 "the refund's debit on bus1/1/1" refunded
 grep -qE "refund +bus1/1/1 +-5\.00 " account.txt || fail "refund not booked: $(cat account.txt)"
 
+# Closing A1 (销户) on the emulated meter: forced off, final reading, what the meter holds taken
+# off by a debit, then the account settled to the meter and closed.
+ctl account close --id A1 > close.txt 2>&1 || fail "close: $(cat close.txt)"
+grep -q "closing of account A1 started on 1 meter(s)" close.txt || fail "close: $(cat close.txt)"
+closed() {
+  ctl account show --id A1 > account.txt 2>&1 && grep -q "^closing     done" account.txt
+}
+wait_for 90 "the closing of A1" closed
+grep -qE "^closing     done .*: pay out [1-9][0-9]*\.[0-9]{2} yuan" account.txt ||
+  fail "closing did not refund what the meter held: $(cat account.txt)"
+grep -q "^balance     0.00 yuan" account.txt || fail "closed account not at zero: $(cat account.txt)"
+ctl --json meter show bus1/1/1 > show.txt 2>&1 || fail "meter show: $(cat show.txt)"
+grep -q '"status": "not_opened"' show.txt || fail "meter not back to not opened: $(cat show.txt)"
+grep -q '"mode": "forced_off"' show.txt || fail "meter not left forced off: $(cat show.txt)"
+grep -q '"balance_fen": 0,' show.txt || fail "meter still holds money: $(cat show.txt)"
+
 # stop PID NAME: SIGTERM, then the exit status must be 0.
 stop() {
   local rc=0

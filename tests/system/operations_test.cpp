@@ -10,6 +10,7 @@
 #include <phil/service/operations.hpp>
 #include <phil/store/store.hpp>
 
+#include "support/closing_driver.hpp"
 #include "support/fake_adf300.hpp"
 #include "support/sqlite_count.hpp"
 #include "support/temp_dir.hpp"
@@ -159,6 +160,11 @@ TEST_F(OperationsTest, MoneyActionsWriteOneAuditRowEachAndRefusalsNothing) {
   confirm(meter(1, 1));
   EXPECT_EQ(ops_->account_balance_fen(kCashier, "A1").value(), 700);
   expect_one_audit_row(kAdmin, "close_account", [&] { return ops_->close_account(kAdmin, "A1"); });
+  // Closing: forced off, final reading, what the meter holds taken off, then closed.
+  expect_refused_unwritten(ErrorKind::kRefused, [&] { return ops_->close_account(kAdmin, "A1"); });
+  test::drive_closings(*daemon_, "bus1", kT0, kRules);
+  const auto closing = ops_->account_closing(kCashier, "A1").value();
+  ASSERT_TRUE(closing && closing->finished_at);
   EXPECT_EQ(ops_->account_balance_fen(kCashier, "A1").value(), 0);
   expect_refused_unwritten(ErrorKind::kRefused, [&] { return ops_->close_account(kAdmin, "A1"); });
   EXPECT_TRUE(ops_->verify_ledger(kAdmin).value().empty());

@@ -11,6 +11,7 @@
 #include <phil/domain/tariff.hpp>
 #include <phil/store/store.hpp>
 
+#include "support/closing_driver.hpp"
 #include "support/sqlite_count.hpp"
 #include "support/tariff_fixtures.hpp"
 #include "support/temp_dir.hpp"
@@ -355,6 +356,8 @@ TEST_F(TariffStoreTest, ANewAccountOnAMeterUsedByAPreviousTenantStartsAtTierOne)
   EXPECT_EQ(charges("A403"), (Charges{{660, 12'000}}));
   auto closed = store_->close_account({"A403", "manager", local(2026, 3, 10, 1)});
   ASSERT_TRUE(closed) << closed.error().message;
+  test::drive_closings(*store_, "bus1", local(2026, 3, 10, 1), kRules);
+  ASSERT_TRUE(store_->account_closing("A403")->finished_at);
 
   open("A405", {3}, local(2026, 3, 11, 0));
   read(3, 12'000, local(2026, 3, 11, 0));  // the new tenant's baseline
@@ -377,11 +380,11 @@ TEST_F(TariffStoreTest, AMovedMeterLeavesItsTierUsageWithTheAccountItLeft) {
 }
 
 /// v8 keeps tariff assignments as history and the tier position per account. A v7 file (built
-/// from this build's by test::kSchemaV10ToV9, kSchemaV9ToV8 and kSchemaV8ToV7) keeps its
-/// assignments, effective from when they were made, and each open account gets the position of
-/// its meters in their latest tier period.
+/// from this build's by test::kSchemaV11ToV10, kSchemaV10ToV9, kSchemaV9ToV8 and kSchemaV8ToV7)
+/// keeps its assignments, effective from when they were made, and each open account gets the
+/// position of its meters in their latest tier period.
 TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToTheAccounts) {
-  ASSERT_EQ(sqlite_schema_version(), 10) << "a newer migration: start this test from its parent";
+  ASSERT_EQ(sqlite_schema_version(), 11) << "a newer migration: start this test from its parent";
   store_->register_meters({meter(4), meter(5)}, "adf300l-i");
   open("A403", {3, 4, 5});
   add("standard", kStart, Tariff::single(6000));
@@ -389,6 +392,7 @@ TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToThe
   assign("standard", std::nullopt, local(2026, 3, 1, 1));
   assign("cheap", meter(2), local(2026, 3, 1, 2));
   store_.reset();
+  ASSERT_EQ(test::sql(path_, test::kSchemaV11ToV10), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV10ToV9), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV9ToV8), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV8ToV7), "");

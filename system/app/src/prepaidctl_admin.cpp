@@ -113,12 +113,72 @@ int account_open(service::Operations& ops, const AdminCommands& c, const AdminTa
               t.json);
 }
 
+/// What a closing's meter waits for, as an operator reads it.
+std::string closing_step_text(const store::ClosingMeterRecord& m) {
+  const auto id = [](const char* what, const std::optional<std::int64_t>& n) {
+    return n ? std::string(what) + " " + std::to_string(*n) : std::string();
+  };
+  switch (m.step) {
+    case domain::CloseStep::kRelay:
+      return "forcing the relay off (" + id("command", m.relay_command) + ")";
+    case domain::CloseStep::kReading:
+      return "final reading (" + id("read request", m.read_request) + ")";
+    case domain::CloseStep::kDebit:
+      return "taking the balance off the meter (" + id("debit", m.debit_command) + ")";
+    case domain::CloseStep::kDone:
+      return "done";
+  }
+  return "";
+}
+
+json closing_json(const store::ClosingRecord& c) {
+  json j{{"operator", c.operator_id},
+         {"started_at", when(c.started_at)},
+         {"finished_at", c.finished_at ? json(when(*c.finished_at)) : json()},
+         {"refunded_fen", c.refunded_fen},
+         {"settled_fen", c.settled_fen},
+         {"owed_fen", c.owed_fen}};
+  auto& ms = j["meters"] = json::array();
+  for (const auto& m : c.meters) {
+    ms.push_back({{"meter", m.meter.to_string()},
+                  {"step", domain::to_string(m.step)},
+                  {"relay_command", m.relay_command ? json(*m.relay_command) : json()},
+                  {"read_request", m.read_request ? json(*m.read_request) : json()},
+                  {"debit_command", m.debit_command ? json(*m.debit_command) : json()},
+                  {"blocked", m.blocked ? json(*m.blocked) : json()}});
+  }
+  return j;
+}
+
+void print_closing(const store::ClosingRecord& c) {
+  if (c.finished_at) {
+    std::cout << "closing     done " << when(*c.finished_at) << ": pay out " << yuan(c.refunded_fen)
+              << " yuan";
+    if (c.settled_fen != 0) {
+      std::cout << " (ledger settled to the meter by " << yuan(c.settled_fen) << " yuan)";
+    }
+    if (c.owed_fen > 0) std::cout << "; the tenant still owes " << yuan(c.owed_fen) << " yuan";
+    std::cout << "\n";
+    return;
+  }
+  std::cout << "CLOSING     since " << when(c.started_at) << " by " << printable(c.operator_id)
+            << "; nothing is paid out before it is done\n";
+  for (const auto& m : c.meters) {
+    std::cout << "  meter     " << m.meter.to_string() << "  " << closing_step_text(m);
+    if (m.blocked) {
+      std::cout << "  BLOCKED: " << printable(*m.blocked);
+    }
+    std::cout << "\n";
+  }
+}
+
 int account_show(const service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
   const auto found = ops.account(t.actor, c.account);
   if (!found) return refuse(found.error(), t.json);
   const auto* a = &found.value();
   auto entries = ops.ledger(t.actor, c.account).value();
   const auto debits = ops.account_debits(t.actor, c.account).value();
+  const auto closing = ops.account_closing(t.actor, c.account).value();
   // "refund 50.00" or "reversal of 3, 50.00"
   const auto debit_what = [](const store::CommandRecord& d) {
     const auto* p = std::get_if<domain::DebitPayload>(&d.params);
@@ -173,6 +233,7 @@ int account_show(const service::Operations& ops, const AdminCommands& c, const A
                     {"asked_at", when(d.created_at)},
                     {"why", d.last_error}});
     }
+    if (closing) j["closing"] = closing_json(*closing);
     std::cout << json_text(j, 2) << "\n";
     return kOk;
   }
@@ -208,6 +269,7 @@ int account_show(const service::Operations& ops, const AdminCommands& c, const A
     }
     std::cout << "\n";
   }
+  if (closing) print_closing(*closing);
   if (!entries.empty()) {
     std::printf("%6s  %-25s  %-12s  %-12s  %10s  %10s  %s\n", "seq", "at (UTC)", "kind", "meter",
                 "amount", "balance", "operator");

@@ -57,7 +57,10 @@ std::unique_ptr<MoneyCommands> add_money_commands(CLI::App& cli, CLI::App& accou
   c->refund->add_option("--amount", c->amount, "amount, yuan (e.g. 10.00)")->required();
   c->reversal = cli.add_subcommand("reversal", "cancel a wrong sale not yet consumed");
   c->reversal->add_option("--sale", c->sale_seq, "ledger seq of the sale")->required();
-  c->close = account.add_subcommand("close", "close an account: refund the rest, free its meters");
+  c->close = account.add_subcommand(
+      "close",
+      "close an account: its meters forced off, read and emptied, then the rest refunded (run "
+      "again to resume a blocked step)");
   c->close->add_option("--id", c->account, "account id")->required();
   return c;
 }
@@ -92,9 +95,27 @@ int run_money_command(const MoneyCommands& c, const AdminTarget& t) {
   }
   auto r = ops->close_account(actor, c.account);
   if (!r) return print_refusal(r.error(), json);
-  return print(
-      true, "account " + c.account + " closed; refunded " + yuan(r.value().refunded_fen) + " yuan",
-      json, {{"refunded_fen", r.value().refunded_fen}});
+  const auto& closing = r.value();
+  if (closing.closed) {
+    return print(true,
+                 "account " + c.account + " closed (no meter attached); refunded " +
+                     yuan(closing.refunded_fen) + " yuan",
+                 json, {{"state", "closed"}, {"refunded_fen", closing.refunded_fen}});
+  }
+  if (closing.resumed > 0) {
+    return print(true,
+                 "closing of account " + c.account + " resumed on " +
+                     std::to_string(closing.resumed) +
+                     " meter(s); `account show` follows its steps",
+                 json, {{"state", "closing"}, {"resumed", closing.resumed}});
+  }
+  return print(true,
+               "closing of account " + c.account + " started on " +
+                   std::to_string(closing.meters.size()) +
+                   " meter(s): forced off, final reading, what the meter holds taken off. "
+                   "`account show` follows the steps; pay the refund out when it shows the "
+                   "account closed",
+               json, {{"state", "closing"}, {"meters", closing.meters.size()}});
 }
 
 }  // namespace phil::app

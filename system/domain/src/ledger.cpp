@@ -6,13 +6,15 @@ namespace phil::domain {
 
 namespace {
 
-constexpr detail::NameTable<EntryKind, 6> kKindNames{{
+constexpr detail::NameTable<EntryKind, 8> kKindNames{{
     {EntryKind::kSale, "sale"},
     {EntryKind::kCharge, "charge"},
     {EntryKind::kRefund, "refund"},
     {EntryKind::kReversal, "reversal"},
     {EntryKind::kTransferIn, "transfer_in"},
     {EntryKind::kTransferOut, "transfer_out"},
+    {EntryKind::kSettleDebit, "settle_debit"},
+    {EntryKind::kSettleCredit, "settle_credit"},
 }};
 
 }  // namespace
@@ -28,11 +30,13 @@ int balance_sign(EntryKind k) {
   switch (k) {
     case EntryKind::kSale:
     case EntryKind::kTransferIn:
+    case EntryKind::kSettleCredit:
       return 1;
     case EntryKind::kCharge:
     case EntryKind::kRefund:
     case EntryKind::kReversal:
     case EntryKind::kTransferOut:
+    case EntryKind::kSettleDebit:
       return -1;
   }
   return 0;

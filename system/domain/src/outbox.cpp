@@ -22,9 +22,10 @@ constexpr detail::NameTable<CommandKind, 7> kKindNames{{
     {CommandKind::kDebit, "debit"},
 }};
 
-constexpr detail::NameTable<DebitPurpose, 2> kPurposeNames{{
+constexpr detail::NameTable<DebitPurpose, 3> kPurposeNames{{
     {DebitPurpose::kRefund, "refund"},
     {DebitPurpose::kReversal, "reversal"},
+    {DebitPurpose::kClose, "close"},
 }};
 
 constexpr detail::NameTable<RelayCommand, 4> kRelayNames{{

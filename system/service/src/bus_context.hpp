@@ -10,6 +10,8 @@
 //   supervision   serials, relays, box clocks, clock-sync broadcasts (supervision.hpp)
 //   host_billing  trip and close of host-side meters (host_billing.hpp)
 //   read_now      on-demand reads, in this process or stored by another (read_now.hpp)
+//   closings      the steps of account closings on the bus (Ledger::advance_closings), taken
+//                 around delivery and the reads so that each step follows the last at once
 // system.cpp wires them into System.
 #include <atomic>
 #include <cstdint>
@@ -62,12 +64,14 @@ struct BoxRuntime {
 
 /// The roles of the store a bus worker uses, all on the bus's own connection (System::Impl owns
 /// it): delivery and host-side trip/close, the poll results and supervision events, stored
-/// read-now requests, and the meter and balance look-ups host-side billing decides on.
+/// read-now requests, the meter and balance look-ups host-side billing decides on, and the
+/// steps of account closings (Ledger::advance_closings).
 struct BusStore {
   store::Outbox& outbox;
   store::PollSink& sink;
   store::ReadRequests& reads;
   store::Queries& queries;
+  store::Ledger& ledger;
 };
 
 /// Everything one bus worker touches. `mutex` serialises the work on the bus (one transaction at
@@ -136,6 +140,7 @@ class BusContext {
   store::PollSink& sink() const { return bus.store.sink; }
   store::ReadRequests& reads() const { return bus.store.reads; }
   store::Queries& queries() const { return bus.store.queries; }
+  store::Ledger& ledger() const { return bus.store.ledger; }
   meterlink::ModbusMaster& master() const { return *bus.master; }
 
   /// True if `box` did not answer earlier in this iteration: no further request to it.

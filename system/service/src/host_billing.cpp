@@ -42,6 +42,8 @@ void host_billing(BusContext& ctx, const BoxRuntime& box, TimePoint now,
     const auto action = domain::decide_host_relay(*balance, m->last.mode,
                                                   [&] { return tripped_by_host(queries, id); });
     if (!action) continue;
+    // A closing account's relays are the closing's: it forced them off for good.
+    if (const auto c = queries.account_closing(*m->account); c && !c->finished_at) continue;
     if (!open_mode) {
       open_mode.emplace();
       for (const auto& c : outbox.open_commands(ctx.bus.config.id)) {

@@ -68,6 +68,13 @@ domain::Result<std::vector<store::CommandRecord>> Operations::account_debits(
   return store_.account_debits(account);
 }
 
+domain::Result<std::optional<store::ClosingRecord>> Operations::account_closing(
+    const Actor& actor, const std::string& account) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  return store_.account_closing(account);
+}
+
 domain::Result<std::vector<store::CommandRecord>> Operations::meter_commands(
     const Actor& actor, const domain::MeterId& id, int limit) const {
   auto g = begin(actor, Action::kQuery);

@@ -122,7 +122,7 @@ struct System::Impl {
     std::map<std::string, meterlink::Profile> profiles;
     for (const auto& bc : site.buses) {
       auto& db = *bus_stores.emplace_back(stores(store::Checkpoints::kByCaller));
-      BusRuntime bus(bc, {db, db, db, db});
+      BusRuntime bus(bc, {db, db, db, db, db});
       bus.poll_interval = bc.poll_interval.value_or(site.poll_interval);
       bus.master = make_master(bc);
       for (const auto& box_config : bc.boxes) {
@@ -165,6 +165,11 @@ struct System::Impl {
     return nullptr;
   }
 
+  void advance_closings(BusContext& ctx, TimePoint now) const {
+    if (ctx.stopping()) return;
+    ctx.ledger().advance_closings(ctx.bus.config.id, now, shared.rules());
+  }
+
   /// One iteration of a bus at `now` (the caller holds the bus's lock).
   void run_bus(BusRuntime& bus, TimePoint now) {
     BusContext ctx(shared, bus);
@@ -176,10 +181,15 @@ struct System::Impl {
     auto& bus = ctx.bus;
     const bool poll_due = !bus.next_poll || *bus.next_poll <= now;
     detail::clock_sync(ctx, now);
+    // Account closings step around delivery and the reads: a forced_off queued is delivered in
+    // this iteration, its confirmation asks for the final read, which the reads below serve.
+    advance_closings(ctx, now);
     // Commands first: a sale reaches the meter before any further polling. A poll cycle retries
     // every open command regardless of its backoff.
     detail::deliver(ctx, now, poll_due);
+    advance_closings(ctx, now);
     detail::stored_read_requests(ctx, now);
+    advance_closings(ctx, now);
     if (!poll_due) {
       if (!bus.read_requested.empty()) detail::read_requested(ctx, now);
       return;

@@ -475,11 +475,74 @@ CREATE TABLE box_supervision (
 ALTER TABLE meters ADD COLUMN status_bits_mismatch TEXT;
 )sql";
 
+// v11: closing an account is a process (issue 12.2, phil/domain/closing.hpp): the relay forced
+// off, a final reading, the debit of what the meter holds, each confirmed, then the settlement.
+// - closings: one row per account closing (the operator who asked; finished_at and the money
+//   figures when every meter is done);
+// - closing_meters: each meter's step, the command or read request of that step, and why it is
+//   blocked (an operator resumes it by closing the account again);
+// - the ledger's kinds gain settle_debit and settle_credit (the ledger settled to what a
+//   meter-side meter holds). Rebuilt because SQLite cannot change a CHECK in place; every row
+//   is copied unchanged, and the indexes and the append-only triggers are made again.
+constexpr std::string_view kV11 = R"sql(
+CREATE TABLE ledger_v11 (
+  seq INTEGER PRIMARY KEY,
+  account TEXT NOT NULL REFERENCES accounts(id),
+  kind TEXT NOT NULL
+    CHECK (kind IN ('sale', 'charge', 'refund', 'reversal', 'transfer_in', 'transfer_out',
+      'settle_debit', 'settle_credit')),
+  meter TEXT REFERENCES meters(id),
+  amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+  energy_wh INTEGER NOT NULL DEFAULT 0,
+  carry INTEGER NOT NULL DEFAULT 0,
+  balance_after_fen INTEGER NOT NULL,
+  operator TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  ref_seq INTEGER REFERENCES ledger(seq)
+) STRICT;
+INSERT INTO ledger_v11 (seq, account, kind, meter, amount_fen, energy_wh, carry,
+  balance_after_fen, operator, at, ref_seq)
+SELECT seq, account, kind, meter, amount_fen, energy_wh, carry, balance_after_fen, operator, at,
+  ref_seq FROM ledger ORDER BY seq;
+DROP TABLE ledger;
+ALTER TABLE ledger_v11 RENAME TO ledger;
+CREATE INDEX ledger_by_account ON ledger (account, seq) WHERE kind <> 'charge';
+CREATE UNIQUE INDEX one_reversal_per_sale ON ledger (ref_seq) WHERE kind = 'reversal';
+CREATE UNIQUE INDEX one_transfer_in_per_out ON ledger (ref_seq) WHERE kind = 'transfer_in';
+CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER ledger_append_only_delete BEFORE DELETE ON ledger
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TABLE closings (
+  account TEXT PRIMARY KEY REFERENCES accounts(id),
+  operator TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  refunded_fen INTEGER CHECK (refunded_fen >= 0),
+  settled_fen INTEGER,
+  owed_fen INTEGER CHECK (owed_fen >= 0),
+  CHECK ((finished_at IS NULL) = (refunded_fen IS NULL))
+) STRICT;
+CREATE INDEX closings_open ON closings (account) WHERE finished_at IS NULL;
+CREATE TABLE closing_meters (
+  account TEXT NOT NULL REFERENCES closings(account),
+  meter TEXT NOT NULL REFERENCES meters(id),
+  position INTEGER NOT NULL,
+  step TEXT NOT NULL CHECK (step IN ('relay', 'reading', 'debit', 'done')),
+  relay_command INTEGER REFERENCES outbox(id),
+  read_request INTEGER REFERENCES read_requests(id),
+  read_after INTEGER,
+  debit_command INTEGER REFERENCES outbox(id),
+  blocked TEXT,
+  PRIMARY KEY (account, meter)
+) STRICT;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4, kV5,
-                                                  kV6, kV7, kV8, kV9, kV10};
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4,  kV5, kV6,
+                                                  kV7, kV8, kV9, kV10, kV11};
   return kAll;
 }
 

@@ -22,20 +22,9 @@ using sqlite::Transaction;
 
 using sqlite::to_ms;
 
+using rows::open_account_balance;
 using rows::parse_id;
 using rows::refused;
-
-/// The ledger balance of an open account; kNotFound or refused (closed) otherwise.
-domain::Result<std::int64_t> open_account_balance(Db& db, const std::string& account) {
-  auto s = db.prepare("SELECT closed_at, balance_fen FROM accounts WHERE id = ?1");
-  s->bind(1, account);
-  if (!s->step()) {
-    return Error{ErrorKind::kNotFound,
-                 "account " + account + " does not exist; check the id or open it first"};
-  }
-  if (!s->is_null(0)) return refused("account " + account + " is closed");
-  return s->int64(1);
-}
 
 /// The id of a credit of the account still open in the outbox, if any.
 std::optional<std::int64_t> open_credit_of(Db& db, const std::string& account) {
@@ -106,6 +95,7 @@ domain::Result<std::int64_t> SqliteStore::sale(const SaleRequest& req) {
     closed = s->opt_int64(0);
   }
   if (closed) return refused("account " + req.account + " is closed; no sale is possible");
+  if (auto acc = open_account_balance(db_, req.account); !acc) return acc.error();
   std::optional<MeterId> first;
   {
     auto s = db_.prepare(
@@ -256,57 +246,6 @@ domain::Result<MoneyBack> SqliteStore::reversal(const ReversalRequest& req) {
                     req.at);
   tx.commit();
   return MoneyBack{amount, seq, std::nullopt};
-}
-
-domain::Result<CloseAccountResult> SqliteStore::close_account(const CloseAccountRequest& req) {
-  Transaction tx(db_);
-  auto acc = open_account_balance(db_, req.account);
-  if (!acc) return acc.error();
-  {
-    auto s = db_.prepare(
-        "SELECT o.id, o.kind, o.meter FROM outbox o JOIN account_meters am ON am.meter = o.meter "
-        "WHERE am.account = ?1 AND am.detached_at IS NULL "
-        "AND o.state IN ('pending', 'in_flight') ORDER BY o.id LIMIT 1");
-    s->bind(1, req.account);
-    if (s->step()) {
-      return refused("account " + req.account + ": " + s->text(1) + " command " +
-                     std::to_string(s->int64(0)) + " to " + s->text(2) +
-                     " is not delivered yet; close after it is confirmed or failed");
-    }
-  }
-  if (acc.value() < 0) {
-    return refused("account " + req.account + " owes " + std::to_string(-acc.value()) +
-                   " fen; sell that amount first, then close");
-  }
-  CloseAccountResult result;
-  if (acc.value() > 0) {
-    result.refunded_fen = acc.value();
-    rows::append_ledger(db_, req.account, domain::EntryKind::kRefund, std::nullopt, acc.value(), 0,
-                        0, req.operator_id, req.at);
-  }
-  {
-    auto s = db_.prepare("UPDATE meters SET status = " + status_after_account_change_sql(false) +
-                         ", billed_energy_wh = NULL, carry = 0 WHERE id IN (SELECT meter FROM "
-                         "account_meters WHERE account = ?1 AND detached_at IS NULL)");
-    s->bind(1, req.account);
-    s->run();
-  }
-  {
-    auto s = db_.prepare(
-        "UPDATE account_meters SET detached_at = ?2 WHERE account = ?1 AND detached_at IS NULL");
-    s->bind(1, req.account).bind(2, to_ms(req.at));
-    s->run();
-  }
-  {
-    auto s = db_.prepare("UPDATE accounts SET closed_at = ?2 WHERE id = ?1");
-    s->bind(1, req.account).bind(2, to_ms(req.at));
-    s->run();
-  }
-  rows::write_audit(
-      db_, req.operator_id, "close_account",
-      "account=" + req.account + " refunded_fen=" + std::to_string(result.refunded_fen), req.at);
-  tx.commit();
-  return result;
 }
 
 std::vector<std::string> SqliteStore::verify_ledger() const {

@@ -363,6 +363,9 @@ std::optional<Error> check_move(Db& db, const MoveMeterRequest& req,
                      " is closed; a meter can only move to an open account");
     }
   }
+  for (const auto& account : {from_account, req.to_account}) {
+    if (auto acc = rows::open_account_balance(db, account); !acc) return acc.error();
+  }
   {
     auto s = db.prepare(
         "SELECT count(*) FROM account_meters WHERE account = ?1 AND detached_at IS NULL");
@@ -443,6 +446,7 @@ domain::Result<ReplaceMeterResult> SqliteStore::replace_meter(const ReplaceMeter
   if (!new_m) return not_found(not_configured(req.new_meter));
   if (auto refusal = check_replacement(db_, req, *old_m, *new_m)) return *refusal;
   const auto& account = *old_m->account;
+  if (auto acc = rows::open_account_balance(db_, account); !acc) return acc.error();
   const bool old_holds_money = old_m->billing_mode == domain::BillingMode::kMeterSide;
   ReplaceMeterResult result;
   result.account = account;

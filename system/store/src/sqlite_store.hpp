@@ -10,7 +10,8 @@
 //   sqlite_poll_sink.cpp       PollSink (the poll cycle's charging is sqlite_billing.cpp, its
 //                              meter-side balance check sqlite_balance_check.cpp)
 //   sqlite_read_requests.cpp   ReadRequests
-//   sqlite_ledger.cpp          Ledger
+//   sqlite_ledger.cpp          Ledger: accounts, sales, refunds, reversals, verification
+//   sqlite_closing.cpp         Ledger: closing an account step by step (and its Queries)
 //   sqlite_site_admin.cpp      SiteAdmin: site import, registration, billing modes
 //   sqlite_meter_changes.cpp   SiteAdmin: meter replacement and move
 //   sqlite_tariffs.cpp         Tariffs
@@ -88,8 +89,10 @@ class SqliteStore final : public Store {
   domain::Result<std::int64_t> sale(const SaleRequest& req) override;
   domain::Result<MoneyBack> refund(const RefundRequest& req) override;
   domain::Result<MoneyBack> reversal(const ReversalRequest& req) override;
-  domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override;
   std::vector<std::string> verify_ledger() const override;
+  // closing an account (sqlite_closing.cpp)
+  domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override;
+  int advance_closings(const std::string& bus, TimePoint at, const BillingRules& rules) override;
 
   // ---- SiteAdmin (sqlite_site_admin.cpp; replace and move: sqlite_meter_changes.cpp) ----
   void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;
@@ -115,6 +118,7 @@ class SqliteStore final : public Store {
   std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const override;
   std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter_id) const override;
   std::optional<std::string> meter_serial(const domain::MeterId& id) const override;
+  std::optional<ClosingRecord> account_closing(const std::string& account) const override;
 
  private:
   void configure(Checkpoints checkpoints);

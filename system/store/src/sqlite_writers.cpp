@@ -218,6 +218,27 @@ std::int64_t queue_debit(Db& db, const MeterId& meter, const std::string& accoun
                         DebitOrigin{account, op, debit.ref_seq});
 }
 
+domain::Result<std::int64_t> open_account_balance(Db& db, const std::string& account) {
+  std::int64_t balance = 0;
+  {
+    auto s = db.prepare("SELECT closed_at, balance_fen FROM accounts WHERE id = ?1");
+    s->bind(1, account);
+    if (!s->step()) {
+      return not_found("account " + account + " does not exist; check the id or open it first");
+    }
+    if (!s->is_null(0)) return refused("account " + account + " is closed");
+    balance = s->int64(1);
+  }
+  auto s = db.prepare("SELECT 1 FROM closings WHERE account = ?1 AND finished_at IS NULL");
+  s->bind(1, account);
+  if (s->step()) {
+    return refused("account " + account +
+                   " is being closed; its money moves only by the closing (account show lists "
+                   "its steps)");
+  }
+  return balance;
+}
+
 std::optional<std::int64_t> open_debit_of(Db& db, const std::string& account) {
   auto s = db.prepare(
       "SELECT id FROM outbox WHERE account = ?1 AND kind = 'debit' "

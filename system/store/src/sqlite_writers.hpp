@@ -73,6 +73,10 @@ std::int64_t queue_credit(sqlite::Db& db, const domain::MeterId& meter, std::int
 std::int64_t queue_debit(sqlite::Db& db, const domain::MeterId& meter, const std::string& account,
                          const domain::DebitPayload& debit, const std::string& operator_id,
                          TimePoint at);
+/// The ledger balance of an open account; kNotFound, or refused if it is closed or being
+/// closed (nothing but the closing moves its money then).
+domain::Result<std::int64_t> open_account_balance(sqlite::Db& db, const std::string& account);
+
 /// The id of a debit of `account` still open (pending or in flight), if any.
 std::optional<std::int64_t> open_debit_of(sqlite::Db& db, const std::string& account);
 /// The account's meter that holds its money if the account is billed meter-side: its first

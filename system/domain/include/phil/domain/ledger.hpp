@@ -18,6 +18,10 @@ enum class EntryKind : std::uint8_t {
   kReversal,     ///< cancels an erroneous sale; debits
   kTransferIn,   ///< balance moved in from a replaced meter's account; credits
   kTransferOut,  ///< balance moved out on meter replacement; debits
+  /// Closing a meter-side account (closing.hpp settle_close): the ledger is settled to what the
+  /// meter holds. The meter used more than the ledger mirrored: debits.
+  kSettleDebit,
+  kSettleCredit,  ///< as kSettleDebit, the meter used less than the ledger mirrored: credits
 };
 
 std::string_view to_string(EntryKind k);

@@ -189,7 +189,8 @@ class Operations {
   /// Cancels a wrong sale by its ledger seq (store::Store::reversal): at once, or by a debit of
   /// a credit already on a meter-side meter.
   domain::Result<store::MoneyBack> reversal(const Actor& actor, std::int64_t sale_seq);
-  /// Closes an account, refunding the rest (store::Store::close_account).
+  /// Starts closing an account, or resumes its blocked steps (store::Ledger::close_account); the
+  /// bus workers take the steps, account_closing follows them.
   domain::Result<store::CloseAccountResult> close_account(const Actor& actor,
                                                           const std::string& account);
 
@@ -231,6 +232,9 @@ class Operations {
                                                         const domain::MeterId& id) const;
   /// The debits of an account (refunds and reversals of money its meter held), oldest first.
   domain::Result<std::vector<store::CommandRecord>> account_debits(
+      const Actor& actor, const std::string& account) const;
+  /// The account's closing and its meters' steps; nullopt if it was never asked.
+  domain::Result<std::optional<store::ClosingRecord>> account_closing(
       const Actor& actor, const std::string& account) const;
   /// The newest `limit` commands of a meter, newest first.
   domain::Result<std::vector<store::CommandRecord>> meter_commands(const Actor& actor,

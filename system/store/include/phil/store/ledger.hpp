@@ -9,8 +9,10 @@
 #include <vector>
 
 #include <phil/common/time.hpp>
+#include <phil/domain/closing.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/result.hpp>
+#include <phil/store/common.hpp>
 
 namespace phil::store {
 
@@ -62,17 +64,50 @@ struct MoneyBack {
   std::optional<std::int64_t> command;  ///< the debit that books it on the meter's confirmation
 };
 
-/// Closes an account: its last stored readings are the final ones (charges are already booked
-/// by record_readings), the remaining balance is refunded, its meters go back to not-opened.
+/// Closes an account (销户) on its meters, step by step (phil/domain/closing.hpp): each meter's
+/// relay forced off, its final reading, the debit of what a meter-side meter holds, each
+/// confirmed by read-back; then the account is settled and closed (Ledger::advance_closings).
+/// Asked again while the account is closing, it resumes the meters blocked by a refusal.
 struct CloseAccountRequest {
   std::string account;
   std::string operator_id;
   TimePoint at{};
 };
 
-/// What closing an account did.
+/// What close_account did.
 struct CloseAccountResult {
-  std::int64_t refunded_fen = 0;  ///< the balance paid back (0 if none was left)
+  /// The account was already closing: its blocked meters resume (their count); 0 for a new
+  /// closing.
+  int resumed = 0;
+  /// Closed at once: the account had no meter attached, so nothing was to be switched off (its
+  /// balance was refunded, refunded_fen). Else the closing goes on in the bus workers.
+  bool closed = false;
+  std::int64_t refunded_fen = 0;        ///< when closed: the balance paid back
+  std::vector<domain::MeterId> meters;  ///< the meters being closed
+};
+
+/// One meter's closing as operators see it.
+struct ClosingMeterRecord {
+  domain::MeterId meter;
+  domain::CloseStep step = domain::CloseStep::kRelay;
+  std::optional<std::int64_t> relay_command;  ///< the forced_off command of the relay step
+  std::optional<std::int64_t> read_request;   ///< the final read asked for
+  std::optional<std::int64_t> debit_command;  ///< the debit of what the meter holds
+  std::optional<std::string> blocked;         ///< why it waits for an operator
+};
+
+/// An account's closing (Queries::account_closing).
+struct ClosingRecord {
+  std::string account;
+  std::string operator_id;  ///< who asked: the refund and settlement entries are booked as theirs
+  TimePoint started_at{};
+  std::optional<TimePoint> finished_at;  ///< the account is closed
+  /// When finished: what the tenant is paid back (the debits of the meters plus a host-side
+  /// refund), the settlement (settle_credit minus settle_debit, fen) and what they still owe.
+  std::int64_t refunded_fen = 0;
+  std::int64_t settled_fen = 0;
+  std::int64_t owed_fen = 0;
+  std::vector<ClosingMeterRecord> meters;  ///< in the account's meter order
 };
 
 class Ledger {
@@ -104,10 +139,22 @@ class Ledger {
   /// confirmed or failed), a debit of the account still open, or consumed: the account was
   /// charged since the sale or its balance is below the sale's amount.
   virtual domain::Result<MoneyBack> reversal(const ReversalRequest& req) = 0;
-  /// Closes an account (see CloseAccountRequest). Refused (nothing written): unknown or closed
-  /// account, an open command to one of its meters (wait for delivery or supersede it), a
-  /// negative balance (the tenant owes it: sell that amount first).
+  /// Starts closing an account (see CloseAccountRequest): the closing and its meters' steps are
+  /// stored, and each meter's forced_off command queued, with an audit row. An account without
+  /// meters is settled and closed at once. Asked while the account is closing: its blocked
+  /// meters resume (domain::resume_step). Refused (nothing written): unknown or closed account,
+  /// an open command to one of its meters (wait for delivery or supersede it), an open debit, a
+  /// negative balance (the tenant owes it: sell that amount first), a closing with nothing
+  /// blocked (it is going on: account show lists its steps).
   virtual domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) = 0;
+  /// Moves the closings of meters on `bus` one step each where the outbox, the reads or a poll
+  /// allow it (domain::next_close_action), each meter in a transaction of its own; the meter
+  /// that completes its account's closing settles and closes the account in the same
+  /// transaction (domain::settle_close: refund, settlement entries, meters detached and not
+  /// opened, an audit row as the operator who asked, an account_closed event). Returns the
+  /// number of steps taken. Cheap when nothing is closing: a bus worker calls it every
+  /// iteration.
+  virtual int advance_closings(const std::string& bus, TimePoint at, const BillingRules& rules) = 0;
   /// Checks the journal (domain::verify_journal); one line per problem, empty if all hold.
   virtual std::vector<std::string> verify_ledger() const = 0;
 };

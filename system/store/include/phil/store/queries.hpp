@@ -13,6 +13,7 @@
 #include <phil/domain/reading.hpp>
 #include <phil/domain/site_model.hpp>
 #include <phil/domain/status.hpp>
+#include <phil/store/ledger.hpp>
 #include <phil/store/outbox.hpp>
 
 namespace phil::store {
@@ -106,6 +107,8 @@ class Queries {
   virtual std::vector<CommandRecord> account_debits(const std::string& account) const = 0;
   /// One command by id; nullopt if there is none.
   virtual std::optional<CommandRecord> command(std::int64_t id) const = 0;
+  /// The account's closing (started, going on or finished); nullopt if it was never asked.
+  virtual std::optional<ClosingRecord> account_closing(const std::string& account) const = 0;
   /// Number of confirmed and of open (pending or in flight) commands on a bus.
   struct CommandCounts {
     std::uint64_t confirmed = 0;

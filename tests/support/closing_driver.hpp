@@ -1,0 +1,46 @@
+#pragma once
+// Drives account closings at the store level the way a bus worker does (Ledger::advance_closings
+// between deliveries and reads), with meters that obey: a forced_off opens the relay, a final
+// read finds the meter's last values, a debit empties the meter. For store tests that need a
+// closing taken to its end, or to a given step.
+#include <cstdint>
+#include <string>
+
+#include <phil/store/store.hpp>
+
+namespace phil::test {
+
+/// Runs up to `rounds` rounds of advance, deliver (each open command confirmed) and read (each
+/// pending read request served with the meter's stored values) on `bus` at `at`. Returns the
+/// steps advance_closings took.
+inline int drive_closings(store::Store& store, const std::string& bus, TimePoint at,
+                          const store::BillingRules& rules, int rounds = 8) {
+  int steps = 0;
+  for (int round = 0; round < rounds; ++round) {
+    steps += store.advance_closings(bus, at, rules);
+    for (const auto& c : store.open_commands(bus)) {
+      if (!store.try_begin_attempt(c.id, std::uint16_t{1}, at)) continue;
+      store::Readback rb;
+      const auto m = store.meter(c.meter);
+      rb.balance_fen = m ? m->last.balance_fen : 0;
+      if (c.kind == domain::CommandKind::kDebit) rb.balance_fen -= c.amount_fen;
+      rb.relay_closed = false;
+      store.confirm_command(c.id, rb, at, rules);
+    }
+    steps += store.advance_closings(bus, at, rules);
+    for (const auto& r : store.pending_read_requests(bus)) {
+      const auto id = domain::MeterId::parse(r.target);
+      if (id) {
+        if (const auto m = store.meter(*id); m && m->read_at) {
+          auto reading = m->last;
+          reading.relay_closed = false;
+          store.record_readings({{*id, reading}}, at, rules);
+        }
+      }
+      store.finish_read_request(r.id, true, "read", at);
+    }
+  }
+  return steps;
+}
+
+}  // namespace phil::test
