@@ -1,0 +1,275 @@
+// The evaluation of a scenario's checks: the meter's truth from the simulator, the system's
+// view and the ledger through Operations.
+#include <algorithm>
+
+#include "run_context.hpp"
+
+namespace phil::bench::detail {
+
+namespace {
+
+std::string mode_word(sim::Mode m) {
+  switch (m) {
+    case sim::Mode::kPrepaid:
+      return "prepaid";
+    case sim::Mode::kKeepPower:
+      return "keep_power";
+    case sim::Mode::kForcedOff:
+      return "forced_off";
+  }
+  return "?";
+}
+
+/// "" for equality (the plain value reads best), else the operator and a space.
+std::string op_text(Op op) {
+  switch (op) {
+    case Op::kEq:
+      return "";
+    case Op::kNe:
+      return "!= ";
+    case Op::kLt:
+      return "< ";
+    case Op::kLe:
+      return "<= ";
+    case Op::kGt:
+      return "> ";
+    case Op::kGe:
+      return ">= ";
+  }
+  return "";
+}
+
+bool compare(std::int64_t actual, Op op, std::int64_t expected, std::int64_t tolerance) {
+  switch (op) {
+    case Op::kEq:
+      return actual >= expected - tolerance && actual <= expected + tolerance;
+    case Op::kNe:
+      return actual < expected - tolerance || actual > expected + tolerance;
+    case Op::kLt:
+      return actual < expected;
+    case Op::kLe:
+      return actual <= expected;
+    case Op::kGt:
+      return actual > expected;
+    case Op::kGe:
+      return actual >= expected;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Run::holds(const Check& c, std::string& seen) const {
+  if (c.quantity == Quantity::kLedgerConsistent) {
+    const auto problems = ops_->verify_ledger(kBench).value();
+    if (problems.empty()) {
+      seen = "ledger verified: every account's invariant holds";
+      return true;
+    }
+    seen = "ledger: " + problems.front();
+    return false;
+  }
+  if (c.quantity == Quantity::kLedgerBalance || c.quantity == Quantity::kLedgerMatchesMeter) {
+    const auto found = ops_->account_balance_fen(kBench, c.account);
+    if (!found) {
+      seen = "account " + c.account + " not found in the system";
+      return false;
+    }
+    const std::optional<std::int64_t> ledger = found.value();
+    std::int64_t expected = c.number;
+    if (c.quantity == Quantity::kLedgerMatchesMeter) {
+      const auto v = sim_.circuit(c.meter.bus, c.meter.box, c.meter.circuit);
+      if (!v) {
+        seen = "meter " + c.meter.to_string() + " does not exist in the fleet";
+        return false;
+      }
+      expected = v->balance_fen;
+    }
+    seen = "ledger balance " + format_decimal(*ledger, 2) + ", expected " + op_text(c.op) +
+           format_decimal(expected, 2);
+    return compare(*ledger, c.op, expected, c.tolerance);
+  }
+  switch (c.quantity) {
+    case Quantity::kLastCommand:
+    case Quantity::kOpenCommands:
+      return command_holds(c, seen);
+    case Quantity::kNoDoubleCredit:
+      return credited_once(c.meter, seen);
+    case Quantity::kEvent:
+      return event_holds(c, seen);
+    case Quantity::kSystemPurchaseCount:
+    case Quantity::kFailedCycles:
+    case Quantity::kReadAge:
+      return view_number_holds(c, seen);
+    default:
+      break;
+  }
+  if (c.quantity == Quantity::kStatus || c.quantity == Quantity::kSystemRelay ||
+      c.quantity == Quantity::kSystemBalance) {
+    const auto found = ops_->meter(kBench, to_id(c.meter));
+    if (!found) {
+      seen = "the system does not know meter " + c.meter.to_string();
+      return false;
+    }
+    const auto& m = found.value();
+    if (c.quantity == Quantity::kSystemBalance) {
+      seen = "system balance " + format_decimal(m.last.balance_fen, 2);
+      return compare(m.last.balance_fen, c.op, c.number, c.tolerance);
+    }
+    const std::string word = c.quantity == Quantity::kStatus
+                                 ? std::string(domain::to_string(m.status))
+                                 : (m.last.relay_closed ? "closed" : "open");
+    seen = (c.quantity == Quantity::kStatus ? "status " : "system relay ") + word;
+    return (word == c.word) == (c.op == Op::kEq);
+  }
+  const auto v = sim_.circuit(c.meter.bus, c.meter.box, c.meter.circuit);
+  if (!v) {
+    seen = "meter " + c.meter.to_string() + " does not exist in the fleet";
+    return false;
+  }
+  switch (c.quantity) {
+    case Quantity::kRelay: {
+      const std::string word = v->relay_closed ? "closed" : "open";
+      seen = "relay " + word + ", balance " + format_decimal(v->balance_fen, 2);
+      return (word == c.word) == (c.op == Op::kEq);
+    }
+    case Quantity::kMode: {
+      const std::string word = mode_word(v->mode);
+      seen = "mode " + word;
+      return (word == c.word) == (c.op == Op::kEq);
+    }
+    case Quantity::kBalance:
+      seen = "balance " + format_decimal(v->balance_fen, 2);
+      return compare(v->balance_fen, c.op, c.number, c.tolerance);
+    case Quantity::kEnergy:
+      seen = "energy " + format_decimal(v->energy_wh, 3) + " kWh";
+      return compare(v->energy_wh, c.op, c.number, c.tolerance);
+    case Quantity::kPower:
+      seen = "power " + std::to_string(v->power_w) + " W";
+      return compare(v->power_w, c.op, c.number, c.tolerance);
+    case Quantity::kPurchaseCount:
+      seen = "purchase_count " + std::to_string(v->purchase_count);
+      return compare(v->purchase_count, c.op, c.number, 0);
+    case Quantity::kPurchaseTotal:
+      seen = "purchase_total " + format_decimal(v->purchase_total_fen, 2);
+      return compare(v->purchase_total_fen, c.op, c.number, c.tolerance);
+    case Quantity::kDebitCount:
+      seen = "debit_count " + std::to_string(v->debit_count);
+      return compare(v->debit_count, c.op, c.number, 0);
+    case Quantity::kDebitTotal:
+      seen = "debit_total " + format_decimal(v->debit_total_fen, 2);
+      return compare(v->debit_total_fen, c.op, c.number, c.tolerance);
+    default:
+      seen = "unsupported check";
+      return false;
+  }
+}
+
+bool Run::view_number_holds(const Check& c, std::string& seen) const {
+  const auto found = ops_->meter(kBench, to_id(c.meter));
+  if (!found) {
+    seen = "the system does not know meter " + c.meter.to_string();
+    return false;
+  }
+  const auto& m = found.value();
+  if (c.quantity == Quantity::kSystemPurchaseCount) {
+    seen = "system purchase_count " + std::to_string(m.last.purchase_count);
+    return compare(m.last.purchase_count, c.op, c.number, 0);
+  }
+  if (c.quantity == Quantity::kFailedCycles) {
+    seen = "failed cycles " + std::to_string(m.failed_cycles);
+    return compare(m.failed_cycles, c.op, c.number, 0);
+  }
+  if (!m.read_at) {
+    seen = "never read by the system";
+    return false;
+  }
+  const auto age = std::chrono::duration_cast<Millis>(clock_.now() - *m.read_at);
+  seen = "last read " + format_duration(age) + " ago, at " +
+         format_timestamp(*m.read_at, sc_.start.offset);
+  return compare(age.count(), c.op, c.number, 0);
+}
+
+bool Run::command_holds(const Check& c, std::string& seen) const {
+  const auto cmds = ops_->meter_commands(kBench, to_id(c.meter), kAllCommands).value();
+  if (c.quantity == Quantity::kOpenCommands) {
+    const auto open = std::count_if(cmds.begin(), cmds.end(), [](const store::CommandRecord& v) {
+      return v.state == domain::CommandState::kPending ||
+             v.state == domain::CommandState::kInFlight;
+    });
+    seen = std::to_string(open) + " open command(s)";
+    return compare(open, c.op, c.number, 0);
+  }
+  if (cmds.empty()) {
+    seen = "no command for " + c.meter.to_string();
+    return false;
+  }
+  const auto& last = cmds.front();
+  const std::string state(domain::to_string(last.state));
+  seen = "last command " + std::to_string(last.id) + " (" +
+         std::string(domain::to_string(last.kind)) + ") " + state + " after " +
+         std::to_string(last.attempts) + " attempt(s)" +
+         (last.last_error.empty() ? "" : ", last error: " + last.last_error);
+  return (state == c.word) == (c.op == Op::kEq);
+}
+
+bool Run::credited_once(const MeterRef& m, std::string& seen) const {
+  const auto v = sim_.circuit(m.bus, m.box, m.circuit);
+  if (!v) {
+    seen = "meter " + m.to_string() + " does not exist in the fleet";
+    return false;
+  }
+  std::int64_t confirmed = 0;
+  std::int64_t open = 0;
+  const auto cmds = ops_->meter_commands(kBench, to_id(m), kAllCommands).value();
+  for (const auto& cmd : cmds) {
+    if (cmd.kind != domain::CommandKind::kCredit) continue;
+    if (cmd.state == domain::CommandState::kConfirmed) confirmed += cmd.amount_fen;
+    if (cmd.state == domain::CommandState::kPending ||
+        cmd.state == domain::CommandState::kInFlight) {
+      ++open;
+    }
+  }
+  seen = "meter purchase_total " + format_decimal(v->purchase_total_fen, 2) +
+         ", confirmed credits " + format_decimal(confirmed, 2);
+  bool ok = v->purchase_total_fen == confirmed && open == 0;
+  if (open > 0) seen += ", " + std::to_string(open) + " credit(s) still open";
+  for (const auto& a : sc_.accounts) {
+    if (a.meters.empty() || a.meters.front().to_string() != m.to_string()) continue;
+    std::int64_t sales = 0;
+    const auto entries = ops_->ledger(kBench, a.id).value();
+    for (const auto& e : entries) {
+      if (e.kind == domain::EntryKind::kSale) sales += e.amount_fen;
+    }
+    seen += ", sales to " + a.id + " " + format_decimal(sales, 2);
+    ok = ok && sales == confirmed;
+  }
+  return ok;
+}
+
+bool Run::event_holds(const Check& c, std::string& seen) const {
+  const auto events = ops_->events(kBench, to_id(c.meter)).value();
+  const auto n = std::count_if(events.begin(), events.end(),
+                               [&](const store::EventRecord& e) { return e.kind == c.word; });
+  seen = std::to_string(n) + " " + c.word + " event(s) of " + std::to_string(events.size());
+  for (const auto& e : events) {
+    if (e.kind == c.word) {
+      seen += "; first at " + format_timestamp(e.at, sc_.start.offset) + ": " + e.details;
+      break;
+    }
+  }
+  return (n > 0) == (c.op == Op::kEq);
+}
+
+bool Run::all_hold(const std::vector<Check>& checks, std::string& seen) const {
+  seen.clear();
+  bool ok = true;
+  for (const auto& c : checks) {
+    std::string one;
+    ok = holds(c, one) && ok;
+    seen += (seen.empty() ? "" : "; ") + one;
+  }
+  return ok;
+}
+
+}  // namespace phil::bench::detail
