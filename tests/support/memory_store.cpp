@@ -151,6 +151,7 @@ domain::Result<std::int64_t> MemoryOutbox::enqueue_command(const CommandRequest&
     }
   }
   const auto id = d_.insert_command(t, req.params, req.at);
+  d_.commands.back().operator_id = req.operator_id;
   d_.audit.push_back(req.operator_id + " command " + std::to_string(id));
   return id;
 }

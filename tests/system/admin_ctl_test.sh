@@ -89,7 +89,8 @@ rows() { "$sqlite" accounts.db "SELECT (SELECT count(*) FROM accounts) || '/' ||
   FROM ledger) || '/' || (SELECT count(*) FROM outbox) || '/' || (SELECT count(*) FROM audit)"; }
 expect_rc 0 acc site import accounts.yaml
 has "2 account(s) opened, first sales 20.50 yuan queued" out.txt "accounts not opened"
-[[ $(rows) == 2/1/1/* ]] || fail "first import: accounts/ledger/outbox/audit $(rows)"
+# B101 has two meters: host-side, its first sale stays in the ledger (no credit queued).
+[[ $(rows) == 2/1/0/* ]] || fail "first import: accounts/ledger/outbox/audit $(rows)"
 before=$(rows)
 expect_rc 0 acc --json site import accounts.yaml
 has '"accounts_opened":0' out.txt "second import opened an account"
@@ -133,10 +134,12 @@ expect_rc 1 ctl meter replace bus1/1/1 bus1/1/3
 has "already belongs to open account A103" err.txt "busy new meter not explained"
 expect_rc 0 ctl meter replace bus1/1/1 bus1/1/4
 has "final reading 123.456 kWh" out.txt "final reading not shown"
-has "transferred 15.00 yuan" out.txt "transfer not shown"
+# A101 has two meters, so it is billed host-side: its money is in the ledger, none moves.
+has "transferred 0.00 yuan" out.txt "transfer not shown"
 expect_rc 0 ctl --json meter show bus1/1/4
 has '"replaces": "bus1/1/1"' out.txt "new meter does not show what it replaced"
-has '"kind": "credit"' out.txt "carried credit not queued"
+grep -q '"kind": "credit"' out.txt && fail "a credit was queued to a host-side meter"
+has '"billing_mode": "host-side"' out.txt "new meter of a two-meter account not host-side"
 has '"overload_w": 4400' out.txt "meter's own threshold not shown"
 expect_rc 0 ctl meter show bus1/1/1
 has "replaced by bus1/1/4" out.txt "old meter does not show its replacement"
@@ -178,12 +181,16 @@ has "energy never goes back" err.txt "energy below the billed one not refused"
 expect_rc 1 ctl --json meter replace bus1/1/3 bus1/1/1 --final-energy 52.50
 has "has no stored tariff" out.txt "missing price not refused"
 [[ $(replace_rows) == "$rows_before" ]] || fail "a refused manual replacement wrote something"
-expect_rc 0 ctl --json meter replace bus1/1/3 bus1/1/1 --final-energy 52.50 --final-balance 18.50 \
+# A103 has two meters since the move above: host-side, so the display's balance is nobody's
+# money (refused), and the replacement charges the energy and moves none.
+expect_rc 1 ctl meter replace bus1/1/3 bus1/1/1 --final-energy 52.50 --final-balance 18.50 \
   --price 0.6000
+[[ $(replace_rows) == "$rows_before" ]] || fail "a refused manual replacement wrote something"
+expect_rc 0 ctl --json meter replace bus1/1/3 bus1/1/1 --final-energy 52.50 --price 0.6000
 has '"manual":true' out.txt "--json does not say manual"
 has '"charged_energy_wh":2500' out.txt "energy since the last reading not charged"
 has '"charged_fen":150' out.txt "charge not at the price"
-has '"transferred_fen":1850' out.txt "display balance not transferred"
+has '"transferred_fen":0' out.txt "money moved off a host-side meter"
 expect_rc 0 ctl meter show bus1/1/3
 has "final reading (manual, by qa) 52500 Wh" out.txt "old meter's event does not say manual"
 expect_rc 0 ctl meter show bus1/1/1

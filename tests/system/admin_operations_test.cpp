@@ -74,10 +74,11 @@ class AdminOperationsTest : public ::testing::Test {
     ASSERT_TRUE(store_->add_tariff(
         {"flat", {kT0 - std::chrono::hours(1), flat}, std::chrono::minutes(480), "m", kT0}));
   }
-  /// A sale to `account` whose credit its first meter confirmed.
+  /// A sale to `account` whose credit its first meter confirmed (host-side: no credit).
   void delivered_sale(const std::string& account, std::int64_t fen) {
     auto cmd = store_->sale({account, fen, "cashier", kT0});
     ASSERT_TRUE(cmd) << cmd.error().message;
+    if (cmd.value() == kNoCredit) return;
     ASSERT_TRUE(store_->try_begin_attempt(cmd.value(), std::uint16_t{1}, kT0));
     store_->confirm_command(cmd.value(), {}, kT0, kRules);
   }
@@ -149,7 +150,7 @@ TEST_F(AdminOperationsTest, SaleToAClosedAccountIsRefused) {
 // ---- meter replacement ----
 
 TEST_F(AdminOperationsTest, ReplacementCarriesTheOldMetersBalanceToTheNewOne) {
-  open("A101", {meter(1), meter(2)});
+  open("A101", {meter(1)});
   delivered_sale("A101", 5000);
   read(meter(1), 10'000, 5000);  // baseline
   read(meter(1), 12'000, 4880);  // 2 kWh at 0.60: 1.20 charged here and on the meter
@@ -181,8 +182,8 @@ TEST_F(AdminOperationsTest, ReplacementCarriesTheOldMetersBalanceToTheNewOne) {
   EXPECT_EQ(credit->meter, meter(3));
   EXPECT_EQ(credit->amount_fen, 4880);
   EXPECT_FALSE(credit->purchase_count);
-  // The new meter takes the old one's place (first: it receives the sales).
-  EXPECT_EQ(store_->account("A101")->meters, (std::vector<MeterId>{meter(3), meter(2)}));
+  // The new meter takes the old one's place (it receives the sales).
+  EXPECT_EQ(store_->account("A101")->meters, (std::vector<MeterId>{meter(3)}));
   EXPECT_EQ(store_->meter(meter(1))->status, MeterStatus::kNotOpened);
   EXPECT_FALSE(store_->meter(meter(1))->account);
   EXPECT_EQ(store_->meter(meter(3))->account, "A101");
@@ -298,7 +299,7 @@ ManualFinalReading by_hand(std::int64_t energy_wh, std::optional<std::int64_t> b
 }
 
 TEST_F(AdminOperationsTest, AnOfflineMeterIsReplacedWithAManualReadingChargedAtItsPrice) {
-  open("A101", {meter(1), meter(2)});
+  open("A101", {meter(1)});
   delivered_sale("A101", 5000);
   read(meter(1), 10'000, 5000);
   read(meter(1), 12'000, 4880);
@@ -339,7 +340,7 @@ TEST_F(AdminOperationsTest, AnOfflineMeterIsReplacedWithAManualReadingChargedAtI
   EXPECT_EQ(credit->meter, meter(3));
   EXPECT_EQ(credit->amount_fen, 4700);
 
-  EXPECT_EQ(store_->account("A101")->meters, (std::vector<MeterId>{meter(3), meter(2)}));
+  EXPECT_EQ(store_->account("A101")->meters, (std::vector<MeterId>{meter(3)}));
   const auto old = store_->meter(meter(1));
   EXPECT_FALSE(old->account);
   EXPECT_EQ(old->last.energy_wh, 15'000);
@@ -497,24 +498,16 @@ TEST_F(AdminOperationsTest, MovingAMeterMovesNoMoneyUnlessAsked) {
   EXPECT_TRUE(store_->verify_ledger().empty());
 }
 
-TEST_F(AdminOperationsTest, MovingWithTheBalanceTransfersWhatTheMeterReports) {
-  open("A101", {meter(1), meter(2)});
+TEST_F(AdminOperationsTest, AHostSideMeterMovesWithoutMoneyItDoesNotHold) {
+  open("A101", {meter(1), meter(2)});  // two meters: host-side, the ledger holds the money
   open("A103", {meter(3)});
   delivered_sale("A101", 5000);
-  read(meter(2), 1000, 700);
+  read(meter(2), 1000, 700);  // its balance register holds nobody's money
+  const auto before = snapshot();
   auto r = store_->move_meter({meter(2), "A103", true, "manager", kT0});
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r.value().transferred_fen, 700);
-  EXPECT_EQ(store_->account_balance_fen("A101"), 4300);
-  EXPECT_EQ(store_->account_balance_fen("A103"), 700);
-  const auto in = store_->ledger("A103").back();
-  EXPECT_EQ(in.kind, EntryKind::kTransferIn);
-  EXPECT_EQ(store_->ledger("A101").back().kind, EntryKind::kTransferOut);
-  EXPECT_EQ(in.ref_seq, store_->ledger("A101").back().seq);
-  // The reading of 7.00 (alarm 1 by the site's thresholds, no bits set) was cross-checked first.
-  EXPECT_EQ(event_kinds(meter(2)),
-            (std::vector<std::string>{"status_bits_mismatch", "meter_moved"}));
-  EXPECT_TRUE(store_->verify_ledger().empty());
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("is billed host-side"), std::string::npos) << r.error().message;
+  EXPECT_EQ(snapshot(), before);
 }
 
 TEST_F(AdminOperationsTest, MoveRefusalsChangeNothing) {
@@ -537,16 +530,11 @@ TEST_F(AdminOperationsTest, MoveRefusalsChangeNothing) {
   EXPECT_NE(only.error().message.find("only meter of account A103"), std::string::npos);
   auto unopened = store_->move_meter({meter(5), "A101", false, "m", kT0});
   ASSERT_FALSE(unopened);
-  auto unread = store_->move_meter({meter(2), "A103", true, "m", kT0});
-  ASSERT_FALSE(unread);
-  EXPECT_NE(unread.error().message.find("never read"), std::string::npos);
-  read(meter(2), 1000, 900);  // more than A101 holds (0)
-  const auto after_read = snapshot();
-  auto too_much = store_->move_meter({meter(2), "A103", true, "m", kT0});
-  ASSERT_FALSE(too_much);
-  EXPECT_NE(too_much.error().message.find("holds only 0 fen"), std::string::npos);
-  EXPECT_EQ(snapshot(), after_read);
-  EXPECT_EQ(before[0], after_read[0]);  // the reading charged nothing: first one is a baseline
+  // A101 has two meters, so it is host-side: no money is on its meters to move.
+  auto with_balance = store_->move_meter({meter(2), "A103", true, "m", kT0});
+  ASSERT_FALSE(with_balance);
+  EXPECT_NE(with_balance.error().message.find("billed host-side"), std::string::npos);
+  EXPECT_EQ(snapshot(), before);
   EXPECT_EQ(store_->meter(meter(2))->account, "A101");
 }
 
@@ -601,45 +589,31 @@ TEST_F(AdminOperationsTest, UndeliveredCreditAndLeftoverCreditAreNotMismatches) 
   EXPECT_TRUE(event_kinds(meter(1)).empty());
 }
 
-/// A two-meter account is checked on the sum of its meters' balances, whether both meters come
-/// in one poll cycle (checked from the cycle's figures) or each in a cycle of its own (checked by
-/// a query that sees the other meter's stored balance): the finding is the same.
-TEST_F(AdminOperationsTest, TwoMeterAccountIsCheckedOnTheSumWhetherReadTogetherOrApart) {
+/// An account of several meters is billed host-side (issue 12.3): its meters are switched as it
+/// opens, its sales credit no meter, and a meter moved into an account makes it host-side too.
+TEST_F(AdminOperationsTest, AnAccountOfSeveralMetersIsHostSideFromItsOpening) {
   open("A101", {meter(1), meter(2)});
-  delivered_sale("A101", 5000);  // the credit went to meter 1
-  auto reading = [](std::int64_t energy_wh, std::int64_t balance_fen) {
-    domain::MeterReading r;
-    r.energy_wh = energy_wh;
-    r.balance_fen = balance_fen;
-    r.relay_closed = true;
-    r.mode = domain::MeterMode::kPrepaid;
-    return r;
-  };
-  auto together = [&](std::int64_t e1, std::int64_t b1, std::int64_t e2, std::int64_t b2) {
-    CycleBatch cycle;
-    cycle.readings = {{meter(1), reading(e1, b1)}, {meter(2), reading(e2, b2)}};
-    store_->record_cycle(cycle, kT0, kRules);
-  };
-  // The baseline: 50.00 on meter 1; 10.00 a former tenant left on meter 2 (not the ledger's).
-  together(10'000, 5000, 20'000, 1000);
-  together(11'000, 4940, 20'000, 1000);  // 1 kWh on meter 1 at 0.60 on both sides
-  EXPECT_TRUE(event_kinds(meter(1)).empty());
-  // Meter 2 alone: 1 kWh charged to the account but not deducted by meter 2, so the meters
-  // together hold 0.60 more than the ledger: within the tolerance.
-  read(meter(2), 21'000, 1000);
-  EXPECT_TRUE(event_kinds(meter(1)).empty());
-  // Apart, meter 1 then shows 1.01 more than the ledger expects of both: one event.
-  read(meter(1), 11'000, 4940 + 101 - 60);
-  EXPECT_EQ(event_kinds(meter(1)), std::vector<std::string>{"balance_mismatch"});
-  EXPECT_EQ(store_->account("A101")->mismatch_fen, 101);
-  // Together, both agree again: cleared.
-  together(11'000, 4880, 21'000, 1000);
-  EXPECT_EQ(event_kinds(meter(1)),
-            (std::vector<std::string>{"balance_mismatch", "balance_mismatch_cleared"}));
-  // Together, 1.01 short: found from the cycle's own figures.
-  together(11'000, 4880 - 101, 21'000, 1000);
-  EXPECT_EQ(store_->account("A101")->mismatch_fen, -101);
-  EXPECT_EQ(event_kinds(meter(1)).size(), 3U);
+  for (const auto& id : {meter(1), meter(2)}) {
+    EXPECT_EQ(store_->meter(id)->billing_mode, domain::BillingMode::kHostSide) << id.to_string();
+  }
+  EXPECT_NE(test::sql(path_, "SELECT details FROM audit WHERE action = 'open_account'")
+                .find("host_side=bus1/1/1,bus1/1/2"),
+            std::string::npos);
+  auto sale = store_->sale({"A101", 5000, "cashier", kT0});
+  ASSERT_TRUE(sale);
+  EXPECT_EQ(sale.value(), kNoCredit);
+  EXPECT_EQ(count(path_, "outbox"), 0);
+  EXPECT_EQ(store_->account_balance_fen("A101"), 5000);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  // A site file that declares them meter-side does not split the account's money.
+  EXPECT_EQ(store_->set_billing_mode({meter(1)}, domain::BillingMode::kMeterSide, "site-file", kT0),
+            0);
+  EXPECT_EQ(store_->meter(meter(1))->billing_mode, domain::BillingMode::kHostSide);
+  EXPECT_EQ(event_kinds(meter(1)), std::vector<std::string>{"billing_mode_kept"});
+  // A meter moved into a one-meter account makes that account host-side.
+  open("A103", {meter(3)});
+  ASSERT_TRUE(store_->move_meter({meter(2), "A103", false, "manager", kT0}));
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, domain::BillingMode::kHostSide);
 }
 
 TEST_F(AdminOperationsTest, AnAccountWithAHostSideMeterIsNotChecked) {

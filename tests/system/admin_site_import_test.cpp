@@ -284,13 +284,14 @@ TEST_F(SiteImportTest, ImportOpensTheFilesAccountsWithTheirFirstSales) {
   EXPECT_EQ(a->meters, (std::vector<MeterId>{{"bus1", 4, 1}, {"bus1", 4, 2}}));
   EXPECT_EQ(store_->account_balance_fen("A401"), 2005);
   EXPECT_EQ(store_->meter({"bus2", 5, 1})->account, "A501");
-  // The first sale took the sale path: its ledger entry and its credit to the first meter.
+  // The first sale took the sale path: its ledger entry. A401 has two meters, so it is billed
+  // host-side whatever the file says of them: the ledger holds the money, no meter is credited.
   EXPECT_EQ(count(path_, "ledger WHERE account = 'A401' AND kind = 'sale' AND amount_fen = 2005"),
             1);
-  EXPECT_EQ(count(path_,
-                  "outbox WHERE kind = 'credit' AND meter = 'bus1/4/1' AND "
-                  "amount_fen = 2005 AND state = 'pending'"),
-            1);
+  EXPECT_EQ(count(path_, "outbox WHERE kind = 'credit'"), 0);
+  for (const auto& id : {MeterId{"bus1", 4, 1}, MeterId{"bus1", 4, 2}}) {
+    EXPECT_EQ(store_->meter(id)->billing_mode, domain::BillingMode::kHostSide) << id.to_string();
+  }
   EXPECT_EQ(count(path_, "ledger WHERE account = 'A501'"), 0);  // no first sale: none
   EXPECT_EQ(count(path_, "audit WHERE action = 'open_account'"), 2);
   EXPECT_TRUE(store_->verify_ledger().empty());

@@ -275,13 +275,17 @@ TEST_F(Supervision, HostSideBillingTripsAtZeroAndClosesAfterASale) {
   EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, sim::Mode::kForcedOff);
   EXPECT_FALSE(sim_->circuit("bus1", 1, 1)->relay_closed);
   EXPECT_EQ(count_events("host_trip", m21_), 0);  // meter-side billing: the meter decides
+  // Before the trip the system held the meter at keep_power: it never trips by itself.
+  EXPECT_EQ(count_events("host_hold", m11_), 1);
+  // A host-side sale credits no meter; it closes the tripped meter at once (keep_power).
   ASSERT_TRUE(desk_->sale("A1", 10'00, "op"));
-  step(Millis(1000));  // credit delivered
-  step(kPoll);         // the poll sees the trip with a positive balance: close queued
-  step(Millis(1000));
   EXPECT_EQ(count_events("host_close", m11_), 1);
-  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, sim::Mode::kPrepaid);
+  step(Millis(1000));  // the close goes out
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->mode, sim::Mode::kKeepPower);
   EXPECT_TRUE(sim_->circuit("bus1", 1, 1)->relay_closed);
+  EXPECT_EQ(sim_->circuit("bus1", 1, 1)->purchase_count, 0);  // no credit was written
+  step(kPoll);
+  EXPECT_EQ(count_events("host_close", m11_), 1);  // not queued twice
   // No second trip while the balance is positive.
   step(Millis(1000));
   EXPECT_EQ(count_events("host_trip", m11_), 1);

@@ -109,29 +109,36 @@ TEST(RelayMismatch, TheRelayContradictingItsModeIsReportedBeforeTheCommand) {
 
 // ---- host-side trip and close ----
 
-TEST(HostRelay, APrepaidMeterIsTrippedAtZeroAndBelow) {
-  const auto never = [] { return false; };
-  EXPECT_EQ(decide_host_relay(0, MeterMode::kPrepaid, never), HostRelayAction::kTrip);
-  EXPECT_EQ(decide_host_relay(-1, MeterMode::kPrepaid, never), HostRelayAction::kTrip);
-  EXPECT_EQ(decide_host_relay(1, MeterMode::kPrepaid, never), std::nullopt);
+const auto kNever = [] { return false; };
+const auto kAlways = [] { return true; };
+
+TEST(HostRelay, APrepaidMeterIsTrippedAtZeroAndBelowAndOtherwiseHeldSoItNeverTripsItself) {
+  EXPECT_EQ(decide_host_relay(0, MeterMode::kPrepaid, kNever, kNever), HostRelayAction::kTrip);
+  EXPECT_EQ(decide_host_relay(-1, MeterMode::kPrepaid, kNever, kNever), HostRelayAction::kTrip);
+  EXPECT_EQ(decide_host_relay(1, MeterMode::kPrepaid, kNever, kNever), HostRelayAction::kHold);
+  EXPECT_EQ(relay_command(HostRelayAction::kHold), RelayCommand::kKeepPower);
+  EXPECT_EQ(to_string(HostRelayAction::kHold), "host_hold");
 }
 
-TEST(HostRelay, AMeterTheSystemTrippedIsClosedOnceTheBalanceIsPositive) {
-  const auto by_host = [] { return true; };
-  EXPECT_EQ(decide_host_relay(1, MeterMode::kForcedOff, by_host), HostRelayAction::kClose);
-  EXPECT_EQ(decide_host_relay(0, MeterMode::kForcedOff, by_host), std::nullopt);
+TEST(HostRelay, AMeterTheSystemHoldsIsTrippedAtZero) {
+  EXPECT_EQ(decide_host_relay(0, MeterMode::kKeepPower, kNever, kNever), HostRelayAction::kTrip);
+  EXPECT_EQ(decide_host_relay(1, MeterMode::kKeepPower, kNever, kNever), std::nullopt);
 }
 
-TEST(HostRelay, AnOperatorsTripIsNotUndone) {
-  EXPECT_EQ(decide_host_relay(500, MeterMode::kForcedOff, [] { return false; }), std::nullopt);
+TEST(HostRelay, AMeterTheSystemTrippedIsClosedToKeepPowerOnceTheBalanceIsPositive) {
+  EXPECT_EQ(decide_host_relay(1, MeterMode::kForcedOff, kAlways, kNever), HostRelayAction::kClose);
+  EXPECT_EQ(relay_command(HostRelayAction::kClose), RelayCommand::kKeepPower);
+  EXPECT_EQ(decide_host_relay(0, MeterMode::kForcedOff, kAlways, kNever), std::nullopt);
 }
 
-TEST(HostRelay, KeepPowerAndUnknownModesAreLeftAlone) {
-  const auto by_host = [] { return true; };
-  for (const auto mode : {MeterMode::kKeepPower, MeterMode::kUnknown}) {
-    EXPECT_EQ(decide_host_relay(-100, mode, by_host), std::nullopt);
-    EXPECT_EQ(decide_host_relay(100, mode, by_host), std::nullopt);
-  }
+TEST(HostRelay, AnOperatorsTripAndAnOperatorsKeepPowerAreNotUndone) {
+  EXPECT_EQ(decide_host_relay(500, MeterMode::kForcedOff, kNever, kNever), std::nullopt);
+  EXPECT_EQ(decide_host_relay(-500, MeterMode::kKeepPower, kNever, kAlways), std::nullopt);
+}
+
+TEST(HostRelay, AnUnknownModeIsLeftAlone) {
+  EXPECT_EQ(decide_host_relay(-100, MeterMode::kUnknown, kAlways, kNever), std::nullopt);
+  EXPECT_EQ(decide_host_relay(100, MeterMode::kUnknown, kAlways, kNever), std::nullopt);
 }
 
 TEST(HostRelay, WhoTrippedIsAskedOnlyWhenAClosingIsOtherwiseDue) {
@@ -140,19 +147,22 @@ TEST(HostRelay, WhoTrippedIsAskedOnlyWhenAClosingIsOtherwiseDue) {
     ++asked;
     return true;
   };
-  (void)decide_host_relay(-1, MeterMode::kPrepaid, count);
-  (void)decide_host_relay(-1, MeterMode::kForcedOff, count);
-  (void)decide_host_relay(1, MeterMode::kPrepaid, count);
+  (void)decide_host_relay(-1, MeterMode::kPrepaid, count, count);
+  (void)decide_host_relay(-1, MeterMode::kForcedOff, count, count);
+  (void)decide_host_relay(1, MeterMode::kPrepaid, count, count);
+  (void)decide_host_relay(1, MeterMode::kKeepPower, count, count);
   EXPECT_EQ(asked, 0);
-  (void)decide_host_relay(1, MeterMode::kForcedOff, count);
+  (void)decide_host_relay(1, MeterMode::kForcedOff, count, count);
   EXPECT_EQ(asked, 1);
+  (void)decide_host_relay(0, MeterMode::kKeepPower, count, count);
+  EXPECT_EQ(asked, 2);
 }
 
 TEST(HostRelay, ActionsCarryTheirEventKindAndModeCommand) {
   EXPECT_EQ(to_string(HostRelayAction::kTrip), "host_trip");
   EXPECT_EQ(to_string(HostRelayAction::kClose), "host_close");
   EXPECT_EQ(relay_command(HostRelayAction::kTrip), RelayCommand::kForcedOff);
-  EXPECT_EQ(relay_command(HostRelayAction::kClose), RelayCommand::kClose);
+  EXPECT_EQ(relay_command(HostRelayAction::kClose), RelayCommand::kKeepPower);
 }
 
 TEST(HostRelay, TheLatestHostBillingEventDecidesWhoTripped) {
@@ -160,6 +170,7 @@ TEST(HostRelay, TheLatestHostBillingEventDecidesWhoTripped) {
   EXPECT_FALSE(tripped_by_host(std::array<K, 0>{}));
   EXPECT_TRUE(tripped_by_host(std::array<K, 2>{"host_trip", "relay_mismatch"}));
   EXPECT_FALSE(tripped_by_host(std::array<K, 2>{"host_trip", "host_close"}));
+  EXPECT_FALSE(tripped_by_host(std::array<K, 2>{"host_trip", "host_hold"}));
   EXPECT_TRUE(tripped_by_host(std::array<K, 3>{"host_close", "meter_replaced", "host_trip"}));
   EXPECT_FALSE(tripped_by_host(std::array<K, 1>{"clock_drift"}));
 }

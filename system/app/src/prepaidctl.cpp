@@ -116,9 +116,12 @@ int run_site_verb(const Global& g, const SiteVerbs& v, const phil::app::RemoteCo
       const auto fen = phil::app::amount_arg(v.amount, "--amount", "100.00");
       if (!fen) return kUsage;
       const auto r = ops->sale(actor, v.account, *fen);
+      const bool credited = r && r.value() != phil::store::kNoCredit;
       return report(r ? phil::domain::Result<void>() : r.error(), g.json,
                     "sold " + yuan(*fen) + " yuan to " + v.account +
-                        "; the credit is delivered at the daemon's next iteration");
+                        (credited ? "; the credit is delivered at the daemon's next iteration"
+                                  : "; host-side: the ledger holds it, a tripped meter is "
+                                    "switched on again at the daemon's next iteration"));
     }
     if (auto rc = phil::app::run_remote_commands(remote, *ops, actor, g.json)) return *rc;
     if (v.verify->parsed()) return ledger_verify(*ops, actor, g.json);

@@ -1,6 +1,18 @@
 #include <phil/domain/supervision.hpp>
 
+#include "enum_names.hpp"
+
 namespace phil::domain {
+
+namespace {
+
+constexpr detail::NameTable<HostRelayAction, 3> kHostActionNames{{
+    {HostRelayAction::kTrip, "host_trip"},
+    {HostRelayAction::kClose, "host_close"},
+    {HostRelayAction::kHold, "host_hold"},
+}};
+
+}  // namespace
 
 bool counters_went_back(const MeterReading& was, const MeterReading& is) {
   const bool count_wrapped = was.purchase_count > 65'000 && is.purchase_count < 500;
@@ -33,18 +45,27 @@ std::optional<std::string> relay_mismatch(const MeterReading& reading,
 }
 
 std::string_view to_string(HostRelayAction a) {
-  return a == HostRelayAction::kTrip ? "host_trip" : "host_close";
+  return detail::name_of(kHostActionNames, a);
 }
 
 RelayCommand relay_command(HostRelayAction a) {
-  return a == HostRelayAction::kTrip ? RelayCommand::kForcedOff : RelayCommand::kClose;
+  return a == HostRelayAction::kTrip ? RelayCommand::kForcedOff : RelayCommand::kKeepPower;
 }
 
 std::optional<HostRelayAction> decide_host_relay(std::int64_t balance_fen, MeterMode mode,
-                                                 const std::function<bool()>& tripped_by_host) {
-  if (balance_fen <= 0 && mode == MeterMode::kPrepaid) return HostRelayAction::kTrip;
-  if (balance_fen > 0 && mode == MeterMode::kForcedOff && tripped_by_host()) {
-    return HostRelayAction::kClose;
+                                                 const std::function<bool()>& tripped_by_host,
+                                                 const std::function<bool()>& kept_by_operator) {
+  switch (mode) {
+    case MeterMode::kPrepaid:
+      return balance_fen <= 0 ? HostRelayAction::kTrip : HostRelayAction::kHold;
+    case MeterMode::kKeepPower:
+      if (balance_fen <= 0 && !kept_by_operator()) return HostRelayAction::kTrip;
+      return std::nullopt;
+    case MeterMode::kForcedOff:
+      if (balance_fen > 0 && tripped_by_host()) return HostRelayAction::kClose;
+      return std::nullopt;
+    case MeterMode::kUnknown:
+      return std::nullopt;
   }
   return std::nullopt;
 }
@@ -52,7 +73,9 @@ std::optional<HostRelayAction> decide_host_relay(std::int64_t balance_fen, Meter
 bool tripped_by_host(std::span<const std::string_view> event_kinds) {
   for (auto it = event_kinds.rbegin(); it != event_kinds.rend(); ++it) {
     if (*it == to_string(HostRelayAction::kTrip)) return true;
-    if (*it == to_string(HostRelayAction::kClose)) return false;
+    if (*it == to_string(HostRelayAction::kClose) || *it == to_string(HostRelayAction::kHold)) {
+      return false;
+    }
   }
   return false;
 }

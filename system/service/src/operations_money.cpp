@@ -31,14 +31,22 @@ domain::Result<std::int64_t> Operations::sale(const Actor& actor, const std::str
   if (!g) return g.error();
   if (auto bad = check_text("account id", account, TextLimits::kId)) return *bad;
   if (auto bad = check_amount("sale", amount_fen, max_amount_fen_)) return *bad;
-  // The credit goes to the account's first meter (store::Ledger::sale).
+  // A meter-side account's credit goes to its first meter (store::Ledger::sale); a host-side
+  // account's money stays in the ledger, no register to overflow.
   if (const auto acc = store_.account(account); acc && !acc->meters.empty() && amount_fen > 0) {
-    if (auto bad = check_credit("sale", acc->meters.front(), amount_fen)) return *bad;
+    const auto first = store_.meter(acc->meters.front());
+    if (acc->meters.size() == 1 && first &&
+        first->billing_mode == domain::BillingMode::kMeterSide) {
+      if (auto bad = check_credit("sale", acc->meters.front(), amount_fen)) return *bad;
+    }
   }
   auto r = store_.sale({account, amount_fen, actor.id, clock_.now()});
-  if (r) {
+  if (r && r.value() != store::kNoCredit) {
     spdlog::info("sale of {} fen to {} by {}; credit {} queued", amount_fen, account, actor.id,
                  r.value());
+  } else if (r) {
+    spdlog::info("sale of {} fen to host-side {} by {}: held by the ledger", amount_fen, account,
+                 actor.id);
   }
   return r;
 }

@@ -96,24 +96,15 @@ domain::Result<std::int64_t> SqliteStore::sale(const SaleRequest& req) {
   }
   if (closed) return refused("account " + req.account + " is closed; no sale is possible");
   if (auto acc = open_account_balance(db_, req.account); !acc) return acc.error();
-  std::optional<MeterId> first;
-  {
-    auto s = db_.prepare(
-        "SELECT meter FROM account_meters WHERE account = ?1 AND detached_at IS NULL "
-        "ORDER BY position LIMIT 1");
-    s->bind(1, req.account);
-    if (s->step()) first = parse_id(s->text(0));
-  }
-  if (!first) {
+  if (account(req.account)->meters.empty()) {
     return refused("account " + req.account + " has no meter to credit; attach a meter first");
   }
   rows::write_audit(db_, req.operator_id, "sale",
                     "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen),
                     req.at);
-  const auto command =
-      rows::write_sale(db_, req.account, *first, req.amount_fen, req.operator_id, req.at);
+  const auto command = rows::write_sale(db_, req.account, req.amount_fen, req.operator_id, req.at);
   tx.commit();
-  return command;
+  return command.value_or(kNoCredit);
 }
 
 domain::Result<MoneyBack> SqliteStore::refund(const RefundRequest& req) {
@@ -266,7 +257,7 @@ std::vector<std::string> SqliteStore::verify_ledger() const {
   // a half-applied operation or a hand edit.
   auto s = db_.prepare(
       "SELECT 'sale ' || l.seq || ' (account ' || l.account || ') has no credit command' "
-      "FROM ledger l WHERE l.kind = 'sale' AND NOT EXISTS "
+      "FROM ledger l WHERE l.kind = 'sale' AND l.meter IS NOT NULL AND NOT EXISTS "
       "(SELECT 1 FROM outbox o WHERE o.ledger_seq = l.seq AND o.kind = 'credit') "
       "UNION ALL SELECT 'credit command ' || o.id || ' has no sale entry' FROM outbox o "
       "WHERE o.kind = 'credit' AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.seq = "

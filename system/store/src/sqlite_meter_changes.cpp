@@ -399,6 +399,12 @@ domain::Result<std::int64_t> balance_to_move(Db& db, const MoveMeterRequest& req
                                              const std::string& from_account) {
   if (!req.with_balance) return std::int64_t{0};
   const auto name = req.meter.to_string();
+  if (m.billing_mode == domain::BillingMode::kHostSide) {
+    return refused("meter " + name +
+                   " is billed host-side: its account's money is in the ledger, not on the "
+                   "meter; move it without its balance (a refund and a sale move money between "
+                   "accounts)");
+  }
   if (!m.read_at || m.failed_cycles > 0) {
     return refused("meter " + name +
                    (m.read_at ? " did not answer its last poll" : " was never read") +
@@ -476,6 +482,14 @@ domain::Result<ReplaceMeterResult> SqliteStore::replace_meter(const ReplaceMeter
   }
   const auto out_seq = transfer_to_new_meter(db_, req, *new_m, result);
   swap_attachment(db_, req, account);
+  // In an account of several meters the new meter is billed host-side, as the others are.
+  if (const auto acc = this->account(account); acc && acc->meters.size() > 1) {
+    if (const auto switched = rows::make_host_side(db_, acc->meters); !switched.empty()) {
+      rows::write_event(db_, req.new_meter, "billing_mode_switched",
+                        "billed host-side: account " + account + " has several meters;" + switched,
+                        req.at);
+    }
+  }
   record_replacement(db_, req, result, out_seq);
   tx.commit();
   return result;
@@ -506,13 +520,18 @@ domain::Result<MoveMeterResult> SqliteStore::move_meter(const MoveMeterRequest& 
                         result.transferred_fen, 0, 0, req.operator_id, req.at, out);
   }
   reattach(db_, req);
+  // The account it joins has several meters now: billed host-side (the ledger holds its money).
+  std::string switched;
+  if (const auto joined = account(req.to_account); joined && joined->meters.size() > 1) {
+    switched = rows::make_host_side(db_, joined->meters);
+  }
   const auto details = "from account " + result.from_account + " to " + req.to_account +
                        "; money moved " + std::to_string(result.transferred_fen) +
                        " fen (meter reported " + std::to_string(result.meter_balance_fen) + " fen)";
   rows::write_event(db_, req.meter, "meter_moved", details, req.at);
   rows::write_audit(db_, req.operator_id, "move_meter",
                     "meter=" + name + " from=" + result.from_account + " to=" + req.to_account +
-                        " transferred_fen=" + std::to_string(result.transferred_fen),
+                        " transferred_fen=" + std::to_string(result.transferred_fen) + switched,
                     req.at);
   tx.commit();
   return result;

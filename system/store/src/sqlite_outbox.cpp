@@ -28,7 +28,7 @@ using rows::refused;
 
 constexpr const char* kCommandColumns =
     "id, bus, box, circuit, kind, priority, amount_fen, payload, purchase_count, state, attempts, "
-    "last_error, next_attempt_at, created_at, updated_at, ledger_seq, tries";
+    "last_error, next_attempt_at, created_at, updated_at, ledger_seq, tries, operator";
 
 CommandRecord command_from_row(const Stmt& s) {
   CommandRecord c;
@@ -56,6 +56,7 @@ CommandRecord command_from_row(const Stmt& s) {
   c.updated_at = from_ms(s.int64(14));
   c.ledger_seq = s.opt_int64(15);
   c.tries = s.integer(16);
+  c.operator_id = s.opt_text(17);
   return c;
 }
 
@@ -126,7 +127,8 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
     s->run();
   }
   const auto payload = domain::encode_payload(req.params);
-  const auto id = rows::insert_command(db_, t, kind, 0, payload, std::nullopt, req.at);
+  const auto id = rows::insert_command(db_, t, kind, 0, payload, std::nullopt, req.at, std::nullopt,
+                                       req.operator_id);
   rows::write_audit(db_, req.operator_id, "command",
                     "id=" + std::to_string(id) + " target=" + target_key(t) +
                         " kind=" + std::string(domain::to_string(kind)) + " " + payload,

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,16 @@ using sqlite::Transaction;
 using rows::bind_opt;
 using rows::parse_id;
 using rows::refused;
+
+/// True if `id` is attached to an open account with other meters: such an account is billed
+/// host-side (issue 12.3), whatever a site file declares for the meter.
+bool in_account_of_several(Db& db, const MeterId& id) {
+  auto s = db.prepare(
+      "SELECT count(*) FROM account_meters a JOIN account_meters b ON b.account = a.account "
+      "AND b.detached_at IS NULL WHERE a.meter = ?1 AND a.detached_at IS NULL");
+  s->bind(1, id.to_string());
+  return s->step() && s->int64(0) > 1;
+}
 
 std::optional<std::string> opt_nonempty(const std::string& s) {
   if (s.empty()) return std::nullopt;
@@ -198,8 +209,17 @@ void import_devices(Db& db, const domain::SiteModel& model, ImportSummary& sum) 
              bind_opt(s, 5, b.floor);
            });
   }
+  // An account of several meters is billed host-side whatever the file says of its meters.
+  std::set<MeterId> shared;
+  for (const auto& a : model.accounts) {
+    if (a.meters.size() > 1) shared.insert(a.meters.begin(), a.meters.end());
+  }
   for (const auto& m : model.meters) {
     const auto& model_name = box_models.at({m.id.bus, m.id.box});
+    auto mode = m.billing_mode;
+    if (shared.contains(m.id) || in_account_of_several(db, m.id)) {
+      mode = domain::BillingMode::kHostSide;
+    }
     upsert(db, sum,
            "INSERT INTO meters (id, bus, box, circuit, model, room, alarm1_fen, alarm2_fen, "
            "overload_w, billing_mode) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
@@ -215,9 +235,7 @@ void import_devices(Db& db, const domain::SiteModel& model, ImportSummary& sum) 
              s.bind(7, m.thresholds.alarm1_fen).bind(8, m.thresholds.alarm2_fen);
              s.bind(9, m.thresholds.overload_w);
              bind_opt(s, 10,
-                      m.billing_mode
-                          ? std::optional<std::string>(domain::to_string(*m.billing_mode))
-                          : std::nullopt);
+                      mode ? std::optional<std::string>(domain::to_string(*mode)) : std::nullopt);
            });
   }
 }
@@ -263,6 +281,15 @@ int SqliteStore::set_billing_mode(const std::vector<MeterId>& ids, domain::Billi
                        " is not registered; register the site's meters first");
     }
     if (s->int64(0) != 0) continue;
+    if (mode == domain::BillingMode::kMeterSide && in_account_of_several(db_, id)) {
+      rows::write_event(db_, id, "billing_mode_kept",
+                        "meter " + id.to_string() +
+                            " stays host-side: its account has several meters, whose money the "
+                            "ledger holds; meter-side billing was asked by " +
+                            operator_id,
+                        at);
+      continue;
+    }
     auto u = db_.prepare("UPDATE meters SET billing_mode = ?2 WHERE id = ?1");
     u->bind(1, id.to_string()).bind(2, mode_name);
     u->run();

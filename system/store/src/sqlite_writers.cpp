@@ -2,8 +2,11 @@
 #include "sqlite_writers.hpp"
 
 #include <set>
+#include <string_view>
 #include <utility>
+#include <vector>
 
+#include <phil/domain/supervision.hpp>
 #include <phil/store/common.hpp>
 
 #include "status_sql.hpp"
@@ -180,7 +183,8 @@ std::int64_t append_ledger(Db& db, const std::string& account, domain::EntryKind
 std::int64_t insert_command(Db& db, const MeterId& t, domain::CommandKind kind,
                             std::int64_t amount_fen, const std::string& payload,
                             std::optional<std::int64_t> ledger_seq, TimePoint at,
-                            const std::optional<DebitOrigin>& origin) {
+                            const std::optional<DebitOrigin>& origin,
+                            const std::optional<std::string>& operator_id) {
   auto s = db.prepare(
       "INSERT INTO outbox (meter, bus, box, circuit, kind, priority, amount_fen, payload, "
       "ledger_seq, state, next_attempt_at, created_at, updated_at, account, operator, ref_seq) "
@@ -190,7 +194,7 @@ std::int64_t insert_command(Db& db, const MeterId& t, domain::CommandKind kind,
     s->bind(11, origin->account).bind(12, origin->operator_id).bind(13, origin->ref_seq);
   } else {
     s->bind_null(11);
-    s->bind_null(12);
+    bind_opt(*s, 12, operator_id);
     s->bind_null(13);
   }
   if (t.circuit == 0) {
@@ -293,11 +297,93 @@ std::optional<std::int64_t> book_debit(Db& db, std::int64_t command, TimePoint a
   return seq;
 }
 
-std::int64_t write_sale(Db& db, const std::string& account, const MeterId& meter_id,
-                        std::int64_t amount_fen, const std::string& op, TimePoint at) {
-  const auto seq =
-      append_ledger(db, account, domain::EntryKind::kSale, meter_id, amount_fen, 0, 0, op, at);
-  return queue_credit(db, meter_id, amount_fen, seq, at);
+namespace {
+
+/// The kinds of a meter's host-billing events, oldest first (domain::tripped_by_host).
+bool tripped_by_host(Db& db, const MeterId& id) {
+  auto s = db.prepare(
+      "SELECT kind FROM events WHERE meter = ?1 AND kind IN ('host_trip', 'host_close', "
+      "'host_hold') ORDER BY id");
+  s->bind(1, id.to_string());
+  std::vector<std::string> kinds;
+  while (s->step())
+    kinds.push_back(s->text(0));
+  const std::vector<std::string_view> views(kinds.begin(), kinds.end());
+  return domain::tripped_by_host(views);
+}
+
+bool mode_command_open(Db& db, const MeterId& id) {
+  auto s = db.prepare(
+      "SELECT 1 FROM outbox WHERE meter = ?1 AND kind = 'mode' AND state IN ('pending', "
+      "'in_flight') LIMIT 1");
+  s->bind(1, id.to_string());
+  return s->step();
+}
+
+/// A sale to a host-side account whose balance is now above 0: each of its meters the system
+/// tripped is closed again (keep_power), with a host_close event, as host-side billing would at
+/// its next reading; now, so that all of them close together on the sale. Who tripped it is
+/// asked of the events, not of the stored mode, which may predate the trip's delivery.
+void close_host_meters(Db& db, const std::string& account, std::int64_t balance_fen, TimePoint at) {
+  std::vector<MeterId> meters;
+  {
+    auto s = db.prepare(
+        "SELECT meter FROM account_meters WHERE account = ?1 AND detached_at IS NULL "
+        "ORDER BY position");
+    s->bind(1, account);
+    while (s->step())
+      meters.push_back(parse_id(s->text(0)));
+  }
+  for (const auto& id : meters) {
+    const auto m = find_meter(db, id);
+    if (!m || m->billing_mode != domain::BillingMode::kHostSide) continue;
+    const auto action = domain::decide_host_relay(
+        balance_fen, domain::MeterMode::kForcedOff, [&] { return tripped_by_host(db, id); },
+        [] { return true; });
+    if (action != domain::HostRelayAction::kClose || mode_command_open(db, id)) continue;
+    const domain::CommandPayload params{domain::ModePayload{domain::relay_command(*action)}};
+    const auto command =
+        insert_command(db, id, domain::CommandKind::kMode, 0, domain::encode_payload(params),
+                       std::nullopt, at, std::nullopt, std::string(kSystemOperator));
+    write_event(db, id, std::string(domain::to_string(*action)),
+                "account " + account + " balance " + std::to_string(balance_fen) +
+                    " fen after a sale; command " + std::to_string(command) + " queued",
+                at);
+  }
+}
+
+}  // namespace
+
+std::optional<std::int64_t> write_sale(Db& db, const std::string& account, std::int64_t amount_fen,
+                                       const std::string& op, TimePoint at) {
+  if (const auto meter = money_meter(db, account)) {
+    const auto seq =
+        append_ledger(db, account, domain::EntryKind::kSale, meter, amount_fen, 0, 0, op, at);
+    return queue_credit(db, *meter, amount_fen, seq, at);
+  }
+  // Host-side: the ledger holds the money; no meter is credited.
+  append_ledger(db, account, domain::EntryKind::kSale, std::nullopt, amount_fen, 0, 0, op, at);
+  auto s = db.prepare("SELECT balance_fen FROM accounts WHERE id = ?1");
+  s->bind(1, account);
+  if (s->step() && s->int64(0) > 0) close_host_meters(db, account, s->int64(0), at);
+  return std::nullopt;
+}
+
+/// An account of several meters is billed host-side (issue 12.3): the ledger holds its money
+/// and the system trips and closes all its meters together. Its meter-side meters are switched
+/// to host-side as it opens (nothing to move: a new account's money is its first sale, to come).
+std::string make_host_side(Db& db, const std::vector<MeterId>& meters) {
+  std::vector<MeterId> switched;
+  for (const auto& id : meters) {
+    const auto m = find_meter(db, id);
+    if (!m || m->billing_mode == domain::BillingMode::kHostSide) continue;
+    auto u = db.prepare("UPDATE meters SET billing_mode = 'host-side' WHERE id = ?1");
+    u->bind(1, id.to_string());
+    u->run();
+    switched.push_back(id);
+  }
+  if (switched.empty()) return "";
+  return " host_side=" + join_ids(switched);
 }
 
 domain::Result<void> open_account(Db& db, const OpenAccountRequest& req,
@@ -339,6 +425,7 @@ domain::Result<void> open_account(Db& db, const OpenAccountRequest& req,
     s->run();
   }
   write_contact(db, req.account, contact);
+  const auto switched = req.meters.size() > 1 ? make_host_side(db, req.meters) : std::string();
   int position = 0;
   for (const auto& id : req.meters) {
     auto s = db.prepare(
@@ -356,10 +443,10 @@ domain::Result<void> open_account(Db& db, const OpenAccountRequest& req,
               "account=" + req.account + " tenant=" + req.tenant + " meters=" +
                   join_ids(req.meters) + " first_sale_fen=" + std::to_string(req.first_sale_fen) +
                   (contact.phone.empty() ? "" : " phone=" + contact.phone) +
-                  (contact.room ? " room=" + *contact.room : ""),
+                  (contact.room ? " room=" + *contact.room : "") + switched,
               req.at);
   if (req.first_sale_fen > 0) {
-    write_sale(db, req.account, req.meters.front(), req.first_sale_fen, req.operator_id, req.at);
+    write_sale(db, req.account, req.first_sale_fen, req.operator_id, req.at);
   }
   return {};
 }

@@ -60,11 +60,13 @@ struct DebitOrigin {
 };
 
 /// Inserts a pending command for `target` (a meter, or a box as circuit 0); returns its id. A
-/// debit (and only a debit) carries its origin.
+/// debit (and only a debit) carries its origin; another command may name who asked
+/// (`operator_id`: an operator, or "system"), so a later decision knows whose it was.
 std::int64_t insert_command(sqlite::Db& db, const domain::MeterId& target, domain::CommandKind kind,
                             std::int64_t amount_fen, const std::string& payload,
                             std::optional<std::int64_t> ledger_seq, TimePoint at,
-                            const std::optional<DebitOrigin>& origin = std::nullopt);
+                            const std::optional<DebitOrigin>& origin = std::nullopt,
+                            const std::optional<std::string>& operator_id = std::nullopt);
 /// Queues a credit of `amount_fen` to `meter` for the ledger entry `ledger_seq`; returns its id.
 std::int64_t queue_credit(sqlite::Db& db, const domain::MeterId& meter, std::int64_t amount_fen,
                           std::int64_t ledger_seq, TimePoint at);
@@ -87,9 +89,18 @@ std::optional<domain::MeterId> money_meter(sqlite::Db& db, const std::string& ac
 /// if `command` is not a debit.
 std::optional<std::int64_t> book_debit(sqlite::Db& db, std::int64_t command, TimePoint at);
 
-/// A sale entry and its credit to `meter`; returns the credit's id.
-std::int64_t write_sale(sqlite::Db& db, const std::string& account, const domain::MeterId& meter,
-                        std::int64_t amount_fen, const std::string& operator_id, TimePoint at);
+/// A sale entry and, when a meter holds the account's money (money_meter: meter-side), its
+/// credit to that meter, whose id is returned. Host-side the ledger holds the money: no credit
+/// (nullopt), and each meter the system tripped is closed again (keep_power, a host_close event)
+/// once the balance is above 0.
+std::optional<std::int64_t> write_sale(sqlite::Db& db, const std::string& account,
+                                       std::int64_t amount_fen, const std::string& operator_id,
+                                       TimePoint at);
+/// An account of several meters is host-side: its meter-side meters among `meters` switched,
+/// as open_account does before the account's first sale and a meter move that gives an account
+/// a second meter. Returns " host_side=METERS" (those switched) for the caller's audit row, or
+/// "" if none was.
+std::string make_host_side(sqlite::Db& db, const std::vector<domain::MeterId>& meters);
 
 /// Ledger::open_account without a transaction of its own (the caller's: a single open, or a site
 /// import opening many): its checks, the account and its contact, the meters attached, the audit

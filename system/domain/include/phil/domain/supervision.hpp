@@ -39,21 +39,29 @@ std::optional<std::string> relay_mismatch(const MeterReading& reading,
 
 enum class HostRelayAction : std::uint8_t {
   kTrip,   ///< the account's balance is <= 0: mode forced_off
-  kClose,  ///< the balance is back above 0 on a meter the system tripped: close
+  kClose,  ///< the balance is back above 0 on a meter the system tripped: keep_power
+  /// A host-side meter found in prepaid mode with money in its account: keep_power, so the meter
+  /// never trips by itself on its own balance; only the system trips it (issue 12.3).
+  kHold,
 };
 
-/// The event kind recorded for the action: "host_trip" or "host_close".
+/// The event kind recorded for the action: "host_trip", "host_close" or "host_hold".
 std::string_view to_string(HostRelayAction a);
-/// The mode command that carries the action (forced_off, close).
+/// The mode command that carries the action: forced_off for a trip, keep_power otherwise.
 RelayCommand relay_command(HostRelayAction a);
 
-/// Host-side billing of one meter with an open account that has been read: trip a meter in
-/// prepaid mode when the account's ledger balance (fen) is <= 0; close a forced-off meter when
-/// the balance is > 0 and the system, not an operator, tripped it (`tripped_by_host`, asked only
-/// in that case, as answering it costs a look at the meter's events). Any other mode
-/// (keep_power, unknown) is left alone.
+/// Host-side billing of one meter with an open account that has been read, from the account's
+/// ledger balance (fen) and the meter's mode:
+///   - prepaid: trip at <= 0, else hold (keep_power);
+///   - keep_power: trip at <= 0, unless an operator set it (`kept_by_operator`: 保电, power kept
+///     whatever the balance), which is left alone;
+///   - forced_off: close once the balance is > 0 if the system, not an operator, tripped it
+///     (`tripped_by_host`);
+///   - unknown: left alone.
+/// The two questions are asked only when the answer decides (each costs a look at the store).
 std::optional<HostRelayAction> decide_host_relay(std::int64_t balance_fen, MeterMode mode,
-                                                 const std::function<bool()>& tripped_by_host);
+                                                 const std::function<bool()>& tripped_by_host,
+                                                 const std::function<bool()>& kept_by_operator);
 
 /// True if the latest host-billing event among a meter's event kinds (oldest first) is a trip;
 /// false if it is a close or there is none. Other kinds are ignored.

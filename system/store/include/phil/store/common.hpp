@@ -3,6 +3,7 @@
 // billing rules the polling and delivery paths pass in. Units as in phil/domain/money.hpp.
 #include <cstdint>
 #include <stdexcept>
+#include <string_view>
 
 #include <phil/domain/status.hpp>
 
@@ -15,6 +16,10 @@ class StoreError : public std::runtime_error {
 };
 
 /// What a poll or a confirmed command needs of the site to charge and derive statuses.
+/// Who the system's own actions are recorded as (an operator id no person is given): host-side
+/// trips and closes, and the charges of the poll path.
+inline constexpr std::string_view kSystemOperator = "system";
+
 struct BillingRules {
   std::int64_t price = 0;  ///< 0.0001 yuan/kWh
   int offline_after = domain::kDefaultOfflineAfter;

@@ -110,19 +110,28 @@ struct ClosingRecord {
   std::vector<ClosingMeterRecord> meters;  ///< in the account's meter order
 };
 
+/// What Ledger::sale returns when no credit was queued (a host-side account); never a command
+/// id (ids start at 1).
+inline constexpr std::int64_t kNoCredit = 0;
+
 class Ledger {
  public:
   virtual ~Ledger() = default;
 
-  /// Opens an account on its meters, with its first sale if any (the sale entry and the credit
-  /// to the first meter). Refused (nothing written): an empty or existing account id, no
-  /// meters, a meter listed twice, not configured or in an open account, a negative first sale.
+  /// Opens an account on its meters, with its first sale if any (the sale entry, and on a
+  /// meter-side account the credit to the first meter). An account of several meters is billed
+  /// host-side: its meters are switched to host-side as it opens (audit row "billing_mode").
+  /// Refused (nothing written): an empty or existing account id, no meters, a meter listed twice,
+  /// not configured or in an open account, a negative first sale.
   virtual domain::Result<void> open_account(const OpenAccountRequest& req) = 0;
   /// open_account with the tenant's phone and room. Refused besides: a malformed phone, a room
   /// not in the site model.
   virtual domain::Result<void> open_account(const OpenAccountRequest& req,
                                             const TenantContact& contact) = 0;
-  /// Returns the id of the credit command queued for the account's first meter.
+  /// Books a sale. Meter-side (the account's first meter holds its money), a credit of it is
+  /// queued to that meter and its id returned. Host-side (every account of several meters is),
+  /// the ledger holds the money: no meter is credited, kNoCredit is returned, and the meters the
+  /// system tripped are closed again once the balance is above 0.
   virtual domain::Result<std::int64_t> sale(const SaleRequest& req) = 0;
 
   /// Pays back `amount_fen` of the account's balance, with an audit row: a debit of the meter

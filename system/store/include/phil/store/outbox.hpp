@@ -41,6 +41,10 @@ struct CommandRecord {
   /// Credit: its sale (or transfer) entry; debit: its refund or reversal entry, set when the
   /// meter confirms it.
   std::optional<std::int64_t> ledger_seq;
+  /// Who asked: an operator command's operator ("system" for the system's own, e.g. host-side
+  /// trips), a debit's operator; nullopt for credits and for commands queued before this was
+  /// kept.
+  std::optional<std::string> operator_id;
 };
 
 /// An operator's command to a meter or box (every kind but credit, which only a sale writes).
