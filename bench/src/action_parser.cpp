@@ -288,16 +288,16 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
     step.kind = Step::Kind::kAdvance;
     step.text = "at " + at->as_string();
   }
-  static const std::array<std::string_view, 9> kActions = {
+  static const std::array<std::string_view, 10> kActions = {
       "sale",    "load",     "fault",  "clear_fault", "replace_meter",
-      "command", "read_now", "refund", "reversal"};
+      "command", "read_now", "refund", "reversal",    "close_account"};
   int actions = 0;
   for (const auto key : kActions)
     actions += m.has(key) ? 1 : 0;
   if (actions > 1) {
     node.fail(
-        "a timeline step does one action; split sale, refund, reversal, load, fault, "
-        "clear_fault, replace_meter, command and read_now into steps of their own");
+        "a timeline step does one action; split sale, refund, reversal, close_account, load, "
+        "fault, clear_fault, replace_meter, command and read_now into steps of their own");
   }
   std::string what;
   // The `account:` of a money step: one the scenario declares.
@@ -334,6 +334,14 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
     what = std::string(a.refused ? "refused " : "") +
            (refund ? "refund " + format_decimal(a.amount_fen, 2) + " from " + a.account
                    : "reversal of sale " + std::to_string(*a.sale) + " of " + a.account);
+    step.action = a;
+  } else if (auto close = m.optional("close_account")) {
+    yaml::Map s(*close);
+    CloseAccountAction a;
+    a.account = account_of(*close, s);
+    if (auto r = s.optional("refused")) a.refused = r->as_string();
+    s.finish();
+    what = (a.refused ? "refused close of account " : "close account ") + a.account;
     step.action = a;
   } else if (auto load = m.optional("load")) {
     yaml::Map l(*load);
@@ -380,8 +388,9 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
   m.finish();
   if (step.text.empty()) {
     node.fail(
-        "a timeline step is one of: {at: ...}, {at: ..., sale|refund|reversal|load|fault|"
-        "clear_fault|replace_meter|command|read_now: ...}, {until: condition, max: duration}, "
+        "a timeline step is one of: {at: ...}, {at: ..., sale|refund|reversal|close_account|load|"
+        "fault|clear_fault|replace_meter|command|read_now: ...}, {until: condition, max: "
+        "duration}, "
         "{expect: {...}}");
   }
   return step;

@@ -1,10 +1,31 @@
 // The actions of timeline steps: sales, refunds and reversals, loads, faults, meter
 // replacements, commands and on-demand reads.
+#include <optional>
 #include <stdexcept>
 
 #include "run_context.hpp"
 
 namespace phil::bench::detail {
+
+namespace {
+
+/// The outcome of a money step written with `refused: "text"` (it passes if refused with a
+/// message containing the text), or of one refused without it (it fails); nullopt when the
+/// step was accepted as expected and goes on.
+template <typename T>
+std::optional<bool> refusal_outcome(const std::string& what, const domain::Result<T>& res,
+                                    const std::optional<std::string>& refused,
+                                    std::string& detail) {
+  if (refused && res) {
+    detail = what + " accepted, expected a refusal saying \"" + *refused + "\"";
+    return false;
+  }
+  if (res) return std::nullopt;
+  detail = what + " refused: " + res.error().message;
+  return refused && res.error().message.find(*refused) != std::string::npos;
+}
+
+}  // namespace
 
 bool Run::money_back(const MoneyBackAction& a, std::string& detail) {
   const std::string what = a.sale ? "reversal" : "refund";
@@ -22,18 +43,7 @@ bool Run::money_back(const MoneyBackAction& a, std::string& detail) {
   } else {
     res = ops_->refund(kBench, a.account, a.amount_fen);
   }
-  if (a.refused) {
-    if (res) {
-      detail = what + " accepted, expected a refusal saying \"" + *a.refused + "\"";
-      return false;
-    }
-    detail = what + " refused: " + res.error().message;
-    return res.error().message.find(*a.refused) != std::string::npos;
-  }
-  if (!res) {
-    detail = what + " refused: " + res.error().message;
-    return false;
-  }
+  if (const auto refusal = refusal_outcome(what, res, a.refused, detail)) return *refusal;
   if (res.value().command) {
     iterate();
     detail = what + ": debit " + std::to_string(*res.value().command) + " queued at " +
@@ -41,6 +51,24 @@ bool Run::money_back(const MoneyBackAction& a, std::string& detail) {
   } else {
     detail = what + " booked at once (entry " + std::to_string(res.value().seq.value_or(0)) + ")";
   }
+  return true;
+}
+
+bool Run::close_account(const CloseAccountAction& a, std::string& detail) {
+  const auto res = ops_->close_account(kBench, a.account);
+  if (const auto refusal = refusal_outcome("close of " + a.account, res, a.refused, detail)) {
+    return *refusal;
+  }
+  const auto& r = res.value();
+  if (r.closed) {
+    detail = "closed at once (no meter), refunded " + format_decimal(r.refunded_fen, 2);
+    return true;
+  }
+  // Like a sale, the first step (the relay forced off) is taken at once.
+  iterate();
+  detail = std::string(r.resumed > 0 ? "closing resumed on " : "closing started on ") +
+           std::to_string(r.resumed > 0 ? r.resumed : static_cast<int>(r.meters.size())) +
+           " meter(s) at " + format_timestamp(clock_.now(), sc_.start.offset);
   return true;
 }
 
@@ -67,6 +95,8 @@ bool Run::act(const Step& step, std::string& detail) {
   }
   if (const auto* money = std::get_if<MoneyBackAction>(&step.action))
     return money_back(*money, detail);
+  if (const auto* close = std::get_if<CloseAccountAction>(&step.action))
+    return close_account(*close, detail);
   if (const auto* load = std::get_if<LoadAction>(&step.action)) {
     if (!sim_.set_load(load->meter.bus, load->meter.box, load->meter.circuit, load->load)) {
       detail = "no such circuit " + load->meter.to_string();

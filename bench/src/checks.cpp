@@ -97,6 +97,9 @@ bool Run::holds(const Check& c, std::string& seen) const {
       return credited_once(c.meter, seen);
     case Quantity::kEvent:
       return event_holds(c, seen);
+    case Quantity::kClosing:
+    case Quantity::kRefunded:
+      return closing_holds(c, seen);
     case Quantity::kSystemPurchaseCount:
     case Quantity::kFailedCycles:
     case Quantity::kReadAge:
@@ -259,6 +262,40 @@ bool Run::event_holds(const Check& c, std::string& seen) const {
     }
   }
   return (n > 0) == (c.op == Op::kEq);
+}
+
+bool Run::closing_holds(const Check& c, std::string& seen) const {
+  const auto found = ops_->account_closing(kBench, c.account);
+  if (!found) {
+    seen = "account " + c.account + ": " + found.error().message;
+    return false;
+  }
+  const auto& closing = found.value();
+  std::string word = "none";
+  std::string steps;
+  if (closing) {
+    word = closing->finished_at ? "done" : "started";
+    for (const auto& m : closing->meters) {
+      steps += (steps.empty() ? " (" : ", ") + m.meter.to_string() + " " +
+               std::string(domain::to_string(m.step));
+      if (m.blocked) {
+        word = "blocked";
+        steps += " BLOCKED: " + *m.blocked;
+      }
+    }
+    if (!steps.empty()) steps += ")";
+  }
+  if (c.quantity == Quantity::kClosing) {
+    seen = "closing " + word + steps;
+    return (word == c.word) == (c.op == Op::kEq);
+  }
+  if (!closing || !closing->finished_at) {
+    seen = "no refund yet: closing " + word + steps;
+    return false;
+  }
+  seen = "refunded " + format_decimal(closing->refunded_fen, 2) + ", settled " +
+         format_decimal(closing->settled_fen, 2) + ", owed " + format_decimal(closing->owed_fen, 2);
+  return compare(closing->refunded_fen, c.op, c.number, c.tolerance);
 }
 
 bool Run::all_hold(const std::vector<Check>& checks, std::string& seen) const {

@@ -205,6 +205,22 @@ Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim
   if (auto w = m.optional("within")) step.within = parse_within(*w);
   std::int64_t tolerance = 0;
   if (auto t = m.optional("tolerance")) tolerance = t->as_decimal(2);
+  // Each quantity of `table` the expectation names becomes a check of `subject`.
+  const auto add_checks = [&](const auto& table, const std::string& subject, const auto& aim) {
+    for (const auto& q : table) {
+      if (auto v = m.optional(q.name)) {
+        Check c;
+        c.quantity = q.quantity;
+        aim(c);
+        parse_value(*v, q, v->as_string(), c);
+        c.tolerance = tolerance;
+        c.text = (q.quantity == Quantity::kLedgerBalance ? std::string("ledger balance")
+                                                         : std::string(q.name)) +
+                 "(" + subject + ") " + v->as_string();
+        step.checks.push_back(c);
+      }
+    }
+  };
   const int subjects = (meter_node ? 1 : 0) + (account_node ? 1 : 0) + (ledger_node ? 1 : 0);
   if (subjects != 1) body.fail("an expectation names exactly one of: meter, account, ledger");
 
@@ -220,16 +236,17 @@ Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim
                      [&](const AccountSpec& a) { return a.id == id; })) {
       account_node->fail("unknown account \"" + id + "\"; declare it under accounts");
     }
-    if (auto b = m.optional("balance")) {
-      Check c;
-      c.quantity = Quantity::kLedgerBalance;
-      c.account = id;
-      static const QuantityInfo info{"balance", Quantity::kLedgerBalance, Subject::kAccount, 2, {}};
-      parse_value(*b, info, b->as_string(), c);
-      c.tolerance = tolerance;
-      c.text = "ledger balance(" + id + ") " + b->as_string();
-      step.checks.push_back(c);
-    }
+    // The account's quantities: its ledger balance, its closing and what that paid back.
+    static const std::array<QuantityInfo, 3> account_quantities = {{
+        {"balance", Quantity::kLedgerBalance, Subject::kAccount, 2, {}},
+        {"closing",
+         Quantity::kClosing,
+         Subject::kAccount,
+         kWord,
+         {"none", "started", "blocked", "done"}},
+        {"refunded", Quantity::kRefunded, Subject::kAccount, 2, {}},
+    }};
+    add_checks(account_quantities, id, [&](Check& c) { c.account = id; });
     if (auto mm = m.optional("matches_meter")) {
       Check c;
       c.quantity = Quantity::kLedgerMatchesMeter;
@@ -242,17 +259,7 @@ Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim
     }
   } else {
     const MeterRef meter = parse_meter(*meter_node, meter_node->as_string(), fleet);
-    for (const auto& q : quantities()) {
-      if (auto v = m.optional(q.name)) {
-        Check c;
-        c.quantity = q.quantity;
-        c.meter = meter;
-        parse_value(*v, q, v->as_string(), c);
-        c.tolerance = tolerance;
-        c.text = std::string(q.name) + "(" + meter.to_string() + ") " + v->as_string();
-        step.checks.push_back(c);
-      }
-    }
+    add_checks(quantities(), meter.to_string(), [&](Check& c) { c.meter = meter; });
   }
   m.finish();
   if (step.checks.empty()) {

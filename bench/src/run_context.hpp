@@ -68,6 +68,8 @@ class Run {
   // ---- the actions of timeline steps (actions.cpp) ----
   /// A refund or reversal: a debit it queues is delivered at once, as a sale's credit is.
   bool money_back(const MoneyBackAction& a, std::string& detail);
+  /// Operations::close_account; a closing's first step is taken at once.
+  bool close_account(const CloseAccountAction& a, std::string& detail);
   bool act(const Step& step, std::string& detail);
 
   // ---- the checks (checks.cpp) ----
@@ -84,6 +86,8 @@ class Run {
   bool credited_once(const MeterRef& m, std::string& seen) const;
   /// An event of the kind was (==) or was never (!=) recorded for the meter.
   bool event_holds(const Check& c, std::string& seen) const;
+  /// The account's closing (none, started, blocked, done) or what its end paid back.
+  bool closing_holds(const Check& c, std::string& seen) const;
   /// True if every check holds; `seen` lists what each check observed.
   bool all_hold(const std::vector<Check>& checks, std::string& seen) const;
 

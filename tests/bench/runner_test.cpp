@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kProfiles = std::string(PHIL_SOURCE_DIR) + "/profiles";
+constexpr const char* kProfiles = PHIL_SOURCE_DIR "/profiles";
 
 // Constant 1200 W at 0.6000 yuan/kWh costs 0.72 yuan an hour: 1.00 yuan lasts 83m20s.
 const char* kScenario = R"(name: small
@@ -115,4 +115,25 @@ TEST(BenchRunner, AFaultSilencesTheBoxUntilItIsCleared) {
   ASSERT_EQ(r.steps.size(), 10U);
   EXPECT_THAT(r.steps[6].detail, HasSubstr("failed cycles 2"));
   EXPECT_THAT(r.steps[8].detail, HasSubstr("last read 0s ago"));
+}
+
+TEST(BenchRunner, ACloseAccountStepClosesTheAccountAndItsChecksFollowIt) {
+  const auto r = run(load("close",
+                          "  - expect: {account: A1, closing: none}\n"
+                          "  - {close_account: {account: A1}}\n"
+                          "  - expect: {account: A1, closing: started}\n"
+                          "  - expect: {account: A1, closing: done, within: 1h}\n"
+                          "  - expect: {meter: bus1/3/2, relay: open, mode: forced_off, "
+                          "balance: \"0.00\", debit_count: 1}\n"
+                          "  - expect: {account: A1, balance: \"0.00\", refunded: \"> 4.00\"}\n"
+                          "  - {close_account: {account: A1, refused: \"closed\"}}\n"
+                          "  - expect: {account: A1, refunded: \"0.01\"}"));
+  EXPECT_FALSE(r.passed);  // the last expectation: the refund is more than 0.01
+  EXPECT_THAT(r.failure, HasSubstr("close.yaml:28:5"));
+  EXPECT_THAT(r.failure, HasSubstr("refunded 5.00"));
+  ASSERT_GE(r.steps.size(), 7U);
+  EXPECT_THAT(r.steps[6].detail, HasSubstr("closing started on 1 meter(s)"));
+  EXPECT_THAT(r.steps[7].detail, HasSubstr("closing started (bus1/3/2 "));
+  EXPECT_TRUE(r.steps[11].passed) << r.steps[11].detail;
+  EXPECT_THAT(r.steps[11].detail, HasSubstr("close of A1 refused: "));
 }

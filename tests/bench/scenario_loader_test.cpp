@@ -370,3 +370,51 @@ TEST_F(ScenarioLoader, BadExpectationValuesAreExplained) {
   EXPECT_THAT(error_of(replace(kActions, "no_double_credit: true", "no_double_credit: false")),
               HasSubstr("expected one of: true"));
 }
+
+TEST_F(ScenarioLoader, CloseAccountStepAndItsChecks) {
+  const std::string text =
+      replace(kValid, "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}",
+              "  - {at: +1h, close_account: {account: A1}}\n"
+              "  - expect: {account: A1, closing: done, refunded: \"99.80\", within: 1h}\n"
+              "  - {close_account: {account: A1, refused: \"closed\"}}\n"
+              "  - expect: {account: A1, closing: \"!= blocked\", refunded: \">= 1.00\"}");
+  const auto sc = phil::bench::load_scenario(write(text), "t", kProfiles);
+  ASSERT_EQ(sc.timeline.size(), 7U);
+  const auto* close = std::get_if<phil::bench::CloseAccountAction>(&sc.timeline[3].action);
+  ASSERT_NE(close, nullptr);
+  EXPECT_EQ(close->account, "A1");
+  EXPECT_FALSE(close->refused);
+  EXPECT_EQ(sc.timeline[3].text, "at +1h: close account A1");
+  const auto& done = sc.timeline[4].checks;
+  ASSERT_EQ(done.size(), 2U);
+  EXPECT_EQ(done[0].quantity, phil::bench::Quantity::kClosing);
+  EXPECT_EQ(done[0].word, "done");
+  EXPECT_EQ(done[0].account, "A1");
+  EXPECT_EQ(done[1].quantity, phil::bench::Quantity::kRefunded);
+  EXPECT_EQ(done[1].number, 9980);
+  const auto* refused = std::get_if<phil::bench::CloseAccountAction>(&sc.timeline[5].action);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->refused, "closed");
+  EXPECT_EQ(sc.timeline[6].checks[0].op, phil::bench::Op::kNe);
+  EXPECT_EQ(sc.timeline[6].checks[1].op, phil::bench::Op::kGe);
+  EXPECT_EQ(sc.timeline[6].checks[1].number, 100);
+}
+
+TEST_F(ScenarioLoader, BadCloseAccountStepsAreRefusedWithLocationAndKey) {
+  const std::string step =
+      "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}";
+  expect_error(kValid, step, "  - {close_account: {account: A1, amount: \"1.00\"}}", 15,
+               "timeline[3].close_account.amount: unknown key");
+  expect_error(kValid, step, "  - {close_account: {account: A9}}", 15, "unknown account \"A9\"");
+  expect_error(kValid, step, "  - {close_account: {refused: x}}", 15, "account");
+  expect_error(kValid, step, "  - {close_account: {account: A1}, sale: {account: A1, amount: 1}}",
+               15, "does one action");
+  expect_error(kValid, step, "  - expect: {account: A1, closing: finished}", 15,
+               "invalid closing \"finished\"; expected one of: none, started, blocked, done");
+  expect_error(kValid, step, "  - expect: {account: A1, closing: \"> done\"}", 15,
+               "compared with == or != only");
+  expect_error(kValid, step, "  - expect: {account: A1, refunded: lots}", 15,
+               "invalid refunded \"lots\"");
+  expect_error(kValid, step, "  - expect: {account: A1, closed: true}", 15,
+               "timeline[3].expect.closed: unknown key");
+}

@@ -52,6 +52,9 @@ enum class Quantity {
   kOpenCommands,         ///< system view: the meter's commands pending or in flight
   kNoDoubleCredit,       ///< meter purchase_total == confirmed credits == the account's sales
   kEvent,                ///< system view: an event of this kind was recorded for the meter
+  /// the account's closing (subject: account): none | started | blocked | done
+  kClosing,
+  kRefunded,  ///< what the account's finished closing paid back, yuan (subject: account)
 };
 
 enum class Op { kEq, kNe, kLt, kLe, kGt, kGe };
@@ -90,6 +93,13 @@ struct MoneyBackAction {
   std::string account;
   std::int64_t amount_fen = 0;         ///< refund: the amount
   std::optional<int> sale;             ///< reversal: which sale of the account, from 1 (the first)
+  std::optional<std::string> refused;  ///< as SaleAction::refused
+};
+/// Closes an account (销户) through the operator's desk (Operations::close_account): its
+/// meters' closing steps go on in the system's iterations (`expect: {account, closing: done}`
+/// waits for them); asked again while the account is closing, it resumes blocked meters.
+struct CloseAccountAction {
+  std::string account;
   std::optional<std::string> refused;  ///< as SaleAction::refused
 };
 struct LoadAction {
@@ -134,7 +144,8 @@ struct Step {
   Within within;
   // kAction
   std::variant<std::monostate, SaleAction, LoadAction, FaultAction, ClearFaultAction,
-               ReplaceMeterAction, CommandAction, ReadNowAction, MoneyBackAction>
+               ReplaceMeterAction, CommandAction, ReadNowAction, MoneyBackAction,
+               CloseAccountAction>
       action;
 };
 
