@@ -1,6 +1,8 @@
 // The evaluation of a scenario's checks: the meter's truth from the simulator, the system's
 // view and the ledger through Operations.
 #include <algorithm>
+#include <optional>
+#include <variant>
 
 #include "run_context.hpp"
 
@@ -57,6 +59,63 @@ bool compare(std::int64_t actual, Op op, std::int64_t expected, std::int64_t tol
   return false;
 }
 
+/// The bench's own reading of the ledger's entry kinds: +1 money in, -1 money out (refunds,
+/// reversals, transfers) or used (charges, settle_debit); kept apart from the store's signs so
+/// the final check does not trust what it checks.
+int entry_sign(domain::EntryKind k) {
+  switch (k) {
+    case domain::EntryKind::kSale:
+    case domain::EntryKind::kTransferIn:
+    case domain::EntryKind::kSettleCredit:
+      return 1;
+    case domain::EntryKind::kCharge:
+    case domain::EntryKind::kRefund:
+    case domain::EntryKind::kReversal:
+    case domain::EntryKind::kTransferOut:
+    case domain::EntryKind::kSettleDebit:
+      return -1;
+  }
+  return 0;
+}
+
+/// An account's money by where it went, from its ledger entries.
+struct Flows {
+  std::int64_t in = 0;     ///< sales
+  std::int64_t out = 0;    ///< refunds and reversals
+  std::int64_t used = 0;   ///< charges and settlements (settle_debit - settle_credit)
+  std::int64_t moved = 0;  ///< transfers in - out (meter replacement, meter move)
+  std::int64_t sum = 0;    ///< every entry with its sign
+  bool transfers = false;
+};
+
+Flows flows_of(const std::vector<store::LedgerRecord>& entries) {
+  Flows f;
+  for (const auto& e : entries) {
+    const std::int64_t signed_fen = entry_sign(e.kind) * e.amount_fen;
+    f.sum += signed_fen;
+    switch (e.kind) {
+      case domain::EntryKind::kSale:
+        f.in += e.amount_fen;
+        break;
+      case domain::EntryKind::kRefund:
+      case domain::EntryKind::kReversal:
+        f.out += e.amount_fen;
+        break;
+      case domain::EntryKind::kCharge:
+      case domain::EntryKind::kSettleDebit:
+      case domain::EntryKind::kSettleCredit:
+        f.used -= signed_fen;
+        break;
+      case domain::EntryKind::kTransferIn:
+      case domain::EntryKind::kTransferOut:
+        f.moved += signed_fen;
+        f.transfers = true;
+        break;
+    }
+  }
+  return f;
+}
+
 }  // namespace
 
 bool Run::holds(const Check& c, std::string& seen) const {
@@ -100,6 +159,8 @@ bool Run::holds(const Check& c, std::string& seen) const {
     case Quantity::kClosing:
     case Quantity::kRefunded:
       return closing_holds(c, seen);
+    case Quantity::kFinalAccount:
+      return account_agrees(c, seen);
     case Quantity::kSystemPurchaseCount:
     case Quantity::kFailedCycles:
     case Quantity::kReadAge:
@@ -296,6 +357,69 @@ bool Run::closing_holds(const Check& c, std::string& seen) const {
   seen = "refunded " + format_decimal(closing->refunded_fen, 2) + ", settled " +
          format_decimal(closing->settled_fen, 2) + ", owed " + format_decimal(closing->owed_fen, 2);
   return compare(closing->refunded_fen, c.op, c.number, c.tolerance);
+}
+
+bool Run::account_agrees(const Check& c, std::string& seen) const {
+  const auto found = ops_->account(kBench, c.account);
+  if (!found) {
+    seen = c.account + ": " + found.error().message;
+    return false;
+  }
+  const auto& account = found.value();
+  const Flows f = flows_of(ops_->ledger(kBench, c.account).value());
+  seen = c.account + ": ledger " + format_decimal(account.balance_fen, 2);
+  if (f.sum != account.balance_fen) {
+    seen += " but its entries add up to " + format_decimal(f.sum, 2) + " (sales " +
+            format_decimal(f.in, 2) + ", refunds and reversals " + format_decimal(f.out, 2) +
+            ", charges and settlements " + format_decimal(f.used, 2) + ", transfers " +
+            format_decimal(f.moved, 2) + ")";
+    return false;
+  }
+  // The meter that holds the money: the account's first meter now, or when closed the first one
+  // its closing switched off.
+  std::optional<domain::MeterId> money_meter;
+  if (!account.meters.empty()) money_meter = account.meters.front();
+  if (!money_meter) {
+    const auto closing = ops_->account_closing(kBench, c.account).value();
+    if (closing && !closing->meters.empty()) money_meter = closing->meters.front().meter;
+  }
+  if (!money_meter) {
+    seen += " = its entries, no meter";
+    return true;
+  }
+  const auto meter = ops_->meter(kBench, *money_meter);
+  if (meter && meter.value().billing_mode == domain::BillingMode::kHostSide) {
+    seen += " = its entries (host-side: the ledger holds the money)";
+    return true;
+  }
+  const MeterRef ref{money_meter->bus, money_meter->box, money_meter->circuit};
+  const auto v = sim_.circuit(ref.bus, ref.box, ref.circuit);
+  if (!v) {
+    seen += ": meter " + ref.to_string() + " does not exist in the fleet";
+    return false;
+  }
+  seen += " = its entries, meter " + ref.to_string() + " " + format_decimal(v->balance_fen, 2);
+  bool ok = compare(account.balance_fen, Op::kEq, v->balance_fen, c.tolerance);
+  if (!ok) seen += " (off by more than " + format_decimal(c.tolerance, 2) + ")";
+  // Money in and out of the meter is what the ledger says went in and out, to the fen. A
+  // replaced meter starts from zero and a transfer moves money between meters: not comparable.
+  const bool replaced = std::any_of(sc_.timeline.begin(), sc_.timeline.end(), [&](const Step& s) {
+    const auto* r = std::get_if<ReplaceMeterAction>(&s.action);
+    return r != nullptr && r->meter.to_string() == ref.to_string();
+  });
+  if (replaced || f.transfers) {
+    seen += "; in/out not compared (meter replaced or money transferred)";
+    return ok;
+  }
+  const std::int64_t meter_net = v->purchase_total_fen - v->debit_total_fen;
+  seen += "; in - out: meter " + format_decimal(meter_net, 2) + ", ledger " +
+          format_decimal(f.in - f.out, 2) + "; used: meter " +
+          format_decimal(meter_net - v->balance_fen, 2) + ", ledger " + format_decimal(f.used, 2);
+  if (meter_net != f.in - f.out) {
+    seen += " (the meter did not take in or give out what the ledger says)";
+    ok = false;
+  }
+  return ok;
 }
 
 bool Run::all_hold(const std::vector<Check>& checks, std::string& seen) const {

@@ -64,6 +64,8 @@ class Run {
   bool run_step(const Step& step, std::string& detail);
   bool until(const Step& step, std::string& detail);
   bool expect(const Step& step, std::string& detail);
+  /// The check after every timeline (FinalCheckSpec), given the time of one more poll.
+  bool final_check(std::string& detail);
 
   // ---- the actions of timeline steps (actions.cpp) ----
   /// A refund or reversal: a debit it queues is delivered at once, as a sale's credit is.
@@ -88,6 +90,10 @@ class Run {
   bool event_holds(const Check& c, std::string& seen) const;
   /// The account's closing (none, started, blocked, done) or what its end paid back.
   bool closing_holds(const Check& c, std::string& seen) const;
+  /// kFinalAccount: the account's ledger entries add up to its balance; meter-side, its money
+  /// meter holds that balance (within the tolerance) and took in and gave out what the ledger
+  /// says (not across a meter replacement or transfer).
+  bool account_agrees(const Check& c, std::string& seen) const;
   /// True if every check holds; `seen` lists what each check observed.
   bool all_hold(const std::vector<Check>& checks, std::string& seen) const;
 

@@ -101,6 +101,24 @@ ScenarioResult Run::execute() {
     o.finished = clock_.now();
     r.steps.push_back(std::move(o));
   }
+  {
+    // After every timeline: the ledger and the meters agree, and no money was made or lost.
+    StepOutcome o;
+    o.text = "final: ledger = meters, no money created or lost";
+    o.mark = sc_.final_check.mark;
+    o.started = clock_.now();
+    if (!failure.empty()) {
+      o.skipped = true;
+    } else if (sc_.final_check.skip) {
+      o.passed = true;
+      o.detail = "not checked: " + *sc_.final_check.skip;
+    } else {
+      o.passed = final_check(o.detail);
+      if (!o.passed) failure = o.mark.to_string() + ": " + o.text + ": " + o.detail;
+    }
+    o.finished = clock_.now();
+    r.steps.push_back(std::move(o));
+  }
   r.passed = failure.empty();
   r.failure = failure;
   r.sim_end = clock_.now();
@@ -187,6 +205,36 @@ bool Run::run_step(const Step& step, std::string& detail) {
       return expect(step, detail);
   }
   return false;
+}
+
+bool Run::final_check(std::string& detail) {
+  std::vector<Check> checks;
+  for (const auto& a : sc_.accounts) {
+    Check c;
+    c.quantity = Quantity::kFinalAccount;
+    c.account = a.id;
+    c.tolerance = sc_.final_check.tolerance_fen;
+    checks.push_back(c);
+  }
+  Check verified;
+  verified.quantity = Quantity::kLedgerConsistent;
+  checks.push_back(verified);
+  // Meter-side, the ledger mirrors the meters' deductions at each poll: give every bus the time
+  // of one more poll to read what its meters did since the last one.
+  const TimePoint begin = clock_.now();
+  const TimePoint limit = begin + sc_.system.poll_interval + sc_.step;
+  std::string seen;
+  while (!all_hold(checks, seen)) {
+    if (clock_.now() >= limit) {
+      detail = "not met after " + format_duration(clock_.now() - begin) + ": " + seen;
+      return false;
+    }
+    tick(limit);
+  }
+  detail = std::to_string(sc_.accounts.size()) + " account(s) within " +
+           format_decimal(sc_.final_check.tolerance_fen, 2) + " a meter (after " +
+           format_duration(clock_.now() - begin) + "): " + seen;
+  return true;
 }
 
 bool Run::until(const Step& step, std::string& detail) {

@@ -137,6 +137,24 @@ Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
     }
   }
 
+  sc.final_check.mark = doc.root().mark();
+  if (auto fc = top.optional("final_check")) {
+    yaml::Map f(*fc);
+    sc.final_check.mark = fc->mark();
+    if (auto t = f.optional("tolerance")) {
+      sc.final_check.tolerance_fen = t->as_decimal(2);
+      if (sc.final_check.tolerance_fen < 0) t->fail("tolerance must be 0.00 or more");
+    }
+    if (auto skip = f.optional("skip")) {
+      sc.final_check.skip = skip->as_string();
+      if (sc.final_check.skip->empty()) skip->fail("say why the final check is skipped");
+      if (f.has("tolerance")) {
+        fc->fail("a skipped final check takes no tolerance; remove one of skip, tolerance");
+      }
+    }
+    f.finish();
+  }
+
   detail::TimelineContext ctx{sc.fleet, sc.accounts, {}};
   for (const auto& s : top.required("timeline").elements()) {
     sc.timeline.push_back(detail::parse_step(s, ctx));

@@ -112,9 +112,48 @@ TEST(BenchRunner, AFaultSilencesTheBoxUntilItIsCleared) {
                           "within: 1 poll}\n"
                           "  - expect: {meter: bus1/3/2, no_double_credit: true}"));
   EXPECT_TRUE(r.passed) << r.failure;
-  ASSERT_EQ(r.steps.size(), 10U);
+  ASSERT_EQ(r.steps.size(), 11U);  // the timeline's 10 and the final check
   EXPECT_THAT(r.steps[6].detail, HasSubstr("failed cycles 2"));
   EXPECT_THAT(r.steps[8].detail, HasSubstr("last read 0s ago"));
+}
+
+TEST(BenchRunner, AfterEveryTimelineTheLedgerAndTheMetersAreCheckedToAgree) {
+  const auto r = run(load("final", "  - {at: +1h}"));
+  ASSERT_TRUE(r.passed) << r.failure;
+  const auto& final = r.steps.back();
+  EXPECT_EQ(final.text, "final: ledger = meters, no money created or lost");
+  EXPECT_TRUE(final.passed);
+  EXPECT_EQ(final.mark.line, 1);  // no final_check key: the file's start
+  EXPECT_THAT(final.detail, HasSubstr("A1: ledger "));
+  EXPECT_THAT(final.detail, HasSubstr("= its entries, meter bus1/3/2 "));
+  EXPECT_THAT(final.detail, HasSubstr("in - out: meter 6.00, ledger 6.00"));
+  EXPECT_THAT(final.detail, HasSubstr("ledger verified"));
+}
+
+// A price sent to the meter by hand: it deducts twice what the ledger charges, so the two part.
+const char* kDoublePrice =
+    "  - {command: {meter: bus1/3/2, price: \"1.2000\"}}\n"
+    "  - {at: +2h}";
+
+TEST(BenchRunner, TheFinalCheckFailsWhenTheMeterAndTheLedgerPart) {
+  const auto r = run(load("final-mismatch", kDoublePrice));
+  EXPECT_FALSE(r.passed);
+  EXPECT_THAT(r.failure, HasSubstr("final-mismatch.yaml:1:1: final: ledger = meters"));
+  EXPECT_THAT(r.failure, HasSubstr("(off by more than 0.01)"));
+  EXPECT_THAT(r.failure, HasSubstr("in - out: meter 6.00, ledger 6.00"));
+  EXPECT_FALSE(r.steps.back().passed);
+}
+
+TEST(BenchRunner, AScenarioOptsOutOfTheFinalCheckWithItsReasonOrWidensItsTolerance) {
+  const auto skipped = run(load(
+      "final-skip", std::string(kDoublePrice) + "\nfinal_check: {skip: \"the price differs\"}"));
+  ASSERT_TRUE(skipped.passed) << skipped.failure;
+  EXPECT_EQ(skipped.steps.back().detail, "not checked: the price differs");
+  EXPECT_EQ(skipped.steps.back().mark.line, 23);
+  const auto wide =
+      run(load("final-wide", std::string(kDoublePrice) + "\nfinal_check: {tolerance: \"100.00\"}"));
+  EXPECT_TRUE(wide.passed) << wide.failure;
+  EXPECT_THAT(wide.steps.back().detail, HasSubstr("within 100.00 a meter"));
 }
 
 TEST(BenchRunner, ACloseAccountStepClosesTheAccountAndItsChecksFollowIt) {

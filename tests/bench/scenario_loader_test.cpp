@@ -418,3 +418,33 @@ TEST_F(ScenarioLoader, BadCloseAccountStepsAreRefusedWithLocationAndKey) {
   expect_error(kValid, step, "  - expect: {account: A1, closed: true}", 15,
                "timeline[3].expect.closed: unknown key");
 }
+
+TEST_F(ScenarioLoader, TheFinalCheckTakesAToleranceOrAReasonToSkipIt) {
+  const auto plain = phil::bench::load_scenario(write(kValid), "t", kProfiles);
+  EXPECT_EQ(plain.final_check.tolerance_fen, 1);
+  EXPECT_FALSE(plain.final_check.skip);
+  EXPECT_EQ(plain.final_check.mark.line, 1);
+  const auto wide = phil::bench::load_scenario(
+      write(replace(kValid, "timeline:", "final_check: {tolerance: \"0.05\"}\ntimeline:")), "t",
+      kProfiles);
+  EXPECT_EQ(wide.final_check.tolerance_fen, 5);
+  EXPECT_EQ(wide.final_check.mark.line, 11);
+  const auto skipped = phil::bench::load_scenario(
+      write(replace(kValid,
+                    "timeline:", "final_check:\n  skip: \"a mismatch on purpose\"\ntimeline:")),
+      "t", kProfiles);
+  EXPECT_EQ(skipped.final_check.skip, "a mismatch on purpose");
+}
+
+TEST_F(ScenarioLoader, ABadFinalCheckIsRefusedWithLocationAndKey) {
+  expect_error(kValid, "timeline:", "final_check: {skip: why, colour: red}\ntimeline:", 11,
+               "final_check.colour: unknown key");
+  expect_error(kValid, "timeline:", "final_check: {skip: \"\"}\ntimeline:", 11,
+               "say why the final check is skipped");
+  expect_error(kValid, "timeline:", "final_check: {skip: why, tolerance: \"0.05\"}\ntimeline:", 11,
+               "a skipped final check takes no tolerance");
+  expect_error(kValid, "timeline:", "final_check: {tolerance: \"-0.05\"}\ntimeline:", 11,
+               "tolerance must be 0.00 or more");
+  expect_error(kValid, "timeline:", "final_check: {tolerance: lots}\ntimeline:", 11,
+               "final_check.tolerance");
+}

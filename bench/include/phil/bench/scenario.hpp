@@ -55,6 +55,9 @@ enum class Quantity {
   /// the account's closing (subject: account): none | started | blocked | done
   kClosing,
   kRefunded,  ///< what the account's finished closing paid back, yuan (subject: account)
+  /// The final check of one account (FinalCheckSpec): its ledger adds up, and a meter-side
+  /// account's money meter agrees with it (subject: account; tolerance per meter).
+  kFinalAccount,
 };
 
 enum class Op { kEq, kNe, kLt, kLe, kGt, kGe };
@@ -170,6 +173,17 @@ struct SystemSpec {
   std::optional<domain::BillingMode> billing;
 };
 
+/// What the runner checks after every scenario's timeline ("final: ledger = meters"): every
+/// account's ledger entries add up to its balance, a meter-side account's money meter holds
+/// that balance within `tolerance_fen` and has taken exactly the money the ledger says went in
+/// and out, and the ledger verifies. `final_check: {tolerance: "0.05"}` widens the tolerance;
+/// `final_check: {skip: "why"}` opts a scenario out that leaves a mismatch on purpose.
+struct FinalCheckSpec {
+  std::int64_t tolerance_fen = 1;   ///< per meter, fen (default 0.01 yuan)
+  std::optional<std::string> skip;  ///< the reason the check is not made
+  yaml::Mark mark;                  ///< where `final_check` is written (else the file's start)
+};
+
 struct Scenario {
   std::string id;  ///< file stem path, e.g. "arrears/trip-and-restore"
   std::string file;
@@ -181,6 +195,7 @@ struct Scenario {
   SystemSpec system;
   std::vector<AccountSpec> accounts;
   std::vector<Step> timeline;
+  FinalCheckSpec final_check;
 };
 
 /// Loads and validates a scenario file. `id` names it in reports. Throws yaml::ConfigError.
