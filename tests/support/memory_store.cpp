@@ -421,6 +421,14 @@ std::vector<LedgerRecord> MemoryQueries::ledger(const std::optional<std::string>
   return out;
 }
 
+std::optional<LedgerRecord> MemoryQueries::ledger_entry(std::int64_t seq) const {
+  Lock lock(d_.mutex);
+  for (const auto& e : d_.ledger) {
+    if (e.seq == seq) return e;
+  }
+  return std::nullopt;
+}
+
 std::vector<EventRecord> MemoryQueries::events(const std::optional<MeterId>& meter) const {
   Lock lock(d_.mutex);
   std::vector<EventRecord> out;

@@ -124,6 +124,7 @@ class MemoryQueries final : public Queries {
   std::optional<MeterPlacement> meter_placement(const domain::MeterId& id) const override;
   std::optional<std::int64_t> account_balance_fen(const std::string& account) const override;
   std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const override;
+  std::optional<LedgerRecord> ledger_entry(std::int64_t seq) const override;
   std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter) const override;
   std::optional<std::string> meter_serial(const domain::MeterId& id) const override;
   std::vector<CommandRecord> meter_commands(const domain::MeterId& id, int limit) const override;

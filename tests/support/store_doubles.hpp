@@ -116,6 +116,7 @@ class MockQueries : public Queries {
               (const, override));
   MOCK_METHOD(std::vector<LedgerRecord>, ledger, (const std::optional<std::string>&),
               (const, override));
+  MOCK_METHOD(std::optional<LedgerRecord>, ledger_entry, (std::int64_t), (const, override));
   MOCK_METHOD(std::vector<EventRecord>, events, (const std::optional<domain::MeterId>&),
               (const, override));
   MOCK_METHOD(std::optional<std::string>, meter_serial, (const domain::MeterId&),
@@ -306,6 +307,9 @@ class RoleStore final : public Store {
   }
   std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const override {
     return queries_.ledger(account);
+  }
+  std::optional<LedgerRecord> ledger_entry(std::int64_t seq) const override {
+    return queries_.ledger_entry(seq);
   }
   std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter) const override {
     return queries_.events(meter);

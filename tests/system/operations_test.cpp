@@ -575,6 +575,11 @@ TEST_F(OperationsTest, ARefundOfMoneyOnAMeterWithoutDebitRegistersIsRefusedAtThe
             "refund of 5.00 yuan cannot be taken off meter bus1/1/1, which holds the account's "
             "money: profile adf300l has no debit registers (debit_count, debit_amount) for "
             "adf300l-i: money on this meter cannot be taken back remotely; nothing was written");
+  // The reversal of its sale, whose credit the meter confirmed, would be a debit too.
+  const auto sale_seq = ops->ledger(kAdmin, "A1").value().front().seq;
+  expect_refused_unwritten(ErrorKind::kInvalid, [&] { return ops->reversal(kAdmin, sale_seq); });
+  EXPECT_NE(ops->reversal(kAdmin, sale_seq).error().message.find("reversal of 20.00 yuan"),
+            std::string::npos);
   // Host-side (box 2): the ledger holds the money, so the refund is booked at once.
   const auto host = ops->refund(kAdmin, "A2", 500);
   ASSERT_TRUE(host) << host.error().message;

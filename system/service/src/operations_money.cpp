@@ -1,9 +1,20 @@
 // Operations: accounts, money and tariffs. Each is one store transaction with its audit row.
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include <phil/service/operations.hpp>
 
 namespace phil::service {
+
+namespace {
+
+/// How many of a meter's newest commands a reversal looks through for its sale's credit; an
+/// older credit is not checked here (a meter that cannot take the debit cancels it on delivery,
+/// with the reason and nothing moved).
+constexpr int kCreditLookBack = 64;
+
+}  // namespace
 
 domain::Result<void> Operations::open_account(const Actor& actor, const OpenAccount& req) {
   auto g = begin(actor, Action::kOpenAccount);
@@ -71,6 +82,19 @@ domain::Result<store::MoneyBack> Operations::refund(const Actor& actor, const st
 domain::Result<store::MoneyBack> Operations::reversal(const Actor& actor, std::int64_t sale_seq) {
   auto g = begin(actor, Action::kReversal);
   if (!g) return g.error();
+  // A sale whose credit the meter confirmed is taken back by a debit: refused here if the
+  // meter's profile cannot take one (the store refuses what else is wrong with the sale).
+  if (const auto sale = store_.ledger_entry(sale_seq);
+      sale && sale->kind == domain::EntryKind::kSale && sale->meter) {
+    const auto recent = store_.meter_commands(*sale->meter, kCreditLookBack);
+    const bool on_meter = std::any_of(recent.begin(), recent.end(), [&](const auto& c) {
+      return c.kind == domain::CommandKind::kCredit && c.ledger_seq == sale_seq &&
+             c.state == domain::CommandState::kConfirmed;
+    });
+    if (on_meter) {
+      if (auto bad = check_debit("reversal", sale->account, sale->amount_fen)) return *bad;
+    }
+  }
   return store_.reversal({sale_seq, actor.id, clock_.now()});
 }
 

@@ -82,10 +82,40 @@ std::optional<std::int64_t> SqliteStore::account_balance_fen(const std::string& 
   return s->int64(0);
 }
 
+namespace {
+
+constexpr const char* kLedgerColumns =
+    "seq, account, kind, meter, amount_fen, energy_wh, carry, balance_after_fen, operator, at, "
+    "ref_seq";
+
+LedgerRecord ledger_row(const sqlite::Stmt& s) {
+  LedgerRecord e;
+  e.seq = s.int64(0);
+  e.account = s.text(1);
+  e.kind = domain::parse_entry_kind(s.text(2)).value_or(domain::EntryKind::kSale);
+  if (auto m = s.opt_text(3)) e.meter = parse_id(*m);
+  e.amount_fen = s.int64(4);
+  e.energy_wh = s.int64(5);
+  e.carry = s.int64(6);
+  e.balance_after_fen = s.int64(7);
+  e.operator_id = s.text(8);
+  e.at = from_ms(s.int64(9));
+  e.ref_seq = s.opt_int64(10);
+  return e;
+}
+
+}  // namespace
+
+std::optional<LedgerRecord> SqliteStore::ledger_entry(std::int64_t seq) const {
+  auto s = db_.prepare(std::string("SELECT ") + kLedgerColumns + " FROM ledger WHERE seq = ?1");
+  s->bind(1, seq);
+  if (!s->step()) return std::nullopt;
+  return ledger_row(*s);
+}
+
 std::vector<LedgerRecord> SqliteStore::ledger(const std::optional<std::string>& account) const {
-  auto s = db_.prepare(
-      "SELECT seq, account, kind, meter, amount_fen, energy_wh, carry, balance_after_fen, "
-      "operator, at, ref_seq FROM ledger WHERE ?1 IS NULL OR account = ?1 ORDER BY seq");
+  auto s = db_.prepare(std::string("SELECT ") + kLedgerColumns +
+                       " FROM ledger WHERE ?1 IS NULL OR account = ?1 ORDER BY seq");
   if (account) {
     s->bind(1, *account);
   } else {
@@ -93,19 +123,7 @@ std::vector<LedgerRecord> SqliteStore::ledger(const std::optional<std::string>& 
   }
   std::vector<LedgerRecord> out;
   while (s->step()) {
-    LedgerRecord e;
-    e.seq = s->int64(0);
-    e.account = s->text(1);
-    e.kind = domain::parse_entry_kind(s->text(2)).value_or(domain::EntryKind::kSale);
-    if (auto m = s->opt_text(3)) e.meter = parse_id(*m);
-    e.amount_fen = s->int64(4);
-    e.energy_wh = s->int64(5);
-    e.carry = s->int64(6);
-    e.balance_after_fen = s->int64(7);
-    e.operator_id = s->text(8);
-    e.at = from_ms(s->int64(9));
-    e.ref_seq = s->opt_int64(10);
-    out.push_back(std::move(e));
+    out.push_back(ledger_row(*s));
   }
   return out;
 }

@@ -116,6 +116,7 @@ class SqliteStore final : public Store {
   std::optional<MeterPlacement> meter_placement(const domain::MeterId& id) const override;
   std::optional<std::int64_t> account_balance_fen(const std::string& account) const override;
   std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const override;
+  std::optional<LedgerRecord> ledger_entry(std::int64_t seq) const override;
   std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter_id) const override;
   std::optional<std::string> meter_serial(const domain::MeterId& id) const override;
   std::optional<ClosingRecord> account_closing(const std::string& account) const override;

@@ -97,6 +97,8 @@ class Queries {
   virtual std::optional<std::int64_t> account_balance_fen(const std::string& account) const = 0;
   /// The ledger entries of an account (of every account if nullopt), by seq.
   virtual std::vector<LedgerRecord> ledger(const std::optional<std::string>& account) const = 0;
+  /// One ledger entry by its seq; nullopt if there is none.
+  virtual std::optional<LedgerRecord> ledger_entry(std::int64_t seq) const = 0;
   /// The events of a meter (every event if nullopt), oldest first.
   virtual std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter) const = 0;
   /// The serial number last read from a meter; nullopt if none was read yet.
