@@ -63,6 +63,14 @@ std::string_view pattern(Id id) {
              "delivered: close after it is confirmed, or use keep-power";
     case Id::kCloseRelayHeldAtZero:
       return "meter {0} keeps its relay open at balance {1}: sell first, or use keep-power";
+    case Id::kOnMeterUnknown:
+      return "not known yet (no download read back): {0}";
+    case Id::kOnMeterDiffers:
+      return "DIFFERS from the stored values: {0}";
+    case Id::kSettingsDownloadQueued:
+      return "a download is queued (command {0}); see command status";
+    case Id::kSettingsDownloadMissing:
+      return "nothing is queued; send the stored values with {0}";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

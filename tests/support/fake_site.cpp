@@ -17,6 +17,9 @@ FakeSite::FakeSite(TimePoint start)
   bus.port = "/dev/null-not-used";
   bus.boxes = {{1, "adf300l-i", "adf300l"}, {2, "adf300l-i", "adf300l"}};
   config.buses = {bus};
+  // The tests that script the line count its requests and commands: no thresholds download at
+  // first contact unless a test asks for it.
+  config.settings_at_first_contact = false;
 }
 
 service::MasterFactory FakeSite::masters(Wrap wrap) {

@@ -46,9 +46,19 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v11) back into the v10 shape, user_version 10: no
-/// closings, and the ledger without the settlement kinds (their rows dropped). For the migration
-/// tests.
+/// Turns a file of the current schema (v12) back into the v11 shape, user_version 11: no record
+/// of the thresholds on the meters, no first-contact check. For the migration tests.
+inline constexpr const char* kSchemaV12ToV11 =
+    "ALTER TABLE meters DROP COLUMN onmeter_alarm1_fen;"
+    "ALTER TABLE meters DROP COLUMN onmeter_alarm2_fen;"
+    "ALTER TABLE meters DROP COLUMN onmeter_overload_w;"
+    "ALTER TABLE meters DROP COLUMN onmeter_thresholds_at;"
+    "ALTER TABLE meters DROP COLUMN thresholds_check_due;"
+    "PRAGMA user_version = 11;";
+
+/// Turns a file of the v11 schema (kSchemaV12ToV11 of the current one) back into the v10 shape,
+/// user_version 10: no closings, and the ledger without the settlement kinds (their rows dropped).
+/// For the migration tests.
 inline constexpr const char* kSchemaV11ToV10 =
     "DROP TABLE closing_meters; DROP TABLE closings;"
     "CREATE TABLE ledger_v10 (seq INTEGER PRIMARY KEY, account TEXT NOT NULL REFERENCES "

@@ -18,7 +18,9 @@ using domain::EntryKind;
 using domain::MeterId;
 
 constexpr TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
-constexpr BillingRules kRules{6000, 3};
+// These tests read the outbox's commands in order; the first-contact thresholds download
+// (settings_store_test) would stand before them.
+constexpr BillingRules kRules{6000, 3, false};
 
 std::int64_t count(const std::string& path, const std::string& table) {
   return test::count_rows(path, table);
@@ -387,18 +389,20 @@ TEST_F(OperationsTest, ClosingWhileAStepGoesOnIsRefusedAndChangesNothing) {
   EXPECT_EQ(snapshot(), before);
 }
 
-/// v11 rebuilds the ledger for the settlement kinds: a v10 file (test::kSchemaV11ToV10) keeps
-/// every entry, the outbox's links to them and the append-only guard, and can close an account.
+/// v11 rebuilds the ledger for the settlement kinds: a v10 file (test::kSchemaV12ToV11,
+/// kSchemaV11ToV10) keeps every entry, the outbox's links to them and the append-only guard, and
+/// can close an account.
 TEST_F(OperationsTest, MigrationV11KeepsTheLedgerItsLinksAndItsGuard) {
-  ASSERT_EQ(sqlite_schema_version(), 11) << "a newer migration: start this test from its parent";
+  ASSERT_EQ(sqlite_schema_version(), 12) << "a newer migration: start this test from its parent";
   delivered_sale(5000);
   read(1000);
   read(3000);
   const auto entries = store_->ledger("A401").size();
   store_.reset();
+  ASSERT_EQ(test::sql(path_, test::kSchemaV12ToV11), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV11ToV10), "");
   store_ = open_sqlite_store(path_);
-  EXPECT_EQ(test::sql(path_, "PRAGMA user_version"), "11|");
+  EXPECT_EQ(test::sql(path_, "PRAGMA user_version"), std::to_string(sqlite_schema_version()) + "|");
   EXPECT_EQ(store_->ledger("A401").size(), entries);
   EXPECT_EQ(test::sql(path_, "SELECT count(*) FROM outbox o JOIN ledger l ON l.seq = o.ledger_seq"),
             "1|");

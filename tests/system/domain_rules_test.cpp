@@ -1,7 +1,8 @@
 // Decision rules of the bus runtime, pure (domain/supervision.hpp, domain/status.hpp): meter
 // replacement suspicion, relay mismatch, host-side trip and close, the status an account change
 // leaves; the timing of a bus's communication (silent-box backoff, adaptive timeout, poll
-// slots); and the manual monotonic clock the runtime's tests step.
+// slots); the thresholds download a meter needs (domain/settings.hpp); and the manual monotonic
+// clock the runtime's tests step.
 #include <array>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <phil/domain/closing.hpp>
 #include <phil/domain/comm.hpp>
 #include <phil/domain/outbox.hpp>
+#include <phil/domain/settings.hpp>
 #include <phil/domain/status.hpp>
 #include <phil/domain/supervision.hpp>
 
@@ -259,6 +261,40 @@ TEST(PollSlot, SlotsThatPassedDuringTheCycleAreMissed) {
   const auto slot = next_poll_slot(slot0, slot0, Millis(600), Millis(0), slot0 + Millis(1200));
   EXPECT_EQ(slot.next, slot0 + Millis(1800));
   EXPECT_EQ(slot.missed, 2U);
+}
+
+// ---- settings = the stored ones (thresholds) ----
+
+constexpr Thresholds kStored{2000, 500, 0};
+constexpr ThresholdsPayload kStoredPayload{2000, 500, 0};
+constexpr ThresholdsPayload kOther{1000, 500, 0};
+
+TEST(ThresholdsDownload, AMeterWhoseValuesAreNotKnownGetsTheStoredOnes) {
+  EXPECT_EQ(thresholds_download(kStored, std::nullopt, std::nullopt), kStoredPayload);
+}
+
+TEST(ThresholdsDownload, AMeterKnownToHoldTheStoredValuesNeedsNothing) {
+  EXPECT_FALSE(thresholds_download(kStored, kStored, std::nullopt));
+  EXPECT_EQ(thresholds_download(kStored, Thresholds{1000, 500, 0}, std::nullopt), kStoredPayload);
+}
+
+TEST(ThresholdsDownload, AnOpenCommandCarryingTheStoredValuesIsNeverRepeated) {
+  EXPECT_FALSE(thresholds_download(kStored, std::nullopt, kStoredPayload));
+  EXPECT_FALSE(thresholds_download(kStored, Thresholds{1000, 500, 0}, kStoredPayload));
+}
+
+TEST(ThresholdsDownload, AnOpenCommandOfOtherValuesIsFollowedByTheStoredOnes) {
+  // Even when the meter holds the stored values now: the open one would overwrite them.
+  EXPECT_EQ(thresholds_download(kStored, kStored, kOther), kStoredPayload);
+  EXPECT_EQ(thresholds_download(kStored, std::nullopt, kOther), kStoredPayload);
+}
+
+TEST(ThresholdsDownload, OnlyAKnownOtherValueDiffers) {
+  EXPECT_FALSE(thresholds_differ(kStored, std::nullopt));
+  EXPECT_FALSE(thresholds_differ(kStored, kStored));
+  EXPECT_TRUE(thresholds_differ(kStored, Thresholds{2000, 500, 4000}));
+  EXPECT_EQ(thresholds_expected(kStored, kOther), (Thresholds{1000, 500, 0}));
+  EXPECT_EQ(thresholds_expected(kStored, std::nullopt), kStored);
 }
 
 // ---- manual monotonic clock ----

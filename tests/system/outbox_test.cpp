@@ -97,7 +97,7 @@ TEST(OutboxPayload, MalformedOrOutOfRangeTextIsRejectedWithTheKey) {
            {CommandKind::kPrice, "sharp=1 peak=2 flat=3"},
            {CommandKind::kPrice, "sharp=1 peak=2 flat=3 valley=-1"},
            {CommandKind::kThresholds, "alarm1_fen=100 alarm2_fen=500 overload_w=4000"},
-           {CommandKind::kThresholds, "alarm1_fen=500 alarm2_fen=100 overload_w=0"},
+           {CommandKind::kThresholds, "alarm1_fen=500 alarm2_fen=100 overload_w=-1"},
            {CommandKind::kMode, "relay=open"},
            {CommandKind::kTouSchedule, "periods=08:00/peak"},
            {CommandKind::kTouSchedule, "periods=00:00/peak,25:00/flat"},
@@ -137,8 +137,10 @@ TEST(OutboxPayload, AThresholdBeyondItsRegisterIsBlamedOnItsOwnFieldInYuan) {
   EXPECT_EQ(*domain::check_payload(ThresholdsPayload{5'000'000'000, 500, 4000}),
             "alarm 1 of 50000000.00 yuan is more than the meter's register holds (at most "
             "42949672.95 yuan)");
-  EXPECT_EQ(*domain::check_payload(ThresholdsPayload{2000, 500, 0}),
-            "overload threshold 0 W is outside 1..4294967295 W");
+  EXPECT_EQ(*domain::check_payload(ThresholdsPayload{2000, 500, -1}),
+            "overload threshold -1 W is outside 0..4294967295 W (0: no overload protection)");
+  // 0 is the site's default: no overload protection, as the meter's register takes it.
+  EXPECT_FALSE(domain::check_payload(ThresholdsPayload{2000, 500, 0}));
 }
 
 TEST(OutboxRules, PriorityPutsRelayControlFirstThenCreditsThenSettingsThenClock) {
@@ -376,17 +378,18 @@ TEST_F(OutboxStoreTest, PendingCommandsOfEveryKindSurviveReopening) {
   }
 }
 
-/// v9 rebuilds the outbox for debits. A v8 file (test::kSchemaV11ToV10, kSchemaV10ToV9, then
-/// kSchemaV9ToV8) keeps every command, its state and count, and a meter replacement that refers to
-/// one of them (the rebuild drops the table others refer to: the migration must not trip over the
-/// key).
+/// v9 rebuilds the outbox for debits. A v8 file (test::kSchemaV12ToV11, kSchemaV11ToV10,
+/// kSchemaV10ToV9, then kSchemaV9ToV8) keeps every command, its state and count, and a meter
+/// replacement that refers to one of them (the rebuild drops the table others refer to: the
+/// migration must not trip over the key).
 TEST_F(OutboxStoreTest, MigrationV9KeepsTheCommandsAndWhatRefersToThem) {
-  ASSERT_EQ(store::sqlite_schema_version(), 11) << "a newer migration: start from its parent";
+  ASSERT_EQ(store::sqlite_schema_version(), 12) << "a newer migration: start from its parent";
   ASSERT_TRUE(store_->open_account({"A401", "Li", {meter(1)}, 1000, "cashier", kT0}));
   const auto trip = enqueue(meter(2), ModePayload{RelayCommand::kForcedOff});
   const auto credit = store_->open_commands("bus1").front().id;
   ASSERT_TRUE(store_->try_begin_attempt(credit, std::uint16_t{5}, kT0));
   store_.reset();
+  ASSERT_EQ(test::sql(path_, test::kSchemaV12ToV11), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV11ToV10), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV10ToV9), "");
   ASSERT_EQ(test::sql(path_, test::kSchemaV9ToV8), "");

@@ -69,7 +69,8 @@ TEST_F(SystemOverPty, SaleTripAndRecoveryAcrossTheWire) {
   auto view = system_->meter(m11_);
   ASSERT_TRUE(view && view->ever_read);
   EXPECT_EQ(view->purchase_count, 1);
-  EXPECT_EQ(system_->counters("bus1").commands_confirmed, 1U);
+  // The first sale's credit, and the stored thresholds of box 1's 12 circuits (first contact).
+  EXPECT_EQ(system_->counters("bus1").commands_confirmed, 13U);
   EXPECT_EQ(system_->meter({"bus1", 2, 1})->failed_cycles, 1);
 
   // 1200 W for 30 min = 600 Wh = 0.36 yuan: still in credit, below the meter's alarm 2 level.
@@ -92,7 +93,7 @@ TEST_F(SystemOverPty, SaleTripAndRecoveryAcrossTheWire) {
   view = system_->meter(m11_);
   EXPECT_TRUE(view->relay_closed);
   EXPECT_EQ(view->status, domain::MeterStatus::kNormal);
-  EXPECT_EQ(system_->counters("bus1").commands_confirmed, 2U);
+  EXPECT_EQ(system_->counters("bus1").commands_confirmed, 14U);
   EXPECT_EQ(system_->meter({"bus1", 2, 1})->status, domain::MeterStatus::kOffline);
 
   step(Millis(30 * 60 * 1000));

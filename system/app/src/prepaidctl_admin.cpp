@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include <phil/common/decimal.hpp>
+#include <phil/common/text.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/domain/money.hpp>
+#include <phil/domain/settings.hpp>
 #include <phil/service/operations.hpp>
 
 #include "cli_support.hpp"
@@ -294,33 +296,48 @@ struct MeterShow {
   std::optional<std::int64_t> balance;         ///< its account's ledger balance
 };
 
+json thresholds_json(const domain::Thresholds& t) {
+  return {{"alarm1_fen", t.alarm1_fen}, {"alarm2_fen", t.alarm2_fen}, {"overload_w", t.overload_w}};
+}
+
+/// "equal", "differ" or "unknown": the thresholds on the meter against the stored ones.
+std::string_view thresholds_state(const store::MeterPlacement& place) {
+  if (!place.on_meter_thresholds) return "unknown";
+  return domain::thresholds_differ(place.thresholds, place.on_meter_thresholds) ? "differ"
+                                                                                : "equal";
+}
+
 void print_meter_json(const MeterShow& s) {
   const auto& m = s.meter;
   const auto& place = s.place;
   const auto& r = m.last;
-  json j{{"meter", s.id.to_string()},
-         {"status", domain::to_string(m.status)},
-         {"account", opt(m.account)},
-         {"ever_read", m.read_at.has_value()},
-         {"read_at", m.read_at ? when(*m.read_at) : "never"},
-         {"energy_wh", r.energy_wh},
-         {"power_w", r.power_w},
-         {"balance_fen", r.balance_fen},
-         {"relay_closed", r.relay_closed},
-         {"mode", domain::to_string(r.mode)},
-         {"purchase_count", r.purchase_count},
-         {"failed_cycles", m.failed_cycles},
-         {"billing_mode", domain::to_string(place.billing_mode)},
-         {"room", opt(place.room)},
-         {"building", opt(place.building)},
-         {"floor", place.floor ? json(*place.floor) : json()},
-         {"comm_manager", opt(place.comm_manager)},
-         {"thresholds",
-          {{"alarm1_fen", place.thresholds.alarm1_fen},
-           {"alarm2_fen", place.thresholds.alarm2_fen},
-           {"overload_w", place.thresholds.overload_w}}},
-         {"replaces", place.replaces ? json(place.replaces->to_string()) : json()},
-         {"replaced_by", place.replaced_by ? json(place.replaced_by->to_string()) : json()}};
+  json j{
+      {"meter", s.id.to_string()},
+      {"status", domain::to_string(m.status)},
+      {"account", opt(m.account)},
+      {"ever_read", m.read_at.has_value()},
+      {"read_at", m.read_at ? when(*m.read_at) : "never"},
+      {"energy_wh", r.energy_wh},
+      {"power_w", r.power_w},
+      {"balance_fen", r.balance_fen},
+      {"relay_closed", r.relay_closed},
+      {"mode", domain::to_string(r.mode)},
+      {"purchase_count", r.purchase_count},
+      {"failed_cycles", m.failed_cycles},
+      {"billing_mode", domain::to_string(place.billing_mode)},
+      {"room", opt(place.room)},
+      {"building", opt(place.building)},
+      {"floor", place.floor ? json(*place.floor) : json()},
+      {"comm_manager", opt(place.comm_manager)},
+      {"thresholds", thresholds_json(place.thresholds)},
+      {"on_meter_thresholds",
+       place.on_meter_thresholds ? thresholds_json(*place.on_meter_thresholds) : json()},
+      {"on_meter_thresholds_at",
+       place.on_meter_thresholds_at ? json(when(*place.on_meter_thresholds_at)) : json()},
+      {"thresholds_state", thresholds_state(place)},
+      {"thresholds_command", place.thresholds_command ? json(*place.thresholds_command) : json()},
+      {"replaces", place.replaces ? json(place.replaces->to_string()) : json()},
+      {"replaced_by", place.replaced_by ? json(place.replaced_by->to_string()) : json()}};
   if (s.balance) j["account_balance_fen"] = *s.balance;
   auto& cs = j["commands"] = json::array();
   for (const auto& cmd : s.commands)
@@ -329,6 +346,12 @@ void print_meter_json(const MeterShow& s) {
   for (const auto& e : s.events)
     es.push_back({{"kind", e.kind}, {"details", e.details}, {"at", when(e.at)}});
   std::cout << json_text(j, 2) << "\n";
+}
+
+/// "alarm1 20.00, alarm2 5.00 yuan, overload 0 W".
+std::string thresholds_text(const domain::Thresholds& t) {
+  return "alarm1 " + yuan(t.alarm1_fen) + ", alarm2 " + yuan(t.alarm2_fen) + " yuan, overload " +
+         std::to_string(t.overload_w) + " W";
 }
 
 /// Where the meter is and what it is set to.
@@ -345,9 +368,24 @@ void print_meter_place(const MeterShow& s) {
   }
   std::cout << "\n"
             << "billing     " << domain::to_string(place.billing_mode) << "\n"
-            << "thresholds  alarm1 " << yuan(place.thresholds.alarm1_fen) << ", alarm2 "
-            << yuan(place.thresholds.alarm2_fen) << " yuan, overload "
-            << place.thresholds.overload_w << " W\n";
+            << "thresholds  " << thresholds_text(place.thresholds) << " (stored)\n"
+            << "on meter    ";
+  const auto todo = place.thresholds_command
+                        ? text::format(text::Id::kSettingsDownloadQueued, *place.thresholds_command)
+                        : text::format(text::Id::kSettingsDownloadMissing,
+                                       "prepaidctl command thresholds --meter " + s.id.to_string());
+  if (!place.on_meter_thresholds) {
+    std::cout << text::format(text::Id::kOnMeterUnknown, todo) << "\n";
+  } else {
+    std::cout << thresholds_text(*place.on_meter_thresholds);
+    if (place.on_meter_thresholds_at) {
+      std::cout << " (read back " << when(*place.on_meter_thresholds_at) << ")";
+    }
+    if (domain::thresholds_differ(place.thresholds, place.on_meter_thresholds)) {
+      std::cout << "\n            " << text::format(text::Id::kOnMeterDiffers, todo);
+    }
+    std::cout << "\n";
+  }
   if (place.replaces) std::cout << "replaces    " << place.replaces->to_string() << "\n";
   if (place.replaced_by) std::cout << "replaced by " << place.replaced_by->to_string() << "\n";
 }

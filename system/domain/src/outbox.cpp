@@ -264,9 +264,9 @@ std::optional<std::string> check_payload(const CommandPayload& p) {
                      " yuan is more than the meter's register holds (at most " + yuan_text(kU32) +
                      " yuan)";
             }
-            if (c.overload_w <= 0 || c.overload_w > kU32) {
+            if (c.overload_w < 0 || c.overload_w > kU32) {
               return "overload threshold " + std::to_string(c.overload_w) +
-                     " W is outside 1..4294967295 W";
+                     " W is outside 0..4294967295 W (0: no overload protection)";
             }
             return std::nullopt;
           },

@@ -115,7 +115,9 @@ struct SystemShared {
   /// Silence after a broadcast (the first profile's timing), if any profile sets it.
   std::optional<Millis> turnaround;
 
-  store::BillingRules rules() const { return {site.price, site.offline_after_cycles}; }
+  store::BillingRules rules() const {
+    return {site.price, site.offline_after_cycles, site.settings_at_first_contact};
+  }
   /// The site's local time in seconds (what box clocks hold).
   std::int64_t local_seconds(TimePoint t) const;
 };

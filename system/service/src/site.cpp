@@ -210,9 +210,10 @@ std::optional<domain::BillingMode> parse_site_billing(std::string_view s) {
 
 SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   yaml::Map m(node);
-  unknown_keys_first(m, {"name", "poll_interval", "offline_after", "price", "max_amount",
-                         "profiles_dir", "utc_offset", "clock_drift_limit", "clock_sync",
-                         "spread_cycles", "adaptive_timeout", "buses"});
+  unknown_keys_first(
+      m, {"name", "poll_interval", "offline_after", "price", "max_amount", "profiles_dir",
+          "utc_offset", "clock_drift_limit", "clock_sync", "spread_cycles", "adaptive_timeout",
+          "settings_at_first_contact", "buses"});
   SiteConfig s;
   s.name = m.required("name").as_string();
   if (auto n = m.optional("poll_interval")) {
@@ -241,6 +242,9 @@ SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   }
   if (auto n = m.optional("spread_cycles")) s.spread_cycles = n->as_bool();
   if (auto n = m.optional("adaptive_timeout")) s.adaptive_timeout = n->as_bool();
+  if (auto n = m.optional("settings_at_first_contact")) {
+    s.settings_at_first_contact = n->as_bool();
+  }
   s.profiles_dir = profiles_dir;
   if (auto n = m.optional("profiles_dir")) {
     std::filesystem::path dir = n->as_string();

@@ -538,11 +538,25 @@ CREATE TABLE closing_meters (
 ) STRICT;
 )sql";
 
+// v12: settings = the stored ones (issue 12.5). What a meter's thresholds registers hold, as
+// the last read-back of a thresholds command confirmed it (onmeter_*; NULL: not known), and
+// whether the meter's first-contact check is still due (its next answered poll compares the
+// stored thresholds with these and queues a download if needed). Every meter starts due, so
+// an upgraded site downloads its stored thresholds once; a detected swap makes it due again.
+constexpr std::string_view kV12 = R"sql(
+ALTER TABLE meters ADD COLUMN onmeter_alarm1_fen INTEGER;
+ALTER TABLE meters ADD COLUMN onmeter_alarm2_fen INTEGER;
+ALTER TABLE meters ADD COLUMN onmeter_overload_w INTEGER;
+ALTER TABLE meters ADD COLUMN onmeter_thresholds_at INTEGER;
+ALTER TABLE meters ADD COLUMN thresholds_check_due INTEGER NOT NULL DEFAULT 1
+  CHECK (thresholds_check_due IN (0, 1));
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4,  kV5, kV6,
-                                                  kV7, kV8, kV9, kV10, kV11};
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4,  kV5,  kV6,
+                                                  kV7, kV8, kV9, kV10, kV11, kV12};
   return kAll;
 }
 

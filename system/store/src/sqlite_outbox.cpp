@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "sqlite_settings.hpp"
 #include "sqlite_store.hpp"
 #include "sqlite_writers.hpp"
 
@@ -107,6 +108,25 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
     return refused("meter " + target_key(t) +
                    " is not configured at this site; check the bus, box and circuit");
   }
+  if (const auto* th = std::get_if<domain::ThresholdsPayload>(&req.params)) {
+    // The stored thresholds are the ones the system derives the meter's status from and keeps
+    // on the meter: a thresholds command typed by hand becomes the meter's own stored values.
+    auto s = db_.prepare(
+        "UPDATE meters SET alarm1_fen = ?2, alarm2_fen = ?3, overload_w = ?4 WHERE id = ?1");
+    s->bind(1, target_key(t)).bind(2, th->alarm1_fen).bind(3, th->alarm2_fen);
+    s->bind(4, th->overload_w);
+    s->run();
+    // Never a duplicate: the newest open command already carries these values.
+    if (const auto open = settings::newest_open(db_, t); open && open->second == *th) {
+      rows::write_audit(db_, req.operator_id, "command",
+                        "id=" + std::to_string(open->first) + " target=" + target_key(t) +
+                            " kind=thresholds " + domain::encode_payload(req.params) +
+                            " (already queued)",
+                        req.at);
+      tx.commit();
+      return open->first;
+    }
+  }
   // Only pending ones: an in-flight command may be on the wire and runs to its end.
   if (domain::supersedes(kind)) {
     auto s = db_.prepare(
@@ -115,15 +135,6 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
         "AND state = 'pending'");
     s->bind(1, t.bus).bind(2, t.box).bind(3, t.circuit).bind(4, domain::to_string(kind));
     s->bind(5, to_ms(req.at));
-    s->run();
-  }
-  if (const auto* th = std::get_if<domain::ThresholdsPayload>(&req.params)) {
-    // The stored thresholds are the ones the system derives the meter's status from: a
-    // thresholds command typed by hand becomes the meter's own stored values.
-    auto s = db_.prepare(
-        "UPDATE meters SET alarm1_fen = ?2, alarm2_fen = ?3, overload_w = ?4 WHERE id = ?1");
-    s->bind(1, target_key(t)).bind(2, th->alarm1_fen).bind(3, th->alarm2_fen);
-    s->bind(4, th->overload_w);
     s->run();
   }
   const auto payload = domain::encode_payload(req.params);
@@ -201,14 +212,18 @@ void SqliteStore::confirm_command(std::int64_t command, const Readback& rb, Time
   Transaction tx(db_);
   std::optional<std::string> meter_key;
   bool found = false;
+  std::string kind;
+  std::string payload;
   {
     auto s = db_.prepare(
         "UPDATE outbox SET state = 'confirmed', last_error = '', updated_at = ?2 "
-        "WHERE id = ?1 AND state IN ('pending', 'in_flight') RETURNING meter");
+        "WHERE id = ?1 AND state IN ('pending', 'in_flight') RETURNING meter, kind, payload");
     s->bind(1, command).bind(2, to_ms(at));
     if (s->step()) {
       found = true;
       meter_key = s->opt_text(0);
+      kind = s->text(1);
+      payload = s->text(2);
     }
   }
   if (!found) {
@@ -219,6 +234,13 @@ void SqliteStore::confirm_command(std::int64_t command, const Readback& rb, Time
   if (!meter_key) {  // a box-level command: nothing of a circuit to mirror
     tx.commit();
     return;
+  }
+  if (kind == domain::to_string(domain::CommandKind::kThresholds)) {
+    // The read-back showed these values: they are what the meter holds now.
+    const auto p = domain::decode_payload(domain::CommandKind::kThresholds, payload);
+    if (const auto* t = p ? std::get_if<domain::ThresholdsPayload>(&p.value()) : nullptr) {
+      settings::record_confirmed(db_, *meter_key, *t, at);
+    }
   }
   if (auto m = meter(parse_id(*meter_key)); m && m->read_at) {
     // The balance that holds the money: the meter's for meter-side, the ledger's for host-side.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sqlite_billing.hpp"
+#include "sqlite_settings.hpp"
 #include "sqlite_store.hpp"
 #include "sqlite_writers.hpp"
 
@@ -31,6 +32,13 @@ void store_cycle(Db& db, const billing::Readings& readings, const std::vector<Me
   Transaction tx(db);
   const auto read = billing::write_cycle(db, readings, failed, at, rules);
   billing::check_balances(db, read, at);  // sqlite_balance_check.cpp
+  if (!readings.empty() && rules.settings_at_first_contact) {
+    std::vector<MeterId> answered;
+    answered.reserve(readings.size());
+    for (const auto& r : readings)
+      answered.push_back(r.first);
+    settings::first_contact(db, answered, at);  // sqlite_settings.cpp
+  }
   tx.commit();
 }
 
@@ -107,6 +115,7 @@ std::vector<MeterId> SqliteStore::record_serials(
               "charged); check the balance on the new meter",
           at);
     }
+    if (old) settings::forget_on_meter(db_, id);  // a new device: its thresholds are not known
     auto s =
         db_.prepare(old ? "UPDATE meters SET serial = ?2, billed_energy_wh = NULL WHERE id = ?1"
                         : "UPDATE meters SET serial = ?2 WHERE id = ?1");

@@ -57,7 +57,10 @@ std::optional<MeterPlacement> SqliteStore::meter_placement(const MeterId& id) co
       "COALESCE(m.alarm2_fen, st.alarm2_fen), COALESCE(m.overload_w, st.overload_w), "
       "COALESCE(m.billing_mode, st.billing_mode), "
       "(SELECT old_meter FROM meter_replacements WHERE new_meter = m.id ORDER BY id DESC LIMIT 1), "
-      "(SELECT new_meter FROM meter_replacements WHERE old_meter = m.id ORDER BY id DESC LIMIT 1) "
+      "(SELECT new_meter FROM meter_replacements WHERE old_meter = m.id ORDER BY id DESC LIMIT 1), "
+      "m.onmeter_alarm1_fen, m.onmeter_alarm2_fen, m.onmeter_overload_w, m.onmeter_thresholds_at, "
+      "(SELECT id FROM outbox WHERE meter = m.id AND kind = 'thresholds' AND state IN "
+      "('pending', 'in_flight') ORDER BY id DESC LIMIT 1) "
       "FROM meters m JOIN site st ON st.id = 1 LEFT JOIN rooms r ON r.id = m.room "
       "LEFT JOIN boxes b ON b.bus = m.bus AND b.address = m.box LEFT JOIN buses bu ON bu.id = "
       "m.bus WHERE m.id = ?1");
@@ -72,6 +75,12 @@ std::optional<MeterPlacement> SqliteStore::meter_placement(const MeterId& id) co
   p.billing_mode = domain::parse_billing_mode(s->text(7)).value_or(domain::BillingMode::kMeterSide);
   if (auto o = s->opt_text(8)) p.replaces = parse_id(*o);
   if (auto n = s->opt_text(9)) p.replaced_by = parse_id(*n);
+  const auto a1 = s->opt_int64(10);
+  const auto a2 = s->opt_int64(11);
+  const auto ov = s->opt_int64(12);
+  if (a1 && a2 && ov) p.on_meter_thresholds = domain::Thresholds{*a1, *a2, *ov};
+  if (auto at = s->opt_int64(13)) p.on_meter_thresholds_at = from_ms(*at);
+  p.thresholds_command = s->opt_int64(14);
   return p;
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "sqlite_settings.hpp"
 #include "sqlite_store.hpp"
 #include "sqlite_writers.hpp"
 
@@ -311,9 +312,17 @@ domain::Result<ImportSummary> SqliteStore::import_site(const domain::SiteModel& 
   }
   Transaction tx(db_);
   ImportSummary sum;
+  const auto before = settings::stored_of_all(db_);
   import_settings(db_, model.settings, sum);
   import_places(db_, model, sum);
   import_devices(db_, model, sum);
+  // Settings = the stored ones: a meter whose thresholds in force changed gets them downloaded
+  // (a new meter gets them at its first contact).
+  for (const auto& [key, now] : settings::stored_of_all(db_)) {
+    if (const auto was = before.find(key); was != before.end() && was->second != now) {
+      settings::sync_thresholds(db_, rows::parse_id(key), operator_id, "site import", at);
+    }
+  }
   if (auto accounts = import_accounts(db_, model, operator_id, at, sum); !accounts) {
     return accounts.error();  // rolls back everything above
   }

@@ -40,6 +40,11 @@ enum class Id {
   kCloseAwaitingCredit,   // {0}=meter {1}=balance, yuan {2}=credits still to be delivered, yuan
   // Command delivery (the bus worker's failure reasons).
   kCloseRelayHeldAtZero,  // {0}=meter {1}=balance, yuan
+  // Settings on the meter against the stored ones (prepaidctl meter show).
+  kOnMeterUnknown,           // {0}=what is done about it (one of the two below)
+  kOnMeterDiffers,           // {0}=what is done about it (one of the two below)
+  kSettingsDownloadQueued,   // {0}=command id
+  kSettingsDownloadMissing,  // {0}=the command to type
   // Bench.
   kScenarioPassed,
   kScenarioFailed,

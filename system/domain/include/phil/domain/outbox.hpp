@@ -110,7 +110,8 @@ struct PricePayload {
 };
 
 /// Balance alarm thresholds (fen; the meter raises alarm 1 at or below alarm1_fen, alarm 2 at or
-/// below alarm2_fen; 0 <= alarm2_fen <= alarm1_fen) and the overload threshold (W, > 0).
+/// below alarm2_fen; 0 <= alarm2_fen <= alarm1_fen) and the overload threshold (W; 0: no overload
+/// protection, as the site's default).
 struct ThresholdsPayload {
   std::int64_t alarm1_fen = 0;
   std::int64_t alarm2_fen = 0;

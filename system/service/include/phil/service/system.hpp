@@ -122,6 +122,9 @@ struct SiteConfig {
   /// min, max) with k = adaptive_timeout_factor, min 50 ms and max the configured timeout.
   bool adaptive_timeout = false;
   int adaptive_timeout_factor = 3;
+  /// Site key `settings_at_first_contact` (default true): a meter's first answered poll queues
+  /// its stored thresholds unless it is known to hold them (store::BillingRules).
+  bool settings_at_first_contact = true;
   std::vector<BusConfig> buses;
 };
 

@@ -23,6 +23,10 @@ inline constexpr std::string_view kSystemOperator = "system";
 struct BillingRules {
   std::int64_t price = 0;  ///< 0.0001 yuan/kWh
   int offline_after = domain::kDefaultOfflineAfter;
+  /// Settings = the stored ones (issue 12.5): a meter's first answered poll (or the first after a
+  /// detected swap) queues its stored thresholds unless it is known to hold them. Off only where
+  /// the site file says so (`settings_at_first_contact: false`).
+  bool settings_at_first_contact = true;
 };
 
 }  // namespace phil::store

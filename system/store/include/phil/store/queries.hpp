@@ -76,6 +76,12 @@ struct MeterPlacement {
   std::optional<int> floor;
   std::optional<std::string> comm_manager;
   domain::Thresholds thresholds;  ///< in force (own values, else the site's)
+  /// What the meter holds, as the last read-back of a thresholds command confirmed it; nullopt
+  /// until one is confirmed (issue 12.5: downloaded at first contact and when they change).
+  std::optional<domain::Thresholds> on_meter_thresholds;
+  std::optional<TimePoint> on_meter_thresholds_at;  ///< when that read-back was
+  /// The newest thresholds command still open (pending or in flight), if any: its id.
+  std::optional<std::int64_t> thresholds_command;
   domain::BillingMode billing_mode = domain::BillingMode::kMeterSide;
   std::optional<domain::MeterId> replaces;     ///< the meter this one replaced, if any
   std::optional<domain::MeterId> replaced_by;  ///< the meter that replaced this one, if any

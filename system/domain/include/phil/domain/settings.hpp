@@ -1,0 +1,36 @@
+#pragma once
+// Settings = the stored ones (issue 12.5): the alarm and overload thresholds stored for a meter
+// (its own values, else the site's defaults) are the ones its meter must hold. The store
+// applies these rules when the stored values change (site import, a command typed by hand), at
+// a meter's first contact (its first answered poll, or the first after a detected swap or an
+// upgrade), and records what a read-back confirmed on the meter. Pure.
+#include <optional>
+
+#include <phil/domain/outbox.hpp>
+#include <phil/domain/site_model.hpp>
+
+namespace phil::domain {
+
+/// The command that writes `t` to a meter.
+ThresholdsPayload thresholds_payload(const Thresholds& t);
+
+/// The thresholds a meter is known to hold, or will hold once its queue is delivered: the
+/// newest open (pending or in-flight) thresholds command's values if there is one, else what
+/// the last read-back confirmed (`on_meter`; nullopt: not known).
+std::optional<Thresholds> thresholds_expected(const std::optional<Thresholds>& on_meter,
+                                              const std::optional<ThresholdsPayload>& newest_open);
+
+/// The thresholds download a meter needs, or nullopt when it holds, or will hold, the stored
+/// ones: nothing while the newest open command already carries them (never a duplicate), nor
+/// when nothing is open and the meter is known to hold them. Otherwise the stored values, to
+/// be queued after superseding the meter's pending thresholds commands (an in-flight one runs
+/// to its end, and the new one follows it).
+std::optional<ThresholdsPayload> thresholds_download(
+    const Thresholds& stored, const std::optional<Thresholds>& on_meter,
+    const std::optional<ThresholdsPayload>& newest_open);
+
+/// True when the meter is known to hold other thresholds than the stored ones (`meter show`
+/// flags it); false when they are equal or not known yet.
+bool thresholds_differ(const Thresholds& stored, const std::optional<Thresholds>& on_meter);
+
+}  // namespace phil::domain

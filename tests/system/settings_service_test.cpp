@@ -1,0 +1,86 @@
+// Settings = the stored ones (issue 12.5), end to end on the fake site: a meter's first answered
+// poll queues its stored thresholds, the next iteration writes them and confirms them by
+// reading them back, and the meter's view (`meter show`) then has the values on the meter equal
+// to the stored ones; a command typed by hand becomes both.
+#include <gtest/gtest.h>
+
+#include <phil/domain/settings.hpp>
+#include <phil/service/system.hpp>
+#include <phil/store/store.hpp>
+
+#include "support/fake_site.hpp"
+
+namespace phil::service {
+namespace {
+
+using domain::MeterId;
+using domain::Thresholds;
+
+constexpr TimePoint kStart{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
+
+class SettingsServiceTest : public ::testing::Test {
+ protected:
+  SettingsServiceTest() {
+    site_.config.clock_sync.reset();
+    site_.config.settings_at_first_contact = true;  // the site default
+    site_.start();
+  }
+  store::MeterPlacement place(const MeterId& m) {
+    auto p = site_.desk->ops().meter_placement(Actor{"engineer"}, m);
+    EXPECT_TRUE(p);
+    return p ? p.value() : store::MeterPlacement{};
+  }
+  /// The thresholds registers of circuit 1 of box 1 as the device holds them (u32 words).
+  Thresholds on_device() const {
+    const auto u32 = [&](std::uint16_t a) {
+      return (std::int64_t{site_.master.get(1, a)} << 16) | site_.master.get(1, a + 1);
+    };
+    return {u32(0x2000), u32(0x2002), u32(0x2004)};
+  }
+
+  test::FakeSite site_{kStart};
+  const MeterId m11_{"bus1", 1, 1};
+};
+
+TEST_F(SettingsServiceTest, AMeterFirstContactedGetsItsStoredThresholdsConfirmedByReadBack) {
+  // Something else on the device, and nothing known of it yet.
+  site_.master.set(1, 0x2001, 1234);
+  auto p = place(m11_);
+  EXPECT_FALSE(p.on_meter_thresholds);
+  // First poll: each box's downloads are queued with its readings and delivered (written, read
+  // back) while the cycle goes on, as waiting commands are.
+  site_.system->run_iterate();
+  site_.step(Millis(1000));
+  p = place(m11_);
+  EXPECT_FALSE(p.thresholds_command);
+  ASSERT_TRUE(p.on_meter_thresholds);
+  EXPECT_EQ(*p.on_meter_thresholds, p.thresholds);
+  EXPECT_EQ(p.thresholds, (Thresholds{2000, 500, 0}));  // the site's defaults
+  EXPECT_FALSE(domain::thresholds_differ(p.thresholds, p.on_meter_thresholds));
+  EXPECT_EQ(on_device(), p.thresholds);
+  EXPECT_EQ(site_.system->counters("bus1").commands_pending, 0U);
+  // Every circuit of both boxes, once; the next polls add none.
+  const auto confirmed = site_.system->counters("bus1").commands_confirmed;
+  EXPECT_EQ(confirmed, 24U);
+  site_.step(site_.config.poll_interval);
+  site_.step(Millis(1000));
+  EXPECT_EQ(site_.system->counters("bus1").commands_confirmed, confirmed);
+  EXPECT_EQ(site_.system->counters("bus1").commands_pending, 0U);
+}
+
+TEST_F(SettingsServiceTest, AHandTypedThresholdsCommandIsStoredAndThenOnTheMeter) {
+  site_.system->run_iterate();
+  site_.step(Millis(1000));
+  const domain::ThresholdsPayload typed{3000, 800, 5000};
+  ASSERT_TRUE(site_.desk->command(m11_, typed, "engineer"));
+  auto p = place(m11_);
+  EXPECT_EQ(p.thresholds, (Thresholds{3000, 800, 5000}));
+  EXPECT_TRUE(domain::thresholds_differ(p.thresholds, p.on_meter_thresholds));  // not yet sent
+  site_.step(Millis(1000));
+  p = place(m11_);
+  EXPECT_EQ(p.on_meter_thresholds, p.thresholds);
+  EXPECT_EQ(on_device(), (Thresholds{3000, 800, 5000}));
+}
+
+}  // namespace
+}  // namespace phil::service
