@@ -71,6 +71,16 @@ std::string_view pattern(Id id) {
       return "a download is queued (command {0}); see command status";
     case Id::kSettingsDownloadMissing:
       return "nothing is queued; send the stored values with {0}";
+    case Id::kNoTariffInForce:
+      return "none assigned (the site price of the site file charges); assign one with prepaidctl "
+             "tariff assign";
+    case Id::kTariffTiered:
+      return "tiered: the meter cannot apply it, so the system charges (host-side)";
+    case Id::kPricesUnknown:
+      return "not known yet (no price download read back); send it with prepaidctl command price";
+    case Id::kPricesDiffer:
+      return "DIFFERS from the stored tariff: the meter deducts at other prices; send the stored "
+             "ones with prepaidctl command price";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

@@ -15,7 +15,8 @@ FakeAdf300::FakeAdf300(meterlink::FakeMaster& master, meterlink::Profile profile
   const auto* count = profile_.circuit_register("purchase_count");
   const auto* debit = profile_.circuit_register("debit_count");
   const auto* alarm1 = profile_.circuit_register("alarm1_threshold");
-  master_.on_write([this, count, debit, alarm1](
+  const auto* sharp = profile_.circuit_register("price_sharp");
+  master_.on_write([this, count, debit, alarm1, sharp](
                        meterlink::FakeMaster& m, int slave, std::uint16_t start,
                        std::span<const std::uint16_t> values) -> std::optional<std::uint8_t> {
     const auto circuit_of = [&](const meterlink::Register* r, std::size_t words) {
@@ -24,15 +25,16 @@ FakeAdf300::FakeAdf300(meterlink::FakeMaster& master, meterlink::Profile profile
                  ? (start - r->address) / r->stride + 1
                  : 0;
     };
-    // The thresholds (alarm 1, alarm 2, overload: three u32) are kept as written.
-    if (circuit_of(alarm1, 6) > 0) {
+    // The thresholds (alarm 1, alarm 2, overload: three u32) and the price table (four u32) are
+    // kept as written.
+    if (circuit_of(alarm1, 6) > 0 || circuit_of(sharp, 8) > 0) {
       for (std::size_t i = 0; i < values.size(); ++i)
         m.set(slave, static_cast<std::uint16_t>(start + i), values[i]);
       return std::nullopt;
     }
     const int d = circuit_of(debit, 3);
     const int n = circuit_of(count, 3);
-    if (d == 0 && n == 0) return 2;  // only credits, debits and thresholds are writable here
+    if (d == 0 && n == 0) return 2;  // only credits, debits and settings are writable here
     const std::int64_t amount = (std::int64_t{values[1]} << 16) | values[2];  // 0.01 yuan
     if (d > 0) {
       auto& c = circuits_[{slave, d}];

@@ -1,8 +1,8 @@
 #pragma once
 // An ADF300 box emulated on top of meterlink::FakeMaster for the system tests: registers laid
 // out by the profile, credits accepted only at purchase_count last + 1 (exception 04 otherwise),
-// debits likewise by debit_count (and exception 03 above the balance), thresholds kept as
-// written, energy deducted from the balance by the same carry rule as the system's.
+// debits likewise by debit_count (and exception 03 above the balance), thresholds and prices kept
+// as written, energy deducted from the balance by the same carry rule as the system's.
 #include <cstdint>
 #include <map>
 #include <string>

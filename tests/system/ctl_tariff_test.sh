@@ -44,6 +44,18 @@ grep -q '"name":"tou"' out.txt || fail "json list"
 grep -q '"meters":\["bus1/1/1"\]' out.txt || fail "json meters"
 grep -q '"target":"bus1/1/1"}\]' out.txt || fail "json assignment history"
 grep -q '"from_wh":200000,"surcharge":500' out.txt || fail "json tiers"
+# meter show: the tariff in force for the meter (its own, else the site's) against the price
+# table read back from the meter (none yet); a tiered tariff has no table on the meter.
+expect_rc 0 ctl meter show bus1/1/2
+grep -Eq "^tariff +standard \(site\): sharp 0\.6500, peak 0\.6500, flat 0\.6500, valley 0\.6500 yuan/kWh$" \
+  out.txt || { cat out.txt; fail "meter show: the site's tariff"; }
+grep -q "^on meter    not known yet (no price download read back)" out.txt ||
+  { cat out.txt; fail "meter show: prices on the meter not known"; }
+expect_rc 0 ctl meter show bus1/1/1
+grep -Eq "^tariff +tou: tiered" out.txt || { cat out.txt; fail "meter show: a tiered tariff"; }
+expect_rc 0 ctl --json meter show bus1/1/2
+grep -q '"prices_state": "unknown"' out.txt || { cat out.txt; fail "meter show --json: prices_state"; }
+grep -q '"tariff": "standard"' out.txt || { cat out.txt; fail "meter show --json: tariff"; }
 # An assignment taking effect later: kept as history next to the current one.
 expect_rc 0 ctl tariff assign standard --meter bus1/1/1 --from 2027-01-01T00:00:00+08:00
 grep -q "tariff standard assigned to meter bus1/1/1 from 2027-01-01T00:00:00+08:00" out.txt ||

@@ -297,6 +297,25 @@ TEST(ThresholdsDownload, OnlyAKnownOtherValueDiffers) {
   EXPECT_EQ(thresholds_expected(kStored, std::nullopt), kStored);
 }
 
+TEST(PriceTable, ASingleOrTouTariffIsItsFourRatesATieredOneHasNone) {
+  EXPECT_EQ(price_table(Tariff::single(6000)), (PricePayload{{6000, 6000, 6000, 6000}}));
+  Tariff tou;
+  tou.rates = {12000, 9000, 6000, 3000};
+  EXPECT_EQ(price_table(tou), (PricePayload{{12000, 9000, 6000, 3000}}));
+  tou.tier_period = TierPeriod::kMonthly;
+  tou.tiers = {{0, 0}, {200'000, 500}};
+  EXPECT_FALSE(price_table(tou));
+}
+
+TEST(PricesState, TheMetersReadBackAgainstTheStoredTable) {
+  const PricePayload stored{{6000, 6000, 6000, 6000}};
+  EXPECT_EQ(prices_state(stored, stored), PricesState::kEqual);
+  EXPECT_EQ(prices_state(stored, PricePayload{{6000, 6000, 6000, 5000}}), PricesState::kDiffer);
+  EXPECT_EQ(prices_state(stored, std::nullopt), PricesState::kUnknown);
+  EXPECT_EQ(prices_state(std::nullopt, stored), PricesState::kNone);
+  EXPECT_EQ(to_string(PricesState::kDiffer), "differ");
+}
+
 // ---- manual monotonic clock ----
 
 TEST(ManualMonotonicClock, SleepingAdvancesItInsteadOfBlocking) {

@@ -1,7 +1,8 @@
 // Settings = the stored ones (issue 12.5), end to end on the fake site: a meter's first answered
 // poll queues its stored thresholds, the next iteration writes them and confirms them by
 // reading them back, and the meter's view (`meter show`) then has the values on the meter equal
-// to the stored ones; a command typed by hand becomes both.
+// to the stored ones; a command typed by hand becomes both. And the tariff in force against the
+// prices read back from the meter (issue 12.4).
 #include <gtest/gtest.h>
 
 #include <phil/domain/settings.hpp>
@@ -80,6 +81,41 @@ TEST_F(SettingsServiceTest, AHandTypedThresholdsCommandIsStoredAndThenOnTheMeter
   p = place(m11_);
   EXPECT_EQ(p.on_meter_thresholds, p.thresholds);
   EXPECT_EQ(on_device(), (Thresholds{3000, 800, 5000}));
+}
+
+// Tariff = what the meter uses (issue 12.4), the part that compares: the tariff in force for a
+// meter (its own, else the site's) against the price table its last price download read back.
+TEST_F(SettingsServiceTest, TheStoredTariffIsComparedWithThePricesReadBackFromTheMeter) {
+  auto& ops = site_.desk->ops();
+  const Actor admin{"admin"};
+  EXPECT_FALSE(ops.meter_tariff(admin, m11_).value());  // none assigned
+  ASSERT_TRUE(ops.add_tariff(admin, {"flat", {kStart, domain::Tariff::single(6000)}, {}}));
+  ASSERT_TRUE(ops.add_tariff(admin, {"cheap", {kStart, domain::Tariff::single(3000)}, {}}));
+  ASSERT_TRUE(ops.assign_tariff(admin, {"flat", std::nullopt, std::nullopt}));
+  auto t = ops.meter_tariff(admin, m11_).value();
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->name, "flat");
+  EXPECT_FALSE(t->own);
+  // The meter's own assignment wins over the site's; another meter keeps the site's.
+  ASSERT_TRUE(ops.assign_tariff(admin, {"cheap", m11_, std::nullopt}));
+  t = ops.meter_tariff(admin, m11_).value();
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->name, "cheap");
+  EXPECT_TRUE(t->own);
+  EXPECT_EQ(ops.meter_tariff(admin, {"bus1", 1, 2}).value()->name, "flat");
+  const auto stored = domain::price_table(t->tariff);
+  // Nothing read back yet; then a price download of other rates, read back: they differ.
+  EXPECT_EQ(domain::prices_state(stored, place(m11_).on_meter_prices),
+            domain::PricesState::kUnknown);
+  site_.system->run_iterate();
+  ASSERT_TRUE(site_.desk->command(m11_, domain::PricePayload{{6000, 6000, 6000, 6000}}, "admin"));
+  site_.step(Millis(1000));
+  auto p = place(m11_);
+  EXPECT_EQ(p.on_meter_prices_at, kStart + Millis(1000));
+  EXPECT_EQ(domain::prices_state(stored, p.on_meter_prices), domain::PricesState::kDiffer);
+  ASSERT_TRUE(site_.desk->command(m11_, domain::PricePayload{{3000, 3000, 3000, 3000}}, "admin"));
+  site_.step(Millis(1000));
+  EXPECT_EQ(domain::prices_state(stored, place(m11_).on_meter_prices), domain::PricesState::kEqual);
 }
 
 }  // namespace

@@ -291,10 +291,30 @@ struct MeterShow {
   domain::MeterId id;
   store::MeterRecord meter;
   store::MeterPlacement place;
-  std::vector<store::CommandRecord> commands;  ///< the last 5
-  std::vector<store::EventRecord> events;      ///< the last 5
-  std::optional<std::int64_t> balance;         ///< its account's ledger balance
+  std::vector<store::CommandRecord> commands;              ///< the last 5
+  std::vector<store::EventRecord> events;                  ///< the last 5
+  std::optional<std::int64_t> balance;                     ///< its account's ledger balance
+  std::optional<service::Operations::MeterTariff> tariff;  ///< the tariff in force now
 };
+
+/// "sharp 1.2000, peak 0.9000, flat 0.6000, valley 0.3000 yuan/kWh".
+std::string prices_text(const domain::PricePayload& p) {
+  return "sharp " + format_decimal(p.prices[0], 4) + ", peak " + format_decimal(p.prices[1], 4) +
+         ", flat " + format_decimal(p.prices[2], 4) + ", valley " + format_decimal(p.prices[3], 4) +
+         " yuan/kWh";
+}
+
+json prices_json(const domain::PricePayload& p) {
+  return {{"sharp", p.prices[0]},
+          {"peak", p.prices[1]},
+          {"flat", p.prices[2]},
+          {"valley", p.prices[3]}};
+}
+
+/// The price table the stored tariff asks of the meter (nullopt: none, or tiered).
+std::optional<domain::PricePayload> stored_prices(const MeterShow& s) {
+  return s.tariff ? domain::price_table(s.tariff->tariff) : std::nullopt;
+}
 
 json thresholds_json(const domain::Thresholds& t) {
   return {{"alarm1_fen", t.alarm1_fen}, {"alarm2_fen", t.alarm2_fen}, {"overload_w", t.overload_w}};
@@ -339,6 +359,13 @@ void print_meter_json(const MeterShow& s) {
       {"replaces", place.replaces ? json(place.replaces->to_string()) : json()},
       {"replaced_by", place.replaced_by ? json(place.replaced_by->to_string()) : json()}};
   if (s.balance) j["account_balance_fen"] = *s.balance;
+  const auto stored = stored_prices(s);
+  j["tariff"] = s.tariff ? json(s.tariff->name) : json();
+  j["tariff_prices"] = stored ? prices_json(*stored) : json();
+  j["on_meter_prices"] = place.on_meter_prices ? prices_json(*place.on_meter_prices) : json();
+  j["on_meter_prices_at"] =
+      place.on_meter_prices_at ? json(when(*place.on_meter_prices_at)) : json();
+  j["prices_state"] = domain::to_string(domain::prices_state(stored, place.on_meter_prices));
   auto& cs = j["commands"] = json::array();
   for (const auto& cmd : s.commands)
     cs.push_back(command_json(cmd));
@@ -352,6 +379,33 @@ void print_meter_json(const MeterShow& s) {
 std::string thresholds_text(const domain::Thresholds& t) {
   return "alarm1 " + yuan(t.alarm1_fen) + ", alarm2 " + yuan(t.alarm2_fen) + " yuan, overload " +
          std::to_string(t.overload_w) + " W";
+}
+
+/// The stored tariff against the price table on the meter.
+void print_meter_prices(const MeterShow& s) {
+  const auto& place = s.place;
+  const auto stored = stored_prices(s);
+  std::cout << "tariff      ";
+  if (!s.tariff) {
+    std::cout << text::pattern(text::Id::kNoTariffInForce) << "\n";
+  } else if (!stored) {
+    std::cout << printable(s.tariff->name) << ": " << text::pattern(text::Id::kTariffTiered)
+              << "\n";
+  } else {
+    std::cout << printable(s.tariff->name) << (s.tariff->own ? "" : " (site)") << ": "
+              << prices_text(*stored) << "\n";
+  }
+  if (!place.on_meter_prices) {
+    if (stored) std::cout << "on meter    " << text::pattern(text::Id::kPricesUnknown) << "\n";
+    return;
+  }
+  std::cout << "on meter    " << prices_text(*place.on_meter_prices);
+  if (place.on_meter_prices_at)
+    std::cout << " (read back " << when(*place.on_meter_prices_at) << ")";
+  if (domain::prices_state(stored, place.on_meter_prices) == domain::PricesState::kDiffer) {
+    std::cout << "\n            " << text::pattern(text::Id::kPricesDiffer);
+  }
+  std::cout << "\n";
 }
 
 /// Where the meter is and what it is set to.
@@ -386,6 +440,7 @@ void print_meter_place(const MeterShow& s) {
     }
     std::cout << "\n";
   }
+  print_meter_prices(s);
   if (place.replaces) std::cout << "replaces    " << place.replaces->to_string() << "\n";
   if (place.replaced_by) std::cout << "replaced by " << place.replaced_by->to_string() << "\n";
 }
@@ -435,11 +490,13 @@ int meter_show(const service::Operations& ops, const AdminCommands& c, const Adm
               std::move(found).value(),
               ops.meter_commands(t.actor, *id, 5).value(),
               ops.events(t.actor, *id).value(),
+              {},
               {}};
   if (s.events.size() > 5) s.events.erase(s.events.begin(), s.events.end() - 5);
   if (s.meter.account) {
     if (auto b = ops.account_balance_fen(t.actor, *s.meter.account)) s.balance = b.value();
   }
+  if (auto tariff = ops.meter_tariff(t.actor, *id)) s.tariff = std::move(tariff).value();
   if (t.json) {
     print_meter_json(s);
   } else {

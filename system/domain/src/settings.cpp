@@ -1,6 +1,21 @@
+#include <string_view>
+
 #include <phil/domain/settings.hpp>
 
+#include "enum_names.hpp"
+
 namespace phil::domain {
+
+namespace {
+
+constexpr detail::NameTable<PricesState, 4> kPricesStateNames{{
+    {PricesState::kEqual, "equal"},
+    {PricesState::kDiffer, "differ"},
+    {PricesState::kUnknown, "unknown"},
+    {PricesState::kNone, "none"},
+}};
+
+}  // namespace
 
 ThresholdsPayload thresholds_payload(const Thresholds& t) {
   return {t.alarm1_fen, t.alarm2_fen, t.overload_w};
@@ -23,6 +38,22 @@ std::optional<ThresholdsPayload> thresholds_download(
 
 bool thresholds_differ(const Thresholds& stored, const std::optional<Thresholds>& on_meter) {
   return on_meter && *on_meter != stored;
+}
+
+std::optional<PricePayload> price_table(const Tariff& t) {
+  if (t.tier_period != TierPeriod::kNone) return std::nullopt;
+  return PricePayload{t.rates};
+}
+
+std::string_view to_string(PricesState s) {
+  return detail::name_of(kPricesStateNames, s);
+}
+
+PricesState prices_state(const std::optional<PricePayload>& stored,
+                         const std::optional<PricePayload>& on_meter) {
+  if (!stored) return PricesState::kNone;
+  if (!on_meter) return PricesState::kUnknown;
+  return *stored == *on_meter ? PricesState::kEqual : PricesState::kDiffer;
 }
 
 }  // namespace phil::domain

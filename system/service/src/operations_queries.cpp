@@ -95,6 +95,33 @@ domain::Result<std::vector<store::TariffRecord>> Operations::tariffs(const Actor
   return store_.tariffs();
 }
 
+domain::Result<std::optional<Operations::MeterTariff>> Operations::meter_tariff(
+    const Actor& actor, const domain::MeterId& id) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  if (!store_.meter(id))
+    return not_found("meter " + id.to_string() + " is not configured at this site");
+  const auto now = clock_.now();
+  // The latest assignment in force now, the meter's own first, else the site's.
+  const store::TariffRecord* best = nullptr;
+  bool best_own = false;
+  TimePoint best_from{};
+  const auto tariffs = store_.tariffs();
+  for (const auto& t : tariffs) {
+    for (const auto& a : t.assignments) {
+      const bool own = a.meter == id;
+      if ((!own && a.meter) || a.from > now) continue;
+      if (best && (best_own && !own)) continue;
+      if (best && best_own == own && a.from < best_from) continue;
+      best = &t;
+      best_own = own;
+      best_from = a.from;
+    }
+  }
+  if (!best || best->schedule.versions.empty()) return std::optional<MeterTariff>{};
+  return std::optional<MeterTariff>{MeterTariff{best->name, best->schedule.at(now), best_own}};
+}
+
 domain::Result<store::Store::ReadRequest> Operations::read_request(const Actor& actor,
                                                                    std::int64_t id) const {
   auto g = begin(actor, Action::kQuery);

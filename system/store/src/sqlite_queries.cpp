@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "sqlite_store.hpp"
@@ -81,6 +82,17 @@ std::optional<MeterPlacement> SqliteStore::meter_placement(const MeterId& id) co
   if (a1 && a2 && ov) p.on_meter_thresholds = domain::Thresholds{*a1, *a2, *ov};
   if (auto at = s->opt_int64(13)) p.on_meter_thresholds_at = from_ms(*at);
   p.thresholds_command = s->opt_int64(14);
+  auto price = db_.prepare(
+      "SELECT payload, updated_at FROM outbox WHERE meter = ?1 AND kind = 'price' "
+      "AND state = 'confirmed' ORDER BY id DESC LIMIT 1");
+  price->bind(1, id.to_string());
+  if (price->step()) {
+    auto payload = domain::decode_payload(domain::CommandKind::kPrice, price->text(0));
+    if (const auto* t = payload ? std::get_if<domain::PricePayload>(&payload.value()) : nullptr) {
+      p.on_meter_prices = *t;
+      p.on_meter_prices_at = from_ms(price->int64(1));
+    }
+  }
   return p;
 }
 

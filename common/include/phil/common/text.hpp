@@ -45,6 +45,10 @@ enum class Id {
   kOnMeterDiffers,           // {0}=what is done about it (one of the two below)
   kSettingsDownloadQueued,   // {0}=command id
   kSettingsDownloadMissing,  // {0}=the command to type
+  kNoTariffInForce,          // (meter show) no tariff assigned to the meter or the site
+  kTariffTiered,             // (meter show) a tiered tariff: no price table on the meter
+  kPricesUnknown,            // (meter show) no price download read back yet
+  kPricesDiffer,             // (meter show) the meter's prices are not the stored tariff's
   // Bench.
   kScenarioPassed,
   kScenarioFailed,

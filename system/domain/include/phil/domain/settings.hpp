@@ -4,10 +4,13 @@
 // applies these rules when the stored values change (site import, a command typed by hand), at
 // a meter's first contact (its first answered poll, or the first after a detected swap or an
 // upgrade), and records what a read-back confirmed on the meter. Pure.
+#include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include <phil/domain/outbox.hpp>
 #include <phil/domain/site_model.hpp>
+#include <phil/domain/tariff.hpp>
 
 namespace phil::domain {
 
@@ -32,5 +35,26 @@ std::optional<ThresholdsPayload> thresholds_download(
 /// True when the meter is known to hold other thresholds than the stored ones (`meter show`
 /// flags it); false when they are equal or not known yet.
 bool thresholds_differ(const Thresholds& stored, const std::optional<Thresholds>& on_meter);
+
+// ---- Tariff = what the meter uses (issue 12.4, the first part: what to compare) ----
+
+/// The price table a meter-side meter must hold to deduct by `t`: its four TOU rates (a single
+/// price is four equal rates). nullopt for a tiered tariff: the meter cannot apply tiers, so a
+/// meter billed by one is host-side and holds no price of its own.
+std::optional<PricePayload> price_table(const Tariff& t);
+
+/// How a meter's price registers compare with its stored tariff.
+enum class PricesState : std::uint8_t {
+  kEqual,    ///< the meter holds the stored tariff's rates
+  kDiffer,   ///< it is known to hold others
+  kUnknown,  ///< nothing read back yet
+  kNone,     ///< no rates to compare: no tariff stored, or a tiered one
+};
+std::string_view to_string(PricesState s);
+
+/// The comparison `meter show` flags: `stored` the price table of the tariff in force
+/// (price_table; nullopt: none to compare), `on_meter` the last read-back of a price download.
+PricesState prices_state(const std::optional<PricePayload>& stored,
+                         const std::optional<PricePayload>& on_meter);
 
 }  // namespace phil::domain

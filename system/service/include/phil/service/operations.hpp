@@ -244,6 +244,16 @@ class Operations {
   domain::Result<std::vector<store::EventRecord>> events(
       const Actor& actor, const std::optional<domain::MeterId>& meter) const;
   domain::Result<std::vector<store::TariffRecord>> tariffs(const Actor& actor) const;
+  /// The tariff that charges a meter now: its own assignment in force, else the site default's;
+  /// nullopt if none is. The version in force now (`meter show` compares its rates with the
+  /// price table on the meter).
+  struct MeterTariff {
+    std::string name;
+    domain::Tariff tariff;
+    bool own = false;  ///< the meter's own assignment, not the site default
+  };
+  domain::Result<std::optional<MeterTariff>> meter_tariff(const Actor& actor,
+                                                          const domain::MeterId& id) const;
   domain::Result<store::Store::ReadRequest> read_request(const Actor& actor, std::int64_t id) const;
 
  private:

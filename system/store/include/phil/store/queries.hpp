@@ -82,6 +82,10 @@ struct MeterPlacement {
   std::optional<TimePoint> on_meter_thresholds_at;  ///< when that read-back was
   /// The newest thresholds command still open (pending or in flight), if any: its id.
   std::optional<std::int64_t> thresholds_command;
+  /// The price table the meter holds, as the read-back of its newest confirmed price command
+  /// showed it, and when; nullopt if none was confirmed (issue 12.4).
+  std::optional<domain::PricePayload> on_meter_prices;
+  std::optional<TimePoint> on_meter_prices_at;
   domain::BillingMode billing_mode = domain::BillingMode::kMeterSide;
   std::optional<domain::MeterId> replaces;     ///< the meter this one replaced, if any
   std::optional<domain::MeterId> replaced_by;  ///< the meter that replaced this one, if any
