@@ -2,6 +2,7 @@
 // view and the ledger through Operations.
 #include <algorithm>
 #include <optional>
+#include <utility>
 #include <variant>
 
 #include "run_context.hpp"
@@ -170,12 +171,9 @@ bool Run::holds(const Check& c, std::string& seen) const {
   }
   if (c.quantity == Quantity::kStatus || c.quantity == Quantity::kSystemRelay ||
       c.quantity == Quantity::kSystemBalance) {
-    const auto found = ops_->meter(kBench, to_id(c.meter));
-    if (!found) {
-      seen = "the system does not know meter " + c.meter.to_string();
-      return false;
-    }
-    const auto& m = found.value();
+    const auto found = system_meter(c, seen);
+    if (!found) return false;
+    const auto& m = *found;
     if (c.quantity == Quantity::kSystemBalance) {
       seen = "system balance " + format_decimal(m.last.balance_fen, 2);
       return compare(m.last.balance_fen, c.op, c.number, c.tolerance);
@@ -229,13 +227,19 @@ bool Run::holds(const Check& c, std::string& seen) const {
   }
 }
 
-bool Run::view_number_holds(const Check& c, std::string& seen) const {
-  const auto found = ops_->meter(kBench, to_id(c.meter));
+std::optional<store::MeterRecord> Run::system_meter(const Check& c, std::string& seen) const {
+  auto found = ops_->meter(kBench, to_id(c.meter));
   if (!found) {
     seen = "the system does not know meter " + c.meter.to_string();
-    return false;
+    return std::nullopt;
   }
-  const auto& m = found.value();
+  return std::move(found.value());
+}
+
+bool Run::view_number_holds(const Check& c, std::string& seen) const {
+  const auto found = system_meter(c, seen);
+  if (!found) return false;
+  const auto& m = *found;
   if (c.quantity == Quantity::kSystemPurchaseCount) {
     seen = "system purchase_count " + std::to_string(m.last.purchase_count);
     return compare(m.last.purchase_count, c.op, c.number, 0);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,8 @@ class Run {
   bool holds(const Check& c, std::string& seen) const;
   /// The system's view of a meter as numbers: purchase_count, failed cycles, age of the reading.
   bool view_number_holds(const Check& c, std::string& seen) const;
+  /// The system's record of the check's meter; nullopt (and `seen` says so) if it has none.
+  std::optional<store::MeterRecord> system_meter(const Check& c, std::string& seen) const;
   /// The newest outbox command of the meter, or how many are still open.
   bool command_holds(const Check& c, std::string& seen) const;
   /// Every credit reached the meter exactly once: the meter's purchase total equals the sum of

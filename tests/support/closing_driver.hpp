@@ -17,7 +17,7 @@ inline int drive_closings(store::Store& store, const std::string& bus, TimePoint
                           const store::BillingRules& rules, int rounds = 8) {
   int steps = 0;
   for (int round = 0; round < rounds; ++round) {
-    steps += store.advance_closings(bus, at, rules);
+    steps += store.advance_closings(bus, at);
     for (const auto& c : store.open_commands(bus)) {
       if (!store.try_begin_attempt(c.id, std::uint16_t{1}, at)) continue;
       store::Readback rb;
@@ -27,7 +27,7 @@ inline int drive_closings(store::Store& store, const std::string& bus, TimePoint
       rb.relay_closed = false;
       store.confirm_command(c.id, rb, at, rules);
     }
-    steps += store.advance_closings(bus, at, rules);
+    steps += store.advance_closings(bus, at);
     for (const auto& r : store.pending_read_requests(bus)) {
       const auto id = domain::MeterId::parse(r.target);
       if (id) {

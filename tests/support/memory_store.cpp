@@ -548,8 +548,7 @@ domain::Result<CloseAccountResult> MemoryLedger::close_account(const CloseAccoun
   return not_modelled("closing an account");
 }
 
-int MemoryLedger::advance_closings(const std::string& /*bus*/, TimePoint /*at*/,
-                                   const BillingRules& /*rules*/) {
+int MemoryLedger::advance_closings(const std::string& /*bus*/, TimePoint /*at*/) {
   return 0;
 }
 

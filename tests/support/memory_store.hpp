@@ -149,7 +149,7 @@ class MemoryLedger final : public Ledger {
   domain::Result<MoneyBack> refund(const RefundRequest& req) override;
   domain::Result<MoneyBack> reversal(const ReversalRequest& req) override;
   domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override;
-  int advance_closings(const std::string& bus, TimePoint at, const BillingRules& rules) override;
+  int advance_closings(const std::string& bus, TimePoint at) override;
   std::vector<std::string> verify_ledger() const override;
 
  private:

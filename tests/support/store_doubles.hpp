@@ -76,8 +76,7 @@ class MockLedger : public Ledger {
   MOCK_METHOD(domain::Result<MoneyBack>, reversal, (const ReversalRequest&), (override));
   MOCK_METHOD(domain::Result<CloseAccountResult>, close_account, (const CloseAccountRequest&),
               (override));
-  MOCK_METHOD(int, advance_closings, (const std::string&, TimePoint, const BillingRules&),
-              (override));
+  MOCK_METHOD(int, advance_closings, (const std::string&, TimePoint), (override));
   MOCK_METHOD(std::vector<std::string>, verify_ledger, (), (const, override));
 };
 
@@ -255,8 +254,8 @@ class RoleStore final : public Store {
   domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override {
     return ledger_.close_account(req);
   }
-  int advance_closings(const std::string& bus, TimePoint at, const BillingRules& rules) override {
-    return ledger_.advance_closings(bus, at, rules);
+  int advance_closings(const std::string& bus, TimePoint at) override {
+    return ledger_.advance_closings(bus, at);
   }
   std::vector<std::string> verify_ledger() const override { return ledger_.verify_ledger(); }
 

@@ -333,21 +333,21 @@ TEST_F(OperationsTest, ClosingWaitsForTheFinalReadingAndAPollReplacesAFailedRead
   const auto relay = store_->open_commands("bus1").at(0).id;
   ASSERT_TRUE(store_->try_begin_attempt(relay, std::nullopt, kT0));
   // Comm loss: the forced_off waits in flight, the closing waits with it.
-  EXPECT_EQ(store_->advance_closings("bus1", kT0, kRules), 0);
+  EXPECT_EQ(store_->advance_closings("bus1", kT0), 0);
   store_->confirm_command(relay, {}, kT0, kRules);
-  EXPECT_EQ(store_->advance_closings("bus1", kT0, kRules), 1);  // the final read is asked for
+  EXPECT_EQ(store_->advance_closings("bus1", kT0), 1);  // the final read is asked for
   const auto reads = store_->pending_read_requests("bus1");
   ASSERT_EQ(reads.size(), 1U);
   EXPECT_EQ(reads[0].target, "bus1/1/1");
   store_->finish_read_request(reads[0].id, false, "box 1 did not answer", kT0);
-  EXPECT_EQ(store_->advance_closings("bus1", kT0 + Millis(1000), kRules), 0);
+  EXPECT_EQ(store_->advance_closings("bus1", kT0 + Millis(1000)), 0);
   EXPECT_EQ(store_->account_closing("A401")->meters.at(0).step, domain::CloseStep::kReading);
   // The next poll's reading is the final one: the debit of what it found follows.
   domain::MeterReading r;
   r.energy_wh = 1000;
   r.balance_fen = 4990;
   store_->record_readings({{meter(1), r}}, kT0 + Millis(60'000), kRules);
-  EXPECT_EQ(store_->advance_closings("bus1", kT0 + Millis(60'000), kRules), 1);
+  EXPECT_EQ(store_->advance_closings("bus1", kT0 + Millis(60'000)), 1);
   const auto closing = store_->account_closing("A401");
   EXPECT_EQ(closing->meters.at(0).step, domain::CloseStep::kDebit);
   EXPECT_EQ(store_->command(*closing->meters.at(0).debit_command)->amount_fen, 4990);
@@ -359,12 +359,12 @@ TEST_F(OperationsTest, ARefusedStepBlocksTheClosingUntilTheOperatorClosesAgain) 
   ASSERT_TRUE(store_->close_account({"A401", "manager", kT0}));
   const auto relay = store_->open_commands("bus1").at(0).id;
   store_->fail_command(relay, "exception 01 (illegal function)", kT0);
-  EXPECT_EQ(store_->advance_closings("bus1", kT0, kRules), 1);
+  EXPECT_EQ(store_->advance_closings("bus1", kT0), 1);
   auto closing = store_->account_closing("A401");
   ASSERT_TRUE(closing->meters.at(0).blocked);
   EXPECT_NE(closing->meters.at(0).blocked->find("exception 01"), std::string::npos);
   EXPECT_EQ(events("closing_blocked"), 1);
-  EXPECT_EQ(store_->advance_closings("bus1", kT0, kRules), 0);  // blocked: it waits
+  EXPECT_EQ(store_->advance_closings("bus1", kT0), 0);  // blocked: it waits
   // Asked again, the closing resumes: a new forced_off is queued, and it runs to its end.
   auto again = store_->close_account({"A401", "manager", kT0});
   ASSERT_TRUE(again) << again.error().message;

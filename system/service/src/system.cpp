@@ -167,7 +167,7 @@ struct System::Impl {
 
   void advance_closings(BusContext& ctx, TimePoint now) const {
     if (ctx.stopping()) return;
-    ctx.ledger().advance_closings(ctx.bus.config.id, now, shared.rules());
+    ctx.ledger().advance_closings(ctx.bus.config.id, now);
   }
 
   /// One iteration of a bus at `now` (the caller holds the bus's lock).

@@ -376,8 +376,7 @@ domain::Result<CloseAccountResult> SqliteStore::close_account(const CloseAccount
   return result;
 }
 
-int SqliteStore::advance_closings(const std::string& bus, TimePoint at,
-                                  const BillingRules& /*rules*/) {
+int SqliteStore::advance_closings(const std::string& bus, TimePoint at) {
   std::vector<std::pair<std::string, MeterId>> open;
   {
     auto s = db_.prepare(

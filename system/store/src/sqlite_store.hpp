@@ -92,7 +92,7 @@ class SqliteStore final : public Store {
   std::vector<std::string> verify_ledger() const override;
   // closing an account (sqlite_closing.cpp)
   domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override;
-  int advance_closings(const std::string& bus, TimePoint at, const BillingRules& rules) override;
+  int advance_closings(const std::string& bus, TimePoint at) override;
 
   // ---- SiteAdmin (sqlite_site_admin.cpp; replace and move: sqlite_meter_changes.cpp) ----
   void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;

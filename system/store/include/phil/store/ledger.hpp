@@ -163,7 +163,7 @@ class Ledger {
   /// opened, an audit row as the operator who asked, an account_closed event). Returns the
   /// number of steps taken. Cheap when nothing is closing: a bus worker calls it every
   /// iteration.
-  virtual int advance_closings(const std::string& bus, TimePoint at, const BillingRules& rules) = 0;
+  virtual int advance_closings(const std::string& bus, TimePoint at) = 0;
   /// Checks the journal (domain::verify_journal); one line per problem, empty if all hold.
   virtual std::vector<std::string> verify_ledger() const = 0;
 };
