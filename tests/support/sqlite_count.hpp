@@ -1,8 +1,10 @@
 #pragma once
 // Counts the rows of a table, or runs SQL, through a separate SQLite connection, as another
 // process would see them (tests only).
+#include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include <sqlite3.h>
 
@@ -46,7 +48,13 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v12) back into the v11 shape, user_version 11: no record
+/// Turns a file of the current schema (v13) back into the v12 shape, user_version 12: no
+/// conversions. For the migration tests.
+inline constexpr const char* kSchemaV13ToV12 =
+    "DROP TABLE conversions;"
+    "PRAGMA user_version = 12;";
+
+/// Turns a file of the v12 schema back into the v11 shape, user_version 11: no record
 /// of the thresholds on the meters, no first-contact check. For the migration tests.
 inline constexpr const char* kSchemaV12ToV11 =
     "ALTER TABLE meters DROP COLUMN onmeter_alarm1_fen;"
@@ -131,5 +139,33 @@ inline constexpr const char* kSchemaV8ToV7 =
     "ALTER TABLE accounts DROP COLUMN tier_period_start;"
     "ALTER TABLE accounts DROP COLUMN tier_used_wh;"
     "PRAGMA user_version = 7;";
+
+/// The undo steps above, by the version each one undoes.
+inline constexpr std::array<std::pair<int, const char*>, 6> kSchemaUndo{{
+    {13, kSchemaV13ToV12},
+    {12, kSchemaV12ToV11},
+    {11, kSchemaV11ToV10},
+    {10, kSchemaV10ToV9},
+    {9, kSchemaV9ToV8},
+    {8, kSchemaV8ToV7},
+}};
+
+/// Turns a file of the current schema (`current`, sqlite_schema_version()) back into the shape of
+/// `version` (>= 7) with the undo steps above, newest first; "" on success, else what failed. A
+/// newer migration without its undo step here fails, naming the step to add.
+inline std::string undo_schema_to(const std::string& path, int current, int version) {
+  if (current != kSchemaUndo.front().first) {
+    return "no undo step for schema v" + std::to_string(current) +
+           ": add kSchemaV" + std::to_string(current) + "ToV" + std::to_string(current - 1) +
+           " to kSchemaUndo in tests/support/sqlite_count.hpp";
+  }
+  for (const auto& [undone, statements] : kSchemaUndo) {
+    if (undone <= version) break;
+    if (auto out = sql(path, statements); !out.empty()) {
+      return "undoing v" + std::to_string(undone) + ": " + out;
+    }
+  }
+  return "";
+}
 
 }  // namespace phil::test
