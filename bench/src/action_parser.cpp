@@ -1,5 +1,6 @@
 // The timeline's steps: at, until, expect (expect_parser.cpp) and the actions (sale, refund,
-// reversal, load, fault, clear_fault, replace_meter, command, read_now).
+// reversal, close_account, move_meter, load, fault, clear_fault, replace_meter, command,
+// read_now).
 #include <algorithm>
 #include <array>
 #include <initializer_list>
@@ -288,16 +289,17 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
     step.kind = Step::Kind::kAdvance;
     step.text = "at " + at->as_string();
   }
-  static const std::array<std::string_view, 10> kActions = {
-      "sale",    "load",     "fault",  "clear_fault", "replace_meter",
-      "command", "read_now", "refund", "reversal",    "close_account"};
+  static const std::array<std::string_view, 11> kActions = {
+      "sale",     "load",   "fault",    "clear_fault",   "replace_meter", "command",
+      "read_now", "refund", "reversal", "close_account", "move_meter"};
   int actions = 0;
   for (const auto key : kActions)
     actions += m.has(key) ? 1 : 0;
   if (actions > 1) {
     node.fail(
-        "a timeline step does one action; split sale, refund, reversal, close_account, load, "
-        "fault, clear_fault, replace_meter, command and read_now into steps of their own");
+        "a timeline step does one action; split sale, refund, reversal, close_account, "
+        "move_meter, load, fault, clear_fault, replace_meter, command and read_now into steps of "
+        "their own");
   }
   std::string what;
   // The `account:` of a money step: one the scenario declares.
@@ -342,6 +344,22 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
     if (auto r = s.optional("refused")) a.refused = r->as_string();
     s.finish();
     what = (a.refused ? "refused close of account " : "close account ") + a.account;
+    step.action = a;
+  } else if (auto move = m.optional("move_meter")) {
+    yaml::Map s(*move);
+    MoveMeterAction a;
+    auto meter = s.required("meter");
+    a.meter = parse_meter(meter, meter.as_string(), fleet);
+    auto to = s.required("to");
+    a.to_account = to.as_string();
+    if (std::none_of(accounts.begin(), accounts.end(),
+                     [&](const AccountSpec& x) { return x.id == a.to_account; })) {
+      to.fail("unknown account \"" + a.to_account + "\"; declare it under accounts");
+    }
+    if (auto r = s.optional("refused")) a.refused = r->as_string();
+    s.finish();
+    what = std::string(a.refused ? "refused move of meter " : "move meter ") + a.meter.to_string() +
+           " to " + a.to_account;
     step.action = a;
   } else if (auto load = m.optional("load")) {
     yaml::Map l(*load);
@@ -388,8 +406,9 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
   m.finish();
   if (step.text.empty()) {
     node.fail(
-        "a timeline step is one of: {at: ...}, {at: ..., sale|refund|reversal|close_account|load|"
-        "fault|clear_fault|replace_meter|command|read_now: ...}, {until: condition, max: "
+        "a timeline step is one of: {at: ...}, {at: ..., sale|refund|reversal|close_account|"
+        "move_meter|load|fault|clear_fault|replace_meter|command|read_now: ...}, {until: "
+        "condition, max: "
         "duration}, "
         "{expect: {...}}");
   }

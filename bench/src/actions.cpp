@@ -1,5 +1,5 @@
-// The actions of timeline steps: sales, refunds and reversals, loads, faults, meter
-// replacements, commands and on-demand reads.
+// The actions of timeline steps: sales, refunds and reversals, account closings, meter moves,
+// loads, faults, meter replacements, commands and on-demand reads.
 #include <optional>
 #include <stdexcept>
 
@@ -72,6 +72,15 @@ bool Run::close_account(const CloseAccountAction& a, std::string& detail) {
   return true;
 }
 
+bool Run::move_meter(const MoveMeterAction& a, std::string& detail) {
+  const auto res = ops_->move_meter(kBench, to_id(a.meter), a.to_account, false);
+  const auto what = "move of " + a.meter.to_string() + " to " + a.to_account;
+  if (const auto refusal = refusal_outcome(what, res, a.refused, detail)) return *refusal;
+  detail = "moved from " + res.value().from_account + " at " +
+           format_timestamp(clock_.now(), sc_.start.offset);
+  return true;
+}
+
 bool Run::act(const Step& step, std::string& detail) {
   if (const auto* sale = std::get_if<SaleAction>(&step.action)) {
     auto res = ops_->sale(kBench, sale->account, sale->amount_fen);
@@ -97,6 +106,8 @@ bool Run::act(const Step& step, std::string& detail) {
     return money_back(*money, detail);
   if (const auto* close = std::get_if<CloseAccountAction>(&step.action))
     return close_account(*close, detail);
+  if (const auto* move = std::get_if<MoveMeterAction>(&step.action))
+    return move_meter(*move, detail);
   if (const auto* load = std::get_if<LoadAction>(&step.action)) {
     if (!sim_.set_load(load->meter.bus, load->meter.box, load->meter.circuit, load->load)) {
       detail = "no such circuit " + load->meter.to_string();

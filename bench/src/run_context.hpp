@@ -73,6 +73,8 @@ class Run {
   bool money_back(const MoneyBackAction& a, std::string& detail);
   /// Operations::close_account; a closing's first step is taken at once.
   bool close_account(const CloseAccountAction& a, std::string& detail);
+  /// Operations::move_meter (without money).
+  bool move_meter(const MoveMeterAction& a, std::string& detail);
   bool act(const Step& step, std::string& detail);
 
   // ---- the checks (checks.cpp) ----

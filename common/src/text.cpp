@@ -76,6 +76,13 @@ std::string_view pattern(Id id) {
              "tariff assign";
     case Id::kTariffTiered:
       return "tiered: the meter cannot apply it, so the system charges (host-side)";
+    case Id::kRegisterEmptying:
+      return "the ledger holds the money since {1} ({0}); the meter's balance register is being "
+             "emptied: {2}";
+    case Id::kRegisterEmptied:
+      return "emptied: {0} yuan taken off at {1}; the ledger holds the account's money";
+    case Id::kRegisterNotEmptied:
+      return "NOT emptied: {0}";
     case Id::kPricesUnknown:
       return "not known yet (no price download read back); send it with prepaidctl command price";
     case Id::kPricesDiffer:

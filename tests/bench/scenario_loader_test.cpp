@@ -400,6 +400,38 @@ TEST_F(ScenarioLoader, CloseAccountStepAndItsChecks) {
   EXPECT_EQ(sc.timeline[6].checks[1].number, 100);
 }
 
+TEST_F(ScenarioLoader, MoveMeterStepNamesTheMeterAndTheAccountItJoins) {
+  const std::string text =
+      replace(kValid, "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}",
+              "  - {at: +1h, move_meter: {meter: bus1/1/1, to: A1}}\n"
+              "  - {move_meter: {meter: bus1/1/1, to: A1, refused: \"already belongs\"}}");
+  const auto sc = phil::bench::load_scenario(write(text), "t", kProfiles);
+  ASSERT_EQ(sc.timeline.size(), 5U);
+  const auto* move = std::get_if<phil::bench::MoveMeterAction>(&sc.timeline[3].action);
+  ASSERT_NE(move, nullptr);
+  EXPECT_EQ(move->meter.to_string(), "bus1/1/1");
+  EXPECT_EQ(move->to_account, "A1");
+  EXPECT_FALSE(move->refused);
+  EXPECT_EQ(sc.timeline[3].text, "at +1h: move meter bus1/1/1 to A1");
+  const auto* refused = std::get_if<phil::bench::MoveMeterAction>(&sc.timeline[4].action);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(refused->refused, "already belongs");
+}
+
+TEST_F(ScenarioLoader, BadMoveMeterStepsAreRefusedWithLocationAndKey) {
+  const std::string step =
+      "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}";
+  expect_error(kValid, step, "  - {move_meter: {meter: bus1/1/1, to: A9}}", 15,
+               "unknown account \"A9\"");
+  expect_error(kValid, step, "  - {move_meter: {meter: bus9/1/1, to: A1}}", 15, "no bus \"bus9\"");
+  expect_error(kValid, step, "  - {move_meter: {meter: bus1/1/1}}", 15, "to");
+  expect_error(kValid, step, "  - {move_meter: {meter: bus1/1/1, to: A1, with_balance: true}}", 15,
+               "timeline[3].move_meter.with_balance: unknown key");
+  expect_error(kValid, step,
+               "  - {move_meter: {meter: bus1/1/1, to: A1}, sale: {account: A1, amount: 1}}", 15,
+               "does one action");
+}
+
 TEST_F(ScenarioLoader, BadCloseAccountStepsAreRefusedWithLocationAndKey) {
   const std::string step =
       "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}";

@@ -479,6 +479,11 @@ std::optional<ClosingRecord> MemoryQueries::account_closing(const std::string& /
   return std::nullopt;  // closing is not modelled
 }
 
+std::optional<ConversionRecord> MemoryQueries::meter_conversion(
+    const domain::MeterId& /*meter*/) const {
+  return std::nullopt;  // conversion is not modelled
+}
+
 // ---- Ledger ----
 
 domain::Result<void> MemoryLedger::open_account(const OpenAccountRequest& req) {
@@ -550,6 +555,10 @@ domain::Result<CloseAccountResult> MemoryLedger::close_account(const CloseAccoun
 
 int MemoryLedger::advance_closings(const std::string& /*bus*/, TimePoint /*at*/) {
   return 0;
+}
+
+int MemoryLedger::advance_conversions(const std::string& /*bus*/, TimePoint /*at*/) {
+  return 0;  // conversion is not modelled
 }
 
 std::vector<std::string> MemoryLedger::verify_ledger() const {

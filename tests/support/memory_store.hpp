@@ -132,13 +132,14 @@ class MemoryQueries final : public Queries {
   std::optional<CommandRecord> command(std::int64_t id) const override;
   CommandCounts command_counts(const std::string& bus) const override;
   std::optional<ClosingRecord> account_closing(const std::string& account) const override;
+  std::optional<ConversionRecord> meter_conversion(const domain::MeterId& meter) const override;
 
  private:
   MemoryData& d_;
 };
 
 /// open_account, sale and verify_ledger; refund, reversal and close_account are refused (not
-/// modelled), so nothing is ever closing (advance_closings does nothing).
+/// modelled), so nothing is ever closing (advance_closings does nothing); nor is converting.
 class MemoryLedger final : public Ledger {
  public:
   explicit MemoryLedger(MemoryData& d) : d_(d) {}
@@ -150,6 +151,7 @@ class MemoryLedger final : public Ledger {
   domain::Result<MoneyBack> reversal(const ReversalRequest& req) override;
   domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override;
   int advance_closings(const std::string& bus, TimePoint at) override;
+  int advance_conversions(const std::string& bus, TimePoint at) override;
   std::vector<std::string> verify_ledger() const override;
 
  private:

@@ -155,8 +155,8 @@ inline constexpr std::array<std::pair<int, const char*>, 6> kSchemaUndo{{
 /// newer migration without its undo step here fails, naming the step to add.
 inline std::string undo_schema_to(const std::string& path, int current, int version) {
   if (current != kSchemaUndo.front().first) {
-    return "no undo step for schema v" + std::to_string(current) +
-           ": add kSchemaV" + std::to_string(current) + "ToV" + std::to_string(current - 1) +
+    return "no undo step for schema v" + std::to_string(current) + ": add kSchemaV" +
+           std::to_string(current) + "ToV" + std::to_string(current - 1) +
            " to kSchemaUndo in tests/support/sqlite_count.hpp";
   }
   for (const auto& [undone, statements] : kSchemaUndo) {

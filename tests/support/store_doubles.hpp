@@ -77,6 +77,7 @@ class MockLedger : public Ledger {
   MOCK_METHOD(domain::Result<CloseAccountResult>, close_account, (const CloseAccountRequest&),
               (override));
   MOCK_METHOD(int, advance_closings, (const std::string&, TimePoint), (override));
+  MOCK_METHOD(int, advance_conversions, (const std::string&, TimePoint), (override));
   MOCK_METHOD(std::vector<std::string>, verify_ledger, (), (const, override));
 };
 
@@ -126,6 +127,8 @@ class MockQueries : public Queries {
   MOCK_METHOD(std::optional<CommandRecord>, command, (std::int64_t), (const, override));
   MOCK_METHOD(CommandCounts, command_counts, (const std::string&), (const, override));
   MOCK_METHOD(std::optional<ClosingRecord>, account_closing, (const std::string&),
+              (const, override));
+  MOCK_METHOD(std::optional<ConversionRecord>, meter_conversion, (const domain::MeterId&),
               (const, override));
 };
 
@@ -257,6 +260,9 @@ class RoleStore final : public Store {
   int advance_closings(const std::string& bus, TimePoint at) override {
     return ledger_.advance_closings(bus, at);
   }
+  int advance_conversions(const std::string& bus, TimePoint at) override {
+    return ledger_.advance_conversions(bus, at);
+  }
   std::vector<std::string> verify_ledger() const override { return ledger_.verify_ledger(); }
 
   // ---- SiteAdmin ----
@@ -330,6 +336,9 @@ class RoleStore final : public Store {
   }
   std::optional<ClosingRecord> account_closing(const std::string& account) const override {
     return queries_.account_closing(account);
+  }
+  std::optional<ConversionRecord> meter_conversion(const domain::MeterId& meter) const override {
+    return queries_.meter_conversion(meter);
   }
 
  private:

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <phil/domain/conversion.hpp>
 #include <phil/domain/money.hpp>
 #include <phil/store/store.hpp>
 
@@ -89,6 +90,28 @@ class AdminOperationsTest : public ::testing::Test {
     r.relay_closed = true;
     r.mode = domain::MeterMode::kPrepaid;
     store_->record_readings({{id, r}}, kT0, kRules);
+  }
+  /// A reading of `id` at `at` with the relay in `mode`.
+  void read_in(const MeterId& id, std::int64_t energy_wh, std::int64_t balance_fen,
+               domain::MeterMode mode, TimePoint at) {
+    domain::MeterReading r;
+    r.energy_wh = energy_wh;
+    r.balance_fen = balance_fen;
+    r.relay_closed = mode != domain::MeterMode::kForcedOff;
+    r.mode = mode;
+    store_->record_readings({{id, r}}, at, kRules);
+  }
+  /// A meter-side A103 on meter 3 holding 49.30 (the ledger mirrored 49.40), then meter 2 of
+  /// the two-meter A101 moved into it.
+  void move_into_meter_side_a103() {
+    open("A101", {meter(1), meter(2)});
+    open("A103", {meter(3)});
+    delivered_sale("A103", 5000);
+    read(meter(3), 1000, 5000);  // agrees: the baseline
+    read(meter(3), 2000, 4930);  // 1 kWh at 0.60: the ledger 49.40; the meter took 0.10 more
+    ASSERT_EQ(store_->account_balance_fen("A103"), 4940);
+    auto moved = store_->move_meter({meter(2), "A103", false, "manager", kT0});
+    ASSERT_TRUE(moved) << moved.error().message;
   }
   /// Rows of the tables a refused operation must not touch.
   std::vector<std::int64_t> snapshot() {
@@ -639,6 +662,109 @@ TEST_F(AdminOperationsTest, HostSideMetersAreNotCheckedAgainstTheirBalanceRegist
   read(meter(6), 1000, 0);
   read(meter(6), 2000, 123'456);
   EXPECT_TRUE(event_kinds(meter(6)).empty());
+}
+
+// ---- converting an account to host-side (issue 12.3) ----
+
+/// The ledger takes what the meter held, once, at the switch; the register is then emptied by a
+/// debit that books nothing, once the meter is off prepaid mode so that it cannot trip itself.
+TEST_F(AdminOperationsTest, AMeterMovedInMovesTheMeterSideMoneyIntoTheLedgerOnce) {
+  move_into_meter_side_a103();
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, domain::BillingMode::kHostSide);
+  EXPECT_EQ(store_->account_balance_fen("A103"), 4930);  // what the meter held
+  const auto entries = store_->ledger("A103");
+  EXPECT_EQ(entries.back().kind, EntryKind::kSettleDebit);
+  EXPECT_EQ(entries.back().amount_fen, 10);
+  EXPECT_EQ(event_kinds(meter(3)), std::vector<std::string>{"billing_mode_switched"});
+  EXPECT_NE(test::sql(path_, "SELECT details FROM audit WHERE action = 'move_meter'")
+                .find("ledger_took_fen=4930"),
+            std::string::npos);
+  auto conv = store_->meter_conversion(meter(3));
+  ASSERT_TRUE(conv);
+  EXPECT_EQ(conv->account, "A103");
+  EXPECT_EQ(conv->settled_fen, -10);
+  EXPECT_EQ(conv->outcome, "");
+  // Nothing is debited before a reading taken off prepaid mode.
+  EXPECT_EQ(store_->advance_conversions("bus1", kT0), 0);
+  read_in(meter(3), 2000, 4930, domain::MeterMode::kPrepaid, kT0 + Millis(1000));
+  EXPECT_EQ(store_->advance_conversions("bus1", kT0 + Millis(1000)), 0);
+  read_in(meter(3), 2000, 4930, domain::MeterMode::kKeepPower, kT0 + Millis(2000));
+  EXPECT_EQ(store_->advance_conversions("bus1", kT0 + Millis(2000)), 1);
+  conv = store_->meter_conversion(meter(3));
+  ASSERT_TRUE(conv->debit_command);
+  const auto debit = store_->command(*conv->debit_command);
+  EXPECT_EQ(debit->amount_fen, 4930);
+  EXPECT_NE(debit->payload.find("purpose=convert"), std::string::npos);
+  ASSERT_TRUE(store_->try_begin_attempt(debit->id, std::uint16_t{1}, kT0 + Millis(2000)));
+  store_->confirm_command(debit->id, {}, kT0 + Millis(2000), kRules);
+  EXPECT_EQ(store_->advance_conversions("bus1", kT0 + Millis(3000)), 1);
+  conv = store_->meter_conversion(meter(3));
+  EXPECT_EQ(conv->outcome, "emptied");
+  EXPECT_EQ(conv->emptied_fen, 4930);
+  EXPECT_EQ(store_->account_balance_fen("A103"), 4930);  // the debit booked nothing
+  EXPECT_EQ(store_->ledger("A103").size(), entries.size());
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  EXPECT_EQ(store_->advance_conversions("bus1", kT0 + Millis(4000)), 0);
+}
+
+TEST_F(AdminOperationsTest, ARefusedEmptyingIsRetriedFromANewerReadingThenGivenUp) {
+  move_into_meter_side_a103();
+  auto at = kT0;
+  std::int64_t balance = 4930;
+  for (int attempt = 1; attempt <= domain::kMaxConvertDebits; ++attempt) {
+    at += Millis(1000);
+    balance -= 1;  // keep_power: the register still counts down
+    read_in(meter(3), 2000, balance, domain::MeterMode::kKeepPower, at);
+    ASSERT_EQ(store_->advance_conversions("bus1", at), 1) << attempt;
+    const auto conv = store_->meter_conversion(meter(3));
+    ASSERT_TRUE(conv->debit_command) << attempt;
+    EXPECT_EQ(store_->command(*conv->debit_command)->amount_fen, balance);
+    store_->fail_command(*conv->debit_command, "exception 03: more than the balance", at);
+    ASSERT_EQ(store_->advance_conversions("bus1", at), 1) << attempt;  // retry, or give up
+    // Without a newer reading nothing is queued again.
+    EXPECT_EQ(store_->advance_conversions("bus1", at), 0) << attempt;
+  }
+  const auto conv = store_->meter_conversion(meter(3));
+  EXPECT_EQ(conv->outcome, "blocked");
+  EXPECT_NE(conv->why.find("exception 03"), std::string::npos) << conv->why;
+  EXPECT_EQ(conv->failed_debits, domain::kMaxConvertDebits - 1);
+  EXPECT_EQ(event_kinds(meter(3)).back(), "conversion_blocked");
+  EXPECT_EQ(store_->account_balance_fen("A103"), 4930);  // no money moved
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(AdminOperationsTest, AnEmptyingEndsWhenTheMeterLeavesOrHoldsNothing) {
+  move_into_meter_side_a103();
+  // The meter held nothing more at a reading off prepaid mode (it was forced off in arrears).
+  read_in(meter(3), 2000, 0, domain::MeterMode::kForcedOff, kT0 + Millis(1000));
+  EXPECT_EQ(store_->advance_conversions("bus1", kT0 + Millis(1000)), 1);
+  EXPECT_EQ(store_->meter_conversion(meter(3))->outcome, "emptied");
+  EXPECT_EQ(store_->meter_conversion(meter(3))->emptied_fen, 0);
+  // A meter that leaves the account before its register is emptied: cancelled.
+  open("A104", {meter(4)});
+  delivered_sale("A104", 2000);
+  read(meter(4), 1000, 2000);
+  ASSERT_TRUE(store_->move_meter({meter(2), "A104", false, "manager", kT0}));
+  ASSERT_TRUE(store_->meter_conversion(meter(4)));
+  ASSERT_TRUE(store_->close_account({"A104", "manager", kT0}));
+  test::drive_closings(*store_, "bus1", kT0 + Millis(2000), kRules);
+  EXPECT_EQ(store_->advance_conversions("bus1", kT0 + Millis(3000)), 1);
+  EXPECT_EQ(store_->meter_conversion(meter(4))->outcome, "cancelled");
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(AdminOperationsTest, MovingIntoAnAccountWhoseCreditIsOnItsWayIsRefused) {
+  open("A101", {meter(1), meter(2)});
+  open("A103", {meter(3)});
+  ASSERT_TRUE(store_->sale({"A103", 5000, "cashier", kT0}));  // not delivered yet
+  const auto before = snapshot();
+  auto r = store_->move_meter({meter(2), "A103", false, "manager", kT0});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("credit"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("not delivered yet"), std::string::npos);
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, domain::BillingMode::kMeterSide);
+  EXPECT_FALSE(store_->meter_conversion(meter(3)));
 }
 
 }  // namespace

@@ -389,8 +389,8 @@ TEST_F(OperationsTest, ClosingWhileAStepGoesOnIsRefusedAndChangesNothing) {
   EXPECT_EQ(snapshot(), before);
 }
 
-/// v11 rebuilds the ledger for the settlement kinds: a v10 file (test::undo_schema_to) keeps every entry, the outbox's links to them and the append-only guard, and
-/// can close an account.
+/// v11 rebuilds the ledger for the settlement kinds: a v10 file (test::undo_schema_to) keeps every
+/// entry, the outbox's links to them and the append-only guard, and can close an account.
 TEST_F(OperationsTest, MigrationV11KeepsTheLedgerItsLinksAndItsGuard) {
   delivered_sale(5000);
   read(1000);

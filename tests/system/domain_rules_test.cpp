@@ -12,6 +12,7 @@
 #include <phil/domain/clock.hpp>
 #include <phil/domain/closing.hpp>
 #include <phil/domain/comm.hpp>
+#include <phil/domain/conversion.hpp>
 #include <phil/domain/outbox.hpp>
 #include <phil/domain/settings.hpp>
 #include <phil/domain/status.hpp>
@@ -417,6 +418,55 @@ TEST(ClosingRules, TheSettlementEndsTheLedgerAtWhatTheMeterHoldsOrRefundsAHostSi
   EXPECT_EQ(s.owed_fen, 50);
   EXPECT_EQ(parse_close_step(to_string(CloseStep::kDebit)), CloseStep::kDebit);
   EXPECT_FALSE(parse_close_step("settled"));
+}
+
+TEST(ConversionRules, TheSwitchSettlesTheLedgerToWhatTheMeterHeldForTheTenant) {
+  auto s = settle_switch(4940, 4930, 0);  // the meter took 0.10 more than the ledger mirrored
+  EXPECT_EQ(s.settle_debit_fen, 10);
+  EXPECT_EQ(s.settle_credit_fen, 0);
+  s = settle_switch(4940, 3000 + 4950, 3000);  // 30.00 a former tenant left is not the account's
+  EXPECT_EQ(s.settle_debit_fen, 0);
+  EXPECT_EQ(s.settle_credit_fen, 10);
+  s = settle_switch(4940, std::nullopt, 0);  // never read: the ledger is taken as it is
+  EXPECT_EQ(s.settle_debit_fen + s.settle_credit_fen, 0);
+}
+
+TEST(ConversionRules, TheRegisterIsDebitedOnlyOffPrepaidModeAtANewerReading) {
+  ConversionFacts f;
+  EXPECT_EQ(next_convert_action(f).action, ConvertAction::kWait);  // no reading since the switch
+  f.mode = MeterMode::kPrepaid;
+  f.balance_fen = 4930;
+  EXPECT_EQ(next_convert_action(f).action, ConvertAction::kWait);  // a 0 would trip it
+  f.mode = MeterMode::kUnknown;
+  EXPECT_EQ(next_convert_action(f).action, ConvertAction::kWait);
+  for (const auto mode : {MeterMode::kKeepPower, MeterMode::kForcedOff}) {
+    f.mode = mode;
+    const auto d = next_convert_action(f);
+    EXPECT_EQ(d.action, ConvertAction::kQueueDebit);
+    EXPECT_EQ(d.debit_fen, 4930);
+  }
+  f.balance_fen = 0;
+  EXPECT_EQ(next_convert_action(f).action, ConvertAction::kDone);
+  f.balance_fen = -20;  // keep_power went below 0 on the meter: nothing to take off
+  EXPECT_EQ(next_convert_action(f).action, ConvertAction::kDone);
+}
+
+TEST(ConversionRules, AFailedDebitIsRetriedUntilTheLimitAndALeftMeterIsCancelled) {
+  ConversionFacts f;
+  f.mode = MeterMode::kKeepPower;
+  f.balance_fen = 100;
+  f.debit = StepCommand{7, CommandState::kInFlight, ""};
+  EXPECT_EQ(next_convert_action(f).action, ConvertAction::kWait);
+  f.debit->state = CommandState::kConfirmed;
+  EXPECT_EQ(next_convert_action(f).action, ConvertAction::kDone);
+  f.debit = StepCommand{7, CommandState::kFailed, "exception 03"};
+  EXPECT_EQ(next_convert_action(f).action, ConvertAction::kRetry);
+  f.failed_debits = kMaxConvertDebits - 1;
+  const auto d = next_convert_action(f);
+  EXPECT_EQ(d.action, ConvertAction::kBlock);
+  EXPECT_NE(d.reason.find("exception 03"), std::string::npos);
+  f.attached = false;
+  EXPECT_EQ(next_convert_action(f).action, ConvertAction::kCancel);
 }
 
 }  // namespace

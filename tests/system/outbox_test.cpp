@@ -378,9 +378,9 @@ TEST_F(OutboxStoreTest, PendingCommandsOfEveryKindSurviveReopening) {
   }
 }
 
-/// v9 rebuilds the outbox for debits. A v8 file (test::undo_schema_to) keeps every command, its state and count, and a meter
-/// replacement that refers to one of them (the rebuild drops the table others refer to: the
-/// migration must not trip over the key).
+/// v9 rebuilds the outbox for debits. A v8 file (test::undo_schema_to) keeps every command, its
+/// state and count, and a meter replacement that refers to one of them (the rebuild drops the table
+/// others refer to: the migration must not trip over the key).
 TEST_F(OutboxStoreTest, MigrationV9KeepsTheCommandsAndWhatRefersToThem) {
   ASSERT_TRUE(store_->open_account({"A401", "Li", {meter(1)}, 1000, "cashier", kT0}));
   const auto trip = enqueue(meter(2), ModePayload{RelayCommand::kForcedOff});

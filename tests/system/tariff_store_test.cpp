@@ -371,6 +371,11 @@ TEST_F(TariffStoreTest, AMovedMeterLeavesItsTierUsageWithTheAccountItLeft) {
   tiered_household();
   read(4, 0, local(2026, 3, 2, 0));
   read(4, 12'000, local(2026, 3, 10, 0));  // A403 reaches tier 2
+  // A402 becomes host-side: the ledger takes what its meter holds once its credit is there.
+  for (const auto& cmd : store_->open_commands("bus1")) {
+    ASSERT_TRUE(store_->try_begin_attempt(cmd.id, std::uint16_t{1}, local(2026, 3, 10, 0)));
+    store_->confirm_command(cmd.id, {}, local(2026, 3, 10, 0), kRules);
+  }
   auto moved = store_->move_meter({meter(4), "A402", false, "manager", local(2026, 3, 10, 1)});
   ASSERT_TRUE(moved) << moved.error().message;
   read(4, 12'000, local(2026, 3, 11, 0));
@@ -380,8 +385,8 @@ TEST_F(TariffStoreTest, AMovedMeterLeavesItsTierUsageWithTheAccountItLeft) {
 }
 
 /// v8 keeps tariff assignments as history and the tier position per account. A v7 file (built
-/// from this build's by test::undo_schema_to) keeps its assignments, effective from when they were made, and each open account
-/// gets the position of its meters in their latest tier period.
+/// from this build's by test::undo_schema_to) keeps its assignments, effective from when they were
+/// made, and each open account gets the position of its meters in their latest tier period.
 TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToTheAccounts) {
   store_->register_meters({meter(4), meter(5)}, "adf300l-i");
   open("A403", {3, 4, 5});

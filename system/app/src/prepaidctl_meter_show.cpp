@@ -56,7 +56,23 @@ struct MeterShow {
   std::vector<store::EventRecord> events;                  ///< the last 5
   std::optional<std::int64_t> balance;                     ///< its account's ledger balance
   std::optional<service::Operations::MeterTariff> tariff;  ///< the tariff in force now
+  std::optional<store::ConversionRecord> conversion;       ///< its register's newest emptying
 };
+
+/// The emptying of the register after a switch to host-side, as one line; "" if cancelled.
+std::string conversion_text(const store::ConversionRecord& c) {
+  if (c.outcome.empty()) {
+    return text::format(text::Id::kRegisterEmptying, printable(c.reason), when(c.started_at),
+                        c.debit_command ? "debit #" + std::to_string(*c.debit_command)
+                                        : std::string("waits for a reading off prepaid mode"));
+  }
+  if (c.outcome == "emptied") {
+    return text::format(text::Id::kRegisterEmptied, yuan(c.emptied_fen.value_or(0)),
+                        when(c.finished_at.value_or(c.started_at)));
+  }
+  if (c.outcome == "blocked") return text::format(text::Id::kRegisterNotEmptied, printable(c.why));
+  return "";
+}
 
 /// "sharp 1.2000, peak 0.9000, flat 0.6000, valley 0.3000 yuan/kWh".
 std::string prices_text(const domain::PricePayload& p) {
@@ -122,6 +138,20 @@ void print_meter_json(const MeterShow& s) {
   if (s.balance) j["account_balance_fen"] = *s.balance;
   const auto stored = stored_prices(s);
   j["tariff"] = s.tariff ? json(s.tariff->name) : json();
+  if (const auto& c = s.conversion) {
+    j["register_emptying"] = {
+        {"account", c->account},
+        {"reason", c->reason},
+        {"started_at", when(c->started_at)},
+        {"settled_fen", c->settled_fen},
+        {"debit_command", c->debit_command ? json(*c->debit_command) : json()},
+        {"failed_debits", c->failed_debits},
+        {"outcome", c->outcome.empty() ? "going_on" : c->outcome},
+        {"emptied_fen", c->emptied_fen ? json(*c->emptied_fen) : json()},
+        {"why", c->why}};
+  } else {
+    j["register_emptying"] = json();
+  }
   j["tariff_prices"] = stored ? prices_json(*stored) : json();
   j["on_meter_prices"] = place.on_meter_prices ? prices_json(*place.on_meter_prices) : json();
   j["on_meter_prices_at"] =
@@ -223,6 +253,11 @@ void print_meter_state(const MeterShow& s) {
     std::cout << "ledger      " << yuan(*s.balance) << " yuan (account " << printable(*m.account)
               << ")\n";
   }
+  if (s.conversion) {
+    if (const auto line = conversion_text(*s.conversion); !line.empty()) {
+      std::cout << "register    " << line << "\n";
+    }
+  }
   if (m.failed_cycles > 0) std::cout << "no answer   " << m.failed_cycles << " cycle(s)\n";
   for (const auto& cmd : s.commands) {
     std::cout << "command     #" << cmd.id << " " << domain::to_string(cmd.kind) << " "
@@ -254,7 +289,8 @@ int meter_show(const service::Operations& ops, const AdminCommands& c, const Adm
               ops.meter_commands(t.actor, *id, 5).value(),
               ops.events(t.actor, *id).value(),
               {},
-              {}};
+              {},
+              ops.meter_conversion(t.actor, *id).value()};
   if (s.events.size() > 5) s.events.erase(s.events.begin(), s.events.end() - 5);
   if (s.meter.account) {
     if (auto b = ops.account_balance_fen(t.actor, *s.meter.account)) s.balance = b.value();

@@ -22,10 +22,11 @@ constexpr detail::NameTable<CommandKind, 7> kKindNames{{
     {CommandKind::kDebit, "debit"},
 }};
 
-constexpr detail::NameTable<DebitPurpose, 3> kPurposeNames{{
+constexpr detail::NameTable<DebitPurpose, 4> kPurposeNames{{
     {DebitPurpose::kRefund, "refund"},
     {DebitPurpose::kReversal, "reversal"},
     {DebitPurpose::kClose, "close"},
+    {DebitPurpose::kConvert, "convert"},
 }};
 
 constexpr detail::NameTable<RelayCommand, 4> kRelayNames{{
@@ -388,7 +389,8 @@ Result<CommandPayload> decode_payload(CommandKind k, std::string_view text) {
       const std::size_t keys = pairs && pairs->contains("ref_seq") ? 3 : 2;
       if (!pairs || pairs->size() != keys || !pairs->contains("amount_fen") ||
           !pairs->contains("purpose")) {
-        return invalid(where + ": expected amount_fen=N purpose=refund|reversal [ref_seq=N]");
+        return invalid(where +
+                       ": expected amount_fen=N purpose=refund|reversal|close|convert [ref_seq=N]");
       }
       DebitPayload c;
       const auto amount = to_int(pairs->at("amount_fen"));

@@ -75,6 +75,13 @@ domain::Result<std::optional<store::ClosingRecord>> Operations::account_closing(
   return store_.account_closing(account);
 }
 
+domain::Result<std::optional<store::ConversionRecord>> Operations::meter_conversion(
+    const Actor& actor, const domain::MeterId& meter) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  return store_.meter_conversion(meter);
+}
+
 domain::Result<std::vector<store::CommandRecord>> Operations::meter_commands(
     const Actor& actor, const domain::MeterId& id, int limit) const {
   auto g = begin(actor, Action::kQuery);

@@ -197,6 +197,13 @@ struct System::Impl {
     bus.read_requested.clear();  // the cycle reads every box anyway
     if (bus.next_poll) bus.worst_lateness = std::max(bus.worst_lateness, now - *bus.next_poll);
     if (!detail::poll(ctx, now)) return;
+    // A register to empty after a switch to host-side: the debit of the balance just read is
+    // sent at once, as a meter in keep_power keeps counting it down and refuses a debit of more
+    // than it holds.
+    if (!ctx.stopping() && ctx.ledger().advance_conversions(bus.config.id, now) > 0) {
+      detail::deliver(ctx, now, false);
+      ctx.ledger().advance_conversions(bus.config.id, now);  // a refusal is counted at once
+    }
     detail::schedule_next_poll(bus, now, clock.now());
   }
 };

@@ -552,11 +552,38 @@ ALTER TABLE meters ADD COLUMN thresholds_check_due INTEGER NOT NULL DEFAULT 1
   CHECK (thresholds_check_due IN (0, 1));
 )sql";
 
+// v13: converting an account to host-side (issue 12.3, phil/domain/conversion.hpp): one row per
+// meter whose register is to be emptied after the ledger took its money at the switch.
+// - settled_fen: the switch's settlement (+ the ledger gained, - it lost) against the meter;
+// - read_after: a reading after this instant (ms) decides the next debit;
+// - debit_command: the debit in the outbox; failed_debits counts those that failed;
+// - finished_at with outcome: 'emptied' (emptied_fen taken off), 'cancelled' or 'blocked'
+//   (with why).
+constexpr std::string_view kV13 = R"sql(
+CREATE TABLE conversions (
+  id INTEGER PRIMARY KEY,
+  meter TEXT NOT NULL REFERENCES meters(id),
+  account TEXT NOT NULL REFERENCES accounts(id),
+  reason TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  settled_fen INTEGER NOT NULL,
+  read_after INTEGER NOT NULL,
+  debit_command INTEGER REFERENCES outbox(id),
+  failed_debits INTEGER NOT NULL DEFAULT 0 CHECK (failed_debits >= 0),
+  finished_at INTEGER,
+  outcome TEXT CHECK (outcome IN ('emptied', 'cancelled', 'blocked')),
+  emptied_fen INTEGER,
+  why TEXT,
+  CHECK ((finished_at IS NULL) = (outcome IS NULL))
+) STRICT;
+CREATE UNIQUE INDEX conversions_open ON conversions (meter) WHERE finished_at IS NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3, kV4,  kV5,  kV6,
-                                                  kV7, kV8, kV9, kV10, kV11, kV12};
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3,  kV4,  kV5,  kV6, kV7,
+                                                  kV8, kV9, kV10, kV11, kV12, kV13};
   return kAll;
 }
 

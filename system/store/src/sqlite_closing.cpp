@@ -29,6 +29,7 @@ using sqlite::to_ms;
 
 using rows::parse_id;
 using rows::refused;
+using rows::step_command;
 
 /// One row of closing_meters.
 struct MeterStepRow {
@@ -65,16 +66,6 @@ std::optional<MeterStepRow> find_meter_step(Db& db, const std::string& account,
   s->bind(1, account).bind(2, meter.to_string());
   if (!s->step()) return std::nullopt;
   return meter_step_row(*s);
-}
-
-std::optional<domain::StepCommand> step_command(Db& db, std::optional<std::int64_t> id) {
-  if (!id) return std::nullopt;
-  auto s = db.prepare("SELECT state, last_error FROM outbox WHERE id = ?1");
-  s->bind(1, *id);
-  if (!s->step()) return std::nullopt;
-  return domain::StepCommand{
-      *id, domain::parse_command_state(s->text(0)).value_or(domain::CommandState::kFailed),
-      s->text(1)};
 }
 
 /// The closing's operator (the refund and settlement entries are booked as theirs).

@@ -380,6 +380,20 @@ std::optional<Error> check_move(Db& db, const MoveMeterRequest& req,
     return refused("meter " + name + ": " + *busy +
                    " is not delivered yet; move it after it is confirmed or failed");
   }
+  // The account it joins becomes host-side: the ledger takes what its meter holds, which is
+  // only known once no credit or debit is on its way to that meter.
+  {
+    auto s = db.prepare(
+        "SELECT o.kind, o.id, o.meter FROM account_meters am JOIN outbox o ON o.meter = am.meter "
+        "WHERE am.account = ?1 AND am.detached_at IS NULL AND o.kind IN ('credit', 'debit') "
+        "AND o.state IN ('pending', 'in_flight') ORDER BY o.id LIMIT 1");
+    s->bind(1, req.to_account);
+    if (s->step()) {
+      return refused("account " + req.to_account + ": " + s->text(0) + " " +
+                     std::to_string(s->int64(1)) + " to meter " + s->text(2) +
+                     " is not delivered yet; move the meter after it is confirmed or failed");
+    }
+  }
   return std::nullopt;
 }
 
@@ -524,7 +538,8 @@ domain::Result<MoveMeterResult> SqliteStore::move_meter(const MoveMeterRequest& 
   // The account it joins has several meters now: billed host-side (the ledger holds its money).
   std::string switched;
   if (const auto joined = account(req.to_account); joined && joined->meters.size() > 1) {
-    switched = rows::make_host_side(db_, joined->meters);
+    switched = rows::convert_to_host_side(db_, req.to_account, joined->meters,
+                                          "meter " + name + " moved in", req.operator_id, req.at);
   }
   const auto details = "from account " + result.from_account + " to " + req.to_account +
                        "; money moved " + std::to_string(result.transferred_fen) +

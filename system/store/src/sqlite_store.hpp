@@ -93,6 +93,7 @@ class SqliteStore final : public Store {
   // closing an account (sqlite_closing.cpp)
   domain::Result<CloseAccountResult> close_account(const CloseAccountRequest& req) override;
   int advance_closings(const std::string& bus, TimePoint at) override;
+  int advance_conversions(const std::string& bus, TimePoint at) override;
 
   // ---- SiteAdmin (sqlite_site_admin.cpp; replace and move: sqlite_meter_changes.cpp) ----
   void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;
@@ -120,6 +121,7 @@ class SqliteStore final : public Store {
   std::vector<EventRecord> events(const std::optional<domain::MeterId>& meter_id) const override;
   std::optional<std::string> meter_serial(const domain::MeterId& id) const override;
   std::optional<ClosingRecord> account_closing(const std::string& account) const override;
+  std::optional<ConversionRecord> meter_conversion(const domain::MeterId& meter) const override;
 
  private:
   void configure(Checkpoints checkpoints);

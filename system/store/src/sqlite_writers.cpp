@@ -282,6 +282,16 @@ std::optional<std::int64_t> book_debit(Db& db, std::int64_t command, TimePoint a
     ref_seq = s->opt_int64(4);
     payload = s->text(5);
   }
+  if (const auto decoded = domain::decode_payload(domain::CommandKind::kDebit, payload);
+      decoded &&
+      std::get<domain::DebitPayload>(decoded.value()).purpose == domain::DebitPurpose::kConvert) {
+    // The ledger took this money when the account became host-side (conversion.hpp).
+    write_event(db, parse_id(meter), "debit_confirmed",
+                "debit " + std::to_string(command) + " (" + payload + ") of account " + account +
+                    " taken off the meter's register; no entry: the ledger already holds it",
+                at);
+    return std::nullopt;
+  }
   const auto kind = ref_seq ? domain::EntryKind::kReversal : domain::EntryKind::kRefund;
   const auto seq = append_ledger(db, account, kind, parse_id(meter), amount, 0, 0, op, at, ref_seq);
   {
@@ -372,6 +382,16 @@ std::optional<std::int64_t> write_sale(Db& db, const std::string& account, std::
 /// An account of several meters is billed host-side (issue 12.3): the ledger holds its money
 /// and the system trips and closes all its meters together. Its meter-side meters are switched
 /// to host-side as it opens (nothing to move: a new account's money is its first sale, to come).
+std::optional<domain::StepCommand> step_command(Db& db, std::optional<std::int64_t> id) {
+  if (!id) return std::nullopt;
+  auto s = db.prepare("SELECT state, last_error FROM outbox WHERE id = ?1");
+  s->bind(1, *id);
+  if (!s->step()) return std::nullopt;
+  return domain::StepCommand{
+      *id, domain::parse_command_state(s->text(0)).value_or(domain::CommandState::kFailed),
+      s->text(1)};
+}
+
 std::string make_host_side(Db& db, const std::vector<MeterId>& meters) {
   std::vector<MeterId> switched;
   for (const auto& id : meters) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <phil/common/time.hpp>
+#include <phil/domain/closing.hpp>
 #include <phil/domain/ledger.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/outbox.hpp>
@@ -86,7 +87,8 @@ std::optional<std::int64_t> open_debit_of(sqlite::Db& db, const std::string& acc
 std::optional<domain::MeterId> money_meter(sqlite::Db& db, const std::string& account);
 /// Books a confirmed debit: its refund or reversal entry by the operator who asked, linked from
 /// the command (ledger_seq), and a debit_confirmed event. Returns the entry's seq, or nullopt
-/// if `command` is not a debit.
+/// if `command` is not a debit or is a conversion's (purpose convert: no entry, the ledger
+/// already holds that money).
 std::optional<std::int64_t> book_debit(sqlite::Db& db, std::int64_t command, TimePoint at);
 
 /// A sale entry and, when a meter holds the account's money (money_meter: meter-side), its
@@ -101,6 +103,19 @@ std::optional<std::int64_t> write_sale(sqlite::Db& db, const std::string& accoun
 /// a second meter. Returns " host_side=METERS" (those switched) for the caller's audit row, or
 /// "" if none was.
 std::string make_host_side(sqlite::Db& db, const std::vector<domain::MeterId>& meters);
+/// Makes a meter-side account host-side (phil/domain/conversion.hpp) in the caller's
+/// transaction: every meter of `meters` billed host-side (make_host_side); if the account was
+/// meter-side, the ledger settled to what its money meter held at its last reading (settlement
+/// entries as `operator_id`), a billing_mode_switched event, and the emptying of that meter's
+/// register started (a conversions row; Ledger::advance_conversions). The caller must have made
+/// sure no credit or debit of the account is open. Returns make_host_side's audit text plus
+/// " ledger_took_fen=N" when the account was meter-side.
+std::string convert_to_host_side(sqlite::Db& db, const std::string& account,
+                                 const std::vector<domain::MeterId>& meters,
+                                 const std::string& reason, const std::string& operator_id,
+                                 TimePoint at);
+/// The outbox state of a command a process step queued (closing, conversion); nullopt for none.
+std::optional<domain::StepCommand> step_command(sqlite::Db& db, std::optional<std::int64_t> id);
 
 /// Ledger::open_account without a transaction of its own (the caller's: a single open, or a site
 /// import opening many): its checks, the account and its contact, the meters attached, the audit

@@ -105,6 +105,14 @@ struct CloseAccountAction {
   std::string account;
   std::optional<std::string> refused;  ///< as SaleAction::refused
 };
+/// Moves a meter into another account through the operator's desk (Operations::move_meter,
+/// without money: the meter's account is host-side). A meter-side account it joins becomes
+/// host-side: the ledger takes what its meter holds and that register is emptied next.
+struct MoveMeterAction {
+  MeterRef meter;
+  std::string to_account;
+  std::optional<std::string> refused;  ///< as SaleAction::refused
+};
 struct LoadAction {
   MeterRef meter;
   sim::LoadSpec load;
@@ -148,7 +156,7 @@ struct Step {
   // kAction
   std::variant<std::monostate, SaleAction, LoadAction, FaultAction, ClearFaultAction,
                ReplaceMeterAction, CommandAction, ReadNowAction, MoneyBackAction,
-               CloseAccountAction>
+               CloseAccountAction, MoveMeterAction>
       action;
 };
 

@@ -85,6 +85,9 @@ enum class DebitPurpose : std::uint8_t {
   kRefund,    ///< money paid back to the tenant (退电): a refund entry
   kReversal,  ///< a delivered sale cancelled (冲正): a reversal entry referring to the sale
   kClose,     ///< what the meter holds when its account is closed (销户): a refund entry
+  /// What the meter's register still holds after its account became host-side (conversion.hpp):
+  /// the ledger took that money at the switch, so its confirmation books no entry.
+  kConvert,
 };
 std::string_view to_string(DebitPurpose p);
 /// A debit's state as the operator and the reports name it: "pending" (pending or in flight:

@@ -236,6 +236,10 @@ class Operations {
   /// The account's closing and its meters' steps; nullopt if it was never asked.
   domain::Result<std::optional<store::ClosingRecord>> account_closing(
       const Actor& actor, const std::string& account) const;
+  /// The newest emptying of the meter's register after its account became host-side (going
+  /// on or finished); nullopt if it never had one.
+  domain::Result<std::optional<store::ConversionRecord>> meter_conversion(
+      const Actor& actor, const domain::MeterId& meter) const;
   /// The newest `limit` commands of a meter, newest first.
   domain::Result<std::vector<store::CommandRecord>> meter_commands(const Actor& actor,
                                                                    const domain::MeterId& id,

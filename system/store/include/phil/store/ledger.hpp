@@ -110,6 +110,23 @@ struct ClosingRecord {
   std::vector<ClosingMeterRecord> meters;  ///< in the account's meter order
 };
 
+/// The emptying of a meter's balance register after its account became host-side (see
+/// phil/domain/conversion.hpp; Queries::meter_conversion).
+struct ConversionRecord {
+  domain::MeterId meter;
+  std::string account;
+  std::string reason;  ///< why the account became host-side
+  TimePoint started_at{};
+  /// The switch's settlement against the meter: + the ledger gained, - it lost (fen).
+  std::int64_t settled_fen = 0;
+  std::optional<std::int64_t> debit_command;  ///< the debit queued now, if any
+  int failed_debits = 0;
+  std::optional<TimePoint> finished_at;
+  std::string outcome;  ///< "" while going on, else "emptied", "cancelled" or "blocked"
+  std::optional<std::int64_t> emptied_fen;  ///< emptied: what the debit took off (fen)
+  std::string why;                          ///< cancelled, blocked: what happened
+};
+
 /// What Ledger::sale returns when no credit was queued (a host-side account); never a command
 /// id (ids start at 1).
 inline constexpr std::int64_t kNoCredit = 0;
@@ -164,6 +181,12 @@ class Ledger {
   /// number of steps taken. Cheap when nothing is closing: a bus worker calls it every
   /// iteration.
   virtual int advance_closings(const std::string& bus, TimePoint at) = 0;
+  /// Moves the emptyings of the registers of meters on `bus` that became host-side with money on
+  /// them (domain::next_convert_action): a debit (purpose convert, booked by no entry) of what
+  /// the register holds at a reading taken off prepaid mode, retried after a refusal, each meter
+  /// in a transaction of its own. Returns the number of steps taken. Cheap when nothing is
+  /// converting: a bus worker calls it every iteration.
+  virtual int advance_conversions(const std::string& bus, TimePoint at) = 0;
   /// Checks the journal (domain::verify_journal); one line per problem, empty if all hold.
   virtual std::vector<std::string> verify_ledger() const = 0;
 };

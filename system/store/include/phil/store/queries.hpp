@@ -121,6 +121,8 @@ class Queries {
   virtual std::optional<CommandRecord> command(std::int64_t id) const = 0;
   /// The account's closing (started, going on or finished); nullopt if it was never asked.
   virtual std::optional<ClosingRecord> account_closing(const std::string& account) const = 0;
+  /// The meter's newest register emptying (going on or finished); nullopt if it never had one.
+  virtual std::optional<ConversionRecord> meter_conversion(const domain::MeterId& meter) const = 0;
   /// Number of confirmed and of open (pending or in flight) commands on a bus.
   struct CommandCounts {
     std::uint64_t confirmed = 0;

@@ -1,0 +1,244 @@
+// Converting an account to host-side billing in the SQLite store (phil/domain/conversion.hpp):
+// the switch, in the transaction of the operation that gives a meter-side account a second meter
+// (rows::convert_to_host_side), and the emptying of the money meter's register that follows,
+// moved by the bus workers (Ledger::advance_conversions; Queries::meter_conversion).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <phil/common/decimal.hpp>
+#include <phil/domain/conversion.hpp>
+
+#include "sqlite_store.hpp"
+#include "sqlite_writers.hpp"
+
+namespace phil::store {
+
+namespace {
+
+using domain::ConvertAction;
+using domain::MeterId;
+using sqlite::Db;
+using sqlite::Transaction;
+
+using sqlite::from_ms;
+using sqlite::to_ms;
+
+using rows::parse_id;
+
+/// One open row of conversions.
+struct OpenConversion {
+  std::int64_t id = 0;
+  MeterId meter;
+  std::string account;
+  std::int64_t read_after = 0;  ///< ms
+  std::optional<std::int64_t> debit_command;
+  int failed_debits = 0;
+};
+
+domain::ConversionFacts facts_of(Db& db, const OpenConversion& c) {
+  domain::ConversionFacts f;
+  {
+    auto s = db.prepare(
+        "SELECT 1 FROM account_meters am JOIN accounts a ON a.id = am.account "
+        "WHERE am.account = ?1 AND am.meter = ?2 AND am.detached_at IS NULL "
+        "AND a.closed_at IS NULL");
+    s->bind(1, c.account).bind(2, c.meter.to_string());
+    f.attached = s->step();
+  }
+  {
+    auto s = db.prepare("SELECT read_at, mode, balance_fen FROM meters WHERE id = ?1");
+    s->bind(1, c.meter.to_string());
+    if (s->step()) {
+      const auto read_at = s->opt_int64(0);
+      if (read_at && *read_at > c.read_after) {
+        f.mode = domain::parse_meter_mode(s->opt_text(1).value_or(""))
+                     .value_or(domain::MeterMode::kUnknown);
+        f.balance_fen = s->opt_int64(2).value_or(0);
+      }
+    }
+  }
+  f.debit = rows::step_command(db, c.debit_command);
+  f.failed_debits = c.failed_debits;
+  return f;
+}
+
+void finish(Db& db, const OpenConversion& c, const std::string& outcome,
+            std::optional<std::int64_t> emptied_fen, const std::string& why, TimePoint at) {
+  auto s = db.prepare(
+      "UPDATE conversions SET finished_at = ?2, outcome = ?3, emptied_fen = ?4, why = ?5 "
+      "WHERE id = ?1");
+  s->bind(1, c.id).bind(2, to_ms(at)).bind(3, outcome);
+  if (emptied_fen) {
+    s->bind(4, *emptied_fen);
+  } else {
+    s->bind_null(4);
+  }
+  if (why.empty()) {
+    s->bind_null(5);
+  } else {
+    s->bind(5, why);
+  }
+  s->run();
+}
+
+/// Applies one decision; false if there was nothing to do.
+bool apply(Db& db, const OpenConversion& c, const domain::ConversionFacts& f,
+           const domain::ConvertDecision& d, TimePoint at) {
+  switch (d.action) {
+    case ConvertAction::kWait:
+      return false;
+    case ConvertAction::kQueueDebit: {
+      const auto debit = rows::queue_debit(
+          db, c.meter, c.account, {d.debit_fen, domain::DebitPurpose::kConvert, std::nullopt},
+          std::string(kSystemOperator), at);
+      auto s = db.prepare("UPDATE conversions SET debit_command = ?2 WHERE id = ?1");
+      s->bind(1, c.id).bind(2, debit);
+      s->run();
+      return true;
+    }
+    case ConvertAction::kRetry: {
+      auto s = db.prepare(
+          "UPDATE conversions SET debit_command = NULL, failed_debits = failed_debits + 1, "
+          "read_after = ?2 WHERE id = ?1");
+      s->bind(1, c.id).bind(2, to_ms(at));
+      s->run();
+      return true;
+    }
+    case ConvertAction::kDone: {
+      std::int64_t emptied = 0;
+      if (f.debit && f.debit->state == domain::CommandState::kConfirmed) {
+        auto s = db.prepare("SELECT amount_fen FROM outbox WHERE id = ?1");
+        s->bind(1, f.debit->id);
+        if (s->step()) emptied = s->int64(0);
+      }
+      finish(db, c, "emptied", emptied, "", at);
+      rows::write_event(db, c.meter, "register_emptied",
+                        "meter " + c.meter.to_string() + " of host-side account " + c.account +
+                            ": its balance register was emptied (" + format_decimal(emptied, 2) +
+                            " yuan taken off; the ledger holds the account's money)",
+                        at);
+      return true;
+    }
+    case ConvertAction::kCancel:
+      finish(db, c, "cancelled", std::nullopt, d.reason, at);
+      return true;
+    case ConvertAction::kBlock:
+      finish(db, c, "blocked", std::nullopt, d.reason, at);
+      rows::write_event(db, c.meter, "conversion_blocked",
+                        "emptying the register of meter " + c.meter.to_string() + " (account " +
+                            c.account + ") stopped: " + d.reason,
+                        at);
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+namespace rows {
+
+std::string convert_to_host_side(Db& db, const std::string& account,
+                                 const std::vector<MeterId>& meters, const std::string& reason,
+                                 const std::string& operator_id, TimePoint at) {
+  const auto money = money_meter(db, account);  // before the switch: meter-side or not
+  auto switched = make_host_side(db, meters);
+  if (!money) return switched;
+  std::int64_t ledger_fen = 0;
+  std::int64_t offset_fen = 0;
+  {
+    auto s = db.prepare("SELECT balance_fen, balance_offset_fen FROM accounts WHERE id = ?1");
+    s->bind(1, account);
+    if (s->step()) {
+      ledger_fen = s->int64(0);
+      offset_fen = s->opt_int64(1).value_or(0);
+    }
+  }
+  std::optional<std::int64_t> meter_fen;
+  {
+    auto s = db.prepare("SELECT balance_fen FROM meters WHERE id = ?1 AND read_at IS NOT NULL");
+    s->bind(1, money->to_string());
+    if (s->step()) meter_fen = s->opt_int64(0);
+  }
+  const auto settle = domain::settle_switch(ledger_fen, meter_fen, offset_fen);
+  if (settle.settle_debit_fen > 0) {
+    append_ledger(db, account, domain::EntryKind::kSettleDebit, money, settle.settle_debit_fen, 0,
+                  0, operator_id, at);
+  }
+  if (settle.settle_credit_fen > 0) {
+    append_ledger(db, account, domain::EntryKind::kSettleCredit, money, settle.settle_credit_fen, 0,
+                  0, operator_id, at);
+  }
+  const auto settled = settle.settle_credit_fen - settle.settle_debit_fen;
+  {
+    auto s = db.prepare(
+        "INSERT INTO conversions (meter, account, reason, started_at, settled_fen, read_after) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?4)");
+    s->bind(1, money->to_string()).bind(2, account).bind(3, reason).bind(4, to_ms(at));
+    s->bind(5, settled);
+    s->run();
+  }
+  const auto took = ledger_fen + settled;
+  write_event(
+      db, money, "billing_mode_switched",
+      "account " + account + " is billed host-side (" + reason + "): the ledger holds its " +
+          format_decimal(took, 2) + " yuan" +
+          (meter_fen ? ", what meter " + money->to_string() + " held at its last reading" +
+                           (settled != 0 ? " (settled by " + format_decimal(settled, 2) + " yuan)"
+                                         : std::string())
+                     : std::string(" (meter " + money->to_string() + " never read)")) +
+          "; the meter's register is emptied next",
+      at);
+  return switched + " ledger_took_fen=" + std::to_string(took);
+}
+
+}  // namespace rows
+
+int SqliteStore::advance_conversions(const std::string& bus, TimePoint at) {
+  std::vector<OpenConversion> open;
+  {
+    auto s = db_.prepare(
+        "SELECT c.id, c.meter, c.account, c.read_after, c.debit_command, c.failed_debits "
+        "FROM conversions c JOIN meters m ON m.id = c.meter "
+        "WHERE c.finished_at IS NULL AND m.bus = ?1 ORDER BY c.id");
+    s->bind(1, bus);
+    while (s->step()) {
+      open.push_back({s->int64(0), parse_id(s->text(1)), s->text(2), s->int64(3), s->opt_int64(4),
+                      static_cast<int>(s->int64(5))});
+    }
+  }
+  int steps = 0;
+  for (const auto& c : open) {
+    Transaction tx(db_);
+    const auto f = facts_of(db_, c);
+    if (!apply(db_, c, f, domain::next_convert_action(f), at)) continue;
+    ++steps;
+    tx.commit();
+  }
+  return steps;
+}
+
+std::optional<ConversionRecord> SqliteStore::meter_conversion(const MeterId& meter) const {
+  auto s = db_.prepare(
+      "SELECT c.account, c.reason, c.started_at, c.settled_fen, c.debit_command, "
+      "c.failed_debits, c.finished_at, c.outcome, c.emptied_fen, c.why "
+      "FROM conversions c WHERE c.meter = ?1 ORDER BY c.id DESC LIMIT 1");
+  s->bind(1, meter.to_string());
+  if (!s->step()) return std::nullopt;
+  ConversionRecord r;
+  r.meter = meter;
+  r.account = s->text(0);
+  r.reason = s->text(1);
+  r.started_at = from_ms(s->int64(2));
+  r.settled_fen = s->int64(3);
+  r.debit_command = s->opt_int64(4);
+  r.failed_debits = static_cast<int>(s->int64(5));
+  if (const auto f = s->opt_int64(6)) r.finished_at = from_ms(*f);
+  r.outcome = s->opt_text(7).value_or("");
+  r.emptied_fen = s->opt_int64(8);
+  r.why = s->opt_text(9).value_or("");
+  return r;
+}
+
+}  // namespace phil::store
