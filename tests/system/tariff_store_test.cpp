@@ -455,5 +455,41 @@ TEST_F(TariffStoreTest, RecordCycleStoresReadingsAndFailedBoxesInOneCall) {
   EXPECT_EQ(count_rows(path_, "readings"), 2);  // the unknown meter is skipped
 }
 
+/// A tiered tariff cannot be applied by the meter (issue 12.3): once one is in force for the meter
+/// that holds a meter-side account's money, the account becomes host-side (the ledger takes what
+/// the meter held), not before, and not while a credit is on its way to that meter.
+TEST_F(TariffStoreTest, ATieredTariffInForceMakesAMeterSideAccountHostSide) {
+  for (const auto& cmd : store_->open_commands("bus1")) {
+    if (cmd.meter != meter(1)) continue;
+    ASSERT_TRUE(store_->try_begin_attempt(cmd.id, std::uint16_t{1}, kStart));
+    store_->confirm_command(cmd.id, {}, kStart, kRules);
+  }
+  read(1, 1000, kStart);  // the balance check's baseline: the meter agrees with the ledger
+  add("tiered", kStart, tiered());
+  const auto from = local(2026, 3, 2, 0);
+  assign("tiered", meter(1), kStart, from);
+  assign("tiered", std::nullopt, kStart, from);  // the site's: A402 too
+  EXPECT_EQ(store_->advance_conversions("bus1", from - std::chrono::milliseconds(1)), 0);
+  EXPECT_EQ(store_->meter(meter(1))->billing_mode, domain::BillingMode::kMeterSide);
+  EXPECT_GE(store_->advance_conversions("bus1", from), 1);
+  EXPECT_EQ(store_->meter(meter(1))->billing_mode, domain::BillingMode::kHostSide);
+  const auto conv = store_->meter_conversion(meter(1));
+  ASSERT_TRUE(conv);
+  EXPECT_EQ(conv->reason, "tiered tariff tiered in force");
+  EXPECT_EQ(conv->settled_fen, 0);
+  EXPECT_EQ(store_->account_balance_fen("A401"), 10'000);  // what the meter held for A401
+  // A402's credit is still on its way: it stays meter-side until that is decided.
+  EXPECT_EQ(store_->meter(meter(2))->billing_mode, domain::BillingMode::kMeterSide);
+  EXPECT_FALSE(store_->meter_conversion(meter(2)));
+  for (const auto& cmd : store_->open_commands("bus1")) {
+    if (cmd.meter != meter(2)) continue;
+    ASSERT_TRUE(store_->try_begin_attempt(cmd.id, std::uint16_t{1}, from));
+    store_->confirm_command(cmd.id, {}, from, kRules);
+  }
+  EXPECT_GE(store_->advance_conversions("bus1", from + hours(1)), 1);
+  EXPECT_EQ(store_->meter(meter(2))->billing_mode, domain::BillingMode::kHostSide);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
 }  // namespace
 }  // namespace phil::store

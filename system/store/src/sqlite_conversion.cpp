@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <phil/common/decimal.hpp>
@@ -135,9 +136,47 @@ bool apply(Db& db, const OpenConversion& c, const domain::ConversionFacts& f,
   return false;
 }
 
+/// Accounts on `bus` billed meter-side whose money meter has a tiered tariff in force at `at`
+/// (its own assignment, else the site's; the version in force): the meter cannot apply tiers, so
+/// the account must be host-side. With the tariff's name.
+std::vector<std::pair<std::string, std::string>> tiered_meter_side(Db& db, const std::string& bus,
+                                                                   TimePoint at) {
+  auto s = db.prepare(
+      "WITH money AS (SELECT am.account, am.meter FROM account_meters am "
+      "JOIN accounts a ON a.id = am.account AND a.closed_at IS NULL "
+      "JOIN meters m ON m.id = am.meter JOIN site st ON st.id = 1 "
+      "WHERE am.detached_at IS NULL AND m.bus = ?1 "
+      "AND COALESCE(m.billing_mode, st.billing_mode) = 'meter-side' "
+      "AND am.position = (SELECT MIN(position) FROM account_meters "
+      "WHERE account = am.account AND detached_at IS NULL)), "
+      "assigned AS (SELECT money.account, COALESCE("
+      "(SELECT tariff FROM tariff_assignments WHERE meter = money.meter AND from_at <= ?2 "
+      "ORDER BY from_at DESC LIMIT 1), "
+      "(SELECT tariff FROM tariff_assignments WHERE meter IS NULL AND from_at <= ?2 "
+      "ORDER BY from_at DESC LIMIT 1)) AS tariff FROM money) "
+      "SELECT a.account, t.name FROM assigned a JOIN tariffs t ON t.id = a.tariff "
+      "WHERE (SELECT v.tier_period FROM tariff_versions v WHERE v.tariff = a.tariff "
+      "AND v.from_at <= ?2 ORDER BY v.from_at DESC LIMIT 1) <> 'none' ORDER BY a.account");
+  s->bind(1, bus).bind(2, to_ms(at));
+  std::vector<std::pair<std::string, std::string>> out;
+  while (s->step())
+    out.emplace_back(s->text(0), s->text(1));
+  return out;
+}
+
 }  // namespace
 
 namespace rows {
+
+std::optional<std::string> open_money_command(Db& db, const std::string& account) {
+  auto s = db.prepare(
+      "SELECT o.kind, o.id, o.meter FROM account_meters am JOIN outbox o ON o.meter = am.meter "
+      "WHERE am.account = ?1 AND am.detached_at IS NULL AND o.kind IN ('credit', 'debit') "
+      "AND o.state IN ('pending', 'in_flight') ORDER BY o.id LIMIT 1");
+  s->bind(1, account);
+  if (!s->step()) return std::nullopt;
+  return s->text(0) + " " + std::to_string(s->int64(1)) + " to meter " + s->text(2);
+}
 
 std::string convert_to_host_side(Db& db, const std::string& account,
                                  const std::vector<MeterId>& meters, const std::string& reason,
@@ -196,6 +235,22 @@ std::string convert_to_host_side(Db& db, const std::string& account,
 }  // namespace rows
 
 int SqliteStore::advance_conversions(const std::string& bus, TimePoint at) {
+  int steps = 0;
+  // A tiered tariff in force (assigned, or a version taking effect) converts the account; one
+  // with a credit or debit on its way waits for a later call.
+  for (const auto& [account, tariff] : tiered_meter_side(db_, bus, at)) {
+    Transaction tx(db_);
+    if (rows::open_money_command(db_, account)) continue;
+    const auto details = rows::convert_to_host_side(db_, account, this->account(account)->meters,
+                                                    "tiered tariff " + tariff + " in force",
+                                                    std::string(kSystemOperator), at);
+    std::string audit = "account=" + account;
+    audit += " tariff=" + tariff;
+    audit += details;
+    rows::write_audit(db_, std::string(kSystemOperator), "billing_mode", audit, at);
+    tx.commit();
+    ++steps;
+  }
   std::vector<OpenConversion> open;
   {
     auto s = db_.prepare(
@@ -208,7 +263,6 @@ int SqliteStore::advance_conversions(const std::string& bus, TimePoint at) {
                       static_cast<int>(s->int64(5))});
     }
   }
-  int steps = 0;
   for (const auto& c : open) {
     Transaction tx(db_);
     const auto f = facts_of(db_, c);

@@ -382,17 +382,9 @@ std::optional<Error> check_move(Db& db, const MoveMeterRequest& req,
   }
   // The account it joins becomes host-side: the ledger takes what its meter holds, which is
   // only known once no credit or debit is on its way to that meter.
-  {
-    auto s = db.prepare(
-        "SELECT o.kind, o.id, o.meter FROM account_meters am JOIN outbox o ON o.meter = am.meter "
-        "WHERE am.account = ?1 AND am.detached_at IS NULL AND o.kind IN ('credit', 'debit') "
-        "AND o.state IN ('pending', 'in_flight') ORDER BY o.id LIMIT 1");
-    s->bind(1, req.to_account);
-    if (s->step()) {
-      return refused("account " + req.to_account + ": " + s->text(0) + " " +
-                     std::to_string(s->int64(1)) + " to meter " + s->text(2) +
-                     " is not delivered yet; move the meter after it is confirmed or failed");
-    }
+  if (const auto open = rows::open_money_command(db, req.to_account)) {
+    return refused("account " + req.to_account + ": " + *open +
+                   " is not delivered yet; move the meter after it is confirmed or failed");
   }
   return std::nullopt;
 }

@@ -114,6 +114,9 @@ std::string convert_to_host_side(sqlite::Db& db, const std::string& account,
                                  const std::vector<domain::MeterId>& meters,
                                  const std::string& reason, const std::string& operator_id,
                                  TimePoint at);
+/// The account's first credit or debit not delivered yet ("credit 12 to meter bus1/1/2"), if any:
+/// while one is on its way, what the account's meter holds is not known.
+std::optional<std::string> open_money_command(sqlite::Db& db, const std::string& account);
 /// The outbox state of a command a process step queued (closing, conversion); nullopt for none.
 std::optional<domain::StepCommand> step_command(sqlite::Db& db, std::optional<std::int64_t> id);
 
