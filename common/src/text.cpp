@@ -88,6 +88,9 @@ std::string_view pattern(Id id) {
     case Id::kPricesDiffer:
       return "DIFFERS from the stored tariff: the meter deducts at other prices; send the stored "
              "ones with prepaidctl command price";
+    case Id::kPriceIsOwnTariff:
+      return "meter {0} is charged by these prices from the meter's read-back on: its own tariff "
+             "is now {1} (prepaidctl tariff list)";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

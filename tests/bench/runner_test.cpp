@@ -27,7 +27,7 @@ fleet:
         - address: 3
           model: adf300l-i
           circuits:
-            2: {load: {constant: 1200}, price: "0.6000"}
+            2: {load: {constant: 1200}, price: "METER_PRICE"}
 system: {poll_interval: 30m, price: "0.6000"}
 accounts:
   - {id: A1, meters: [bus1/3/2], sale: "1.00"}
@@ -40,11 +40,14 @@ timeline:
 LAST_STEP
 )";
 
-phil::bench::Scenario load(const std::string& name, const std::string& last_step) {
+/// `meter_price`: the price the meter leaves the factory with (the system's is 0.6000).
+phil::bench::Scenario load(const std::string& name, const std::string& last_step,
+                           const std::string& meter_price = "0.6000") {
   const auto dir = fs::temp_directory_path() / "phil-bench-runner-test";
   fs::create_directories(dir);
   std::string text = kScenario;
   text.replace(text.find("LAST_STEP"), 9, last_step);
+  text.replace(text.find("METER_PRICE"), 11, meter_price);
   const auto path = dir / (name + ".yaml");
   std::ofstream(path) << text;
   return phil::bench::load_scenario(path.string(), name, kProfiles);
@@ -131,13 +134,14 @@ TEST(BenchRunner, AfterEveryTimelineTheLedgerAndTheMetersAreCheckedToAgree) {
   EXPECT_THAT(final.detail, HasSubstr("ledger verified"));
 }
 
-// A price sent to the meter by hand: it deducts twice what the ledger charges, so the two part.
-const char* kDoublePrice =
-    "  - {command: {meter: bus1/3/2, price: \"1.2000\"}}\n"
-    "  - {at: +2h}";
+// A meter that left the factory with twice the system's price and was never sent a tariff: it
+// deducts twice what the ledger charges, so the two part. (A price typed by hand no longer
+// parts them: it becomes the meter's own tariff, issue 12.4.)
+const char* kTwoHours = "  - {at: +2h}";
+const char* kDoublePrice = "1.2000";
 
 TEST(BenchRunner, TheFinalCheckFailsWhenTheMeterAndTheLedgerPart) {
-  const auto r = run(load("final-mismatch", kDoublePrice));
+  const auto r = run(load("final-mismatch", kTwoHours, kDoublePrice));
   EXPECT_FALSE(r.passed);
   EXPECT_THAT(r.failure, HasSubstr("final-mismatch.yaml:1:1: final: ledger = meters"));
   EXPECT_THAT(r.failure, HasSubstr("(off by more than 0.01)"));
@@ -146,13 +150,15 @@ TEST(BenchRunner, TheFinalCheckFailsWhenTheMeterAndTheLedgerPart) {
 }
 
 TEST(BenchRunner, AScenarioOptsOutOfTheFinalCheckWithItsReasonOrWidensItsTolerance) {
-  const auto skipped = run(load(
-      "final-skip", std::string(kDoublePrice) + "\nfinal_check: {skip: \"the price differs\"}"));
+  const auto skipped = run(
+      load("final-skip", std::string(kTwoHours) + "\nfinal_check: {skip: \"the price differs\"}",
+           kDoublePrice));
   ASSERT_TRUE(skipped.passed) << skipped.failure;
   EXPECT_EQ(skipped.steps.back().detail, "not checked: the price differs");
-  EXPECT_EQ(skipped.steps.back().mark.line, 23);
+  EXPECT_EQ(skipped.steps.back().mark.line, 22);
   const auto wide =
-      run(load("final-wide", std::string(kDoublePrice) + "\nfinal_check: {tolerance: \"100.00\"}"));
+      run(load("final-wide", std::string(kTwoHours) + "\nfinal_check: {tolerance: \"100.00\"}",
+               kDoublePrice));
   EXPECT_TRUE(wide.passed) << wide.failure;
   EXPECT_THAT(wide.steps.back().detail, HasSubstr("within 100.00 a meter"));
 }

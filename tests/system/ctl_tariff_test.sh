@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # prepaidctl's tariffs as an operator runs them: tariff add (single price, TOU with tiers, a new
 # version), tariff assign (site default, one meter), tariff list (table and --json), refusals
-# (exit 1 with the reason, nothing stored) and bad arguments or tariffs (exit 2); tariff add
+# (exit 1 with the reason, nothing stored) and bad arguments or tariffs (exit 2); command price
+# as the meter's own tariff (issue 12.4); tariff add
 # --file (the YAML form stores exactly what the flag form does; a bad file: exit 2, file:line,
 # nothing stored).
 # Usage: ctl_tariff_test.sh PREPAIDCTL PROFILES_DIR
@@ -56,12 +57,14 @@ grep -Eq "^tariff +tou: tiered" out.txt || { cat out.txt; fail "meter show: a ti
 expect_rc 0 ctl --json meter show bus1/1/2
 grep -q '"prices_state": "unknown"' out.txt || { cat out.txt; fail "meter show --json: prices_state"; }
 grep -q '"tariff": "standard"' out.txt || { cat out.txt; fail "meter show --json: tariff"; }
-# An assignment taking effect later: kept as history next to the current one.
-expect_rc 0 ctl tariff assign standard --meter bus1/1/1 --from 2027-01-01T00:00:00+08:00
-grep -q "tariff standard assigned to meter bus1/1/1 from 2027-01-01T00:00:00+08:00" out.txt ||
+# An assignment taking effect later (next year's first day, whenever the test runs): kept as
+# history next to the current one.
+later="$(( $(date -u +%Y) + 1 ))-01-01T00:00:00+08:00"
+expect_rc 0 ctl tariff assign standard --meter bus1/1/1 --from "$later"
+grep -q "tariff standard assigned to meter bus1/1/1 from $later" out.txt ||
   fail "assign --from output"
 expect_rc 0 ctl --json tariff list
-grep -q '"from":"2027-01-01T00:00:00+08:00","target":"bus1/1/1"' out.txt ||
+grep -q "\"from\":\"$later\",\"target\":\"bus1/1/1\"" out.txt ||
   { cat out.txt; fail "json: the later assignment"; }
 cp out.txt before.json
 
@@ -80,8 +83,32 @@ expect_rc 2 ctl tariff add bad --from 2026-03-01T00:00:00+08:00 --price 0.6 \
 grep -q "reset day" err.txt || fail "reset day not explained"
 expect_rc 1 ctl --json tariff assign nosuch --site
 grep -q '"ok":false' out.txt || fail "json refusal"
+# A price typed by hand for a meter whose own assignment takes effect later would be overridden
+# then: refused, nothing stored.
+expect_rc 1 site command price --meter bus1/1/1 --flat 0.8000
+grep -q "assign a tariff instead" err.txt || { cat err.txt; fail "hand price refusal"; }
 expect_rc 0 ctl --json tariff list
 cmp -s out.txt before.json || fail "a refusal changed the tariffs"
+
+# command price typed by hand is the meter's own tariff "manual METER" from now on (issue 12.4):
+# system and meter never part silently.
+expect_rc 0 site command price --meter bus1/1/2 --flat 0.8000 --peak 0.9000
+grep -q "^price command #[0-9]* for bus1/1/2 queued (sharp=8000 peak=9000 flat=8000 valley=8000)" \
+  out.txt || { cat out.txt; fail "command price output"; }
+grep -q "its own tariff is now manual bus1/1/2" out.txt || { cat out.txt; fail "command price: tariff"; }
+expect_rc 0 ctl tariff list
+grep -Eq "^manual bus1/1/2 +[0-9-]+T[0-9:]+\+08:00 +0\.8000 +0\.9000 +0\.8000 +0\.8000 .*; bus1/1/2$" out.txt ||
+  { cat out.txt; fail "command price: the manual tariff in the list"; }
+expect_rc 0 ctl meter show bus1/1/2
+grep -Eq "^tariff +manual bus1/1/2: sharp 0\.8000, peak 0\.9000, flat 0\.8000, valley 0\.8000 yuan/kWh$" \
+  out.txt || { cat out.txt; fail "meter show: the hand-typed price as the meter's tariff"; }
+expect_rc 0 site --json command price --meter bus1/1/2 --flat 0.8000 --peak 0.9000
+grep -q '"tariff":"manual bus1/1/2"' out.txt || { cat out.txt; fail "command price --json"; }
+expect_rc 0 ctl --json tariff list
+grep -o '"name":"manual bus1/1/2"' out.txt > /dev/null || fail "json: manual tariff"
+[[ $(grep -o '"target":"bus1/1/2"' out.txt | wc -l) == 1 ]] ||
+  { cat out.txt; fail "the same price again made another assignment"; }
+cp out.txt before.json
 
 # Bad arguments: exit 2.
 expect_rc 2 ctl tariff add x --from yesterday --price 0.6

@@ -1,9 +1,10 @@
 // Decision rules of the bus runtime, pure (domain/supervision.hpp, domain/status.hpp): meter
 // replacement suspicion, relay mismatch, host-side trip and close, the status an account change
 // leaves; the timing of a bus's communication (silent-box backoff, adaptive timeout, poll
-// slots); the thresholds download a meter needs (domain/settings.hpp); and the manual monotonic
-// clock the runtime's tests step.
+// slots); the thresholds and the price downloads a meter needs and the prices its ledger charges
+// (domain/settings.hpp); and the manual monotonic clock the runtime's tests step.
 #include <array>
+#include <chrono>
 #include <string_view>
 #include <vector>
 
@@ -315,6 +316,89 @@ TEST(PricesState, TheMetersReadBackAgainstTheStoredTable) {
   EXPECT_EQ(prices_state(stored, std::nullopt), PricesState::kUnknown);
   EXPECT_EQ(prices_state(std::nullopt, stored), PricesState::kNone);
   EXPECT_EQ(to_string(PricesState::kDiffer), "differ");
+}
+
+TEST(TouTable, OnlyATouTariffOfDifferentRatesNeedsTheBoxTable) {
+  EXPECT_FALSE(tou_table(Tariff::single(6000)));
+  Tariff tou;
+  tou.rates = {12000, 9000, 6000, 3000};
+  tou.periods = {{0, TouRate::kValley}, {480, TouRate::kPeak}, {1320, TouRate::kValley}};
+  EXPECT_EQ(tou_table(tou), (TouSchedulePayload{tou.periods}));
+  tou.tier_period = TierPeriod::kMonthly;
+  tou.tiers = {{0, 0}, {200'000, 500}};
+  EXPECT_FALSE(tou_table(tou));  // tiered: the meter holds nothing of it
+}
+
+TEST(PricesDownload, TheStoredTableUnlessTheMeterHoldsOrWillHoldIt) {
+  const PricePayload stored{{6000, 6000, 6000, 6000}};
+  const PricePayload other{{8000, 8000, 8000, 8000}};
+  EXPECT_EQ(prices_download(stored, std::nullopt, std::nullopt), stored);  // not known
+  EXPECT_EQ(prices_download(stored, other, std::nullopt), stored);
+  EXPECT_FALSE(prices_download(stored, stored, std::nullopt));
+  EXPECT_FALSE(prices_download(stored, other, stored));       // never a duplicate of an open one
+  EXPECT_EQ(prices_download(stored, stored, other), stored);  // the open one would overwrite
+  const TouSchedulePayload table{{{0, TouRate::kValley}, {480, TouRate::kPeak}}};
+  EXPECT_EQ(tou_download(table, std::nullopt, std::nullopt), table);
+  EXPECT_FALSE(tou_download(table, table, std::nullopt));
+  EXPECT_FALSE(tou_download(table, std::nullopt, table));
+}
+
+TimePoint hour(int h) {
+  return TimePoint{} + std::chrono::hours(24 * 365 * 56 + h);
+}
+
+TEST(MeterPriceSchedule, WithoutConfirmationTheStoredScheduleCharges) {
+  const TariffSchedule stored{{{hour(0), Tariff::single(6000)}}, std::chrono::minutes(480)};
+  const auto s = meter_price_schedule(stored, {});
+  ASSERT_EQ(s.versions.size(), 1U);
+  EXPECT_EQ(s.at(hour(5)).rates, Tariff::single(6000).rates);
+}
+
+TEST(MeterPriceSchedule, FromTheConfirmationOnTheMetersRatesOnTheStoredPeriods) {
+  Tariff tou;
+  tou.rates = {12000, 9000, 6000, 3000};
+  tou.periods = {{0, TouRate::kValley}, {480, TouRate::kPeak}};
+  tou.tier_period = TierPeriod::kMonthly;
+  tou.tiers = {{0, 0}, {200'000, 500}};
+  const TariffSchedule stored{{{hour(0), tou}}, std::chrono::minutes(480)};
+  const PricePayload confirmed{{13000, 10000, 7000, 4000}};
+  const auto s = meter_price_schedule(stored, {{hour(10), confirmed}});
+  ASSERT_FALSE(check_schedule(s));
+  EXPECT_EQ(s.at(hour(9)).rates, tou.rates);  // before: the stored tariff, tiers and all
+  EXPECT_EQ(s.at(hour(9)).tier_period, TierPeriod::kMonthly);
+  EXPECT_EQ(s.at(hour(10)).rates, confirmed.prices);
+  EXPECT_EQ(s.at(hour(10)).periods, tou.periods);
+  EXPECT_EQ(s.at(hour(10)).tier_period, TierPeriod::kNone);  // the meter applies no tiers
+  EXPECT_TRUE(s.at(hour(10)).tiers.empty());
+}
+
+TEST(MeterPriceSchedule, EachConfirmationAndEachLaterStoredVersionCuts) {
+  Tariff later = Tariff::single(6500);
+  later.periods = {{0, TouRate::kFlat}, {600, TouRate::kPeak}};
+  const TariffSchedule stored{{{hour(0), Tariff::single(6000)}, {hour(20), later}},
+                              std::chrono::minutes(480)};
+  const PricePayload first{{8000, 8000, 8000, 8000}};
+  const PricePayload second{{9000, 9000, 9000, 9000}};
+  // Given out of order: ordered by the read-back instant.
+  const auto s = meter_price_schedule(stored, {{hour(30), second}, {hour(10), first}});
+  ASSERT_FALSE(check_schedule(s));
+  EXPECT_EQ(s.at(hour(5)).rates, Tariff::single(6000).rates);
+  EXPECT_EQ(s.at(hour(15)).rates, first.prices);
+  // The stored version of hour 20 is not confirmed yet: the meter still deducts `first`, on
+  // the new period table.
+  EXPECT_EQ(s.at(hour(25)).rates, first.prices);
+  EXPECT_EQ(s.at(hour(25)).periods, later.periods);
+  EXPECT_EQ(s.at(hour(35)).rates, second.prices);
+}
+
+TEST(MeterPriceSchedule, AConfirmationBeforeEveryStoredVersionKeepsTheTimeBeforeIt) {
+  const TariffSchedule stored{{{hour(20), Tariff::single(6000)}}, std::chrono::minutes(480)};
+  const PricePayload confirmed{{8000, 8000, 8000, 8000}};
+  const auto s = meter_price_schedule(stored, {{hour(10), confirmed}});
+  ASSERT_FALSE(check_schedule(s));
+  EXPECT_EQ(s.at(hour(5)).rates, Tariff::single(6000).rates);
+  EXPECT_EQ(s.at(hour(10)).rates, confirmed.prices);
+  EXPECT_EQ(s.at(hour(25)).rates, confirmed.prices);
 }
 
 // ---- manual monotonic clock ----

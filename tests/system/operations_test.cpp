@@ -215,9 +215,16 @@ TEST_F(OperationsTest, TariffAndSiteActionsWriteTheirAuditRowsAndRefusalsNothing
   expect_refused_unwritten(ErrorKind::kRefused, [&] {
     return ops_->add_tariff(kAdmin, {"", add.version, add.utc_offset});
   });
-  expect_one_audit_row(kAdmin, "tariff_assign", [&] {
-    return ops_->assign_tariff(kAdmin, {"flat", std::nullopt});
-  });
+  {
+    // Its row, and one for each price download it queues to the site's meter-side meters.
+    const auto before = audit_rows();
+    ASSERT_TRUE(ops_->assign_tariff(kAdmin, {"flat", std::nullopt}));
+    const auto downloads = test::count_rows(db_, "outbox");
+    EXPECT_GT(downloads, 0);
+    EXPECT_EQ(audit_rows(), before + 1 + downloads);
+    EXPECT_EQ(test::sql(db_, "SELECT operator, count(*) FROM audit WHERE action = 'tariff_assign'"),
+              "admin|1|");
+  }
   expect_refused_unwritten(ErrorKind::kNotFound, [&] {
     return ops_->assign_tariff(kAdmin, {"none", meter(1, 1)});
   });

@@ -323,7 +323,8 @@ TEST_F(OutboxStoreTest, TryBeginAttemptReportsACommandSupersededMeanwhile) {
   ASSERT_EQ(seen.size(), 1U);
   // Another process (prepaidctl) queues a newer price before the worker starts the attempt.
   auto other = store::open_sqlite_store(path_);
-  ASSERT_TRUE(other->enqueue_command({meter(1), PricePayload{{2, 2, 2, 2}}, "manager", kT0}));
+  ASSERT_TRUE(
+      other->enqueue_command({meter(1), PricePayload{{2, 2, 2, 2}}, "manager", kT0 + Millis(1)}));
   EXPECT_FALSE(store_->try_begin_attempt(first, std::nullopt, kT0));
   EXPECT_THROW(store_->begin_attempt(first, std::nullopt, kT0), store::StoreError);
   EXPECT_EQ(state(first), CommandState::kSuperseded);

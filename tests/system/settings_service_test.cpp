@@ -1,8 +1,8 @@
 // Settings = the stored ones (issue 12.5), end to end on the fake site: a meter's first answered
 // poll queues its stored thresholds, the next iteration writes them and confirms them by
 // reading them back, and the meter's view (`meter show`) then has the values on the meter equal
-// to the stored ones; a command typed by hand becomes both. And the tariff in force against the
-// prices read back from the meter (issue 12.4).
+// to the stored ones; a command typed by hand becomes both. And the tariff in force downloaded
+// to the meter, confirmed by read-back and compared with it (issue 12.4).
 #include <gtest/gtest.h>
 
 #include <phil/domain/settings.hpp>
@@ -30,6 +30,14 @@ class SettingsServiceTest : public ::testing::Test {
     auto p = site_.desk->ops().meter_placement(Actor{"engineer"}, m);
     EXPECT_TRUE(p);
     return p ? p.value() : store::MeterPlacement{};
+  }
+  /// How many price commands of `m` are pending or in flight.
+  int open_prices(const MeterId& m) {
+    int n = 0;
+    for (const auto& c : site_.desk->ops().meter_commands(Actor{"engineer"}, m, 50).value()) {
+      if (c.kind == domain::CommandKind::kPrice && !domain::is_terminal(c.state)) ++n;
+    }
+    return n;
   }
   /// The thresholds registers of circuit 1 of box 1 as the device holds them (u32 words).
   Thresholds on_device() const {
@@ -83,11 +91,14 @@ TEST_F(SettingsServiceTest, AHandTypedThresholdsCommandIsStoredAndThenOnTheMeter
   EXPECT_EQ(on_device(), (Thresholds{3000, 800, 5000}));
 }
 
-// Tariff = what the meter uses (issue 12.4), the part that compares: the tariff in force for a
-// meter (its own, else the site's) against the price table its last price download read back.
-TEST_F(SettingsServiceTest, TheStoredTariffIsComparedWithThePricesReadBackFromTheMeter) {
+// Tariff = what the meter uses (issue 12.4): the tariff in force for a meter (its own, else the
+// site's) is downloaded to it when it changes, confirmed by read-back, and compared with the
+// price table its last price download read back.
+TEST_F(SettingsServiceTest, AnAssignedTariffIsDownloadedAndConfirmedByReadBack) {
   auto& ops = site_.desk->ops();
   const Actor admin{"admin"};
+  site_.system->run_iterate();  // first contact done: only the prices are left to send
+  site_.step(Millis(1000));
   EXPECT_FALSE(ops.meter_tariff(admin, m11_).value());  // none assigned
   ASSERT_TRUE(ops.add_tariff(admin, {"flat", {kStart, domain::Tariff::single(6000)}, {}}));
   ASSERT_TRUE(ops.add_tariff(admin, {"cheap", {kStart, domain::Tariff::single(3000)}, {}}));
@@ -96,26 +107,55 @@ TEST_F(SettingsServiceTest, TheStoredTariffIsComparedWithThePricesReadBackFromTh
   ASSERT_TRUE(t);
   EXPECT_EQ(t->name, "flat");
   EXPECT_FALSE(t->own);
-  // The meter's own assignment wins over the site's; another meter keeps the site's.
+  auto stored = domain::price_table(t->tariff);
+  // Queued for every meter of the site, not delivered yet: nothing read back.
+  EXPECT_EQ(domain::prices_state(stored, place(m11_).on_meter_prices),
+            domain::PricesState::kUnknown);
+  EXPECT_EQ(open_prices(m11_), 1);
+  EXPECT_EQ(open_prices({"bus1", 2, 12}), 1);
+  site_.step(Millis(1000));
+  EXPECT_EQ(open_prices(m11_), 0);
+  EXPECT_EQ(domain::prices_state(stored, place(m11_).on_meter_prices), domain::PricesState::kEqual);
+  EXPECT_EQ(site_.master.get(1, 0x200B), 6000);  // price_flat of circuit 1, low word
+  // The meter's own assignment wins over the site's; another meter keeps the site's. Until the
+  // new table is read back, the meter is known to hold other prices than its stored tariff's.
   ASSERT_TRUE(ops.assign_tariff(admin, {"cheap", m11_, std::nullopt}));
   t = ops.meter_tariff(admin, m11_).value();
   ASSERT_TRUE(t);
   EXPECT_EQ(t->name, "cheap");
   EXPECT_TRUE(t->own);
   EXPECT_EQ(ops.meter_tariff(admin, {"bus1", 1, 2}).value()->name, "flat");
-  const auto stored = domain::price_table(t->tariff);
-  // Nothing read back yet; then a price download of other rates, read back: they differ.
+  stored = domain::price_table(t->tariff);
   EXPECT_EQ(domain::prices_state(stored, place(m11_).on_meter_prices),
-            domain::PricesState::kUnknown);
-  site_.system->run_iterate();
-  ASSERT_TRUE(site_.desk->command(m11_, domain::PricePayload{{6000, 6000, 6000, 6000}}, "admin"));
+            domain::PricesState::kDiffer);
+  EXPECT_EQ(open_prices(m11_), 1);
+  EXPECT_EQ(open_prices({"bus1", 1, 2}), 0);  // that meter only
   site_.step(Millis(1000));
   auto p = place(m11_);
-  EXPECT_EQ(p.on_meter_prices_at, kStart + Millis(1000));
-  EXPECT_EQ(domain::prices_state(stored, p.on_meter_prices), domain::PricesState::kDiffer);
-  ASSERT_TRUE(site_.desk->command(m11_, domain::PricePayload{{3000, 3000, 3000, 3000}}, "admin"));
+  EXPECT_EQ(p.on_meter_prices_at, site_.clock.now());
+  EXPECT_EQ(domain::prices_state(stored, p.on_meter_prices), domain::PricesState::kEqual);
+  EXPECT_EQ(site_.master.get(1, 0x200B), 3000);
+  EXPECT_EQ(site_.master.get(1, 0x202B), 6000);  // circuit 2 keeps the site's
+}
+
+TEST_F(SettingsServiceTest, APriceTypedByHandIsTheMetersOwnTariffAndOnTheMeter) {
+  auto& ops = site_.desk->ops();
+  const Actor admin{"admin"};
+  site_.system->run_iterate();
   site_.step(Millis(1000));
-  EXPECT_EQ(domain::prices_state(stored, place(m11_).on_meter_prices), domain::PricesState::kEqual);
+  ASSERT_TRUE(ops.add_tariff(admin, {"flat", {kStart, domain::Tariff::single(6000)}, {}}));
+  ASSERT_TRUE(ops.assign_tariff(admin, {"flat", std::nullopt, std::nullopt}));
+  site_.step(Millis(1000));
+  ASSERT_TRUE(site_.desk->command(m11_, domain::PricePayload{{8000, 8000, 8000, 8000}}, "admin"));
+  const auto t = ops.meter_tariff(admin, m11_).value();
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->name, "manual bus1/1/1");
+  EXPECT_TRUE(t->own);
+  site_.step(Millis(1000));
+  EXPECT_EQ(domain::prices_state(domain::price_table(t->tariff), place(m11_).on_meter_prices),
+            domain::PricesState::kEqual);
+  EXPECT_EQ(site_.master.get(1, 0x200B), 8000);
+  EXPECT_EQ(ops.meter_tariff(admin, {"bus1", 1, 2}).value()->name, "flat");
 }
 
 }  // namespace

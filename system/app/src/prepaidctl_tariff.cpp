@@ -226,7 +226,8 @@ void print_table(const std::vector<store::TariffRecord>& all) {
       assigned += (assigned.empty() ? "" : ",") + m.to_string();
     for (const auto& v : r.schedule.versions) {
       const auto& t = v.tariff;
-      std::cout << std::left << std::setw(14) << printable(r.name) << std::setw(27)
+      // A name as long as the column or longer ("manual bus1/1/12") still ends with a space.
+      std::cout << std::left << std::setw(14) << (printable(r.name) + " ") << std::setw(27)
                 << format_timestamp(v.from, r.schedule.utc_offset);
       for (const auto rate : t.rates)
         std::cout << std::setw(9) << price_text(rate);

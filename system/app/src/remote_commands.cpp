@@ -4,11 +4,14 @@
 #include <cstdio>
 #include <iostream>
 #include <thread>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
 #include <phil/common/decimal.hpp>
+#include <phil/common/text.hpp>
 #include <phil/domain/daily_periods.hpp>
+#include <phil/domain/settings.hpp>
 
 #include "cli_support.hpp"
 
@@ -203,16 +206,24 @@ std::optional<int> run_remote_commands(const RemoteCommands& rc, service::Operat
   const auto r = ops.command(actor, *id, payload);
   if (!r) return print_refusal(r.error(), json);
   const auto kind = std::string(domain::to_string(domain::kind_of(payload)));
+  // A price typed by hand is the meter's own tariff now (store::Outbox::enqueue_command).
+  const bool price = std::holds_alternative<domain::PricePayload>(payload);
   if (json) {
-    std::cout << json_text(nlohmann::json{{"ok", true},
-                                          {"command", r.value()},
-                                          {"kind", kind},
-                                          {"payload", domain::encode_payload(payload)}})
-              << "\n";
+    nlohmann::json j{{"ok", true},
+                     {"command", r.value()},
+                     {"kind", kind},
+                     {"payload", domain::encode_payload(payload)}};
+    if (price) j["tariff"] = domain::manual_tariff_name(*id);
+    std::cout << json_text(j) << "\n";
   } else {
     std::cout << kind << " command #" << r.value() << " for " << id->to_string() << " queued ("
               << domain::encode_payload(payload)
               << "); the daemon delivers it and confirms it by reading the meter back\n";
+    if (price) {
+      std::cout << text::format(text::Id::kPriceIsOwnTariff, id->to_string(),
+                                domain::manual_tariff_name(*id))
+                << "\n";
+    }
   }
   return kOk;
 }

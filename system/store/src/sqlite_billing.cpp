@@ -7,9 +7,11 @@
 #include <map>
 #include <string_view>
 #include <unordered_map>
+#include <variant>
 
 #include <phil/common/decimal.hpp>
 #include <phil/domain/billing.hpp>
+#include <phil/domain/settings.hpp>
 #include <phil/domain/status.hpp>
 
 #include "sqlite_writers.hpp"
@@ -109,6 +111,9 @@ struct MeterState {
   bool meter_side = false;        ///< its billing mode (its own, or the site's)
   domain::Thresholds thresholds;  ///< its own stored alarms, else the site's
   int failed_before = 0;          ///< failed cycles as stored before this batch
+  /// Its confirmed price downloads (meter-side meters only): from the first on, its ledger
+  /// charges the prices the meter confirmed (domain::meter_price_schedule).
+  std::vector<domain::ConfirmedPrices> confirmed;
   /// The status-bits disagreement last reported (meters.status_bits_mismatch), if any.
   std::optional<std::string> bits_mismatch;
   bool read = false;    ///< a reading of this batch: the whole row is written
@@ -119,6 +124,8 @@ struct MeterState {
 /// their rowids afterwards (one b-tree search per update instead of two). A meter's own tariff
 /// assignments come as one text "from:tariff,from:tariff" (NULL: none; usually one or none), read
 /// from the covering index tariff_assignments_by_meter.
+/// Its confirmed price downloads come as one text "at|payload;at|payload" (NULL: none; a
+/// handful over a meter's life), by the index outbox_by_meter.
 constexpr const char* kLoadBatch =
     "SELECT j.key, m.read_at, m.energy_wh, m.power_w, m.balance_fen, m.relay, m.mode, "
     "m.status_bits, m.alarm1, m.alarm2, m.arrears, m.purchase_count, m.purchase_amount_fen, "
@@ -128,7 +135,9 @@ constexpr const char* kLoadBatch =
     "WHERE ta.meter = m.id), "
     "m.rowid, a.rowid, a.balance_offset_fen, a.mismatch_fen, "
     "(SELECT count(*) FROM account_meters x WHERE x.account = a.id AND x.detached_at IS NULL), "
-    "m.billing_mode, m.alarm1_fen, m.alarm2_fen, m.status_bits_mismatch "
+    "m.billing_mode, m.alarm1_fen, m.alarm2_fen, m.status_bits_mismatch, "
+    "(SELECT group_concat(o.updated_at || '|' || o.payload, ';') FROM outbox o "
+    "WHERE o.meter = m.id AND o.kind = 'price' AND o.state = 'confirmed') "
     "FROM json_each(?1) j JOIN meters m ON m.id = j.value "
     "LEFT JOIN account_meters am ON am.meter = m.id AND am.detached_at IS NULL "
     "LEFT JOIN accounts a ON a.id = am.account AND a.closed_at IS NULL";
@@ -153,6 +162,30 @@ std::vector<domain::TariffAssignment> parse_assignments(const Db& db, std::strin
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.from < b.from; });
+  return out;
+}
+
+/// Parses kLoadBatch's "at|payload;..." of confirmed price downloads.
+std::vector<domain::ConfirmedPrices> parse_confirmed(const Db& db, std::string_view text) {
+  std::vector<domain::ConfirmedPrices> out;
+  while (!text.empty()) {
+    const auto semi = text.find(';');
+    const auto item = text.substr(0, semi);
+    const auto bar = item.find('|');
+    std::int64_t at = 0;
+    const auto p = bar == std::string_view::npos
+                       ? domain::Result<domain::CommandPayload>{domain::Error{
+                             domain::ErrorKind::kInvalid, "no payload"}}
+                       : domain::decode_payload(domain::CommandKind::kPrice, item.substr(bar + 1));
+    const auto* prices = p ? std::get_if<domain::PricePayload>(&p.value()) : nullptr;
+    if (prices == nullptr ||
+        std::from_chars(item.data(), item.data() + bar, at).ptr != item.data() + bar) {
+      throw StoreError("database " + db.path() + ": malformed confirmed price list \"" +
+                       std::string(text) + "\"");
+    }
+    out.push_back({from_ms(at), *prices});
+    text = semi == std::string_view::npos ? std::string_view{} : text.substr(semi + 1);
+  }
   return out;
 }
 
@@ -207,6 +240,9 @@ void load_state(Db& db, SiteDefaults& site, std::vector<MeterState>& states,
     st.thresholds = {s->opt_int64(28).value_or(site.thresholds.alarm1_fen),
                      s->opt_int64(29).value_or(site.thresholds.alarm2_fen), 0};
     st.bits_mismatch = s->opt_text(30);
+    if (auto prices = s->opt_text(31); prices && st.meter_side) {
+      st.confirmed = parse_confirmed(db, *prices);
+    }
     if (st.account) {
       AccountState a;
       a.balance = s->int64(20);
@@ -292,11 +328,14 @@ class Pricing {
     if (st.billed && !(st.own.empty() && site.tariffs.empty())) {
       spans = domain::tariff_spans(st.own, site.tariffs, std::min(from, at), at);
     }
-    if (spans.empty() || (spans.size() == 1 && !spans.front().tariff)) {
+    // A meter-side meter that confirmed a price download: charged at the prices on it.
+    const bool by_meter = st.billed && !st.confirmed.empty();
+    if (!by_meter && (spans.empty() || (spans.size() == 1 && !spans.front().tariff))) {
       return domain::plan_charge({st.billed, r.energy_wh, price_, st.carry});
     }
     domain::TariffSchedule joined;
-    const domain::TariffSchedule* schedule = schedule_of(spans.front());
+    const domain::TariffSchedule* schedule =
+        schedule_of(spans.empty() ? domain::TariffSpan{} : spans.front());
     if (spans.size() > 1) {
       std::vector<domain::SchedulePart> parts;
       parts.reserve(spans.size());
@@ -304,6 +343,11 @@ class Pricing {
         parts.push_back({span.from, schedule_of(span)});
       joined = domain::join_schedules(parts);
       schedule = &joined;
+    }
+    domain::TariffSchedule on_meter;
+    if (by_meter) {
+      on_meter = domain::meter_price_schedule(*schedule, st.confirmed);
+      schedule = &on_meter;
     }
     const auto p = domain::plan_tariff_charge(
         *schedule, {st.billed, r.energy_wh, st.carry, acc.tier, from, at});

@@ -320,8 +320,9 @@ domain::Result<CloseAccountResult> SqliteStore::close_account(const CloseAccount
     auto s = db_.prepare(
         "SELECT o.id, o.kind, o.meter FROM outbox o JOIN account_meters am ON am.meter = o.meter "
         "WHERE am.account = ?1 AND am.detached_at IS NULL "
-        "AND o.state IN ('pending', 'in_flight') AND o.kind <> 'thresholds' ORDER BY o.id "
-        "LIMIT 1");  // a thresholds download is the device's setting, not the account's
+        "AND o.state IN ('pending', 'in_flight') AND o.kind NOT IN ('thresholds', 'price') ORDER "
+        "BY o.id "
+        "LIMIT 1");  // a thresholds or price download is the device's setting, not the account's
     s->bind(1, req.account);
     if (s->step()) {
       return refused("account " + req.account + ": " + s->text(1) + " command " +

@@ -49,12 +49,12 @@ std::string not_configured(const MeterId& id) {
          "meters)";
 }
 
-/// The open command to `meter`, as "kind command id", if any; a thresholds download (a setting
-/// of the device, not of the account) does not hold a replacement or a move up.
+/// The open command to `meter`, as "kind command id", if any; a thresholds or price download (a
+/// setting of the device, not of the account) does not hold a replacement or a move up.
 std::optional<std::string> open_command(Db& db, const MeterId& meter) {
   auto s = db.prepare(
       "SELECT kind, id FROM outbox WHERE meter = ?1 AND state IN ('pending', 'in_flight') "
-      "AND kind <> 'thresholds' ORDER BY id LIMIT 1");
+      "AND kind NOT IN ('thresholds', 'price') ORDER BY id LIMIT 1");
   s->bind(1, meter.to_string());
   if (!s->step()) return std::nullopt;
   return s->text(0) + " command " + std::to_string(s->int64(1));

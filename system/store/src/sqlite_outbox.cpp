@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "sqlite_prices.hpp"
 #include "sqlite_settings.hpp"
 #include "sqlite_store.hpp"
 #include "sqlite_writers.hpp"
@@ -125,6 +126,25 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
                         req.at);
       tx.commit();
       return open->first;
+    }
+  }
+  if (const auto* price = std::get_if<domain::PricePayload>(&req.params)) {
+    // Tariff = what the meter uses: a price typed by hand becomes the meter's own tariff
+    // (sqlite_prices.hpp), so the ledger charges what the meter is told to deduct.
+    if (auto r = prices::hand_price(db_, t, *price, req.operator_id, req.at); !r) return r.error();
+    // Never a duplicate: the newest open command already carries these prices.
+    auto s = db_.prepare(
+        "SELECT id, payload FROM outbox WHERE meter = ?1 AND kind = 'price' "
+        "AND state IN ('pending', 'in_flight') ORDER BY id DESC LIMIT 1");
+    s->bind(1, target_key(t));
+    if (s->step() && s->text(1) == domain::encode_payload(req.params)) {
+      const auto open = s->int64(0);
+      rows::write_audit(db_, req.operator_id, "command",
+                        "id=" + std::to_string(open) + " target=" + target_key(t) + " kind=price " +
+                            domain::encode_payload(req.params) + " (already queued)",
+                        req.at);
+      tx.commit();
+      return open;
     }
   }
   // Only pending ones: an in-flight command may be on the wire and runs to its end.

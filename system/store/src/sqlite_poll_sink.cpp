@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sqlite_billing.hpp"
+#include "sqlite_prices.hpp"
 #include "sqlite_settings.hpp"
 #include "sqlite_store.hpp"
 #include "sqlite_writers.hpp"
@@ -30,6 +31,15 @@ using sqlite::Transaction;
 void store_cycle(Db& db, const billing::Readings& readings, const std::vector<MeterId>& failed,
                  TimePoint at, const BillingRules& rules) {
   Transaction tx(db);
+  if (!readings.empty()) {
+    // Before the readings move each meter's read_at: a tariff change that took effect since
+    // then queues its download (sqlite_prices.cpp).
+    std::vector<MeterId> answered;
+    answered.reserve(readings.size());
+    for (const auto& r : readings)
+      answered.push_back(r.first);
+    prices::poll_crossings(db, answered, at);
+  }
   const auto read = billing::write_cycle(db, readings, failed, at, rules);
   billing::check_balances(db, read, at);  // sqlite_balance_check.cpp
   if (!readings.empty() && rules.settings_at_first_contact) {

@@ -10,7 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include <phil/domain/settings.hpp>
+
 #include "sqlite_billing.hpp"
+#include "sqlite_prices.hpp"
 #include "sqlite_store.hpp"
 #include "sqlite_writers.hpp"
 
@@ -227,9 +230,15 @@ domain::Result<void> SqliteStore::add_tariff(const TariffRequest& req) {
   Transaction tx(db_);
   auto existing = existing_tariff(db_, req);
   if (!existing) return existing.error();
+  const auto before = prices::InForce(db_).keys(req.at);
   const auto tariff = existing.value() ? *existing.value() : insert_tariff(db_, req);
   insert_version(db_, tariff, req);
   rows::write_audit(db_, req.operator_id, "tariff_add", tariff_details(req), req.at);
+  // A version in force now reaches the meters it charges now; a later one, their first poll
+  // after it takes effect (prices::poll_crossings).
+  if (req.version.from <= req.at) {
+    prices::sync_changed(db_, before, req.operator_id, "tariff version in force", req.at);
+  }
   tx.commit();
   return {};
 }
@@ -295,6 +304,7 @@ domain::Result<void> SqliteStore::assign_tariff(const TariffAssignRequest& req) 
                      " min; a site has one local time, add the tariff with that UTC offset");
     }
   }
+  const auto before = prices::InForce(db_).keys(req.at);
   {
     auto s = db_.prepare(
         "INSERT INTO tariff_assignments (meter, tariff, from_at, assigned_at) "
@@ -308,7 +318,72 @@ domain::Result<void> SqliteStore::assign_tariff(const TariffAssignRequest& req) 
                         " target=" + (req.meter ? req.meter->to_string() : "site") +
                         " from=" + std::to_string(to_ms(from)),
                     req.at);
+  // In force now: the meters whose tariff in force it changes get the download now; from a
+  // later instant, at their first poll after it (prices::poll_crossings), never early.
+  if (from <= req.at) prices::sync_changed(db_, before, req.operator_id, "tariff assign", req.at);
   tx.commit();
+  return {};
+}
+
+domain::Result<void> prices::hand_price(Db& db, const domain::MeterId& meter,
+                                        const domain::PricePayload& prices,
+                                        const std::string& operator_id, TimePoint at) {
+  const auto key = meter.to_string();
+  const InForce in_force(db);
+  const auto name = domain::manual_tariff_name(meter);
+  {
+    auto s = db.prepare(
+        "SELECT a.from_at, t.name FROM tariff_assignments a JOIN tariffs t ON t.id = a.tariff "
+        "WHERE a.meter = ?1 ORDER BY a.from_at DESC LIMIT 1");
+    s->bind(1, key);
+    if (s->step() && s->int64(0) >= to_ms(at) && s->text(1) != name) {
+      return refused("meter " + key + " has tariff " + s->text(1) + " assigned from " +
+                     local_time(from_ms(s->int64(0)), in_force.utc_offset()) +
+                     ", which would replace a price typed now; assign a tariff instead "
+                     "(tariff add, tariff assign)");
+    }
+  }
+  // The rates typed, on the period table the meter's box deducts by now; no tiers.
+  domain::Tariff wanted;
+  wanted.rates = prices.prices;
+  if (const auto* current = in_force.tariff(key, at)) wanted.periods = current->periods;
+  TariffRequest req{name, {at, wanted}, in_force.utc_offset(), operator_id, at};
+  std::optional<std::int64_t> tariff;
+  bool add_version = true;
+  {
+    auto s = db.prepare("SELECT id FROM tariffs WHERE name = ?1");
+    s->bind(1, name);
+    if (s->step()) tariff = s->int64(0);
+  }
+  if (tariff) {
+    const auto stored = billing::load_tariffs(db);
+    const auto& sched = stored.at(*tariff).schedule;
+    const auto& now = sched.at(at);
+    add_version = !(now.rates == wanted.rates && now.periods == wanted.periods &&
+                    now.tier_period == domain::TierPeriod::kNone);
+    req.utc_offset = sched.utc_offset;
+    if (add_version && sched.versions.back().from >= at) {
+      return refused("tariff " + name + " already has a version from " +
+                     local_time(sched.versions.back().from, sched.utc_offset) +
+                     "; type the price again in a moment");
+    }
+  } else {
+    tariff = insert_tariff(db, req);
+  }
+  if (add_version) {
+    insert_version(db, *tariff, req);
+    rows::write_audit(db, operator_id, "tariff_add", tariff_details(req) + " (command price)", at);
+  }
+  if (in_force.key(key, at) && in_force.key(key, at)->tariff == *tariff) return {};
+  auto s = db.prepare(
+      "INSERT INTO tariff_assignments (meter, tariff, from_at, assigned_at) "
+      "VALUES (?1, ?2, ?3, ?3)");
+  s->bind(1, key).bind(2, *tariff).bind(3, to_ms(at));
+  s->run();
+  rows::write_audit(
+      db, operator_id, "tariff_assign",
+      "name=" + name + " target=" + key + " from=" + std::to_string(to_ms(at)) + " (command price)",
+      at);
   return {};
 }
 

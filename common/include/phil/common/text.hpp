@@ -49,6 +49,7 @@ enum class Id {
   kTariffTiered,             // (meter show) a tiered tariff: no price table on the meter
   kPricesUnknown,            // (meter show) no price download read back yet
   kPricesDiffer,             // (meter show) the meter's prices are not the stored tariff's
+  kPriceIsOwnTariff,         // (command price) {0}=meter {1}=the tariff it now has as its own
   // The meter's balance register after its account became host-side (prepaidctl meter show).
   kRegisterEmptying,    // {0}=why the account became host-side {1}=since {2}=the debit, or none
   kRegisterEmptied,     // {0}=amount taken off, yuan {1}=when

@@ -6,8 +6,11 @@
 // upgrade), and records what a read-back confirmed on the meter. Pure.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include <phil/domain/meter_id.hpp>
 #include <phil/domain/outbox.hpp>
 #include <phil/domain/site_model.hpp>
 #include <phil/domain/tariff.hpp>
@@ -56,5 +59,48 @@ std::string_view to_string(PricesState s);
 /// (price_table; nullopt: none to compare), `on_meter` the last read-back of a price download.
 PricesState prices_state(const std::optional<PricePayload>& stored,
                          const std::optional<PricePayload>& on_meter);
+
+// ---- Tariff = what the meter uses (issue 12.4): what is downloaded, and what the ledger charges
+
+/// The daily period table a meter-side meter's box must hold to deduct by `t`: its periods.
+/// nullopt when the table does not matter (all four rates equal: a single price is charged at
+/// any hour) or for a tiered tariff (no price of its own on the meter, see price_table).
+/// A box holds one table for all its circuits (the `tou_schedule` box register).
+std::optional<TouSchedulePayload> tou_table(const Tariff& t);
+
+/// The price download a meter-side meter needs, or nullopt when it holds, or will hold, the
+/// table of its tariff in force (`stored`, price_table): the rule of thresholds_download. Nothing
+/// while the newest open price command already carries it (never a duplicate), nor when nothing
+/// is open and the last read-back (`on_meter`) showed it. Otherwise the stored table, to be
+/// queued after superseding the pending price commands (an in-flight one runs to its end).
+std::optional<PricePayload> prices_download(const PricePayload& stored,
+                                            const std::optional<PricePayload>& on_meter,
+                                            const std::optional<PricePayload>& newest_open);
+
+/// The same rule for a box's period table (tou_table; `on_box` its last confirmed download).
+std::optional<TouSchedulePayload> tou_download(
+    const TouSchedulePayload& stored, const std::optional<TouSchedulePayload>& on_box,
+    const std::optional<TouSchedulePayload>& newest_open);
+
+/// The tariff a price command typed by hand makes the meter's own, "manual BUS/BOX/CIRCUIT":
+/// `command price` is a per-meter assignment, so system and meter never part silently.
+std::string manual_tariff_name(const MeterId& meter);
+
+/// A price download the meter confirmed: from `at` (the read-back's instant) on, it deducts
+/// by `prices`.
+struct ConfirmedPrices {
+  TimePoint at{};
+  PricePayload prices;
+  bool operator==(const ConfirmedPrices&) const = default;
+};
+
+/// The schedule a meter-side meter deducts by, which its ledger charges by so the two agree:
+/// `stored` (the tariffs assigned to it, joined) until its first confirmed download; from each
+/// confirmation on, that download's four rates on the period table of the stored tariff in force
+/// at each instant, with no tiers (the meter applies none). `confirmed` in any order; none:
+/// `stored` itself. Cuts at every confirmation, so an interval that spans one is charged at the
+/// old rates before it and the new ones after.
+TariffSchedule meter_price_schedule(const TariffSchedule& stored,
+                                    std::vector<ConfirmedPrices> confirmed);
 
 }  // namespace phil::domain

@@ -81,6 +81,12 @@ class Outbox {
   /// new command's id. Refused (nothing written): a credit (use sale), a target that is not a
   /// configured meter (or, for box-level kinds, a box with no configured meter; the circuit must
   /// then be 0), an invalid payload (domain::check_payload).
+  /// A thresholds command becomes the meter's own stored thresholds; a price command becomes the
+  /// meter's own tariff (the tariff domain::manual_tariff_name(meter): a version of those rates on
+  /// the period table of the tariff in force, no tiers, unless its version in force is that; the
+  /// meter's own assignment from req.at unless it names it already; audit rows marked "(command
+  /// price)"), refused when the meter has an own assignment taking effect after req.at. Either,
+  /// equal to the newest open command of its kind, returns that command ("already queued").
   virtual domain::Result<std::int64_t> enqueue_command(const CommandRequest& req) = 0;
   /// The commands a bus may send at `now`: the head of each target's queue (smallest (priority,
   /// id) among its pending and in-flight commands) if its next_attempt_at <= now, in (priority,

@@ -53,6 +53,16 @@ class PollSink {
   /// time; see Tariffs::assign_tariff) over the interval since its last reading, with its account's
   /// tier position (meters of one account in one cycle count in reading order); where no tariff is
   /// assigned, rules.price (single price).
+  ///
+  /// The ledger charges from the confirmation at the meter's price: a meter-side meter that
+  /// confirmed a price download is charged, from each confirmation's read-back instant on, the
+  /// prices it confirmed (on the stored tariff's period table, without tiers:
+  /// domain::meter_price_schedule), so its ledger deducts what the meter deducts; before its
+  /// first confirmation, and host-side always, by the stored tariffs as above.
+  ///
+  /// Before the readings are written, a tariff change that took effect since an answering
+  /// meter's previous reading (a future-dated assignment or version, see Tariffs) and changed
+  /// its tariff in force queues that meter's price download (record_readings does the same).
   virtual void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) = 0;
 
   /// Records one event (e.g. "relay_mismatch", "clock_drift", "host_trip"); `meter` nullopt for

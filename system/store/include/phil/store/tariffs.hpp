@@ -50,18 +50,30 @@ struct TariffRecord {
   std::vector<TariffAssignmentRecord> assignments;  ///< every assignment of it, by target and from
 };
 
+/// Tariff = what the meter uses (issue 12.4): a meter-side meter deducts by the price table on
+/// it, so whenever the tariff in force for one changes (add_tariff, assign_tariff), its price
+/// table (domain::price_table; and a TOU tariff's period table, to its box) is queued to it as a
+/// price (tou_schedule) command in the same transaction, confirmed by the bus worker's read-back:
+/// at once for a change in force now, at the meter's first answered poll after the instant for a
+/// future-dated one (the ADF300 holds one table, not a dated one: never early; see
+/// PollSink::record_cycle). Only the meters whose tariff in force (tariff or version) changed;
+/// never a duplicate of an open or confirmed equal table (domain::prices_download). Host-side
+/// meters and tiered tariffs get nothing (the ledger charges them; the meter cannot apply tiers).
+/// A price command typed by hand becomes the meter's own tariff (Outbox::enqueue_command).
 class Tariffs {
  public:
   virtual ~Tariffs() = default;
 
-  /// Stores a tariff version with an audit row (a new name creates the tariff). Refused (nothing
+  /// Stores a tariff version with an audit row (a new name creates the tariff); a version in force
+  /// at req.at queues the downloads of the meters it now charges (see above). Refused (nothing
   /// written): an empty name, a tariff failing domain::check_tariff, a version not after the
   /// tariff's latest one (history is append-only), a utc_offset other than the tariff's.
   virtual domain::Result<void> add_tariff(const TariffRequest& req) = 0;
   /// Makes a tariff the site default or a meter's own from req.from (default req.at) on, with an
   /// audit row. Assignments are kept as history: a reading interval that spans an assignment's
   /// start is cut there like at a tariff version change (the energy before it at the tariff in
-  /// force before). At each instant a meter's own assignment in force overrides the site's.
+  /// force before). At each instant a meter's own assignment in force overrides the site's. In
+  /// force now, it queues the downloads of the meters whose tariff in force it changed (above).
   /// Refused (nothing written): an unknown tariff or meter, `from` before `at`, `from` not after
   /// the target's latest assignment (history is append-only), a tariff in another local time
   /// (UTC offset) than the tariffs already assigned.
