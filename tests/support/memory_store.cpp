@@ -338,6 +338,16 @@ BoxSupervision MemoryPollSink::box_supervision(const std::string& bus, int addre
   return it == d_.boxes.end() ? BoxSupervision{} : it->second;
 }
 
+bool MemoryPollSink::box_identity_due(const std::string& /*bus*/, int /*address*/) {
+  return false;
+}
+
+std::optional<std::string> MemoryPollSink::record_box_identity(
+    const std::string& /*bus*/, int /*address*/, const domain::ExpectedBox& /*expected*/,
+    const domain::BoxIdentity& /*read*/, TimePoint /*at*/) {
+  return std::nullopt;
+}
+
 std::int64_t MemoryReadRequests::request_read(const std::string& target,
                                               const std::string& /*operator_id*/, TimePoint at) {
   Lock lock(d_.mutex);
@@ -484,6 +494,11 @@ std::optional<ConversionRecord> MemoryQueries::meter_conversion(
   return std::nullopt;  // conversion is not modelled
 }
 
+std::optional<BoxIdentityRecord> MemoryQueries::box_identity(const std::string& /*bus*/,
+                                                             int /*address*/) const {
+  return std::nullopt;  // box identity is not modelled
+}
+
 // ---- Ledger ----
 
 domain::Result<void> MemoryLedger::open_account(const OpenAccountRequest& req) {
@@ -619,6 +634,18 @@ domain::Result<ReplaceMeterResult> MemorySiteAdmin::replace_meter(
 
 domain::Result<MoveMeterResult> MemorySiteAdmin::move_meter(const MoveMeterRequest& /*req*/) {
   return not_modelled("moving a meter");
+}
+
+domain::Result<CompleteSwapResult> MemorySiteAdmin::complete_swap(
+    const CompleteSwapRequest& /*req*/) {
+  return not_modelled("completing a meter swap");
+}
+
+domain::Result<BoxIdentityRecord> MemorySiteAdmin::confirm_box(const std::string& /*bus*/,
+                                                               int /*address*/,
+                                                               const std::string& /*operator_id*/,
+                                                               TimePoint /*at*/) {
+  return not_modelled("confirming a box");
 }
 
 // ---- the factory ----

@@ -97,6 +97,12 @@ class MemoryPollSink final : public PollSink {
   void save_box_supervision(const std::string& bus, int address,
                             const BoxSupervision& state) override;
   BoxSupervision box_supervision(const std::string& bus, int address) override;
+  /// Box identity is not modelled: never due, so never read or stopped.
+  bool box_identity_due(const std::string& bus, int address) override;
+  std::optional<std::string> record_box_identity(const std::string& bus, int address,
+                                                 const domain::ExpectedBox& expected,
+                                                 const domain::BoxIdentity& read,
+                                                 TimePoint at) override;
 
  private:
   MemoryData& d_;
@@ -133,6 +139,7 @@ class MemoryQueries final : public Queries {
   CommandCounts command_counts(const std::string& bus) const override;
   std::optional<ClosingRecord> account_closing(const std::string& account) const override;
   std::optional<ConversionRecord> meter_conversion(const domain::MeterId& meter) const override;
+  std::optional<BoxIdentityRecord> box_identity(const std::string& bus, int address) const override;
 
  private:
   MemoryData& d_;
@@ -158,8 +165,8 @@ class MemoryLedger final : public Ledger {
   MemoryData& d_;
 };
 
-/// register_meters, set_billing_mode and site_settings; site import, meter replacement and moves
-/// are refused (not modelled).
+/// register_meters, set_billing_mode and site_settings; site import, meter replacement and moves,
+/// completing a swap and confirming a box are refused (not modelled).
 class MemorySiteAdmin final : public SiteAdmin {
  public:
   explicit MemorySiteAdmin(MemoryData& d) : d_(d) {}
@@ -171,6 +178,10 @@ class MemorySiteAdmin final : public SiteAdmin {
   domain::SiteSettings site_settings() const override;
   domain::Result<ReplaceMeterResult> replace_meter(const ReplaceMeterRequest& req) override;
   domain::Result<MoveMeterResult> move_meter(const MoveMeterRequest& req) override;
+  domain::Result<CompleteSwapResult> complete_swap(const CompleteSwapRequest& req) override;
+  domain::Result<BoxIdentityRecord> confirm_box(const std::string& bus, int address,
+                                                const std::string& operator_id,
+                                                TimePoint at) override;
 
  private:
   MemoryData& d_;

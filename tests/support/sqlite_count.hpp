@@ -48,7 +48,15 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v13) back into the v12 shape, user_version 12: no
+/// Turns a file of the current schema (v14) back into the v13 shape, user_version 13: no box
+/// identity, no on-site swap waiting on a meter (issue 12.8). For the migration tests.
+inline constexpr const char* kSchemaV14ToV13 =
+    "DROP TABLE box_identity;"
+    "ALTER TABLE meters DROP COLUMN swap_detected_at;"
+    "ALTER TABLE meters DROP COLUMN swap_old_balance_fen;"
+    "PRAGMA user_version = 13;";
+
+/// Turns a file of the v13 schema back into the v12 shape, user_version 12: no
 /// conversions. For the migration tests.
 inline constexpr const char* kSchemaV13ToV12 =
     "DROP TABLE conversions;"
@@ -141,7 +149,8 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 6> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 7> kSchemaUndo{{
+    {14, kSchemaV14ToV13},
     {13, kSchemaV13ToV12},
     {12, kSchemaV12ToV11},
     {11, kSchemaV11ToV10},

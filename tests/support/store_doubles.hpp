@@ -53,6 +53,11 @@ class MockPollSink : public PollSink {
   MOCK_METHOD(void, save_box_supervision, (const std::string&, int, const BoxSupervision&),
               (override));
   MOCK_METHOD(BoxSupervision, box_supervision, (const std::string&, int), (override));
+  MOCK_METHOD(bool, box_identity_due, (const std::string&, int), (override));
+  MOCK_METHOD(std::optional<std::string>, record_box_identity,
+              (const std::string&, int, const domain::ExpectedBox&, const domain::BoxIdentity&,
+               TimePoint),
+              (override));
 };
 
 class MockReadRequests : public ReadRequests {
@@ -95,6 +100,10 @@ class MockSiteAdmin : public SiteAdmin {
   MOCK_METHOD(domain::Result<ReplaceMeterResult>, replace_meter, (const ReplaceMeterRequest&),
               (override));
   MOCK_METHOD(domain::Result<MoveMeterResult>, move_meter, (const MoveMeterRequest&), (override));
+  MOCK_METHOD(domain::Result<CompleteSwapResult>, complete_swap, (const CompleteSwapRequest&),
+              (override));
+  MOCK_METHOD(domain::Result<BoxIdentityRecord>, confirm_box,
+              (const std::string&, int, const std::string&, TimePoint), (override));
 };
 
 class MockTariffs : public Tariffs {
@@ -126,6 +135,8 @@ class MockQueries : public Queries {
               (const, override));
   MOCK_METHOD(std::optional<CommandRecord>, command, (std::int64_t), (const, override));
   MOCK_METHOD(CommandCounts, command_counts, (const std::string&), (const, override));
+  MOCK_METHOD(std::optional<BoxIdentityRecord>, box_identity, (const std::string&, int),
+              (const, override));
   MOCK_METHOD(std::optional<ClosingRecord>, account_closing, (const std::string&),
               (const, override));
   MOCK_METHOD(std::optional<ConversionRecord>, meter_conversion, (const domain::MeterId&),
@@ -222,6 +233,15 @@ class RoleStore final : public Store {
   BoxSupervision box_supervision(const std::string& bus, int address) override {
     return sink_.box_supervision(bus, address);
   }
+  bool box_identity_due(const std::string& bus, int address) override {
+    return sink_.box_identity_due(bus, address);
+  }
+  std::optional<std::string> record_box_identity(const std::string& bus, int address,
+                                                 const domain::ExpectedBox& expected,
+                                                 const domain::BoxIdentity& read,
+                                                 TimePoint at) override {
+    return sink_.record_box_identity(bus, address, expected, read, at);
+  }
 
   // ---- ReadRequests ----
   std::int64_t request_read(const std::string& target, const std::string& operator_id,
@@ -284,6 +304,14 @@ class RoleStore final : public Store {
   domain::Result<MoveMeterResult> move_meter(const MoveMeterRequest& req) override {
     return admin_.move_meter(req);
   }
+  domain::Result<CompleteSwapResult> complete_swap(const CompleteSwapRequest& req) override {
+    return admin_.complete_swap(req);
+  }
+  domain::Result<BoxIdentityRecord> confirm_box(const std::string& bus, int address,
+                                                const std::string& operator_id,
+                                                TimePoint at) override {
+    return admin_.confirm_box(bus, address, operator_id, at);
+  }
 
   // ---- Tariffs ----
   domain::Result<void> add_tariff(const TariffRequest& req) override {
@@ -339,6 +367,10 @@ class RoleStore final : public Store {
   }
   std::optional<ConversionRecord> meter_conversion(const domain::MeterId& meter) const override {
     return queries_.meter_conversion(meter);
+  }
+  std::optional<BoxIdentityRecord> box_identity(const std::string& bus,
+                                                int address) const override {
+    return queries_.box_identity(bus, address);
   }
 
  private:

@@ -579,11 +579,39 @@ CREATE TABLE conversions (
 CREATE UNIQUE INDEX conversions_open ON conversions (meter) WHERE finished_at IS NULL;
 )sql";
 
+// v14: box identity and the on-site meter swap (issue 12.8).
+// - meters.swap_detected_at / swap_old_balance_fen: a swap detected on site (serial changed,
+//   counters went back) leaves "action required" on the meter with the balance the old device
+//   held at its last reading; `meter replace --in-place` completes it (NULL again).
+// - box_identity: what each box last reported of itself (model code, circuits), whether a
+//   read is due (its first contact, and after a detected swap), and a mismatch with the site
+//   file, which stops billing the box until an operator confirms what it reported.
+constexpr std::string_view kV14 = R"sql(
+ALTER TABLE meters ADD COLUMN swap_detected_at INTEGER;
+ALTER TABLE meters ADD COLUMN swap_old_balance_fen INTEGER;
+CREATE TABLE box_identity (
+  bus TEXT NOT NULL,
+  address INTEGER NOT NULL,
+  check_due INTEGER NOT NULL DEFAULT 1 CHECK (check_due IN (0, 1)),
+  model_code INTEGER,
+  circuits INTEGER,
+  read_at INTEGER,
+  mismatch TEXT,
+  mismatch_at INTEGER,
+  confirmed_code INTEGER,
+  confirmed_circuits INTEGER,
+  confirmed_by TEXT,
+  confirmed_at INTEGER,
+  CHECK ((mismatch IS NULL) = (mismatch_at IS NULL)),
+  PRIMARY KEY (bus, address)
+) STRICT;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3,  kV4,  kV5,  kV6, kV7,
-                                                  kV8, kV9, kV10, kV11, kV12, kV13};
+  static const std::vector<std::string_view> kAll{kV1, kV2,  kV3,  kV4,  kV5,  kV6, kV7,
+                                                  kV8, kV9, kV10, kV11, kV12, kV13, kV14};
   return kAll;
 }
 

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 
 #include <phil/common/decimal.hpp>
@@ -14,6 +16,7 @@
 #include <phil/domain/settings.hpp>
 #include <phil/domain/status.hpp>
 
+#include "sqlite_box_identity.hpp"
 #include "sqlite_writers.hpp"
 
 namespace phil::store::billing {
@@ -283,6 +286,9 @@ struct Batch {
   std::vector<std::size_t> read;
   /// The meters with only a failed cycle in this batch.
   std::vector<std::size_t> failed_only;
+  /// The boxes whose billing an identity mismatch stops (issue 12.8): their meters are read,
+  /// not charged.
+  std::set<std::pair<std::string, int>> stopped;
 };
 
 /// One state per distinct meter of the batch, and the slot of every reading and failure.
@@ -384,8 +390,20 @@ void charge_readings(Db& db, Batch& b, const Readings& readings, Pricing& pricin
     if (!st.known) continue;  // not configured here (the caller only reads configured meters)
     if (st.account) {
       auto& acc = *st.acc;
+      if (b.stopped.contains({id.bus, id.box})) {
+        // The box is not the one the site file expects (issue 12.8): nothing is charged until
+        // an operator confirms it; the energy billed up to stays (a first reading is its
+        // baseline), so the first reading after the confirmation charges what was used meanwhile.
+        if (!st.billed) st.billed = r.energy_wh;
+        st.read_at = at;
+        st.last = r;
+        st.failed_cycles = 0;
+        st.read = true;
+        continue;
+      }
       const auto plan = pricing.plan(st, acc, r, at, b.site);
       if (plan.event == domain::EnergyEvent::kMeterReplaced) {
+        identity::swap_detected(db, id, at);
         rows::write_event(db, rows::parse_id(st.key), "meter_replaced",
                           "energy went back from " + std::to_string(*st.billed) + " Wh to " +
                               std::to_string(r.energy_wh) +
@@ -601,6 +619,7 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
   Batch b;
   index_meters(b, readings, failed);
   load_state(db, b.site, b.states, b.accounts);
+  if (!readings.empty()) b.stopped = identity::stopped_boxes(db);
   Pricing pricing(db, b, rules.price);
   charge_readings(db, b, readings, pricing, at);
   count_failures(b, readings, failed);

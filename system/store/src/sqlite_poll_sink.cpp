@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sqlite_billing.hpp"
+#include "sqlite_box_identity.hpp"
 #include "sqlite_prices.hpp"
 #include "sqlite_settings.hpp"
 #include "sqlite_store.hpp"
@@ -125,7 +126,10 @@ std::vector<MeterId> SqliteStore::record_serials(
               "charged); check the balance on the new meter",
           at);
     }
-    if (old) settings::forget_on_meter(db_, id);  // a new device: its thresholds are not known
+    if (old) {
+      settings::forget_on_meter(db_, id);    // a new device: its thresholds are not known
+      identity::swap_detected(db_, id, at);  // before the meter's balance is the new device's
+    }
     auto s =
         db_.prepare(old ? "UPDATE meters SET serial = ?2, billed_energy_wh = NULL WHERE id = ?1"
                         : "UPDATE meters SET serial = ?2 WHERE id = ?1");

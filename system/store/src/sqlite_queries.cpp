@@ -61,7 +61,8 @@ std::optional<MeterPlacement> SqliteStore::meter_placement(const MeterId& id) co
       "(SELECT new_meter FROM meter_replacements WHERE old_meter = m.id ORDER BY id DESC LIMIT 1), "
       "m.onmeter_alarm1_fen, m.onmeter_alarm2_fen, m.onmeter_overload_w, m.onmeter_thresholds_at, "
       "(SELECT id FROM outbox WHERE meter = m.id AND kind = 'thresholds' AND state IN "
-      "('pending', 'in_flight') ORDER BY id DESC LIMIT 1) "
+      "('pending', 'in_flight') ORDER BY id DESC LIMIT 1), m.swap_detected_at, "
+      "m.swap_old_balance_fen "
       "FROM meters m JOIN site st ON st.id = 1 LEFT JOIN rooms r ON r.id = m.room "
       "LEFT JOIN boxes b ON b.bus = m.bus AND b.address = m.box LEFT JOIN buses bu ON bu.id = "
       "m.bus WHERE m.id = ?1");
@@ -82,6 +83,10 @@ std::optional<MeterPlacement> SqliteStore::meter_placement(const MeterId& id) co
   if (a1 && a2 && ov) p.on_meter_thresholds = domain::Thresholds{*a1, *a2, *ov};
   if (auto at = s->opt_int64(13)) p.on_meter_thresholds_at = from_ms(*at);
   p.thresholds_command = s->opt_int64(14);
+  if (auto at = s->opt_int64(15)) {
+    p.swap_detected_at = from_ms(*at);
+    p.swap_action = domain::SwapAction{s->opt_int64(16).value_or(0)};
+  }
   auto price = db_.prepare(
       "SELECT payload, updated_at FROM outbox WHERE meter = ?1 AND kind = 'price' "
       "AND state = 'confirmed' ORDER BY id DESC LIMIT 1");

@@ -16,6 +16,8 @@
 //   sqlite_meter_changes.cpp   SiteAdmin: meter replacement and move
 //   sqlite_tariffs.cpp         Tariffs
 //   sqlite_queries.cpp         Queries about meters, accounts, the ledger and events
+//   sqlite_box_identity.cpp    box identity (PollSink, SiteAdmin, Queries) and completing an
+//                              on-site meter swap (SiteAdmin), issue 12.8
 //
 // The rows several of them write (ledger, outbox, audit, events) are written by
 // sqlite_writers.hpp, so every money movement takes the same code path.
@@ -73,6 +75,12 @@ class SqliteStore final : public Store {
   void save_box_supervision(const std::string& bus, int address,
                             const BoxSupervision& state) override;
   BoxSupervision box_supervision(const std::string& bus, int address) override;
+  // box identity (sqlite_box_identity.cpp)
+  bool box_identity_due(const std::string& bus, int address) override;
+  std::optional<std::string> record_box_identity(const std::string& bus, int address,
+                                                 const domain::ExpectedBox& expected,
+                                                 const domain::BoxIdentity& read,
+                                                 TimePoint at) override;
 
   // ---- ReadRequests (sqlite_read_requests.cpp) ----
   std::int64_t request_read(const std::string& target, const std::string& operator_id,
@@ -104,6 +112,11 @@ class SqliteStore final : public Store {
   domain::SiteSettings site_settings() const override;
   domain::Result<ReplaceMeterResult> replace_meter(const ReplaceMeterRequest& req) override;
   domain::Result<MoveMeterResult> move_meter(const MoveMeterRequest& req) override;
+  // sqlite_box_identity.cpp
+  domain::Result<CompleteSwapResult> complete_swap(const CompleteSwapRequest& req) override;
+  domain::Result<BoxIdentityRecord> confirm_box(const std::string& bus, int address,
+                                                const std::string& operator_id,
+                                                TimePoint at) override;
 
   // ---- Tariffs (sqlite_tariffs.cpp) ----
   domain::Result<void> add_tariff(const TariffRequest& req) override;
@@ -122,6 +135,7 @@ class SqliteStore final : public Store {
   std::optional<std::string> meter_serial(const domain::MeterId& id) const override;
   std::optional<ClosingRecord> account_closing(const std::string& account) const override;
   std::optional<ConversionRecord> meter_conversion(const domain::MeterId& meter) const override;
+  std::optional<BoxIdentityRecord> box_identity(const std::string& bus, int address) const override;
 
  private:
   void configure(Checkpoints checkpoints);

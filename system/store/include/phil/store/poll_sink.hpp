@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <phil/common/time.hpp>
+#include <phil/domain/box_identity.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/reading.hpp>
 #include <phil/store/common.hpp>
@@ -72,9 +73,23 @@ class PollSink {
   /// Stores the serial numbers read from meters, in one transaction. Where a DIFFERENT serial
   /// was stored, the meter was replaced: a "meter_replaced" event with both serials, and its
   /// billing re-based (no baseline: the next reading becomes it, so the new meter's counters are
-  /// never charged as negative or foreign use). Returns the meters found replaced.
+  /// never charged as negative or foreign use), and an on-site swap left on it for an operator
+  /// (MeterPlacement::swap_action) and its box's identity due. Returns the meters found replaced.
   virtual std::vector<domain::MeterId> record_serials(
       const std::vector<std::pair<domain::MeterId, std::string>>& serials, TimePoint at) = 0;
+  /// Whether the box's identity must be read at its next answered poll (issue 12.8): at its
+  /// first contact (never read), and after a swap was detected on it (a changed serial, counters
+  /// that went back: the store marks it due then).
+  virtual bool box_identity_due(const std::string& bus, int address) = 0;
+  /// Stores what the box reported of itself, checked against the site file's `expected`
+  /// (domain::box_identity_mismatch, with the operator's confirmation if any), in one
+  /// transaction. A new mismatch is a "box_identity_mismatch" event and stops billing the box
+  /// until an operator confirms (SiteAdmin::confirm_box); a box that agrees again stays stopped
+  /// until then. Returns the mismatch in force (nullopt: the box is billed).
+  virtual std::optional<std::string> record_box_identity(const std::string& bus, int address,
+                                                         const domain::ExpectedBox& expected,
+                                                         const domain::BoxIdentity& read,
+                                                         TimePoint at) = 0;
   /// Stores a box's supervision state (replacing what was stored); a worker saves it when it
   /// changes.
   virtual void save_box_supervision(const std::string& bus, int address,

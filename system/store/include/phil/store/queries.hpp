@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <phil/common/time.hpp>
+#include <phil/domain/box_identity.hpp>
 #include <phil/domain/ledger.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/reading.hpp>
@@ -89,6 +90,27 @@ struct MeterPlacement {
   domain::BillingMode billing_mode = domain::BillingMode::kMeterSide;
   std::optional<domain::MeterId> replaces;     ///< the meter this one replaced, if any
   std::optional<domain::MeterId> replaced_by;  ///< the meter that replaced this one, if any
+  /// An on-site swap detected on this meter (its serial changed, its counters went back) and
+  /// not yet completed by `meter replace --in-place`: action required (issue 12.8).
+  std::optional<domain::SwapAction> swap_action;
+  std::optional<TimePoint> swap_detected_at;
+};
+
+/// What the store keeps of a box's identity (issue 12.8): what it last reported of itself
+/// against the site file, and an operator's confirmation of a mismatch.
+struct BoxIdentityRecord {
+  std::string bus;
+  int address = 0;
+  bool check_due = true;                        ///< its next answered poll reads it
+  std::optional<domain::BoxIdentity> reported;  ///< last read; nullopt: never read
+  std::optional<TimePoint> read_at;
+  /// Why the box is not the one the site file expects: its billing is stopped (no charges of
+  /// its meters, no credits or debits delivered to them) until an operator confirms.
+  std::optional<std::string> mismatch;
+  std::optional<TimePoint> mismatch_at;
+  std::optional<domain::BoxIdentity> confirmed;  ///< what the operator confirmed, if anyone did
+  std::optional<std::string> confirmed_by;
+  std::optional<TimePoint> confirmed_at;
 };
 
 class Queries {
@@ -123,6 +145,9 @@ class Queries {
   virtual std::optional<ClosingRecord> account_closing(const std::string& account) const = 0;
   /// The meter's newest register emptying (going on or finished); nullopt if it never had one.
   virtual std::optional<ConversionRecord> meter_conversion(const domain::MeterId& meter) const = 0;
+  /// A box's identity as last read and checked; nullopt if it was never read.
+  virtual std::optional<BoxIdentityRecord> box_identity(const std::string& bus,
+                                                        int address) const = 0;
   /// Number of confirmed and of open (pending or in flight) commands on a bus.
   struct CommandCounts {
     std::uint64_t confirmed = 0;

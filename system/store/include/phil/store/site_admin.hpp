@@ -12,6 +12,7 @@
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/result.hpp>
 #include <phil/domain/site_model.hpp>
+#include <phil/store/queries.hpp>
 
 namespace phil::store {
 
@@ -97,6 +98,28 @@ struct MoveMeterResult {
   std::int64_t meter_balance_fen = 0;  ///< what the meter last reported (money on the meter)
 };
 
+/// `meter replace --in-place` (issue 12.8): completes an on-site swap the system detected on
+/// `meter` (MeterPlacement::swap_action). A meter-side meter in an open account gets the balance
+/// the old device held at its last reading, moved as a replacement moves it (transfer_out and
+/// transfer_in on the meter, and a credit of that amount queued to the new device, confirmed by
+/// its read-back); a host-side meter holds no money: nothing moves. Either way the action is
+/// done, exactly once. Limits as ReplaceMeterRequest's.
+struct CompleteSwapRequest {
+  domain::MeterId meter;
+  std::string operator_id;
+  TimePoint at{};
+  std::int64_t max_transfer_fen = std::numeric_limits<std::int64_t>::max();
+  std::int64_t max_credit_fen = std::numeric_limits<std::int64_t>::max();
+};
+
+struct CompleteSwapResult {
+  std::optional<std::string> account;          ///< the meter's open account, if any
+  std::int64_t old_balance_fen = 0;            ///< the old device's balance at its last reading
+  std::int64_t credited_fen = 0;               ///< moved onto the new device (0: nothing)
+  std::optional<std::int64_t> credit_command;  ///< the credit carrying it
+  TimePoint detected_at{};                     ///< when the swap was detected
+};
+
 /// What a site import did (rows of the site model added, changed, left as they were).
 struct ImportSummary {
   int added = 0;
@@ -137,6 +160,17 @@ class SiteAdmin {
   /// or with a command not yet delivered; the new meter unknown, the same, or in an open
   /// account; a manual reading the request's rules refuse.
   virtual domain::Result<ReplaceMeterResult> replace_meter(const ReplaceMeterRequest& req) = 0;
+  /// See CompleteSwapRequest; one transaction with an audit row ("replace_meter_in_place") and
+  /// a "swap_completed" event. Refused (nothing written): the meter unknown, no swap detected on
+  /// it (nothing to complete), a limit.
+  virtual domain::Result<CompleteSwapResult> complete_swap(const CompleteSwapRequest& req) = 0;
+  /// An operator confirms the box at `bus`/`address` as it reported itself (issue 12.8): the
+  /// mismatch is lifted and its billing goes on; the same report later agrees. One transaction
+  /// with an audit row ("confirm_box") and a "box_identity_confirmed" event. Refused (nothing
+  /// written): a box never read, or one without a mismatch (nothing to confirm).
+  virtual domain::Result<BoxIdentityRecord> confirm_box(const std::string& bus, int address,
+                                                        const std::string& operator_id,
+                                                        TimePoint at) = 0;
   /// See MoveMeterRequest; one transaction with an audit row and a "meter_moved" event. Refused
   /// (nothing written): the meter not in an open account or its account's only meter, the
   /// target account unknown, closed or the same, a command to the meter not yet delivered; with
