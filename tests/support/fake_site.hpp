@@ -9,7 +9,8 @@
 //    a port nobody opens, boxes 1 and 2 of model adf300l-i on the test profile adf300l) with the
 //    SiteConfig defaults otherwise (30-minute polls, daily clock sync), except that a meter's
 //    first contact downloads no thresholds (`settings_at_first_contact`, which the tests of the
-//    settings turn on, so the others' request counts stay theirs). Nothing runs yet: a test
+//    settings turn on, so the others' request counts stay theirs), and no box identity is read
+//    (`box_identity_check`, likewise). Nothing runs yet: a test
 //    changes `config` (and the device's registers) first, then calls start().
 //  - Every bus of `config` gets a master that forwards to the one `master` (all buses share it,
 //    as they share `device`), taking `master_mutex` for each request: a test that looks at the

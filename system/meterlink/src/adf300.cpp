@@ -1,6 +1,10 @@
 #include <algorithm>
+#include <array>
+#include <cstddef>
 #include <limits>
+#include <span>
 #include <stdexcept>
+#include <utility>
 #include <variant>
 
 #include <phil/common/decimal.hpp>
@@ -111,6 +115,7 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
     throw std::invalid_argument(where + "no such model; known models: " + profile.model_names());
   }
   circuits_ = m->circuits;
+  model_code_ = m->code;
   auto need = [&](std::string_view name) -> const Register& {
     const auto* r = profile.circuit_register(name);
     if (!r) {
@@ -182,6 +187,11 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
       serials.push_back(field_of(*r, c));
     serial_plan_ = plan_reads(std::move(serials), max_read_);
   }
+  for (auto [name, reg] :
+       {std::pair{"model", &model_reg_}, std::pair{"circuits", &circuits_reg_}}) {
+    const auto* r = profile.box_register(name);
+    if (r && is_integer(r->type) && r->access != Access::kWrite && r->words <= max_read_) *reg = *r;
+  }
   if (const auto* r = profile.box_register("clock");
       r && is_integer(r->type) && r->access == Access::kReadWrite && r->scale_exp == 0) {
     clock_ = *r;
@@ -235,6 +245,49 @@ LinkResult<std::vector<std::string>> Adf300Driver::decode_serials(
     out[static_cast<std::size_t>(f.circuit - 1)] = std::move(text);
   }
   return out;
+}
+
+domain::ExpectedBox Adf300Driver::expected_identity() const {
+  return domain::ExpectedBox{model_, model_code_, circuits_, 0};
+}
+
+LinkResult<domain::BoxIdentity> Adf300Driver::read_identity(ModbusMaster& master, int slave) const {
+  if (!has_identity()) {
+    return LinkError{LinkErrorKind::kEncode, 0,
+                     "profile " + profile_id_ + " has no box registers model and circuits"};
+  }
+  const auto first = std::min(model_reg_->address, circuits_reg_->address);
+  const auto end = std::max(model_reg_->address + model_reg_->words,
+                            circuits_reg_->address + circuits_reg_->words);
+  std::array<std::optional<std::int64_t>, 2> values;
+  const std::array<const Register*, 2> regs{&*model_reg_, &*circuits_reg_};
+  if (end - first <= max_read_) {
+    auto r = master.read_registers(slave, first, static_cast<std::uint16_t>(end - first));
+    if (!r) return r.error();
+    for (std::size_t i = 0; i < regs.size(); ++i) {
+      const auto at = static_cast<std::size_t>(regs[i]->address - first);
+      if (r.value().size() < at + static_cast<std::size_t>(regs[i]->words)) continue;
+      const auto words = std::span<const std::uint16_t>(r.value()).subspan(
+          at, static_cast<std::size_t>(regs[i]->words));
+      values[i] = decode_integer(words, regs[i]->type, regs[i]->word_order);
+    }
+  } else {
+    for (std::size_t i = 0; i < regs.size(); ++i) {
+      auto r = master.read_registers(slave, regs[i]->address,
+                                     static_cast<std::uint16_t>(regs[i]->words));
+      if (!r) return r.error();
+      if (r.value().size() == static_cast<std::size_t>(regs[i]->words)) {
+        values[i] = decode_integer(r.value(), regs[i]->type, regs[i]->word_order);
+      }
+    }
+  }
+  if (!values[0] || !values[1] || *values[0] < 0 || *values[0] > 65535 || *values[1] < 0 ||
+      *values[1] > 65535) {
+    return LinkError{
+        LinkErrorKind::kBadReply, 0,
+        "slave " + std::to_string(slave) + ": the model and circuits registers do not decode"};
+  }
+  return domain::BoxIdentity{static_cast<int>(*values[0]), static_cast<int>(*values[1])};
 }
 
 LinkResult<std::int64_t> Adf300Driver::read_clock(ModbusMaster& master, int slave) const {

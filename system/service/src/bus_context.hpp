@@ -60,6 +60,9 @@ struct BoxRuntime {
   bool hold_for_poll = false;           ///< offline: no command before a poll finds it answering
   /// What was last saved to the store of the fields above (save_supervision); nullopt: nothing.
   std::optional<store::BoxSupervision> saved;
+  // ---- box identity (issue 12.8) ----
+  /// Whether its identity is read at its next answered poll; nullopt: ask the store (start-up).
+  std::optional<bool> identity_due;
 };
 
 /// The roles of the store a bus worker uses, all on the bus's own connection (System::Impl owns

@@ -292,6 +292,36 @@ void wait_for_box(BusContext& ctx, const BoxRuntime& box, const store::CommandRe
                              until, now, cmd.tries);
 }
 
+/// A credit or debit to a box whose identity is in question (issue 12.8) waits, without a try:
+/// until its identity is read (its first contact, or after a swap: the poll reads it first), and
+/// on a mismatch until an operator confirms the box. No money goes to a box that may not be the
+/// one the site file names. True if `cmd` waits.
+bool held_for_identity(BusContext& ctx, BoxRuntime& box, const store::CommandRecord& cmd,
+                       TimePoint now) {
+  if (cmd.kind != domain::CommandKind::kCredit && cmd.kind != domain::CommandKind::kDebit) {
+    return false;
+  }
+  if (ctx.site().box_identity_check && box.driver->has_identity()) {
+    if (!box.identity_due) {
+      box.identity_due = ctx.sink().box_identity_due(ctx.bus.config.id, box.address);
+    }
+    // Left as it is (still due): it goes as soon as the poll has read the box.
+    if (*box.identity_due) return true;
+  }
+  const auto identity = ctx.queries().box_identity(ctx.bus.config.id, box.address);
+  if (!identity || !identity->mismatch) return false;
+  const auto until = now + Millis(60'000);  // a poll cycle retries it sooner
+  if (cmd.next_attempt_at < until) {
+    const auto name = ctx.bus.box_name(box);
+    ctx.outbox().defer_command(cmd.id,
+                               "box " + name + " is not the box the site file expects (" +
+                                   *identity->mismatch +
+                                   "); waits for an operator: prepaidctl box confirm " + name,
+                               until, now, cmd.tries);
+  }
+  return true;
+}
+
 }  // namespace
 
 void deliver(BusContext& ctx, TimePoint now, bool force, std::optional<int> only_box) {
@@ -321,6 +351,10 @@ void deliver(BusContext& ctx, TimePoint now, bool force, std::optional<int> only
       if (ctx.is_silent(*box) || BusContext::held(*box, now)) {
         // No request to a box that is silent: it waits for its backoff or its next poll.
         wait_for_box(ctx, *box, cmd, now);
+        blocked.insert(cmd.meter);
+        continue;
+      }
+      if (held_for_identity(ctx, *box, cmd, now)) {
         blocked.insert(cmd.meter);
         continue;
       }

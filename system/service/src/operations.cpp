@@ -31,6 +31,8 @@ std::string_view to_string(Action a) {
       return "replace_meter";
     case Action::kMoveMeter:
       return "move_meter";
+    case Action::kConfirmBox:
+      return "confirm_box";
     case Action::kAddTariff:
       return "add_tariff";
     case Action::kAssignTariff:
@@ -162,6 +164,23 @@ domain::Result<store::ReplaceMeterResult> Operations::replace_meter(
   if (!g) return g.error();
   return store_.replace_meter({old_meter, new_meter, actor.id, clock_.now(), manual,
                                max_amount_fen_, credit_room_fen(new_meter)});
+}
+
+domain::Result<store::CompleteSwapResult> Operations::replace_meter_in_place(
+    const Actor& actor, const domain::MeterId& meter) {
+  auto g = begin(actor, Action::kReplaceMeter);
+  if (!g) return g.error();
+  return store_.complete_swap(
+      {meter, actor.id, clock_.now(), max_amount_fen_, credit_room_fen(meter)});
+}
+
+domain::Result<store::BoxIdentityRecord> Operations::confirm_box(const Actor& actor,
+                                                                 const std::string& bus,
+                                                                 int address) {
+  auto g = begin(actor, Action::kConfirmBox);
+  if (!g) return g.error();
+  if (auto bad = check_text("bus id", bus, TextLimits::kId)) return *bad;
+  return store_.confirm_box(bus, address, actor.id, clock_.now());
 }
 
 domain::Result<store::MoveMeterResult> Operations::move_meter(const Actor& actor,

@@ -68,6 +68,13 @@ domain::Result<std::vector<store::CommandRecord>> Operations::account_debits(
   return store_.account_debits(account);
 }
 
+domain::Result<std::optional<store::BoxIdentityRecord>> Operations::box_identity(
+    const Actor& actor, const std::string& bus, int address) const {
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  return store_.box_identity(bus, address);
+}
+
 domain::Result<std::optional<store::ClosingRecord>> Operations::account_closing(
     const Actor& actor, const std::string& account) const {
   auto g = begin(actor, Action::kQuery);

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <phil/domain/comm.hpp>
+#include <phil/domain/supervision.hpp>
 
 #include "delivery.hpp"
 #include "host_billing.hpp"
@@ -43,7 +44,13 @@ void note_latency(const SiteConfig& site, BoxRuntime& box, Millis took) {
 void box_answered(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterReading> readings,
                   bool was_held, TimePoint now) {
   ctx.note_port_works(now);
-  check_serials(ctx, box, readings, box.failed_cycles > 0, now);
+  // A swap on site (a serial changed, counters went back): the box's identity is read again.
+  bool swapped = false;
+  for (std::size_t i = 0; i < readings.size() && i < box.last.size(); ++i)
+    swapped = swapped || domain::counters_went_back(box.last[i], readings[i]);
+  swapped = check_serials(ctx, box, readings, box.failed_cycles > 0, now) || swapped;
+  if (swapped) box.identity_due = true;
+  check_identity(ctx, box, now);
   store_readings(ctx, box, std::move(readings), now);
   check_relays(ctx, box, box.last, now);
   if (!ctx.is_silent(box)) check_clock(ctx, box, now);
@@ -165,6 +172,9 @@ bool poll(BusContext& ctx, TimePoint now) {
       error = LinkError{LinkErrorKind::kTimeout, 0, "did not answer earlier in this cycle"};
     } else {
       const bool was_held = BusContext::held(box, now);
+      // At its first contact the box says what it is before its circuits are read: a box of
+      // another model may not answer the poll's registers at all.
+      check_identity(ctx, box, now);
       auto r = read_box(ctx, box);
       if (ctx.stopping()) return false;
       if (r) {

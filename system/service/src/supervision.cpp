@@ -12,11 +12,11 @@
 
 namespace phil::service::detail {
 
-void check_serials(BusContext& ctx, BoxRuntime& box,
+bool check_serials(BusContext& ctx, BoxRuntime& box,
                    const std::vector<domain::MeterReading>& readings, bool recovered,
                    TimePoint now) {
-  if (!box.driver->has_serial()) return;
-  if (!domain::serials_suspect(!box.serials.empty(), recovered, box.last, readings)) return;
+  if (!box.driver->has_serial()) return false;
+  if (!domain::serials_suspect(!box.serials.empty(), recovered, box.last, readings)) return false;
   // Block by block like a poll: at start-up this reads every box's serials (several reads per
   // box), and a sale must not wait behind all of them.
   auto words = read_blocks(ctx, box, box.driver->serial_plan());
@@ -27,20 +27,46 @@ void check_serials(BusContext& ctx, BoxRuntime& box,
     box.serials.clear();  // try again next cycle
     spdlog::warn("{}: serial numbers of box {} not read: {}", ctx.bus.config.id, box.address,
                  r.error().message);
-    return;
+    return false;
   }
-  if (r.value() == box.serials) return;
+  if (r.value() == box.serials) return false;
   std::vector<std::pair<domain::MeterId, std::string>> rows;
   for (std::size_t i = 0; i < r.value().size() && i < box.meters.size(); ++i) {
     rows.emplace_back(box.meters[i], r.value()[i]);
   }
-  for (const auto& id : ctx.sink().record_serials(rows, now)) {
+  const auto replaced = ctx.sink().record_serials(rows, now);
+  for (const auto& id : replaced) {
     spdlog::warn(
         "{}: meter replaced (serial changed); billing re-based, nothing charged for "
-        "the new meter's counters",
-        id.to_string());
+        "the new meter's counters; action required: prepaidctl meter replace {} --in-place",
+        id.to_string(), id.to_string());
   }
   box.serials = std::move(r.value());
+  return !replaced.empty();
+}
+
+void check_identity(BusContext& ctx, BoxRuntime& box, TimePoint now) {
+  if (!ctx.site().box_identity_check || !box.driver->has_identity()) return;
+  const auto& bus_id = ctx.bus.config.id;
+  if (!box.identity_due) box.identity_due = ctx.sink().box_identity_due(bus_id, box.address);
+  if (!*box.identity_due || ctx.is_silent(box)) return;
+  auto r = box.driver->read_identity(ctx.master(), box.address);
+  if (!r) {
+    if (silent(r.error())) ctx.mark_silent(box, now);
+    spdlog::warn("{}: identity of box {} not read: {}", bus_id, box.address, r.error().message);
+    return;  // still due: read again at the next answered poll
+  }
+  auto expected = box.driver->expected_identity();
+  expected.highest_circuit = static_cast<int>(box.meters.size());
+  const auto stopped =
+      ctx.sink().record_box_identity(bus_id, box.address, expected, r.value(), now);
+  box.identity_due = false;
+  if (stopped) {
+    spdlog::warn(
+        "{}: box {} is not the box the site file expects: {}; its billing is stopped until an "
+        "operator confirms it (prepaidctl box confirm {})",
+        bus_id, box.address, *stopped, ctx.bus.box_name(box));
+  }
 }
 
 void check_relays(BusContext& ctx, BoxRuntime& box,

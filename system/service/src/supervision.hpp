@@ -12,9 +12,18 @@ namespace phil::service::detail {
 /// changed (domain::serials_suspect; `recovered`: the box answers again after failed cycles). A
 /// changed serial is a replaced meter: the store raises "meter_replaced" and re-bases its
 /// billing, so the reset counters are never charged.
-void check_serials(BusContext& ctx, BoxRuntime& box,
+/// Returns whether a meter was found replaced.
+bool check_serials(BusContext& ctx, BoxRuntime& box,
                    const std::vector<domain::MeterReading>& readings, bool recovered,
                    TimePoint now);
+
+/// Before a box's poll read and before its readings are stored, when its identity is due (its
+/// first contact, as the store says at start-up; after a swap detected on it): reads its `model`
+/// and `circuits` registers and records them against the site file's model
+/// (PollSink::record_box_identity), which stops billing the box on a mismatch until an operator
+/// confirms (issue 12.8). Site key `box_identity_check: false`, or a profile without the registers:
+/// nothing is read.
+void check_identity(BusContext& ctx, BoxRuntime& box, TimePoint now);
 
 /// After a box's readings: the relay each circuit reports against what was commanded
 /// (domain::relay_mismatch). One "relay_mismatch" event per mismatch, when it appears.

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include <phil/domain/box_identity.hpp>
 #include <phil/domain/outbox.hpp>
 #include <phil/domain/reading.hpp>
 #include <phil/meterlink/modbus_master.hpp>
@@ -144,6 +145,17 @@ class Adf300Driver {
   LinkResult<std::vector<std::string>> decode_serials(
       const std::vector<std::vector<std::uint16_t>>& block_words, int slave) const;
 
+  /// Whether the profile has the box registers `model` and `circuits` (integers): the box's
+  /// identity can be read and checked against the site file (issue 12.8).
+  bool has_identity() const { return model_reg_.has_value() && circuits_reg_.has_value(); }
+  /// What the site file's model is by the profile: its name, `model` code and circuit count
+  /// (ExpectedBox::highest_circuit left 0: the site knows it).
+  domain::ExpectedBox expected_identity() const;
+  /// Reads the box's `model` and `circuits` registers (one read when they are near each other,
+  /// as in the ADF300L map; else one each). kEncode without them (has_identity()); kBadReply if
+  /// a value does not decode.
+  LinkResult<domain::BoxIdentity> read_identity(ModbusMaster& master, int slave) const;
+
   /// Whether the profile has a writable box `clock` register (seconds, box local time).
   bool has_clock() const { return clock_.has_value(); }
   /// Reads the box clock: seconds since 1970-01-01T00:00:00 in the box's local time.
@@ -176,7 +188,10 @@ class Adf300Driver {
 
   std::string profile_id_;
   std::string model_;
+  int model_code_ = 0;
   int circuits_ = 0;
+  std::optional<Register> model_reg_;
+  std::optional<Register> circuits_reg_;
   Register count_;
   Register amount_;
   std::optional<Register> debit_count_;

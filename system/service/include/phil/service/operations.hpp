@@ -51,6 +51,7 @@ enum class Action : std::uint8_t {
   kReversal,
   kReplaceMeter,
   kMoveMeter,
+  kConfirmBox,
   kAddTariff,
   kAssignTariff,
   kCommand,
@@ -162,6 +163,17 @@ class Operations {
   domain::Result<store::ReplaceMeterResult> replace_meter(
       const Actor& actor, const domain::MeterId& old_meter, const domain::MeterId& new_meter,
       const std::optional<store::ManualFinalReading>& manual = std::nullopt);
+  /// `meter replace --in-place`: completes an on-site swap the system detected on `meter`
+  /// (store::CompleteSwapRequest): the old device's last balance credited onto the new one,
+  /// once. Refused (kInvalid, nothing written) above max_amount_fen() or above what the meter's
+  /// registers take (credit_room_fen); refused when no swap was detected (nothing to complete).
+  domain::Result<store::CompleteSwapResult> replace_meter_in_place(const Actor& actor,
+                                                                   const domain::MeterId& meter);
+  /// `box confirm BUS/BOX`: an operator confirms a box whose identity did not match the site
+  /// file, as it reports itself; its billing goes on (store::SiteAdmin::confirm_box). Refused:
+  /// a box not configured, or one with nothing to confirm.
+  domain::Result<store::BoxIdentityRecord> confirm_box(const Actor& actor, const std::string& bus,
+                                                       int address);
   /// Moves a meter into another open account (store::MoveMeterRequest); with its balance,
   /// refused (kInvalid, nothing written) when that is above max_amount_fen().
   domain::Result<store::MoveMeterResult> move_meter(const Actor& actor,
@@ -234,6 +246,10 @@ class Operations {
   domain::Result<std::vector<store::CommandRecord>> account_debits(
       const Actor& actor, const std::string& account) const;
   /// The account's closing and its meters' steps; nullopt if it was never asked.
+  /// A box's identity as last read and checked (nullopt: never read).
+  domain::Result<std::optional<store::BoxIdentityRecord>> box_identity(const Actor& actor,
+                                                                       const std::string& bus,
+                                                                       int address) const;
   domain::Result<std::optional<store::ClosingRecord>> account_closing(
       const Actor& actor, const std::string& account) const;
   /// The newest emptying of the meter's register after its account became host-side (going

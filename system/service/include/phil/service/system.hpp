@@ -125,6 +125,11 @@ struct SiteConfig {
   /// Site key `settings_at_first_contact` (default true): a meter's first answered poll queues
   /// its stored thresholds unless it is known to hold them (store::BillingRules).
   bool settings_at_first_contact = true;
+  /// Site key `box_identity_check` (default true): a box's first answered poll, and the first
+  /// after a swap was detected on it, reads its `model` and `circuits` registers and checks
+  /// them against the site file; a mismatch stops billing the box until an operator confirms
+  /// (issue 12.8). Off: never read.
+  bool box_identity_check = true;
   std::vector<BusConfig> buses;
 };
 
