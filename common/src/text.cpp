@@ -91,6 +91,19 @@ std::string_view pattern(Id id) {
     case Id::kPriceIsOwnTariff:
       return "meter {0} is charged by these prices from the meter's read-back on: its own tariff "
              "is now {1} (prepaidctl tariff list)";
+    case Id::kSwapActionRequired:
+      return "ACTION REQUIRED: a new device was found on site ({0}); {1}: {2}";
+    case Id::kSwapMovesBalance:
+      return "the old device's last balance {0} yuan is to be credited onto it";
+    case Id::kSwapMovesNothing:
+      return "no money is on the meter to move; acknowledge it";
+    case Id::kBoxBillingStopped:
+      return "box {0} is not the box the site file expects (since {1}): {2}; BILLING STOPPED "
+             "(no charges, no credits or debits delivered) until confirmed: prepaidctl box "
+             "confirm {0}";
+    case Id::kBoxConfirmed:
+      return "box {0} confirmed as it reports itself (model code {1}, {2} circuits); billing of "
+             "its meters goes on";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

@@ -98,6 +98,19 @@ std::optional<domain::MeterId> meter_arg(const std::string& text) {
   return id;
 }
 
+std::optional<domain::MeterId> box_arg(const std::string& text) {
+  // A box id is a meter id without the circuit: the same rules for the bus and the address.
+  auto id =
+      text.find('/') == std::string::npos ? std::nullopt : domain::MeterId::parse(text + "/1");
+  if (!id || id->to_string() != text + "/1") {
+    usage_error("\"" + printable(text) +
+                "\" is not a box id; write bus/box (the box's Modbus address 1..247), e.g. bus1/4");
+    return std::nullopt;
+  }
+  id->circuit = 0;
+  return id;
+}
+
 void print_failure(const std::string& message, bool json) {
   if (json) {
     std::cout << json_text(nlohmann::json{{"ok", false}, {"error", message}}) << "\n";

@@ -65,6 +65,10 @@ std::optional<std::int64_t> amount_arg(const std::string& text, std::string_view
 /// `text` as a meter id (bus/box/circuit); nullopt after a usage_error saying how to write one.
 std::optional<domain::MeterId> meter_arg(const std::string& text);
 
+/// `text` as a box id (bus/box, the box's Modbus address 1..247), as a meter id without its
+/// circuit; nullopt after a usage_error saying how to write one.
+std::optional<domain::MeterId> box_arg(const std::string& text);
+
 /// A failure of a prepaidctl command: `message` on stderr or, with `json`, {"ok":false,"error":
 /// message} on stdout.
 void print_failure(const std::string& message, bool json);

@@ -305,8 +305,57 @@ std::optional<store::ManualFinalReading> manual_reading(const AdminCommands& c,
   return m;
 }
 
+/// `meter replace METER --in-place`: completes the on-site swap detected on METER.
+int meter_replace_in_place(service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
+  if (!c.new_meter.empty() || !c.final_energy.empty() || !c.final_balance.empty() ||
+      !c.price.empty()) {
+    return usage_error(
+        "--in-place completes a swap detected on one meter: give only that meter (no NEW, no "
+        "--final-energy, --final-balance or --price)");
+  }
+  const auto id = meter_arg(c.meter);
+  if (!id) return kUsage;
+  auto r = ops.replace_meter_in_place(t.actor, *id);
+  if (!r) return refuse(r.error(), t.json);
+  const auto& v = r.value();
+  std::string message = "on-site swap of meter " + c.meter + " (detected " + when(v.detected_at) +
+                        ") completed; old device's last balance " + yuan(v.old_balance_fen) +
+                        " yuan";
+  if (v.credit_command) {
+    message += "; " + yuan(v.credited_fen) + " yuan credited to the new device (credit #" +
+               std::to_string(*v.credit_command) +
+               ", confirmed by its read-back at the daemon's next iteration)";
+  } else {
+    message += "; nothing to move";
+  }
+  return done(message, t.json,
+              {{"meter", c.meter},
+               {"account", v.account ? json(*v.account) : json()},
+               {"old_balance_fen", v.old_balance_fen},
+               {"credited_fen", v.credited_fen},
+               {"credit_command", v.credit_command ? json(*v.credit_command) : json()}});
+}
+
+int box_confirm(service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
+  const auto id = box_arg(c.box);
+  if (!id) return kUsage;
+  auto r = ops.confirm_box(t.actor, id->bus, id->box);
+  if (!r) return refuse(r.error(), t.json);
+  const auto& v = r.value();
+  const auto confirmed = v.confirmed.value_or(domain::BoxIdentity{});
+  return done(
+      text::format(text::Id::kBoxConfirmed, c.box, confirmed.model_code, confirmed.circuits),
+      t.json,
+      {{"box", c.box}, {"model_code", confirmed.model_code}, {"circuits", confirmed.circuits}});
+}
+
 int meter_replace(service::Operations& ops, const AdminCommands& c, const AdminTarget& t,
                   std::optional<std::int64_t> site_price) {
+  if (c.in_place) return meter_replace_in_place(ops, c, t);
+  if (c.new_meter.empty()) {
+    return usage_error(
+        "give the meter put in as NEW, or --in-place to complete a swap detected on OLD");
+  }
   const auto old_id = meter_arg(c.meter);
   const auto new_id = meter_arg(c.new_meter);
   if (!old_id || !new_id) return kUsage;
@@ -390,10 +439,15 @@ std::unique_ptr<AdminCommands> add_admin_commands(CLI::App& cli, CLI::App& accou
 
   c->meter_show = meter.add_subcommand("show", "a meter: last reading, commands, events");
   c->meter_show->add_option("meter", c->meter, "bus/box/circuit, e.g. bus1/1/1")->required();
-  c->meter_replace =
-      meter.add_subcommand("replace", "replace OLD by NEW: final reading, balance carried to NEW");
+  c->meter_replace = meter.add_subcommand(
+      "replace",
+      "replace OLD by NEW: final reading, balance carried to NEW; or OLD --in-place: complete a "
+      "swap detected on site (the old device's last balance credited onto the new one)");
   c->meter_replace->add_option("old", c->meter, "the meter taken out")->required();
-  c->meter_replace->add_option("new", c->new_meter, "the meter put in")->required();
+  c->meter_replace->add_option("new", c->new_meter, "the meter put in");
+  c->meter_replace->add_flag("--in-place", c->in_place,
+                             "OLD's device was swapped on site (action required on it): move "
+                             "its last balance to the new device");
   c->meter_replace->add_option(
       "--final-energy", c->final_energy,
       "OLD's final energy read by hand, kWh with 2 decimals (for a dead or silent meter); the "
@@ -409,12 +463,18 @@ std::unique_ptr<AdminCommands> add_admin_commands(CLI::App& cli, CLI::App& accou
   c->meter_move->add_option("--to", c->to_account, "the account it joins")->required();
   c->meter_move->add_flag("--with-balance", c->with_balance,
                           "also move the balance the meter last reported (meter-side)");
+  auto* box = cli.add_subcommand("box", "metering boxes")->require_subcommand(1);
+  c->box_confirm = box->add_subcommand(
+      "confirm",
+      "confirm a box whose model or circuits differ from the site file: billing goes on");
+  c->box_confirm->add_option("box", c->box, "bus/box, e.g. bus1/4")->required();
   return c;
 }
 
 bool admin_command_parsed(const AdminCommands& c) {
   return c.site_import->parsed() || c.open->parsed() || c.account_show->parsed() ||
-         c.meter_show->parsed() || c.meter_replace->parsed() || c.meter_move->parsed();
+         c.meter_show->parsed() || c.meter_replace->parsed() || c.meter_move->parsed() ||
+         c.box_confirm->parsed();
 }
 
 int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
@@ -440,6 +500,7 @@ int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
     if (c.meter_show->parsed()) return meter_show(*ops, c, t);
     if (c.meter_replace->parsed()) return meter_replace(*ops, c, t, site_price);
     if (c.meter_move->parsed()) return meter_move(*ops, c, t);
+    if (c.box_confirm->parsed()) return box_confirm(*ops, c, t);
   } catch (const store::StoreError& e) {
     print_failure(std::string("database error: ") + e.what(), t.json);
     return kRefused;

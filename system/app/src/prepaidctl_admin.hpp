@@ -24,6 +24,9 @@ struct AdminCommands {
   CLI::App* meter_show = nullptr;
   CLI::App* meter_replace = nullptr;
   CLI::App* meter_move = nullptr;
+  CLI::App* box_confirm = nullptr;
+  std::string box;
+  bool in_place = false;  ///< meter replace --in-place: complete an on-site swap
   std::string file;
   std::string account;
   std::string tenant;
@@ -41,8 +44,9 @@ struct AdminCommands {
   std::string price;          ///< meter replace: yuan/kWh for a meter without a stored tariff
 };
 
-/// Adds `site import`, `account open`, `account show` (under `account`) and `meter show`,
-/// `meter replace`, `meter move` (under `meter`).
+/// Adds `site import`, `account open`, `account show` (under `account`), `meter show`,
+/// `meter replace` (OLD NEW, or METER --in-place), `meter move` (under `meter`) and
+/// `box confirm`.
 std::unique_ptr<AdminCommands> add_admin_commands(CLI::App& cli, CLI::App& account,
                                                   CLI::App& meter);
 

@@ -8,6 +8,7 @@
 
 #include <phil/common/decimal.hpp>
 #include <phil/common/text.hpp>
+#include <phil/domain/box_identity.hpp>
 #include <phil/domain/money.hpp>
 #include <phil/domain/settings.hpp>
 #include <phil/service/operations.hpp>
@@ -57,6 +58,7 @@ struct MeterShow {
   std::optional<std::int64_t> balance;                     ///< its account's ledger balance
   std::optional<service::Operations::MeterTariff> tariff;  ///< the tariff in force now
   std::optional<store::ConversionRecord> conversion;       ///< its register's newest emptying
+  std::optional<store::BoxIdentityRecord> box;             ///< its box's identity, if read
 };
 
 /// The emptying of the register after a switch to host-side, as one line; "" if cancelled.
@@ -72,6 +74,43 @@ std::string conversion_text(const store::ConversionRecord& c) {
   }
   if (c.outcome == "blocked") return text::format(text::Id::kRegisterNotEmptied, printable(c.why));
   return "";
+}
+
+std::string box_of(const MeterShow& s) {
+  return s.id.bus + "/" + std::to_string(s.id.box);
+}
+
+/// "ACTION REQUIRED: ..." for an on-site swap not completed yet; nullopt if none.
+std::optional<std::string> swap_text(const MeterShow& s) {
+  const auto& place = s.place;
+  if (!place.swap_action) return std::nullopt;
+  const bool meter_side = place.billing_mode == domain::BillingMode::kMeterSide;
+  const auto fen =
+      s.meter.account ? domain::swap_credit_fen(*place.swap_action, meter_side) : std::int64_t{0};
+  const auto what = fen > 0 ? text::format(text::Id::kSwapMovesBalance, yuan(fen))
+                            : std::string(text::pattern(text::Id::kSwapMovesNothing));
+  return text::format(text::Id::kSwapActionRequired,
+                      place.swap_detected_at ? when(*place.swap_detected_at) : "?", what,
+                      "prepaidctl meter replace " + s.id.to_string() + " --in-place");
+}
+
+/// The box's billing stopped by an identity mismatch; nullopt if it is billed.
+std::optional<std::string> box_stopped_text(const MeterShow& s) {
+  if (!s.box || !s.box->mismatch) return std::nullopt;
+  return text::format(text::Id::kBoxBillingStopped, box_of(s),
+                      s.box->mismatch_at ? when(*s.box->mismatch_at) : "?", *s.box->mismatch);
+}
+
+json box_json(const MeterShow& s) {
+  if (!s.box) return json();
+  const auto& b = *s.box;
+  return {{"box", box_of(s)},
+          {"model_code", b.reported ? json(b.reported->model_code) : json()},
+          {"circuits", b.reported ? json(b.reported->circuits) : json()},
+          {"read_at", b.read_at ? json(when(*b.read_at)) : json()},
+          {"billing_stopped", b.mismatch.has_value()},
+          {"mismatch", b.mismatch ? json(*b.mismatch) : json()},
+          {"confirmed_by", b.confirmed_by ? json(*b.confirmed_by) : json()}};
 }
 
 /// "sharp 1.2000, peak 0.9000, flat 0.6000, valley 0.3000 yuan/kWh".
@@ -136,6 +175,17 @@ void print_meter_json(const MeterShow& s) {
       {"replaces", place.replaces ? json(place.replaces->to_string()) : json()},
       {"replaced_by", place.replaced_by ? json(place.replaced_by->to_string()) : json()}};
   if (s.balance) j["account_balance_fen"] = *s.balance;
+  if (place.swap_action) {
+    j["action_required"] = {
+        {"kind", "swap_in_place"},
+        {"detected_at", place.swap_detected_at ? json(when(*place.swap_detected_at)) : json()},
+        {"old_balance_fen", place.swap_action->old_balance_fen},
+        {"message", *swap_text(s)},
+        {"command", "prepaidctl meter replace " + s.id.to_string() + " --in-place"}};
+  } else {
+    j["action_required"] = json();
+  }
+  j["box_identity"] = box_json(s);
   const auto stored = stored_prices(s);
   j["tariff"] = s.tariff ? json(s.tariff->name) : json();
   if (const auto& c = s.conversion) {
@@ -203,8 +253,10 @@ void print_meter_prices(const MeterShow& s) {
 void print_meter_place(const MeterShow& s) {
   const auto& place = s.place;
   std::cout << "meter       " << s.id.to_string() << "\n"
-            << "status      " << domain::to_string(s.meter.status) << "\n"
-            << "account     " << printable(s.meter.account.value_or("-")) << "\n"
+            << "status      " << domain::to_string(s.meter.status) << "\n";
+  if (const auto action = swap_text(s)) std::cout << "action      " << *action << "\n";
+  if (const auto stopped = box_stopped_text(s)) std::cout << "box         " << *stopped << "\n";
+  std::cout << "account     " << printable(s.meter.account.value_or("-")) << "\n"
             << "room        " << printable(place.room.value_or("-"));
   if (place.building) {
     std::cout << " (building " << printable(*place.building);
@@ -290,12 +342,14 @@ int meter_show(const service::Operations& ops, const AdminCommands& c, const Adm
               ops.events(t.actor, *id).value(),
               {},
               {},
-              ops.meter_conversion(t.actor, *id).value()};
+              ops.meter_conversion(t.actor, *id).value(),
+              {}};
   if (s.events.size() > 5) s.events.erase(s.events.begin(), s.events.end() - 5);
   if (s.meter.account) {
     if (auto b = ops.account_balance_fen(t.actor, *s.meter.account)) s.balance = b.value();
   }
   if (auto tariff = ops.meter_tariff(t.actor, *id)) s.tariff = std::move(tariff).value();
+  if (auto box = ops.box_identity(t.actor, id->bus, id->box)) s.box = std::move(box).value();
   if (t.json) {
     print_meter_json(s);
   } else {

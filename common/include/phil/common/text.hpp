@@ -54,6 +54,12 @@ enum class Id {
   kRegisterEmptying,    // {0}=why the account became host-side {1}=since {2}=the debit, or none
   kRegisterEmptied,     // {0}=amount taken off, yuan {1}=when
   kRegisterNotEmptied,  // {0}=why it was given up
+  // Box identity and on-site swaps (issue 12.8; prepaidctl meter show, box confirm).
+  kSwapActionRequired,  // {0}=when detected {1}=what moves {2}=the command to type
+  kSwapMovesBalance,    // {0}=the old device's last balance, yuan
+  kSwapMovesNothing,    // (host-side, or no open account: no money on the meter to move)
+  kBoxBillingStopped,   // {0}=box {1}=since {2}=why
+  kBoxConfirmed,        // {0}=box {1}=model code {2}=circuits
   // Bench.
   kScenarioPassed,
   kScenarioFailed,
