@@ -1,6 +1,6 @@
 // The timeline's steps: at, until, expect (expect_parser.cpp) and the actions (sale, refund,
-// reversal, close_account, move_meter, load, fault, clear_fault, replace_meter, command,
-// read_now).
+// reversal, close_account, move_meter, load, fault, clear_fault, replace_meter, replace_in_place,
+// confirm_box, command, read_now).
 #include <algorithm>
 #include <array>
 #include <initializer_list>
@@ -289,17 +289,18 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
     step.kind = Step::Kind::kAdvance;
     step.text = "at " + at->as_string();
   }
-  static const std::array<std::string_view, 11> kActions = {
-      "sale",     "load",   "fault",    "clear_fault",   "replace_meter", "command",
-      "read_now", "refund", "reversal", "close_account", "move_meter"};
+  static const std::array<std::string_view, 13> kActions = {
+      "sale",       "load",   "fault",    "clear_fault",   "replace_meter", "command",
+      "read_now",   "refund", "reversal", "close_account", "move_meter",    "replace_in_place",
+      "confirm_box"};
   int actions = 0;
   for (const auto key : kActions)
     actions += m.has(key) ? 1 : 0;
   if (actions > 1) {
     node.fail(
         "a timeline step does one action; split sale, refund, reversal, close_account, "
-        "move_meter, load, fault, clear_fault, replace_meter, command and read_now into steps of "
-        "their own");
+        "move_meter, load, fault, clear_fault, replace_meter, replace_in_place, confirm_box, "
+        "command and read_now into steps of their own");
   }
   std::string what;
   // The `account:` of a money step: one the scenario declares.
@@ -392,6 +393,16 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
     ReplaceMeterAction a{parse_meter(*replace, replace->as_string(), fleet)};
     what = "replace meter " + a.meter.to_string();
     step.action = a;
+  } else if (auto in_place = m.optional("replace_in_place")) {
+    ReplaceInPlaceAction a{parse_meter(*in_place, in_place->as_string(), fleet)};
+    what = "complete the swap of meter " + a.meter.to_string() + " in place";
+    step.action = a;
+  } else if (auto confirm = m.optional("confirm_box")) {
+    const auto box = confirm->as_string();
+    const auto ref = parse_meter(*confirm, box + "/1", fleet);  // a box of the fleet
+    ConfirmBoxAction a{ref.bus, ref.box};
+    what = "confirm box " + box;
+    step.action = a;
   } else if (auto command = m.optional("command")) {
     step.action = parse_command(*command, fleet, what);
   } else if (auto read = m.optional("read_now")) {
@@ -407,7 +418,8 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
   if (step.text.empty()) {
     node.fail(
         "a timeline step is one of: {at: ...}, {at: ..., sale|refund|reversal|close_account|"
-        "move_meter|load|fault|clear_fault|replace_meter|command|read_now: ...}, {until: "
+        "move_meter|load|fault|clear_fault|replace_meter|replace_in_place|confirm_box|command|"
+        "read_now: ...}, {until: "
         "condition, max: "
         "duration}, "
         "{expect: {...}}");

@@ -151,6 +151,27 @@ bool Run::act(const Step& step, std::string& detail) {
     detail = "meter replaced at " + format_timestamp(clock_.now(), sc_.start.offset);
     return true;
   }
+  if (const auto* r = std::get_if<ReplaceInPlaceAction>(&step.action)) {
+    auto res = ops_->replace_meter_in_place(kBench, to_id(r->meter));
+    if (!res) {
+      detail = "meter replace --in-place refused: " + res.error().message;
+      return false;
+    }
+    iterate();  // its credit, like a sale's, is delivered at once
+    detail = "swap completed in place at " + format_timestamp(clock_.now(), sc_.start.offset) +
+             ": " + format_decimal(res.value().credited_fen, 2) + " credited";
+    return true;
+  }
+  if (const auto* c = std::get_if<ConfirmBoxAction>(&step.action)) {
+    auto res = ops_->confirm_box(kBench, c->bus, c->address);
+    if (!res) {
+      detail = "box confirm refused: " + res.error().message;
+      return false;
+    }
+    iterate();  // what waited for the confirmation (credits, debits) goes at once
+    detail = "box confirmed at " + format_timestamp(clock_.now(), sc_.start.offset);
+    return true;
+  }
   if (const auto* cmd = std::get_if<CommandAction>(&step.action)) {
     auto res = ops_->command(kBench, to_id(cmd->meter), cmd->payload);
     if (!res) {

@@ -51,8 +51,10 @@ Run::Run(const Scenario& sc, const RunOptions& opt)
     for (const auto& box : bus.boxes) {
       service::BoxConfig bc;
       bc.address = box.address;
-      bc.model = box.model;
-      bc.profile = profile_of(box.model);
+      // What the site file says the box is: the fleet's model unless the scenario says another.
+      const auto said = sc.system.box_models.find(bus.id + "/" + std::to_string(box.address));
+      bc.model = said == sc.system.box_models.end() ? box.model : said->second;
+      bc.profile = profile_of(bc.model);
       b.boxes.push_back(std::move(bc));
     }
     site.buses.push_back(std::move(b));

@@ -112,6 +112,19 @@ Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
     if (auto v = s.optional("billing")) {
       sc.system.billing = service::parse_site_billing(v->as_choice({"meter", "host"}));
     }
+    if (auto v = s.optional("box_models")) {
+      yaml::Map boxes(*v);
+      for (const auto& key : v->keys()) {
+        auto model = boxes.required(key);
+        (void)detail::parse_meter(model, key + "/1",
+                                  sc.fleet);  // a box of the fleet: its circuit 1
+        if (!sim::find_model(sc.fleet.profiles, model.as_string())) {
+          model.fail("unknown model \"" + model.as_string() + "\"");
+        }
+        sc.system.box_models[key] = model.as_string();
+      }
+      boxes.finish();
+    }
     s.finish();
   }
 

@@ -610,7 +610,7 @@ CREATE TABLE box_identity (
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2,  kV3,  kV4,  kV5,  kV6, kV7,
+  static const std::vector<std::string_view> kAll{kV1, kV2, kV3,  kV4,  kV5,  kV6,  kV7,
                                                   kV8, kV9, kV10, kV11, kV12, kV13, kV14};
   return kAll;
 }

@@ -5,6 +5,7 @@
 // rejected) before anything runs.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -131,6 +132,18 @@ struct ClearFaultAction {
 struct ReplaceMeterAction {
   MeterRef meter;
 };
+/// The operator completes an on-site swap the system detected on a meter (`meter replace
+/// --in-place`, Operations::replace_meter_in_place): the old device's last balance is credited
+/// onto the new one, delivered at once. Refused (no swap detected): the step fails.
+struct ReplaceInPlaceAction {
+  MeterRef meter;
+};
+/// An operator confirms a box whose identity did not match the site file (`prepaidctl box
+/// confirm`, Operations::confirm_box): its billing goes on. Refused: the step fails.
+struct ConfirmBoxAction {
+  std::string bus;
+  int address = 0;
+};
 /// A remote command through the system's outbox (System::command), delivered at once.
 struct CommandAction {
   MeterRef meter;
@@ -155,8 +168,8 @@ struct Step {
   Within within;
   // kAction
   std::variant<std::monostate, SaleAction, LoadAction, FaultAction, ClearFaultAction,
-               ReplaceMeterAction, CommandAction, ReadNowAction, MoneyBackAction,
-               CloseAccountAction, MoveMeterAction>
+               ReplaceMeterAction, ReplaceInPlaceAction, ConfirmBoxAction, CommandAction,
+               ReadNowAction, MoneyBackAction, CloseAccountAction, MoveMeterAction>
       action;
 };
 
@@ -179,6 +192,9 @@ struct SystemSpec {
   /// sends trip / close (every bus of the scenario); nullopt: as the site model in the database
   /// says (meter-side unless a site import says otherwise).
   std::optional<domain::BillingMode> billing;
+  /// `box_models: {bus1/1: adf300l-i}`: the model the site file says a box is, where it is not
+  /// the fleet's (a box swapped for another model, issue 12.8); by "bus/address".
+  std::map<std::string, std::string> box_models;
 };
 
 /// What the runner checks after every scenario's timeline ("final: ledger = meters"): every
