@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   phil::service::SiteConfig site;
   site.name = "seed";
   site.profiles_dir = std::string(PHIL_SOURCE_DIR) + "/profiles";
+  // The paced line's boxes are plain register memory (no model register): their identity is
+  // not checked, as before issue 12.8, so the figures stay comparable.
+  site.box_identity_check = false;
   site.poll_interval = phil::Millis(1000);  // cycles back to back: a sale always meets one
   phil::service::BusConfig bus;
   bus.id = "bus1";

@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
   phil::service::SiteConfig site;
   site.name = "scale";
   site.profiles_dir = std::string(PHIL_SOURCE_DIR) + "/profiles";
+  // The paced line's boxes are plain register memory (no model register): their identity is
+  // not checked, as before issue 12.8, so the figures stay comparable.
+  site.box_identity_check = false;
   site.poll_interval = interval;
   for (int b = 0; b < buses; ++b) {
     servers.push_back(std::make_unique<phil::perf::PacedSerialServer>(phil::perf::Line(115'200)));

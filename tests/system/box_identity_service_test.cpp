@@ -98,6 +98,19 @@ TEST_F(BoxIdentityServiceTest, AMismatchedBoxIsReadButNotBilledUntilAnOperatorCo
   EXPECT_EQ(again.error().kind, domain::ErrorKind::kRefused);
 }
 
+TEST_F(BoxIdentityServiceTest, ABoxThatRefusesTheIdentityReadIsBilledUncheckedWithAnEvent) {
+  ASSERT_TRUE(site_.desk->open_account("A101", "Li", {m11_}, 2000, "cashier"));
+  // Box 1's first read of the cycle (its identity) answers exception 02.
+  site_.master.inject({FakeMaster::Op::kRead, 1, FakeMaster::Fault::kException, 2});
+  site_.system->run_iterate();
+  site_.step(Millis(1000));
+  EXPECT_EQ(events("box_identity_unread"), 1);
+  EXPECT_FALSE(site_.desk->ops().box_identity(actor_, "bus1", 1).value());  // nothing recorded
+  EXPECT_EQ(site_.device.credits_applied(), 1);                             // nothing waits for it
+  site_.step(site_.config.poll_interval);
+  EXPECT_EQ(identity_reads(1), 1);  // not again in this run
+}
+
 TEST_F(BoxIdentityServiceTest, ASwapDetectedOnABoxReadsItsIdentityAgain) {
   ASSERT_TRUE(site_.desk->open_account("A101", "Li", {m11_}, 0, "cashier"));
   site_.system->run_iterate();

@@ -24,7 +24,9 @@ using domain::MeterId;
 
 constexpr TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
 const BillingRules kRules{6000, 3};                  // 0.60 yuan/kWh
-const domain::ExpectedBox kExpected{"adf300l-i", 1, 12, 12};
+domain::ExpectedBox expected() {
+  return domain::ExpectedBox{"adf300l-i", 1, 12, 12};
+}
 
 MeterId meter(int circuit) {
   return MeterId{"bus1", 1, circuit};
@@ -70,7 +72,7 @@ class BoxIdentityStoreTest : public ::testing::Test {
 TEST_F(BoxIdentityStoreTest, ABoxNeverReadIsDueAndOneThatAgreesIsNotStopped) {
   EXPECT_TRUE(store_->box_identity_due("bus1", 1));
   EXPECT_FALSE(store_->box_identity("bus1", 1));
-  EXPECT_EQ(store_->record_box_identity("bus1", 1, kExpected, {1, 12}, kT0), std::nullopt);
+  EXPECT_EQ(store_->record_box_identity("bus1", 1, expected(), {1, 12}, kT0), std::nullopt);
   EXPECT_FALSE(store_->box_identity_due("bus1", 1));
   const auto r = store_->box_identity("bus1", 1);
   ASSERT_TRUE(r);
@@ -81,19 +83,19 @@ TEST_F(BoxIdentityStoreTest, ABoxNeverReadIsDueAndOneThatAgreesIsNotStopped) {
 
 TEST_F(BoxIdentityStoreTest, AMismatchIsOneEventAndStopsChargingTheBoxUntilConfirmed) {
   read(1000, 2000, 0);
-  const auto why = store_->record_box_identity("bus1", 1, kExpected, {3, 36}, at(1));
+  const auto why = store_->record_box_identity("bus1", 1, expected(), {3, 36}, at(1));
   ASSERT_TRUE(why);
   EXPECT_NE(why->find("model code 3"), std::string::npos) << *why;
   EXPECT_EQ(events("box_identity_mismatch"), 1);
   // Read again with the same report: no second event; still stopped.
-  EXPECT_EQ(store_->record_box_identity("bus1", 1, kExpected, {3, 36}, at(2)), why);
+  EXPECT_EQ(store_->record_box_identity("bus1", 1, expected(), {3, 36}, at(2)), why);
   EXPECT_EQ(events("box_identity_mismatch"), 1);
   // 1 kWh used: read, not charged.
   read(2000, 1940, 30);
   EXPECT_EQ(balance(), 2000);
   EXPECT_EQ(store_->meter(meter(1))->last.energy_wh, 2000);  // reads go on
   // The box agreeing again does not lift the stop: only an operator does.
-  EXPECT_EQ(store_->record_box_identity("bus1", 1, kExpected, {1, 12}, at(31)), why);
+  EXPECT_EQ(store_->record_box_identity("bus1", 1, expected(), {1, 12}, at(31)), why);
   const auto audits = count("audit");
   const auto confirmed = store_->confirm_box("bus1", 1, "engineer", at(40));
   ASSERT_TRUE(confirmed) << confirmed.error().message;
@@ -111,11 +113,11 @@ TEST_F(BoxIdentityStoreTest, AMismatchIsOneEventAndStopsChargingTheBoxUntilConfi
 }
 
 TEST_F(BoxIdentityStoreTest, AConfirmedReportAgreesLaterAndAnotherOneIsANewMismatch) {
-  ASSERT_TRUE(store_->record_box_identity("bus1", 1, kExpected, {3, 36}, kT0));
+  ASSERT_TRUE(store_->record_box_identity("bus1", 1, expected(), {3, 36}, kT0));
   ASSERT_TRUE(store_->confirm_box("bus1", 1, "engineer", at(1)));
-  EXPECT_EQ(store_->record_box_identity("bus1", 1, kExpected, {3, 36}, at(2)), std::nullopt);
+  EXPECT_EQ(store_->record_box_identity("bus1", 1, expected(), {3, 36}, at(2)), std::nullopt);
   EXPECT_EQ(events("box_identity_mismatch"), 1);
-  EXPECT_TRUE(store_->record_box_identity("bus1", 1, kExpected, {2, 24}, at(3)));
+  EXPECT_TRUE(store_->record_box_identity("bus1", 1, expected(), {2, 24}, at(3)));
   EXPECT_EQ(events("box_identity_mismatch"), 2);
 }
 
@@ -128,7 +130,7 @@ TEST_F(BoxIdentityStoreTest,
   const auto never_read = store_->confirm_box("bus1", 1, "engineer", kT0);
   ASSERT_FALSE(never_read);
   EXPECT_NE(never_read.error().message.find("nothing to confirm"), std::string::npos);
-  ASSERT_EQ(store_->record_box_identity("bus1", 1, kExpected, {1, 12}, kT0), std::nullopt);
+  ASSERT_EQ(store_->record_box_identity("bus1", 1, expected(), {1, 12}, kT0), std::nullopt);
   const auto agrees = store_->confirm_box("bus1", 1, "engineer", kT0);
   ASSERT_FALSE(agrees);
   EXPECT_EQ(agrees.error().kind, domain::ErrorKind::kRefused);
@@ -138,7 +140,7 @@ TEST_F(BoxIdentityStoreTest,
 
 TEST_F(BoxIdentityStoreTest, AChangedSerialLeavesTheOldDevicesBalanceAsActionRequired) {
   read(1000, 1880, 0);
-  ASSERT_EQ(store_->record_box_identity("bus1", 1, kExpected, {1, 12}, kT0), std::nullopt);
+  ASSERT_EQ(store_->record_box_identity("bus1", 1, expected(), {1, 12}, kT0), std::nullopt);
   ASSERT_TRUE(store_->record_serials({{meter(1), "000000000001"}}, kT0).empty());
   EXPECT_FALSE(store_->meter_placement(meter(1))->swap_action);
   EXPECT_EQ(store_->record_serials({{meter(1), "000000000002"}}, at(10)),

@@ -8,37 +8,39 @@
 namespace phil::domain {
 namespace {
 
-const ExpectedBox kIII{"adf300l-iii", 3, 36, 12};
+ExpectedBox expected() {
+  return ExpectedBox{"adf300l-iii", 3, 36, 12};
+}
 
 TEST(BoxIdentity, ABoxReportingItsModelsCodeAndCircuitsAgrees) {
-  EXPECT_EQ(box_identity_mismatch(kIII, {3, 36}, std::nullopt), std::nullopt);
+  EXPECT_EQ(box_identity_mismatch(expected(), {3, 36}, std::nullopt), std::nullopt);
 }
 
 TEST(BoxIdentity, AnotherModelCodeIsAMismatchNamingBoth) {
-  const auto why = box_identity_mismatch(kIII, {1, 12}, std::nullopt);
+  const auto why = box_identity_mismatch(expected(), {1, 12}, std::nullopt);
   ASSERT_TRUE(why);
   EXPECT_NE(why->find("model code 1"), std::string::npos) << *why;
   EXPECT_NE(why->find("adf300l-iii (model code 3)"), std::string::npos) << *why;
 }
 
 TEST(BoxIdentity, ACircuitCountOtherThanTheModelsIsAMismatch) {
-  const auto why = box_identity_mismatch(kIII, {3, 24}, std::nullopt);
+  const auto why = box_identity_mismatch(expected(), {3, 24}, std::nullopt);
   ASSERT_TRUE(why);
   EXPECT_NE(why->find("has 36 circuits"), std::string::npos) << *why;
 }
 
 TEST(BoxIdentity, FewerCircuitsThanTheSiteConfiguresNamesTheHighestCircuit) {
-  const auto why = box_identity_mismatch(kIII, {3, 6}, std::nullopt);
+  const auto why = box_identity_mismatch(expected(), {3, 6}, std::nullopt);
   ASSERT_TRUE(why);
   EXPECT_NE(why->find("configures circuit 12"), std::string::npos) << *why;
 }
 
 TEST(BoxIdentity, AConfirmedBoxAgreesWhileItReportsWhatWasConfirmed) {
-  EXPECT_EQ(box_identity_mismatch(kIII, {2, 24}, BoxIdentity{2, 24}), std::nullopt);
+  EXPECT_EQ(box_identity_mismatch(expected(), {2, 24}, BoxIdentity{2, 24}), std::nullopt);
   // Something else again: a mismatch once more.
-  EXPECT_TRUE(box_identity_mismatch(kIII, {1, 12}, BoxIdentity{2, 24}));
+  EXPECT_TRUE(box_identity_mismatch(expected(), {1, 12}, BoxIdentity{2, 24}));
   // The expected box is fine whatever was confirmed before.
-  EXPECT_EQ(box_identity_mismatch(kIII, {3, 36}, BoxIdentity{2, 24}), std::nullopt);
+  EXPECT_EQ(box_identity_mismatch(expected(), {3, 36}, BoxIdentity{2, 24}), std::nullopt);
 }
 
 TEST(SwapCredit, AMeterSideMeterGetsTheOldDevicesPositiveBalance) {

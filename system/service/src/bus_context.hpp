@@ -58,11 +58,11 @@ struct BoxRuntime {
   int silent_runs = 0;                  ///< runs in a row the box did not answer (polls, commands)
   std::optional<TimePoint> hold_until;  ///< no command to the box before this (its backoff)
   bool hold_for_poll = false;           ///< offline: no command before a poll finds it answering
+  // ---- box identity (issue 12.8) ----
+  bool identity_asked = false;  ///< identity_due was asked of the store (at start-up: once)
+  bool identity_due = false;    ///< its identity is read before its next poll read
   /// What was last saved to the store of the fields above (save_supervision); nullopt: nothing.
   std::optional<store::BoxSupervision> saved;
-  // ---- box identity (issue 12.8) ----
-  /// Whether its identity is read at its next answered poll; nullopt: ask the store (start-up).
-  std::optional<bool> identity_due;
 };
 
 /// The roles of the store a bus worker uses, all on the bus's own connection (System::Impl owns

@@ -11,6 +11,7 @@
 #include <phil/common/text.hpp>
 
 #include "host_billing.hpp"
+#include "supervision.hpp"
 
 namespace phil::service::detail {
 
@@ -301,13 +302,8 @@ bool held_for_identity(BusContext& ctx, BoxRuntime& box, const store::CommandRec
   if (cmd.kind != domain::CommandKind::kCredit && cmd.kind != domain::CommandKind::kDebit) {
     return false;
   }
-  if (ctx.site().box_identity_check && box.driver->has_identity()) {
-    if (!box.identity_due) {
-      box.identity_due = ctx.sink().box_identity_due(ctx.bus.config.id, box.address);
-    }
-    // Left as it is (still due): it goes as soon as the poll has read the box.
-    if (*box.identity_due) return true;
-  }
+  // Left as it is (still due): it goes as soon as the poll has read the box.
+  if (identity_due(ctx, box)) return true;
   const auto identity = ctx.queries().box_identity(ctx.bus.config.id, box.address);
   if (!identity || !identity->mismatch) return false;
   const auto until = now + Millis(60'000);  // a poll cycle retries it sooner

@@ -49,7 +49,10 @@ void box_answered(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterRea
   for (std::size_t i = 0; i < readings.size() && i < box.last.size(); ++i)
     swapped = swapped || domain::counters_went_back(box.last[i], readings[i]);
   swapped = check_serials(ctx, box, readings, box.failed_cycles > 0, now) || swapped;
-  if (swapped) box.identity_due = true;
+  if (swapped) {
+    box.identity_due = true;
+    box.identity_asked = true;
+  }
   check_identity(ctx, box, now);
   store_readings(ctx, box, std::move(readings), now);
   check_relays(ctx, box, box.last, now);

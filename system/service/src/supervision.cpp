@@ -45,16 +45,35 @@ bool check_serials(BusContext& ctx, BoxRuntime& box,
   return !replaced.empty();
 }
 
+bool identity_due(BusContext& ctx, BoxRuntime& box) {
+  if (!ctx.site().box_identity_check || !box.driver->has_identity()) return false;
+  if (!box.identity_asked) {
+    box.identity_due = ctx.sink().box_identity_due(ctx.bus.config.id, box.address);
+    box.identity_asked = true;
+  }
+  return box.identity_due;
+}
+
 void check_identity(BusContext& ctx, BoxRuntime& box, TimePoint now) {
-  if (!ctx.site().box_identity_check || !box.driver->has_identity()) return;
+  if (!identity_due(ctx, box) || ctx.is_silent(box)) return;
   const auto& bus_id = ctx.bus.config.id;
-  if (!box.identity_due) box.identity_due = ctx.sink().box_identity_due(bus_id, box.address);
-  if (!*box.identity_due || ctx.is_silent(box)) return;
   auto r = box.driver->read_identity(ctx.master(), box.address);
   if (!r) {
-    if (silent(r.error())) ctx.mark_silent(box, now);
     spdlog::warn("{}: identity of box {} not read: {}", bus_id, box.address, r.error().message);
-    return;  // still due: read again at the next answered poll
+    if (silent(r.error())) {
+      ctx.mark_silent(box, now);
+      return;  // still due: read again at the next answered poll
+    }
+    // The box answered, but not with its identity (an exception, a value that does not decode):
+    // it is not checked in this run, and nothing waits for it; the store keeps it due, so the
+    // next start tries again.
+    ctx.sink().add_event(
+        std::nullopt, "box_identity_unread",
+        "box " + ctx.bus.box_name(box) + ": its model and circuits registers could not be read (" +
+            r.error().message + "); it is billed unchecked. Check the profile's box registers",
+        now);
+    box.identity_due = false;
+    return;
   }
   auto expected = box.driver->expected_identity();
   expected.highest_circuit = static_cast<int>(box.meters.size());

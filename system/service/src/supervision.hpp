@@ -22,8 +22,13 @@ bool check_serials(BusContext& ctx, BoxRuntime& box,
 /// and `circuits` registers and records them against the site file's model
 /// (PollSink::record_box_identity), which stops billing the box on a mismatch until an operator
 /// confirms (issue 12.8). Site key `box_identity_check: false`, or a profile without the registers:
-/// nothing is read.
+/// nothing is read. A box that answers the read with an error (not silence) is billed unchecked
+/// in this run, with a "box_identity_unread" event.
 void check_identity(BusContext& ctx, BoxRuntime& box, TimePoint now);
+
+/// Whether the box's identity is still to be read (check on, the profile has the registers, and
+/// the store said so at start-up or a swap was detected since).
+bool identity_due(BusContext& ctx, BoxRuntime& box);
 
 /// After a box's readings: the relay each circuit reports against what was commanded
 /// (domain::relay_mismatch). One "relay_mismatch" event per mismatch, when it appears.

@@ -51,7 +51,6 @@ std::set<std::pair<std::string, int>> stopped_boxes(sqlite::Db& db) {
 
 namespace {
 
-using domain::MeterId;
 using rows::not_found;
 using rows::refused;
 using sqlite::Db;
