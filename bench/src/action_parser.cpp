@@ -1,12 +1,13 @@
 // The timeline's steps: at, until, expect (expect_parser.cpp) and the actions (sale, refund,
-// reversal, close_account, move_meter, load, fault, clear_fault, replace_meter, replace_in_place,
-// confirm_box, command, read_now).
+// reversal, close_account, move_meter, tariff, load, fault, clear_fault, replace_meter,
+// replace_in_place, confirm_box, command, read_now).
 #include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <string>
 
 #include <phil/common/decimal.hpp>
+#include <phil/service/tariff_file.hpp>
 
 #include "scenario_parsing.hpp"
 
@@ -289,18 +290,23 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
     step.kind = Step::Kind::kAdvance;
     step.text = "at " + at->as_string();
   }
-  static const std::array<std::string_view, 13> kActions = {
-      "sale",       "load",   "fault",    "clear_fault",   "replace_meter", "command",
-      "read_now",   "refund", "reversal", "close_account", "move_meter",    "replace_in_place",
-      "confirm_box"};
+  static const std::array<std::string_view, 14> kActions = {
+      "sale",    "refund",  "reversal",    "close_account", "move_meter",       "tariff",
+      "load",    "fault",   "clear_fault", "replace_meter", "replace_in_place", "confirm_box",
+      "command", "read_now"};
+  // The list in messages, from the one array: "sale|refund|...".
+  const auto action_list = [](std::string_view sep) {
+    std::string out;
+    for (const auto key : kActions)
+      out.append(out.empty() ? "" : sep).append(key);
+    return out;
+  };
   int actions = 0;
   for (const auto key : kActions)
     actions += m.has(key) ? 1 : 0;
   if (actions > 1) {
-    node.fail(
-        "a timeline step does one action; split sale, refund, reversal, close_account, "
-        "move_meter, load, fault, clear_fault, replace_meter, replace_in_place, confirm_box, "
-        "command and read_now into steps of their own");
+    node.fail("a timeline step does one action; split " + action_list(", ") +
+              " into steps of their own");
   }
   std::string what;
   // The `account:` of a money step: one the scenario declares.
@@ -362,6 +368,17 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
     what = std::string(a.refused ? "refused move of meter " : "move meter ") + a.meter.to_string() +
            " to " + a.to_account;
     step.action = a;
+  } else if (auto tariff = m.optional("tariff")) {
+    yaml::Map s(*tariff);
+    TariffAction a;
+    auto to = s.required("to");
+    if (to.as_string() != "site") a.meter = parse_meter(to, to.as_string(), fleet);
+    auto file = service::parse_tariff_undated(s.required("version"));
+    s.finish();
+    a.name = std::move(file.name);
+    a.tariff = std::move(file.tariff);
+    what = "tariff " + a.name + " assigned to " + (a.meter ? a.meter->to_string() : "the site");
+    step.action = std::move(a);
   } else if (auto load = m.optional("load")) {
     yaml::Map l(*load);
     LoadAction a;
@@ -416,13 +433,8 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
   }
   m.finish();
   if (step.text.empty()) {
-    node.fail(
-        "a timeline step is one of: {at: ...}, {at: ..., sale|refund|reversal|close_account|"
-        "move_meter|load|fault|clear_fault|replace_meter|replace_in_place|confirm_box|command|"
-        "read_now: ...}, {until: "
-        "condition, max: "
-        "duration}, "
-        "{expect: {...}}");
+    node.fail("a timeline step is one of: {at: ...}, {at: ..., " + action_list("|") +
+              ": ...}, {until: condition, max: duration}, {expect: {...}}");
   }
   return step;
 }

@@ -81,6 +81,23 @@ bool Run::move_meter(const MoveMeterAction& a, std::string& detail) {
   return true;
 }
 
+bool Run::tariff(const TariffAction& a, std::string& detail) {
+  const auto now = clock_.now();
+  auto res = ops_->add_tariff(kBench, {a.name, {now, a.tariff}, sc_.start.offset});
+  if (res) {
+    res = ops_->assign_tariff(
+        kBench, {a.name, a.meter ? std::optional(to_id(*a.meter)) : std::nullopt, std::nullopt});
+  }
+  if (!res) {
+    detail = "tariff " + a.name + " refused: " + res.error().message;
+    return false;
+  }
+  // The price downloads it queued go out at once, like a sale's credit.
+  iterate();
+  detail = "in force from " + format_timestamp(now, sc_.start.offset);
+  return true;
+}
+
 bool Run::act(const Step& step, std::string& detail) {
   if (const auto* sale = std::get_if<SaleAction>(&step.action)) {
     auto res = ops_->sale(kBench, sale->account, sale->amount_fen);
@@ -108,6 +125,7 @@ bool Run::act(const Step& step, std::string& detail) {
     return close_account(*close, detail);
   if (const auto* move = std::get_if<MoveMeterAction>(&step.action))
     return move_meter(*move, detail);
+  if (const auto* t = std::get_if<TariffAction>(&step.action)) return tariff(*t, detail);
   if (const auto* load = std::get_if<LoadAction>(&step.action)) {
     if (!sim_.set_load(load->meter.bus, load->meter.box, load->meter.circuit, load->load)) {
       detail = "no such circuit " + load->meter.to_string();

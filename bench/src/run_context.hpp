@@ -75,6 +75,8 @@ class Run {
   bool close_account(const CloseAccountAction& a, std::string& detail);
   /// Operations::move_meter (without money).
   bool move_meter(const MoveMeterAction& a, std::string& detail);
+  /// Operations::add_tariff (a version from now on) and assign_tariff (from now on).
+  bool tariff(const TariffAction& a, std::string& detail);
   bool act(const Step& step, std::string& detail);
 
   // ---- the checks (checks.cpp) ----

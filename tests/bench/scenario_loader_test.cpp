@@ -432,6 +432,49 @@ TEST_F(ScenarioLoader, BadMoveMeterStepsAreRefusedWithLocationAndKey) {
                "does one action");
 }
 
+TEST_F(ScenarioLoader, TariffStepAssignsAnUndatedVersionToAMeterOrTheSite) {
+  const std::string text = replace(
+      kValid, "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}",
+      "  - {at: +1h, tariff: {to: bus1/1/1, version: {name: stepped, price: \"0.6000\", tiers: "
+      "{period: monthly, steps: [{from_kwh: 0, surcharge: \"0\"}, {from_kwh: 1, surcharge: "
+      "\"0.1000\"}]}}}}\n"
+      "  - {tariff: {to: site, version: {name: flat, price: \"0.7000\"}}}");
+  const auto sc = phil::bench::load_scenario(write(text), "t", kProfiles);
+  ASSERT_EQ(sc.timeline.size(), 5U);
+  const auto* tiered = std::get_if<phil::bench::TariffAction>(&sc.timeline[3].action);
+  ASSERT_NE(tiered, nullptr);
+  ASSERT_TRUE(tiered->meter);
+  EXPECT_EQ(tiered->meter->to_string(), "bus1/1/1");
+  EXPECT_EQ(tiered->name, "stepped");
+  EXPECT_EQ(tiered->tariff.tier_period, phil::domain::TierPeriod::kMonthly);
+  ASSERT_EQ(tiered->tariff.tiers.size(), 2U);
+  EXPECT_EQ(tiered->tariff.tiers[1].from_wh, 1000);
+  EXPECT_EQ(tiered->tariff.tiers[1].surcharge, 1000);
+  EXPECT_EQ(sc.timeline[3].text, "at +1h: tariff stepped assigned to bus1/1/1");
+  const auto* site = std::get_if<phil::bench::TariffAction>(&sc.timeline[4].action);
+  ASSERT_NE(site, nullptr);
+  EXPECT_FALSE(site->meter);
+  EXPECT_EQ(site->tariff.rates[0], 7000);
+}
+
+TEST_F(ScenarioLoader, BadTariffStepsAreRefusedWithLocationAndKey) {
+  const std::string step =
+      "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}";
+  // The version takes effect when the step runs: a date of its own is an error.
+  expect_error(kValid, step,
+               "  - {tariff: {to: site, version: {name: t, from: 2026-03-01T00:00:00+08:00, "
+               "price: \"0.6\"}}}",
+               15, "timeline[3].tariff.version.from: unknown key");
+  expect_error(kValid, step, "  - {tariff: {to: bus9/1/1, version: {name: t, price: \"0.6\"}}}", 15,
+               "no bus \"bus9\"");
+  expect_error(kValid, step, "  - {tariff: {version: {name: t, price: \"0.6\"}}}", 15, "to");
+  expect_error(kValid, step, "  - {tariff: {to: site, version: {name: t, price: \"0.12345\"}}}", 15,
+               "timeline[3].tariff.version.price");
+  expect_error(kValid, step,
+               "  - {tariff: {to: site, version: {name: t, price: \"0.6\"}}, read_now: bus1}", 15,
+               "does one action");
+}
+
 TEST_F(ScenarioLoader, BadCloseAccountStepsAreRefusedWithLocationAndKey) {
   const std::string step =
       "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}";

@@ -13,7 +13,7 @@ phil_fuzz_target(fuzz_system_site_model
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_site_model.cpp DEPS phil_app_support)
 # ... and the tariff file of `prepaidctl tariff add --file`.
 phil_fuzz_target(fuzz_system_tariff_file
-  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_tariff_file.cpp DEPS phil_app_support)
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_tariff_file.cpp DEPS phil_service)
 # ... and the supervision reads of a box: serial numbers (BCD), box clock, TOU schedule read-back.
 phil_fuzz_target(fuzz_system_meter_words
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_meter_words.cpp DEPS phil_meterlink

@@ -9,7 +9,7 @@
 namespace phil::test {
 
 /// Local (+08:00) wall time to UTC.
-inline TimePoint local(int y, unsigned mo, unsigned d, int h, int mi = 0) {
+constexpr TimePoint local(int y, unsigned mo, unsigned d, int h, int mi = 0) {
   using std::chrono::hours;
   const std::chrono::sys_days day{std::chrono::year{y} / std::chrono::month{mo} /
                                   std::chrono::day{d}};

@@ -31,11 +31,15 @@ using std::chrono::hours;
 using std::chrono::minutes;
 
 constexpr BillingRules kRules{6000, 3};
-const TimePoint kStart = test::local(2026, 3, 1, 8);
+constexpr TimePoint kStart = test::local(2026, 3, 1, 8);
 
-MeterId meter(int circuit) { return MeterId{"bus1", 1, circuit}; }
+MeterId meter(int circuit) {
+  return MeterId{"bus1", 1, circuit};
+}
 
-PricePayload single(std::int64_t price) { return {{price, price, price, price}}; }
+PricePayload single(std::int64_t price) {
+  return {{price, price, price, price}};
+}
 
 class PricesStoreTest : public ::testing::Test {
  protected:
@@ -193,7 +197,7 @@ TEST_F(PricesStoreTest, AFutureVersionIsQueuedByTheFirstPollAfterItTakesEffect) 
   read(1, 0, kStart);
   ASSERT_EQ(prices(1).size(), 1U);
   add("standard", kStart + hours(2), Tariff::single(7000));  // made at kStart, from 2 h later
-  EXPECT_EQ(prices(1).size(), 1U);                            // never early
+  EXPECT_EQ(prices(1).size(), 1U);                           // never early
   read(1, 100, kStart + hours(1));
   EXPECT_EQ(prices(1).size(), 1U);
   read(1, 200, kStart + hours(2) + minutes(30));
@@ -296,8 +300,8 @@ TEST_F(PricesStoreTest, APriceTypedByHandBecomesTheMetersOwnTariff) {
   EXPECT_EQ(find()->assignments.size(), 1U);
   EXPECT_EQ(find()->schedule.versions.size(), 1U);
   // Another price later: a new version of the same tariff, still one assignment.
-  auto other = store_->enqueue_command(
-      {meter(1), PricePayload{single(8500)}, "qa", kStart + minutes(5)});
+  auto other =
+      store_->enqueue_command({meter(1), PricePayload{single(8500)}, "qa", kStart + minutes(5)});
   ASSERT_TRUE(other);
   EXPECT_EQ(find()->schedule.versions.size(), 2U);
   EXPECT_EQ(find()->assignments.size(), 1U);
@@ -326,8 +330,8 @@ TEST_F(PricesStoreTest, ARefusedAssignmentQueuesNothing) {
   ASSERT_FALSE(r);
   r = store_->assign_tariff({"standard", meter(1), "manager", kStart, kStart - hours(1)});
   ASSERT_FALSE(r);
-  auto v = store_->add_tariff({"standard", {kStart - hours(1), Tariff::single(7000)},
-                               minutes(480), "manager", kStart});
+  auto v = store_->add_tariff(
+      {"standard", {kStart - hours(1), Tariff::single(7000)}, minutes(480), "manager", kStart});
   ASSERT_FALSE(v);
   EXPECT_EQ(outbox_rows(), 0);
 }

@@ -13,13 +13,17 @@
 #include <phil/common/decimal.hpp>
 #include <phil/domain/tariff.hpp>
 #include <phil/service/operations.hpp>
+#include <phil/service/tariff_file.hpp>
 
 #include "cli_support.hpp"
-#include "tariff_yaml.hpp"
 
 namespace phil::app {
 
 namespace {
+
+using service::load_tariff_file;
+using service::parse_time_of_day;
+using service::TariffFile;
 
 constexpr int kOk = 0;
 constexpr int kRefused = 1;

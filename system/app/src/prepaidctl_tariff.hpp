@@ -1,8 +1,9 @@
 #pragma once
 // prepaidctl's tariffs: `tariff add` (a tariff version: single price, TOU rates and periods,
-// tiers; from flags or, with --file, from a YAML file: tariff_yaml.hpp), `tariff assign` (site
-// default or one meter) and `tariff list`. They go through service::Operations; with --config
-// the site's meters are registered first (so a meter can be assigned before the daemon ever ran).
+// tiers; from flags or, with --file, from a YAML file: phil/service/tariff_file.hpp), `tariff
+// assign` (site default or one meter) and `tariff list`. They go through service::Operations; with
+// --config the site's meters are registered first (so a meter can be assigned before the daemon
+// ever ran).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,7 +21,8 @@ struct TariffCommands {
   CLI::App* assign = nullptr;
   CLI::App* list = nullptr;
   std::string name;
-  std::string file;  ///< tariff add --file: the version from a YAML file (tariff_yaml.hpp)
+  std::string
+      file;  ///< tariff add --file: the version from a YAML file (phil/service/tariff_file.hpp)
   std::string from;
   std::string price;
   std::string rates;

@@ -96,8 +96,7 @@ InForce::InForce(Db& db) : tariffs_(billing::load_tariffs(db)) {
       meters_[s->text(0)].meter_side = s->opt_text(1).value_or(site_mode) == "meter-side";
     }
   }
-  auto s =
-      db.prepare("SELECT meter, from_at, tariff FROM tariff_assignments ORDER BY from_at, id");
+  auto s = db.prepare("SELECT meter, from_at, tariff FROM tariff_assignments ORDER BY from_at, id");
   while (s->step()) {
     const domain::TariffAssignment a{from_ms(s->int64(1)), s->int64(2)};
     if (auto m = s->opt_text(0)) {
@@ -155,20 +154,20 @@ std::optional<std::int64_t> sync(Db& db, const InForce& in_force, const MeterId&
     const auto on_meter =
         newest<domain::PricePayload>(db, meter, domain::CommandKind::kPrice, kConfirmed);
     const auto open = newest<domain::PricePayload>(db, meter, domain::CommandKind::kPrice, kOpen);
-    const auto send = domain::prices_download(
-        *table, on_meter ? std::optional{on_meter->second} : std::nullopt,
-        open ? std::optional{open->second} : std::nullopt);
+    const auto send =
+        domain::prices_download(*table, on_meter ? std::optional{on_meter->second} : std::nullopt,
+                                open ? std::optional{open->second} : std::nullopt);
     if (send) out = queue(db, meter, *send, operator_id, why, at);
   }
   if (const auto periods = domain::tou_table(*tariff)) {
     const MeterId box{meter.bus, meter.box, 0};
-    const auto on_box = newest<domain::TouSchedulePayload>(
-        db, box, domain::CommandKind::kTouSchedule, kConfirmed);
+    const auto on_box =
+        newest<domain::TouSchedulePayload>(db, box, domain::CommandKind::kTouSchedule, kConfirmed);
     const auto open =
         newest<domain::TouSchedulePayload>(db, box, domain::CommandKind::kTouSchedule, kOpen);
-    const auto send = domain::tou_download(
-        *periods, on_box ? std::optional{on_box->second} : std::nullopt,
-        open ? std::optional{open->second} : std::nullopt);
+    const auto send =
+        domain::tou_download(*periods, on_box ? std::optional{on_box->second} : std::nullopt,
+                             open ? std::optional{open->second} : std::nullopt);
     if (send) queue(db, box, *send, operator_id, why, at);
   }
   return out;
@@ -205,8 +204,8 @@ void poll_crossings(Db& db, const std::vector<MeterId>& read, TimePoint at) {
     keys.push_back(id.to_string());
   std::map<std::string, std::optional<TimePoint>> previous;
   {
-    auto s = db.prepare(
-        "SELECT m.id, m.read_at FROM json_each(?1) j JOIN meters m ON m.id = j.value");
+    auto s =
+        db.prepare("SELECT m.id, m.read_at FROM json_each(?1) j JOIN meters m ON m.id = j.value");
     s->bind(1, json_array(keys));
     while (s->step()) {
       auto& p = previous[s->text(0)];

@@ -85,9 +85,9 @@ void poll_crossings(sqlite::Db& db, const std::vector<domain::MeterId>& read, Ti
 
 /// A price command typed by hand for `meter`: the meter's own tariff becomes `prices` from `at`
 /// on, so the system charges what the meter is told to deduct. The tariff
-/// domain::manual_tariff_name(meter) gets a version of those rates on the period table of the tariff in
-/// force (no tiers) unless its version in force already is that (reused), and the meter's own
-/// assignment names it from `at` unless it already does; audit rows "tariff_add" and
+/// domain::manual_tariff_name(meter) gets a version of those rates on the period table of the
+/// tariff in force (no tiers) unless its version in force already is that (reused), and the meter's
+/// own assignment names it from `at` unless it already does; audit rows "tariff_add" and
 /// "tariff_assign" marked "(command price)". Refused (nothing written; the caller rolls back):
 /// the meter has an assignment taking effect after `at` (it would override the price then), or
 /// one or a manual version made at this same instant.

@@ -16,6 +16,7 @@
 #include <phil/common/yaml.hpp>
 #include <phil/domain/outbox.hpp>
 #include <phil/domain/site_model.hpp>
+#include <phil/domain/tariff.hpp>
 #include <phil/sim/fleet.hpp>
 
 namespace phil::bench {
@@ -114,6 +115,15 @@ struct MoveMeterAction {
   std::string to_account;
   std::optional<std::string> refused;  ///< as SaleAction::refused
 };
+/// An operator adds a tariff version taking effect when the step runs and assigns it to one
+/// meter or as the site default (Operations::add_tariff, then assign_tariff). For a meter-side
+/// meter, the price download is queued (and a tiered tariff converts its account to host-side at
+/// the next poll). Refused: the step fails.
+struct TariffAction {
+  std::optional<MeterRef> meter;  ///< nullopt: the site default
+  std::string name;
+  domain::Tariff tariff;  ///< passes domain::check_tariff
+};
 struct LoadAction {
   MeterRef meter;
   sim::LoadSpec load;
@@ -169,7 +179,7 @@ struct Step {
   // kAction
   std::variant<std::monostate, SaleAction, LoadAction, FaultAction, ClearFaultAction,
                ReplaceMeterAction, ReplaceInPlaceAction, ConfirmBoxAction, CommandAction,
-               ReadNowAction, MoneyBackAction, CloseAccountAction, MoveMeterAction>
+               ReadNowAction, MoneyBackAction, CloseAccountAction, MoveMeterAction, TariffAction>
       action;
 };
 

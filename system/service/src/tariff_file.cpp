@@ -1,11 +1,10 @@
-#include "tariff_yaml.hpp"
-
 #include <array>
 
 #include <phil/common/decimal.hpp>
 #include <phil/domain/money.hpp>
+#include <phil/service/tariff_file.hpp>
 
-namespace phil::app {
+namespace phil::service {
 
 namespace {
 
@@ -97,13 +96,15 @@ std::optional<int> parse_time_of_day(std::string_view s) {
   return h * 60 + m;
 }
 
-TariffFile parse_tariff_file(const yaml::Node& root) {
+namespace {
+
+TariffFile parse_tariff(const yaml::Node& root, bool dated) {
   yaml::Map m(root);
   TariffFile f;
   const auto name = m.required("name");
   f.name = name.as_string();
   if (f.name.empty()) name.fail("the tariff name is empty; give one, e.g. residential");
-  f.from = m.required("from").as_timestamp();
+  if (dated) f.from = m.required("from").as_timestamp();
   const auto price = m.optional("price");
   const auto rates = m.optional("rates");
   const auto periods = m.optional("periods");
@@ -131,9 +132,19 @@ TariffFile parse_tariff_file(const yaml::Node& root) {
   return f;
 }
 
+}  // namespace
+
+TariffFile parse_tariff_file(const yaml::Node& root) {
+  return parse_tariff(root, true);
+}
+
+TariffFile parse_tariff_undated(const yaml::Node& root) {
+  return parse_tariff(root, false);
+}
+
 TariffFile load_tariff_file(const std::string& path) {
   const auto doc = yaml::Document::load_file(path);
   return parse_tariff_file(doc.root());
 }
 
-}  // namespace phil::app
+}  // namespace phil::service

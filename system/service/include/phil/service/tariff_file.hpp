@@ -1,7 +1,7 @@
 #pragma once
-// The tariff file of `prepaidctl tariff add --file` (strict YAML: unknown keys, wrong types and
-// values out of range are errors with file:line:col and the key path). One file is one tariff
-// version, the same as the flag form of `tariff add`. Format:
+// The tariff file of `prepaidctl tariff add --file` (and of the bench's `tariff` step) (strict
+// YAML: unknown keys, wrong types and values out of range are errors with file:line:col and the key
+// path). One file is one tariff version, the same as the flag form of `tariff add`. Format:
 //
 //   name: residential
 //   from: 2026-03-01T00:00:00+08:00   # when it takes effect, with its UTC offset
@@ -33,7 +33,7 @@
 #include <phil/common/yaml.hpp>
 #include <phil/domain/tariff.hpp>
 
-namespace phil::app {
+namespace phil::service {
 
 /// One tariff version as described by a file (or by the flags of `tariff add`).
 struct TariffFile {
@@ -47,7 +47,10 @@ std::optional<int> parse_time_of_day(std::string_view s);
 
 /// Decodes a tariff node. Throws yaml::ConfigError (also for a tariff check_tariff refuses).
 TariffFile parse_tariff_file(const yaml::Node& root);
+/// The same without `from` (an error if present): the tariff of a scenario step, which takes
+/// effect when the step runs. The result's `from` is left default.
+TariffFile parse_tariff_undated(const yaml::Node& root);
 /// Loads a tariff file. Throws yaml::ConfigError.
 TariffFile load_tariff_file(const std::string& path);
 
-}  // namespace phil::app
+}  // namespace phil::service
