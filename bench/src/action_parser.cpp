@@ -1,5 +1,5 @@
 // The timeline's steps: at, until, expect (expect_parser.cpp) and the actions (sale, refund,
-// reversal, close_account, move_meter, tariff, load, fault, clear_fault, replace_meter,
+// reversal, close_account, move_meter, tariff, restart, load, fault, clear_fault, replace_meter,
 // replace_in_place, confirm_box, command, read_now).
 #include <algorithm>
 #include <array>
@@ -7,6 +7,7 @@
 #include <string>
 
 #include <phil/common/decimal.hpp>
+#include <phil/service/system.hpp>
 #include <phil/service/tariff_file.hpp>
 
 #include "scenario_parsing.hpp"
@@ -290,10 +291,10 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
     step.kind = Step::Kind::kAdvance;
     step.text = "at " + at->as_string();
   }
-  static const std::array<std::string_view, 14> kActions = {
-      "sale",    "refund",  "reversal",    "close_account", "move_meter",       "tariff",
-      "load",    "fault",   "clear_fault", "replace_meter", "replace_in_place", "confirm_box",
-      "command", "read_now"};
+  static const std::array<std::string_view, 15> kActions = {
+      "sale",          "refund",           "reversal",    "close_account", "move_meter",
+      "tariff",        "restart",          "load",        "fault",         "clear_fault",
+      "replace_meter", "replace_in_place", "confirm_box", "command",       "read_now"};
   // The list in messages, from the one array: "sale|refund|...".
   const auto action_list = [](std::string_view sep) {
     std::string out;
@@ -378,6 +379,25 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
     a.name = std::move(file.name);
     a.tariff = std::move(file.tariff);
     what = "tariff " + a.name + " assigned to " + (a.meter ? a.meter->to_string() : "the site");
+    step.action = std::move(a);
+  } else if (auto restart = m.optional("restart")) {
+    yaml::Map s(*restart);
+    RestartAction a;
+    if (auto b = s.optional("billing"))
+      a.billing = service::parse_site_billing(b->as_choice({"meter", "host"}));
+    if (auto box = s.optional("box")) {
+      if (!a.billing) box->fail("box names where billing changes; give billing: meter|host too");
+      const auto ref = parse_meter(*box, box->as_string() + "/1", fleet);  // a box of the fleet
+      a.box = std::pair{ref.bus, ref.box};
+    }
+    s.finish();
+    what = "restart the system";
+    if (a.billing) {
+      what += std::string(" with ") +
+              (*a.billing == domain::BillingMode::kHostSide ? "host" : "meter") + "-side billing " +
+              (a.box ? "on box " + a.box->first + "/" + std::to_string(a.box->second)
+                     : std::string("everywhere"));
+    }
     step.action = std::move(a);
   } else if (auto load = m.optional("load")) {
     yaml::Map l(*load);

@@ -98,6 +98,24 @@ bool Run::tariff(const TariffAction& a, std::string& detail) {
   return true;
 }
 
+bool Run::restart(const RestartAction& a, std::string& detail) {
+  if (a.billing) {
+    for (auto& bus : site_.buses) {
+      if (!a.box) {
+        bus.billing = a.billing;
+        bus.box_billing.clear();
+      } else if (bus.id == a.box->first) {
+        bus.box_billing[a.box->second] = *a.billing;
+      }
+    }
+  }
+  system_.reset();  // the daemon stops: its bus connections close
+  system_ = std::make_unique<service::System>(site_, db_, clock_);
+  iterate();
+  detail = "started again at " + format_timestamp(clock_.now(), sc_.start.offset);
+  return true;
+}
+
 bool Run::act(const Step& step, std::string& detail) {
   if (const auto* sale = std::get_if<SaleAction>(&step.action)) {
     auto res = ops_->sale(kBench, sale->account, sale->amount_fen);
@@ -126,6 +144,7 @@ bool Run::act(const Step& step, std::string& detail) {
   if (const auto* move = std::get_if<MoveMeterAction>(&step.action))
     return move_meter(*move, detail);
   if (const auto* t = std::get_if<TariffAction>(&step.action)) return tariff(*t, detail);
+  if (const auto* r = std::get_if<RestartAction>(&step.action)) return restart(*r, detail);
   if (const auto* load = std::get_if<LoadAction>(&step.action)) {
     if (!sim_.set_load(load->meter.bus, load->meter.box, load->meter.circuit, load->load)) {
       detail = "no such circuit " + load->meter.to_string();

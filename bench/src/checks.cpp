@@ -411,8 +411,11 @@ bool Run::account_agrees(const Check& c, std::string& seen) const {
     const auto* r = std::get_if<ReplaceMeterAction>(&s.action);
     return r != nullptr && r->meter.to_string() == ref.to_string();
   });
-  if (replaced || f.transfers) {
-    seen += "; in/out not compared (meter replaced or money transferred)";
+  // A conversion moved money between the ledger and the register by commands with no sale or
+  // refund entry (the emptying, the way back).
+  const auto conversion = ops_->meter_conversion(kBench, *money_meter);
+  if (replaced || f.transfers || (conversion && conversion.value())) {
+    seen += "; in/out not compared (meter replaced, money transferred or converted)";
     return ok;
   }
   const std::int64_t meter_net = v->purchase_total_fen - v->debit_total_fen;

@@ -77,6 +77,8 @@ class Run {
   bool move_meter(const MoveMeterAction& a, std::string& detail);
   /// Operations::add_tariff (a version from now on) and assign_tariff (from now on).
   bool tariff(const TariffAction& a, std::string& detail);
+  /// A new System on the same database, with the site file's billing changed as asked.
+  bool restart(const RestartAction& a, std::string& detail);
   bool act(const Step& step, std::string& detail);
 
   // ---- the checks (checks.cpp) ----
@@ -99,7 +101,7 @@ class Run {
   bool closing_holds(const Check& c, std::string& seen) const;
   /// kFinalAccount: the account's ledger entries add up to its balance; meter-side, its money
   /// meter holds that balance (within the tolerance) and took in and gave out what the ledger
-  /// says (not across a meter replacement or transfer).
+  /// says (not across a meter replacement, transfer or conversion).
   bool account_agrees(const Check& c, std::string& seen) const;
   /// True if every check holds; `seen` lists what each check observed.
   bool all_hold(const std::vector<Check>& checks, std::string& seen) const;
@@ -112,6 +114,8 @@ class Run {
   const Scenario& sc_;
   BenchClock clock_;
   sim::Simulator sim_;
+  service::SiteConfig site_;  ///< what the System was started with (the site file)
+  std::string db_;            ///< the system's database file
   std::unique_ptr<service::System> system_;
   std::unique_ptr<service::Operations> ops_;     ///< the scenario's operator actions and queries
   std::map<std::string, std::uint64_t> faults_;  ///< scenario fault name -> simulator fault id

@@ -63,11 +63,12 @@ Run::Run(const Scenario& sc, const RunOptions& opt)
   std::filesystem::remove(db);
   std::filesystem::remove(db.string() + "-wal");
   std::filesystem::remove(db.string() + "-shm");
-  system_ = std::make_unique<service::System>(site, db.string(), clock_);
+  site_ = site;
+  db_ = db.string();
+  system_ = std::make_unique<service::System>(site, db_, clock_);
   // Every operator action and query of the scenario goes through Operations, on a connection
   // of its own; the System's run_iterate() checkpoints the log (hence kByCaller).
-  ops_ = service::Operations::open(db.string(), clock_, std::move(site),
-                                   store::Checkpoints::kByCaller);
+  ops_ = service::Operations::open(db_, clock_, std::move(site), store::Checkpoints::kByCaller);
 }
 
 ScenarioResult Run::execute() {

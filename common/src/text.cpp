@@ -83,6 +83,13 @@ std::string_view pattern(Id id) {
       return "emptied: {0} yuan taken off at {1}; the ledger holds the account's money";
     case Id::kRegisterNotEmptied:
       return "NOT emptied: {0}";
+    case Id::kRegisterFilling:
+      return "going back to meter-side billing since {1} ({0}): the ledger's money is being put "
+             "onto the meter ({3} yuan so far): {2}";
+    case Id::kRegisterFilled:
+      return "meter-side again: {0} yuan put onto the meter at {1}; it holds the account's money";
+    case Id::kRegisterNotFilled:
+      return "still host-side, the way back stopped: {0}";
     case Id::kPricesUnknown:
       return "not known yet (no price download read back); send it with prepaidctl command price";
     case Id::kPricesDiffer:

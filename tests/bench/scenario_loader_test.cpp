@@ -475,6 +475,40 @@ TEST_F(ScenarioLoader, BadTariffStepsAreRefusedWithLocationAndKey) {
                "does one action");
 }
 
+TEST_F(ScenarioLoader, RestartStepMayChangeTheBillingOfOneBoxOrEveryBus) {
+  const std::string text =
+      replace(kValid, "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}",
+              "  - {at: +1h, restart: {billing: host, box: bus1/1}}\n"
+              "  - {restart: {billing: meter}}\n"
+              "  - {restart: {}}");
+  const auto sc = phil::bench::load_scenario(write(text), "t", kProfiles);
+  ASSERT_EQ(sc.timeline.size(), 6U);
+  const auto* box = std::get_if<phil::bench::RestartAction>(&sc.timeline[3].action);
+  ASSERT_NE(box, nullptr);
+  EXPECT_EQ(box->billing, phil::domain::BillingMode::kHostSide);
+  ASSERT_TRUE(box->box);
+  EXPECT_EQ(box->box->first, "bus1");
+  EXPECT_EQ(box->box->second, 1);
+  EXPECT_EQ(sc.timeline[3].text, "at +1h: restart the system with host-side billing on box bus1/1");
+  const auto* all = std::get_if<phil::bench::RestartAction>(&sc.timeline[4].action);
+  ASSERT_NE(all, nullptr);
+  EXPECT_EQ(all->billing, phil::domain::BillingMode::kMeterSide);
+  EXPECT_FALSE(all->box);
+  const auto* plain = std::get_if<phil::bench::RestartAction>(&sc.timeline[5].action);
+  ASSERT_NE(plain, nullptr);
+  EXPECT_FALSE(plain->billing);
+}
+
+TEST_F(ScenarioLoader, BadRestartStepsAreRefusedWithLocationAndKey) {
+  const std::string step =
+      "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}";
+  expect_error(kValid, step, "  - {restart: {billing: both}}", 15, "timeline[3].restart.billing");
+  expect_error(kValid, step, "  - {restart: {box: bus1/1}}", 15, "give billing: meter|host too");
+  expect_error(kValid, step, "  - {restart: {billing: host, box: bus9/1}}", 15, "no bus \"bus9\"");
+  expect_error(kValid, step, "  - {restart: {billing: host, at: 1}}", 15,
+               "timeline[3].restart.at: unknown key");
+}
+
 TEST_F(ScenarioLoader, BadCloseAccountStepsAreRefusedWithLocationAndKey) {
   const std::string step =
       "  - expect: {account: A1, matches_meter: bus1/1/1, tolerance: \"0.01\"}";

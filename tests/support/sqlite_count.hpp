@@ -48,7 +48,26 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v14) back into the v13 shape, user_version 13: no box
+/// Turns a file of the current schema (v15) back into the v14 shape, user_version 14: the
+/// conversions table of v13 (no way back, issue 12.3). For the migration tests.
+inline constexpr const char* kSchemaV15ToV14 =
+    "DELETE FROM conversions WHERE direction = 'meter_side';"
+    "CREATE TABLE conversions_v13 (id INTEGER PRIMARY KEY, meter TEXT NOT NULL REFERENCES "
+    "meters(id), account TEXT NOT NULL REFERENCES accounts(id), reason TEXT NOT NULL, "
+    "started_at INTEGER NOT NULL, settled_fen INTEGER NOT NULL, read_after INTEGER NOT NULL, "
+    "debit_command INTEGER REFERENCES outbox(id), failed_debits INTEGER NOT NULL DEFAULT 0 CHECK "
+    "(failed_debits >= 0), finished_at INTEGER, outcome TEXT CHECK (outcome IN ('emptied', "
+    "'cancelled', 'blocked')), emptied_fen INTEGER, why TEXT, CHECK ((finished_at IS NULL) = "
+    "(outcome IS NULL))) STRICT;"
+    "INSERT INTO conversions_v13 SELECT id, meter, account, reason, started_at, settled_fen, "
+    "read_after, debit_command, failed_debits, finished_at, outcome, emptied_fen, why FROM "
+    "conversions;"
+    "DROP TABLE conversions;"
+    "ALTER TABLE conversions_v13 RENAME TO conversions;"
+    "CREATE UNIQUE INDEX conversions_open ON conversions (meter) WHERE finished_at IS NULL;"
+    "PRAGMA user_version = 14;";
+
+/// Turns a file of the v14 schema back into the v13 shape, user_version 13: no box
 /// identity, no on-site swap waiting on a meter (issue 12.8). For the migration tests.
 inline constexpr const char* kSchemaV14ToV13 =
     "DROP TABLE box_identity;"
@@ -149,7 +168,8 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 7> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 8> kSchemaUndo{{
+    {15, kSchemaV15ToV14},
     {14, kSchemaV14ToV13},
     {13, kSchemaV13ToV12},
     {12, kSchemaV12ToV11},

@@ -155,6 +155,12 @@ expect_rc 1 ctl meter move bus1/1/3 --to A101
 has "only meter of account A103" err.txt "moving the only meter not explained"
 expect_rc 0 ctl --json meter move bus1/1/2 --to A103
 has '"from_account":"A101"' out.txt "move --json"
+# A103 was meter-side: its meter's register is emptied next, which meter show says.
+expect_rc 0 ctl meter show bus1/1/3
+has "register    the ledger holds the money since" out.txt "meter show does not show the emptying"
+has "waits for a reading off prepaid mode" out.txt "meter show does not say what the emptying waits for"
+expect_rc 0 ctl --json meter show bus1/1/3
+has '"direction": "host_side"' out.txt "meter show --json has no conversion direction"
 
 # A dead meter (offline) replaced with the electrician's reading of its display: bad values are
 # usage errors (2), a reading below the billed energy or with no price is refused (1); nothing is

@@ -1,6 +1,8 @@
 // Account and meter administration on the SQLite store: opening with phone and room, meter
 // replacement and moves (each one transaction with an audit row; every refusal changes nothing;
 // transfers keep the ledger verifying), billing modes and the meter-side balance check.
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -16,6 +18,8 @@
 namespace phil::store {
 namespace {
 
+using domain::BillingMode;
+using domain::CommandKind;
 using domain::EntryKind;
 using domain::MeterId;
 using domain::MeterStatus;
@@ -765,6 +769,183 @@ TEST_F(AdminOperationsTest, MovingIntoAnAccountWhoseCreditIsOnItsWayIsRefused) {
   EXPECT_EQ(snapshot(), before);
   EXPECT_EQ(store_->meter(meter(3))->billing_mode, domain::BillingMode::kMeterSide);
   EXPECT_FALSE(store_->meter_conversion(meter(3)));
+}
+
+TEST_F(AdminOperationsTest, TheSiteFileDeclaringHostSideConvertsAMeterSideAccountOnce) {
+  open("A103", {meter(3)});
+  ASSERT_TRUE(store_->sale({"A103", 5000, "cashier", kT0}));  // its credit not delivered yet
+  const auto before = snapshot();
+  // While a credit is on its way what the meter holds is not known: kept, with an event.
+  EXPECT_EQ(store_->set_billing_mode({meter(3)}, BillingMode::kHostSide, "site-file", kT0), 0);
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, BillingMode::kMeterSide);
+  EXPECT_EQ(event_kinds(meter(3)).back(), "billing_mode_kept");
+  EXPECT_EQ(count(path_, "ledger"), before[0]);
+  const auto credit = store_->meter_commands(meter(3), 1).front().id;
+  ASSERT_TRUE(store_->try_begin_attempt(credit, std::uint16_t{1}, kT0));
+  store_->confirm_command(credit, {}, kT0, kRules);
+  read(meter(3), 1000, 5000);
+  read(meter(3), 2000, 4930);  // the meter took 0.10 more than the ledger's 0.60
+  EXPECT_EQ(store_->set_billing_mode({meter(3)}, BillingMode::kHostSide, "site-file", kT0), 1);
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, BillingMode::kHostSide);
+  EXPECT_EQ(store_->account_balance_fen("A103"), 4930);  // what the meter held
+  EXPECT_NE(test::sql(path_, "SELECT details FROM audit WHERE action = 'billing_mode'")
+                .find("ledger_took_fen=4930"),
+            std::string::npos);
+  const auto conv = store_->meter_conversion(meter(3));
+  ASSERT_TRUE(conv);
+  EXPECT_FALSE(conv->back);
+  EXPECT_NE(conv->reason.find("site file"), std::string::npos) << conv->reason;
+  // Declared again at the next start: nothing more.
+  const auto after = snapshot();
+  EXPECT_EQ(store_->set_billing_mode({meter(3)}, BillingMode::kHostSide, "site-file", kT0), 0);
+  EXPECT_EQ(snapshot(), after);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+/// v15 rebuilds conversions for the way back: an emptying stored before it keeps every field and
+/// is an emptying (direction host_side) afterwards, still advanced to its end.
+TEST_F(AdminOperationsTest, MigrationV15KeepsAnEmptyingGoingOn) {
+  move_into_meter_side_a103();
+  read_in(meter(3), 2000, 4930, domain::MeterMode::kKeepPower, kT0 + Millis(1000));
+  ASSERT_EQ(store_->advance_conversions("bus1", kT0 + Millis(1000)), 1);  // the debit queued
+  const auto before = store_->meter_conversion(meter(3));
+  store_.reset();
+  ASSERT_EQ(test::undo_schema_to(path_, sqlite_schema_version(), 14), "");
+  store_ = open_sqlite_store(path_);
+  EXPECT_EQ(test::sql(path_, "PRAGMA user_version"), std::to_string(sqlite_schema_version()) + "|");
+  const auto after = store_->meter_conversion(meter(3));
+  ASSERT_TRUE(after);
+  EXPECT_FALSE(after->back);
+  EXPECT_EQ(after->reason, before->reason);
+  EXPECT_EQ(after->settled_fen, -10);
+  EXPECT_EQ(after->debit_command, before->debit_command);
+  ASSERT_TRUE(store_->try_begin_attempt(*after->debit_command, std::uint16_t{1}, kT0));
+  store_->confirm_command(*after->debit_command, {}, kT0, kRules);
+  EXPECT_EQ(store_->advance_conversions("bus1", kT0 + Millis(2000)), 1);
+  EXPECT_EQ(store_->meter_conversion(meter(3))->outcome, "emptied");
+  // One open conversion per meter still holds after the rebuild.
+  EXPECT_EQ(test::sql(path_, "SELECT count(*) FROM sqlite_master WHERE name = 'conversions_open'"),
+            "1|");
+}
+
+/// A host-side A103 (meter 3 registered host-side before the account was opened) holding 30.00
+/// in the ledger, its meter's register at 2.00 (never the account's), read off prepaid mode.
+class WayBackTest : public AdminOperationsTest {
+ protected:
+  void SetUp() override {
+    AdminOperationsTest::SetUp();
+    ASSERT_EQ(store_->set_billing_mode({meter(3)}, BillingMode::kHostSide, "site-file", kT0), 1);
+    open("A103", {meter(3)});
+    ASSERT_EQ(store_->sale({"A103", 3000, "cashier", kT0}).value(), kNoCredit);
+    read_in(meter(3), 1000, 200, domain::MeterMode::kKeepPower, at(1));
+  }
+  static TimePoint at(int seconds) { return kT0 + Millis(std::int64_t{seconds} * 1000); }
+  /// Delivers the command the way back queued and returns it.
+  CommandRecord deliver(TimePoint when) {
+    const auto conv = store_->meter_conversion(meter(3));
+    EXPECT_TRUE(conv && conv->debit_command);
+    auto cmd = *store_->command(*conv->debit_command);
+    EXPECT_TRUE(store_->try_begin_attempt(cmd.id, std::uint16_t{1}, when));
+    store_->confirm_command(cmd.id, {}, when, kRules);
+    return cmd;
+  }
+};
+
+TEST_F(WayBackTest, PutsTheLedgersMoneyOntoTheMeterOnceThenBillsItMeterSide) {
+  EXPECT_EQ(store_->set_billing_mode({meter(3)}, BillingMode::kMeterSide, "site-file", at(2)), 1);
+  // Host-side until the meter holds the money.
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, BillingMode::kHostSide);
+  EXPECT_EQ(event_kinds(meter(3)).back(), "billing_mode_switching");
+  ASSERT_TRUE(store_->meter_conversion(meter(3))->back);
+  // A reading after the start decides: 30.00 - 2.00 = a convert credit of 28.00.
+  EXPECT_EQ(store_->advance_conversions("bus1", at(2)), 0);
+  read_in(meter(3), 1000, 200, domain::MeterMode::kKeepPower, at(3));
+  EXPECT_EQ(store_->advance_conversions("bus1", at(3)), 1);
+  const auto credit = deliver(at(4));
+  EXPECT_EQ(credit.kind, CommandKind::kCredit);
+  EXPECT_EQ(credit.amount_fen, 2800);
+  EXPECT_EQ(credit.payload, "amount_fen=2800 purpose=convert");
+  EXPECT_EQ(store_->advance_conversions("bus1", at(4)), 1);  // confirmed: check at a reading
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, BillingMode::kHostSide);
+  // A sale while it was on its way: the ledger has 40.00, the meter 30.00; one more credit.
+  ASSERT_EQ(store_->sale({"A103", 1000, "cashier", at(5)}).value(), kNoCredit);
+  read_in(meter(3), 1000, 3000, domain::MeterMode::kKeepPower, at(6));
+  EXPECT_EQ(store_->advance_conversions("bus1", at(6)), 1);
+  EXPECT_EQ(deliver(at(7)).amount_fen, 1000);
+  EXPECT_EQ(store_->advance_conversions("bus1", at(7)), 1);
+  read_in(meter(3), 1000, 4000, domain::MeterMode::kKeepPower, at(8));
+  EXPECT_EQ(store_->advance_conversions("bus1", at(8)), 1);
+  const auto conv = store_->meter_conversion(meter(3));
+  EXPECT_EQ(conv->outcome, "filled");
+  EXPECT_EQ(conv->moved_fen, 3800);
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, BillingMode::kMeterSide);
+  EXPECT_EQ(event_kinds(meter(3)).back(), "billing_mode_switched");
+  // Back to prepaid mode, by the system; the ledger booked nothing for the credits.
+  const auto recent = store_->meter_commands(meter(3), 3);
+  const auto mode = std::find_if(recent.begin(), recent.end(),
+                                 [](const auto& c) { return c.kind == CommandKind::kMode; });
+  ASSERT_NE(mode, recent.end());
+  EXPECT_EQ(mode->payload, "relay=prepaid");
+  EXPECT_EQ(mode->operator_id, "system");
+  EXPECT_EQ(store_->account_balance_fen("A103"), 4000);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  EXPECT_EQ(store_->advance_conversions("bus1", at(9)), 0);
+  // From here the meter holds the money: a sale credits it.
+  EXPECT_NE(store_->sale({"A103", 500, "cashier", at(10)}).value(), kNoCredit);
+}
+
+TEST_F(WayBackTest, WaitsInArrearsEndsWhenDeclaredHostSideAndIsKeptForATieredTariff) {
+  // In arrears the meter cannot hold the account's money: it waits for a sale.
+  read_in(meter(3), 60'000, 200, domain::MeterMode::kForcedOff, at(2));  // 59 kWh at 0.60
+  ASSERT_LT(*store_->account_balance_fen("A103"), 0);
+  EXPECT_EQ(store_->set_billing_mode({meter(3)}, BillingMode::kMeterSide, "site-file", at(3)), 1);
+  read_in(meter(3), 60'000, 200, domain::MeterMode::kForcedOff, at(4));
+  EXPECT_EQ(store_->advance_conversions("bus1", at(4)), 0);
+  EXPECT_FALSE(store_->meter_conversion(meter(3))->debit_command);
+  // Declared host-side again: the way back ends, nothing moved.
+  EXPECT_EQ(store_->set_billing_mode({meter(3)}, BillingMode::kHostSide, "site-file", at(5)), 0);
+  EXPECT_EQ(store_->meter_conversion(meter(3))->outcome, "cancelled");
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, BillingMode::kHostSide);
+  // A tiered tariff in force: the meter cannot apply it.
+  domain::Tariff tiered;
+  tiered.rates = {6000, 6000, 6000, 6000};
+  tiered.tier_period = domain::TierPeriod::kMonthly;
+  tiered.tiers = {{0, 0}, {1000, 1000}};
+  ASSERT_TRUE(store_->add_tariff(
+      {"stepped", {kT0 - std::chrono::hours(1), tiered}, std::chrono::minutes(480), "m", kT0}));
+  ASSERT_TRUE(store_->assign_tariff({"stepped", meter(3), "m", at(6)}));
+  const auto before = snapshot();
+  EXPECT_EQ(store_->set_billing_mode({meter(3)}, BillingMode::kMeterSide, "site-file", at(7)), 0);
+  EXPECT_EQ(event_kinds(meter(3)).back(), "billing_mode_kept");
+  EXPECT_EQ(store_->meter_conversion(meter(3))->outcome, "cancelled");  // no new way back
+  EXPECT_EQ(count(path_, "outbox"), before[2]);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
+TEST_F(WayBackTest, ARegisterHoldingMoreIsDebitedAndAFailingOneIsGivenUp) {
+  read_in(meter(3), 1000, 5000, domain::MeterMode::kKeepPower, at(2));  // 50.00 on the meter
+  EXPECT_EQ(store_->set_billing_mode({meter(3)}, BillingMode::kMeterSide, "site-file", at(3)), 1);
+  auto when = 3;
+  for (int n = 1; n <= domain::kMaxConvertDebits; ++n) {
+    read_in(meter(3), 1000, 5000, domain::MeterMode::kKeepPower, at(++when));
+    ASSERT_EQ(store_->advance_conversions("bus1", at(when)), 1) << n;
+    const auto conv = store_->meter_conversion(meter(3));
+    ASSERT_TRUE(conv->debit_command) << n;
+    const auto debit = *store_->command(*conv->debit_command);
+    EXPECT_EQ(debit.kind, CommandKind::kDebit);
+    EXPECT_EQ(debit.amount_fen, 2000);
+    store_->fail_command(debit.id, "no reply", at(when));
+    ASSERT_EQ(store_->advance_conversions("bus1", at(when)), 1) << n;
+  }
+  read_in(meter(3), 1000, 5000, domain::MeterMode::kKeepPower, at(++when));
+  ASSERT_EQ(store_->advance_conversions("bus1", at(when)), 1);
+  const auto conv = store_->meter_conversion(meter(3));
+  EXPECT_EQ(conv->outcome, "blocked");
+  EXPECT_EQ(conv->moved_fen, 0);
+  EXPECT_EQ(event_kinds(meter(3)).back(), "conversion_blocked");
+  EXPECT_EQ(store_->meter(meter(3))->billing_mode, BillingMode::kHostSide);
+  EXPECT_EQ(store_->account_balance_fen("A103"), 3000);
+  EXPECT_TRUE(store_->verify_ledger().empty());
 }
 
 }  // namespace

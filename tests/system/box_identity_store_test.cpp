@@ -200,6 +200,10 @@ TEST_F(BoxIdentityStoreTest, CompletingASwapInPlaceCreditsTheOldBalanceOntoTheNe
 }
 
 TEST_F(BoxIdentityStoreTest, AHostSideSwapMovesNoMoneyButIsCompleted) {
+  // The first sale's credit delivered, so the account can be converted to host-side.
+  const auto credit = store_->meter_commands(meter(1), 1).front().id;
+  ASSERT_TRUE(store_->try_begin_attempt(credit, std::uint16_t{1}, kT0));
+  store_->confirm_command(credit, {}, kT0, kRules);
   ASSERT_EQ(store_->set_billing_mode({meter(1)}, domain::BillingMode::kHostSide, "admin", kT0), 1);
   read(1000, 0, 0);
   read(0, 0, 30);

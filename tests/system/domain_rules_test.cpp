@@ -553,5 +553,51 @@ TEST(ConversionRules, AFailedDebitIsRetriedUntilTheLimitAndALeftMeterIsCancelled
   EXPECT_EQ(next_convert_action(f).action, ConvertAction::kCancel);
 }
 
+TEST(ConversionRules, TheWayBackFillsTheRegisterToTheLedgerOffPrepaidModeOutOfArrears) {
+  ConvertBackFacts f;
+  f.ledger_fen = 3000;
+  EXPECT_EQ(next_convert_back_action(f).action, ConvertBackAction::kWait);  // no reading yet
+  f.mode = MeterMode::kPrepaid;
+  f.balance_fen = 200;
+  EXPECT_EQ(next_convert_back_action(f).action, ConvertBackAction::kWait);
+  f.mode = MeterMode::kKeepPower;
+  auto d = next_convert_back_action(f);
+  EXPECT_EQ(d.action, ConvertBackAction::kQueueCredit);
+  EXPECT_EQ(d.amount_fen, 2800);
+  f.balance_fen = 5000;  // the register holds more than the account's money
+  d = next_convert_back_action(f);
+  EXPECT_EQ(d.action, ConvertBackAction::kQueueDebit);
+  EXPECT_EQ(d.amount_fen, 2000);
+  for (const auto held : {2999, 3000, 3001}) {  // within the tolerance
+    f.balance_fen = held;
+    EXPECT_EQ(next_convert_back_action(f).action, ConvertBackAction::kDone) << held;
+  }
+  f.balance_fen = 2998;
+  EXPECT_EQ(next_convert_back_action(f).action, ConvertBackAction::kQueueCredit);
+  f.ledger_fen = 0;  // arrears: a meter holds no debt, a sale first
+  EXPECT_EQ(next_convert_back_action(f).action, ConvertBackAction::kWait);
+}
+
+TEST(ConversionRules, TheWayBackDecidesAgainAfterEachCommandAndGivesUpAtTheLimit) {
+  ConvertBackFacts f;
+  f.ledger_fen = 3000;
+  f.mode = MeterMode::kForcedOff;
+  f.balance_fen = 0;
+  f.command = StepCommand{9, CommandState::kInFlight, ""};
+  EXPECT_EQ(next_convert_back_action(f).action, ConvertBackAction::kWait);
+  for (const auto s :
+       {CommandState::kConfirmed, CommandState::kFailed, CommandState::kSuperseded}) {
+    f.command->state = s;
+    EXPECT_EQ(next_convert_back_action(f).action, ConvertBackAction::kNext);
+  }
+  f.command.reset();
+  f.commands = kMaxConvertDebits;
+  const auto d = next_convert_back_action(f);
+  EXPECT_EQ(d.action, ConvertBackAction::kBlock);
+  EXPECT_NE(d.reason.find("stays host-side"), std::string::npos) << d.reason;
+  f.attached = false;
+  EXPECT_EQ(next_convert_back_action(f).action, ConvertBackAction::kCancel);
+}
+
 }  // namespace
 }  // namespace phil::domain

@@ -33,6 +33,7 @@ constexpr TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
 const std::vector<CommandPayload>& all_payloads() {
   static const std::vector<CommandPayload> kAll{
       CreditPayload{2000},
+      CreditPayload{2000, true},
       PricePayload{{12000, 9000, 6000, 3000}},
       ThresholdsPayload{2000, 500, 4000},
       ModePayload{RelayCommand::kForcedOff},
@@ -59,6 +60,7 @@ TEST(OutboxPayload, EveryKindRoundTripsThroughItsTextForm) {
 
 TEST(OutboxPayload, TextFormsAreTheDocumentedOnes) {
   EXPECT_EQ(domain::encode_payload(CreditPayload{2000}), "amount_fen=2000");
+  EXPECT_EQ(domain::encode_payload(CreditPayload{2000, true}), "amount_fen=2000 purpose=convert");
   EXPECT_EQ(domain::encode_payload(PricePayload{{12000, 9000, 6000, 3000}}),
             "sharp=12000 peak=9000 flat=6000 valley=3000");
   EXPECT_EQ(domain::encode_payload(ThresholdsPayload{2000, 500, 4000}),
@@ -94,6 +96,9 @@ TEST(OutboxPayload, MalformedOrOutOfRangeTextIsRejectedWithTheKey) {
            {CommandKind::kCredit, "amount_fen=0"},
            {CommandKind::kCredit, "amount_fen=12x"},
            {CommandKind::kCredit, "amount_fen=1 amount_fen=2"},
+           {CommandKind::kCredit, "amount_fen=1 purpose=refund"},
+           {CommandKind::kCredit, "purpose=convert"},
+           {CommandKind::kCredit, "amount_fen=0 purpose=convert"},
            {CommandKind::kPrice, "sharp=1 peak=2 flat=3"},
            {CommandKind::kPrice, "sharp=1 peak=2 flat=3 valley=-1"},
            {CommandKind::kThresholds, "alarm1_fen=100 alarm2_fen=500 overload_w=4000"},

@@ -97,9 +97,9 @@ TEST_F(StoreStatusTest, TheDevicesBitsDoNotMoveTheStatus) {
 }
 
 TEST_F(StoreStatusTest, AHostSideStatusFollowsTheLedgerBalanceNotTheMeters) {
-  open("A1", 1, 300);
   ASSERT_EQ(store_->set_billing_mode({meter(1)}, domain::BillingMode::kHostSide, "site-file", kT0),
             1);
+  open("A1", 1, 300);
   read(1, 99'999);  // the meter's own balance means nothing host-side
   EXPECT_EQ(status(1), MeterStatus::kAlarm2);
   ASSERT_TRUE(store_->sale({"A1", 5000, "cashier", kT0}));

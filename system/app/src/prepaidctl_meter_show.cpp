@@ -61,8 +61,23 @@ struct MeterShow {
   std::optional<store::BoxIdentityRecord> box;             ///< its box's identity, if read
 };
 
-/// The emptying of the register after a switch to host-side, as one line; "" if cancelled.
+/// The emptying of the register after a switch to host-side, or its filling on the way back, as
+/// one line; "" if an emptying was cancelled.
 std::string conversion_text(const store::ConversionRecord& c) {
+  if (c.back) {
+    if (c.outcome.empty()) {
+      return text::format(
+          text::Id::kRegisterFilling, printable(c.reason), when(c.started_at),
+          c.debit_command ? "command #" + std::to_string(*c.debit_command)
+                          : std::string("waits for a reading off prepaid mode and out of arrears"),
+          yuan(c.moved_fen));
+    }
+    if (c.outcome == "filled") {
+      return text::format(text::Id::kRegisterFilled, yuan(c.moved_fen),
+                          when(c.finished_at.value_or(c.started_at)));
+    }
+    return text::format(text::Id::kRegisterNotFilled, printable(c.why));
+  }
   if (c.outcome.empty()) {
     return text::format(text::Id::kRegisterEmptying, printable(c.reason), when(c.started_at),
                         c.debit_command ? "debit #" + std::to_string(*c.debit_command)
@@ -198,7 +213,9 @@ void print_meter_json(const MeterShow& s) {
         {"failed_debits", c->failed_debits},
         {"outcome", c->outcome.empty() ? "going_on" : c->outcome},
         {"emptied_fen", c->emptied_fen ? json(*c->emptied_fen) : json()},
-        {"why", c->why}};
+        {"why", c->why},
+        {"direction", c->back ? "meter_side" : "host_side"},
+        {"moved_fen", c->moved_fen}};
   } else {
     j["register_emptying"] = json();
   }

@@ -45,4 +45,40 @@ ConvertDecision next_convert_action(const ConversionFacts& f) {
   return {ConvertAction::kQueueDebit, f.balance_fen, {}};
 }
 
+ConvertBackDecision next_convert_back_action(const ConvertBackFacts& f) {
+  if (!f.attached) {
+    return {ConvertBackAction::kCancel, 0,
+            "the account was closed or got another meter before the way back ended"};
+  }
+  if (f.command) {
+    switch (f.command->state) {
+      case CommandState::kPending:
+      case CommandState::kInFlight:
+        return {};
+      case CommandState::kConfirmed:
+      case CommandState::kFailed:
+      case CommandState::kSuperseded:
+        return {ConvertBackAction::kNext, 0, {}};
+    }
+    return {};
+  }
+  // Only off prepaid mode, where host billing holds the relay whatever the register shows.
+  if (!f.mode || *f.mode == MeterMode::kPrepaid || *f.mode == MeterMode::kUnknown) return {};
+  if (f.ledger_fen <= 0) return {};
+  const auto diff = f.ledger_fen - f.balance_fen;
+  if (diff >= -kConvertBackToleranceFen && diff <= kConvertBackToleranceFen) {
+    return {ConvertBackAction::kDone, 0, {}};
+  }
+  if (f.commands >= kMaxConvertDebits) {
+    return {ConvertBackAction::kBlock, 0,
+            std::to_string(f.commands) +
+                " commands did not bring the meter's register to the "
+                "ledger's balance (it holds " +
+                std::to_string(f.balance_fen) + " fen, the ledger " + std::to_string(f.ledger_fen) +
+                "); the account stays host-side, see to the meter"};
+  }
+  if (diff > 0) return {ConvertBackAction::kQueueCredit, diff, {}};
+  return {ConvertBackAction::kQueueDebit, -diff, {}};
+}
+
 }  // namespace phil::domain

@@ -293,7 +293,10 @@ std::optional<std::string> check_payload(const CommandPayload& p) {
 std::string encode_payload(const CommandPayload& p) {
   return std::visit(
       Overloaded{
-          [](const CreditPayload& c) { return "amount_fen=" + std::to_string(c.amount_fen); },
+          [](const CreditPayload& c) {
+            return "amount_fen=" + std::to_string(c.amount_fen) +
+                   (c.convert ? " purpose=convert" : "");
+          },
           [](const PricePayload& c) {
             std::string out;
             for (int i = 0; i < kTouRates; ++i) {
@@ -335,6 +338,12 @@ Result<CommandPayload> decode_payload(CommandKind k, std::string_view text) {
   switch (k) {
     case CommandKind::kCredit: {
       CreditPayload c;
+      // A conversion's credit says so; a sale's carries the amount only.
+      constexpr std::string_view kConvert = " purpose=convert";
+      if (text.ends_with(kConvert)) {
+        c.convert = true;
+        text.remove_suffix(kConvert.size());
+      }
       if (auto r = read_ints<1>(k, text, {"amount_fen"}, {&c.amount_fen}); !r) return r.error();
       out = c;
       break;

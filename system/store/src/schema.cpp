@@ -607,11 +607,47 @@ CREATE TABLE box_identity (
 ) STRICT;
 )sql";
 
+// v15: the way back of a conversion (host-side to meter-side, phil/domain/conversion.hpp). The
+// table is rebuilt (SQLite cannot change a CHECK in place) with
+// - direction: 'host_side' (the register emptied, v13's rows) or 'meter_side' (the ledger's
+//   money put onto the meter; debit_command is then its credit or debit, failed_debits unused);
+// - commands: the commands queued so far; moved_fen: what they moved onto the meter (+) or off
+//   it (-), confirmed;
+// - outcome 'filled': the meter holds the account's money and is billed meter-side.
+constexpr std::string_view kV15 = R"sql(
+CREATE TABLE conversions_v15 (
+  id INTEGER PRIMARY KEY,
+  meter TEXT NOT NULL REFERENCES meters(id),
+  account TEXT NOT NULL REFERENCES accounts(id),
+  direction TEXT NOT NULL DEFAULT 'host_side' CHECK (direction IN ('host_side', 'meter_side')),
+  reason TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  settled_fen INTEGER NOT NULL,
+  read_after INTEGER NOT NULL,
+  debit_command INTEGER REFERENCES outbox(id),
+  failed_debits INTEGER NOT NULL DEFAULT 0 CHECK (failed_debits >= 0),
+  commands INTEGER NOT NULL DEFAULT 0 CHECK (commands >= 0),
+  moved_fen INTEGER NOT NULL DEFAULT 0,
+  finished_at INTEGER,
+  outcome TEXT CHECK (outcome IN ('emptied', 'filled', 'cancelled', 'blocked')),
+  emptied_fen INTEGER,
+  why TEXT,
+  CHECK ((finished_at IS NULL) = (outcome IS NULL))
+) STRICT;
+INSERT INTO conversions_v15 (id, meter, account, reason, started_at, settled_fen, read_after,
+  debit_command, failed_debits, finished_at, outcome, emptied_fen, why)
+  SELECT id, meter, account, reason, started_at, settled_fen, read_after, debit_command,
+  failed_debits, finished_at, outcome, emptied_fen, why FROM conversions;
+DROP TABLE conversions;
+ALTER TABLE conversions_v15 RENAME TO conversions;
+CREATE UNIQUE INDEX conversions_open ON conversions (meter) WHERE finished_at IS NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2, kV3,  kV4,  kV5,  kV6,  kV7,
-                                                  kV8, kV9, kV10, kV11, kV12, kV13, kV14};
+  static const std::vector<std::string_view> kAll{kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7, kV8,
+                                                  kV9, kV10, kV11, kV12, kV13, kV14, kV15};
   return kAll;
 }
 

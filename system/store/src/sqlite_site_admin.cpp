@@ -273,22 +273,58 @@ int SqliteStore::set_billing_mode(const std::vector<MeterId>& ids, domain::Billi
                                   const std::string& operator_id, TimePoint at) {
   Transaction tx(db_);
   std::vector<MeterId> changed;
+  std::vector<MeterId> going_back;
+  std::string money_moved;  // the conversions' audit details
   const std::string mode_name(domain::to_string(mode));
+  const std::string reason = "the site file declares " + mode_name + " billing";
+  const auto kept = [&](const MeterId& id, const std::string& now, const std::string& why) {
+    rows::write_event(db_, id, "billing_mode_kept",
+                      "meter " + id.to_string() + " stays " + now + ": " + why + "; " + mode_name +
+                          " billing was asked by " + operator_id,
+                      at);
+  };
   for (const auto& id : ids) {
-    auto s = db_.prepare("SELECT billing_mode IS ?2 FROM meters WHERE id = ?1");
+    auto s = db_.prepare(
+        "SELECT m.billing_mode IS ?2, COALESCE(m.billing_mode, st.billing_mode) = 'host-side', "
+        "(SELECT am.account FROM account_meters am JOIN accounts a ON a.id = am.account "
+        "WHERE am.meter = m.id AND am.detached_at IS NULL AND a.closed_at IS NULL) "
+        "FROM meters m JOIN site st ON st.id = 1 WHERE m.id = ?1");
     s->bind(1, id.to_string()).bind(2, mode_name);
     if (!s->step()) {
       throw StoreError("set_billing_mode: meter " + id.to_string() +
                        " is not registered; register the site's meters first");
     }
+    // Host-side again while on the way back: it stays host-side, the way back ends.
+    if (mode == domain::BillingMode::kHostSide) rows::cancel_convert_back(db_, id, reason, at);
     if (s->int64(0) != 0) continue;
-    if (mode == domain::BillingMode::kMeterSide && in_account_of_several(db_, id)) {
-      rows::write_event(db_, id, "billing_mode_kept",
-                        "meter " + id.to_string() +
-                            " stays host-side: its account has several meters, whose money the "
-                            "ledger holds; meter-side billing was asked by " +
-                            operator_id,
-                        at);
+    const bool host_side_now = s->int64(1) != 0;
+    const auto account = s->opt_text(2);
+    if (mode == domain::BillingMode::kMeterSide) {
+      if (in_account_of_several(db_, id)) {
+        kept(id, "host-side", "its account has several meters, whose money the ledger holds");
+        continue;
+      }
+      // One place holds the money: the ledger's goes onto the meter before it is meter-side.
+      if (account && host_side_now) {
+        if (const auto why = rows::start_convert_back(db_, *account, id, reason, at)) {
+          kept(id, "host-side", *why);
+        } else {
+          going_back.push_back(id);
+        }
+        continue;
+      }
+    } else if (account && rows::money_meter(db_, *account) == id) {
+      // The meter holds its account's money: it moves into the ledger once (conversion.hpp).
+      if (const auto busy = rows::open_money_command(db_, *account)) {
+        kept(id, "meter-side",
+             *busy +
+                 " is on its way, so what the meter holds is not known yet; start the "
+                 "daemon again once it is delivered");
+        continue;
+      }
+      money_moved += " account=" + *account +
+                     rows::convert_to_host_side(db_, *account, {id}, reason, operator_id, at);
+      changed.push_back(id);
       continue;
     }
     auto u = db_.prepare("UPDATE meters SET billing_mode = ?2 WHERE id = ?1");
@@ -296,12 +332,15 @@ int SqliteStore::set_billing_mode(const std::vector<MeterId>& ids, domain::Billi
     u->run();
     changed.push_back(id);
   }
-  if (!changed.empty()) {
+  if (!changed.empty() || !going_back.empty()) {
     rows::write_audit(db_, operator_id, "billing_mode",
-                      "mode=" + mode_name + " meters=" + rows::join_ids(changed), at);
+                      "mode=" + mode_name + " meters=" + rows::join_ids(changed) +
+                          (going_back.empty() ? "" : " going_back=" + rows::join_ids(going_back)) +
+                          money_moved,
+                      at);
   }
   tx.commit();
-  return static_cast<int>(changed.size());
+  return static_cast<int>(changed.size() + going_back.size());
 }
 
 domain::Result<ImportSummary> SqliteStore::import_site(const domain::SiteModel& model,

@@ -114,6 +114,18 @@ std::string convert_to_host_side(sqlite::Db& db, const std::string& account,
                                  const std::vector<domain::MeterId>& meters,
                                  const std::string& reason, const std::string& operator_id,
                                  TimePoint at);
+/// Starts the way back of a host-side account's only meter to meter-side billing
+/// (phil/domain/conversion.hpp) in the caller's transaction: a conversions row (direction
+/// meter_side) and a billing_mode_switching event; the meter stays host-side until its register
+/// holds the ledger's money (Ledger::advance_conversions). Returns why it cannot start (the meter's
+/// tariff in force is tiered; its register is still being emptied), or nullopt (started, or
+/// already on its way back).
+std::optional<std::string> start_convert_back(sqlite::Db& db, const std::string& account,
+                                              const domain::MeterId& meter,
+                                              const std::string& reason, TimePoint at);
+/// Cancels the way back of `meter` if one is open (the site file declares host-side again).
+void cancel_convert_back(sqlite::Db& db, const domain::MeterId& meter, const std::string& why,
+                         TimePoint at);
 /// The account's first credit or debit not delivered yet ("credit 12 to meter bus1/1/2"), if any:
 /// while one is on its way, what the account's meter holds is not known.
 std::optional<std::string> open_money_command(sqlite::Db& db, const std::string& account);

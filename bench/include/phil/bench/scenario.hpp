@@ -124,6 +124,14 @@ struct TariffAction {
   std::string name;
   domain::Tariff tariff;  ///< passes domain::check_tariff
 };
+/// The system is stopped and started again on the same database (the daemon restarted), with
+/// the site file's billing declaration changed if `billing` is given: for the box `box`
+/// ("bus/address") or, without it, every bus. Declaring a meter of an open account another mode
+/// converts its account (SiteAdmin::set_billing_mode).
+struct RestartAction {
+  std::optional<domain::BillingMode> billing;
+  std::optional<std::pair<std::string, int>> box;  ///< bus and address; nullopt: every bus
+};
 struct LoadAction {
   MeterRef meter;
   sim::LoadSpec load;
@@ -179,7 +187,8 @@ struct Step {
   // kAction
   std::variant<std::monostate, SaleAction, LoadAction, FaultAction, ClearFaultAction,
                ReplaceMeterAction, ReplaceInPlaceAction, ConfirmBoxAction, CommandAction,
-               ReadNowAction, MoneyBackAction, CloseAccountAction, MoveMeterAction, TariffAction>
+               ReadNowAction, MoneyBackAction, CloseAccountAction, MoveMeterAction, TariffAction,
+               RestartAction>
       action;
 };
 

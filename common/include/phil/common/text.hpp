@@ -54,6 +54,10 @@ enum class Id {
   kRegisterEmptying,    // {0}=why the account became host-side {1}=since {2}=the debit, or none
   kRegisterEmptied,     // {0}=amount taken off, yuan {1}=when
   kRegisterNotEmptied,  // {0}=why it was given up
+  // The way back to meter-side: the ledger's money put onto the meter (prepaidctl meter show).
+  kRegisterFilling,    // {0}=why {1}=since {2}=the command, or what it waits for {3}=moved, yuan
+  kRegisterFilled,     // {0}=moved onto the meter, yuan {1}=when
+  kRegisterNotFilled,  // {0}=why it was given up or cancelled
   // Box identity and on-site swaps (issue 12.8; prepaidctl meter show, box confirm).
   kSwapActionRequired,  // {0}=when detected {1}=what moves {2}=the command to type
   kSwapMovesBalance,    // {0}=the old device's last balance, yuan

@@ -15,7 +15,21 @@
 //
 // The register keeps counting down in keep_power, so a debit of the balance read a moment ago may
 // be refused (more than the balance); it is retried from the next reading, up to
-// kMaxConvertDebits times. Comm loss only delays it. Pure.
+// kMaxConvertDebits times. Comm loss only delays it.
+//
+// The way back (host-side to meter-side: the site file declares a single-meter account's meter
+// meter-side again) moves the ledger's money onto the meter, once:
+//
+//   fill    while the meter is still billed host-side (off prepaid mode), a credit (or a debit)
+//           of the difference between the ledger's balance and what the register holds at a
+//           reading, marked convert: it books nothing, the ledger keeps mirroring the account;
+//   check   a reading after it is confirmed decides again: a sale booked meanwhile is filled by
+//           one more command; within kConvertBackToleranceFen the meter holds the account's
+//           money and the meter is switched to meter-side billing and back to prepaid mode.
+//
+// It waits while the ledger is at or below 0 (a meter cannot hold a debt: a sale first), and
+// gives up after kMaxConvertDebits commands (blocked: the account stays host-side, nothing lost).
+// Pure.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -71,5 +85,41 @@ struct ConvertDecision {
 
 /// The next thing to do for one meter's emptying.
 ConvertDecision next_convert_action(const ConversionFacts& f);
+
+/// A register within this of the ledger holds the account's money (sub-fen rounding of the
+/// meter's own deduction against the ledger's charges).
+inline constexpr std::int64_t kConvertBackToleranceFen = 1;
+
+/// What the store knows of one meter's way back when it advances it.
+struct ConvertBackFacts {
+  /// The meter is still the only meter of the open account.
+  bool attached = true;
+  /// The meter's newest reading taken after the way back started (or after its last command
+  /// ended): its relay mode and balance; nullopt: no such reading yet.
+  std::optional<MeterMode> mode;
+  std::int64_t balance_fen = 0;
+  std::int64_t ledger_fen = 0;         ///< the account's ledger balance now
+  std::optional<StepCommand> command;  ///< the credit or debit queued, if any
+  int commands = 0;                    ///< commands queued so far (confirmed or not)
+};
+
+enum class ConvertBackAction : std::uint8_t {
+  kWait,         ///< nothing to do until the outbox or a poll moves (or a sale: arrears)
+  kQueueCredit,  ///< queue a convert credit of `amount_fen`
+  kQueueDebit,   ///< queue a convert debit of `amount_fen`
+  kNext,         ///< the command ended (confirmed or failed): decide again at a newer reading
+  kDone,         ///< the meter holds the ledger's balance: switch it to meter-side
+  kCancel,       ///< the account is no longer a single-meter open account
+  kBlock,        ///< give up with `reason`: the account stays host-side
+};
+
+struct ConvertBackDecision {
+  ConvertBackAction action = ConvertBackAction::kWait;
+  std::int64_t amount_fen = 0;  ///< kQueueCredit, kQueueDebit: > 0
+  std::string reason;           ///< kCancel, kBlock: what happened
+};
+
+/// The next thing to do for one meter's way back to meter-side.
+ConvertBackDecision next_convert_back_action(const ConvertBackFacts& f);
 
 }  // namespace phil::domain

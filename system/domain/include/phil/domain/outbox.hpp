@@ -77,6 +77,9 @@ bool supersedes(CommandKind k);
 
 struct CreditPayload {
   std::int64_t amount_fen = 0;  ///< > 0
+  /// The way back of a conversion (conversion.hpp): the ledger's money put onto the meter,
+  /// with no sale entry ("purpose=convert" in the stored payload).
+  bool convert = false;
   bool operator==(const CreditPayload&) const = default;
 };
 

@@ -122,9 +122,14 @@ struct ConversionRecord {
   std::optional<std::int64_t> debit_command;  ///< the debit queued now, if any
   int failed_debits = 0;
   std::optional<TimePoint> finished_at;
-  std::string outcome;  ///< "" while going on, else "emptied", "cancelled" or "blocked"
+  std::string outcome;  ///< "" while going on, else "emptied", "filled", "cancelled" or "blocked"
   std::optional<std::int64_t> emptied_fen;  ///< emptied: what the debit took off (fen)
   std::string why;                          ///< cancelled, blocked: what happened
+  /// The way back to meter-side (the site file declared it): the ledger's money put onto the
+  /// meter by convert credits or debits (debit_command is the one queued now); outcome
+  /// "filled" when the meter holds it and is billed meter-side.
+  bool back = false;
+  std::int64_t moved_fen = 0;  ///< the way back: moved onto the meter (+) or off it (-), fen
 };
 
 /// What Ledger::sale returns when no credit was queued (a host-side account); never a command

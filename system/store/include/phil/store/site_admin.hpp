@@ -138,9 +138,18 @@ class SiteAdmin {
                                const std::string& model) = 0;
   /// Sets the meters' own billing mode (the one billing, trip/close and the balance check use),
   /// as the daemon's site file declares it (`billing:` on a bus or box). One transaction with an
-  /// audit row naming the meters it changed; meters already in that mode are left alone. Returns
-  /// how many it changed. Unknown meters are a programming error (register them first):
-  /// StoreError.
+  /// audit row naming the meters it changed; meters already in that mode are left alone. One
+  /// place holds an account's money (phil/domain/conversion.hpp), so for a meter of an open
+  /// account:
+  ///  - host-side for the meter holding a meter-side account's money: the account is converted
+  ///    (the ledger takes what the meter held, its register is emptied next); kept meter-side
+  ///    with a billing_mode_kept event while a credit or debit of the account is on its way;
+  ///  - meter-side for the only meter of a host-side account: the way back starts (the ledger's
+  ///    money is put onto the meter, then it is switched); kept host-side with a
+  ///    billing_mode_kept event for a meter of several, one whose tariff in force is tiered or
+  ///    whose register is still being emptied. Host-side again cancels an open way back.
+  /// Returns how many it changed or started back. Unknown meters are a programming error
+  /// (register them first): StoreError.
   virtual int set_billing_mode(const std::vector<domain::MeterId>& ids, domain::BillingMode mode,
                                const std::string& operator_id, TimePoint at) = 0;
   /// Imports the site model in one transaction with an audit row: site settings, buildings,
