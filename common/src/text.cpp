@@ -83,6 +83,8 @@ std::string_view pattern(Id id) {
       return "emptied: {0} yuan taken off at {1}; the ledger holds the account's money";
     case Id::kRegisterNotEmptied:
       return "NOT emptied: {0}";
+    case Id::kActionNeedsRole:
+      return "{0} ({1}) may not {2}: that needs the role {3}; ask an operator who has it";
     case Id::kRegisterFilling:
       return "going back to meter-side billing since {1} ({0}): the ledger's money is being put "
              "onto the meter ({3} yuan so far): {2}";

@@ -6,46 +6,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <phil/common/text.hpp>
 #include <phil/service/operations.hpp>
 #include <phil/store/sqlite_file.hpp>
 
 namespace phil::service {
-
-std::string_view to_string(Action a) {
-  switch (a) {
-    case Action::kRegisterSite:
-      return "register_site";
-    case Action::kImportSite:
-      return "import_site";
-    case Action::kOpenAccount:
-      return "open_account";
-    case Action::kCloseAccount:
-      return "close_account";
-    case Action::kSale:
-      return "sale";
-    case Action::kRefund:
-      return "refund";
-    case Action::kReversal:
-      return "reversal";
-    case Action::kReplaceMeter:
-      return "replace_meter";
-    case Action::kMoveMeter:
-      return "move_meter";
-    case Action::kConfirmBox:
-      return "confirm_box";
-    case Action::kAddTariff:
-      return "add_tariff";
-    case Action::kAssignTariff:
-      return "assign_tariff";
-    case Action::kCommand:
-      return "command";
-    case Action::kReadNow:
-      return "read_now";
-    case Action::kQuery:
-      return "query";
-  }
-  return "?";
-}
 
 Operations::Operations(store::Store& store, const domain::Clock& clock,
                        std::optional<SiteConfig> site)
@@ -85,10 +50,17 @@ std::optional<int> Operations::schema_version(const std::string& db_path) {
 domain::Result<Operations::Guard> Operations::begin(const Actor& actor, Action action) const {
   // The operator's id is stored in every audit row.
   if (auto bad = check_text("operator", actor.id, TextLimits::kId)) return *bad;
+  if (actor.role && !domain::permits(*actor.role, action)) {
+    std::string may;
+    for (const auto role : domain::roles_for(action))
+      may.append(may.empty() ? "" : ", ").append(domain::to_string(role));
+    return domain::Error{
+        domain::ErrorKind::kRefused,
+        text::format(text::Id::kActionNeedsRole, actor.id, domain::to_string(*actor.role),
+                     domain::to_string(action), may.empty() ? std::string("-") : may)};
+  }
   Guard lock(mutex_);
-  // The role check of the operators issue goes here: one permission table, checked once per
-  // action. Until then every actor may do everything.
-  spdlog::debug("{} by {}", to_string(action), actor.id);
+  spdlog::debug("{} by {}", domain::to_string(action), actor.id);
   return domain::Result<Guard>(std::move(lock));
 }
 

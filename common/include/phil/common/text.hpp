@@ -54,6 +54,8 @@ enum class Id {
   kRegisterEmptying,    // {0}=why the account became host-side {1}=since {2}=the debit, or none
   kRegisterEmptied,     // {0}=amount taken off, yuan {1}=when
   kRegisterNotEmptied,  // {0}=why it was given up
+  // Operators and roles (issue 13).
+  kActionNeedsRole,  // {0}=operator {1}=their role {2}=the action {3}=the roles that may
   // The way back to meter-side: the ledger's money put onto the meter (prepaidctl meter show).
   kRegisterFilling,    // {0}=why {1}=since {2}=the command, or what it waits for {3}=moved, yuan
   kRegisterFilled,     // {0}=moved onto the meter, yuan {1}=when

@@ -29,6 +29,7 @@
 #include <phil/domain/clock.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/outbox.hpp>
+#include <phil/domain/permissions.hpp>
 #include <phil/domain/result.hpp>
 #include <phil/domain/site_model.hpp>
 #include <phil/domain/tariff.hpp>
@@ -40,27 +41,8 @@
 
 namespace phil::service {
 
-/// What an actor asks Operations to do; the unit of the role check (operators issue).
-enum class Action : std::uint8_t {
-  kRegisterSite,
-  kImportSite,
-  kOpenAccount,
-  kCloseAccount,
-  kSale,
-  kRefund,
-  kReversal,
-  kReplaceMeter,
-  kMoveMeter,
-  kConfirmBox,
-  kAddTariff,
-  kAssignTariff,
-  kCommand,
-  kReadNow,
-  kQuery,  ///< any read: accounts, meters, ledger, events, commands, tariffs, read requests
-};
-
-/// "sale", "read_now", ...: for logs and messages.
-std::string_view to_string(Action a);
+/// What an actor asks Operations to do; the unit of the role check (phil/domain/permissions.hpp).
+using Action = domain::Action;
 
 /// Every text an operator gives (ids, names, phone numbers, rooms, tariff names, read-now
 /// targets, the operator's own id, the texts of an imported site model) is checked by Operations
@@ -280,9 +262,9 @@ class Operations {
   using Guard = std::unique_lock<std::mutex>;
   Operations(std::unique_ptr<store::Store> owned, const domain::Clock& clock,
              std::optional<SiteConfig> site);
-  /// The one place every action and query passes before it touches the store: the role check
-  /// goes here (operators issue); today every actor may do everything. Holds the lock for the
-  /// call.
+  /// The one place every action and query passes before it touches the store: the actor's id
+  /// is checked text, and an actor with a role may do only what domain::kPermissions gives that
+  /// role (refused naming the roles that may). Holds the lock for the call.
   domain::Result<Guard> begin(const Actor& actor, Action action) const;
   domain::Result<void> check_read_target(const std::string& target) const;
   /// check_text of every text of a site model; the first refusal, prefixed by the account's
