@@ -83,6 +83,13 @@ std::string_view pattern(Id id) {
       return "emptied: {0} yuan taken off at {1}; the ledger holds the account's money";
     case Id::kRegisterNotEmptied:
       return "NOT emptied: {0}";
+    case Id::kLoginRefused:
+      return "operator {0} is unknown or the password is wrong";
+    case Id::kLoginLocked:
+      return "operator {0} is locked until {1} after {2} failed logins in a row; wait, or ask an "
+             "admin to set a new password";
+    case Id::kLoginDisabled:
+      return "operator {0} is disabled; ask an admin";
     case Id::kActionNeedsRole:
       return "{0} ({1}) may not {2}: that needs the role {3}; ask an operator who has it";
     case Id::kRegisterFilling:

@@ -48,7 +48,14 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v15) back into the v14 shape, user_version 14: the
+/// Turns a file of the current schema (v16) back into the v15 shape, user_version 15: no
+/// operators (issue 13). For the migration tests.
+inline constexpr const char* kSchemaV16ToV15 =
+    "DROP TRIGGER operators_never_deleted;"
+    "DROP TABLE operators;"
+    "PRAGMA user_version = 15;";
+
+/// Turns a file of the v15 schema back into the v14 shape, user_version 14: the
 /// conversions table of v13 (no way back, issue 12.3). For the migration tests.
 inline constexpr const char* kSchemaV15ToV14 =
     "DELETE FROM conversions WHERE direction = 'meter_side';"
@@ -168,7 +175,8 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 8> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 9> kSchemaUndo{{
+    {16, kSchemaV16ToV15},
     {15, kSchemaV15ToV14},
     {14, kSchemaV14ToV13},
     {13, kSchemaV13ToV12},

@@ -373,6 +373,27 @@ class RoleStore final : public Store {
     return queries_.box_identity(bus, address);
   }
 
+  // ---- Operators: the role doubles' stores know no operator (the operators' tests use the
+  // SQLite store) ----
+  domain::Result<void> add_operator(const OperatorRecord& op, const std::string&,
+                                    TimePoint) override {
+    return domain::Error{domain::ErrorKind::kRefused, "no operators in a role double: " + op.id};
+  }
+  std::optional<OperatorRecord> operator_record(const std::string&) const override {
+    return std::nullopt;
+  }
+  std::vector<OperatorRecord> operators() const override { return {}; }
+  domain::Result<void> set_password_hash(const std::string& id, const std::string&,
+                                         const std::string&, TimePoint) override {
+    return domain::Error{domain::ErrorKind::kNotFound, "no operator " + id};
+  }
+  domain::Result<void> disable_operator(const std::string& id, const std::string&,
+                                        TimePoint) override {
+    return domain::Error{domain::ErrorKind::kNotFound, "no operator " + id};
+  }
+  void record_login(const std::string&, const std::optional<domain::LoginDecision>&,
+                    TimePoint) override {}
+
  private:
   Outbox& outbox_;
   PollSink& sink_;

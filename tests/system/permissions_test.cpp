@@ -19,8 +19,7 @@ const std::map<std::string, std::set<std::string>>& expected() {
   static const std::map<std::string, std::set<std::string>> kExpected{
       {"admin",
        {"manage_operators", "register_site", "import_site", "confirm_box", "query", "read_log"}},
-      {"manager",
-       {"add_tariff", "assign_tariff", "report", "approve_refund", "query", "read_log"}},
+      {"manager", {"add_tariff", "assign_tariff", "report", "approve_refund", "query", "read_log"}},
       {"cashier",
        {"open_account", "close_account", "sale", "refund", "reversal", "shift_report", "query"}},
       {"engineer",

@@ -8,9 +8,9 @@ namespace phil::domain {
 namespace {
 
 constexpr std::array<std::string_view, kActionCount> kActionNames{
-    "register_site", "import_site",   "open_account", "close_account", "sale",
-    "refund",        "reversal",      "replace_meter", "move_meter",   "confirm_box",
-    "add_tariff",    "assign_tariff", "command",      "read_now",      "query",
+    "register_site", "import_site",   "open_account",   "close_account",    "sale",
+    "refund",        "reversal",      "replace_meter",  "move_meter",       "confirm_box",
+    "add_tariff",    "assign_tariff", "command",        "read_now",         "query",
     "report",        "shift_report",  "approve_refund", "manage_operators", "read_log"};
 
 constexpr std::array<std::string_view, kRoleCount> kRoleNames{"admin", "manager", "cashier",
@@ -26,9 +26,8 @@ std::optional<E> parse(const std::array<std::string_view, N>& names, std::string
 }  // namespace
 
 bool permits(Role role, Action action) {
-  return std::any_of(kPermissions.begin(), kPermissions.end(), [&](const Permission& p) {
-    return p.role == role && p.action == action;
-  });
+  return std::any_of(kPermissions.begin(), kPermissions.end(),
+                     [&](const Permission& p) { return p.role == role && p.action == action; });
 }
 
 std::vector<Role> roles_for(Action action) {

@@ -643,11 +643,29 @@ ALTER TABLE conversions_v15 RENAME TO conversions;
 CREATE UNIQUE INDEX conversions_open ON conversions (meter) WHERE finished_at IS NULL;
 )sql";
 
+// v16: operators (issue 13 item 1): who may log in, their role, their password's argon2id hash
+// (libsodium's crypto_pwhash_str form) and login state. Disabled, never deleted.
+constexpr std::string_view kV16 = R"sql(
+CREATE TABLE operators (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'cashier', 'engineer', 'auditor')),
+  password_hash TEXT NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+  locked_until INTEGER,
+  disabled_at INTEGER,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER operators_never_deleted BEFORE DELETE ON operators
+BEGIN SELECT RAISE(ABORT, 'operators are disabled, never deleted'); END;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7, kV8,
-                                                  kV9, kV10, kV11, kV12, kV13, kV14, kV15};
+  static const std::vector<std::string_view> kAll{kV1, kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
+                                                  kV9, kV10, kV11, kV12, kV13, kV14, kV15, kV16};
   return kAll;
 }
 

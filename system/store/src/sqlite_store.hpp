@@ -103,6 +103,18 @@ class SqliteStore final : public Store {
   int advance_closings(const std::string& bus, TimePoint at) override;
   int advance_conversions(const std::string& bus, TimePoint at) override;
 
+  // ---- Operators (sqlite_operators.cpp) ----
+  domain::Result<void> add_operator(const OperatorRecord& op, const std::string& by,
+                                    TimePoint at) override;
+  std::optional<OperatorRecord> operator_record(const std::string& id) const override;
+  std::vector<OperatorRecord> operators() const override;
+  domain::Result<void> set_password_hash(const std::string& id, const std::string& hash,
+                                         const std::string& by, TimePoint at) override;
+  domain::Result<void> disable_operator(const std::string& id, const std::string& by,
+                                        TimePoint at) override;
+  void record_login(const std::string& id, const std::optional<domain::LoginDecision>& d,
+                    TimePoint at) override;
+
   // ---- SiteAdmin (sqlite_site_admin.cpp; replace and move: sqlite_meter_changes.cpp) ----
   void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;
   int set_billing_mode(const std::vector<domain::MeterId>& ids, domain::BillingMode mode,

@@ -56,6 +56,9 @@ enum class Id {
   kRegisterNotEmptied,  // {0}=why it was given up
   // Operators and roles (issue 13).
   kActionNeedsRole,  // {0}=operator {1}=their role {2}=the action {3}=the roles that may
+  kLoginRefused,     // {0}=operator id
+  kLoginLocked,      // {0}=operator id {1}=until when {2}=failures that lock
+  kLoginDisabled,    // {0}=operator id
   // The way back to meter-side: the ledger's money put onto the meter (prepaidctl meter show).
   kRegisterFilling,    // {0}=why {1}=since {2}=the command, or what it waits for {3}=moved, yuan
   kRegisterFilled,     // {0}=moved onto the meter, yuan {1}=when

@@ -98,6 +98,14 @@ struct AssignTariff {
   std::optional<TimePoint> from{};       ///< takes effect then (not in the past); nullopt: now
 };
 
+/// A new operator (issue 13 item 1). The password is hashed (argon2id) before it is stored.
+struct NewOperator {
+  std::string id;  ///< what they log in with; text rules of an id, not empty
+  std::string name;
+  domain::Role role = domain::Role::kAuditor;
+  std::string password;  ///< domain::check_password
+};
+
 class Operations {
  public:
   /// Operations on `store`, at `clock`'s time. `site`: the daemon's site file, needed by
@@ -246,6 +254,25 @@ class Operations {
   domain::Result<std::vector<store::EventRecord>> events(
       const Actor& actor, const std::optional<domain::MeterId>& meter) const;
   domain::Result<std::vector<store::TariffRecord>> tariffs(const Actor& actor) const;
+
+  // ---- operators (operations_operators.cpp) ----
+  /// Logs an operator in: their Actor, with the role the operators table gives them. Refused
+  /// (kRefused): an unknown id or a wrong password (one message for both), a disabled operator,
+  /// a locked one (domain::decide_login: kMaxLoginFailures failures in a row lock for kLockFor).
+  /// Every attempt writes its audit row ("login"; a lock also "operator_locked"), nothing else.
+  domain::Result<Actor> login(const std::string& id, const std::string& password);
+  /// The first operator of a database, an admin (prepaidctl init). Refused once any exists.
+  domain::Result<void> add_first_admin(const NewOperator& op);
+  /// Adds an operator (manage_operators). Refused: bad id, name or password, an id in use.
+  domain::Result<void> add_operator(const Actor& actor, const NewOperator& op);
+  /// A new password for `id`: by themselves, or by an actor who may manage_operators. Clears
+  /// failures and a lock.
+  domain::Result<void> set_password(const Actor& actor, const std::string& id,
+                                    const std::string& password);
+  /// Disables an operator for good (manage_operators); nobody disables themselves.
+  domain::Result<void> disable_operator(const Actor& actor, const std::string& id);
+  /// Every operator (manage_operators), without the hashes.
+  domain::Result<std::vector<store::OperatorRecord>> operators(const Actor& actor) const;
   /// The tariff that charges a meter now: its own assignment in force, else the site default's;
   /// nullopt if none is. The version in force now (`meter show` compares its rates with the
   /// price table on the meter).

@@ -28,6 +28,7 @@
 
 #include <phil/store/common.hpp>
 #include <phil/store/ledger.hpp>
+#include <phil/store/operators.hpp>
 #include <phil/store/outbox.hpp>
 #include <phil/store/poll_sink.hpp>
 #include <phil/store/queries.hpp>
@@ -46,6 +47,7 @@ class Store : public Outbox,
               public Ledger,
               public SiteAdmin,
               public Tariffs,
+              public Operators,
               public Queries {
  public:
   ~Store() override = default;

@@ -1,0 +1,189 @@
+// Operators (issue 13 item 1): the password and login rules, and Operations on a real SQLite
+// file: the first admin, argon2id hashes, roles from the table, lock-out after failed logins,
+// disabled operators, and that every attempt is one audit row and nothing else.
+#include <gtest/gtest.h>
+
+#include <phil/domain/operators.hpp>
+#include <phil/service/operations.hpp>
+
+#include "support/sqlite_count.hpp"
+#include "support/temp_dir.hpp"
+
+namespace phil::service {
+namespace {
+
+using domain::ErrorKind;
+using domain::LoginOutcome;
+using domain::Role;
+
+constexpr TimePoint kT0{Millis(1'772'294'400'000)};  // 2026-02-28T16:00:00Z
+constexpr const char* kGood = "correct horse battery";
+
+TEST(OperatorRules, APasswordNeedsTenCharactersNotRepeatedNorTheId) {
+  EXPECT_FALSE(domain::check_password("correct horse", "li"));
+  EXPECT_FALSE(domain::check_password("电费预付管理系统密码好", "li"));  // 11 characters
+  EXPECT_TRUE(domain::check_password("short", "li"));
+  EXPECT_TRUE(domain::check_password("电费预付", "li"));  // 12 bytes, 4 characters
+  EXPECT_TRUE(domain::check_password("aaaaaaaaaaaa", "li"));
+  EXPECT_TRUE(domain::check_password("my name is zhangwei", "zhangwei"));
+  EXPECT_TRUE(domain::check_password(std::string(129, 'x') + "y", "li"));
+  EXPECT_NE(domain::check_password("short", "li")->find("at least 10"), std::string::npos);
+}
+
+TEST(OperatorRules, FiveFailuresLockForFifteenMinutesAndALockedOrDisabledOneIsNotChecked) {
+  domain::LoginState s;
+  int asked = 0;
+  const auto wrong = [&] {
+    ++asked;
+    return false;
+  };
+  for (int i = 1; i < domain::kMaxLoginFailures; ++i) {
+    const auto d = domain::decide_login(s, kT0, wrong);
+    EXPECT_EQ(d.outcome, LoginOutcome::kBadPassword);
+    EXPECT_EQ(d.failures, i);
+    s = {false, d.failures, d.locked_until};
+  }
+  auto d = domain::decide_login(s, kT0, wrong);
+  EXPECT_EQ(d.outcome, LoginOutcome::kLockedNow);
+  ASSERT_TRUE(d.locked_until);
+  EXPECT_EQ(*d.locked_until, kT0 + std::chrono::minutes(15));
+  s = {false, d.failures, d.locked_until};
+  asked = 0;
+  d = domain::decide_login(s, kT0 + std::chrono::minutes(14), [&] { return ++asked > 0; });
+  EXPECT_EQ(d.outcome, LoginOutcome::kLocked);
+  EXPECT_EQ(asked, 0);  // no hashing while locked
+  d = domain::decide_login(s, kT0 + std::chrono::minutes(15), [] { return true; });
+  EXPECT_EQ(d.outcome, LoginOutcome::kOk);
+  EXPECT_EQ(d.failures, 0);
+  s.disabled = true;
+  EXPECT_EQ(domain::decide_login(s, kT0 + std::chrono::hours(1), [] { return true; }).outcome,
+            LoginOutcome::kDisabled);
+}
+
+class OperatorsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_.file("site.db");
+    ops_ = Operations::open(db_, clock_);
+    ASSERT_TRUE(ops_->add_first_admin({"boss", "Wang Li", Role::kAdmin, kGood}));
+    auto admin = ops_->login("boss", kGood);
+    ASSERT_TRUE(admin) << admin.error().message;
+    admin_ = admin.value();
+  }
+  std::int64_t audit_rows() const { return test::count_rows(db_, "audit"); }
+  std::string last_audit() const {
+    return test::sql(db_, "SELECT operator, action, details FROM audit ORDER BY id DESC LIMIT 1");
+  }
+
+  test::TempDir dir_;
+  std::string db_;
+  domain::ManualClock clock_{kT0};
+  std::unique_ptr<Operations> ops_;
+  Actor admin_;
+};
+
+TEST_F(OperatorsTest, TheFirstAdminLogsInWithTheRoleOfTheTableAndIsTheOnlyFirst) {
+  EXPECT_EQ(admin_.id, "boss");
+  EXPECT_EQ(admin_.role, Role::kAdmin);
+  const auto again = ops_->add_first_admin({"other", "Other", Role::kAdmin, kGood});
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("has operators already"), std::string::npos);
+  // The hash is argon2id at the declared cost, never the password.
+  const auto hash = test::sql(db_, "SELECT password_hash FROM operators WHERE id = 'boss'");
+  EXPECT_EQ(hash.rfind("$argon2id$", 0), 0U) << hash;
+  EXPECT_NE(hash.find("m=65536,t=3"), std::string::npos) << hash;
+  EXPECT_EQ(hash.find(kGood), std::string::npos);
+  EXPECT_EQ(last_audit(), "boss|login|outcome=ok failures=0|");
+}
+
+TEST_F(OperatorsTest, OperatorsAreAddedByAnAdminAndActWithinTheirRole) {
+  ASSERT_TRUE(ops_->add_operator(admin_, {"li", "Li Na", Role::kCashier, "counter password 1"}));
+  EXPECT_EQ(last_audit(), "boss|operator_add|id=li role=cashier|");
+  const auto li = ops_->login("li", "counter password 1").value();
+  EXPECT_EQ(li.role, Role::kCashier);
+  // A cashier adds no operator, and may not add a tariff: the refusal names who may.
+  const auto before = audit_rows();
+  const auto add = ops_->add_operator(li, {"zhao", "Zhao", Role::kAdmin, kGood});
+  ASSERT_FALSE(add);
+  EXPECT_NE(add.error().message.find("that needs the role admin"), std::string::npos)
+      << add.error().message;
+  const auto tariff = ops_->add_tariff(li, {"flat", {kT0, domain::Tariff::single(6000)}});
+  ASSERT_FALSE(tariff);
+  EXPECT_NE(tariff.error().message.find("li (cashier) may not add_tariff: that needs the role "
+                                        "manager"),
+            std::string::npos)
+      << tariff.error().message;
+  EXPECT_EQ(audit_rows(), before);
+  // Ids are never reused; bad ids, names and passwords are refused and write nothing.
+  EXPECT_FALSE(ops_->add_operator(admin_, {"li", "Again", Role::kAuditor, kGood}));
+  EXPECT_EQ(ops_->add_operator(admin_, {"", "No id", Role::kAuditor, kGood}).error().kind,
+            ErrorKind::kInvalid);
+  EXPECT_EQ(ops_->add_operator(admin_, {"a\tb", "Tab", Role::kAuditor, kGood}).error().kind,
+            ErrorKind::kInvalid);
+  EXPECT_EQ(ops_->add_operator(admin_, {"zhou", "Zhou", Role::kAuditor, "short"}).error().kind,
+            ErrorKind::kInvalid);
+  EXPECT_EQ(audit_rows(), before);
+  const auto all = ops_->operators(admin_).value();
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_TRUE(all[0].password_hash.empty());  // hashes never leave the service
+  EXPECT_FALSE(ops_->operators(li));
+}
+
+TEST_F(OperatorsTest, FailedLoginsAreRefusedAlikeLockTheOperatorAndAreEachOneAuditRow) {
+  ASSERT_TRUE(ops_->add_operator(admin_, {"li", "Li Na", Role::kCashier, "counter password 1"}));
+  const auto tables = [&] { return test::count_rows(db_, "ledger") + test::count_rows(db_, "outbox"); };
+  const auto other = tables();
+  auto before = audit_rows();
+  // An unknown operator and a wrong password get the same words.
+  const auto unknown = ops_->login("nobody", "whatever it is");
+  const auto wrong = ops_->login("li", "not the password");
+  ASSERT_FALSE(unknown);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(unknown.error().message, "operator nobody is unknown or the password is wrong");
+  EXPECT_EQ(wrong.error().message, "operator li is unknown or the password is wrong");
+  EXPECT_EQ(audit_rows(), before + 2);
+  EXPECT_EQ(last_audit(), "li|login|outcome=bad_password failures=1|");
+  for (int i = 2; i < domain::kMaxLoginFailures; ++i)
+    ASSERT_FALSE(ops_->login("li", "not the password"));
+  before = audit_rows();
+  const auto locking = ops_->login("li", "not the password");
+  ASSERT_FALSE(locking);
+  EXPECT_NE(locking.error().message.find("locked until 2026-02-28T16:15:00"), std::string::npos)
+      << locking.error().message;
+  EXPECT_EQ(audit_rows(), before + 2);  // the attempt, and the lock
+  EXPECT_NE(last_audit().find("li|operator_locked|"), std::string::npos) << last_audit();
+  // Locked: even the right password is refused until the lock ends.
+  clock_.advance(std::chrono::minutes(14));
+  EXPECT_FALSE(ops_->login("li", "counter password 1"));
+  clock_.advance(std::chrono::minutes(1));
+  EXPECT_TRUE(ops_->login("li", "counter password 1"));
+  // Disabled for good: refused, and nobody disables themselves.
+  EXPECT_FALSE(ops_->disable_operator(admin_, "boss"));
+  ASSERT_TRUE(ops_->disable_operator(admin_, "li"));
+  const auto disabled = ops_->login("li", "counter password 1");
+  ASSERT_FALSE(disabled);
+  EXPECT_EQ(disabled.error().message, "operator li is disabled; ask an admin");
+  EXPECT_FALSE(ops_->disable_operator(admin_, "li"));
+  EXPECT_EQ(tables(), other);  // logins write only their audit rows
+  // Never deleted, even by hand.
+  EXPECT_NE(test::sql(db_, "DELETE FROM operators WHERE id = 'li'").find("never deleted"),
+            std::string::npos);
+}
+
+TEST_F(OperatorsTest, APasswordIsChangedByItsOwnerOrAnAdminAndClearsALock) {
+  ASSERT_TRUE(ops_->add_operator(admin_, {"li", "Li Na", Role::kCashier, "counter password 1"}));
+  ASSERT_TRUE(ops_->add_operator(admin_, {"wu", "Wu", Role::kCashier, "counter password 2"}));
+  const auto li = ops_->login("li", "counter password 1").value();
+  ASSERT_TRUE(ops_->set_password(li, "li", "a new counter password"));
+  EXPECT_FALSE(ops_->set_password(li, "wu", "li chose this one"));  // another's: admin only
+  EXPECT_EQ(ops_->set_password(li, "li", "short").error().kind, ErrorKind::kInvalid);
+  EXPECT_FALSE(ops_->login("li", "counter password 1"));
+  EXPECT_TRUE(ops_->login("li", "a new counter password"));
+  for (int i = 0; i < domain::kMaxLoginFailures; ++i)
+    ASSERT_FALSE(ops_->login("wu", "a wrong password"));
+  ASSERT_TRUE(ops_->set_password(admin_, "wu", "reset by the admin"));
+  EXPECT_TRUE(ops_->login("wu", "reset by the admin"));  // the lock is cleared
+}
+
+}  // namespace
+}  // namespace phil::service
