@@ -9,7 +9,7 @@ namespace phil::service::detail {
 
 /// Opslimit (passes) and memlimit (bytes) of new hashes: above OWASP's minimum for argon2id
 /// (19 MiB, t=2, p=1); a login costs about what bench/RESULTS.md says (perf_login).
-inline constexpr unsigned long long kHashOps = 3;
+inline constexpr unsigned long long kHashOps = 5;
 inline constexpr std::size_t kHashMemory = std::size_t{64} << 20U;
 
 /// The hash of `password` (crypto_pwhash_str form). Throws std::runtime_error if libsodium
