@@ -131,7 +131,9 @@ TEST_F(OperatorsTest, OperatorsAreAddedByAnAdminAndActWithinTheirRole) {
 
 TEST_F(OperatorsTest, FailedLoginsAreRefusedAlikeLockTheOperatorAndAreEachOneAuditRow) {
   ASSERT_TRUE(ops_->add_operator(admin_, {"li", "Li Na", Role::kCashier, "counter password 1"}));
-  const auto tables = [&] { return test::count_rows(db_, "ledger") + test::count_rows(db_, "outbox"); };
+  const auto tables = [&] {
+    return test::count_rows(db_, "ledger") + test::count_rows(db_, "outbox");
+  };
   const auto other = tables();
   auto before = audit_rows();
   // An unknown operator and a wrong password get the same words.

@@ -7,9 +7,10 @@ namespace phil::domain {
 
 std::optional<std::string> check_password(std::string_view password, std::string_view id) {
   // Characters, not bytes: a CJK character is one, as a person counts it.
-  const auto chars = static_cast<std::size_t>(
-      std::count_if(password.begin(), password.end(),
-                    [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
+  const auto chars =
+      static_cast<std::size_t>(std::count_if(password.begin(), password.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;
+      }));
   if (chars < kMinPasswordChars) {
     return "the password has " + std::to_string(chars) + " characters; use at least " +
            std::to_string(kMinPasswordChars) + " (a few words are easier to remember)";

@@ -64,8 +64,9 @@ domain::Result<void> Operations::add_first_admin(const NewOperator& op) {
   if (auto bad = check_new_operator(op)) return *bad;
   Guard lock(mutex_);
   if (!store_.operators().empty()) {
-    return refused("the site has operators already; an admin adds more with prepaidctl operator "
-                   "add");
+    return refused(
+        "the site has operators already; an admin adds more with prepaidctl operator "
+        "add");
   }
   store::OperatorRecord r;
   r.id = op.id;

@@ -96,8 +96,8 @@ domain::Result<void> SqliteStore::disable_operator(const std::string& id, const 
   return {};
 }
 
-void SqliteStore::record_login(const std::string& id,
-                               const std::optional<domain::LoginDecision>& d, TimePoint at) {
+void SqliteStore::record_login(const std::string& id, const std::optional<domain::LoginDecision>& d,
+                               TimePoint at) {
   Transaction tx(db_);
   if (!d) {
     rows::write_audit(db_, id, "login", "outcome=unknown_operator", at);
