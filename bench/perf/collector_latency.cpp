@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   phil::service::System system(site, (dir / "site.db").string(), clock);
   // The operator's side, as prepaidctl beside prepaidd: the front door on its own connection.
   const auto ops = phil::service::Operations::open((dir / "site.db").string(), clock, site);
-  const phil::service::Actor bench{"bench"};
+  const phil::service::Actor bench{"bench", phil::domain::Role::kCashier};  // opens and sells
   std::vector<phil::domain::MeterId> meters;
   for (int i = 0; i < sales; ++i) {
     const phil::domain::MeterId m{"bus1", 1 + i % boxes, 1 + (i / boxes) % 36};

@@ -34,14 +34,14 @@ bool Run::money_back(const MoneyBackAction& a, std::string& detail) {
                     "account " + a.account + " has no sale " + std::to_string(a.sale.value_or(0))};
   if (a.sale) {
     int n = 0;
-    for (const auto& e : ops_->ledger(kBench, a.account).value()) {
+    for (const auto& e : ops_->ledger(as(domain::Action::kQuery), a.account).value()) {
       if (e.kind == domain::EntryKind::kSale && ++n == *a.sale) {
-        res = ops_->reversal(kBench, e.seq);
+        res = ops_->reversal(as(domain::Action::kReversal), e.seq);
         break;
       }
     }
   } else {
-    res = ops_->refund(kBench, a.account, a.amount_fen);
+    res = ops_->refund(as(domain::Action::kRefund), a.account, a.amount_fen);
   }
   if (const auto refusal = refusal_outcome(what, res, a.refused, detail)) return *refusal;
   if (res.value().command) {
@@ -55,7 +55,7 @@ bool Run::money_back(const MoneyBackAction& a, std::string& detail) {
 }
 
 bool Run::close_account(const CloseAccountAction& a, std::string& detail) {
-  const auto res = ops_->close_account(kBench, a.account);
+  const auto res = ops_->close_account(as(domain::Action::kCloseAccount), a.account);
   if (const auto refusal = refusal_outcome("close of " + a.account, res, a.refused, detail)) {
     return *refusal;
   }
@@ -73,7 +73,8 @@ bool Run::close_account(const CloseAccountAction& a, std::string& detail) {
 }
 
 bool Run::move_meter(const MoveMeterAction& a, std::string& detail) {
-  const auto res = ops_->move_meter(kBench, to_id(a.meter), a.to_account, false);
+  const auto res =
+      ops_->move_meter(as(domain::Action::kMoveMeter), to_id(a.meter), a.to_account, false);
   const auto what = "move of " + a.meter.to_string() + " to " + a.to_account;
   if (const auto refusal = refusal_outcome(what, res, a.refused, detail)) return *refusal;
   detail = "moved from " + res.value().from_account + " at " +
@@ -83,10 +84,12 @@ bool Run::move_meter(const MoveMeterAction& a, std::string& detail) {
 
 bool Run::tariff(const TariffAction& a, std::string& detail) {
   const auto now = clock_.now();
-  auto res = ops_->add_tariff(kBench, {a.name, {now, a.tariff}, sc_.start.offset});
+  auto res =
+      ops_->add_tariff(as(domain::Action::kAddTariff), {a.name, {now, a.tariff}, sc_.start.offset});
   if (res) {
     res = ops_->assign_tariff(
-        kBench, {a.name, a.meter ? std::optional(to_id(*a.meter)) : std::nullopt, std::nullopt});
+        as(domain::Action::kAssignTariff),
+        {a.name, a.meter ? std::optional(to_id(*a.meter)) : std::nullopt, std::nullopt});
   }
   if (!res) {
     detail = "tariff " + a.name + " refused: " + res.error().message;
@@ -118,7 +121,7 @@ bool Run::restart(const RestartAction& a, std::string& detail) {
 
 bool Run::act(const Step& step, std::string& detail) {
   if (const auto* sale = std::get_if<SaleAction>(&step.action)) {
-    auto res = ops_->sale(kBench, sale->account, sale->amount_fen);
+    auto res = ops_->sale(as(domain::Action::kSale), sale->account, sale->amount_fen);
     if (sale->refused) {
       if (res) {
         detail = "sale accepted (credit " + std::to_string(res.value()) +
@@ -189,7 +192,7 @@ bool Run::act(const Step& step, std::string& detail) {
     return true;
   }
   if (const auto* r = std::get_if<ReplaceInPlaceAction>(&step.action)) {
-    auto res = ops_->replace_meter_in_place(kBench, to_id(r->meter));
+    auto res = ops_->replace_meter_in_place(as(domain::Action::kReplaceMeter), to_id(r->meter));
     if (!res) {
       detail = "meter replace --in-place refused: " + res.error().message;
       return false;
@@ -200,7 +203,7 @@ bool Run::act(const Step& step, std::string& detail) {
     return true;
   }
   if (const auto* c = std::get_if<ConfirmBoxAction>(&step.action)) {
-    auto res = ops_->confirm_box(kBench, c->bus, c->address);
+    auto res = ops_->confirm_box(as(domain::Action::kConfirmBox), c->bus, c->address);
     if (!res) {
       detail = "box confirm refused: " + res.error().message;
       return false;
@@ -210,7 +213,7 @@ bool Run::act(const Step& step, std::string& detail) {
     return true;
   }
   if (const auto* cmd = std::get_if<CommandAction>(&step.action)) {
-    auto res = ops_->command(kBench, to_id(cmd->meter), cmd->payload);
+    auto res = ops_->command(as(domain::Action::kCommand), to_id(cmd->meter), cmd->payload);
     if (!res) {
       detail = "command refused: " + res.error().message;
       return false;
@@ -222,7 +225,7 @@ bool Run::act(const Step& step, std::string& detail) {
     return true;
   }
   if (const auto* read = std::get_if<ReadNowAction>(&step.action)) {
-    auto res = ops_->read_now(kBench, read->target);
+    auto res = ops_->read_now(as(domain::Action::kReadNow), read->target);
     if (!res) {
       detail = "read-now refused: " + res.error().message;
       return false;

@@ -121,7 +121,7 @@ Flows flows_of(const std::vector<store::LedgerRecord>& entries) {
 
 bool Run::holds(const Check& c, std::string& seen) const {
   if (c.quantity == Quantity::kLedgerConsistent) {
-    const auto problems = ops_->verify_ledger(kBench).value();
+    const auto problems = ops_->verify_ledger(as(domain::Action::kQuery)).value();
     if (problems.empty()) {
       seen = "ledger verified: every account's invariant holds";
       return true;
@@ -130,7 +130,7 @@ bool Run::holds(const Check& c, std::string& seen) const {
     return false;
   }
   if (c.quantity == Quantity::kLedgerBalance || c.quantity == Quantity::kLedgerMatchesMeter) {
-    const auto found = ops_->account_balance_fen(kBench, c.account);
+    const auto found = ops_->account_balance_fen(as(domain::Action::kQuery), c.account);
     if (!found) {
       seen = "account " + c.account + " not found in the system";
       return false;
@@ -228,7 +228,7 @@ bool Run::holds(const Check& c, std::string& seen) const {
 }
 
 std::optional<store::MeterRecord> Run::system_meter(const Check& c, std::string& seen) const {
-  auto found = ops_->meter(kBench, to_id(c.meter));
+  auto found = ops_->meter(as(domain::Action::kQuery), to_id(c.meter));
   if (!found) {
     seen = "the system does not know meter " + c.meter.to_string();
     return std::nullopt;
@@ -259,7 +259,8 @@ bool Run::view_number_holds(const Check& c, std::string& seen) const {
 }
 
 bool Run::command_holds(const Check& c, std::string& seen) const {
-  const auto cmds = ops_->meter_commands(kBench, to_id(c.meter), kAllCommands).value();
+  const auto cmds =
+      ops_->meter_commands(as(domain::Action::kQuery), to_id(c.meter), kAllCommands).value();
   if (c.quantity == Quantity::kOpenCommands) {
     const auto open = std::count_if(cmds.begin(), cmds.end(), [](const store::CommandRecord& v) {
       return v.state == domain::CommandState::kPending ||
@@ -289,7 +290,8 @@ bool Run::credited_once(const MeterRef& m, std::string& seen) const {
   }
   std::int64_t confirmed = 0;
   std::int64_t open = 0;
-  const auto cmds = ops_->meter_commands(kBench, to_id(m), kAllCommands).value();
+  const auto cmds =
+      ops_->meter_commands(as(domain::Action::kQuery), to_id(m), kAllCommands).value();
   for (const auto& cmd : cmds) {
     if (cmd.kind != domain::CommandKind::kCredit) continue;
     if (cmd.state == domain::CommandState::kConfirmed) confirmed += cmd.amount_fen;
@@ -305,7 +307,7 @@ bool Run::credited_once(const MeterRef& m, std::string& seen) const {
   for (const auto& a : sc_.accounts) {
     if (a.meters.empty() || a.meters.front().to_string() != m.to_string()) continue;
     std::int64_t sales = 0;
-    const auto entries = ops_->ledger(kBench, a.id).value();
+    const auto entries = ops_->ledger(as(domain::Action::kQuery), a.id).value();
     for (const auto& e : entries) {
       if (e.kind == domain::EntryKind::kSale) sales += e.amount_fen;
     }
@@ -316,7 +318,7 @@ bool Run::credited_once(const MeterRef& m, std::string& seen) const {
 }
 
 bool Run::event_holds(const Check& c, std::string& seen) const {
-  const auto events = ops_->events(kBench, to_id(c.meter)).value();
+  const auto events = ops_->events(as(domain::Action::kQuery), to_id(c.meter)).value();
   const auto n = std::count_if(events.begin(), events.end(),
                                [&](const store::EventRecord& e) { return e.kind == c.word; });
   seen = std::to_string(n) + " " + c.word + " event(s) of " + std::to_string(events.size());
@@ -330,7 +332,7 @@ bool Run::event_holds(const Check& c, std::string& seen) const {
 }
 
 bool Run::closing_holds(const Check& c, std::string& seen) const {
-  const auto found = ops_->account_closing(kBench, c.account);
+  const auto found = ops_->account_closing(as(domain::Action::kQuery), c.account);
   if (!found) {
     seen = "account " + c.account + ": " + found.error().message;
     return false;
@@ -364,13 +366,13 @@ bool Run::closing_holds(const Check& c, std::string& seen) const {
 }
 
 bool Run::account_agrees(const Check& c, std::string& seen) const {
-  const auto found = ops_->account(kBench, c.account);
+  const auto found = ops_->account(as(domain::Action::kQuery), c.account);
   if (!found) {
     seen = c.account + ": " + found.error().message;
     return false;
   }
   const auto& account = found.value();
-  const Flows f = flows_of(ops_->ledger(kBench, c.account).value());
+  const Flows f = flows_of(ops_->ledger(as(domain::Action::kQuery), c.account).value());
   seen = c.account + ": ledger " + format_decimal(account.balance_fen, 2);
   if (f.sum != account.balance_fen) {
     seen += " but its entries add up to " + format_decimal(f.sum, 2) + " (sales " +
@@ -384,14 +386,14 @@ bool Run::account_agrees(const Check& c, std::string& seen) const {
   std::optional<domain::MeterId> money_meter;
   if (!account.meters.empty()) money_meter = account.meters.front();
   if (!money_meter) {
-    const auto closing = ops_->account_closing(kBench, c.account).value();
+    const auto closing = ops_->account_closing(as(domain::Action::kQuery), c.account).value();
     if (closing && !closing->meters.empty()) money_meter = closing->meters.front().meter;
   }
   if (!money_meter) {
     seen += " = its entries, no meter";
     return true;
   }
-  const auto meter = ops_->meter(kBench, *money_meter);
+  const auto meter = ops_->meter(as(domain::Action::kQuery), *money_meter);
   if (meter && meter.value().billing_mode == domain::BillingMode::kHostSide) {
     seen += " = its entries (host-side: the ledger holds the money)";
     return true;
@@ -413,7 +415,7 @@ bool Run::account_agrees(const Check& c, std::string& seen) const {
   });
   // A conversion moved money between the ledger and the register by commands with no sale or
   // refund entry (the emptying, the way back).
-  const auto conversion = ops_->meter_conversion(kBench, *money_meter);
+  const auto conversion = ops_->meter_conversion(as(domain::Action::kQuery), *money_meter);
   if (replaced || f.transfers || (conversion && conversion.value())) {
     seen += "; in/out not compared (meter replaced, money transferred or converted)";
     return ok;

@@ -107,9 +107,11 @@ class Run {
   bool all_hold(const std::vector<Check>& checks, std::string& seen) const;
 
   static constexpr int kAllCommands = 100'000;
-  // An allocation failure at start-up ends the program whichever way it is thrown.
-  // NOLINTNEXTLINE(cert-err58-cpp)
-  inline static const service::Actor kBench{"bench"};
+  /// Who takes `action`: the scenario's operator, with its role, else the first role that may
+  /// (Scenario::operator_role).
+  service::Actor as(domain::Action action) const {
+    return {sc_.operator_id, sc_.operator_role.value_or(domain::roles_for(action).front())};
+  }
 
   const Scenario& sc_;
   BenchClock clock_;

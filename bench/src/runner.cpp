@@ -83,7 +83,8 @@ ScenarioResult Run::execute() {
     std::vector<domain::MeterId> ids;
     for (const auto& m : a.meters)
       ids.push_back(to_id(m));
-    auto res = ops_->open_account(kBench, {a.id, a.tenant, ids, a.first_sale_fen});
+    auto res = ops_->open_account(as(domain::Action::kOpenAccount),
+                                  {a.id, a.tenant, ids, a.first_sale_fen});
     if (!res) {
       failure = sc_.file + ": opening account " + a.id + ": " + res.error().message;
       break;

@@ -93,6 +93,19 @@ Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
   sc.fleet = sim::parse_fleet(top.required("fleet"), profiles_dir);
   sc.fleet.utc_offset = sc.start.offset;
 
+  if (auto op = top.optional("operator")) {
+    yaml::Map o(*op);
+    if (auto v = o.optional("id")) {
+      sc.operator_id = v->as_string();
+      if (sc.operator_id.empty()) v->fail("the operator id is empty; give one");
+    }
+    if (auto v = o.optional("role")) {
+      sc.operator_role =
+          domain::parse_role(v->as_choice({"admin", "manager", "cashier", "engineer", "auditor"}));
+    }
+    o.finish();
+  }
+
   if (auto sys = top.optional("system")) {
     yaml::Map s(*sys);
     if (auto v = s.optional("poll_interval")) sc.system.poll_interval = v->as_duration();

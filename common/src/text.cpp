@@ -90,6 +90,24 @@ std::string_view pattern(Id id) {
              "admin to set a new password";
     case Id::kLoginDisabled:
       return "operator {0} is disabled; ask an admin";
+    case Id::kActorWithoutRole:
+      return "{0} has no role: every action needs the role of a logged-in operator (prepaidctl "
+             "login)";
+    case Id::kSessionUnknown:
+      return "the session is not known to this database; log in again with prepaidctl login";
+    case Id::kSessionEnded:
+      return "the session of operator {0} has ended ({1}); log in again with prepaidctl login";
+    case Id::kNotLoggedIn:
+      return "not logged in to {0}: run prepaidctl login, or give the password with "
+             "--password-file FILE or the environment variable PHIL_PASSWORD";
+    case Id::kSecretFileOpen:
+      return "{0} may be read by others (mode {1}); {2}";
+    case Id::kSecretFileOwner:
+      return "{0} belongs to another user; it is not used. Log in again";
+    case Id::kPasswordsDiffer:
+      return "the two passwords differ; nothing was changed";
+    case Id::kGeneratedPassword:
+      return "password of {0} (shown once; keep it safe): {1}";
     case Id::kActionNeedsRole:
       return "{0} ({1}) may not {2}: that needs the role {3}; ask an operator who has it";
     case Id::kRegisterFilling:

@@ -107,6 +107,15 @@ TEST(BenchRunner, ARemoteCommandIsDeliveredAndAFalseCheckShowsTheCommandSeen) {
   EXPECT_EQ(r.commands, 15U);  // with the 12 circuits' thresholds at first contact
 }
 
+TEST(BenchRunner, AScenariosOperatorActsWithItsRoleAndAStepItMayNotTakeFailsNamingTheRole) {
+  auto sc = load("cashier", "  - {command: {meter: bus1/3/2, trip}}");
+  sc.operator_id = "li";
+  sc.operator_role = phil::domain::Role::kCashier;  // sells (the steps above), sends no command
+  const auto r = run(sc);
+  EXPECT_FALSE(r.passed);
+  EXPECT_THAT(r.failure, HasSubstr("li (cashier) may not command: that needs the role engineer"));
+}
+
 TEST(BenchRunner, AFaultSilencesTheBoxUntilItIsCleared) {
   const auto r = run(load("silent",
                           "  - {fault: {id: f, kind: box_silent, bus: bus1, box: 3}}\n"

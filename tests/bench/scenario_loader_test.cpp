@@ -98,6 +98,21 @@ TEST_F(ScenarioLoader, SystemSettingsAreRead) {
               HasSubstr("system.billing: invalid value \"card\"; expected one of: meter, host"));
 }
 
+TEST_F(ScenarioLoader, TheOperatorIsQaWithEachActionsRoleUnlessTheScenarioNamesThem) {
+  const auto plain = phil::bench::load_scenario(write(kValid), "t", kProfiles);
+  EXPECT_EQ(plain.operator_id, "qa");
+  EXPECT_FALSE(plain.operator_role);
+  const auto named = phil::bench::load_scenario(
+      write(replace(kValid, "accounts:", "operator: {id: li, role: manager}\naccounts:")), "t",
+      kProfiles);
+  EXPECT_EQ(named.operator_id, "li");
+  EXPECT_EQ(named.operator_role, phil::domain::Role::kManager);
+  EXPECT_THAT(error_of(replace(kValid, "accounts:", "operator: {role: janitor}\naccounts:")),
+              HasSubstr("invalid value \"janitor\""));
+  EXPECT_THAT(error_of(replace(kValid, "accounts:", "operator: {name: li}\naccounts:")),
+              HasSubstr("unknown key \"name\""));
+}
+
 TEST_F(ScenarioLoader, TheShippedScenarioIsValid) {
   const auto sc = phil::bench::load_scenario(
       std::string(PHIL_SOURCE_DIR) + "/scenarios/arrears/trip-and-restore.yaml", "x", kProfiles);

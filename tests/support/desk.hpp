@@ -2,7 +2,8 @@
 // Test-only: the operator's desk next to a System under test. The System runs buses and answers
 // look-ups; every operator action goes through service::Operations, the one front door, on its
 // own connection to the same database, as prepaidctl does beside prepaidd. The call shapes are
-// the short ones the tests use (operator id as a string, a sale without its ledger seq).
+// the short ones the tests use (operator id as a string, a sale without its ledger seq); each
+// acts with the role its action needs (a cashier opens and sells, an engineer sends commands).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,22 +39,22 @@ class Desk {
     req.tenant = tenant;
     req.meters = meters;
     req.first_sale_fen = first_sale_fen;
-    return ops().open_account(service::Actor{operator_id}, req);
+    return ops().open_account(service::Actor{operator_id, domain::Role::kCashier}, req);
   }
   /// The sale's ledger seq.
   domain::Result<std::int64_t> sale(const std::string& account, std::int64_t amount_fen,
                                     const std::string& operator_id) {
-    return ops().sale(service::Actor{operator_id}, account, amount_fen);
+    return ops().sale(service::Actor{operator_id, domain::Role::kCashier}, account, amount_fen);
   }
   /// The command's outbox id.
   domain::Result<std::int64_t> command(const domain::MeterId& target,
                                        const domain::CommandPayload& payload,
                                        const std::string& operator_id) {
-    return ops().command(service::Actor{operator_id}, target, payload);
+    return ops().command(service::Actor{operator_id, domain::Role::kEngineer}, target, payload);
   }
   /// A stored read-now request's id (the daemon's way: the bus worker runs it).
   domain::Result<std::int64_t> request_read(std::string_view target) {
-    return ops().read_now(service::Actor{"test"}, target);
+    return ops().read_now(service::Actor{"test", domain::Role::kEngineer}, target);
   }
 
   service::Operations& ops() { return *ops_; }

@@ -48,7 +48,16 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v16) back into the v15 shape, user_version 15: no
+/// Turns a file of the current schema (v18) back into the v17 shape, user_version 17: no
+/// sessions (issue 13 item 3). For the migration tests.
+inline constexpr const char* kSchemaV18ToV17 =
+    "DROP TABLE sessions;"
+    "PRAGMA user_version = 17;";
+
+/// v17 is reserved on this branch for main's audit chain (an empty step): back to v16.
+inline constexpr const char* kSchemaV17ToV16 = "PRAGMA user_version = 16;";
+
+/// Turns a file of the v16 schema back into the v15 shape, user_version 15: no
 /// operators (issue 13). For the migration tests.
 inline constexpr const char* kSchemaV16ToV15 =
     "DROP TRIGGER operators_never_deleted;"
@@ -175,7 +184,9 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 9> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 11> kSchemaUndo{{
+    {18, kSchemaV18ToV17},
+    {17, kSchemaV17ToV16},
     {16, kSchemaV16ToV15},
     {15, kSchemaV15ToV14},
     {14, kSchemaV14ToV13},

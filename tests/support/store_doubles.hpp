@@ -393,6 +393,15 @@ class RoleStore final : public Store {
   }
   void record_login(const std::string&, const std::optional<domain::LoginDecision>&,
                     TimePoint) override {}
+  domain::Result<void> set_role(const std::string& id, domain::Role, const std::string&,
+                                TimePoint) override {
+    return domain::Error{domain::ErrorKind::kNotFound, "no operator " + id};
+  }
+  void add_session(const SessionRecord&) override {}
+  std::optional<SessionRecord> session(const std::string&) const override { return std::nullopt; }
+  void touch_session(const std::string&, TimePoint) override {}
+  void end_session(const std::string&, TimePoint) override {}
+  void record_session_refused(const SessionRecord&, domain::SessionState, TimePoint) override {}
 
  private:
   Outbox& outbox_;

@@ -37,10 +37,10 @@ name: ctl-admin-test
 buses:
   - {id: bus1, port: ./no-such-port, boxes: [{address: 1, model: adf300l-i, profile: adf300l}]}
 YAML
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ctl() { "$ctl" --db site.db --operator qa "$@"; }
-site() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
-"$ctl" --db site.db init > /dev/null  # only init creates a database
+source "$(dirname "$0")/../support/ctl_lib.sh"
+ctl() { ctl_as "$ctl" --db site.db "$@"; }
+site() { ctl_as "$ctl" --db site.db --config site.yaml --profiles "$profiles" "$@"; }
+ctl_operators "$ctl" site.db  # only init creates a database; each verb's role logged in
 expect_rc() {
   local want=$1; shift
   local rc=0
@@ -83,8 +83,8 @@ accounts:
      first_sale: "20.50"}
   - {id: B103, room: "103", meters: [bus1/1/3]}
 YAML
-acc() { "$ctl" --db accounts.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
-"$ctl" --db accounts.db init > /dev/null  # only init creates a database
+acc() { ctl_as "$ctl" --db accounts.db --config site.yaml --profiles "$profiles" "$@"; }
+ctl_operators "$ctl" accounts.db
 rows() { "$sqlite" accounts.db "SELECT (SELECT count(*) FROM accounts) || '/' || (SELECT count(*)
   FROM ledger) || '/' || (SELECT count(*) FROM outbox) || '/' || (SELECT count(*) FROM audit)"; }
 expect_rc 0 acc site import accounts.yaml
@@ -199,7 +199,7 @@ has '"charged_energy_wh":2500' out.txt "energy since the last reading not charge
 has '"charged_fen":150' out.txt "charge not at the price"
 has '"transferred_fen":0' out.txt "money moved off a host-side meter"
 expect_rc 0 ctl meter show bus1/1/3
-has "final reading (manual, by qa) 52500 Wh" out.txt "old meter's event does not say manual"
+has "final reading (manual, by qa-engineer) 52500 Wh" out.txt "old meter's event does not say manual"
 expect_rc 0 ctl meter show bus1/1/1
 has "replaces    bus1/1/3" out.txt "new meter does not show what it replaced"
 expect_rc 0 site ledger verify

@@ -18,8 +18,8 @@ price: "0.6000"
 buses:
   - {id: bus1, port: ./no-such-port, boxes: [{address: 1, model: adf300l-i, profile: adf300l}]}
 YAML
-site() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
-view() { "$ctl" --db site.db --profiles "$profiles" "$@"; }
+site() { ctl_as "$ctl" --db site.db --config site.yaml --profiles "$profiles" "$@"; }
+view() { ctl_as "$ctl" --db site.db --profiles "$profiles" "$@"; }
 has() { grep -qF -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
 hasnt() { ! grep -qF -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
 rows() {
@@ -34,7 +34,7 @@ unchanged() {
   expect_rc "$rc" "$@"
   [[ $(rows) == "$before" ]] || fail "$* wrote rows ($before -> $(rows))"
 }
-"$ctl" --db site.db init > /dev/null
+ctl_operators "$ctl" site.db
 expect_rc 0 site account open --id A401 --tenant Li --meter bus1/1/1 --sale 20.00
 
 # ---- box confirm ----
@@ -64,7 +64,8 @@ expect_rc 0 site box confirm bus1/1
 has "box bus1/1 confirmed as it reports itself (model code 3, 36 circuits)" out.txt \
   "confirmation not reported"
 [[ $("$sqlite" site.db "SELECT operator || ':' || details FROM audit WHERE action = 'confirm_box'") \
-  == "qa:box=bus1/1 model_code=3 circuits=36 mismatch="* ]] || fail "no audit row by qa"
+  == "qa-engineer:box=bus1/1 model_code=3 circuits=36 mismatch="* ]] ||
+  fail "no audit row by qa-engineer"
 [[ $("$sqlite" site.db "SELECT count(*) FROM events WHERE kind = 'box_identity_confirmed'") \
   == 1 ]] || fail "no box_identity_confirmed event"
 expect_rc 0 view meter show bus1/1/1
@@ -107,7 +108,7 @@ has "18.80 yuan credited to the new device" out.txt "completion not reported"
 [[ $("$sqlite" site.db "SELECT count(*) FROM outbox WHERE kind = 'credit' AND amount_fen = 1880
   AND meter = 'bus1/1/1' AND state = 'pending'") == 1 ]] || fail "no credit of 18.80 queued"
 [[ $("$sqlite" site.db "SELECT operator FROM audit WHERE action = 'replace_meter_in_place'") \
-  == qa ]] || fail "no audit row by qa"
+  == qa-engineer ]] || fail "no audit row by qa-engineer"
 expect_rc 0 view meter show bus1/1/1
 hasnt "ACTION REQUIRED" out.txt "the action still shown after completing it"
 expect_rc 0 view --json meter show bus1/1/1

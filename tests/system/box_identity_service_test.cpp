@@ -10,6 +10,7 @@
 #include <phil/service/system.hpp>
 #include <phil/store/store.hpp>
 
+#include "support/actors.hpp"
 #include "support/fake_site.hpp"
 
 namespace phil::service {
@@ -46,12 +47,15 @@ class BoxIdentityServiceTest : public ::testing::Test {
   }
   int events(const std::string& kind) {
     int n = 0;
-    for (const auto& e : site_.desk->ops().events(actor_, std::nullopt).value())
+    for (const auto& e :
+         site_.desk->ops().events(test::as(actor_, domain::Action::kQuery), std::nullopt).value())
       n += e.kind == kind ? 1 : 0;
     return n;
   }
   std::int64_t balance(const std::string& account) {
-    return site_.desk->ops().account_balance_fen(actor_, account).value();
+    return site_.desk->ops()
+        .account_balance_fen(test::as(actor_, domain::Action::kQuery), account)
+        .value();
   }
 
   test::FakeSite site_{kStart};
@@ -67,13 +71,18 @@ TEST_F(BoxIdentityServiceTest, AMismatchedBoxIsReadButNotBilledUntilAnOperatorCo
   EXPECT_EQ(identity_reads(1), 1);
   EXPECT_EQ(identity_reads(2), 1);
   EXPECT_EQ(events("box_identity_mismatch"), 1);  // box 2 only
-  const auto box2 = site_.desk->ops().box_identity(actor_, "bus1", 2).value();
+  const auto box2 =
+      site_.desk->ops().box_identity(test::as(actor_, domain::Action::kQuery), "bus1", 2).value();
   ASSERT_TRUE(box2 && box2->mismatch);
   EXPECT_NE(box2->mismatch->find("adf300l-i (model code 1)"), std::string::npos) << *box2->mismatch;
-  EXPECT_FALSE(site_.desk->ops().box_identity(actor_, "bus1", 1).value()->mismatch);
+  EXPECT_FALSE(site_.desk->ops()
+                   .box_identity(test::as(actor_, domain::Action::kQuery), "bus1", 1)
+                   .value()
+                   ->mismatch);
   // No credit reaches the box: the first sale waits.
   EXPECT_EQ(site_.device.credits_applied(), 0);
-  const auto cmds = site_.desk->ops().meter_commands(actor_, m21_, 1).value();
+  const auto cmds =
+      site_.desk->ops().meter_commands(test::as(actor_, domain::Action::kQuery), m21_, 1).value();
   ASSERT_EQ(cmds.size(), 1U);
   EXPECT_EQ(cmds[0].state, domain::CommandState::kPending);
   EXPECT_NE(cmds[0].last_error.find("box confirm bus1/2"), std::string::npos) << cmds[0].last_error;
@@ -83,17 +92,22 @@ TEST_F(BoxIdentityServiceTest, AMismatchedBoxIsReadButNotBilledUntilAnOperatorCo
   EXPECT_EQ(balance("A201"), 2000);
   EXPECT_EQ(identity_reads(2), 1);  // read once, not every poll
   // The operator confirms: an audit row, the credit goes, billing goes on.
-  const auto confirmed = site_.desk->ops().confirm_box(actor_, "bus1", 2);
+  const auto confirmed =
+      site_.desk->ops().confirm_box(test::as(actor_, domain::Action::kConfirmBox), "bus1", 2);
   ASSERT_TRUE(confirmed) << confirmed.error().message;
   site_.step(site_.config.poll_interval);
   site_.step(Millis(1000));
   EXPECT_EQ(site_.device.credits_applied(), 1);
-  EXPECT_EQ(site_.desk->ops().meter_commands(actor_, m21_, 1).value()[0].state,
+  EXPECT_EQ(site_.desk->ops()
+                .meter_commands(test::as(actor_, domain::Action::kQuery), m21_, 1)
+                .value()[0]
+                .state,
             domain::CommandState::kConfirmed);
   EXPECT_EQ(balance("A201"), 2000 - 60);  // the kWh used while stopped, at 0.60
   EXPECT_EQ(events("box_identity_confirmed"), 1);
   // Nothing left to confirm.
-  const auto again = site_.desk->ops().confirm_box(actor_, "bus1", 2);
+  const auto again =
+      site_.desk->ops().confirm_box(test::as(actor_, domain::Action::kConfirmBox), "bus1", 2);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().kind, domain::ErrorKind::kRefused);
 }
@@ -105,8 +119,10 @@ TEST_F(BoxIdentityServiceTest, ABoxThatRefusesTheIdentityReadIsBilledUncheckedWi
   site_.system->run_iterate();
   site_.step(Millis(1000));
   EXPECT_EQ(events("box_identity_unread"), 1);
-  EXPECT_FALSE(site_.desk->ops().box_identity(actor_, "bus1", 1).value());  // nothing recorded
-  EXPECT_EQ(site_.device.credits_applied(), 1);                             // nothing waits for it
+  EXPECT_FALSE(site_.desk->ops()
+                   .box_identity(test::as(actor_, domain::Action::kQuery), "bus1", 1)
+                   .value());                    // nothing recorded
+  EXPECT_EQ(site_.device.credits_applied(), 1);  // nothing waits for it
   site_.step(site_.config.poll_interval);
   EXPECT_EQ(identity_reads(1), 1);  // not again in this run
 }
@@ -121,7 +137,10 @@ TEST_F(BoxIdentityServiceTest, ASwapDetectedOnABoxReadsItsIdentityAgain) {
   site_.device.set(1, 1, test::FakeAdf300::Circuit{});
   site_.step(site_.config.poll_interval);
   EXPECT_EQ(identity_reads(1), 2);
-  EXPECT_TRUE(site_.desk->ops().meter_placement(actor_, m11_).value().swap_action);
+  EXPECT_TRUE(site_.desk->ops()
+                  .meter_placement(test::as(actor_, domain::Action::kQuery), m11_)
+                  .value()
+                  .swap_action);
 }
 
 TEST_F(BoxIdentityServiceTest,
@@ -133,22 +152,29 @@ TEST_F(BoxIdentityServiceTest,
   site_.step(site_.config.poll_interval);               // the meter's balance, 20.00, read
   site_.device.set(1, 1, test::FakeAdf300::Circuit{});  // swapped on site
   site_.step(site_.config.poll_interval);
-  const auto place = site_.desk->ops().meter_placement(actor_, m11_).value();
+  const auto place =
+      site_.desk->ops().meter_placement(test::as(actor_, domain::Action::kQuery), m11_).value();
   ASSERT_TRUE(place.swap_action);
   EXPECT_EQ(place.swap_action->old_balance_fen, 2000);
-  const auto done = site_.desk->ops().replace_meter_in_place(actor_, m11_);
+  const auto done = site_.desk->ops().replace_meter_in_place(
+      test::as(actor_, domain::Action::kReplaceMeter), m11_);
   ASSERT_TRUE(done) << done.error().message;
   ASSERT_TRUE(done.value().credit_command);
   site_.step(Millis(1000));
   EXPECT_EQ(site_.device.circuit(1, 1).balance_fen, 2000);
   EXPECT_EQ(site_.device.circuit(1, 1).purchase_count, 1);
-  const auto last = site_.desk->ops().meter_commands(actor_, m11_, 1).value();
+  const auto last =
+      site_.desk->ops().meter_commands(test::as(actor_, domain::Action::kQuery), m11_, 1).value();
   ASSERT_EQ(last.size(), 1U);
   EXPECT_EQ(last[0].id, *done.value().credit_command);
   EXPECT_EQ(last[0].state, domain::CommandState::kConfirmed);
   EXPECT_EQ(balance("A101"), 2000);
-  EXPECT_FALSE(site_.desk->ops().meter_placement(actor_, m11_).value().swap_action);
-  EXPECT_FALSE(site_.desk->ops().replace_meter_in_place(actor_, m11_));  // once
+  EXPECT_FALSE(site_.desk->ops()
+                   .meter_placement(test::as(actor_, domain::Action::kQuery), m11_)
+                   .value()
+                   .swap_action);
+  EXPECT_FALSE(site_.desk->ops().replace_meter_in_place(
+      test::as(actor_, domain::Action::kReplaceMeter), m11_));  // once
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 # kind supersedes a pending one. And prepaidd's banner lists every bus with its transport.
 # Usage: collector_ctl_test.sh PREPAIDD PREPAIDCTL PROFILES_DIR
 set -euo pipefail
+source "$(dirname "$0")/../support/ctl_lib.sh"
 daemon=$1 ctl=$2 profiles=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -19,8 +20,8 @@ buses:
      boxes: [{address: 3, model: adf300l-i, profile: adf300l}]}
 YAML
 fail() { echo "FAIL: $*" >&2; exit 1; }
-ctl() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
-"$ctl" --db site.db init > /dev/null  # only init creates a database
+ctl() { ctl_as "$ctl" --db site.db --config site.yaml --profiles "$profiles" "$@"; }
+ctl_operators "$ctl" site.db  # only init creates a database
 expect_rc() {
   local want=$1; shift
   local rc=0

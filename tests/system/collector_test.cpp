@@ -403,7 +403,9 @@ TEST_F(CollectorTest, AReadRequestFromAnotherProcessIsRunAndItsResultStored) {
   site_.clock.advance(Millis(60'000));
   // prepaidctl: the front door on its own connection to the same database, no bus worker.
   test::Desk ctl(site_.db, site_.clock, site_.config);
-  const auto request = [&](std::int64_t id) { return ctl.ops().read_request({"qa"}, id).value(); };
+  const auto request = [&](std::int64_t id) {
+    return ctl.ops().read_request({"qa", domain::Role::kEngineer}, id).value();
+  };
   const auto id = ctl.request_read("bus1/2/3");
   ASSERT_TRUE(id) << id.error().message;
   EXPECT_EQ(request(id.value()).state, "pending");

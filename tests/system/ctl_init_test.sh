@@ -18,7 +18,9 @@ grep -q '"action":"created"' out.txt || { cat out.txt; fail "init did not say cr
 version=$(sed -n 's/.*"schema_version":\([0-9][0-9]*\).*/\1/p' out.txt)
 [[ -n $version && $version -ge 1 ]] || { cat out.txt; fail "no schema version in $(cat out.txt)"; }
 [[ -s site.db ]] || fail "init created no database file"
-expect_rc 0 "$ctl" --db site.db tariff list  # the schema is there: the store reads it
+grep -q '"admin_added":false' out.txt || { cat out.txt; fail "init without --admin added one"; }
+ctl_operators "$ctl" site.db  # its first admin (init --admin) and an operator a role
+expect_rc 0 ctl_as "$ctl" --db site.db tariff list  # the schema is there: the store reads it
 grep -q "no tariff stored" out.txt || fail "the new database is not usable"
 # Again: already current, nothing changed.
 expect_rc 0 "$ctl" --db site.db init

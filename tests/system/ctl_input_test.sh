@@ -17,9 +17,9 @@ price: "0.6000"
 buses:
   - {id: bus1, port: ./no-such-port, boxes: [{address: 1, model: adf300l-i, profile: adf300l}]}
 YAML
-site() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
-offline() { "$ctl" --db site.db --operator qa "$@"; }
-"$ctl" --db site.db init > /dev/null  # only init creates a database
+site() { ctl_as "$ctl" --db site.db --config site.yaml --profiles "$profiles" "$@"; }
+offline() { ctl_as "$ctl" --db site.db "$@"; }
+ctl_operators "$ctl" site.db  # only init creates a database
 valid_json() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1"; }
 
 # Refused at the door, exit 2, the value named (escaped), nothing stored.
@@ -72,18 +72,18 @@ json_usage '"bus1/x" is not a meter id' offline --json meter show bus1/x
 json_usage '"bus1" is not a meter id' site --json command trip --meter bus1
 json_usage '"bus1/x" is not a box' site --json command clock --box bus1/x
 json_usage '--config is required' offline --json sale --account A401 --amount 1.00
-json_usage 'not found: run prepaidctl init' "$ctl" --db typo.db --json tariff list
+json_usage 'not found: run prepaidctl init' ctl_as "$ctl" --db typo.db --json tariff list
 json_usage '"bus1/1" is not a meter id' offline --json tariff assign standard --meter bus1/1
 
 # A mistyped --db: every verb but init refuses it (exit 2) and creates nothing.
 for verb in "account show --id A401" "tariff list" "refund --account A401 --amount 1.00"; do
   # shellcheck disable=SC2086
-  expect_rc 2 "$ctl" --db typo.db --config site.yaml --profiles "$profiles" $verb
+  expect_rc 2 ctl_as "$ctl" --db typo.db --config site.yaml --profiles "$profiles" $verb
   grep -qF "database typo.db not found: run prepaidctl init" err.txt ||
     fail "$verb on a missing database: $(cat err.txt)"
   [[ ! -e typo.db ]] || fail "$verb created typo.db"
 done
-expect_rc 2 "$ctl" --db typo.db --config site.yaml --profiles "$profiles" ledger verify
+expect_rc 2 ctl_as "$ctl" --db typo.db --config site.yaml --profiles "$profiles" ledger verify
 [[ ! -e typo.db ]] || fail "ledger verify created typo.db"
 expect_rc 0 "$ctl" --db typo.db init
 [[ -e typo.db ]] || fail "init did not create typo.db"
@@ -98,7 +98,14 @@ fi
 # The unprivileged user reads the profiles too (Operations checks amounts and commands against
 # them), and the checkout may sit in a folder only root can enter (mktemp -d is 0700): a copy.
 cp -r "$profiles" ro-profiles && chmod -R a+rX ro-profiles
-ro() { "${as_user[@]}" "$ctl" --db ro/site.db --config site.yaml --profiles ro-profiles "$@"; }
+# A session of the cashier's, the unprivileged user's own (0600): a read-only database takes no
+# login (which writes its audit row), but a session made before still works.
+cp "$ctl_sessions_root/site.db/cashier" ro-session && chmod 0600 ro-session
+[[ ${#as_user[@]} -eq 0 ]] || chown 65534:65534 ro-session
+ro() {
+  PHIL_SESSION_FILE=$PWD/ro-session "${as_user[@]}" "$ctl" --db ro/site.db --config site.yaml \
+    --profiles ro-profiles "$@"
+}
 expect_rc 0 ro account show --id A401
 expect_rc 0 ro --json tariff list
 expect_rc 0 ro ledger verify

@@ -19,8 +19,8 @@ buses:
 YAML
 sed 's/^price: "0.6000"$/price: "0.6000"\nmax_amount: "500.00"/' site.yaml > small.yaml
 sed 's/^price: "0.6000"$/price: "0.6000"\nmax_amount: "0.00"/' site.yaml > zero.yaml
-site() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
-small() { "$ctl" --db site.db --config small.yaml --profiles "$profiles" --operator qa "$@"; }
+site() { ctl_as "$ctl" --db site.db --config site.yaml --profiles "$profiles" "$@"; }
+small() { ctl_as "$ctl" --db site.db --config small.yaml --profiles "$profiles" "$@"; }
 has() { grep -qF -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
 rows() {
   "$sqlite" site.db "SELECT (SELECT count(*) FROM ledger) || '/' || (SELECT count(*) FROM outbox)
@@ -40,10 +40,10 @@ refused() {
   local before
     expect_rc 2 "$@"
   }
-"$ctl" --db site.db init > /dev/null
+ctl_operators "$ctl" site.db
 
 # A bad max_amount in the site file names the file, the key and what to give.
-expect_rc 2 "$ctl" --db site.db --config zero.yaml --profiles "$profiles" sale --account A1 \
+expect_rc 2 ctl_as "$ctl" --db site.db --config zero.yaml --profiles "$profiles" sale --account A1 \
   --amount 1.00
 has "zero.yaml:3:13: max_amount" err.txt "bad max_amount not located"
 has "from 0.01 to 1000000.00 (default 10000.00)" err.txt "bad max_amount: no range given"

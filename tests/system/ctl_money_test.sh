@@ -4,6 +4,7 @@
 # their refusals (exit 1 with the reason), bad arguments (exit 2), --json, and a verifying ledger.
 # Usage: ctl_money_test.sh PREPAIDCTL PROFILES_DIR
 set -euo pipefail
+source "$(dirname "$0")/../support/ctl_lib.sh"
 ctl=$1 profiles=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -15,9 +16,9 @@ buses:
   - {id: bus1, port: ./no-such-port, boxes: [{address: 1, model: adf300l-i, profile: adf300l}]}
 YAML
 fail() { echo "FAIL: $*" >&2; exit 1; }
-site() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
-offline() { "$ctl" --db site.db --operator qa "$@"; }  # no site file needed
-"$ctl" --db site.db init > /dev/null  # only init creates a database
+site() { ctl_as "$ctl" --db site.db --config site.yaml --profiles "$profiles" "$@"; }
+offline() { ctl_as "$ctl" --db site.db "$@"; }  # no site file needed
+ctl_operators "$ctl" site.db  # only init creates a database
 expect_rc() {
   local want=$1; shift
   local rc=0

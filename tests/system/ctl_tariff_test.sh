@@ -20,9 +20,9 @@ price: "0.6000"
 buses:
   - {id: bus1, port: ./no-such-port, boxes: [{address: 1, model: adf300l-i, profile: adf300l}]}
 YAML
-ctl() { "$ctl" --db site.db --operator qa "$@"; }
-site() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
-for db in site.db flags.db file.db; do "$ctl" --db $db init > /dev/null; done  # only init creates
+ctl() { ctl_as "$ctl" --db site.db "$@"; }
+site() { ctl_as "$ctl" --db site.db --config site.yaml --profiles "$profiles" "$@"; }
+for db in site.db flags.db file.db; do ctl_operators "$ctl" $db; done  # only init creates
 
 expect_rc 0 ctl tariff list
 grep -q "no tariff stored" out.txt || fail "empty list not explained"
@@ -129,16 +129,16 @@ expect_rc 2 ctl tariff assign standard --site --from tomorrow
 grep -q "is not a time with its offset" err.txt || fail "bad --from not explained"
 
 # tariff add --file: the example file stores exactly what the equivalent flags store.
-expect_rc 0 "$ctl" --db flags.db tariff add residential --from 2026-03-01T00:00:00+08:00 \
+expect_rc 0 ctl_as "$ctl" --db flags.db tariff add residential --from 2026-03-01T00:00:00+08:00 \
   --rates 1.2000,0.9000,0.6000,0.3000 \
   --periods 00:00=valley,08:00=peak,11:00=sharp,13:00=flat,22:00=valley \
   --tiers 0=0,200=0.0500,400=0.3000 --tier-period monthly --reset-day 5
-expect_rc 0 "$ctl" --db file.db tariff add --file "$example"
+expect_rc 0 ctl_as "$ctl" --db file.db tariff add --file "$example"
 grep -q "tariff residential: version from 2026-03-01T00:00:00+08:00 added" out.txt ||
   fail "add --file output"
 same_tariffs() {  # same_tariffs A.db B.db: their `tariff list --json` are identical
-  "$ctl" --db "$1" --json tariff list > a.json
-  "$ctl" --db "$2" --json tariff list > b.json
+  ctl_as "$ctl" --db "$1" --json tariff list > a.json
+  ctl_as "$ctl" --db "$2" --json tariff list > b.json
   grep -q '"versions":\[{' a.json || { cat a.json; fail "$1 holds no tariff version"; }
   cmp -s a.json b.json || { cat a.json b.json; fail "$1 and $2 hold different tariffs"; }
 }
@@ -154,9 +154,9 @@ tiers:
   reset_day: 3
   steps: [{from_kwh: 0, surcharge: 0}, {from_kwh: 2400.5, surcharge: "0.1000"}]
 YAML
-expect_rc 0 "$ctl" --db flags.db tariff add residential --from 2026-07-01T00:00:00+08:00 \
+expect_rc 0 ctl_as "$ctl" --db flags.db tariff add residential --from 2026-07-01T00:00:00+08:00 \
   --price 0.6500 --tiers 0=0,2400.500=0.1 --tier-period yearly --reset-month 7 --reset-day 3
-expect_rc 0 "$ctl" --db file.db tariff add --file single.yaml
+expect_rc 0 ctl_as "$ctl" --db file.db tariff add --file single.yaml
 same_tariffs flags.db file.db
 cat > untiered.yaml <<'YAML'
 name: flat
@@ -165,16 +165,16 @@ rates: {sharp: 1, peak: "0.9", flat: "0.6000", valley: 0.3}
 periods: {"00:00": flat, 08:00: peak}
 tiers: {period: none}
 YAML
-expect_rc 0 "$ctl" --db flags.db tariff add flat --from 2026-03-01T00:00:00+08:00 \
+expect_rc 0 ctl_as "$ctl" --db flags.db tariff add flat --from 2026-03-01T00:00:00+08:00 \
   --rates 1,0.9,0.6,0.3 --periods 00:00=flat,08:00=peak
-expect_rc 0 "$ctl" --db file.db tariff add --file untiered.yaml
+expect_rc 0 ctl_as "$ctl" --db file.db tariff add --file untiered.yaml
 same_tariffs flags.db file.db
 cp b.json before.json
 
 # A bad file: exit 2, the file, line and key, what to do; nothing stored (nor a database created).
 bad_file() {  # bad_file EXPECTED-TEXT YAML: the add is refused with EXPECTED-TEXT on stderr
   printf '%s\n' "$2" > bad.yaml
-  expect_rc 2 "$ctl" --db file.db tariff add --file bad.yaml
+  expect_rc 2 ctl_as "$ctl" --db file.db tariff add --file bad.yaml
   grep -q -- "$1" err.txt || { cat err.txt; fail "bad file: \"$1\" not said for: $2"; }
 }
 head='name: x
@@ -221,15 +221,15 @@ from: yesterday
 price: 1'
 bad_file 'give either price (one price) or rates' "$head"
 bad_file 'bad.yaml: expected a map, got nothing' ''
-expect_rc 2 "$ctl" --db file.db tariff add --file no-such.yaml
+expect_rc 2 ctl_as "$ctl" --db file.db tariff add --file no-such.yaml
 grep -q 'no-such.yaml: cannot read the file' err.txt || fail "missing file not explained"
-expect_rc 2 "$ctl" --db file.db --json tariff add --file "$example" --price 1
+expect_rc 2 ctl_as "$ctl" --db file.db --json tariff add --file "$example" --price 1
 grep -q -- "\"error\":\"--file excludes --price" out.txt || { cat out.txt err.txt; fail "--file with flags not refused (as JSON, under --json)"; }
 printf 'name: x\nfrom: 2026-03-01T00:00:00+08:00\nprice: 1\nextra: 1\n' > bad.yaml
-expect_rc 2 "$ctl" --db file.db --json tariff add --file bad.yaml
+expect_rc 2 ctl_as "$ctl" --db file.db --json tariff add --file bad.yaml
 grep -q '"error":"tariff file error: bad.yaml:4:1: extra: unknown key.*"ok":false' out.txt || { cat out.txt; fail "json error"; }
-expect_rc 2 "$ctl" --db fresh.db tariff add --file bad.yaml
+expect_rc 2 ctl_as "$ctl" --db fresh.db tariff add --file bad.yaml
 [[ ! -e fresh.db ]] || fail "a bad tariff file created a database"
-expect_rc 0 "$ctl" --db file.db --json tariff list
+expect_rc 0 ctl_as "$ctl" --db file.db --json tariff list
 cmp -s out.txt before.json || fail "a bad tariff file changed the tariffs"
 echo "ctl tariff test passed"

@@ -10,6 +10,7 @@
 #   The storm lasts SECONDS (default 60) or KILLS kills (default 100), whichever comes first.
 #   CTest runs the bounded default; script/storm runs a long one.
 set -euo pipefail
+source "$(dirname "$0")/../support/ctl_lib.sh"  # ctl_operators, ctl_as
 source "$(dirname "$0")/lib.sh"  # wait_for, fail_with_logs, start_fleet, fleet
 sim=$1 daemon=$2 ctl_bin=$3 profiles=$4
 seconds=${5:-60} kills=${6:-100} seed=${7:-$$}
@@ -45,9 +46,8 @@ buses:
      boxes: [{address: 1, model: adf300l-i, profile: adf300l},
              {address: 2, model: adf300l-i, profile: adf300l}]}
 YAML
-ctl() { "$ctl_bin" --db site.db --config site.yaml --profiles "$profiles" --operator storm "$@"; }
-"$ctl_bin" --db site.db init > /dev/null  # only init creates a database
-ctl init > /dev/null || fail "prepaidctl init"
+ctl() { ctl_as "$ctl_bin" --db site.db --config site.yaml --profiles "$profiles" "$@"; }
+ctl_operators "$ctl_bin" site.db  # only init creates a database; each verb's role logged in
 meters=(bus1/1/1 bus1/1/2 bus1/2/1)
 accounts=(A1 A2 A3)
 for i in 0 1 2; do

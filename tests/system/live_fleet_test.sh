@@ -7,6 +7,7 @@
 # fleet's serving thread and control socket). Every wait is bounded.
 # Usage: live_fleet_test.sh ADF300_SIM PREPAIDD PREPAIDCTL PROFILES_DIR
 set -euo pipefail
+source "$(dirname "$0")/../support/ctl_lib.sh"  # ctl_operators, ctl_as
 source "$(dirname "$0")/lib.sh"  # wait_for, fail_with_logs, start_fleet, fleet
 sim=$1 daemon=$2 ctl=$3 profiles=$4
 work=$(mktemp -d)
@@ -48,9 +49,8 @@ buses:
   - {id: bus2, transport: rtu-over-tcp, port: "$bus2", response_timeout: 500ms,
      boxes: [{address: 3, model: adf300l-i, profile: adf300l}]}
 YAML
-ctl() { "$ctl" --db site.db --config site.yaml --profiles "$profiles" --operator qa "$@"; }
-"$ctl" --db site.db init > /dev/null  # only init creates a database
-ctl init > /dev/null || fail "prepaidctl init"
+ctl() { ctl_as "$ctl" --db site.db --config site.yaml --profiles "$profiles" "$@"; }
+ctl_operators "$ctl" site.db  # only init creates a database; each verb's role logged in
 ctl account open --id A1 --tenant One --meter bus1/1/1 > /dev/null || fail "open A1"
 ctl account open --id A2 --tenant Two --meter bus1/2/1 > /dev/null || fail "open A2"
 ctl account open --id A3 --tenant Three --meter bus2/3/1 > /dev/null || fail "open A3"

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <phil/domain/operators.hpp>
+#include <phil/domain/sessions.hpp>
 #include <phil/service/operations.hpp>
+#include <phil/store/store.hpp>
 
 #include "support/sqlite_count.hpp"
 #include "support/temp_dir.hpp"
@@ -58,6 +60,25 @@ TEST(OperatorRules, FiveFailuresLockForFifteenMinutesAndALockedOrDisabledOneIsNo
   s.disabled = true;
   EXPECT_EQ(domain::decide_login(s, kT0 + std::chrono::hours(1), [] { return true; }).outcome,
             LoginOutcome::kDisabled);
+}
+
+TEST(SessionRules, ASessionEndsEightHoursAfterItsLoginOrHalfAnHourUnusedOrWhenRevoked) {
+  using domain::SessionState;
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  domain::SessionTimes s{kT0, kT0, std::nullopt};
+  EXPECT_EQ(domain::session_state(s, kT0), SessionState::kValid);
+  EXPECT_EQ(domain::session_state(s, kT0 + minutes(29)), SessionState::kValid);
+  EXPECT_EQ(domain::session_state(s, kT0 + minutes(30)), SessionState::kIdle);
+  // Used every 20 minutes it lasts, but never past 8 hours after the login.
+  s.last_used_at = kT0 + hours(7) + minutes(50);
+  EXPECT_EQ(domain::session_state(s, kT0 + hours(7) + minutes(59)), SessionState::kValid);
+  EXPECT_EQ(domain::session_state(s, kT0 + hours(8)), SessionState::kExpired);
+  EXPECT_EQ(domain::session_ends_at(s), kT0 + hours(8));
+  EXPECT_EQ(domain::session_ends_at({kT0, kT0, std::nullopt}), kT0 + minutes(30));
+  s.revoked_at = kT0 + hours(7) + minutes(55);
+  EXPECT_EQ(domain::session_state(s, kT0 + hours(7) + minutes(54)), SessionState::kValid);
+  EXPECT_EQ(domain::session_state(s, kT0 + hours(7) + minutes(55)), SessionState::kRevoked);
 }
 
 class OperatorsTest : public ::testing::Test {
@@ -185,6 +206,120 @@ TEST_F(OperatorsTest, APasswordIsChangedByItsOwnerOrAnAdminAndClearsALock) {
     ASSERT_FALSE(ops_->login("wu", "a wrong password"));
   ASSERT_TRUE(ops_->set_password(admin_, "wu", "reset by the admin"));
   EXPECT_TRUE(ops_->login("wu", "reset by the admin"));  // the lock is cleared
+}
+
+TEST_F(OperatorsTest, ASessionIsResumedByItsTokenUntilItIsIdleExpiredOrLoggedOut) {
+  auto started = ops_->start_session("boss", kGood);
+  ASSERT_TRUE(started) << started.error().message;
+  const auto token = started.value().token;
+  EXPECT_EQ(token.size(), 64U);
+  // The database keeps the token's SHA-256, never the token.
+  EXPECT_EQ(test::sql(db_, "SELECT count(*) FROM sessions WHERE token_hash = '" + token + "'"),
+            "0|");
+  EXPECT_EQ(test::count_rows(db_, "sessions"), 1);
+  auto s = ops_->resume_session(token);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s.value().actor.id, "boss");
+  EXPECT_EQ(s.value().actor.role, Role::kAdmin);
+  EXPECT_EQ(s.value().name, "Wang Li");
+  EXPECT_EQ(s.value().expires_at, kT0 + std::chrono::hours(8));
+  // Used within 30 minutes each time, it lasts; 30 minutes unused end it, with one audit row.
+  clock_.advance(std::chrono::minutes(29));
+  ASSERT_TRUE(ops_->resume_session(token));
+  clock_.advance(std::chrono::minutes(29));
+  ASSERT_TRUE(ops_->resume_session(token));
+  clock_.advance(std::chrono::minutes(30));
+  const auto before = audit_rows();
+  const auto idle = ops_->resume_session(token);
+  ASSERT_FALSE(idle);
+  EXPECT_NE(idle.error().message.find("has ended (idle)"), std::string::npos)
+      << idle.error().message;
+  EXPECT_EQ(audit_rows(), before + 1);
+  EXPECT_EQ(last_audit(), "boss|session_refused|id=boss why=idle|");
+  // An unknown token; a logout (one row) ends a session for good.
+  EXPECT_FALSE(ops_->resume_session(std::string(64, 'a')));
+  const auto second = ops_->start_session("boss", kGood).value().token;
+  ASSERT_TRUE(ops_->resume_session(second));
+  ops_->end_session(second);
+  EXPECT_EQ(last_audit(), "boss|logout|id=boss|");
+  const auto out = ops_->resume_session(second);
+  ASSERT_FALSE(out);
+  EXPECT_NE(out.error().message.find("(revoked)"), std::string::npos);
+}
+
+TEST_F(OperatorsTest, ASessionExpiresEightHoursAfterItsLoginHoweverOftenItIsUsed) {
+  const auto token = ops_->start_session("boss", kGood).value().token;
+  for (int i = 0; i < 23; ++i) {  // used every 20 minutes up to 7 h 40 min
+    clock_.advance(std::chrono::minutes(20));
+    ASSERT_TRUE(ops_->resume_session(token)) << i;
+  }
+  clock_.advance(std::chrono::minutes(20));  // 8 h after the login
+  const auto expired = ops_->resume_session(token);
+  ASSERT_FALSE(expired);
+  EXPECT_NE(expired.error().message.find("(expired)"), std::string::npos);
+  EXPECT_EQ(last_audit(), "boss|session_refused|id=boss why=expired|");
+}
+
+TEST_F(OperatorsTest, AWrongPasswordStartsNoSessionAndWritesOnlyItsLoginRow) {
+  const auto before = audit_rows();
+  EXPECT_FALSE(ops_->start_session("boss", "a wrong password"));
+  EXPECT_FALSE(ops_->start_session("nobody", kGood));
+  EXPECT_EQ(test::count_rows(db_, "sessions"), 0);
+  EXPECT_EQ(audit_rows(), before + 2);
+}
+
+TEST_F(OperatorsTest, DisablingChangingThePasswordOrTheRoleEndsTheOperatorsSessions) {
+  ASSERT_TRUE(ops_->add_operator(admin_, {"li", "Li Na", Role::kCashier, "counter password 1"}));
+  const auto login = [&] { return ops_->start_session("li", "counter password 1").value().token; };
+  auto token = login();
+  ASSERT_TRUE(ops_->set_password(admin_, "li", "counter password 1"));
+  EXPECT_FALSE(ops_->resume_session(token));
+  token = login();
+  ASSERT_TRUE(ops_->set_role(admin_, "li", Role::kManager));
+  EXPECT_EQ(last_audit(), "boss|operator_role|id=li from=cashier to=manager|");
+  EXPECT_FALSE(ops_->resume_session(token));
+  token = login();
+  EXPECT_EQ(ops_->resume_session(token).value().actor.role, Role::kManager);  // the table's
+  ASSERT_TRUE(ops_->disable_operator(admin_, "li"));
+  EXPECT_FALSE(ops_->resume_session(token));
+}
+
+TEST_F(OperatorsTest, NobodyChangesTheirOwnRoleAndARoleChangeIsTheTablesAtTheNextLogin) {
+  const auto own = ops_->set_role(admin_, "boss", Role::kManager);
+  ASSERT_FALSE(own);
+  EXPECT_NE(own.error().message.find("own role"), std::string::npos);
+  ASSERT_TRUE(ops_->add_operator(admin_, {"zhao", "Zhao", Role::kAdmin, "second admin pw"}));
+  const auto zhao = ops_->login("zhao", "second admin pw").value();
+  ASSERT_TRUE(ops_->set_role(zhao, "boss", Role::kAuditor));  // two admins: one may go
+  EXPECT_EQ(ops_->login("boss", kGood).value().role, Role::kAuditor);
+  EXPECT_FALSE(ops_->set_role(zhao, "boss", Role::kAuditor));  // the same role: refused
+  const auto li = ops_->set_role(zhao, "nobody", Role::kCashier);
+  ASSERT_FALSE(li);
+  EXPECT_EQ(li.error().kind, ErrorKind::kNotFound);
+}
+
+TEST_F(OperatorsTest, TheLastEnabledAdminCannotLoseAdminNorBeDisabled) {
+  // Through Operations an admin cannot reach the last admin but themselves (refused as their
+  // own); two admins acting on each other at once can. The store's transaction holds the rule.
+  const auto store = store::open_sqlite_store(db_, store::Checkpoints::kAtCommit);
+  const auto role = store->set_role("boss", Role::kManager, "zhao", kT0);
+  ASSERT_FALSE(role);
+  EXPECT_NE(role.error().message.find("last enabled admin"), std::string::npos)
+      << role.error().message;
+  EXPECT_FALSE(store->disable_operator("boss", "zhao", kT0));
+  ASSERT_TRUE(ops_->add_operator(admin_, {"zhao", "Zhao", Role::kAdmin, "second admin pw"}));
+  ASSERT_TRUE(store->disable_operator("boss", "zhao", kT0));
+  EXPECT_FALSE(store->set_role("zhao", Role::kManager, "boss", kT0));  // zhao is the last now
+  EXPECT_EQ(test::sql(db_,
+                      "SELECT id FROM operators WHERE role = 'admin' AND disabled_at IS "
+                      "NULL"),
+            "zhao|");
+}
+
+TEST_F(OperatorsTest, AnActorWithoutARoleIsRefusedNamingWhatItNeeds) {
+  const auto r = ops_->tariffs(Actor{"script"});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("script has no role"), std::string::npos) << r.error().message;
 }
 
 }  // namespace

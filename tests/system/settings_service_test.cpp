@@ -9,6 +9,7 @@
 #include <phil/service/system.hpp>
 #include <phil/store/store.hpp>
 
+#include "support/actors.hpp"
 #include "support/fake_site.hpp"
 
 namespace phil::service {
@@ -27,14 +28,18 @@ class SettingsServiceTest : public ::testing::Test {
     site_.start();
   }
   store::MeterPlacement place(const MeterId& m) {
-    auto p = site_.desk->ops().meter_placement(Actor{"engineer"}, m);
+    auto p =
+        site_.desk->ops().meter_placement(test::as(Actor{"engineer"}, domain::Action::kQuery), m);
     EXPECT_TRUE(p);
     return p ? p.value() : store::MeterPlacement{};
   }
   /// How many price commands of `m` are pending or in flight.
   int open_prices(const MeterId& m) {
     int n = 0;
-    for (const auto& c : site_.desk->ops().meter_commands(Actor{"engineer"}, m, 50).value()) {
+    for (const auto& c :
+         site_.desk->ops()
+             .meter_commands(test::as(Actor{"engineer"}, domain::Action::kQuery), m, 50)
+             .value()) {
       if (c.kind == domain::CommandKind::kPrice && !domain::is_terminal(c.state)) ++n;
     }
     return n;
@@ -99,11 +104,15 @@ TEST_F(SettingsServiceTest, AnAssignedTariffIsDownloadedAndConfirmedByReadBack) 
   const Actor admin{"admin"};
   site_.system->run_iterate();  // first contact done: only the prices are left to send
   site_.step(Millis(1000));
-  EXPECT_FALSE(ops.meter_tariff(admin, m11_).value());  // none assigned
-  ASSERT_TRUE(ops.add_tariff(admin, {"flat", {kStart, domain::Tariff::single(6000)}, {}}));
-  ASSERT_TRUE(ops.add_tariff(admin, {"cheap", {kStart, domain::Tariff::single(3000)}, {}}));
-  ASSERT_TRUE(ops.assign_tariff(admin, {"flat", std::nullopt, std::nullopt}));
-  auto t = ops.meter_tariff(admin, m11_).value();
+  EXPECT_FALSE(
+      ops.meter_tariff(test::as(admin, domain::Action::kQuery), m11_).value());  // none assigned
+  ASSERT_TRUE(ops.add_tariff(test::as(admin, domain::Action::kAddTariff),
+                             {"flat", {kStart, domain::Tariff::single(6000)}, {}}));
+  ASSERT_TRUE(ops.add_tariff(test::as(admin, domain::Action::kAddTariff),
+                             {"cheap", {kStart, domain::Tariff::single(3000)}, {}}));
+  ASSERT_TRUE(ops.assign_tariff(test::as(admin, domain::Action::kAssignTariff),
+                                {"flat", std::nullopt, std::nullopt}));
+  auto t = ops.meter_tariff(test::as(admin, domain::Action::kQuery), m11_).value();
   ASSERT_TRUE(t);
   EXPECT_EQ(t->name, "flat");
   EXPECT_FALSE(t->own);
@@ -119,12 +128,14 @@ TEST_F(SettingsServiceTest, AnAssignedTariffIsDownloadedAndConfirmedByReadBack) 
   EXPECT_EQ(site_.master.get(1, 0x200B), 6000);  // price_flat of circuit 1, low word
   // The meter's own assignment wins over the site's; another meter keeps the site's. Until the
   // new table is read back, the meter is known to hold other prices than its stored tariff's.
-  ASSERT_TRUE(ops.assign_tariff(admin, {"cheap", m11_, std::nullopt}));
-  t = ops.meter_tariff(admin, m11_).value();
+  ASSERT_TRUE(ops.assign_tariff(test::as(admin, domain::Action::kAssignTariff),
+                                {"cheap", m11_, std::nullopt}));
+  t = ops.meter_tariff(test::as(admin, domain::Action::kQuery), m11_).value();
   ASSERT_TRUE(t);
   EXPECT_EQ(t->name, "cheap");
   EXPECT_TRUE(t->own);
-  EXPECT_EQ(ops.meter_tariff(admin, {"bus1", 1, 2}).value()->name, "flat");
+  EXPECT_EQ(ops.meter_tariff(test::as(admin, domain::Action::kQuery), {"bus1", 1, 2}).value()->name,
+            "flat");
   stored = domain::price_table(t->tariff);
   EXPECT_EQ(domain::prices_state(stored, place(m11_).on_meter_prices),
             domain::PricesState::kDiffer);
@@ -143,11 +154,13 @@ TEST_F(SettingsServiceTest, APriceTypedByHandIsTheMetersOwnTariffAndOnTheMeter) 
   const Actor admin{"admin"};
   site_.system->run_iterate();
   site_.step(Millis(1000));
-  ASSERT_TRUE(ops.add_tariff(admin, {"flat", {kStart, domain::Tariff::single(6000)}, {}}));
-  ASSERT_TRUE(ops.assign_tariff(admin, {"flat", std::nullopt, std::nullopt}));
+  ASSERT_TRUE(ops.add_tariff(test::as(admin, domain::Action::kAddTariff),
+                             {"flat", {kStart, domain::Tariff::single(6000)}, {}}));
+  ASSERT_TRUE(ops.assign_tariff(test::as(admin, domain::Action::kAssignTariff),
+                                {"flat", std::nullopt, std::nullopt}));
   site_.step(Millis(1000));
   ASSERT_TRUE(site_.desk->command(m11_, domain::PricePayload{{8000, 8000, 8000, 8000}}, "admin"));
-  const auto t = ops.meter_tariff(admin, m11_).value();
+  const auto t = ops.meter_tariff(test::as(admin, domain::Action::kQuery), m11_).value();
   ASSERT_TRUE(t);
   EXPECT_EQ(t->name, "manual bus1/1/1");
   EXPECT_TRUE(t->own);
@@ -155,7 +168,8 @@ TEST_F(SettingsServiceTest, APriceTypedByHandIsTheMetersOwnTariffAndOnTheMeter) 
   EXPECT_EQ(domain::prices_state(domain::price_table(t->tariff), place(m11_).on_meter_prices),
             domain::PricesState::kEqual);
   EXPECT_EQ(site_.master.get(1, 0x200B), 8000);
-  EXPECT_EQ(ops.meter_tariff(admin, {"bus1", 1, 2}).value()->name, "flat");
+  EXPECT_EQ(ops.meter_tariff(test::as(admin, domain::Action::kQuery), {"bus1", 1, 2}).value()->name,
+            "flat");
 }
 
 }  // namespace

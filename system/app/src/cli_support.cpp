@@ -33,14 +33,17 @@ std::string database_path(const std::optional<std::string>& db, const service::S
 
 OpenedOperations open_operations(const std::string& db,
                                  const std::optional<service::SiteConfig>& site,
-                                 const service::Actor& actor, const domain::Clock& clock,
-                                 const std::string& failure, Access access) {
+                                 const domain::Clock& clock, const std::string& failure,
+                                 Access access) {
   const auto mode =
       access == Access::kView ? store::OpenMode::kReadOnly : store::OpenMode::kExisting;
   try {
     auto ops = service::Operations::open(db, clock, site, store::Checkpoints::kAtCommit, mode);
     if (site && access == Access::kAction) {
-      if (auto r = ops->register_site(actor); !r) throw std::runtime_error(r.error().message);
+      // The site file's registration is the program's, as the daemon's at start-up.
+      if (auto r = ops->register_site(service::site_file_actor()); !r) {
+        throw std::runtime_error(r.error().message);
+      }
     }
     return {std::move(ops), kExitOk};
   } catch (const store::DatabaseNotFound& e) {

@@ -38,13 +38,14 @@ struct OpenedOperations {
 enum class Access { kAction, kView };
 
 /// prepaidctl's way to the database: Operations on the existing file `db` and, for an action
-/// with `site`, the site's meters registered first, as the daemon does at start-up (a view does
-/// not register: it writes nothing). On failure prints "<failure>: <cause>" on stderr (a missing
-/// file: "database <db> not found: run prepaidctl init ...") and returns no ops.
+/// with `site`, the site's meters registered first, as the daemon does at start-up and in the
+/// same name (service::site_file_actor; a view does not register: it writes nothing). On failure
+/// prints "<failure>: <cause>" on stderr (a missing file: "database <db> not found: run prepaidctl
+/// init ...") and returns no ops.
 OpenedOperations open_operations(const std::string& db,
                                  const std::optional<service::SiteConfig>& site,
-                                 const service::Actor& actor, const domain::Clock& clock,
-                                 const std::string& failure, Access access = Access::kAction);
+                                 const domain::Clock& clock, const std::string& failure,
+                                 Access access = Access::kAction);
 
 /// How prepaidctl prints what goes wrong: main sets it once, after the command line parsed, from
 /// --json. Until then (and in prepaidd) text on stderr.

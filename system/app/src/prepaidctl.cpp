@@ -17,6 +17,7 @@
 #include "cli_support.hpp"
 #include "prepaidctl_admin.hpp"
 #include "prepaidctl_init.hpp"
+#include "prepaidctl_login.hpp"
 #include "prepaidctl_money.hpp"
 #include "prepaidctl_tariff.hpp"
 #include "remote_commands.hpp"
@@ -45,7 +46,7 @@ struct Global {
   std::string db;
   std::string config;
   std::string profiles = PHIL_DEFAULT_PROFILES_DIR;
-  std::string operator_id;
+  phil::app::LoginOptions login;
   bool json = false;
 
   std::optional<std::string> config_or_none() const {
@@ -54,15 +55,12 @@ struct Global {
 };
 
 void add_global_options(CLI::App& cli, Global& g) {
-  const char* user = std::getenv("USER");
-  g.operator_id = user ? user : "operator";
   cli.add_option("--db", g.db, "SQLite database file")->required();
   cli.add_option("--config", g.config,
                  "site file (YAML); needed by sale, command, read-now and ledger verify; for the "
                  "others it registers the site's meters first and its max_amount applies");
   cli.add_option("--profiles", g.profiles, "device profiles folder")->capture_default_str();
-  cli.add_option("--operator", g.operator_id, "who acts (recorded in the audit log)")
-      ->capture_default_str();
+  phil::app::add_login_options(cli, g.login);
   cli.add_flag("--json", g.json, "machine-readable output");
 }
 
@@ -107,7 +105,7 @@ int run_site_verb(const Global& g, const SiteVerbs& v, const phil::app::RemoteCo
   const auto site = phil::app::load_site_or_report(g.config, g.profiles);
   if (!site) return kUsage;
   const auto opened = phil::app::open_operations(
-      g.db, site, actor, clock, "cannot open the site",
+      g.db, site, clock, "cannot open the site",
       v.verify->parsed() ? phil::app::Access::kView : phil::app::Access::kAction);
   if (!opened.ops) return opened.exit_code;
   const auto& ops = opened.ops;
@@ -141,7 +139,16 @@ int main(int argc, char** argv) {
   add_global_options(cli, g);
 
   auto* init = cli.add_subcommand(
-      "init", "create the database if needed and migrate it to this build's schema");
+      "init",
+      "create the database if needed and migrate it to this build's schema; with --admin, the "
+      "first admin of a database without operators");
+  phil::app::InitAdmin first_admin;
+  init->add_option("--admin", first_admin.id, "the first admin's operator id");
+  init->add_option("--name", first_admin.name, "the first admin's name (default: the id)");
+  init->add_flag("--generate-password", first_admin.generate,
+                 "generate a strong password and print it once (also done without a terminal and "
+                 "no --password-file or PHIL_PASSWORD)");
+  const auto operators = phil::app::add_operator_commands(cli);
   auto* account = cli.add_subcommand("account", "accounts")->require_subcommand(1);
   const auto money = phil::app::add_money_commands(cli, *account);
   SiteVerbs site;
@@ -155,12 +162,26 @@ int main(int argc, char** argv) {
 
   if (const auto status = phil::cli::parse(cli, argc, argv)) return *status;
   phil::app::set_json_output(g.json);
+  if (const auto status = phil::app::settle_login_options(cli, g.login)) return *status;
   spdlog::set_default_logger(spdlog::stderr_color_mt("prepaidctl"));
   spdlog::set_level(spdlog::level::warn);
 
   const phil::app::WallClock clock;
-  const phil::service::Actor actor{g.operator_id};
-  if (init->parsed()) return phil::app::run_init_command(g.db, g.json);
+  if (init->parsed()) {
+    first_admin.password_file = g.login.password_file;
+    return phil::app::run_init_command(g.db, g.json, first_admin, clock);
+  }
+  const phil::app::Front front{g.db, g.login, g.json, clock};
+  if (phil::app::logs_in_itself(*operators)) {
+    return phil::app::run_session_command(*operators, front);
+  }
+  // Every other verb: the actor of a session, else of a password, else refused.
+  const auto who = phil::app::authenticate(front);
+  if (!who.actor) return who.exit_code;
+  const auto& actor = *who.actor;
+  if (phil::app::operator_command_parsed(*operators)) {
+    return phil::app::run_operator_command(*operators, front, who);
+  }
   if (phil::app::money_command_parsed(*money)) {
     return phil::app::run_money_command(
         *money, {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});

@@ -488,9 +488,9 @@ int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
   // For an action, the site file's meters are registered first (as the daemon does at start-up);
   // the views open the database read-only.
   const bool view = c.account_show->parsed() || c.meter_show->parsed();
-  const auto opened = open_operations(t.db, site, t.actor, t.clock,
-                                      site ? "cannot open the site" : "database error",
-                                      view ? Access::kView : Access::kAction);
+  const auto opened =
+      open_operations(t.db, site, t.clock, site ? "cannot open the site" : "database error",
+                      view ? Access::kView : Access::kAction);
   if (!opened.ops) return opened.exit_code;
   const auto& ops = opened.ops;
   try {

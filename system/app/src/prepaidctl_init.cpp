@@ -26,7 +26,8 @@ int fail(const std::string& message, bool json) {
 
 }  // namespace
 
-int run_init_command(const std::string& db, bool json) {
+int run_init_command(const std::string& db, bool json, const InitAdmin& admin,
+                     const domain::Clock& clock) {
   std::error_code ec;
   const bool existed = std::filesystem::exists(db, ec);
   if (existed && !std::filesystem::is_regular_file(db, ec)) {
@@ -59,12 +60,14 @@ int run_init_command(const std::string& db, bool json) {
     action = "current";
     message = db + " is already at schema version " + v + "; nothing to do";
   }
+  nlohmann::json j{{"ok", true}, {"db", db}, {"action", action}, {"schema_version", current}};
+  try {
+    if (const int rc = init_first_admin(db, admin, clock, j, message); rc != kOk) return rc;
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot add the first admin: ") + e.what(), json);
+  }
   if (json) {
-    nlohmann::json j{{"ok", true},
-                     {"db", db},
-                     {"action", action},
-                     {"schema_version", current},
-                     {"message", message}};
+    j["message"] = message;
     if (existed && before) j["from_version"] = *before;
     std::cout << json_text(j) << "\n";
   } else {

@@ -77,7 +77,7 @@ int run_money_command(const MoneyCommands& c, const AdminTarget& t) {
   }
   const auto& actor = t.actor;
   const bool json = t.json;
-  const auto opened = open_operations(t.db, site, actor, t.clock,
+  const auto opened = open_operations(t.db, site, t.clock,
                                       site ? "cannot open the site" : "cannot open the database");
   if (!opened.ops) return opened.exit_code;
   const auto& ops = opened.ops;

@@ -323,9 +323,8 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
     site = load_site_or_report(*ctx.config, ctx.profiles);
     if (!site) return kUsage;
   }
-  const auto opened =
-      open_operations(ctx.db, site, ctx.actor, ctx.clock, "cannot open the database",
-                      (add || assign) ? Access::kAction : Access::kView);
+  const auto opened = open_operations(ctx.db, site, ctx.clock, "cannot open the database",
+                                      (add || assign) ? Access::kAction : Access::kView);
   if (!opened.ops) return opened.exit_code;
   const auto& ops = opened.ops;
   domain::Result<void> r;

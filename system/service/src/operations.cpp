@@ -50,7 +50,11 @@ std::optional<int> Operations::schema_version(const std::string& db_path) {
 domain::Result<Operations::Guard> Operations::begin(const Actor& actor, Action action) const {
   // The operator's id is stored in every audit row.
   if (auto bad = check_text("operator", actor.id, TextLimits::kId)) return *bad;
-  if (actor.role && !domain::permits(*actor.role, action)) {
+  if (!actor.role) {
+    return domain::Error{domain::ErrorKind::kRefused,
+                         text::format(text::Id::kActorWithoutRole, actor.id)};
+  }
+  if (!domain::permits(*actor.role, action)) {
     std::string may;
     for (const auto role : domain::roles_for(action))
       may.append(may.empty() ? "" : ", ").append(domain::to_string(role));

@@ -60,6 +60,11 @@ domain::Result<Actor> Operations::login(const std::string& id, const std::string
   return refused(text::format(text::Id::kLoginRefused, id));
 }
 
+bool Operations::has_operators() const {
+  Guard lock(mutex_);
+  return !store_.operators().empty();
+}
+
 domain::Result<void> Operations::add_first_admin(const NewOperator& op) {
   if (auto bad = check_new_operator(op)) return *bad;
   Guard lock(mutex_);
@@ -107,6 +112,65 @@ domain::Result<void> Operations::disable_operator(const Actor& actor, const std:
     return refused("operator " + id + " cannot disable themselves; another admin can");
   }
   return store_.disable_operator(id, actor.id, clock_.now());
+}
+
+domain::Result<void> Operations::set_role(const Actor& actor, const std::string& id,
+                                          domain::Role role) {
+  auto g = begin(actor, Action::kManageOperators);
+  if (!g) return g.error();
+  if (id == actor.id) {
+    return refused("operator " + id + " cannot change their own role; another admin can");
+  }
+  return store_.set_role(id, role, actor.id, clock_.now());
+}
+
+domain::Result<NewSession> Operations::start_session(const std::string& id,
+                                                     const std::string& password) {
+  auto actor = login(id, password);
+  if (!actor) return actor.error();
+  Guard lock(mutex_);
+  const auto now = clock_.now();
+  NewSession out;
+  out.token = detail::new_session_token();
+  store::SessionRecord r;
+  r.token_hash = detail::token_hash(out.token);
+  r.operator_id = actor.value().id;
+  r.times = {now, now, std::nullopt};
+  r.expires_at = domain::session_expires_at(now);
+  store_.add_session(r);
+  const auto op = store_.operator_record(r.operator_id);
+  out.session = {actor.value(), op ? op->name : std::string(), r.expires_at,
+                 domain::session_ends_at(r.times)};
+  return out;
+}
+
+domain::Result<Session> Operations::resume_session(const std::string& token, bool record) {
+  Guard lock(mutex_);
+  const auto now = clock_.now();
+  const auto hash = detail::token_hash(token);
+  auto r = store_.session(hash);
+  if (!r) return refused(text::format(text::Id::kSessionUnknown));
+  const auto state = domain::session_state(r->times, now);
+  if (state != domain::SessionState::kValid) {
+    if (record) store_.record_session_refused(*r, state, now);
+    return refused(text::format(text::Id::kSessionEnded, r->operator_id, domain::to_string(state)));
+  }
+  const auto op = store_.operator_record(r->operator_id);
+  if (!op || op->disabled_at) {
+    if (record) store_.record_session_refused(*r, domain::SessionState::kRevoked, now);
+    return refused(text::format(text::Id::kLoginDisabled, r->operator_id));
+  }
+  if (record) {
+    store_.touch_session(hash, now);
+    r->times.last_used_at = now;
+  }
+  return Session{Actor{op->id, op->role}, op->name, r->expires_at,
+                 domain::session_ends_at(r->times)};
+}
+
+void Operations::end_session(const std::string& token) {
+  Guard lock(mutex_);
+  store_.end_session(detail::token_hash(token), clock_.now());
 }
 
 domain::Result<std::vector<store::OperatorRecord>> Operations::operators(const Actor& actor) const {

@@ -18,4 +18,9 @@ std::string hash_password(std::string_view password);
 /// True if `password` is the one `hash` was made from; false for a wrong one or a malformed hash.
 bool verify_password(const std::string& hash, std::string_view password);
 
+/// A new session token: 32 random bytes (randombytes_buf), as 64 hex digits.
+std::string new_session_token();
+/// What the database keeps of a token: its SHA-256 (crypto_hash_sha256), as 64 hex digits.
+std::string token_hash(std::string_view token);
+
 }  // namespace phil::service::detail

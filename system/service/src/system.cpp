@@ -141,7 +141,7 @@ struct System::Impl {
       }
       buses.push_back(std::move(bus));
     }
-    register_site(*store, site, Actor{"site-file"}, clock.now());
+    register_site(*store, site, site_file_actor(), clock.now());
     // What the last run kept: each box's command backoff, what supervision raised, its comm
     // state (so a restart repeats no event and sends nothing to a box still in its backoff).
     for (auto& bus : buses) {

@@ -31,6 +31,30 @@ OperatorRecord row_of(sqlite::Stmt& s) {
   return r;
 }
 
+constexpr const char* kSessionColumns =
+    "token_hash, operator, created_at, last_used_at, expires_at, revoked_at";
+
+/// Revokes every session of `id` still open (a change of the operator ends them).
+void revoke_sessions_of(sqlite::Db& db, const std::string& id, TimePoint at) {
+  auto s =
+      db.prepare("UPDATE sessions SET revoked_at = ?2 WHERE operator = ?1 AND revoked_at IS NULL");
+  s->bind(1, id).bind(2, to_ms(at));
+  s->run();
+}
+
+/// The refusal when `op` is the last enabled admin and would stop being one by `what`.
+std::optional<domain::Error> last_admin(sqlite::Db& db, const OperatorRecord& op,
+                                        std::string_view what) {
+  if (op.role != domain::Role::kAdmin || op.disabled_at) return std::nullopt;
+  auto s =
+      db.prepare("SELECT COUNT(*) FROM operators WHERE role = 'admin' AND disabled_at IS NULL");
+  s->step();
+  if (s->int64(0) > 1) return std::nullopt;
+  return domain::Error{domain::ErrorKind::kRefused,
+                       "operator " + op.id + " is the last enabled admin and cannot " +
+                           std::string(what) + "; add another admin first"};
+}
+
 }  // namespace
 
 domain::Result<void> SqliteStore::add_operator(const OperatorRecord& op, const std::string& by,
@@ -77,6 +101,7 @@ domain::Result<void> SqliteStore::set_password_hash(const std::string& id, const
       "UPDATE operators SET password_hash = ?2, failures = 0, locked_until = NULL WHERE id = ?1");
   s->bind(1, id).bind(2, hash);
   s->run();
+  revoke_sessions_of(db_, id, at);
   rows::write_audit(db_, by, "operator_passwd", "id=" + id, at);
   tx.commit();
   return {};
@@ -88,9 +113,11 @@ domain::Result<void> SqliteStore::disable_operator(const std::string& id, const 
   const auto op = operator_record(id);
   if (!op) return rows::not_found("no operator " + id + "; prepaidctl operator list shows them");
   if (op->disabled_at) return rows::refused("operator " + id + " is already disabled");
+  if (auto last = last_admin(db_, *op, "be disabled")) return *last;
   auto s = db_.prepare("UPDATE operators SET disabled_at = ?2 WHERE id = ?1");
   s->bind(1, id).bind(2, to_ms(at));
   s->run();
+  revoke_sessions_of(db_, id, at);
   rows::write_audit(db_, by, "operator_disable", "id=" + id, at);
   tx.commit();
   return {};
@@ -122,6 +149,81 @@ void SqliteStore::record_login(const std::string& id, const std::optional<domain
                           " after=" + std::to_string(domain::kMaxLoginFailures) + "_failures",
                       at);
   }
+  tx.commit();
+}
+
+domain::Result<void> SqliteStore::set_role(const std::string& id, domain::Role role,
+                                           const std::string& by, TimePoint at) {
+  Transaction tx(db_);
+  const auto op = operator_record(id);
+  if (!op) return rows::not_found("no operator " + id + "; prepaidctl operator list shows them");
+  if (op->disabled_at) return rows::refused("operator " + id + " is disabled");
+  if (op->role == role) {
+    return rows::refused("operator " + id + " has the role " +
+                         std::string(domain::to_string(role)) + " already");
+  }
+  if (auto last = last_admin(db_, *op, "lose the role admin")) return *last;
+  auto s = db_.prepare("UPDATE operators SET role = ?2 WHERE id = ?1");
+  s->bind(1, id).bind(2, std::string(domain::to_string(role)));
+  s->run();
+  revoke_sessions_of(db_, id, at);
+  rows::write_audit(db_, by, "operator_role",
+                    "id=" + id + " from=" + std::string(domain::to_string(op->role)) +
+                        " to=" + std::string(domain::to_string(role)),
+                    at);
+  tx.commit();
+  return {};
+}
+
+void SqliteStore::add_session(const SessionRecord& r) {
+  Transaction tx(db_);
+  auto s = db_.prepare(std::string("INSERT INTO sessions (") + kSessionColumns +
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, NULL)");
+  s->bind(1, r.token_hash).bind(2, r.operator_id).bind(3, to_ms(r.times.created_at));
+  s->bind(4, to_ms(r.times.last_used_at)).bind(5, to_ms(r.expires_at));
+  s->run();
+  tx.commit();
+}
+
+std::optional<SessionRecord> SqliteStore::session(const std::string& token_hash) const {
+  auto s = db_.prepare(std::string("SELECT ") + kSessionColumns +
+                       " FROM sessions WHERE token_hash = ?1");
+  s->bind(1, token_hash);
+  if (!s->step()) return std::nullopt;
+  SessionRecord r;
+  r.token_hash = s->text(0);
+  r.operator_id = s->text(1);
+  r.times.created_at = from_ms(s->int64(2));
+  r.times.last_used_at = from_ms(s->int64(3));
+  r.expires_at = from_ms(s->int64(4));
+  if (const auto v = s->opt_int64(5)) r.times.revoked_at = from_ms(*v);
+  return r;
+}
+
+void SqliteStore::touch_session(const std::string& token_hash, TimePoint at) {
+  Transaction tx(db_);
+  auto s = db_.prepare("UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1");
+  s->bind(1, token_hash).bind(2, to_ms(at));
+  s->run();
+  tx.commit();
+}
+
+void SqliteStore::end_session(const std::string& token_hash, TimePoint at) {
+  Transaction tx(db_);
+  const auto r = session(token_hash);
+  if (!r || r->times.revoked_at) return;
+  auto s = db_.prepare("UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1");
+  s->bind(1, token_hash).bind(2, to_ms(at));
+  s->run();
+  rows::write_audit(db_, r->operator_id, "logout", "id=" + r->operator_id, at);
+  tx.commit();
+}
+
+void SqliteStore::record_session_refused(const SessionRecord& r, domain::SessionState why,
+                                         TimePoint at) {
+  Transaction tx(db_);
+  rows::write_audit(db_, r.operator_id, "session_refused",
+                    "id=" + r.operator_id + " why=" + std::string(domain::to_string(why)), at);
   tx.commit();
 }
 

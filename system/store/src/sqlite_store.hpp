@@ -114,6 +114,14 @@ class SqliteStore final : public Store {
                                         TimePoint at) override;
   void record_login(const std::string& id, const std::optional<domain::LoginDecision>& d,
                     TimePoint at) override;
+  domain::Result<void> set_role(const std::string& id, domain::Role role, const std::string& by,
+                                TimePoint at) override;
+  void add_session(const SessionRecord& s) override;
+  std::optional<SessionRecord> session(const std::string& token_hash) const override;
+  void touch_session(const std::string& token_hash, TimePoint at) override;
+  void end_session(const std::string& token_hash, TimePoint at) override;
+  void record_session_refused(const SessionRecord& s, domain::SessionState why,
+                              TimePoint at) override;
 
   // ---- SiteAdmin (sqlite_site_admin.cpp; replace and move: sqlite_meter_changes.cpp) ----
   void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;

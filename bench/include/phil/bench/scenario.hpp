@@ -15,6 +15,7 @@
 #include <phil/common/time.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/domain/outbox.hpp>
+#include <phil/domain/permissions.hpp>
 #include <phil/domain/site_model.hpp>
 #include <phil/domain/tariff.hpp>
 #include <phil/sim/fleet.hpp>
@@ -236,6 +237,12 @@ struct Scenario {
   Millis step{60'000};  ///< bench tick: the longest the clock moves between two checks
   sim::FleetSpec fleet;
   SystemSpec system;
+  /// Who acts (scenario key `operator: {id, role}`): the id in every audit row, default "qa".
+  /// Without a role, each step acts with the first role that may take its action
+  /// (domain::roles_for: a cashier sells, an engineer sends commands, a manager adds tariffs);
+  /// with one, every step acts with it (a step it may not take fails, as at the counter).
+  std::string operator_id = "qa";
+  std::optional<domain::Role> operator_role;
   std::vector<AccountSpec> accounts;
   std::vector<Step> timeline;
   FinalCheckSpec final_check;

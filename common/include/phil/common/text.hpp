@@ -55,10 +55,18 @@ enum class Id {
   kRegisterEmptied,     // {0}=amount taken off, yuan {1}=when
   kRegisterNotEmptied,  // {0}=why it was given up
   // Operators and roles (issue 13).
-  kActionNeedsRole,  // {0}=operator {1}=their role {2}=the action {3}=the roles that may
-  kLoginRefused,     // {0}=operator id
-  kLoginLocked,      // {0}=operator id {1}=until when {2}=failures that lock
-  kLoginDisabled,    // {0}=operator id
+  kActionNeedsRole,    // {0}=operator {1}=their role {2}=the action {3}=the roles that may
+  kLoginRefused,       // {0}=operator id
+  kLoginLocked,        // {0}=operator id {1}=until when {2}=failures that lock
+  kLoginDisabled,      // {0}=operator id
+  kActorWithoutRole,   // {0}=actor id
+  kSessionUnknown,     // (a token the database does not know)
+  kSessionEnded,       // {0}=operator id {1}=why (expired, idle, revoked)
+  kNotLoggedIn,        // {0}=the database
+  kSecretFileOpen,     // {0}=file {1}=mode (octal) {2}=what to do
+  kSecretFileOwner,    // {0}=file
+  kPasswordsDiffer,    // (the second typing differs)
+  kGeneratedPassword,  // {0}=operator id {1}=the password
   // The way back to meter-side: the ledger's money put onto the meter (prepaidctl meter show).
   kRegisterFilling,    // {0}=why {1}=since {2}=the command, or what it waits for {3}=moved, yuan
   kRegisterFilled,     // {0}=moved onto the meter, yuan {1}=when

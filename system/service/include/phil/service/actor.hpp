@@ -11,9 +11,10 @@ namespace phil::service {
 /// The operator (or program: "bench", "site-file") behind an action.
 struct Actor {
   std::string id;  ///< recorded in the audit log and the ledger
-  /// What the actor may do (domain::kPermissions), checked by Operations::begin. nullopt: not
-  /// checked. Until prepaidctl logs operators in (issue 13 item 3) its actors carry none; a
-  /// logged-in operator's role comes from the operators table, never from the caller's word.
+  /// What the actor may do (domain::kPermissions), checked by Operations::begin, which refuses
+  /// an actor without one. prepaidctl's actor is a logged-in operator, whose role comes from the
+  /// operators table (login, resume_session), never from the caller's word; in-process callers
+  /// (the bench, tests) name theirs.
   std::optional<domain::Role> role = std::nullopt;
 };
 

@@ -106,6 +106,20 @@ struct NewOperator {
   std::string password;  ///< domain::check_password
 };
 
+/// A logged-in operator's session (issue 13 item 3): who, and until when it lasts unused.
+struct Session {
+  Actor actor;  ///< with the role the operators table gives now
+  std::string name;
+  TimePoint expires_at{};  ///< the absolute end (domain::kSessionLifetime after the login)
+  TimePoint ends_at{};     ///< the end if unused from now on (domain::session_ends_at)
+};
+
+/// A new session and the token that resumes it (only its SHA-256 is stored).
+struct NewSession {
+  std::string token;  ///< 64 hex digits; the operator's 0600 file holds it
+  Session session;
+};
+
 class Operations {
  public:
   /// Operations on `store`, at `clock`'s time. `site`: the daemon's site file, needed by
@@ -261,6 +275,8 @@ class Operations {
   /// a locked one (domain::decide_login: kMaxLoginFailures failures in a row lock for kLockFor).
   /// Every attempt writes its audit row ("login"; a lock also "operator_locked"), nothing else.
   domain::Result<Actor> login(const std::string& id, const std::string& password);
+  /// True once the database has an operator (prepaidctl init asks before it asks a password).
+  bool has_operators() const;
   /// The first operator of a database, an admin (prepaidctl init). Refused once any exists.
   domain::Result<void> add_first_admin(const NewOperator& op);
   /// Adds an operator (manage_operators). Refused: bad id, name or password, an id in use.
@@ -273,6 +289,20 @@ class Operations {
   domain::Result<void> disable_operator(const Actor& actor, const std::string& id);
   /// Every operator (manage_operators), without the hashes.
   domain::Result<std::vector<store::OperatorRecord>> operators(const Actor& actor) const;
+  /// A new role for `id` (manage_operators; "operator_role" audit row), their sessions revoked.
+  /// Refused: one's own role, the same role, a disabled operator, the last enabled admin.
+  domain::Result<void> set_role(const Actor& actor, const std::string& id, domain::Role role);
+
+  // ---- sessions (issue 13 item 3) ----
+  /// login() and, on success, a new session for the operator (domain::kSessionLifetime).
+  domain::Result<NewSession> start_session(const std::string& id, const std::string& password);
+  /// The session of `token`, its last use moved to now. Refused (kRefused): an unknown token, a
+  /// session expired, idle or revoked (domain::session_state; a "session_refused" audit row),
+  /// an operator disabled since. `record` false (a read-only database: a view on a read-only
+  /// file) writes nothing: neither the use nor the refusal.
+  domain::Result<Session> resume_session(const std::string& token, bool record = true);
+  /// Logout: revokes the session of `token` ("logout" audit row); nothing for an unknown one.
+  void end_session(const std::string& token);
   /// The tariff that charges a meter now: its own assignment in force, else the site default's;
   /// nullopt if none is. The version in force now (`meter show` compares its rates with the
   /// price table on the meter).
@@ -290,8 +320,9 @@ class Operations {
   Operations(std::unique_ptr<store::Store> owned, const domain::Clock& clock,
              std::optional<SiteConfig> site);
   /// The one place every action and query passes before it touches the store: the actor's id
-  /// is checked text, and an actor with a role may do only what domain::kPermissions gives that
-  /// role (refused naming the roles that may). Holds the lock for the call.
+  /// is checked text, the actor has a role (refused without one), and may do only what
+  /// domain::kPermissions gives that role (refused naming the roles that may). Holds the lock
+  /// for the call.
   domain::Result<Guard> begin(const Actor& actor, Action action) const;
   domain::Result<void> check_read_target(const std::string& target) const;
   /// check_text of every text of a site model; the first refusal, prefixed by the account's

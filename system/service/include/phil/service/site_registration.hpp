@@ -54,6 +54,14 @@ void register_site(store::SiteAdmin& store, const std::vector<SiteBox>& boxes, c
 void register_site(store::SiteAdmin& store, const SiteConfig& site, const Actor& actor,
                    TimePoint at);
 
+/// Who registers the site file: the program on the file's behalf ("site-file"), with the role
+/// that registers a site (engineer). The daemon at start-up and prepaidctl before a verb given
+/// --config do it in this name, not the operator's: the file is the site's configuration, which
+/// a cashier selling with it does not change.
+inline Actor site_file_actor() {
+  return Actor{"site-file", domain::Role::kEngineer};
+}
+
 /// A box of a bus as a read-now target sees it.
 struct BoxCircuits {
   int address = 0;

@@ -10,6 +10,7 @@
 #include <phil/domain/operators.hpp>
 #include <phil/domain/permissions.hpp>
 #include <phil/domain/result.hpp>
+#include <phil/domain/sessions.hpp>
 
 namespace phil::store {
 
@@ -27,6 +28,14 @@ struct OperatorRecord {
   std::string created_by;
 };
 
+/// A login's session (issue 13 item 3): the database keeps only the SHA-256 of its token.
+struct SessionRecord {
+  std::string token_hash;  ///< hex SHA-256 of the token the operator holds
+  std::string operator_id;
+  domain::SessionTimes times;  ///< created, last used, revoked
+  TimePoint expires_at{};      ///< domain::session_expires_at(created)
+};
+
 class Operators {
  public:
   virtual ~Operators() = default;
@@ -38,11 +47,13 @@ class Operators {
   virtual std::optional<OperatorRecord> operator_record(const std::string& id) const = 0;
   /// Every operator, by id.
   virtual std::vector<OperatorRecord> operators() const = 0;
-  /// A new password hash; the failures and any lock are cleared. "operator_passwd" audit row.
+  /// A new password hash; the failures and any lock are cleared, their sessions revoked.
+  /// "operator_passwd" audit row.
   /// Refused: an unknown or disabled operator.
   virtual domain::Result<void> set_password_hash(const std::string& id, const std::string& hash,
                                                  const std::string& by, TimePoint at) = 0;
-  /// Disables an operator for good ("operator_disable"). Refused: unknown, already disabled.
+  /// Disables an operator for good ("operator_disable") and revokes their sessions. Refused:
+  /// unknown, already disabled, the last enabled admin.
   virtual domain::Result<void> disable_operator(const std::string& id, const std::string& by,
                                                 TimePoint at) = 0;
   /// Stores one login attempt's decision (failures, lock) on a known operator and writes its
@@ -50,6 +61,23 @@ class Operators {
   /// An unknown id writes only the audit row (outcome unknown_operator).
   virtual void record_login(const std::string& id, const std::optional<domain::LoginDecision>& d,
                             TimePoint at) = 0;
+  /// A new role ("operator_role" audit row, from and to); their sessions are revoked. Refused:
+  /// unknown or disabled operator, the same role, the last enabled admin losing admin.
+  virtual domain::Result<void> set_role(const std::string& id, domain::Role role,
+                                        const std::string& by, TimePoint at) = 0;
+
+  // ---- sessions ----
+  /// Stores a new session (its login wrote the audit row).
+  virtual void add_session(const SessionRecord& s) = 0;
+  virtual std::optional<SessionRecord> session(const std::string& token_hash) const = 0;
+  /// A use of a valid session: last_used_at = at.
+  virtual void touch_session(const std::string& token_hash, TimePoint at) = 0;
+  /// Logout: revokes the session ("logout" audit row by its operator). Nothing for an unknown or
+  /// revoked one.
+  virtual void end_session(const std::string& token_hash, TimePoint at) = 0;
+  /// A session refused (expired, idle, revoked): its audit row ("session_refused", why).
+  virtual void record_session_refused(const SessionRecord& s, domain::SessionState why,
+                                      TimePoint at) = 0;
 };
 
 }  // namespace phil::store
