@@ -6,7 +6,9 @@
 //
 // Contracts:
 //   - every action and query takes the Actor who performs it and passes one private check
-//     (begin) before it touches the store: where the operators issue checks the actor's role;
+//     (begin) before it touches the store: it refuses an actor without a role or whose role may
+//     not take the action (domain::kPermissions); who the actor is, the front doors decide
+//     (prepaidctl's login and sessions: login, start_session, resume_session);
 //   - every action is one store transaction that writes its own audit row naming the actor
 //     (money: ledger entry, outbox command and audit row together, or nothing). Exceptions, both
 //     administration in bulk: import_site writes a row per change it makes (none for a file that
