@@ -135,6 +135,12 @@ expect_rc 0 "$ctl" --db site.db logout
 expect_rc 1 "$ctl" --db site.db whoami < /dev/null
 has "not logged in" err.txt "logged out but still in"
 
+# A database failure at the front door is a failure (exit 1, said), not a crash.
+cp site.db broken.db && "$sqlite" broken.db "DROP TABLE sessions"
+expect_rc 1 env PHIL_PASSWORD="$password" "$ctl" --db broken.db --operator boss \
+  --session-file "$work/broken.session" login
+has "failed: " err.txt "a database failure at login not reported"
+
 # A real terminal: the password typed is not echoed, and ctrl-C at the prompt leaves the
 # terminal's mode as it was (echo on).
 python3 - "$ctl" "$password" << 'PY' || fail "pty test failed"

@@ -172,16 +172,22 @@ int main(int argc, char** argv) {
     return phil::app::run_init_command(g.db, g.json, first_admin, clock);
   }
   const phil::app::Front front{g.db, g.login, g.json, clock};
-  if (phil::app::logs_in_itself(*operators)) {
-    return phil::app::run_session_command(*operators, front);
+  phil::app::Authenticated who;
+  try {
+    if (phil::app::logs_in_itself(*operators)) {
+      return phil::app::run_session_command(*operators, front);
+    }
+    // Every other verb: the actor of a session, else of a password, else refused.
+    who = phil::app::authenticate(front);
+    if (!who.actor) return who.exit_code;
+    if (phil::app::operator_command_parsed(*operators)) {
+      return phil::app::run_operator_command(*operators, front, who);
+    }
+  } catch (const std::exception& e) {  // a database failure (store::StoreError)
+    phil::app::print_failure(std::string("failed: ") + e.what(), g.json);
+    return kRefused;
   }
-  // Every other verb: the actor of a session, else of a password, else refused.
-  const auto who = phil::app::authenticate(front);
-  if (!who.actor) return who.exit_code;
   const auto& actor = *who.actor;
-  if (phil::app::operator_command_parsed(*operators)) {
-    return phil::app::run_operator_command(*operators, front, who);
-  }
   if (phil::app::money_command_parsed(*money)) {
     return phil::app::run_money_command(
         *money, {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});
