@@ -50,6 +50,23 @@ inline std::string sql(const std::string& path, const std::string& statements) {
 
 /// Turns a file of the current schema (v16) back into the v15 shape, user_version 15: no
 /// operators (issue 13). For the migration tests.
+/// Turns a file of the v17 schema back into the v16 shape, user_version 16: the audit table
+/// without its chain (details back to their text), the ledger without audit_id. For the
+/// migration tests.
+inline constexpr const char* kSchemaV17ToV16 =
+    "DROP TRIGGER audit_sealed_never_updated;"
+    "DROP TRIGGER audit_never_deleted;"
+    "DROP INDEX audit_unsealed;"
+    "DROP INDEX audit_by_at;"
+    "DELETE FROM audit WHERE action = 'audit_chain_start';"
+    "UPDATE audit SET details = COALESCE(json_extract(details, '$.text'), details);"
+    "ALTER TABLE audit DROP COLUMN target;"
+    "ALTER TABLE audit DROP COLUMN outcome;"
+    "ALTER TABLE audit DROP COLUMN ledger_digest;"
+    "ALTER TABLE audit DROP COLUMN hash;"
+    "ALTER TABLE ledger DROP COLUMN audit_id;"
+    "PRAGMA user_version = 16;";
+
 inline constexpr const char* kSchemaV16ToV15 =
     "DROP TRIGGER operators_never_deleted;"
     "DROP TABLE operators;"
@@ -175,7 +192,8 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 9> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 10> kSchemaUndo{{
+    {17, kSchemaV17ToV16},
     {16, kSchemaV16ToV15},
     {15, kSchemaV15ToV14},
     {14, kSchemaV14ToV13},

@@ -2,6 +2,8 @@
 #include <string>
 #include <vector>
 
+#include <phil/common/time.hpp>
+
 #include "sqlite_store.hpp"
 #include "sqlite_writers.hpp"
 
@@ -46,8 +48,9 @@ domain::Result<void> SqliteStore::add_operator(const OperatorRecord& op, const s
   s->bind(1, op.id).bind(2, op.name).bind(3, std::string(domain::to_string(op.role)));
   s->bind(4, op.password_hash).bind(5, to_ms(at)).bind(6, by);
   s->run();
-  rows::write_audit(db_, by, "operator_add",
-                    "id=" + op.id + " role=" + std::string(domain::to_string(op.role)), at);
+  rows::write_audit(
+      db_, {by, "operator_add", op.id, {{"name", op.name}, {"role", domain::to_string(op.role)}}},
+      at);
   tx.commit();
   return {};
 }
@@ -77,7 +80,7 @@ domain::Result<void> SqliteStore::set_password_hash(const std::string& id, const
       "UPDATE operators SET password_hash = ?2, failures = 0, locked_until = NULL WHERE id = ?1");
   s->bind(1, id).bind(2, hash);
   s->run();
-  rows::write_audit(db_, by, "operator_passwd", "id=" + id, at);
+  rows::write_audit(db_, {by, "operator_passwd", id, {}}, at);
   tx.commit();
   return {};
 }
@@ -91,7 +94,7 @@ domain::Result<void> SqliteStore::disable_operator(const std::string& id, const 
   auto s = db_.prepare("UPDATE operators SET disabled_at = ?2 WHERE id = ?1");
   s->bind(1, id).bind(2, to_ms(at));
   s->run();
-  rows::write_audit(db_, by, "operator_disable", "id=" + id, at);
+  rows::write_audit(db_, {by, "operator_disable", id, {}}, at);
   tx.commit();
   return {};
 }
@@ -100,7 +103,7 @@ void SqliteStore::record_login(const std::string& id, const std::optional<domain
                                TimePoint at) {
   Transaction tx(db_);
   if (!d) {
-    rows::write_audit(db_, id, "login", "outcome=unknown_operator", at);
+    rows::write_audit(db_, {id, "login", id, {}, "unknown_operator"}, at);
     tx.commit();
     return;
   }
@@ -112,14 +115,18 @@ void SqliteStore::record_login(const std::string& id, const std::optional<domain
     s->bind_null(3);
   }
   s->run();
-  rows::write_audit(db_, id, "login",
-                    "outcome=" + std::string(domain::to_string(d->outcome)) +
-                        " failures=" + std::to_string(d->failures),
-                    at);
+  rows::write_audit(
+      db_,
+      {id, "login", id, {{"failures", d->failures}}, std::string(domain::to_string(d->outcome))},
+      at);
   if (d->outcome == domain::LoginOutcome::kLockedNow && d->locked_until) {
-    rows::write_audit(db_, id, "operator_locked",
-                      "id=" + id + " until_ms=" + std::to_string(to_ms(*d->locked_until)) +
-                          " after=" + std::to_string(domain::kMaxLoginFailures) + "_failures",
+    rows::write_audit(db_,
+                      {id,
+                       "operator_locked",
+                       id,
+                       {{"until", format_timestamp(*d->locked_until, {})},
+                        {"until_ms", to_ms(*d->locked_until)},
+                        {"after_failures", domain::kMaxLoginFailures}}},
                       at);
   }
   tx.commit();
