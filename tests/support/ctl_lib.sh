@@ -43,13 +43,13 @@ ctl_role() {
       -*) ;;
       *) if [[ -z $verb ]]; then
            case $a in
-             account|sale|refund|reversal|meter|box|site|tariff|command|read-now|ledger|operator|whoami|status) verb=$a ;;
+             account|sale|refund|reversal|meter|box|site|tariff|command|read-now|ledger|log|operator|whoami|status) verb=$a ;;
            esac
          elif [[ -z $sub ]]; then sub=$a; fi ;;
     esac
   done
   case "$verb $sub" in
-    "account show"*|"ledger "*|"whoami "*) echo auditor ;;
+    "account show"*|"ledger "*|"log "*|"whoami "*) echo auditor ;;
     "account "*|"sale "*|"refund "*|"reversal "*) echo cashier ;;
     "tariff "*) echo manager ;;
     "operator "*) echo admin ;;

@@ -54,8 +54,22 @@ inline constexpr const char* kSchemaV18ToV17 =
     "DROP TABLE sessions;"
     "PRAGMA user_version = 17;";
 
-/// v17 is reserved on this branch for main's audit chain (an empty step): back to v16.
-inline constexpr const char* kSchemaV17ToV16 = "PRAGMA user_version = 16;";
+/// Turns a file of the v17 schema back into the v16 shape, user_version 16: the audit table
+/// without its chain (details back to their text), the ledger without audit_id. For the
+/// migration tests.
+inline constexpr const char* kSchemaV17ToV16 =
+    "DROP TRIGGER audit_sealed_never_updated;"
+    "DROP TRIGGER audit_never_deleted;"
+    "DROP INDEX audit_unsealed;"
+    "DROP INDEX audit_by_at;"
+    "DELETE FROM audit WHERE action = 'audit_chain_start';"
+    "UPDATE audit SET details = COALESCE(json_extract(details, '$.text'), details);"
+    "ALTER TABLE audit DROP COLUMN target;"
+    "ALTER TABLE audit DROP COLUMN outcome;"
+    "ALTER TABLE audit DROP COLUMN ledger_digest;"
+    "ALTER TABLE audit DROP COLUMN hash;"
+    "ALTER TABLE ledger DROP COLUMN audit_id;"
+    "PRAGMA user_version = 16;";
 
 /// Turns a file of the v16 schema back into the v15 shape, user_version 15: no
 /// operators (issue 13). For the migration tests.

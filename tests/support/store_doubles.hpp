@@ -403,6 +403,27 @@ class RoleStore final : public Store {
   void end_session(const std::string&, TimePoint) override {}
   void record_session_refused(const SessionRecord&, domain::SessionState, TimePoint) override {}
 
+  // ---- SystemLog: the role doubles keep the rows they are given, unchained (the chain's tests
+  // use the SQLite store) ----
+  void record(const LogEvent& e, TimePoint at) override {
+    LogRow row;
+    row.id = static_cast<std::int64_t>(log_.size()) + 1;
+    row.at = at;
+    row.operator_id = e.operator_id;
+    row.action = e.action;
+    row.target = e.target;
+    row.outcome = e.outcome;
+    row.details = e.details;
+    log_.push_back(row);
+  }
+  std::vector<LogRow> log(const LogFilter&) const override { return log_; }
+  LogCheck verify_log(const std::optional<ChainHead>&) const override {
+    LogCheck c;
+    c.rows = static_cast<std::int64_t>(log_.size());
+    return c;
+  }
+  ChainHead log_head() const override { return {}; }
+
  private:
   Outbox& outbox_;
   PollSink& sink_;
@@ -412,6 +433,7 @@ class RoleStore final : public Store {
   Tariffs& tariffs_;
   Queries& queries_;
   int checkpoints_ = 0;
+  std::vector<LogRow> log_;
 };
 
 }  // namespace phil::store::test

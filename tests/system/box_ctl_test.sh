@@ -63,8 +63,8 @@ has '"model_code": 3' out.txt "--json: the reported model code missing"
 expect_rc 0 site box confirm bus1/1
 has "box bus1/1 confirmed as it reports itself (model code 3, 36 circuits)" out.txt \
   "confirmation not reported"
-[[ $("$sqlite" site.db "SELECT operator || ':' || details FROM audit WHERE action = 'confirm_box'") \
-  == "qa-engineer:box=bus1/1 model_code=3 circuits=36 mismatch="* ]] ||
+[[ $("$sqlite" site.db "SELECT operator || ':' || target || ':' || details FROM audit WHERE action = 'confirm_box'") \
+  == 'qa-engineer:bus1/1:{"circuits":36,"mismatch":'*'"model_code":3}' ]] ||
   fail "no audit row by qa-engineer"
 [[ $("$sqlite" site.db "SELECT count(*) FROM events WHERE kind = 'box_identity_confirmed'") \
   == 1 ]] || fail "no box_identity_confirmed event"

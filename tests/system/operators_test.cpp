@@ -93,7 +93,10 @@ class OperatorsTest : public ::testing::Test {
   }
   std::int64_t audit_rows() const { return test::count_rows(db_, "audit"); }
   std::string last_audit() const {
-    return test::sql(db_, "SELECT operator, action, details FROM audit ORDER BY id DESC LIMIT 1");
+    return test::sql(
+        db_,
+        "SELECT operator, action, target, outcome, details FROM audit ORDER BY id DESC "
+        "LIMIT 1");
   }
 
   test::TempDir dir_;
@@ -114,12 +117,12 @@ TEST_F(OperatorsTest, TheFirstAdminLogsInWithTheRoleOfTheTableAndIsTheOnlyFirst)
   EXPECT_EQ(hash.rfind("$argon2id$", 0), 0U) << hash;
   EXPECT_NE(hash.find("m=65536,t=5"), std::string::npos) << hash;
   EXPECT_EQ(hash.find(kGood), std::string::npos);
-  EXPECT_EQ(last_audit(), "boss|login|outcome=ok failures=0|");
+  EXPECT_EQ(last_audit(), "boss|login|boss|ok|{\"failures\":0}|");
 }
 
 TEST_F(OperatorsTest, OperatorsAreAddedByAnAdminAndActWithinTheirRole) {
   ASSERT_TRUE(ops_->add_operator(admin_, {"li", "Li Na", Role::kCashier, "counter password 1"}));
-  EXPECT_EQ(last_audit(), "boss|operator_add|id=li role=cashier|");
+  EXPECT_EQ(last_audit(), "boss|operator_add|li|ok|{\"name\":\"Li Na\",\"role\":\"cashier\"}|");
   const auto li = ops_->login("li", "counter password 1").value();
   EXPECT_EQ(li.role, Role::kCashier);
   // A cashier adds no operator, and may not add a tariff: the refusal names who may.
@@ -134,7 +137,10 @@ TEST_F(OperatorsTest, OperatorsAreAddedByAnAdminAndActWithinTheirRole) {
                                         "manager"),
             std::string::npos)
       << tariff.error().message;
-  EXPECT_EQ(audit_rows(), before);
+  // Each refusal for the role is one row of its own (outcome denied), nothing else.
+  EXPECT_EQ(audit_rows(), before + 2);
+  EXPECT_EQ(last_audit(),
+            "li|denied|add_tariff|denied|{\"action\":\"add_tariff\",\"role\":\"cashier\"}|");
   // Ids are never reused; bad ids, names and passwords are refused and write nothing.
   EXPECT_FALSE(ops_->add_operator(admin_, {"li", "Again", Role::kAuditor, kGood}));
   EXPECT_EQ(ops_->add_operator(admin_, {"", "No id", Role::kAuditor, kGood}).error().kind,
@@ -143,7 +149,7 @@ TEST_F(OperatorsTest, OperatorsAreAddedByAnAdminAndActWithinTheirRole) {
             ErrorKind::kInvalid);
   EXPECT_EQ(ops_->add_operator(admin_, {"zhou", "Zhou", Role::kAuditor, "short"}).error().kind,
             ErrorKind::kInvalid);
-  EXPECT_EQ(audit_rows(), before);
+  EXPECT_EQ(audit_rows(), before + 2);
   const auto all = ops_->operators(admin_).value();
   ASSERT_EQ(all.size(), 2U);
   EXPECT_TRUE(all[0].password_hash.empty());  // hashes never leave the service
@@ -165,7 +171,7 @@ TEST_F(OperatorsTest, FailedLoginsAreRefusedAlikeLockTheOperatorAndAreEachOneAud
   EXPECT_EQ(unknown.error().message, "operator nobody is unknown or the password is wrong");
   EXPECT_EQ(wrong.error().message, "operator li is unknown or the password is wrong");
   EXPECT_EQ(audit_rows(), before + 2);
-  EXPECT_EQ(last_audit(), "li|login|outcome=bad_password failures=1|");
+  EXPECT_EQ(last_audit(), "li|login|li|bad_password|{\"failures\":1}|");
   for (int i = 2; i < domain::kMaxLoginFailures; ++i)
     ASSERT_FALSE(ops_->login("li", "not the password"));
   before = audit_rows();
@@ -235,13 +241,13 @@ TEST_F(OperatorsTest, ASessionIsResumedByItsTokenUntilItIsIdleExpiredOrLoggedOut
   EXPECT_NE(idle.error().message.find("has ended (idle)"), std::string::npos)
       << idle.error().message;
   EXPECT_EQ(audit_rows(), before + 1);
-  EXPECT_EQ(last_audit(), "boss|session_refused|id=boss why=idle|");
+  EXPECT_EQ(last_audit(), "boss|session_refused|boss|idle|{}|");
   // An unknown token; a logout (one row) ends a session for good.
   EXPECT_FALSE(ops_->resume_session(std::string(64, 'a')));
   const auto second = ops_->start_session("boss", kGood).value().token;
   ASSERT_TRUE(ops_->resume_session(second));
   ops_->end_session(second);
-  EXPECT_EQ(last_audit(), "boss|logout|id=boss|");
+  EXPECT_EQ(last_audit(), "boss|logout|boss|ok|{}|");
   const auto out = ops_->resume_session(second);
   ASSERT_FALSE(out);
   EXPECT_NE(out.error().message.find("(revoked)"), std::string::npos);
@@ -257,7 +263,7 @@ TEST_F(OperatorsTest, ASessionExpiresEightHoursAfterItsLoginHoweverOftenItIsUsed
   const auto expired = ops_->resume_session(token);
   ASSERT_FALSE(expired);
   EXPECT_NE(expired.error().message.find("(expired)"), std::string::npos);
-  EXPECT_EQ(last_audit(), "boss|session_refused|id=boss why=expired|");
+  EXPECT_EQ(last_audit(), "boss|session_refused|boss|expired|{}|");
 }
 
 TEST_F(OperatorsTest, AWrongPasswordStartsNoSessionAndWritesOnlyItsLoginRow) {
@@ -276,7 +282,7 @@ TEST_F(OperatorsTest, DisablingChangingThePasswordOrTheRoleEndsTheOperatorsSessi
   EXPECT_FALSE(ops_->resume_session(token));
   token = login();
   ASSERT_TRUE(ops_->set_role(admin_, "li", Role::kManager));
-  EXPECT_EQ(last_audit(), "boss|operator_role|id=li from=cashier to=manager|");
+  EXPECT_EQ(last_audit(), "boss|operator_role|li|ok|{\"from\":\"cashier\",\"to\":\"manager\"}|");
   EXPECT_FALSE(ops_->resume_session(token));
   token = login();
   EXPECT_EQ(ops_->resume_session(token).value().actor.role, Role::kManager);  // the table's

@@ -213,8 +213,8 @@ TEST_F(SettingsStoreTest, AHandTypedCommandEqualToAnOpenOneIsNotQueuedTwice) {
   EXPECT_EQ(cmds[0].state, CommandState::kSuperseded);
   // Every typed command has its audit row, the repeated one naming the command it found.
   EXPECT_EQ(test::sql(path_,
-                      "SELECT count(*) FROM audit WHERE action = 'command' AND details LIKE "
-                      "'%(already queued)'"),
+                      "SELECT count(*) FROM audit WHERE action = 'command' AND "
+                      "json_extract(details, '$.already_queued')"),
             "1|");
 }
 

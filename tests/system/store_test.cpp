@@ -145,7 +145,7 @@ TEST_F(StoreTest, SetBillingModeChangesOnlyWhatDiffersWithOneAuditRow) {
                                      "site-file", kT0),
             0);
   EXPECT_EQ(sql(path_, "SELECT count(*), details FROM audit WHERE action = 'billing_mode'"),
-            "1|mode=host-side meters=bus1/1/1,bus1/1/2|");
+            "1|{\"meters\":\"bus1/1/1,bus1/1/2\",\"mode\":\"host-side\"}|");
   EXPECT_THROW(store_->set_billing_mode({MeterId{"bus9", 1, 1}}, domain::BillingMode::kHostSide,
                                         "site-file", kT0),
                StoreError);

@@ -17,6 +17,7 @@
 #include "cli_support.hpp"
 #include "prepaidctl_admin.hpp"
 #include "prepaidctl_init.hpp"
+#include "prepaidctl_log.hpp"
 #include "prepaidctl_login.hpp"
 #include "prepaidctl_money.hpp"
 #include "prepaidctl_tariff.hpp"
@@ -159,6 +160,7 @@ int main(int argc, char** argv) {
   site.verify = ledger->add_subcommand("verify", "check the ledger invariants");
   const auto remote = phil::app::add_remote_commands(cli);
   const auto tariff = phil::app::add_tariff_commands(cli);
+  const auto log = phil::app::add_log_commands(cli);
 
   if (const auto status = phil::cli::parse(cli, argc, argv)) return *status;
   phil::app::set_json_output(g.json);
@@ -195,6 +197,10 @@ int main(int argc, char** argv) {
   if (phil::app::tariff_command_parsed(*tariff)) {
     return phil::app::run_tariff_command(
         *tariff, {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});
+  }
+  if (phil::app::log_command_parsed(*log)) {
+    return phil::app::run_log_command(*log,
+                                      {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});
   }
   if (phil::app::admin_command_parsed(*admin)) {
     return phil::app::run_admin_command(

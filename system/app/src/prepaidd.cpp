@@ -15,7 +15,9 @@
 #include <variant>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <phil/common/cli.hpp>
 #include <phil/common/decimal.hpp>
@@ -180,5 +182,23 @@ int main(int argc, char** argv) {
     return 1;
   }
   log_site(*site, db_path);
-  return once ? run_once(*system, stop) : run_until_stopped(*system, clock, stop);
+  // The system log has the daemon's start and stop (issue 13.4): who ran the site, and when.
+  const nlohmann::json started{{"version", PHIL_VERSION},
+                               {"pid", static_cast<std::int64_t>(getpid())},
+                               {"buses", site->buses.size()},
+                               {"once", once}};
+  try {
+    system->log({"system", "daemon_start", site->name, "ok", started.dump()});
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: the system log cannot be written: {}", e.what());
+    return 1;
+  }
+  const int rc = once ? run_once(*system, stop) : run_until_stopped(*system, clock, stop);
+  try {
+    system->log({"system", "daemon_stop", site->name, rc == 0 ? "ok" : "failed",
+                 nlohmann::json{{"exit_code", rc}}.dump()});
+  } catch (const std::exception& e) {
+    spdlog::error("the daemon's stop was not written to the system log: {}", e.what());
+  }
+  return rc;
 }

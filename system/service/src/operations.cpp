@@ -58,6 +58,7 @@ domain::Result<Operations::Guard> Operations::begin(const Actor& actor, Action a
     std::string may;
     for (const auto role : domain::roles_for(action))
       may.append(may.empty() ? "" : ", ").append(domain::to_string(role));
+    record_denial(actor, action);
     return domain::Error{
         domain::ErrorKind::kRefused,
         text::format(text::Id::kActionNeedsRole, actor.id, domain::to_string(*actor.role),

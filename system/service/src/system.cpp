@@ -349,6 +349,11 @@ std::vector<std::string> System::verify_ledger() const {
   return impl_->store->verify_ledger();
 }
 
+void System::log(const store::LogEvent& e) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->store->record(e, impl_->clock.now());
+}
+
 std::vector<CommandView> System::commands(const domain::MeterId& id, int limit) const {
   std::lock_guard lock(impl_->mutex);
   std::vector<CommandView> out;

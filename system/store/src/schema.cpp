@@ -661,11 +661,38 @@ CREATE TRIGGER operators_never_deleted BEFORE DELETE ON operators
 BEGIN SELECT RAISE(ABORT, 'operators are disabled, never deleted'); END;
 )sql";
 
-// v17: RESERVED for the hash-chained audit log (issue 13, built on main at the same time). An
-// empty step here so that the sessions are v18 on this branch; the rebase onto main replaces it
-// with main's v17.
+// v17: the system log (issue 13 item 4). The audit table becomes a hash chain
+// (phil/store/system_log.hpp): rows gain a target, an outcome, the digest of the ledger entries
+// that refer to them and their hash; details become JSON (a row from before keeps its text as
+// {"text": ...}). Every ledger entry refers to one row (audit_id; no REFERENCES clause: the
+// foreign key check would cost every charge of a poll cycle a look-up, and `ledger verify`
+// checks the link anyway). The entries from before the chain refer to the migration's own
+// "audit_chain_start" row, so its digest covers them. The store seals the rows (hashes them)
+// right after this SQL runs, in the same transaction; from then on a sealed row is never updated
+// and no row is deleted.
 constexpr std::string_view kV17 = R"sql(
-SELECT 1;
+ALTER TABLE audit ADD COLUMN target TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN outcome TEXT NOT NULL DEFAULT 'ok';
+ALTER TABLE audit ADD COLUMN ledger_digest TEXT;
+ALTER TABLE audit ADD COLUMN hash TEXT;
+UPDATE audit SET details = json_object('text', details);
+ALTER TABLE ledger ADD COLUMN audit_id INTEGER;
+INSERT INTO audit (id, operator, action, target, outcome, details, at)
+SELECT COALESCE(max(id), 0) + 1, 'system', 'audit_chain_start', '', 'ok',
+  json_object('ledger_entries', (SELECT count(*) FROM ledger),
+              'ledger_last_seq', (SELECT COALESCE(max(seq), 0) FROM ledger), 'schema', 17),
+  CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+FROM audit;
+DROP TRIGGER ledger_append_only_update;
+UPDATE ledger SET audit_id = (SELECT max(id) FROM audit);
+CREATE TRIGGER ledger_append_only_update BEFORE UPDATE ON ledger
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE INDEX audit_unsealed ON audit (id) WHERE hash IS NULL;
+CREATE INDEX audit_by_at ON audit (at);
+CREATE TRIGGER audit_sealed_never_updated BEFORE UPDATE ON audit WHEN OLD.hash IS NOT NULL
+  BEGIN SELECT RAISE(ABORT, 'the system log is append-only'); END;
+CREATE TRIGGER audit_never_deleted BEFORE DELETE ON audit
+  BEGIN SELECT RAISE(ABORT, 'the system log is append-only'); END;
 )sql";
 
 // v18: sessions (issue 13 item 3): a login's session, kept as the SHA-256 of its token (the

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 
 #include <phil/store/store.hpp>
 
@@ -189,6 +190,30 @@ void Db::exec(const std::string& sql) {
   }
 }
 
+bool Db::in_transaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
+
+bool Db::before_commit(std::string_view key, std::function<void()> step) {
+  if (!in_transaction()) {
+    throw std::logic_error("database " + path_ + ": step " + std::string(key) +
+                           " to run before a commit was registered outside a transaction");
+  }
+  for (const auto& [k, unused] : before_commit_)
+    if (k == key) return false;
+  before_commit_.emplace_back(std::string(key), std::move(step));
+  return true;
+}
+
+void Db::run_before_commit() {
+  // A step may register another (it runs in the same pass): index, not iterators.
+  for (std::size_t i = 0; i < before_commit_.size(); ++i) {
+    const auto step = before_commit_[i].second;  // a copy: the vector may grow under it
+    step();
+  }
+  before_commit_.clear();
+}
+
 std::int64_t Db::pragma_int(const std::string& name) {
   auto s = prepare("PRAGMA " + name);
   return s->step() ? s->int64(0) : 0;
@@ -246,6 +271,7 @@ Transaction::Transaction(Db& db) : db_(db) {
 
 Transaction::~Transaction() {
   if (!done_) {
+    db_.drop_before_commit();
     try {
       db_.exec("ROLLBACK");
     } catch (const StoreError&) {
@@ -255,6 +281,12 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
+  try {
+    db_.run_before_commit();
+  } catch (...) {
+    db_.drop_before_commit();
+    throw;
+  }
   db_.exec("COMMIT");
   done_ = true;
 }

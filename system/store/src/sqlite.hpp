@@ -3,6 +3,7 @@
 // text, and transactions that roll back unless committed. Every failure throws StoreError with
 // the database path, the statement and SQLite's message.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -96,14 +97,29 @@ class Db {
   /// StoreError.
   std::int64_t checkpoint();
   const std::string& path() const { return path_; }
+  /// True inside an explicit transaction (BEGIN ... COMMIT/ROLLBACK).
+  bool in_transaction() const;
+
+  /// Runs `step` just before the current transaction commits, after the steps registered
+  /// before it, unless a step of the same `key` is registered already (then false); dropped if
+  /// the transaction rolls back. The system log seals its rows this way: a row's hash covers the
+  /// ledger entries written after it in the same transaction. Throws std::logic_error outside a
+  /// transaction (nothing would ever run it).
+  bool before_commit(std::string_view key, std::function<void()> step);
 
  private:
+  friend class Transaction;
+  /// Runs and clears the registered steps (Transaction::commit); clears them (rollback).
+  void run_before_commit();
+  void drop_before_commit() { before_commit_.clear(); }
+
   /// sqlite3_open_v2 of `name` (a path or a file: URI) into db_, the busy timeout set.
   void open(const std::string& name, int flags);
 
   sqlite3* db_ = nullptr;
   std::string path_;
   std::map<std::string, std::unique_ptr<Stmt>, std::less<>> cache_;
+  std::vector<std::pair<std::string, std::function<void()>>> before_commit_;
 };
 
 /// A JSON array of the strings, escaped, for json_each(?): one bound parameter for a whole batch

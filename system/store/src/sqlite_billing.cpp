@@ -16,6 +16,7 @@
 #include <phil/domain/settings.hpp>
 #include <phil/domain/status.hpp>
 
+#include "audit_chain.hpp"
 #include "sqlite_box_identity.hpp"
 #include "sqlite_writers.hpp"
 
@@ -463,17 +464,44 @@ void write_readings(Db& db, const Batch& b, std::int64_t at_ms) {
              });
 }
 
-/// The charges as ledger entries, and the charged accounts' kept balances and tier positions.
+/// The cycle's row of the system log, which its charges refer to: their count and sums, and
+/// the digest of the entries computed here from memory (audit_chain.hpp), so that sealing it
+/// reads none of them back. Returns its id.
+std::int64_t audit_charges(Db& db, const Batch& b, std::int64_t at_ms) {
+  audit::Hasher digest;
+  std::int64_t fen = 0;
+  std::int64_t energy = 0;
+  for (const auto& c : b.charges) {
+    audit::add_entry(digest, {c.seq, c.account, "charge", b.states[c.meter].key, c.fen, c.energy_wh,
+                              c.carry, c.balance_after, kSystemOperator, at_ms, std::nullopt});
+    fen += c.fen;
+    energy += c.energy_wh;
+  }
+  const auto& first_key = b.states[b.charges.front().meter].key;
+  const nlohmann::json details{{"entries", b.charges.size()},
+                               {"first_seq", b.charges.front().seq},
+                               {"last_seq", b.charges.back().seq},
+                               {"amount_fen", fen},
+                               {"energy_wh", energy}};
+  return audit::insert_row(db, kSystemOperator, "charge_cycle",
+                           first_key.substr(0, first_key.find('/')), "ok",
+                           rows::json_details(details), at_ms, digest.hex());
+}
+
+/// The charges as ledger entries, referring to the cycle's system log row, and the charged
+/// accounts' kept balances and tier positions.
 void write_charges(Db& db, const Batch& b, std::int64_t at_ms) {
+  if (b.charges.empty()) return;
+  const auto audit_id = audit_charges(db, b, at_ms);
   write_rows(db,
              "INSERT INTO ledger (seq, account, kind, meter, amount_fen, energy_wh, carry, "
-             "balance_after_fen, operator, at) VALUES ",
-             10, "", b.charges.size(), [&](Stmt& s, std::size_t n, int p) {
+             "balance_after_fen, operator, at, audit_id) VALUES ",
+             11, "", b.charges.size(), [&](Stmt& s, std::size_t n, int p) {
                const auto& c = b.charges[n];
                s.bind(p, c.seq).bind(p + 1, c.account).bind(p + 2, "charge");
                s.bind(p + 3, b.states[c.meter].key).bind(p + 4, c.fen).bind(p + 5, c.energy_wh);
-               s.bind(p + 6, c.carry).bind(p + 7, c.balance_after).bind(p + 8, "system");
-               s.bind(p + 9, at_ms);
+               s.bind(p + 6, c.carry).bind(p + 7, c.balance_after);
+               s.bind(p + 8, kSystemOperator).bind(p + 9, at_ms).bind(p + 10, audit_id);
              });
   write_rows(db,
              "UPDATE accounts SET balance_fen = v.column2, last_charge_seq = "

@@ -177,10 +177,13 @@ domain::Result<BoxIdentityRecord> SqliteStore::confirm_box(const std::string& bu
                     "box " + name + " confirmed by " + operator_id + " as it reports itself (" +
                         what + "); billing of its meters goes on",
                     at);
-  rows::write_audit(db_, operator_id, "confirm_box",
-                    "box=" + name + " model_code=" + std::to_string(was->reported->model_code) +
-                        " circuits=" + std::to_string(was->reported->circuits) +
-                        " mismatch=" + *was->mismatch,
+  rows::write_audit(db_,
+                    {operator_id,
+                     "confirm_box",
+                     name,
+                     {{"model_code", was->reported->model_code},
+                      {"circuits", was->reported->circuits},
+                      {"mismatch", *was->mismatch}}},
                     at);
   tx.commit();
   auto out = load_identity(db_, bus, address);
@@ -212,6 +215,8 @@ domain::Result<CompleteSwapResult> SqliteStore::complete_swap(const CompleteSwap
   result.account = m->account;
   const bool meter_side = m->billing_mode == domain::BillingMode::kMeterSide;
   const auto fen = m->account ? domain::swap_credit_fen({result.old_balance_fen}, meter_side) : 0;
+  // The transfer's entries refer to it; its figures are added below.
+  rows::AuditDraft audit(db_, {req.operator_id, "replace_meter_in_place", name, {}}, req.at);
   if (fen > 0) {
     if (auto acc = rows::open_account_balance(db_, *m->account); !acc) return acc.error();
     if (fen > req.max_transfer_fen) {
@@ -228,10 +233,12 @@ domain::Result<CompleteSwapResult> SqliteStore::complete_swap(const CompleteSwap
           text::format(text::Id::kTransferOverRegister, format_decimal(fen, 2), name,
                        format_decimal(std::max<std::int64_t>(0, req.max_credit_fen), 2))};
     }
-    const auto out_seq = rows::append_ledger(db_, *m->account, domain::EntryKind::kTransferOut,
-                                             req.meter, fen, 0, 0, req.operator_id, req.at);
-    const auto in_seq = rows::append_ledger(db_, *m->account, domain::EntryKind::kTransferIn,
-                                            req.meter, fen, 0, 0, req.operator_id, req.at, out_seq);
+    const auto out_seq =
+        rows::append_ledger(db_, audit.id(), *m->account, domain::EntryKind::kTransferOut,
+                            req.meter, fen, 0, 0, req.operator_id, req.at);
+    const auto in_seq =
+        rows::append_ledger(db_, audit.id(), *m->account, domain::EntryKind::kTransferIn, req.meter,
+                            fen, 0, 0, req.operator_id, req.at, out_seq);
     result.credit_command = rows::queue_credit(db_, req.meter, fen, in_seq, req.at);
     result.credited_fen = fen;
   }
@@ -249,14 +256,12 @@ domain::Result<CompleteSwapResult> SqliteStore::complete_swap(const CompleteSwap
                  std::to_string(*result.credit_command)
            : std::string(meter_side && m->account ? "nothing to credit" : "no money on the meter"));
   rows::write_event(db_, req.meter, "swap_completed", details, req.at);
-  rows::write_audit(
-      db_, req.operator_id, "replace_meter_in_place",
-      "meter=" + name + " account=" + m->account.value_or("-") +
-          " old_balance_fen=" + std::to_string(result.old_balance_fen) +
-          " credited_fen=" + std::to_string(result.credited_fen) +
-          (result.credit_command ? " credit_command=" + std::to_string(*result.credit_command)
-                                 : ""),
-      req.at);
+  auto& d = audit.details();
+  d["account"] = m->account.value_or("");
+  d["old_balance_fen"] = result.old_balance_fen;
+  d["credited_fen"] = result.credited_fen;
+  if (result.credit_command) d["credit_command"] = *result.credit_command;
+  audit.finish();
   tx.commit();
   return result;
 }

@@ -201,16 +201,18 @@ std::int64_t finish(Db& db, const std::string& account, const std::optional<Mete
     in.meter_keeps_fen = s->step() ? s->opt_int64(0).value_or(0) : 0;
   }
   const auto settlement = domain::settle_close(in);
+  // The row the closing's entries refer to; its figures are added below.
+  rows::AuditDraft audit(db, {op, "close_account_done", account, {}}, at);
   if (settlement.refund_fen > 0) {
-    rows::append_ledger(db, account, domain::EntryKind::kRefund, std::nullopt,
+    rows::append_ledger(db, audit.id(), account, domain::EntryKind::kRefund, std::nullopt,
                         settlement.refund_fen, 0, 0, op, at);
   }
   if (settlement.settle_debit_fen > 0) {
-    rows::append_ledger(db, account, domain::EntryKind::kSettleDebit, money_meter,
+    rows::append_ledger(db, audit.id(), account, domain::EntryKind::kSettleDebit, money_meter,
                         settlement.settle_debit_fen, 0, 0, op, at);
   }
   if (settlement.settle_credit_fen > 0) {
-    rows::append_ledger(db, account, domain::EntryKind::kSettleCredit, money_meter,
+    rows::append_ledger(db, audit.id(), account, domain::EntryKind::kSettleCredit, money_meter,
                         settlement.settle_credit_fen, 0, 0, op, at);
   }
   std::int64_t debited = 0;
@@ -249,10 +251,9 @@ std::int64_t finish(Db& db, const std::string& account, const std::optional<Mete
     s->bind(5, settlement.owed_fen);
     s->run();
   }
-  const auto figures = "account=" + account + " refunded_fen=" + std::to_string(refunded) +
-                       " settled_fen=" + std::to_string(settled) +
-                       " owed_fen=" + std::to_string(settlement.owed_fen);
-  rows::write_audit(db, op, "close_account_done", figures, at);
+  audit.details() = {
+      {"refunded_fen", refunded}, {"settled_fen", settled}, {"owed_fen", settlement.owed_fen}};
+  audit.finish();
   rows::write_event(
       db, money_meter, "account_closed",
       "account " + account + " closed: " + std::to_string(refunded) + " fen to pay back" +
@@ -307,9 +308,10 @@ domain::Result<CloseAccountResult> SqliteStore::close_account(const CloseAccount
                        format_timestamp(from_ms(started), std::chrono::minutes{0}) +
                        " and no step is blocked; account show lists its steps");
       }
-      rows::write_audit(db_, req.operator_id, "close_account_resume",
-                        "account=" + req.account + " resumed=" + std::to_string(result.resumed),
-                        req.at);
+      rows::write_audit(
+          db_,
+          {req.operator_id, "close_account_resume", req.account, {{"resumed", result.resumed}}},
+          req.at);
       tx.commit();
       return result;
     }
@@ -349,9 +351,11 @@ domain::Result<CloseAccountResult> SqliteStore::close_account(const CloseAccount
     s->bind(1, req.account).bind(2, m.to_string()).bind(3, position++);
     s->run();
   }
-  rows::write_audit(db_, req.operator_id, "close_account",
-                    "account=" + req.account + " meters=" + rows::join_ids(meters) +
-                        " balance_fen=" + std::to_string(acc.value()),
+  rows::write_audit(db_,
+                    {req.operator_id,
+                     "close_account",
+                     req.account,
+                     {{"meters", rows::join_ids(meters)}, {"balance_fen", acc.value()}}},
                     req.at);
   CloseAccountResult result;
   result.meters = meters;

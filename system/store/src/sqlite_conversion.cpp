@@ -207,10 +207,13 @@ void fill_done(Db& db, const OpenConversion& c, std::int64_t moved_fen, TimePoin
                         " yuan (" + format_decimal(moved_fen, 2) +
                         " yuan put onto it) and goes back to prepaid mode",
                     at);
-  rows::write_audit(db, op, "billing_mode",
-                    "mode=meter-side meters=" + c.meter.to_string() + " account=" + c.account +
-                        " moved_fen=" + std::to_string(moved_fen),
-                    at);
+  rows::write_audit(
+      db,
+      {op,
+       "billing_mode",
+       c.account,
+       {{"mode", "meter-side"}, {"meters", c.meter.to_string()}, {"moved_fen", moved_fen}}},
+      at);
 }
 
 /// Applies one decision of the way back; false if there was nothing to do.
@@ -316,12 +319,12 @@ std::optional<std::string> open_money_command(Db& db, const std::string& account
   return s->text(0) + " " + std::to_string(s->int64(1)) + " to meter " + s->text(2);
 }
 
-std::string convert_to_host_side(Db& db, const std::string& account,
-                                 const std::vector<MeterId>& meters, const std::string& reason,
-                                 const std::string& operator_id, TimePoint at) {
+nlohmann::json convert_to_host_side(Db& db, AuditDraft& audit, const std::string& account,
+                                    const std::vector<MeterId>& meters, const std::string& reason,
+                                    const std::string& operator_id, TimePoint at) {
   const auto money = money_meter(db, account);  // before the switch: meter-side or not
-  auto switched = make_host_side(db, meters);
-  if (!money) return switched;
+  nlohmann::json figures{{"host_side", make_host_side(db, meters)}};
+  if (!money) return figures;
   std::int64_t ledger_fen = 0;
   std::int64_t offset_fen = 0;
   {
@@ -340,12 +343,12 @@ std::string convert_to_host_side(Db& db, const std::string& account,
   }
   const auto settle = domain::settle_switch(ledger_fen, meter_fen, offset_fen);
   if (settle.settle_debit_fen > 0) {
-    append_ledger(db, account, domain::EntryKind::kSettleDebit, money, settle.settle_debit_fen, 0,
-                  0, operator_id, at);
+    append_ledger(db, audit.id(), account, domain::EntryKind::kSettleDebit, money,
+                  settle.settle_debit_fen, 0, 0, operator_id, at);
   }
   if (settle.settle_credit_fen > 0) {
-    append_ledger(db, account, domain::EntryKind::kSettleCredit, money, settle.settle_credit_fen, 0,
-                  0, operator_id, at);
+    append_ledger(db, audit.id(), account, domain::EntryKind::kSettleCredit, money,
+                  settle.settle_credit_fen, 0, 0, operator_id, at);
   }
   const auto settled = settle.settle_credit_fen - settle.settle_debit_fen;
   {
@@ -367,7 +370,8 @@ std::string convert_to_host_side(Db& db, const std::string& account,
                      : std::string(" (meter " + money->to_string() + " never read)")) +
           "; the meter's register is emptied next",
       at);
-  return switched + " ledger_took_fen=" + std::to_string(took);
+  figures["ledger_took_fen"] = took;
+  return figures;
 }
 
 std::optional<std::string> start_convert_back(Db& db, const std::string& account,
@@ -424,13 +428,16 @@ int SqliteStore::advance_conversions(const std::string& bus, TimePoint at) {
   for (const auto& [account, tariff] : tiered_meter_side(db_, bus, at)) {
     Transaction tx(db_);
     if (rows::open_money_command(db_, account)) continue;
-    const auto details = rows::convert_to_host_side(db_, account, this->account(account)->meters,
-                                                    "tiered tariff " + tariff + " in force",
-                                                    std::string(kSystemOperator), at);
-    std::string audit = "account=" + account;
-    audit += " tariff=" + tariff;
-    audit += details;
-    rows::write_audit(db_, std::string(kSystemOperator), "billing_mode", audit, at);
+    rows::AuditDraft audit(db_,
+                           {std::string(kSystemOperator),
+                            "billing_mode",
+                            account,
+                            {{"mode", "host-side"}, {"tariff", tariff}}},
+                           at);
+    audit.details().update(rows::convert_to_host_side(
+        db_, audit, account, this->account(account)->meters,
+        "tiered tariff " + tariff + " in force", std::string(kSystemOperator), at));
+    audit.finish();
     tx.commit();
     ++steps;
   }

@@ -99,10 +99,10 @@ domain::Result<std::int64_t> SqliteStore::sale(const SaleRequest& req) {
   if (account(req.account)->meters.empty()) {
     return refused("account " + req.account + " has no meter to credit; attach a meter first");
   }
-  rows::write_audit(db_, req.operator_id, "sale",
-                    "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen),
-                    req.at);
-  const auto command = rows::write_sale(db_, req.account, req.amount_fen, req.operator_id, req.at);
+  const auto audit_id = rows::write_audit(
+      db_, {req.operator_id, "sale", req.account, {{"amount_fen", req.amount_fen}}}, req.at);
+  const auto command =
+      rows::write_sale(db_, audit_id, req.account, req.amount_fen, req.operator_id, req.at);
   tx.commit();
   return command.value_or(kNoCredit);
 }
@@ -124,22 +124,20 @@ domain::Result<MoneyBack> SqliteStore::refund(const RefundRequest& req) {
     return refused("refund of " + std::to_string(req.amount_fen) + " fen is more than the " +
                    std::to_string(acc.value()) + " fen left on account " + req.account);
   }
-  const std::string details =
-      "account=" + req.account + " amount_fen=" + std::to_string(req.amount_fen);
   MoneyBack back{req.amount_fen, std::nullopt, std::nullopt};
+  rows::AuditDraft audit(
+      db_, {req.operator_id, "refund", req.account, {{"amount_fen", req.amount_fen}}}, req.at);
   if (const auto meter = rows::money_meter(db_, req.account)) {
     // The meter holds the money: it is booked when the meter confirms the debit.
     back.command = rows::queue_debit(db_, *meter, req.account,
                                      {req.amount_fen, domain::DebitPurpose::kRefund, std::nullopt},
                                      req.operator_id, req.at);
-    rows::write_audit(db_, req.operator_id, "refund",
-                      details + " debit=" + std::to_string(*back.command), req.at);
+    audit.details()["debit"] = *back.command;
   } else {
-    back.seq = rows::append_ledger(db_, req.account, domain::EntryKind::kRefund, std::nullopt,
-                                   req.amount_fen, 0, 0, req.operator_id, req.at);
-    rows::write_audit(db_, req.operator_id, "refund", details + " seq=" + std::to_string(*back.seq),
-                      req.at);
+    back.seq = rows::append_ledger(db_, audit.id(), req.account, domain::EntryKind::kRefund,
+                                   std::nullopt, req.amount_fen, 0, 0, req.operator_id, req.at);
   }
+  audit.finish();
   tx.commit();
   return back;
 }
@@ -205,8 +203,10 @@ domain::Result<MoneyBack> SqliteStore::reversal(const ReversalRequest& req) {
                      std::to_string(acc.value()) + " fen; use a refund of what is left instead");
     }
   }
-  const std::string details = "sale_seq=" + std::to_string(req.sale_seq) + " account=" + account +
-                              " amount_fen=" + std::to_string(amount);
+  rows::AuditDraft audit(
+      db_,
+      {req.operator_id, "reversal", account, {{"sale_seq", req.sale_seq}, {"amount_fen", amount}}},
+      req.at);
   // A confirmed credit is on the meter: a meter-side account gets it back by a debit, and the
   // reversal is booked when the meter confirms it.
   if (command && state == "confirmed") {
@@ -214,8 +214,8 @@ domain::Result<MoneyBack> SqliteStore::reversal(const ReversalRequest& req) {
       const auto debit = rows::queue_debit(db_, *meter, account,
                                            {amount, domain::DebitPurpose::kReversal, req.sale_seq},
                                            req.operator_id, req.at);
-      rows::write_audit(db_, req.operator_id, "reversal",
-                        details + " debit=" + std::to_string(debit), req.at);
+      audit.details()["debit"] = debit;
+      audit.finish();
       tx.commit();
       return MoneyBack{amount, std::nullopt, debit};
     }
@@ -227,14 +227,12 @@ domain::Result<MoneyBack> SqliteStore::reversal(const ReversalRequest& req) {
     s->bind(1, *command).bind(2, "sale reversed by " + req.operator_id).bind(3, to_ms(req.at));
     s->run();
   }
+  if (undelivered) audit.details()["credit_cancelled"] = *command;
   const auto seq =
-      rows::append_ledger(db_, account, domain::EntryKind::kReversal,
+      rows::append_ledger(db_, audit.id(), account, domain::EntryKind::kReversal,
                           meter_key ? std::optional<MeterId>(parse_id(*meter_key)) : std::nullopt,
                           amount, 0, 0, req.operator_id, req.at, req.sale_seq);
-  rows::write_audit(db_, req.operator_id, "reversal",
-                    details + " seq=" + std::to_string(seq) +
-                        (undelivered ? " credit_cancelled=" + std::to_string(*command) : ""),
-                    req.at);
+  audit.finish();
   tx.commit();
   return MoneyBack{amount, seq, std::nullopt};
 }
@@ -278,6 +276,9 @@ std::vector<std::string> SqliteStore::verify_ledger() const {
       "o.ledger_seq IS NOT NULL");
   while (s->step())
     problems.push_back(s->text(0) + "; restore the database from a backup");
+  // Every entry against the system log row it refers to, and the log's chain.
+  for (auto& p : verify_log(std::nullopt).problems)
+    problems.push_back(std::move(p));
   return problems;
 }
 

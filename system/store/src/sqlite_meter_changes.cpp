@@ -253,16 +253,17 @@ std::optional<Error> check_replacement(Db& db, const ReplaceMeterRequest& req,
 
 /// The old meter's money to the new one (transfer_out, transfer_in and, to a meter-side new
 /// meter, its credit); returns the transfer_out's seq, if money moved.
-std::optional<std::int64_t> transfer_to_new_meter(Db& db, const ReplaceMeterRequest& req,
+std::optional<std::int64_t> transfer_to_new_meter(Db& db, rows::AuditDraft& audit,
+                                                  const ReplaceMeterRequest& req,
                                                   const MeterRecord& new_m,
                                                   ReplaceMeterResult& result) {
   if (result.transferred_fen <= 0) return std::nullopt;
   const auto out_seq =
-      rows::append_ledger(db, result.account, domain::EntryKind::kTransferOut, req.old_meter,
-                          result.transferred_fen, 0, 0, req.operator_id, req.at);
-  const auto in_seq =
-      rows::append_ledger(db, result.account, domain::EntryKind::kTransferIn, req.new_meter,
-                          result.transferred_fen, 0, 0, req.operator_id, req.at, out_seq);
+      rows::append_ledger(db, audit.id(), result.account, domain::EntryKind::kTransferOut,
+                          req.old_meter, result.transferred_fen, 0, 0, req.operator_id, req.at);
+  const auto in_seq = rows::append_ledger(
+      db, audit.id(), result.account, domain::EntryKind::kTransferIn, req.new_meter,
+      result.transferred_fen, 0, 0, req.operator_id, req.at, out_seq);
   if (new_m.billing_mode == domain::BillingMode::kMeterSide) {
     result.credit_command =
         rows::queue_credit(db, req.new_meter, result.transferred_fen, in_seq, req.at);
@@ -301,8 +302,8 @@ void swap_attachment(Db& db, const ReplaceMeterRequest& req, const std::string& 
 }
 
 /// The replacement's row (meter_replacements), its events on both meters and its audit row.
-void record_replacement(Db& db, const ReplaceMeterRequest& req, const ReplaceMeterResult& result,
-                        std::optional<std::int64_t> out_seq) {
+void record_replacement(Db& db, rows::AuditDraft& audit, const ReplaceMeterRequest& req,
+                        const ReplaceMeterResult& result, std::optional<std::int64_t> out_seq) {
   const auto& account = result.account;
   const auto old_name = req.old_meter.to_string();
   const auto new_name = req.new_meter.to_string();
@@ -328,19 +329,19 @@ void record_replacement(Db& db, const ReplaceMeterRequest& req, const ReplaceMet
                        "; transferred " + std::to_string(result.transferred_fen) + " fen";
   rows::write_event(db, req.old_meter, "meter_replacement", details, req.at);
   rows::write_event(db, req.new_meter, "meter_replacement", details, req.at);
-  rows::write_audit(
-      db, req.operator_id, "replace_meter",
-      "account=" + account + " old=" + old_name + " new=" + new_name +
-          " final_energy_wh=" + std::to_string(result.final_energy_wh) +
-          (result.manual ? " final_reading=manual final_balance_fen=" +
-                               std::to_string(result.final_balance_fen) +
-                               " charged_wh=" + std::to_string(result.charged_energy_wh) +
-                               " charged_fen=" + std::to_string(result.charged_fen)
-                         : "") +
-          " transferred_fen=" + std::to_string(result.transferred_fen) +
-          (result.credit_command ? " credit_command=" + std::to_string(*result.credit_command)
-                                 : ""),
-      req.at);
+  auto& d = audit.details();
+  d["account"] = account;
+  d["new"] = new_name;
+  d["final_energy_wh"] = result.final_energy_wh;
+  if (result.manual) {
+    d["final_reading"] = "manual";
+    d["final_balance_fen"] = result.final_balance_fen;
+    d["charged_wh"] = result.charged_energy_wh;
+    d["charged_fen"] = result.charged_fen;
+  }
+  d["transferred_fen"] = result.transferred_fen;
+  if (result.credit_command) d["credit_command"] = *result.credit_command;
+  audit.finish();
 }
 
 // ---- move ----
@@ -487,17 +488,20 @@ domain::Result<ReplaceMeterResult> SqliteStore::replace_meter(const ReplaceMeter
                               format_decimal(result.transferred_fen, 2), req.new_meter.to_string(),
                               format_decimal(std::max<std::int64_t>(0, req.max_credit_fen), 2))};
   }
-  const auto out_seq = transfer_to_new_meter(db_, req, *new_m, result);
+  rows::AuditDraft audit(db_, {req.operator_id, "replace_meter", req.old_meter.to_string(), {}},
+                         req.at);
+  const auto out_seq = transfer_to_new_meter(db_, audit, req, *new_m, result);
   swap_attachment(db_, req, account);
   // In an account of several meters the new meter is billed host-side, as the others are.
   if (const auto acc = this->account(account); acc && acc->meters.size() > 1) {
     if (const auto switched = rows::make_host_side(db_, acc->meters); !switched.empty()) {
-      rows::write_event(db_, req.new_meter, "billing_mode_switched",
-                        "billed host-side: account " + account + " has several meters;" + switched,
-                        req.at);
+      rows::write_event(
+          db_, req.new_meter, "billing_mode_switched",
+          "billed host-side: account " + account + " has several meters; host_side=" + switched,
+          req.at);
     }
   }
-  record_replacement(db_, req, result, out_seq);
+  record_replacement(db_, audit, req, result, out_seq);
   tx.commit();
   return result;
 }
@@ -519,28 +523,32 @@ domain::Result<MoveMeterResult> SqliteStore::move_meter(const MoveMeterRequest& 
   if (!transferred) return transferred.error();
   if (auto bad = transfer_over_limit(transferred.value(), req.max_transfer_fen)) return *bad;
   result.transferred_fen = transferred.value();
+  rows::AuditDraft audit(db_,
+                         {req.operator_id,
+                          "move_meter",
+                          name,
+                          {{"from", result.from_account}, {"to", req.to_account}}},
+                         req.at);
   if (result.transferred_fen > 0) {
     const auto out =
-        rows::append_ledger(db_, result.from_account, domain::EntryKind::kTransferOut, req.meter,
-                            result.transferred_fen, 0, 0, req.operator_id, req.at);
-    rows::append_ledger(db_, req.to_account, domain::EntryKind::kTransferIn, req.meter,
+        rows::append_ledger(db_, audit.id(), result.from_account, domain::EntryKind::kTransferOut,
+                            req.meter, result.transferred_fen, 0, 0, req.operator_id, req.at);
+    rows::append_ledger(db_, audit.id(), req.to_account, domain::EntryKind::kTransferIn, req.meter,
                         result.transferred_fen, 0, 0, req.operator_id, req.at, out);
   }
   reattach(db_, req);
   // The account it joins has several meters now: billed host-side (the ledger holds its money).
-  std::string switched;
   if (const auto joined = account(req.to_account); joined && joined->meters.size() > 1) {
-    switched = rows::convert_to_host_side(db_, req.to_account, joined->meters,
-                                          "meter " + name + " moved in", req.operator_id, req.at);
+    audit.details().update(rows::convert_to_host_side(db_, audit, req.to_account, joined->meters,
+                                                      "meter " + name + " moved in",
+                                                      req.operator_id, req.at));
   }
   const auto details = "from account " + result.from_account + " to " + req.to_account +
                        "; money moved " + std::to_string(result.transferred_fen) +
                        " fen (meter reported " + std::to_string(result.meter_balance_fen) + " fen)";
   rows::write_event(db_, req.meter, "meter_moved", details, req.at);
-  rows::write_audit(db_, req.operator_id, "move_meter",
-                    "meter=" + name + " from=" + result.from_account + " to=" + req.to_account +
-                        " transferred_fen=" + std::to_string(result.transferred_fen) + switched,
-                    req.at);
+  audit.details()["transferred_fen"] = result.transferred_fen;
+  audit.finish();
   tx.commit();
   return result;
 }

@@ -2,6 +2,8 @@
 #include <string>
 #include <vector>
 
+#include <phil/common/time.hpp>
+
 #include "sqlite_store.hpp"
 #include "sqlite_writers.hpp"
 
@@ -70,8 +72,9 @@ domain::Result<void> SqliteStore::add_operator(const OperatorRecord& op, const s
   s->bind(1, op.id).bind(2, op.name).bind(3, std::string(domain::to_string(op.role)));
   s->bind(4, op.password_hash).bind(5, to_ms(at)).bind(6, by);
   s->run();
-  rows::write_audit(db_, by, "operator_add",
-                    "id=" + op.id + " role=" + std::string(domain::to_string(op.role)), at);
+  rows::write_audit(
+      db_, {by, "operator_add", op.id, {{"name", op.name}, {"role", domain::to_string(op.role)}}},
+      at);
   tx.commit();
   return {};
 }
@@ -102,7 +105,7 @@ domain::Result<void> SqliteStore::set_password_hash(const std::string& id, const
   s->bind(1, id).bind(2, hash);
   s->run();
   revoke_sessions_of(db_, id, at);
-  rows::write_audit(db_, by, "operator_passwd", "id=" + id, at);
+  rows::write_audit(db_, {by, "operator_passwd", id, {}}, at);
   tx.commit();
   return {};
 }
@@ -118,7 +121,7 @@ domain::Result<void> SqliteStore::disable_operator(const std::string& id, const 
   s->bind(1, id).bind(2, to_ms(at));
   s->run();
   revoke_sessions_of(db_, id, at);
-  rows::write_audit(db_, by, "operator_disable", "id=" + id, at);
+  rows::write_audit(db_, {by, "operator_disable", id, {}}, at);
   tx.commit();
   return {};
 }
@@ -127,7 +130,7 @@ void SqliteStore::record_login(const std::string& id, const std::optional<domain
                                TimePoint at) {
   Transaction tx(db_);
   if (!d) {
-    rows::write_audit(db_, id, "login", "outcome=unknown_operator", at);
+    rows::write_audit(db_, {id, "login", id, {}, "unknown_operator"}, at);
     tx.commit();
     return;
   }
@@ -139,14 +142,18 @@ void SqliteStore::record_login(const std::string& id, const std::optional<domain
     s->bind_null(3);
   }
   s->run();
-  rows::write_audit(db_, id, "login",
-                    "outcome=" + std::string(domain::to_string(d->outcome)) +
-                        " failures=" + std::to_string(d->failures),
-                    at);
+  rows::write_audit(
+      db_,
+      {id, "login", id, {{"failures", d->failures}}, std::string(domain::to_string(d->outcome))},
+      at);
   if (d->outcome == domain::LoginOutcome::kLockedNow && d->locked_until) {
-    rows::write_audit(db_, id, "operator_locked",
-                      "id=" + id + " until_ms=" + std::to_string(to_ms(*d->locked_until)) +
-                          " after=" + std::to_string(domain::kMaxLoginFailures) + "_failures",
+    rows::write_audit(db_,
+                      {id,
+                       "operator_locked",
+                       id,
+                       {{"until", format_timestamp(*d->locked_until, {})},
+                        {"until_ms", to_ms(*d->locked_until)},
+                        {"after_failures", domain::kMaxLoginFailures}}},
                       at);
   }
   tx.commit();
@@ -167,9 +174,11 @@ domain::Result<void> SqliteStore::set_role(const std::string& id, domain::Role r
   s->bind(1, id).bind(2, std::string(domain::to_string(role)));
   s->run();
   revoke_sessions_of(db_, id, at);
-  rows::write_audit(db_, by, "operator_role",
-                    "id=" + id + " from=" + std::string(domain::to_string(op->role)) +
-                        " to=" + std::string(domain::to_string(role)),
+  rows::write_audit(db_,
+                    {by,
+                     "operator_role",
+                     id,
+                     {{"from", domain::to_string(op->role)}, {"to", domain::to_string(role)}}},
                     at);
   tx.commit();
   return {};
@@ -215,15 +224,17 @@ void SqliteStore::end_session(const std::string& token_hash, TimePoint at) {
   auto s = db_.prepare("UPDATE sessions SET revoked_at = ?2 WHERE token_hash = ?1");
   s->bind(1, token_hash).bind(2, to_ms(at));
   s->run();
-  rows::write_audit(db_, r->operator_id, "logout", "id=" + r->operator_id, at);
+  rows::write_audit(db_, {r->operator_id, "logout", r->operator_id, {}}, at);
   tx.commit();
 }
 
 void SqliteStore::record_session_refused(const SessionRecord& r, domain::SessionState why,
                                          TimePoint at) {
   Transaction tx(db_);
-  rows::write_audit(db_, r.operator_id, "session_refused",
-                    "id=" + r.operator_id + " why=" + std::string(domain::to_string(why)), at);
+  rows::write_audit(
+      db_,
+      {r.operator_id, "session_refused", r.operator_id, {}, std::string(domain::to_string(why))},
+      at);
   tx.commit();
 }
 

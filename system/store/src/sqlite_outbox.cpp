@@ -119,10 +119,14 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
     s->run();
     // Never a duplicate: the newest open command already carries these values.
     if (const auto open = settings::newest_open(db_, t); open && open->second == *th) {
-      rows::write_audit(db_, req.operator_id, "command",
-                        "id=" + std::to_string(open->first) + " target=" + target_key(t) +
-                            " kind=thresholds " + domain::encode_payload(req.params) +
-                            " (already queued)",
+      rows::write_audit(db_,
+                        {req.operator_id,
+                         "command",
+                         target_key(t),
+                         {{"id", open->first},
+                          {"kind", "thresholds"},
+                          {"payload", domain::encode_payload(req.params)},
+                          {"already_queued", true}}},
                         req.at);
       tx.commit();
       return open->first;
@@ -139,9 +143,14 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
     s->bind(1, target_key(t));
     if (s->step() && s->text(1) == domain::encode_payload(req.params)) {
       const auto open = s->int64(0);
-      rows::write_audit(db_, req.operator_id, "command",
-                        "id=" + std::to_string(open) + " target=" + target_key(t) + " kind=price " +
-                            domain::encode_payload(req.params) + " (already queued)",
+      rows::write_audit(db_,
+                        {req.operator_id,
+                         "command",
+                         target_key(t),
+                         {{"id", open},
+                          {"kind", "price"},
+                          {"payload", domain::encode_payload(req.params)},
+                          {"already_queued", true}}},
                         req.at);
       tx.commit();
       return open;
@@ -160,9 +169,11 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
   const auto payload = domain::encode_payload(req.params);
   const auto id = rows::insert_command(db_, t, kind, 0, payload, std::nullopt, req.at, std::nullopt,
                                        req.operator_id);
-  rows::write_audit(db_, req.operator_id, "command",
-                    "id=" + std::to_string(id) + " target=" + target_key(t) +
-                        " kind=" + std::string(domain::to_string(kind)) + " " + payload,
+  rows::write_audit(db_,
+                    {req.operator_id,
+                     "command",
+                     target_key(t),
+                     {{"id", id}, {"kind", domain::to_string(kind)}, {"payload", payload}}},
                     req.at);
   tx.commit();
   return id;

@@ -63,12 +63,13 @@ std::int64_t queue(Db& db, const MeterId& target, const domain::CommandPayload& 
   s->run();
   const auto text = domain::encode_payload(payload);
   const auto id = rows::insert_command(db, target, kind, 0, text, std::nullopt, at);
-  rows::write_audit(db, operator_id, "command",
-                    "id=" + std::to_string(id) + " target=" + target.bus + "/" +
-                        std::to_string(target.box) + "/" + std::to_string(target.circuit) +
-                        " kind=" + std::string(domain::to_string(kind)) + " " + text + " (" + why +
-                        ")",
-                    at);
+  rows::write_audit(
+      db,
+      {operator_id,
+       "command",
+       target.bus + "/" + std::to_string(target.box) + "/" + std::to_string(target.circuit),
+       {{"id", id}, {"kind", domain::to_string(kind)}, {"payload", text}, {"why", why}}},
+      at);
   return id;
 }
 

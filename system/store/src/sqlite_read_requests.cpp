@@ -42,8 +42,7 @@ std::int64_t SqliteStore::request_read(const std::string& target, const std::str
   if (!s->step()) throw StoreError("database " + db_.path() + ": read request not stored");
   const auto id = s->int64(0);
   s->reset();  // finish the INSERT ... RETURNING before the audit row
-  rows::write_audit(db_, operator_id, "read_now", "id=" + std::to_string(id) + " target=" + target,
-                    at);
+  rows::write_audit(db_, {operator_id, "read_now", target, {{"id", id}}}, at);
   tx.commit();
   return id;
 }

@@ -91,9 +91,11 @@ std::optional<std::int64_t> sync_thresholds(Db& db, const MeterId& meter,
   const auto payload = domain::encode_payload(*send);
   const auto id = rows::insert_command(db, meter, domain::CommandKind::kThresholds, 0, payload,
                                        std::nullopt, at);
-  rows::write_audit(db, operator_id, "command",
-                    "id=" + std::to_string(id) + " target=" + meter.to_string() +
-                        " kind=thresholds " + payload + " (" + why + ")",
+  rows::write_audit(db,
+                    {operator_id,
+                     "command",
+                     meter.to_string(),
+                     {{"id", id}, {"kind", "thresholds"}, {"payload", payload}, {"why", why}}},
                     at);
   return id;
 }

@@ -130,9 +130,14 @@ domain::Result<void> import_accounts(Db& db, const domain::SiteModel& model,
       continue;
     }
     ++sum.updated;
-    rows::write_audit(db, operator_id, "account_contact",
-                      "account=" + a.id + " tenant=" + s->text(0) + " phone=" + s->text(1) +
-                          " room=" + s->opt_text(2).value_or("") + " (site import)",
+    rows::write_audit(db,
+                      {operator_id,
+                       "account_contact",
+                       a.id,
+                       {{"tenant", s->text(0)},
+                        {"phone", s->text(1)},
+                        {"room", s->opt_text(2).value_or("")},
+                        {"by", "site import"}}},
                       at);
   }
   return {};
@@ -245,14 +250,13 @@ void import_devices(Db& db, const domain::SiteModel& model, ImportSummary& sum) 
 void audit_import(Db& db, const domain::SiteSettings& st, const ImportSummary& sum,
                   const std::string& operator_id, TimePoint at) {
   if (sum.added == 0 && sum.updated == 0) return;
-  rows::write_audit(
-      db, operator_id, "site_import",
-      "site=" + st.name + " added=" + std::to_string(sum.added) + " updated=" +
-          std::to_string(sum.updated) + " unchanged=" + std::to_string(sum.unchanged) +
-          (sum.accounts_opened > 0 ? " accounts_opened=" + std::to_string(sum.accounts_opened) +
-                                         " first_sales_fen=" + std::to_string(sum.first_sales_fen)
-                                   : ""),
-      at);
+  nlohmann::json details{
+      {"added", sum.added}, {"updated", sum.updated}, {"unchanged", sum.unchanged}};
+  if (sum.accounts_opened > 0) {
+    details["accounts_opened"] = sum.accounts_opened;
+    details["first_sales_fen"] = sum.first_sales_fen;
+  }
+  rows::write_audit(db, {operator_id, "site_import", st.name, std::move(details)}, at);
 }
 
 }  // namespace
@@ -274,8 +278,10 @@ int SqliteStore::set_billing_mode(const std::vector<MeterId>& ids, domain::Billi
   Transaction tx(db_);
   std::vector<MeterId> changed;
   std::vector<MeterId> going_back;
-  std::string money_moved;  // the conversions' audit details
+  nlohmann::json money_moved = nlohmann::json::object();  // each conversion's figures, by account
   const std::string mode_name(domain::to_string(mode));
+  // Written once a meter changes (its settlement entries refer to it); else nothing is.
+  rows::AuditDraft audit(db_, {operator_id, "billing_mode", "", {}}, at);
   const std::string reason = "the site file declares " + mode_name + " billing";
   const auto kept = [&](const MeterId& id, const std::string& now, const std::string& why) {
     rows::write_event(db_, id, "billing_mode_kept",
@@ -322,8 +328,8 @@ int SqliteStore::set_billing_mode(const std::vector<MeterId>& ids, domain::Billi
                  "daemon again once it is delivered");
         continue;
       }
-      money_moved += " account=" + *account +
-                     rows::convert_to_host_side(db_, *account, {id}, reason, operator_id, at);
+      money_moved[*account] =
+          rows::convert_to_host_side(db_, audit, *account, {id}, reason, operator_id, at);
       changed.push_back(id);
       continue;
     }
@@ -333,11 +339,12 @@ int SqliteStore::set_billing_mode(const std::vector<MeterId>& ids, domain::Billi
     changed.push_back(id);
   }
   if (!changed.empty() || !going_back.empty()) {
-    rows::write_audit(db_, operator_id, "billing_mode",
-                      "mode=" + mode_name + " meters=" + rows::join_ids(changed) +
-                          (going_back.empty() ? "" : " going_back=" + rows::join_ids(going_back)) +
-                          money_moved,
-                      at);
+    auto& d = audit.details();
+    d["mode"] = mode_name;
+    d["meters"] = rows::join_ids(changed);
+    if (!going_back.empty()) d["going_back"] = rows::join_ids(going_back);
+    if (!money_moved.empty()) d["accounts"] = std::move(money_moved);
+    audit.finish();
   }
   tx.commit();
   return static_cast<int>(changed.size() + going_back.size());

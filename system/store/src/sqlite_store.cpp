@@ -10,6 +10,7 @@
 #include <phil/store/sqlite_open.hpp>
 #include <phil/store/store.hpp>
 
+#include "audit_chain.hpp"
 #include "schema.hpp"
 #include "sqlite.hpp"
 
@@ -87,6 +88,8 @@ void SqliteStore::migrate() {
       db_.exec(std::string(all[v]));
       db_.exec("PRAGMA user_version = " + std::to_string(v + 1));
     }
+    // v17 made the system log a hash chain; the rows it carried over are hashed here.
+    audit::seal(db_, 0);
     auto broken = db_.prepare("PRAGMA foreign_key_check");
     if (broken->step()) {
       throw StoreError("database " + db_.path() + ": migrating to schema version " +

@@ -18,6 +18,9 @@
 //   sqlite_queries.cpp         Queries about meters, accounts, the ledger and events
 //   sqlite_box_identity.cpp    box identity (PollSink, SiteAdmin, Queries) and completing an
 //                              on-site meter swap (SiteAdmin), issue 12.8
+//   sqlite_operators.cpp       Operators
+//   sqlite_system_log.cpp      SystemLog: listing and verifying the hash-chained log
+//                              (audit_chain.hpp writes and seals its rows)
 //
 // The rows several of them write (ledger, outbox, audit, events) are written by
 // sqlite_writers.hpp, so every money movement takes the same code path.
@@ -122,6 +125,12 @@ class SqliteStore final : public Store {
   void end_session(const std::string& token_hash, TimePoint at) override;
   void record_session_refused(const SessionRecord& s, domain::SessionState why,
                               TimePoint at) override;
+
+  // ---- SystemLog (sqlite_system_log.cpp; the chain itself: audit_chain.hpp) ----
+  void record(const LogEvent& e, TimePoint at) override;
+  std::vector<LogRow> log(const LogFilter& f) const override;
+  LogCheck verify_log(const std::optional<ChainHead>& kept) const override;
+  ChainHead log_head() const override;
 
   // ---- SiteAdmin (sqlite_site_admin.cpp; replace and move: sqlite_meter_changes.cpp) ----
   void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;

@@ -142,27 +142,21 @@ std::int64_t insert_version(Db& db, std::int64_t tariff, const TariffRequest& re
   return version;
 }
 
-/// The details of a tariff_add audit row: the name, start, rates, periods and tiers.
-std::string tariff_details(const TariffRequest& req) {
+/// The details of a tariff_add audit row: the start, rates, periods and tiers.
+nlohmann::json tariff_details(const TariffRequest& req) {
   const auto& t = req.version.tariff;
-  std::string details = "name=" + req.name + " from=" + std::to_string(to_ms(req.version.from)) +
-                        " rates=" + std::to_string(t.rates[0]);
-  // Appended piecewise: `"," + std::to_string(...)` trips GCC 12's -O3 -Wrestrict false positive.
-  for (std::size_t r = 1; r < t.rates.size(); ++r) {
-    details += ',';
-    details += std::to_string(t.rates[r]);
-  }
-  details += " periods=";
+  nlohmann::json periods = nlohmann::json::array();
   for (const auto& p : t.periods)
-    details += std::to_string(p.start_minute) + ":" + std::string(domain::to_string(p.rate)) + ";";
-  details += " tiers=" + std::string(tier_period_name(t.tier_period));
-  for (const auto& step : t.tiers) {
-    details += ';';
-    details += std::to_string(step.from_wh);
-    details += ':';
-    details += std::to_string(step.surcharge);
-  }
-  return details;
+    periods.push_back({{"start_minute", p.start_minute}, {"rate", domain::to_string(p.rate)}});
+  nlohmann::json tiers = nlohmann::json::array();
+  for (const auto& step : t.tiers)
+    tiers.push_back({{"from_wh", step.from_wh}, {"surcharge", step.surcharge}});
+  return {{"from", format_timestamp(req.version.from, {})},
+          {"from_ms", to_ms(req.version.from)},
+          {"rates", t.rates},
+          {"periods", std::move(periods)},
+          {"tier_period", tier_period_name(t.tier_period)},
+          {"tiers", std::move(tiers)}};
 }
 
 }  // namespace
@@ -233,7 +227,7 @@ domain::Result<void> SqliteStore::add_tariff(const TariffRequest& req) {
   const auto before = prices::InForce(db_).keys(req.at);
   const auto tariff = existing.value() ? *existing.value() : insert_tariff(db_, req);
   insert_version(db_, tariff, req);
-  rows::write_audit(db_, req.operator_id, "tariff_add", tariff_details(req), req.at);
+  rows::write_audit(db_, {req.operator_id, "tariff_add", req.name, tariff_details(req)}, req.at);
   // A version in force now reaches the meters it charges now; a later one, their first poll
   // after it takes effect (prices::poll_crossings).
   if (req.version.from <= req.at) {
@@ -313,10 +307,11 @@ domain::Result<void> SqliteStore::assign_tariff(const TariffAssignRequest& req) 
     s->bind(2, tariff).bind(3, to_ms(from)).bind(4, to_ms(req.at));
     s->run();
   }
-  rows::write_audit(db_, req.operator_id, "tariff_assign",
-                    "name=" + req.name +
-                        " target=" + (req.meter ? req.meter->to_string() : "site") +
-                        " from=" + std::to_string(to_ms(from)),
+  rows::write_audit(db_,
+                    {req.operator_id,
+                     "tariff_assign",
+                     req.meter ? req.meter->to_string() : "site",
+                     {{"name", req.name}, {"from", format_timestamp(from, {})}}},
                     req.at);
   // In force now: the meters whose tariff in force it changes get the download now; from a
   // later instant, at their first poll after it (prices::poll_crossings), never early.
@@ -372,7 +367,9 @@ domain::Result<void> prices::hand_price(Db& db, const domain::MeterId& meter,
   }
   if (add_version) {
     insert_version(db, *tariff, req);
-    rows::write_audit(db, operator_id, "tariff_add", tariff_details(req) + " (command price)", at);
+    auto details = tariff_details(req);
+    details["by"] = "command price";
+    rows::write_audit(db, {operator_id, "tariff_add", req.name, std::move(details)}, at);
   }
   if (in_force.key(key, at) && in_force.key(key, at)->tariff == *tariff) return {};
   auto s = db.prepare(
@@ -380,10 +377,12 @@ domain::Result<void> prices::hand_price(Db& db, const domain::MeterId& meter,
       "VALUES (?1, ?2, ?3, ?3)");
   s->bind(1, key).bind(2, *tariff).bind(3, to_ms(at));
   s->run();
-  rows::write_audit(
-      db, operator_id, "tariff_assign",
-      "name=" + name + " target=" + key + " from=" + std::to_string(to_ms(at)) + " (command price)",
-      at);
+  rows::write_audit(db,
+                    {operator_id,
+                     "tariff_assign",
+                     key,
+                     {{"name", name}, {"from", format_timestamp(at, {})}, {"by", "command price"}}},
+                    at);
   return {};
 }
 

@@ -9,6 +9,7 @@
 #include <phil/domain/supervision.hpp>
 #include <phil/store/common.hpp>
 
+#include "audit_chain.hpp"
 #include "status_sql.hpp"
 
 namespace phil::store::rows {
@@ -131,10 +132,31 @@ std::optional<MeterRecord> find_meter(Db& db, const MeterId& id) {
   return meter_from_row(*s);
 }
 
-void write_audit(Db& db, const std::string& op, const std::string& action,
-                 const std::string& details, TimePoint at) {
-  auto s = db.prepare("INSERT INTO audit (operator, action, details, at) VALUES (?1, ?2, ?3, ?4)");
-  s->bind(1, op).bind(2, action).bind(3, details).bind(4, to_ms(at));
+std::string json_details(const nlohmann::json& details) {
+  // `{}` in an Audit's braces makes a JSON null; a row's details are always an object.
+  if (details.is_null()) return "{}";
+  return details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::int64_t write_audit(Db& db, const Audit& row, TimePoint at) {
+  return audit::insert_row(db, row.operator_id, row.action, row.target, row.outcome,
+                           json_details(row.details), to_ms(at));
+}
+
+AuditDraft::AuditDraft(Db& db, Audit row, TimePoint at) : db_(db), row_(std::move(row)), at_(at) {}
+
+std::int64_t AuditDraft::id() {
+  if (!id_) id_ = write_audit(db_, row_, at_);
+  return *id_;
+}
+
+void AuditDraft::finish() {
+  if (!id_) {
+    id();
+    return;
+  }
+  auto s = db_.prepare("UPDATE audit SET details = ?2, outcome = ?3 WHERE id = ?1");
+  s->bind(1, *id_).bind(2, json_details(row_.details)).bind(3, row_.outcome);
   s->run();
 }
 
@@ -150,10 +172,11 @@ void write_event(Db& db, const std::optional<MeterId>& id, const std::string& ki
   s->run();
 }
 
-std::int64_t append_ledger(Db& db, const std::string& account, domain::EntryKind kind,
-                           const std::optional<MeterId>& meter_id, std::int64_t amount_fen,
-                           std::int64_t energy_wh, std::int64_t carry, const std::string& op,
-                           TimePoint at, std::optional<std::int64_t> ref_seq) {
+std::int64_t append_ledger(Db& db, std::int64_t audit_id, const std::string& account,
+                           domain::EntryKind kind, const std::optional<MeterId>& meter_id,
+                           std::int64_t amount_fen, std::int64_t energy_wh, std::int64_t carry,
+                           const std::string& op, TimePoint at,
+                           std::optional<std::int64_t> ref_seq) {
   std::int64_t balance = 0;
   {
     auto s = db.prepare(
@@ -164,9 +187,10 @@ std::int64_t append_ledger(Db& db, const std::string& account, domain::EntryKind
   }
   auto s = db.prepare(
       "INSERT INTO ledger (seq, account, kind, meter, amount_fen, energy_wh, carry, "
-      "balance_after_fen, operator, at, ref_seq) "
+      "balance_after_fen, operator, at, ref_seq, audit_id) "
       "VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-      "?9, ?10) RETURNING seq");
+      "?9, ?10, ?11) RETURNING seq");
+  s->bind(11, audit_id);
   s->bind(1, account).bind(2, domain::to_string(kind));
   if (meter_id) {
     s->bind(3, meter_id->to_string());
@@ -293,7 +317,18 @@ std::optional<std::int64_t> book_debit(Db& db, std::int64_t command, TimePoint a
     return std::nullopt;
   }
   const auto kind = ref_seq ? domain::EntryKind::kReversal : domain::EntryKind::kRefund;
-  const auto seq = append_ledger(db, account, kind, parse_id(meter), amount, 0, 0, op, at, ref_seq);
+  // The operator's action was logged when the debit was queued; its booking, now, is the
+  // system's, naming who asked.
+  nlohmann::json details{{"command", command},
+                         {"meter", meter},
+                         {"amount_fen", amount},
+                         {"kind", domain::to_string(kind)},
+                         {"asked_by", op}};
+  if (ref_seq) details["sale_seq"] = *ref_seq;
+  const auto audit_id = write_audit(
+      db, {std::string(kSystemOperator), "debit_confirmed", account, std::move(details)}, at);
+  const auto seq =
+      append_ledger(db, audit_id, account, kind, parse_id(meter), amount, 0, 0, op, at, ref_seq);
   {
     auto s = db.prepare("UPDATE outbox SET ledger_seq = ?2 WHERE id = ?1");
     s->bind(1, command).bind(2, seq);
@@ -364,15 +399,17 @@ void close_host_meters(Db& db, const std::string& account, std::int64_t balance_
 
 }  // namespace
 
-std::optional<std::int64_t> write_sale(Db& db, const std::string& account, std::int64_t amount_fen,
-                                       const std::string& op, TimePoint at) {
+std::optional<std::int64_t> write_sale(Db& db, std::int64_t audit_id, const std::string& account,
+                                       std::int64_t amount_fen, const std::string& op,
+                                       TimePoint at) {
   if (const auto meter = money_meter(db, account)) {
-    const auto seq =
-        append_ledger(db, account, domain::EntryKind::kSale, meter, amount_fen, 0, 0, op, at);
+    const auto seq = append_ledger(db, audit_id, account, domain::EntryKind::kSale, meter,
+                                   amount_fen, 0, 0, op, at);
     return queue_credit(db, *meter, amount_fen, seq, at);
   }
   // Host-side: the ledger holds the money; no meter is credited.
-  append_ledger(db, account, domain::EntryKind::kSale, std::nullopt, amount_fen, 0, 0, op, at);
+  append_ledger(db, audit_id, account, domain::EntryKind::kSale, std::nullopt, amount_fen, 0, 0, op,
+                at);
   auto s = db.prepare("SELECT balance_fen FROM accounts WHERE id = ?1");
   s->bind(1, account);
   if (s->step() && s->int64(0) > 0) close_host_meters(db, account, s->int64(0), at);
@@ -402,8 +439,7 @@ std::string make_host_side(Db& db, const std::vector<MeterId>& meters) {
     u->run();
     switched.push_back(id);
   }
-  if (switched.empty()) return "";
-  return " host_side=" + join_ids(switched);
+  return join_ids(switched);
 }
 
 domain::Result<void> open_account(Db& db, const OpenAccountRequest& req,
@@ -459,14 +495,16 @@ domain::Result<void> open_account(Db& db, const OpenAccountRequest& req,
     u->bind(1, id.to_string());
     u->run();
   }
-  write_audit(db, req.operator_id, "open_account",
-              "account=" + req.account + " tenant=" + req.tenant + " meters=" +
-                  join_ids(req.meters) + " first_sale_fen=" + std::to_string(req.first_sale_fen) +
-                  (contact.phone.empty() ? "" : " phone=" + contact.phone) +
-                  (contact.room ? " room=" + *contact.room : "") + switched,
-              req.at);
+  nlohmann::json details{{"tenant", req.tenant},
+                         {"meters", join_ids(req.meters)},
+                         {"first_sale_fen", req.first_sale_fen}};
+  if (!contact.phone.empty()) details["phone"] = contact.phone;
+  if (contact.room) details["room"] = *contact.room;
+  if (!switched.empty()) details["host_side"] = switched;
+  const auto audit_id =
+      write_audit(db, {req.operator_id, "open_account", req.account, std::move(details)}, req.at);
   if (req.first_sale_fen > 0) {
-    write_sale(db, req.account, req.first_sale_fen, req.operator_id, req.at);
+    write_sale(db, audit_id, req.account, req.first_sale_fen, req.operator_id, req.at);
   }
   return {};
 }

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include <phil/common/time.hpp>
 #include <phil/domain/closing.hpp>
 #include <phil/domain/ledger.hpp>
@@ -38,17 +40,51 @@ void bind_opt(sqlite::Stmt& s, int i, const std::optional<int>& v);
 /// The stored meter (Queries::meter); nullopt if it is not registered.
 std::optional<MeterRecord> find_meter(sqlite::Db& db, const domain::MeterId& id);
 
-void write_audit(sqlite::Db& db, const std::string& operator_id, const std::string& action,
-                 const std::string& details, TimePoint at);
+/// A row of the system log written by a store action (phil/store/system_log.hpp).
+struct Audit {
+  std::string operator_id;
+  std::string action;
+  std::string target;  ///< the account, meter, operator, ... acted on; "" for none
+  nlohmann::json details = nlohmann::json::object();
+  std::string outcome = "ok";
+};
+/// Appends the row inside the caller's transaction (sealed just before it commits) and returns
+/// its id: the ledger entries the action writes after it refer to it (append_ledger).
+std::int64_t write_audit(sqlite::Db& db, const Audit& row, TimePoint at);
+/// `details` as stored: compact, keys sorted, invalid UTF-8 replaced (never throws).
+std::string json_details(const nlohmann::json& details);
+
+/// The system log row of an action whose details grow as it goes on, or that may end up writing
+/// nothing: written at the first id() (the ledger entries written after it refer to it), its
+/// details (row.details, added to meanwhile) stored by finish(). A row is sealed only at the
+/// commit, so its details may still change until then. Without id() or finish(), nothing is
+/// written.
+class AuditDraft {
+ public:
+  AuditDraft(sqlite::Db& db, Audit row, TimePoint at);
+  /// The row's id, writing it now if it is not yet.
+  std::int64_t id();
+  Audit& row() { return row_; }
+  nlohmann::json& details() { return row_.details; }
+  /// Writes the row, or its details as they are now if it is written.
+  void finish();
+
+ private:
+  sqlite::Db& db_;
+  Audit row_;
+  TimePoint at_;
+  std::optional<std::int64_t> id_;
+};
 /// `meter` nullopt: a box or bus event.
 void write_event(sqlite::Db& db, const std::optional<domain::MeterId>& meter,
                  const std::string& kind, const std::string& details, TimePoint at);
 
-/// Appends a journal entry (seq = last + 1) and moves the account's kept balance by it; returns
-/// the entry's seq. An unknown account throws StoreError.
-std::int64_t append_ledger(sqlite::Db& db, const std::string& account, domain::EntryKind kind,
-                           const std::optional<domain::MeterId>& meter, std::int64_t amount_fen,
-                           std::int64_t energy_wh, std::int64_t carry,
+/// Appends a journal entry (seq = last + 1) that refers to the system log row `audit_id` (the
+/// action's, written before it in the same transaction) and moves the account's kept balance by
+/// it; returns the entry's seq. An unknown account throws StoreError.
+std::int64_t append_ledger(sqlite::Db& db, std::int64_t audit_id, const std::string& account,
+                           domain::EntryKind kind, const std::optional<domain::MeterId>& meter,
+                           std::int64_t amount_fen, std::int64_t energy_wh, std::int64_t carry,
                            const std::string& operator_id, TimePoint at,
                            std::optional<std::int64_t> ref_seq = std::nullopt);
 
@@ -95,25 +131,27 @@ std::optional<std::int64_t> book_debit(sqlite::Db& db, std::int64_t command, Tim
 /// credit to that meter, whose id is returned. Host-side the ledger holds the money: no credit
 /// (nullopt), and each meter the system tripped is closed again (keep_power, a host_close event)
 /// once the balance is above 0.
-std::optional<std::int64_t> write_sale(sqlite::Db& db, const std::string& account,
-                                       std::int64_t amount_fen, const std::string& operator_id,
-                                       TimePoint at);
+/// The entry refers to the system log row `audit_id`.
+std::optional<std::int64_t> write_sale(sqlite::Db& db, std::int64_t audit_id,
+                                       const std::string& account, std::int64_t amount_fen,
+                                       const std::string& operator_id, TimePoint at);
 /// An account of several meters is host-side: its meter-side meters among `meters` switched,
 /// as open_account does before the account's first sale and a meter move that gives an account
-/// a second meter. Returns " host_side=METERS" (those switched) for the caller's audit row, or
-/// "" if none was.
+/// a second meter. Returns the meters switched ("bus/box/circuit,...") for the caller's audit
+/// row, or "" if none was.
 std::string make_host_side(sqlite::Db& db, const std::vector<domain::MeterId>& meters);
 /// Makes a meter-side account host-side (phil/domain/conversion.hpp) in the caller's
 /// transaction: every meter of `meters` billed host-side (make_host_side); if the account was
 /// meter-side, the ledger settled to what its money meter held at its last reading (settlement
 /// entries as `operator_id`), a billing_mode_switched event, and the emptying of that meter's
 /// register started (a conversions row; Ledger::advance_conversions). The caller must have made
-/// sure no credit or debit of the account is open. Returns make_host_side's audit text plus
-/// " ledger_took_fen=N" when the account was meter-side.
-std::string convert_to_host_side(sqlite::Db& db, const std::string& account,
-                                 const std::vector<domain::MeterId>& meters,
-                                 const std::string& reason, const std::string& operator_id,
-                                 TimePoint at);
+/// sure no credit or debit of the account is open. The settlement entries refer to `audit`'s
+/// row. Returns the figures for that row's details: "host_side" (the meters switched) and, when
+/// the account was meter-side, "ledger_took_fen".
+nlohmann::json convert_to_host_side(sqlite::Db& db, AuditDraft& audit, const std::string& account,
+                                    const std::vector<domain::MeterId>& meters,
+                                    const std::string& reason, const std::string& operator_id,
+                                    TimePoint at);
 /// Starts the way back of a host-side account's only meter to meter-side billing
 /// (phil/domain/conversion.hpp) in the caller's transaction: a conversions row (direction
 /// meter_side) and a billing_mode_switching event; the meter stays host-side until its register

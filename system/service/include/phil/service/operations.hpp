@@ -13,7 +13,9 @@
 //     (money: ledger entry, outbox command and audit row together, or nothing). Exceptions, both
 //     administration in bulk: import_site writes a row per change it makes (none for a file that
 //     changes nothing) and register_site one per box whose billing mode it changes;
-//   - a refused action returns an error Result and writes nothing (no audit row either);
+//   - a refused action returns an error Result and writes nothing, except a refusal for the
+//     actor's role, which writes its system log row (outcome "denied") where the database is
+//     writable;
 //   - database failures throw store::StoreError; configuration errors (profiles) throw.
 // Units as in phil/domain/money.hpp. Times are the clock's at the call. One Operations may be
 // shared by threads: calls are serialised.
@@ -243,7 +245,8 @@ class Operations {
   /// Ledger entries of an account, or of all accounts (nullopt), in seq order.
   domain::Result<std::vector<store::LedgerRecord>> ledger(
       const Actor& actor, const std::optional<std::string>& account) const;
-  /// One line per problem of the ledger invariants; empty if all hold.
+  /// One line per problem of the ledger invariants, of the links between the ledger, the outbox
+  /// and the system log, and of the log's chain; empty if all hold.
   domain::Result<std::vector<std::string>> verify_ledger(const Actor& actor) const;
   domain::Result<store::MeterRecord> meter(const Actor& actor, const domain::MeterId& id) const;
   domain::Result<store::MeterPlacement> meter_placement(const Actor& actor,
@@ -270,6 +273,18 @@ class Operations {
   domain::Result<std::vector<store::EventRecord>> events(
       const Actor& actor, const std::optional<domain::MeterId>& meter) const;
   domain::Result<std::vector<store::TariffRecord>> tariffs(const Actor& actor) const;
+
+  // ---- the system log (operations_log.cpp; store::SystemLog has the chain) ----
+  /// The rows `filter` selects, oldest first (read_log). A filter text is checked like any
+  /// other text (kInvalid).
+  domain::Result<std::vector<store::LogRow>> log(const Actor& actor,
+                                                 const store::LogFilter& filter) const;
+  /// The chain verified (read_log): its head and every problem found; with `kept`, also that
+  /// this head printed earlier is still in the chain (store::SystemLog::verify_log).
+  domain::Result<store::LogCheck> verify_log(
+      const Actor& actor, const std::optional<store::ChainHead>& kept = std::nullopt) const;
+  /// The chain's head now (read_log or report: the daily report prints it).
+  domain::Result<store::ChainHead> log_head(const Actor& actor) const;
 
   // ---- operators (operations_operators.cpp) ----
   /// Logs an operator in: their Actor, with the role the operators table gives them. Refused
@@ -326,6 +341,9 @@ class Operations {
   /// domain::kPermissions gives that role (refused naming the roles that may). Holds the lock
   /// for the call.
   domain::Result<Guard> begin(const Actor& actor, Action action) const;
+  /// The system log row of an action refused for the actor's role; not written where the
+  /// database is read-only (a query opened for viewing).
+  void record_denial(const Actor& actor, Action action) const;
   domain::Result<void> check_read_target(const std::string& target) const;
   /// check_text of every text of a site model; the first refusal, prefixed by the account's
   /// file:line:col where the model has it.

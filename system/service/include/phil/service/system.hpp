@@ -292,6 +292,9 @@ class System {
   BusCounters counters(const std::string& bus_id) const;
   /// Checks the ledger invariant for every account; empty if it holds, else one line per problem.
   std::vector<std::string> verify_ledger() const;
+  /// Writes one system log row (store::SystemLog::record) at the clock's now: the daemon's start
+  /// and stop. Throws store::StoreError.
+  void log(const store::LogEvent& e);
   /// The newest `limit` outbox commands of a meter, newest first.
   std::vector<CommandView> commands(const domain::MeterId& id, int limit = 10) const;
   const SiteConfig& site() const;

@@ -8,6 +8,8 @@
 //   Ledger        money operations (open, sale, refund, reversal, close), verify ledger.hpp
 //   SiteAdmin     site model, meter registration and billing mode, replacements  site_admin.hpp
 //   Tariffs       stored tariffs, their assignments, tier positions              tariffs.hpp
+//   Operators     who may log in, their role and login state                     operators.hpp
+//   SystemLog     the hash-chained system log (audit): list, verify, head        system_log.hpp
 //   Queries       the read side: meters, accounts, ledger, events, commands      queries.hpp
 //
 // Store is all of them on one database connection (plus checkpoint()); the SQLite store
@@ -16,7 +18,8 @@
 //
 // Contracts every implementation keeps:
 //   - every operator action (open_account, sale) is ONE transaction: the ledger entry, the outbox
-//     command and the audit row are all written or none is;
+//     command and the audit row are all written or none is; every ledger entry refers to the
+//     system log row of the action (or poll cycle) that wrote it (system_log.hpp);
 //   - the ledger is append-only and numbered 1..N without gaps; an account's balance is the sum
 //     of its entries;
 //   - a refused operator action returns an error Result and changes nothing;
@@ -34,6 +37,7 @@
 #include <phil/store/queries.hpp>
 #include <phil/store/read_requests.hpp>
 #include <phil/store/site_admin.hpp>
+#include <phil/store/system_log.hpp>
 #include <phil/store/tariffs.hpp>
 
 namespace phil::store {
@@ -48,6 +52,7 @@ class Store : public Outbox,
               public SiteAdmin,
               public Tariffs,
               public Operators,
+              public SystemLog,
               public Queries {
  public:
   ~Store() override = default;
