@@ -15,8 +15,8 @@
 
 #include "support/fake_adf300.hpp"
 #include "support/sqlite_count.hpp"
-#include "support/two_box_site.hpp"
 #include "support/temp_dir.hpp"
+#include "support/two_box_site.hpp"
 
 namespace phil::service {
 namespace {

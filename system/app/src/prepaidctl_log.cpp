@@ -193,8 +193,10 @@ bool log_command_parsed(const LogCommands& c) {
 }
 
 int run_log_command(const LogCommands& c, const AdminTarget& t) {
+  // Opened for writing although it only reads: a refusal for the role is itself a row of the
+  // log (who tried to read it matters to an auditor), which a read-only connection cannot write.
   const auto opened =
-      open_operations(t.db, std::nullopt, t.clock, "cannot open the database", Access::kView);
+      open_operations(t.db, std::nullopt, t.clock, "cannot open the database", Access::kAction);
   if (!opened.ops) return opened.exit_code;
   if (c.verify->parsed()) return verify(c, *opened.ops, t);
   if (c.head->parsed()) return head(*opened.ops, t);
