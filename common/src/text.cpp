@@ -1,8 +1,69 @@
+#include <atomic>
+#include <cstdlib>
+
 #include <phil/common/text.hpp>
+
+#include "text_catalogues.hpp"
 
 namespace phil::text {
 
+namespace {
+
+std::atomic<Lang> g_language{Lang::kEn};
+
+bool starts_with_word(std::string_view s, std::string_view word) {
+  if (!s.starts_with(word)) return false;
+  if (s.size() == word.size()) return true;
+  const char next = s[word.size()];
+  return next == '_' || next == '-' || next == '.' || next == '@';
+}
+
+}  // namespace
+
+std::string_view to_string(Lang lang) {
+  switch (lang) {
+    case Lang::kEn:
+      return "en";
+    case Lang::kZhCN:
+      return "zh_CN";
+  }
+  return "en";
+}
+
+std::optional<Lang> parse_lang(std::string_view s) {
+  if (s == "C" || s == "POSIX" || starts_with_word(s, "C") || starts_with_word(s, "en")) {
+    return Lang::kEn;
+  }
+  if (starts_with_word(s, "zh")) return Lang::kZhCN;
+  return std::nullopt;
+}
+
+Lang lang_from_environment() {
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read at start-up
+    if (value == nullptr || *value == '\0') continue;
+    return parse_lang(value).value_or(Lang::kEn);
+  }
+  return Lang::kEn;
+}
+
+void set_language(Lang lang) {
+  g_language.store(lang, std::memory_order_relaxed);
+}
+
+Lang language() {
+  return g_language.load(std::memory_order_relaxed);
+}
+
 std::string_view pattern(Id id) {
+  return pattern(id, language());
+}
+
+std::string_view pattern(Id id, Lang lang) {
+  return lang == Lang::kZhCN ? pattern_zh_cn(id) : pattern_en(id);
+}
+
+std::string_view pattern_en(Id id) {
   switch (id) {
     case Id::kYamlSyntax:
       return "YAML syntax error: {0}. Fix the syntax at this position";
@@ -144,6 +205,8 @@ std::string_view pattern(Id id) {
       return "FAIL";
     case Id::kReportWritten:
       return "report: {0}";
+    case Id::kEnd:
+      break;
   }
   return "?";
 }

@@ -63,6 +63,7 @@ void add_global_options(CLI::App& cli, Global& g) {
   cli.add_option("--profiles", g.profiles, "device profiles folder")->capture_default_str();
   phil::app::add_login_options(cli, g.login);
   cli.add_flag("--json", g.json, "machine-readable output");
+  phil::cli::add_lang_option(cli);
 }
 
 /// The verbs that need the site file: sale, ledger verify (and the remote commands).

@@ -6,10 +6,13 @@
 // never has to parse text. Header-only: the program links CLI11, the common library does not.
 #include <iostream>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+
+#include <phil/common/text.hpp>
 
 namespace phil::cli {
 
@@ -40,6 +43,24 @@ inline std::optional<int> parse(CLI::App& app, int argc, const char* const* argv
     return app.exit(e) == 0 ? 0 : kUsage;
   }
   return std::nullopt;
+}
+
+/// Adds `--lang en|zh_CN` to `app`, which chooses the language of every message and table
+/// (phil::text::set_language); without it, the locale decides (text::lang_from_environment). The
+/// choice is made while parsing, so the messages of what follows are in it.
+inline CLI::Option* add_lang_option(CLI::App& app) {
+  text::set_language(text::lang_from_environment());
+  return app
+      .add_option_function<std::string>(
+          "--lang",
+          [](const std::string& value) {
+            const auto lang = text::parse_lang(value);
+            if (!lang) throw CLI::ValidationError("--lang", "expected en or zh_CN, got " + value);
+            text::set_language(*lang);
+          },
+          "language of messages and tables: en or zh_CN (default: from LC_ALL, LC_MESSAGES, "
+          "LANG)")
+      ->option_text("en|zh_CN");
 }
 
 }  // namespace phil::cli

@@ -1,7 +1,12 @@
 #pragma once
 // The one place user-facing text comes from. Every message shown to an operator, a QA engineer
-// or a site engineer is a template here, keyed by a stable id, so a zh_CN catalogue can follow
-// by adding a second table; code never embeds user-facing English inline.
+// or a site engineer is a template here, keyed by a stable id, with two complete catalogues:
+// English (text.cpp) and zh_CN (text_zh_cn.cpp), the language of the site's people. Code never
+// embeds user-facing text inline. Each catalogue is a switch without a default, so an id without
+// its pattern in either language does not compile (-Wswitch, warnings are errors); a test checks
+// that both patterns of an id take the same placeholders.
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -81,15 +86,50 @@ enum class Id {
   kScenarioPassed,
   kScenarioFailed,
   kReportWritten,  // {0}=path
+
+  kEnd  ///< keep last: the number of ids, for the catalogue test; never shown
 };
 
-/// The template for `id` in the active language (English for now).
+/// The languages of the catalogues.
+enum class Lang : std::uint8_t {
+  kEn,    ///< English
+  kZhCN,  ///< simplified Chinese, mainland (zh_CN)
+};
+
+/// "en" | "zh_CN".
+std::string_view to_string(Lang lang);
+
+/// A language name as a person or a locale gives it: "en", "zh_CN", and locale names such as
+/// "zh_CN.UTF-8", "zh-CN", "zh", "en_US.UTF-8", "C", "POSIX" (English). nullopt for any other.
+std::optional<Lang> parse_lang(std::string_view s);
+
+/// The language the environment asks for, in POSIX order: LC_ALL, else LC_MESSAGES, else LANG
+/// (the first that is set and not empty decides). Chinese if it names zh, else English.
+Lang lang_from_environment();
+
+/// Chooses the language of pattern() and format() for the whole process. A main calls it once
+/// at start-up (from --lang, else lang_from_environment()); tests set it and set it back.
+void set_language(Lang lang);
+
+/// The language in use; English until set_language is called.
+Lang language();
+
+/// The template for `id` in `lang`.
+std::string_view pattern(Id id, Lang lang);
+
+/// The template for `id` in the language in use.
 std::string_view pattern(Id id);
 
-/// Formats the template for `id` with `args` (fmt syntax, positional).
+/// Formats the template for `id` with `args` (fmt syntax, positional) in the language in use.
 template <typename... Args>
 std::string format(Id id, Args&&... args) {
   return fmt::vformat(pattern(id), fmt::make_format_args(args...));
+}
+
+/// Formats the template for `id` in `lang`.
+template <typename... Args>
+std::string format_in(Lang lang, Id id, Args&&... args) {
+  return fmt::vformat(pattern(id, lang), fmt::make_format_args(args...));
 }
 
 }  // namespace phil::text

@@ -1,0 +1,163 @@
+// The zh_CN catalogue: the language of the site's people (物业, 电工). One pattern per id of
+// phil::text::Id with the placeholders of the English one (text.cpp); the catalogue test checks it.
+#include "text_catalogues.hpp"
+
+namespace phil::text {
+
+std::string_view pattern_zh_cn(Id id) {
+  switch (id) {
+    case Id::kYamlSyntax:
+      return "YAML 语法错误：{0}。请修正此处的语法";
+    case Id::kYamlUnknownKey:
+      return "未知的键“{0}”；此处允许：{1}。请删除它或更正拼写";
+    case Id::kYamlMissingKey:
+      return "缺少必需的键“{0}”。请添加";
+    case Id::kYamlWrongType:
+      return "应为{0}，实际为{1}。请更正该值";
+    case Id::kYamlOutOfRange:
+      return "值 {0} 超出范围 [{1}, {2}]。请使用范围内的值";
+    case Id::kYamlBadValue:
+      return "无效的值“{0}”；应为{1}";
+    case Id::kYamlCannotOpen:
+      return "无法读取文件（{0}）。请检查路径";
+    case Id::kYamlDuplicate:
+      return "重复的{0}。只保留一个";
+    case Id::kYamlSeveralDocuments:
+      return "第 {0} 行开始了第二个 YAML 文档；每个文件只读取一个文档"
+             "。请删除它（及其“---”）或将其放入单独的文件";
+    case Id::kYamlNotText:
+      return "这不是文本文件（第 {1} 行第 {2} 列：{0}）；应为 YAML 文件"
+             "。请检查路径是否指向正确的文件";
+    case Id::kTextInvalidUtf8:
+      return "不是 UTF-8 的字节 0x{0}";
+    case Id::kTextControlChar:
+      return "控制字符 U+{0}";
+    case Id::kUnknownModel:
+      return "未知型号“{0}”；设备描述文件中定义的型号：{1}。请更"
+             "正型号名称";
+    case Id::kCircuitOutOfModel:
+      return "型号 {1} 上没有回路 {0}（回路 1..{2}）。请使用范围内的回"
+             "路";
+    case Id::kNoProfiles:
+      return "在 {0} 中未找到设备描述文件（*.yaml）。请用 --profiles 指向"
+             " profiles 目录";
+    case Id::kCannotReadDir:
+      return "无法读取目录（{0}）。请检查路径";
+    case Id::kAmountOverLimit:
+      return "{0}金额 {1} 元超过单笔{0}上限（最多 {2} 元，站点文件的 m"
+             "ax_amount）；{3}";
+    case Id::kCreditOverRegister:
+      return "{0} {1} 元无法充入电表 {2}：{3}；未写入任何内容";
+    case Id::kDebitNotPossible:
+      return "{0} {1} 元无法从保存账户余额的电表 {2} 中扣除：{3}；未写"
+             "入任何内容";
+    case Id::kBalanceOverRegister:
+      return "{0} {1} 元将使电表 {2} 的余额变为 {3} 元（上次读数 {4}，待"
+             "充值 {5}），超出其余额寄存器可存的 {6} 元；当前最多可"
+             "充 {7} 元，未写入任何内容";
+    case Id::kTransferOverRegister:
+      return "转移的 {0} 元无法充入电表 {1}：其购电金额和余额寄存器"
+             "当前最多可存 {2} 元；未写入任何内容";
+    case Id::kCommandNotEncodable:
+      return "发往 {1} 的{0}命令被拒绝：{2}；请给出电表可存储的值，未"
+             "排队任何命令";
+    case Id::kCloseAtZero:
+      return "拒绝合闸电表 {0}：余额 {1}：请先售电，或使用保电（keep"
+             "-power）";
+    case Id::kCloseAwaitingCredit:
+      return "拒绝合闸电表 {0}：余额 {1}，且 {2} 元充值仍在下发中：请"
+             "在确认后再合闸，或使用保电（keep-power）";
+    case Id::kCloseRelayHeldAtZero:
+      return "电表 {0} 在余额 {1} 时保持继电器断开：请先售电，或使用"
+             "保电（keep-power）";
+    case Id::kOnMeterUnknown:
+      return "尚未知（未读回下发结果）：{0}";
+    case Id::kOnMeterDiffers:
+      return "与存储的值不同：{0}";
+    case Id::kSettingsDownloadQueued:
+      return "已排队下发（命令 {0}）；见 command status";
+    case Id::kSettingsDownloadMissing:
+      return "未排队任何下发；请用 {0} 发送存储的值";
+    case Id::kNoTariffInForce:
+      return "未分配（按站点文件的站点电价计费）；请用 prepaidctl tar"
+             "iff assign 分配";
+    case Id::kTariffTiered:
+      return "阶梯电价：电表无法执行，由系统计费（主站计费）";
+    case Id::kRegisterEmptying:
+      return "自 {1} 起由账本保存资金（{0}）；正在清空电表的余额寄存"
+             "器：{2}";
+    case Id::kRegisterEmptied:
+      return "已清空：于 {1} 扣除 {0} 元；账本保存账户资金";
+    case Id::kRegisterNotEmptied:
+      return "未清空：{0}";
+    case Id::kLoginRefused:
+      return "操作员 {0} 不存在或密码错误";
+    case Id::kLoginLocked:
+      return "操作员 {0} 连续 {2} 次登录失败，锁定至 {1}；请等待，或请"
+             "管理员重设密码";
+    case Id::kLoginDisabled:
+      return "操作员 {0} 已停用；请联系管理员";
+    case Id::kActorWithoutRole:
+      return "{0} 没有角色：每项操作都需要已登录操作员的角色（prepa"
+             "idctl login）";
+    case Id::kSessionUnknown:
+      return "此数据库不认识该会话；请用 prepaidctl login 重新登录";
+    case Id::kSessionEnded:
+      return "操作员 {0} 的会话已结束（{1}）；请用 prepaidctl login 重新登"
+             "录";
+    case Id::kNotLoggedIn:
+      return "未登录 {0}：请运行 prepaidctl login，或用 --password-file 文件 "
+             "或环境变量 PHIL_PASSWORD 提供密码";
+    case Id::kSecretFileOpen:
+      return "{0} 可被他人读取（权限 {1}）；{2}";
+    case Id::kSecretFileOwner:
+      return "{0} 属于其他用户，不予使用。请重新登录";
+    case Id::kPasswordsDiffer:
+      return "两次输入的密码不同；未做任何更改";
+    case Id::kGeneratedPassword:
+      return "{0} 的密码（只显示一次，请妥善保管）：{1}";
+    case Id::kActionNeedsRole:
+      return "{0}（{1}）无权{2}：需要角色 {3}；请由具有该角色的操作员"
+             "执行";
+    case Id::kRegisterFilling:
+      return "自 {1} 起恢复为表端计费（{0}）：正在将账本资金写入电表"
+             "（已写入 {3} 元）：{2}";
+    case Id::kRegisterFilled:
+      return "已恢复表端计费：于 {1} 将 {0} 元写入电表；由电表保存账"
+             "户资金";
+    case Id::kRegisterNotFilled:
+      return "仍为主站计费，恢复过程已停止：{0}";
+    case Id::kPricesUnknown:
+      return "尚未知（未读回电价下发）；请用 prepaidctl command price 发送";
+    case Id::kPricesDiffer:
+      return "与存储的电价不同：电表按其他电价扣费；请用 prepaidctl "
+             "command price 发送存储的电价";
+    case Id::kPriceIsOwnTariff:
+      return "电表 {0} 从电表读回起按这些电价计费：其专用电价现为 "
+             "{1}（prepaidctl tariff list）";
+    case Id::kSwapActionRequired:
+      return "需要处理：现场发现新设备（{0}）；{1}：{2}";
+    case Id::kSwapMovesBalance:
+      return "旧设备的最后余额 {0} 元将充入新设备";
+    case Id::kSwapMovesNothing:
+      return "电表上没有需要转移的资金；请确认即可";
+    case Id::kBoxBillingStopped:
+      return "表箱 {0} 不是站点文件所配置的表箱（自 {1} 起）：{2}；已"
+             "停止计费（不计费、不下发充值或扣款），直到确认：pre"
+             "paidctl box confirm {0}";
+    case Id::kBoxConfirmed:
+      return "表箱 {0} 已按其自报信息确认（型号代码 {1}，{2} 个回路）"
+             "；其电表继续计费";
+    case Id::kScenarioPassed:
+      return "通过";
+    case Id::kScenarioFailed:
+      return "失败";
+    case Id::kReportWritten:
+      return "报告：{0}";
+    case Id::kEnd:
+      break;
+  }
+  return "?";
+}
+
+}  // namespace phil::text
