@@ -199,6 +199,8 @@ std::string_view pattern_en(Id id) {
     case Id::kBoxConfirmed:
       return "box {0} confirmed as it reports itself (model code {1}, {2} circuits); billing of "
              "its meters goes on";
+    case Id::kBadTimeArg:
+      return "{0} \"{1}\" is not a time with its offset; write e.g. 2026-04-01T00:00:00+08:00";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

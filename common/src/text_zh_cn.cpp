@@ -148,6 +148,8 @@ std::string_view pattern_zh_cn(Id id) {
     case Id::kBoxConfirmed:
       return "表箱 {0} 已按其自报信息确认（型号代码 {1}，{2} 个回路）"
              "；其电表继续计费";
+    case Id::kBadTimeArg:
+      return "{0}“{1}”不是带时区偏移的时间；请写成例如 2026-04-01T00:00:00+08:00";
     case Id::kScenarioPassed:
       return "通过";
     case Id::kScenarioFailed:

@@ -51,6 +51,14 @@ expect_rc 0 "$daemon" --config site.yaml --db site.db --profiles "$profiles" --o
 grep -Eq "bus bus1: rtu /.*/no-such-port 9600 8N1" out.txt err.txt || { cat out.txt err.txt; fail "banner bus1"; }
 grep -q "bus bus2: rtu-over-tcp 127.0.0.1:9" out.txt err.txt || { cat out.txt err.txt; fail "banner bus2"; }
 grep -q "bus bus3: tcp 127.0.0.1:7" out.txt err.txt || { cat out.txt err.txt; fail "banner bus3"; }
+# The daemon's start and stop are rows of the system log (issue 13.4), the stop after the start.
+expect_rc 0 ctl --json log --action daemon_start
+[[ $(grep -o '"action":"daemon_start"' out.txt | wc -l) == 1 ]] || { cat out.txt; fail "daemon_start row"; }
+grep -q '"target":"ctl-test"' out.txt && grep -q '"once":true' out.txt ||
+  { cat out.txt; fail "daemon_start row without the site or its details"; }
+expect_rc 0 ctl log --limit 2
+[[ $(awk '{print $4}' out.txt | tr '\n' ' ') == "daemon_start daemon_stop " ]] ||
+  { cat out.txt; fail "the daemon's last rows are not its start then its stop"; }
 # Box-level commands: a TOU table and a clock sync for one box (bus/box, no circuit).
 expect_rc 0 ctl command tou --box bus1/1 --periods 00:00/valley,08:00/peak,22:00/valley
 grep -q "periods=00:00/valley,08:00/peak,22:00/valley" out.txt || { cat out.txt; fail "tou"; }

@@ -38,6 +38,15 @@ head -1 out.txt | grep -qx "id,at,operator,action,target,outcome,details,hash" |
 [[ $(grep -c '"qa-cashier"' out.txt) == 2 ]] || { cat out.txt; fail "CSV rows of qa-cashier on A401"; }
 expect_rc 2 view log --from yesterday
 grep -q "is not a time with its offset" err.txt || fail "a bad --from not explained"
+# --to ends the period (before it), --limit keeps the newest rows.
+expect_rc 0 view log --to 2000-01-01T00:00:00+08:00
+[[ $(cat out.txt) == "no rows" ]] || { cat out.txt; fail "--to in the past lists rows"; }
+expect_rc 0 view --json log --to 2100-01-01T00:00:00+08:00 --action sale
+[[ $(grep -o '"action":"sale"' out.txt | wc -l) == 1 ]] || { cat out.txt; fail "--to in the future"; }
+expect_rc 0 view log --limit 1 --operator qa-cashier
+[[ $(wc -l < out.txt) == 1 ]] && grep -q "qa-cashier  sale  A401" out.txt ||
+  { cat out.txt; fail "--limit 1 is not the newest row"; }
+expect_rc 2 view log --limit 0
 expect_rc 2 view --json log --csv
 
 # A cashier may not read it; the refusal names who may, and is itself a row.

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <phil/common/decimal.hpp>
+#include <phil/common/text.hpp>
+#include <phil/common/time.hpp>
 #include <phil/common/utf8.hpp>
 #include <phil/common/yaml.hpp>
 
@@ -99,6 +101,15 @@ std::optional<domain::MeterId> meter_arg(const std::string& text) {
                 "\" is not a meter id; write bus/box/circuit, e.g. bus1/1/1");
   }
   return id;
+}
+
+std::optional<TimePoint> time_arg(const std::string& text, std::string_view what) {
+  const auto t = parse_timestamp(text);
+  if (!t) {
+    usage_error(text::format(text::Id::kBadTimeArg, what, printable(text)));
+    return std::nullopt;
+  }
+  return t->utc;
 }
 
 std::optional<domain::MeterId> box_arg(const std::string& text) {

@@ -63,6 +63,10 @@ int usage_error(const std::string& message);
 std::optional<std::int64_t> amount_arg(const std::string& text, std::string_view what,
                                        std::string_view example);
 
+/// `text` (option `what`, e.g. "--from") as a time with its UTC offset
+/// (2026-04-01T00:00:00+08:00); nullopt after a usage_error naming the option and the value.
+std::optional<TimePoint> time_arg(const std::string& text, std::string_view what);
+
 /// `text` as a meter id (bus/box/circuit); nullopt after a usage_error saying how to write one.
 std::optional<domain::MeterId> meter_arg(const std::string& text);
 

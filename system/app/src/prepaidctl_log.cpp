@@ -21,16 +21,6 @@ constexpr int kProblem = 1;
 constexpr int kUsage = 2;
 
 /// "2026-04-01T00:00:00+08:00" as an instant; nullopt after a usage_error naming `what`.
-std::optional<TimePoint> time_arg(const std::string& text, std::string_view what) {
-  const auto t = parse_timestamp(text);
-  if (!t) {
-    usage_error(std::string(what) + " \"" + printable(text) +
-                "\" is not a time with its offset; write e.g. 2026-04-01T00:00:00+08:00");
-    return std::nullopt;
-  }
-  return t->utc;
-}
-
 /// A CSV field: quoted, quotes doubled, so a name with a comma or a quote stays one field; a
 /// leading =, +, - or @ is prefixed with ' so a spreadsheet does not run it as a formula.
 std::string csv(std::string_view v) {

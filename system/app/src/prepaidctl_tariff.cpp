@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <phil/common/decimal.hpp>
+#include <phil/common/text.hpp>
 #include <phil/domain/tariff.hpp>
 #include <phil/service/operations.hpp>
 #include <phil/service/tariff_file.hpp>
@@ -155,10 +156,7 @@ std::variant<TariffFile, std::string> tariff_from_flags(const TariffCommands& c)
         "TARIFF.yaml");
   }
   const auto from = parse_timestamp(c.from);
-  if (!from) {
-    return "--from \"" + c.from +
-           "\" is not a time with its offset, e.g. 2026-03-01T00:00:00+08:00";
-  }
+  if (!from) return text::format(text::Id::kBadTimeArg, "--from", printable(c.from));
   auto t = build_tariff(c);
   if (auto* message = std::get_if<std::string>(&t)) return std::move(*message);
   return TariffFile{c.name, *from, std::get<domain::Tariff>(std::move(t))};
@@ -308,13 +306,9 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
     }
     assign = service::AssignTariff{c.name, id};
     if (!c.from.empty()) {
-      const auto from = parse_timestamp(c.from);
-      if (!from) {
-        return usage_error(
-            "--from \"" + c.from +
-            "\" is not a time with its offset; write e.g. 2026-04-01T00:00:00+08:00");
-      }
-      assign->from = from->utc;
+      const auto from = time_arg(c.from, "--from");
+      if (!from) return kUsage;
+      assign->from = *from;
     }
   }
 

@@ -120,13 +120,14 @@ std::string row_hash(std::string_view prev_hex, const RowFields& r) {
   return h.hex();
 }
 
+namespace {
+
+/// The id the next row will get (inside the caller's transaction).
 std::int64_t next_id(sqlite::Db& db) {
   auto s = db.prepare("SELECT COALESCE(max(id), 0) + 1 FROM audit");
   s->step();
   return s->int64(0);
 }
-
-namespace {
 
 /// The hash of the last sealed row before `id`, or kGenesis; a row before it still unsealed is
 /// a programming error (rows are sealed in id order).

@@ -81,9 +81,6 @@ std::int64_t insert_row(sqlite::Db& db, std::string_view operator_id, std::strin
                         std::int64_t at_ms,
                         const std::optional<std::string>& ledger_digest = std::nullopt);
 
-/// The id the next row will get (inside the caller's transaction).
-std::int64_t next_id(sqlite::Db& db);
-
 /// Seals every unsealed row in id order: its ledger digest (unless stored already) from the
 /// entries that refer to it with seq > `after_seq`, then its hash. The migration to v17 calls it
 /// with after_seq 0; insert_row registers it to run before the commit.

@@ -82,6 +82,8 @@ enum class Id {
   kSwapMovesNothing,    // (host-side, or no open account: no money on the meter to move)
   kBoxBillingStopped,   // {0}=box {1}=since {2}=why
   kBoxConfirmed,        // {0}=box {1}=model code {2}=circuits
+  // Command-line arguments (prepaidctl).
+  kBadTimeArg,  // {0}=option {1}=the value as typed
   // Bench.
   kScenarioPassed,
   kScenarioFailed,
