@@ -201,6 +201,82 @@ std::string_view pattern_en(Id id) {
              "its meters goes on";
     case Id::kBadTimeArg:
       return "{0} \"{1}\" is not a time with its offset; write e.g. 2026-04-01T00:00:00+08:00";
+    case Id::kBoardMeter:
+      return "meter";
+    case Id::kBoardRoom:
+      return "room";
+    case Id::kBoardAccount:
+      return "account";
+    case Id::kBoardTenant:
+      return "tenant";
+    case Id::kBoardStatus:
+      return "status";
+    case Id::kBoardBalance:
+      return "balance";
+    case Id::kBoardRelay:
+      return "relay";
+    case Id::kBoardMode:
+      return "mode";
+    case Id::kBoardReadAt:
+      return "last reading";
+    case Id::kBoardAge:
+      return "age";
+    case Id::kBoardAction:
+      return "action required";
+    case Id::kBoardBuilding:
+      return "building {0}";
+    case Id::kBoardNoBuilding:
+      return "no building";
+    case Id::kBoardFloor:
+      return "floor {0}";
+    case Id::kBoardNoFloor:
+      return "no floor";
+    case Id::kBoardBox:
+      return "box {0}";
+    case Id::kStatusNormal:
+      return "normal";
+    case Id::kStatusAlarm1:
+      return "alarm 1";
+    case Id::kStatusAlarm2:
+      return "alarm 2";
+    case Id::kStatusArrears:
+      return "arrears";
+    case Id::kStatusNotOpened:
+      return "not opened";
+    case Id::kStatusOffline:
+      return "offline";
+    case Id::kRelayClosed:
+      return "closed";
+    case Id::kRelayOpen:
+      return "open";
+    case Id::kModePrepaid:
+      return "prepaid";
+    case Id::kModeKeepPower:
+      return "keep power";
+    case Id::kModeForcedOff:
+      return "forced off";
+    case Id::kModeUnknown:
+      return "unknown";
+    case Id::kNeverRead:
+      return "never read";
+    case Id::kAgeMinutes:
+      return "{0} min";
+    case Id::kAgeHours:
+      return "{0} h {1} min";
+    case Id::kAgeDays:
+      return "{0} d {1} h";
+    case Id::kBoardLegend:
+      return "legend: {0}";
+    case Id::kBoardCounts:
+      return "{0} meters: {1}";
+    case Id::kBoardEmpty:
+      return "no meter matches";
+    case Id::kActionMeterSwapped:
+      return "meter swapped on site: {0}";
+    case Id::kActionBoxStopped:
+      return "box billing stopped: {0}";
+    case Id::kActionBalanceMismatch:
+      return "balance mismatch {0} yuan: check the account";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

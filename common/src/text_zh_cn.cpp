@@ -150,6 +150,82 @@ std::string_view pattern_zh_cn(Id id) {
              "；其电表继续计费";
     case Id::kBadTimeArg:
       return "{0}“{1}”不是带时区偏移的时间；请写成例如 2026-04-01T00:00:00+08:00";
+    case Id::kBoardMeter:
+      return "电表";
+    case Id::kBoardRoom:
+      return "房间";
+    case Id::kBoardAccount:
+      return "账户";
+    case Id::kBoardTenant:
+      return "户主";
+    case Id::kBoardStatus:
+      return "状态";
+    case Id::kBoardBalance:
+      return "余额(元)";
+    case Id::kBoardRelay:
+      return "继电器";
+    case Id::kBoardMode:
+      return "模式";
+    case Id::kBoardReadAt:
+      return "最后抄表";
+    case Id::kBoardAge:
+      return "距今";
+    case Id::kBoardAction:
+      return "需处理事项";
+    case Id::kBoardBuilding:
+      return "楼栋 {0}";
+    case Id::kBoardNoBuilding:
+      return "未分配楼栋";
+    case Id::kBoardFloor:
+      return "{0} 层";
+    case Id::kBoardNoFloor:
+      return "未分配楼层";
+    case Id::kBoardBox:
+      return "表箱 {0}";
+    case Id::kStatusNormal:
+      return "正常";
+    case Id::kStatusAlarm1:
+      return "报警1";
+    case Id::kStatusAlarm2:
+      return "报警2";
+    case Id::kStatusArrears:
+      return "欠费";
+    case Id::kStatusNotOpened:
+      return "未开户";
+    case Id::kStatusOffline:
+      return "失联";
+    case Id::kRelayClosed:
+      return "合闸";
+    case Id::kRelayOpen:
+      return "跳闸";
+    case Id::kModePrepaid:
+      return "预付费";
+    case Id::kModeKeepPower:
+      return "保电";
+    case Id::kModeForcedOff:
+      return "强制拉闸";
+    case Id::kModeUnknown:
+      return "未知";
+    case Id::kNeverRead:
+      return "未抄表";
+    case Id::kAgeMinutes:
+      return "{0} 分钟";
+    case Id::kAgeHours:
+      return "{0} 小时 {1} 分钟";
+    case Id::kAgeDays:
+      return "{0} 天 {1} 小时";
+    case Id::kBoardLegend:
+      return "图例：{0}";
+    case Id::kBoardCounts:
+      return "共 {0} 块电表：{1}";
+    case Id::kBoardEmpty:
+      return "没有符合条件的电表";
+    case Id::kActionMeterSwapped:
+      return "现场已换表：请执行 {0}";
+    case Id::kActionBoxStopped:
+      return "表箱已停止计费：请执行 {0}";
+    case Id::kActionBalanceMismatch:
+      return "余额不符 {0} 元：请核对账户";
     case Id::kScenarioPassed:
       return "通过";
     case Id::kScenarioFailed:

@@ -474,6 +474,26 @@ std::optional<CommandRecord> MemoryQueries::command(std::int64_t id) const {
   return c ? std::optional<CommandRecord>(*c) : std::nullopt;
 }
 
+std::vector<domain::BoardRow> MemoryQueries::status_board() const {
+  Lock lock(d_.mutex);
+  std::vector<domain::BoardRow> out;
+  for (const auto& [id, m] : d_.meters) {
+    domain::BoardRow r;
+    r.meter = id;
+    r.account = m.record.account;
+    r.status = m.record.status;
+    r.billing_mode = m.record.billing_mode;
+    if (m.record.read_at) {
+      r.read_at = m.record.read_at;
+      r.balance_fen = m.record.last.balance_fen;
+      r.relay_closed = m.record.last.relay_closed;
+      r.mode = m.record.last.mode;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 Queries::CommandCounts MemoryQueries::command_counts(const std::string& bus) const {
   Lock lock(d_.mutex);
   CommandCounts n;

@@ -137,6 +137,7 @@ class MemoryQueries final : public Queries {
   std::vector<CommandRecord> account_debits(const std::string& account) const override;
   std::optional<CommandRecord> command(std::int64_t id) const override;
   CommandCounts command_counts(const std::string& bus) const override;
+  std::vector<domain::BoardRow> status_board() const override;
   std::optional<ClosingRecord> account_closing(const std::string& account) const override;
   std::optional<ConversionRecord> meter_conversion(const domain::MeterId& meter) const override;
   std::optional<BoxIdentityRecord> box_identity(const std::string& bus, int address) const override;

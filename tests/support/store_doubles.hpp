@@ -135,6 +135,7 @@ class MockQueries : public Queries {
               (const, override));
   MOCK_METHOD(std::optional<CommandRecord>, command, (std::int64_t), (const, override));
   MOCK_METHOD(CommandCounts, command_counts, (const std::string&), (const, override));
+  MOCK_METHOD(std::vector<domain::BoardRow>, status_board, (), (const, override));
   MOCK_METHOD(std::optional<BoxIdentityRecord>, box_identity, (const std::string&, int),
               (const, override));
   MOCK_METHOD(std::optional<ClosingRecord>, account_closing, (const std::string&),
@@ -362,6 +363,7 @@ class RoleStore final : public Store {
   CommandCounts command_counts(const std::string& bus) const override {
     return queries_.command_counts(bus);
   }
+  std::vector<domain::BoardRow> status_board() const override { return queries_.status_board(); }
   std::optional<ClosingRecord> account_closing(const std::string& account) const override {
     return queries_.account_closing(account);
   }

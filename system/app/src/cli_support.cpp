@@ -154,4 +154,15 @@ std::string yuan(std::int64_t fen) {
   return format_decimal(fen, 2);
 }
 
+std::string csv(std::string_view v) {
+  std::string out = "\"";
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) out += '\'';
+  for (const char ch : v) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  out += '"';
+  return out;
+}
+
 }  // namespace phil::app

@@ -97,4 +97,8 @@ std::string printable(std::string_view text);
 /// Money as text: 2050 -> "20.50".
 std::string yuan(std::int64_t fen);
 
+/// A CSV field: quoted, quotes doubled, so a name with a comma or a quote stays one field; a
+/// leading =, +, - or @ is prefixed with ' so a spreadsheet does not run it as a formula.
+std::string csv(std::string_view v);
+
 }  // namespace phil::app

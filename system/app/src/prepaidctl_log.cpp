@@ -20,20 +20,6 @@ constexpr int kOk = 0;
 constexpr int kProblem = 1;
 constexpr int kUsage = 2;
 
-/// "2026-04-01T00:00:00+08:00" as an instant; nullopt after a usage_error naming `what`.
-/// A CSV field: quoted, quotes doubled, so a name with a comma or a quote stays one field; a
-/// leading =, +, - or @ is prefixed with ' so a spreadsheet does not run it as a formula.
-std::string csv(std::string_view v) {
-  std::string out = "\"";
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) out += '\'';
-  for (const char ch : v) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  out += '"';
-  return out;
-}
-
 nlohmann::json row_json(const store::LogRow& r) {
   auto details = nlohmann::json::parse(r.details, nullptr, false);
   if (details.is_discarded()) details = r.details;

@@ -1,5 +1,7 @@
 // Operations: the queries an operator makes. They write nothing (no audit row) but pass the same
 // check as the actions.
+#include <utility>
+
 #include <phil/service/operations.hpp>
 
 namespace phil::service {
@@ -19,6 +21,29 @@ domain::Result<store::AccountRecord> Operations::account(const Actor& actor,
   auto a = store_.account(id);
   if (!a) return not_found("account " + id + " does not exist; check the id");
   return std::move(*a);
+}
+
+domain::Result<StatusBoard> Operations::status_board(const Actor& actor,
+                                                     const domain::BoardFilter& filter) const {
+  const std::pair<const char*, const std::optional<std::string>*> texts[] = {
+      {"building", &filter.building},
+      {"bus", &filter.bus},
+      {"account", &filter.account},
+      {"text", &filter.text}};
+  for (const auto& [field, value] : texts) {
+    if (!*value) continue;
+    if (auto e = check_text(field, **value, TextLimits::kName)) return *e;
+  }
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  auto rows = store_.status_board();
+  std::erase_if(rows, [&](const domain::BoardRow& r) { return !domain::matches(r, filter); });
+  StatusBoard board;
+  board.counts = domain::count_statuses(rows);
+  board.buildings = domain::group_board(std::move(rows));
+  board.as_of = clock_.now();
+  if (site_) board.utc_offset = site_->utc_offset;
+  return board;
 }
 
 domain::Result<std::int64_t> Operations::account_balance_fen(const Actor& actor,

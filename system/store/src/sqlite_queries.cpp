@@ -101,6 +101,51 @@ std::optional<MeterPlacement> SqliteStore::meter_placement(const MeterId& id) co
   return p;
 }
 
+std::vector<domain::BoardRow> SqliteStore::status_board() const {
+  // One statement for the whole board (10,000 meters in well under 100 ms, bench/): placement
+  // as meter_placement finds it, the open account as find_meter does, the box's identity.
+  auto s = db_.prepare(
+      "SELECT m.bus, m.box, m.circuit, COALESCE(r.building, b.building), "
+      "COALESCE(r.floor, b.floor), m.room, bu.comm_manager, a.id, a.tenant, m.status, "
+      "COALESCE(m.billing_mode, st.billing_mode), m.read_at, m.balance_fen, a.balance_fen, "
+      "m.relay, m.mode, m.swap_detected_at, bi.mismatch, a.mismatch_fen "
+      "FROM meters m JOIN site st ON st.id = 1 LEFT JOIN rooms r ON r.id = m.room "
+      "LEFT JOIN boxes b ON b.bus = m.bus AND b.address = m.box "
+      "LEFT JOIN buses bu ON bu.id = m.bus "
+      "LEFT JOIN account_meters am ON am.meter = m.id AND am.detached_at IS NULL "
+      "LEFT JOIN accounts a ON a.id = am.account AND a.closed_at IS NULL "
+      "LEFT JOIN box_identity bi ON bi.bus = m.bus AND bi.address = m.box");
+  std::vector<domain::BoardRow> out;
+  while (s->step()) {
+    domain::BoardRow r;
+    r.meter = MeterId{s->text(0), s->integer(1), s->integer(2)};
+    r.building = s->opt_text(3);
+    if (auto f = s->opt_int64(4)) r.floor = static_cast<int>(*f);
+    r.room = s->opt_text(5);
+    r.comm_manager = s->opt_text(6);
+    r.account = s->opt_text(7);
+    if (auto t = s->opt_text(8)) r.tenant = *t;
+    r.status = domain::parse_meter_status(s->text(9)).value_or(domain::MeterStatus::kNotOpened);
+    r.billing_mode =
+        domain::parse_billing_mode(s->text(10)).value_or(domain::BillingMode::kMeterSide);
+    if (auto at = s->opt_int64(11)) {
+      r.read_at = from_ms(*at);
+      r.relay_closed = s->int64(14) != 0;
+      r.mode = domain::parse_meter_mode(s->text(15)).value_or(domain::MeterMode::kUnknown);
+    }
+    if (r.billing_mode == domain::BillingMode::kHostSide) {
+      r.balance_fen = s->opt_int64(13);
+    } else if (r.read_at) {
+      r.balance_fen = s->opt_int64(12);
+    }
+    if (auto at = s->opt_int64(16)) r.swap_detected_at = from_ms(*at);
+    r.box_mismatch = s->opt_text(17);
+    r.mismatch_fen = s->opt_int64(18);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 std::optional<std::int64_t> SqliteStore::account_balance_fen(const std::string& account) const {
   auto s = db_.prepare("SELECT balance_fen FROM accounts WHERE id = ?1");
   s->bind(1, account);

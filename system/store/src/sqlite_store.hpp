@@ -63,6 +63,7 @@ class SqliteStore final : public Store {
   std::vector<CommandRecord> account_debits(const std::string& account) const override;
   std::optional<CommandRecord> command(std::int64_t id) const override;
   CommandCounts command_counts(const std::string& bus) const override;
+  std::vector<domain::BoardRow> status_board() const override;
 
   // ---- PollSink (sqlite_poll_sink.cpp) ----
   void record_readings(

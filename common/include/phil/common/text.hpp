@@ -84,6 +84,45 @@ enum class Id {
   kBoxConfirmed,        // {0}=box {1}=model code {2}=circuits
   // Command-line arguments (prepaidctl).
   kBadTimeArg,  // {0}=option {1}=the value as typed
+  // Status board (issue 14 item 1; prepaidctl status): headers, groups, names, legend.
+  kBoardMeter,             // (header) the meter, bus/box/circuit
+  kBoardRoom,              // (header)
+  kBoardAccount,           // (header)
+  kBoardTenant,            // (header)
+  kBoardStatus,            // (header)
+  kBoardBalance,           // (header) yuan
+  kBoardRelay,             // (header)
+  kBoardMode,              // (header)
+  kBoardReadAt,            // (header) the last reading's time
+  kBoardAge,               // (header) how long ago
+  kBoardAction,            // (header) what an operator must do
+  kBoardBuilding,          // {0}=building id
+  kBoardNoBuilding,        // (meters placed in no building)
+  kBoardFloor,             // {0}=floor number
+  kBoardNoFloor,           // (meters placed on no floor)
+  kBoardBox,               // {0}=bus/box
+  kStatusNormal,           // (status name) an open account, balance above alarm 1
+  kStatusAlarm1,           // (status name)
+  kStatusAlarm2,           // (status name)
+  kStatusArrears,          // (status name)
+  kStatusNotOpened,        // (status name)
+  kStatusOffline,          // (status name)
+  kRelayClosed,            // (relay as read)
+  kRelayOpen,              // (relay as read)
+  kModePrepaid,            // (meter mode)
+  kModeKeepPower,          // (meter mode)
+  kModeForcedOff,          // (meter mode)
+  kModeUnknown,            // (meter mode)
+  kNeverRead,              // (no reading yet)
+  kAgeMinutes,             // {0}=minutes
+  kAgeHours,               // {0}=hours {1}=minutes
+  kAgeDays,                // {0}=days {1}=hours
+  kBoardLegend,            // {0}=the statuses in their colours
+  kBoardCounts,            // {0}=meters shown {1}=count per status
+  kBoardEmpty,             // (no meter matches the filters)
+  kActionMeterSwapped,     // {0}=the command to type
+  kActionBoxStopped,       // {0}=the command to type
+  kActionBalanceMismatch,  // {0}=meters minus the ledger, yuan
   // Bench.
   kScenarioPassed,
   kScenarioFailed,

@@ -36,6 +36,7 @@
 #include <phil/domain/permissions.hpp>
 #include <phil/domain/result.hpp>
 #include <phil/domain/site_model.hpp>
+#include <phil/domain/status_board.hpp>
 #include <phil/domain/tariff.hpp>
 #include <phil/service/actor.hpp>
 #include <phil/service/site_registration.hpp>
@@ -122,6 +123,18 @@ struct Session {
 struct NewSession {
   std::string token;  ///< 64 hex digits; the operator's 0600 file holds it
   Session session;
+};
+
+/// The status board (issue 14 item 1) as status_board() gives it.
+struct StatusBoard {
+  /// The meters the filter kept, grouped building -> floor -> box -> circuit
+  /// (domain::group_board); each row says what it asks of an operator (domain::board_actions).
+  std::vector<domain::BoardBuilding> buildings;
+  domain::StatusCounts counts;  ///< of the meters kept
+  TimePoint as_of{};            ///< the clock at the call: a reading's age is measured from it
+  /// The site's local time minus UTC, to show times in: the site file's utc_offset, else 0
+  /// (UTC) when Operations has no site file.
+  std::chrono::minutes utc_offset{0};
 };
 
 class Operations {
@@ -239,6 +252,12 @@ class Operations {
   std::int64_t max_amount_fen() const { return max_amount_fen_; }
 
   // ---- queries (kNotFound with a message where the thing does not exist) ----
+  /// Every meter with its status as the polls stored it, its balance, relay, mode, last
+  /// reading and actions required, the ones `filter` keeps (domain::matches), grouped, with
+  /// counts per status (query: every role). One store query whatever the number of meters.
+  /// Refused (kInvalid) for a filter text that fails check_text.
+  domain::Result<StatusBoard> status_board(const Actor& actor,
+                                           const domain::BoardFilter& filter) const;
   domain::Result<store::AccountRecord> account(const Actor& actor, const std::string& id) const;
   domain::Result<std::int64_t> account_balance_fen(const Actor& actor,
                                                    const std::string& account) const;

@@ -14,6 +14,7 @@
 #include <phil/domain/reading.hpp>
 #include <phil/domain/site_model.hpp>
 #include <phil/domain/status.hpp>
+#include <phil/domain/status_board.hpp>
 #include <phil/store/ledger.hpp>
 #include <phil/store/outbox.hpp>
 
@@ -154,6 +155,9 @@ class Queries {
     std::uint64_t open = 0;
   };
   virtual CommandCounts command_counts(const std::string& bus) const = 0;
+  /// Every registered meter as the status board shows it (issue 14 item 1), in one query, in
+  /// no particular order: domain::group_board orders and groups them, domain::matches filters.
+  virtual std::vector<domain::BoardRow> status_board() const = 0;
 };
 
 }  // namespace phil::store

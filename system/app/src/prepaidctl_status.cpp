@@ -1,0 +1,442 @@
+#include "prepaidctl_status.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <phil/common/text.hpp>
+#include <phil/common/time.hpp>
+#include <phil/domain/status_board.hpp>
+#include <phil/service/operations.hpp>
+
+#include "cli_support.hpp"
+
+namespace phil::app {
+
+namespace {
+
+using domain::BoardRow;
+using domain::MeterStatus;
+using nlohmann::json;
+
+constexpr int kOk = 0;
+constexpr int kUsage = 2;
+
+text::Id status_text(MeterStatus s) {
+  switch (s) {
+    case MeterStatus::kNormal:
+      return text::Id::kStatusNormal;
+    case MeterStatus::kAlarm1:
+      return text::Id::kStatusAlarm1;
+    case MeterStatus::kAlarm2:
+      return text::Id::kStatusAlarm2;
+    case MeterStatus::kArrears:
+      return text::Id::kStatusArrears;
+    case MeterStatus::kNotOpened:
+      return text::Id::kStatusNotOpened;
+    case MeterStatus::kOffline:
+      return text::Id::kStatusOffline;
+  }
+  return text::Id::kStatusNormal;
+}
+
+/// The ANSI colour of a status: green, yellow, magenta, red, plain white, grey.
+std::string_view status_colour(MeterStatus s) {
+  switch (s) {
+    case MeterStatus::kNormal:
+      return "\x1b[32m";
+    case MeterStatus::kAlarm1:
+      return "\x1b[33m";
+    case MeterStatus::kAlarm2:
+      return "\x1b[35m";
+    case MeterStatus::kArrears:
+      return "\x1b[1;31m";
+    case MeterStatus::kNotOpened:
+      return "\x1b[37m";
+    case MeterStatus::kOffline:
+      return "\x1b[90m";
+  }
+  return "";
+}
+
+constexpr std::string_view kReset = "\x1b[0m";
+
+text::Id mode_text(domain::MeterMode m) {
+  switch (m) {
+    case domain::MeterMode::kPrepaid:
+      return text::Id::kModePrepaid;
+    case domain::MeterMode::kKeepPower:
+      return text::Id::kModeKeepPower;
+    case domain::MeterMode::kForcedOff:
+      return text::Id::kModeForcedOff;
+    case domain::MeterMode::kUnknown:
+      return text::Id::kModeUnknown;
+  }
+  return text::Id::kModeUnknown;
+}
+
+/// Columns a person's terminal gives `s` (UTF-8): 2 for East Asian wide characters, else 1.
+std::size_t columns(std::string_view s) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    char32_t cp = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
+    for (std::size_t k = 1; k < len && i + k < s.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+                      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+                      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+                      (cp >= 0xFFE0 && cp <= 0xFFE6);
+    n += wide ? 2 : 1;
+    i += len;
+  }
+  return n;
+}
+
+std::string padded(const std::string& s, std::size_t width) {
+  const auto w = columns(s);
+  return w >= width ? s : s + std::string(width - w, ' ');
+}
+
+/// How long before `now` the reading was: "12 min", "3 h 5 min", "2 d 4 h".
+std::string age_text(TimePoint read_at, TimePoint now) {
+  const auto minutes = std::max<std::int64_t>(
+      0, std::chrono::duration_cast<std::chrono::minutes>(now - read_at).count());
+  if (minutes < 60) return text::format(text::Id::kAgeMinutes, minutes);
+  if (minutes < 24 * 60) return text::format(text::Id::kAgeHours, minutes / 60, minutes % 60);
+  return text::format(text::Id::kAgeDays, minutes / (24 * 60), (minutes / 60) % 24);
+}
+
+/// The actions a row asks for, as one line of text ("" for none).
+std::string actions_text(const BoardRow& r) {
+  std::string out;
+  for (const auto a : domain::board_actions(r)) {
+    if (!out.empty()) out += "; ";
+    const auto box = r.meter.bus + "/" + std::to_string(r.meter.box);
+    switch (a) {
+      case domain::BoardAction::kMeterSwapped:
+        out += text::format(text::Id::kActionMeterSwapped,
+                            "prepaidctl meter replace " + r.meter.to_string() + " --in-place");
+        break;
+      case domain::BoardAction::kBoxBillingStopped:
+        out += text::format(text::Id::kActionBoxStopped, "prepaidctl box confirm " + box);
+        break;
+      case domain::BoardAction::kBalanceMismatch:
+        out += text::format(text::Id::kActionBalanceMismatch, yuan(r.mismatch_fen.value_or(0)));
+        break;
+    }
+  }
+  return out;
+}
+
+/// One meter's cells as a person reads them (the table's and the CSV's).
+struct Cells {
+  std::string meter, room, account, tenant, status, balance, relay, mode, read_at, age, action;
+};
+
+Cells cells(const BoardRow& r, const service::StatusBoard& b) {
+  Cells c;
+  c.meter = r.meter.to_string();
+  c.room = printable(r.room.value_or(""));
+  c.account = printable(r.account.value_or(""));
+  c.tenant = printable(r.tenant);
+  c.status = std::string(text::pattern(status_text(r.status)));
+  c.balance = r.balance_fen ? yuan(*r.balance_fen) : "";
+  if (r.relay_closed) {
+    c.relay = text::pattern(*r.relay_closed ? text::Id::kRelayClosed : text::Id::kRelayOpen);
+  }
+  if (r.mode) c.mode = text::pattern(mode_text(*r.mode));
+  if (r.read_at) {
+    c.read_at = format_timestamp(*r.read_at, b.utc_offset);
+    c.age = age_text(*r.read_at, b.as_of);
+  } else {
+    c.read_at = text::pattern(text::Id::kNeverRead);
+  }
+  c.action = printable(actions_text(r));
+  return c;
+}
+
+std::vector<const BoardRow*> all_rows(const service::StatusBoard& b) {
+  std::vector<const BoardRow*> out;
+  for (const auto& building : b.buildings) {
+    for (const auto& floor : building.floors) {
+      for (const auto& box : floor.boxes) {
+        for (const auto& m : box.meters)
+          out.push_back(&m);
+      }
+    }
+  }
+  return out;
+}
+
+json row_json(const BoardRow& r, const service::StatusBoard& b) {
+  json actions = json::array();
+  for (const auto a : domain::board_actions(r))
+    actions.push_back(std::string(domain::to_string(a)));
+  return {
+      {"meter", r.meter.to_string()},
+      {"building", r.building ? json(*r.building) : json()},
+      {"floor", r.floor ? json(*r.floor) : json()},
+      {"room", r.room ? json(*r.room) : json()},
+      {"comm_manager", r.comm_manager ? json(*r.comm_manager) : json()},
+      {"account", r.account ? json(*r.account) : json()},
+      {"tenant", r.tenant},
+      {"status", std::string(domain::to_string(r.status))},
+      {"billing_mode", std::string(domain::to_string(r.billing_mode))},
+      {"balance", r.balance_fen ? json(yuan(*r.balance_fen)) : json()},
+      {"relay", r.relay_closed ? json(*r.relay_closed ? "closed" : "open") : json()},
+      {"mode", r.mode ? json(std::string(domain::to_string(*r.mode))) : json()},
+      {"read_at", r.read_at ? json(format_timestamp(*r.read_at, b.utc_offset)) : json()},
+      {"age_s",
+       r.read_at
+           ? json(std::chrono::duration_cast<std::chrono::seconds>(b.as_of - *r.read_at).count())
+           : json()},
+      {"actions", std::move(actions)},
+      {"action_text", actions_text(r)}};
+}
+
+json board_json(const service::StatusBoard& b) {
+  json counts = json::object();
+  for (const auto s : domain::kBoardStatuses)
+    counts[std::string(domain::to_string(s))] = b.counts.of(s);
+  json buildings = json::array();
+  for (const auto& building : b.buildings) {
+    json floors = json::array();
+    for (const auto& floor : building.floors) {
+      json boxes = json::array();
+      for (const auto& box : floor.boxes) {
+        json meters = json::array();
+        for (const auto& m : box.meters)
+          meters.push_back(row_json(m, b));
+        boxes.push_back({{"bus", box.bus}, {"box", box.box}, {"meters", std::move(meters)}});
+      }
+      floors.push_back(
+          {{"floor", floor.floor ? json(*floor.floor) : json()}, {"boxes", std::move(boxes)}});
+    }
+    buildings.push_back({{"building", building.building ? json(*building.building) : json()},
+                         {"floors", std::move(floors)}});
+  }
+  return {{"ok", true},
+          {"as_of", format_timestamp(b.as_of, b.utc_offset)},
+          {"total", b.counts.total},
+          {"counts", std::move(counts)},
+          {"buildings", std::move(buildings)}};
+}
+
+void print_csv(const service::StatusBoard& b) {
+  std::cout << "building,floor,bus,box,circuit,meter,room,account,tenant,status,balance,relay,mode,"
+               "read_at,age_s,action\n";
+  for (const auto* r : all_rows(b)) {
+    const auto j = row_json(*r, b);
+    const auto field = [&](const char* key) {
+      const auto& v = j.at(key);
+      if (v.is_null()) return std::string();
+      return v.is_string() ? v.get<std::string>() : v.dump();
+    };
+    std::cout << csv(field("building")) << "," << field("floor") << "," << csv(r->meter.bus) << ","
+              << r->meter.box << "," << r->meter.circuit << "," << csv(field("meter")) << ","
+              << csv(field("room")) << "," << csv(field("account")) << "," << csv(field("tenant"))
+              << "," << field("status") << "," << field("balance") << "," << field("relay") << ","
+              << field("mode") << "," << csv(field("read_at")) << "," << field("age_s") << ","
+              << csv(field("action_text")) << "\n";
+  }
+}
+
+/// The statuses in their colours (or plain), with their counts: "normal 3  alarm 1 1 ...".
+std::string legend(const service::StatusBoard& b, bool colour, bool with_counts) {
+  std::string out;
+  for (const auto s : domain::kBoardStatuses) {
+    if (!out.empty()) out += "  ";
+    std::string name(text::pattern(status_text(s)));
+    if (with_counts) name += " " + std::to_string(b.counts.of(s));
+    out += colour ? std::string(status_colour(s)) + "\xe2\x96\xa0 " + name + std::string(kReset)
+                  : name;
+  }
+  return out;
+}
+
+void print_table(const service::StatusBoard& b, bool colour) {
+  std::vector<std::string> headers;
+  for (const auto id : {text::Id::kBoardMeter, text::Id::kBoardRoom, text::Id::kBoardAccount,
+                        text::Id::kBoardTenant, text::Id::kBoardStatus, text::Id::kBoardBalance,
+                        text::Id::kBoardRelay, text::Id::kBoardMode, text::Id::kBoardReadAt,
+                        text::Id::kBoardAge, text::Id::kBoardAction})
+    headers.emplace_back(text::pattern(id));
+  std::vector<std::size_t> width(headers.size());
+  for (std::size_t i = 0; i < headers.size(); ++i)
+    width[i] = columns(headers[i]);
+  const auto values = [&](const BoardRow& r) {
+    auto c = cells(r, b);
+    return std::vector<std::string>{c.meter, c.room, c.account, c.tenant, c.status, c.balance,
+                                    c.relay, c.mode, c.read_at, c.age,    c.action};
+  };
+  for (const auto* r : all_rows(b)) {
+    const auto v = values(*r);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      width[i] = std::max(width[i], columns(v[i]));
+  }
+  const auto line = [&](const std::vector<std::string>& v, std::optional<MeterStatus> s) {
+    std::string out = "    ";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      auto cell = i + 1 == v.size() ? v[i] : padded(v[i], width[i]);
+      if (i == 4 && s && colour) cell = std::string(status_colour(*s)) + cell + std::string(kReset);
+      out += cell;
+      if (i + 1 < v.size()) out += "  ";
+    }
+    while (!out.empty() && out.back() == ' ')
+      out.pop_back();
+    std::cout << out << "\n";
+  };
+  std::cout << text::format(text::Id::kBoardLegend, legend(b, colour, false)) << "\n";
+  std::cout << text::format(text::Id::kBoardCounts, b.counts.total, legend(b, false, true)) << "\n";
+  if (b.counts.total == 0) {
+    std::cout << text::pattern(text::Id::kBoardEmpty) << "\n";
+    return;
+  }
+  line(headers, std::nullopt);
+  for (const auto& building : b.buildings) {
+    std::cout << (building.building
+                      ? text::format(text::Id::kBoardBuilding, printable(*building.building))
+                      : std::string(text::pattern(text::Id::kBoardNoBuilding)))
+              << "\n";
+    for (const auto& floor : building.floors) {
+      std::cout << "  "
+                << (floor.floor ? text::format(text::Id::kBoardFloor, *floor.floor)
+                                : std::string(text::pattern(text::Id::kBoardNoFloor)))
+                << "\n";
+      for (const auto& box : floor.boxes) {
+        std::cout << "   "
+                  << text::format(text::Id::kBoardBox,
+                                  printable(box.bus) + "/" + std::to_string(box.box))
+                  << "\n";
+        for (const auto& m : box.meters)
+          line(values(m), m.status);
+      }
+    }
+  }
+}
+
+bool colour_wanted(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_colour = std::getenv("NO_COLOR");  // NOLINT(concurrency-mt-unsafe): one thread
+  return isatty(STDOUT_FILENO) != 0 && (no_colour == nullptr || *no_colour == '\0');
+}
+
+/// The filter of the options; nullopt after a usage_error.
+std::optional<domain::BoardFilter> filter_of(const StatusCommand& c) {
+  domain::BoardFilter f;
+  if (!c.building.empty()) f.building = c.building;
+  if (!c.bus.empty()) f.bus = c.bus;
+  if (!c.account.empty()) f.account = c.account;
+  if (!c.text.empty()) f.text = c.text;
+  if (!c.floor.empty()) {
+    int n = 0;
+    const auto* end = c.floor.data() + c.floor.size();
+    const auto [p, ec] = std::from_chars(c.floor.data(), end, n);
+    if (ec != std::errc() || p != end) {
+      usage_error("--floor \"" + printable(c.floor) + "\" is not a floor number; e.g. --floor 4");
+      return std::nullopt;
+    }
+    f.floor = n;
+  }
+  if (!c.box.empty()) {
+    if (c.box.find('/') == std::string::npos) {
+      int n = 0;
+      const auto* end = c.box.data() + c.box.size();
+      const auto [p, ec] = std::from_chars(c.box.data(), end, n);
+      if (ec != std::errc() || p != end || n < 1 || n > 247) {
+        usage_error("--box \"" + printable(c.box) +
+                    "\" is not a box; give BUS/BOX (e.g. bus1/4) or the address 1..247");
+        return std::nullopt;
+      }
+      f.box = n;
+    } else {
+      const auto id = box_arg(c.box);
+      if (!id) return std::nullopt;
+      if (f.bus && *f.bus != id->bus) {
+        usage_error("--box " + printable(c.box) + " is not on --bus " + printable(*f.bus));
+        return std::nullopt;
+      }
+      f.bus = id->bus;
+      f.box = id->box;
+    }
+  }
+  if (!c.status_name.empty()) {
+    f.status = domain::parse_meter_status(c.status_name);
+    if (!f.status) {
+      usage_error("--status \"" + printable(c.status_name) +
+                  "\" is not a status; give normal, alarm1, alarm2, arrears, not_opened or "
+                  "offline");
+      return std::nullopt;
+    }
+  }
+  return f;
+}
+
+}  // namespace
+
+std::unique_ptr<StatusCommand> add_status_command(CLI::App& cli) {
+  auto c = std::make_unique<StatusCommand>();
+  c->status = cli.add_subcommand(
+      "status", "the status board: every meter by building, floor and box, coloured by status");
+  c->status->add_option("--building", c->building, "meters of this building (id)");
+  c->status->add_option("--floor", c->floor, "meters of this floor (number)");
+  c->status->add_option("--bus", c->bus, "meters on this bus");
+  c->status->add_option("--box", c->box, "meters of this box: BUS/BOX, or its address");
+  c->status->add_option("--status", c->status_name,
+                        "normal, alarm1, alarm2, arrears, not_opened or offline");
+  c->status->add_option("--account", c->account, "meters of this account");
+  c->status->add_option("--text", c->text,
+                        "meter, account, tenant, room, building or comm manager containing this");
+  c->status
+      ->add_option("--color", c->color,
+                   "colours: auto (on a terminal, unless NO_COLOR), "
+                   "always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  c->status->add_flag("--csv", c->csv, "CSV instead of a table");
+  return c;
+}
+
+bool status_command_parsed(const StatusCommand& c) {
+  return c.status->parsed();
+}
+
+int run_status_command(const StatusCommand& c, const AdminTarget& t) {
+  if (c.csv && t.json) return usage_error("give --csv or --json, not both");
+  const auto filter = filter_of(c);
+  if (!filter) return kUsage;
+  std::optional<service::SiteConfig> site;
+  if (t.config) {
+    site = load_site_or_report(*t.config, t.profiles);
+    if (!site) return kUsage;
+  }
+  const auto opened =
+      open_operations(t.db, site, t.clock, "cannot open the database", Access::kView);
+  if (!opened.ops) return opened.exit_code;
+  try {
+    const auto board = opened.ops->status_board(t.actor, *filter);
+    if (!board) return print_refusal(board.error(), t.json);
+    if (t.json) {
+      std::cout << json_text(board_json(board.value())) << "\n";
+    } else if (c.csv) {
+      print_csv(board.value());
+    } else {
+      print_table(board.value(), colour_wanted(c.color));
+    }
+  } catch (const store::StoreError& e) {
+    print_failure(std::string("database error: ") + e.what(), t.json);
+    return kExitRefused;
+  }
+  return kOk;
+}
+
+}  // namespace phil::app
