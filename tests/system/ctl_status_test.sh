@@ -100,7 +100,7 @@ expect_rc 0 ctl --lang en status --building nowhere
 has "no meter matches" out.txt "empty board not said"
 
 # --json: counts, grouping and each row's fields.
-expect_rc 0 ctl --json status --config site.yaml --profiles "$profiles"
+expect_rc 0 ctl --json --config site.yaml --profiles "$profiles" status
 has '"total":6' out.txt "json total"
 has '"arrears":1' out.txt "json counts"
 has '"meter":"bus1/5/1"' out.txt "json row"

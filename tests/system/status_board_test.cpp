@@ -149,10 +149,12 @@ comm_managers:
         boxes:
           - address: 4
             model: adf300l-i
+            building: b1
             floor: 4
             meters: [{circuit: 1, room: "401"}, {circuit: 2, room: "402"}, {circuit: 3, room: "403"}]
           - address: 5
             model: adf300l-i
+            building: b1
             floor: 5
             meters: [{circuit: 1, room: "501"}, {circuit: 2, room: "502"}]
 buses:

@@ -109,9 +109,10 @@ std::string padded(const std::string& s, std::size_t width) {
 std::string age_text(TimePoint read_at, TimePoint now) {
   const auto minutes = std::max<std::int64_t>(
       0, std::chrono::duration_cast<std::chrono::minutes>(now - read_at).count());
+  constexpr std::int64_t kDay = 24 * 60;
   if (minutes < 60) return text::format(text::Id::kAgeMinutes, minutes);
-  if (minutes < 24 * 60) return text::format(text::Id::kAgeHours, minutes / 60, minutes % 60);
-  return text::format(text::Id::kAgeDays, minutes / (24 * 60), (minutes / 60) % 24);
+  if (minutes < kDay) return text::format(text::Id::kAgeHours, minutes / 60, minutes % 60);
+  return text::format(text::Id::kAgeDays, minutes / kDay, (minutes / 60) % 24);
 }
 
 /// The actions a row asks for, as one line of text ("" for none).
@@ -285,9 +286,14 @@ void print_table(const service::StatusBoard& b, bool colour) {
   const auto line = [&](const std::vector<std::string>& v, std::optional<MeterStatus> s) {
     std::string out = "    ";
     for (std::size_t i = 0; i < v.size(); ++i) {
-      auto cell = i + 1 == v.size() ? v[i] : padded(v[i], width[i]);
-      if (i == 4 && s && colour) cell = std::string(status_colour(*s)) + cell + std::string(kReset);
-      out += cell;
+      const auto cell = i + 1 == v.size() ? v[i] : padded(v[i], width[i]);
+      if (i == 4 && s && colour) {
+        out += status_colour(*s);
+        out += cell;
+        out += kReset;
+      } else {
+        out += cell;
+      }
       if (i + 1 < v.size()) out += "  ";
     }
     while (!out.empty() && out.back() == ' ')
