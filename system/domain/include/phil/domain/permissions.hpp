@@ -34,8 +34,9 @@ enum class Action : std::uint8_t {
   kApproveRefund,    ///< approving a refund above the site's approval limit
   kManageOperators,  ///< operators: add, disable, reset a password, change a role
   kReadLog,          ///< the system log (audit) and its verification
+  kRebuildReports,   ///< the reports' daily roll-ups rebuilt from the readings and the ledger
 };
-inline constexpr std::size_t kActionCount = 20;
+inline constexpr std::size_t kActionCount = 21;
 
 enum class Role : std::uint8_t {
   kAdmin,     ///< operators and site
@@ -60,6 +61,7 @@ inline constexpr std::array kPermissions{
     Permission{Role::kAdmin, Action::kConfirmBox},
     Permission{Role::kAdmin, Action::kQuery},
     Permission{Role::kAdmin, Action::kReadLog},
+    Permission{Role::kAdmin, Action::kRebuildReports},
     // manager: tariffs, reports, approvals
     Permission{Role::kManager, Action::kAddTariff},
     Permission{Role::kManager, Action::kAssignTariff},
@@ -67,6 +69,7 @@ inline constexpr std::array kPermissions{
     Permission{Role::kManager, Action::kApproveRefund},
     Permission{Role::kManager, Action::kQuery},
     Permission{Role::kManager, Action::kReadLog},
+    Permission{Role::kManager, Action::kRebuildReports},
     // cashier: the counter
     Permission{Role::kCashier, Action::kOpenAccount},
     Permission{Role::kCashier, Action::kCloseAccount},
