@@ -48,7 +48,16 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v18) back into the v17 shape, user_version 17: no
+/// Turns a file of the current schema (v19) back into the v18 shape, user_version 18: no
+/// report roll-ups (issue 14 item 5). For the migration tests.
+inline constexpr const char* kSchemaV19ToV18 =
+    "DROP INDEX ledger_money_by_at;"
+    "DROP TABLE rollup_state;"
+    "DROP TABLE rollup_marks;"
+    "DROP TABLE meter_days;"
+    "PRAGMA user_version = 18;";
+
+/// Turns a file of schema v18 back into the v17 shape, user_version 17: no
 /// sessions (issue 13 item 3). For the migration tests.
 inline constexpr const char* kSchemaV18ToV17 =
     "DROP TABLE sessions;"
@@ -198,7 +207,8 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 11> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 12> kSchemaUndo{{
+    {19, kSchemaV19ToV18},
     {18, kSchemaV18ToV17},
     {17, kSchemaV17ToV16},
     {16, kSchemaV16ToV15},

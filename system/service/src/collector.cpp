@@ -89,6 +89,7 @@ void Collector::work(std::size_t index) {
 }
 
 void Collector::checkpoints() {
+  Millis since_rollup{0};
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -100,6 +101,16 @@ void Collector::checkpoints() {
       // The next commit past the backstop checkpoints by itself; keep trying meanwhile.
       spdlog::error("database checkpoint failed: {}; retrying in {}", e.what(),
                     format_duration(options_.checkpoint_every));
+    }
+    since_rollup += options_.checkpoint_every;
+    if (since_rollup < options_.rollup_every) continue;
+    since_rollup = Millis{0};
+    try {
+      system_.roll_up();
+    } catch (const std::exception& e) {
+      // What was not rolled up now is the next pass's: the roll-ups only lag.
+      spdlog::error("reports' roll-up failed: {}; retrying in {}", e.what(),
+                    format_duration(options_.rollup_every));
     }
   }
 }

@@ -249,6 +249,11 @@ std::int64_t System::checkpoint() {
   return impl_->store->checkpoint();
 }
 
+store::RollupSummary System::roll_up() {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->store->roll_up(impl_->site.utc_offset);
+}
+
 void System::request_stop() {
   impl_->stopping = true;
 }

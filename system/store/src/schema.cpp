@@ -710,12 +710,48 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_of_operator ON sessions (operator) WHERE revoked_at IS NULL;
 )sql";
 
+// v19: the reports' daily per-meter roll-ups (issue 14 item 5; phil/store/reports.hpp), written
+// off the poll path and rebuildable from the readings and the ledger:
+// - meter_days: per local day of the site and meter, the energy by TOU rate and in all, and the
+//   charges booked that day; keyed by day first (a report reads a range of days);
+// - rollup_marks: each meter's last reading rolled up (the start of its next interval);
+// - rollup_state: how far the passes went (readings up to `readings_to`, charges up to
+//   `charge_seq`) and the local time the days are in;
+// - ledger_money_by_at: the counter's money by time, so a sales report reads no charge.
+constexpr std::string_view kV19 = R"sql(
+CREATE TABLE meter_days (
+  day TEXT NOT NULL,
+  meter TEXT NOT NULL,
+  sharp_wh INTEGER NOT NULL DEFAULT 0,
+  peak_wh INTEGER NOT NULL DEFAULT 0,
+  flat_wh INTEGER NOT NULL DEFAULT 0,
+  valley_wh INTEGER NOT NULL DEFAULT 0,
+  energy_wh INTEGER NOT NULL DEFAULT 0,
+  charge_fen INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (day, meter),
+  CHECK (energy_wh = sharp_wh + peak_wh + flat_wh + valley_wh)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE rollup_marks (
+  meter TEXT PRIMARY KEY,
+  read_at INTEGER NOT NULL,
+  energy_wh INTEGER NOT NULL
+) STRICT;
+CREATE TABLE rollup_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  utc_offset_min INTEGER,
+  readings_to INTEGER NOT NULL DEFAULT 0,
+  charge_seq INTEGER NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO rollup_state (id) VALUES (1);
+CREATE INDEX ledger_money_by_at ON ledger (at) WHERE kind IN ('sale', 'refund', 'reversal');
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1,  kV2,  kV3,  kV4,  kV5,  kV6,
-                                                  kV7,  kV8,  kV9,  kV10, kV11, kV12,
-                                                  kV13, kV14, kV15, kV16, kV17, kV18};
+  static const std::vector<std::string_view> kAll{kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,
+                                                  kV8,  kV9,  kV10, kV11, kV12, kV13, kV14,
+                                                  kV15, kV16, kV17, kV18, kV19};
   return kAll;
 }
 

@@ -21,10 +21,12 @@
 //   sqlite_operators.cpp       Operators
 //   sqlite_system_log.cpp      SystemLog: listing and verifying the hash-chained log
 //                              (audit_chain.hpp writes and seals its rows)
+//   sqlite_reports.cpp         Reports: the daily per-meter roll-ups, the reports' look-ups
 //
 // The rows several of them write (ledger, outbox, audit, events) are written by
 // sqlite_writers.hpp, so every money movement takes the same code path.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -132,6 +134,15 @@ class SqliteStore final : public Store {
   std::vector<LogRow> log(const LogFilter& f) const override;
   LogCheck verify_log(const std::optional<ChainHead>& kept) const override;
   ChainHead log_head() const override;
+
+  // ---- Reports (sqlite_reports.cpp) ----
+  RollupSummary roll_up(std::chrono::minutes utc_offset) override;
+  RollupSummary rebuild_rollups(const std::string& actor, std::chrono::minutes utc_offset,
+                                TimePoint at) override;
+  std::vector<domain::MeterDay> meter_days(const std::string& from_day,
+                                           const std::string& to_day) const override;
+  std::vector<domain::MoneyMove> money_moves(TimePoint from, TimePoint to) const override;
+  std::map<std::string, std::int64_t> meter_energies() const override;
 
   // ---- SiteAdmin (sqlite_site_admin.cpp; replace and move: sqlite_meter_changes.cpp) ----
   void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;

@@ -33,6 +33,10 @@ class Collector {
     /// How often a thread of its own copies the database's write-ahead log into the file
     /// (System::checkpoint), so that no bus's commit waits for that copy.
     Millis checkpoint_every{1000};
+    /// How often the same thread rolls up what was read and charged since into the reports'
+    /// daily per-meter roll-ups (System::roll_up), off the poll path; counted in checkpoint
+    /// periods (at least one).
+    Millis rollup_every{60'000};
   };
 
   /// `system` and `clock` must outlive the collector. Nothing runs before start().
@@ -42,7 +46,8 @@ class Collector {
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;
 
-  /// Starts one worker per bus and the checkpoint thread. Idempotent.
+  /// Starts one worker per bus and the checkpoint thread (checkpoints and roll-ups).
+  /// Idempotent.
   void start();
   /// Wakes every sleeping worker at once (after a sale or read-now made in this process).
   void wake();

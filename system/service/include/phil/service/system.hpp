@@ -256,6 +256,11 @@ class System {
   /// (store::Checkpoints::kByCaller) so a poll cycle's commit does not wait for it. Returns the
   /// log's length in pages. Thread-safe; throws store::StoreError on an I/O error.
   std::int64_t checkpoint();
+  /// Rolls up what was read and charged since the last call into the reports' daily per-meter
+  /// roll-ups (store::Reports::roll_up), in the site's local time, on the System's own
+  /// connection. Off the poll path: the collector calls it from its checkpoint thread.
+  /// Thread-safe; throws store::StoreError on a database failure.
+  store::RollupSummary roll_up();
   /// The earliest time at which run_iterate() has scheduled work (for the daemon's sleep).
   TimePoint next_due() const;
 

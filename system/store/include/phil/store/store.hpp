@@ -11,6 +11,7 @@
 //   Operators     who may log in, their role and login state                     operators.hpp
 //   SystemLog     the hash-chained system log (audit): list, verify, head        system_log.hpp
 //   Queries       the read side: meters, accounts, ledger, events, commands      queries.hpp
+//   Reports       the daily per-meter roll-ups and the reports' look-ups          reports.hpp
 //
 // Store is all of them on one database connection (plus checkpoint()); the SQLite store
 // implements it. Units as in phil/domain/money.hpp (fen, Wh, 0.0001 yuan/kWh); times are UTC
@@ -36,6 +37,7 @@
 #include <phil/store/poll_sink.hpp>
 #include <phil/store/queries.hpp>
 #include <phil/store/read_requests.hpp>
+#include <phil/store/reports.hpp>
 #include <phil/store/site_admin.hpp>
 #include <phil/store/system_log.hpp>
 #include <phil/store/tariffs.hpp>
@@ -53,7 +55,8 @@ class Store : public Outbox,
               public Tariffs,
               public Operators,
               public SystemLog,
-              public Queries {
+              public Queries,
+              public Reports {
  public:
   ~Store() override = default;
 
