@@ -12,6 +12,8 @@ find_package(nlohmann_json 3.10 REQUIRED)
 pkg_check_modules(MODBUS REQUIRED IMPORTED_TARGET libmodbus)
 # argon2id password hashes of operators (crypto_pwhash_str)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+# the reports' Excel workbooks (system/report)
+pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
 # SHA-256 of the system log's hash chain: libcrypto uses the CPU's SHA extensions (about 1.6
 # GB/s here, several times libsodium's portable code), which keeps a 10,000-meter poll cycle's
 # digest of its charges within the chain's 5 % budget.

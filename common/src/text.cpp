@@ -283,6 +283,114 @@ std::string_view pattern_en(Id id) {
       return "FAIL";
     case Id::kReportWritten:
       return "report: {0}";
+    case Id::kReportEmptyPeriod:
+      return "the report's period is empty: --from {0} is not before --to {1}; give a --from "
+             "before the --to";
+    case Id::kShiftOtherCashier:
+      return "{0} may see only their own shift report, not {1}'s; ask a manager or an auditor for "
+             "another cashier's";
+    case Id::kReportNoAccount:
+      return "account {0} does not exist; check the id";
+    case Id::kBadReportChoice:
+      return "{0} \"{1}\" is not one of {2}; give one of them";
+    case Id::kRollupsRebuilt:
+      return "report roll-ups rebuilt from {0} readings and {1} charges";
+    case Id::kXlsxFailed:
+      return "cannot write the workbook {0}: {1}; check the folder exists and is writable";
+    case Id::kReportSales:
+      return "Sales";
+    case Id::kReportShift:
+      return "Shift report of {0}";
+    case Id::kReportEnergy:
+      return "Energy by {0}";
+    case Id::kReportReadings:
+      return "Readings export";
+    case Id::kReportStatement:
+      return "Statement of account {0}";
+    case Id::kReportStatementUse:
+      return "Daily use of account {0}";
+    case Id::kReportDaily:
+      return "Daily report {0}";
+    case Id::kReportPeriod:
+      return "period: {0} to {1}";
+    case Id::kReportMadeAt:
+      return "made at: {0}";
+    case Id::kReportTotal:
+      return "total";
+    case Id::kColPeriod:
+      return "period";
+    case Id::kColCashier:
+      return "cashier";
+    case Id::kColSale:
+      return "sales";
+    case Id::kColRefund:
+      return "refunds";
+    case Id::kColReversal:
+      return "reversals";
+    case Id::kColPending:
+      return "pending";
+    case Id::kColNet:
+      return "net";
+    case Id::kColCount:
+      return "entries";
+    case Id::kColGroup:
+      return "group";
+    case Id::kColSharp:
+      return "sharp";
+    case Id::kColPeak:
+      return "peak";
+    case Id::kColFlat:
+      return "flat";
+    case Id::kColValley:
+      return "valley";
+    case Id::kColEnergy:
+      return "energy";
+    case Id::kColCharge:
+      return "charges";
+    case Id::kColTime:
+      return "time";
+    case Id::kColEntry:
+      return "entry";
+    case Id::kColKind:
+      return "kind";
+    case Id::kColAmount:
+      return "amount";
+    case Id::kColBalanceAfter:
+      return "balance after";
+    case Id::kColOperator:
+      return "operator";
+    case Id::kColEnergyRegister:
+      return "energy register";
+    case Id::kColItem:
+      return "item";
+    case Id::kColValue:
+      return "value";
+    case Id::kDailySales:
+      return "sales";
+    case Id::kDailyRefunds:
+      return "refunds";
+    case Id::kDailyReversals:
+      return "reversals";
+    case Id::kDailyPending:
+      return "pending debits";
+    case Id::kDailyEnergy:
+      return "energy used";
+    case Id::kDailyCharges:
+      return "energy charged";
+    case Id::kDailyLogSeq:
+      return "system log head: sequence";
+    case Id::kDailyLogHash:
+      return "system log head: hash";
+    case Id::kGroupMeter:
+      return "meter";
+    case Id::kGroupAccount:
+      return "account";
+    case Id::kGroupFloor:
+      return "floor";
+    case Id::kGroupBuilding:
+      return "building";
+    case Id::kGroupSite:
+      return "site";
     case Id::kEnd:
       break;
   }

@@ -232,6 +232,112 @@ std::string_view pattern_zh_cn(Id id) {
       return "失败";
     case Id::kReportWritten:
       return "报告：{0}";
+    case Id::kReportEmptyPeriod:
+      return "报表时段为空：--from {0} 不早于 --to {1}；请给出早于 --to 的 --from";
+    case Id::kShiftOtherCashier:
+      return "{0} 只能查看自己的交班报表，不能查看 {1} 的；其他收费员的报表请由经理或审计员查看";
+    case Id::kReportNoAccount:
+      return "账户 {0} 不存在；请核对账户号";
+    case Id::kBadReportChoice:
+      return "{0}“{1}”不是 {2} 之一；请从中选择";
+    case Id::kRollupsRebuilt:
+      return "报表日汇总已由 {0} 条抄表记录和 {1} 笔扣费重建";
+    case Id::kXlsxFailed:
+      return "无法写入工作簿 {0}：{1}；请检查目录存在且可写";
+    case Id::kReportSales:
+      return "售电报表";
+    case Id::kReportShift:
+      return "{0} 交班报表";
+    case Id::kReportEnergy:
+      return "用电量报表（按{0}）";
+    case Id::kReportReadings:
+      return "抄表导出";
+    case Id::kReportStatement:
+      return "账户 {0} 对账单";
+    case Id::kReportStatementUse:
+      return "账户 {0} 每日用电";
+    case Id::kReportDaily:
+      return "日报 {0}";
+    case Id::kReportPeriod:
+      return "时段：{0} 至 {1}";
+    case Id::kReportMadeAt:
+      return "制表时间：{0}";
+    case Id::kReportTotal:
+      return "合计";
+    case Id::kColPeriod:
+      return "时段";
+    case Id::kColCashier:
+      return "收费员";
+    case Id::kColSale:
+      return "售电(元)";
+    case Id::kColRefund:
+      return "退电(元)";
+    case Id::kColReversal:
+      return "冲正(元)";
+    case Id::kColPending:
+      return "待确认(元)";
+    case Id::kColNet:
+      return "净额(元)";
+    case Id::kColCount:
+      return "笔数";
+    case Id::kColGroup:
+      return "分组";
+    case Id::kColSharp:
+      return "尖(kWh)";
+    case Id::kColPeak:
+      return "峰(kWh)";
+    case Id::kColFlat:
+      return "平(kWh)";
+    case Id::kColValley:
+      return "谷(kWh)";
+    case Id::kColEnergy:
+      return "电量(kWh)";
+    case Id::kColCharge:
+      return "电费(元)";
+    case Id::kColTime:
+      return "时间";
+    case Id::kColEntry:
+      return "流水号";
+    case Id::kColKind:
+      return "类型";
+    case Id::kColAmount:
+      return "金额(元)";
+    case Id::kColBalanceAfter:
+      return "余额(元)";
+    case Id::kColOperator:
+      return "操作员";
+    case Id::kColEnergyRegister:
+      return "电能示值(kWh)";
+    case Id::kColItem:
+      return "项目";
+    case Id::kColValue:
+      return "数值";
+    case Id::kDailySales:
+      return "售电";
+    case Id::kDailyRefunds:
+      return "退电";
+    case Id::kDailyReversals:
+      return "冲正";
+    case Id::kDailyPending:
+      return "待确认退款";
+    case Id::kDailyEnergy:
+      return "用电量";
+    case Id::kDailyCharges:
+      return "电费";
+    case Id::kDailyLogSeq:
+      return "系统日志链头：序号";
+    case Id::kDailyLogHash:
+      return "系统日志链头：哈希";
+    case Id::kGroupMeter:
+      return "电表";
+    case Id::kGroupAccount:
+      return "账户";
+    case Id::kGroupFloor:
+      return "楼层";
+    case Id::kGroupBuilding:
+      return "楼栋";
+    case Id::kGroupSite:
+      return "站点";
     case Id::kEnd:
       break;
   }

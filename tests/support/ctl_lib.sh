@@ -35,7 +35,8 @@ ctl_operators() {
 }
 # ctl_role ARG...: the role a prepaidctl command line's verb needs (the permission table,
 # docs/operators.md): the counter's verbs a cashier's, tariffs a manager's, meters, boxes,
-# commands and the site an engineer's, operators an admin's; look-ups an auditor's.
+# commands and the site an engineer's, operators an admin's; look-ups an auditor's; reports a
+# manager's (a shift report a cashier's).
 ctl_role() {
   local verb="" sub="" a
   for a in "$@"; do
@@ -43,14 +44,15 @@ ctl_role() {
       -*) ;;
       *) if [[ -z $verb ]]; then
            case $a in
-             account|sale|refund|reversal|meter|box|site|tariff|command|read-now|ledger|log|operator|whoami|status) verb=$a ;;
+             account|sale|refund|reversal|meter|box|site|tariff|command|read-now|ledger|log|operator|whoami|status|report) verb=$a ;;
            esac
          elif [[ -z $sub ]]; then sub=$a; fi ;;
     esac
   done
   case "$verb $sub" in
     "account show"*|"ledger "*|"log "*|"whoami "*) echo auditor ;;
-    "account "*|"sale "*|"refund "*|"reversal "*) echo cashier ;;
+    "account "*|"sale "*|"refund "*|"reversal "*|"report shift"*) echo cashier ;;
+    "report "*) echo manager ;;
     "tariff "*) echo manager ;;
     "operator "*) echo admin ;;
     *) echo engineer ;;

@@ -251,6 +251,8 @@ TEST_F(OperationsTest, EveryRoleIsWalkedThroughEveryActionAndRefusedOutsideItsRo
        }},
       {A::kReadNow, [&](const Actor& a) { return error_of(ops_->read_now(a, "bus9")); }},
       {A::kQuery, [&](const Actor& a) { return error_of(ops_->account(a, "A1")); }},
+      {A::kReport, [&](const Actor& a) { return error_of(ops_->readings_export(a)); }},
+      {A::kRebuildReports, [&](const Actor& a) { return error_of(ops_->rebuild_reports(a)); }},
   };
   int refused = 0;
   for (std::size_t r = 0; r < domain::kRoleCount; ++r) {

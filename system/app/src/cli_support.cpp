@@ -12,6 +12,7 @@
 #include <phil/common/time.hpp>
 #include <phil/common/utf8.hpp>
 #include <phil/common/yaml.hpp>
+#include <phil/report/report.hpp>
 
 namespace phil::app {
 
@@ -155,14 +156,7 @@ std::string yuan(std::int64_t fen) {
 }
 
 std::string csv(std::string_view v) {
-  std::string out = "\"";
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) out += '\'';
-  for (const char ch : v) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  out += '"';
-  return out;
+  return report::csv_field(v);
 }
 
 }  // namespace phil::app

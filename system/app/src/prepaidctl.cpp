@@ -20,6 +20,7 @@
 #include "prepaidctl_log.hpp"
 #include "prepaidctl_login.hpp"
 #include "prepaidctl_money.hpp"
+#include "prepaidctl_report.hpp"
 #include "prepaidctl_status.hpp"
 #include "prepaidctl_tariff.hpp"
 #include "remote_commands.hpp"
@@ -164,6 +165,7 @@ int main(int argc, char** argv) {
   const auto tariff = phil::app::add_tariff_commands(cli);
   const auto log = phil::app::add_log_commands(cli);
   const auto board = phil::app::add_status_command(cli);
+  const auto reports = phil::app::add_report_commands(cli);
 
   if (const auto status = phil::cli::parse(cli, argc, argv)) return *status;
   phil::app::set_json_output(g.json);
@@ -208,6 +210,10 @@ int main(int argc, char** argv) {
   if (phil::app::status_command_parsed(*board)) {
     return phil::app::run_status_command(
         *board, {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});
+  }
+  if (phil::app::report_command_parsed(*reports)) {
+    return phil::app::run_report_command(
+        *reports, {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});
   }
   if (phil::app::admin_command_parsed(*admin)) {
     return phil::app::run_admin_command(

@@ -13,7 +13,9 @@
 #include <phil/common/text.hpp>
 #include <phil/common/time.hpp>
 #include <phil/domain/status_board.hpp>
+#include <phil/report/report.hpp>
 #include <phil/service/operations.hpp>
+#include <phil/service/report_model.hpp>
 
 #include "cli_support.hpp"
 
@@ -27,24 +29,6 @@ using nlohmann::json;
 
 constexpr int kOk = 0;
 constexpr int kUsage = 2;
-
-text::Id status_text(MeterStatus s) {
-  switch (s) {
-    case MeterStatus::kNormal:
-      return text::Id::kStatusNormal;
-    case MeterStatus::kAlarm1:
-      return text::Id::kStatusAlarm1;
-    case MeterStatus::kAlarm2:
-      return text::Id::kStatusAlarm2;
-    case MeterStatus::kArrears:
-      return text::Id::kStatusArrears;
-    case MeterStatus::kNotOpened:
-      return text::Id::kStatusNotOpened;
-    case MeterStatus::kOffline:
-      return text::Id::kStatusOffline;
-  }
-  return text::Id::kStatusNormal;
-}
 
 /// The ANSI colour of a status: green, yellow, magenta, red, plain white, grey.
 std::string_view status_colour(MeterStatus s) {
@@ -67,49 +51,16 @@ std::string_view status_colour(MeterStatus s) {
 
 constexpr std::string_view kReset = "\x1b[0m";
 
-text::Id mode_text(domain::MeterMode m) {
-  switch (m) {
-    case domain::MeterMode::kPrepaid:
-      return text::Id::kModePrepaid;
-    case domain::MeterMode::kKeepPower:
-      return text::Id::kModeKeepPower;
-    case domain::MeterMode::kForcedOff:
-      return text::Id::kModeForcedOff;
-    case domain::MeterMode::kUnknown:
-      return text::Id::kModeUnknown;
-  }
-  return text::Id::kModeUnknown;
-}
-
-/// Columns a person's terminal gives `s` (UTF-8): 2 for East Asian wide characters, else 1.
-std::size_t columns(std::string_view s) {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    const std::size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-    char32_t cp = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
-    for (std::size_t k = 1; k < len && i + k < s.size(); ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    const bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-                      (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-                      (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-                      (cp >= 0xFFE0 && cp <= 0xFFE6);
-    n += wide ? 2 : 1;
-    i += len;
-  }
-  return n;
-}
-
-std::string padded(const std::string& s, std::size_t width) {
-  const auto w = columns(s);
-  return w >= width ? s : s + std::string(width - w, ' ');
-}
+using report::display_width;
+using report::padded;
+using service::mode_text;
+using service::status_text;
 
 /// How long before `now` the reading was: "12 min", "3 h 5 min", "2 d 4 h".
 std::string age_text(TimePoint read_at, TimePoint now) {
   const auto minutes = std::max<std::int64_t>(
       0, std::chrono::duration_cast<std::chrono::minutes>(now - read_at).count());
-  constexpr std::int64_t kDay = 24 * 60;
+  constexpr std::int64_t kDay = std::int64_t{24} * 60;
   if (minutes < 60) return text::format(text::Id::kAgeMinutes, minutes);
   if (minutes < kDay) return text::format(text::Id::kAgeHours, minutes / 60, minutes % 60);
   return text::format(text::Id::kAgeDays, minutes / kDay, (minutes / 60) % 24);
@@ -272,7 +223,7 @@ void print_table(const service::StatusBoard& b, bool colour) {
     headers.emplace_back(text::pattern(id));
   std::vector<std::size_t> width(headers.size());
   for (std::size_t i = 0; i < headers.size(); ++i)
-    width[i] = columns(headers[i]);
+    width[i] = display_width(headers[i]);
   const auto values = [&](const BoardRow& r) {
     auto c = cells(r, b);
     return std::vector<std::string>{c.meter, c.room, c.account, c.tenant, c.status, c.balance,
@@ -281,7 +232,7 @@ void print_table(const service::StatusBoard& b, bool colour) {
   for (const auto* r : all_rows(b)) {
     const auto v = values(*r);
     for (std::size_t i = 0; i < v.size(); ++i)
-      width[i] = std::max(width[i], columns(v[i]));
+      width[i] = std::max(width[i], display_width(v[i]));
   }
   const auto line = [&](const std::vector<std::string>& v, std::optional<MeterStatus> s) {
     std::string out = "    ";

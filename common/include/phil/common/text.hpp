@@ -128,6 +128,61 @@ enum class Id {
   kScenarioFailed,
   kReportWritten,  // {0}=path
 
+  // Reports (issue 14 item 5; prepaidctl report): errors, titles, headers, items.
+  kReportEmptyPeriod,   // {0}=from {1}=to
+  kShiftOtherCashier,   // {0}=the operator {1}=the cashier asked for
+  kReportNoAccount,     // {0}=account
+  kBadReportChoice,     // {0}=option {1}=the value as typed {2}=the choices
+  kRollupsRebuilt,      // {0}=readings {1}=charges
+  kXlsxFailed,          // {0}=file {1}=why
+  kReportSales,         // (title)
+  kReportShift,         // (title) {0}=cashier
+  kReportEnergy,        // (title) {0}=grouped by
+  kReportReadings,      // (title)
+  kReportStatement,     // (title) {0}=account
+  kReportStatementUse,  // (title) {0}=account
+  kReportDaily,         // (title) {0}=day
+  kReportPeriod,        // {0}=from {1}=to
+  kReportMadeAt,        // {0}=when
+  kReportTotal,         // (row name)
+  kColPeriod,           // (header)
+  kColCashier,          // (header)
+  kColSale,             // (header) yuan
+  kColRefund,           // (header) yuan
+  kColReversal,         // (header) yuan
+  kColPending,          // (header) yuan
+  kColNet,              // (header) yuan
+  kColCount,            // (header)
+  kColGroup,            // (header)
+  kColSharp,            // (header) kWh
+  kColPeak,             // (header) kWh
+  kColFlat,             // (header) kWh
+  kColValley,           // (header) kWh
+  kColEnergy,           // (header) kWh
+  kColCharge,           // (header) yuan
+  kColTime,             // (header)
+  kColEntry,            // (header)
+  kColKind,             // (header)
+  kColAmount,           // (header) yuan
+  kColBalanceAfter,     // (header) yuan
+  kColOperator,         // (header)
+  kColEnergyRegister,   // (header) kWh
+  kColItem,             // (header)
+  kColValue,            // (header)
+  kDailySales,          // (item)
+  kDailyRefunds,        // (item)
+  kDailyReversals,      // (item)
+  kDailyPending,        // (item)
+  kDailyEnergy,         // (item)
+  kDailyCharges,        // (item)
+  kDailyLogSeq,         // (item)
+  kDailyLogHash,        // (item)
+  kGroupMeter,          // (group name)
+  kGroupAccount,        // (group name)
+  kGroupFloor,          // (group name)
+  kGroupBuilding,       // (group name)
+  kGroupSite,           // (group name)
+
   kEnd  ///< keep last: the number of ids, for the catalogue test; never shown
 };
 

@@ -39,6 +39,7 @@
 #include <phil/domain/status_board.hpp>
 #include <phil/domain/tariff.hpp>
 #include <phil/service/actor.hpp>
+#include <phil/service/reports.hpp>
 #include <phil/service/site_registration.hpp>
 #include <phil/service/system.hpp>
 #include <phil/store/sqlite_open.hpp>
@@ -305,6 +306,30 @@ class Operations {
   /// The chain's head now (read_log or report: the daily report prints it).
   domain::Result<store::ChainHead> log_head(const Actor& actor) const;
 
+  // ---- reports (issue 14 item 5; operations_reports.cpp) ----
+  // Each is a function of the store: the daily per-meter roll-ups and the ledger, never the raw
+  // readings; days and times in the site file's local time (UTC without one). A period is
+  // [from, to), refused (kInvalid) when empty.
+  /// Sales by day, month or year (and cashier): report.
+  domain::Result<SalesReport> sales_report(const Actor& actor, const SalesQuery& q) const;
+  /// A cashier's takings over [from, to) by day (交班): shift_report for their own, report for
+  /// anyone's; a cashier asking for another's is refused (kRefused).
+  domain::Result<SalesReport> shift_report(const Actor& actor, const std::string& cashier,
+                                           TimePoint from, TimePoint to) const;
+  /// Energy with its TOU split and the charges, per meter, account, floor, building or site,
+  /// per day or month, over the local days [from, to) touches: report.
+  domain::Result<EnergyReport> energy_report(const Actor& actor, const EnergyQuery& q) const;
+  /// Every meter's current state (抄表导出): report.
+  domain::Result<ReadingsExport> readings_export(const Actor& actor) const;
+  /// An account's statement: report; kNotFound for an unknown account.
+  domain::Result<Statement> statement(const Actor& actor, const std::string& account,
+                                      TimePoint from, TimePoint to) const;
+  /// The daily report of local day `day` ("YYYY-MM-DD") with the log's chain head: report.
+  domain::Result<DailyReport> daily_report(const Actor& actor, const std::string& day) const;
+  /// Makes the roll-ups again from every reading and charge (store::Reports::rebuild_rollups),
+  /// in the site's local time: rebuild_reports.
+  domain::Result<store::RollupSummary> rebuild_reports(const Actor& actor);
+
   // ---- operators (operations_operators.cpp) ----
   /// Logs an operator in: their Actor, with the role the operators table gives them. Refused
   /// (kRefused): an unknown id or a wrong password (one message for both), a disabled operator,
@@ -387,6 +412,10 @@ class Operations {
   /// The counter's checks of a command to `target` (see command()).
   std::optional<domain::Error> check_command(const domain::MeterId& target,
                                              const domain::CommandPayload& payload) const;
+  /// The sales of a query once the role is checked (sales_report, shift_report).
+  SalesReport sales_of(const SalesQuery& q) const;
+  /// The head of a report of [from, to) made now.
+  ReportHead head_of(TimePoint from, TimePoint to) const;
 
   std::unique_ptr<store::Store> owned_;  ///< set by open()
   store::Store& store_;

@@ -1,0 +1,216 @@
+#include <array>
+
+#include <phil/domain/ledger.hpp>
+#include <phil/service/report_model.hpp>
+
+namespace phil::service {
+
+namespace {
+
+using report::Cell;
+using report::ColumnType;
+using text::Id;
+
+std::string t(Id id) {
+  return std::string(text::pattern(id, text::language()));
+}
+
+report::Report made(const ReportHead& h, std::string title, std::string sheet) {
+  report::Report r;
+  r.title = std::move(title);
+  r.sheet = std::move(sheet);
+  r.period = text::format(Id::kReportPeriod, format_timestamp(h.from, h.utc_offset),
+                          format_timestamp(h.to, h.utc_offset));
+  r.made_at = text::format(Id::kReportMadeAt, format_timestamp(h.made_at, h.utc_offset));
+  r.utc_offset = h.utc_offset;
+  return r;
+}
+
+Cell opt(const std::optional<std::string>& s) {
+  return s ? Cell(*s) : Cell();
+}
+
+std::vector<Cell> sales_cells(const domain::SalesRow& row, bool with_cashier) {
+  std::vector<Cell> v{row.period};
+  if (with_cashier) v.emplace_back(opt(row.cashier));
+  for (const auto n :
+       {row.sale_fen, row.refund_fen, row.reversal_fen, row.pending_fen, row.net_fen(), row.count})
+    v.emplace_back(n);
+  return v;
+}
+
+report::Report sales_model(const SalesReport& r, std::string title, std::string sheet,
+                           bool with_cashier) {
+  auto out = made(r.head, std::move(title), std::move(sheet));
+  out.columns.push_back({t(Id::kColPeriod), ColumnType::kText});
+  if (with_cashier) out.columns.push_back({t(Id::kColCashier), ColumnType::kText});
+  for (const auto id :
+       {Id::kColSale, Id::kColRefund, Id::kColReversal, Id::kColPending, Id::kColNet})
+    out.columns.push_back({t(id), ColumnType::kMoney});
+  out.columns.push_back({t(Id::kColCount), ColumnType::kCount});
+  for (const auto& row : r.sums.rows)
+    out.rows.push_back(sales_cells(row, with_cashier));
+  out.totals = sales_cells(r.sums.totals, with_cashier);
+  out.totals.front() = t(Id::kReportTotal);
+  return out;
+}
+
+Id group_text(domain::EnergyGroup g) {
+  switch (g) {
+    case domain::EnergyGroup::kMeter:
+      return Id::kGroupMeter;
+    case domain::EnergyGroup::kAccount:
+      return Id::kGroupAccount;
+    case domain::EnergyGroup::kFloor:
+      return Id::kGroupFloor;
+    case domain::EnergyGroup::kBuilding:
+      return Id::kGroupBuilding;
+    case domain::EnergyGroup::kSite:
+      return Id::kGroupSite;
+  }
+  return Id::kGroupMeter;
+}
+
+std::vector<Cell> energy_cells(const domain::EnergyRow& row) {
+  std::vector<Cell> v{row.period, row.group};
+  for (const auto wh : row.wh)
+    v.emplace_back(wh);
+  v.emplace_back(row.energy_wh);
+  v.emplace_back(row.charge_fen);
+  return v;
+}
+
+report::Report energy_model(const ReportHead& h, const domain::EnergySums& sums, std::string title,
+                            std::string sheet, Id group_header) {
+  auto out = made(h, std::move(title), std::move(sheet));
+  out.columns = {{t(Id::kColPeriod), ColumnType::kText},   {t(group_header), ColumnType::kText},
+                 {t(Id::kColSharp), ColumnType::kEnergy},  {t(Id::kColPeak), ColumnType::kEnergy},
+                 {t(Id::kColFlat), ColumnType::kEnergy},   {t(Id::kColValley), ColumnType::kEnergy},
+                 {t(Id::kColEnergy), ColumnType::kEnergy}, {t(Id::kColCharge), ColumnType::kMoney}};
+  for (const auto& row : sums.rows)
+    out.rows.push_back(energy_cells(row));
+  out.totals = energy_cells(sums.totals);
+  out.totals.front() = t(Id::kReportTotal);
+  out.totals.at(1) = Cell();
+  return out;
+}
+
+}  // namespace
+
+Id status_text(domain::MeterStatus s) {
+  switch (s) {
+    case domain::MeterStatus::kNormal:
+      return Id::kStatusNormal;
+    case domain::MeterStatus::kAlarm1:
+      return Id::kStatusAlarm1;
+    case domain::MeterStatus::kAlarm2:
+      return Id::kStatusAlarm2;
+    case domain::MeterStatus::kArrears:
+      return Id::kStatusArrears;
+    case domain::MeterStatus::kNotOpened:
+      return Id::kStatusNotOpened;
+    case domain::MeterStatus::kOffline:
+      return Id::kStatusOffline;
+  }
+  return Id::kStatusNormal;
+}
+
+Id mode_text(domain::MeterMode m) {
+  switch (m) {
+    case domain::MeterMode::kPrepaid:
+      return Id::kModePrepaid;
+    case domain::MeterMode::kKeepPower:
+      return Id::kModeKeepPower;
+    case domain::MeterMode::kForcedOff:
+      return Id::kModeForcedOff;
+    case domain::MeterMode::kUnknown:
+      return Id::kModeUnknown;
+  }
+  return Id::kModeUnknown;
+}
+
+report::Report to_report(const SalesReport& r) {
+  return sales_model(r, t(Id::kReportSales), "sales", r.query.by_cashier);
+}
+
+report::Report to_shift_report(const SalesReport& r) {
+  return sales_model(r, text::format(Id::kReportShift, r.query.cashier.value_or("")), "shift",
+                     true);
+}
+
+report::Report to_report(const EnergyReport& r) {
+  const auto group = group_text(r.query.group);
+  return energy_model(r.head, r.sums, text::format(Id::kReportEnergy, t(group)), "energy", group);
+}
+
+report::Report to_report(const ReadingsExport& r) {
+  auto out = made(r.head, t(Id::kReportReadings), "readings");
+  out.columns = {
+      {t(Id::kBoardMeter), ColumnType::kText},    {t(Id::kGroupBuilding), ColumnType::kText},
+      {t(Id::kGroupFloor), ColumnType::kText},    {t(Id::kBoardRoom), ColumnType::kText},
+      {t(Id::kBoardAccount), ColumnType::kText},  {t(Id::kBoardTenant), ColumnType::kText},
+      {t(Id::kBoardStatus), ColumnType::kText},   {t(Id::kColEnergyRegister), ColumnType::kEnergy},
+      {t(Id::kBoardBalance), ColumnType::kMoney}, {t(Id::kBoardRelay), ColumnType::kText},
+      {t(Id::kBoardMode), ColumnType::kText},     {t(Id::kBoardReadAt), ColumnType::kTime}};
+  for (const auto& row : r.rows) {
+    const auto& m = row.meter;
+    std::vector<Cell> v{m.meter.to_string(),
+                        opt(m.building),
+                        m.floor ? Cell(std::to_string(*m.floor)) : Cell(),
+                        opt(m.room),
+                        opt(m.account),
+                        m.tenant,
+                        t(status_text(m.status))};
+    v.push_back(row.energy_wh ? Cell(*row.energy_wh) : Cell());
+    v.push_back(m.balance_fen ? Cell(*m.balance_fen) : Cell());
+    v.push_back(m.relay_closed ? Cell(t(*m.relay_closed ? Id::kRelayClosed : Id::kRelayOpen))
+                               : Cell());
+    v.push_back(m.mode ? Cell(t(mode_text(*m.mode))) : Cell());
+    v.push_back(m.read_at ? Cell(*m.read_at) : Cell());
+    out.rows.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<report::Report> to_reports(const Statement& s) {
+  auto entries = made(s.head, text::format(Id::kReportStatement, s.account), "statement");
+  entries.columns = {
+      {t(Id::kColEntry), ColumnType::kCount},        {t(Id::kColTime), ColumnType::kTime},
+      {t(Id::kColKind), ColumnType::kText},          {t(Id::kColAmount), ColumnType::kMoney},
+      {t(Id::kColBalanceAfter), ColumnType::kMoney}, {t(Id::kColOperator), ColumnType::kText}};
+  entries.rows.push_back({Cell(), Cell(), Cell(), Cell(), s.opening_fen, Cell()});
+  for (const auto& e : s.entries) {
+    entries.rows.push_back({e.seq, e.at, std::string(domain::to_string(e.kind)),
+                            domain::balance_sign(e.kind) * e.amount_fen, e.balance_after_fen,
+                            e.operator_id});
+  }
+  entries.totals = {t(Id::kReportTotal), Cell(), Cell(), Cell(), s.closing_fen, Cell()};
+  auto use = energy_model(s.head, s.use, text::format(Id::kReportStatementUse, s.account), "use",
+                          Id::kGroupAccount);
+  return {std::move(entries), std::move(use)};
+}
+
+report::Report to_report(const DailyReport& r) {
+  auto out = made(r.head, text::format(Id::kReportDaily, r.day), "daily");
+  out.columns = {{t(Id::kColItem), ColumnType::kText},
+                 {t(Id::kColAmount), ColumnType::kMoney},
+                 {t(Id::kColEnergy), ColumnType::kEnergy},
+                 {t(Id::kColValue), ColumnType::kText}};
+  const auto money = [&](Id item, std::int64_t fen) {
+    out.rows.push_back({t(item), fen, Cell(), Cell()});
+  };
+  money(Id::kDailySales, r.sales.sale_fen);
+  money(Id::kDailyRefunds, r.sales.refund_fen);
+  money(Id::kDailyReversals, r.sales.reversal_fen);
+  money(Id::kDailyPending, r.sales.pending_fen);
+  out.rows.push_back({t(Id::kDailyEnergy), Cell(), r.energy.energy_wh, Cell()});
+  constexpr std::array kRates{Id::kColSharp, Id::kColPeak, Id::kColFlat, Id::kColValley};
+  for (std::size_t i = 0; i < r.energy.wh.size(); ++i)
+    out.rows.push_back({t(kRates.at(i)), Cell(), r.energy.wh.at(i), Cell()});
+  money(Id::kDailyCharges, r.energy.charge_fen);
+  out.rows.push_back({t(Id::kDailyLogSeq), Cell(), Cell(), std::to_string(r.log_head.id)});
+  out.rows.push_back({t(Id::kDailyLogHash), Cell(), Cell(), r.log_head.hash});
+  return out;
+}
+
+}  // namespace phil::service
