@@ -96,7 +96,7 @@ TEST(StatusBoardRulesTest, EachFilterKeepsOnlyWhatItNames) {
   r.room = "402";
   r.comm_manager = "cm-east";
   EXPECT_TRUE(domain::matches(r, {}));
-  const auto keeps = [&](BoardFilter f) { return domain::matches(r, f); };
+  const auto keeps = [&](const BoardFilter& f) { return domain::matches(r, f); };
   EXPECT_TRUE(keeps({.building = "b1"}));
   EXPECT_FALSE(keeps({.building = "b2"}));
   EXPECT_TRUE(keeps({.floor = 4}));
