@@ -277,6 +277,81 @@ std::string_view pattern_en(Id id) {
       return "box billing stopped: {0}";
     case Id::kActionBalanceMismatch:
       return "balance mismatch {0} yuan: check the account";
+    case Id::kAlarmKindAlarm1:
+      return "balance alarm 1";
+    case Id::kAlarmKindAlarm2:
+      return "balance alarm 2";
+    case Id::kAlarmKindArrears:
+      return "arrears";
+    case Id::kAlarmKindOverloadTrip:
+      return "overload trip";
+    case Id::kAlarmKindMeterOffline:
+      return "meter offline";
+    case Id::kAlarmKindBoxOffline:
+      return "box offline";
+    case Id::kAlarmKindBusOffline:
+      return "comm manager offline";
+    case Id::kAlarmKindRelayMismatch:
+      return "relay mismatch";
+    case Id::kAlarmKindBalanceMismatch:
+      return "balance mismatch";
+    case Id::kAlarmKindClockDrift:
+      return "clock drift";
+    case Id::kAlarmKindMeterSwapped:
+      return "meter swapped";
+    case Id::kAlarmKindCommandFailed:
+      return "command failed";
+    case Id::kAlarmKindStatusBits:
+      return "device status disagrees";
+    case Id::kAlarmId:
+      return "id";
+    case Id::kAlarmKind:
+      return "kind";
+    case Id::kAlarmTarget:
+      return "target";
+    case Id::kAlarmRaised:
+      return "raised";
+    case Id::kAlarmCleared:
+      return "cleared";
+    case Id::kAlarmAcked:
+      return "acknowledged";
+    case Id::kAlarmActive:
+      return "active";
+    case Id::kAlarmAccount:
+      return "account {0}";
+    case Id::kAlarmNone:
+      return "no alarm matches";
+    case Id::kAlarmCounts:
+      return "{0} alarm(s), {1} active";
+    case Id::kAlarmAckedBy:
+      return "alarm {0} ({1}, {2}) acknowledged by {3} at {4}";
+    case Id::kAlarmUnknown:
+      return "no alarm {0}; see the ids with prepaidctl alarm list";
+    case Id::kAlarmAckedAlready:
+      return "alarm {0} was acknowledged already by {1} at {2}; nothing changed";
+    case Id::kAlarmBadKind:
+      return "--kind \"{0}\" is not an alarm kind; give one of: {1}";
+    case Id::kAlarmBadTarget:
+      return "--meter \"{0}\" is not a meter, box or bus; give BUS/BOX/CIRCUIT (e.g. bus1/3/12), "
+             "BUS/BOX or BUS";
+    case Id::kAlarmBadId:
+      return "alarm id \"{0}\" is not a number; see the ids with prepaidctl alarm list";
+    case Id::kOfflineWent:
+      return "went offline";
+    case Id::kOfflineBack:
+      return "back";
+    case Id::kOfflineFor:
+      return "for";
+    case Id::kOfflineStill:
+      return "still offline";
+    case Id::kOfflineTotal:
+      return "{0} ({1}): offline {2} time(s), {3} in all";
+    case Id::kOfflineNone:
+      return "nothing was offline in the period";
+    case Id::kOfflinePeriod:
+      return "offline from {0} to {1}";
+    case Id::kOfflineBadPeriod:
+      return "the period from {0} to {1} is empty: --from must be before --to";
     case Id::kScenarioPassed:
       return "PASS";
     case Id::kScenarioFailed:

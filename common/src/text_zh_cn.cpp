@@ -226,6 +226,81 @@ std::string_view pattern_zh_cn(Id id) {
       return "表箱已停止计费：请执行 {0}";
     case Id::kActionBalanceMismatch:
       return "余额不符 {0} 元：请核对账户";
+    case Id::kAlarmKindAlarm1:
+      return "余额报警1";
+    case Id::kAlarmKindAlarm2:
+      return "余额报警2";
+    case Id::kAlarmKindArrears:
+      return "欠费";
+    case Id::kAlarmKindOverloadTrip:
+      return "过载跳闸";
+    case Id::kAlarmKindMeterOffline:
+      return "电表失联";
+    case Id::kAlarmKindBoxOffline:
+      return "计量箱失联";
+    case Id::kAlarmKindBusOffline:
+      return "通讯管理机失联";
+    case Id::kAlarmKindRelayMismatch:
+      return "继电器状态不符";
+    case Id::kAlarmKindBalanceMismatch:
+      return "余额不符";
+    case Id::kAlarmKindClockDrift:
+      return "时钟偏差";
+    case Id::kAlarmKindMeterSwapped:
+      return "现场换表";
+    case Id::kAlarmKindCommandFailed:
+      return "命令失败";
+    case Id::kAlarmKindStatusBits:
+      return "设备状态不符";
+    case Id::kAlarmId:
+      return "编号";
+    case Id::kAlarmKind:
+      return "类型";
+    case Id::kAlarmTarget:
+      return "对象";
+    case Id::kAlarmRaised:
+      return "发生时间";
+    case Id::kAlarmCleared:
+      return "恢复时间";
+    case Id::kAlarmAcked:
+      return "确认";
+    case Id::kAlarmActive:
+      return "未恢复";
+    case Id::kAlarmAccount:
+      return "账户 {0}";
+    case Id::kAlarmNone:
+      return "没有符合条件的报警";
+    case Id::kAlarmCounts:
+      return "共 {0} 条报警，{1} 条未恢复";
+    case Id::kAlarmAckedBy:
+      return "报警 {0}（{1}，{2}）已由 {3} 于 {4} 确认";
+    case Id::kAlarmUnknown:
+      return "没有编号为 {0} 的报警；请用 prepaidctl alarm list 查看编号";
+    case Id::kAlarmAckedAlready:
+      return "报警 {0} 已由 {1} 于 {2} 确认过；未作任何更改";
+    case Id::kAlarmBadKind:
+      return "--kind \"{0}\" 不是报警类型；请给出以下之一：{1}";
+    case Id::kAlarmBadTarget:
+      return "--meter \"{0}\" 不是电表、计量箱或总线；请写成 BUS/BOX/CIRCUIT（如 "
+             "bus1/3/12）、BUS/BOX 或 BUS";
+    case Id::kAlarmBadId:
+      return "报警编号 \"{0}\" 不是数字；请用 prepaidctl alarm list 查看编号";
+    case Id::kOfflineWent:
+      return "失联时间";
+    case Id::kOfflineBack:
+      return "恢复时间";
+    case Id::kOfflineFor:
+      return "时长";
+    case Id::kOfflineStill:
+      return "仍失联";
+    case Id::kOfflineTotal:
+      return "{0}（{1}）：失联 {2} 次，共 {3}";
+    case Id::kOfflineNone:
+      return "该时段内没有失联";
+    case Id::kOfflinePeriod:
+      return "失联报表 {0} 至 {1}";
+    case Id::kOfflineBadPeriod:
+      return "时段 {0} 至 {1} 为空：--from 必须早于 --to";
     case Id::kScenarioPassed:
       return "通过";
     case Id::kScenarioFailed:

@@ -1,6 +1,9 @@
 # Shared by the prepaidctl shell tests (source it): fail MESSAGE, and expect_rc WANT CMD...
-# which runs CMD with its stdout in out.txt and stderr in err.txt and fails unless it exits WANT.
+# which runs CMD with its stdout in out.txt and stderr in err.txt and fails unless it exits WANT;
+# has / hasnt PATTERN FILE MESSAGE: FILE has (not) a line matching PATTERN (grep), else fail.
 fail() { echo "FAIL: $*" >&2; exit 1; }
+has() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
+hasnt() { ! grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
 expect_rc() {
   local want=$1; shift
   local rc=0

@@ -307,6 +307,11 @@ void MemoryPollSink::add_event(const std::optional<MeterId>& meter, const std::s
   d_.add_event(meter, kind, details, at);
 }
 
+void MemoryPollSink::observe_alarms(const std::vector<domain::AlarmSeen>& seen, TimePoint /*at*/) {
+  Lock lock(d_.mutex);
+  d_.alarms_seen.insert(d_.alarms_seen.end(), seen.begin(), seen.end());
+}
+
 std::vector<MeterId> MemoryPollSink::record_serials(
     const std::vector<std::pair<MeterId, std::string>>& serials, TimePoint at) {
   Lock lock(d_.mutex);

@@ -44,8 +44,9 @@ struct MemoryData {
   std::vector<LedgerRecord> ledger;
   std::vector<CommandRecord> commands;  ///< id = index + 1
   std::vector<EventRecord> events;
-  std::vector<ReadRequests::ReadRequest> reads;                 ///< id = index + 1
-  std::vector<std::string> audit;                               ///< "operator action details"
+  std::vector<domain::AlarmSeen> alarms_seen;    ///< every alarm observation, in order
+  std::vector<ReadRequests::ReadRequest> reads;  ///< id = index + 1
+  std::vector<std::string> audit;                ///< "operator action details"
   std::map<std::pair<std::string, int>, BoxSupervision> boxes;  ///< by (bus, address)
 
   Meter* meter(const domain::MeterId& id);
@@ -92,6 +93,8 @@ class MemoryPollSink final : public PollSink {
   void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) override;
   void add_event(const std::optional<domain::MeterId>& meter, const std::string& kind,
                  const std::string& details, TimePoint at) override;
+  /// Alarms are not modelled here (the alarms' tests use the SQLite store): kept as seen.
+  void observe_alarms(const std::vector<domain::AlarmSeen>& seen, TimePoint at) override;
   std::vector<domain::MeterId> record_serials(
       const std::vector<std::pair<domain::MeterId, std::string>>& serials, TimePoint at) override;
   void save_box_supervision(const std::string& bus, int address,

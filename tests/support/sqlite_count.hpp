@@ -48,7 +48,13 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v19) back into the v18 shape, user_version 18: no
+/// Turns a file of the current schema (v20) back into the v19 shape, user_version 19: no alarms
+/// (issue 14 item 3). For the migration tests.
+inline constexpr const char* kSchemaV20ToV19 =
+    "DROP TABLE alarms;"
+    "PRAGMA user_version = 19;";
+
+/// Turns a file of schema v19 back into the v18 shape, user_version 18: no
 /// report roll-ups (issue 14 item 5). For the migration tests.
 inline constexpr const char* kSchemaV19ToV18 =
     "DROP INDEX ledger_money_by_at;"
@@ -207,7 +213,8 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 12> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 13> kSchemaUndo{{
+    {20, kSchemaV20ToV19},
     {19, kSchemaV19ToV18},
     {18, kSchemaV18ToV17},
     {17, kSchemaV17ToV16},

@@ -48,6 +48,7 @@ class MockPollSink : public PollSink {
               (const std::optional<domain::MeterId>&, const std::string&, const std::string&,
                TimePoint),
               (override));
+  MOCK_METHOD(void, observe_alarms, (const std::vector<domain::AlarmSeen>&, TimePoint), (override));
   MOCK_METHOD(std::vector<domain::MeterId>, record_serials,
               ((const std::vector<std::pair<domain::MeterId, std::string>>&), TimePoint),
               (override));
@@ -223,6 +224,9 @@ class RoleStore final : public Store {
   void add_event(const std::optional<domain::MeterId>& meter, const std::string& kind,
                  const std::string& details, TimePoint at) override {
     return sink_.add_event(meter, kind, details, at);
+  }
+  void observe_alarms(const std::vector<domain::AlarmSeen>& seen, TimePoint at) override {
+    sink_.observe_alarms(seen, at);
   }
   std::vector<domain::MeterId> record_serials(
       const std::vector<std::pair<domain::MeterId, std::string>>& serials, TimePoint at) override {
@@ -437,6 +441,11 @@ class RoleStore final : public Store {
   }
   std::vector<domain::MoneyMove> money_moves(TimePoint, TimePoint) const override { return {}; }
   std::map<std::string, std::int64_t> meter_energies() const override { return {}; }
+  // ---- Alarms: none kept (the alarms' tests use the SQLite store) ----
+  std::vector<AlarmRecord> alarms(const AlarmFilter&) const override { return {}; }
+  domain::Result<AlarmRecord> ack_alarm(std::int64_t id, const std::string&, TimePoint) override {
+    return domain::Error{domain::ErrorKind::kNotFound, "no alarm " + std::to_string(id)};
+  }
 
  private:
   Outbox& outbox_;

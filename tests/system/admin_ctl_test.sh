@@ -47,7 +47,6 @@ expect_rc() {
   "$@" > out.txt 2> err.txt || rc=$?
   [[ $rc == "$want" ]] || { cat out.txt err.txt >&2; fail "$* exited $rc, expected $want"; }
 }
-has() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
 
 # Import, and again: nothing changes. A misspelt key is refused with its place.
 expect_rc 0 ctl site import admin.yaml

@@ -14,8 +14,6 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 export XDG_RUNTIME_DIR=$work/run  # the default session folder, inside the test
 unset PHIL_PASSWORD PHIL_NEW_PASSWORD PHIL_OPERATOR PHIL_SESSION_FILE
-has() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
-hasnt() { ! grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
 audit() { "$sqlite" site.db "SELECT count(*) FROM audit"; }
 rows() { "$sqlite" site.db "SELECT (SELECT count(*) FROM operators) || '/' || (SELECT count(*)
   FROM sessions) || '/' || (SELECT count(*) FROM ledger) || '/' || (SELECT count(*) FROM accounts)"; }

@@ -35,7 +35,6 @@ YAML
 source "$(dirname "$0")/../support/ctl_lib.sh"
 ctl_operators "$ctl" site.db
 ctl() { ctl_as "$ctl" --db site.db "$@"; }
-has() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
 expect_rc 0 ctl site import model.yaml
 expect_rc 0 ctl --config site.yaml --profiles "$profiles" sale --account A401 --amount 20.00
 expect_rc 0 ctl --config site.yaml --profiles "$profiles" sale --account A401 --amount 12.34

@@ -39,8 +39,6 @@ YAML
 source "$(dirname "$0")/../support/ctl_lib.sh"
 ctl_operators "$ctl" site.db
 ctl() { ctl_as "$ctl" --db site.db "$@"; }
-has() { grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
-hasnt() { ! grep -q -- "$1" "$2" || { cat "$2" >&2; fail "$3"; }; }
 expect_rc 0 ctl site import model.yaml
 
 # The polls' findings: 2026-12-05T08:00:00Z, one of each status, an on-site swap on bus1/4/2.

@@ -253,6 +253,7 @@ TEST_F(OperationsTest, EveryRoleIsWalkedThroughEveryActionAndRefusedOutsideItsRo
       {A::kQuery, [&](const Actor& a) { return error_of(ops_->account(a, "A1")); }},
       {A::kReport, [&](const Actor& a) { return error_of(ops_->readings_export(a)); }},
       {A::kRebuildReports, [&](const Actor& a) { return error_of(ops_->rebuild_reports(a)); }},
+      {A::kAckAlarm, [&](const Actor& a) { return error_of(ops_->ack_alarm(a, 999)); }},
   };
   int refused = 0;
   for (std::size_t r = 0; r < domain::kRoleCount; ++r) {

@@ -19,15 +19,15 @@ const std::map<std::string, std::set<std::string>>& expected() {
   static const std::map<std::string, std::set<std::string>> kExpected{
       {"admin",
        {"manage_operators", "register_site", "import_site", "confirm_box", "query", "read_log",
-        "rebuild_reports"}},
+        "rebuild_reports", "ack_alarm"}},
       {"manager",
        {"add_tariff", "assign_tariff", "report", "approve_refund", "query", "read_log",
-        "rebuild_reports"}},
+        "rebuild_reports", "ack_alarm"}},
       {"cashier",
        {"open_account", "close_account", "sale", "refund", "reversal", "shift_report", "query"}},
       {"engineer",
        {"command", "read_now", "import_site", "register_site", "replace_meter", "move_meter",
-        "confirm_box", "query"}},
+        "confirm_box", "query", "ack_alarm"}},
       {"auditor", {"query", "report", "read_log"}},
   };
   return kExpected;
@@ -45,7 +45,7 @@ TEST(Permissions, EveryRoleMayDoExactlyItsActions) {
       ++walked;
     }
   }
-  EXPECT_EQ(walked, 105);
+  EXPECT_EQ(walked, 110);  // 5 roles x 22 actions
 }
 
 TEST(Permissions, EveryActionHasARoleAndTheRolesThatMayDoItAreListed) {
@@ -58,6 +58,8 @@ TEST(Permissions, EveryActionHasARoleAndTheRolesThatMayDoItAreListed) {
   }
   EXPECT_EQ(roles_for(Action::kSale), std::vector<Role>{Role::kCashier});
   EXPECT_EQ(roles_for(Action::kConfirmBox), (std::vector<Role>{Role::kAdmin, Role::kEngineer}));
+  EXPECT_EQ(roles_for(Action::kAckAlarm),
+            (std::vector<Role>{Role::kAdmin, Role::kManager, Role::kEngineer}));
 }
 
 TEST(Permissions, NamesRoundTripAndUnknownOnesAreNone) {

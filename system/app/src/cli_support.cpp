@@ -1,6 +1,9 @@
 #include "cli_support.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <stdexcept>
@@ -149,6 +152,15 @@ std::string json_text(const nlohmann::json& j, int indent) {
 
 std::string printable(std::string_view text) {
   return utf8::escaped(text);
+}
+
+std::string duration_text(Millis d) {
+  const auto minutes =
+      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::minutes>(d).count());
+  constexpr std::int64_t kDay = std::int64_t{24} * 60;
+  if (minutes < 60) return text::format(text::Id::kAgeMinutes, minutes);
+  if (minutes < kDay) return text::format(text::Id::kAgeHours, minutes / 60, minutes % 60);
+  return text::format(text::Id::kAgeDays, minutes / kDay, (minutes / 60) % 24);
 }
 
 std::string yuan(std::int64_t fen) {

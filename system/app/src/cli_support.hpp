@@ -94,6 +94,10 @@ std::string json_text(const nlohmann::json& j, int indent = -1);
 /// tabs and escape codes shown as backslash sequences, never sent to the terminal).
 std::string printable(std::string_view text);
 
+/// A duration as people read it, to the minute: "12 min", "3 h 5 min", "2 d 4 h" (text layer);
+/// a negative one as 0 min.
+std::string duration_text(Millis d);
+
 /// Money as text: 2050 -> "20.50".
 std::string yuan(std::int64_t fen);
 

@@ -16,6 +16,7 @@
 
 #include "cli_support.hpp"
 #include "prepaidctl_admin.hpp"
+#include "prepaidctl_alarm.hpp"
 #include "prepaidctl_init.hpp"
 #include "prepaidctl_log.hpp"
 #include "prepaidctl_login.hpp"
@@ -166,6 +167,7 @@ int main(int argc, char** argv) {
   const auto log = phil::app::add_log_commands(cli);
   const auto board = phil::app::add_status_command(cli);
   const auto reports = phil::app::add_report_commands(cli);
+  const auto alarm = phil::app::add_alarm_commands(cli);
 
   if (const auto status = phil::cli::parse(cli, argc, argv)) return *status;
   phil::app::set_json_output(g.json);
@@ -214,6 +216,10 @@ int main(int argc, char** argv) {
   if (phil::app::report_command_parsed(*reports)) {
     return phil::app::run_report_command(
         *reports, {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});
+  }
+  if (phil::app::alarm_command_parsed(*alarm)) {
+    return phil::app::run_alarm_command(
+        *alarm, {g.db, g.config_or_none(), g.profiles, actor, g.json, clock});
   }
   if (phil::app::admin_command_parsed(*admin)) {
     return phil::app::run_admin_command(

@@ -58,12 +58,7 @@ using service::status_text;
 
 /// How long before `now` the reading was: "12 min", "3 h 5 min", "2 d 4 h".
 std::string age_text(TimePoint read_at, TimePoint now) {
-  const auto minutes = std::max<std::int64_t>(
-      0, std::chrono::duration_cast<std::chrono::minutes>(now - read_at).count());
-  constexpr std::int64_t kDay = std::int64_t{24} * 60;
-  if (minutes < 60) return text::format(text::Id::kAgeMinutes, minutes);
-  if (minutes < kDay) return text::format(text::Id::kAgeHours, minutes / 60, minutes % 60);
-  return text::format(text::Id::kAgeDays, minutes / kDay, (minutes / 60) % 24);
+  return duration_text(now - read_at);
 }
 
 /// The actions a row asks for, as one line of text ("" for none).

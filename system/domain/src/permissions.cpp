@@ -8,11 +8,11 @@ namespace phil::domain {
 namespace {
 
 constexpr std::array<std::string_view, kActionCount> kActionNames{
-    "register_site",  "import_site",   "open_account",   "close_account",    "sale",
-    "refund",         "reversal",      "replace_meter",  "move_meter",       "confirm_box",
-    "add_tariff",     "assign_tariff", "command",        "read_now",         "query",
-    "report",         "shift_report",  "approve_refund", "manage_operators", "read_log",
-    "rebuild_reports"};
+    "register_site",   "import_site",   "open_account",   "close_account",    "sale",
+    "refund",          "reversal",      "replace_meter",  "move_meter",       "confirm_box",
+    "add_tariff",      "assign_tariff", "command",        "read_now",         "query",
+    "report",          "shift_report",  "approve_refund", "manage_operators", "read_log",
+    "rebuild_reports", "ack_alarm"};
 
 constexpr std::array<std::string_view, kRoleCount> kRoleNames{"admin", "manager", "cashier",
                                                               "engineer", "auditor"};

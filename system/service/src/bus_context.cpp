@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <thread>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -108,6 +109,12 @@ store::BoxSupervision supervision_of(const BoxRuntime& box) {
 }
 
 }  // namespace
+
+void observe(const BusContext& ctx, domain::AlarmKind kind, domain::AlarmTarget target, bool holds,
+             const nlohmann::json& details, TimePoint now) {
+  ctx.sink().observe_alarms(
+      {{{kind, std::move(target)}, holds, details.is_object() ? details.dump() : "{}"}}, now);
+}
 
 void restore_supervision(BusRuntime& bus, BoxRuntime& box, int offline_after) {
   auto s = bus.store.sink.box_supervision(bus.config.id, box.address);

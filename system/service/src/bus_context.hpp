@@ -24,7 +24,10 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include <phil/common/time.hpp>
+#include <phil/domain/alarms.hpp>
 #include <phil/domain/clock.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/reading.hpp>
@@ -185,6 +188,12 @@ void restore_supervision(BusRuntime& bus, BoxRuntime& box, int offline_after);
 void restore_line(BusRuntime& bus, int offline_after);
 /// At the end of an iteration: each box's supervision state, stored where it changed.
 void save_supervision(BusContext& ctx);
+
+/// A condition supervision or polling saw hold (or end) on `target`: its alarm raised or cleared
+/// through the sink (PollSink::observe_alarms; raised once per occurrence, domain::alarm_changes).
+/// `details` is a JSON object.
+void observe(const BusContext& ctx, domain::AlarmKind kind, domain::AlarmTarget target, bool holds,
+             const nlohmann::json& details, TimePoint now);
 
 /// The real monotonic clock (std::chrono::steady_clock, std::this_thread::sleep_for).
 const domain::MonotonicClock& steady_monotonic_clock();

@@ -67,6 +67,8 @@ void box_answered(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterRea
                          "box " + ctx.bus.box_name(box) + " answers again after " +
                              std::to_string(box.failed_cycles) + " failed poll cycles",
                          now);
+    observe(ctx, domain::AlarmKind::kBoxOffline,
+            domain::AlarmTarget::of_box(ctx.bus.config.id, box.address), false, {}, now);
   }
   box.failed_cycles = 0;
   if (!ctx.is_silent(box)) {
@@ -90,6 +92,9 @@ void box_failed(BusContext& ctx, BoxRuntime& box, const LinkError& error, TimePo
                              std::to_string(box.failed_cycles) +
                              " poll cycles in a row: " + error.message,
                          now);
+    observe(ctx, domain::AlarmKind::kBoxOffline,
+            domain::AlarmTarget::of_box(ctx.bus.config.id, box.address), true,
+            {{"failed_cycles", box.failed_cycles}, {"error", error.message}}, now);
   }
   if (ctx.bus.port_unavailable) return;
   if (box.failed_cycles == 1) {
@@ -112,6 +117,8 @@ void note_line_state(BusContext& ctx, TimePoint now) {
                                         "server or gateway"
                                       : "boxes answer again"),
                        now);
+  observe(ctx, domain::AlarmKind::kBusOffline, domain::AlarmTarget::of_bus(bus.config.id),
+          line_down, {{"line", bus.master->describe()}}, now);
   if (line_down && bus.port_unavailable) {
     // Already said: the port is missing or busy (BusContext::note_port).
   } else if (line_down) {

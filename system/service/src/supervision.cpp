@@ -98,12 +98,16 @@ void check_relays(BusContext& ctx, BoxRuntime& box,
     if (!why) {
       if (box.relay_mismatch.erase(circuit) > 0) {
         spdlog::info("{}: relay agrees with its command again", box.meters[i].to_string());
+        observe(ctx, domain::AlarmKind::kRelayMismatch,
+                domain::AlarmTarget::of_meter(box.meters[i]), false, {}, now);
       }
       continue;
     }
     if (!box.relay_mismatch.insert(circuit).second) continue;  // raised already
     ctx.sink().add_event(box.meters[i], "relay_mismatch",
                          *why + "; check the relay and the wiring of the circuit", now);
+    observe(ctx, domain::AlarmKind::kRelayMismatch, domain::AlarmTarget::of_meter(box.meters[i]),
+            true, {{"why", *why}}, now);
     spdlog::warn("{}: relay mismatch: {}", box.meters[i].to_string(), *why);
   }
 }
@@ -121,6 +125,11 @@ void check_clock(BusContext& ctx, BoxRuntime& box, TimePoint now) {
   // The read happens a moment after `now`: allow for the time the cycle took so far.
   const auto off_s = c.value() - ctx.shared.local_seconds(ctx.shared.clock.now());
   const bool drifting = std::abs(off_s) * 1000 > site.clock_drift_limit.count();
+  if (drifting != box.clock_drifting) {
+    observe(ctx, domain::AlarmKind::kClockDrift, domain::AlarmTarget::of_box(bus_id, box.address),
+            drifting, {{"offset_s", off_s}, {"limit", format_duration(site.clock_drift_limit)}},
+            now);
+  }
   if (drifting && !box.clock_drifting) {
     ctx.sink().add_event(std::nullopt, "clock_drift",
                          "box " + ctx.bus.box_name(box) + " clock is " + std::to_string(off_s) +

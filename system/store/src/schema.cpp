@@ -746,12 +746,39 @@ INSERT INTO rollup_state (id) VALUES (1);
 CREATE INDEX ledger_money_by_at ON ledger (at) WHERE kind IN ('sale', 'refund', 'reversal');
 )sql";
 
+// v20: alarms (issue 14 item 3): one row per occurrence of a condition (domain/alarms.hpp), its
+// target as structured columns (a meter: bus, box, circuit; a box: bus, box; a bus: bus; an
+// account: account), raised_at and cleared_at (NULL while active), details as a JSON object, and
+// who acknowledged it. At most one open row per kind and target (alarms_one_open).
+constexpr std::string_view kV20 = R"sql(
+CREATE TABLE alarms (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  bus TEXT NOT NULL DEFAULT '',
+  box INTEGER,
+  circuit INTEGER,
+  account TEXT NOT NULL DEFAULT '',
+  raised_at INTEGER NOT NULL,
+  cleared_at INTEGER,
+  details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(details)),
+  acknowledged_by TEXT,
+  acknowledged_at INTEGER,
+  CHECK (cleared_at IS NULL OR cleared_at >= raised_at),
+  CHECK ((acknowledged_by IS NULL) = (acknowledged_at IS NULL))
+) STRICT;
+CREATE UNIQUE INDEX alarms_one_open
+  ON alarms (kind, bus, COALESCE(box, -1), COALESCE(circuit, -1), account)
+  WHERE cleared_at IS NULL;
+CREATE INDEX alarms_open ON alarms (bus) WHERE cleared_at IS NULL;
+CREATE INDEX alarms_by_raised ON alarms (raised_at);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
   static const std::vector<std::string_view> kAll{kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,
                                                   kV8,  kV9,  kV10, kV11, kV12, kV13, kV14,
-                                                  kV15, kV16, kV17, kV18, kV19};
+                                                  kV15, kV16, kV17, kV18, kV19, kV20};
   return kAll;
 }
 

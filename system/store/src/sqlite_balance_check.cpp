@@ -13,8 +13,11 @@
 #include <string>
 #include <vector>
 
+#include <phil/common/decimal.hpp>
+#include <phil/domain/alarms.hpp>
 #include <phil/domain/money.hpp>
 
+#include "sqlite_alarms.hpp"
 #include "sqlite_billing.hpp"
 #include "sqlite_writers.hpp"
 
@@ -113,6 +116,14 @@ void check_account(Db& db, const AccountBalance& row, const OpenCredits& credits
                           std::to_string(tol) + " fen)",
                       at);
   }
+  nlohmann::json details{{"meter", row.first_meter}};
+  if (mismatch) details["off_by"] = format_decimal(*mismatch, 2);
+  alarms::observe(
+      db,
+      {{{domain::AlarmKind::kBalanceMismatch, domain::AlarmTarget::of_account(row.account)},
+        mismatch.has_value(),
+        details.dump()}},
+      at);
   auto u = db.prepare("UPDATE accounts SET mismatch_fen = ?2 WHERE id = ?1");
   u->bind(1, row.account).bind(2, mismatch);
   u->run();

@@ -12,11 +12,13 @@
 #include <variant>
 
 #include <phil/common/decimal.hpp>
+#include <phil/domain/alarms.hpp>
 #include <phil/domain/billing.hpp>
 #include <phil/domain/settings.hpp>
 #include <phil/domain/status.hpp>
 
 #include "audit_chain.hpp"
+#include "sqlite_alarms.hpp"
 #include "sqlite_box_identity.hpp"
 #include "sqlite_writers.hpp"
 
@@ -520,26 +522,49 @@ void write_charges(Db& db, const Batch& b, std::int64_t at_ms) {
              });
 }
 
-/// A meter's status after the batch (domain::derive_status): from the balance that holds its
-/// account's money, the meter's own for a meter-side meter, the ledger's for a host-side one.
+/// The balance that holds a meter's account's money after the batch: the meter's own for a
+/// meter-side meter, the ledger's for a host-side one; nullopt if not known.
+std::optional<std::int64_t> money_balance(const MeterState& st) {
+  if (st.acc && !st.meter_side) return st.acc->balance;
+  if (st.read_at) return st.last.balance_fen;
+  return std::nullopt;
+}
+
+/// A meter's status after the batch (domain::derive_status) from money_balance.
 domain::MeterStatus status(const MeterState& st, const BillingRules& rules) {
-  std::optional<std::int64_t> balance;
-  if (st.acc && !st.meter_side) {
-    balance = st.acc->balance;
-  } else if (st.read_at) {
-    balance = st.last.balance_fen;
-  }
-  return domain::derive_status(
-      {st.account.has_value(), st.failed_cycles, rules.offline_after, balance, st.thresholds});
+  return domain::derive_status({st.account.has_value(), st.failed_cycles, rules.offline_after,
+                                money_balance(st), st.thresholds});
+}
+
+/// An alarm's details of a meter's status: the balance that decided it and the thresholds, in
+/// yuan.
+std::string balance_details(const MeterState& st, domain::MeterStatus derived) {
+  const auto balance = money_balance(st);
+  nlohmann::json d{{"status", domain::to_string(derived)},
+                   {"alarm1", format_decimal(st.thresholds.alarm1_fen, 2)},
+                   {"alarm2", format_decimal(st.thresholds.alarm2_fen, 2)}};
+  if (balance) d["balance"] = format_decimal(*balance, 2);
+  if (st.account) d["account"] = *st.account;
+  return d.dump();
 }
 
 /// The events of the batch's status changes, each once: a meter gone offline (its
 /// `offline_after`-th failed cycle in a row) or answering again after it was, and the device's
 /// status bits disagreeing with the derived status of a meter-side meter (once per distinct
 /// disagreement in a row; the last one is kept in the meter row, so a restart repeats none).
+/// The same observations raise and clear the meters' alarms (alarm 1, 2, arrears, offline,
+/// status bits: domain::status_alarms, domain::alarm_changes); a meter that did not answer but
+/// is not offline yet observes none.
 void status_events(Db& db, Batch& b, TimePoint at, const BillingRules& rules) {
+  std::vector<domain::AlarmSeen> seen;
   for (const auto i : b.failed_only) {
     const auto& st = b.states[i];
+    if (st.failed_cycles >= rules.offline_after) {
+      const nlohmann::json details{{"failed_cycles", st.failed_cycles}};
+      for (auto& a : domain::status_alarms(rows::parse_id(st.key), domain::MeterStatus::kOffline,
+                                           details.dump()))
+        seen.push_back(std::move(a));
+    }
     if (st.failed_before < rules.offline_after && st.failed_cycles >= rules.offline_after) {
       rows::write_event(
           db, rows::parse_id(st.key), "meter_offline",
@@ -553,8 +578,15 @@ void status_events(Db& db, Batch& b, TimePoint at, const BillingRules& rules) {
           db, rows::parse_id(st.key), "meter_online",
           "answers again after " + std::to_string(st.failed_before) + " failed poll cycles", at);
     }
+    const auto derived = status(st, rules);
+    const auto id = rows::parse_id(st.key);
+    for (auto& a : domain::status_alarms(id, derived, balance_details(st, derived)))
+      seen.push_back(std::move(a));
     std::optional<std::string> key;
-    if (st.account && st.meter_side) key = domain::status_bits_mismatch(status(st, rules), st.last);
+    if (st.account && st.meter_side) key = domain::status_bits_mismatch(derived, st.last);
+    seen.push_back({{domain::AlarmKind::kStatusBitsMismatch, domain::AlarmTarget::of_meter(id)},
+                    key.has_value(),
+                    key ? nlohmann::json{{"derived/device", *key}}.dump() : "{}"});
     if (key && key != st.bits_mismatch) {
       const auto slash = key->find('/');
       rows::write_event(db, rows::parse_id(st.key), "status_bits_mismatch",
@@ -568,6 +600,7 @@ void status_events(Db& db, Batch& b, TimePoint at, const BillingRules& rules) {
     }
     st.bits_mismatch = std::move(key);
   }
+  alarms::observe(db, seen, at);
 }
 
 /// The meter rows: the whole row of a meter read, the failed cycles and status of one not read.

@@ -17,6 +17,7 @@
 #include <phil/common/decimal.hpp>
 #include <phil/common/text.hpp>
 
+#include "sqlite_alarms.hpp"
 #include "sqlite_store.hpp"
 #include "sqlite_writers.hpp"
 
@@ -32,6 +33,10 @@ void swap_detected(sqlite::Db& db, const domain::MeterId& meter, TimePoint at) {
     s->bind(1, meter.to_string()).bind(2, sqlite::to_ms(at));
     s->run();
   }
+  // Open until the swap is completed (SqliteStore::complete_swap).
+  alarms::observe(
+      db, {{{domain::AlarmKind::kMeterSwapped, domain::AlarmTarget::of_meter(meter)}, true, "{}"}},
+      at);
   auto s = db.prepare(
       "INSERT INTO box_identity (bus, address, check_due) VALUES (?1, ?2, 1) "
       "ON CONFLICT (bus, address) DO UPDATE SET check_due = 1");
@@ -256,6 +261,10 @@ domain::Result<CompleteSwapResult> SqliteStore::complete_swap(const CompleteSwap
                  std::to_string(*result.credit_command)
            : std::string(meter_side && m->account ? "nothing to credit" : "no money on the meter"));
   rows::write_event(db_, req.meter, "swap_completed", details, req.at);
+  alarms::observe(
+      db_,
+      {{{domain::AlarmKind::kMeterSwapped, domain::AlarmTarget::of_meter(req.meter)}, false, "{}"}},
+      req.at);
   auto& d = audit.details();
   d["account"] = m->account.value_or("");
   d["old_balance_fen"] = result.old_balance_fen;

@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "sqlite_alarms.hpp"
 #include "sqlite_prices.hpp"
 #include "sqlite_settings.hpp"
 #include "sqlite_store.hpp"
@@ -27,6 +28,14 @@ using sqlite::to_ms;
 
 using rows::parse_id;
 using rows::refused;
+
+/// A command's target as an alarm's: its meter (column `meter_col`), else its box (the bus and
+/// box columns from `bus_col` on).
+domain::AlarmTarget command_target(const Stmt& s, int meter_col, int bus_col) {
+  if (const auto meter = s.opt_text(meter_col))
+    return domain::AlarmTarget::of_meter(parse_id(*meter));
+  return domain::AlarmTarget::of_box(s.text(bus_col), s.integer(bus_col + 1));
+}
 
 constexpr const char* kCommandColumns =
     "id, bus, box, circuit, kind, priority, amount_fen, payload, purchase_count, state, attempts, "
@@ -245,13 +254,16 @@ void SqliteStore::confirm_command(std::int64_t command, const Readback& rb, Time
   bool found = false;
   std::string kind;
   std::string payload;
+  domain::AlarmTarget confirmed_target;
   {
     auto s = db_.prepare(
         "UPDATE outbox SET state = 'confirmed', last_error = '', updated_at = ?2 "
-        "WHERE id = ?1 AND state IN ('pending', 'in_flight') RETURNING meter, kind, payload");
+        "WHERE id = ?1 AND state IN ('pending', 'in_flight') "
+        "RETURNING meter, kind, payload, bus, box");
     s->bind(1, command).bind(2, to_ms(at));
     if (s->step()) {
       found = true;
+      confirmed_target = command_target(*s, 0, 3);
       meter_key = s->opt_text(0);
       kind = s->text(1);
       payload = s->text(2);
@@ -262,6 +274,8 @@ void SqliteStore::confirm_command(std::int64_t command, const Readback& rb, Time
   }
   // A debit's money is booked now that the meter has given it up (no-op for other kinds).
   rows::book_debit(db_, command, at);
+  // The target takes commands again: its command_failed alarm, if any, ends.
+  alarms::observe(db_, {{{domain::AlarmKind::kCommandFailed, confirmed_target}, false, "{}"}}, at);
   if (!meter_key) {  // a box-level command: nothing of a circuit to mirror
     tx.commit();
     return;
@@ -303,15 +317,19 @@ void SqliteStore::fail_command(std::int64_t command, const std::string& reason, 
   bool debit = false;
   std::string account;
   std::int64_t amount = 0;
+  domain::AlarmTarget failed_target;
+  std::string failed_kind;
   {
     auto s = db_.prepare(
         "UPDATE outbox SET state = 'failed', last_error = ?2, updated_at = ?3 "
         "WHERE id = ?1 AND state IN ('pending', 'in_flight') "
         "RETURNING meter, bus || '/' || box || '/' || circuit, kind = 'debit', "
-        "COALESCE(account, ''), amount_fen");
+        "COALESCE(account, ''), amount_fen, bus, box, kind");
     s->bind(1, command).bind(2, reason).bind(3, to_ms(at));
     if (s->step()) {
       found = true;
+      failed_target = command_target(*s, 0, 5);
+      failed_kind = s->text(7);
       meter_key = s->opt_text(0);
       target = s->text(1);
       debit = s->int64(2) != 0;
@@ -332,6 +350,13 @@ void SqliteStore::fail_command(std::int64_t command, const std::string& reason, 
       rows::write_event(db_, meter, "command_failed",
                         "command " + std::to_string(command) + " to " + target + ": " + reason, at);
     }
+    // Open until a later command to the same target is confirmed (confirm_command).
+    alarms::observe(
+        db_,
+        {{{domain::AlarmKind::kCommandFailed, failed_target},
+          true,
+          nlohmann::json{{"command", command}, {"kind", failed_kind}, {"reason", reason}}.dump()}},
+        at);
   }
   tx.commit();
 }

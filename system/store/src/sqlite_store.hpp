@@ -19,6 +19,8 @@
 //   sqlite_box_identity.cpp    box identity (PollSink, SiteAdmin, Queries) and completing an
 //                              on-site meter swap (SiteAdmin), issue 12.8
 //   sqlite_operators.cpp       Operators
+//   sqlite_alarms.cpp          Alarms, PollSink::observe_alarms (sqlite_alarms.hpp: the raise
+//                              and clear the poll cycle, the outbox and swaps share)
 //   sqlite_system_log.cpp      SystemLog: listing and verifying the hash-chained log
 //                              (audit_chain.hpp writes and seals its rows)
 //   sqlite_reports.cpp         Reports: the daily per-meter roll-ups, the reports' look-ups
@@ -76,6 +78,7 @@ class SqliteStore final : public Store {
   void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) override;
   void add_event(const std::optional<domain::MeterId>& meter_id, const std::string& kind,
                  const std::string& details, TimePoint at) override;
+  void observe_alarms(const std::vector<domain::AlarmSeen>& seen, TimePoint at) override;
   std::vector<domain::MeterId> record_serials(
       const std::vector<std::pair<domain::MeterId, std::string>>& serials, TimePoint at) override;
   void save_box_supervision(const std::string& bus, int address,
@@ -143,6 +146,10 @@ class SqliteStore final : public Store {
                                            const std::string& to_day) const override;
   std::vector<domain::MoneyMove> money_moves(TimePoint from, TimePoint to) const override;
   std::map<std::string, std::int64_t> meter_energies() const override;
+  // ---- Alarms (sqlite_alarms.cpp) ----
+  std::vector<AlarmRecord> alarms(const AlarmFilter& f) const override;
+  domain::Result<AlarmRecord> ack_alarm(std::int64_t id, const std::string& operator_id,
+                                        TimePoint at) override;
 
   // ---- SiteAdmin (sqlite_site_admin.cpp; replace and move: sqlite_meter_changes.cpp) ----
   void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;

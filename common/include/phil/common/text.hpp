@@ -123,6 +123,44 @@ enum class Id {
   kActionMeterSwapped,     // {0}=the command to type
   kActionBoxStopped,       // {0}=the command to type
   kActionBalanceMismatch,  // {0}=meters minus the ledger, yuan
+  // Alarms (issue 14 item 3; prepaidctl alarm): kind names, headers, results, refusals.
+  kAlarmKindAlarm1,           // (alarm kind) balance alarm 1
+  kAlarmKindAlarm2,           // (alarm kind) balance alarm 2
+  kAlarmKindArrears,          // (alarm kind)
+  kAlarmKindOverloadTrip,     // (alarm kind)
+  kAlarmKindMeterOffline,     // (alarm kind)
+  kAlarmKindBoxOffline,       // (alarm kind)
+  kAlarmKindBusOffline,       // (alarm kind) the comm manager or bus
+  kAlarmKindRelayMismatch,    // (alarm kind)
+  kAlarmKindBalanceMismatch,  // (alarm kind)
+  kAlarmKindClockDrift,       // (alarm kind)
+  kAlarmKindMeterSwapped,     // (alarm kind)
+  kAlarmKindCommandFailed,    // (alarm kind)
+  kAlarmKindStatusBits,       // (alarm kind) the device's status bits disagree
+  kAlarmId,                   // (header)
+  kAlarmKind,                 // (header)
+  kAlarmTarget,               // (header) meter, box, bus or account
+  kAlarmRaised,               // (header) when raised
+  kAlarmCleared,              // (header) when cleared
+  kAlarmAcked,                // (header) who acknowledged, when
+  kAlarmActive,               // (an alarm not cleared)
+  kAlarmAccount,              // {0}=account (an account as an alarm's target)
+  kAlarmNone,                 // (no alarm matches)
+  kAlarmCounts,               // {0}=alarms shown {1}=of them active
+  kAlarmAckedBy,              // {0}=alarm id {1}=kind {2}=target {3}=operator {4}=when
+  kAlarmUnknown,              // {0}=alarm id
+  kAlarmAckedAlready,         // {0}=alarm id {1}=operator {2}=when
+  kAlarmBadKind,              // {0}=the value as typed {1}=the kinds
+  kAlarmBadTarget,            // {0}=the value as typed
+  kAlarmBadId,                // {0}=the value as typed
+  kOfflineWent,               // (header) when it went offline
+  kOfflineBack,               // (header) when it answered again
+  kOfflineFor,                // (header) how long
+  kOfflineStill,              // (a spell not ended)
+  kOfflineTotal,              // {0}=target {1}=kind {2}=times offline {3}=how long in all
+  kOfflineNone,               // (nothing was offline in the period)
+  kOfflinePeriod,             // {0}=from {1}=to
+  kOfflineBadPeriod,          // {0}=from {1}=to
   // Bench.
   kScenarioPassed,
   kScenarioFailed,

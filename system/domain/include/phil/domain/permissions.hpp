@@ -35,8 +35,9 @@ enum class Action : std::uint8_t {
   kManageOperators,  ///< operators: add, disable, reset a password, change a role
   kReadLog,          ///< the system log (audit) and its verification
   kRebuildReports,   ///< the reports' daily roll-ups rebuilt from the readings and the ledger
+  kAckAlarm,         ///< acknowledging an alarm (issue 14 item 3)
 };
-inline constexpr std::size_t kActionCount = 21;
+inline constexpr std::size_t kActionCount = 22;
 
 enum class Role : std::uint8_t {
   kAdmin,     ///< operators and site
@@ -62,6 +63,7 @@ inline constexpr std::array kPermissions{
     Permission{Role::kAdmin, Action::kQuery},
     Permission{Role::kAdmin, Action::kReadLog},
     Permission{Role::kAdmin, Action::kRebuildReports},
+    Permission{Role::kAdmin, Action::kAckAlarm},
     // manager: tariffs, reports, approvals
     Permission{Role::kManager, Action::kAddTariff},
     Permission{Role::kManager, Action::kAssignTariff},
@@ -70,6 +72,7 @@ inline constexpr std::array kPermissions{
     Permission{Role::kManager, Action::kQuery},
     Permission{Role::kManager, Action::kReadLog},
     Permission{Role::kManager, Action::kRebuildReports},
+    Permission{Role::kManager, Action::kAckAlarm},
     // cashier: the counter
     Permission{Role::kCashier, Action::kOpenAccount},
     Permission{Role::kCashier, Action::kCloseAccount},
@@ -87,6 +90,7 @@ inline constexpr std::array kPermissions{
     Permission{Role::kEngineer, Action::kMoveMeter},
     Permission{Role::kEngineer, Action::kConfirmBox},
     Permission{Role::kEngineer, Action::kQuery},
+    Permission{Role::kEngineer, Action::kAckAlarm},
     // auditor: reads
     Permission{Role::kAuditor, Action::kQuery},
     Permission{Role::kAuditor, Action::kReport},

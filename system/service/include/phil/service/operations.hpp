@@ -30,6 +30,7 @@
 #include <vector>
 
 #include <phil/common/device_models.hpp>
+#include <phil/domain/alarms.hpp>
 #include <phil/domain/clock.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/outbox.hpp>
@@ -136,6 +137,28 @@ struct StatusBoard {
   /// The site's local time minus UTC, to show times in: the site file's utc_offset, else 0
   /// (UTC) when Operations has no site file.
   std::chrono::minutes utc_offset{0};
+};
+
+/// An alarm kind's name for people, in the language in use (the text layer), e.g. "balance alarm
+/// 1".
+std::string alarm_kind_name(domain::AlarmKind kind);
+/// An alarm's target for people: "bus1/3/12", "bus1/3", "bus1", or "account A401" (text layer).
+std::string alarm_target_name(const domain::AlarmTarget& target);
+
+/// Alarms (issue 14 item 3) as alarms() gives them.
+struct AlarmList {
+  std::vector<store::AlarmRecord> alarms;  ///< oldest raised first
+  TimePoint as_of{};                       ///< the clock at the call: an active alarm's age
+  /// The site's local time minus UTC, to show times in (as StatusBoard::utc_offset).
+  std::chrono::minutes utc_offset{0};
+};
+
+/// The offline report (issue 14 item 5) as offline_report() gives it.
+struct OfflineReport {
+  std::vector<domain::OfflineTarget> targets;  ///< domain::offline_report of the alarms table
+  TimePoint from{};
+  TimePoint to{};
+  std::chrono::minutes utc_offset{0};  ///< as StatusBoard::utc_offset
 };
 
 class Operations {
@@ -329,6 +352,19 @@ class Operations {
   /// Makes the roll-ups again from every reading and charge (store::Reports::rebuild_rollups),
   /// in the site's local time: rebuild_reports.
   domain::Result<store::RollupSummary> rebuild_reports(const Actor& actor);
+  // ---- alarms (operations_alarms.cpp; issue 14 item 3) ----
+  /// The alarms `filter` selects (query; store::Alarms::alarms), oldest raised first. A filter
+  /// text is checked like any other text (kInvalid).
+  domain::Result<AlarmList> alarms(const Actor& actor, const store::AlarmFilter& filter) const;
+  /// Acknowledges alarm `id` (ack_alarm): the alarm records who and when, and one system log
+  /// row ("ack_alarm") is written with it. Refused, changing nothing: an unknown id (kNotFound),
+  /// an alarm acknowledged already (kRefused, naming who and when).
+  domain::Result<store::AlarmRecord> ack_alarm(const Actor& actor, std::int64_t id);
+  /// The offline report (report): when each meter, box and bus went offline within [from, to)
+  /// and for how long (domain::offline_report over the alarms table). kInvalid for an empty
+  /// period.
+  domain::Result<OfflineReport> offline_report(const Actor& actor, TimePoint from,
+                                               TimePoint to) const;
 
   // ---- operators (operations_operators.cpp) ----
   /// Logs an operator in: their Actor, with the role the operators table gives them. Refused

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <phil/common/time.hpp>
+#include <phil/domain/alarms.hpp>
 #include <phil/domain/box_identity.hpp>
 #include <phil/domain/meter_id.hpp>
 #include <phil/domain/reading.hpp>
@@ -70,6 +71,10 @@ class PollSink {
   /// a box or bus event (the details then name it).
   virtual void add_event(const std::optional<domain::MeterId>& meter, const std::string& kind,
                          const std::string& details, TimePoint at) = 0;
+  /// Raises and clears alarms by what was observed (domain::alarm_changes against the open
+  /// alarms of the observed keys), in one transaction: a condition that holds with no open
+  /// alarm is a new row, an open one seen not holding gets its cleared_at; nothing else changes.
+  virtual void observe_alarms(const std::vector<domain::AlarmSeen>& seen, TimePoint at) = 0;
   /// Stores the serial numbers read from meters, in one transaction. Where a DIFFERENT serial
   /// was stored, the meter was replaced: a "meter_replaced" event with both serials, and its
   /// billing re-based (no baseline: the next reading becomes it, so the new meter's counters are

@@ -12,6 +12,7 @@
 //   SystemLog     the hash-chained system log (audit): list, verify, head        system_log.hpp
 //   Queries       the read side: meters, accounts, ledger, events, commands      queries.hpp
 //   Reports       the daily per-meter roll-ups and the reports' look-ups          reports.hpp
+//   Alarms        the alarms table: list, acknowledge (raised by the poll path)  alarms.hpp
 //
 // Store is all of them on one database connection (plus checkpoint()); the SQLite store
 // implements it. Units as in phil/domain/money.hpp (fen, Wh, 0.0001 yuan/kWh); times are UTC
@@ -30,6 +31,7 @@
 #include <memory>
 #include <string>
 
+#include <phil/store/alarms.hpp>
 #include <phil/store/common.hpp>
 #include <phil/store/ledger.hpp>
 #include <phil/store/operators.hpp>
@@ -56,7 +58,8 @@ class Store : public Outbox,
               public Operators,
               public SystemLog,
               public Queries,
-              public Reports {
+              public Reports,
+              public Alarms {
  public:
   ~Store() override = default;
 

@@ -1,0 +1,116 @@
+// Operations: alarms (issue 14 item 3). The alarms are raised and cleared by the bus runtime
+// and the store (store::Alarms, PollSink::observe_alarms); this is the front door to list and
+// acknowledge them.
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include <phil/common/text.hpp>
+#include <phil/common/time.hpp>
+#include <phil/service/operations.hpp>
+
+namespace phil::service {
+
+std::string alarm_kind_name(domain::AlarmKind kind) {
+  using K = domain::AlarmKind;
+  using text::Id;
+  switch (kind) {
+    case K::kAlarm1:
+      return text::format(Id::kAlarmKindAlarm1);
+    case K::kAlarm2:
+      return text::format(Id::kAlarmKindAlarm2);
+    case K::kArrears:
+      return text::format(Id::kAlarmKindArrears);
+    case K::kOverloadTrip:
+      return text::format(Id::kAlarmKindOverloadTrip);
+    case K::kMeterOffline:
+      return text::format(Id::kAlarmKindMeterOffline);
+    case K::kBoxOffline:
+      return text::format(Id::kAlarmKindBoxOffline);
+    case K::kBusOffline:
+      return text::format(Id::kAlarmKindBusOffline);
+    case K::kRelayMismatch:
+      return text::format(Id::kAlarmKindRelayMismatch);
+    case K::kBalanceMismatch:
+      return text::format(Id::kAlarmKindBalanceMismatch);
+    case K::kClockDrift:
+      return text::format(Id::kAlarmKindClockDrift);
+    case K::kMeterSwapped:
+      return text::format(Id::kAlarmKindMeterSwapped);
+    case K::kCommandFailed:
+      return text::format(Id::kAlarmKindCommandFailed);
+    case K::kStatusBitsMismatch:
+      return text::format(Id::kAlarmKindStatusBits);
+  }
+  return std::string(domain::to_string(kind));
+}
+
+std::string alarm_target_name(const domain::AlarmTarget& target) {
+  if (target.bus.empty()) return text::format(text::Id::kAlarmAccount, target.account);
+  return target.to_string();
+}
+
+domain::Result<AlarmList> Operations::alarms(const Actor& actor,
+                                             const store::AlarmFilter& filter) const {
+  for (const auto* t : {&filter.bus, &filter.account}) {
+    if (*t) {
+      if (auto bad = check_text("alarm filter", **t, TextLimits::kId)) return *bad;
+    }
+  }
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  AlarmList out;
+  out.alarms = store_.alarms(filter);
+  out.as_of = clock_.now();
+  if (site_) out.utc_offset = site_->utc_offset;
+  return out;
+}
+
+domain::Result<store::AlarmRecord> Operations::ack_alarm(const Actor& actor, std::int64_t id) {
+  auto g = begin(actor, Action::kAckAlarm);
+  if (!g) return g.error();
+  store::AlarmFilter f;
+  f.id = id;
+  const auto found = store_.alarms(f);
+  if (found.empty()) {
+    return domain::Error{domain::ErrorKind::kNotFound, text::format(text::Id::kAlarmUnknown, id)};
+  }
+  const auto offset = site_ ? site_->utc_offset : std::chrono::minutes{0};
+  const auto& a = found.front();
+  if (a.acknowledged_by && a.acknowledged_at) {
+    return domain::Error{domain::ErrorKind::kRefused,
+                         text::format(text::Id::kAlarmAckedAlready, id, *a.acknowledged_by,
+                                      format_timestamp(*a.acknowledged_at, offset))};
+  }
+  return store_.ack_alarm(id, actor.id, clock_.now());
+}
+
+domain::Result<OfflineReport> Operations::offline_report(const Actor& actor, TimePoint from,
+                                                         TimePoint to) const {
+  const auto offset = site_ ? site_->utc_offset : std::chrono::minutes{0};
+  if (from >= to) {
+    return domain::Error{domain::ErrorKind::kInvalid,
+                         text::format(text::Id::kOfflineBadPeriod, format_timestamp(from, offset),
+                                      format_timestamp(to, offset))};
+  }
+  auto g = begin(actor, Action::kReport);
+  if (!g) return g.error();
+  std::vector<domain::AlarmSpan> spans;
+  for (const auto kind : {domain::AlarmKind::kMeterOffline, domain::AlarmKind::kBoxOffline,
+                          domain::AlarmKind::kBusOffline}) {
+    store::AlarmFilter f;
+    f.kind = kind;
+    f.from = from;
+    f.to = to;
+    for (auto& a : store_.alarms(f))
+      spans.push_back({std::move(a.key), a.raised_at, a.cleared_at});
+  }
+  OfflineReport out;
+  out.targets = domain::offline_report(spans, from, to);
+  out.from = from;
+  out.to = to;
+  out.utc_offset = offset;
+  return out;
+}
+
+}  // namespace phil::service

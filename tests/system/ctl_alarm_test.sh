@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# prepaidctl alarm (issue 14 item 3) as an operator meets it: `alarm list` shows the alarms
+# with their kind in words, target, raised and cleared times in the site's zone and who
+# acknowledged; --active, --kind, --meter (meter, box or bus), --from/--to narrow it; --json and
+# --csv; --lang zh_CN names the kinds in Chinese; `alarm ack ID` acknowledges once (a second ack,
+# an unknown id and a role that may not are refused and change nothing); bad arguments exit 2.
+# The daemon's findings are stood in for by writing alarm rows with the sqlite3 shell.
+# Usage: ctl_alarm_test.sh PREPAIDCTL PROFILES_DIR SQLITE3
+set -euo pipefail
+ctl=$1 profiles=$2 sqlite=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+cat > model.yaml <<'YAML'
+site: {name: ctl-alarm-test}
+buses:
+  - id: bus1
+    boxes:
+      - {address: 4, model: adf300l-i, meters: [{circuit: 1}, {circuit: 2}]}
+accounts:
+  - {id: A401, tenant: Wang, meters: [bus1/4/1]}
+YAML
+cat > site.yaml <<'YAML'
+name: ctl-alarm-test
+utc_offset: "+08:00"
+buses:
+  - {id: bus1, port: ./no-such-port, boxes: [{address: 4, model: adf300l-i, profile: adf300l}]}
+YAML
+source "$(dirname "$0")/../support/ctl_lib.sh"
+ctl_operators "$ctl" site.db
+ctl() { ctl_as "$ctl" --db site.db "$@"; }
+expect_rc 0 ctl site import model.yaml
+
+# What the daemon raised: 2026-12-05T08:00:00Z a box offline (cleared 09:00Z), a meter in
+# alarm 1 still active, an account's balance mismatch.
+at=1796457600000
+"$sqlite" site.db "
+INSERT INTO alarms (kind, bus, box, circuit, account, raised_at, cleared_at, details) VALUES
+  ('box_offline', 'bus1', 4, NULL, '', $at, $((at + 3600000)), '{\"failed_cycles\":3}'),
+  ('alarm1', 'bus1', 4, 1, '', $((at + 1800000)), NULL, '{\"balance\":\"15.00\"}'),
+  ('balance_mismatch', '', NULL, NULL, 'A401', $((at + 7200000)), NULL, '{\"off_by\":\"1.20\"}');"
+
+expect_rc 0 ctl --config site.yaml --profiles "$profiles" --lang en alarm list
+has "^id  kind  target  raised  cleared  acknowledged" out.txt "no header"
+has "^1  box offline  bus1/4  2026-12-05T16:00:00+08:00  2026-12-05T17:00:00+08:00" out.txt \
+  "box offline row wrong (kind in words, times in the site zone)"
+has "^2  balance alarm 1  bus1/4/1  2026-12-05T16:30:00+08:00  \[active\]" out.txt \
+  "alarm 1 row wrong"
+has "^3  balance mismatch  account A401" out.txt "account alarm row wrong"
+has "3 alarm(s), 2 active" out.txt "counts wrong"
+# Without a site file, times are UTC.
+expect_rc 0 ctl --lang en alarm list
+has "2026-12-05T08:00:00+00:00" out.txt "time without a site file not UTC"
+
+# Filters: realtime, kind, target (meter, box, bus), time.
+expect_rc 0 ctl --lang en alarm list --active
+hasnt "box offline" out.txt "--active kept a cleared alarm"
+has "balance alarm 1" out.txt "--active lost an active alarm"
+expect_rc 0 ctl --lang en alarm list --kind alarm1
+has "1 alarm(s), 1 active" out.txt "--kind"
+expect_rc 0 ctl --lang en alarm list --meter bus1/4
+has "2 alarm(s)" out.txt "--meter BUS/BOX: the box and its meters"
+expect_rc 0 ctl --lang en alarm list --meter bus1/4/1
+has "1 alarm(s), 1 active" out.txt "--meter BUS/BOX/CIRCUIT"
+expect_rc 0 ctl --lang en alarm list --from 2026-12-05T17:30:00+08:00
+hasnt "box offline" out.txt "--from kept an alarm cleared before it"
+has "2 alarm(s), 2 active" out.txt "--from"
+expect_rc 0 ctl --lang en alarm list --to 2026-12-05T16:10:00+08:00
+has "1 alarm(s), 0 active" out.txt "--to"
+expect_rc 0 ctl --lang en alarm list --kind meter_offline
+has "no alarm matches" out.txt "empty list not said"
+
+# --json and --csv.
+expect_rc 0 ctl --json --config site.yaml --profiles "$profiles" alarm list --active
+has '"kind":"alarm1"' out.txt "json kind"
+has '"target":{"account":null,"box":4,"bus":"bus1","circuit":1}' out.txt "json target"
+has '"raised_at":"2026-12-05T16:30:00+08:00"' out.txt "json time not in the site zone"
+has '"cleared_at":null' out.txt "json active"
+has '"details":{"balance":"15.00"}' out.txt "json details"
+expect_rc 0 ctl --lang en alarm list --csv
+[[ $(wc -l < out.txt) == 4 ]] || { cat out.txt >&2; fail "csv lines"; }
+has '^"id","kind",kind_code,"target","raised","cleared","acknowledged",details' out.txt "csv header"
+has '^1,"box offline",box_offline,"bus1/4","2026-12-05T08:00:00+00:00","2026-12-05T09:00:00+00:00"' \
+  out.txt "csv row"
+expect_rc 2 ctl alarm list --csv --json
+
+# Chinese kind names and headers.
+expect_rc 0 ctl --lang zh_CN alarm list
+has "计量箱失联" out.txt "zh_CN box offline"
+has "余额报警1" out.txt "zh_CN alarm 1"
+has "未恢复" out.txt "zh_CN active"
+
+# Acknowledging: once, by a role that may; refusals change nothing.
+count_acks() { "$sqlite" site.db "SELECT count(*) FROM alarms WHERE acknowledged_by IS NOT NULL"; }
+log_rows() { "$sqlite" site.db "SELECT count(*) FROM audit WHERE action = 'ack_alarm'"; }
+PHIL_SESSION_FILE="$ctl_sessions_root/site.db/cashier" expect_rc 1 "$ctl" --db site.db \
+  --lang en alarm ack 2
+has "may not ack_alarm" err.txt "cashier's ack not refused by role"
+[[ $(count_acks) == 0 ]] || fail "a refused ack changed an alarm"
+expect_rc 0 ctl --config site.yaml --profiles "$profiles" --lang en alarm ack 2
+has "alarm 2 (balance alarm 1, bus1/4/1) acknowledged by qa-engineer at 20" out.txt \
+  "ack not reported"
+[[ $(count_acks) == 1 && $(log_rows) == 1 ]] || fail "ack not stored with one log row"
+expect_rc 0 ctl --lang en alarm list --kind alarm1
+has "qa-engineer" out.txt "list does not show who acknowledged"
+PHIL_SESSION_FILE="$ctl_sessions_root/site.db/manager" expect_rc 1 "$ctl" --db site.db \
+  --lang en alarm ack 2
+has "acknowledged already by qa-engineer" err.txt "second ack not refused"
+expect_rc 1 ctl --lang en alarm ack 99
+has "no alarm 99" err.txt "unknown id not refused"
+[[ $(count_acks) == 1 && $(log_rows) == 1 ]] || fail "a refused ack changed something"
+expect_rc 0 ctl --json alarm ack 1
+has '"acknowledged_by":"qa-engineer"' out.txt "json ack"
+
+# The offline report (a manager's or an auditor's: report).
+mgr() { PHIL_SESSION_FILE="$ctl_sessions_root/site.db/manager" "$ctl" --db site.db "$@"; }
+expect_rc 0 mgr --config site.yaml --profiles "$profiles" --lang en alarm offline \
+  --from 2026-12-05T15:00:00+08:00 --to 2026-12-05T20:00:00+08:00
+has "offline from 2026-12-05T15:00:00+08:00 to 2026-12-05T20:00:00+08:00" out.txt "no period"
+has "bus1/4 (box offline): offline 1 time(s), 1 h 0 min in all" out.txt "box total wrong"
+has "went offline 2026-12-05T16:00:00+08:00  back 2026-12-05T17:00:00+08:00" out.txt "spell"
+hasnt "balance" out.txt "offline report lists other kinds"
+expect_rc 0 mgr --json alarm offline --from 2026-12-05T16:30:00+08:00 \
+  --to 2026-12-05T20:00:00+08:00
+has '"offline_s":1800' out.txt "json total not clipped to the period"
+expect_rc 0 mgr --lang en alarm offline --csv --from 2026-12-05T15:00:00+08:00
+has '^"box offline",box_offline,"bus1/4","2026-12-05T08:00:00+00:00","2026-12-05T09:00:00+00:00",3600' \
+  out.txt "csv offline row"
+expect_rc 0 mgr --lang zh_CN alarm offline --from 2026-12-04T15:00:00+08:00 \
+  --to 2026-12-05T15:00:00+08:00
+has "该时段内没有失联" out.txt "zh_CN empty report"
+expect_rc 1 ctl --lang en alarm offline --from 2026-12-05T15:00:00+08:00
+has "may not report" err.txt "engineer's report not refused by role"
+expect_rc 2 mgr --lang en alarm offline --from 2026-12-05T20:00:00+08:00 \
+  --to 2026-12-05T15:00:00+08:00
+has "is empty: --from must be before --to" err.txt "empty period not explained"
+
+# Bad arguments: exit 2 with what to write.
+expect_rc 2 ctl --lang en alarm list --kind offline
+has "not an alarm kind; give one of: alarm1, alarm2" err.txt "bad kind not explained"
+expect_rc 2 ctl --lang en alarm list --meter bus1/x
+has "is not a meter, box or bus" err.txt "bad target not explained"
+expect_rc 2 ctl --lang en alarm list --from yesterday
+expect_rc 2 ctl --lang en alarm ack first
+has "is not a number" err.txt "bad id not explained"
+echo "ctl_alarm_test: OK"
