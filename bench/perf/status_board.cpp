@@ -16,46 +16,14 @@
 #include <phil/store/store.hpp>
 
 #include "perf_args.hpp"
+#include "perf_site.hpp"
 #include "support/sqlite_count.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using phil::domain::MeterId;
 
 constexpr phil::TimePoint kT0{phil::Millis(1'796'457'600'000)};  // 2026-12-05T08:00:00Z
-
-/// The site model: `buildings` x 40 floors x one box of 25 meters.
-phil::domain::SiteModel site(int buildings) {
-  phil::domain::SiteModel m;
-  m.settings.name = "perf-status-board";
-  int account = 0;
-  for (int b = 1; b <= buildings; ++b) {
-    const auto building = "b" + std::to_string(b);
-    const auto bus = "bus" + std::to_string(b);
-    m.buildings.push_back({building, "Block " + std::to_string(b)});
-    m.buses.push_back({bus, ""});
-    for (int f = 1; f <= 40; ++f) {
-      m.floors.push_back({building, f});
-      m.boxes.push_back({bus, f, "adf300l-iii", building, f});
-      for (int c = 1; c <= 25; ++c) {
-        const auto room = building + "-" + std::to_string(f * 100 + c);
-        m.rooms.push_back({room, building, f});
-        const MeterId id{bus, f, c};
-        m.meters.push_back({id, room, {}, std::nullopt});
-        if (c <= 22 || (c == 23 && f % 2 == 0)) {  // 9,000 of 10,000 (with 10 buildings)
-          phil::domain::AccountSpec a;
-          a.id = "A" + std::to_string(++account);
-          a.tenant = "Tenant " + std::to_string(account);
-          a.room = room;
-          a.meters = {id};
-          m.accounts.push_back(std::move(a));
-        }
-      }
-    }
-  }
-  return m;
-}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -79,7 +47,7 @@ int main(int argc, char** argv) {
   std::size_t meters = 0;
   {
     auto store = phil::store::open_sqlite_store(path);
-    if (auto r = store->import_site(site(buildings), "bench", kT0); !r) {
+    if (auto r = store->import_site(phil::perf::office_site(buildings), "bench", kT0); !r) {
       std::fprintf(stderr, "import failed: %s\n", r.error().message.c_str());
       return 1;
     }

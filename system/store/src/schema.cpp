@@ -773,12 +773,25 @@ CREATE INDEX alarms_open ON alarms (bus) WHERE cleared_at IS NULL;
 CREATE INDEX alarms_by_raised ON alarms (raised_at);
 )sql";
 
+// v21: a reading committed at or before the roll-ups' watermark (a slow bus's cycle commits
+// readings older than what another bus committed and a pass already saw) moves the watermark
+// back, so the next pass reads it. The readings are clustered by time, not by commit, so this
+// is how a pass finds late rows without a window; each meter's mark (rollup_marks) keeps the
+// rows seen again from counting twice. One look at a one-row table per inserted reading.
+constexpr std::string_view kV21 = R"sql(
+CREATE TRIGGER readings_reopen_rollup AFTER INSERT ON readings
+  WHEN NEW.at <= (SELECT readings_to FROM rollup_state WHERE id = 1)
+BEGIN
+  UPDATE rollup_state SET readings_to = NEW.at - 1 WHERE id = 1;
+END;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
   static const std::vector<std::string_view> kAll{kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,
                                                   kV8,  kV9,  kV10, kV11, kV12, kV13, kV14,
-                                                  kV15, kV16, kV17, kV18, kV19, kV20};
+                                                  kV15, kV16, kV17, kV18, kV19, kV20, kV21};
   return kAll;
 }
 

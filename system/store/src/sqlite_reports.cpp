@@ -23,11 +23,6 @@ using sqlite::from_ms;
 using sqlite::to_ms;
 using sqlite::Transaction;
 
-/// A pass looks again at readings this much older than the newest it saw: a bus's poll cycle
-/// takes its time before its transaction, so another bus may commit an older one after it. A
-/// meter's own mark keeps a reading from being counted twice.
-constexpr std::int64_t kLateReadingsMs = 10LL * 60 * 1000;
-
 struct Mark {
   std::int64_t at = 0;
   std::int64_t energy_wh = 0;
@@ -68,8 +63,10 @@ class Periods {
   std::vector<domain::DailyPeriod> flat_{{0, domain::TouRate::kFlat}};
 };
 
-/// One pass inside the caller's transaction: the readings after rollup_state.readings_to (less
-/// kLateReadingsMs) and the charges after charge_seq, added to meter_days.
+/// One pass inside the caller's transaction: the readings after rollup_state.readings_to and the
+/// charges after charge_seq, added to meter_days. A reading committed late (a slow bus's cycle)
+/// has moved readings_to back before it (schema v21's trigger); a meter's own mark keeps the
+/// readings read again from counting twice.
 RollupSummary roll_up_pass(Db& db, std::chrono::minutes utc_offset) {
   std::int64_t readings_to = 0;
   std::int64_t charge_seq = 0;
@@ -106,7 +103,7 @@ RollupSummary roll_up_pass(Db& db, std::chrono::minutes utc_offset) {
   {
     auto s =
         db.prepare("SELECT at, meter, energy_wh FROM readings WHERE at > ?1 ORDER BY at, meter");
-    s->bind(1, readings_to > kLateReadingsMs ? readings_to - kLateReadingsMs : std::int64_t{0});
+    s->bind(1, readings_to);
     while (s->step()) {
       const std::int64_t at = s->int64(0);
       auto meter = s->text(1);
