@@ -148,7 +148,7 @@ void write_day(Writer& w, std::vector<Meter>& meters, int day) {
     const auto& a = meters[i].account;
     if (a.empty()) continue;
     const auto n = static_cast<int>(i);
-    const auto at = start + 9 * 3'600'000 + (n % 480) * 60'000;
+    const auto at = start + std::int64_t{9} * 3'600'000 + std::int64_t{n % 480} * 60'000;
     const auto cashier = "c" + std::to_string(n % 4 + 1);
     if (day % 30 == n % 30) w.money(a, "sale", "", 10'000, 0, cashier, at);
     if (n % 97 == 0 && day % 30 == (n + 15) % 30) w.money(a, "refund", "", 2'000, 0, cashier, at);

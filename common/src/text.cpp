@@ -380,6 +380,12 @@ std::string_view pattern_en(Id id) {
       return "Energy by {0}";
     case Id::kReportReadings:
       return "Readings export";
+    case Id::kReportAlarms:
+      return "Alarms";
+    case Id::kReportOffline:
+      return "Offline meters and comm managers";
+    case Id::kColOfflineMinutes:
+      return "offline (min)";
     case Id::kReportStatement:
       return "Statement of account {0}";
     case Id::kReportStatementUse:

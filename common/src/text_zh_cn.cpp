@@ -327,6 +327,12 @@ std::string_view pattern_zh_cn(Id id) {
       return "用电量报表（按{0}）";
     case Id::kReportReadings:
       return "抄表导出";
+    case Id::kReportAlarms:
+      return "报警记录";
+    case Id::kReportOffline:
+      return "离线表计与通讯管理机";
+    case Id::kColOfflineMinutes:
+      return "离线时长(分钟)";
     case Id::kReportStatement:
       return "账户 {0} 对账单";
     case Id::kReportStatementUse:

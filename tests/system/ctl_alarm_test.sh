@@ -3,11 +3,12 @@
 # with their kind in words, target, raised and cleared times in the site's zone and who
 # acknowledged; --active, --kind, --meter (meter, box or bus), --from/--to narrow it; --json and
 # --csv; --lang zh_CN names the kinds in Chinese; `alarm ack ID` acknowledges once (a second ack,
-# an unknown id and a role that may not are refused and change nothing); bad arguments exit 2.
+# an unknown id and a role that may not are refused and change nothing); the list and the
+# offline report as Excel workbooks (--xlsx, opened with openpyxl); bad arguments exit 2.
 # The daemon's findings are stood in for by writing alarm rows with the sqlite3 shell.
-# Usage: ctl_alarm_test.sh PREPAIDCTL PROFILES_DIR SQLITE3
+# Usage: ctl_alarm_test.sh PREPAIDCTL PROFILES_DIR SQLITE3 PYTHON3
 set -euo pipefail
-ctl=$1 profiles=$2 sqlite=$3
+ctl=$1 profiles=$2 sqlite=$3 python=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -126,6 +127,36 @@ has '"offline_s":1800' out.txt "json total not clipped to the period"
 expect_rc 0 mgr --lang en alarm offline --csv --from 2026-12-05T15:00:00+08:00
 has '^"box offline",box_offline,"bus1/4","2026-12-05T08:00:00+00:00","2026-12-05T09:00:00+00:00",3600' \
   out.txt "csv offline row"
+# As workbooks: the offline report in Chinese (minutes as numbers, a total) and the list.
+expect_rc 0 mgr --config site.yaml --profiles "$profiles" --lang zh_CN alarm offline \
+  --from 2026-12-05T15:00:00+08:00 --to 2026-12-05T20:00:00+08:00 --xlsx offline.xlsx
+expect_rc 0 mgr --config site.yaml --profiles "$profiles" --lang en alarm list --xlsx alarms.xlsx
+"$python" - offline.xlsx alarms.xlsx <<'PY' || fail "the alarm workbooks are not as they should be"
+import sys
+from openpyxl import load_workbook
+ws = load_workbook(sys.argv[1]).worksheets[0]
+assert ws.title == "offline", ws.title
+assert ws["A1"].value == "离线表计与通讯管理机", ws["A1"].value
+assert ws["A2"].value.startswith("时段：2026-12-05T15:00:00+08:00"), ws["A2"].value
+assert ws.freeze_panes == "A6", ws.freeze_panes
+head = [c.value for c in ws[5]]
+assert head[-1] == "离线时长(分钟)", head
+row = [c.value for c in ws[6]]
+assert row[1] == "bus1/4" and row[2] == "2026-12-05T16:00:00+08:00", row
+assert row[3] == "2026-12-05T17:00:00+08:00" and row[4] == 60, row
+total = [c.value for c in ws[7]]
+assert total[0] == "合计" and total[4] == 60, total
+ws = load_workbook(sys.argv[2]).worksheets[0]
+assert ws["A1"].value == "Alarms", ws["A1"].value
+ids = [ws.cell(row=r, column=1).value for r in range(6, ws.max_row + 1)]
+assert ids == [1, 2, 3], ids
+assert ws["B6"].value == "box offline" and ws["C6"].value == "bus1/4", (ws["B6"].value, ws["C6"].value)
+assert ws["F6"].value == "qa-engineer", ws["F6"].value
+PY
+expect_rc 2 mgr alarm offline --from 2026-12-05T15:00:00+08:00 --csv --xlsx x.xlsx
+has "give one of --csv, --json and --xlsx" err.txt "two outputs not refused"
+expect_rc 1 mgr alarm list --xlsx no-such-dir/a.xlsx
+[[ ! -e no-such-dir ]] || fail "a workbook's missing folder was made"
 expect_rc 0 mgr --lang zh_CN alarm offline --from 2026-12-04T15:00:00+08:00 \
   --to 2026-12-05T15:00:00+08:00
 has "该时段内没有失联" out.txt "zh_CN empty report"

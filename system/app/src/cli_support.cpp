@@ -154,6 +154,21 @@ std::string printable(std::string_view text) {
   return utf8::escaped(text);
 }
 
+int write_workbook(const std::vector<report::Report>& reports, const std::string& path, bool json) {
+  try {
+    report::write_xlsx(reports, path);
+  } catch (const std::runtime_error& e) {
+    print_failure(text::format(text::Id::kXlsxFailed, path, e.what()), json);
+    return kExitRefused;
+  }
+  if (json) {
+    std::cout << json_text({{"ok", true}, {"xlsx", path}}) << "\n";
+  } else {
+    std::cout << text::format(text::Id::kReportWritten, path) << "\n";
+  }
+  return kExitOk;
+}
+
 std::string duration_text(Millis d) {
   const auto minutes =
       std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::minutes>(d).count());

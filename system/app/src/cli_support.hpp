@@ -5,10 +5,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include <phil/domain/clock.hpp>
+#include <phil/report/report.hpp>
 #include <phil/service/operations.hpp>
 #include <phil/service/system.hpp>
 
@@ -93,6 +95,10 @@ std::string json_text(const nlohmann::json& j, int indent = -1);
 /// Stored or typed text for a table, a line of output or a message: utf8::escaped (line breaks,
 /// tabs and escape codes shown as backslash sequences, never sent to the terminal).
 std::string printable(std::string_view text);
+
+/// Writes `reports` as an Excel workbook at `path` (one sheet each) and says so; a file that
+/// cannot be written is a failure (print_failure naming it). Returns the exit code.
+int write_workbook(const std::vector<report::Report>& reports, const std::string& path, bool json);
 
 /// A duration as people read it, to the minute: "12 min", "3 h 5 min", "2 d 4 h" (text layer);
 /// a negative one as 0 min.

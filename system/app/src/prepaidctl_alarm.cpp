@@ -13,6 +13,7 @@
 #include <phil/common/text.hpp>
 #include <phil/common/time.hpp>
 #include <phil/service/operations.hpp>
+#include <phil/service/report_model.hpp>
 
 #include "cli_support.hpp"
 
@@ -187,8 +188,15 @@ void print_csv(const service::AlarmList& list) {
   }
 }
 
+/// --csv, --json (global) and --xlsx: at most one; a usage error's exit code if more.
+std::optional<int> one_output(const AlarmCommands& c, bool json) {
+  if (static_cast<int>(c.csv) + static_cast<int>(json) + static_cast<int>(!c.xlsx.empty()) > 1)
+    return usage_error("give one of --csv, --json and --xlsx");
+  return std::nullopt;
+}
+
 int list(const AlarmCommands& c, const AdminTarget& t) {
-  if (c.csv && t.json) return usage_error("give --csv or --json, not both");
+  if (const auto bad = one_output(c, t.json)) return *bad;
   const auto filter = filter_of(c);
   if (!filter) return kExitUsage;
   const auto opened = open_desk(t, Access::kView);
@@ -196,6 +204,9 @@ int list(const AlarmCommands& c, const AdminTarget& t) {
   const auto got = opened.ops.ops->alarms(t.actor, *filter);
   if (!got) return print_refusal(got.error(), t.json);
   const auto& l = got.value();
+  if (!c.xlsx.empty()) {
+    return write_workbook({service::to_report(l, filter->from, filter->to)}, c.xlsx, t.json);
+  }
   if (t.json) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& a : l.alarms)
@@ -245,7 +256,7 @@ nlohmann::json span_json(const domain::AlarmSpan& a, std::chrono::minutes offset
 }
 
 int offline(const AlarmCommands& c, const AdminTarget& t) {
-  if (c.csv && t.json) return usage_error("give --csv or --json, not both");
+  if (const auto bad = one_output(c, t.json)) return *bad;
   const auto from = time_arg(c.from, "--from");
   if (!from) return kExitUsage;
   std::optional<TimePoint> to = t.clock.now();
@@ -258,6 +269,7 @@ int offline(const AlarmCommands& c, const AdminTarget& t) {
   const auto got = opened.ops.ops->offline_report(t.actor, *from, *to);
   if (!got) return print_refusal(got.error(), t.json);
   const auto& r = got.value();
+  if (!c.xlsx.empty()) return write_workbook({service::to_report(r)}, c.xlsx, t.json);
   const auto at = [&](TimePoint p) { return format_timestamp(p, r.utc_offset); };
   if (t.json) {
     nlohmann::json all = nlohmann::json::array();
@@ -334,6 +346,7 @@ std::unique_ptr<AlarmCommands> add_alarm_commands(CLI::App& cli) {
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   c->list->add_flag("--csv", c->csv, "CSV instead of a table");
+  c->list->add_option("--xlsx", c->xlsx, "write the list as an Excel workbook to this file");
   c->ack = c->alarm->add_subcommand("ack", "acknowledge an alarm (admin, manager, engineer)");
   c->ack->add_option("id", c->id, "the alarm's id, as alarm list prints it")->required();
   c->offline = c->alarm->add_subcommand(
@@ -342,6 +355,7 @@ std::unique_ptr<AlarmCommands> add_alarm_commands(CLI::App& cli) {
       ->required();
   c->offline->add_option("--to", c->to, "the period's end (default: now)");
   c->offline->add_flag("--csv", c->csv, "CSV instead of a table: one line per time offline");
+  c->offline->add_option("--xlsx", c->xlsx, "write the report as an Excel workbook to this file");
   return c;
 }
 

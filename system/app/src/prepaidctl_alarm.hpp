@@ -27,7 +27,8 @@ struct AlarmCommands {
   std::string account;
   int limit = 1000;
   bool csv = false;
-  std::string id;  ///< alarm ack's id, as typed
+  std::string xlsx;  ///< --xlsx FILE: the list or report as an Excel workbook
+  std::string id;    ///< alarm ack's id, as typed
 };
 
 /// Adds `alarm list` and `alarm ack` to the command line.

@@ -164,11 +164,7 @@ int run_report_command(const ReportCommands& c, const AdminTarget& t) {
     if (!opened.ops) return opened.exit_code;
     const auto made = make(c, *opened.ops, t.actor, t.json);
     if (made.exit_code) return *made.exit_code;
-    if (!c.xlsx.empty()) {
-      report::write_xlsx(made.reports, c.xlsx);
-      std::cout << text::format(text::Id::kReportWritten, c.xlsx) << "\n";
-      return kOk;
-    }
+    if (!c.xlsx.empty()) return write_workbook(made.reports, c.xlsx, t.json);
     for (const auto& r : made.reports) {
       if (t.json) {
         std::cout << report::json(r);
@@ -180,9 +176,6 @@ int run_report_command(const ReportCommands& c, const AdminTarget& t) {
     }
   } catch (const store::StoreError& e) {
     print_failure(std::string("database error: ") + e.what(), t.json);
-    return kExitRefused;
-  } catch (const std::runtime_error& e) {  // the workbook could not be written
-    print_failure(text::format(text::Id::kXlsxFailed, c.xlsx, e.what()), t.json);
     return kExitRefused;
   }
   return kOk;

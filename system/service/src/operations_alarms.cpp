@@ -110,6 +110,7 @@ domain::Result<OfflineReport> Operations::offline_report(const Actor& actor, Tim
   out.from = from;
   out.to = to;
   out.utc_offset = offset;
+  out.made_at = clock_.now();
   return out;
 }
 

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <array>
+#include <chrono>
 
 #include <phil/domain/ledger.hpp>
 #include <phil/service/report_model.hpp>
@@ -210,6 +212,48 @@ report::Report to_report(const DailyReport& r) {
   money(Id::kDailyCharges, r.energy.charge_fen);
   out.rows.push_back({t(Id::kDailyLogSeq), Cell(), Cell(), std::to_string(r.log_head.id)});
   out.rows.push_back({t(Id::kDailyLogHash), Cell(), Cell(), r.log_head.hash});
+  return out;
+}
+
+report::Report to_report(const AlarmList& l, std::optional<TimePoint> from,
+                         std::optional<TimePoint> to) {
+  if (!from) from = l.alarms.empty() ? l.as_of : l.alarms.front().raised_at;
+  auto out =
+      made({*from, to.value_or(l.as_of), l.as_of, l.utc_offset}, t(Id::kReportAlarms), "alarms");
+  out.columns = {
+      {t(Id::kAlarmId), ColumnType::kCount},     {t(Id::kAlarmKind), ColumnType::kText},
+      {t(Id::kAlarmTarget), ColumnType::kText},  {t(Id::kAlarmRaised), ColumnType::kTime},
+      {t(Id::kAlarmCleared), ColumnType::kTime}, {t(Id::kAlarmAcked), ColumnType::kText},
+      {t(Id::kColTime), ColumnType::kTime}};
+  for (const auto& a : l.alarms) {
+    out.rows.push_back({a.id, alarm_kind_name(a.key.kind), alarm_target_name(a.key.target),
+                        a.raised_at, a.cleared_at ? Cell(*a.cleared_at) : Cell(),
+                        opt(a.acknowledged_by),
+                        a.acknowledged_at ? Cell(*a.acknowledged_at) : Cell()});
+  }
+  return out;
+}
+
+report::Report to_report(const OfflineReport& r) {
+  auto out = made({r.from, r.to, r.made_at, r.utc_offset}, t(Id::kReportOffline), "offline");
+  out.columns = {{t(Id::kAlarmKind), ColumnType::kText},
+                 {t(Id::kAlarmTarget), ColumnType::kText},
+                 {t(Id::kOfflineWent), ColumnType::kTime},
+                 {t(Id::kOfflineBack), ColumnType::kTime},
+                 {t(Id::kColOfflineMinutes), ColumnType::kCount}};
+  std::int64_t total = 0;
+  for (const auto& o : r.targets) {
+    for (const auto& a : o.spells) {
+      const auto end = std::min(a.cleared_at.value_or(r.to), r.to);
+      const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(
+                               std::max(end - std::max(a.raised_at, r.from), Millis{0}))
+                               .count();
+      total += minutes;
+      out.rows.push_back({alarm_kind_name(o.kind), alarm_target_name(o.target), a.raised_at,
+                          a.cleared_at ? Cell(*a.cleared_at) : Cell(), minutes});
+    }
+  }
+  out.totals = {t(Id::kReportTotal), Cell(), Cell(), Cell(), total};
   return out;
 }
 

@@ -177,6 +177,9 @@ enum class Id {
   kReportShift,         // (title) {0}=cashier
   kReportEnergy,        // (title) {0}=grouped by
   kReportReadings,      // (title)
+  kReportAlarms,        // (title)
+  kReportOffline,       // (title)
+  kColOfflineMinutes,   // (header) minutes offline within the period
   kReportStatement,     // (title) {0}=account
   kReportStatementUse,  // (title) {0}=account
   kReportDaily,         // (title) {0}=day

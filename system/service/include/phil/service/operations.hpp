@@ -159,6 +159,7 @@ struct OfflineReport {
   TimePoint from{};
   TimePoint to{};
   std::chrono::minutes utc_offset{0};  ///< as StatusBoard::utc_offset
+  TimePoint made_at{};                 ///< the clock at the call
 };
 
 class Operations {

@@ -6,6 +6,7 @@
 #include <phil/domain/reading.hpp>
 #include <phil/domain/status.hpp>
 #include <phil/report/report.hpp>
+#include <phil/service/operations.hpp>
 #include <phil/service/reports.hpp>
 
 namespace phil::service {
@@ -22,5 +23,11 @@ report::Report to_report(const ReadingsExport& r);
 /// The statement's entries and its daily use: two reports (two sheets).
 std::vector<report::Report> to_reports(const Statement& s);
 report::Report to_report(const DailyReport& r);
+/// The alarms of a list, one row each (prepaidctl alarm list --xlsx); the period shown is
+/// [from, to), each defaulting to the oldest alarm's raising and the list's as_of.
+report::Report to_report(const AlarmList& l, std::optional<TimePoint> from,
+                         std::optional<TimePoint> to);
+/// The offline report, one row a spell, its minutes clipped to the period (alarm offline --xlsx).
+report::Report to_report(const OfflineReport& r);
 
 }  // namespace phil::service
