@@ -502,6 +502,59 @@ CreditDecision decide_debit(std::optional<std::uint16_t> assigned, std::uint16_t
                         "Check the meter's debit history and the balance; nothing was booked");
 }
 
+namespace {
+
+/// How far `to` is ahead of `from` on a 16-bit counter: 0 .. 65535.
+int count_ahead(std::uint16_t from, std::uint16_t to) {
+  return (int{to} - int{from} + 0x10000) % 0x10000;
+}
+
+/// Counts more than half the counter's range ahead are taken as behind (the counter cannot wrap
+/// that far between two commands of one meter).
+constexpr int kMaxAhead = 0x7FFF;
+
+}  // namespace
+
+std::vector<std::string> verify_counts(const CountedHistory& history) {
+  std::vector<std::string> problems;
+  const auto where = [&](const CountedCommand& c) {
+    return std::string(to_string(c.kind)) + " " + std::to_string(c.id) + " of meter " +
+           history.meter;
+  };
+  std::optional<CountedCommand> last_credit;
+  std::optional<CountedCommand> last_debit;
+  for (const auto& c : history.confirmed) {
+    if (!c.count) {
+      problems.push_back(where(c) +
+                         " is confirmed but was never given a count, so it was never written to "
+                         "the meter; restore the database from a backup");
+      continue;
+    }
+    auto& last = c.kind == CommandKind::kDebit ? last_debit : last_credit;
+    if (last) {
+      const int ahead = count_ahead(*last->count, *c.count);
+      if (ahead == 0 || ahead > kMaxAhead) {
+        problems.push_back(where(c) + " has count " + std::to_string(*c.count) + " after " +
+                           std::string(to_string(last->kind)) + " " + std::to_string(last->id) +
+                           " with count " + std::to_string(*last->count) +
+                           ": the meter accepts each count once and in rising order, so one of "
+                           "them was never applied; restore the database from a backup");
+      }
+    }
+    last = c;
+  }
+  if (last_credit && history.meter_purchase_count &&
+      count_ahead(*last_credit->count, *history.meter_purchase_count) > kMaxAhead) {
+    problems.push_back(where(*last_credit) + " has count " + std::to_string(*last_credit->count) +
+                       " but the meter last reported purchase count " +
+                       std::to_string(*history.meter_purchase_count) +
+                       ": either the credit was never applied (a forged row: restore the database "
+                       "from a backup) or the meter was reset or replaced (record the "
+                       "replacement with `meter replace`)");
+  }
+  return problems;
+}
+
 Millis retry_delay(int attempts) {
   constexpr Millis kFirst{5'000};
   constexpr Millis kMax{300'000};

@@ -241,6 +241,35 @@ struct CreditReadback {
   bool arrears = false;
 };
 
+/// One confirmed credit or debit of a meter, as ledger verification sees it.
+struct CountedCommand {
+  std::int64_t id = 0;
+  CommandKind kind = CommandKind::kCredit;  ///< kCredit or kDebit
+  std::optional<std::uint16_t> count;       ///< the count assigned before its first write
+};
+
+/// A meter's confirmed credits and debits in outbox id order (the order they were delivered:
+/// credits and debits are never reordered, see the header comment), and the purchase_count the
+/// meter last reported (nullopt if it was never read).
+struct CountedHistory {
+  std::string meter;  ///< the meter's id, for the messages
+  std::vector<CountedCommand> confirmed;
+  std::optional<std::uint16_t> meter_purchase_count;
+};
+
+/// Checks that the history agrees with the counts the meter applies (decide_credit's rule), so a
+/// confirmed command that the meter never applied is found even when its ledger, balance and
+/// outbox rows were forged consistently:
+///   - every confirmed credit and debit has an assigned count;
+///   - per register (purchase_count for credits, debit_count for debits), the counts rise in id
+///     order, by 1 or more (another head-end or a card may take counts in between), mod 2^16:
+///     a repeated or falling count is a command the meter cannot have applied;
+///   - the meter's last reported purchase_count is not behind its last confirmed credit (the
+///     confirmation itself read the count back).
+/// Returns one message per finding (what, which meter and command, what to do); empty if all
+/// agree.
+std::vector<std::string> verify_counts(const CountedHistory& history);
+
 /// Wait before retrying a command after `attempts` failed attempts (>= 1): 5 s doubling per
 /// attempt, at most 5 minutes. A poll cycle retries pending commands regardless.
 Millis retry_delay(int attempts);
