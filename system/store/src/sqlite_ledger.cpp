@@ -66,13 +66,13 @@ std::vector<std::string> verify_transfers(Db& db) {
 }
 
 /// Every meter's confirmed credits and debits against the counts the meter applies
-/// (domain::verify_counts).
+/// (domain::verify_counts), with the on-site swaps the system log holds.
 std::vector<std::string> verify_counts(Db& db) {
   std::map<std::string, domain::CountedHistory> histories;
   {
     auto s = db.prepare(
-        "SELECT meter, id, kind, purchase_count FROM outbox WHERE kind IN ('credit', 'debit') AND "
-        "state = 'confirmed' AND meter IS NOT NULL ORDER BY meter, id");
+        "SELECT meter, id, kind, purchase_count, updated_at FROM outbox WHERE kind IN ('credit', "
+        "'debit') AND state = 'confirmed' AND meter IS NOT NULL ORDER BY meter, id");
     while (s->step()) {
       auto& h = histories[s->text(0)];
       h.meter = s->text(0);
@@ -80,8 +80,8 @@ std::vector<std::string> verify_counts(Db& db) {
       h.confirmed.push_back(
           {s->int64(1),
            domain::parse_command_kind(s->text(2)).value_or(domain::CommandKind::kCredit),
-           count ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*count))
-                 : std::nullopt});
+           count ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*count)) : std::nullopt,
+           sqlite::from_ms(s->int64(4))});
     }
   }
   {
@@ -91,6 +91,17 @@ std::vector<std::string> verify_counts(Db& db) {
     while (s->step()) {
       if (auto h = histories.find(s->text(0)); h != histories.end()) {
         h->second.meter_purchase_count = static_cast<std::uint16_t>(s->int64(1));
+      }
+    }
+  }
+  {
+    // The audit rows are in the log's chain: a swap cannot be made up without breaking it.
+    auto s = db.prepare(
+        "SELECT target, at FROM audit WHERE action = 'replace_meter_in_place' AND outcome = 'ok' "
+        "ORDER BY at, id");
+    while (s->step()) {
+      if (auto h = histories.find(s->text(0)); h != histories.end()) {
+        h->second.swaps.push_back(sqlite::from_ms(s->int64(1)));
       }
     }
   }

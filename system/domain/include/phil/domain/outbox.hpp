@@ -246,15 +246,18 @@ struct CountedCommand {
   std::int64_t id = 0;
   CommandKind kind = CommandKind::kCredit;  ///< kCredit or kDebit
   std::optional<std::uint16_t> count;       ///< the count assigned before its first write
+  TimePoint at{};                           ///< when it was confirmed
 };
 
 /// A meter's confirmed credits and debits in outbox id order (the order they were delivered:
-/// credits and debits are never reordered, see the header comment), and the purchase_count the
-/// meter last reported (nullopt if it was never read).
+/// credits and debits are never reordered, see the header comment), the purchase_count the
+/// meter last reported (nullopt if it was never read), and when on-site swaps of the meter were
+/// completed (`meter replace --in-place`, from the system log), in time order.
 struct CountedHistory {
   std::string meter;  ///< the meter's id, for the messages
   std::vector<CountedCommand> confirmed;
   std::optional<std::uint16_t> meter_purchase_count;
+  std::vector<TimePoint> swaps;
 };
 
 /// Checks that the history agrees with the counts the meter applies (decide_credit's rule), so a
@@ -266,6 +269,12 @@ struct CountedHistory {
 ///     a repeated or falling count is a command the meter cannot have applied;
 ///   - the meter's last reported purchase_count is not behind its last confirmed credit (the
 ///     confirmation itself read the count back).
+/// An on-site swap puts a new device with counters of its own in the meter's place: per
+/// register, one count that does not rise is taken as the new device's first for each completed
+/// swap, where the command before it was confirmed no later than the swap's completion; and a
+/// swap completed at or after the last confirmed credit, not taken by a credit so, leaves the
+/// meter's purchase_count uncompared (the device that reports it took none of those credits).
+/// A swap detected but not completed yet shows as a finding until it is.
 /// Returns one message per finding (what, which meter and command, what to do); empty if all
 /// agree.
 std::vector<std::string> verify_counts(const CountedHistory& history);
