@@ -209,11 +209,9 @@ TEST_F(BoxIdentityStoreTest, LedgerVerifyCountsASwappedInDeviceOnItsOwnRegisters
   read(1000, 1880, 1, 1);
   EXPECT_TRUE(store_->verify_ledger().empty());
   read(0, 0, 30);  // the new device: its energy and its counts from 0
-  // Until the swap is completed the new device's count is behind the old device's credit.
+  // Detected: the new device's count 0 is not compared with the old device's credit.
   auto problems = store_->verify_ledger();
-  ASSERT_EQ(problems.size(), 1U);
-  EXPECT_NE(problems[0].find("meter replace bus1/1/1 --in-place"), std::string::npos)
-      << problems[0];
+  EXPECT_TRUE(problems.empty()) << problems.front();
   const auto done = store_->complete_swap({meter(1), "engineer", at(40)});
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_TRUE(store_->verify_ledger().empty());

@@ -61,7 +61,7 @@ TEST(CountedHistoryTest, ACreditAheadOfTheMetersCountIsFound) {
   ASSERT_EQ(problems.size(), 1U);
   EXPECT_NE(problems[0].find("meter last reported purchase count 1"), std::string::npos)
       << problems[0];
-  EXPECT_NE(problems[0].find("meter replace"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[0].find("reset on site"), std::string::npos) << problems[0];
 }
 
 TEST(CountedHistoryTest, AMeterNeverReadIsNotComparedWithItsCount) {
@@ -90,21 +90,22 @@ TEST(CountedHistoryTest, TheMetersCountIsComparedWithTheLastCreditOnly) {
 }
 
 TEST(CountedHistoryTest, AMeterSwappedOnSiteStartsItsCountsAnew) {
-  // Credits 1..5 on the old device, the swap completed at 10, the new device's counts from 1:
+  // Credits 4 and 5 on the old device, the swap at 10, the new device's counts from 1:
   // its credit and its debit count again from its own registers.
   const std::vector<CountedCommand> history = {credit(1, 4),  debit(2, 7),  credit(3, 5),
                                                credit(11, 1), debit(12, 1), credit(13, 2)};
   EXPECT_TRUE(verify(history, 2, {at(10)}).empty());
-  // Commands the new device took before the swap was completed (it was detected at 6) count
-  // on it too.
+  // Commands the new device took before the swap was completed at 10 (it was detected at 6)
+  // count on it too.
   EXPECT_TRUE(verify({credit(1, 5), credit(7, 1), credit(8, 2)}, 2, {at(10)}).empty());
   // A used device whose count happens to be ahead of the old one's.
   EXPECT_TRUE(verify({credit(1, 5), credit(11, 40)}, 40, {at(10)}).empty());
-  // Not completed yet: the falling count and the meter's count behind are findings that say
-  // how to complete it.
+  // No swap: the falling count is a finding that names both commands.
   const auto problems = verify({credit(1, 5), credit(11, 1)}, 1);
   ASSERT_EQ(problems.size(), 1U);
-  EXPECT_NE(problems[0].find("meter replace m1 --in-place"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[0].find("credit 11 of meter m1 has count 1 after credit 1 with count 5"),
+            std::string::npos)
+      << problems[0];
 }
 
 TEST(CountedHistoryTest, ASwapAfterTheLastCreditLeavesTheNewDevicesCountUncompared) {

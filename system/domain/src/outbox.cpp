@@ -521,12 +521,12 @@ struct Counted {
 };
 
 /// One count register of a meter as verify_counts walks it: its last confirmed command and how
-/// many of the meter's completed swaps have given it a new device's first count.
+/// many of the meter's swaps have given it a new device's first count.
 struct CountRegister {
   std::optional<Counted> last;
   std::size_t swaps_taken = 0;
 
-  /// Whether a completed swap not taken yet came at or after `since` (when the register's last
+  /// Whether a swap not taken yet came at or after `since` (when the register's last
   /// command was confirmed): the count after it is a new device's, and the swap is taken.
   bool take_swap(const std::vector<TimePoint>& swaps, TimePoint since) {
     for (auto i = swaps_taken; i < swaps.size(); ++i) {
@@ -537,7 +537,7 @@ struct CountRegister {
     }
     return false;
   }
-  /// Whether a completed swap not taken by this register came at or after `since`: the device
+  /// Whether a swap not taken by this register came at or after `since`: the device
   /// in the meter's place now may never have seen the command confirmed then.
   [[nodiscard]] bool swapped_since(const std::vector<TimePoint>& swaps, TimePoint since) const {
     return std::any_of(swaps.begin() + static_cast<std::ptrdiff_t>(swaps_taken), swaps.end(),
@@ -553,7 +553,6 @@ std::vector<std::string> verify_counts(const CountedHistory& history) {
     return std::string(to_string(c.kind)) + " " + std::to_string(c.id) + " of meter " +
            history.meter;
   };
-  const auto swap_hint = "`prepaidctl meter replace " + history.meter + " --in-place`";
   CountRegister credits;
   CountRegister debits;
   for (const auto& c : history.confirmed) {
@@ -573,9 +572,9 @@ std::vector<std::string> verify_counts(const CountedHistory& history) {
                            std::to_string(last->command->id) + " with count " +
                            std::to_string(last->count) +
                            ": the meter accepts each count once and in rising order, so one of "
-                           "them was never applied (restore the database from a backup), or the "
-                           "meter was swapped on site in between (complete the swap with " +
-                           swap_hint + ")");
+                           "them was never applied (restore the database from a backup), unless "
+                           "the meter's counters were reset on site in between without a swap "
+                           "being detected (check the device)");
       }
     }
     reg.last = now;
@@ -588,8 +587,8 @@ std::vector<std::string> verify_counts(const CountedHistory& history) {
                        " but the meter last reported purchase count " +
                        std::to_string(*history.meter_purchase_count) +
                        ": either the credit was never applied (a forged row: restore the database "
-                       "from a backup) or the meter was swapped on site (complete the swap with " +
-                       swap_hint + ")");
+                       "from a backup) or the meter's counters were reset on site without a swap "
+                       "being detected (check the device)");
   }
   return problems;
 }

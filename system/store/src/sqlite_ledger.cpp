@@ -66,7 +66,7 @@ std::vector<std::string> verify_transfers(Db& db) {
 }
 
 /// Every meter's confirmed credits and debits against the counts the meter applies
-/// (domain::verify_counts), with the on-site swaps the system log holds.
+/// (domain::verify_counts), with the meters' on-site swaps.
 std::vector<std::string> verify_counts(Db& db) {
   std::map<std::string, domain::CountedHistory> histories;
   {
@@ -95,10 +95,12 @@ std::vector<std::string> verify_counts(Db& db) {
     }
   }
   {
-    // The audit rows are in the log's chain: a swap cannot be made up without breaking it.
+    // Completed: the audit rows are in the log's chain, none is made up without breaking it. Not
+    // completed yet: the meter shows "action required" until it is.
     auto s = db.prepare(
         "SELECT target, at FROM audit WHERE action = 'replace_meter_in_place' AND outcome = 'ok' "
-        "ORDER BY at, id");
+        "UNION ALL SELECT id, swap_detected_at FROM meters WHERE swap_detected_at IS NOT NULL "
+        "ORDER BY 2");
     while (s->step()) {
       if (auto h = histories.find(s->text(0)); h != histories.end()) {
         h->second.swaps.push_back(sqlite::from_ms(s->int64(1)));

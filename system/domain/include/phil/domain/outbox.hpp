@@ -251,8 +251,9 @@ struct CountedCommand {
 
 /// A meter's confirmed credits and debits in outbox id order (the order they were delivered:
 /// credits and debits are never reordered, see the header comment), the purchase_count the
-/// meter last reported (nullopt if it was never read), and when on-site swaps of the meter were
-/// completed (`meter replace --in-place`, from the system log), in time order.
+/// meter last reported (nullopt if it was never read), and the times of the meter's on-site
+/// swaps, in order: when each was completed (`meter replace --in-place`, in the system log), or
+/// detected for one not completed yet.
 struct CountedHistory {
   std::string meter;  ///< the meter's id, for the messages
   std::vector<CountedCommand> confirmed;
@@ -270,11 +271,10 @@ struct CountedHistory {
 ///   - the meter's last reported purchase_count is not behind its last confirmed credit (the
 ///     confirmation itself read the count back).
 /// An on-site swap puts a new device with counters of its own in the meter's place: per
-/// register, one count that does not rise is taken as the new device's first for each completed
-/// swap, where the command before it was confirmed no later than the swap's completion; and a
-/// swap completed at or after the last confirmed credit, not taken by a credit so, leaves the
-/// meter's purchase_count uncompared (the device that reports it took none of those credits).
-/// A swap detected but not completed yet shows as a finding until it is.
+/// register, one count that does not rise is taken as the new device's first for each swap,
+/// where the command before it was confirmed no later than the swap's time; and a swap at or
+/// after the last confirmed credit, not taken by a credit so, leaves the meter's purchase_count
+/// uncompared (the device that reports it took none of those credits).
 /// Returns one message per finding (what, which meter and command, what to do); empty if all
 /// agree.
 std::vector<std::string> verify_counts(const CountedHistory& history);
