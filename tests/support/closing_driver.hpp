@@ -1,12 +1,14 @@
 #pragma once
 // Drives account closings at the store level the way a bus worker does (Ledger::advance_closings
 // between deliveries and reads), with meters that obey: a forced_off opens the relay, a final
-// read finds the meter's last values, a debit empties the meter. For store tests that need a
-// closing taken to its end, or to a given step.
+// read finds the meter's last values, a debit empties the meter, its counts are a real meter's
+// (meter_counts.hpp). For store tests that need a closing taken to its end, or to a given step.
 #include <cstdint>
 #include <string>
 
 #include <phil/store/store.hpp>
+
+#include "support/meter_counts.hpp"
 
 namespace phil::test {
 
@@ -19,13 +21,12 @@ inline int drive_closings(store::Store& store, const std::string& bus, TimePoint
   for (int round = 0; round < rounds; ++round) {
     steps += store.advance_closings(bus, at);
     for (const auto& c : store.open_commands(bus)) {
-      if (!store.try_begin_attempt(c.id, std::uint16_t{1}, at)) continue;
       store::Readback rb;
       const auto m = store.meter(c.meter);
       rb.balance_fen = m ? m->last.balance_fen : 0;
       if (c.kind == domain::CommandKind::kDebit) rb.balance_fen -= c.amount_fen;
       rb.relay_closed = false;
-      store.confirm_command(c.id, rb, at, rules);
+      deliver(store, c.id, rb, at, rules);
     }
     steps += store.advance_closings(bus, at);
     for (const auto& r : store.pending_read_requests(bus)) {

@@ -12,6 +12,7 @@
 #include <phil/store/store.hpp>
 
 #include "support/closing_driver.hpp"
+#include "support/meter_counts.hpp"
 #include "support/sqlite_count.hpp"
 #include "support/temp_dir.hpp"
 
@@ -84,8 +85,7 @@ class AdminOperationsTest : public ::testing::Test {
     auto cmd = store_->sale({account, fen, "cashier", kT0});
     ASSERT_TRUE(cmd) << cmd.error().message;
     if (cmd.value() == kNoCredit) return;
-    ASSERT_TRUE(store_->try_begin_attempt(cmd.value(), std::uint16_t{1}, kT0));
-    store_->confirm_command(cmd.value(), {}, kT0, kRules);
+    ASSERT_TRUE(test::deliver(*store_, cmd.value(), {}, kT0, kRules));
   }
   void read(const MeterId& id, std::int64_t energy_wh, std::int64_t balance_fen) {
     domain::MeterReading r;
@@ -93,7 +93,7 @@ class AdminOperationsTest : public ::testing::Test {
     r.balance_fen = balance_fen;
     r.relay_closed = true;
     r.mode = domain::MeterMode::kPrepaid;
-    store_->record_readings({{id, r}}, kT0, kRules);
+    store_->record_readings({{id, test::counted(*store_, id, r)}}, kT0, kRules);
   }
   /// A reading of `id` at `at` with the relay in `mode`.
   void read_in(const MeterId& id, std::int64_t energy_wh, std::int64_t balance_fen,
@@ -103,7 +103,7 @@ class AdminOperationsTest : public ::testing::Test {
     r.balance_fen = balance_fen;
     r.relay_closed = mode != domain::MeterMode::kForcedOff;
     r.mode = mode;
-    store_->record_readings({{id, r}}, at, kRules);
+    store_->record_readings({{id, test::counted(*store_, id, r)}}, at, kRules);
   }
   /// A meter-side A103 on meter 3 holding 49.30 (the ledger mirrored 49.40), then meter 2 of
   /// the two-meter A101 moved into it.
@@ -706,8 +706,7 @@ TEST_F(AdminOperationsTest, AMeterMovedInMovesTheMeterSideMoneyIntoTheLedgerOnce
   const auto debit = store_->command(*conv->debit_command);
   EXPECT_EQ(debit->amount_fen, 4930);
   EXPECT_NE(debit->payload.find("purpose=convert"), std::string::npos);
-  ASSERT_TRUE(store_->try_begin_attempt(debit->id, std::uint16_t{1}, kT0 + Millis(2000)));
-  store_->confirm_command(debit->id, {}, kT0 + Millis(2000), kRules);
+  ASSERT_TRUE(test::deliver(*store_, debit->id, {}, kT0 + Millis(2000), kRules));
   EXPECT_EQ(store_->advance_conversions("bus1", kT0 + Millis(3000)), 1);
   conv = store_->meter_conversion(meter(3));
   EXPECT_EQ(conv->outcome, "emptied");
@@ -788,8 +787,7 @@ TEST_F(AdminOperationsTest, TheSiteFileDeclaringHostSideConvertsAMeterSideAccoun
   EXPECT_EQ(event_kinds(meter(3)).back(), "billing_mode_kept");
   EXPECT_EQ(count(path_, "ledger"), before[0]);
   const auto credit = store_->meter_commands(meter(3), 1).front().id;
-  ASSERT_TRUE(store_->try_begin_attempt(credit, std::uint16_t{1}, kT0));
-  store_->confirm_command(credit, {}, kT0, kRules);
+  ASSERT_TRUE(test::deliver(*store_, credit, {}, kT0, kRules));
   read(meter(3), 1000, 5000);
   read(meter(3), 2000, 4930);  // the meter took 0.10 more than the ledger's 0.60
   EXPECT_EQ(store_->set_billing_mode({meter(3)}, BillingMode::kHostSide, "site-file", kT0), 1);
@@ -826,8 +824,7 @@ TEST_F(AdminOperationsTest, MigrationV15KeepsAnEmptyingGoingOn) {
   EXPECT_EQ(after->reason, before->reason);
   EXPECT_EQ(after->settled_fen, -10);
   EXPECT_EQ(after->debit_command, before->debit_command);
-  ASSERT_TRUE(store_->try_begin_attempt(*after->debit_command, std::uint16_t{1}, kT0));
-  store_->confirm_command(*after->debit_command, {}, kT0, kRules);
+  ASSERT_TRUE(test::deliver(*store_, *after->debit_command, {}, kT0, kRules));
   EXPECT_EQ(store_->advance_conversions("bus1", kT0 + Millis(2000)), 1);
   EXPECT_EQ(store_->meter_conversion(meter(3))->outcome, "emptied");
   // One open conversion per meter still holds after the rebuild.
@@ -852,8 +849,7 @@ class WayBackTest : public AdminOperationsTest {
     const auto conv = store_->meter_conversion(meter(3));
     EXPECT_TRUE(conv && conv->debit_command);
     auto cmd = *store_->command(*conv->debit_command);
-    EXPECT_TRUE(store_->try_begin_attempt(cmd.id, std::uint16_t{1}, when));
-    store_->confirm_command(cmd.id, {}, when, kRules);
+    EXPECT_TRUE(test::deliver(*store_, cmd.id, {}, when, kRules));
     return cmd;
   }
 };

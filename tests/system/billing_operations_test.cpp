@@ -7,6 +7,7 @@
 #include <phil/store/store.hpp>
 
 #include "support/closing_driver.hpp"
+#include "support/meter_counts.hpp"
 #include "support/sqlite_count.hpp"
 #include "support/temp_dir.hpp"
 
@@ -40,14 +41,12 @@ class OperationsTest : public ::testing::Test {
     auto cmd = store_->sale({"A401", fen, "cashier", kT0});
     EXPECT_TRUE(cmd);
     if (cmd && cmd.value() == kNoCredit) return store_->ledger("A401").back().seq;  // host-side
-    EXPECT_TRUE(store_->try_begin_attempt(cmd.value(), std::uint16_t{1}, kT0));
-    store_->confirm_command(cmd.value(), {}, kT0, kRules);
+    EXPECT_TRUE(test::deliver(*store_, cmd.value(), {}, kT0, kRules));
     return store_->ledger("A401").back().seq;
   }
-  /// The meter confirms debit `cmd` (count 1): its entry is booked.
+  /// The meter confirms debit `cmd` (its next debit count): its entry is booked.
   void confirm_debit(std::int64_t cmd) {
-    ASSERT_TRUE(store_->try_begin_attempt(cmd, std::uint16_t{1}, kT0));
-    store_->confirm_command(cmd, {}, kT0, kRules);
+    ASSERT_TRUE(test::deliver(*store_, cmd, {}, kT0, kRules));
   }
   void host_side() {
     store_->set_billing_mode({meter(1)}, domain::BillingMode::kHostSide, "installer", kT0);
@@ -59,7 +58,7 @@ class OperationsTest : public ::testing::Test {
     domain::MeterReading r;
     r.energy_wh = energy_wh;
     r.balance_fen = 100;
-    store_->record_readings({{meter(1), r}}, kT0, kRules);
+    store_->record_readings({{meter(1), test::counted(*store_, meter(1), r)}}, kT0, kRules);
   }
   std::int64_t balance() { return *store_->account_balance_fen("A401"); }
   /// Rows of the tables a refused operation must not touch.
@@ -305,7 +304,7 @@ TEST_F(OperationsTest, ClosingAMeterSideAccountRefundsWhatTheMeterGaveUpAndSettl
   domain::MeterReading r;
   r.energy_wh = 3000;    // the ledger charges 120 fen: it expects 4880
   r.balance_fen = 4870;  // the meter, by its own price table, deducted 10 fen more
-  store_->record_readings({{meter(1), r}}, kT0, kRules);
+  store_->record_readings({{meter(1), test::counted(*store_, meter(1), r)}}, kT0, kRules);
   ASSERT_TRUE(store_->close_account({"A401", "manager", kT0}));
   test::drive_closings(*store_, "bus1", kT0, kRules);
   const auto closing = store_->account_closing("A401");
@@ -334,7 +333,7 @@ TEST_F(OperationsTest, ClosingWaitsForTheFinalReadingAndAPollReplacesAFailedRead
   ASSERT_TRUE(store_->try_begin_attempt(relay, std::nullopt, kT0));
   // Comm loss: the forced_off waits in flight, the closing waits with it.
   EXPECT_EQ(store_->advance_closings("bus1", kT0), 0);
-  store_->confirm_command(relay, {}, kT0, kRules);
+  store_->confirm_command(relay, test::counted(*store_, meter(1), Readback{}), kT0, kRules);
   EXPECT_EQ(store_->advance_closings("bus1", kT0), 1);  // the final read is asked for
   const auto reads = store_->pending_read_requests("bus1");
   ASSERT_EQ(reads.size(), 1U);
@@ -346,7 +345,8 @@ TEST_F(OperationsTest, ClosingWaitsForTheFinalReadingAndAPollReplacesAFailedRead
   domain::MeterReading r;
   r.energy_wh = 1000;
   r.balance_fen = 4990;
-  store_->record_readings({{meter(1), r}}, kT0 + Millis(60'000), kRules);
+  store_->record_readings({{meter(1), test::counted(*store_, meter(1), r)}}, kT0 + Millis(60'000),
+                          kRules);
   EXPECT_EQ(store_->advance_closings("bus1", kT0 + Millis(60'000)), 1);
   const auto closing = store_->account_closing("A401");
   EXPECT_EQ(closing->meters.at(0).step, domain::CloseStep::kDebit);

@@ -44,10 +44,12 @@ class BoxIdentityStoreTest : public ::testing::Test {
     ASSERT_TRUE(store_->open_account({"A401", "Li", {meter(1)}, 2000, "cashier", kT0}));
   }
   /// An answered poll of circuit 1 at kT0 + `minutes`.
-  void read(std::int64_t energy_wh, std::int64_t balance_fen, int minutes) {
+  void read(std::int64_t energy_wh, std::int64_t balance_fen, int minutes,
+            std::uint16_t purchase_count = 0) {
     domain::MeterReading r;
     r.energy_wh = energy_wh;
     r.balance_fen = balance_fen;
+    r.purchase_count = purchase_count;
     r.relay_closed = true;
     r.mode = domain::MeterMode::kPrepaid;
     store_->record_readings({{meter(1), r}}, at(minutes), kRules);
@@ -197,6 +199,30 @@ TEST_F(BoxIdentityStoreTest, CompletingASwapInPlaceCreditsTheOldBalanceOntoTheNe
   EXPECT_NE(again.error().message.find("nothing to complete"), std::string::npos);
   EXPECT_EQ(count("audit"), audits);
   EXPECT_EQ(count("outbox WHERE kind = 'credit'"), "2|");  // the first sale's and this one
+}
+
+TEST_F(BoxIdentityStoreTest, LedgerVerifyCountsASwappedInDeviceOnItsOwnRegisters) {
+  // The opening sale's credit, applied by the old device as its count 1.
+  const auto first = store_->meter_commands(meter(1), 1).front().id;
+  ASSERT_TRUE(store_->try_begin_attempt(first, std::uint16_t{1}, kT0));
+  store_->confirm_command(first, {.purchase_count = 1, .balance_fen = 2000}, kT0, kRules);
+  read(1000, 1880, 1, 1);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  read(0, 0, 30);  // the new device: its energy and its counts from 0
+  // Detected: the new device's count 0 is not compared with the old device's credit.
+  auto problems = store_->verify_ledger();
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  const auto done = store_->complete_swap({meter(1), "engineer", at(40)});
+  ASSERT_TRUE(done) << done.error().message;
+  EXPECT_TRUE(store_->verify_ledger().empty());
+  // The old device's balance reaches the new one under the new device's count 1.
+  ASSERT_TRUE(done.value().credit_command);
+  const auto credit = *done.value().credit_command;
+  ASSERT_TRUE(store_->try_begin_attempt(credit, std::uint16_t{1}, at(41)));
+  store_->confirm_command(credit, {.purchase_count = 1, .balance_fen = 1880}, at(41), kRules);
+  read(10, 1874, 42, 1);
+  problems = store_->verify_ledger();
+  EXPECT_TRUE(problems.empty()) << problems.front();
 }
 
 TEST_F(BoxIdentityStoreTest, AHostSideSwapMovesNoMoneyButIsCompleted) {

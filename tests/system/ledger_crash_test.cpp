@@ -20,6 +20,7 @@
 
 #include <phil/store/store.hpp>
 
+#include "support/meter_counts.hpp"
 #include "support/temp_dir.hpp"
 
 namespace phil::store {
@@ -61,9 +62,7 @@ std::int64_t scalar(const std::string& path, const std::string& query) {
         break;
       case 3: {
         const auto next = store->next_commands("bus1", now, 1);
-        if (!next.empty() && store->try_begin_attempt(next[0].id, std::uint16_t{1}, now)) {
-          store->confirm_command(next[0].id, {}, now, {6000, 3});
-        }
+        if (!next.empty()) (void)test::deliver(*store, next[0].id, {}, now, {6000, 3});
         break;
       }
       default: {
@@ -71,7 +70,7 @@ std::int64_t scalar(const std::string& path, const std::string& query) {
         domain::MeterReading r;
         r.energy_wh = energy;
         r.balance_fen = 100;
-        store->record_readings({{m, r}}, now, {6000, 3});
+        store->record_readings({{m, test::counted(*store, m, r)}}, now, {6000, 3});
       }
     }
     const char tick = 1;

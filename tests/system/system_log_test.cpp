@@ -73,11 +73,14 @@ class SystemLogTest : public ::testing::Test {
     const auto cmds = daemon_->meter_commands(id, 1);
     ASSERT_FALSE(cmds.empty());
     ASSERT_TRUE(daemon_->try_begin_attempt(cmds.front().id, std::uint16_t{1}, kT0));
-    daemon_->confirm_command(cmds.front().id, {}, kT0, kRules);
+    store::Readback rb;
+    rb.purchase_count = 1;  // the meter applied count 1
+    daemon_->confirm_command(cmds.front().id, rb, kT0, kRules);
   }
-  void read(const MeterId& id, std::int64_t energy_wh) {
+  void read(const MeterId& id, std::int64_t energy_wh, std::uint16_t purchase_count = 0) {
     domain::MeterReading r;
     r.energy_wh = energy_wh;
+    r.purchase_count = purchase_count;
     r.relay_closed = true;
     r.mode = domain::MeterMode::kPrepaid;
     daemon_->record_readings({{id, r}}, kT0, kRules);
@@ -210,6 +213,30 @@ TEST_F(SystemLogTest, AForgedSaleWithAMatchingOutboxRowIsDetected) {
       "'M1' AND kind = 'sale' ORDER BY seq LIMIT 1) WHERE seq = (SELECT max(seq) "
       "FROM ledger);");
   EXPECT_TRUE(mentions(problems, "differ from what it recorded")) << joined(problems);
+}
+
+/// The forged sale and its confirmed credit under `count`, with the balance fixed up.
+std::string forged_confirmed_credit(int count) {
+  return "INSERT INTO ledger (seq, account, kind, meter, amount_fen, balance_after_fen, operator, "
+         "at, audit_id) SELECT max(seq) + 1, 'M1', 'sale', 'bus1/1/1', 50000, 53000, 'li', "
+         "max(at), max(audit_id) FROM ledger; INSERT INTO outbox (meter, bus, box, circuit, kind, "
+         "priority, amount_fen, payload, ledger_seq, purchase_count, state, next_attempt_at, "
+         "created_at, updated_at) SELECT 'bus1/1/1', 'bus1', 1, 1, 'credit', 1, 50000, "
+         "'amount_fen=50000', max(seq), " +
+         std::to_string(count) +
+         ", 'confirmed', 0, 0, 0 FROM ledger; UPDATE accounts SET balance_fen = 53000 WHERE id = "
+         "'M1';";
+}
+
+TEST_F(SystemLogTest, AForgedConfirmedCreditIsFoundByTheMetersCount) {
+  // Whatever the log says (an attacker who rewrote the whole chain is found only by a kept head),
+  // the meter's own count tells a credit it never applied.
+  read({"bus1", 1, 1}, 0, 1);  // the meter reports count 1: the one real credit
+  auto problems = tamper(forged_confirmed_credit(2));
+  EXPECT_TRUE(mentions(problems, "but the meter last reported purchase count 1"))
+      << joined(problems);
+  problems = tamper("DELETE FROM outbox WHERE purchase_count = 2;" + forged_confirmed_credit(1));
+  EXPECT_TRUE(mentions(problems, "has count 1 after credit")) << joined(problems);
 }
 
 TEST_F(SystemLogTest, EmptyingOrEditingTheLogIsDetected) {

@@ -12,6 +12,7 @@
 #include <phil/store/store.hpp>
 
 #include "support/closing_driver.hpp"
+#include "support/meter_counts.hpp"
 #include "support/sqlite_count.hpp"
 #include "support/tariff_fixtures.hpp"
 #include "support/temp_dir.hpp"
@@ -60,7 +61,8 @@ class TariffStoreTest : public ::testing::Test {
     return r;
   }
   void read(int circuit, std::int64_t energy_wh, TimePoint at) {
-    store_->record_readings({{meter(circuit), reading(energy_wh)}}, at, kRules);
+    const auto id = meter(circuit);
+    store_->record_readings({{id, test::counted(*store_, id, reading(energy_wh))}}, at, kRules);
   }
   /// Charges of a meter: (fen, Wh) per charge entry.
   std::vector<std::pair<std::int64_t, std::int64_t>> meter_charges(const std::string& account,
@@ -349,8 +351,7 @@ TEST_F(TariffStoreTest, ANewAccountOnAMeterUsedByAPreviousTenantStartsAtTierOne)
   open("A403", {3});
   auto sale = store_->sale({"A403", 10'000, "cashier", kStart});
   ASSERT_TRUE(sale) << sale.error().message;
-  ASSERT_TRUE(store_->try_begin_attempt(sale.value(), std::uint16_t{1}, kStart));
-  store_->confirm_command(sale.value(), {}, kStart, kRules);
+  ASSERT_TRUE(test::deliver(*store_, sale.value(), {}, kStart, kRules));
   read(3, 0, local(2026, 3, 2, 0));
   read(3, 12'000, local(2026, 3, 10, 0));  // 10 kWh at 0.5, 2 kWh at 0.8: 660 fen
   EXPECT_EQ(charges("A403"), (Charges{{660, 12'000}}));
@@ -373,8 +374,7 @@ TEST_F(TariffStoreTest, AMovedMeterLeavesItsTierUsageWithTheAccountItLeft) {
   read(4, 12'000, local(2026, 3, 10, 0));  // A403 reaches tier 2
   // A402 becomes host-side: the ledger takes what its meter holds once its credit is there.
   for (const auto& cmd : store_->open_commands("bus1")) {
-    ASSERT_TRUE(store_->try_begin_attempt(cmd.id, std::uint16_t{1}, local(2026, 3, 10, 0)));
-    store_->confirm_command(cmd.id, {}, local(2026, 3, 10, 0), kRules);
+    ASSERT_TRUE(test::deliver(*store_, cmd.id, {}, local(2026, 3, 10, 0), kRules));
   }
   auto moved = store_->move_meter({meter(4), "A402", false, "manager", local(2026, 3, 10, 1)});
   ASSERT_TRUE(moved) << moved.error().message;
@@ -461,8 +461,7 @@ TEST_F(TariffStoreTest, RecordCycleStoresReadingsAndFailedBoxesInOneCall) {
 TEST_F(TariffStoreTest, ATieredTariffInForceMakesAMeterSideAccountHostSide) {
   for (const auto& cmd : store_->open_commands("bus1")) {
     if (cmd.meter != meter(1)) continue;
-    ASSERT_TRUE(store_->try_begin_attempt(cmd.id, std::uint16_t{1}, kStart));
-    store_->confirm_command(cmd.id, {}, kStart, kRules);
+    ASSERT_TRUE(test::deliver(*store_, cmd.id, {}, kStart, kRules));
   }
   read(1, 1000, kStart);  // the balance check's baseline: the meter agrees with the ledger
   add("tiered", kStart, tiered());
@@ -483,8 +482,7 @@ TEST_F(TariffStoreTest, ATieredTariffInForceMakesAMeterSideAccountHostSide) {
   EXPECT_FALSE(store_->meter_conversion(meter(2)));
   for (const auto& cmd : store_->open_commands("bus1")) {
     if (cmd.meter != meter(2)) continue;
-    ASSERT_TRUE(store_->try_begin_attempt(cmd.id, std::uint16_t{1}, from));
-    store_->confirm_command(cmd.id, {}, from, kRules);
+    ASSERT_TRUE(test::deliver(*store_, cmd.id, {}, from, kRules));
   }
   EXPECT_GE(store_->advance_conversions("bus1", from + hours(1)), 1);
   EXPECT_EQ(store_->meter(meter(2))->billing_mode, domain::BillingMode::kHostSide);

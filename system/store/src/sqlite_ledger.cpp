@@ -1,6 +1,7 @@
 // The Ledger role of the SQLite store (see sqlite_store.hpp): opening and closing accounts, sales,
 // refunds and reversals, each one transaction with its audit row; and the ledger's verification.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -61,6 +62,56 @@ std::vector<std::string> verify_transfers(Db& db) {
   auto problems = domain::verify_transfers(transfers);
   for (auto& p : problems)
     p += "; restore the database from a backup";
+  return problems;
+}
+
+/// Every meter's confirmed credits and debits against the counts the meter applies
+/// (domain::verify_counts), with the meters' on-site swaps.
+std::vector<std::string> verify_counts(Db& db) {
+  std::map<std::string, domain::CountedHistory> histories;
+  {
+    auto s = db.prepare(
+        "SELECT meter, id, kind, purchase_count, updated_at FROM outbox WHERE kind IN ('credit', "
+        "'debit') AND state = 'confirmed' AND meter IS NOT NULL ORDER BY meter, id");
+    while (s->step()) {
+      auto& h = histories[s->text(0)];
+      h.meter = s->text(0);
+      const auto count = s->opt_int64(3);
+      h.confirmed.push_back(
+          {s->int64(1),
+           domain::parse_command_kind(s->text(2)).value_or(domain::CommandKind::kCredit),
+           count ? std::optional<std::uint16_t>(static_cast<std::uint16_t>(*count)) : std::nullopt,
+           sqlite::from_ms(s->int64(4))});
+    }
+  }
+  {
+    auto s = db.prepare(
+        "SELECT id, purchase_count FROM meters WHERE read_at IS NOT NULL AND purchase_count IS "
+        "NOT NULL");
+    while (s->step()) {
+      if (auto h = histories.find(s->text(0)); h != histories.end()) {
+        h->second.meter_purchase_count = static_cast<std::uint16_t>(s->int64(1));
+      }
+    }
+  }
+  {
+    // Completed: the audit rows are in the log's chain, none is made up without breaking it. Not
+    // completed yet: the meter shows "action required" until it is.
+    auto s = db.prepare(
+        "SELECT target, at FROM audit WHERE action = 'replace_meter_in_place' AND outcome = 'ok' "
+        "UNION ALL SELECT id, swap_detected_at FROM meters WHERE swap_detected_at IS NOT NULL "
+        "ORDER BY 2");
+    while (s->step()) {
+      if (auto h = histories.find(s->text(0)); h != histories.end()) {
+        h->second.swaps.push_back(sqlite::from_ms(s->int64(1)));
+      }
+    }
+  }
+  std::vector<std::string> problems;
+  for (const auto& [meter, history] : histories) {
+    for (auto& p : domain::verify_counts(history))
+      problems.push_back(std::move(p));
+  }
   return problems;
 }
 
@@ -276,6 +327,10 @@ std::vector<std::string> SqliteStore::verify_ledger() const {
       "o.ledger_seq IS NOT NULL");
   while (s->step())
     problems.push_back(s->text(0) + "; restore the database from a backup");
+  // The outbox against the counts the meters applied: a forged confirmed credit is caught even
+  // when its sale, balance and outbox row agree with each other.
+  for (auto& p : verify_counts(db_))
+    problems.push_back(std::move(p));
   // Every entry against the system log row it refers to, and the log's chain.
   for (auto& p : verify_log(std::nullopt).problems)
     problems.push_back(std::move(p));
