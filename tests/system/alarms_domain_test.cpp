@@ -105,7 +105,8 @@ TEST(StatusAlarms, ABalanceFallingThroughAlarm1And2ToArrearsMovesTheOneBalanceAl
   std::int64_t next = 1;
   for (const auto status : {MeterStatus::kNormal, MeterStatus::kAlarm1, MeterStatus::kAlarm1,
                             MeterStatus::kAlarm2, MeterStatus::kArrears, MeterStatus::kNormal}) {
-    const auto c = alarm_changes(open, status_alarms(the_meter(), status, "{}"));
+    const auto c =
+        alarm_changes(open, status_alarms(the_meter(), status, [] { return std::string("{}"); }));
     for (const auto id : c.clear)
       std::erase_if(open, [&](const OpenAlarm& a) { return a.id == id; });
     for (const auto& r : c.raise) {
@@ -118,7 +119,8 @@ TEST(StatusAlarms, ABalanceFallingThroughAlarm1And2ToArrearsMovesTheOneBalanceAl
 }
 
 TEST(StatusAlarms, AnOfflineMeterLooksOnlyAtItsOfflineAlarmSoItsBalanceAlarmStays) {
-  const auto seen = status_alarms(the_meter(), MeterStatus::kOffline, R"({"x":1})");
+  const auto seen =
+      status_alarms(the_meter(), MeterStatus::kOffline, [] { return std::string(R"({"x":1})"); });
   ASSERT_EQ(seen.size(), 1U);
   EXPECT_EQ(seen[0].key, offline_key());
   EXPECT_TRUE(seen[0].holds);
@@ -130,7 +132,7 @@ TEST(StatusAlarms, AnOfflineMeterLooksOnlyAtItsOfflineAlarmSoItsBalanceAlarmStay
 
 TEST(StatusAlarms, AMeterNotOpenedOrNormalHoldsNoneAndEndsOffline) {
   for (const auto status : {MeterStatus::kNotOpened, MeterStatus::kNormal}) {
-    const auto seen = status_alarms(the_meter(), status, "{}");
+    const auto seen = status_alarms(the_meter(), status, [] { return std::string("{}"); });
     EXPECT_EQ(seen.size(), 4U);
     for (const auto& s : seen)
       EXPECT_FALSE(s.holds) << to_string(s.key.kind);

@@ -81,10 +81,10 @@ AlarmChanges alarm_changes(const std::vector<OpenAlarm>& open, const std::vector
 }
 
 std::vector<AlarmSeen> status_alarms(const MeterId& meter, MeterStatus status,
-                                     const std::string& details) {
+                                     const std::function<std::string()>& details) {
   const auto target = AlarmTarget::of_meter(meter);
   auto seen = [&](AlarmKind kind, bool holds) {
-    return AlarmSeen{{kind, target}, holds, holds ? details : "{}"};
+    return AlarmSeen{{kind, target}, holds, holds ? details() : "{}"};
   };
   if (status == MeterStatus::kOffline) return {seen(AlarmKind::kMeterOffline, true)};
   return {seen(AlarmKind::kMeterOffline, false),

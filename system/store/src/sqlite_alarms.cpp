@@ -66,13 +66,9 @@ std::optional<AlarmRecord> find_alarm(Db& db, std::int64_t id) {
 
 }  // namespace
 
-void alarms::observe(Db& db, const std::vector<domain::AlarmSeen>& seen, TimePoint at) {
-  if (seen.empty()) return;
+alarms::Observation::Observation(Db& db) : db_(db) {
   // The open alarms are few (the partial index alarms_open holds only them): one scan of them
-  // all, whatever the size of the observation. A condition seen not holding without an open
-  // alarm changes nothing, so a poll of many meters in good order decides over few keys.
-  std::vector<domain::OpenAlarm> open;
-  std::set<AlarmKey> open_keys;
+  // all, whatever the size of the observation.
   auto find = db.prepare(
       "SELECT id, kind, bus, box, circuit, account FROM alarms WHERE cleared_at IS NULL");
   while (find->step()) {
@@ -80,15 +76,27 @@ void alarms::observe(Db& db, const std::vector<domain::AlarmSeen>& seen, TimePoi
     if (!kind) continue;  // a kind this build does not know is never observed
     AlarmKey key{*kind,
                  AlarmTarget{find->text(2), opt_int(*find, 3), opt_int(*find, 4), find->text(5)}};
-    open_keys.insert(key);
-    open.push_back({find->int64(0), std::move(key)});
+    open_keys_.insert(key);
+    open_.push_back({find->int64(0), std::move(key)});
   }
-  std::vector<domain::AlarmSeen> relevant;
-  for (const auto& s : seen) {
-    if (s.holds || open_keys.contains(s.key)) relevant.push_back(s);
-  }
-  if (relevant.empty()) return;
-  const auto changes = domain::alarm_changes(open, relevant);
+}
+
+void alarms::Observation::add(domain::AlarmSeen seen) {
+  if (seen.holds || open_keys_.contains(seen.key)) kept_.push_back(std::move(seen));
+}
+
+void alarms::observe(Db& db, const std::vector<domain::AlarmSeen>& seen, TimePoint at) {
+  if (seen.empty()) return;
+  Observation o(db);
+  for (const auto& s : seen)
+    o.add(s);
+  o.apply(at);
+}
+
+void alarms::Observation::apply(TimePoint at) {
+  if (kept_.empty()) return;
+  auto& db = db_;
+  const auto changes = domain::alarm_changes(open_, kept_);
   const auto at_ms = sqlite::to_ms(at);
   if (!changes.raise.empty()) {
     auto insert = db.prepare(

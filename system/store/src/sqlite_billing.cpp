@@ -556,14 +556,16 @@ std::string balance_details(const MeterState& st, domain::MeterStatus derived) {
 /// status bits: domain::status_alarms, domain::alarm_changes); a meter that did not answer but
 /// is not offline yet observes none.
 void status_events(Db& db, Batch& b, TimePoint at, const BillingRules& rules) {
-  std::vector<domain::AlarmSeen> seen;
+  alarms::Observation seen(db);
   for (const auto i : b.failed_only) {
     const auto& st = b.states[i];
     if (st.failed_cycles >= rules.offline_after) {
-      const nlohmann::json details{{"failed_cycles", st.failed_cycles}};
-      for (auto& a : domain::status_alarms(rows::parse_id(st.key), domain::MeterStatus::kOffline,
-                                           details.dump()))
-        seen.push_back(std::move(a));
+      const auto details = [&] {
+        return nlohmann::json{{"failed_cycles", st.failed_cycles}}.dump();
+      };
+      for (auto& a :
+           domain::status_alarms(rows::parse_id(st.key), domain::MeterStatus::kOffline, details))
+        seen.add(std::move(a));
     }
     if (st.failed_before < rules.offline_after && st.failed_cycles >= rules.offline_after) {
       rows::write_event(
@@ -580,13 +582,13 @@ void status_events(Db& db, Batch& b, TimePoint at, const BillingRules& rules) {
     }
     const auto derived = status(st, rules);
     const auto id = rows::parse_id(st.key);
-    for (auto& a : domain::status_alarms(id, derived, balance_details(st, derived)))
-      seen.push_back(std::move(a));
+    for (auto& a : domain::status_alarms(id, derived, [&] { return balance_details(st, derived); }))
+      seen.add(std::move(a));
     std::optional<std::string> key;
     if (st.account && st.meter_side) key = domain::status_bits_mismatch(derived, st.last);
-    seen.push_back({{domain::AlarmKind::kStatusBitsMismatch, domain::AlarmTarget::of_meter(id)},
-                    key.has_value(),
-                    key ? nlohmann::json{{"derived/device", *key}}.dump() : "{}"});
+    seen.add({{domain::AlarmKind::kStatusBitsMismatch, domain::AlarmTarget::of_meter(id)},
+              key.has_value(),
+              key ? nlohmann::json{{"derived/device", *key}}.dump() : "{}"});
     if (key && key != st.bits_mismatch) {
       const auto slash = key->find('/');
       rows::write_event(db, rows::parse_id(st.key), "status_bits_mismatch",
@@ -600,7 +602,7 @@ void status_events(Db& db, Batch& b, TimePoint at, const BillingRules& rules) {
     }
     st.bits_mismatch = std::move(key);
   }
-  alarms::observe(db, seen, at);
+  seen.apply(at);
 }
 
 /// The meter rows: the whole row of a meter read, the failed cycles and status of one not read.

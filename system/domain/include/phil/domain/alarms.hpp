@@ -6,6 +6,7 @@
 // occurrence after a clearing is a new one. Pure.
 #include <compare>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,9 +101,10 @@ AlarmChanges alarm_changes(const std::vector<OpenAlarm>& open, const std::vector
 /// alarm 1, 2, arrears and offline. An offline meter observes only its offline alarm (its balance
 /// is not known); otherwise all four are looked at, at most one of them holding (the status is
 /// one of them: a balance that falls from alarm 1 to alarm 2 clears the first and raises the
-/// second). `details` is the JSON text of the holding one.
+/// second). `details` gives the JSON text of the holding one; it is called only when one holds
+/// (a poll observes every meter each cycle, and most hold none).
 std::vector<AlarmSeen> status_alarms(const MeterId& meter, MeterStatus status,
-                                     const std::string& details);
+                                     const std::function<std::string()>& details);
 
 /// An alarm's occurrence: its key and the time it was active (cleared nullopt: still active).
 struct AlarmSpan {
