@@ -58,4 +58,14 @@ void FakeSite::clear_log() {
   master.clear_log();
 }
 
+void FakeSite::set_silent(int slave, bool silent) {
+  const std::lock_guard l(master_mutex);
+  master.set_silent(slave, silent);
+}
+
+void FakeSite::step_polls(int n) {
+  for (int i = 0; i < n; ++i)
+    step(config.poll_interval);
+}
+
 }  // namespace phil::test

@@ -65,6 +65,10 @@ class FakeSite {
   }
   /// Empties the master's log (under master_mutex).
   void clear_log();
+  /// Box `slave` stops (true) or starts again (false) answering (under master_mutex).
+  void set_silent(int slave, bool silent);
+  /// `n` steps of config.poll_interval: n poll cycles.
+  void step_polls(int n);
 
   TempDir dir;
   domain::ManualClock clock;

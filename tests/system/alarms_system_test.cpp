@@ -41,14 +41,6 @@ class AlarmsSystemTest : public ::testing::Test {
     site_.start();
   }
 
-  void silence(int box, bool silent) {
-    std::lock_guard l(site_.master_mutex);
-    site_.master.set_silent(box, silent);
-  }
-  void polls(int n) {
-    for (int i = 0; i < n; ++i)
-      site_.step(kPoll);
-  }
   void balance(int box, int circuit, std::int64_t fen) {
     std::lock_guard l(site_.master_mutex);
     auto c = site_.device.circuit(box, circuit);
@@ -80,13 +72,13 @@ class AlarmsSystemTest : public ::testing::Test {
 
 TEST_F(AlarmsSystemTest, AMeterOfflineForSeveralPollsAndBackIsExactlyOneAlarmRaisedAndCleared) {
   site_.system->run_iterate();
-  silence(2, true);
-  polls(2);
+  site_.set_silent(2, true);
+  site_.step_polls(2);
   EXPECT_TRUE(of(AlarmKind::kMeterOffline, domain::AlarmTarget::of_meter(m21_)).empty())
       << "two failed cycles are not offline yet (offline_after 3)";
-  polls(1);
+  site_.step_polls(1);
   const auto raised_at = now();
-  polls(4);  // still offline: no second row
+  site_.step_polls(4);  // still offline: no second row
   auto rows = of(AlarmKind::kMeterOffline, domain::AlarmTarget::of_meter(m21_));
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_EQ(rows[0].raised_at, raised_at);
@@ -98,10 +90,10 @@ TEST_F(AlarmsSystemTest, AMeterOfflineForSeveralPollsAndBackIsExactlyOneAlarmRai
   EXPECT_TRUE(of(AlarmKind::kBusOffline, domain::AlarmTarget::of_bus("bus1")).empty())
       << "box 1 still answers";
 
-  silence(2, false);
-  polls(1);
+  site_.set_silent(2, false);
+  site_.step_polls(1);
   const auto cleared_at = now();
-  polls(3);
+  site_.step_polls(3);
   rows = of(AlarmKind::kMeterOffline, domain::AlarmTarget::of_meter(m21_));
   ASSERT_EQ(rows.size(), 1U);
   EXPECT_EQ(rows[0].raised_at, raised_at);
@@ -122,8 +114,8 @@ TEST_F(AlarmsSystemTest, AMeterOfflineForSeveralPollsAndBackIsExactlyOneAlarmRai
   EXPECT_FALSE(drift[0].cleared_at);
 
   // A new occurrence after the clearing is a new row.
-  silence(2, true);
-  polls(3);
+  site_.set_silent(2, true);
+  site_.step_polls(3);
   rows = of(AlarmKind::kMeterOffline, domain::AlarmTarget::of_meter(m21_));
   ASSERT_EQ(rows.size(), 2U);
   EXPECT_EQ(rows[0].cleared_at, cleared_at);
@@ -133,14 +125,14 @@ TEST_F(AlarmsSystemTest, AMeterOfflineForSeveralPollsAndBackIsExactlyOneAlarmRai
 
 TEST_F(AlarmsSystemTest, TheWholeBusOfflineIsOneCommManagerAlarmClearedWhenABoxAnswers) {
   site_.system->run_iterate();
-  silence(1, true);
-  silence(2, true);
-  polls(6);
+  site_.set_silent(1, true);
+  site_.set_silent(2, true);
+  site_.step_polls(6);
   auto bus = of(AlarmKind::kBusOffline, domain::AlarmTarget::of_bus("bus1"));
   ASSERT_EQ(bus.size(), 1U);
   EXPECT_FALSE(bus[0].cleared_at);
-  silence(1, false);
-  polls(2);
+  site_.set_silent(1, false);
+  site_.step_polls(2);
   bus = of(AlarmKind::kBusOffline, domain::AlarmTarget::of_bus("bus1"));
   ASSERT_EQ(bus.size(), 1U);
   EXPECT_TRUE(bus[0].cleared_at);
@@ -149,22 +141,22 @@ TEST_F(AlarmsSystemTest, TheWholeBusOfflineIsOneCommManagerAlarmClearedWhenABoxA
 TEST_F(AlarmsSystemTest, ALowBalanceCrossesAlarm1ThenAlarm2OneRowEachNotOnePerPoll) {
   ASSERT_TRUE(site_.desk->open_account("A1", "Li", {m11_}, 0, "cash"));
   balance(1, 1, 5000);  // 50.00: above alarm 1 (20.00)
-  polls(2);
+  site_.step_polls(2);
   const auto target = domain::AlarmTarget::of_meter(m11_);
   EXPECT_TRUE(of(AlarmKind::kAlarm1, target).empty());
   balance(1, 1, 1500);  // 15.00: alarm 1
-  polls(1);
+  site_.step_polls(1);
   const auto alarm1_at = now();
-  polls(3);
+  site_.step_polls(3);
   auto a1 = of(AlarmKind::kAlarm1, target);
   ASSERT_EQ(a1.size(), 1U);
   EXPECT_EQ(a1[0].raised_at, alarm1_at);
   EXPECT_FALSE(a1[0].cleared_at);
   EXPECT_NE(a1[0].details.find("\"balance\":\"15.00\""), std::string::npos) << a1[0].details;
   balance(1, 1, 400);  // 4.00: alarm 2 (5.00)
-  polls(1);
+  site_.step_polls(1);
   const auto alarm2_at = now();
-  polls(2);
+  site_.step_polls(2);
   a1 = of(AlarmKind::kAlarm1, target);
   ASSERT_EQ(a1.size(), 1U);
   EXPECT_EQ(a1[0].cleared_at, alarm2_at);
@@ -177,8 +169,8 @@ TEST_F(AlarmsSystemTest, ALowBalanceCrossesAlarm1ThenAlarm2OneRowEachNotOnePerPo
 
 TEST_F(AlarmsSystemTest, AnAlarmIsAcknowledgedOnceWithOneLogRowAndRefusalsChangeNothing) {
   site_.system->run_iterate();
-  silence(2, true);
-  polls(3);
+  site_.set_silent(2, true);
+  site_.step_polls(3);
   const auto rows = of(AlarmKind::kBoxOffline, domain::AlarmTarget::of_box("bus1", 2));
   ASSERT_EQ(rows.size(), 1U);
   const auto id = rows[0].id;
@@ -220,12 +212,12 @@ TEST_F(AlarmsSystemTest, AnAlarmIsAcknowledgedOnceWithOneLogRowAndRefusalsChange
 TEST_F(AlarmsSystemTest, TheOfflineReportSaysWhenEachWentOfflineAndForHowLong) {
   const auto from = now();
   site_.system->run_iterate();
-  silence(2, true);
-  polls(3);
+  site_.set_silent(2, true);
+  site_.step_polls(3);
   const auto went = now();
-  polls(2);
-  silence(2, false);
-  polls(1);
+  site_.step_polls(2);
+  site_.set_silent(2, false);
+  site_.step_polls(1);
   const auto back = now();
   const Actor manager{"boss", domain::Role::kManager};
   auto& ops = site_.desk->ops();
@@ -249,13 +241,13 @@ TEST_F(AlarmsSystemTest, TheOfflineReportSaysWhenEachWentOfflineAndForHowLong) {
 
 TEST_F(AlarmsSystemTest, TheListFiltersByTimeKindAndTarget) {
   site_.system->run_iterate();
-  silence(2, true);
-  polls(3);
+  site_.set_silent(2, true);
+  site_.step_polls(3);
   const auto raised = now();
-  silence(2, false);
-  polls(1);
+  site_.set_silent(2, false);
+  site_.step_polls(1);
   const auto cleared = now();
-  polls(2);
+  site_.step_polls(2);
   store::AlarmFilter before;
   before.kind = AlarmKind::kBoxOffline;
   before.to = raised;  // raised before `to`: nothing

@@ -22,7 +22,6 @@ namespace {
 using domain::MeterId;
 
 constexpr TimePoint kStart{Millis(1'772'294'400'000)};
-constexpr Millis kPoll{30 * 60 * 1000};
 
 class CommEventsRestartTest : public ::testing::Test {
  protected:
@@ -37,14 +36,6 @@ class CommEventsRestartTest : public ::testing::Test {
     for (const auto& e : site_.system->events(meter))
       n += e.kind == kind && (meter || !e.meter) ? 1 : 0;
     return n;
-  }
-  void silence(int box, bool silent) {
-    std::lock_guard l(site_.master_mutex);
-    site_.master.set_silent(box, silent);
-  }
-  void polls(int n) {
-    for (int i = 0; i < n; ++i)
-      site_.step(kPoll);
   }
   store::BoxSupervision box_state(int address) const {
     return store::open_sqlite_store(site_.db)->box_supervision("bus1", address);
@@ -65,15 +56,15 @@ class CommEventsRestartTest : public ::testing::Test {
 
 TEST_F(CommEventsRestartTest, AMeterABoxAndTheBusGoingOfflineAndBackAreOneEventEach) {
   site_.system->run_iterate();
-  silence(2, true);
-  polls(5);  // offline at the 3rd failed cycle, once
+  site_.set_silent(2, true);
+  site_.step_polls(5);  // offline at the 3rd failed cycle, once
   EXPECT_EQ(events("box_offline"), 1);
   EXPECT_EQ(events("meter_offline", m21_), 1);
   EXPECT_EQ(events("meter_offline", MeterId{"bus1", 2, 12}), 1);
   EXPECT_EQ(events("meter_offline", m11_), 0);
   EXPECT_EQ(events("bus_offline"), 0);  // box 1 still answers
-  silence(1, true);
-  polls(4);
+  site_.set_silent(1, true);
+  site_.step_polls(4);
   EXPECT_EQ(events("box_offline"), 2);
   EXPECT_EQ(events("bus_offline"), 1);
   const auto all = site_.system->events(std::nullopt);
@@ -82,15 +73,15 @@ TEST_F(CommEventsRestartTest, AMeterABoxAndTheBusGoingOfflineAndBackAreOneEventE
       EXPECT_NE(e.details.find("box bus1/"), std::string::npos) << e.details;
     }
   }
-  silence(1, false);
-  silence(2, false);
-  polls(2);
+  site_.set_silent(1, false);
+  site_.set_silent(2, false);
+  site_.step_polls(2);
   EXPECT_EQ(events("box_online"), 2);
   EXPECT_EQ(events("bus_online"), 1);
   EXPECT_EQ(events("meter_online", m21_), 1);
   EXPECT_EQ(events("meter_online", m11_), 1);
   // Once each: nothing more while all answer.
-  polls(2);
+  site_.step_polls(2);
   EXPECT_EQ(events("box_online"), 2);
   EXPECT_EQ(events("bus_online"), 1);
   EXPECT_EQ(events("box_offline"), 2);
@@ -100,19 +91,19 @@ TEST_F(CommEventsRestartTest, AMeterABoxAndTheBusGoingOfflineAndBackAreOneEventE
 TEST_F(CommEventsRestartTest,
        ABoxAndABusOfflineAcrossARestartAreNotReportedAgainAndTheirRecoveryIs) {
   site_.system->run_iterate();
-  silence(1, true);
-  silence(2, true);
-  polls(4);
+  site_.set_silent(1, true);
+  site_.set_silent(2, true);
+  site_.step_polls(4);
   ASSERT_EQ(events("box_offline"), 2);
   ASSERT_EQ(events("bus_offline"), 1);
   site_.start();  // restart while everything is offline
-  polls(3);
+  site_.step_polls(3);
   EXPECT_EQ(events("box_offline"), 2);
   EXPECT_EQ(events("bus_offline"), 1);
   EXPECT_EQ(events("meter_offline", m11_), 1);
-  silence(1, false);
-  silence(2, false);
-  polls(1);
+  site_.set_silent(1, false);
+  site_.set_silent(2, false);
+  site_.step_polls(1);
   EXPECT_EQ(events("box_online"), 2);
   EXPECT_EQ(events("bus_online"), 1);
   EXPECT_EQ(events("meter_online", m11_), 1);
@@ -132,24 +123,24 @@ TEST_F(CommEventsRestartTest, ARelayMismatchIsNotRaisedAgainAfterARestart) {
   };
   const MeterId m14{"bus1", 1, 4};
   set_relay(1);
-  polls(2);
+  site_.step_polls(2);
   ASSERT_EQ(events("relay_mismatch", m14), 1);
   EXPECT_EQ(box_state(1).relay_mismatch, std::set<int>{4});
   site_.start();
-  polls(2);
+  site_.step_polls(2);
   EXPECT_EQ(events("relay_mismatch", m14), 1);
   // Fixed, then stuck again: a new occurrence is raised.
   set_relay(0);
-  polls(1);
+  site_.step_polls(1);
   EXPECT_TRUE(box_state(1).relay_mismatch.empty());
   set_relay(1);
-  polls(1);
+  site_.step_polls(1);
   EXPECT_EQ(events("relay_mismatch", m14), 2);
 }
 
 TEST_F(CommEventsRestartTest, ACommandBackoffSurvivesARestart) {
   site_.system->run_iterate();
-  silence(2, true);
+  site_.set_silent(2, true);
   ASSERT_TRUE(site_.desk->open_account("A2", "tenant", {m21_}, 1'000, "cashier"));
   // The credit meets a silent box: tries and the box's backoff grow, run after run.
   for (int i = 0; i < 4; ++i)
@@ -168,8 +159,8 @@ TEST_F(CommEventsRestartTest, ACommandBackoffSurvivesARestart) {
   EXPECT_EQ(command_of(m21_).tries, tries);
   EXPECT_EQ(box_state(2).silent_runs, before.silent_runs + 1);
   // Recovery: the command goes at once and the backoff is cleared (and stored so).
-  silence(2, false);
-  polls(1);
+  site_.set_silent(2, false);
+  site_.step_polls(1);
   EXPECT_EQ(site_.device.credits_applied(), 1);
   EXPECT_EQ(box_state(2).silent_runs, 0);
   EXPECT_FALSE(box_state(2).hold_until);

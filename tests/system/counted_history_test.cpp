@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <phil/domain/outbox.hpp>
+#include <phil/domain/counted_history.hpp>
 
 namespace phil::domain {
 namespace {

@@ -62,7 +62,7 @@ domain::Result<AlarmList> Operations::alarms(const Actor& actor,
   AlarmList out;
   out.alarms = store_.alarms(filter);
   out.as_of = clock_.now();
-  if (site_) out.utc_offset = site_->utc_offset;
+  out.utc_offset = utc_offset();
   return out;
 }
 
@@ -75,7 +75,7 @@ domain::Result<store::AlarmRecord> Operations::ack_alarm(const Actor& actor, std
   if (found.empty()) {
     return domain::Error{domain::ErrorKind::kNotFound, text::format(text::Id::kAlarmUnknown, id)};
   }
-  const auto offset = site_ ? site_->utc_offset : std::chrono::minutes{0};
+  const auto offset = utc_offset();
   const auto& a = found.front();
   if (a.acknowledged_by && a.acknowledged_at) {
     return domain::Error{domain::ErrorKind::kRefused,
@@ -87,7 +87,7 @@ domain::Result<store::AlarmRecord> Operations::ack_alarm(const Actor& actor, std
 
 domain::Result<OfflineReport> Operations::offline_report(const Actor& actor, TimePoint from,
                                                          TimePoint to) const {
-  const auto offset = site_ ? site_->utc_offset : std::chrono::minutes{0};
+  const auto offset = utc_offset();
   if (from >= to) {
     return domain::Error{domain::ErrorKind::kInvalid,
                          text::format(text::Id::kOfflineBadPeriod, format_timestamp(from, offset),

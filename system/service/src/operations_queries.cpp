@@ -42,7 +42,7 @@ domain::Result<StatusBoard> Operations::status_board(const Actor& actor,
   board.counts = domain::count_statuses(rows);
   board.buildings = domain::group_board(std::move(rows));
   board.as_of = clock_.now();
-  if (site_) board.utc_offset = site_->utc_offset;
+  board.utc_offset = utc_offset();
   return board;
 }
 

@@ -28,7 +28,7 @@ std::pair<std::string, std::string> days_of(TimePoint from, TimePoint to,
 }  // namespace
 
 ReportHead Operations::head_of(TimePoint from, TimePoint to) const {
-  return {from, to, clock_.now(), site_ ? site_->utc_offset : std::chrono::minutes{0}};
+  return {from, to, clock_.now(), utc_offset()};
 }
 
 SalesReport Operations::sales_of(const SalesQuery& q) const {
@@ -135,7 +135,7 @@ domain::Result<DailyReport> Operations::daily_report(const Actor& actor,
                                                      const std::string& day) const {
   auto g = begin(actor, Action::kReport);
   if (!g) return g.error();
-  const auto offset = site_ ? site_->utc_offset : std::chrono::minutes{0};
+  const auto offset = utc_offset();
   const auto from = domain::day_start(day, offset);
   if (!from) {
     return domain::Error{domain::ErrorKind::kInvalid,
@@ -155,8 +155,7 @@ domain::Result<DailyReport> Operations::daily_report(const Actor& actor,
 domain::Result<store::RollupSummary> Operations::rebuild_reports(const Actor& actor) {
   auto g = begin(actor, Action::kRebuildReports);
   if (!g) return g.error();
-  return store_.rebuild_rollups(actor.id, site_ ? site_->utc_offset : std::chrono::minutes{0},
-                                clock_.now());
+  return store_.rebuild_rollups(actor.id, utc_offset(), clock_.now());
 }
 
 }  // namespace phil::service

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <phil/domain/counted_history.hpp>
+
 #include "sqlite_store.hpp"
 #include "sqlite_writers.hpp"
 #include "status_sql.hpp"

@@ -458,6 +458,11 @@ class Operations {
   store::Store& store_;
   const domain::Clock& clock_;
   std::optional<SiteConfig> site_;
+  /// The site file's local time minus UTC, the zone days and times are shown in; 0 (UTC)
+  /// without a site file.
+  std::chrono::minutes utc_offset() const {
+    return site_ ? site_->utc_offset : std::chrono::minutes{0};
+  }
   std::vector<SiteBox> boxes_;                          ///< of site_
   std::int64_t max_amount_fen_ = kDefaultMaxAmountFen;  ///< of site_, else the default
   mutable std::mutex mutex_;
