@@ -472,6 +472,87 @@ std::string_view pattern_en(Id id) {
       return "building";
     case Id::kGroupSite:
       return "site";
+    case Id::kBatchPreview:
+      return "{0} ({1}) for {2} meters; the checks refuse {3} of them";
+    case Id::kBatchMore:
+      return "... and {0} more";
+    case Id::kBatchConfirm:
+      return "Send {0} to {1} meters? Type yes to send: ";
+    case Id::kBatchNotConfirmed:
+      return "not sent: not confirmed (type yes at the question, or give --yes in a script; "
+             "--dry-run only shows the preview)";
+    case Id::kBatchNothingToSend:
+      return "not sent: the checks refuse every meter of the selection";
+    case Id::kBatchSent:
+      return "batch #{0}: {1} queued for {2} meters, {3} refused; follow it with: prepaidctl "
+             "command status --batch {0}";
+    case Id::kBatchProgress:
+      return "batch #{0}: {1} meters: {2} confirmed, {3} pending, {4} failed, {5} superseded, {6} "
+             "refused";
+    case Id::kBatchDone:
+      return "done";
+    case Id::kBatchRunning:
+      return "in progress";
+    case Id::kBatchNone:
+      return "no batch was sent yet";
+    case Id::kBatchSelectionAll:
+      return "every meter";
+    case Id::kBatchSelectionFile:
+      return "meters file {0}";
+    case Id::kReportBatch:
+      return "Batch #{0}: {1} ({2})";
+    case Id::kReportBatchPlan:
+      return "Batch preview: {0} ({1})";
+    case Id::kReportBatches:
+      return "Batch commands";
+    case Id::kColBatch:
+      return "batch";
+    case Id::kColCommand:
+      return "command";
+    case Id::kColState:
+      return "state";
+    case Id::kColAttempts:
+      return "attempts";
+    case Id::kColResult:
+      return "result";
+    case Id::kColUpdated:
+      return "updated";
+    case Id::kColSelection:
+      return "selection";
+    case Id::kColMembers:
+      return "meters";
+    case Id::kColConfirmed:
+      return "confirmed";
+    case Id::kColOpen:
+      return "pending";
+    case Id::kColFailed:
+      return "failed";
+    case Id::kColRefused:
+      return "refused";
+    case Id::kCommandPending:
+      return "pending";
+    case Id::kCommandInFlight:
+      return "in flight";
+    case Id::kCommandConfirmed:
+      return "confirmed";
+    case Id::kCommandFailed:
+      return "failed";
+    case Id::kCommandSuperseded:
+      return "superseded";
+    case Id::kCommandRefused:
+      return "refused";
+    case Id::kCommandTrip:
+      return "trip";
+    case Id::kCommandClose:
+      return "close";
+    case Id::kCommandKeepPower:
+      return "keep power";
+    case Id::kCommandRestorePrepaid:
+      return "restore prepaid";
+    case Id::kCommandThresholds:
+      return "thresholds";
+    case Id::kCommandPrice:
+      return "price";
     case Id::kEnd:
       break;
   }

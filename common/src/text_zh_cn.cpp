@@ -419,6 +419,85 @@ std::string_view pattern_zh_cn(Id id) {
       return "楼栋";
     case Id::kGroupSite:
       return "站点";
+    case Id::kBatchPreview:
+      return "{0}({1}),共 {2} 块电表;其中 {3} 块未通过检查";
+    case Id::kBatchMore:
+      return "……另有 {0} 块";
+    case Id::kBatchConfirm:
+      return "确认向 {1} 块电表下发{0}?输入 yes 确认:";
+    case Id::kBatchNotConfirmed:
+      return "未下发:未确认(在提问处输入 yes,脚本中请加 --yes;--dry-run 只显示预览)";
+    case Id::kBatchNothingToSend:
+      return "未下发:所选电表均未通过检查";
+    case Id::kBatchSent:
+      return "批次 #{0}:{1}已为 {2} 块电表排队,{3} 块被拒;查看进度:prepaidctl command status "
+             "--batch {0}";
+    case Id::kBatchProgress:
+      return "批次 #{0}:{1} 块电表:{2} 已确认,{3} 待执行,{4} 失败,{5} 已被取代,{6} 被拒";
+    case Id::kBatchDone:
+      return "已完成";
+    case Id::kBatchRunning:
+      return "进行中";
+    case Id::kBatchNone:
+      return "尚无批量命令";
+    case Id::kBatchSelectionAll:
+      return "全部电表";
+    case Id::kBatchSelectionFile:
+      return "电表清单文件 {0}";
+    case Id::kReportBatch:
+      return "批量命令 #{0}:{1}({2})";
+    case Id::kReportBatchPlan:
+      return "批量命令预览:{0}({1})";
+    case Id::kReportBatches:
+      return "批量命令";
+    case Id::kColBatch:
+      return "批次";
+    case Id::kColCommand:
+      return "命令号";
+    case Id::kColState:
+      return "状态";
+    case Id::kColAttempts:
+      return "尝试次数";
+    case Id::kColResult:
+      return "结果";
+    case Id::kColUpdated:
+      return "更新时间";
+    case Id::kColSelection:
+      return "选择条件";
+    case Id::kColMembers:
+      return "电表数";
+    case Id::kColConfirmed:
+      return "已确认";
+    case Id::kColOpen:
+      return "待执行";
+    case Id::kColFailed:
+      return "失败";
+    case Id::kColRefused:
+      return "被拒";
+    case Id::kCommandPending:
+      return "待发送";
+    case Id::kCommandInFlight:
+      return "发送中";
+    case Id::kCommandConfirmed:
+      return "已确认";
+    case Id::kCommandFailed:
+      return "失败";
+    case Id::kCommandSuperseded:
+      return "已被取代";
+    case Id::kCommandRefused:
+      return "被拒";
+    case Id::kCommandTrip:
+      return "拉闸";
+    case Id::kCommandClose:
+      return "合闸";
+    case Id::kCommandKeepPower:
+      return "保电";
+    case Id::kCommandRestorePrepaid:
+      return "恢复预付费";
+    case Id::kCommandThresholds:
+      return "设置下发";
+    case Id::kCommandPrice:
+      return "电价下发";
     case Id::kEnd:
       break;
   }

@@ -53,7 +53,7 @@ ctl_role() {
     esac
   done
   case "$verb $sub" in
-    "account show"*|"ledger "*|"log "*|"whoami "*) echo auditor ;;
+    "account show"*|"ledger "*|"log "*|"whoami "*|"command status"*) echo auditor ;;
     "account "*|"sale "*|"refund "*|"reversal "*|"report shift"*) echo cashier ;;
     "report "*) echo manager ;;
     "tariff "*) echo manager ;;

@@ -50,6 +50,11 @@ inline std::string sql(const std::string& path, const std::string& statements) {
 
 /// Turns a file of the current schema (v21) back into the v20 shape, user_version 20: late
 /// readings do not move the roll-ups' watermark back. For the migration tests.
+inline constexpr const char* kSchemaV22ToV21 =
+    "DROP TABLE command_batch_members;"
+    "DROP TABLE command_batches;"
+    "PRAGMA user_version = 21;";
+
 inline constexpr const char* kSchemaV21ToV20 =
     "DROP TRIGGER readings_reopen_rollup;"
     "PRAGMA user_version = 20;";
@@ -219,7 +224,8 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 14> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 15> kSchemaUndo{{
+    {22, kSchemaV22ToV21},
     {21, kSchemaV21ToV20},
     {20, kSchemaV20ToV19},
     {19, kSchemaV19ToV18},

@@ -446,6 +446,12 @@ class RoleStore final : public Store {
   domain::Result<AlarmRecord> ack_alarm(std::int64_t id, const std::string&, TimePoint) override {
     return domain::Error{domain::ErrorKind::kNotFound, "no alarm " + std::to_string(id)};
   }
+  // ---- CommandBatches: none kept (the batches' tests use the SQLite store) ----
+  domain::Result<BatchOutcome> enqueue_batch(const BatchRequest&) override {
+    return domain::Error{domain::ErrorKind::kInvalid, "the role doubles keep no batches"};
+  }
+  std::optional<BatchRecord> command_batch(std::int64_t) const override { return std::nullopt; }
+  std::vector<BatchRecord> command_batches(std::size_t) const override { return {}; }
 
  private:
   Outbox& outbox_;

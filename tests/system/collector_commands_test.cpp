@@ -143,6 +143,92 @@ TEST_F(RemoteCommands, ModeGoesBeforeACreditQueuedEarlier) {
   EXPECT_FALSE(sim_->circuit("bus1", 1, 2)->relay_closed);
 }
 
+// ---- batches (issue 14 item 2) ----
+
+TEST_F(RemoteCommands, ABatchTripReachesEveryMeterAndEndsWithEachConfirmed) {
+  const service::Actor engineer{"qa-engineer", domain::Role::kEngineer};
+  const auto trip = ModePayload{RelayCommand::kForcedOff};
+  // Every meter of the site: the box's twelve circuits.
+  const auto plan = desk_->ops().plan_batch(engineer, {domain::BoardFilter{}, {}}, trip);
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_EQ(plan.value().rows.size(), 12U);
+  EXPECT_EQ(plan.value().refused, 0U);
+  const auto sent = desk_->ops().command_batch(engineer, {m11_, m12_}, trip, "every meter");
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_EQ(sent.value().queued, 2U);
+  auto view = desk_->ops().command_batch_status(engineer, sent.value().batch);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view.value().batches.at(0).progress.pending, 2U);
+  step();
+  view = desk_->ops().command_batch_status(engineer, sent.value().batch);
+  ASSERT_TRUE(view);
+  const auto& b = view.value().batches.at(0);
+  EXPECT_EQ(b.progress.confirmed, 2U);
+  EXPECT_TRUE(b.progress.done());
+  for (const auto& m : b.members) {
+    ASSERT_TRUE(m.command);
+    EXPECT_EQ(m.command->state, domain::CommandState::kConfirmed) << m.meter.to_string();
+    EXPECT_EQ(sim_->circuit("bus1", 1, m.meter.circuit)->mode, sim::Mode::kForcedOff);
+    EXPECT_FALSE(sim_->circuit("bus1", 1, m.meter.circuit)->relay_closed);
+  }
+}
+
+TEST_F(RemoteCommands, ABatchCloseSendsToTheMetersWithMoneyAndRecordsWhyNotTheOneAtZero) {
+  const service::Actor engineer{"qa-engineer", domain::Role::kEngineer};
+  const auto close = ModePayload{RelayCommand::kClose};
+  // Meter 1/2 was read at 0.00: its close could never be confirmed.
+  service::BatchSelection selection;
+  selection.meters = {m12_, m11_};
+  const auto plan = desk_->ops().plan_batch(engineer, selection, close);
+  ASSERT_TRUE(plan) << plan.error().message;
+  ASSERT_EQ(plan.value().rows.size(), 2U);
+  EXPECT_EQ(plan.value().rows[0].row.meter, m12_);
+  EXPECT_EQ(plan.value().rows[0].refusal,
+            "close of meter bus1/1/2 refused: balance 0.00: sell first, or use keep-power");
+  EXPECT_EQ(plan.value().rows[1].refusal, "");
+  EXPECT_EQ(plan.value().refused, 1U);
+  const auto sent = desk_->ops().command_batch(engineer, {m12_, m11_}, close, "by hand");
+  ASSERT_TRUE(sent) << sent.error().message;
+  EXPECT_EQ(sent.value().queued, 1U);
+  EXPECT_EQ(sent.value().refused, 1U);
+  step();
+  const auto view = desk_->ops().command_batch_status(engineer, sent.value().batch);
+  ASSERT_TRUE(view);
+  const auto& b = view.value().batches.at(0);
+  EXPECT_EQ(b.members.at(0).refusal, plan.value().rows[0].refusal);
+  EXPECT_EQ(b.members.at(1).command->state, domain::CommandState::kConfirmed);
+  EXPECT_FALSE(sim_->circuit("bus1", 1, 2)->relay_closed);
+  // Only the first contact's thresholds download went to the meter at zero.
+  for (const auto& c : system_->commands(m12_, 50))
+    EXPECT_EQ(c.kind, domain::CommandKind::kThresholds);
+}
+
+TEST_F(RemoteCommands, ABatchIsForOperatorsWhoMayCommandAndOfMetersOfTheSite) {
+  const auto trip = ModePayload{RelayCommand::kForcedOff};
+  const service::Actor cashier{"qa-cashier", domain::Role::kCashier};
+  EXPECT_FALSE(desk_->ops().plan_batch(cashier, {domain::BoardFilter{}, {}}, trip));
+  EXPECT_FALSE(desk_->ops().command_batch(cashier, {m11_}, trip, "x"));
+  const service::Actor engineer{"qa-engineer", domain::Role::kEngineer};
+  service::BatchSelection unknown;
+  unknown.meters = {m11_, {"bus1", 9, 1}};
+  const auto r = desk_->ops().plan_batch(engineer, unknown, trip);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, domain::ErrorKind::kNotFound);
+  EXPECT_EQ(r.error().message,
+            "meter bus1/9/1 is not at this site; check the list against `prepaidctl status`");
+  const auto clock =
+      desk_->ops().plan_batch(engineer, {domain::BoardFilter{}, {}}, domain::ClockPayload{});
+  ASSERT_FALSE(clock);
+  EXPECT_EQ(clock.error().kind, domain::ErrorKind::kInvalid);
+  domain::BoardFilter none;
+  none.account = "nobody";
+  const auto empty = desk_->ops().plan_batch(engineer, {none, {}}, trip);
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().message,
+            "the selection holds no meter; widen the filters or check the meters file");
+  EXPECT_TRUE(desk_->ops().command_batches(engineer, 10).value().batches.empty());
+}
+
 TEST_F(RemoteCommands, RefusesACommandForAMeterNotInTheSite) {
   const auto r = desk_->command({"bus1", 9, 1}, ModePayload{RelayCommand::kForcedOff}, "op");
   EXPECT_FALSE(r);

@@ -111,7 +111,8 @@ int run_site_verb(const Global& g, const SiteVerbs& v, const phil::app::RemoteCo
   if (!site) return kUsage;
   const auto opened = phil::app::open_operations(
       g.db, site, clock, "cannot open the site",
-      v.verify->parsed() ? phil::app::Access::kView : phil::app::Access::kAction);
+      v.verify->parsed() || phil::app::remote_view_parsed(remote) ? phil::app::Access::kView
+                                                                  : phil::app::Access::kAction);
   if (!opened.ops) return opened.exit_code;
   const auto& ops = opened.ops;
   try {

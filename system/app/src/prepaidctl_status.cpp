@@ -17,6 +17,7 @@
 #include <phil/service/operations.hpp>
 #include <phil/service/report_model.hpp>
 
+#include "board_filter_options.hpp"
 #include "cli_support.hpp"
 
 namespace phil::app {
@@ -282,72 +283,13 @@ bool colour_wanted(const std::string& mode) {
   return isatty(STDOUT_FILENO) != 0 && (no_colour == nullptr || *no_colour == '\0');
 }
 
-/// The filter of the options; nullopt after a usage_error.
-std::optional<domain::BoardFilter> filter_of(const StatusCommand& c) {
-  domain::BoardFilter f;
-  if (!c.building.empty()) f.building = c.building;
-  if (!c.bus.empty()) f.bus = c.bus;
-  if (!c.account.empty()) f.account = c.account;
-  if (!c.text.empty()) f.text = c.text;
-  if (!c.floor.empty()) {
-    int n = 0;
-    const auto* end = c.floor.data() + c.floor.size();
-    const auto [p, ec] = std::from_chars(c.floor.data(), end, n);
-    if (ec != std::errc() || p != end) {
-      usage_error("--floor \"" + printable(c.floor) + "\" is not a floor number; e.g. --floor 4");
-      return std::nullopt;
-    }
-    f.floor = n;
-  }
-  if (!c.box.empty()) {
-    if (c.box.find('/') == std::string::npos) {
-      int n = 0;
-      const auto* end = c.box.data() + c.box.size();
-      const auto [p, ec] = std::from_chars(c.box.data(), end, n);
-      if (ec != std::errc() || p != end || n < 1 || n > 247) {
-        usage_error("--box \"" + printable(c.box) +
-                    "\" is not a box; give BUS/BOX (e.g. bus1/4) or the address 1..247");
-        return std::nullopt;
-      }
-      f.box = n;
-    } else {
-      const auto id = box_arg(c.box);
-      if (!id) return std::nullopt;
-      if (f.bus && *f.bus != id->bus) {
-        usage_error("--box " + printable(c.box) + " is not on --bus " + printable(*f.bus));
-        return std::nullopt;
-      }
-      f.bus = id->bus;
-      f.box = id->box;
-    }
-  }
-  if (!c.status_name.empty()) {
-    f.status = domain::parse_meter_status(c.status_name);
-    if (!f.status) {
-      usage_error("--status \"" + printable(c.status_name) +
-                  "\" is not a status; give normal, alarm1, alarm2, arrears, not_opened or "
-                  "offline");
-      return std::nullopt;
-    }
-  }
-  return f;
-}
-
 }  // namespace
 
 std::unique_ptr<StatusCommand> add_status_command(CLI::App& cli) {
   auto c = std::make_unique<StatusCommand>();
   c->status = cli.add_subcommand(
       "status", "the status board: every meter by building, floor and box, coloured by status");
-  c->status->add_option("--building", c->building, "meters of this building (id)");
-  c->status->add_option("--floor", c->floor, "meters of this floor (number)");
-  c->status->add_option("--bus", c->bus, "meters on this bus");
-  c->status->add_option("--box", c->box, "meters of this box: BUS/BOX, or its address");
-  c->status->add_option("--status", c->status_name,
-                        "normal, alarm1, alarm2, arrears, not_opened or offline");
-  c->status->add_option("--account", c->account, "meters of this account");
-  c->status->add_option("--text", c->text,
-                        "meter, account, tenant, room, building or comm manager containing this");
+  add_board_filter_options(*c->status, c->filter);
   c->status
       ->add_option("--color", c->color,
                    "colours: auto (on a terminal, unless NO_COLOR), "
@@ -364,7 +306,7 @@ bool status_command_parsed(const StatusCommand& c) {
 
 int run_status_command(const StatusCommand& c, const AdminTarget& t) {
   if (c.csv && t.json) return usage_error("give --csv or --json, not both");
-  const auto filter = filter_of(c);
+  const auto filter = board_filter_of(c.filter);
   if (!filter) return kUsage;
   std::optional<service::SiteConfig> site;
   if (t.config) {

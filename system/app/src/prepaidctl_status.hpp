@@ -8,19 +8,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include "board_filter_options.hpp"
 #include "prepaidctl_admin.hpp"
 
 namespace phil::app {
 
 struct StatusCommand {
   CLI::App* status = nullptr;
-  std::string building;
-  std::string floor;
-  std::string bus;
-  std::string box;  ///< "BUS/BOX", or the box's address on every bus
-  std::string status_name;
-  std::string account;
-  std::string text;
+  BoardFilterOptions filter;
   std::string color = "auto";  ///< auto | always | never
   bool csv = false;
 };

@@ -15,10 +15,15 @@ namespace phil::app {
 
 struct RemoteCommands;
 
-/// Adds `command <trip|close|keep-power|restore-prepaid|thresholds|price> --meter M ...`,
+/// Adds `command <trip|close|keep-power|restore-prepaid|thresholds|price> --meter M ...` (or,
+/// for a batch, the board's filters, --meters FILE or --all, with --yes, --dry-run, --preview N),
+/// `command status [--batch N]`,
 /// `command <tou|clock> --box BUS/BOX ...` and `read-now TARGET [--wait S]` to `cli`. The returned
 /// object holds the parsed options; keep it alive until run.
 std::shared_ptr<RemoteCommands> add_remote_commands(CLI::App& cli);
+
+/// True if the command given only reads (command status): the database opens for viewing.
+bool remote_view_parsed(const RemoteCommands& rc);
 
 /// If one of the remote commands was given, queues it and returns the exit code (0 queued,
 /// 1 refused, 2 bad arguments); nullopt if none was given.

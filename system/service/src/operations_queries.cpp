@@ -23,8 +23,7 @@ domain::Result<store::AccountRecord> Operations::account(const Actor& actor,
   return std::move(*a);
 }
 
-domain::Result<StatusBoard> Operations::status_board(const Actor& actor,
-                                                     const domain::BoardFilter& filter) const {
+std::optional<domain::Error> Operations::check_filter(const domain::BoardFilter& filter) {
   const std::pair<const char*, const std::optional<std::string>*> texts[] = {
       {"building", &filter.building},
       {"bus", &filter.bus},
@@ -32,8 +31,14 @@ domain::Result<StatusBoard> Operations::status_board(const Actor& actor,
       {"text", &filter.text}};
   for (const auto& [field, value] : texts) {
     if (!*value) continue;
-    if (auto e = check_text(field, **value, TextLimits::kName)) return *e;
+    if (auto e = check_text(field, **value, TextLimits::kName)) return e;
   }
+  return std::nullopt;
+}
+
+domain::Result<StatusBoard> Operations::status_board(const Actor& actor,
+                                                     const domain::BoardFilter& filter) const {
+  if (auto e = check_filter(filter)) return *e;
   auto g = begin(actor, Action::kQuery);
   if (!g) return g.error();
   auto rows = store_.status_board();

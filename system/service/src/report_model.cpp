@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <variant>
 
 #include <phil/domain/ledger.hpp>
 #include <phil/service/report_model.hpp>
@@ -230,6 +231,115 @@ report::Report to_report(const AlarmList& l, std::optional<TimePoint> from,
                         a.raised_at, a.cleared_at ? Cell(*a.cleared_at) : Cell(),
                         opt(a.acknowledged_by),
                         a.acknowledged_at ? Cell(*a.acknowledged_at) : Cell()});
+  }
+  return out;
+}
+
+std::string command_name(const domain::CommandPayload& payload) {
+  if (const auto* m = std::get_if<domain::ModePayload>(&payload)) {
+    switch (m->relay) {
+      case domain::RelayCommand::kForcedOff:
+        return t(Id::kCommandTrip);
+      case domain::RelayCommand::kClose:
+        return t(Id::kCommandClose);
+      case domain::RelayCommand::kKeepPower:
+        return t(Id::kCommandKeepPower);
+      case domain::RelayCommand::kPrepaid:
+        return t(Id::kCommandRestorePrepaid);
+    }
+  }
+  if (std::holds_alternative<domain::ThresholdsPayload>(payload)) return t(Id::kCommandThresholds);
+  if (std::holds_alternative<domain::PricePayload>(payload)) return t(Id::kCommandPrice);
+  return std::string(domain::to_string(domain::kind_of(payload)));
+}
+
+std::string command_state_name(std::optional<domain::CommandState> state) {
+  if (!state) return t(Id::kCommandRefused);
+  switch (*state) {
+    case domain::CommandState::kPending:
+      return t(Id::kCommandPending);
+    case domain::CommandState::kInFlight:
+      return t(Id::kCommandInFlight);
+    case domain::CommandState::kConfirmed:
+      return t(Id::kCommandConfirmed);
+    case domain::CommandState::kFailed:
+      return t(Id::kCommandFailed);
+    case domain::CommandState::kSuperseded:
+      return t(Id::kCommandSuperseded);
+  }
+  return std::string(domain::to_string(*state));
+}
+
+report::Report to_report(const BatchPlan& plan, const domain::CommandPayload& payload) {
+  auto out = made(
+      {plan.as_of, plan.as_of, plan.as_of, plan.utc_offset},
+      text::format(Id::kReportBatchPlan, command_name(payload), domain::encode_payload(payload)),
+      "preview");
+  out.columns = {
+      {t(Id::kBoardMeter), ColumnType::kText},    {t(Id::kBoardAccount), ColumnType::kText},
+      {t(Id::kBoardTenant), ColumnType::kText},   {t(Id::kBoardStatus), ColumnType::kText},
+      {t(Id::kBoardBalance), ColumnType::kMoney}, {t(Id::kBoardRelay), ColumnType::kText},
+      {t(Id::kColResult), ColumnType::kText}};
+  for (const auto& [m, refusal] : plan.rows) {
+    out.rows.push_back(
+        {m.meter.to_string(), opt(m.account), m.tenant, t(status_text(m.status)),
+         m.balance_fen ? Cell(*m.balance_fen) : Cell(),
+         m.relay_closed ? Cell(t(*m.relay_closed ? Id::kRelayClosed : Id::kRelayOpen)) : Cell(),
+         refusal.empty() ? Cell() : Cell(refusal)});
+  }
+  return out;
+}
+
+namespace {
+
+/// The batch's command as the office names it; the stored kind when its payload no longer
+/// decodes (a hand edit).
+std::string batch_command(const store::BatchRecord& b) {
+  const auto p = domain::decode_payload(b.kind, b.payload);
+  return p ? command_name(p.value()) : std::string(domain::to_string(b.kind));
+}
+
+}  // namespace
+
+report::Report to_batch_report(const BatchView& view) {
+  const auto& b = view.batches.front();
+  auto out = made({b.created_at, view.as_of, view.as_of, view.utc_offset},
+                  text::format(Id::kReportBatch, b.id, batch_command(b), b.payload), "batch");
+  out.columns = {{t(Id::kBoardMeter), ColumnType::kText}, {t(Id::kColCommand), ColumnType::kCount},
+                 {t(Id::kColState), ColumnType::kText},   {t(Id::kColAttempts), ColumnType::kCount},
+                 {t(Id::kColResult), ColumnType::kText},  {t(Id::kColUpdated), ColumnType::kTime}};
+  for (const auto& m : b.members) {
+    if (!m.command) {
+      out.rows.push_back({m.meter.to_string(), Cell(), command_state_name(std::nullopt), Cell(),
+                          m.refusal, Cell()});
+      continue;
+    }
+    const auto& c = *m.command;
+    out.rows.push_back({m.meter.to_string(), c.id, command_state_name(c.state),
+                        std::int64_t{c.attempts},
+                        c.last_error.empty() ? Cell() : Cell(c.last_error), c.updated_at});
+  }
+  return out;
+}
+
+report::Report to_batches_report(const BatchView& view) {
+  const auto from = view.batches.empty() ? view.as_of : view.batches.back().created_at;
+  auto out =
+      made({from, view.as_of, view.as_of, view.utc_offset}, t(Id::kReportBatches), "batches");
+  out.columns = {
+      {t(Id::kColBatch), ColumnType::kCount},     {t(Id::kColTime), ColumnType::kTime},
+      {t(Id::kColOperator), ColumnType::kText},   {t(Id::kColKind), ColumnType::kText},
+      {t(Id::kColSelection), ColumnType::kText},  {t(Id::kColMembers), ColumnType::kCount},
+      {t(Id::kColConfirmed), ColumnType::kCount}, {t(Id::kColOpen), ColumnType::kCount},
+      {t(Id::kColFailed), ColumnType::kCount},    {t(Id::kColRefused), ColumnType::kCount},
+      {t(Id::kColState), ColumnType::kText}};
+  const auto n = [](std::size_t v) { return Cell(static_cast<std::int64_t>(v)); };
+  for (const auto& b : view.batches) {
+    const auto& p = b.progress;
+    out.rows.push_back({b.id, b.created_at, b.operator_id,
+                        batch_command(b) + " (" + b.payload + ")", b.selection, n(p.total()),
+                        n(p.confirmed), n(p.pending + p.in_flight), n(p.failed + p.superseded),
+                        n(p.refused), t(p.done() ? Id::kBatchDone : Id::kBatchRunning)});
   }
   return out;
 }

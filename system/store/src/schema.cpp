@@ -786,12 +786,36 @@ BEGIN
 END;
 )sql";
 
+// v22: batch commands (issue 14 item 2): one row per batch (its kind, payload, how its meters were
+// chosen, who sent it) and one per member: the outbox command queued for it, or why the counter
+// refused it (exactly one of the two). A member's progress is its command's state.
+constexpr std::string_view kV22 = R"sql(
+CREATE TABLE command_batches (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  selection TEXT NOT NULL,
+  operator TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE TABLE command_batch_members (
+  batch INTEGER NOT NULL REFERENCES command_batches (id),
+  position INTEGER NOT NULL,
+  meter TEXT NOT NULL,
+  command INTEGER REFERENCES outbox (id),
+  refusal TEXT,
+  PRIMARY KEY (batch, position),
+  UNIQUE (batch, meter),
+  CHECK ((command IS NULL) <> (refusal IS NULL))
+) STRICT, WITHOUT ROWID;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,
-                                                  kV8,  kV9,  kV10, kV11, kV12, kV13, kV14,
-                                                  kV15, kV16, kV17, kV18, kV19, kV20, kV21};
+  static const std::vector<std::string_view> kAll{kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
+                                                  kV9,  kV10, kV11, kV12, kV13, kV14, kV15, kV16,
+                                                  kV17, kV18, kV19, kV20, kV21, kV22};
   return kAll;
 }
 

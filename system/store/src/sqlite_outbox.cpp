@@ -23,9 +23,10 @@ using domain::MeterId;
 using sqlite::Stmt;
 using sqlite::Transaction;
 
-using sqlite::from_ms;
 using sqlite::to_ms;
 
+using rows::command_from_row;
+using rows::kCommandColumns;
 using rows::parse_id;
 using rows::refused;
 
@@ -35,40 +36,6 @@ domain::AlarmTarget command_target(const Stmt& s, int meter_col, int bus_col) {
   if (const auto meter = s.opt_text(meter_col))
     return domain::AlarmTarget::of_meter(parse_id(*meter));
   return domain::AlarmTarget::of_box(s.text(bus_col), s.integer(bus_col + 1));
-}
-
-constexpr const char* kCommandColumns =
-    "id, bus, box, circuit, kind, priority, amount_fen, payload, purchase_count, state, attempts, "
-    "last_error, next_attempt_at, created_at, updated_at, ledger_seq, tries, operator";
-
-CommandRecord command_from_row(const Stmt& s) {
-  CommandRecord c;
-  c.id = s.int64(0);
-  c.meter = MeterId{s.text(1), s.integer(2), s.integer(3)};
-  const auto kind = s.text(4);
-  const auto k = domain::parse_command_kind(kind);
-  if (!k) throw StoreError("outbox command " + std::to_string(c.id) + " has unknown kind " + kind);
-  c.kind = *k;
-  c.priority = s.integer(5);
-  c.amount_fen = s.int64(6);
-  c.payload = s.text(7);
-  auto params = domain::decode_payload(c.kind, c.payload);
-  if (!params) {
-    throw StoreError("outbox command " + std::to_string(c.id) + ": " + params.error().message +
-                     "; the database was changed by hand, restore it from a backup");
-  }
-  c.params = std::move(params.value());
-  if (auto pc = s.opt_int64(8)) c.purchase_count = static_cast<std::uint16_t>(*pc);
-  c.state = domain::parse_command_state(s.text(9)).value_or(domain::CommandState::kFailed);
-  c.attempts = s.integer(10);
-  c.last_error = s.text(11);
-  c.next_attempt_at = from_ms(s.int64(12));
-  c.created_at = from_ms(s.int64(13));
-  c.updated_at = from_ms(s.int64(14));
-  c.ledger_seq = s.opt_int64(15);
-  c.tries = s.integer(16);
-  c.operator_id = s.opt_text(17);
-  return c;
 }
 
 /// "bus/box/circuit" of a command's target; circuit 0 for a box (not a parsable meter id).
@@ -87,6 +54,14 @@ std::vector<domain::QueuedCommand> queued(const std::vector<CommandRecord>& open
 }  // namespace
 
 domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& req) {
+  Transaction tx(db_);
+  auto r = enqueue_in_transaction(req, true);
+  if (r) tx.commit();
+  return r;
+}
+
+domain::Result<std::int64_t> SqliteStore::enqueue_in_transaction(const CommandRequest& req,
+                                                                 bool audit) {
   const auto kind = domain::kind_of(req.params);
   const auto& t = req.target;
   if (kind == domain::CommandKind::kCredit) {
@@ -106,7 +81,6 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
     return refused(std::string(domain::to_string(kind)) + " is a box command; address box " +
                    t.bus + "/" + std::to_string(t.box) + " (circuit 0), not a circuit");
   }
-  Transaction tx(db_);
   if (box_level) {
     auto s = db_.prepare("SELECT 1 FROM meters WHERE bus = ?1 AND box = ?2 LIMIT 1");
     s->bind(1, t.bus).bind(2, t.box);
@@ -128,6 +102,7 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
     s->run();
     // Never a duplicate: the newest open command already carries these values.
     if (const auto open = settings::newest_open(db_, t); open && open->second == *th) {
+      if (!audit) return open->first;
       rows::write_audit(db_,
                         {req.operator_id,
                          "command",
@@ -137,7 +112,6 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
                           {"payload", domain::encode_payload(req.params)},
                           {"already_queued", true}}},
                         req.at);
-      tx.commit();
       return open->first;
     }
   }
@@ -152,6 +126,7 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
     s->bind(1, target_key(t));
     if (s->step() && s->text(1) == domain::encode_payload(req.params)) {
       const auto open = s->int64(0);
+      if (!audit) return open;
       rows::write_audit(db_,
                         {req.operator_id,
                          "command",
@@ -161,7 +136,6 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
                           {"payload", domain::encode_payload(req.params)},
                           {"already_queued", true}}},
                         req.at);
-      tx.commit();
       return open;
     }
   }
@@ -178,13 +152,14 @@ domain::Result<std::int64_t> SqliteStore::enqueue_command(const CommandRequest& 
   const auto payload = domain::encode_payload(req.params);
   const auto id = rows::insert_command(db_, t, kind, 0, payload, std::nullopt, req.at, std::nullopt,
                                        req.operator_id);
-  rows::write_audit(db_,
-                    {req.operator_id,
-                     "command",
-                     target_key(t),
-                     {{"id", id}, {"kind", domain::to_string(kind)}, {"payload", payload}}},
-                    req.at);
-  tx.commit();
+  if (audit) {
+    rows::write_audit(db_,
+                      {req.operator_id,
+                       "command",
+                       target_key(t),
+                       {{"id", id}, {"kind", domain::to_string(kind)}, {"payload", payload}}},
+                      req.at);
+  }
   return id;
 }
 

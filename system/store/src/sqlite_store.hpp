@@ -23,6 +23,8 @@
 //                              and clear the poll cycle, the outbox and swaps share)
 //   sqlite_system_log.cpp      SystemLog: listing and verifying the hash-chained log
 //                              (audit_chain.hpp writes and seals its rows)
+//   sqlite_batches.cpp         CommandBatches (each member queued as sqlite_outbox.cpp's
+//                              enqueue_command queues one)
 //   sqlite_reports.cpp         Reports: the daily per-meter roll-ups, the reports' look-ups
 //
 // The rows several of them write (ledger, outbox, audit, events) are written by
@@ -146,6 +148,11 @@ class SqliteStore final : public Store {
                                            const std::string& to_day) const override;
   std::vector<domain::MoneyMove> money_moves(TimePoint from, TimePoint to) const override;
   std::map<std::string, std::int64_t> meter_energies() const override;
+  // ---- CommandBatches (sqlite_batches.cpp) ----
+  domain::Result<BatchOutcome> enqueue_batch(const BatchRequest& req) override;
+  std::optional<BatchRecord> command_batch(std::int64_t id) const override;
+  std::vector<BatchRecord> command_batches(std::size_t limit) const override;
+
   // ---- Alarms (sqlite_alarms.cpp) ----
   std::vector<AlarmRecord> alarms(const AlarmFilter& f) const override;
   domain::Result<AlarmRecord> ack_alarm(std::int64_t id, const std::string& operator_id,
@@ -186,6 +193,9 @@ class SqliteStore final : public Store {
   std::optional<BoxIdentityRecord> box_identity(const std::string& bus, int address) const override;
 
  private:
+  /// enqueue_command's work inside the caller's transaction; `audit`: write its system log row
+  /// (a batch writes one row for all its members instead). A refusal returns before any write.
+  domain::Result<std::int64_t> enqueue_in_transaction(const CommandRequest& req, bool audit);
   void configure(Checkpoints checkpoints);
   /// A read-only connection does not migrate: the file must be at this build's version.
   void check_version_read_only();

@@ -86,6 +86,41 @@ void write_contact(Db& db, const std::string& account, const TenantContact& cont
 
 }  // namespace
 
+const char* const kCommandColumns =
+    "id, bus, box, circuit, kind, priority, amount_fen, payload, purchase_count, state, attempts, "
+    "last_error, next_attempt_at, created_at, updated_at, ledger_seq, tries, operator";
+
+CommandRecord command_from_row(const Stmt& s, int first) {
+  const auto col = [first](int i) { return first + i; };
+  CommandRecord c;
+  c.id = s.int64(col(0));
+  c.meter = MeterId{s.text(col(1)), s.integer(col(2)), s.integer(col(3))};
+  const auto kind = s.text(col(4));
+  const auto k = domain::parse_command_kind(kind);
+  if (!k) throw StoreError("outbox command " + std::to_string(c.id) + " has unknown kind " + kind);
+  c.kind = *k;
+  c.priority = s.integer(col(5));
+  c.amount_fen = s.int64(col(6));
+  c.payload = s.text(col(7));
+  auto params = domain::decode_payload(c.kind, c.payload);
+  if (!params) {
+    throw StoreError("outbox command " + std::to_string(c.id) + ": " + params.error().message +
+                     "; the database was changed by hand, restore it from a backup");
+  }
+  c.params = std::move(params.value());
+  if (auto pc = s.opt_int64(col(8))) c.purchase_count = static_cast<std::uint16_t>(*pc);
+  c.state = domain::parse_command_state(s.text(col(9))).value_or(domain::CommandState::kFailed);
+  c.attempts = s.integer(col(10));
+  c.last_error = s.text(col(11));
+  c.next_attempt_at = from_ms(s.int64(col(12)));
+  c.created_at = from_ms(s.int64(col(13)));
+  c.updated_at = from_ms(s.int64(col(14)));
+  c.ledger_seq = s.opt_int64(col(15));
+  c.tries = s.integer(col(16));
+  c.operator_id = s.opt_text(col(17));
+  return c;
+}
+
 Error refused(std::string message) {
   return Error{ErrorKind::kRefused, std::move(message)};
 }

@@ -33,6 +33,12 @@ domain::MeterId parse_id(const std::string& s);
 /// "bus1/1/1,bus1/1/2": meter ids for an audit row.
 std::string join_ids(const std::vector<domain::MeterId>& ids);
 
+/// The outbox columns command_from_row reads, in its order ("SELECT " + this + " FROM outbox").
+extern const char* const kCommandColumns;
+/// An outbox row read with kCommandColumns from column `first` on; a row a hand edit broke
+/// throws StoreError.
+CommandRecord command_from_row(const sqlite::Stmt& s, int first = 0);
+
 /// Binds a value or NULL.
 void bind_opt(sqlite::Stmt& s, int i, const std::optional<std::string>& v);
 void bind_opt(sqlite::Stmt& s, int i, const std::optional<int>& v);

@@ -224,6 +224,48 @@ enum class Id {
   kGroupBuilding,       // (group name)
   kGroupSite,           // (group name)
 
+  // Batch commands (issue 14 item 2; prepaidctl command ... with a selection, command status).
+  kBatchPreview,        // {0}=command {1}=payload {2}=meters {3}=of them refused
+  kBatchMore,           // {0}=rows not shown
+  kBatchConfirm,        // {0}=command {1}=meters to queue
+  kBatchNotConfirmed,   // (nothing sent)
+  kBatchNothingToSend,  // (every meter refused)
+  kBatchSent,           // {0}=batch {1}=command {2}=queued {3}=refused
+  kBatchProgress,       // {0}=batch {1}=members {2}=confirmed {3}=pending {4}=failed {5}=superseded
+                        // {6}=refused
+  kBatchDone,           // (every member's command is finished)
+  kBatchRunning,        // (some members' commands are still to be sent)
+  kBatchNone,           // (no batch was sent yet)
+  kBatchSelectionAll,   // (a batch of every meter)
+  kBatchSelectionFile,  // {0}=file
+  kReportBatch,         // (title) {0}=batch {1}=command {2}=payload
+  kReportBatchPlan,     // (title) {0}=command {1}=payload
+  kReportBatches,       // (title)
+  kColBatch,            // (header)
+  kColCommand,          // (header) the command's number
+  kColState,            // (header) where the command is
+  kColAttempts,         // (header)
+  kColResult,           // (header) the last error or the refusal
+  kColUpdated,          // (header)
+  kColSelection,        // (header)
+  kColMembers,          // (header)
+  kColConfirmed,        // (header)
+  kColOpen,             // (header) pending or in flight
+  kColFailed,           // (header)
+  kColRefused,          // (header)
+  kCommandPending,      // (command state)
+  kCommandInFlight,     // (command state)
+  kCommandConfirmed,    // (command state)
+  kCommandFailed,       // (command state)
+  kCommandSuperseded,   // (command state)
+  kCommandRefused,      // (a batch member the checks refused)
+  kCommandTrip,         // (command name)
+  kCommandClose,        // (command name)
+  kCommandKeepPower,    // (command name)
+  kCommandRestorePrepaid,  // (command name)
+  kCommandThresholds,      // (command name)
+  kCommandPrice,           // (command name)
+
   kEnd  ///< keep last: the number of ids, for the catalogue test; never shown
 };
 

@@ -60,13 +60,14 @@ using Action = domain::Action;
 /// as typed (utf8::escaped), e.g.: tenant name "Li\u{1B}[2J": control character U+001B at
 /// character 3; give printable text. Limits, in one place:
 struct TextLimits {
-  static constexpr std::size_t kId = 64;          ///< account, room, building, bus, operator ids
-  static constexpr std::size_t kName = 200;       ///< tenant, building, comm manager, site names
-  static constexpr std::size_t kTariffName = 64;  ///< tariff names (as the store has always had)
-  static constexpr std::size_t kPhone = 20;       ///< tenant phone (domain::check_phone)
-  static constexpr std::size_t kAddress = 200;    ///< a comm manager's address
-  static constexpr std::size_t kTarget = 100;     ///< a read-now target BUS[/BOX[/CIRCUIT]]
-  static constexpr std::size_t kModel = 64;       ///< a box's device model name
+  static constexpr std::size_t kId = 64;           ///< account, room, building, bus, operator ids
+  static constexpr std::size_t kName = 200;        ///< tenant, building, comm manager, site names
+  static constexpr std::size_t kTariffName = 64;   ///< tariff names (as the store has always had)
+  static constexpr std::size_t kPhone = 20;        ///< tenant phone (domain::check_phone)
+  static constexpr std::size_t kAddress = 200;     ///< a comm manager's address
+  static constexpr std::size_t kTarget = 100;      ///< a read-now target BUS[/BOX[/CIRCUIT]]
+  static constexpr std::size_t kModel = 64;        ///< a box's device model name
+  static constexpr std::size_t kSelection = 1000;  ///< how a batch's meters were chosen
 };
 
 /// The check above of one text: nothing if `value` is acceptable for `field` (e.g. "tenant
@@ -137,6 +138,36 @@ struct StatusBoard {
   /// The site's local time minus UTC, to show times in: the site file's utc_offset, else 0
   /// (UTC) when Operations has no site file.
   std::chrono::minutes utc_offset{0};
+};
+
+/// The meters a batch command goes to (issue 14 item 2): those the status board's filter keeps,
+/// or exactly the listed ones (a meters file), in board order or the list's.
+struct BatchSelection {
+  std::optional<domain::BoardFilter> filter;  ///< set: the board's meters it keeps
+  std::vector<domain::MeterId> meters;        ///< without a filter: these
+};
+
+/// One meter of a planned batch: its board row, and why the counter's checks would refuse the
+/// command for it ("" when it would be queued).
+struct BatchPlanRow {
+  domain::BoardRow row;
+  std::string refusal;
+};
+
+/// What a batch would do, before anything is sent (the preview an operator confirms).
+struct BatchPlan {
+  std::vector<BatchPlanRow> rows;
+  std::size_t refused = 0;  ///< rows with a refusal
+  TimePoint as_of{};
+  std::chrono::minutes utc_offset{0};  ///< as StatusBoard's
+};
+
+/// A batch and where its members are (command_batch_status), or the recent batches without
+/// their members (command_batches), with the clock and zone to show times in.
+struct BatchView {
+  std::vector<store::BatchRecord> batches;
+  TimePoint as_of{};
+  std::chrono::minutes utc_offset{0};  ///< as StatusBoard's
 };
 
 /// An alarm kind's name for people, in the language in use (the text layer), e.g. "balance alarm
@@ -367,6 +398,30 @@ class Operations {
   domain::Result<OfflineReport> offline_report(const Actor& actor, TimePoint from,
                                                TimePoint to) const;
 
+  // ---- batch commands (operations_batches.cpp; issue 14 item 2) ----
+  /// The preview of a batch (command): the meters `selection` names, each with what the
+  /// counter's checks (see command()) say of `payload` for it. Writes nothing. Refused: a kind a
+  /// batch cannot send (kInvalid, domain::batchable), a filter text that fails check_text
+  /// (kInvalid), a listed meter not at the site (kNotFound, naming it), a selection that
+  /// domain::check_batch_members refuses (kInvalid: none, too many, twice).
+  domain::Result<BatchPlan> plan_batch(const Actor& actor, const BatchSelection& selection,
+                                       const domain::CommandPayload& payload) const;
+  /// Sends `payload` to every meter of `meters` as one batch (store::CommandBatches::
+  /// enqueue_batch): each its own tracked outbox command, the counter's checks made again for
+  /// each now (a member they refuse is recorded with why, the others are queued), one system
+  /// log row listing the members. `selection` says how they were chosen (kept with the batch).
+  /// Refused as a whole, nothing written: as plan_batch, and a selection text that fails
+  /// check_text.
+  domain::Result<store::BatchOutcome> command_batch(const Actor& actor,
+                                                    const std::vector<domain::MeterId>& meters,
+                                                    const domain::CommandPayload& payload,
+                                                    const std::string& selection);
+  /// Batch `id` with its members and where each one's command is (query): one batch in the
+  /// view; kNotFound for none.
+  domain::Result<BatchView> command_batch_status(const Actor& actor, std::int64_t id) const;
+  /// The newest `limit` batches with their progress and no members, newest first (query).
+  domain::Result<BatchView> command_batches(const Actor& actor, std::size_t limit) const;
+
   // ---- operators (operations_operators.cpp) ----
   /// Logs an operator in: their Actor, with the role the operators table gives them. Refused
   /// (kRefused): an unknown id or a wrong password (one message for both), a disabled operator,
@@ -446,6 +501,8 @@ class Operations {
   /// purchase_amount holds and the balance register's room above its last read balance and
   /// credits still open); unlimited without a driver. What a replacement may carry over.
   std::int64_t credit_room_fen(const domain::MeterId& meter) const;
+  /// check_text of a status board filter's texts.
+  static std::optional<domain::Error> check_filter(const domain::BoardFilter& filter);
   /// The counter's checks of a command to `target` (see command()).
   std::optional<domain::Error> check_command(const domain::MeterId& target,
                                              const domain::CommandPayload& payload) const;

@@ -27,6 +27,18 @@ report::Report to_report(const DailyReport& r);
 /// [from, to), each defaulting to the oldest alarm's raising and the list's as_of.
 report::Report to_report(const AlarmList& l, std::optional<TimePoint> from,
                          std::optional<TimePoint> to);
+/// A command as the office names it (拉闸 trip, 合闸 close, 保电 keep power, ...), text layer.
+std::string command_name(const domain::CommandPayload& payload);
+/// A batch member's state: its command's, or "refused" (nullopt), text layer.
+std::string command_state_name(std::optional<domain::CommandState> state);
+/// A batch's preview (prepaidctl command ... before the confirmation): one row per meter with
+/// its account, status, balance, relay and the checks' refusal.
+report::Report to_report(const BatchPlan& plan, const domain::CommandPayload& payload);
+/// A batch's members (view.batches.front()): command, state, attempts, last error or refusal,
+/// last change (command status --batch N).
+report::Report to_batch_report(const BatchView& view);
+/// The batches of the view, one row each with their progress (command status).
+report::Report to_batches_report(const BatchView& view);
 /// The offline report, one row a spell, its minutes clipped to the period (alarm offline --xlsx).
 report::Report to_report(const OfflineReport& r);
 

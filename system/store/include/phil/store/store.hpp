@@ -13,6 +13,7 @@
 //   Queries       the read side: meters, accounts, ledger, events, commands      queries.hpp
 //   Reports       the daily per-meter roll-ups and the reports' look-ups          reports.hpp
 //   Alarms        the alarms table: list, acknowledge (raised by the poll path)  alarms.hpp
+//   CommandBatches one command to many meters: queue, progress        command_batches.hpp
 //
 // Store is all of them on one database connection (plus checkpoint()); the SQLite store
 // implements it. Units as in phil/domain/money.hpp (fen, Wh, 0.0001 yuan/kWh); times are UTC
@@ -32,6 +33,7 @@
 #include <string>
 
 #include <phil/store/alarms.hpp>
+#include <phil/store/command_batches.hpp>
 #include <phil/store/common.hpp>
 #include <phil/store/ledger.hpp>
 #include <phil/store/operators.hpp>
@@ -59,7 +61,8 @@ class Store : public Outbox,
               public SystemLog,
               public Queries,
               public Reports,
-              public Alarms {
+              public Alarms,
+              public CommandBatches {
  public:
   ~Store() override = default;
 
