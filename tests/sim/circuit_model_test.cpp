@@ -434,6 +434,32 @@ TEST(simCircuitModel, PowerLossStopsConsumptionAndKeepsTheRelay) {
   EXPECT_EQ(c.energy_wh(), 1000);
 }
 
+TEST(simCircuitModel, WithoutARelayTheCircuitMetersWhateverItsModeMoneyOrOverload) {
+  // An energy meter: the settings that would trip a prepaid circuit at once change nothing.
+  CircuitSpec spec = constant(2000, 0);
+  spec.has_relay = false;
+  spec.overload_w = 1000;
+  spec.overload_delay = Millis(1000);
+  CircuitModel c(spec, kStart, kChina);
+  c.advance_to(kStart + hours(5));
+  EXPECT_TRUE(c.relay_closed());
+  EXPECT_EQ(c.energy_wh(), 10'000);
+  EXPECT_EQ(c.balance_fen(), 0);  // nothing charged
+  EXPECT_FALSE(c.last_trip().has_value());
+  EXPECT_FALSE(c.overload_tripped());
+  c.set_mode(Mode::kForcedOff);
+  c.advance_to(kStart + hours(6));
+  EXPECT_EQ(c.energy_wh(), 12'000);
+  EXPECT_FALSE(c.credit(1, 500));
+  EXPECT_EQ(c.debit(1, 0), CircuitModel::DebitResult::kWrongCount);
+  const StatusFlags s = c.status();
+  EXPECT_FALSE(s.arrears || s.alarm1 || s.alarm2 || s.overload || s.forced_off || s.power_loss);
+  c.set_powered(false);  // only a power loss stops it
+  c.advance_to(kStart + hours(7));
+  EXPECT_EQ(c.energy_wh(), 12'000);
+  EXPECT_TRUE(c.status().power_loss);
+}
+
 TEST(simLoad, SeriesIsAStepFunctionOfItsPoints) {
   LoadSpec l;
   l.kind = LoadSpec::Kind::kSeries;

@@ -5,38 +5,23 @@ Usage: /usr/bin/python3 interop_test.py <adf300-sim> <profiles dir>
 Prints PASS on success; any failure exits 1 with what went wrong. Needs Debian's
 python3-pymodbus and mbpoll (script/bootstrap installs them): missing tools FAIL, never skip.
 """
-import csv
-import io
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from modbus_peers import dump_map, fail, read_value, require_peers, stop  # noqa: E402
 
-def fail(what):
-    print("FAIL: " + what)
-    sys.exit(1)
-
-
-try:
-    from pymodbus.client import ModbusSerialClient, ModbusTcpClient
-except ImportError as e:
-    fail("pymodbus is missing (%s); run script/bootstrap (Debian python3-pymodbus) and call "
-         "/usr/bin/python3" % e)
-if shutil.which("mbpoll") is None:
-    fail("mbpoll is missing; run script/bootstrap")
+clients = require_peers()
+ModbusSerialClient, ModbusTcpClient = clients.ModbusSerialClient, clients.ModbusTcpClient
 
 SIM, PROFILES = sys.argv[1], os.environ.get("PHIL_PROFILES_DIR", sys.argv[2])
 work = tempfile.mkdtemp(prefix="phil_sim_interop.")
 proc = None
 try:
-    dump = subprocess.run([SIM, "--profiles", PROFILES, "--profile", "adf300l-i", "--dump-map"],
-                          capture_output=True, text=True, timeout=30)
-    if dump.returncode != 0:
-        fail("--dump-map exited %d: %s" % (dump.returncode, dump.stderr))
-    regs = {row["name"]: row for row in csv.DictReader(io.StringIO(dump.stdout))}
+    regs = dump_map(SIM, PROFILES, "adf300l-i")
     for name in ("model", "c1.balance", "c1.power", "c2.mode", "c1.purchase_count"):
         if name not in regs:
             fail("the map lacks " + name)
@@ -80,16 +65,7 @@ try:
 
     def read(name, fc=3):
         fn = client.read_holding_registers if fc == 3 else client.read_input_registers
-        words = int(regs[name]["words"])
-        rr = fn(addr[name], words, slave=3)
-        if rr.isError():
-            fail("read %s: %s" % (name, rr))
-        value = 0
-        for w in rr.registers:  # high word first (the profile's word_order)
-            value = (value << 16) | w
-        if regs[name]["type"] == "i32" and value >= 1 << 31:
-            value -= 1 << 32
-        return value
+        return read_value(fn, regs, name, 3)
 
     if read("model") != 1:
         fail("model is not adf300l-i (code 1)")
@@ -143,10 +119,5 @@ try:
              (out.returncode, out.stdout, out.stderr))
     print("PASS")
 finally:
-    if proc is not None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    stop(proc)
     shutil.rmtree(work, ignore_errors=True)

@@ -34,6 +34,7 @@ using testing::ManualTime;
 constexpr int kC1 = 0x1000;
 constexpr int kC2 = 0x1020;
 
+// NOLINTNEXTLINE(cert-err58-cpp): a literal; a test binary that cannot allocate it fails at once
 const std::string kFleet = R"(utc_offset: "+08:00"
 buses:
   - id: bus1
@@ -489,6 +490,57 @@ TEST_F(simSimulatorOverPty, ControlCommandsInjectListAndClearFaults) {
   EXPECT_THAT(control_command(*sim_, "launch"), ::testing::HasSubstr("ERROR unknown command"));
 }
 
+// A plain energy meter (profiles/energy-meter.yaml) beside an ADF300 box on one pty bus: both
+// answer libmodbus, and the meter's energy goes on accumulating where a prepaid circuit with
+// the same load and no money is tripped.
+TEST(simEnergyMeterOverPty, AnEnergyMeterAnswersBesideABoxAndMetersWithoutStopping) {
+  const fs::path run_dir =
+      fs::temp_directory_path() / ("phil_sim_em_" + std::to_string(::getpid()));
+  fs::remove_all(run_dir);
+  const auto doc = yaml::Document::load_string(R"(buses:
+  - id: bus1
+    port: vbus/bus1
+    boxes:
+      - {address: 1, model: adf300l-i, circuits: {1: {load: {constant: 1000}}}}
+      - {address: 2, model: em-1p, circuits: {1: {load: {constant: 1000}}}}
+)",
+                                               "fleet.yaml");
+  ManualTime time(testing::at("2026-03-01T00:00:00+08:00"));
+  SimulatorOptions options;
+  options.run_dir = run_dir.string();
+  Simulator sim(parse_fleet(doc.root(), testing::profiles_dir()), time, options);
+  sim.start();
+  const Modbus master(modbus_new_rtu(sim.endpoint("bus1").c_str(), 9600, 'N', 8, 1));
+  ASSERT_TRUE(master);
+  modbus_set_response_timeout(master.get(), 1, 0);
+  ASSERT_EQ(modbus_connect(master.get()), 0) << modbus_strerror(errno);
+  const auto read = [&](int slave, int address, int count) {
+    std::vector<std::uint16_t> out(static_cast<std::size_t>(count));
+    modbus_set_slave(master.get(), slave);
+    if (modbus_read_registers(master.get(), address, count, out.data()) != count) {
+      ADD_FAILURE() << "slave " << slave << " read " << address << ": " << modbus_strerror(errno);
+      return std::vector<std::uint16_t>{};
+    }
+    return out;
+  };
+  time.advance(hours(3));
+  const auto energy = read(2, 0x4000, 2);  // em-1p energy_total: 3 kWh
+  ASSERT_EQ(energy.size(), 2U);
+  EXPECT_EQ((std::int64_t{energy[0]} << 16) | energy[1], 300);
+  EXPECT_EQ(read(2, 0x2000, 1), std::vector<std::uint16_t>{2200});  // voltage 220.0 V
+  const auto box = read(1, kC1, 2);  // the box's circuit, no money: never drew
+  ASSERT_EQ(box.size(), 2U);
+  EXPECT_EQ((std::int64_t{box[0]} << 16) | box[1], 0);
+  // The energy meter refuses a write where it meters (exception 02).
+  modbus_set_slave(master.get(), 2);
+  const std::uint16_t zero[2] = {0, 0};
+  EXPECT_EQ(modbus_write_registers(master.get(), 0x4000, 2, zero), -1);
+  EXPECT_EQ(errno, EMBXILADD);
+  EXPECT_THAT(control_command(sim, "status"),
+              ::testing::HasSubstr("c1 energy meter power 1000 W energy 3000 Wh"));
+  fs::remove_all(run_dir);
+}
+
 TEST_F(simSimulatorOverPty, NoiseFaultSendsSeededBytesBeforeAnIntactReply) {
   FaultSpec f = fault(FaultSpec::Kind::kNoise);
   f.noise_bytes = 4;
@@ -549,7 +601,7 @@ TEST_F(simSimulatorOverPty, ClockDriftFaultMovesTheBoxClockReadOverTheLine) {
   time_.advance(std::chrono::hours(1));
   EXPECT_EQ(clock(), before + 3600 + 3);  // 3.6 s, whole seconds
   time_.advance(std::chrono::hours(2));   // the drift stopped after 2 h: 7.2 s gained
-  EXPECT_EQ(clock(), before + 3 * 3600 + 7);
+  EXPECT_EQ(clock(), before + std::int64_t{3} * 3600 + 7);
 }
 
 // Line pacing on a real pty at 9600 8N1 with a 5 ms turnaround.

@@ -4,6 +4,7 @@
 
 #include <phil/sim/box.hpp>
 
+#include "sim_box_support.hpp"
 #include "sim_test_support.hpp"
 
 namespace phil::sim {
@@ -11,9 +12,11 @@ namespace {
 
 using rtu::Exception;
 using std::chrono::hours;
+using testing::read_words;
 using Words = std::vector<std::uint16_t>;
 
-const TimePoint kStart = testing::at("2026-03-01T00:00:00+08:00");
+// A literal that parses (a typo throws at start-up and fails the run at once).
+const TimePoint kStart = testing::at("2026-03-01T00:00:00+08:00");  // NOLINT(cert-err58-cpp)
 constexpr std::chrono::minutes kChina{480};
 constexpr std::uint16_t kMeasure2 = 0x1020;  // measurement block of circuit 2
 constexpr std::uint16_t kPhase2 = 0x1810;    // per-phase block of circuit 2 (0x1800 + 0x10)
@@ -40,22 +43,13 @@ class simThreePhaseBox : public ::testing::Test {
                                  300'001'001'000);
   }
 
-  static Words read(const Box& box, std::uint16_t start, std::uint16_t count) {
-    auto r = box.read(start, count);
-    if (auto* e = std::get_if<Exception>(&r)) {
-      ADD_FAILURE() << "exception " << static_cast<int>(*e);
-      return {};
-    }
-    return std::get<Words>(r);
-  }
-
   std::map<std::string, Profile> profiles_;
 };
 
 TEST_F(simThreePhaseBox, PerPhaseBlockEncodesVoltagesCurrentsAndPowersThatSumToTheTotal) {
   const auto box = make("adf300l-3p");
   box->advance_to(kStart + hours(2));
-  const Words phase = read(*box, kPhase2, 16);
+  const Words phase = read_words(*box, kPhase2, 16);
   ASSERT_EQ(phase.size(), 16U);
   EXPECT_EQ(phase[0], 2200);  // voltage_a 220.0 V
   EXPECT_EQ(phase[1], 2200);
@@ -72,7 +66,7 @@ TEST_F(simThreePhaseBox, PerPhaseBlockEncodesVoltagesCurrentsAndPowersThatSumToT
   for (std::size_t i = 12; i < 16; ++i)
     EXPECT_EQ(phase[i], 0) << "reserved word " << i;
 
-  const Words measure = read(*box, kMeasure2, 25);
+  const Words measure = read_words(*box, kMeasure2, 25);
   ASSERT_EQ(measure.size(), 25U);
   EXPECT_EQ(u32(measure, 0x0C), pa + pb + pc);  // power: the total, to the watt
   EXPECT_EQ(u32(measure, 0x00), 1320);          // 13202 Wh in 0.01 kWh: the total drives energy
@@ -82,7 +76,7 @@ TEST_F(simThreePhaseBox, PerPhaseBlockEncodesVoltagesCurrentsAndPowersThatSumToT
 
 TEST_F(simThreePhaseBox, TheModelRegisterSaysThreePhaseAndTwelveCircuits) {
   const auto box = make("adf300l-3p");
-  const Words w = read(*box, 0x0000, 2);
+  const Words w = read_words(*box, 0x0000, 2);
   ASSERT_EQ(w.size(), 2U);
   EXPECT_EQ(w[0], 4);
   EXPECT_EQ(w[1], 12);
@@ -99,7 +93,7 @@ TEST_F(simThreePhaseBox, ASinglePhaseBoxHasNoPerPhaseRegisters) {
     EXPECT_EQ(box->read(0x1800, 12),
               (std::variant<Words, Exception>(Exception::kIllegalDataAddress)))
         << model;
-    const Words measure = read(*box, kMeasure2, 25);
+    const Words measure = read_words(*box, kMeasure2, 25);
     ASSERT_EQ(measure.size(), 25U) << model;
     EXPECT_EQ(u32(measure, 0x0C), 6601) << model;  // the whole load on its one phase
   }
@@ -114,7 +108,7 @@ TEST_F(simThreePhaseBox, AReplacedThreePhaseMeterKeepsItsPhasesAndSplit) {
   EXPECT_EQ(fresh.phase_split(), (std::array<std::int64_t, 3>{50, 30, 20}));
   EXPECT_EQ(fresh.energy_wh(), 0);  // counters from zero, as a new meter
   // A new meter has no credit, so in prepaid mode it is open: every phase reads 0 W.
-  const Words phase = read(*box, kPhase2, 12);
+  const Words phase = read_words(*box, kPhase2, 12);
   ASSERT_EQ(phase.size(), 12U);
   EXPECT_EQ(u32(phase, 6) + u32(phase, 8) + u32(phase, 10), 0);
 }

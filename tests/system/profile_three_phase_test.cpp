@@ -10,6 +10,7 @@
 #include <phil/meterlink/profile.hpp>
 
 #include "../fixtures/register_names.hpp"
+#include "profile_text.hpp"
 
 namespace phil::meterlink {
 namespace {
@@ -25,31 +26,15 @@ const std::string& mixed_fixture() {
   return text;
 }
 
-std::string with(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << "fixture lacks " << from;
-  if (at != std::string::npos) text.replace(at, from.size(), to);
-  return text;
-}
+using testing::has;
+using testing::with;
 
 Profile parse(const std::string& text) {
-  const auto doc = yaml::Document::load_string(text, "mixed_phases_profile.yaml");
-  return parse_profile(doc.root());
+  return testing::parse_named(text, "mixed_phases_profile.yaml");
 }
 
-/// The ConfigError message decoding `text` gives; a test failure if it decodes.
 std::string error_of(const std::string& text) {
-  try {
-    (void)parse(text);
-  } catch (const yaml::ConfigError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
-}
-
-bool has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
+  return testing::error_of_named(text, "mixed_phases_profile.yaml");
 }
 
 Profile repository() {

@@ -161,6 +161,30 @@ TEST(SiteFile, ErrorsNameFileLineColumnAndKey) {
   }
 }
 
+TEST(SiteFile, ABoxOfAnEnergyOnlyModelIsRefusedUntilTheSystemReadsEnergyMeters) {
+  // Named with its profile, and (a site engineer's likely first try) without it. The
+  // repository's profiles: the energy meter's is there.
+  for (const std::string box :
+       {"{address: 2, model: em-1p, profile: energy-meter}", "{address: 2, model: em-3p}"}) {
+    const auto doc = yaml::Document::load_string(
+        "name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i}, " + box +
+            "]}]\n",
+        "site.yaml");
+    std::string e;
+    try {
+      (void)parse_site(doc.root(), PHIL_SOURCE_DIR "/profiles");
+      ADD_FAILURE() << "a box of an energy meter was accepted: " << box;
+    } catch (const yaml::ConfigError& error) {
+      e = error.what();
+    }
+    EXPECT_TRUE(e.starts_with("site.yaml:2:")) << e;
+    EXPECT_NE(e.find("boxes[1].model"), std::string::npos) << e;
+    EXPECT_NE(e.find("energy-only"), std::string::npos) << e;
+    EXPECT_NE(e.find("energy-meter.yaml"), std::string::npos) << e;
+    EXPECT_NE(e.find("later version"), std::string::npos) << e;
+  }
+}
+
 TEST(SiteFile, BillingOfABusAndOfABoxIsReadAsABillingMode) {
   const auto s = parse(
       "name: s\nbuses: [{id: b, port: /dev/x, billing: host, boxes: [{address: 1, model: "

@@ -56,6 +56,7 @@ CircuitModel::CircuitModel(const CircuitSpec& spec, TimePoint start,
       load_(spec.load),
       walk_(spec.load, start),
       mode_(spec.mode),
+      has_relay_(spec.has_relay),
       balance_fen_(spec.balance_fen),
       purchase_count_(spec.purchase_count),
       debit_count_(spec.debit_count),
@@ -71,6 +72,7 @@ CircuitModel::CircuitModel(const CircuitSpec& spec, TimePoint start,
 }
 
 bool CircuitModel::wants_closed() const {
+  if (!has_relay_) return true;  // an energy-only meter: nothing ever opens its line
   switch (mode_) {
     case Mode::kForcedOff:
       return false;
@@ -111,7 +113,7 @@ void CircuitModel::set_powered(bool on) {
 }
 
 bool CircuitModel::credit(std::uint16_t count, std::int64_t amount_fen) {
-  if (amount_fen < 0) return false;
+  if (!has_relay_ || amount_fen < 0) return false;
   if (count != static_cast<std::uint16_t>(purchase_count_ + 1U)) return false;
   purchase_count_ = count;
   last_purchase_fen_ = amount_fen;
@@ -122,7 +124,7 @@ bool CircuitModel::credit(std::uint16_t count, std::int64_t amount_fen) {
 }
 
 CircuitModel::DebitResult CircuitModel::debit(std::uint16_t count, std::int64_t amount_fen) {
-  if (amount_fen < 0 || count != static_cast<std::uint16_t>(debit_count_ + 1U))
+  if (!has_relay_ || amount_fen < 0 || count != static_cast<std::uint16_t>(debit_count_ + 1U))
     return DebitResult::kWrongCount;
   if (amount_fen > balance_fen_) return DebitResult::kMoreThanBalance;
   debit_count_ = count;
@@ -176,13 +178,14 @@ std::int64_t CircuitModel::current_ma() const {
 
 StatusFlags CircuitModel::status() const {
   StatusFlags s;
+  s.power_loss = !powered_;
+  if (!has_relay_) return s;  // no money, no mode, no overload protection
   s.alarm1 = balance_fen_ <= alarm1_fen_;
   s.alarm2 = balance_fen_ <= alarm2_fen_;
   s.arrears = balance_fen_ <= 0;
   s.overload = overload_tripped_ || (overload_w_ > 0 && power_w() > overload_w_);
   s.forced_off = mode_ == Mode::kForcedOff;
   s.keep_power = mode_ == Mode::kKeepPower;
-  s.power_loss = !powered_;
   return s;
 }
 
@@ -203,7 +206,7 @@ void CircuitModel::consume(std::int64_t power_w, std::int64_t ms, Rate rate) {
   if (wh == 0) return;
   energy_wh_ += wh;
   energy_rate_wh_[index(rate)] += wh;
-  balance_fen_ -= charge_.charge(prices_[index(rate)], wh);
+  if (has_relay_) balance_fen_ -= charge_.charge(prices_[index(rate)], wh);
 }
 
 void CircuitModel::advance_to(TimePoint t) {
@@ -216,7 +219,7 @@ void CircuitModel::advance_to(TimePoint t) {
     // Every instant at which power, rate or relay may change ends a segment, so the segments
     // (and hence the result) do not depend on the steps the caller takes.
     const std::int64_t power = load_now(now_);
-    if (overload_w_ > 0 && power > overload_w_) {
+    if (has_relay_ && overload_w_ > 0 && power > overload_w_) {
       if (!over_since_) over_since_ = now_;
       if (now_ >= *over_since_ + overload_delay_) {
         relay_closed_ = false;
@@ -234,7 +237,7 @@ void CircuitModel::advance_to(TimePoint t) {
     if (over_since_) end = std::min(end, *over_since_ + overload_delay_);
     const Rate rate = tou_rate_at(tou_, now_, utc_offset_);
     const std::int64_t ms = (end - now_).count();
-    if (mode_ == Mode::kPrepaid) {
+    if (has_relay_ && mode_ == Mode::kPrepaid) {
       const auto trip_ms = ms_until_empty(power, prices_[index(rate)]);
       if (trip_ms && *trip_ms <= ms) {
         consume(power, *trip_ms, rate);

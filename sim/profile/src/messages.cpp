@@ -88,6 +88,16 @@ std::string_view pattern(Id id) {
              "`phases: 3`";
     case Id::kCreditPhasesDiffer:
       return "{0} and {1} must have the same `phases`, so every model that has one has both";
+    case Id::kPrepaidInEnergyOnly:
+      return "register \"{0}\" belongs to a prepaid meter, and this profile is `kind: "
+             "energy_only` (it meters only: no balance, relay, mode, status, credit, debit, "
+             "threshold or price). Remove the register, or drop `kind: energy_only`";
+    case Id::kEnergyOnlyNoTotal:
+      return "a profile of kind energy_only is read for its energy and needs the circuit register "
+             "energy_total. Add it";
+    case Id::kEnergyOnlyKey:
+      return "`{0}` is a prepaid setting, and circuit {1} of model {2} is an energy-only meter (no "
+             "balance, relay, mode or prices: it meters its load). Remove `{0}`";
   }
   return "?";
 }

@@ -15,59 +15,60 @@ namespace {
 
 // What the simulator needs of each canonical register to serve it.
 enum class Shape : std::uint8_t { kNumber, kBcd, kRaw };
-// Field order keeps the two one-byte fields together (no padding between the views).
+// Field order keeps the one-byte fields together (no padding between the views).
 struct Known {
   std::string_view name;
   std::string_view unit;  // required unit; "" = none
   Shape shape;
-  bool money;  // yuan, scale 0.01 or finer
+  bool money;    // yuan, scale 0.01 or finer
+  bool prepaid;  // a prepaid meter's only: a profile of kind energy_only must not have it
 };
 
 constexpr Known kBoxKnown[] = {
-    {"model", "", Shape::kNumber, false},     {"circuits", "", Shape::kNumber, false},
-    {"address", "", Shape::kNumber, false},   {"baud", "bps", Shape::kNumber, false},
-    {"clock", "s", Shape::kNumber, false},    {"password", "", Shape::kNumber, false},
-    {"tou_schedule", "", Shape::kRaw, false},
+    {"model", "", Shape::kNumber, false, false},     {"circuits", "", Shape::kNumber, false, false},
+    {"address", "", Shape::kNumber, false, false},   {"baud", "bps", Shape::kNumber, false, false},
+    {"clock", "s", Shape::kNumber, false, false},    {"password", "", Shape::kNumber, false, false},
+    {"tou_schedule", "", Shape::kRaw, false, false},
 };
 
 constexpr Known kCircuitKnown[] = {
-    {"energy_total", "kWh", Shape::kNumber, false},
-    {"energy_sharp", "kWh", Shape::kNumber, false},
-    {"energy_peak", "kWh", Shape::kNumber, false},
-    {"energy_flat", "kWh", Shape::kNumber, false},
-    {"energy_valley", "kWh", Shape::kNumber, false},
-    {"voltage", "V", Shape::kNumber, false},
-    {"current", "A", Shape::kNumber, false},
-    {"power", "W", Shape::kNumber, false},
-    {"power_factor", "", Shape::kNumber, false},
-    {"status", "", Shape::kNumber, false},
-    {"balance", "yuan", Shape::kNumber, true},
-    {"relay", "", Shape::kNumber, false},
-    {"mode", "", Shape::kNumber, false},
-    {"purchase_count", "", Shape::kNumber, false},
-    {"purchase_amount", "yuan", Shape::kNumber, true},
-    {"purchase_total", "yuan", Shape::kNumber, true},
-    {"debit_count", "", Shape::kNumber, false},
-    {"debit_amount", "yuan", Shape::kNumber, true},
-    {"debit_total", "yuan", Shape::kNumber, true},
-    {"alarm1_threshold", "yuan", Shape::kNumber, true},
-    {"alarm2_threshold", "yuan", Shape::kNumber, true},
-    {"overload_threshold", "W", Shape::kNumber, false},
-    {"price_sharp", "yuan/kWh", Shape::kNumber, false},
-    {"price_peak", "yuan/kWh", Shape::kNumber, false},
-    {"price_flat", "yuan/kWh", Shape::kNumber, false},
-    {"price_valley", "yuan/kWh", Shape::kNumber, false},
-    {"serial", "", Shape::kBcd, false},
+    {"energy_total", "kWh", Shape::kNumber, false, false},
+    {"energy_sharp", "kWh", Shape::kNumber, false, false},
+    {"energy_peak", "kWh", Shape::kNumber, false, false},
+    {"energy_flat", "kWh", Shape::kNumber, false, false},
+    {"energy_valley", "kWh", Shape::kNumber, false, false},
+    {"voltage", "V", Shape::kNumber, false, false},
+    {"current", "A", Shape::kNumber, false, false},
+    {"power", "W", Shape::kNumber, false, false},
+    {"power_factor", "", Shape::kNumber, false, false},
+    {"status", "", Shape::kNumber, false, true},
+    {"balance", "yuan", Shape::kNumber, true, true},
+    {"relay", "", Shape::kNumber, false, true},
+    {"mode", "", Shape::kNumber, false, true},
+    {"purchase_count", "", Shape::kNumber, false, true},
+    {"purchase_amount", "yuan", Shape::kNumber, true, true},
+    {"purchase_total", "yuan", Shape::kNumber, true, true},
+    {"debit_count", "", Shape::kNumber, false, true},
+    {"debit_amount", "yuan", Shape::kNumber, true, true},
+    {"debit_total", "yuan", Shape::kNumber, true, true},
+    {"alarm1_threshold", "yuan", Shape::kNumber, true, true},
+    {"alarm2_threshold", "yuan", Shape::kNumber, true, true},
+    {"overload_threshold", "W", Shape::kNumber, false, true},
+    {"price_sharp", "yuan/kWh", Shape::kNumber, false, true},
+    {"price_peak", "yuan/kWh", Shape::kNumber, false, true},
+    {"price_flat", "yuan/kWh", Shape::kNumber, false, true},
+    {"price_valley", "yuan/kWh", Shape::kNumber, false, true},
+    {"serial", "", Shape::kBcd, false, false},
     // Per phase, three-phase models only (`phases: 3`).
-    {"voltage_a", "V", Shape::kNumber, false},
-    {"voltage_b", "V", Shape::kNumber, false},
-    {"voltage_c", "V", Shape::kNumber, false},
-    {"current_a", "A", Shape::kNumber, false},
-    {"current_b", "A", Shape::kNumber, false},
-    {"current_c", "A", Shape::kNumber, false},
-    {"power_a", "W", Shape::kNumber, false},
-    {"power_b", "W", Shape::kNumber, false},
-    {"power_c", "W", Shape::kNumber, false},
+    {"voltage_a", "V", Shape::kNumber, false, false},
+    {"voltage_b", "V", Shape::kNumber, false, false},
+    {"voltage_c", "V", Shape::kNumber, false, false},
+    {"current_a", "A", Shape::kNumber, false, false},
+    {"current_b", "A", Shape::kNumber, false, false},
+    {"current_c", "A", Shape::kNumber, false, false},
+    {"power_a", "W", Shape::kNumber, false, false},
+    {"power_b", "W", Shape::kNumber, false, false},
+    {"power_c", "W", Shape::kNumber, false, false},
 };
 
 bool per_phase(std::string_view name) {
@@ -337,6 +338,19 @@ void check_layout(const Profile& p) {
   }
 }
 
+// Kind energy_only: no prepaid register, and the energy it is read for.
+void check_kind(const Profile& p, const std::optional<yaml::Node>& kind_node) {
+  if (!p.energy_only()) return;
+  for (const auto& r : p.circuit) {
+    if (find_known(kCircuitKnown, r.name)->prepaid) {
+      fail_at(r, text::format(text::Id::kPrepaidInEnergyOnly, r.name));
+    }
+  }
+  if (p.find_circuit_register("energy_total") == nullptr) {
+    kind_node->fail(text::format(text::Id::kEnergyOnlyNoTotal));
+  }
+}
+
 Timing parse_timing(const yaml::Node& node) {
   reject_unknown_keys(node, {"response_timeout", "turnaround"});
   yaml::Map m(node);
@@ -358,6 +372,17 @@ const std::vector<std::string_view>& box_register_names() {
 
 const std::vector<std::string_view>& circuit_register_names() {
   static const auto names = names_of(kCircuitKnown);
+  return names;
+}
+
+const std::vector<std::string_view>& prepaid_register_names() {
+  static const auto names = [] {
+    std::vector<std::string_view> out;
+    for (const auto& k : kCircuitKnown) {
+      if (k.prepaid) out.push_back(k.name);
+    }
+    return out;
+  }();
   return names;
 }
 
@@ -403,12 +428,16 @@ int Profile::max_circuits() const {
 }
 
 Profile parse_profile(const yaml::Node& root, std::string source) {
-  reject_unknown_keys(root, {"profile", "description", "word_order", "max_read", "max_write",
-                             "models", "enums", "flags", "box", "circuit", "timing"});
+  reject_unknown_keys(root, {"profile", "kind", "description", "word_order", "max_read",
+                             "max_write", "models", "enums", "flags", "box", "circuit", "timing"});
   yaml::Map m(root);
   Profile p;
   p.source = std::move(source);
   p.id = non_empty(m.required("profile"));
+  const auto kind_node = m.optional("kind");
+  if (kind_node && kind_node->as_choice({"prepaid", "energy_only"}) == "energy_only") {
+    p.kind = Kind::kEnergyOnly;
+  }
   if (auto d = m.optional("description")) p.description = d->as_string();
   p.word_order = parse_word_order(m.required("word_order"));
   p.max_read = static_cast<int>(m.required("max_read").as_int(1, 125));
@@ -480,6 +509,7 @@ Profile parse_profile(const yaml::Node& root, std::string source) {
   p.circuit = parse_registers(m.required("circuit"), true, p);
   m.finish();
   check_layout(p);
+  check_kind(p, kind_node);
   return p;
 }
 

@@ -172,6 +172,7 @@ Box::Box(const Profile& profile, const ModelInfo& model, const BoxSpec& spec, in
     if (auto it = spec.circuits.find(n); it != spec.circuits.end()) cs = it->second;
     cs.number = n;
     cs.phases = model.phases;
+    cs.has_relay = !profile.energy_only();
     circuits_.emplace_back(cs, start, utc_offset);
     circuits_.back().set_tou(tou_);
   }
@@ -240,6 +241,7 @@ void Box::replace_meter(int n) {
   fresh.phases = old.phases();
   fresh.phase_split = old.phase_split();
   fresh.voltage_dv = old.voltage_dv();
+  fresh.has_relay = old.has_relay();
   CircuitModel replacement(fresh, now_, utc_offset_);
   replacement.set_tou(tou_);
   replacement.set_powered(powered_);

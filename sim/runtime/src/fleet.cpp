@@ -191,11 +191,21 @@ std::array<std::int64_t, 3> parse_phase_split(const yaml::Node& node) {
   return split;
 }
 
-CircuitSpec parse_circuit(const yaml::Node& node, int number, const ModelInfo& model) {
+CircuitSpec parse_circuit(const yaml::Node& node, int number, const ModelRef& ref) {
+  const ModelInfo& model = *ref.model;
   CircuitSpec c;
   c.number = number;
   if (node.is_null()) return c;  // "1:" alone: a circuit at defaults
   yaml::Map m(node);
+  if (ref.profile->energy_only()) {
+    // A plain energy meter has a load and nothing to set: every prepaid key is a mistake.
+    for (const char* key : {"balance", "purchase_count", "debit_count", "price", "prices", "mode",
+                            "alarm1", "alarm2", "status_bits", "overload", "overload_delay"}) {
+      if (auto n = m.optional(key)) {
+        n->fail(text::format(text::Id::kEnergyOnlyKey, key, number, model.name));
+      }
+    }
+  }
   if (auto n = m.optional("load")) c.load = parse_load(*n);
   if (auto n = m.optional("balance")) c.balance_fen = money(*n, -kMaxMoneyFen);
   if (auto n = m.optional("purchase_count")) {
@@ -281,7 +291,7 @@ BoxSpec parse_box(const yaml::Node& node, const std::map<std::string, Profile>& 
         value.fail(phil::text::format(phil::text::Id::kYamlDuplicate,
                                       "circuit " + std::to_string(number)));
       }
-      box.circuits.emplace(number, parse_circuit(value, number, *ref->model));
+      box.circuits.emplace(number, parse_circuit(value, number, *ref));
     }
     cm.finish();
   }

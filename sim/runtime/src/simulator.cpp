@@ -474,6 +474,12 @@ std::string Simulator::status_text() const {
              "\n";
       for (int n = 1; n <= box->circuit_count(); ++n) {
         const CircuitModel& c = box->circuit(n);
+        if (!c.has_relay()) {  // an energy meter: no balance, relay nor mode to show
+          out += "    c" + std::to_string(n) + " energy meter power " +
+                 std::to_string(c.power_w()) + " W energy " + std::to_string(c.energy_wh()) +
+                 " Wh\n";
+          continue;
+        }
         out += "    c" + std::to_string(n) + " balance " + money(c.balance_fen()) + " relay " +
                (c.relay_closed() ? "closed" : "open") + " mode " +
                modes[static_cast<int>(c.mode())] + " power " + std::to_string(c.power_w()) +

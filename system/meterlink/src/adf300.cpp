@@ -114,6 +114,14 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
   if (!m) {
     throw std::invalid_argument(where + "no such model; known models: " + profile.model_names());
   }
+  if (profile.energy_only()) {
+    throw std::invalid_argument(
+        where + "an energy-only meter (`kind: energy_only` in " +
+        (profile.source.empty() ? "its profile" : profile.source) +
+        "): it has no balance, relay or credit registers, so it is never billed nor commanded as "
+        "a prepaid box. This version of the system does not read energy-only meters yet (a later "
+        "version reads them for energy reports); leave the box out of the site file");
+  }
   circuits_ = m->circuits;
   model_code_ = m->code;
   auto need = [&](std::string_view name) -> const Register& {

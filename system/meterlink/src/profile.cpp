@@ -15,42 +15,13 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kBoxNames{"model", "circuits", "address",     "baud",
                                                     "clock", "password", "tou_schedule"};
-constexpr std::array<std::string_view, 36> kCircuitNames{"energy_total",
-                                                         "energy_sharp",
-                                                         "energy_peak",
-                                                         "energy_flat",
-                                                         "energy_valley",
-                                                         "voltage",
-                                                         "current",
-                                                         "power",
-                                                         "power_factor",
-                                                         "balance",
-                                                         "purchase_count",
-                                                         "purchase_amount",
-                                                         "purchase_total",
-                                                         "debit_count",
-                                                         "debit_amount",
-                                                         "debit_total",
-                                                         "relay",
-                                                         "mode",
-                                                         "status",
-                                                         "alarm1_threshold",
-                                                         "alarm2_threshold",
-                                                         "overload_threshold",
-                                                         "price_sharp",
-                                                         "price_peak",
-                                                         "price_flat",
-                                                         "price_valley",
-                                                         "serial",
-                                                         "voltage_a",
-                                                         "voltage_b",
-                                                         "voltage_c",
-                                                         "current_a",
-                                                         "current_b",
-                                                         "current_c",
-                                                         "power_a",
-                                                         "power_b",
-                                                         "power_c"};
+/// The circuit registers a meter that meters has, prepaid or not; a prepaid meter's have
+/// kPrepaidRegisters (profile.hpp) besides.
+constexpr std::array<std::string_view, 19> kMeteringNames{
+    "energy_total", "energy_sharp", "energy_peak", "energy_flat",  "energy_valley",
+    "voltage",      "current",      "power",       "power_factor", "serial",
+    "voltage_a",    "voltage_b",    "voltage_c",   "current_a",    "current_b",
+    "current_c",    "power_a",      "power_b",     "power_c"};
 /// Per-phase registers: they exist only on three-phase models, so they must say `phases: 3`.
 constexpr std::array<std::string_view, 9> kPerPhaseNames{"voltage_a", "voltage_b", "voltage_c",
                                                          "current_a", "current_b", "current_c",
@@ -71,6 +42,10 @@ std::string list(const std::array<std::string_view, N>& a) {
     out += s;
   }
   return out;
+}
+
+bool is_circuit_name(std::string_view name) {
+  return contains(kMeteringNames, name) || contains(kPrepaidRegisters, name);
 }
 
 /// Reports a misspelt key as unknown (naming the allowed ones) before a required key it was
@@ -110,10 +85,11 @@ struct Parsed {
 void parse_name_and_address(yaml::Map& m, bool per_circuit, Register& r) {
   const auto name_node = m.required("name");
   r.name = name_node.as_string();
-  if (per_circuit ? !contains(kCircuitNames, r.name) : !contains(kBoxNames, r.name)) {
+  if (per_circuit ? !is_circuit_name(r.name) : !contains(kBoxNames, r.name)) {
     name_node.fail(
         "\"" + r.name + "\" is not a canonical " + (per_circuit ? "circuit" : "box") +
-        " register name; use one of: " + (per_circuit ? list(kCircuitNames) : list(kBoxNames)));
+        " register name; use one of: " +
+        (per_circuit ? list(kMeteringNames) + ", " + list(kPrepaidRegisters) : list(kBoxNames)));
   }
   if (per_circuit) {
     r.address = static_cast<std::uint16_t>(m.required("base").as_int(0, 65535));
@@ -367,6 +343,19 @@ const Register* Profile::circuit_register(const Model& m, std::string_view name)
   return r != nullptr && has_register(m, *r) ? r : nullptr;
 }
 
+MeteringRegisters Profile::metering(const Model& m) const {
+  MeteringRegisters out;
+  out.energy_total = circuit_register(m, "energy_total");
+  out.energy_rates = {circuit_register(m, "energy_sharp"), circuit_register(m, "energy_peak"),
+                      circuit_register(m, "energy_flat"), circuit_register(m, "energy_valley")};
+  out.voltage = circuit_register(m, "voltage");
+  out.current = circuit_register(m, "current");
+  out.power = circuit_register(m, "power");
+  out.power_factor = circuit_register(m, "power_factor");
+  out.serial = circuit_register(m, "serial");
+  return out;
+}
+
 std::string Profile::model_names() const {
   std::string out;
   for (const auto& m : models) {
@@ -470,14 +459,38 @@ void check_credit_registers(const Profile& p, const std::vector<Parsed>& circuit
   }
 }
 
+/// Kind energy_only: a meter that meters only has no prepaid register, and has the energy it is
+/// read for.
+void check_energy_only(const yaml::Node& kind_node, const std::vector<Parsed>& circuit) {
+  for (const auto& c : circuit) {
+    if (contains(kPrepaidRegisters, c.reg.name)) {
+      c.node.fail("register " + c.reg.name + " is a prepaid meter's, and this profile is " +
+                  "`kind: energy_only` (read for energy, never billed nor commanded); remove " +
+                  "the register, or drop `kind: energy_only` if the device is prepaid");
+    }
+  }
+  const bool has_energy = std::any_of(circuit.begin(), circuit.end(),
+                                      [](const Parsed& c) { return c.reg.name == "energy_total"; });
+  if (!has_energy) {
+    kind_node.fail(
+        "a profile of kind energy_only is read for its energy; add the circuit "
+        "register energy_total");
+  }
+}
+
 }  // namespace
 
 Profile parse_profile(const yaml::Node& root) {
   yaml::Map m(root);
-  unknown_keys_first(m, {"profile", "description", "word_order", "max_read", "max_write", "models",
-                         "enums", "flags", "box", "circuit", "timing"});
+  unknown_keys_first(m, {"profile", "kind", "description", "word_order", "max_read", "max_write",
+                         "models", "enums", "flags", "box", "circuit", "timing"});
   Profile p;
+  p.source = root.mark().file;
   p.id = m.required("profile").as_string();
+  const auto kind_node = m.optional("kind");
+  if (kind_node && kind_node->as_choice({"prepaid", "energy_only"}) == "energy_only") {
+    p.kind = MeterKind::kEnergyOnly;
+  }
   if (auto d = m.optional("description")) p.description = d->as_string();
   p.word_order = parse_word_order(m.required("word_order"));
   p.max_read = static_cast<int>(m.required("max_read").as_int(1, 125));
@@ -502,6 +515,7 @@ Profile parse_profile(const yaml::Node& root) {
     p.circuit.push_back(c.reg);
 
   check_credit_registers(p, circuit);
+  if (p.energy_only()) check_energy_only(*kind_node, circuit);
   return p;
 }
 

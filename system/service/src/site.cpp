@@ -70,6 +70,34 @@ domain::BillingMode parse_billing(const yaml::Node& n) {
   return parse_site_billing(n.as_choice({"meter", "host"})).value();
 }
 
+/// A box of an energy-only model (a plain energy meter, profile `kind: energy_only`) is refused
+/// for now: the system bills and commands prepaid boxes, and reads energy meters in a later
+/// version. `profile` defines the model.
+[[noreturn]] void refuse_energy_only(const yaml::Node& model_node, const std::string& model,
+                                     const meterlink::Profile& profile) {
+  model_node.fail("model " + model + " (profile " + profile.id + ", " + profile.source +
+                  ") is an energy-only meter (`kind: energy_only`): this version of the system "
+                  "bills and commands prepaid boxes only, and reads energy-only meters in a later "
+                  "version. Remove the box from the site file (the virtual fleet may still serve "
+                  "it on the bus)");
+}
+
+/// An energy-only profile in `profiles_dir` other than `skip` that defines `model`, if any (a
+/// profile that does not decode is no answer: the site names the profile it uses).
+std::optional<meterlink::Profile> energy_only_profile_of(const std::string& profiles_dir,
+                                                         const std::string& model,
+                                                         const std::string& skip) {
+  for (const auto& file : devices::profile_files(profiles_dir)) {
+    try {
+      auto p = meterlink::load_profile_file(file);
+      if (p.id != skip && p.energy_only() && p.model(model)) return p;
+    } catch (const yaml::ConfigError&) {
+      continue;
+    }
+  }
+  return std::nullopt;
+}
+
 BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
                     std::map<std::string, meterlink::Profile>& profiles,
                     std::optional<domain::BillingMode>& billing) {
@@ -89,8 +117,12 @@ BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
     it = profiles.emplace(b.profile, meterlink::load_profile(profiles_dir, b.profile)).first;
   }
   if (auto bad = devices::check_model_circuit(meterlink::model_circuits(it->second), b.model)) {
+    if (auto other = energy_only_profile_of(profiles_dir, b.model, b.profile)) {
+      refuse_energy_only(model_node, b.model, *other);
+    }
     model_node.fail(*bad);
   }
+  if (it->second.energy_only()) refuse_energy_only(model_node, b.model, it->second);
   try {
     (void)meterlink::Adf300Driver(it->second, b.model);
   } catch (const std::invalid_argument& e) {

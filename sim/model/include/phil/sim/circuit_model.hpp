@@ -25,6 +25,10 @@
 //     balance and the purchase total grow by the amount and, in prepaid mode with a positive
 //     balance and no overload latched, the relay closes. Otherwise it is rejected and nothing
 //     changes.
+//   - A circuit without a relay (spec.has_relay false: an energy-only meter) meters and nothing
+//     else: it draws its load whenever the box has power, whatever its mode, balance or
+//     overload; nothing is charged; credits and debits are refused; status() has only
+//     power_loss.
 //   - Three-phase circuits (spec.phases == 3): the load is the total power; it drives energy,
 //     money, trips and overload exactly as on a single-phase circuit. It divides among phases
 //     A, B, C by the spec's integer weights (phase_split), each phase's share floored on the
@@ -120,6 +124,8 @@ class CircuitModel {
   /// the phase currents.
   std::int64_t current_ma() const;
   bool relay_closed() const { return relay_closed_; }
+  /// False for an energy-only meter (CircuitSpec::has_relay): its relay reads always closed.
+  bool has_relay() const { return has_relay_; }
   bool powered() const { return powered_; }
   Mode mode() const { return mode_; }
   std::uint16_t purchase_count() const { return purchase_count_; }
@@ -167,6 +173,7 @@ class CircuitModel {
   bool relay_closed_ = false;
   bool powered_ = true;
   bool overload_tripped_ = false;
+  bool has_relay_;  // false: an energy meter (CircuitSpec::has_relay)
   std::int64_t energy_wh_ = 0;
   std::array<std::int64_t, 4> energy_rate_wh_{};
   std::int64_t balance_fen_;

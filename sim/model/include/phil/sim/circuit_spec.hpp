@@ -82,6 +82,10 @@ struct CircuitSpec {
   /// false: a device that sets no status bits at all (the `status` register reads 0), as some
   /// meters in the field do; the system must decide alarms and arrears from the balance.
   bool status_bits = true;
+  /// false: a plain energy meter (a profile of kind energy_only; the box sets it): no relay and
+  /// no money. It always draws its load (only a power loss stops it), charges nothing, refuses
+  /// credits and debits, ignores mode and overload, and its only status condition is power loss.
+  bool has_relay = true;
   /// Per-rate prices (0.0001 yuan/kWh), indexed by Rate; each negative entry takes `price`.
   std::array<std::int64_t, 4> prices{-1, -1, -1, -1};
   std::int64_t overload_w = 0;    ///< overload threshold, W; 0 = no overload protection

@@ -47,6 +47,9 @@ enum class Id {
   kPhaseSplitSinglePhase,  // {0}=circuit {1}=model
   kAlarmOrder,             // {0}=alarm 2 (yuan) {1}=alarm 1 (yuan)
   kPortLeavesRunDir,       // {0}=port
+  kPrepaidInEnergyOnly,    // {0}=register
+  kEnergyOnlyNoTotal,      // no args
+  kEnergyOnlyKey,          // {0}=key {1}=circuit {2}=model
 };
 
 std::string_view pattern(Id id);

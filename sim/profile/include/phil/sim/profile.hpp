@@ -5,8 +5,9 @@
 //
 // Decoding is strict: unknown keys, wrong types, out-of-range values, unknown register names,
 // scales that are not powers of ten, overlapping registers (circuit registers are checked for
-// every circuit of the largest model) and non-adjacent credit registers are all
-// yaml::ConfigError with file:line:col and the key path.
+// every circuit of every model), non-adjacent credit registers and a profile of kind
+// energy_only with a prepaid register (or without energy_total) are all yaml::ConfigError with
+// file:line:col and the key path.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -70,8 +71,17 @@ inline bool has_register(const ModelInfo& m, const Register& r) {
   return r.phases == 0 || r.phases == m.phases;
 }
 
+/// What a device family is (profile key `kind`): a prepaid meter (the default; the ADF300
+/// boxes) or a plain energy meter that only meters (`energy_only`: no balance, relay, mode,
+/// status, credit, debit, threshold or price register; energy_total required).
+enum class Kind : std::uint8_t { kPrepaid, kEnergyOnly };
+
+/// The circuit registers of a prepaid meter that a profile of kind energy_only must not have.
+const std::vector<std::string_view>& prepaid_register_names();
+
 struct Profile {
-  std::string id;  ///< e.g. "adf300l"
+  std::string id;              ///< e.g. "adf300l"
+  Kind kind = Kind::kPrepaid;  ///< `kind`; absent: prepaid
   std::string description;
   std::string source;  ///< the file it was read from
   WordOrder word_order = WordOrder::kHighFirst;
@@ -84,6 +94,8 @@ struct Profile {
   std::vector<Register> circuit;
   Timing timing;  ///< `timing`; fields absent from the file are nullopt
 
+  /// True for a plain energy meter (kind energy_only): its circuits have no relay and no money.
+  bool energy_only() const { return kind == Kind::kEnergyOnly; }
   const ModelInfo* find_model(std::string_view name) const;
   const Register* find_box_register(std::string_view name) const;
   const Register* find_circuit_register(std::string_view name) const;

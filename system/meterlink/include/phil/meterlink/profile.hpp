@@ -4,8 +4,10 @@
 // it would between a real head-end and a real meter.
 //
 // Decoding is strict: unknown keys, wrong types, overlapping registers, scales that are not exact
-// powers of ten and unit rules (money in yuan at 0.01 or finer, energy in kWh, prices in
-// yuan/kWh) are all errors, thrown as yaml::ConfigError with file:line:col and the key path.
+// powers of ten, unit rules (money in yuan at 0.01 or finer, energy in kWh, prices in
+// yuan/kWh) and a profile of kind energy_only with a prepaid register or without energy_total
+// are all errors, thrown as yaml::ConfigError with file:line:col and the key path.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -63,9 +65,50 @@ struct Timing {
   std::optional<Millis> turnaround;
 };
 
+/// What a device family is (profile key `kind`, profiles/README.md): a prepaid meter (the
+/// default: the ADF300 boxes the system bills and commands) or a plain energy meter
+/// (`energy_only`: it meters only, so the system reads it for energy reports and never bills
+/// nor commands it).
+enum class MeterKind : std::uint8_t { kPrepaid, kEnergyOnly };
+
+/// The circuit registers of a prepaid meter (money, relay, mode, status bits, counts,
+/// thresholds, prices): a profile of kind energy_only has none of them.
+inline constexpr std::array<std::string_view, 17> kPrepaidRegisters{"balance",
+                                                                    "purchase_count",
+                                                                    "purchase_amount",
+                                                                    "purchase_total",
+                                                                    "debit_count",
+                                                                    "debit_amount",
+                                                                    "debit_total",
+                                                                    "relay",
+                                                                    "mode",
+                                                                    "status",
+                                                                    "alarm1_threshold",
+                                                                    "alarm2_threshold",
+                                                                    "overload_threshold",
+                                                                    "price_sharp",
+                                                                    "price_peak",
+                                                                    "price_flat",
+                                                                    "price_valley"};
+
+/// What an energy report reads of one model (Profile::metering): each register, or nullptr
+/// where the profile lacks it. A profile of kind energy_only always has energy_total.
+struct MeteringRegisters {
+  const Register* energy_total = nullptr;
+  /// energy_sharp, energy_peak, energy_flat, energy_valley (time-of-use energies), in that order.
+  std::array<const Register*, 4> energy_rates{};
+  const Register* voltage = nullptr;
+  const Register* current = nullptr;
+  const Register* power = nullptr;
+  const Register* power_factor = nullptr;
+  const Register* serial = nullptr;
+};
+
 struct Profile {
   std::string id;
   std::string description;
+  std::string source;                    ///< the file it was decoded from (for messages)
+  MeterKind kind = MeterKind::kPrepaid;  ///< `kind`; absent: prepaid
   WordOrder word_order = WordOrder::kHighFirst;
   int max_read = 125;   ///< registers per FC03 read
   int max_write = 123;  ///< registers per FC10 write
@@ -76,6 +119,9 @@ struct Profile {
   std::vector<Register> circuit;
   Timing timing;  ///< `timing`; fields absent from the file are nullopt
 
+  /// True for a plain energy meter (kind energy_only): read for energy, never billed nor
+  /// commanded; the ADF300 driver refuses its models.
+  bool energy_only() const { return kind == MeterKind::kEnergyOnly; }
   const Model* model(std::string_view name) const;
   const Register* box_register(std::string_view name) const;
   const Register* circuit_register(std::string_view name) const;
@@ -89,6 +135,8 @@ struct Profile {
   std::vector<const Register*> circuit_registers(const Model& m) const;
   /// The circuit register `name` if it exists on `m`; nullptr otherwise.
   const Register* circuit_register(const Model& m, std::string_view name) const;
+  /// The registers an energy report reads of model `m` (any kind of profile has them).
+  MeteringRegisters metering(const Model& m) const;
 };
 
 /// Decodes a profile document's root. Throws yaml::ConfigError.
