@@ -17,7 +17,7 @@ pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
 # SHA-256 of the system log's hash chain: libcrypto uses the CPU's SHA extensions (about 1.6
 # GB/s here, several times libsodium's portable code), which keeps a 10,000-meter poll cycle's
 # digest of its charges within the chain's 5 % budget.
-find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
+find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto SSL)
 if(PHIL_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

@@ -157,6 +157,8 @@ bool Run::holds(const Check& c, std::string& seen) const {
       return credited_once(c.meter, seen);
     case Quantity::kEvent:
       return event_holds(c, seen);
+    case Quantity::kSms:
+      return sms_holds(c, seen);
     case Quantity::kClosing:
     case Quantity::kRefunded:
       return closing_holds(c, seen);
@@ -315,6 +317,25 @@ bool Run::credited_once(const MeterRef& m, std::string& seen) const {
     ok = ok && sales == confirmed;
   }
   return ok;
+}
+
+bool Run::sms_holds(const Check& c, std::string& seen) const {
+  store::NoticeFilter f;
+  f.account = c.account;
+  f.kind = domain::parse_notice_kind(c.word);
+  const auto all = ops_->notices(as(domain::Action::kQuery), f).value();
+  const auto sent = std::count_if(all.begin(), all.end(), [](const store::NoticeRecord& n) {
+    return n.state == domain::NoticeState::kSent;
+  });
+  seen = std::to_string(sent) + " " + c.word + " SMS sent to " + c.account + " of " +
+         std::to_string(all.size()) + " notice(s)";
+  if (!all.empty()) {
+    const auto& last = all.back();
+    seen += "; last " + std::string(domain::to_string(last.state)) + ": " + last.text +
+            (last.reason.empty() ? "" : " (" + last.reason + ")") +
+            (last.last_error.empty() ? "" : " [" + last.last_error + "]");
+  }
+  return compare(sent, c.op, c.number, 0);
 }
 
 bool Run::event_holds(const Check& c, std::string& seen) const {

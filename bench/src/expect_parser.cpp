@@ -202,6 +202,7 @@ Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim
   auto meter_node = m.optional("meter");
   auto account_node = m.optional("account");
   auto ledger_node = m.optional("ledger");
+  auto sms_node = m.optional("sms");
   if (auto w = m.optional("within")) step.within = parse_within(*w);
   std::int64_t tolerance = 0;
   if (auto t = m.optional("tolerance")) tolerance = t->as_decimal(2);
@@ -221,10 +222,42 @@ Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim
       }
     }
   };
-  const int subjects = (meter_node ? 1 : 0) + (account_node ? 1 : 0) + (ledger_node ? 1 : 0);
-  if (subjects != 1) body.fail("an expectation names exactly one of: meter, account, ledger");
+  const int subjects =
+      (meter_node ? 1 : 0) + (account_node ? 1 : 0) + (ledger_node ? 1 : 0) + (sms_node ? 1 : 0);
+  if (subjects != 1) body.fail("an expectation names exactly one of: meter, account, ledger, sms");
+  const auto check_declared = [&](const yaml::Node& node, const std::string& id) {
+    if (std::none_of(accounts.begin(), accounts.end(),
+                     [&](const AccountSpec& a) { return a.id == id; })) {
+      node.fail("unknown account \"" + id + "\"; declare it under accounts");
+    }
+  };
 
-  if (ledger_node) {
+  if (sms_node) {
+    // {to: ACCOUNT, kind: alarm1, count: 1, within: 2 polls}: SMS the account's tenant got.
+    yaml::Map sm(*sms_node);
+    const auto to = sm.required("to");
+    Check c;
+    c.quantity = Quantity::kSms;
+    c.account = to.as_string();
+    check_declared(to, c.account);
+    c.word = sm.required("kind").as_choice({"alarm1", "alarm2", "arrears", "restore"});
+    c.op = Op::kGe;
+    c.number = 1;
+    if (auto n = sm.optional("count")) {
+      c.op = Op::kEq;
+      c.number = n->as_int(0, 1000);
+    }
+    if (auto w = sm.optional("within")) {
+      if (step.within.kind != Within::Kind::kNow) {
+        w->fail("the window is given twice; keep one of the two `within`");
+      }
+      step.within = parse_within(*w);
+    }
+    sm.finish();
+    c.text = "sms(" + c.account + ") " + c.word +
+             (c.op == Op::kEq ? " == " + std::to_string(c.number) : std::string(" sent"));
+    step.checks.push_back(c);
+  } else if (ledger_node) {
     ledger_node->as_choice({"consistent"});
     Check c;
     c.quantity = Quantity::kLedgerConsistent;
@@ -232,10 +265,7 @@ Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim
     step.checks.push_back(c);
   } else if (account_node) {
     const std::string id = account_node->as_string();
-    if (std::none_of(accounts.begin(), accounts.end(),
-                     [&](const AccountSpec& a) { return a.id == id; })) {
-      account_node->fail("unknown account \"" + id + "\"; declare it under accounts");
-    }
+    check_declared(*account_node, id);
     // The account's quantities: its ledger balance, its closing and what that paid back.
     static const std::array<QuantityInfo, 3> account_quantities = {{
         {"balance", Quantity::kLedgerBalance, Subject::kAccount, 2, {}},

@@ -97,6 +97,7 @@ class Run {
   bool credited_once(const MeterRef& m, std::string& seen) const;
   /// An event of the kind was (==) or was never (!=) recorded for the meter.
   bool event_holds(const Check& c, std::string& seen) const;
+  bool sms_holds(const Check& c, std::string& seen) const;
   /// The account's closing (none, started, blocked, done) or what its end paid back.
   bool closing_holds(const Check& c, std::string& seen) const;
   /// kFinalAccount: the account's ledger entries add up to its balance; meter-side, its money

@@ -39,6 +39,11 @@ Run::Run(const Scenario& sc, const RunOptions& opt)
   site.price = sc.system.price;
   if (sc.system.max_amount_fen) site.max_amount_fen = *sc.system.max_amount_fen;
   site.profiles_dir = opt.profiles_dir;
+  site.notify = sc.system.notify;
+  if (site.notify && site.notify->gateway.kind == notify::GatewaySpec::Kind::kFile &&
+      site.notify->gateway.path.empty()) {
+    site.notify->gateway.path = (std::filesystem::path(opt.work_dir) / "sms.jsonl").string();
+  }
   for (const auto& bus : sc.fleet.buses) {
     service::BusConfig b;
     b.id = bus.id;
@@ -83,8 +88,9 @@ ScenarioResult Run::execute() {
     std::vector<domain::MeterId> ids;
     for (const auto& m : a.meters)
       ids.push_back(to_id(m));
-    auto res = ops_->open_account(as(domain::Action::kOpenAccount),
-                                  {a.id, a.tenant, ids, a.first_sale_fen});
+    service::OpenAccount req{a.id, a.tenant, ids, a.first_sale_fen};
+    req.contact.phone = a.phone;
+    auto res = ops_->open_account(as(domain::Action::kOpenAccount), req);
     if (!res) {
       failure = sc_.file + ": opening account " + a.id + ": " + res.error().message;
       break;

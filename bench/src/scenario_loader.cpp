@@ -138,6 +138,9 @@ Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
       }
       boxes.finish();
     }
+    if (auto v = s.optional("notifications")) {
+      sc.system.notify = service::parse_notifications(*v, sc.start.offset, true);
+    }
     s.finish();
   }
 
@@ -158,6 +161,7 @@ Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
       }
       if (spec.meters.empty()) a.fail("an account needs at least one meter");
       if (auto s = m.optional("sale")) spec.first_sale_fen = s->as_decimal(2);
+      if (auto p = m.optional("phone")) spec.phone = p->as_string();
       m.finish();
       sc.accounts.push_back(std::move(spec));
     }

@@ -553,6 +553,53 @@ std::string_view pattern_en(Id id) {
       return "thresholds";
     case Id::kCommandPrice:
       return "price";
+    case Id::kSmsAlarm1:
+      return "{0}, room {1}: your electricity balance is {2} yuan, at or below {3} yuan. Please "
+             "top up soon. ({8})";
+    case Id::kSmsAlarm2:
+      return "{0}, room {1}: your electricity balance is only {2} yuan (below {3} yuan). Power "
+             "will be cut at zero; please top up now. ({8})";
+    case Id::kSmsArrears:
+      return "{0}, room {1}: your electricity balance is {2} yuan and the power is cut. Top up to "
+             "restore it. ({8})";
+    case Id::kSmsRestore:
+      return "{0}, room {1}: thank you, your balance is {2} yuan and the power is back on. ({8})";
+    case Id::kSmsOffice:
+      return "Alarm: {6} at {7} ({8}). Please check: prepaidctl alarm list --active";
+    case Id::kSmsNoPhone:
+      return "account {0} has no phone; add one with prepaidctl account edit";
+    case Id::kSmsToldAlready:
+      return "the tenant of account {0} was told already (another meter of the account)";
+    case Id::kSmsDailyLimit:
+      return "{0} had its {1} messages today (the site's daily_limit)";
+    case Id::kSmsExpired:
+      return "not sent within {0}: {1}";
+    case Id::kSmsBalanceUnknown:
+      return "unknown";
+    case Id::kReportSms:
+      return "SMS";
+    case Id::kColAccount:
+      return "account";
+    case Id::kColPhone:
+      return "phone";
+    case Id::kColSentAt:
+      return "sent at";
+    case Id::kColMessage:
+      return "message";
+    case Id::kColReason:
+      return "why";
+    case Id::kNoticeRestore:
+      return "power restored";
+    case Id::kNoticeOffice:
+      return "office alarm";
+    case Id::kNoticePending:
+      return "pending";
+    case Id::kNoticeSent:
+      return "sent";
+    case Id::kNoticeSkipped:
+      return "skipped";
+    case Id::kNoticeExpired:
+      return "expired";
     case Id::kEnd:
       break;
   }

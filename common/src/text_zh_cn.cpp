@@ -498,6 +498,51 @@ std::string_view pattern_zh_cn(Id id) {
       return "设置下发";
     case Id::kCommandPrice:
       return "电价下发";
+    case Id::kSmsAlarm1:
+      return "【电费提醒】{0}您好,{1}房间电费余额 {2} 元,已低于 {3} 元,请及时充值。({8})";
+    case Id::kSmsAlarm2:
+      return "【电费提醒】{0}您好,{1}房间电费余额仅剩 {2} 元(低于 {3} "
+             "元),余额用完将停电,请尽快充值。({8})";
+    case Id::kSmsArrears:
+      return "【欠费停电】{0}您好,{1}房间电费余额 {2} 元,已欠费停电,充值后恢复供电。({8})";
+    case Id::kSmsRestore:
+      return "【恢复供电】{0}您好,{1}房间已充值,余额 {2} 元,已恢复供电。({8})";
+    case Id::kSmsOffice:
+      return "【系统报警】{6}:{7}({8}),请查看:prepaidctl alarm list --active";
+    case Id::kSmsNoPhone:
+      return "账户 {0} 没有登记手机号,请用 prepaidctl account edit 补充";
+    case Id::kSmsToldAlready:
+      return "账户 {0} 的租户已收到同一提醒(账户的另一块电表)";
+    case Id::kSmsDailyLimit:
+      return "{0} 今日已发送 {1} 条短信(站点 daily_limit 上限)";
+    case Id::kSmsExpired:
+      return "{0} 内未能发送:{1}";
+    case Id::kSmsBalanceUnknown:
+      return "未知";
+    case Id::kReportSms:
+      return "报警短信";
+    case Id::kColAccount:
+      return "账户";
+    case Id::kColPhone:
+      return "手机号";
+    case Id::kColSentAt:
+      return "发送时间";
+    case Id::kColMessage:
+      return "短信内容";
+    case Id::kColReason:
+      return "原因";
+    case Id::kNoticeRestore:
+      return "恢复供电";
+    case Id::kNoticeOffice:
+      return "管理报警";
+    case Id::kNoticePending:
+      return "待发送";
+    case Id::kNoticeSent:
+      return "已发送";
+    case Id::kNoticeSkipped:
+      return "未发送";
+    case Id::kNoticeExpired:
+      return "已过期";
     case Id::kEnd:
       break;
   }

@@ -48,8 +48,16 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v21) back into the v20 shape, user_version 20: late
-/// readings do not move the roll-ups' watermark back. For the migration tests.
+/// Turns a file of the current schema (v23) back into the v22 shape, user_version 22: no
+/// notification outbox (issue 14 item 4). For the migration tests.
+inline constexpr const char* kSchemaV23ToV22 =
+    "DROP TRIGGER alarms_notice_raised;"
+    "DROP TRIGGER alarms_notice_cleared;"
+    "DROP TABLE notices;"
+    "DROP TABLE notice_events;"
+    "PRAGMA user_version = 22;";
+
+/// Turns a file of schema v22 back into the v21 shape, user_version 21: no batch commands.
 inline constexpr const char* kSchemaV22ToV21 =
     "DROP TABLE command_batch_members;"
     "DROP TABLE command_batches;"
@@ -224,7 +232,8 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 15> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 16> kSchemaUndo{{
+    {23, kSchemaV23ToV22},
     {22, kSchemaV22ToV21},
     {21, kSchemaV21ToV20},
     {20, kSchemaV20ToV19},

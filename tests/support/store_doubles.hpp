@@ -452,6 +452,17 @@ class RoleStore final : public Store {
   }
   std::optional<BatchRecord> command_batch(std::int64_t) const override { return std::nullopt; }
   std::vector<BatchRecord> command_batches(std::size_t) const override { return {}; }
+  // ---- Notifications: none kept (the notifications' tests use the SQLite store) ----
+  std::vector<domain::NoticeEvent> notice_events(std::size_t) const override { return {}; }
+  void write_notices(const std::vector<std::int64_t>&, const std::vector<NoticeWrite>&,
+                     TimePoint) override {}
+  std::vector<NoticeRecord> due_notices(TimePoint, std::size_t) const override { return {}; }
+  std::optional<TimePoint> next_notice_due() const override { return std::nullopt; }
+  int sent_to(const std::string&, TimePoint, TimePoint) const override { return 0; }
+  void notice_sent(std::int64_t, TimePoint, int) override {}
+  void notice_later(std::int64_t, TimePoint, int, const std::string&) override {}
+  void notice_closed(std::int64_t, domain::NoticeState, const std::string&, TimePoint) override {}
+  std::vector<NoticeRecord> notices(const NoticeFilter&) const override { return {}; }
 
  private:
   Outbox& outbox_;

@@ -166,6 +166,34 @@ expect_rc 2 mgr --lang en alarm offline --from 2026-12-05T20:00:00+08:00 \
   --to 2026-12-05T15:00:00+08:00
 has "is empty: --from must be before --to" err.txt "empty period not explained"
 
+# The SMS those alarms gave (issue 14 item 4), as the daemon's notifier wrote them: alarm 1's
+# to the tenant sent, the mismatch's to an office phone still pending after a failed try.
+"$sqlite" site.db "
+INSERT INTO notices (alarm, phase, audience, kind, account, phone, language, text, state, reason,
+                     created_at, due_at, tries, last_error, sent_at) VALUES
+  (2, 'raised', 'tenant', 'alarm1', 'A401', '13800138000', 'zh_CN', 'Wang, balance 15.00', 'sent',
+   '', $((at + 1800000)), $((at + 1800000)), 1, '', $((at + 1801000))),
+  (3, 'raised', 'office', 'office', '', '13900000000', 'en', 'Alarm: balance mismatch', 'pending',
+   '', $((at + 7200000)), $((at + 7260000)), 1, 'answered 500', NULL);"
+expect_rc 0 ctl --config site.yaml --profiles "$profiles" --lang en alarm sms
+has "13800138000" out.txt "tenant SMS not listed"
+has "Wang, balance 15.00" out.txt "SMS text not shown"
+has "answered 500" out.txt "pending SMS's last error not shown"
+expect_rc 0 ctl --config site.yaml --profiles "$profiles" --lang zh_CN alarm sms --state sent
+has "已发送" out.txt "sent state not in Chinese"
+hasnt "13900000000" out.txt "--state sent kept a pending SMS"
+expect_rc 0 ctl --json alarm sms --account A401
+"$python" - out.txt <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["ok"] is True, doc
+assert len(doc["rows"]) == 1, doc["rows"]
+PY
+expect_rc 2 ctl --lang en alarm sms --kind alarm9
+has "not an SMS kind" err.txt "bad SMS kind not explained"
+expect_rc 2 ctl --lang en alarm sms --state lost
+has "not an SMS state" err.txt "bad SMS state not explained"
+
 # Bad arguments: exit 2 with what to write.
 expect_rc 2 ctl --lang en alarm list --kind offline
 has "not an alarm kind; give one of: alarm1, alarm2" err.txt "bad kind not explained"

@@ -39,8 +39,9 @@ class MemoryStoreServiceTest : public ::testing::Test {
 
 TEST_F(MemoryStoreServiceTest, PollsAndDeliversASaleCreditOnTheInMemoryRoles) {
   System system(site_.config, memory_.factory(), site_.clock, site_.masters());
-  // One connection for the System, one for the bus, both leaving checkpoints to their owner.
-  EXPECT_EQ(memory_.opened[store::Checkpoints::kByCaller], 2);
+  // One connection for the System, one for the bus and one for the notifier, all leaving
+  // checkpoints to their owner.
+  EXPECT_EQ(memory_.opened[store::Checkpoints::kByCaller], 3);
   EXPECT_EQ(memory_.opened.size(), 1U);
   ASSERT_TRUE(system.meter({"bus1", 1, 12}));                     // registered through SiteAdmin
   test::Desk desk(memory_.factory(), site_.clock, site_.config);  // the operator's own connection
@@ -109,7 +110,7 @@ TEST_F(MemoryStoreServiceTest, StartUpRegistersTheSitesMetersAndDeclaredBillingT
         return std::make_unique<store::test::RoleStore>(with_mock);
       },
       site_.clock, site_.masters());
-  EXPECT_EQ(opened, 2);
+  EXPECT_EQ(opened, 3);  // the System, the bus, the notifier
   EXPECT_THAT(system.bus_ids(), ElementsAre("bus1"));
 }
 

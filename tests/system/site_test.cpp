@@ -225,3 +225,73 @@ TEST(SiteWords, TransportNamesRoundTripAndOthersAreRefused) {
 
 }  // namespace
 }  // namespace phil::service
+
+namespace phil::service {
+namespace {
+
+// ---- notifications (issue 14 item 4) ----
+
+std::string buses() {
+  return "buses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i}]}]\n";
+}
+
+TEST(SiteFile, TheNotificationsBlockChoosesTheGatewayAndThePolicy) {
+  const auto s = parse(
+      "name: s\nutc_offset: \"+08:00\"\nnotifications:\n"
+      "  gateway: {kind: http, url: \"https://sms.example.com/v1\", "
+      "token_header: X-Token, token: abc, timeout: 5s}\n"
+      "  language: en\n  restore: true\n  daily_limit: 3\n"
+      "  quiet_hours: {from: \"22:30\", to: \"07:00\"}\n"
+      "  retry: {first: 1m, max: 1h, give_up_after: 12h}\n"
+      "  office: [{phone: \"139\", kinds: [bus_offline, command_failed]}]\n"
+      "  templates: {alarm1: {en: \"{tenant}: {balance}\"}}\n" +
+      buses());
+  ASSERT_TRUE(s.notify);
+  const auto& n = *s.notify;
+  EXPECT_EQ(n.gateway.kind, notify::GatewaySpec::Kind::kHttp);
+  EXPECT_EQ(n.gateway.token_header, "X-Token");
+  EXPECT_EQ(n.gateway.token, "abc");
+  EXPECT_EQ(n.gateway.timeout, Millis(5000));
+  EXPECT_EQ(n.language, text::Lang::kEn);
+  EXPECT_TRUE(n.policy.restore);
+  EXPECT_EQ(n.policy.daily_limit, 3);
+  ASSERT_TRUE(n.policy.quiet);
+  EXPECT_EQ(n.policy.quiet->from_minute, 22 * 60 + 30);
+  EXPECT_EQ(n.policy.quiet->to_minute, 7 * 60);
+  EXPECT_EQ(n.policy.retry_first, Millis(60'000));
+  EXPECT_EQ(n.policy.give_up_after, Millis(12LL * 3600 * 1000));
+  EXPECT_EQ(n.policy.utc_offset, std::chrono::minutes(480));
+  ASSERT_EQ(n.policy.office.size(), 1U);
+  EXPECT_TRUE(n.policy.office[0].kinds.contains(domain::AlarmKind::kCommandFailed));
+  EXPECT_EQ(n.templates.at(domain::NoticeKind::kAlarm1).at(text::Lang::kEn), "{0}: {2}");
+  EXPECT_FALSE(parse("name: s\n" + buses()).notify) << "nobody is told without the block";
+}
+
+TEST(SiteFile, ABadNotificationsBlockIsRefusedWhereItIsWrong) {
+  const std::string head = "name: s\nnotifications:\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {head + "  language: en\n", "gateway"},
+      {head + "  gateway: {kind: pigeon}\n", "notifications.gateway.kind"},
+      {head + "  gateway: {kind: http, url: \"ftp://x\"}\n", "is not http(s)://HOST"},
+      {head + "  gateway: {kind: file, path: x, colour: red}\n", "colour: unknown key"},
+      {head + "  gateway: {kind: file, path: x}\n  tenant: [bus_offline]\n",
+       "subscribe the office to it instead"},
+      {head + "  gateway: {kind: file, path: x}\n  quiet_hours: {from: \"25:00\", to: \"07:00\"}\n",
+       "not a time of day"},
+      {head + "  gateway: {kind: file, path: x}\n  templates: {alarm1: {en: \"{name}\"}}\n",
+       "unknown field {name}"},
+      {head + "  gateway: {kind: file, path: x}\n  templates: {alarm9: {en: x}}\n",
+       "unknown template \"alarm9\""},
+      {head + "  gateway: {kind: file, path: x}\n  office: [{phone: \"1\", kinds: [nope]}]\n",
+       "unknown alarm kind \"nope\""},
+      {head + "  gateway: {kind: http, url: \"https://x/\", token: a, token_file: b}\n",
+       "give token or token_file, not both"},
+  };
+  for (const auto& [text, expect] : cases) {
+    const auto err = error_of(text + buses());
+    EXPECT_NE(err.find(expect), std::string::npos) << "for:\n" << text << "got: " << err;
+  }
+}
+
+}  // namespace
+}  // namespace phil::service

@@ -325,6 +325,52 @@ int offline(const AlarmCommands& c, const AdminTarget& t) {
   return kExitOk;
 }
 
+int sms(const AlarmCommands& c, const AdminTarget& t) {
+  if (const auto bad = one_output(c, t.json)) return *bad;
+  store::NoticeFilter f;
+  if (!c.account.empty()) f.account = c.account;
+  if (!c.kind.empty()) {
+    f.kind = domain::parse_notice_kind(c.kind);
+    if (!f.kind) {
+      return usage_error("--kind " + printable(c.kind) +
+                         " is not an SMS kind; give alarm1, alarm2, arrears, restore or office");
+    }
+  }
+  if (!c.state.empty()) {
+    f.state = domain::parse_notice_state(c.state);
+    if (!f.state) {
+      return usage_error("--state " + printable(c.state) +
+                         " is not an SMS state; give pending, sent, skipped or expired");
+    }
+  }
+  if (!c.from.empty()) {
+    f.from = time_arg(c.from, "--from");
+    if (!f.from) return kExitUsage;
+  }
+  if (!c.to.empty()) {
+    f.to = time_arg(c.to, "--to");
+    if (!f.to) return kExitUsage;
+  }
+  f.limit = c.limit;
+  const auto opened = open_desk(t, Access::kView);
+  if (!opened.ops.ops) return opened.ops.exit_code;
+  const auto got = opened.ops.ops->notices(t.actor, f);
+  if (!got) return print_refusal(got.error(), t.json);
+  const auto offset = opened.site ? opened.site->utc_offset : std::chrono::minutes{0};
+  const auto model = service::to_notices_report(got.value(), t.clock.now(), offset);
+  if (!c.xlsx.empty()) return write_workbook({model}, c.xlsx, t.json);
+  if (t.json) {
+    auto j = nlohmann::json::parse(report::json(model));
+    j["ok"] = true;
+    std::cout << json_text(j) << "\n";
+  } else if (c.csv) {
+    std::cout << report::csv(model);
+  } else {
+    std::cout << report::table(model);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::unique_ptr<AlarmCommands> add_alarm_commands(CLI::App& cli) {
@@ -356,6 +402,18 @@ std::unique_ptr<AlarmCommands> add_alarm_commands(CLI::App& cli) {
   c->offline->add_option("--to", c->to, "the period's end (default: now)");
   c->offline->add_flag("--csv", c->csv, "CSV instead of a table: one line per time offline");
   c->offline->add_option("--xlsx", c->xlsx, "write the report as an Excel workbook to this file");
+  c->sms =
+      c->alarm->add_subcommand("sms", "the SMS the alarms gave: to whom, what, sent or why not");
+  c->sms->add_option("--account", c->account, "SMS to this account's tenant");
+  c->sms->add_option("--kind", c->kind, "alarm1, alarm2, arrears, restore or office");
+  c->sms->add_option("--state", c->state, "pending, sent, skipped or expired");
+  c->sms->add_option("--from", c->from, "made at or after this time");
+  c->sms->add_option("--to", c->to, "made before this time");
+  c->sms->add_option("--limit", c->limit, "the newest kept when more match (1..100000)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  c->sms->add_flag("--csv", c->csv, "CSV instead of a table");
+  c->sms->add_option("--xlsx", c->xlsx, "write the list as an Excel workbook to this file");
   return c;
 }
 
@@ -367,6 +425,7 @@ int run_alarm_command(const AlarmCommands& c, const AdminTarget& t) {
   try {
     if (c.ack->parsed()) return ack(c, t);
     if (c.offline->parsed()) return offline(c, t);
+    if (c.sms->parsed()) return sms(c, t);
     return list(c, t);
   } catch (const std::exception& e) {  // a database failure (store::StoreError)
     print_failure(std::string("failed: ") + e.what(), t.json);

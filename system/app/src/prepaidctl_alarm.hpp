@@ -4,7 +4,8 @@
 // times in the site's zone (--config). `alarm ack ID` acknowledges one. The alarms themselves
 // are service::Operations::alarms / ack_alarm. `alarm offline --from [--to]` is the offline
 // report: when each meter, box and bus went offline in the period and for how long
-// (Operations::offline_report).
+// (Operations::offline_report). `alarm sms` lists the SMS the alarms gave (issue 14 item 4):
+// to whom, the text, sent / pending / skipped / expired and why (Operations::notices).
 #include <memory>
 #include <string>
 
@@ -19,6 +20,7 @@ struct AlarmCommands {
   CLI::App* list = nullptr;
   CLI::App* ack = nullptr;
   CLI::App* offline = nullptr;
+  CLI::App* sms = nullptr;
   bool active = false;
   std::string from;
   std::string to;
@@ -27,8 +29,9 @@ struct AlarmCommands {
   std::string account;
   int limit = 1000;
   bool csv = false;
-  std::string xlsx;  ///< --xlsx FILE: the list or report as an Excel workbook
-  std::string id;    ///< alarm ack's id, as typed
+  std::string xlsx;   ///< --xlsx FILE: the list or report as an Excel workbook
+  std::string id;     ///< alarm ack's id, as typed
+  std::string state;  ///< alarm sms --state: pending, sent, skipped, expired
 };
 
 /// Adds `alarm list` and `alarm ack` to the command line.

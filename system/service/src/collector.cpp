@@ -19,11 +19,12 @@ Collector::~Collector() {
 void Collector::start() {
   std::lock_guard lock(mutex_);
   if (!threads_.empty() || stopping_) return;
-  threads_.reserve(buses_.size() + 1);
+  threads_.reserve(buses_.size() + 2);
   for (std::size_t i = 0; i < buses_.size(); ++i) {
     threads_.emplace_back([this, i] { work(i); });
   }
   threads_.emplace_back([this] { checkpoints(); });
+  threads_.emplace_back([this] { notices(); });
 }
 
 void Collector::wake() {
@@ -111,6 +112,22 @@ void Collector::checkpoints() {
       // What was not rolled up now is the next pass's: the roll-ups only lag.
       spdlog::error("reports' roll-up failed: {}; retrying in {}", e.what(),
                     format_duration(options_.rollup_every));
+    }
+  }
+}
+
+void Collector::notices() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      if (cv_.wait_for(lock, options_.notify_every, [&] { return stopping_; })) return;
+    }
+    try {
+      (void)system_.notify();  // what it did is in the store (prepaidctl sms list)
+    } catch (const std::exception& e) {
+      // The events and notices stay in the store: the next pass takes them up.
+      spdlog::error("notifications: {}; retrying in {}", e.what(),
+                    format_duration(options_.notify_every));
     }
   }
 }

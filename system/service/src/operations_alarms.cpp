@@ -1,48 +1,19 @@
-// Operations: alarms (issue 14 item 3). The alarms are raised and cleared by the bus runtime
-// and the store (store::Alarms, PollSink::observe_alarms); this is the front door to list and
-// acknowledge them.
+// Operations: alarms (issue 14 item 3) and the SMS they gave (item 4). The alarms are raised and
+// cleared by the bus runtime and the store (store::Alarms, PollSink::observe_alarms); this is the
+// front door to list and acknowledge them.
 #include <chrono>
 #include <utility>
 #include <vector>
 
 #include <phil/common/text.hpp>
 #include <phil/common/time.hpp>
+#include <phil/service/notifier.hpp>
 #include <phil/service/operations.hpp>
 
 namespace phil::service {
 
 std::string alarm_kind_name(domain::AlarmKind kind) {
-  using K = domain::AlarmKind;
-  using text::Id;
-  switch (kind) {
-    case K::kAlarm1:
-      return text::format(Id::kAlarmKindAlarm1);
-    case K::kAlarm2:
-      return text::format(Id::kAlarmKindAlarm2);
-    case K::kArrears:
-      return text::format(Id::kAlarmKindArrears);
-    case K::kOverloadTrip:
-      return text::format(Id::kAlarmKindOverloadTrip);
-    case K::kMeterOffline:
-      return text::format(Id::kAlarmKindMeterOffline);
-    case K::kBoxOffline:
-      return text::format(Id::kAlarmKindBoxOffline);
-    case K::kBusOffline:
-      return text::format(Id::kAlarmKindBusOffline);
-    case K::kRelayMismatch:
-      return text::format(Id::kAlarmKindRelayMismatch);
-    case K::kBalanceMismatch:
-      return text::format(Id::kAlarmKindBalanceMismatch);
-    case K::kClockDrift:
-      return text::format(Id::kAlarmKindClockDrift);
-    case K::kMeterSwapped:
-      return text::format(Id::kAlarmKindMeterSwapped);
-    case K::kCommandFailed:
-      return text::format(Id::kAlarmKindCommandFailed);
-    case K::kStatusBitsMismatch:
-      return text::format(Id::kAlarmKindStatusBits);
-  }
-  return std::string(domain::to_string(kind));
+  return text::format(alarm_kind_text(kind));
 }
 
 std::string alarm_target_name(const domain::AlarmTarget& target) {
@@ -64,6 +35,18 @@ domain::Result<AlarmList> Operations::alarms(const Actor& actor,
   out.as_of = clock_.now();
   out.utc_offset = utc_offset();
   return out;
+}
+
+domain::Result<std::vector<store::NoticeRecord>> Operations::notices(
+    const Actor& actor, const store::NoticeFilter& filter) const {
+  for (const auto* t : {&filter.account, &filter.phone}) {
+    if (*t) {
+      if (auto bad = check_text("notice filter", **t, TextLimits::kId)) return *bad;
+    }
+  }
+  auto g = begin(actor, Action::kQuery);
+  if (!g) return g.error();
+  return store_.notices(filter);
 }
 
 domain::Result<store::AlarmRecord> Operations::ack_alarm(const Actor& actor, std::int64_t id) {

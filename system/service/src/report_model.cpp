@@ -235,6 +235,54 @@ report::Report to_report(const AlarmList& l, std::optional<TimePoint> from,
   return out;
 }
 
+std::string notice_kind_name(domain::NoticeKind kind) {
+  switch (kind) {
+    case domain::NoticeKind::kAlarm1:
+      return alarm_kind_name(domain::AlarmKind::kAlarm1);
+    case domain::NoticeKind::kAlarm2:
+      return alarm_kind_name(domain::AlarmKind::kAlarm2);
+    case domain::NoticeKind::kArrears:
+      return alarm_kind_name(domain::AlarmKind::kArrears);
+    case domain::NoticeKind::kRestore:
+      return t(Id::kNoticeRestore);
+    case domain::NoticeKind::kOffice:
+      return t(Id::kNoticeOffice);
+  }
+  return std::string(domain::to_string(kind));
+}
+
+std::string notice_state_name(domain::NoticeState state) {
+  switch (state) {
+    case domain::NoticeState::kPending:
+      return t(Id::kNoticePending);
+    case domain::NoticeState::kSent:
+      return t(Id::kNoticeSent);
+    case domain::NoticeState::kSkipped:
+      return t(Id::kNoticeSkipped);
+    case domain::NoticeState::kExpired:
+      return t(Id::kNoticeExpired);
+  }
+  return std::string(domain::to_string(state));
+}
+
+report::Report to_notices_report(const std::vector<store::NoticeRecord>& notices, TimePoint as_of,
+                                 std::chrono::minutes utc_offset) {
+  const auto from = notices.empty() ? as_of : notices.front().created_at;
+  auto out = made({from, as_of, as_of, utc_offset}, t(Id::kReportSms), "sms");
+  out.columns = {{t(Id::kAlarmId), ColumnType::kCount},     {t(Id::kColTime), ColumnType::kTime},
+                 {t(Id::kColKind), ColumnType::kText},      {t(Id::kColAccount), ColumnType::kText},
+                 {t(Id::kColPhone), ColumnType::kText},     {t(Id::kColState), ColumnType::kText},
+                 {t(Id::kColAttempts), ColumnType::kCount}, {t(Id::kColSentAt), ColumnType::kTime},
+                 {t(Id::kColMessage), ColumnType::kText},   {t(Id::kColReason), ColumnType::kText}};
+  for (const auto& n : notices) {
+    out.rows.push_back({n.id, n.created_at, notice_kind_name(n.kind), n.account, n.phone,
+                        notice_state_name(n.state), static_cast<std::int64_t>(n.tries),
+                        n.sent_at ? Cell(*n.sent_at) : Cell(), n.text,
+                        n.reason.empty() ? n.last_error : n.reason});
+  }
+  return out;
+}
+
 std::string command_name(const domain::CommandPayload& payload) {
   if (const auto* m = std::get_if<domain::ModePayload>(&payload)) {
     switch (m->relay) {

@@ -245,7 +245,7 @@ SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   unknown_keys_first(
       m, {"name", "poll_interval", "offline_after", "price", "max_amount", "profiles_dir",
           "utc_offset", "clock_drift_limit", "clock_sync", "spread_cycles", "adaptive_timeout",
-          "settings_at_first_contact", "box_identity_check", "buses"});
+          "settings_at_first_contact", "box_identity_check", "notifications", "buses"});
   SiteConfig s;
   s.name = m.required("name").as_string();
   if (auto n = m.optional("poll_interval")) {
@@ -278,6 +278,7 @@ SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
     s.settings_at_first_contact = n->as_bool();
   }
   if (auto n = m.optional("box_identity_check")) s.box_identity_check = n->as_bool();
+  if (auto n = m.optional("notifications")) s.notify = parse_notifications(*n, s.utc_offset);
   s.profiles_dir = profiles_dir;
   if (auto n = m.optional("profiles_dir")) {
     std::filesystem::path dir = n->as_string();

@@ -111,6 +111,12 @@ struct System::Impl {
   mutable std::mutex mutex;
   std::atomic<bool> stopping{false};
   detail::SystemShared shared;
+  /// The notifier's own connection and gateway: a send may block for the gateway's timeout,
+  /// which must hold up neither the buses nor the System's own connection.
+  std::unique_ptr<store::Store> notice_store;
+  std::unique_ptr<notify::Gateway> gateway;
+  std::unique_ptr<Notifier> notifier;
+  mutable std::mutex notify_mutex;
 
   Impl(SiteConfig s, const store::StoreFactory& stores, const domain::Clock& c,
        MasterFactory masters, const domain::MonotonicClock& monotonic)
@@ -142,6 +148,9 @@ struct System::Impl {
       buses.push_back(std::move(bus));
     }
     register_site(*store, site, site_file_actor(), clock.now());
+    notice_store = stores(store::Checkpoints::kByCaller);
+    if (site.notify) gateway = notify::make_gateway(site.notify->gateway);
+    notifier = std::make_unique<Notifier>(*notice_store, clock, site.notify, gateway.get());
     // What the last run kept: each box's command backoff, what supervision raised, its comm
     // state (so a restart repeats no event and sends nothing to a box still in its backoff).
     for (auto& bus : buses) {
@@ -241,7 +250,18 @@ void System::run_iterate() {
     std::lock_guard lock(*bus.mutex);
     impl_->run_bus(bus, now);
   }
+  (void)notify();  // what the pass did is in the store; the bench reads it there
   checkpoint();
+}
+
+NotifyPass System::notify() {
+  std::lock_guard lock(impl_->notify_mutex);
+  return impl_->notifier->run_iterate();
+}
+
+std::optional<TimePoint> System::next_notice_due() const {
+  std::lock_guard lock(impl_->notify_mutex);
+  return impl_->notifier->next_due();
 }
 
 std::int64_t System::checkpoint() {

@@ -810,12 +810,60 @@ CREATE TABLE command_batch_members (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// v23: the notification outbox (issue 14 item 4). Every alarm raised or cleared leaves an event
+// in the same transaction (triggers: no writer of alarms can forget it); the notifier consumes
+// each event in the transaction that writes its notices, one per alarm, phase, audience and
+// phone, so an occurrence is told exactly once whatever restarts; each notice is then pending
+// until sent, skipped or expired.
+constexpr std::string_view kV23 = R"sql(
+CREATE TABLE notice_events (
+  id INTEGER PRIMARY KEY,
+  alarm INTEGER NOT NULL REFERENCES alarms (id),
+  phase TEXT NOT NULL CHECK (phase IN ('raised', 'cleared')),
+  at INTEGER NOT NULL,
+  UNIQUE (alarm, phase)
+) STRICT;
+CREATE TRIGGER alarms_notice_raised AFTER INSERT ON alarms
+BEGIN
+  INSERT OR IGNORE INTO notice_events (alarm, phase, at) VALUES (NEW.id, 'raised', NEW.raised_at);
+END;
+CREATE TRIGGER alarms_notice_cleared AFTER UPDATE OF cleared_at ON alarms
+  WHEN OLD.cleared_at IS NULL AND NEW.cleared_at IS NOT NULL
+BEGIN
+  INSERT OR IGNORE INTO notice_events (alarm, phase, at)
+    VALUES (NEW.id, 'cleared', NEW.cleared_at);
+END;
+CREATE TABLE notices (
+  id INTEGER PRIMARY KEY,
+  alarm INTEGER NOT NULL REFERENCES alarms (id),
+  phase TEXT NOT NULL CHECK (phase IN ('raised', 'cleared')),
+  audience TEXT NOT NULL CHECK (audience IN ('tenant', 'office')),
+  kind TEXT NOT NULL CHECK (kind IN ('alarm1', 'alarm2', 'arrears', 'restore', 'office')),
+  account TEXT NOT NULL DEFAULT '',
+  phone TEXT NOT NULL,
+  language TEXT NOT NULL,
+  text TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'skipped', 'expired')),
+  reason TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  tries INTEGER NOT NULL DEFAULT 0 CHECK (tries >= 0),
+  last_error TEXT NOT NULL DEFAULT '',
+  sent_at INTEGER,
+  UNIQUE (alarm, phase, audience, phone),
+  CHECK ((state = 'sent') = (sent_at IS NOT NULL))
+) STRICT;
+CREATE INDEX notices_due ON notices (due_at) WHERE state = 'pending';
+CREATE INDEX notices_sent_by_phone ON notices (phone, sent_at) WHERE state = 'sent';
+CREATE INDEX notices_by_account ON notices (account, kind);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
   static const std::vector<std::string_view> kAll{kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
                                                   kV9,  kV10, kV11, kV12, kV13, kV14, kV15, kV16,
-                                                  kV17, kV18, kV19, kV20, kV21, kV22};
+                                                  kV17, kV18, kV19, kV20, kV21, kV22, kV23};
   return kAll;
 }
 

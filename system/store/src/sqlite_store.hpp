@@ -153,6 +153,19 @@ class SqliteStore final : public Store {
   std::optional<BatchRecord> command_batch(std::int64_t id) const override;
   std::vector<BatchRecord> command_batches(std::size_t limit) const override;
 
+  // ---- Notifications (sqlite_notices.cpp) ----
+  std::vector<domain::NoticeEvent> notice_events(std::size_t limit) const override;
+  void write_notices(const std::vector<std::int64_t>& events,
+                     const std::vector<NoticeWrite>& notices, TimePoint at) override;
+  std::vector<NoticeRecord> due_notices(TimePoint now, std::size_t limit) const override;
+  std::optional<TimePoint> next_notice_due() const override;
+  int sent_to(const std::string& phone, TimePoint from, TimePoint to) const override;
+  void notice_sent(std::int64_t id, TimePoint at, int tries) override;
+  void notice_later(std::int64_t id, TimePoint due, int tries, const std::string& error) override;
+  void notice_closed(std::int64_t id, domain::NoticeState state, const std::string& reason,
+                     TimePoint at) override;
+  std::vector<NoticeRecord> notices(const NoticeFilter& f) const override;
+
   // ---- Alarms (sqlite_alarms.cpp) ----
   std::vector<AlarmRecord> alarms(const AlarmFilter& f) const override;
   domain::Result<AlarmRecord> ack_alarm(std::int64_t id, const std::string& operator_id,

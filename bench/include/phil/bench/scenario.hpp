@@ -18,6 +18,7 @@
 #include <phil/domain/permissions.hpp>
 #include <phil/domain/site_model.hpp>
 #include <phil/domain/tariff.hpp>
+#include <phil/service/notifier.hpp>
 #include <phil/sim/fleet.hpp>
 
 namespace phil::bench {
@@ -61,6 +62,9 @@ enum class Quantity {
   /// The final check of one account (FinalCheckSpec): its ledger adds up, and a meter-side
   /// account's money meter agrees with it (subject: account; tolerance per meter).
   kFinalAccount,
+  /// SMS sent to the account's tenant (subject: account): how many notices of kind `word`
+  /// (alarm1, alarm2, arrears, restore) the gateway accepted, compared with `number`.
+  kSms,
 };
 
 enum class Op { kEq, kNe, kLt, kLe, kGt, kGe };
@@ -198,6 +202,7 @@ struct AccountSpec {
   std::string tenant;
   std::vector<MeterRef> meters;
   std::int64_t first_sale_fen = 0;
+  std::string phone;  ///< `phone:` the tenant's, for SMS; "" none
 };
 
 struct SystemSpec {
@@ -215,6 +220,9 @@ struct SystemSpec {
   /// `box_models: {bus1/1: adf300l-i}`: the model the site file says a box is, where it is not
   /// the fleet's (a box swapped for another model, issue 12.8); by "bus/address".
   std::map<std::string, std::string> box_models;
+  /// `notifications:` as the site file's block (service::parse_notifications), its gateway
+  /// optional: without one the SMS go to the file gateway's sms.jsonl in the run's folder.
+  std::optional<service::NotifyConfig> notify;
 };
 
 /// What the runner checks after every scenario's timeline ("final: ledger = meters"): every

@@ -266,6 +266,32 @@ enum class Id {
   kCommandThresholds,      // (command name)
   kCommandPrice,           // (command name)
 
+  // Notifications (service::Notifier): SMS templates and why a notice was not sent.
+  kSmsAlarm1,   // (SMS) {0}=tenant {1}=room {2}=balance {3}=threshold, yuan {4}=meter {5}=account
+                // {6}=alarm {7}=target {8}=time
+  kSmsAlarm2,   // (SMS) fields as kSmsAlarm1
+  kSmsArrears,  // (SMS) fields as kSmsAlarm1
+  kSmsRestore,  // (SMS) fields as kSmsAlarm1
+  kSmsOffice,   // (SMS to the office) fields as kSmsAlarm1
+  kSmsNoPhone,  // (notice skipped) {0}=account
+  kSmsToldAlready,     // (notice skipped) {0}=account
+  kSmsDailyLimit,      // (notice skipped) {0}=phone {1}=the daily limit
+  kSmsExpired,         // (notice expired) {0}=give-up age {1}=the last error
+  kSmsBalanceUnknown,  // (SMS field) a balance not read yet
+
+  kReportSms,      // (report title)
+  kColAccount,     // (header)
+  kColPhone,       // (header)
+  kColSentAt,      // (header)
+  kColMessage,     // (header)
+  kColReason,      // (header) why a notice was not sent, or its last error
+  kNoticeRestore,  // (SMS kind) power back after arrears
+  kNoticeOffice,   // (SMS kind) an office subscriber's alarm
+  kNoticePending,  // (SMS state)
+  kNoticeSent,     // (SMS state)
+  kNoticeSkipped,  // (SMS state)
+  kNoticeExpired,  // (SMS state)
+
   kEnd  ///< keep last: the number of ids, for the catalogue test; never shown
 };
 

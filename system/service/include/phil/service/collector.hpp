@@ -37,6 +37,9 @@ class Collector {
     /// daily per-meter roll-ups (System::roll_up), off the poll path; counted in checkpoint
     /// periods (at least one).
     Millis rollup_every{60'000};
+    /// How often the notifier thread makes the alarms' new events into notices and sends what
+    /// is due (System::notify); a send blocks that thread only, at most the gateway's timeout.
+    Millis notify_every{1000};
   };
 
   /// `system` and `clock` must outlive the collector. Nothing runs before start().
@@ -46,7 +49,8 @@ class Collector {
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;
 
-  /// Starts one worker per bus and the checkpoint thread (checkpoints and roll-ups).
+  /// Starts one worker per bus, the checkpoint thread (checkpoints and roll-ups) and the
+  /// notifier thread.
   /// Idempotent.
   void start();
   /// Wakes every sleeping worker at once (after a sale or read-now made in this process).
@@ -60,6 +64,7 @@ class Collector {
  private:
   void work(std::size_t index);
   void checkpoints();
+  void notices();
 
   System& system_;
   const domain::Clock& clock_;

@@ -384,6 +384,12 @@ class Operations {
   /// Makes the roll-ups again from every reading and charge (store::Reports::rebuild_rollups),
   /// in the site's local time: rebuild_reports.
   domain::Result<store::RollupSummary> rebuild_reports(const Actor& actor);
+  // ---- notifications (operations_alarms.cpp; issue 14 item 4) ----
+  /// The SMS notices `filter` selects (query; store::Notifications::notices), oldest first:
+  /// each alarm's messages, their state (pending, sent, skipped, expired), tries and why.
+  domain::Result<std::vector<store::NoticeRecord>> notices(const Actor& actor,
+                                                           const store::NoticeFilter& filter) const;
+
   // ---- alarms (operations_alarms.cpp; issue 14 item 3) ----
   /// The alarms `filter` selects (query; store::Alarms::alarms), oldest raised first. A filter
   /// text is checked like any other text (kInvalid).

@@ -25,6 +25,13 @@ std::vector<report::Report> to_reports(const Statement& s);
 report::Report to_report(const DailyReport& r);
 /// The alarms of a list, one row each (prepaidctl alarm list --xlsx); the period shown is
 /// [from, to), each defaulting to the oldest alarm's raising and the list's as_of.
+/// The SMS notices (issue 14 item 4; Operations::notices) as a report: one row per notice,
+/// kind and state through the text layer, `as_of` the time it was made.
+report::Report to_notices_report(const std::vector<store::NoticeRecord>& notices, TimePoint as_of,
+                                 std::chrono::minutes utc_offset);
+/// A notice's kind and state as people read them.
+std::string notice_kind_name(domain::NoticeKind kind);
+std::string notice_state_name(domain::NoticeState state);
 report::Report to_report(const AlarmList& l, std::optional<TimePoint> from,
                          std::optional<TimePoint> to);
 /// A command as the office names it (拉闸 trip, 合闸 close, 保电 keep power, ...), text layer.

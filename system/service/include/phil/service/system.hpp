@@ -29,6 +29,7 @@
 #include <phil/domain/result.hpp>
 #include <phil/domain/site_model.hpp>
 #include <phil/domain/status.hpp>
+#include <phil/service/notifier.hpp>
 #include <phil/store/store.hpp>
 
 namespace phil::meterlink {
@@ -130,6 +131,10 @@ struct SiteConfig {
   /// them against the site file; a mismatch stops billing the box until an operator confirms
   /// (issue 12.8). Off: never read.
   bool box_identity_check = true;
+  /// Site key `notifications` (issue 14 item 4): the SMS gateway, who is told of what, quiet
+  /// hours, the daily limit, templates. nullopt: nobody is told (the alarms' events are
+  /// consumed all the same).
+  std::optional<NotifyConfig> notify;
   std::vector<BusConfig> buses;
 };
 
@@ -263,6 +268,13 @@ class System {
   store::RollupSummary roll_up();
   /// The earliest time at which run_iterate() has scheduled work (for the daemon's sleep).
   TimePoint next_due() const;
+  /// One notifier pass on its own connection (Notifier::run_iterate): the alarms' new events
+  /// become notices, the due ones are sent through the site's gateway. run_iterate() ends with
+  /// one; the collector runs them on a thread of their own. Thread-safe (one pass at a time);
+  /// throws store::StoreError on a database failure.
+  NotifyPass notify();
+  /// When a pending notice is next due (nullopt: none, or no notifications configured).
+  std::optional<TimePoint> next_notice_due() const;
 
   /// Asks every bus to stop at its next transaction boundary: the transaction in flight (a
   /// command's write and read-back, or one box's read) finishes, nothing further is started, and

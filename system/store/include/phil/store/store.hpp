@@ -14,6 +14,7 @@
 //   Reports       the daily per-meter roll-ups and the reports' look-ups          reports.hpp
 //   Alarms        the alarms table: list, acknowledge (raised by the poll path)  alarms.hpp
 //   CommandBatches one command to many meters: queue, progress        command_batches.hpp
+//   Notifications the notification outbox: alarm events to SMS, sent once  notices.hpp
 //
 // Store is all of them on one database connection (plus checkpoint()); the SQLite store
 // implements it. Units as in phil/domain/money.hpp (fen, Wh, 0.0001 yuan/kWh); times are UTC
@@ -36,6 +37,7 @@
 #include <phil/store/command_batches.hpp>
 #include <phil/store/common.hpp>
 #include <phil/store/ledger.hpp>
+#include <phil/store/notices.hpp>
 #include <phil/store/operators.hpp>
 #include <phil/store/outbox.hpp>
 #include <phil/store/poll_sink.hpp>
@@ -62,7 +64,8 @@ class Store : public Outbox,
               public Queries,
               public Reports,
               public Alarms,
-              public CommandBatches {
+              public CommandBatches,
+              public Notifications {
  public:
   ~Store() override = default;
 
