@@ -419,6 +419,34 @@ TEST_F(OperationsTest, AnImportOfAnUnknownModelOrACircuitItsModelLacksIsRefusedU
   EXPECT_TRUE(ops_->import_site(test::as(kAdmin, domain::Action::kImportSite), model, models()));
 }
 
+TEST_F(OperationsTest, AnImportTakesAnEnergyMeterAsAMeterNeverBilledAndRefusesAnAccountOnIt) {
+  // The profiles folder as load_device_models reads it: an energy meter's model says so.
+  auto with_energy = models();
+  with_energy.push_back({"em-1p", 1, true});
+  domain::SiteModel model;
+  model.settings.name = "ops";
+  model.buildings = {{"b1", ""}};
+  model.floors = {{"b1", 1}};
+  model.buses = {{"bus1", ""}};
+  model.boxes = {{"bus1", 1, "adf300l-i", "b1", 1}, {"bus1", 21, "em-1p", "b1", 1}};
+  model.meters = {{meter(1, 1), std::nullopt, {}, std::nullopt},
+                  {meter(21, 1), std::nullopt, {}, std::nullopt}};
+  model.accounts = {{"S1", "stairs", {}, {}, {meter(21, 1)}, 0, "site.yaml:30:5"}};
+  const auto import = [&] {
+    return ops_->import_site(test::as(kAdmin, domain::Action::kImportSite), model, with_energy);
+  };
+  expect_refused_unwritten(ErrorKind::kInvalid, import);
+  const auto refused = import().error().message;
+  EXPECT_NE(refused.find("site.yaml:30:5: account S1"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("bus1/21/1 is an energy meter (model em-1p)"), std::string::npos)
+      << refused;
+  EXPECT_NE(refused.find("never billed"), std::string::npos) << refused;
+  // Without the account the energy meter is imported as a meter of the site.
+  model.accounts.clear();
+  ASSERT_TRUE(import());
+  EXPECT_TRUE(ops_->meter(test::as(kAdmin, domain::Action::kQuery), meter(21, 1)));
+}
+
 TEST_F(OperationsTest, TextThatIsNotPrintableUtf8OrTooLongIsRefusedAtTheDoorNamingFieldAndValue) {
   const std::string not_utf8 = "Li \xFF";
   const std::string escape = "Li\x1b[2J";

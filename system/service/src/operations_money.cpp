@@ -21,6 +21,7 @@ domain::Result<void> Operations::open_account(const Actor& actor, const OpenAcco
   if (!g) return g.error();
   if (auto bad = check_text("account id", req.account, TextLimits::kId)) return *bad;
   if (auto bad = check_amount("first sale", req.first_sale_fen, max_amount_fen_)) return *bad;
+  if (auto bad = check_billable("account open", req.meters)) return *bad;
   if (req.first_sale_fen > 0 && !req.meters.empty()) {
     if (auto bad = check_credit("first sale", req.meters.front(), req.first_sale_fen)) return *bad;
   }
@@ -45,6 +46,7 @@ domain::Result<std::int64_t> Operations::sale(const Actor& actor, const std::str
   // A meter-side account's credit goes to its first meter (store::Ledger::sale); a host-side
   // account's money stays in the ledger, no register to overflow.
   if (const auto acc = store_.account(account); acc && !acc->meters.empty() && amount_fen > 0) {
+    if (auto bad = check_billable("sale", acc->meters)) return *bad;
     const auto first = store_.meter(acc->meters.front());
     if (acc->meters.size() == 1 && first &&
         first->billing_mode == domain::BillingMode::kMeterSide) {

@@ -262,9 +262,12 @@ enum class Id {
   kCommandTrip,         // (command name)
   kCommandClose,        // (command name)
   kCommandKeepPower,    // (command name)
-  kCommandRestorePrepaid,  // (command name)
-  kCommandThresholds,      // (command name)
-  kCommandPrice,           // (command name)
+  kCommandRestorePrepaid,    // (command name)
+  kCommandThresholds,        // (command name)
+  kCommandPrice,             // (command name)
+  kEnergyMeterNotCommanded,  // {0}=command kind {1}=meter or box {2}=model
+  kEnergyMeterNotBilled,     // {0}=action (account open, sale, ...) {1}=meter {2}=model
+  kBoardEnergyMeter,         // (the status board's balance cell of an energy meter)
 
   kEnd  ///< keep last: the number of ids, for the catalogue test; never shown
 };
