@@ -81,6 +81,7 @@ class EnergyMeters : public ::testing::Test {
 TEST_F(EnergyMeters, AnEnergyMeterIsReadInTheSameCycleAndNeverCharged) {
   ASSERT_TRUE(desk_->open_account("A401", "Li", {flat_}, 10'000, "cashier"));
   system_->run_iterate();
+  const auto stairs_first_wh = system_->meter(stairs_)->energy_wh;  // the roll-ups' start
   step(kPoll);
   step(kPoll);
   // 1000 W for an hour: 1 kWh, read to the meter's 10 Wh.
@@ -113,6 +114,19 @@ TEST_F(EnergyMeters, AnEnergyMeterIsReadInTheSameCycleAndNeverCharged) {
   ASSERT_NE(row, exported.value().rows.end());
   EXPECT_EQ(row->energy_wh, stairs->energy_wh);
   EXPECT_TRUE(row->meter.energy_meter);
+  // The daily roll-ups have its energy, and the energy report by meter shows it, with no charge.
+  system_->roll_up();
+  service::EnergyQuery q;
+  q.from = kStart;
+  q.to = kStart + Millis(24LL * 3600 * 1000);
+  const auto report = desk_->ops().energy_report({"manager", domain::Role::kManager}, q);
+  ASSERT_TRUE(report) << report.error().message;
+  const auto& rows = report.value().sums.rows;
+  const auto mine = std::find_if(rows.begin(), rows.end(),
+                                 [&](const auto& e) { return e.group == stairs_.to_string(); });
+  ASSERT_NE(mine, rows.end());
+  EXPECT_EQ(mine->energy_wh, stairs->energy_wh - stairs_first_wh);
+  EXPECT_EQ(mine->charge_fen, 0);
 }
 
 TEST_F(EnergyMeters, ACommandAccountOrSaleOnAnEnergyMeterIsRefusedAndNothingIsWritten) {
