@@ -141,6 +141,13 @@ TEST_F(EnergyMeters, ACommandAccountOrSaleOnAnEnergyMeterIsRefusedAndNothingIsWr
   ASSERT_FALSE(opened);
   EXPECT_NE(opened.error().message.find("never billed"), std::string::npos)
       << opened.error().message;
+  const auto tariff =
+      desk_->ops().assign_tariff({"manager", domain::Role::kManager}, {"flat", stairs_, {}});
+  ASSERT_FALSE(tariff);
+  EXPECT_NE(tariff.error().message.find("tariff assignment refused: meter bus1/21/1 is an energy "
+                                        "meter"),
+            std::string::npos)
+      << tariff.error().message;
   const auto commands = desk_->ops().meter_commands(admin(), stairs_, 10);
   ASSERT_TRUE(commands);
   EXPECT_TRUE(commands.value().empty());

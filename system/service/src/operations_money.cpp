@@ -1,5 +1,6 @@
 // Operations: accounts, money and tariffs. Each is one store transaction with its audit row.
 #include <algorithm>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
@@ -119,6 +120,9 @@ domain::Result<void> Operations::assign_tariff(const Actor& actor, const AssignT
   auto g = begin(actor, Action::kAssignTariff);
   if (!g) return g.error();
   if (auto bad = check_text("tariff name", req.name, TextLimits::kTariffName)) return *bad;
+  if (req.meter) {
+    if (auto bad = check_billable("tariff assignment", std::span(&*req.meter, 1))) return *bad;
+  }
   return store_.assign_tariff({req.name, req.meter, actor.id, clock_.now(), req.from});
 }
 

@@ -286,6 +286,8 @@ class Operations {
 
   // ---- tariffs ----
   domain::Result<void> add_tariff(const Actor& actor, const AddTariff& req);
+  /// Assigns a tariff (store::Tariffs::assign_tariff). With a site file, refused (kInvalid,
+  /// nothing written) for a meter that is a plain energy meter (check_billable).
   domain::Result<void> assign_tariff(const Actor& actor, const AssignTariff& req);
 
   // ---- remote commands ----
