@@ -237,6 +237,7 @@ CommandAction parse_command(const yaml::Node& node, const sim::FleetSpec& fleet,
            format_decimal(th.alarm2_fen, 2) + ", overload " + std::to_string(th.overload_w) + " W";
     ++given;
   }
+  if (auto r = m.optional("refused")) a.refused = r->as_string();
   m.finish();
   if (given != 1) {
     node.fail(
@@ -244,7 +245,8 @@ CommandAction parse_command(const yaml::Node& node, const sim::FleetSpec& fleet,
         "restore_prepaid, price, thresholds");
   }
   if (auto problem = domain::check_payload(a.payload)) node.fail(*problem);
-  text = "command " + text + " to " + a.meter.to_string();
+  text = std::string(a.refused ? "refused command " : "command ") + text + " to " +
+         a.meter.to_string();
   return a;
 }
 

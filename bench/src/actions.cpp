@@ -214,6 +214,9 @@ bool Run::act(const Step& step, std::string& detail) {
   }
   if (const auto* cmd = std::get_if<CommandAction>(&step.action)) {
     auto res = ops_->command(as(domain::Action::kCommand), to_id(cmd->meter), cmd->payload);
+    if (const auto refusal = refusal_outcome("command", res, cmd->refused, detail)) {
+      return *refusal;
+    }
     if (!res) {
       detail = "command refused: " + res.error().message;
       return false;

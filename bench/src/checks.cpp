@@ -172,10 +172,14 @@ bool Run::holds(const Check& c, std::string& seen) const {
       break;
   }
   if (c.quantity == Quantity::kStatus || c.quantity == Quantity::kSystemRelay ||
-      c.quantity == Quantity::kSystemBalance) {
+      c.quantity == Quantity::kSystemBalance || c.quantity == Quantity::kSystemEnergy) {
     const auto found = system_meter(c, seen);
     if (!found) return false;
     const auto& m = *found;
+    if (c.quantity == Quantity::kSystemEnergy) {
+      seen = "system energy " + format_decimal(m.last.energy_wh, 3) + " kWh";
+      return compare(m.last.energy_wh, c.op, c.number, c.tolerance);
+    }
     if (c.quantity == Quantity::kSystemBalance) {
       seen = "system balance " + format_decimal(m.last.balance_fen, 2);
       return compare(m.last.balance_fen, c.op, c.number, c.tolerance);

@@ -44,6 +44,7 @@ const std::vector<QuantityInfo>& quantities() {
        {"not_opened", "normal", "alarm1", "alarm2", "arrears", "offline"}},
       {"system_relay", Quantity::kSystemRelay, Subject::kMeter, -1, {"open", "closed"}},
       {"system_balance", Quantity::kSystemBalance, Subject::kMeter, 2, {}},
+      {"system_energy", Quantity::kSystemEnergy, Subject::kMeter, 3, {}},
       {"system_purchase_count", Quantity::kSystemPurchaseCount, Subject::kMeter, 0, {}},
       {"failed_cycles", Quantity::kFailedCycles, Subject::kMeter, 0, {}},
       {"read_age", Quantity::kReadAge, Subject::kMeter, kDuration, {}},

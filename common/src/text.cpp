@@ -600,6 +600,14 @@ std::string_view pattern_en(Id id) {
       return "skipped";
     case Id::kNoticeExpired:
       return "expired";
+    case Id::kEnergyMeterNotCommanded:
+      return "{0} command for {1} refused: it is an energy meter (model {2}), read for energy "
+             "reports only and never commanded; nothing was queued";
+    case Id::kEnergyMeterNotBilled:
+      return "{0} refused: meter {1} is an energy meter (model {2}), read for energy reports only "
+             "and never billed; leave it out of accounts, nothing was written";
+    case Id::kBoardEnergyMeter:
+      return "energy meter";
     case Id::kEnd:
       break;
   }

@@ -543,6 +543,14 @@ std::string_view pattern_zh_cn(Id id) {
       return "未发送";
     case Id::kNoticeExpired:
       return "已过期";
+    case Id::kEnergyMeterNotCommanded:
+      return "发往 {1} 的{0}命令被拒绝：它是计量电表（型号 {2}），只读取电量用于报表，"
+             "从不接受命令；未排队任何命令";
+    case Id::kEnergyMeterNotBilled:
+      return "{0}被拒绝：电表 {1} 是计量电表（型号 {2}），只读取电量用于报表，从不计费；"
+             "请勿将其加入账户，未写入任何内容";
+    case Id::kBoardEnergyMeter:
+      return "计量电表";
     case Id::kEnd:
       break;
   }

@@ -26,16 +26,18 @@ class SharedClock final : public domain::Clock, public sim::TimeSource {
   SharedTimePoint now_;
 };
 
-/// The virtual fleet of `fleet_yaml` (test profiles), its ptys published under `run_dir`,
-/// started.
+/// The virtual fleet of `fleet_yaml` (the profiles of `profiles_dir`: the test profiles unless
+/// said), its ptys published under `run_dir`, started.
 inline std::unique_ptr<sim::Simulator> start_fleet(const char* fleet_yaml,
                                                    const std::string& run_dir,
-                                                   const sim::TimeSource& time) {
+                                                   const sim::TimeSource& time,
+                                                   const std::string& profiles_dir = {}) {
   const auto doc = yaml::Document::load_string(fleet_yaml, "fleet.yaml");
   sim::SimulatorOptions options;
   options.run_dir = run_dir;
-  auto sim = std::make_unique<sim::Simulator>(sim::parse_fleet(doc.root(), test_profiles_dir()),
-                                              time, options);
+  auto sim = std::make_unique<sim::Simulator>(
+      sim::parse_fleet(doc.root(), profiles_dir.empty() ? test_profiles_dir() : profiles_dir), time,
+      options);
   sim->start();
   return sim;
 }

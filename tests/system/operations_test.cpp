@@ -205,6 +205,34 @@ TEST_F(OperationsTest, MoneyActionsWriteOneAuditRowEachAndRefusalsNothing) {
   EXPECT_TRUE(ops_->verify_ledger(test::as(kAdmin, domain::Action::kQuery)).value().empty());
 }
 
+TEST_F(OperationsTest, AnEnergyMetersReadingsAreNeverChargedEvenOnAnAccountOpenedByMistake) {
+  // An account opened on the meter (as without the site file, which is what tells the counter
+  // that a meter is an energy meter): its readings, stored as an energy meter's, charge nothing.
+  ASSERT_TRUE(ops_->open_account(test::as(kCashier, domain::Action::kOpenAccount),
+                                 {"A1", "Li", {meter(1, 1)}, 0, {}}));
+  const auto before = test::count_rows(db_, "outbox");
+  auto rules = kRules;
+  rules.metering_only = true;
+  for (const std::int64_t energy_wh : {1000, 6000}) {
+    domain::MeterReading r;
+    r.energy_wh = energy_wh;
+    daemon_->record_readings({{meter(1, 1), r}}, kT0 + Millis(energy_wh), rules);
+  }
+  EXPECT_EQ(test::count_rows(db_, "ledger"), 0);
+  const auto m = ops_->meter(test::as(kAdmin, domain::Action::kQuery), meter(1, 1)).value();
+  EXPECT_EQ(m.last.energy_wh, 6000);
+  EXPECT_EQ(m.status, domain::MeterStatus::kNormal);  // not arrears at a zero balance
+  // Nothing queued at its first contact (a prepaid meter would get its stored thresholds).
+  EXPECT_EQ(test::count_rows(db_, "outbox"), before);
+  // Prepaid rules on such readings charge: a baseline, then 5 kWh.
+  for (const std::int64_t energy_wh : {11'000, 16'000}) {
+    domain::MeterReading r;
+    r.energy_wh = energy_wh;
+    daemon_->record_readings({{meter(1, 1), r}}, kT0 + Millis(energy_wh), kRules);
+  }
+  EXPECT_EQ(test::count_rows(db_, "ledger"), 1);
+}
+
 /// Every role through every action Operations has (issue 13 item 2): an action outside the role
 /// is refused naming the roles that may, and writes nothing; one inside it is not refused for
 /// the role (it may fail for its own reasons: the walk uses one set of arguments for all).
@@ -417,6 +445,34 @@ TEST_F(OperationsTest, AnImportOfAnUnknownModelOrACircuitItsModelLacksIsRefusedU
   model.boxes.front().model = "adf300l-i";
   model.meters.pop_back();
   EXPECT_TRUE(ops_->import_site(test::as(kAdmin, domain::Action::kImportSite), model, models()));
+}
+
+TEST_F(OperationsTest, AnImportTakesAnEnergyMeterAsAMeterNeverBilledAndRefusesAnAccountOnIt) {
+  // The profiles folder as load_device_models reads it: an energy meter's model says so.
+  auto with_energy = models();
+  with_energy.push_back({"em-1p", 1, true});
+  domain::SiteModel model;
+  model.settings.name = "ops";
+  model.buildings = {{"b1", ""}};
+  model.floors = {{"b1", 1}};
+  model.buses = {{"bus1", ""}};
+  model.boxes = {{"bus1", 1, "adf300l-i", "b1", 1}, {"bus1", 21, "em-1p", "b1", 1}};
+  model.meters = {{meter(1, 1), std::nullopt, {}, std::nullopt},
+                  {meter(21, 1), std::nullopt, {}, std::nullopt}};
+  model.accounts = {{"S1", "stairs", {}, {}, {meter(21, 1)}, 0, "site.yaml:30:5"}};
+  const auto import = [&] {
+    return ops_->import_site(test::as(kAdmin, domain::Action::kImportSite), model, with_energy);
+  };
+  expect_refused_unwritten(ErrorKind::kInvalid, import);
+  const auto refused = import().error().message;
+  EXPECT_NE(refused.find("site.yaml:30:5: account S1"), std::string::npos) << refused;
+  EXPECT_NE(refused.find("bus1/21/1 is an energy meter (model em-1p)"), std::string::npos)
+      << refused;
+  EXPECT_NE(refused.find("never billed"), std::string::npos) << refused;
+  // Without the account the energy meter is imported as a meter of the site.
+  model.accounts.clear();
+  ASSERT_TRUE(import());
+  EXPECT_TRUE(ops_->meter(test::as(kAdmin, domain::Action::kQuery), meter(21, 1)));
 }
 
 TEST_F(OperationsTest, TextThatIsNotPrintableUtf8OrTooLongIsRefusedAtTheDoorNamingFieldAndValue) {

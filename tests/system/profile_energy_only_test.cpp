@@ -1,11 +1,16 @@
 // The system's profile decoder and the plain energy meter (profiles/energy-meter.yaml, `kind:
 // energy_only`): accepted and described (energy-only, and which registers give its energy,
 // voltage, current, power, power factor and serial), refused where it breaks the kind's rules,
-// and never taken for a prepaid box by the ADF300 driver.
+// and driven in metering mode by the ADF300 driver: read with the profile's block reads, never
+// commanded, no money.
+#include <array>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -104,17 +109,87 @@ TEST(ProfileEnergyOnly, AnUnknownKindOrTopLevelKeyIsRefusedWithFileLineAndColumn
   EXPECT_TRUE(has(key, "no_relay")) << key;
 }
 
-TEST(ProfileEnergyOnly, TheAdf300DriverRefusesAnEnergyOnlyModelNamingFileAndModel) {
-  const auto p = load_profile(dir(), "energy-meter");
-  try {
-    const Adf300Driver driver(p, "em-1p");
-    ADD_FAILURE() << "an energy meter was taken for a prepaid box";
-  } catch (const std::invalid_argument& e) {
-    const std::string what = e.what();
-    EXPECT_TRUE(has(what, "em-1p")) << what;
-    EXPECT_TRUE(has(what, "energy-meter.yaml")) << what;
-    EXPECT_TRUE(has(what, "energy-only")) << what;
+/// The words a poll of `driver` would get back, every register 0 but the named ones: `values`
+/// (register name, raw value) written at each field of that name in the driver's own word order.
+std::vector<std::vector<std::uint16_t>> poll_words(
+    const Adf300Driver& driver, const std::vector<std::pair<std::string, std::int64_t>>& values) {
+  const auto& plan = driver.poll_plan();
+  std::vector<std::vector<std::uint16_t>> words;
+  for (const auto& b : plan.blocks)
+    words.emplace_back(b.count, 0);
+  for (const auto& f : plan.fields) {
+    for (const auto& [name, raw] : values) {
+      if (name != f.name) continue;
+      const auto encoded = encode_integer(raw, f.type, f.word_order);
+      EXPECT_TRUE(encoded) << name;
+      for (std::size_t bi = 0; bi < plan.blocks.size(); ++bi) {
+        const auto& b = plan.blocks[bi];
+        if (f.address < b.start || f.address >= b.start + b.count) continue;
+        for (std::size_t i = 0; encoded && i < encoded->size(); ++i)
+          words[bi][f.address - b.start + i] = (*encoded)[i];
+      }
+    }
   }
+  return words;
+}
+
+TEST(ProfileEnergyOnly,
+     AnEnergyMeterIsReadWithTheProfilesBlockReadsForEnergyTouVoltageCurrentPower) {
+  const auto p = load_profile(dir(), "energy-meter");
+  const Adf300Driver driver(p, "em-3p");
+  EXPECT_TRUE(driver.energy_only());
+  EXPECT_EQ(driver.circuits(), 1);
+  // Two block reads: the measurement block at 0x2000 and the energy block at 0x4000; none of a
+  // prepaid register (the profile has none).
+  const auto& plan = driver.poll_plan();
+  ASSERT_EQ(plan.blocks.size(), 2U);
+  EXPECT_EQ(plan.blocks[0].start, 0x2000U);
+  EXPECT_EQ(plan.blocks[1].start, 0x4000U);
+  EXPECT_EQ(plan.blocks[1].count, 10U);  // energy_total and the four rates
+  const auto r = driver.decode_poll(poll_words(driver, {{"voltage", 2301},
+                                                        {"current", 523},
+                                                        {"power", 1200},
+                                                        {"energy_total", 12345},
+                                                        {"energy_sharp", 1000},
+                                                        {"energy_peak", 2000},
+                                                        {"energy_flat", 4000},
+                                                        {"energy_valley", 5345}}),
+                                    22);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r.value().size(), 1U);
+  const auto& m = r.value()[0];
+  EXPECT_EQ(m.energy_wh, 123'450);  // 123.45 kWh
+  EXPECT_EQ(m.power_w, 1200);
+  EXPECT_EQ(m.voltage_dv, 2301);  // 230.1 V
+  EXPECT_EQ(m.current_ma, 5230);  // 5.23 A
+  EXPECT_EQ(m.rate_energy_wh, (std::array<std::int64_t, 4>{10'000, 20'000, 40'000, 53'450}));
+  EXPECT_EQ(m.balance_fen, 0);
+  EXPECT_FALSE(m.relay_closed);
+  // Identity and serial are read as for any box; there is no clock to supervise.
+  EXPECT_TRUE(driver.has_identity());
+  EXPECT_EQ(driver.expected_identity().model_code, 103);
+  EXPECT_TRUE(driver.has_serial());
+  EXPECT_FALSE(driver.has_clock());
+}
+
+TEST(ProfileEnergyOnly, ACommandOrCreditToAnEnergyMeterCannotBeEncoded) {
+  const auto p = load_profile(dir(), "energy-meter");
+  const Adf300Driver driver(p, "em-1p");
+  for (const domain::CommandPayload& payload :
+       {domain::CommandPayload{domain::ModePayload{domain::RelayCommand::kForcedOff}},
+        domain::CommandPayload{domain::CreditPayload{100}},
+        domain::CommandPayload{domain::ThresholdsPayload{2000, 500, 4000}}}) {
+    const auto ok = driver.check_command(payload, 1);
+    ASSERT_FALSE(ok);
+    EXPECT_EQ(ok.error().kind, LinkErrorKind::kEncode);
+    EXPECT_TRUE(has(ok.error().message, "em-1p")) << ok.error().message;
+    EXPECT_TRUE(has(ok.error().message, "never commanded")) << ok.error().message;
+  }
+  EXPECT_FALSE(driver.credit_frame(1, 1, 100));
+  EXPECT_FALSE(driver.debit_frame(1, 1, 100));
+  EXPECT_EQ(driver.money_limits().max_credit_fen, 0);
+  EXPECT_EQ(driver.money_limits().max_balance_fen, 0);
+  EXPECT_FALSE(driver.setting_frames(domain::ModePayload{domain::RelayCommand::kClose}, 1));
 }
 
 TEST(ProfileEnergyOnly, TheProfilesFolderListsEnergyMetersBesideTheBoxes) {
@@ -128,6 +203,8 @@ TEST(ProfileEnergyOnly, TheProfilesFolderListsEnergyMetersBesideTheBoxes) {
   EXPECT_EQ(circuits_of("em-1p"), 1);
   EXPECT_EQ(circuits_of("em-3p"), 1);
   EXPECT_EQ(circuits_of("adf300l-iii"), 36);
+  for (const auto& m : models)
+    EXPECT_EQ(m.metering_only, m.name.starts_with("em-")) << m.name;
 }
 
 }  // namespace

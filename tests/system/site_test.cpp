@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <phil/meterlink/adf300.hpp>
+#include <phil/service/site_registration.hpp>
 #include <phil/service/system.hpp>
 
 #include "support/fake_adf300.hpp"
@@ -161,28 +163,56 @@ TEST(SiteFile, ErrorsNameFileLineColumnAndKey) {
   }
 }
 
-TEST(SiteFile, ABoxOfAnEnergyOnlyModelIsRefusedUntilTheSystemReadsEnergyMeters) {
-  // Named with its profile, and (a site engineer's likely first try) without it. The
-  // repository's profiles: the energy meter's is there.
-  for (const std::string box :
-       {"{address: 2, model: em-1p, profile: energy-meter}", "{address: 2, model: em-3p}"}) {
-    const auto doc = yaml::Document::load_string(
-        "name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i}, " + box +
-            "]}]\n",
-        "site.yaml");
-    std::string e;
-    try {
-      (void)parse_site(doc.root(), PHIL_SOURCE_DIR "/profiles");
-      ADD_FAILURE() << "a box of an energy meter was accepted: " << box;
-    } catch (const yaml::ConfigError& error) {
-      e = error.what();
-    }
-    EXPECT_TRUE(e.starts_with("site.yaml:2:")) << e;
-    EXPECT_NE(e.find("boxes[1].model"), std::string::npos) << e;
-    EXPECT_NE(e.find("energy-only"), std::string::npos) << e;
-    EXPECT_NE(e.find("energy-meter.yaml"), std::string::npos) << e;
-    EXPECT_NE(e.find("later version"), std::string::npos) << e;
+/// The repository's profiles: the energy meter's is there.
+SiteConfig parse_repository(const std::string& text) {
+  const auto doc = yaml::Document::load_string(text, "site.yaml");
+  return parse_site(doc.root(), PHIL_SOURCE_DIR "/profiles");
+}
+
+TEST(SiteFile, AnEnergyMeterIsABoxOfItsProfileReadButNeverBilled) {
+  const auto s = parse_repository(
+      "name: s\nbuses: [{id: b, port: /dev/x, billing: host, boxes: [{address: 1, model: "
+      "adf300l-i}, {address: 2, model: em-3p, profile: energy-meter}]}]\n");
+  ASSERT_EQ(s.buses[0].boxes.size(), 2U);
+  EXPECT_EQ(s.buses[0].boxes[1].profile, "energy-meter");
+  // The bus's billing mode is its prepaid boxes': an energy meter's box gets none.
+  const auto boxes = site_boxes(s);
+  ASSERT_EQ(boxes.size(), 2U);
+  EXPECT_EQ(boxes[0].billing, domain::BillingMode::kHostSide);
+  EXPECT_FALSE(boxes[1].billing);
+  ASSERT_TRUE(boxes[1].driver);
+  EXPECT_TRUE(boxes[1].driver->energy_only());
+  EXPECT_FALSE(boxes[0].driver->energy_only());
+}
+
+TEST(SiteFile, AnEnergyMeterWithoutItsProfileOrWithABillingModeIsRefusedSayingWhatToWrite) {
+  // A site engineer's likely first try names no profile: the message names the one to add.
+  const auto doc = yaml::Document::load_string(
+      "name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 1, model: adf300l-i}, "
+      "{address: 2, model: em-3p}]}]\n",
+      "site.yaml");
+  std::string e;
+  try {
+    (void)parse_site(doc.root(), PHIL_SOURCE_DIR "/profiles");
+    ADD_FAILURE() << "an energy meter was read with the ADF300 profile";
+  } catch (const yaml::ConfigError& error) {
+    e = error.what();
   }
+  EXPECT_TRUE(e.starts_with("site.yaml:2:")) << e;
+  EXPECT_NE(e.find("boxes[1].model"), std::string::npos) << e;
+  EXPECT_NE(e.find("energy-meter.yaml"), std::string::npos) << e;
+  EXPECT_NE(e.find("add `profile: energy-meter`"), std::string::npos) << e;
+  std::string billed;
+  try {
+    (void)parse_repository(
+        "name: s\nbuses: [{id: b, port: /dev/x, boxes: [{address: 2, model: em-1p, profile: "
+        "energy-meter, billing: host}]}]\n");
+    ADD_FAILURE() << "an energy meter was given a billing mode";
+  } catch (const yaml::ConfigError& error) {
+    billed = error.what();
+  }
+  EXPECT_NE(billed.find("never billed"), std::string::npos) << billed;
+  EXPECT_NE(billed.find("billing"), std::string::npos) << billed;
 }
 
 TEST(SiteFile, BillingOfABusAndOfABoxIsReadAsABillingMode) {

@@ -128,6 +128,27 @@ TEST(StatusBoardRulesTest, ActionsRequiredComeFromSwapBoxAndBalanceCheck) {
                                               domain::BoardAction::kBalanceMismatch}));
 }
 
+TEST(StatusBoardRulesTest, AnEnergyMeterShowsNoBalanceRelayOrActionAndIsNormalUnlessOffline) {
+  // As the store keeps a never-read energy meter (not_opened), and one read like a prepaid
+  // meter (a zero balance, relay open) whose box once mismatched.
+  auto r = row("bus1/21/1", "b1", 4, MeterStatus::kNotOpened);
+  r.balance_fen = 0;
+  r.relay_closed = false;
+  r.mode = domain::MeterMode::kUnknown;
+  r.box_mismatch = "model code 3";
+  domain::as_energy_meter(r);
+  EXPECT_TRUE(r.energy_meter);
+  EXPECT_EQ(r.status, MeterStatus::kNormal);
+  EXPECT_FALSE(r.balance_fen);
+  EXPECT_FALSE(r.relay_closed);
+  EXPECT_FALSE(r.mode);
+  EXPECT_TRUE(domain::board_actions(r).empty());
+  auto offline = row("bus1/22/1", "b1", 4, MeterStatus::kOffline);
+  domain::as_energy_meter(offline);
+  EXPECT_EQ(offline.status, MeterStatus::kOffline);
+  EXPECT_EQ(domain::count_statuses(std::vector{r, offline}).of(MeterStatus::kNotOpened), 0U);
+}
+
 // Two buildings; b1 has boxes on floors 4 and 5 of bus1, b2 one box on bus2. bus2/1/2 has no
 // room: it is placed by its box. H1 has two meters, so it is host-side.
 constexpr const char* kSite = R"(site:

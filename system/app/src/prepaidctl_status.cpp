@@ -96,7 +96,9 @@ Cells cells(const BoardRow& r, const service::StatusBoard& b) {
   c.account = printable(r.account.value_or(""));
   c.tenant = printable(r.tenant);
   c.status = std::string(text::pattern(status_text(r.status)));
-  c.balance = r.balance_fen ? yuan(*r.balance_fen) : "";
+  c.balance = r.balance_fen    ? yuan(*r.balance_fen)
+              : r.energy_meter ? std::string(text::pattern(text::Id::kBoardEnergyMeter))
+                               : "";
   if (r.relay_closed) {
     c.relay = text::pattern(*r.relay_closed ? text::Id::kRelayClosed : text::Id::kRelayOpen);
   }
@@ -137,7 +139,9 @@ json row_json(const BoardRow& r, const service::StatusBoard& b) {
       {"account", r.account ? json(*r.account) : json()},
       {"tenant", r.tenant},
       {"status", std::string(domain::to_string(r.status))},
-      {"billing_mode", std::string(domain::to_string(r.billing_mode))},
+      {"billing_mode",
+       r.energy_meter ? json() : json(std::string(domain::to_string(r.billing_mode)))},
+      {"energy_meter", r.energy_meter},
       {"balance", r.balance_fen ? json(yuan(*r.balance_fen)) : json()},
       {"relay", r.relay_closed ? json(*r.relay_closed ? "closed" : "open") : json()},
       {"mode", r.mode ? json(std::string(domain::to_string(*r.mode))) : json()},

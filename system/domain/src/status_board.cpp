@@ -43,8 +43,18 @@ std::string_view to_string(BoardAction a) {
   return detail::name_of(kActionNames, a);
 }
 
+void as_energy_meter(BoardRow& row) {
+  row.energy_meter = true;
+  if (row.status != MeterStatus::kOffline) row.status = MeterStatus::kNormal;
+  row.balance_fen.reset();
+  row.relay_closed.reset();
+  row.mode.reset();
+  row.mismatch_fen.reset();
+}
+
 std::vector<BoardAction> board_actions(const BoardRow& row) {
   std::vector<BoardAction> out;
+  if (row.energy_meter) return out;
   if (row.swap_detected_at) out.push_back(BoardAction::kMeterSwapped);
   if (row.box_mismatch) out.push_back(BoardAction::kBoxBillingStopped);
   if (row.mismatch_fen) out.push_back(BoardAction::kBalanceMismatch);

@@ -114,16 +114,38 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
   if (!m) {
     throw std::invalid_argument(where + "no such model; known models: " + profile.model_names());
   }
-  if (profile.energy_only()) {
-    throw std::invalid_argument(
-        where + "an energy-only meter (`kind: energy_only` in " +
-        (profile.source.empty() ? "its profile" : profile.source) +
-        "): it has no balance, relay or credit registers, so it is never billed nor commanded as "
-        "a prepaid box. This version of the system does not read energy-only meters yet (a later "
-        "version reads them for energy reports); leave the box out of the site file");
-  }
   circuits_ = m->circuits;
   model_code_ = m->code;
+  energy_only_ = profile.energy_only();
+  if (energy_only_) {
+    plan_metering(profile, *m, where);
+  } else {
+    plan_prepaid(profile, *m, where);
+  }
+  max_write_ = profile.max_write;
+  if (const auto* r = profile.circuit_register("serial"); r && r->words <= max_read_) {
+    serial_ = *r;
+    std::vector<Field> serials;
+    for (int c = 1; c <= circuits_; ++c)
+      serials.push_back(field_of(*r, c));
+    serial_plan_ = plan_reads(std::move(serials), max_read_);
+  }
+  for (auto [name, reg] :
+       {std::pair{"model", &model_reg_}, std::pair{"circuits", &circuits_reg_}}) {
+    const auto* r = profile.box_register(name);
+    if (r && is_integer(r->type) && r->access != Access::kWrite && r->words <= max_read_) *reg = *r;
+  }
+  if (const auto* r = profile.box_register("clock");
+      r && is_integer(r->type) && r->access == Access::kReadWrite && r->scale_exp == 0) {
+    clock_ = *r;
+  }
+  if (const auto* r = profile.box_register("tou_schedule");
+      r && r->access != Access::kRead && r->words >= 2 && r->words <= max_write_) {
+    tou_ = *r;
+  }
+}
+
+void Adf300Driver::plan_prepaid(const Profile& profile, const Model& m, const std::string& where) {
   auto need = [&](std::string_view name) -> const Register& {
     const auto* r = profile.circuit_register(name);
     if (!r) {
@@ -149,8 +171,8 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
     throw std::invalid_argument(where + "purchase_amount must directly follow purchase_count");
   }
   // The debit pair is optional: a profile without it cannot take money back off a meter.
-  const auto* debit_count = profile.circuit_register(*m, "debit_count");
-  const auto* debit_amount = profile.circuit_register(*m, "debit_amount");
+  const auto* debit_count = profile.circuit_register(m, "debit_count");
+  const auto* debit_amount = profile.circuit_register(m, "debit_amount");
   if (debit_count && debit_amount) {
     if (debit_count->type != ValueType::kU16 || !is_integer(debit_amount->type) ||
         debit_amount->address != debit_count->address + debit_count->words ||
@@ -187,27 +209,33 @@ Adf300Driver::Adf300Driver(const Profile& profile, const std::string& model)
     const auto* r = profile.circuit_register(name);
     if (r && is_integer(r->type) && r->access != Access::kRead) setting_regs_.push_back(*r);
   }
-  max_write_ = profile.max_write;
-  if (const auto* r = profile.circuit_register("serial"); r && r->words <= max_read_) {
-    serial_ = *r;
-    std::vector<Field> serials;
+}
+
+void Adf300Driver::plan_metering(const Profile& profile, const Model& m, const std::string& where) {
+  const auto regs = profile.metering(m);
+  std::vector<std::pair<const Register*, Quantity>> wanted{
+      {regs.energy_total, Quantity::kEnergyTotal},
+      {regs.power, Quantity::kPower},
+      {regs.voltage, Quantity::kVoltage},
+      {regs.current, Quantity::kCurrent},
+      {regs.energy_rates[0], Quantity::kEnergySharp},
+      {regs.energy_rates[1], Quantity::kEnergyPeak},
+      {regs.energy_rates[2], Quantity::kEnergyFlat},
+      {regs.energy_rates[3], Quantity::kEnergyValley}};
+  std::vector<Field> fields;
+  for (const auto& [reg, quantity] : wanted) {
+    if (reg == nullptr) continue;  // energy_total is always there (the profile decoder's rule)
+    if (!is_integer(reg->type)) {
+      throw std::invalid_argument(where + "circuit register " + reg->name +
+                                  " must be an integer type (u16, i16, u32, i32)");
+    }
+    if (quantity == Quantity::kPower && reg->unit != "W") {
+      throw std::invalid_argument(where + "register power must have unit W");
+    }
     for (int c = 1; c <= circuits_; ++c)
-      serials.push_back(field_of(*r, c));
-    serial_plan_ = plan_reads(std::move(serials), max_read_);
+      fields.push_back(tagged(*reg, c, quantity));
   }
-  for (auto [name, reg] :
-       {std::pair{"model", &model_reg_}, std::pair{"circuits", &circuits_reg_}}) {
-    const auto* r = profile.box_register(name);
-    if (r && is_integer(r->type) && r->access != Access::kWrite && r->words <= max_read_) *reg = *r;
-  }
-  if (const auto* r = profile.box_register("clock");
-      r && is_integer(r->type) && r->access == Access::kReadWrite && r->scale_exp == 0) {
-    clock_ = *r;
-  }
-  if (const auto* r = profile.box_register("tou_schedule");
-      r && r->access != Access::kRead && r->words >= 2 && r->words <= max_write_) {
-    tou_ = *r;
-  }
+  poll_ = plan_reads(std::move(fields), profile.max_read);
 }
 
 LinkResult<std::vector<std::string>> Adf300Driver::read_serials(ModbusMaster& master,
@@ -550,6 +578,16 @@ bool Adf300Driver::apply(const Field& f, std::int64_t raw, domain::MeterReading&
     case Quantity::kDebitCount:
       r.debit_count = static_cast<std::uint16_t>(raw & 0xFFFF);
       break;
+    case Quantity::kVoltage:
+      return scaled(-1, r.voltage_dv);  // V -> 0.1 V
+    case Quantity::kCurrent:
+      return scaled(-3, r.current_ma);  // A -> mA
+    case Quantity::kEnergySharp:
+    case Quantity::kEnergyPeak:
+    case Quantity::kEnergyFlat:
+    case Quantity::kEnergyValley:
+      return scaled(-3, r.rate_energy_wh.at(static_cast<std::size_t>(
+                            f.tag - static_cast<std::uint8_t>(Quantity::kEnergySharp))));
     case Quantity::kNone:
       break;
   }
@@ -590,6 +628,7 @@ LinkResult<std::vector<domain::MeterReading>> Adf300Driver::decode_poll(
 std::optional<Adf300Driver::CreditFrame> Adf300Driver::credit_frame(int circuit,
                                                                     std::uint16_t count,
                                                                     std::int64_t amount_fen) const {
+  if (energy_only_) return std::nullopt;
   return counted_frame(count_, amount_, circuits_, circuit, count, amount_fen);
 }
 
@@ -600,12 +639,18 @@ std::optional<Adf300Driver::CreditFrame> Adf300Driver::debit_frame(int circuit, 
 }
 
 Adf300Driver::MoneyLimits Adf300Driver::money_limits() const {
+  if (energy_only_) return {};
   return {max_in_system_units(amount_), max_in_system_units(balance_),
           debit_amount_ ? max_in_system_units(*debit_amount_) : 0};
 }
 
 LinkResult<void> Adf300Driver::check_command(const domain::CommandPayload& payload,
                                              int circuit) const {
+  if (energy_only_) {
+    return cannot_encode(model_ + " (profile " + profile_id_ +
+                         ") is an energy meter: it is read for energy reports and never "
+                         "commanded");
+  }
   if (const auto* c = std::get_if<domain::CreditPayload>(&payload)) {
     if (credit_frame(circuit, 0, c->amount_fen)) return {};
     if (circuit < 1 || circuit > circuits_) {
@@ -669,6 +714,9 @@ LinkResult<void> Adf300Driver::write_debit(ModbusMaster& master, int slave, int 
 
 LinkResult<CreditState> Adf300Driver::read_credit_state(ModbusMaster& master, int slave,
                                                         int circuit) const {
+  if (energy_only_) {
+    return cannot_encode(model_ + " (profile " + profile_id_ + ") has no credit registers");
+  }
   std::vector<Field> fields;
   for (const auto& [reg, quantity] : credit_state_regs_)
     fields.push_back(tagged(reg, circuit, quantity));

@@ -539,7 +539,7 @@ Profile load_profile(const std::string& dir, const std::string& id) {
 std::vector<devices::ModelCircuits> model_circuits(const Profile& profile) {
   std::vector<devices::ModelCircuits> out;
   for (const auto& m : profile.models)
-    out.push_back({m.name, m.circuits});
+    out.push_back({m.name, m.circuits, profile.energy_only()});
   return out;
 }
 

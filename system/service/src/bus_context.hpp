@@ -124,6 +124,12 @@ struct SystemShared {
   store::BillingRules rules() const {
     return {site.price, site.offline_after_cycles, site.settings_at_first_contact};
   }
+  /// The rules the readings of `box` are stored by: an energy meter's are metering only.
+  store::BillingRules rules(const BoxRuntime& box) const {
+    auto r = rules();
+    r.metering_only = box.driver->energy_only();
+    return r;
+  }
   /// The site's local time in seconds (what box clocks hold).
   std::int64_t local_seconds(TimePoint t) const;
 };

@@ -344,6 +344,13 @@ void deliver(BusContext& ctx, TimePoint now, bool force, std::optional<int> only
         progressed = true;
         continue;
       }
+      if (box->driver->energy_only()) {
+        // Never commanded (the counter refuses such a command with the site file; one queued
+        // without it fails here, before anything is written).
+        fail(ctx, cmd, unsendable(ctx, *box, cmd).value_or("energy meter"), now);
+        progressed = true;
+        continue;
+      }
       if (ctx.is_silent(*box) || BusContext::held(*box, now)) {
         // No request to a box that is silent: it waits for its backoff or its next poll.
         wait_for_box(ctx, *box, cmd, now);

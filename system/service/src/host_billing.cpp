@@ -54,6 +54,7 @@ bool kept_by_operator(const std::vector<store::CommandRecord>& newest_first) {
 
 void host_billing(BusContext& ctx, const BoxRuntime& box, TimePoint now,
                   const std::optional<domain::MeterId>& only) {
+  if (box.driver->energy_only()) return;  // an energy meter is never billed nor switched
   auto& queries = ctx.queries();
   auto& outbox = ctx.outbox();
   std::set<domain::MeterId> decided;  // the meters of the accounts already decided in this call

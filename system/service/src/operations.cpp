@@ -1,7 +1,9 @@
 // Operations: construction, the one check every call passes (begin), site and meter
 // administration, remote commands and read-now. Money and tariffs: operations_money.cpp;
 // queries: operations_queries.cpp.
+#include <array>
 #include <map>
+#include <span>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -82,8 +84,9 @@ domain::Result<void> Operations::register_site(const Actor& actor) {
 
 namespace {
 
-/// Operations::import_site's device rule: one line per box of an unknown model and per meter on
-/// a circuit its box's model does not have (a meter of an unlisted box is the store's refusal).
+/// Operations::import_site's device rule: one line per box of an unknown model, per meter on
+/// a circuit its box's model does not have (a meter of an unlisted box is the store's refusal)
+/// and per account meter that is a plain energy meter (its model `metering_only`: never billed).
 std::vector<std::string> check_model_devices(const domain::SiteModel& m,
                                              std::span<const devices::ModelCircuits> models) {
   std::vector<std::string> problems;
@@ -105,6 +108,15 @@ std::vector<std::string> check_model_devices(const domain::SiteModel& m,
           devices::circuit_out_of_model_message(std::to_string(mt.id.circuit), *it->second));
     }
   }
+  for (const auto& a : m.accounts) {
+    for (const auto& id : a.meters) {
+      const auto it = boxes.find({id.bus, id.box});
+      if (it == boxes.end() || it->second == nullptr || !it->second->metering_only) continue;
+      problems.push_back((a.source.empty() ? "" : a.source + ": ") + "account " + a.id + ": " +
+                         text::format(text::Id::kEnergyMeterNotBilled, "account open",
+                                      id.to_string(), it->second->name));
+    }
+  }
   return problems;
 }
 
@@ -118,10 +130,13 @@ domain::Result<store::ImportSummary> Operations::import_site(
   if (auto bad = check_model_texts(model)) return *bad;
   // The first sales the import would make (accounts already in the database make none).
   for (const auto& a : model.accounts) {
-    if (a.first_sale_fen <= 0 || store_.account(a.id)) continue;
-    auto bad = check_amount("first sale", a.first_sale_fen, max_amount_fen_);
-    if (!bad && !a.meters.empty()) {
-      bad = check_credit("first sale", a.meters.front(), a.first_sale_fen);
+    if (store_.account(a.id)) continue;
+    auto bad = check_billable("account open", a.meters);
+    if (!bad && a.first_sale_fen > 0) {
+      bad = check_amount("first sale", a.first_sale_fen, max_amount_fen_);
+      if (!bad && !a.meters.empty()) {
+        bad = check_credit("first sale", a.meters.front(), a.first_sale_fen);
+      }
     }
     if (bad) {
       if (!a.source.empty()) bad->message = a.source + ": account " + a.id + ": " + bad->message;
@@ -139,6 +154,7 @@ domain::Result<store::ReplaceMeterResult> Operations::replace_meter(
     const std::optional<store::ManualFinalReading>& manual) {
   auto g = begin(actor, Action::kReplaceMeter);
   if (!g) return g.error();
+  if (auto bad = check_billable("meter replacement", std::array{old_meter, new_meter})) return *bad;
   return store_.replace_meter({old_meter, new_meter, actor.id, clock_.now(), manual,
                                max_amount_fen_, credit_room_fen(new_meter)});
 }
@@ -167,6 +183,7 @@ domain::Result<store::MoveMeterResult> Operations::move_meter(const Actor& actor
   auto g = begin(actor, Action::kMoveMeter);
   if (!g) return g.error();
   if (auto bad = check_text("account id", to_account, TextLimits::kId)) return *bad;
+  if (auto bad = check_billable("meter move", std::span(&meter, 1))) return *bad;
   return store_.move_meter(
       {meter, to_account, with_balance, actor.id, clock_.now(), max_amount_fen_});
 }

@@ -38,7 +38,7 @@ domain::Result<BatchPlan> Operations::plan_batch(const Actor& actor,
   if (auto bad = domain::check_payload(payload)) return invalid(*bad);
   auto g = begin(actor, Action::kCommand);
   if (!g) return g.error();
-  auto board = store_.status_board();
+  auto board = board_rows();
   BatchPlan plan;
   if (selection.filter) {
     for (auto& row : board) {

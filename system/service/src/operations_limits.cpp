@@ -87,16 +87,32 @@ std::int64_t Operations::credit_room_fen(const domain::MeterId& meter) const {
                   limits.max_balance_fen - last - open_credits_fen(store_, meter));
 }
 
+std::optional<domain::Error> Operations::check_billable(
+    std::string_view what, std::span<const domain::MeterId> meters) const {
+  for (const auto& meter : meters) {
+    const auto* driver = driver_of(meter);
+    if (driver != nullptr && driver->energy_only()) {
+      return invalid(
+          text::format(text::Id::kEnergyMeterNotBilled, what, meter.to_string(), driver->model()));
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<domain::Error> Operations::check_command(
     const domain::MeterId& target, const domain::CommandPayload& payload) const {
   const auto* driver = driver_of(target);
   if (driver == nullptr) return std::nullopt;  // the store refuses a target not at the site
   const auto kind = domain::kind_of(payload);
   const bool box_level = domain::is_box_level(kind);
+  const auto name =
+      box_level ? "box " + target.bus + "/" + std::to_string(target.box) : target.to_string();
+  if (driver->energy_only()) {
+    return invalid(text::format(text::Id::kEnergyMeterNotCommanded, domain::to_string(kind), name,
+                                driver->model()));
+  }
   if (box_level != (target.circuit == 0)) return std::nullopt;  // the store's refusal
   if (auto ok = driver->check_command(payload, target.circuit); !ok) {
-    const auto name =
-        box_level ? "box " + target.bus + "/" + std::to_string(target.box) : target.to_string();
     return invalid(text::format(text::Id::kCommandNotEncodable, domain::to_string(kind), name,
                                 ok.error().message));
   }

@@ -1,5 +1,6 @@
 // Operations: accounts, money and tariffs. Each is one store transaction with its audit row.
 #include <algorithm>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
@@ -21,6 +22,7 @@ domain::Result<void> Operations::open_account(const Actor& actor, const OpenAcco
   if (!g) return g.error();
   if (auto bad = check_text("account id", req.account, TextLimits::kId)) return *bad;
   if (auto bad = check_amount("first sale", req.first_sale_fen, max_amount_fen_)) return *bad;
+  if (auto bad = check_billable("account open", req.meters)) return *bad;
   if (req.first_sale_fen > 0 && !req.meters.empty()) {
     if (auto bad = check_credit("first sale", req.meters.front(), req.first_sale_fen)) return *bad;
   }
@@ -45,6 +47,7 @@ domain::Result<std::int64_t> Operations::sale(const Actor& actor, const std::str
   // A meter-side account's credit goes to its first meter (store::Ledger::sale); a host-side
   // account's money stays in the ledger, no register to overflow.
   if (const auto acc = store_.account(account); acc && !acc->meters.empty() && amount_fen > 0) {
+    if (auto bad = check_billable("sale", acc->meters)) return *bad;
     const auto first = store_.meter(acc->meters.front());
     if (acc->meters.size() == 1 && first &&
         first->billing_mode == domain::BillingMode::kMeterSide) {
@@ -117,6 +120,9 @@ domain::Result<void> Operations::assign_tariff(const Actor& actor, const AssignT
   auto g = begin(actor, Action::kAssignTariff);
   if (!g) return g.error();
   if (auto bad = check_text("tariff name", req.name, TextLimits::kTariffName)) return *bad;
+  if (req.meter) {
+    if (auto bad = check_billable("tariff assignment", std::span(&*req.meter, 1))) return *bad;
+  }
   return store_.assign_tariff({req.name, req.meter, actor.id, clock_.now(), req.from});
 }
 

@@ -2,6 +2,7 @@
 // check as the actions.
 #include <utility>
 
+#include <phil/meterlink/adf300.hpp>
 #include <phil/service/operations.hpp>
 
 namespace phil::service {
@@ -36,12 +37,22 @@ std::optional<domain::Error> Operations::check_filter(const domain::BoardFilter&
   return std::nullopt;
 }
 
+std::vector<domain::BoardRow> Operations::board_rows() const {
+  auto rows = store_.status_board();
+  for (auto& r : rows) {
+    if (const auto* driver = driver_of(r.meter); driver != nullptr && driver->energy_only()) {
+      domain::as_energy_meter(r);
+    }
+  }
+  return rows;
+}
+
 domain::Result<StatusBoard> Operations::status_board(const Actor& actor,
                                                      const domain::BoardFilter& filter) const {
   if (auto e = check_filter(filter)) return *e;
   auto g = begin(actor, Action::kQuery);
   if (!g) return g.error();
-  auto rows = store_.status_board();
+  auto rows = board_rows();
   std::erase_if(rows, [&](const domain::BoardRow& r) { return !domain::matches(r, filter); });
   StatusBoard board;
   board.counts = domain::count_statuses(rows);

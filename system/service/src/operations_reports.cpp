@@ -89,7 +89,7 @@ domain::Result<ReadingsExport> Operations::readings_export(const Actor& actor) c
   const auto now = clock_.now();
   ReadingsExport r{head_of(now, now), {}};
   const auto energies = store_.meter_energies();
-  for (auto& row : store_.status_board()) {
+  for (auto& row : board_rows()) {
     const auto e = energies.find(row.meter.to_string());
     r.rows.push_back({std::move(row),
                       e == energies.end() ? std::nullopt : std::optional<std::int64_t>(e->second)});

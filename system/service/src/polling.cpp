@@ -83,7 +83,7 @@ void box_answered(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterRea
 /// their meters go offline), but the port was reported once for all of them: no line per box.
 void box_failed(BusContext& ctx, BoxRuntime& box, const LinkError& error, TimePoint now) {
   const auto& site = ctx.site();
-  ctx.sink().record_failed_cycle(box.meters, now, ctx.shared.rules());
+  ctx.sink().record_failed_cycle(box.meters, now, ctx.shared.rules(box));
   ++box.failed_cycles;
   if (box.failed_cycles >= site.offline_after_cycles) box.hold_for_poll = true;
   if (box.failed_cycles == site.offline_after_cycles) {
@@ -168,7 +168,7 @@ void store_readings(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterR
   std::vector<std::pair<domain::MeterId, domain::MeterReading>> rows;
   for (std::size_t i = 0; i < readings.size(); ++i)
     rows.emplace_back(box.meters[i], readings[i]);
-  ctx.sink().record_readings(rows, now, ctx.shared.rules());
+  ctx.sink().record_readings(rows, now, ctx.shared.rules(box));
   box.last = std::move(readings);
 }
 

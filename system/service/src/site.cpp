@@ -70,16 +70,14 @@ domain::BillingMode parse_billing(const yaml::Node& n) {
   return parse_site_billing(n.as_choice({"meter", "host"})).value();
 }
 
-/// A box of an energy-only model (a plain energy meter, profile `kind: energy_only`) is refused
-/// for now: the system bills and commands prepaid boxes, and reads energy meters in a later
-/// version. `profile` defines the model.
-[[noreturn]] void refuse_energy_only(const yaml::Node& model_node, const std::string& model,
-                                     const meterlink::Profile& profile) {
-  model_node.fail("model " + model + " (profile " + profile.id + ", " + profile.source +
-                  ") is an energy-only meter (`kind: energy_only`): this version of the system "
-                  "bills and commands prepaid boxes only, and reads energy-only meters in a later "
-                  "version. Remove the box from the site file (the virtual fleet may still serve "
-                  "it on the bus)");
+/// A box of an energy-only model (a plain energy meter, profile `kind: energy_only`) that names
+/// no profile (or another one): it is read with the profile that defines it, which the box must
+/// name. `profile` defines the model.
+[[noreturn]] void name_energy_profile(const yaml::Node& model_node, const std::string& model,
+                                      const meterlink::Profile& profile) {
+  model_node.fail("model " + model + " is an energy meter of profile " + profile.id + " (" +
+                  profile.source + ", `kind: energy_only`); add `profile: " + profile.id +
+                  "` to the box so that it is read with that profile");
 }
 
 /// An energy-only profile in `profiles_dir` other than `skip` that defines `model`, if any (a
@@ -118,11 +116,15 @@ BoxConfig parse_box(const yaml::Node& node, const std::string& profiles_dir,
   }
   if (auto bad = devices::check_model_circuit(meterlink::model_circuits(it->second), b.model)) {
     if (auto other = energy_only_profile_of(profiles_dir, b.model, b.profile)) {
-      refuse_energy_only(model_node, b.model, *other);
+      name_energy_profile(model_node, b.model, *other);
     }
     model_node.fail(*bad);
   }
-  if (it->second.energy_only()) refuse_energy_only(model_node, b.model, it->second);
+  // A plain energy meter is read for energy reports only: it has no money to bill.
+  if (it->second.energy_only() && billing) {
+    node.fail("box " + std::to_string(b.address) + " is an energy meter (model " + b.model +
+              ", profile " + b.profile + "): it is never billed; remove its `billing` key");
+  }
   try {
     (void)meterlink::Adf300Driver(it->second, b.model);
   } catch (const std::invalid_argument& e) {

@@ -28,12 +28,14 @@ std::vector<SiteBox> site_boxes(const SiteConfig& site) {
                                     ": model \"" + box.model + "\" is not in profile " +
                                     box.profile + "; known models: " + it->second.model_names());
       }
+      // A plain energy meter is never billed: its bus's billing mode is not its own.
+      const bool energy_only = it->second.energy_only();
       SiteBox b{bus.id,
                 box.address,
                 box.model,
                 model->circuits,
                 {},
-                bus.billing_of(box.address),
+                energy_only ? std::nullopt : bus.billing_of(box.address),
                 std::make_shared<const meterlink::Adf300Driver>(it->second, box.model)};
       for (int n = 1; n <= model->circuits; ++n)
         b.meters.push_back(domain::MeterId{bus.id, box.address, n});

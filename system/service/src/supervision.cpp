@@ -1,5 +1,6 @@
 #include "supervision.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <utility>
@@ -90,6 +91,7 @@ void check_identity(BusContext& ctx, BoxRuntime& box, TimePoint now) {
 
 void check_relays(BusContext& ctx, BoxRuntime& box,
                   const std::vector<domain::MeterReading>& readings, TimePoint now) {
+  if (box.driver->energy_only()) return;  // no relay
   for (std::size_t i = 0; i < readings.size() && i < box.meters.size(); ++i) {
     const int circuit = static_cast<int>(i) + 1;
     const auto it = box.commanded.find(circuit);
@@ -151,8 +153,12 @@ void clock_sync(BusContext& ctx, TimePoint now) {
   if (!interval || bus.boxes.empty()) return;
   if (bus.next_clock_sync && *bus.next_clock_sync > now) return;
   bus.next_clock_sync = now + *interval;
-  const auto* driver = bus.boxes.front().driver.get();
-  const auto frame = driver->clock_frame(ctx.shared.local_seconds(ctx.shared.clock.now()));
+  // The first box with a clock register says where the clock is (an energy meter has none).
+  const auto with_clock = std::find_if(bus.boxes.begin(), bus.boxes.end(),
+                                       [](const BoxRuntime& b) { return b.driver->has_clock(); });
+  if (with_clock == bus.boxes.end()) return;
+  const auto frame =
+      with_clock->driver->clock_frame(ctx.shared.local_seconds(ctx.shared.clock.now()));
   if (!frame) return;
   auto r = ctx.master().broadcast_write(frame->start, frame->values);
   if (!r) {

@@ -381,7 +381,8 @@ class Pricing {
 
 /// The readings, charged in order: each meter's state and its account's balance move in memory;
 /// the charges are collected for the ledger (numbered on from the last entry).
-void charge_readings(Db& db, Batch& b, const Readings& readings, Pricing& pricing, TimePoint at) {
+void charge_readings(Db& db, Batch& b, const Readings& readings, Pricing& pricing, TimePoint at,
+                     bool metering_only) {
   std::int64_t seq = 0;
   {
     auto s = db.prepare("SELECT COALESCE(MAX(seq), 0) FROM ledger");
@@ -391,7 +392,7 @@ void charge_readings(Db& db, Batch& b, const Readings& readings, Pricing& pricin
     const auto& [id, r] = readings[i];
     auto& st = b.states[b.slot[i]];
     if (!st.known) continue;  // not configured here (the caller only reads configured meters)
-    if (st.account) {
+    if (st.account && !metering_only) {
       auto& acc = *st.acc;
       if (b.stopped.contains({id.bus, id.box})) {
         // The box is not the one the site file expects (issue 12.8): nothing is charged until
@@ -532,6 +533,10 @@ std::optional<std::int64_t> money_balance(const MeterState& st) {
 
 /// A meter's status after the batch (domain::derive_status) from money_balance.
 domain::MeterStatus status(const MeterState& st, const BillingRules& rules) {
+  if (rules.metering_only) {
+    return st.failed_cycles >= rules.offline_after ? domain::MeterStatus::kOffline
+                                                   : domain::MeterStatus::kNormal;
+  }
   return domain::derive_status({st.account.has_value(), st.failed_cycles, rules.offline_after,
                                 money_balance(st), st.thresholds});
 }
@@ -585,7 +590,9 @@ void status_events(Db& db, Batch& b, TimePoint at, const BillingRules& rules) {
     for (auto& a : domain::status_alarms(id, derived, [&] { return balance_details(st, derived); }))
       seen.add(std::move(a));
     std::optional<std::string> key;
-    if (st.account && st.meter_side) key = domain::status_bits_mismatch(derived, st.last);
+    if (st.account && st.meter_side && !rules.metering_only) {
+      key = domain::status_bits_mismatch(derived, st.last);
+    }
     seen.add({{domain::AlarmKind::kStatusBitsMismatch, domain::AlarmTarget::of_meter(id)},
               key.has_value(),
               key ? nlohmann::json{{"derived/device", *key}}.dump() : "{}"});
@@ -684,13 +691,14 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
   load_state(db, b.site, b.states, b.accounts);
   if (!readings.empty()) b.stopped = identity::stopped_boxes(db);
   Pricing pricing(db, b, rules.price);
-  charge_readings(db, b, readings, pricing, at);
+  charge_readings(db, b, readings, pricing, at, rules.metering_only);
   count_failures(b, readings, failed);
   const auto at_ms = to_ms(at);
   write_readings(db, b, at_ms);
   write_charges(db, b, at_ms);
   status_events(db, b, at, rules);
   write_meters(db, b, at_ms, rules);
+  if (rules.metering_only) return {};  // no money on an energy meter to check
   return cycle_accounts(b);
 }
 

@@ -32,7 +32,7 @@ using sqlite::Transaction;
 void store_cycle(Db& db, const billing::Readings& readings, const std::vector<MeterId>& failed,
                  TimePoint at, const BillingRules& rules) {
   Transaction tx(db);
-  if (!readings.empty()) {
+  if (!readings.empty() && !rules.metering_only) {
     // Before the readings move each meter's read_at: a tariff change that took effect since
     // then queues its download (sqlite_prices.cpp).
     std::vector<MeterId> answered;
@@ -43,7 +43,7 @@ void store_cycle(Db& db, const billing::Readings& readings, const std::vector<Me
   }
   const auto read = billing::write_cycle(db, readings, failed, at, rules);
   billing::check_balances(db, read, at);  // sqlite_balance_check.cpp
-  if (!readings.empty() && rules.settings_at_first_contact) {
+  if (!readings.empty() && rules.settings_at_first_contact && !rules.metering_only) {
     std::vector<MeterId> answered;
     answered.reserve(readings.size());
     for (const auto& r : readings)

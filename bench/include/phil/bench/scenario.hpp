@@ -46,6 +46,7 @@ enum class Quantity {
   kStatus,               ///< system view: not_opened | normal | alarm1 | alarm2 | arrears | offline
   kSystemRelay,          ///< system view: relay as last read
   kSystemBalance,        ///< system view: meter balance as last read, yuan
+  kSystemEnergy,         ///< system view: energy as last read, kWh
   kLedgerBalance,        ///< account's ledger-derived balance, yuan (subject: account)
   kLedgerMatchesMeter,   ///< |ledger balance - meter truth balance| <= tolerance (subject: account)
   kLedgerConsistent,     ///< verify_ledger() finds nothing
@@ -171,6 +172,7 @@ struct ConfirmBoxAction {
 struct CommandAction {
   MeterRef meter;
   domain::CommandPayload payload;
+  std::optional<std::string> refused;  ///< as SaleAction::refused (nothing queued)
 };
 /// An on-demand read (System::read_now): "bus", "bus/box" or "bus/box/circuit".
 struct ReadNowAction {

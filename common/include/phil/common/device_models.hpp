@@ -16,6 +16,9 @@ namespace phil::devices {
 struct ModelCircuits {
   std::string name;  ///< e.g. "adf300l-iii"
   int circuits = 1;  ///< circuits 1..circuits exist on it
+  /// Its profile says it only meters (a plain energy meter, `kind: energy_only`): its meters are
+  /// read for energy reports, so a site model may list its box and meters but no account on it.
+  bool metering_only = false;
 };
 
 /// The model named `name` among `models`, or nullptr.

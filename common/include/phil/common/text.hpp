@@ -262,9 +262,12 @@ enum class Id {
   kCommandTrip,         // (command name)
   kCommandClose,        // (command name)
   kCommandKeepPower,    // (command name)
-  kCommandRestorePrepaid,  // (command name)
-  kCommandThresholds,      // (command name)
-  kCommandPrice,           // (command name)
+  kCommandRestorePrepaid,    // (command name)
+  kCommandThresholds,        // (command name)
+  kCommandPrice,             // (command name)
+  kEnergyMeterNotCommanded,  // {0}=command kind {1}=meter or box {2}=model
+  kEnergyMeterNotBilled,     // {0}=action (account open, sale, ...) {1}=meter {2}=model
+  kBoardEnergyMeter,         // (the status board's balance cell of an energy meter)
 
   // Notifications (service::Notifier): SMS templates and why a notice was not sent.
   kSmsAlarm1,   // (SMS) {0}=tenant {1}=room {2}=balance {3}=threshold, yuan {4}=meter {5}=account

@@ -1,6 +1,7 @@
 #pragma once
 // One circuit's measurement as the system stores it, in integer units (decoded from the
 // meter's registers by meterlink according to the device profile).
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -28,6 +29,12 @@ struct MeterReading {
   std::uint16_t debit_count = 0;         ///< count of the last debit (read with a credit state)
   std::int64_t purchase_amount_fen = 0;  ///< amount of that credit, fen
   std::int64_t purchase_total_fen = 0;   ///< all credits accepted, fen
+  // What a plain energy meter's poll reads besides (profile kind energy_only: its metering
+  // registers; 0 where the profile lacks one). A prepaid box's poll reads none of them.
+  std::int64_t voltage_dv = 0;  ///< voltage, 0.1 V
+  std::int64_t current_ma = 0;  ///< current, mA
+  /// Energy of each time-of-use rate the meter keeps itself (sharp, peak, flat, valley), Wh.
+  std::array<std::int64_t, 4> rate_energy_wh{};
 };
 
 }  // namespace phil::domain

@@ -58,9 +58,19 @@ struct BoardRow {
   std::optional<std::string> box_mismatch;
   /// Its account's last meter-side balance check finding (meters minus expectation), fen.
   std::optional<std::int64_t> mismatch_fen;
+  /// A plain energy meter (profile kind energy_only, issue 14 item 6): read for energy reports,
+  /// never billed nor commanded (as_energy_meter).
+  bool energy_meter = false;
 };
 
-/// What the row asks of an operator, in the order of BoardAction; empty for none.
+/// `row` as the board shows a plain energy meter: no account to open, no balance, relay or mode
+/// (it has none; what the store keeps of them is a prepaid reading's default), status normal or
+/// offline (one never read yet is not "not opened": nothing can be opened on it), and no action
+/// required (board_actions: nothing of it is billed).
+void as_energy_meter(BoardRow& row);
+
+/// What the row asks of an operator, in the order of BoardAction; empty for none (always for an
+/// energy meter).
 std::vector<BoardAction> board_actions(const BoardRow& row);
 
 /// What narrows the board; every field given must hold (and). Texts compare exactly, except

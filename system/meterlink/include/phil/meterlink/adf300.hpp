@@ -1,6 +1,9 @@
 #pragma once
 // The profile-driven ADF300 driver: which registers to read for a poll, how to decode them into
 // integer units, and how a credit is written and confirmed. Every address comes from the profile.
+// A model of a plain energy meter (profile kind energy_only) is driven in metering mode: its poll
+// reads the profile's metering registers (Profile::metering: energy, TOU energies, voltage,
+// current, power) and nothing of it can be written (check_command refuses every command).
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -42,18 +45,31 @@ class Adf300Driver {
     kPurchaseAmount,
     kPurchaseTotal,
     kDebitCount,  ///< not polled: read with a credit state when the profile has debit registers
+    // Read by an energy meter's poll only (metering mode):
+    kVoltage,
+    kCurrent,
+    kEnergySharp,  ///< then kEnergyPeak, kEnergyFlat, kEnergyValley, in that order
+    kEnergyPeak,
+    kEnergyFlat,
+    kEnergyValley,
   };
   /// The Quantity of a register name; kNone if it is not one of kPollRegisters.
   static Quantity quantity_of(std::string_view name);
 
   /// Throws std::invalid_argument naming the profile, the model and the problem if the model is
-  /// unknown or a register the driver needs is missing or unsuitable.
+  /// unknown or a register the driver needs is missing or unsuitable. A model of an energy-only
+  /// profile is driven in metering mode (energy_only()).
   Adf300Driver(const Profile& profile, const std::string& model);
 
+  /// A plain energy meter (profile kind energy_only): its poll reads energy, the TOU energies
+  /// its profile has, voltage, current and power; it has no money, relay or setting register,
+  /// so the system never bills nor commands it (check_command refuses everything, credit and
+  /// debit frames are nullopt, money_limits all 0).
+  bool energy_only() const { return energy_only_; }
   const std::string& model() const { return model_; }
   int circuits() const { return circuits_; }
-  /// The block reads of one poll: every kPollRegisters register of circuits 1..circuits(), in
-  /// the fewest reads of at most max_read registers.
+  /// The block reads of one poll: every kPollRegisters register of circuits 1..circuits() (an
+  /// energy meter: its metering registers), in the fewest reads of at most max_read registers.
   const ReadPlan& poll_plan() const { return poll_; }
 
   /// Reads every circuit of the box at `slave`. Element i is circuit i + 1. Stops at the first
@@ -186,8 +202,14 @@ class Adf300Driver {
                                                           ModbusMaster& master, int slave) const;
   bool apply(const Field& f, std::int64_t raw, domain::MeterReading& r) const;
 
+  /// The prepaid constructor part: the money, relay and setting registers and the poll plan.
+  void plan_prepaid(const Profile& profile, const Model& m, const std::string& where);
+  /// Metering mode's constructor part: the poll plan of the metering registers.
+  void plan_metering(const Profile& profile, const Model& m, const std::string& where);
+
   std::string profile_id_;
   std::string model_;
+  bool energy_only_ = false;
   int model_code_ = 0;
   int circuits_ = 0;
   std::optional<Register> model_reg_;

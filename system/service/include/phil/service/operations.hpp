@@ -262,11 +262,12 @@ class Operations {
   /// Opens an account. Refused (nothing written): empty or existing id, no meters, a meter not
   /// configured or in an open account, a negative first sale or one above max_amount_fen() or
   /// one that does not fit the first meter's registers (check_credit), a bad phone, an unknown
-  /// room.
+  /// room, and (with a site file) a meter that is a plain energy meter (check_billable).
   domain::Result<void> open_account(const Actor& actor, const OpenAccount& req);
   /// Sells `amount_fen` (> 0) to an open account: ledger entry and a credit for its first meter.
   /// Returns the credit command's id. Refused (kInvalid, nothing written) above max_amount_fen(),
-  /// and when the credit would not fit the first meter's registers (check_credit).
+  /// and when the credit would not fit the first meter's registers (check_credit) or the
+  /// account holds an energy meter (check_billable: opened on one without the site file).
   domain::Result<std::int64_t> sale(const Actor& actor, const std::string& account,
                                     std::int64_t amount_fen);
   /// Pays back part of an account's balance (store::Store::refund): at once, or (meter-side) by
@@ -285,6 +286,8 @@ class Operations {
 
   // ---- tariffs ----
   domain::Result<void> add_tariff(const Actor& actor, const AddTariff& req);
+  /// Assigns a tariff (store::Tariffs::assign_tariff). With a site file, refused (kInvalid,
+  /// nothing written) for a meter that is a plain energy meter (check_billable).
   domain::Result<void> assign_tariff(const Actor& actor, const AssignTariff& req);
 
   // ---- remote commands ----
@@ -294,7 +297,9 @@ class Operations {
   /// (kInvalid, nothing queued) when the target's driver cannot encode it
   /// (meterlink::Adf300Driver::check_command: a value its register cannot hold, a register the
   /// profile lacks), and a close of a meter whose last read balance is 0.00 or less ("balance
-  /// 0.00: sell first, or use keep-power"; its prepaid mode would keep the relay open).
+  /// 0.00: sell first, or use keep-power"; its prepaid mode would keep the relay open), and any
+  /// command to a plain energy meter (never commanded; the bus worker fails one queued without
+  /// the site file before anything is written).
   domain::Result<std::int64_t> command(const Actor& actor, const domain::MeterId& target,
                                        const domain::CommandPayload& payload);
   /// Asks for an on-demand read of "BUS", "BUS/BOX" or "BUS/BOX/CIRCUIT": the request is stored
@@ -509,6 +514,15 @@ class Operations {
   std::int64_t credit_room_fen(const domain::MeterId& meter) const;
   /// check_text of a status board filter's texts.
   static std::optional<domain::Error> check_filter(const domain::BoardFilter& filter);
+  /// Nothing if none of `meters` is a plain energy meter (its box's driver energy_only()); else
+  /// the kInvalid refusal of `what` (an account open, a sale, ...) naming the first one: an
+  /// energy meter is read for energy reports only and never billed (issue 14 item 6). Nothing
+  /// to check without a site file (the poll never charges an energy meter anyway).
+  std::optional<domain::Error> check_billable(std::string_view what,
+                                              std::span<const domain::MeterId> meters) const;
+  /// Every meter's board row (store::Queries::status_board), the site file's energy meters
+  /// shown as such (domain::as_energy_meter).
+  std::vector<domain::BoardRow> board_rows() const;
   /// The counter's checks of a command to `target` (see command()).
   std::optional<domain::Error> check_command(const domain::MeterId& target,
                                              const domain::CommandPayload& payload) const;

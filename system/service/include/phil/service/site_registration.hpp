@@ -32,10 +32,13 @@ struct SiteBox {
   std::string model;
   int circuits = 0;
   std::vector<domain::MeterId> meters;  ///< bus/address/1 .. bus/address/circuits
-  /// The billing mode the site file declares for the box (on it or its bus); nullopt: none.
+  /// The billing mode the site file declares for the box (on it or its bus); nullopt: none, and
+  /// always for an energy meter (driver->energy_only(): never billed).
   std::optional<domain::BillingMode> billing;
   /// The box's driver (its model in its profile): what the counter checks commands and credits
-  /// against (Adf300Driver::check_command, money_limits) before they are queued.
+  /// against (Adf300Driver::check_command, money_limits) before they are queued, and whether the
+  /// box is a plain energy meter (Adf300Driver::energy_only), which the counter never bills nor
+  /// commands.
   std::shared_ptr<const meterlink::Adf300Driver> driver;
 };
 

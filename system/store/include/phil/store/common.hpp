@@ -27,6 +27,12 @@ struct BillingRules {
   /// detected swap) queues its stored thresholds unless it is known to hold them. Off only where
   /// the site file says so (`settings_at_first_contact: false`).
   bool settings_at_first_contact = true;
+  /// The meters are plain energy meters (profile kind energy_only, issue 14 item 6): their
+  /// readings are stored (readings, the meter's last values, so the roll-ups and energy reports
+  /// have them), but they are never charged (not even on an account opened on them by mistake),
+  /// their status is normal or offline only, and nothing is queued for them (no thresholds at
+  /// first contact, no price download), nor is their balance checked.
+  bool metering_only = false;
 };
 
 }  // namespace phil::store
