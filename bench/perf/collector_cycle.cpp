@@ -56,21 +56,7 @@ double measure_cycle_ms(int boxes, int baud, const std::string& profiles,
                         const std::filesystem::path& dir) {
   const Line line(baud);
   PacedSerialServer server(line);
-  phil::service::SiteConfig site;
-  site.name = "seed";
-  site.profiles_dir = profiles;
-  // The paced line's boxes are plain register memory (no model register): their identity is
-  // not checked, as before issue 12.8, so the figures stay comparable.
-  site.box_identity_check = false;
-  phil::service::BusConfig bus;
-  bus.id = "bus1";
-  bus.transport = phil::service::Transport::kRtuOverTcp;
-  bus.port = "127.0.0.1:" + std::to_string(server.port());
-  bus.baud = baud;
-  bus.response_timeout = phil::Millis(2000);
-  for (int b = 1; b <= boxes; ++b)
-    bus.boxes.push_back({b, "adf300l-iii", "adf300l"});
-  site.buses = {bus};
+  auto site = phil::perf::seed_site(server, baud, boxes, profiles);
   const auto db = (dir / "cycle.db").string();
   std::filesystem::remove(db);
   phil::domain::ManualClock clock(phil::TimePoint(phil::Millis(1'772'294'400'000)));

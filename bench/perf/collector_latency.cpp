@@ -27,18 +27,6 @@
 #include "collector_paced_line.hpp"
 #include "perf_args.hpp"
 
-namespace {
-
-/// The benchmark is a main: it may read the wall clock (the Collector runs in real time).
-class WallClock final : public phil::domain::Clock {
- public:
-  phil::TimePoint now() const override {
-    return std::chrono::time_point_cast<phil::Millis>(std::chrono::system_clock::now());
-  }
-};
-
-}  // namespace
-
 int main(int argc, char** argv) {
   const auto args =
       phil::perf::parse_common_args(argc, argv, "perf_collector_latency --out FILE.json [--smoke]");
@@ -53,23 +41,10 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
 
   phil::perf::PacedSerialServer server{phil::perf::Line(baud)};
-  phil::service::SiteConfig site;
-  site.name = "seed";
-  site.profiles_dir = std::string(PHIL_SOURCE_DIR) + "/profiles";
-  // The paced line's boxes are plain register memory (no model register): their identity is
-  // not checked, as before issue 12.8, so the figures stay comparable.
-  site.box_identity_check = false;
+  auto site =
+      phil::perf::seed_site(server, baud, boxes, std::string(PHIL_SOURCE_DIR) + "/profiles");
   site.poll_interval = phil::Millis(1000);  // cycles back to back: a sale always meets one
-  phil::service::BusConfig bus;
-  bus.id = "bus1";
-  bus.transport = phil::service::Transport::kRtuOverTcp;
-  bus.port = "127.0.0.1:" + std::to_string(server.port());
-  bus.baud = baud;
-  bus.response_timeout = phil::Millis(2000);
-  for (int b = 1; b <= boxes; ++b)
-    bus.boxes.push_back({b, "adf300l-iii", "adf300l"});
-  site.buses = {bus};
-  WallClock clock;
+  phil::perf::WallClock clock;
   phil::service::System system(site, (dir / "site.db").string(), clock);
   // The operator's side, as prepaidctl beside prepaidd: the front door on its own connection.
   const auto ops = phil::service::Operations::open((dir / "site.db").string(), clock, site);

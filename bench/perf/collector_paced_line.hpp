@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -15,7 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <phil/domain/clock.hpp>
 #include <phil/meterlink/rtu_frame.hpp>
+#include <phil/service/system.hpp>
 
 #include "support/loopback_listener.hpp"
 
@@ -117,6 +120,37 @@ class PacedSerialServer {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::map<int, std::map<std::uint16_t, std::uint16_t>> regs_;  // serving thread only
+};
+
+/// The seed site on `server`'s line: `boxes` ADF300L-III boxes (36 circuits each, addresses 1..)
+/// on one bus at `baud`, reached as RTU over TCP, profiles from `profiles_dir`. The paced line's
+/// boxes are plain register memory (no model register): their identity is not checked, as
+/// before issue 12.8, so the collector benchmarks' figures stay comparable.
+inline service::SiteConfig seed_site(const PacedSerialServer& server, int baud, int boxes,
+                                     const std::string& profiles_dir) {
+  service::SiteConfig site;
+  site.name = "seed";
+  site.profiles_dir = profiles_dir;
+  site.box_identity_check = false;
+  service::BusConfig bus;
+  bus.id = "bus1";
+  bus.transport = service::Transport::kRtuOverTcp;
+  bus.port = "127.0.0.1:" + std::to_string(server.port());
+  bus.baud = baud;
+  bus.response_timeout = Millis(2000);
+  for (int b = 1; b <= boxes; ++b)
+    bus.boxes.push_back({b, "adf300l-iii", "adf300l"});
+  site.buses = {bus};
+  return site;
+}
+
+/// The wall clock, for the benchmarks that run the Collector in real time (a benchmark is a main:
+/// it may read it).
+class WallClock final : public domain::Clock {
+ public:
+  TimePoint now() const override {
+    return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  }
 };
 
 }  // namespace phil::perf

@@ -40,6 +40,7 @@ Run::Run(const Scenario& sc, const RunOptions& opt)
   if (sc.system.max_amount_fen) site.max_amount_fen = *sc.system.max_amount_fen;
   site.profiles_dir = opt.profiles_dir;
   site.notify = sc.system.notify;
+  site.status_scan = sc.system.status_scan;
   if (site.notify && site.notify->gateway.kind == notify::GatewaySpec::Kind::kFile &&
       site.notify->gateway.path.empty()) {
     site.notify->gateway.path = (std::filesystem::path(opt.work_dir) / "sms.jsonl").string();

@@ -141,6 +141,7 @@ Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
     if (auto v = s.optional("notifications")) {
       sc.system.notify = service::parse_notifications(*v, sc.start.offset, true);
     }
+    if (auto v = s.optional("status_scan")) sc.system.status_scan = service::parse_status_scan(*v);
     s.finish();
   }
 

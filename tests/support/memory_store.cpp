@@ -301,6 +301,22 @@ void MemoryPollSink::record_cycle(const CycleBatch& cycle, TimePoint at,
   record_failed_cycle(cycle.failed, at, rules);
 }
 
+void MemoryPollSink::record_states(
+    const std::vector<std::pair<MeterId, domain::StateReading>>& states, TimePoint at,
+    const BillingRules& rules) {
+  Lock lock(d_.mutex);
+  for (const auto& [id, s] : states) {
+    auto* m = d_.meter(id);
+    if (!m || !m->record.read_at) continue;
+    domain::apply_state(m->record.last, s);
+    if (m->record.failed_cycles >= rules.offline_after) {
+      d_.add_event(id, "meter_online", "answers again", at);
+    }
+    m->record.failed_cycles = 0;
+    derive(d_, *m, rules);
+  }
+}
+
 void MemoryPollSink::add_event(const std::optional<MeterId>& meter, const std::string& kind,
                                const std::string& details, TimePoint at) {
   Lock lock(d_.mutex);

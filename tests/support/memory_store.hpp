@@ -91,6 +91,8 @@ class MemoryPollSink final : public PollSink {
   void record_failed_cycle(const std::vector<domain::MeterId>& ids, TimePoint at,
                            const BillingRules& rules) override;
   void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) override;
+  void record_states(const std::vector<std::pair<domain::MeterId, domain::StateReading>>& states,
+                     TimePoint at, const BillingRules& rules) override;
   void add_event(const std::optional<domain::MeterId>& meter, const std::string& kind,
                  const std::string& details, TimePoint at) override;
   /// Alarms are not modelled here (the alarms' tests use the SQLite store): kept as seen.

@@ -26,6 +26,14 @@ class SharedClock final : public domain::Clock, public sim::TimeSource {
   SharedTimePoint now_;
 };
 
+/// Simulated time moves on by `d`: the fleet's circuit models to it, then one iteration of the
+/// System. How the integration tests on the virtual fleet let time pass.
+inline void step(SharedClock& clock, sim::Simulator& sim, service::System& system, Millis d) {
+  clock.advance(d);
+  sim.advance_to(clock.now());
+  system.run_iterate();
+}
+
 /// The virtual fleet of `fleet_yaml` (the profiles of `profiles_dir`: the test profiles unless
 /// said), its ptys published under `run_dir`, started.
 inline std::unique_ptr<sim::Simulator> start_fleet(const char* fleet_yaml,

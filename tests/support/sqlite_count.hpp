@@ -48,7 +48,13 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v23) back into the v22 shape, user_version 22: no
+/// Turns a file of the current schema (v24) back into the v23 shape, user_version 23: no
+/// state_at on meters (issue 14 item 7). For the migration tests.
+inline constexpr const char* kSchemaV24ToV23 =
+    "ALTER TABLE meters DROP COLUMN state_at;"
+    "PRAGMA user_version = 23;";
+
+/// Turns a file of schema v23 back into the v22 shape, user_version 22: no
 /// notification outbox (issue 14 item 4). For the migration tests.
 inline constexpr const char* kSchemaV23ToV22 =
     "DROP TRIGGER alarms_notice_raised;"
@@ -232,7 +238,8 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 16> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 17> kSchemaUndo{{
+    {24, kSchemaV24ToV23},
     {23, kSchemaV23ToV22},
     {22, kSchemaV22ToV21},
     {21, kSchemaV21ToV20},

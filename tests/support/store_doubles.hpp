@@ -44,6 +44,10 @@ class MockPollSink : public PollSink {
   MOCK_METHOD(void, record_failed_cycle,
               (const std::vector<domain::MeterId>&, TimePoint, const BillingRules&), (override));
   MOCK_METHOD(void, record_cycle, (const CycleBatch&, TimePoint, const BillingRules&), (override));
+  MOCK_METHOD(void, record_states,
+              ((const std::vector<std::pair<domain::MeterId, domain::StateReading>>&), TimePoint,
+               const BillingRules&),
+              (override));
   MOCK_METHOD(void, add_event,
               (const std::optional<domain::MeterId>&, const std::string&, const std::string&,
                TimePoint),
@@ -220,6 +224,10 @@ class RoleStore final : public Store {
   }
   void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) override {
     return sink_.record_cycle(cycle, at, rules);
+  }
+  void record_states(const std::vector<std::pair<domain::MeterId, domain::StateReading>>& states,
+                     TimePoint at, const BillingRules& rules) override {
+    return sink_.record_states(states, at, rules);
   }
   void add_event(const std::optional<domain::MeterId>& meter, const std::string& kind,
                  const std::string& details, TimePoint at) override {

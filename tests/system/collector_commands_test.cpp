@@ -49,11 +49,7 @@ class RemoteCommands : public ::testing::Test {
     system_->run_iterate();
   }
 
-  void step(Millis d = Millis(1000)) {
-    clock_.advance(d);
-    sim_->advance_to(clock_.now());
-    system_->run_iterate();
-  }
+  void step(Millis d = Millis(1000)) { test::step(clock_, *sim_, *system_, d); }
   std::string state_of(std::int64_t id, const MeterId& m) {
     for (const auto& c : system_->commands(m, 50)) {
       if (c.id == id) return std::string(domain::to_string(c.state));

@@ -57,11 +57,7 @@ class Supervision : public ::testing::Test {
     system_ = std::make_unique<service::System>(site_, dir_.file("site.db"), clock_);
     desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site_);
   }
-  void step(Millis d) {
-    clock_.advance(d);
-    sim_->advance_to(clock_.now());
-    system_->run_iterate();
-  }
+  void step(Millis d) { test::step(clock_, *sim_, *system_, d); }
   /// Injects a fault of the simulator on box `address` of bus1, from now on.
   std::uint64_t fault(sim::FaultSpec::Kind kind, int address,
                       const std::function<void(sim::FaultSpec&)>& more = {}) {

@@ -60,11 +60,7 @@ class EnergyMeters : public ::testing::Test {
     desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site);
   }
 
-  void step(Millis d) {
-    clock_.advance(d);
-    sim_->advance_to(clock_.now());
-    system_->run_iterate();
-  }
+  void step(Millis d) { test::step(clock_, *sim_, *system_, d); }
 
   service::Actor admin() const { return {"admin", domain::Role::kAdmin}; }
 

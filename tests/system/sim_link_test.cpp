@@ -45,11 +45,7 @@ class SystemOverPty : public ::testing::Test {
     desk_ = std::make_unique<test::Desk>(dir_.file("site.db"), clock_, site);
   }
 
-  void step(Millis d) {
-    clock_.advance(d);
-    sim_->advance_to(clock_.now());
-    system_->run_iterate();
-  }
+  void step(Millis d) { test::step(clock_, *sim_, *system_, d); }
 
   test::TempDir dir_;
   SharedClock clock_;

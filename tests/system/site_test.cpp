@@ -323,5 +323,29 @@ TEST(SiteFile, ABadNotificationsBlockIsRefusedWhereItIsWrong) {
   }
 }
 
+TEST(SiteFile, TheStatusScanIsOffUnlessTheSiteFileAsksForIt) {
+  EXPECT_FALSE(parse("name: s\n" + buses()).status_scan);
+  EXPECT_FALSE(parse("name: s\nstatus_scan: off\n" + buses()).status_scan);
+  const auto defaults = parse("name: s\nstatus_scan: {}\n" + buses()).status_scan;
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->every, Millis(20'000));
+  EXPECT_EQ(defaults->reply_delay, Millis(20));
+  const auto set = parse("name: s\nstatus_scan: {every: 45s, reply_delay: 5ms}\n" + buses());
+  ASSERT_TRUE(set.status_scan);
+  EXPECT_EQ(set.status_scan->every, Millis(45'000));
+  EXPECT_EQ(set.status_scan->reply_delay, Millis(5));
+  const std::pair<std::string, std::string> bad[] = {
+      {"status_scan: on\n", "status_scan is off or a map"},
+      {"status_scan: {every: 500ms}\n", "status_scan.every"},
+      {"status_scan: {every: 2h}\n", "status_scan.every"},
+      {"status_scan: {reply_delay: 2s}\n", "status_scan.reply_delay"},
+      {"status_scan: {evry: 20s}\n", "unknown key \"evry\""},
+  };
+  for (const auto& [text, expect] : bad) {
+    const auto err = error_of("name: s\n" + text + buses());
+    EXPECT_NE(err.find(expect), std::string::npos) << "for:\n" << text << "got: " << err;
+  }
+}
+
 }  // namespace
 }  // namespace phil::service

@@ -213,5 +213,41 @@ TEST_F(StoreStatusTest, ACommandsFailedTriesAreStoredWithItsBackoff) {
   EXPECT_EQ(cmds.front().next_attempt_at, kT0 + Millis(5000));
 }
 
+TEST_F(StoreStatusTest, AStatusScanReplacesTheStateAndItsStatusButNoCountersNorMoney) {
+  open("A1", 1, 10'000);
+  read(1, 10'000);
+  const auto before = *store_->meter(meter(1));
+  const auto rows = test::sql(path_, "SELECT count(*) FROM readings");
+  const auto entries = store_->ledger("A1").size();
+  domain::StateReading s;
+  s.balance_fen = 300;  // below alarm 2 (5.00)
+  s.relay_closed = false;
+  s.mode = domain::MeterMode::kPrepaid;
+  s.alarm1 = true;
+  s.alarm2 = true;
+  const auto later = kT0 + Millis(20'000);
+  store_->record_states({{meter(1), s}}, later, kRules);
+  const auto after = *store_->meter(meter(1));
+  EXPECT_EQ(after.status, MeterStatus::kAlarm2);
+  EXPECT_EQ(after.last.balance_fen, 300);
+  EXPECT_FALSE(after.last.relay_closed);
+  EXPECT_EQ(after.state_at, later);
+  EXPECT_EQ(after.read_at, before.read_at);  // the counters' time
+  EXPECT_EQ(after.last.energy_wh, before.last.energy_wh);
+  EXPECT_EQ(after.billed_energy_wh, before.billed_energy_wh);
+  EXPECT_EQ(test::sql(path_, "SELECT count(*) FROM readings"), rows);
+  EXPECT_EQ(store_->ledger("A1").size(), entries);
+  const auto open_alarms = test::sql(
+      path_,
+      "SELECT group_concat(kind) FROM alarms WHERE bus = 'bus1' AND box = 1 AND circuit = 1 "
+      "AND cleared_at IS NULL");
+  EXPECT_NE(open_alarms.find("alarm2"), std::string::npos) << open_alarms;
+  // A meter never read whole is left to its first reading: no state without counters.
+  store_->record_states({{meter(2), s}}, later, kRules);
+  EXPECT_FALSE(store_->meter(meter(2))->state_at);
+  EXPECT_FALSE(store_->meter(meter(2))->read_at);
+  EXPECT_TRUE(store_->verify_ledger().empty());
+}
+
 }  // namespace
 }  // namespace phil::store

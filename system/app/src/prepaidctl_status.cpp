@@ -105,7 +105,8 @@ Cells cells(const BoardRow& r, const service::StatusBoard& b) {
   if (r.mode) c.mode = text::pattern(mode_text(*r.mode));
   if (r.read_at) {
     c.read_at = format_timestamp(*r.read_at, b.utc_offset);
-    c.age = age_text(*r.read_at, b.as_of);
+    // How old what the row shows is: its state, read by a status scan since the reading too.
+    c.age = age_text(r.state_at.value_or(*r.read_at), b.as_of);
   } else {
     c.read_at = text::pattern(text::Id::kNeverRead);
   }
@@ -149,6 +150,11 @@ json row_json(const BoardRow& r, const service::StatusBoard& b) {
       {"age_s",
        r.read_at
            ? json(std::chrono::duration_cast<std::chrono::seconds>(b.as_of - *r.read_at).count())
+           : json()},
+      {"state_at", r.state_at ? json(format_timestamp(*r.state_at, b.utc_offset)) : json()},
+      {"state_age_s",
+       r.state_at
+           ? json(std::chrono::duration_cast<std::chrono::seconds>(b.as_of - *r.state_at).count())
            : json()},
       {"actions", std::move(actions)},
       {"action_text", actions_text(r)}};

@@ -37,6 +37,20 @@ std::optional<MeterMode> parse_meter_mode(std::string_view s) {
   return detail::value_of(kModeNames, s);
 }
 
+StateReading state_of(const MeterReading& r) {
+  return {r.balance_fen, r.relay_closed, r.mode, r.status_bits, r.alarm1, r.alarm2, r.arrears};
+}
+
+void apply_state(MeterReading& r, const StateReading& s) {
+  r.balance_fen = s.balance_fen;
+  r.relay_closed = s.relay_closed;
+  r.mode = s.mode;
+  r.status_bits = s.status_bits;
+  r.alarm1 = s.alarm1;
+  r.alarm2 = s.alarm2;
+  r.arrears = s.arrears;
+}
+
 MeterStatus derive_status(const StatusInputs& in) {
   if (in.failed_cycles >= in.offline_after) return MeterStatus::kOffline;
   if (!in.account_open) return MeterStatus::kNotOpened;

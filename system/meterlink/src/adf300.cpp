@@ -200,6 +200,10 @@ void Adf300Driver::plan_prepaid(const Profile& profile, const Model& m, const st
       fields.push_back(tagged(need(name), c, quantity_of(name)));
   }
   poll_ = plan_reads(std::move(fields), profile.max_read);
+  for (int c = 1; c <= circuits_; ++c) {
+    for (auto name : kStateRegisters)
+      state_fields_.push_back(tagged(need(name), c, quantity_of(name)));
+  }
   for (auto name : {"purchase_count", "balance", "relay", "status"}) {
     credit_state_regs_.emplace_back(need(name), quantity_of(name));
   }
@@ -594,15 +598,29 @@ bool Adf300Driver::apply(const Field& f, std::int64_t raw, domain::MeterReading&
   return true;
 }
 
+bool Adf300Driver::decode_fields(const ReadPlan& plan,
+                                 const std::vector<std::vector<std::uint16_t>>& words,
+                                 std::vector<domain::MeterReading>& out) const {
+  for (const auto& f : plan.fields) {
+    const auto w = field_words(plan, words, f);
+    if (!w || f.circuit < 1 || f.circuit > static_cast<int>(out.size())) return false;
+    const auto raw = decode_integer(*w, f.type, f.word_order);
+    if (!raw || !apply(f, *raw, out[static_cast<std::size_t>(f.circuit - 1)])) return false;
+  }
+  return true;
+}
+
+LinkError Adf300Driver::undecodable(int slave) const {
+  return LinkError{LinkErrorKind::kBadReply, 0,
+                   "slave " + std::to_string(slave) + " (" + model_ +
+                       ") returned values that do not decode with profile " + profile_id_ +
+                       "; check the profile against the device"};
+}
+
 std::optional<std::vector<domain::MeterReading>> Adf300Driver::decode_box(
     const std::vector<std::vector<std::uint16_t>>& block_words) const {
   std::vector<domain::MeterReading> out(static_cast<std::size_t>(circuits_));
-  for (const auto& f : poll_.fields) {
-    const auto words = field_words(poll_, block_words, f);
-    if (!words) return std::nullopt;
-    const auto raw = decode_integer(*words, f.type, f.word_order);
-    if (!raw || !apply(f, *raw, out[static_cast<std::size_t>(f.circuit - 1)])) return std::nullopt;
-  }
+  if (!decode_fields(poll_, block_words, out)) return std::nullopt;
   return out;
 }
 
@@ -616,13 +634,25 @@ LinkResult<std::vector<domain::MeterReading>> Adf300Driver::read_box(ModbusMaste
 LinkResult<std::vector<domain::MeterReading>> Adf300Driver::decode_poll(
     const std::vector<std::vector<std::uint16_t>>& block_words, int slave) const {
   auto decoded = decode_box(block_words);
-  if (!decoded) {
-    return LinkError{LinkErrorKind::kBadReply, 0,
-                     "slave " + std::to_string(slave) + " (" + model_ +
-                         ") returned values that do not decode with profile " + profile_id_ +
-                         "; check the profile against the device"};
-  }
+  if (!decoded) return undecodable(slave);
   return std::move(*decoded);
+}
+
+ReadPlan Adf300Driver::state_plan(const ReadCost& cost) const {
+  if (state_fields_.empty()) return {};
+  return plan_cheapest(state_fields_, max_read_, cost);
+}
+
+LinkResult<std::vector<domain::StateReading>> Adf300Driver::decode_states(
+    const ReadPlan& plan, const std::vector<std::vector<std::uint16_t>>& block_words,
+    int slave) const {
+  std::vector<domain::MeterReading> readings(static_cast<std::size_t>(circuits_));
+  if (!decode_fields(plan, block_words, readings)) return undecodable(slave);
+  std::vector<domain::StateReading> out;
+  out.reserve(readings.size());
+  for (const auto& r : readings)
+    out.push_back(domain::state_of(r));
+  return out;
 }
 
 std::optional<Adf300Driver::CreditFrame> Adf300Driver::credit_frame(int circuit,

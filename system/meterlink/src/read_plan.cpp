@@ -18,19 +18,35 @@ Field field_of(const Register& reg, int circuit) {
   return f;
 }
 
-ReadPlan plan_reads(std::vector<Field> fields, int max_read) {
+namespace {
+
+void check_max_read(int max_read) {
   if (max_read < 1 || max_read > 125) {
     throw std::invalid_argument("max_read " + std::to_string(max_read) + " is outside 1..125");
   }
+}
+
+void check_words(const Field& f, int max_read) {
+  if (f.words > max_read) {
+    throw std::invalid_argument("register " + f.name + " has " + std::to_string(f.words) +
+                                " words, more than max_read " + std::to_string(max_read));
+  }
+}
+
+std::uint32_t end_of(const Field& f) {
+  return std::uint32_t{f.address} + static_cast<std::uint32_t>(f.words);
+}
+
+}  // namespace
+
+ReadPlan plan_reads(std::vector<Field> fields, int max_read) {
+  check_max_read(max_read);
   std::stable_sort(fields.begin(), fields.end(),
                    [](const Field& a, const Field& b) { return a.address < b.address; });
   ReadPlan plan;
   for (const auto& f : fields) {
-    if (f.words > max_read) {
-      throw std::invalid_argument("register " + f.name + " has " + std::to_string(f.words) +
-                                  " words, more than max_read " + std::to_string(max_read));
-    }
-    const std::uint32_t end = std::uint32_t{f.address} + static_cast<std::uint32_t>(f.words);
+    check_words(f, max_read);
+    const std::uint32_t end = end_of(f);
     if (!plan.blocks.empty()) {
       auto& b = plan.blocks.back();
       const std::uint32_t start = b.start;
@@ -44,6 +60,73 @@ ReadPlan plan_reads(std::vector<Field> fields, int max_read) {
   }
   plan.fields = std::move(fields);
   return plan;
+}
+
+ReadCost rtu_read_cost(int baud, int bits_per_char, std::chrono::microseconds think) {
+  if (baud <= 0 || bits_per_char <= 0) {
+    throw std::invalid_argument("rtu_read_cost: baud " + std::to_string(baud) +
+                                " and bits per character " + std::to_string(bits_per_char) +
+                                " must be positive");
+  }
+  using std::chrono::microseconds;
+  const auto bits = [&](std::int64_t chars) {
+    return microseconds(chars * bits_per_char * 1'000'000 / baud);
+  };
+  // Modbus over serial line 2.5.1.1: 3.5 characters, fixed at 1.75 ms above 19200 baud.
+  const microseconds t35 = baud > 19'200
+                               ? microseconds(1750)
+                               : microseconds(std::int64_t{35} * bits_per_char * 100'000 / baud);
+  constexpr std::int64_t kFrameChars = 8 + 5;  // FC03 request, reply header and CRC
+  return {bits(kFrameChars) + 2 * t35 + think, bits(2)};
+}
+
+ReadPlan plan_cheapest(std::vector<Field> fields, int max_read, const ReadCost& cost) {
+  check_max_read(max_read);
+  std::stable_sort(fields.begin(), fields.end(),
+                   [](const Field& a, const Field& b) { return a.address < b.address; });
+  for (const auto& f : fields)
+    check_words(f, max_read);
+  // best[j]: the least cost (then fewest blocks) covering fields[0, j); from[j]: where the last
+  // block of that cover starts.
+  const std::size_t n = fields.size();
+  struct Best {
+    std::int64_t cost = std::numeric_limits<std::int64_t>::max();
+    std::size_t blocks = 0;
+    std::size_t from = 0;
+    std::uint32_t end = 0;
+  };
+  std::vector<Best> best(n + 1);
+  best[0].cost = 0;
+  for (std::size_t j = 1; j <= n; ++j) {
+    std::uint32_t end = 0;
+    for (std::size_t i = j; i-- > 0;) {  // the last block covers fields[i, j)
+      end = std::max(end, end_of(fields[i]));
+      const std::uint32_t count = end - fields[i].address;
+      if (count > static_cast<std::uint32_t>(max_read)) break;
+      if (best[i].cost == std::numeric_limits<std::int64_t>::max()) continue;
+      const std::int64_t c =
+          best[i].cost + cost.per_read.count() + cost.per_register.count() * count;
+      const std::size_t blocks = best[i].blocks + 1;
+      if (c < best[j].cost || (c == best[j].cost && blocks < best[j].blocks)) {
+        best[j] = {c, blocks, i, end};
+      }
+    }
+  }
+  ReadPlan plan;
+  for (std::size_t j = n; j > 0; j = best[j].from) {
+    const auto start = fields[best[j].from].address;
+    plan.blocks.push_back(Block{start, static_cast<std::uint16_t>(best[j].end - start)});
+  }
+  std::reverse(plan.blocks.begin(), plan.blocks.end());
+  plan.fields = std::move(fields);
+  return plan;
+}
+
+std::chrono::microseconds plan_cost(const ReadPlan& plan, const ReadCost& cost) {
+  std::chrono::microseconds total{0};
+  for (const auto& b : plan.blocks)
+    total += cost.per_read + cost.per_register * b.count;
+  return total;
 }
 
 std::optional<std::span<const std::uint16_t>> field_words(

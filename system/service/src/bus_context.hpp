@@ -50,6 +50,9 @@ struct BoxRuntime {
   // ---- supervision state (this process) ----
   std::vector<std::string> serials;        ///< empty: not read since start-up (or after a failure)
   std::vector<domain::MeterReading> last;  ///< last readings, per circuit (empty: none yet)
+  /// The reads of its status scan (Adf300Driver::state_plan for the bus's line); no blocks:
+  /// not scanned (scans off, or an energy meter).
+  meterlink::ReadPlan state_plan;
   // ---- supervision state kept in the store (store::BoxSupervision, saved when it changes) ----
   std::set<int> relay_mismatch;                ///< circuits whose mismatch was already raised
   std::map<int, domain::MeterMode> commanded;  ///< mode confirmed by a command, per circuit
@@ -94,6 +97,9 @@ struct BusRuntime {
   std::unique_ptr<std::mutex> mutex = std::make_unique<std::mutex>();
   std::optional<TimePoint> next_poll;  ///< nullopt: never polled, due at once
   std::uint64_t polls_completed = 0;
+  /// The next status scan (SiteConfig::status_scan); nullopt: scans off.
+  std::optional<TimePoint> next_scan;
+  std::uint64_t scans_completed = 0;
   std::set<int> read_requested;  ///< boxes to read at the next run, whatever the schedule
   bool line_offline = false;     ///< every box offline at the end of the last cycle
   /// The port could not be opened (kPortUnavailable) and has not worked since: reported once,

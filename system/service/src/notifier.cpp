@@ -270,10 +270,13 @@ std::string Notifier::render(NoticeKind kind, const domain::NoticeEvent& e, text
   const auto offset = config_ ? config_->policy.utc_offset : std::chrono::minutes(0);
   const auto target = e.key.target.to_string();
   const auto meter = e.key.target.meter() ? target : std::string();
+  // An account with no room in the site model: the tenant knows it by its account number, and
+  // "{1}房间" must not read "房间" alone.
+  const auto& room = e.room.empty() ? e.account : e.room;
   // The order of domain::kNoticeFields.
   return fmt::vformat(
       pattern,
-      fmt::make_format_args(e.tenant, e.room, yuan(e.balance_fen), yuan(e.threshold_fen), meter,
+      fmt::make_format_args(e.tenant, room, yuan(e.balance_fen), yuan(e.threshold_fen), meter,
                             e.account, text::pattern(alarm_kind_text(e.key.kind), lang), target,
                             local_minute(e.at, offset)));
 }

@@ -58,6 +58,12 @@ void box_answered(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterRea
   check_relays(ctx, box, box.last, now);
   if (!ctx.is_silent(box)) check_clock(ctx, box, now);
   host_billing(ctx, box, now);
+  box_back(ctx, box, was_held, now);
+}
+
+}  // namespace
+
+void box_back(BusContext& ctx, BoxRuntime& box, bool was_held, TimePoint now) {
   if (box.failed_cycles > 0) {
     spdlog::info("{}: box {} answers again after {} failed cycle(s)", ctx.bus.config.id,
                  box.address, box.failed_cycles);
@@ -132,8 +138,6 @@ void note_line_state(BusContext& ctx, TimePoint now) {
   bus.line_offline = line_down;
 }
 
-}  // namespace
-
 meterlink::LinkResult<std::vector<std::vector<std::uint16_t>>> read_blocks(
     BusContext& ctx, BoxRuntime& box, const meterlink::ReadPlan& plan) {
   std::vector<std::vector<std::uint16_t>> words;
@@ -172,31 +176,37 @@ void store_readings(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterR
   box.last = std::move(readings);
 }
 
+bool poll_box(BusContext& ctx, BoxRuntime& box, TimePoint now) {
+  std::optional<LinkError> error;
+  if (ctx.port_failed()) {
+    error = *ctx.port_failed();  // one attempt to open the port per cycle, not one per box
+  } else if (ctx.is_silent(box)) {
+    error = LinkError{LinkErrorKind::kTimeout, 0, "did not answer earlier in this cycle"};
+  } else {
+    const bool was_held = BusContext::held(box, now);
+    // At its first contact the box says what it is before its circuits are read: a box of
+    // another model may not answer the poll's registers at all.
+    check_identity(ctx, box, now);
+    auto r = read_box(ctx, box);
+    if (ctx.stopping()) return false;
+    if (r) {
+      // Stamped when this box was read, not when the cycle began: a cycle of a long bus at
+      // 9600 baud takes most of a minute, and a state's age is measured from it.
+      box_answered(ctx, box, std::move(r.value()), was_held, ctx.shared.clock.now());
+      return true;
+    }
+    error = r.error();
+    box.last_error = error->message;
+    ctx.note_port(*error, now);
+    if (silent(*error)) ctx.mark_silent(box, now);
+  }
+  box_failed(ctx, box, *error, now);
+  return true;
+}
+
 bool poll(BusContext& ctx, TimePoint now) {
   for (auto& box : ctx.bus.boxes) {
-    if (ctx.stopping()) return false;
-    std::optional<LinkError> error;
-    if (ctx.port_failed()) {
-      error = *ctx.port_failed();  // one attempt to open the port per cycle, not one per box
-    } else if (ctx.is_silent(box)) {
-      error = LinkError{LinkErrorKind::kTimeout, 0, "did not answer earlier in this cycle"};
-    } else {
-      const bool was_held = BusContext::held(box, now);
-      // At its first contact the box says what it is before its circuits are read: a box of
-      // another model may not answer the poll's registers at all.
-      check_identity(ctx, box, now);
-      auto r = read_box(ctx, box);
-      if (ctx.stopping()) return false;
-      if (r) {
-        box_answered(ctx, box, std::move(r.value()), was_held, now);
-        continue;
-      }
-      error = r.error();
-      box.last_error = error->message;
-      ctx.note_port(*error, now);
-      if (silent(*error)) ctx.mark_silent(box, now);
-    }
-    box_failed(ctx, box, *error, now);
+    if (ctx.stopping() || !poll_box(ctx, box, now)) return false;
   }
   note_line_state(ctx, now);
   ++ctx.bus.polls_completed;

@@ -25,6 +25,22 @@ meterlink::LinkResult<std::vector<domain::MeterReading>> read_box(BusContext& ct
 void store_readings(BusContext& ctx, BoxRuntime& box, std::vector<domain::MeterReading> readings,
                     TimePoint now);
 
+/// One box's part of a poll cycle at `now`: its identity when due, its poll plan read, and the
+/// box answered (supervision, storage, host billing) or one failed cycle more. False if a stop
+/// request cut it short.
+bool poll_box(BusContext& ctx, BoxRuntime& box, TimePoint now);
+
+/// The box did not answer a cycle (a poll's or a status scan's): one failed cycle more, the box
+/// offline after offline_after of them in a row.
+void box_failed(BusContext& ctx, BoxRuntime& box, const meterlink::LinkError& error, TimePoint now);
+
+/// A box answered a cycle after failed ones: its comm state recovered (box_online, the alarm
+/// cleared, the line's state), and the commands held for it while it was silent sent now.
+void box_back(BusContext& ctx, BoxRuntime& box, bool was_held, TimePoint now);
+
+/// After a cycle: the line (serial server, gateway) is down when every box is offline.
+void note_line_state(BusContext& ctx, TimePoint now);
+
 /// One poll cycle at `now`; false if a stop request cut it short (then it does not count).
 bool poll(BusContext& ctx, TimePoint now);
 

@@ -242,12 +242,27 @@ std::optional<domain::BillingMode> parse_site_billing(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<StatusScan> parse_status_scan(const yaml::Node& n) {
+  if (n.is_scalar()) {
+    if (n.as_string() == "off") return std::nullopt;
+    n.fail("status_scan is off or a map {every, reply_delay}, e.g. {every: 20s}");
+  }
+  yaml::Map m(n);
+  unknown_keys_first(m, {"every", "reply_delay"});
+  StatusScan scan;
+  if (auto e = m.optional("every")) scan.every = e->as_duration(Millis(1000), Millis(3'600'000));
+  if (auto d = m.optional("reply_delay")) {
+    scan.reply_delay = d->as_duration(Millis(0), Millis(1000));
+  }
+  return scan;
+}
+
 SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   yaml::Map m(node);
-  unknown_keys_first(
-      m, {"name", "poll_interval", "offline_after", "price", "max_amount", "profiles_dir",
-          "utc_offset", "clock_drift_limit", "clock_sync", "spread_cycles", "adaptive_timeout",
-          "settings_at_first_contact", "box_identity_check", "notifications", "buses"});
+  unknown_keys_first(m, {"name", "poll_interval", "offline_after", "price", "max_amount",
+                         "profiles_dir", "utc_offset", "clock_drift_limit", "clock_sync",
+                         "spread_cycles", "adaptive_timeout", "settings_at_first_contact",
+                         "box_identity_check", "notifications", "status_scan", "buses"});
   SiteConfig s;
   s.name = m.required("name").as_string();
   if (auto n = m.optional("poll_interval")) {
@@ -281,6 +296,7 @@ SiteConfig parse_site(const yaml::Node& node, const std::string& profiles_dir) {
   }
   if (auto n = m.optional("box_identity_check")) s.box_identity_check = n->as_bool();
   if (auto n = m.optional("notifications")) s.notify = parse_notifications(*n, s.utc_offset);
+  if (auto n = m.optional("status_scan")) s.status_scan = parse_status_scan(*n);
   s.profiles_dir = profiles_dir;
   if (auto n = m.optional("profiles_dir")) {
     std::filesystem::path dir = n->as_string();

@@ -23,6 +23,7 @@
 #include "delivery.hpp"
 #include "polling.hpp"
 #include "read_now.hpp"
+#include "status_scan.hpp"
 #include "supervision.hpp"
 
 namespace phil::service {
@@ -39,6 +40,7 @@ MeterView to_view(const store::MeterRecord& m) {
   v.id = m.id;
   v.ever_read = m.read_at.has_value();
   if (m.read_at) v.read_at = *m.read_at;
+  if (m.state_at) v.state_at = *m.state_at;
   v.energy_wh = m.last.energy_wh;
   v.meter_balance_fen = m.last.balance_fen;
   v.relay_closed = m.last.relay_closed;
@@ -54,11 +56,12 @@ MeterView to_view(const store::MeterRecord& m) {
 /// A box's runtime from its configuration and its profile: the driver, the meters of its
 /// circuits, and its response timeout (the site file's wins; else the profile's timing; else
 /// the default).
-BoxRuntime make_box(const BusConfig& bus, const BoxConfig& box_config,
+BoxRuntime make_box(const SiteConfig& site, const BusConfig& bus, const BoxConfig& box_config,
                     const meterlink::Profile& profile) {
   BoxRuntime box;
   box.address = box_config.address;
   box.driver = std::make_unique<meterlink::Adf300Driver>(profile, box_config.model);
+  box.state_plan = detail::scan_plan(site, bus, *box.driver);
   box.timeout = bus.response_timeout;
   if (!bus.response_timeout_set && profile.timing.response_timeout) {
     box.timeout = *profile.timing.response_timeout;
@@ -142,7 +145,7 @@ struct System::Impl {
         if (!shared.turnaround && it->second.timing.turnaround) {
           shared.turnaround = it->second.timing.turnaround;
         }
-        auto box = make_box(bc, box_config, it->second);
+        auto box = make_box(site, bc, box_config, it->second);
         bus.boxes.push_back(std::move(box));
       }
       buses.push_back(std::move(bus));
@@ -201,6 +204,11 @@ struct System::Impl {
     advance_closings(ctx, now);
     if (!poll_due) {
       if (!bus.read_requested.empty()) detail::read_requested(ctx, now);
+      // The light scan between full readings; the commands above went first, and go in
+      // between its reads.
+      if (detail::scan_due(bus, now) && detail::status_scan(ctx, now)) {
+        detail::schedule_next_scan(bus, site, now, clock.now());
+      }
       return;
     }
     bus.read_requested.clear();  // the cycle reads every box anyway
@@ -213,7 +221,9 @@ struct System::Impl {
       detail::deliver(ctx, now, false);
       ctx.ledger().advance_conversions(bus.config.id, now);  // a refusal is counted at once
     }
-    detail::schedule_next_poll(bus, now, clock.now());
+    const auto after = clock.now();
+    detail::schedule_next_poll(bus, now, after);
+    detail::schedule_next_scan(bus, site, now, after);  // the poll read every state
   }
 };
 
@@ -299,6 +309,7 @@ TimePoint System::next_due(const std::string& bus_id) const {
   const auto now = impl_->clock.now();
   if (!bus->read_requested.empty()) return now;
   auto due = bus->next_poll.value_or(now);
+  if (bus->next_scan) due = std::min(due, *bus->next_scan);
   if (auto c = bus->store.outbox.next_command_due(bus->config.id)) due = std::min(due, *c);
   return due;
 }
@@ -355,6 +366,7 @@ BusCounters System::counters(const std::string& bus_id) const {
     if (bus.config.id != bus_id) continue;
     std::lock_guard bus_lock(*bus.mutex);
     c.polls_completed = bus.polls_completed;
+    c.scans_completed = bus.scans_completed;
     c.boxes_offline = detail::boxes_offline(impl_->site, bus);
     c.line_offline = bus.line_offline;
     c.port_unavailable = bus.port_unavailable;

@@ -858,12 +858,19 @@ CREATE INDEX notices_sent_by_phone ON notices (phone, sent_at) WHERE state = 'se
 CREATE INDEX notices_by_account ON notices (account, kind);
 )sql";
 
+// v24: when each meter's state was last read (issue 14 item 7). A full reading and a status scan
+// between readings both set it; read_at stays the last full reading's time (its counters).
+constexpr std::string_view kV24 = R"sql(
+ALTER TABLE meters ADD COLUMN state_at INTEGER;
+UPDATE meters SET state_at = read_at;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
   static const std::vector<std::string_view> kAll{kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
                                                   kV9,  kV10, kV11, kV12, kV13, kV14, kV15, kV16,
-                                                  kV17, kV18, kV19, kV20, kV21, kV22, kV23};
+                                                  kV17, kV18, kV19, kV20, kV21, kV22, kV23, kV24};
   return kAll;
 }
 

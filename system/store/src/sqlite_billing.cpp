@@ -622,7 +622,8 @@ void write_meters(Db& db, const Batch& b, std::int64_t at_ms, const BillingRules
              "arrears = v.column11, purchase_count = v.column12, "
              "purchase_amount_fen = v.column13, purchase_total_fen = v.column14, "
              "status = v.column15, failed_cycles = v.column16, billed_energy_wh = v.column17, "
-             "carry = v.column18, status_bits_mismatch = v.column19 FROM (VALUES ",
+             "carry = v.column18, status_bits_mismatch = v.column19, state_at = v.column2 "
+             "FROM (VALUES ",
              19, ") AS v WHERE meters.rowid = v.column1", b.read.size(),
              [&](Stmt& s, std::size_t n, int p) {
                const auto& st = b.states[b.read[n]];
@@ -646,6 +647,30 @@ void write_meters(Db& db, const Batch& b, std::int64_t at_ms, const BillingRules
              [&](Stmt& s, std::size_t n, int p) {
                const auto& st = b.states[b.failed_only[n]];
                s.bind(p, st.rowid).bind(p + 1, st.failed_cycles).bind(p + 2, status_of(st));
+             });
+}
+
+/// The meter rows of a status scan: the state part of the row, its status, and state_at.
+void write_scanned(Db& db, const Batch& b, std::int64_t at_ms, const BillingRules& rules) {
+  write_rows(db,
+             "UPDATE meters SET state_at = v.column2, balance_fen = v.column3, relay = v.column4, "
+             "mode = v.column5, status_bits = v.column6, alarm1 = v.column7, alarm2 = v.column8, "
+             "arrears = v.column9, status = v.column10, failed_cycles = v.column11, "
+             "status_bits_mismatch = v.column12 FROM (VALUES ",
+             12, ") AS v WHERE meters.rowid = v.column1", b.read.size(),
+             [&](Stmt& s, std::size_t n, int p) {
+               const auto& st = b.states[b.read[n]];
+               const auto& r = st.last;
+               s.bind(p, st.rowid).bind(p + 1, at_ms).bind(p + 2, r.balance_fen);
+               s.bind(p + 3, r.relay_closed ? 1 : 0).bind(p + 4, domain::to_string(r.mode));
+               s.bind(p + 5, int{r.status_bits}).bind(p + 6, r.alarm1 ? 1 : 0);
+               s.bind(p + 7, r.alarm2 ? 1 : 0).bind(p + 8, r.arrears ? 1 : 0);
+               s.bind(p + 9, domain::to_string(status(st, rules))).bind(p + 10, st.failed_cycles);
+               if (st.bits_mismatch) {
+                 s.bind(p + 11, *st.bits_mismatch);
+               } else {
+                 s.bind_null(p + 11);
+               }
              });
 }
 
@@ -700,6 +725,28 @@ CycleAccounts write_cycle(Db& db, const Readings& readings, const std::vector<Me
   write_meters(db, b, at_ms, rules);
   if (rules.metering_only) return {};  // no money on an energy meter to check
   return cycle_accounts(b);
+}
+
+void write_states(Db& db, const States& states, TimePoint at, const BillingRules& rules) {
+  if (states.empty()) return;
+  Batch b;
+  std::vector<MeterId> ids;
+  ids.reserve(states.size());
+  for (const auto& [id, state] : states)
+    ids.push_back(id);
+  index_meters(b, {}, ids);
+  load_state(db, b.site, b.states, b.accounts);
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    auto& st = b.states[b.slot[i]];
+    // A meter never read whole has no counters yet: its first full reading is its baseline.
+    if (!st.known || !st.read_at) continue;
+    domain::apply_state(st.last, states[i].second);
+    st.failed_cycles = 0;
+    st.read = true;
+  }
+  count_failures(b, {}, {});
+  status_events(db, b, at, rules);
+  write_scanned(db, b, to_ms(at), rules);
 }
 
 }  // namespace phil::store::billing

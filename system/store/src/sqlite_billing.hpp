@@ -48,6 +48,11 @@ CycleAccounts write_cycle(sqlite::Db& db, const Readings& readings,
                           const std::vector<domain::MeterId>& failed, TimePoint at,
                           const BillingRules& rules);
 
+using States = std::vector<std::pair<domain::MeterId, domain::StateReading>>;
+
+/// Stores a status scan inside the caller's transaction (see PollSink::record_states).
+void write_states(sqlite::Db& db, const States& states, TimePoint at, const BillingRules& rules);
+
 /// The meter-side balance check of each account `cycle` read (sqlite_balance_check.cpp), inside
 /// the poll cycle's transaction after write_cycle.
 void check_balances(sqlite::Db& db, const CycleAccounts& cycle, TimePoint at);

@@ -105,6 +105,13 @@ void SqliteStore::record_cycle(const CycleBatch& cycle, TimePoint at, const Bill
   store_cycle(db_, cycle.readings, cycle.failed, at, rules);
 }
 
+void SqliteStore::record_states(const std::vector<std::pair<MeterId, domain::StateReading>>& states,
+                                TimePoint at, const BillingRules& rules) {
+  Transaction tx(db_);
+  billing::write_states(db_, states, at, rules);
+  tx.commit();
+}
+
 void SqliteStore::add_event(const std::optional<MeterId>& meter_id, const std::string& kind,
                             const std::string& details, TimePoint at) {
   rows::write_event(db_, meter_id, kind, details, at);

@@ -108,7 +108,7 @@ std::vector<domain::BoardRow> SqliteStore::status_board() const {
       "SELECT m.bus, m.box, m.circuit, COALESCE(r.building, b.building), "
       "COALESCE(r.floor, b.floor), m.room, bu.comm_manager, a.id, a.tenant, m.status, "
       "COALESCE(m.billing_mode, st.billing_mode), m.read_at, m.balance_fen, a.balance_fen, "
-      "m.relay, m.mode, m.swap_detected_at, bi.mismatch, a.mismatch_fen "
+      "m.relay, m.mode, m.swap_detected_at, bi.mismatch, a.mismatch_fen, m.state_at "
       "FROM meters m JOIN site st ON st.id = 1 LEFT JOIN rooms r ON r.id = m.room "
       "LEFT JOIN boxes b ON b.bus = m.bus AND b.address = m.box "
       "LEFT JOIN buses bu ON bu.id = m.bus "
@@ -141,6 +141,7 @@ std::vector<domain::BoardRow> SqliteStore::status_board() const {
     if (auto at = s->opt_int64(16)) r.swap_detected_at = from_ms(*at);
     r.box_mismatch = s->opt_text(17);
     r.mismatch_fen = s->opt_int64(18);
+    if (auto at = s->opt_int64(19)) r.state_at = from_ms(*at);
     out.push_back(std::move(r));
   }
   return out;

@@ -78,6 +78,8 @@ class SqliteStore final : public Store {
   void record_failed_cycle(const std::vector<domain::MeterId>& ids, TimePoint at,
                            const BillingRules& rules) override;
   void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) override;
+  void record_states(const std::vector<std::pair<domain::MeterId, domain::StateReading>>& states,
+                     TimePoint at, const BillingRules& rules) override;
   void add_event(const std::optional<domain::MeterId>& meter_id, const std::string& kind,
                  const std::string& details, TimePoint at) override;
   void observe_alarms(const std::vector<domain::AlarmSeen>& seen, TimePoint at) override;

@@ -32,7 +32,8 @@ constexpr const char* kMeterColumns =
     "m.billed_energy_wh, m.carry, "
     "(SELECT am.account FROM account_meters am JOIN accounts a ON a.id = am.account "
     " WHERE am.meter = m.id AND am.detached_at IS NULL AND a.closed_at IS NULL), "
-    "COALESCE(m.billing_mode, (SELECT billing_mode FROM site WHERE id = 1), 'meter-side')";
+    "COALESCE(m.billing_mode, (SELECT billing_mode FROM site WHERE id = 1), 'meter-side'), "
+    "m.state_at";
 
 MeterRecord meter_from_row(const Stmt& s) {
   MeterRecord m;
@@ -60,6 +61,7 @@ MeterRecord meter_from_row(const Stmt& s) {
   m.carry = s.int64(20);
   m.account = s.opt_text(21);
   m.billing_mode = domain::parse_billing_mode(s.text(22)).value_or(domain::BillingMode::kMeterSide);
+  if (auto at = s.opt_int64(23)) m.state_at = from_ms(*at);
   return m;
 }
 

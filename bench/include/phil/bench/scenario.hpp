@@ -19,6 +19,7 @@
 #include <phil/domain/site_model.hpp>
 #include <phil/domain/tariff.hpp>
 #include <phil/service/notifier.hpp>
+#include <phil/service/system.hpp>
 #include <phil/sim/fleet.hpp>
 
 namespace phil::bench {
@@ -225,6 +226,9 @@ struct SystemSpec {
   /// `notifications:` as the site file's block (service::parse_notifications), its gateway
   /// optional: without one the SMS go to the file gateway's sms.jsonl in the run's folder.
   std::optional<service::NotifyConfig> notify;
+  /// `status_scan: {every: 20s}` as the site file's key (service::parse_status_scan): each
+  /// meter's state read between the full readings; nullopt: off.
+  std::optional<service::StatusScan> status_scan;
 };
 
 /// What the runner checks after every scenario's timeline ("final: ledger = meters"): every

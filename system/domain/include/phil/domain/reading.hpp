@@ -37,4 +37,22 @@ struct MeterReading {
   std::array<std::int64_t, 4> rate_energy_wh{};
 };
 
+/// What a status scan reads of a circuit between full readings (issue 14 item 7): the meter's
+/// state without its counters. Each field as in MeterReading.
+struct StateReading {
+  std::int64_t balance_fen = 0;
+  bool relay_closed = false;
+  MeterMode mode = MeterMode::kUnknown;
+  std::uint16_t status_bits = 0;
+  bool alarm1 = false;
+  bool alarm2 = false;
+  bool arrears = false;
+  bool operator==(const StateReading&) const = default;
+};
+
+/// The state part of a full reading.
+StateReading state_of(const MeterReading& r);
+/// `r` with its state fields replaced by `s` (its counters and energy kept).
+void apply_state(MeterReading& r, const StateReading& s);
+
 }  // namespace phil::domain

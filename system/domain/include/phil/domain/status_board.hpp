@@ -50,9 +50,11 @@ struct BoardRow {
   /// The balance that holds the account's money, fen: the meter's last read one (meter-side;
   /// nullopt until read), the account's ledger balance (host-side; nullopt without an account).
   std::optional<std::int64_t> balance_fen;
-  std::optional<bool> relay_closed;           ///< as last read; nullopt: never read
-  std::optional<MeterMode> mode;              ///< as last read; nullopt: never read
-  std::optional<TimePoint> read_at;           ///< the last successful reading; nullopt: never read
+  std::optional<bool> relay_closed;  ///< as last read; nullopt: never read
+  std::optional<MeterMode> mode;     ///< as last read; nullopt: never read
+  std::optional<TimePoint> read_at;  ///< the last successful reading; nullopt: never read
+  /// The last read of its state (balance, relay, status): read_at or a status scan since.
+  std::optional<TimePoint> state_at;
   std::optional<TimePoint> swap_detected_at;  ///< an on-site swap waiting for the operator
   /// Why its box's billing is stopped (the box identity mismatch); nullopt: billed.
   std::optional<std::string> box_mismatch;

@@ -72,6 +72,21 @@ class Adf300Driver {
   /// energy meter: its metering registers), in the fewest reads of at most max_read registers.
   const ReadPlan& poll_plan() const { return poll_; }
 
+  /// Registers a status scan reads for every circuit (issue 14 item 7): the meter's state
+  /// between full readings, without its counters.
+  static constexpr std::array<std::string_view, 4> kStateRegisters{"status", "balance", "relay",
+                                                                   "mode"};
+  /// The block reads of a status scan of every circuit (kStateRegisters), the cheapest for a
+  /// line of `cost` (plan_cheapest): on the ADF300L map at 9600 baud one short read per circuit,
+  /// on a fast line a few large ones. No blocks for an energy meter (no state to scan).
+  ReadPlan state_plan(const ReadCost& cost) const;
+  /// Decodes the words returned for `plan` (a state_plan(), same block order): element i is
+  /// circuit i + 1. A kBadReply error naming the box at `slave`, the model and the profile if
+  /// they do not decode.
+  LinkResult<std::vector<domain::StateReading>> decode_states(
+      const ReadPlan& plan, const std::vector<std::vector<std::uint16_t>>& block_words,
+      int slave) const;
+
   /// Reads every circuit of the box at `slave`. Element i is circuit i + 1. Stops at the first
   /// failed read (one timeout per box at most).
   LinkResult<std::vector<domain::MeterReading>> read_box(ModbusMaster& master, int slave) const;
@@ -201,6 +216,11 @@ class Adf300Driver {
   LinkResult<std::vector<std::vector<std::uint16_t>>> run(const ReadPlan& plan,
                                                           ModbusMaster& master, int slave) const;
   bool apply(const Field& f, std::int64_t raw, domain::MeterReading& r) const;
+  /// Decodes every field of `plan` into the readings of the circuits; false if one does not.
+  bool decode_fields(const ReadPlan& plan, const std::vector<std::vector<std::uint16_t>>& words,
+                     std::vector<domain::MeterReading>& out) const;
+  /// The kBadReply error of words from the box at `slave` that do not decode.
+  LinkError undecodable(int slave) const;
 
   /// The prepaid constructor part: the money, relay and setting registers and the poll plan.
   void plan_prepaid(const Profile& profile, const Model& m, const std::string& where);
@@ -229,6 +249,7 @@ class Adf300Driver {
   int max_read_ = 125;
   int max_write_ = 123;
   ReadPlan poll_;
+  std::vector<Field> state_fields_;  ///< kStateRegisters of every circuit (state_plan)
   std::optional<Register> serial_;
   std::optional<Register> clock_;
   std::optional<Register> tou_;

@@ -1,6 +1,7 @@
 #pragma once
 // Turning a set of wanted registers into the fewest block reads, and decoding register words
 // into integers. Pure functions: no I/O.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -45,6 +46,31 @@ struct ReadPlan {
 /// takes every following field that still fits. Throws std::invalid_argument if a field is
 /// longer than `max_read` or max_read is outside 1..125.
 ReadPlan plan_reads(std::vector<Field> fields, int max_read);
+
+/// What reading costs on a line, for plan_cheapest: each read (one transaction) costs
+/// `per_read` whatever its size (request frame, reply header and CRC, the silences around the
+/// frames, the device's think time) and each register it returns `per_register` more.
+struct ReadCost {
+  std::chrono::microseconds per_read{0};
+  std::chrono::microseconds per_register{0};
+};
+
+/// The cost of a Modbus-RTU FC03 read on a serial line (directly or through a transparent serial
+/// server) at `baud` with `bits_per_char` on the wire per byte (start + data + parity + stop):
+/// per read the request (8 bytes), the reply's 5 bytes beyond its registers, 3.5 characters of
+/// silence after each frame (fixed 1.75 ms above 19200 baud) and `think`; per register 2 bytes.
+/// Throws std::invalid_argument for a baud or character size that is not positive.
+ReadCost rtu_read_cost(int baud, int bits_per_char, std::chrono::microseconds think);
+
+/// Covers every field with blocks of at most `max_read` registers at the least total cost: a
+/// block spans a gap between fields only where reading the gap's registers costs less than a
+/// read of its own (on a slow line a few registers per circuit are read circuit by circuit; on
+/// a fast one, or with a slow device, in few large blocks). Exact (dynamic programming over the
+/// fields in address order, O(fields^2)); at equal cost, fewer blocks. Throws as plan_reads.
+ReadPlan plan_cheapest(std::vector<Field> fields, int max_read, const ReadCost& cost);
+
+/// The cost of `plan` by `cost`: what plan_cheapest minimises.
+std::chrono::microseconds plan_cost(const ReadPlan& plan, const ReadCost& cost);
 
 /// The words of `field`, given the words each block of `plan` returned (same order as
 /// plan.blocks). nullopt if the data is missing or too short.

@@ -100,6 +100,20 @@ inline constexpr std::int64_t kDefaultMaxAmountFen = 1'000'000;
 /// (domain::kMaxFirstSaleFen, 1,000,000.00 yuan).
 inline constexpr std::int64_t kMaxAmountCeilingFen = domain::kMaxFirstSaleFen;
 
+/// Site key `status_scan` (issue 14 item 7): between full readings each bus reads every meter's
+/// state (relay, balance, mode, status bits) with as few registers as the profile allows, so the
+/// state the office sees is seconds old while the full readings (energy, counters, charges)
+/// stay at the poll interval. A scan never delays a command: commands go in between its reads.
+struct StatusScan {
+  /// A scan of a bus starts at most this often (1 s .. 1 h); one that takes longer is followed
+  /// by the next at once. The freshest state is a scan that takes about `every`.
+  Millis every{20'000};
+  /// What a box takes to start its reply, assumed when the scan's reads are planned
+  /// (meterlink::plan_cheapest over meterlink::rtu_read_cost at the bus's baud): a slower box
+  /// makes fewer, larger reads cheaper. 0 .. 1 s.
+  Millis reply_delay{20};
+};
+
 struct SiteConfig {
   std::string name;
   Millis poll_interval{30 * 60 * 1000};  ///< default 30 minutes
@@ -135,8 +149,14 @@ struct SiteConfig {
   /// hours, the daily limit, templates. nullopt: nobody is told (the alarms' events are
   /// consumed all the same).
   std::optional<NotifyConfig> notify;
+  /// Site key `status_scan`: `off` (the default) or `{every, reply_delay}` (StatusScan).
+  std::optional<StatusScan> status_scan;
   std::vector<BusConfig> buses;
 };
+
+/// Parses a site file's `status_scan` value: `off` (nullopt) or `{every, reply_delay}` (each
+/// optional, StatusScan's defaults). Throws yaml::ConfigError saying what to write.
+std::optional<StatusScan> parse_status_scan(const yaml::Node& node);
 
 /// Parses a site node strictly (unknown keys are errors). Profiles named by the boxes are read
 /// from `profiles_dir` by the system's own decoder. Throws yaml::ConfigError.
@@ -153,7 +173,9 @@ std::vector<devices::ModelCircuits> load_device_models(const std::string& profil
 struct MeterView {
   domain::MeterId id;
   bool ever_read = false;
-  TimePoint read_at{};
+  TimePoint read_at{};   ///< the last full reading (energy and counters)
+  TimePoint state_at{};  ///< the last read of its state (balance, relay, mode, status): read_at or
+                         ///< a status scan since
   std::int64_t energy_wh = 0;          ///< meter register, converted to Wh
   std::int64_t meter_balance_fen = 0;  ///< the balance the meter reports
   bool relay_closed = false;
@@ -178,6 +200,7 @@ struct CommandView {
 
 struct BusCounters {
   std::uint64_t polls_completed = 0;     ///< poll cycles finished on this bus
+  std::uint64_t scans_completed = 0;     ///< status scans finished on this bus
   std::uint64_t commands_confirmed = 0;  ///< outbox commands confirmed by read-back
   std::uint64_t commands_pending = 0;    ///< outbox commands still to deliver
   std::uint64_t boxes_offline = 0;  ///< boxes with offline_after failed cycles in a row (or more)

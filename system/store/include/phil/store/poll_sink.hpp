@@ -67,6 +67,16 @@ class PollSink {
   /// its tariff in force queues that meter's price download (record_readings does the same).
   virtual void record_cycle(const CycleBatch& cycle, TimePoint at, const BillingRules& rules) = 0;
 
+  /// Stores a status scan taken at `at` (issue 14 item 7), in one transaction: each meter's
+  /// state (balance, relay, mode, status bits) replaces the one stored, with the time it was
+  /// read (state_at), and its status is derived again as a poll derives it, raising and clearing
+  /// the same alarms and events (a meter that answers is online again). Counters, energy, the
+  /// reading time and charges are left to the full readings: nothing is charged, no reading row
+  /// is written, and no balance check is made (the meter deducts between readings, the ledger
+  /// at them). A meter never read whole yet, or not configured here, is skipped.
+  virtual void record_states(
+      const std::vector<std::pair<domain::MeterId, domain::StateReading>>& states, TimePoint at,
+      const BillingRules& rules) = 0;
   /// Records one event (e.g. "relay_mismatch", "clock_drift", "host_trip"); `meter` nullopt for
   /// a box or bus event (the details then name it).
   virtual void add_event(const std::optional<domain::MeterId>& meter, const std::string& kind,

@@ -26,6 +26,9 @@ struct MeterRecord {
   std::optional<std::string> account;  ///< open account the meter belongs to
   std::optional<TimePoint> read_at;    ///< last successful reading; nullopt: never read
   domain::MeterReading last;           ///< valid if read_at
+  /// When its state (balance, relay, mode, status bits of `last`) was last read: by the last
+  /// full reading, or a status scan since (PollSink::record_states); nullopt: never read.
+  std::optional<TimePoint> state_at;
   domain::MeterStatus status = domain::MeterStatus::kNotOpened;
   int failed_cycles = 0;                         ///< poll cycles in a row without an answer
   std::optional<std::int64_t> billed_energy_wh;  ///< energy billed up to; nullopt: no baseline
