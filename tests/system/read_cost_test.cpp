@@ -49,6 +49,7 @@ void expect_covers(const ReadPlan& plan, int max_read) {
 /// The least cost of any cover of sorted `fields` by consecutive groups, by trying every one.
 std::int64_t brute_force(const std::vector<Field>& fields, int max_read, const ReadCost& cost) {
   const std::size_t n = fields.size();
+  if (n == 0) return 0;
   std::int64_t best = std::numeric_limits<std::int64_t>::max();
   for (std::uint32_t cuts = 0; cuts < (1U << (n - 1)); ++cuts) {
     std::int64_t total = 0;
