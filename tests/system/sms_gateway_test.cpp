@@ -277,5 +277,70 @@ TEST(FileGateway, AFolderThatCannotBeWrittenIsAnIoFailure) {
   EXPECT_NE(r.error().message.find("/nonexistent/folder/sms.jsonl"), std::string::npos);
 }
 
+/// The lines of `path`, each parsed (a line that is not JSON is null).
+std::vector<nlohmann::json> json_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<nlohmann::json> out;
+  for (std::string line; std::getline(in, line);)
+    out.push_back(nlohmann::json::parse(line, nullptr, false));
+  return out;
+}
+
+GatewaySpec file_spec(const std::string& path) {
+  GatewaySpec g;
+  g.kind = GatewaySpec::Kind::kFile;
+  g.path = path;
+  return g;
+}
+
+TEST(FileGateway, AMessageAlreadyInTheFileIsNotWrittenAgainEvenAfterARestart) {
+  test::TempDir dir;
+  const auto path = dir.file("sms.jsonl");
+  auto gateway = make_gateway(file_spec(path));
+  ASSERT_TRUE(gateway->send({"7", "13800138000", "余额不足", "alarm1"}));
+  ASSERT_TRUE(gateway->send({"7", "13800138000", "余额不足", "alarm1"}));  // a retry
+  // A restart: the try was written, its success never recorded, so it is tried again.
+  auto restarted = make_gateway(file_spec(path));
+  ASSERT_TRUE(restarted->send({"7", "13800138000", "余额不足", "alarm1"}));
+  ASSERT_TRUE(restarted->send({"8", "13800138001", "已欠费", "arrears"}));
+  const auto lines = json_lines(path);
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_EQ(lines[0]["id"], "7");
+  EXPECT_EQ(lines[0]["text"], "余额不足");
+  EXPECT_EQ(lines[1]["id"], "8");
+  // Another writer of the file (a second gateway on it) is seen too.
+  ASSERT_TRUE(gateway->send({"8", "13800138001", "已欠费", "arrears"}));
+  EXPECT_EQ(json_lines(path).size(), 2U);
+}
+
+TEST(FileGateway, AfterALineTornByACrashTheMessageIsWrittenWholeOnItsOwnLine) {
+  test::TempDir dir;
+  const auto path = dir.file("sms.jsonl");
+  {
+    std::ofstream torn(path);
+    torn << R"({"id":"1","to":"1380)";  // the append was cut short: no id to trust
+  }
+  auto gateway = make_gateway(file_spec(path));
+  ASSERT_TRUE(gateway->send({"1", "13800138000", "hello", "alarm1"}));
+  ASSERT_TRUE(gateway->send({"1", "13800138000", "hello", "alarm1"}));
+  const auto lines = json_lines(path);
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_TRUE(lines[0].is_discarded());
+  EXPECT_EQ(lines[1]["id"], "1");
+  EXPECT_EQ(lines[1]["to"], "13800138000");
+}
+
+TEST(FileGateway, ARotatedFileStartsAfresh) {
+  test::TempDir dir;
+  const auto path = dir.file("sms.jsonl");
+  auto gateway = make_gateway(file_spec(path));
+  ASSERT_TRUE(gateway->send({"1", "1", "x", "alarm1"}));
+  std::filesystem::rename(path, path + ".1");
+  ASSERT_TRUE(gateway->send({"2", "1", "y", "alarm1"}));
+  const auto lines = json_lines(path);
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_EQ(lines[0]["id"], "2");
+}
+
 }  // namespace
 }  // namespace phil::notify

@@ -8,7 +8,8 @@
 //   file     appends one JSON line per message to a file, for the bench and demos.
 // A send is at least once: a reply lost after the provider took the message is retried. Every
 // message carries its notice id as an idempotency key (HTTP header `Idempotency-Key`, the JSON
-// field "id", PHIL_SMS_ID) so a provider or program that honours it makes it exactly once.
+// field "id", PHIL_SMS_ID) so a provider or program that honours it makes it exactly once. The
+// file gateway honours it itself: an id already in the file is not written again.
 #include <cstdint>
 #include <memory>
 #include <optional>
