@@ -394,6 +394,8 @@ std::string_view pattern_en(Id id) {
       return "Daily report {0}";
     case Id::kReportPeriod:
       return "period: {0} to {1}";
+    case Id::kReportAsOf:
+      return "state as of {0}";
     case Id::kReportMadeAt:
       return "made at: {0}";
     case Id::kReportTotal:

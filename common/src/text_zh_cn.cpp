@@ -341,6 +341,8 @@ std::string_view pattern_zh_cn(Id id) {
       return "日报 {0}";
     case Id::kReportPeriod:
       return "时段：{0} 至 {1}";
+    case Id::kReportAsOf:
+      return "状态截至 {0}";
     case Id::kReportMadeAt:
       return "制表时间：{0}";
     case Id::kReportTotal:

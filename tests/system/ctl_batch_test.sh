@@ -53,6 +53,8 @@ batches() { "$sqlite" site.db "SELECT count(*) FROM command_batches"; }
 expect_rc 0 ctl command trip --status arrears --dry-run
 has "^trip (relay=forced_off) for 1 meters; the checks refuse 0 of them" out.txt "no preview line"
 has "bus1/5/1 *A501 *Chen *arrears *-0.50 *open" out.txt "preview row wrong"
+has "^state as of 20" out.txt "the preview's instant not shown as such"
+hasnt "^period:" out.txt "the preview shown as a period from now to now"
 [[ $(batches) == 0 && $(outbox) == 0 ]] || fail "a dry run sent something"
 
 # Without a confirmation nothing is sent: stdin at its end, or an answer other than yes.

@@ -22,8 +22,11 @@ report::Report made(const ReportHead& h, std::string title, std::string sheet) {
   report::Report r;
   r.title = std::move(title);
   r.sheet = std::move(sheet);
-  r.period = text::format(Id::kReportPeriod, format_timestamp(h.from, h.utc_offset),
-                          format_timestamp(h.to, h.utc_offset));
+  // A snapshot (a preview) has an instant, not a period "from now to now".
+  r.period = h.from == h.to
+                 ? text::format(Id::kReportAsOf, format_timestamp(h.from, h.utc_offset))
+                 : text::format(Id::kReportPeriod, format_timestamp(h.from, h.utc_offset),
+                                format_timestamp(h.to, h.utc_offset));
   r.made_at = text::format(Id::kReportMadeAt, format_timestamp(h.made_at, h.utc_offset));
   r.utc_offset = h.utc_offset;
   return r;

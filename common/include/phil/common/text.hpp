@@ -185,6 +185,7 @@ enum class Id {
   kReportDaily,         // (title) {0}=day
   kReportPeriod,        // {0}=from {1}=to
   kReportMadeAt,        // {0}=when
+  kReportAsOf,          // {0}=when: the period of a snapshot (a batch's preview)
   kReportTotal,         // (row name)
   kColPeriod,           // (header)
   kColCashier,          // (header)
