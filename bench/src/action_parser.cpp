@@ -274,7 +274,7 @@ Step parse_step(const yaml::Node& node, TimelineContext& ctx) {
   const auto& accounts = ctx.accounts;
   yaml::Map m(node);
   if (auto body = m.optional("expect")) {
-    Step step = parse_expect(node, *body, fleet, accounts);
+    Step step = parse_expect(node, *body, fleet, accounts, ctx.status_scan);
     m.finish();
     return step;
   }

@@ -148,7 +148,7 @@ void parse_value(const yaml::Node& where, const QuantityInfo& q, std::string_vie
   c.number = *n;
 }
 
-Within parse_within(const yaml::Node& node) {
+Within parse_within(const yaml::Node& node, bool scans) {
   const std::string s = node.as_string();
   Within w;
   const auto space = s.find(' ');
@@ -165,13 +165,23 @@ Within parse_within(const yaml::Node& node) {
         w.kind = Within::Kind::kCommands;
         return w;
       }
+      if (unit == "scan" || unit == "scans") {
+        if (!scans) {
+          node.fail(
+              "a window of status scans needs system.status_scan; turn the scan on or "
+              "count polls");
+        }
+        w.kind = Within::Kind::kScans;
+        return w;
+      }
     }
   } else if (auto d = parse_duration(s)) {
     w.kind = Within::Kind::kDuration;
     w.duration = *d;
     return w;
   }
-  node.fail("invalid window \"" + s + "\"; expected N poll(s), N command(s) or a duration (30m)");
+  node.fail("invalid window \"" + s +
+            "\"; expected N poll(s), N command(s), N scan(s) or a duration (30m)");
 }
 
 }  // namespace
@@ -196,7 +206,7 @@ Check parse_condition(const yaml::Node& node, const sim::FleetSpec& fleet) {
 }
 
 Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim::FleetSpec& fleet,
-                  const std::vector<AccountSpec>& accounts) {
+                  const std::vector<AccountSpec>& accounts, bool scans) {
   Step step;
   step.kind = Step::Kind::kExpect;
   yaml::Map m(body);
@@ -204,7 +214,7 @@ Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim
   auto account_node = m.optional("account");
   auto ledger_node = m.optional("ledger");
   auto sms_node = m.optional("sms");
-  if (auto w = m.optional("within")) step.within = parse_within(*w);
+  if (auto w = m.optional("within")) step.within = parse_within(*w, scans);
   std::int64_t tolerance = 0;
   if (auto t = m.optional("tolerance")) tolerance = t->as_decimal(2);
   // Each quantity of `table` the expectation names becomes a check of `subject`.
@@ -252,7 +262,7 @@ Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim
       if (step.within.kind != Within::Kind::kNow) {
         w->fail("the window is given twice; keep one of the two `within`");
       }
-      step.within = parse_within(*w);
+      step.within = parse_within(*w, scans);
     }
     sm.finish();
     c.text = "sms(" + c.account + ") " + c.word +

@@ -59,6 +59,7 @@ class Run {
   void advance_to(TimePoint target);
   std::uint64_t polls(const std::vector<Check>& checks) const;
   std::uint64_t commands(const std::vector<Check>& checks) const;
+  std::uint64_t scans(const std::vector<Check>& checks) const;
   /// Counter summed over the buses the checks are about (all buses if none is named).
   template <typename F>
   std::uint64_t sum_counters(const std::vector<Check>& checks, F field) const;

@@ -39,6 +39,9 @@ Run::Run(const Scenario& sc, const RunOptions& opt)
   site.price = sc.system.price;
   if (sc.system.max_amount_fen) site.max_amount_fen = *sc.system.max_amount_fen;
   site.profiles_dir = opt.profiles_dir;
+  // The site's zone is the scenario's: the fleet's box clocks run in it, and the clock sync and
+  // TOU tables the system writes must too.
+  site.utc_offset = sc.start.offset;
   site.notify = sc.system.notify;
   site.status_scan = sc.system.status_scan;
   if (site.notify && site.notify->gateway.kind == notify::GatewaySpec::Kind::kFile &&
@@ -175,6 +178,9 @@ std::uint64_t Run::polls(const std::vector<Check>& checks) const {
 std::uint64_t Run::commands(const std::vector<Check>& checks) const {
   return sum_counters(checks, [](const service::BusCounters& c) { return c.commands_confirmed; });
 }
+std::uint64_t Run::scans(const std::vector<Check>& checks) const {
+  return sum_counters(checks, [](const service::BusCounters& c) { return c.scans_completed; });
+}
 
 template <typename F>
 std::uint64_t Run::sum_counters(const std::vector<Check>& checks, F field) const {
@@ -275,12 +281,15 @@ bool Run::expect(const Step& step, std::string& detail) {
   }
   // Every window is also bounded in simulated time, so a system that never polls or never
   // delivers fails the step instead of running forever.
-  const Millis bound = w.kind == Within::Kind::kDuration
-                           ? w.duration
-                           : (sc_.system.poll_interval + sc_.step) * (w.count + 1);
+  const Millis period = w.kind == Within::Kind::kScans && sc_.system.status_scan
+                            ? sc_.system.status_scan->every
+                            : sc_.system.poll_interval;
+  const Millis bound =
+      w.kind == Within::Kind::kDuration ? w.duration : (period + sc_.step) * (w.count + 1);
   const TimePoint limit = begin + bound;
   const std::uint64_t polls0 = polls(step.checks);
   const std::uint64_t commands0 = commands(step.checks);
+  const std::uint64_t scans0 = scans(step.checks);
   for (;;) {
     if (all_hold(step.checks, seen)) {
       detail = seen + " (after " + format_duration(clock_.now() - begin) + ")";
@@ -291,7 +300,9 @@ bool Run::expect(const Step& step, std::string& detail) {
         (w.kind == Within::Kind::kPolls &&
          polls(step.checks) >= polls0 + static_cast<std::uint64_t>(w.count)) ||
         (w.kind == Within::Kind::kCommands &&
-         commands(step.checks) >= commands0 + static_cast<std::uint64_t>(w.count));
+         commands(step.checks) >= commands0 + static_cast<std::uint64_t>(w.count)) ||
+        (w.kind == Within::Kind::kScans &&
+         scans(step.checks) >= scans0 + static_cast<std::uint64_t>(w.count));
     if (exhausted) {
       detail = "not met; seen " + seen + " after " + format_duration(clock_.now() - begin);
       return false;

@@ -186,7 +186,7 @@ Scenario parse_scenario(const yaml::Document& doc, const std::string& id,
     f.finish();
   }
 
-  detail::TimelineContext ctx{sc.fleet, sc.accounts, {}};
+  detail::TimelineContext ctx{sc.fleet, sc.accounts, {}, sc.system.status_scan.has_value()};
   for (const auto& s : top.required("timeline").elements()) {
     sc.timeline.push_back(detail::parse_step(s, ctx));
   }

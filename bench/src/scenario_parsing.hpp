@@ -18,8 +18,9 @@ MeterRef parse_meter(const yaml::Node& where, std::string_view text, const sim::
 Check parse_condition(const yaml::Node& node, const sim::FleetSpec& fleet);
 
 /// `expect: {meter | account | ledger: ..., quantities..., within, tolerance}`
+/// `scans`: the scenario runs the status scan (system.status_scan), so a window may count scans.
 Step parse_expect(const yaml::Node& step_node, const yaml::Node& body, const sim::FleetSpec& fleet,
-                  const std::vector<AccountSpec>& accounts);
+                  const std::vector<AccountSpec>& accounts, bool scans);
 
 /// What the timeline knows while it is being read: the fleet, the accounts and the faults
 /// named so far (clear_fault may only name a fault injected by an earlier step).
@@ -27,6 +28,7 @@ struct TimelineContext {
   const sim::FleetSpec& fleet;
   const std::vector<AccountSpec>& accounts;
   std::vector<std::string> fault_names;
+  bool status_scan = false;  ///< system.status_scan is on: `within: N scans` is allowed
 };
 
 /// One element of `timeline`.

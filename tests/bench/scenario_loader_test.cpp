@@ -148,13 +148,23 @@ TEST_F(ScenarioLoader, BadValuesAreExplained) {
   EXPECT_THAT(error_of(replace(kValid, "status: arrears", "status: red")),
               HasSubstr("expected one of: not_opened, normal"));
   EXPECT_THAT(error_of(replace(kValid, "within: 1 poll", "within: soon")),
-              HasSubstr("N poll(s), N command(s) or a duration"));
+              HasSubstr("N poll(s), N command(s), N scan(s) or a duration"));
   EXPECT_THAT(error_of(replace(kValid, "relay(bus1/1/1) == open", "relay(bus1/1/1) == ajar")),
               HasSubstr("expected one of: open, closed"));
   EXPECT_THAT(error_of(replace(kValid, "amount: \"100.00\"", "amount: \"100.001\"")),
               HasSubstr("at most 2 digits"));
   EXPECT_THAT(error_of(replace(kValid, "account: A1, amount", "account: B7, amount")),
               HasSubstr("unknown account \"B7\""));
+}
+
+TEST_F(ScenarioLoader, AWindowOfScansNeedsTheStatusScanOn) {
+  expect_error(kValid, "within: 1 poll", "within: 2 scans", 13,
+               "a window of status scans needs system.status_scan");
+  auto on = replace(kValid, "accounts:", "system: {status_scan: {every: 20s}}\naccounts:");
+  on = replace(on, "within: 1 poll", "within: 2 scans");
+  const auto sc = phil::bench::load_scenario(write(on), "t", kProfiles);
+  EXPECT_EQ(sc.timeline[1].within.kind, phil::bench::Within::Kind::kScans);
+  EXPECT_EQ(sc.timeline[1].within.count, 2);
 }
 
 // ---- timeline actions and system-view expectations -------------------------------------------

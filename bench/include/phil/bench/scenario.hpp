@@ -86,7 +86,8 @@ struct Check {
 
 /// How long an expectation may take to come true.
 struct Within {
-  enum class Kind { kNow, kPolls, kCommands, kDuration };
+  /// kScans: status scans (system.status_scan) completed on the checks' buses.
+  enum class Kind { kNow, kPolls, kCommands, kScans, kDuration };
   Kind kind = Kind::kNow;
   int count = 0;
   Millis duration{0};
