@@ -107,10 +107,11 @@ int main(int argc, char** argv) {
     auto store = phil::store::open_sqlite_store(db.string(), kMode);
     // 36 circuits per box, 247 boxes per bus.
     std::vector<MeterId> ids;
+    ids.reserve(static_cast<std::size_t>(meters));
     for (int n = 0; n < meters; ++n) {
       ids.push_back(MeterId{bus_id(n / (36 * 247) + 1), (n / 36) % 247 + 1, n % 36 + 1});
     }
-    store->register_meters(ids, "adf300l-iii");
+    store->register_meters(ids, "adf300l-iii", false);
     const TimePoint t0{Millis(1'772'294'400'000)};
     for (int n = 0; accounts && n < meters; ++n) {
       auto r = store->open_account(

@@ -510,6 +510,7 @@ std::vector<domain::BoardRow> MemoryQueries::status_board() const {
       r.relay_closed = m.record.last.relay_closed;
       r.mode = m.record.last.mode;
     }
+    if (m.record.metering_only) domain::as_energy_meter(r);
     out.push_back(std::move(r));
   }
   return out;
@@ -630,7 +631,8 @@ std::vector<std::string> MemoryLedger::verify_ledger() const {
 
 // ---- SiteAdmin ----
 
-void MemorySiteAdmin::register_meters(const std::vector<MeterId>& ids, const std::string& model) {
+void MemorySiteAdmin::register_meters(const std::vector<MeterId>& ids, const std::string& model,
+                                      bool metering_only) {
   Lock lock(d_.mutex);
   for (const auto& id : ids) {
     auto& m = d_.meters[id];
@@ -639,6 +641,7 @@ void MemorySiteAdmin::register_meters(const std::vector<MeterId>& ids, const std
       m.record.billing_mode = d_.settings.billing_mode;
     }
     m.record.model = model;
+    m.record.metering_only = metering_only;
   }
 }
 

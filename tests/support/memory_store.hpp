@@ -176,7 +176,8 @@ class MemoryLedger final : public Ledger {
 class MemorySiteAdmin final : public SiteAdmin {
  public:
   explicit MemorySiteAdmin(MemoryData& d) : d_(d) {}
-  void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;
+  void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model,
+                       bool metering_only) override;
   int set_billing_mode(const std::vector<domain::MeterId>& ids, domain::BillingMode mode,
                        const std::string& operator_id, TimePoint at) override;
   domain::Result<ImportSummary> import_site(const domain::SiteModel& model,

@@ -48,8 +48,14 @@ inline std::string sql(const std::string& path, const std::string& statements) {
   return out;
 }
 
-/// Turns a file of the current schema (v24) back into the v23 shape, user_version 23: no
-/// state_at on meters (issue 14 item 7). For the migration tests.
+/// Turns a file of the current schema (v25) back into the v24 shape, user_version 24: no mark of
+/// plain energy meters (issue 14 item 6). For the migration tests.
+inline constexpr const char* kSchemaV25ToV24 =
+    "ALTER TABLE meters DROP COLUMN metering_only;"
+    "PRAGMA user_version = 24;";
+
+/// Turns a file of schema v24 back into the v23 shape, user_version 23: no state_at on meters
+/// (issue 14 item 7). For the migration tests.
 inline constexpr const char* kSchemaV24ToV23 =
     "ALTER TABLE meters DROP COLUMN state_at;"
     "PRAGMA user_version = 23;";
@@ -238,7 +244,8 @@ inline constexpr const char* kSchemaV8ToV7 =
     "PRAGMA user_version = 7;";
 
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 17> kSchemaUndo{{
+inline constexpr std::array<std::pair<int, const char*>, 18> kSchemaUndo{{
+    {25, kSchemaV25ToV24},
     {24, kSchemaV24ToV23},
     {23, kSchemaV23ToV22},
     {22, kSchemaV22ToV21},

@@ -94,8 +94,8 @@ class MockLedger : public Ledger {
 
 class MockSiteAdmin : public SiteAdmin {
  public:
-  MOCK_METHOD(void, register_meters, (const std::vector<domain::MeterId>&, const std::string&),
-              (override));
+  MOCK_METHOD(void, register_meters,
+              (const std::vector<domain::MeterId>&, const std::string&, bool), (override));
   MOCK_METHOD(int, set_billing_mode,
               (const std::vector<domain::MeterId>&, domain::BillingMode, const std::string&,
                TimePoint),
@@ -300,8 +300,9 @@ class RoleStore final : public Store {
   std::vector<std::string> verify_ledger() const override { return ledger_.verify_ledger(); }
 
   // ---- SiteAdmin ----
-  void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override {
-    return admin_.register_meters(ids, model);
+  void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model,
+                       bool metering_only) override {
+    return admin_.register_meters(ids, model, metering_only);
   }
   int set_billing_mode(const std::vector<domain::MeterId>& ids, domain::BillingMode mode,
                        const std::string& operator_id, TimePoint at) override {

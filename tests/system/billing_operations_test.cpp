@@ -32,7 +32,7 @@ class OperationsTest : public ::testing::Test {
   void SetUp() override {
     path_ = dir_.file("site.db");
     store_ = open_sqlite_store(path_);
-    store_->register_meters({meter(1), meter(2)}, "adf300l-i");
+    store_->register_meters({meter(1), meter(2)}, "adf300l-i", false);
     ASSERT_TRUE(store_->open_account({"A401", "Li", {meter(1)}, 0, "cashier", kT0}));
   }
   static MeterId meter(int circuit) { return MeterId{"bus1", 1, circuit}; }

@@ -40,7 +40,7 @@ class BoxIdentityStoreTest : public ::testing::Test {
     std::vector<MeterId> ids;
     for (int c = 1; c <= 12; ++c)
       ids.push_back(meter(c));
-    store_->register_meters(ids, "adf300l-i");
+    store_->register_meters(ids, "adf300l-i", false);
     ASSERT_TRUE(store_->open_account({"A401", "Li", {meter(1)}, 2000, "cashier", kT0}));
   }
   /// An answered poll of circuit 1 at kT0 + `minutes`.

@@ -83,7 +83,7 @@ class BatchStore : public ::testing::Test {
   void SetUp() override {
     path_ = dir_.file("site.db");
     store_ = store::open_sqlite_store(path_);
-    store_->register_meters({meter(1, 1), meter(1, 2), meter(1, 3)}, "adf300l-i");
+    store_->register_meters({meter(1, 1), meter(1, 2), meter(1, 3)}, "adf300l-i", false);
   }
   /// A trip of `members`; a member with a refusal is one the counter refused.
   static store::BatchRequest trip(std::vector<store::BatchMemberRequest> members) {

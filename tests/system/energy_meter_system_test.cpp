@@ -152,6 +152,64 @@ TEST_F(EnergyMeters, ACommandAccountOrSaleOnAnEnergyMeterIsRefusedAndNothingIsWr
   EXPECT_TRUE(ledger.value().empty());
 }
 
+TEST_F(EnergyMeters, ASiteTariffChangeQueuesPricesToThePrepaidMetersOnlyAndRaisesNoAlarm) {
+  system_->run_iterate();
+  const service::Actor manager{"manager", domain::Role::kManager};
+  ASSERT_TRUE(desk_->ops().add_tariff(manager, {"site", {kStart, domain::Tariff::single(6500)}}));
+  ASSERT_TRUE(desk_->ops().assign_tariff(manager, {"site", std::nullopt, std::nullopt}));
+  // The flat's meter-side meters get the new prices (so the change did reach meters)...
+  const auto flat = desk_->ops().meter_commands(admin(), flat_, 10);
+  ASSERT_TRUE(flat);
+  EXPECT_TRUE(std::any_of(flat.value().begin(), flat.value().end(),
+                          [](const auto& c) { return c.kind == domain::CommandKind::kPrice; }));
+  // ...the energy meters nothing: their bus worker would refuse it and raise command_failed.
+  for (const auto& m : {stairs_, lift_}) {
+    const auto commands = desk_->ops().meter_commands(admin(), m, 10);
+    ASSERT_TRUE(commands);
+    EXPECT_TRUE(commands.value().empty()) << m.to_string();
+  }
+  step(kPoll);
+  const auto alarms = desk_->ops().alarms(admin(), {});
+  ASSERT_TRUE(alarms) << alarms.error().message;
+  for (const auto& a : alarms.value().alarms) {
+    EXPECT_NE(a.key.kind, domain::AlarmKind::kCommandFailed) << a.details;
+  }
+}
+
+TEST_F(EnergyMeters, WithoutTheSiteFileTheStoresMarkStillRefusesCommandsAndAccounts) {
+  system_->run_iterate();  // registers the site file's meters, the energy meters marked
+  const auto bare = service::Operations::open(dir_.file("site.db"), clock_);
+  const service::Actor engineer{"engineer", domain::Role::kEngineer};
+  const auto trip =
+      bare->command(engineer, stairs_, domain::ModePayload{domain::RelayCommand::kForcedOff});
+  ASSERT_FALSE(trip);
+  EXPECT_NE(trip.error().message.find("energy meter (model em-1p)"), std::string::npos)
+      << trip.error().message;
+  const auto clock_sync = bare->command(engineer, MeterId{"bus1", 21, 0}, domain::ClockPayload{});
+  ASSERT_FALSE(clock_sync);
+  EXPECT_NE(clock_sync.error().message.find("box bus1/21"), std::string::npos)
+      << clock_sync.error().message;
+  const auto opened =
+      bare->open_account({"cashier", domain::Role::kCashier}, {"S1", "stairs", {stairs_}, 0});
+  ASSERT_FALSE(opened);
+  EXPECT_NE(opened.error().message.find("never billed"), std::string::npos)
+      << opened.error().message;
+  // A batch over both: the flat's meter queued, the energy meter a refused member.
+  const auto batch =
+      bare->command_batch(engineer, {flat_, stairs_},
+                          domain::ModePayload{domain::RelayCommand::kForcedOff}, "meters file");
+  ASSERT_TRUE(batch) << batch.error().message;
+  EXPECT_EQ(batch.value().queued, 1U);
+  EXPECT_EQ(batch.value().refused, 1U);
+  const auto commands = desk_->ops().meter_commands(admin(), stairs_, 10);
+  ASSERT_TRUE(commands);
+  EXPECT_TRUE(commands.value().empty());
+  // The board marks it from the store too.
+  const auto board = bare->status_board(admin(), {});
+  ASSERT_TRUE(board);
+  EXPECT_EQ(board.value().counts.of(domain::MeterStatus::kNotOpened), 12U);
+}
+
 TEST_F(EnergyMeters, TheBoardShowsAnEnergyMeterWithoutBalanceOrActionRequired) {
   system_->run_iterate();
   const auto board = desk_->ops().status_board(admin(), {});

@@ -84,7 +84,7 @@ TEST(LedgerCrash, KilledAtRandomPointsNoOperationIsHalfApplied) {
   const auto path = dir.file("site.db");
   {
     auto store = open_sqlite_store(path);
-    store->register_meters({MeterId{"bus1", 1, 1}}, "adf300l-i");
+    store->register_meters({MeterId{"bus1", 1, 1}}, "adf300l-i", false);
     ASSERT_TRUE(store->open_account({"A401", "Li", {MeterId{"bus1", 1, 1}}, 0, "op", kT0}));
   }
   std::mt19937 rng(11);

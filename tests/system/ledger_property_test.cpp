@@ -48,7 +48,7 @@ TEST(LedgerProperty, RandomOperationSequencesKeepTheInvariant) {
     std::vector<MeterId> meters;
     for (int c = 1; c <= 6; ++c)
       meters.push_back(MeterId{"bus1", 1, c});
-    store->register_meters(meters, "adf300l-i");
+    store->register_meters(meters, "adf300l-i", false);
     std::mt19937 rng(seed);
     auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
     std::map<MeterId, std::int64_t> energy;

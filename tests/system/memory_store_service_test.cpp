@@ -96,7 +96,7 @@ TEST_F(MemoryStoreServiceTest, StartUpRegistersTheSitesMetersAndDeclaredBillingT
   std::vector<MeterId> box1;
   for (int c = 1; c <= 12; ++c)
     box1.push_back({"bus1", 1, c});
-  EXPECT_CALL(admin, register_meters(box1, "adf300l-i"));
+  EXPECT_CALL(admin, register_meters(box1, "adf300l-i", false));
   EXPECT_CALL(admin, set_billing_mode(box1, domain::BillingMode::kHostSide, "site-file", kStart))
       .WillOnce(::testing::Return(12));
   auto roles = memory_.roles();

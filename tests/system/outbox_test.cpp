@@ -210,8 +210,8 @@ class OutboxStoreTest : public ::testing::Test {
   void SetUp() override {
     path_ = dir_.file("site.db");
     store_ = store::open_sqlite_store(path_);
-    store_->register_meters({meter(1), meter(2)}, "adf300l-i");
-    store_->register_meters({MeterId{"bus2", 3, 1}}, "adf300l-i");
+    store_->register_meters({meter(1), meter(2)}, "adf300l-i", false);
+    store_->register_meters({MeterId{"bus2", 3, 1}}, "adf300l-i", false);
   }
   static MeterId meter(int circuit) { return MeterId{"bus1", 1, circuit}; }
   static MeterId box1() { return MeterId{"bus1", 1, 0}; }

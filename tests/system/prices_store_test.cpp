@@ -46,7 +46,7 @@ class PricesStoreTest : public ::testing::Test {
   void SetUp() override {
     path_ = dir_.file("site.db");
     store_ = open_sqlite_store(path_);
-    store_->register_meters({meter(1), meter(2), meter(3)}, "adf300l-i");
+    store_->register_meters({meter(1), meter(2), meter(3)}, "adf300l-i", false);
     ASSERT_TRUE(store_->open_account({"A1", "Li", {meter(1)}, 0, "cashier", kStart}));
   }
   void add(const std::string& name, TimePoint from, const Tariff& t, TimePoint at = kStart) {

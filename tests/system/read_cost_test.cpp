@@ -170,9 +170,11 @@ TEST(StatePlan, DecodesEachCircuitsStateAndNothingElse) {
   std::vector<std::vector<std::uint16_t>> words;
   for (const auto& b : plan.blocks) {
     const int c = (b.start - 0x100F) / 0x20 + 1;
-    // status (alarm1 | arrears), balance c yuan + 0.05 (i32, 0.01 yuan), relay, mode.
+    // status (alarm1 | arrears, and overload on even circuits), balance c yuan + 0.05 (i32,
+    // 0.01 yuan), relay, mode.
     const auto balance = static_cast<std::uint32_t>(c * 100 + 5);
-    words.push_back({0b101, static_cast<std::uint16_t>(balance >> 16),
+    const std::uint16_t status = c % 2 == 0 ? 0b1101 : 0b101;
+    words.push_back({status, static_cast<std::uint16_t>(balance >> 16),
                      static_cast<std::uint16_t>(balance & 0xFFFF),
                      static_cast<std::uint16_t>(c % 2), static_cast<std::uint16_t>(c % 3)});
   }
@@ -186,10 +188,11 @@ TEST(StatePlan, DecodesEachCircuitsStateAndNothingElse) {
     EXPECT_EQ(s.mode, c % 3 == 0   ? domain::MeterMode::kPrepaid
                       : c % 3 == 1 ? domain::MeterMode::kKeepPower
                                    : domain::MeterMode::kForcedOff);
-    EXPECT_EQ(s.status_bits, 0b101);
+    EXPECT_EQ(s.status_bits, c % 2 == 0 ? 0b1101 : 0b101);
     EXPECT_TRUE(s.alarm1);
     EXPECT_FALSE(s.alarm2);
     EXPECT_TRUE(s.arrears);
+    EXPECT_EQ(s.overload, c % 2 == 0);
   }
   // A short reply does not decode: an error naming the box, never a partial state.
   words.back().pop_back();

@@ -23,7 +23,7 @@ constexpr TimePoint kT0{Millis(1'772'294'400'000)};
 /// A database with account A401 (a first sale of 20.00), closed again (no -wal or -shm left).
 void make_database(const std::string& path) {
   auto store = open_sqlite_store(path);
-  store->register_meters({MeterId{"bus1", 1, 1}}, "adf300l-i");
+  store->register_meters({MeterId{"bus1", 1, 1}}, "adf300l-i", false);
   ASSERT_TRUE(store->open_account({"A401", "Li", {MeterId{"bus1", 1, 1}}, 2000, "qa", kT0}));
 }
 
@@ -56,7 +56,7 @@ TEST(StoreOpen, AReadOnlyConnectionReadsAndRefusesEveryWrite) {
   const auto ro = open_sqlite_store(path, Checkpoints::kAtCommit, OpenMode::kReadOnly);
   EXPECT_EQ(ro->account_balance_fen("A401"), 2000);
   EXPECT_THROW((void)ro->sale({"A401", 100, "qa", kT0}), StoreError);
-  EXPECT_THROW(ro->register_meters({MeterId{"bus1", 1, 2}}, "adf300l-i"), StoreError);
+  EXPECT_THROW(ro->register_meters({MeterId{"bus1", 1, 2}}, "adf300l-i", false), StoreError);
   const auto rw = open_sqlite_store(path);
   EXPECT_EQ(rw->account_balance_fen("A401"), 2000);
   EXPECT_FALSE(rw->meter(MeterId{"bus1", 1, 2}));

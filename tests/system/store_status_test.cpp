@@ -29,7 +29,7 @@ class StoreStatusTest : public ::testing::Test {
   void SetUp() override {
     path_ = dir_.file("site.db");
     store_ = open_sqlite_store(path_);
-    store_->register_meters({meter(1), meter(2), meter(3)}, "adf300l-i");
+    store_->register_meters({meter(1), meter(2), meter(3)}, "adf300l-i", false);
   }
   static MeterId meter(int circuit) { return MeterId{"bus1", 1, circuit}; }
   void open(const std::string& account, int circuit, std::int64_t first_sale = 0) {

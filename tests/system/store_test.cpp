@@ -25,7 +25,7 @@ class StoreTest : public ::testing::Test {
   void SetUp() override {
     path_ = dir_.file("site.db");
     store_ = open_sqlite_store(path_);
-    store_->register_meters({meter(1), meter(2), meter(3)}, "adf300l-i");
+    store_->register_meters({meter(1), meter(2), meter(3)}, "adf300l-i", false);
   }
   static MeterId meter(int circuit) { return MeterId{"bus1", 1, circuit}; }
   void open_a401(std::int64_t first_sale) {
@@ -113,7 +113,7 @@ TEST_F(StoreTest, ByCallerCheckpointsLeaveTheLogToTheCaller) {
     ids.reserve(2000);
     for (int n = 0; n < 2000; ++n)
       ids.push_back(MeterId{"bus" + std::to_string(n / 36 + 1), 1, n % 36 + 1});
-    store->register_meters(ids, "adf300l-iii");
+    store->register_meters(ids, "adf300l-iii", false);
     CycleBatch cycle;
     cycle.readings.reserve(ids.size());
     for (const auto& id : ids) {
@@ -373,7 +373,7 @@ TEST(StoreOpen, ManyConnectionsOpeningANewFileAtOnceMigrateItOnce) {
     openers.emplace_back([&, i] {
       try {
         auto s = open_sqlite_store(path);
-        s->register_meters({MeterId{"bus1", 1, i + 1}}, "adf300l-i");
+        s->register_meters({MeterId{"bus1", 1, i + 1}}, "adf300l-i", false);
       } catch (const std::exception& e) {
         errors[static_cast<std::size_t>(i)] = e.what();
         ++failures;

@@ -37,7 +37,7 @@ class TariffStoreTest : public ::testing::Test {
   void SetUp() override {
     path_ = dir_.file("site.db");
     store_ = open_sqlite_store(path_);
-    store_->register_meters({meter(1), meter(2), meter(3)}, "adf300l-i");
+    store_->register_meters({meter(1), meter(2), meter(3)}, "adf300l-i", false);
     ASSERT_TRUE(store_->open_account({"A401", "Li", {meter(1)}, 10'000, "cashier", kStart}));
     ASSERT_TRUE(store_->open_account({"A402", "Wang", {meter(2)}, 10'000, "cashier", kStart}));
   }
@@ -104,7 +104,7 @@ class TariffStoreTest : public ::testing::Test {
 
   /// Account A403 on meters 3 and 4 (one household), the site default `tiered`.
   void tiered_household() {
-    store_->register_meters({meter(4)}, "adf300l-i");
+    store_->register_meters({meter(4)}, "adf300l-i", false);
     open("A403", {3, 4});
     add("tiered", kStart, tiered());
     assign("tiered");
@@ -388,7 +388,7 @@ TEST_F(TariffStoreTest, AMovedMeterLeavesItsTierUsageWithTheAccountItLeft) {
 /// from this build's by test::undo_schema_to) keeps its assignments, effective from when they were
 /// made, and each open account gets the position of its meters in their latest tier period.
 TEST_F(TariffStoreTest, MigrationV8KeepsTheAssignmentsAndMovesTierPositionsToTheAccounts) {
-  store_->register_meters({meter(4), meter(5)}, "adf300l-i");
+  store_->register_meters({meter(4), meter(5)}, "adf300l-i", false);
   open("A403", {3, 4, 5});
   add("standard", kStart, Tariff::single(6000));
   add("cheap", kStart, Tariff::single(3000));

@@ -38,7 +38,8 @@ std::optional<MeterMode> parse_meter_mode(std::string_view s) {
 }
 
 StateReading state_of(const MeterReading& r) {
-  return {r.balance_fen, r.relay_closed, r.mode, r.status_bits, r.alarm1, r.alarm2, r.arrears};
+  return {r.balance_fen, r.relay_closed, r.mode,    r.status_bits,
+          r.alarm1,      r.alarm2,       r.arrears, r.overload};
 }
 
 void apply_state(MeterReading& r, const StateReading& s) {
@@ -49,6 +50,7 @@ void apply_state(MeterReading& r, const StateReading& s) {
   r.alarm1 = s.alarm1;
   r.alarm2 = s.alarm2;
   r.arrears = s.arrears;
+  r.overload = s.overload;
 }
 
 MeterStatus derive_status(const StatusInputs& in) {

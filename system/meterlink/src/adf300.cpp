@@ -193,6 +193,7 @@ void Adf300Driver::plan_prepaid(const Profile& profile, const Model& m, const st
   bit_alarm1_ = flag_bit(profile, status, "alarm1");
   bit_alarm2_ = flag_bit(profile, status, "alarm2");
   bit_arrears_ = flag_bit(profile, status, "arrears");
+  bit_overload_ = flag_bit(profile, status, "overload");
 
   std::vector<Field> fields;
   for (int c = 1; c <= circuits_; ++c) {
@@ -575,6 +576,7 @@ bool Adf300Driver::apply(const Field& f, std::int64_t raw, domain::MeterReading&
       r.alarm1 = bit(bit_alarm1_);
       r.alarm2 = bit(bit_alarm2_);
       r.arrears = bit(bit_arrears_);
+      r.overload = bit(bit_overload_);
       break;
     case Quantity::kPurchaseCount:
       r.purchase_count = static_cast<std::uint16_t>(raw & 0xFFFF);

@@ -146,7 +146,12 @@ domain::Result<store::ImportSummary> Operations::import_site(
   if (const auto problems = check_model_devices(model, models); !problems.empty()) {
     return domain::site_model_refused(problems);
   }
-  return store_.import_site(model, actor.id, clock_.now());
+  auto marked = model;
+  for (auto& b : marked.boxes) {
+    const auto* m = devices::find_model(models, b.model);
+    b.metering_only = m != nullptr && m->metering_only;
+  }
+  return store_.import_site(marked, actor.id, clock_.now());
 }
 
 domain::Result<store::ReplaceMeterResult> Operations::replace_meter(

@@ -87,13 +87,22 @@ std::int64_t Operations::credit_room_fen(const domain::MeterId& meter) const {
                   limits.max_balance_fen - last - open_credits_fen(store_, meter));
 }
 
+std::optional<std::string> Operations::energy_meter_model(const domain::MeterId& target) const {
+  if (const auto* driver = driver_of(target)) {
+    if (driver->energy_only()) return driver->model();
+    return std::nullopt;
+  }
+  if (target.circuit == 0) return std::nullopt;  // a box: the store refuses it
+  if (const auto m = store_.meter(target); m && m->metering_only) return m->model;
+  return std::nullopt;
+}
+
 std::optional<domain::Error> Operations::check_billable(
     std::string_view what, std::span<const domain::MeterId> meters) const {
   for (const auto& meter : meters) {
-    const auto* driver = driver_of(meter);
-    if (driver != nullptr && driver->energy_only()) {
+    if (const auto model = energy_meter_model(meter)) {
       return invalid(
-          text::format(text::Id::kEnergyMeterNotBilled, what, meter.to_string(), driver->model()));
+          text::format(text::Id::kEnergyMeterNotBilled, what, meter.to_string(), *model));
     }
   }
   return std::nullopt;
@@ -101,16 +110,16 @@ std::optional<domain::Error> Operations::check_billable(
 
 std::optional<domain::Error> Operations::check_command(
     const domain::MeterId& target, const domain::CommandPayload& payload) const {
-  const auto* driver = driver_of(target);
-  if (driver == nullptr) return std::nullopt;  // the store refuses a target not at the site
   const auto kind = domain::kind_of(payload);
   const bool box_level = domain::is_box_level(kind);
   const auto name =
       box_level ? "box " + target.bus + "/" + std::to_string(target.box) : target.to_string();
-  if (driver->energy_only()) {
-    return invalid(text::format(text::Id::kEnergyMeterNotCommanded, domain::to_string(kind), name,
-                                driver->model()));
+  if (const auto model = energy_meter_model(target)) {
+    return invalid(
+        text::format(text::Id::kEnergyMeterNotCommanded, domain::to_string(kind), name, *model));
   }
+  const auto* driver = driver_of(target);
+  if (driver == nullptr) return std::nullopt;  // the store refuses a target not at the site
   if (box_level != (target.circuit == 0)) return std::nullopt;  // the store's refusal
   if (auto ok = driver->check_command(payload, target.circuit); !ok) {
     return invalid(text::format(text::Id::kCommandNotEncodable, domain::to_string(kind), name,

@@ -40,6 +40,9 @@ std::optional<domain::Error> Operations::check_filter(const domain::BoardFilter&
 std::vector<domain::BoardRow> Operations::board_rows() const {
   auto rows = store_.status_board();
   for (auto& r : rows) {
+    // The store marks the ones it registered as such; the site file's profiles, where given,
+    // add any registered before the mark existed.
+    if (r.energy_meter) continue;
     if (const auto* driver = driver_of(r.meter); driver != nullptr && driver->energy_only()) {
       domain::as_energy_meter(r);
     }

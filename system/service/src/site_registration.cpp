@@ -48,7 +48,7 @@ std::vector<SiteBox> site_boxes(const SiteConfig& site) {
 void register_site(store::SiteAdmin& store, const std::vector<SiteBox>& boxes, const Actor& actor,
                    TimePoint at) {
   for (const auto& box : boxes) {
-    store.register_meters(box.meters, box.model);
+    store.register_meters(box.meters, box.model, box.driver->energy_only());
     if (!box.billing) continue;
     // The site file's declaration goes into the database, which is what billing, trip and
     // close and the balance check read: one source of truth.

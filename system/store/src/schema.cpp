@@ -865,12 +865,21 @@ ALTER TABLE meters ADD COLUMN state_at INTEGER;
 UPDATE meters SET state_at = read_at;
 )sql";
 
+// v25: a plain energy meter (its profile's kind energy_only) is marked, so that what queues
+// commands without the site file at hand (a tariff or settings change, a batch, a hand command)
+// leaves it alone: it is read for energy reports only, never billed nor commanded (issue 14
+// item 6). Written by register_site and the site import from the device profiles.
+constexpr std::string_view kV25 = R"sql(
+ALTER TABLE meters ADD COLUMN metering_only INTEGER NOT NULL DEFAULT 0
+  CHECK (metering_only IN (0, 1));
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
-  static const std::vector<std::string_view> kAll{kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,
-                                                  kV9,  kV10, kV11, kV12, kV13, kV14, kV15, kV16,
-                                                  kV17, kV18, kV19, kV20, kV21, kV22, kV23, kV24};
+  static const std::vector<std::string_view> kAll{
+      kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,  kV9,  kV10, kV11, kV12, kV13,
+      kV14, kV15, kV16, kV17, kV18, kV19, kV20, kV21, kV22, kV23, kV24, kV25};
   return kAll;
 }
 

@@ -553,13 +553,29 @@ std::string balance_details(const MeterState& st, domain::MeterStatus derived) {
   return d.dump();
 }
 
+/// The overload trip alarm as a reading observes it: the meter's overload flag with its relay
+/// open (the flag alone, relay closed, is a load above the threshold not yet tripped). Held until
+/// a reading without it: the flag latches until a mode command (a remote close) clears it.
+domain::AlarmSeen overload_seen(const MeterState& st) {
+  const bool tripped = st.last.overload && !st.last.relay_closed;
+  std::string details = "{}";
+  if (tripped) {
+    nlohmann::json d{{"mode", domain::to_string(st.last.mode)}};
+    if (st.account) d["account"] = *st.account;
+    details = d.dump();
+  }
+  return {{domain::AlarmKind::kOverloadTrip, domain::AlarmTarget::of_meter(rows::parse_id(st.key))},
+          tripped,
+          std::move(details)};
+}
+
 /// The events of the batch's status changes, each once: a meter gone offline (its
 /// `offline_after`-th failed cycle in a row) or answering again after it was, and the device's
 /// status bits disagreeing with the derived status of a meter-side meter (once per distinct
 /// disagreement in a row; the last one is kept in the meter row, so a restart repeats none).
 /// The same observations raise and clear the meters' alarms (alarm 1, 2, arrears, offline,
-/// status bits: domain::status_alarms, domain::alarm_changes); a meter that did not answer but
-/// is not offline yet observes none.
+/// overload trip, status bits: domain::status_alarms, overload_seen, domain::alarm_changes); a
+/// meter that did not answer but is not offline yet observes none.
 void status_events(Db& db, Batch& b, TimePoint at, const BillingRules& rules) {
   alarms::Observation seen(db);
   for (const auto i : b.failed_only) {
@@ -573,22 +589,25 @@ void status_events(Db& db, Batch& b, TimePoint at, const BillingRules& rules) {
         seen.add(std::move(a));
     }
     if (st.failed_before < rules.offline_after && st.failed_cycles >= rules.offline_after) {
-      rows::write_event(
-          db, rows::parse_id(st.key), "meter_offline",
-          "no answer in " + std::to_string(st.failed_cycles) + " poll cycles in a row", at);
+      rows::write_event(db, rows::parse_id(st.key), "meter_offline",
+                        "no answer in " + std::to_string(st.failed_cycles) +
+                            " cycles in a row (polls, and status scans where they run)",
+                        at);
     }
   }
   for (const auto i : b.read) {
     auto& st = b.states[i];
     if (st.failed_before >= rules.offline_after) {
-      rows::write_event(
-          db, rows::parse_id(st.key), "meter_online",
-          "answers again after " + std::to_string(st.failed_before) + " failed poll cycles", at);
+      rows::write_event(db, rows::parse_id(st.key), "meter_online",
+                        "answers again after " + std::to_string(st.failed_before) +
+                            " failed cycles (polls, and status scans where they run)",
+                        at);
     }
     const auto derived = status(st, rules);
     const auto id = rows::parse_id(st.key);
     for (auto& a : domain::status_alarms(id, derived, [&] { return balance_details(st, derived); }))
       seen.add(std::move(a));
+    if (!rules.metering_only) seen.add(overload_seen(st));
     std::optional<std::string> key;
     if (st.account && st.meter_side && !rules.metering_only) {
       key = domain::status_bits_mismatch(derived, st.last);

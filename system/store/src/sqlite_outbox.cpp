@@ -7,6 +7,8 @@
 #include <variant>
 #include <vector>
 
+#include <phil/common/text.hpp>
+
 #include "sqlite_alarms.hpp"
 #include "sqlite_prices.hpp"
 #include "sqlite_settings.hpp"
@@ -81,16 +83,27 @@ domain::Result<std::int64_t> SqliteStore::enqueue_in_transaction(const CommandRe
     return refused(std::string(domain::to_string(kind)) + " is a box command; address box " +
                    t.bus + "/" + std::to_string(t.box) + " (circuit 0), not a circuit");
   }
+  // A plain energy meter is never commanded: refused here too, for callers without the site
+  // file (Operations refuses it first when it has the drivers).
+  const auto not_commanded = [&](const std::string& name, const std::string& model) {
+    return Error{ErrorKind::kInvalid, text::format(text::Id::kEnergyMeterNotCommanded,
+                                                   domain::to_string(kind), name, model)};
+  };
   if (box_level) {
-    auto s = db_.prepare("SELECT 1 FROM meters WHERE bus = ?1 AND box = ?2 LIMIT 1");
+    auto s = db_.prepare(
+        "SELECT MIN(metering_only), model FROM meters WHERE bus = ?1 AND box = ?2 "
+        "HAVING COUNT(*) > 0");
     s->bind(1, t.bus).bind(2, t.box);
+    const auto box_name = "box " + t.bus + "/" + std::to_string(t.box);
     if (!s->step()) {
-      return refused("box " + t.bus + "/" + std::to_string(t.box) +
-                     " is not configured at this site; check the bus and address");
+      return refused(box_name + " is not configured at this site; check the bus and address");
     }
-  } else if (t.circuit == 0 || !meter(t)) {
+    if (s->int64(0) != 0) return not_commanded(box_name, s->text(1));
+  } else if (const auto m = t.circuit == 0 ? std::nullopt : meter(t); !m) {
     return refused("meter " + target_key(t) +
                    " is not configured at this site; check the bus, box and circuit");
+  } else if (m->metering_only) {
+    return not_commanded(target_key(t), m->model);
   }
   if (const auto* th = std::get_if<domain::ThresholdsPayload>(&req.params)) {
     // The stored thresholds are the ones the system derives the meter's status from and keeps

@@ -92,7 +92,8 @@ InForce::InForce(Db& db) : tariffs_(billing::load_tariffs(db)) {
     if (s->step()) site_mode = s->text(0);
   }
   {
-    auto s = db.prepare("SELECT id, billing_mode FROM meters");
+    // A plain energy meter holds no price: never in force, so never synced.
+    auto s = db.prepare("SELECT id, billing_mode FROM meters WHERE metering_only = 0");
     while (s->step()) {
       meters_[s->text(0)].meter_side = s->opt_text(1).value_or(site_mode) == "meter-side";
     }

@@ -108,8 +108,8 @@ std::vector<domain::BoardRow> SqliteStore::status_board() const {
       "SELECT m.bus, m.box, m.circuit, COALESCE(r.building, b.building), "
       "COALESCE(r.floor, b.floor), m.room, bu.comm_manager, a.id, a.tenant, m.status, "
       "COALESCE(m.billing_mode, st.billing_mode), m.read_at, m.balance_fen, a.balance_fen, "
-      "m.relay, m.mode, m.swap_detected_at, bi.mismatch, a.mismatch_fen, m.state_at "
-      "FROM meters m JOIN site st ON st.id = 1 LEFT JOIN rooms r ON r.id = m.room "
+      "m.relay, m.mode, m.swap_detected_at, bi.mismatch, a.mismatch_fen, m.state_at, "
+      "m.metering_only FROM meters m JOIN site st ON st.id = 1 LEFT JOIN rooms r ON r.id = m.room "
       "LEFT JOIN boxes b ON b.bus = m.bus AND b.address = m.box "
       "LEFT JOIN buses bu ON bu.id = m.bus "
       "LEFT JOIN account_meters am ON am.meter = m.id AND am.detached_at IS NULL "
@@ -142,6 +142,7 @@ std::vector<domain::BoardRow> SqliteStore::status_board() const {
     r.box_mismatch = s->opt_text(17);
     r.mismatch_fen = s->opt_int64(18);
     if (auto at = s->opt_int64(19)) r.state_at = from_ms(*at);
+    if (s->int64(20) != 0) domain::as_energy_meter(r);
     out.push_back(std::move(r));
   }
   return out;

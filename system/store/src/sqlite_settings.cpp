@@ -43,9 +43,10 @@ std::optional<std::pair<std::int64_t, domain::ThresholdsPayload>> newest_open(
 }
 
 std::optional<MeterThresholds> load(Db& db, const MeterId& meter) {
-  auto s = db.prepare(std::string("SELECT ") + kStoredColumns +
-                      ", m.onmeter_alarm1_fen, m.onmeter_alarm2_fen, m.onmeter_overload_w "
-                      "FROM meters m JOIN site st ON st.id = 1 WHERE m.id = ?1");
+  auto s =
+      db.prepare(std::string("SELECT ") + kStoredColumns +
+                 ", m.onmeter_alarm1_fen, m.onmeter_alarm2_fen, m.onmeter_overload_w "
+                 "FROM meters m JOIN site st ON st.id = 1 WHERE m.id = ?1 AND m.metering_only = 0");
   s->bind(1, meter.to_string());
   if (!s->step()) return std::nullopt;
   MeterThresholds out;
@@ -60,7 +61,7 @@ std::optional<MeterThresholds> load(Db& db, const MeterId& meter) {
 
 std::map<std::string, domain::Thresholds> stored_of_all(Db& db) {
   auto s = db.prepare(std::string("SELECT m.id, ") + kStoredColumns +
-                      " FROM meters m JOIN site st ON st.id = 1");
+                      " FROM meters m JOIN site st ON st.id = 1 WHERE m.metering_only = 0");
   std::map<std::string, domain::Thresholds> out;
   while (s->step())
     out[s->text(0)] = {s->int64(1), s->int64(2), s->int64(3)};

@@ -26,15 +26,16 @@ struct MeterThresholds {
   std::optional<domain::ThresholdsPayload> newest_open;  ///< newest pending or in-flight command
 };
 
-/// nullopt if the meter is not registered.
+/// nullopt if the meter is not registered or is a plain energy meter (meters.metering_only: it
+/// holds no thresholds, so none are ever queued to it).
 std::optional<MeterThresholds> load(sqlite::Db& db, const domain::MeterId& meter);
 
 /// The newest open (pending or in-flight) thresholds command of `meter`: its id and values.
 std::optional<std::pair<std::int64_t, domain::ThresholdsPayload>> newest_open(
     sqlite::Db& db, const domain::MeterId& meter);
 
-/// The thresholds in force of every registered meter, by meter id (a site import compares them
-/// before and after).
+/// The thresholds in force of every registered meter but plain energy meters, by meter id (a site
+/// import compares them before and after).
 std::map<std::string, domain::Thresholds> stored_of_all(sqlite::Db& db);
 
 /// Queues `meter`'s stored thresholds if domain::thresholds_download says it needs them: its

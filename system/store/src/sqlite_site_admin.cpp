@@ -200,9 +200,9 @@ void import_places(Db& db, const domain::SiteModel& model, ImportSummary& sum) {
 
 /// Boxes and their meters (a meter's model is its box's).
 void import_devices(Db& db, const domain::SiteModel& model, ImportSummary& sum) {
-  std::map<std::pair<std::string, int>, std::string> box_models;
+  std::map<std::pair<std::string, int>, const domain::BoxSpec*> boxes;
   for (const auto& b : model.boxes) {
-    box_models[{b.bus, b.address}] = b.model;
+    boxes[{b.bus, b.address}] = &b;
     const auto building = b.floor ? opt_nonempty(b.building) : std::nullopt;
     upsert(db, sum,
            "INSERT INTO boxes (bus, address, model, building, floor) VALUES (?1, ?2, ?3, ?4, ?5) "
@@ -221,27 +221,29 @@ void import_devices(Db& db, const domain::SiteModel& model, ImportSummary& sum) 
     if (a.meters.size() > 1) shared.insert(a.meters.begin(), a.meters.end());
   }
   for (const auto& m : model.meters) {
-    const auto& model_name = box_models.at({m.id.bus, m.id.box});
+    const auto& box = *boxes.at({m.id.bus, m.id.box});
     auto mode = m.billing_mode;
     if (shared.contains(m.id) || in_account_of_several(db, m.id)) {
       mode = domain::BillingMode::kHostSide;
     }
     upsert(db, sum,
            "INSERT INTO meters (id, bus, box, circuit, model, room, alarm1_fen, alarm2_fen, "
-           "overload_w, billing_mode) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-           "ON CONFLICT DO NOTHING",
+           "overload_w, billing_mode, metering_only) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
            "UPDATE meters SET model = ?5, room = ?6, alarm1_fen = ?7, alarm2_fen = ?8, "
-           "overload_w = ?9, billing_mode = ?10 WHERE id = ?1 AND bus = ?2 AND box = ?3 AND "
-           "circuit = ?4 AND (model IS NOT ?5 OR room IS NOT ?6 OR alarm1_fen IS NOT ?7 OR "
-           "alarm2_fen IS NOT ?8 OR overload_w IS NOT ?9 OR billing_mode IS NOT ?10)",
+           "overload_w = ?9, billing_mode = ?10, metering_only = ?11 WHERE id = ?1 AND "
+           "bus = ?2 AND box = ?3 AND circuit = ?4 AND (model IS NOT ?5 OR room IS NOT ?6 OR "
+           "alarm1_fen IS NOT ?7 OR alarm2_fen IS NOT ?8 OR overload_w IS NOT ?9 OR "
+           "billing_mode IS NOT ?10 OR metering_only IS NOT ?11)",
            [&](Stmt& s) {
              s.bind(1, m.id.to_string()).bind(2, m.id.bus).bind(3, m.id.box);
-             s.bind(4, m.id.circuit).bind(5, model_name);
+             s.bind(4, m.id.circuit).bind(5, box.model);
              bind_opt(s, 6, m.room);
              s.bind(7, m.thresholds.alarm1_fen).bind(8, m.thresholds.alarm2_fen);
              s.bind(9, m.thresholds.overload_w);
              bind_opt(s, 10,
                       mode ? std::optional<std::string>(domain::to_string(*mode)) : std::nullopt);
+             s.bind(11, box.metering_only ? 1 : 0);
            });
   }
 }
@@ -261,13 +263,17 @@ void audit_import(Db& db, const domain::SiteSettings& st, const ImportSummary& s
 
 }  // namespace
 
-void SqliteStore::register_meters(const std::vector<MeterId>& ids, const std::string& model) {
+void SqliteStore::register_meters(const std::vector<MeterId>& ids, const std::string& model,
+                                  bool metering_only) {
   Transaction tx(db_);
   for (const auto& id : ids) {
     auto s = db_.prepare(
-        "INSERT INTO meters (id, bus, box, circuit, model) VALUES (?1, ?2, ?3, ?4, ?5) "
-        "ON CONFLICT (id) DO UPDATE SET model = excluded.model");
+        "INSERT INTO meters (id, bus, box, circuit, model, metering_only) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+        "ON CONFLICT (id) DO UPDATE SET model = excluded.model, "
+        "metering_only = excluded.metering_only");
     s->bind(1, id.to_string()).bind(2, id.bus).bind(3, id.box).bind(4, id.circuit).bind(5, model);
+    s->bind(6, metering_only ? 1 : 0);
     s->run();
   }
   tx.commit();

@@ -174,7 +174,8 @@ class SqliteStore final : public Store {
                                         TimePoint at) override;
 
   // ---- SiteAdmin (sqlite_site_admin.cpp; replace and move: sqlite_meter_changes.cpp) ----
-  void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model) override;
+  void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model,
+                       bool metering_only) override;
   int set_billing_mode(const std::vector<domain::MeterId>& ids, domain::BillingMode mode,
                        const std::string& operator_id, TimePoint at) override;
   domain::Result<ImportSummary> import_site(const domain::SiteModel& model,

@@ -33,7 +33,7 @@ constexpr const char* kMeterColumns =
     "(SELECT am.account FROM account_meters am JOIN accounts a ON a.id = am.account "
     " WHERE am.meter = m.id AND am.detached_at IS NULL AND a.closed_at IS NULL), "
     "COALESCE(m.billing_mode, (SELECT billing_mode FROM site WHERE id = 1), 'meter-side'), "
-    "m.state_at";
+    "m.state_at, m.metering_only";
 
 MeterRecord meter_from_row(const Stmt& s) {
   MeterRecord m;
@@ -62,6 +62,7 @@ MeterRecord meter_from_row(const Stmt& s) {
   m.account = s.opt_text(21);
   m.billing_mode = domain::parse_billing_mode(s.text(22)).value_or(domain::BillingMode::kMeterSide);
   if (auto at = s.opt_int64(23)) m.state_at = from_ms(*at);
+  m.metering_only = s.int64(24) != 0;
   return m;
 }
 

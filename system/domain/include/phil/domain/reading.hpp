@@ -25,6 +25,9 @@ struct MeterReading {
   bool alarm1 = false;            ///< status flags decoded by the profile's names
   bool alarm2 = false;
   bool arrears = false;
+  /// The profile's `overload` flag: the meter tripped on overload (latched until a mode command)
+  /// or draws above its threshold now. With the relay open it is an overload trip.
+  bool overload = false;
   std::uint16_t purchase_count = 0;      ///< count of the last credit the meter accepted
   std::uint16_t debit_count = 0;         ///< count of the last debit (read with a credit state)
   std::int64_t purchase_amount_fen = 0;  ///< amount of that credit, fen
@@ -47,6 +50,7 @@ struct StateReading {
   bool alarm1 = false;
   bool alarm2 = false;
   bool arrears = false;
+  bool overload = false;
   bool operator==(const StateReading&) const = default;
 };
 

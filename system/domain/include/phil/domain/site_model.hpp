@@ -94,6 +94,10 @@ struct BoxSpec {
   std::string model;  ///< e.g. "adf300l-iii"
   std::string building;
   std::optional<int> floor;  ///< where the box hangs; nullopt: not recorded
+  /// Its model only meters (a plain energy meter: its device profile's kind energy_only). Not in
+  /// the site model file: set from the device profiles by whoever reads them
+  /// (service::Operations::import_site); the import marks the box's meters with it.
+  bool metering_only = false;
 };
 
 struct MeterSpec {

@@ -241,7 +241,7 @@ class Adf300Driver {
   Register balance_;
   std::uint16_t relay_closed_value_ = 1;
   std::optional<std::uint16_t> mode_prepaid_, mode_keep_power_, mode_forced_off_;
-  std::optional<int> bit_alarm1_, bit_alarm2_, bit_arrears_;
+  std::optional<int> bit_alarm1_, bit_alarm2_, bit_arrears_, bit_overload_;
   std::vector<std::pair<Register, Quantity>> credit_state_regs_;
   std::vector<Register>
       setting_regs_;  // the profile's setting registers (mode, thresholds, prices)

@@ -514,14 +514,17 @@ class Operations {
   std::int64_t credit_room_fen(const domain::MeterId& meter) const;
   /// check_text of a status board filter's texts.
   static std::optional<domain::Error> check_filter(const domain::BoardFilter& filter);
-  /// Nothing if none of `meters` is a plain energy meter (its box's driver energy_only()); else
-  /// the kInvalid refusal of `what` (an account open, a sale, ...) naming the first one: an
-  /// energy meter is read for energy reports only and never billed (issue 14 item 6). Nothing
-  /// to check without a site file (the poll never charges an energy meter anyway).
+  /// The model of `target` if it is a plain energy meter: its box's driver energy_only() with a
+  /// site file, else the store's mark (store::MeterRecord::metering_only, written from the
+  /// profiles by register_site and the site import); nullopt otherwise or unknown.
+  std::optional<std::string> energy_meter_model(const domain::MeterId& target) const;
+  /// Nothing if none of `meters` is a plain energy meter (energy_meter_model); else the kInvalid
+  /// refusal of `what` (an account open, a sale, ...) naming the first one: an energy meter is
+  /// read for energy reports only and never billed (issue 14 item 6).
   std::optional<domain::Error> check_billable(std::string_view what,
                                               std::span<const domain::MeterId> meters) const;
-  /// Every meter's board row (store::Queries::status_board), the site file's energy meters
-  /// shown as such (domain::as_energy_meter).
+  /// Every meter's board row (store::Queries::status_board), energy meters (the store's mark or
+  /// the site file's profile) shown as such (domain::as_energy_meter).
   std::vector<domain::BoardRow> board_rows() const;
   /// The counter's checks of a command to `target` (see command()).
   std::optional<domain::Error> check_command(const domain::MeterId& target,

@@ -36,6 +36,8 @@ struct MeterRecord {
   /// Who deducts for this meter's energy: its own setting, else the site default. Host-side
   /// meters are charged and tripped/closed by the system.
   domain::BillingMode billing_mode = domain::BillingMode::kMeterSide;
+  /// A plain energy meter (SiteAdmin::register_meters): never billed nor commanded.
+  bool metering_only = false;
 };
 
 struct LedgerRecord {

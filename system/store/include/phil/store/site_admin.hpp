@@ -133,9 +133,12 @@ class SiteAdmin {
  public:
   virtual ~SiteAdmin() = default;
 
-  /// Registers meters (idempotent: known meters keep their state; the model is updated).
-  virtual void register_meters(const std::vector<domain::MeterId>& ids,
-                               const std::string& model) = 0;
+  /// Registers meters (idempotent: known meters keep their state; the model and the mark are
+  /// updated). `metering_only`: plain energy meters (their profile's kind energy_only), read for
+  /// energy reports only: no command is ever queued to them (a tariff, settings or batch change
+  /// leaves them out; a hand command is refused) and they are never billed.
+  virtual void register_meters(const std::vector<domain::MeterId>& ids, const std::string& model,
+                               bool metering_only) = 0;
   /// Sets the meters' own billing mode (the one billing, trip/close and the balance check use),
   /// as the daemon's site file declares it (`billing:` on a bus or box). One transaction with an
   /// audit row naming the meters it changed; meters already in that mode are left alone. One
