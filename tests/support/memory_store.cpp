@@ -585,7 +585,9 @@ domain::Result<void> MemoryLedger::open_account(const OpenAccountRequest& req,
 
 domain::Result<std::int64_t> MemoryLedger::sale(const SaleRequest& req) {
   Lock lock(d_.mutex);
-  if (req.amount_fen <= 0) return refused("sale amount must be positive");
+  if (req.amount_fen <= 0) {
+    return domain::Error{domain::ErrorKind::kInvalid, "sale amount must be positive"};
+  }
   const auto it = d_.accounts.find(req.account);
   if (it == d_.accounts.end()) {
     return Error{ErrorKind::kNotFound, "account " + req.account + " does not exist"};

@@ -32,7 +32,9 @@ grep -q "already exists" err.txt || fail "duplicate account not explained"
 expect_rc 0 ctl sale --account A401 --amount 100.00
 expect_rc 1 ctl sale --account A999 --amount 1.00
 grep -q "A999 does not exist" err.txt || fail "unknown account not explained"
-expect_rc 1 ctl sale --account A401 --amount 0
+# A sale of nothing is bad input (2), as a malformed amount is; not a rule's refusal (1).
+expect_rc 2 ctl sale --account A401 --amount 0
+grep -q "must be positive" err.txt || fail "a zero sale not explained"
 expect_rc 2 ctl sale --account A401 --amount 1.001
 expect_rc 2 ctl meter show bus1/x/1
 # A usage error of a command that asked for JSON is JSON too.

@@ -196,8 +196,8 @@ TEST_F(StoreTest, SaleFailingMidTransactionLeavesNothingHalfApplied) {
 
 TEST_F(StoreTest, RefusedOperatorActionsChangeNothing) {
   open_a401(2000);
-  EXPECT_EQ(store_->sale({"A401", 0, "c", kT0}).error().kind, domain::ErrorKind::kRefused);
-  EXPECT_EQ(store_->sale({"A401", -5, "c", kT0}).error().kind, domain::ErrorKind::kRefused);
+  EXPECT_EQ(store_->sale({"A401", 0, "c", kT0}).error().kind, domain::ErrorKind::kInvalid);
+  EXPECT_EQ(store_->sale({"A401", -5, "c", kT0}).error().kind, domain::ErrorKind::kInvalid);
   EXPECT_EQ(store_->sale({"NOPE", 100, "c", kT0}).error().kind, domain::ErrorKind::kNotFound);
   EXPECT_FALSE(store_->open_account({"A401", "Li", {meter(2)}, 0, "c", kT0}));  // duplicate id
   EXPECT_FALSE(store_->open_account({"A402", "Wu", {meter(1)}, 0, "c", kT0}));  // meter taken

@@ -133,8 +133,10 @@ domain::Result<void> SqliteStore::open_account(const OpenAccountRequest& req,
 
 domain::Result<std::int64_t> SqliteStore::sale(const SaleRequest& req) {
   if (req.amount_fen <= 0) {
-    return refused("sale amount must be positive (got " + std::to_string(req.amount_fen) +
-                   " fen); enter an amount such as 100.00");
+    // Bad input rather than a rule's refusal: no sale of nothing or less is meant.
+    return Error{ErrorKind::kInvalid, "sale amount must be positive (got " +
+                                          std::to_string(req.amount_fen) +
+                                          " fen); enter an amount such as 100.00"};
   }
   Transaction tx(db_);
   std::optional<std::int64_t> closed;
@@ -162,8 +164,9 @@ domain::Result<std::int64_t> SqliteStore::sale(const SaleRequest& req) {
 
 domain::Result<MoneyBack> SqliteStore::refund(const RefundRequest& req) {
   if (req.amount_fen <= 0) {
-    return refused("refund amount must be positive (got " + std::to_string(req.amount_fen) +
-                   " fen); enter an amount such as 10.00");
+    return Error{ErrorKind::kInvalid, "refund amount must be positive (got " +
+                                          std::to_string(req.amount_fen) +
+                                          " fen); enter an amount such as 10.00"};
   }
   Transaction tx(db_);
   auto acc = open_account_balance(db_, req.account);
