@@ -10,7 +10,8 @@ endfunction()
 
 function(phil_check_architecture)
   set(sim_libs phil_sim_profile phil_sim_model phil_sim_rtu phil_sim_runtime)
-  set(system_libs phil_domain phil_store phil_meterlink phil_service)
+  set(system_libs phil_domain phil_store phil_meterlink phil_notify phil_report phil_service
+      phil_views phil_api)
   foreach(lib IN LISTS sim_libs)
     if(TARGET ${lib})
       phil_direct_deps(${lib} deps)

@@ -10,6 +10,9 @@ namespace phil::text {
 namespace {
 
 std::atomic<Lang> g_language{Lang::kEn};
+// A thread's own language while a LanguageScope lives on it (a server answers each request in
+// the language its client asks for, on whichever thread serves it).
+thread_local std::optional<Lang> t_language;
 
 bool starts_with_word(std::string_view s, std::string_view word) {
   if (!s.starts_with(word)) return false;
@@ -52,6 +55,7 @@ void set_language(Lang lang) {
 }
 
 Lang language() {
+  if (t_language) return *t_language;
   return g_language.load(std::memory_order_relaxed);
 }
 
@@ -610,10 +614,91 @@ std::string_view pattern_en(Id id) {
              "and never billed; leave it out of accounts, nothing was written";
     case Id::kBoardEnergyMeter:
       return "energy meter";
+    case Id::kApiNoRoute:
+      return "no such endpoint: {0} {1}; the endpoints are listed at /api/openapi.json";
+    case Id::kApiWrongMethod:
+      return "{0} does not take {1}; it takes {2}";
+    case Id::kApiBadTarget:
+      return "the request target is not a valid path: use percent escapes of UTF-8, without "
+             "control characters";
+    case Id::kApiBadJson:
+      return "the body is not a JSON object: {0}; send Content-Type: application/json with an "
+             "object";
+    case Id::kApiMissingField:
+      return "{0} is required";
+    case Id::kApiWrongType:
+      return "{0} must be {1}";
+    case Id::kApiUnknownField:
+      return "{0} is not a field of this request; it takes {1}";
+    case Id::kApiUnknownParam:
+      return "{0} is not a parameter of {1}; it takes {2}";
+    case Id::kApiBadNumber:
+      return "{0} \"{1}\" is not a whole number from {2} to {3}";
+    case Id::kApiUnauthenticated:
+      return "log in first: send the session's token as the header Authorization: Bearer TOKEN";
+    case Id::kApiSessionEnded:
+      return "the session has ended (expired, idle or logged out): log in again";
+    case Id::kApiTooManyLogins:
+      return "too many login attempts from this address: wait {0} s and try again";
+    case Id::kApiOriginRefused:
+      return "requests from pages at {0} are not allowed; the administrator may add it to "
+             "allowed_origins";
+    case Id::kApiBodyTooLarge:
+      return "the request body is larger than {0} bytes";
+    case Id::kApiHeaderTooLarge:
+      return "the request line and header fields are larger than {0} bytes";
+    case Id::kApiTooManyStreams:
+      return "{0} live feeds are open, the most this server takes; close one (another console "
+             "or tab) or raise limits.max_streams in the API configuration";
+    case Id::kApiTimeout:
+      return "the whole request did not arrive within {0} s";
+    case Id::kApiBadHttp:
+      return "the request is not valid HTTP/1.1: {0}";
+    case Id::kApiInternal:
+      return "the server could not answer this request; its log has the details under {0}";
+    case Id::kApiTlsRequired:
+      return "this server answers over HTTPS only";
+    case Id::kApiTypeString:
+      return "a string";
+    case Id::kApiTypeYuan:
+      return "an amount in yuan as a string with at most 2 decimals, such as \"12.30\"";
+    case Id::kApiTypeInteger:
+      return "a whole number";
+    case Id::kApiTypeBoolean:
+      return "true or false";
+    case Id::kApiTypeStrings:
+      return "an array of strings";
+    case Id::kApiGivenTwice:
+      return "{0} is given more than once; give it once";
+    case Id::kApiBadMeterPath:
+      return "{0}/{1}/{2} is not a meter id; write bus/box/circuit, e.g. bus1/4/1";
+    case Id::kApiBadTime:
+      return "{0} \"{1}\" is not a time; write ISO 8601 with the offset, e.g. "
+             "2026-03-01T08:00:00+08:00";
+    case Id::kApiBadChoice:
+      return "{0} \"{1}\" is not one of {2}";
+    case Id::kApiTypeObject:
+      return "a JSON object";
+    case Id::kTenantLoginRefused:
+      return "account {0} is unknown, has no tenant password yet, or the password is wrong; the "
+             "property office sets one";
+    case Id::kTenantLoginLocked:
+      return "account {0} is locked until {1} after {2} failed logins in a row; wait, or ask the "
+             "property office for a new password";
+    case Id::kTenantSessionEnded:
+      return "your session has ended; log in again";
     case Id::kEnd:
       break;
   }
   return "?";
+}
+
+LanguageScope::LanguageScope(Lang lang) : previous_(t_language) {
+  t_language = lang;
+}
+
+LanguageScope::~LanguageScope() {
+  t_language = previous_;
 }
 
 }  // namespace phil::text

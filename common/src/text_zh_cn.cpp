@@ -553,6 +553,73 @@ std::string_view pattern_zh_cn(Id id) {
              "请勿将其加入账户，未写入任何内容";
     case Id::kBoardEnergyMeter:
       return "计量电表";
+    case Id::kApiNoRoute:
+      return "没有这个接口：{0} {1}；接口列表见 /api/openapi.json";
+    case Id::kApiWrongMethod:
+      return "{0} 不支持 {1} 方法；支持 {2}";
+    case Id::kApiBadTarget:
+      return "请求路径无效：请使用 UTF-8 的百分号编码，不得含控制字符";
+    case Id::kApiBadJson:
+      return "请求体不是 JSON 对象：{0}；请以 Content-Type: application/json 发送一个对象";
+    case Id::kApiMissingField:
+      return "缺少必填字段 {0}";
+    case Id::kApiWrongType:
+      return "{0} 必须是{1}";
+    case Id::kApiUnknownField:
+      return "{0} 不是此请求的字段；可用字段：{1}";
+    case Id::kApiUnknownParam:
+      return "{0} 不是 {1} 的参数；可用参数：{2}";
+    case Id::kApiBadNumber:
+      return "{0} \"{1}\" 不是 {2} 到 {3} 之间的整数";
+    case Id::kApiUnauthenticated:
+      return "请先登录：在请求头中发送 Authorization: Bearer 令牌";
+    case Id::kApiSessionEnded:
+      return "会话已结束（过期、闲置或已退出）：请重新登录";
+    case Id::kApiTooManyLogins:
+      return "此地址登录尝试过多：请等待 {0} 秒后再试";
+    case Id::kApiOriginRefused:
+      return "不允许来自 {0} 页面的请求；管理员可将其加入 allowed_origins";
+    case Id::kApiBodyTooLarge:
+      return "请求体超过 {0} 字节";
+    case Id::kApiHeaderTooLarge:
+      return "请求行和请求头超过 {0} 字节";
+    case Id::kApiTooManyStreams:
+      return "已有 {0} 个实时推送连接，达到本服务器上限；请关闭一个（其他控制台或标签页），"
+             "或在 API 配置中调大 limits.max_streams";
+    case Id::kApiTimeout:
+      return "未在 {0} 秒内收到完整请求";
+    case Id::kApiBadHttp:
+      return "请求不是有效的 HTTP/1.1：{0}";
+    case Id::kApiInternal:
+      return "服务器无法处理此请求；详情见服务器日志，编号 {0}";
+    case Id::kApiTlsRequired:
+      return "此服务器只接受 HTTPS 请求";
+    case Id::kApiTypeString:
+      return "字符串";
+    case Id::kApiTypeYuan:
+      return "以字符串表示、最多两位小数的元金额，如 \"12.30\"";
+    case Id::kApiTypeInteger:
+      return "整数";
+    case Id::kApiTypeBoolean:
+      return "true 或 false";
+    case Id::kApiTypeStrings:
+      return "字符串数组";
+    case Id::kApiGivenTwice:
+      return "{0} 出现了多次；只能给一次";
+    case Id::kApiBadMeterPath:
+      return "{0}/{1}/{2} 不是电表编号；格式为 总线/表箱/回路，如 bus1/4/1";
+    case Id::kApiBadTime:
+      return "{0} \"{1}\" 不是时间；请用带时区的 ISO 8601 格式，如 2026-03-01T08:00:00+08:00";
+    case Id::kApiBadChoice:
+      return "{0} \"{1}\" 不是以下之一：{2}";
+    case Id::kApiTypeObject:
+      return "JSON 对象";
+    case Id::kTenantLoginRefused:
+      return "户号 {0} 不存在、尚未设置密码或密码错误；密码可到物业管理处设置";
+    case Id::kTenantLoginLocked:
+      return "户号 {0} 连续 {2} 次登录失败，已锁定至 {1}；请稍候，或到物业管理处重设密码";
+    case Id::kTenantSessionEnded:
+      return "登录已过期，请重新登录";
     case Id::kEnd:
       break;
   }

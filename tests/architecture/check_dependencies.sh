@@ -16,7 +16,7 @@ report() {  # $1 = rule, rest = grep output lines
   fi
 }
 
-mapfile -t bad < <(grep -rnE '#include <phil/(domain|store|meterlink|service)/' sim 2>/dev/null)
+mapfile -t bad < <(grep -rnE '#include <phil/(domain|store|meterlink|notify|report|service|views|api)/' sim 2>/dev/null)
 report "sim/ must not include system/ headers (they share only profiles/)" "${bad[@]}"
 
 mapfile -t bad < <(grep -rnE '#include <phil/sim/' system 2>/dev/null)

@@ -18,3 +18,6 @@ phil_fuzz_target(fuzz_system_tariff_file
 phil_fuzz_target(fuzz_system_meter_words
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_system_meter_words.cpp DEPS phil_meterlink
   phil_test_support)
+# ... and what a client sends the HTTPS API: the request target, headers and JSON bodies.
+phil_fuzz_target(fuzz_api_router
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_api_router.cpp DEPS phil_api nlohmann_json::nlohmann_json)

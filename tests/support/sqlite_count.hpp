@@ -243,26 +243,19 @@ inline constexpr const char* kSchemaV8ToV7 =
     "ALTER TABLE accounts DROP COLUMN tier_used_wh;"
     "PRAGMA user_version = 7;";
 
+/// v26 (tenant_credentials, tenant_sessions) undone.
+inline constexpr const char* kSchemaV26ToV25 =
+    "DROP TABLE tenant_sessions;"
+    "DROP TABLE tenant_credentials;"
+    "PRAGMA user_version = 25;";
+
 /// The undo steps above, by the version each one undoes.
-inline constexpr std::array<std::pair<int, const char*>, 18> kSchemaUndo{{
-    {25, kSchemaV25ToV24},
-    {24, kSchemaV24ToV23},
-    {23, kSchemaV23ToV22},
-    {22, kSchemaV22ToV21},
-    {21, kSchemaV21ToV20},
-    {20, kSchemaV20ToV19},
-    {19, kSchemaV19ToV18},
-    {18, kSchemaV18ToV17},
-    {17, kSchemaV17ToV16},
-    {16, kSchemaV16ToV15},
-    {15, kSchemaV15ToV14},
-    {14, kSchemaV14ToV13},
-    {13, kSchemaV13ToV12},
-    {12, kSchemaV12ToV11},
-    {11, kSchemaV11ToV10},
-    {10, kSchemaV10ToV9},
-    {9, kSchemaV9ToV8},
-    {8, kSchemaV8ToV7},
+inline constexpr std::array<std::pair<int, const char*>, 19> kSchemaUndo{{
+    {26, kSchemaV26ToV25}, {25, kSchemaV25ToV24}, {24, kSchemaV24ToV23}, {23, kSchemaV23ToV22},
+    {22, kSchemaV22ToV21}, {21, kSchemaV21ToV20}, {20, kSchemaV20ToV19}, {19, kSchemaV19ToV18},
+    {18, kSchemaV18ToV17}, {17, kSchemaV17ToV16}, {16, kSchemaV16ToV15}, {15, kSchemaV15ToV14},
+    {14, kSchemaV14ToV13}, {13, kSchemaV13ToV12}, {12, kSchemaV12ToV11}, {11, kSchemaV11ToV10},
+    {10, kSchemaV10ToV9},  {9, kSchemaV9ToV8},    {8, kSchemaV8ToV7},
 }};
 
 /// Turns a file of the current schema (`current`, sqlite_schema_version()) back into the shape of

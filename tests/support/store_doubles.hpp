@@ -419,6 +419,23 @@ class RoleStore final : public Store {
   void end_session(const std::string&, TimePoint) override {}
   void record_session_refused(const SessionRecord&, domain::SessionState, TimePoint) override {}
 
+  // ---- TenantAccess: none kept (the tenants' tests use the SQLite store) ----
+  domain::Result<void> set_tenant_password(const std::string& account, const std::string&,
+                                           const std::string&, TimePoint) override {
+    return domain::Error{domain::ErrorKind::kRefused, "no tenants in a role double: " + account};
+  }
+  std::optional<TenantCredential> tenant_credential(const std::string&) const override {
+    return std::nullopt;
+  }
+  void record_tenant_login(const std::string&, const std::optional<domain::LoginDecision>&,
+                           TimePoint) override {}
+  void add_tenant_session(const TenantSessionRecord&) override {}
+  std::optional<TenantSessionRecord> tenant_session(const std::string&) const override {
+    return std::nullopt;
+  }
+  void touch_tenant_session(const std::string&, TimePoint) override {}
+  void end_tenant_session(const std::string&, TimePoint) override {}
+
   // ---- SystemLog: the role doubles keep the rows they are given, unchained (the chain's tests
   // use the SQLite store) ----
   void record(const LogEvent& e, TimePoint at) override {

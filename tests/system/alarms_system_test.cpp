@@ -183,7 +183,7 @@ TEST_F(AlarmsSystemTest, AnAlarmIsAcknowledgedOnceWithOneLogRowAndRefusalsChange
 
   const auto denied = ops.ack_alarm(cashier(), id);
   ASSERT_FALSE(denied);
-  EXPECT_EQ(denied.error().kind, domain::ErrorKind::kRefused);
+  EXPECT_EQ(denied.error().kind, domain::ErrorKind::kForbidden);
   EXPECT_EQ(acks(), "0|");
 
   const auto done = ops.ack_alarm(engineer(), id);
@@ -233,7 +233,7 @@ TEST_F(AlarmsSystemTest, TheOfflineReportSaysWhenEachWentOfflineAndForHowLong) {
   EXPECT_FALSE(box.still_offline);
   const auto denied = ops.offline_report(engineer(), from, now());
   ASSERT_FALSE(denied);
-  EXPECT_EQ(denied.error().kind, domain::ErrorKind::kRefused);
+  EXPECT_EQ(denied.error().kind, domain::ErrorKind::kForbidden);
   const auto empty = ops.offline_report(manager, now(), from);
   ASSERT_FALSE(empty);
   EXPECT_EQ(empty.error().kind, domain::ErrorKind::kInvalid);

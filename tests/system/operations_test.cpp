@@ -299,7 +299,7 @@ TEST_F(OperationsTest, EveryRoleIsWalkedThroughEveryActionAndRefusedOutsideItsRo
       }
       ++refused;
       ASSERT_TRUE(err) << what << " was allowed";
-      EXPECT_EQ(err->kind, ErrorKind::kRefused) << what;
+      EXPECT_EQ(err->kind, ErrorKind::kForbidden) << what;
       EXPECT_NE(err->message.find("walker (" + std::string(domain::to_string(role)) + ") may not " +
                                   std::string(domain::to_string(action))),
                 std::string::npos)

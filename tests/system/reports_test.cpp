@@ -270,7 +270,7 @@ TEST_F(ReportsTest, OnlyAManagerOrAnAdminMayRebuildTheRollUps) {
        {domain::Role::kCashier, domain::Role::kEngineer, domain::Role::kAuditor}) {
     const auto r = ops().rebuild_reports(Actor{"x", role});
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().kind, domain::ErrorKind::kRefused);
+    EXPECT_EQ(r.error().kind, domain::ErrorKind::kForbidden);
   }
   EXPECT_TRUE(ops().rebuild_reports(Actor{"root", domain::Role::kAdmin}));
 }
@@ -364,7 +364,7 @@ TEST_F(ReportsTest, AMonthsSalesReportEqualsTheLedgersSumForThatMonth) {
   EXPECT_EQ(mine.value().sums.totals.pending_fen, 300);
   const auto theirs = ops().shift_report(c1, "c2", local(2026, 2, 1, 0), local(2026, 4, 1, 0));
   ASSERT_FALSE(theirs);
-  EXPECT_EQ(theirs.error().kind, domain::ErrorKind::kRefused);
+  EXPECT_EQ(theirs.error().kind, domain::ErrorKind::kForbidden);
   EXPECT_TRUE(ops().shift_report(auditor(), "c2", local(2026, 2, 1, 0), local(2026, 4, 1, 0)));
   // A cashier may not read the office's reports, and an empty period is refused.
   EXPECT_FALSE(ops().sales_report(

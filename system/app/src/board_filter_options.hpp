@@ -8,24 +8,17 @@
 #include <CLI/CLI.hpp>
 
 #include <phil/domain/status_board.hpp>
+#include <phil/views/board_filter.hpp>
 
 namespace phil::app {
 
-struct BoardFilterOptions {
-  std::string building;
-  std::string floor;
-  std::string bus;
-  std::string box;  ///< "BUS/BOX", or the box's address on every bus
-  std::string status_name;
-  std::string account;
-  std::string text;
-};
+/// The options as typed (the views library reads them, as it reads the API's parameters).
+using BoardFilterOptions = views::BoardFilterFields;
 
 /// Adds the filter options to `cmd`, bound to `o` (which outlives the parse).
 void add_board_filter_options(CLI::App& cmd, BoardFilterOptions& o);
 
-/// True if any filter option was given.
-bool any_filter(const BoardFilterOptions& o);
+using views::any_filter;
 
 /// The options as typed, "--status arrears --floor 4" (a batch's selection, for the record).
 std::string describe(const BoardFilterOptions& o);

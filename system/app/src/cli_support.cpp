@@ -16,6 +16,7 @@
 #include <phil/common/utf8.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/report/report.hpp>
+#include <phil/views/json_views.hpp>
 
 namespace phil::app {
 
@@ -179,7 +180,7 @@ std::string duration_text(Millis d) {
 }
 
 std::string yuan(std::int64_t fen) {
-  return format_decimal(fen, 2);
+  return views::yuan(fen);
 }
 
 std::string csv(std::string_view v) {

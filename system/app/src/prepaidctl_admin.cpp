@@ -13,8 +13,10 @@
 #include <phil/domain/money.hpp>
 #include <phil/domain/settings.hpp>
 #include <phil/service/operations.hpp>
+#include <phil/views/json_views.hpp>
 
 #include "cli_support.hpp"
+#include "prepaidctl_login.hpp"
 #include "prepaidctl_views.hpp"
 #include "site_model_yaml.hpp"
 
@@ -73,6 +75,19 @@ int site_import(service::Operations& ops, const AdminCommands& c, const AdminTar
                {"first_sales_fen", s.first_sales_fen}});
 }
 
+/// `account tenant-password --id ID`: the tenant page's password, set at the counter.
+int tenant_password(service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
+  const auto pw =
+      new_password(c.tenant_password_file, "PHIL_NEW_PASSWORD", false, false, c.account);
+  if (!pw.value) return pw.exit_code;
+  const auto r = ops.set_tenant_password(t.actor, c.account, *pw.value);
+  if (!r) return refuse(r.error(), t.json);
+  return done("tenant password of account " + c.account +
+                  " set; the tenant logs in to the "
+                  "tenant page with it",
+              t.json);
+}
+
 int account_open(service::Operations& ops, const AdminCommands& c, const AdminTarget& t) {
   std::vector<MeterId> ids;
   for (const auto& m : c.meters) {
@@ -107,25 +122,6 @@ std::string closing_step_text(const store::ClosingMeterRecord& m) {
       return "done";
   }
   return "";
-}
-
-json closing_json(const store::ClosingRecord& c) {
-  json j{{"operator", c.operator_id},
-         {"started_at", when(c.started_at)},
-         {"finished_at", c.finished_at ? json(when(*c.finished_at)) : json()},
-         {"refunded_fen", c.refunded_fen},
-         {"settled_fen", c.settled_fen},
-         {"owed_fen", c.owed_fen}};
-  auto& ms = j["meters"] = json::array();
-  for (const auto& m : c.meters) {
-    ms.push_back({{"meter", m.meter.to_string()},
-                  {"step", domain::to_string(m.step)},
-                  {"relay_command", m.relay_command ? json(*m.relay_command) : json()},
-                  {"read_request", m.read_request ? json(*m.read_request) : json()},
-                  {"debit_command", m.debit_command ? json(*m.debit_command) : json()},
-                  {"blocked", m.blocked ? json(*m.blocked) : json()}});
-  }
-  return j;
 }
 
 void print_closing(const store::ClosingRecord& c) {
@@ -168,14 +164,7 @@ int account_show(const service::Operations& ops, const AdminCommands& c, const A
   if (entries.size() > keep)
     entries.erase(entries.begin(), entries.end() - static_cast<long>(keep));
   if (t.json) {
-    json j{{"account", a->id},
-           {"tenant", a->tenant},
-           {"phone", a->phone},
-           {"room", opt(a->room)},
-           {"opened_at", when(a->opened_at)},
-           {"closed_at", a->closed_at ? json(when(*a->closed_at)) : json()},
-           {"balance_fen", a->balance_fen},
-           {"mismatch_fen", a->mismatch_fen ? json(*a->mismatch_fen) : json()}};
+    json j = views::account_json(*a);
     auto& ms = j["meters"] = json::array();
     for (const auto& id : a->meters) {
       const auto m = meter_or_none(ops, t.actor, id);
@@ -189,29 +178,12 @@ int account_show(const service::Operations& ops, const AdminCommands& c, const A
     }
     auto& es = j["entries"] = json::array();
     for (const auto& e : entries) {
-      es.push_back({{"seq", e.seq},
-                    {"kind", domain::to_string(e.kind)},
-                    {"meter", e.meter ? json(e.meter->to_string()) : json()},
-                    {"amount_fen", e.amount_fen},
-                    {"balance_after_fen", e.balance_after_fen},
-                    {"operator", e.operator_id},
-                    {"at", when(e.at)},
-                    {"ref_seq", e.ref_seq ? json(*e.ref_seq) : json()}});
+      es.push_back(views::ledger_entry_json(e));
     }
     auto& ds = j["debits"] = json::array();
-    for (const auto& d : debits) {
-      const auto* p = std::get_if<domain::DebitPayload>(&d.params);
-      ds.push_back({{"command", d.id},
-                    {"purpose", p ? json(domain::to_string(p->purpose)) : json()},
-                    {"ref_seq", p && p->ref_seq ? json(*p->ref_seq) : json()},
-                    {"meter", d.meter.to_string()},
-                    {"amount_fen", d.amount_fen},
-                    {"state", domain::debit_state(d.state)},
-                    {"seq", d.ledger_seq ? json(*d.ledger_seq) : json()},
-                    {"asked_at", when(d.created_at)},
-                    {"why", d.last_error}});
-    }
-    if (closing) j["closing"] = closing_json(*closing);
+    for (const auto& d : debits)
+      ds.push_back(views::debit_json(d));
+    if (closing) j["closing"] = views::closing_json(*closing);
     std::cout << json_text(j, 2) << "\n";
     return kOk;
   }
@@ -432,6 +404,13 @@ std::unique_ptr<AdminCommands> add_admin_commands(CLI::App& cli, CLI::App& accou
   c->open->add_option("--meter", c->meters, "meter bus/box/circuit (repeat for more)")->required();
   c->open->add_option("--sale", c->first_sale, "first sale, yuan (e.g. 20.00)");
 
+  c->tenant_password = account.add_subcommand(
+      "tenant-password", "set or reset the tenant's password for the tenant page");
+  c->tenant_password->add_option("--id", c->account, "account id")->required();
+  c->tenant_password->add_option("--new-password-file", c->tenant_password_file,
+                                 "the password: first line of FILE (or PHIL_NEW_PASSWORD; else "
+                                 "asked twice at the terminal)");
+
   c->account_show = account.add_subcommand("show", "an account, its meters and last entries");
   c->account_show->add_option("--id", c->account, "account id")->required();
   c->account_show->add_option("--entries", c->entries, "ledger entries to list")
@@ -474,7 +453,7 @@ std::unique_ptr<AdminCommands> add_admin_commands(CLI::App& cli, CLI::App& accou
 bool admin_command_parsed(const AdminCommands& c) {
   return c.site_import->parsed() || c.open->parsed() || c.account_show->parsed() ||
          c.meter_show->parsed() || c.meter_replace->parsed() || c.meter_move->parsed() ||
-         c.box_confirm->parsed();
+         c.box_confirm->parsed() || c.tenant_password->parsed();
 }
 
 int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
@@ -501,6 +480,7 @@ int run_admin_command(const AdminCommands& c, const AdminTarget& t) {
     if (c.meter_replace->parsed()) return meter_replace(*ops, c, t, site_price);
     if (c.meter_move->parsed()) return meter_move(*ops, c, t);
     if (c.box_confirm->parsed()) return box_confirm(*ops, c, t);
+    if (c.tenant_password->parsed()) return tenant_password(*ops, c, t);
   } catch (const store::StoreError& e) {
     print_failure(std::string("database error: ") + e.what(), t.json);
     return kRefused;

@@ -25,6 +25,8 @@ struct AdminCommands {
   CLI::App* meter_replace = nullptr;
   CLI::App* meter_move = nullptr;
   CLI::App* box_confirm = nullptr;
+  CLI::App* tenant_password = nullptr;  ///< account tenant-password
+  std::string tenant_password_file;
   std::string box;
   bool in_place = false;  ///< meter replace --in-place: complete an on-site swap
   std::string file;
@@ -44,7 +46,8 @@ struct AdminCommands {
   std::string price;          ///< meter replace: yuan/kWh for a meter without a stored tariff
 };
 
-/// Adds `site import`, `account open`, `account show` (under `account`), `meter show`,
+/// Adds `site import`, `account open`, `account show`, `account tenant-password` (under
+/// `account`), `meter show`,
 /// `meter replace` (OLD NEW, or METER --in-place), `meter move` (under `meter`) and
 /// `box confirm`.
 std::unique_ptr<AdminCommands> add_admin_commands(CLI::App& cli, CLI::App& account,

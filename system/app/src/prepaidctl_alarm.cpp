@@ -14,6 +14,7 @@
 #include <phil/common/time.hpp>
 #include <phil/service/operations.hpp>
 #include <phil/service/report_model.hpp>
+#include <phil/views/json_views.hpp>
 
 #include "cli_support.hpp"
 
@@ -127,28 +128,6 @@ Row row_of(const store::AlarmRecord& a, std::chrono::minutes offset) {
   return r;
 }
 
-nlohmann::json alarm_json(const store::AlarmRecord& a, std::chrono::minutes offset) {
-  using nlohmann::json;
-  auto details = json::parse(a.details, nullptr, false);
-  if (details.is_discarded()) details = a.details;
-  const auto& t = a.key.target;
-  json target{{"bus", t.bus.empty() ? json() : json(t.bus)},
-              {"box", t.box ? json(*t.box) : json()},
-              {"circuit", t.circuit ? json(*t.circuit) : json()},
-              {"account", t.account.empty() ? json() : json(t.account)}};
-  return {{"id", a.id},
-          {"kind", domain::to_string(a.key.kind)},
-          {"kind_name", service::alarm_kind_name(a.key.kind)},
-          {"target", std::move(target)},
-          {"raised_at", format_timestamp(a.raised_at, offset)},
-          {"cleared_at", a.cleared_at ? json(format_timestamp(*a.cleared_at, offset)) : json()},
-          {"active", !a.cleared_at.has_value()},
-          {"details", std::move(details)},
-          {"acknowledged_by", a.acknowledged_by ? json(*a.acknowledged_by) : json()},
-          {"acknowledged_at",
-           a.acknowledged_at ? json(format_timestamp(*a.acknowledged_at, offset)) : json()}};
-}
-
 void print_table(const service::AlarmList& list) {
   std::vector<Row> rows;
   std::size_t active = 0;
@@ -210,7 +189,7 @@ int list(const AlarmCommands& c, const AdminTarget& t) {
   if (t.json) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& a : l.alarms)
-      all.push_back(alarm_json(a, l.utc_offset));
+      all.push_back(views::alarm_json(a, l.utc_offset));
     std::cout << json_text(nlohmann::json{{"ok", true},
                                           {"as_of", format_timestamp(l.as_of, l.utc_offset)},
                                           {"alarms", std::move(all)}})
@@ -238,7 +217,8 @@ int ack(const AlarmCommands& c, const AdminTarget& t) {
   const auto& a = done.value();
   const auto offset = opened.site ? opened.site->utc_offset : std::chrono::minutes{0};
   if (t.json) {
-    std::cout << json_text(nlohmann::json{{"ok", true}, {"alarm", alarm_json(a, offset)}}) << "\n";
+    std::cout << json_text(nlohmann::json{{"ok", true}, {"alarm", views::alarm_json(a, offset)}})
+              << "\n";
   } else {
     std::cout << text::format(Id::kAlarmAckedBy, a.id, service::alarm_kind_name(a.key.kind),
                               printable(service::alarm_target_name(a.key.target)),

@@ -9,6 +9,7 @@
 
 #include <phil/common/time.hpp>
 #include <phil/service/operations.hpp>
+#include <phil/views/json_views.hpp>
 
 #include "cli_support.hpp"
 
@@ -19,21 +20,6 @@ namespace {
 constexpr int kOk = 0;
 constexpr int kProblem = 1;
 constexpr int kUsage = 2;
-
-nlohmann::json row_json(const store::LogRow& r) {
-  auto details = nlohmann::json::parse(r.details, nullptr, false);
-  if (details.is_discarded()) details = r.details;
-  nlohmann::json j{{"id", r.id},
-                   {"at", format_timestamp(r.at, {})},
-                   {"operator", r.operator_id},
-                   {"action", r.action},
-                   {"target", r.target},
-                   {"outcome", r.outcome},
-                   {"details", std::move(details)},
-                   {"hash", r.hash}};
-  if (r.ledger_digest) j["ledger_digest"] = *r.ledger_digest;
-  return j;
-}
 
 int list(const LogCommands& c, const service::Operations& ops, const AdminTarget& t) {
   store::LogFilter f;
@@ -54,7 +40,7 @@ int list(const LogCommands& c, const service::Operations& ops, const AdminTarget
   if (t.json) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& r : rows.value())
-      all.push_back(row_json(r));
+      all.push_back(views::log_row_json(r));
     std::cout << json_text(nlohmann::json{{"ok", true}, {"rows", std::move(all)}}) << "\n";
   } else if (c.csv) {
     std::cout << "id,at,operator,action,target,outcome,details,hash\n";

@@ -12,6 +12,7 @@
 #include <phil/domain/money.hpp>
 #include <phil/domain/settings.hpp>
 #include <phil/service/operations.hpp>
+#include <phil/views/json_views.hpp>
 
 #include "cli_support.hpp"
 #include "prepaidctl_views.hpp"
@@ -26,16 +27,11 @@ std::string when(TimePoint t) {
 }
 
 json opt(const std::optional<std::string>& v) {
-  return v ? json(*v) : json();
+  return views::opt(v);
 }
 
 json command_json(const store::CommandRecord& c) {
-  return {{"id", c.id},
-          {"kind", domain::to_string(c.kind)},
-          {"amount_fen", c.amount_fen},
-          {"state", domain::to_string(c.state)},
-          {"attempts", c.attempts},
-          {"last_error", c.last_error}};
+  return views::command_json(c);
 }
 
 /// The meter's record, or nullopt if it is not configured.

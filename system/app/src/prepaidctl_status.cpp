@@ -16,6 +16,7 @@
 #include <phil/report/report.hpp>
 #include <phil/service/operations.hpp>
 #include <phil/service/report_model.hpp>
+#include <phil/views/json_views.hpp>
 
 #include "board_filter_options.hpp"
 #include "cli_support.hpp"
@@ -62,26 +63,8 @@ std::string age_text(TimePoint read_at, TimePoint now) {
   return duration_text(now - read_at);
 }
 
-/// The actions a row asks for, as one line of text ("" for none).
 std::string actions_text(const BoardRow& r) {
-  std::string out;
-  for (const auto a : domain::board_actions(r)) {
-    if (!out.empty()) out += "; ";
-    const auto box = r.meter.bus + "/" + std::to_string(r.meter.box);
-    switch (a) {
-      case domain::BoardAction::kMeterSwapped:
-        out += text::format(text::Id::kActionMeterSwapped,
-                            "prepaidctl meter replace " + r.meter.to_string() + " --in-place");
-        break;
-      case domain::BoardAction::kBoxBillingStopped:
-        out += text::format(text::Id::kActionBoxStopped, "prepaidctl box confirm " + box);
-        break;
-      case domain::BoardAction::kBalanceMismatch:
-        out += text::format(text::Id::kActionBalanceMismatch, yuan(r.mismatch_fen.value_or(0)));
-        break;
-    }
-  }
-  return out;
+  return views::board_actions_text(r);
 }
 
 /// One meter's cells as a person reads them (the table's and the CSV's).
@@ -128,64 +111,7 @@ std::vector<const BoardRow*> all_rows(const service::StatusBoard& b) {
 }
 
 json row_json(const BoardRow& r, const service::StatusBoard& b) {
-  json actions = json::array();
-  for (const auto a : domain::board_actions(r))
-    actions.push_back(std::string(domain::to_string(a)));
-  return {
-      {"meter", r.meter.to_string()},
-      {"building", r.building ? json(*r.building) : json()},
-      {"floor", r.floor ? json(*r.floor) : json()},
-      {"room", r.room ? json(*r.room) : json()},
-      {"comm_manager", r.comm_manager ? json(*r.comm_manager) : json()},
-      {"account", r.account ? json(*r.account) : json()},
-      {"tenant", r.tenant},
-      {"status", std::string(domain::to_string(r.status))},
-      {"billing_mode",
-       r.energy_meter ? json() : json(std::string(domain::to_string(r.billing_mode)))},
-      {"energy_meter", r.energy_meter},
-      {"balance", r.balance_fen ? json(yuan(*r.balance_fen)) : json()},
-      {"relay", r.relay_closed ? json(*r.relay_closed ? "closed" : "open") : json()},
-      {"mode", r.mode ? json(std::string(domain::to_string(*r.mode))) : json()},
-      {"read_at", r.read_at ? json(format_timestamp(*r.read_at, b.utc_offset)) : json()},
-      {"age_s",
-       r.read_at
-           ? json(std::chrono::duration_cast<std::chrono::seconds>(b.as_of - *r.read_at).count())
-           : json()},
-      {"state_at", r.state_at ? json(format_timestamp(*r.state_at, b.utc_offset)) : json()},
-      {"state_age_s",
-       r.state_at
-           ? json(std::chrono::duration_cast<std::chrono::seconds>(b.as_of - *r.state_at).count())
-           : json()},
-      {"actions", std::move(actions)},
-      {"action_text", actions_text(r)}};
-}
-
-json board_json(const service::StatusBoard& b) {
-  json counts = json::object();
-  for (const auto s : domain::kBoardStatuses)
-    counts[std::string(domain::to_string(s))] = b.counts.of(s);
-  json buildings = json::array();
-  for (const auto& building : b.buildings) {
-    json floors = json::array();
-    for (const auto& floor : building.floors) {
-      json boxes = json::array();
-      for (const auto& box : floor.boxes) {
-        json meters = json::array();
-        for (const auto& m : box.meters)
-          meters.push_back(row_json(m, b));
-        boxes.push_back({{"bus", box.bus}, {"box", box.box}, {"meters", std::move(meters)}});
-      }
-      floors.push_back(
-          {{"floor", floor.floor ? json(*floor.floor) : json()}, {"boxes", std::move(boxes)}});
-    }
-    buildings.push_back({{"building", building.building ? json(*building.building) : json()},
-                         {"floors", std::move(floors)}});
-  }
-  return {{"ok", true},
-          {"as_of", format_timestamp(b.as_of, b.utc_offset)},
-          {"total", b.counts.total},
-          {"counts", std::move(counts)},
-          {"buildings", std::move(buildings)}};
+  return views::board_row_json(r, b);
 }
 
 void print_csv(const service::StatusBoard& b) {
@@ -330,7 +256,7 @@ int run_status_command(const StatusCommand& c, const AdminTarget& t) {
     const auto board = opened.ops->status_board(t.actor, *filter);
     if (!board) return print_refusal(board.error(), t.json);
     if (t.json) {
-      std::cout << json_text(board_json(board.value())) << "\n";
+      std::cout << json_text(views::board_json(board.value())) << "\n";
     } else if (c.csv) {
       print_csv(board.value());
     } else {

@@ -15,6 +15,7 @@
 #include <phil/domain/tariff.hpp>
 #include <phil/service/operations.hpp>
 #include <phil/service/tariff_file.hpp>
+#include <phil/views/json_views.hpp>
 
 #include "cli_support.hpp"
 
@@ -45,12 +46,8 @@ std::string price_text(std::int64_t p) {
 }
 
 std::string minute_text(int m) {
-  std::ostringstream o;
-  o << std::setw(2) << std::setfill('0') << m / 60 << ":" << std::setw(2) << std::setfill('0')
-    << m % 60;
-  return o.str();
+  return views::hh_mm(m);
 }
-
 std::string periods_text(const std::vector<domain::DailyPeriod>& periods) {
   std::string out;
   for (const auto& p : periods) {
@@ -169,48 +166,6 @@ std::variant<TariffFile, std::string> tariff_from_file(const std::string& path) 
   } catch (const yaml::ConfigError& e) {
     return std::string("tariff file error: ") + e.what();
   }
-}
-
-nlohmann::json tariff_json(const store::TariffRecord& r) {
-  nlohmann::json versions = nlohmann::json::array();
-  for (const auto& v : r.schedule.versions) {
-    const auto& t = v.tariff;
-    nlohmann::json periods = nlohmann::json::array();
-    for (const auto& p : t.periods)
-      periods.push_back(
-          {{"from", minute_text(p.start_minute)}, {"rate", domain::to_string(p.rate)}});
-    nlohmann::json tiers = nlohmann::json::array();
-    for (const auto& s : t.tiers)
-      tiers.push_back({{"from_wh", s.from_wh}, {"surcharge", s.surcharge}});
-    versions.push_back({{"from", format_timestamp(v.from, r.schedule.utc_offset)},
-                        {"rates",
-                         {{"sharp", t.rates[0]},
-                          {"peak", t.rates[1]},
-                          {"flat", t.rates[2]},
-                          {"valley", t.rates[3]}}},
-                        {"periods", periods},
-                        {"tier_period", t.tier_period == domain::TierPeriod::kNone      ? "none"
-                                        : t.tier_period == domain::TierPeriod::kMonthly ? "monthly"
-                                                                                        : "yearly"},
-                        {"reset_month", t.reset_month},
-                        {"reset_day", t.reset_day},
-                        {"tiers", tiers}});
-  }
-  nlohmann::json meters = nlohmann::json::array();
-  for (const auto& m : r.meters)
-    meters.push_back(m.to_string());
-  nlohmann::json assignments = nlohmann::json::array();  // the history, by target and start
-  for (const auto& a : r.assignments) {
-    const auto off = r.schedule.utc_offset;
-    assignments.push_back({{"target", a.meter ? a.meter->to_string() : "site"},
-                           {"from", format_timestamp(a.from, off)},
-                           {"assigned_at", format_timestamp(a.assigned_at, off)}});
-  }
-  return {{"name", r.name},
-          {"site_default", r.site_default},
-          {"meters", meters},
-          {"assignments", assignments},
-          {"versions", versions}};
 }
 
 void print_table(const std::vector<store::TariffRecord>& all) {
@@ -336,7 +291,7 @@ int run_tariff_command(const TariffCommands& c, const TariffContext& ctx) {
     if (!done.empty()) j["message"] = done;
     auto& ts = j["tariffs"] = nlohmann::json::array();
     for (const auto& t : all)
-      ts.push_back(tariff_json(t));
+      ts.push_back(views::tariff_json(t));
     std::cout << json_text(j) << "\n";
   } else {
     if (!done.empty()) std::cout << done << "\n";

@@ -27,6 +27,7 @@
 
 #include "cli_support.hpp"
 #include "site_lock.hpp"
+#include "stop_signals.hpp"
 #include "wall_clock.hpp"
 
 namespace {
@@ -34,15 +35,6 @@ namespace {
 // Operator sales arrive through the database (prepaidctl), so each bus worker looks at least this
 // often, even when no poll is due: a sale reaches its meter within this delay.
 constexpr phil::Millis kMaxSleep{500};
-
-/// Sleeps up to `d`; returns the signal number if a stop signal arrived, else 0. The signals
-/// are blocked in every thread (the bus workers inherit the mask), so they are only taken here.
-int wait_for_signal(const sigset_t& set, phil::Millis d) {
-  const auto ms = std::max<std::int64_t>(0, d.count());
-  timespec ts{static_cast<std::time_t>(ms / 1000), static_cast<long>((ms % 1000) * 1'000'000)};
-  const int sig = sigtimedwait(&set, nullptr, &ts);
-  return sig > 0 ? sig : 0;
-}
 
 /// --once: one iteration on a thread of its own, so that a stop signal is taken while it runs
 /// (with many silent boxes an iteration takes many timeouts) and stops it between transactions.
@@ -59,7 +51,7 @@ int run_once(phil::service::System& system, const sigset_t& stop) {
   });
   int sig = 0;
   while (!done && sig == 0)
-    sig = wait_for_signal(stop, phil::Millis(100));
+    sig = phil::app::wait_for_signal(stop, phil::Millis(100));
   if (sig != 0) {
     spdlog::info("signal {} ({}) received; stopping the iteration between transactions", sig,
                  sigabbrev_np(sig) != nullptr ? sigabbrev_np(sig) : "?");
@@ -110,18 +102,6 @@ void log_site(const phil::service::SiteConfig& site, const std::string& db_path)
   }
 }
 
-/// Blocks the stop signals in this thread and every thread it starts: they are only taken by
-/// wait_for_signal.
-sigset_t block_stop_signals() {
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGTERM);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  return stop;
-}
-
 /// Until a stop signal: one worker per bus (buses in parallel, one transaction at a time on
 /// each); this thread only waits for the signal.
 int run_until_stopped(phil::service::System& system, const phil::domain::Clock& clock,
@@ -130,7 +110,7 @@ int run_until_stopped(phil::service::System& system, const phil::domain::Clock& 
   collector.start();
   int sig = 0;
   while (sig == 0)
-    sig = wait_for_signal(stop, phil::Millis(60'000));
+    sig = phil::app::wait_for_signal(stop, phil::Millis(60'000));
   spdlog::info("signal {} ({}) received; finishing the transactions in flight", sig,
                sigabbrev_np(sig) != nullptr ? sigabbrev_np(sig) : "?");
   collector.stop();
@@ -156,7 +136,7 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(level));
 
   // Before anything starts: the stop signals are only taken between iterations.
-  const sigset_t stop = block_stop_signals();
+  const sigset_t stop = phil::app::block_stop_signals();
   const auto site = phil::app::load_site_or_report(config, profiles);
   if (!site) return 2;
   const auto db_path = phil::app::database_path(db, *site);

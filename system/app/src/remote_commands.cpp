@@ -16,6 +16,7 @@
 #include <phil/domain/settings.hpp>
 #include <phil/report/report.hpp>
 #include <phil/service/report_model.hpp>
+#include <phil/views/command_fields.hpp>
 
 #include "board_filter_options.hpp"
 #include "cli_support.hpp"
@@ -64,18 +65,6 @@ namespace {
 constexpr int kOk = 0;
 constexpr int kRefused = 1;
 constexpr int kUsage = 2;
-
-std::optional<std::int64_t> decimal(const std::string& text, int places, const char* what,
-                                    const char* example) {
-  const auto v = parse_decimal(text, places);
-  if (!v || *v < 0) {
-    usage_error(std::string(what) + " \"" + printable(text) +
-                "\" is not a non-negative decimal with at most " + std::to_string(places) +
-                " places (e.g. " + example + ")");
-    return std::nullopt;
-  }
-  return v;
-}
 
 }  // namespace
 
@@ -190,51 +179,33 @@ namespace {
 
 /// The command the options give; nullopt after a usage_error.
 std::optional<domain::CommandPayload> payload_of(const RemoteCommands& rc) {
-  domain::CommandPayload payload;
-  if (rc.trip->parsed()) {
-    payload = domain::ModePayload{domain::RelayCommand::kForcedOff};
-  } else if (rc.close->parsed()) {
-    payload = domain::ModePayload{domain::RelayCommand::kClose};
-  } else if (rc.keep_power->parsed()) {
-    payload = domain::ModePayload{domain::RelayCommand::kKeepPower};
-  } else if (rc.restore_prepaid->parsed()) {
-    payload = domain::ModePayload{domain::RelayCommand::kPrepaid};
-  } else if (rc.thresholds->parsed()) {
-    const auto a1 = decimal(rc.alarm1, 2, "--alarm1", "20.00");
-    const auto a2 = decimal(rc.alarm2, 2, "--alarm2", "5.00");
-    if (!a1 || !a2) return std::nullopt;
-    payload = domain::ThresholdsPayload{*a1, *a2, rc.overload_w};
-  } else if (rc.price->parsed()) {
-    const auto flat = decimal(rc.flat, 4, "--flat", "0.6000");
-    if (!flat) return std::nullopt;
-    domain::PricePayload p;
-    p.prices.fill(*flat);
-    const std::pair<const std::string*, std::size_t> others[] = {
-        {&rc.sharp, 0}, {&rc.peak, 1}, {&rc.valley, 3}};
-    for (const auto& [text, index] : others) {
-      if (text->empty()) continue;
-      const auto v = decimal(*text, 4, "price", "0.6000");
-      if (!v) return std::nullopt;
-      p.prices[index] = *v;
-    }
-    payload = p;
-  } else if (rc.tou->parsed()) {
-    auto p = domain::parse_daily_periods(rc.periods);
-    if (!p) {
-      usage_error("--periods \"" + printable(rc.periods) + "\": " + p.error().message);
-      return std::nullopt;
-    }
-    payload = domain::TouSchedulePayload{std::move(p.value())};
-  } else if (rc.clock->parsed()) {
-    payload = domain::ClockPayload{};
-  } else {
+  views::CommandFields f;
+  const std::pair<CLI::App*, std::string_view> verbs[] = {{rc.trip, "trip"},
+                                                          {rc.close, "close"},
+                                                          {rc.keep_power, "keep-power"},
+                                                          {rc.restore_prepaid, "restore-prepaid"},
+                                                          {rc.thresholds, "thresholds"},
+                                                          {rc.price, "price"},
+                                                          {rc.tou, "tou"},
+                                                          {rc.clock, "clock"}};
+  for (const auto& [sub, verb] : verbs) {
+    if (sub->parsed()) f.verb = verb;
+  }
+  if (f.verb.empty()) return std::nullopt;
+  f.alarm1 = rc.alarm1;
+  f.alarm2 = rc.alarm2;
+  f.overload_w = rc.overload_w;
+  f.flat = rc.flat;
+  f.sharp = rc.sharp;
+  f.peak = rc.peak;
+  f.valley = rc.valley;
+  f.periods = rc.periods;
+  auto payload = views::parse_command(f, "--");
+  if (!payload) {
+    usage_error(payload.error());
     return std::nullopt;
   }
-  if (auto bad = domain::check_payload(payload)) {
-    usage_error(*bad);
-    return std::nullopt;
-  }
-  return payload;
+  return std::move(payload).value();
 }
 
 /// One command to one meter or box, queued at once.

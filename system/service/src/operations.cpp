@@ -53,7 +53,7 @@ domain::Result<Operations::Guard> Operations::begin(const Actor& actor, Action a
   // The operator's id is stored in every audit row.
   if (auto bad = check_text("operator", actor.id, TextLimits::kId)) return *bad;
   if (!actor.role) {
-    return domain::Error{domain::ErrorKind::kRefused,
+    return domain::Error{domain::ErrorKind::kForbidden,
                          text::format(text::Id::kActorWithoutRole, actor.id)};
   }
   if (!domain::permits(*actor.role, action)) {
@@ -62,7 +62,7 @@ domain::Result<Operations::Guard> Operations::begin(const Actor& actor, Action a
       may.append(may.empty() ? "" : ", ").append(domain::to_string(role));
     record_denial(actor, action);
     return domain::Error{
-        domain::ErrorKind::kRefused,
+        domain::ErrorKind::kForbidden,
         text::format(text::Id::kActionNeedsRole, actor.id, domain::to_string(*actor.role),
                      domain::to_string(action), may.empty() ? std::string("-") : may)};
   }

@@ -6,6 +6,8 @@
 
 #include <phil/service/operations.hpp>
 
+#include "password_hash.hpp"
+
 namespace phil::service {
 
 namespace {
@@ -31,10 +33,24 @@ domain::Result<void> Operations::open_account(const Actor& actor, const OpenAcco
   if (req.contact.room) {
     if (auto bad = check_text("tenant room", *req.contact.room, TextLimits::kId)) return *bad;
   }
+  if (!req.tenant_password.empty()) {
+    if (auto bad = check_text("password", req.tenant_password, domain::kMaxPasswordBytes)) {
+      return *bad;
+    }
+    if (auto why = domain::check_password(req.tenant_password, req.account)) {
+      return domain::Error{domain::ErrorKind::kInvalid, *why};
+    }
+  }
   auto r = store_.open_account(
       {req.account, req.tenant, req.meters, req.first_sale_fen, actor.id, clock_.now()},
       req.contact);
   if (r) spdlog::info("account {} opened by {}", req.account, actor.id);
+  // The tenant page's password: its own row, after the account exists (a failure here leaves
+  // the account open without one; the office sets it with set_tenant_password).
+  if (r && !req.tenant_password.empty()) {
+    return store_.set_tenant_password(req.account, detail::hash_password(req.tenant_password),
+                                      actor.id, clock_.now());
+  }
   return r;
 }
 

@@ -159,6 +159,10 @@ domain::Result<std::optional<Operations::MeterTariff>> Operations::meter_tariff(
   if (!g) return g.error();
   if (!store_.meter(id))
     return not_found("meter " + id.to_string() + " is not configured at this site");
+  return tariff_of(id);
+}
+
+std::optional<Operations::MeterTariff> Operations::tariff_of(const domain::MeterId& id) const {
   const auto now = clock_.now();
   // The latest assignment in force now, the meter's own first, else the site's.
   const store::TariffRecord* best = nullptr;
@@ -176,8 +180,8 @@ domain::Result<std::optional<Operations::MeterTariff>> Operations::meter_tariff(
       best_from = a.from;
     }
   }
-  if (!best || best->schedule.versions.empty()) return std::optional<MeterTariff>{};
-  return std::optional<MeterTariff>{MeterTariff{best->name, best->schedule.at(now), best_own}};
+  if (!best || best->schedule.versions.empty()) return std::nullopt;
+  return MeterTariff{best->name, best->schedule.at(now), best_own};
 }
 
 domain::Result<store::Store::ReadRequest> Operations::read_request(const Actor& actor,

@@ -874,12 +874,35 @@ ALTER TABLE meters ADD COLUMN metering_only INTEGER NOT NULL DEFAULT 0
   CHECK (metering_only IN (0, 1));
 )sql";
 
+// v26: tenants' own access (issue 15 item 4): the password a tenant logs in with to the tenant
+// page, set at the counter, and their sessions (only the SHA-256 of a token), apart from the
+// operators'.
+constexpr std::string_view kV26 = R"sql(
+CREATE TABLE tenant_credentials (
+  account TEXT PRIMARY KEY REFERENCES accounts(id),
+  password_hash TEXT NOT NULL,
+  failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+  locked_until INTEGER,
+  set_at INTEGER NOT NULL,
+  set_by TEXT NOT NULL
+);
+CREATE TABLE tenant_sessions (
+  token_hash TEXT PRIMARY KEY,
+  account TEXT NOT NULL REFERENCES accounts(id),
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX tenant_sessions_of_account ON tenant_sessions (account) WHERE revoked_at IS NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
   static const std::vector<std::string_view> kAll{
       kV1,  kV2,  kV3,  kV4,  kV5,  kV6,  kV7,  kV8,  kV9,  kV10, kV11, kV12, kV13,
-      kV14, kV15, kV16, kV17, kV18, kV19, kV20, kV21, kV22, kV23, kV24, kV25};
+      kV14, kV15, kV16, kV17, kV18, kV19, kV20, kV21, kV22, kV23, kV24, kV25, kV26};
   return kAll;
 }
 

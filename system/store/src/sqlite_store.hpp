@@ -136,6 +136,17 @@ class SqliteStore final : public Store {
   void record_session_refused(const SessionRecord& s, domain::SessionState why,
                               TimePoint at) override;
 
+  // ---- TenantAccess (sqlite_tenants.cpp) ----
+  domain::Result<void> set_tenant_password(const std::string& account, const std::string& hash,
+                                           const std::string& by, TimePoint at) override;
+  std::optional<TenantCredential> tenant_credential(const std::string& account) const override;
+  void record_tenant_login(const std::string& account,
+                           const std::optional<domain::LoginDecision>& d, TimePoint at) override;
+  void add_tenant_session(const TenantSessionRecord& s) override;
+  std::optional<TenantSessionRecord> tenant_session(const std::string& token_hash) const override;
+  void touch_tenant_session(const std::string& token_hash, TimePoint at) override;
+  void end_tenant_session(const std::string& token_hash, TimePoint at) override;
+
   // ---- SystemLog (sqlite_system_log.cpp; the chain itself: audit_chain.hpp) ----
   void record(const LogEvent& e, TimePoint at) override;
   std::vector<LogRow> log(const LogFilter& f) const override;

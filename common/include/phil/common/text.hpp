@@ -296,6 +296,43 @@ enum class Id {
   kNoticeSkipped,  // (SMS state)
   kNoticeExpired,  // (SMS state)
 
+  // prepaid-api (system/api): the answers of the HTTPS API to bad requests.
+  kApiNoRoute,      // {0}=method {1}=path
+  kApiWrongMethod,  // {0}=path {1}=method {2}=methods it takes
+  kApiBadTarget,
+  kApiBadJson,       // {0}=parser's message
+  kApiMissingField,  // {0}=field
+  kApiWrongType,     // {0}=field {1}=what it must be
+  kApiUnknownField,  // {0}=field {1}=fields it takes
+  kApiUnknownParam,  // {0}=parameter {1}=path {2}=parameters it takes
+  kApiBadNumber,     // {0}=parameter {1}=value {2}=least {3}=most
+  kApiUnauthenticated,
+  kApiSessionEnded,
+  kApiTooManyLogins,   // {0}=seconds to wait
+  kApiOriginRefused,   // {0}=origin
+  kApiBodyTooLarge,    // {0}=bytes
+  kApiHeaderTooLarge,  // {0}=bytes
+  kApiTimeout,         // {0}=seconds
+  kApiBadHttp,         // {0}=parser's message
+  kApiInternal,        // {0}=reference
+  kApiTlsRequired,
+  kApiTypeString,
+  kApiTypeYuan,
+  kApiTypeInteger,
+  kApiTypeBoolean,
+  kApiTypeStrings,
+  kApiTypeObject,
+  kApiGivenTwice,      // {0}=parameter
+  kApiBadMeterPath,    // {0}=bus {1}=box {2}=circuit
+  kApiBadTime,         // {0}=parameter {1}=value
+  kApiBadChoice,       // {0}=parameter {1}=value {2}=choices
+  kApiTooManyStreams,  // {0}=streams open
+
+  // Tenants' own access (the tenant page).
+  kTenantLoginRefused,  // {0}=account
+  kTenantLoginLocked,   // {0}=account {1}=until {2}=failures
+  kTenantSessionEnded,
+
   kEnd  ///< keep last: the number of ids, for the catalogue test; never shown
 };
 
@@ -320,8 +357,22 @@ Lang lang_from_environment();
 /// at start-up (from --lang, else lang_from_environment()); tests set it and set it back.
 void set_language(Lang lang);
 
-/// The language in use; English until set_language is called.
+/// The language in use: this thread's LanguageScope's if one lives, else the process's (English
+/// until set_language is called).
 Lang language();
+
+/// While it lives, pattern() and format() on this thread use `lang` (a request's language in a
+/// server, without changing the process's). Scopes nest; each restores what it found.
+class LanguageScope {
+ public:
+  explicit LanguageScope(Lang lang);
+  ~LanguageScope();
+  LanguageScope(const LanguageScope&) = delete;
+  LanguageScope& operator=(const LanguageScope&) = delete;
+
+ private:
+  std::optional<Lang> previous_;
+};
 
 /// The template for `id` in `lang`.
 std::string_view pattern(Id id, Lang lang);

@@ -35,12 +35,13 @@ class Clock {
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(TimePoint start) : now_(start) {}
-  TimePoint now() const override { return now_; }
-  void set(TimePoint t) { now_ = t; }
-  void advance(Millis d) { now_ += d; }
+  TimePoint now() const override { return now_.load(); }
+  void set(TimePoint t) { now_.store(t); }
+  /// Moves it on; one thread steps it while others may read it (a server under test).
+  void advance(Millis d) { now_.store(now_.load() + d); }
 
  private:
-  TimePoint now_;
+  std::atomic<TimePoint> now_;
 };
 
 /// Elapsed time since an arbitrary fixed origin, and sleeping. Never jumps (unlike wall time).

@@ -7,7 +7,15 @@
 
 namespace phil::domain {
 
-enum class ErrorKind { kRefused, kNotFound, kInvalid, kIo, kTimeout, kConflict };
+enum class ErrorKind {
+  kRefused,    ///< a rule of the business says no (balance, state, limit)
+  kNotFound,   ///< what was named does not exist
+  kInvalid,    ///< the request itself is malformed (a text, an amount, a period)
+  kIo,         ///< a file, a line or the database failed
+  kTimeout,    ///< no answer in time
+  kConflict,   ///< the request races another or repeats one already done
+  kForbidden,  ///< the actor may not do this: their role (domain::permits) or another's data
+};
 
 struct Error {
   ErrorKind kind = ErrorKind::kInvalid;

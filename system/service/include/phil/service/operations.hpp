@@ -90,6 +90,9 @@ struct OpenAccount {
   std::vector<domain::MeterId> meters;  ///< 1..n meters of the site, none in an open account
   std::int64_t first_sale_fen = 0;      ///< 0: none; >= 0
   store::TenantContact contact{};       ///< phone (checked) and room (of the site model)
+  /// The tenant's password for the tenant page (domain::check_password); "" sets none (the office
+  /// can set one later: set_tenant_password).
+  std::string tenant_password{};
 };
 
 /// A version of a tariff (a new name creates the tariff).
@@ -126,6 +129,28 @@ struct Session {
 struct NewSession {
   std::string token;  ///< 64 hex digits; the operator's 0600 file holds it
   Session session;
+};
+
+/// A tenant's session (issue 15 item 4). The tenant's views take it instead of an Actor: the
+/// account they show is the session's, so a tenant cannot name another's.
+struct TenantSession {
+  std::string account;
+  TimePoint expires_at{};  ///< the absolute end (domain::kSessionLifetime after the login)
+};
+
+/// A new tenant session and the token that resumes it (only its SHA-256 is stored).
+struct NewTenantSession {
+  std::string token;  ///< 64 hex digits
+  TenantSession session;
+};
+
+/// What a tenant sees of their account: its own record (balance, tenant, meters) and each
+/// meter's last state (status, relay, reading).
+struct TenantView {
+  store::AccountRecord account;
+  std::vector<store::MeterRecord> meters;
+  TimePoint as_of{};
+  std::chrono::minutes utc_offset{0};  ///< the site's local time minus UTC
 };
 
 /// The status board (issue 14 item 1) as status_board() gives it.
@@ -479,6 +504,31 @@ class Operations {
                                                           const domain::MeterId& id) const;
   domain::Result<store::Store::ReadRequest> read_request(const Actor& actor, std::int64_t id) const;
 
+  // ---- tenants' own access (issue 15 item 4; operations_tenants.cpp) ----
+  /// Sets or resets an account's tenant password (open_account: the counter), audit row
+  /// "tenant_passwd"; the tenant's sessions end. Refused: bad password (domain::check_password),
+  /// unknown or closed account.
+  domain::Result<void> set_tenant_password(const Actor& actor, const std::string& account,
+                                           const std::string& password);
+  /// A tenant's login: a new session. Refused (kRefused), one message for an unknown account, no
+  /// password set and a wrong one; locked after domain::kMaxLoginFailures failures in a row (as
+  /// operators are). Every attempt writes its audit row ("tenant_login").
+  domain::Result<NewTenantSession> start_tenant_session(const std::string& account,
+                                                        const std::string& password);
+  /// The session of `token`, its last use moved to now. Refused (kRefused): unknown, expired,
+  /// idle or revoked, or the account closed since.
+  domain::Result<TenantSession> resume_tenant_session(const std::string& token);
+  /// Logout: revokes the session of `token`; nothing for an unknown one.
+  void end_tenant_session(const std::string& token);
+  /// The session's account and its meters' states.
+  domain::Result<TenantView> tenant_view(const TenantSession& s) const;
+  /// The session's account over its last `days` local days (1..366) up to now: purchases,
+  /// refunds and reversals (no charges), opening and closing balance, and the energy used per
+  /// day (the statement's, of the daily roll-ups).
+  domain::Result<Statement> tenant_statement(const TenantSession& s, int days) const;
+  /// The tariff that charges the session's first meter now (nullopt: the site price).
+  domain::Result<std::optional<MeterTariff>> tenant_tariff(const TenantSession& s) const;
+
  private:
   using Guard = std::unique_lock<std::mutex>;
   Operations(std::unique_ptr<store::Store> owned, const domain::Clock& clock,
@@ -531,6 +581,11 @@ class Operations {
                                              const domain::CommandPayload& payload) const;
   /// The sales of a query once the role is checked (sales_report, shift_report).
   SalesReport sales_of(const SalesQuery& q) const;
+  /// The statement of `account` over [from, to), without the role check (statement, and a
+  /// tenant's own).
+  Statement statement_of(const std::string& account, TimePoint from, TimePoint to) const;
+  /// meter_tariff without the role check.
+  std::optional<MeterTariff> tariff_of(const domain::MeterId& id) const;
   /// The head of a report of [from, to) made now.
   ReportHead head_of(TimePoint from, TimePoint to) const;
 

@@ -47,6 +47,7 @@
 #include <phil/store/site_admin.hpp>
 #include <phil/store/system_log.hpp>
 #include <phil/store/tariffs.hpp>
+#include <phil/store/tenant_access.hpp>
 
 namespace phil::store {
 
@@ -65,7 +66,8 @@ class Store : public Outbox,
               public Reports,
               public Alarms,
               public CommandBatches,
-              public Notifications {
+              public Notifications,
+              public TenantAccess {
  public:
   ~Store() override = default;
 
