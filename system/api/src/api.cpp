@@ -350,6 +350,7 @@ std::optional<Response> check_body(Call& call) {
     return detail::invalid(text::format(Id::kApiBadJson, why));
   }
   std::vector<std::string> names;
+  names.reserve(fields.size());
   for (const auto& f : fields)
     names.push_back(f.name);
   for (const auto& item : parsed.items()) {
