@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <set>
 
+#include <phil/api/config.hpp>
+#include <phil/common/yaml.hpp>
 #include <phil/domain/sessions.hpp>
 
 #include "api_fixture.hpp"
@@ -25,6 +27,54 @@ TEST_F(ApiRouter, AnOperatorLogsInWithTheirPasswordAndTheTokenNamesThemAndTheirR
   EXPECT_EQ(json_of(r)["role"], "cashier");
   // The token is never stored: only its digest.
   EXPECT_EQ(sql(db_, "SELECT count(*) FROM sessions WHERE token_hash = '" + t + "'"), "0|");
+}
+
+TEST_F(ApiRouter, WhoamiListsWhatTheRoleMayDoAndTheAmountLimitsForTheConsole) {
+  api::ApiConfig config;
+  config.confirm_above_fen = 50'000;
+  start(config);
+  const auto cashier = json_of(send("GET", "/api/whoami", "", token("cashier1")));
+  const auto may = cashier["may"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(may.begin(), may.end(), "sale"), may.end());
+  EXPECT_EQ(std::find(may.begin(), may.end(), "command"), may.end());
+  EXPECT_EQ(std::find(may.begin(), may.end(), "manage_operators"), may.end());
+  EXPECT_EQ(cashier["limits"]["max_amount"], "10000.00");  // small-site.yaml's max_amount
+  EXPECT_EQ(cashier["limits"]["confirm_above"], "500.00");
+  // The same at login, and each role's list is the permission table's row.
+  const auto login =
+      json_of(send("POST", "/api/session",
+                   nlohmann::json{{"id", "engineer1"}, {"password", kApiPassword}}.dump()));
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < domain::kActionCount; ++i) {
+    n += domain::permits(domain::Role::kEngineer, static_cast<domain::Action>(i)) ? 1U : 0U;
+  }
+  EXPECT_EQ(login["may"].size(), n);
+  EXPECT_EQ(login["limits"]["confirm_above"], "500.00");
+}
+
+TEST_F(ApiRouter, TheConfirmAboveAmountOfTheApiFileMustBeAnAmount) {
+  EXPECT_EQ(api::parse_api_config("confirm_above: \"250.50\"\n", "api.yaml").confirm_above_fen,
+            25'050);
+  for (const auto* bad : {"confirm_above: \"-1.00\"\n", "confirm_above: \"0\"\n",
+                          "confirm_above: \"12.345\"\n", "confirm_above: lots\n"}) {
+    EXPECT_THROW(api::parse_api_config(bad, "api.yaml"), yaml::ConfigError) << bad;
+  }
+}
+
+TEST_F(ApiRouter, TheLogsChainIsCheckedThroughTheApiForWhoMayReadTheLog) {
+  const auto r = send("GET", "/api/log/verify", "", token("auditor1"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto j = json_of(r);
+  EXPECT_EQ(j["intact"], true);
+  EXPECT_GT(j["rows"].get<int>(), 0);
+  EXPECT_EQ(j["head"]["hash"].get<std::string>().size(), 64U);
+  EXPECT_EQ(send("GET", "/api/log/verify", "", token("cashier1")).status, 403);
+  // A row changed behind the system's back breaks the chain, and the answer says so.
+  sql(db_, "DROP TRIGGER IF EXISTS audit_sealed_never_updated");
+  sql(db_, "UPDATE audit SET target = 'forged' WHERE id = 2");
+  const auto broken = json_of(send("GET", "/api/log/verify", "", token("auditor1")));
+  EXPECT_EQ(broken["intact"], false);
+  EXPECT_FALSE(broken["problems"].empty());
 }
 
 TEST_F(ApiRouter, AWrongPasswordIsOneMessageForAnUnknownIdTooAnd401) {
@@ -130,6 +180,7 @@ std::optional<std::pair<std::string, std::string>> sample(const api::RouteInfo& 
       {"POST /api/operators/{id}/role", {"/api/operators/cashier2/role", R"({"role":"auditor"})"}},
       {"POST /api/operators/{id}/disable", {"/api/operators/nobody/disable", ""}},
       {"GET /api/log", {"/api/log", ""}},
+      {"GET /api/log/verify", {"/api/log/verify", ""}},
   };
   const auto it = kSamples.find(r.method + " " + r.path);
   if (it == kSamples.end()) return std::nullopt;
@@ -206,6 +257,13 @@ TEST_F(ApiRouter, ASaleIsBookedOnceAndItsCreditQueued) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json_of(r)["amount"], "12.30");
   EXPECT_EQ(json_of(r)["state"], "pending");
+  // What the receipt prints: the ledger entry and the system log row written with it.
+  const auto seq = json_of(r)["seq"].get<std::int64_t>();
+  const auto log_entry = json_of(r)["log_entry"].get<std::int64_t>();
+  EXPECT_EQ(sql(db_, "SELECT audit_id, amount_fen FROM ledger WHERE seq = " + std::to_string(seq)),
+            std::to_string(log_entry) + "|1230|");
+  EXPECT_EQ(sql(db_, "SELECT action, target FROM audit WHERE id = " + std::to_string(log_entry)),
+            "sale|A1|");
   EXPECT_EQ(count_rows(db_, "ledger"), before + 1);
   const auto a = json_of(send("GET", "/api/accounts/A1", "", token("auditor1")));
   EXPECT_EQ(a["account"]["balance"], "62.30");

@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 
 #include <phil/api/config.hpp>
+#include <phil/common/decimal.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/domain/sessions.hpp>
 
@@ -108,6 +109,16 @@ ApiConfig parse(const yaml::Document& doc) {
     c.feed_interval = n->as_duration(Millis(200), Millis(60'000));
   }
   if (auto n = m.optional("static_dir")) c.static_dir = n->as_string();
+  if (auto n = m.optional("confirm_above")) {
+    const auto text = n->as_string();
+    const auto fen = parse_decimal(text, 2);
+    if (!fen || *fen <= 0) {
+      n->fail("confirm_above \"" + text +
+              "\" is not an amount above zero; write yuan with at "
+              "most 2 decimals, e.g. \"1000.00\"");
+    }
+    c.confirm_above_fen = *fen;
+  }
   m.finish();
   return c;
 }

@@ -1,7 +1,10 @@
 #include <charconv>
 #include <limits>
 // Accounts and money at the counter: prepaidctl account open/show/close, sale, refund, reversal.
+#include <algorithm>
+
 #include <phil/common/text.hpp>
+#include <phil/common/time.hpp>
 #include <phil/common/utf8.hpp>
 #include <phil/views/json_views.hpp>
 
@@ -79,10 +82,25 @@ Response sale(Call& call) {
   const auto command = call.ops.sale(call.actor, call.path_param("account"), fen);
   if (!command) return refused(command.error());
   // The money is the tenant's from now; the credit reaches the meter through the outbox.
-  return ok({{"account", call.path_param("account")},
-             {"amount", views::yuan(fen)},
-             {"credit_command", command.value()},
-             {"state", "pending"}});
+  json out{{"account", call.path_param("account")},
+           {"amount", views::yuan(fen)},
+           {"credit_command", command.value()},
+           {"state", "pending"}};
+  // The entry just written, for the receipt: the newest sale of this amount by this operator
+  // (one operator's counter sells one sale at a time).
+  if (const auto entries = call.ops.ledger(call.actor, call.path_param("account")); entries) {
+    const auto& all = entries.value();
+    const auto it = std::find_if(all.rbegin(), all.rend(), [&](const store::LedgerRecord& e) {
+      return e.kind == domain::EntryKind::kSale && e.amount_fen == fen &&
+             e.operator_id == call.actor.id;
+    });
+    if (it != all.rend()) {
+      out["seq"] = it->seq;
+      out["log_entry"] = it->log_entry ? json(*it->log_entry) : json();
+      out["at"] = format_timestamp(it->at, {});
+    }
+  }
+  return ok(std::move(out));
 }
 
 json money_back_json(const store::MoneyBack& back) {

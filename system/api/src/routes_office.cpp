@@ -306,6 +306,18 @@ Response log(Call& call) {
   return page(call, std::move(items));
 }
 
+// prepaidctl log verify --json: the chain checked end to end, and the ledger against it.
+Response verify_log(Call& call) {
+  const auto checked = call.ops.verify_log(call.actor);
+  if (!checked) return refused(checked.error());
+  const auto& c = checked.value();
+  return ok({{"intact", c.problems.empty()},
+             {"head", {{"id", c.head.id}, {"hash", c.head.hash}}},
+             {"rows", c.rows},
+             {"ledger_entries", c.ledger_entries},
+             {"problems", c.problems}});
+}
+
 }  // namespace
 
 std::vector<Route> office_routes() {
@@ -419,6 +431,14 @@ std::vector<Route> office_routes() {
         {},
         true},
        log},
+      {{"GET",
+        "/api/log/verify",
+        Action::kReadLog,
+        true,
+        "The system log's hash chain checked end to end, and the ledger against it",
+        {},
+        {}},
+       verify_log},
   };
 }
 

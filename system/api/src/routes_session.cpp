@@ -1,6 +1,8 @@
 // Login, logout, whoami: prepaidctl login / logout / whoami.
 #include <phil/common/text.hpp>
 #include <phil/common/time.hpp>
+#include <phil/domain/permissions.hpp>
+#include <phil/views/json_views.hpp>
 
 #include "route_table.hpp"
 
@@ -9,6 +11,19 @@ namespace phil::api::detail {
 namespace {
 
 using nlohmann::json;
+
+// What a console shows and hides for the session: the actions the role may do (the permission
+// table's, so no client keeps a copy of it) and the amounts that are refused or ask again.
+void add_role_view(json& j, const std::optional<domain::Role>& role, const Call& call) {
+  json may = json::array();
+  for (std::size_t i = 0; i < domain::kActionCount; ++i) {
+    const auto action = static_cast<domain::Action>(i);
+    if (role && domain::permits(*role, action)) may.push_back(domain::to_string(action));
+  }
+  j["may"] = std::move(may);
+  j["limits"] = {{"max_amount", views::yuan(call.ops.max_amount_fen())},
+                 {"confirm_above", views::yuan(call.config.confirm_above_fen)}};
+}
 
 Response login(Call& call) {
   if (auto limited = login_limited(call)) return *limited;
@@ -20,11 +35,13 @@ Response login(Call& call) {
                : error_response("login_failed", s.error().message);
   }
   const auto& session = s.value().session;
-  return ok({{"token", s.value().token},
-             {"operator", session.actor.id},
-             {"name", session.name},
-             {"role", session.actor.role ? domain::to_string(*session.actor.role) : ""},
-             {"expires_at", format_timestamp(session.expires_at, {})}});
+  json out{{"token", s.value().token},
+           {"operator", session.actor.id},
+           {"name", session.name},
+           {"role", session.actor.role ? domain::to_string(*session.actor.role) : ""},
+           {"expires_at", format_timestamp(session.expires_at, {})}};
+  add_role_view(out, session.actor.role, call);
+  return ok(std::move(out));
 }
 
 Response logout(Call& call) {
@@ -33,8 +50,10 @@ Response logout(Call& call) {
 }
 
 Response whoami(Call& call) {
-  return ok({{"operator", call.actor.id},
-             {"role", call.actor.role ? domain::to_string(*call.actor.role) : ""}});
+  json out{{"operator", call.actor.id},
+           {"role", call.actor.role ? domain::to_string(*call.actor.role) : ""}};
+  add_role_view(out, call.actor.role, call);
+  return ok(std::move(out));
 }
 
 Response openapi(Call&) {

@@ -159,7 +159,7 @@ namespace {
 
 constexpr const char* kLedgerColumns =
     "seq, account, kind, meter, amount_fen, energy_wh, carry, balance_after_fen, operator, at, "
-    "ref_seq";
+    "ref_seq, audit_id";
 
 LedgerRecord ledger_row(const sqlite::Stmt& s) {
   LedgerRecord e;
@@ -174,6 +174,7 @@ LedgerRecord ledger_row(const sqlite::Stmt& s) {
   e.operator_id = s.text(8);
   e.at = from_ms(s.int64(9));
   e.ref_seq = s.opt_int64(10);
+  e.log_entry = s.opt_int64(11);
   return e;
 }
 

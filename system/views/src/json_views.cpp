@@ -179,7 +179,8 @@ json ledger_entry_json(const store::LedgerRecord& e) {
           {"balance_after_fen", e.balance_after_fen},
           {"operator", e.operator_id},
           {"at", utc(e.at)},
-          {"ref_seq", opt_json(e.ref_seq)}};
+          {"ref_seq", opt_json(e.ref_seq)},
+          {"log_entry", opt_json(e.log_entry)}};
 }
 
 json debit_json(const store::CommandRecord& d) {

@@ -51,6 +51,10 @@ struct ApiConfig {
   Limits limits;
   std::chrono::milliseconds feed_interval{2'000};
   std::string static_dir;  ///< "" -> no static files
+  /// A sale, refund or opening sale above this (fen) asks the operator to confirm it again in
+  /// the console (key `confirm_above`, yuan; default 1000.00). The site's max_amount is the
+  /// hard limit; this one only asks. Both reach the console in /api/whoami's "limits".
+  std::int64_t confirm_above_fen = 100'000;
 };
 
 /// True for 127.0.0.0/8 and ::1.

@@ -52,6 +52,9 @@ struct LedgerRecord {
   std::string operator_id;             ///< who: an operator, or "system" for charges
   TimePoint at{};
   std::optional<std::int64_t> ref_seq;  ///< reversal: the sale it cancels
+  /// The system log row written with the entry (the number a receipt shows); none for entries
+  /// older than the log's link to the ledger (schema v11) and in stores without a log.
+  std::optional<std::int64_t> log_entry{};
 };
 
 struct EventRecord {
