@@ -21,6 +21,11 @@ find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto SSL)
 if(PHIL_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()
+# The operator console (system/console): Qt6 Widgets, Charts, Network, PrintSupport (the
+# receipt's PDF), LinguistTools (lrelease at build time); Test for its QTest suites.
+if(PHIL_WITH_QT)
+  find_package(Qt6 6.4 REQUIRED COMPONENTS Widgets Network Charts PrintSupport LinguistTools Test)
+endif()
 
 # Debian's yaml-cpp 0.7 exports the plain target name; give it one stable alias.
 if(TARGET yaml-cpp AND NOT TARGET yaml-cpp::yaml-cpp)

@@ -1,9 +1,11 @@
 #pragma once
 // The command line the plain perf_* benchmarks share: `--out FILE.json` (where the figures go)
 // and `--smoke` (a short run, what CTest runs). Benchmarks with more options parse their own.
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace phil::perf {
 
@@ -28,6 +30,12 @@ inline std::optional<CommonArgs> parse_common_args(int argc, char** argv, const 
     }
   }
   return args;
+}
+
+/// The middle of `v` (the upper one of an even count); `v` must not be empty.
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
 }
 
 }  // namespace phil::perf

@@ -25,11 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr phil::TimePoint kT0{phil::Millis(1'796'457'600'000)};  // 2026-12-05T08:00:00Z
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,7 +80,7 @@ int main(int argc, char** argv) {
                 "{\"benchmark\": \"status_board\", \"meters\": %zu, \"calls\": %d, "
                 "\"wall_ms_median\": %.1f, \"wall_ms_min\": %.1f, \"wall_ms_max\": %.1f, "
                 "\"one_building_ms_median\": %.1f, \"goal_ms\": 100}\n",
-                meters, calls, median(whole), *lo, *hi, median(filtered));
+                meters, calls, phil::perf::median(whole), *lo, *hi, phil::perf::median(filtered));
   std::fputs(json, stdout);
   if (!args->out.empty()) std::ofstream(args->out) << json;
   return 0;

@@ -21,3 +21,6 @@ phil_fuzz_target(fuzz_system_meter_words
 # ... and what a client sends the HTTPS API: the request target, headers and JSON bodies.
 phil_fuzz_target(fuzz_api_router
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_api_router.cpp DEPS phil_api nlohmann_json::nlohmann_json)
+# The console's live feed decoder: server-sent events from the network (plain C++, no Qt).
+phil_fuzz_target(fuzz_console_sse
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_console_sse.cpp DEPS phil_console_sse)

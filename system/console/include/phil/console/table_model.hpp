@@ -1,0 +1,17 @@
+#pragma once
+// The API's tables ({"columns": [{"name", "type"}], "rows" or "items": [[...]]}: reports, batch
+// previews, a batch's progress) as a Qt item model, numbers right-aligned, money as the API gives
+// it (yuan, 2 decimals), a "totals" row last and bold when there is one.
+#include <QtCore/QJsonObject>
+#include <QtGui/QStandardItemModel>
+
+namespace phil::console {
+
+/// Fills `model` (cleared first) from a table of the API. The column of each cell's type is kept
+/// in Qt::UserRole of the header ("money", "energy", "count", "text", "time").
+void fill_table(QStandardItemModel& model, const QJsonObject& table);
+
+/// A cell as the API gives it, as text ("" for null).
+QString cell_text(const QJsonValue& v);
+
+}  // namespace phil::console
