@@ -161,7 +161,7 @@ class ConsoleUi : public QObject {
     QCOMPARE(counter->accountId(), QString("A401"));
     QSignalSpy states(counter, &CounterPage::saleStateChanged);
     counter->sell("12.34");
-    QTRY_VERIFY_WITH_TIMEOUT(states.size() >= 1, 20'000);
+    QTRY_VERIFY_WITH_TIMEOUT(!states.isEmpty(), 20'000);
     QCOMPARE(states.first().first().toString(), QString("pending"));
     shot(w.get(), "3-counter-pending");
     QTRY_VERIFY_WITH_TIMEOUT(counter->lastSaleState() == "confirmed", 120'000);
@@ -337,7 +337,7 @@ class ConsoleUi : public QObject {
     bool answered = false;
     api->get("/api/whoami", w.get(), [&](const ApiReply& r) { answered = r.ok(); });
     QVERIFY(expired.wait(20'000));
-    auto* login = w->findChild<LoginDialog*>("login");
+    LoginDialog* login = nullptr;
     QTRY_VERIFY_WITH_TIMEOUT((login = w->findChild<LoginDialog*>("login")) != nullptr, 10'000);
     QCOMPARE(login->findChild<QLineEdit*>("login-id")->text(), QString("demo-cashier"));
     shot(login, "10-session-ended");

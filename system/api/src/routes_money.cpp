@@ -100,7 +100,7 @@ Response sale(Call& call) {
       out["at"] = format_timestamp(it->at, {});
     }
   }
-  return ok(std::move(out));
+  return ok(out);
 }
 
 json money_back_json(const store::MoneyBack& back) {

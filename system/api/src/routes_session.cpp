@@ -41,7 +41,7 @@ Response login(Call& call) {
            {"role", session.actor.role ? domain::to_string(*session.actor.role) : ""},
            {"expires_at", format_timestamp(session.expires_at, {})}};
   add_role_view(out, session.actor.role, call);
-  return ok(std::move(out));
+  return ok(out);
 }
 
 Response logout(Call& call) {
@@ -53,7 +53,7 @@ Response whoami(Call& call) {
   json out{{"operator", call.actor.id},
            {"role", call.actor.role ? domain::to_string(*call.actor.role) : ""}};
   add_role_view(out, call.actor.role, call);
-  return ok(std::move(out));
+  return ok(out);
 }
 
 Response openapi(Call&) {

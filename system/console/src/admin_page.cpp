@@ -28,7 +28,9 @@ QTableView* table_of(QStandardItemModel* model, QWidget* parent) {
   return t;
 }
 
-const QStringList kRoles{"admin", "manager", "cashier", "engineer", "auditor"};
+QStringList roles() {
+  return {"admin", "manager", "cashier", "engineer", "auditor"};
+}
 
 }  // namespace
 
@@ -155,7 +157,7 @@ void AdminPage::addOperator() {
                                         QLineEdit::Normal, {}, &ok);
   if (!ok || id.isEmpty()) return;
   const auto role =
-      QInputDialog::getItem(this, tr("Add an operator"), tr("Role"), kRoles, 2, false, &ok);
+      QInputDialog::getItem(this, tr("Add an operator"), tr("Role"), roles(), 2, false, &ok);
   if (!ok) return;
   const auto password = QInputDialog::getText(this, tr("Add an operator"),
                                               tr("First password (at least 10 characters)"),
@@ -174,7 +176,7 @@ void AdminPage::changeRole() {
   const auto id = operators_.item(rows.first().row(), 0)->text();
   bool ok = false;
   const auto role = QInputDialog::getItem(this, tr("Change the role"), tr("New role of %1").arg(id),
-                                          kRoles, 0, false, &ok);
+                                          roles(), 0, false, &ok);
   if (!ok) return;
   api_.post("/api/operators/" + QUrl::toPercentEncoding(id) + "/role", {{"role", role}}, this,
             [this](const ApiReply& r) {

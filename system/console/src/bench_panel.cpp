@@ -31,8 +31,9 @@ BenchPanel::BenchPanel(QString sim, QString control, QWidget* parent)
                                                   {tr("CRC errors"), "corrupt_crc"},
                                                   {tr("Power loss"), "power_loss"},
                                                   {tr("Drop replies"), "drop_reply"}};
-  for (const auto& [label, kind] : faults) {
-    auto* b = new QPushButton(label, this);
+  for (const auto& fault : faults) {
+    const QString kind = fault.second;
+    auto* b = new QPushButton(fault.first, this);
     b->setObjectName("bench-" + kind);
     buttons->addWidget(b);
     connect(b, &QPushButton::clicked, this, [this, kind] {
