@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Architecture rules of DESIGN.md, checked on the source: sim and system never include each
-# other's headers; the console includes none of the system's; system/domain includes only the standard library and its own headers (plus the
-# header-only time alias and Expected template in common). Exit 1 naming each offending line.
+# other's headers; the console includes none of the system's; system/domain includes only the
+# standard library and its own headers (plus the header-only time alias and Expected template in
+# common). Exit 1 naming each offending line.
 set -uo pipefail
 root=${1:?usage: check_dependencies.sh SOURCE_DIR}
 cd "$root" || exit 2
