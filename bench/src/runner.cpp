@@ -30,7 +30,7 @@ service::Transport system_transport(sim::Transport t) {
 Run::Run(const Scenario& sc, const RunOptions& opt)
     : sc_(sc),
       clock_(sc.start.utc),
-      sim_(sc.fleet, clock_, sim::SimulatorOptions{opt.work_dir, opt.trace}) {
+      sim_(sc.fleet, clock_, sim::SimulatorOptions{opt.work_dir, opt.trace, {}}) {
   sim_.start();
   service::SiteConfig site;
   site.name = sc.name;

@@ -5,11 +5,14 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +26,7 @@
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -40,18 +44,34 @@
 
 namespace {
 
-// start + (wall time elapsed since launch) x speed.
-class WallTime final : public phil::sim::TimeSource {
+// start + (wall time elapsed) x speed, where `ctl speed` may change the speed: each change
+// rebases start at the simulated instant it happens, so time never jumps.
+class WallTime final : public phil::sim::TimeSource, public phil::sim::ClockControl {
  public:
   WallTime(phil::TimePoint start, std::int64_t speed)
       : start_(start), origin_(std::chrono::steady_clock::now()), speed_(speed) {}
   phil::TimePoint now() const override {
+    std::lock_guard lock(mu_);
+    return now_locked();
+  }
+  std::int64_t speed() const override {
+    std::lock_guard lock(mu_);
+    return speed_;
+  }
+  void set_speed(std::int64_t speed) override {
+    std::lock_guard lock(mu_);
+    start_ = now_locked();
+    origin_ = std::chrono::steady_clock::now();
+    speed_ = speed;
+  }
+
+ private:
+  phil::TimePoint now_locked() const {
     const auto elapsed =
         std::chrono::duration_cast<phil::Millis>(std::chrono::steady_clock::now() - origin_);
     return start_ + elapsed * speed_;
   }
-
- private:
+  mutable std::mutex mu_;  // read on the serving thread, set on the control thread
   phil::TimePoint start_;
   std::chrono::steady_clock::time_point origin_;
   std::int64_t speed_;
@@ -94,17 +114,43 @@ int dump_register_map(const std::string& profiles_dir, const std::string& name) 
 
 }  // namespace
 
-// `adf300-sim ctl [--control PATH] COMMAND...`: one command to a running simulator.
+// `adf300-sim ctl [--control PATH] [--lines N] [--timeout DUR] COMMAND...`: one command to a
+// running simulator. The answer is printed as it arrives (a `watch` streams until the
+// simulator stops, N event lines have come, the timeout passes, or Ctrl-C).
 int ctl_main(int argc, char** argv) {
   CLI::App app{"Send one control command to a running adf300-sim (see sim/README.md)"};
   std::string control = "adf300-sim.ctl";
-  std::vector<std::string> words;
+  std::int64_t lines = 0;
+  std::string timeout_text;
   app.add_option("--control", control, "the simulator's control socket")->capture_default_str();
-  app.add_option("command", words,
-                 "status | fault KIND BUS [key=value...] | clear ID|all | "
-                 "replace BUS ADDRESS CIRCUIT")
-      ->required();
+  app.add_option("--lines", lines, "watch: stop after this many event lines (0: no limit)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}));
+  app.add_option("--timeout", timeout_text,
+                 "watch: stop after this long, e.g. 30s (default: none)");
+  // Everything from the first word on is the command, as typed: values such as -5.00 or
+  // --json belong to it, not to ctl.
+  app.prefix_command();
+  app.footer(
+      "COMMAND: status | show METER|BOX [--json] | set METER|BOX NAME VALUE | load METER "
+      "constant=W | load METER daily=KIND peak_w=W [seed=N] | watch [BUS|BOX|METER] | time | "
+      "speed N | trace [on [bus=B] [box=N] [fc=N] [exceptions] | off] | fault KIND BUS "
+      "[key=value...] | clear ID|all | replace BUS ADDRESS CIRCUIT. METER is "
+      "BUS/ADDRESS/CIRCUIT, e.g. bus1/4/3");
   if (const auto status = phil::cli::parse(app, argc, argv)) return *status;
+  const auto words = app.remaining();
+  if (words.empty()) {
+    std::cerr << "adf300-sim ctl: no command given. See --help\n";
+    return 2;
+  }
+  std::optional<phil::Millis> timeout;
+  if (!timeout_text.empty()) {
+    timeout = phil::parse_duration(timeout_text);
+    if (!timeout) {
+      std::cerr << "adf300-sim ctl: --timeout \"" << timeout_text << "\" is not a duration; "
+                << "write e.g. 30s or 2m\n";
+      return 2;
+    }
+  }
   std::string line;
   for (const auto& w : words)
     line += (line.empty() ? "" : " ") + w;
@@ -119,22 +165,56 @@ int ctl_main(int argc, char** argv) {
   }
   line += "\n";
   boost::asio::write(socket, boost::asio::buffer(line), ec);
-  std::string answer;
-  std::array<char, 4096> buf{};
-  for (;;) {
-    const std::size_t n = socket.read_some(boost::asio::buffer(buf), ec);
-    answer.append(buf.data(), n);
-    if (ec) break;
+  // The first line is the answer; a watch then sends one line per event.
+  boost::asio::streambuf in;
+  bool ok = false;
+  std::int64_t events = -1;  // the answer line is not an event
+  bool done = false;
+  boost::asio::steady_timer deadline(io);
+  if (timeout) {
+    deadline.expires_after(*timeout);
+    deadline.async_wait([&](const boost::system::error_code& e) {
+      if (!e) socket.close();
+    });
   }
-  std::cout << answer;
-  return answer.rfind("OK", 0) == 0 ? 0 : 1;
+  std::function<void()> read_line = [&] {
+    boost::asio::async_read_until(
+        socket, in, '\n', [&](const boost::system::error_code& e, std::size_t n) {
+          if (e) {
+            // The rest of an answer without a final newline, then the end.
+            std::cout << std::string(boost::asio::buffers_begin(in.data()),
+                                     boost::asio::buffers_end(in.data()))
+                      << std::flush;
+            deadline.cancel();
+            return;
+          }
+          std::string text(boost::asio::buffers_begin(in.data()),
+                           boost::asio::buffers_begin(in.data()) + static_cast<std::ptrdiff_t>(n));
+          in.consume(n);
+          if (events < 0) ok = text.rfind("OK", 0) == 0;
+          std::cout << text << std::flush;
+          ++events;
+          if (lines > 0 && events >= lines && !done) {
+            done = true;
+            socket.close();
+            deadline.cancel();
+            return;
+          }
+          read_line();
+        });
+  };
+  read_line();
+  io.run();
+  return ok ? 0 : 1;
 }
 
-// Serves control connections: one command line per connection, answered, then closed.
+// Serves control connections: one command line per connection, answered, then closed; a
+// `watch` stays open and streams event lines until the client hangs up or the fleet stops.
 class ControlServer {
  public:
-  ControlServer(boost::asio::io_context& io, const std::string& path, phil::sim::Simulator& sim)
-      : acceptor_(io), path_(path), sim_(sim) {
+  ControlServer(boost::asio::io_context& io, const std::string& path, phil::sim::Simulator& sim,
+                phil::sim::ClockControl& clock)
+      : acceptor_(io), path_(path), sim_(sim), clock_(clock) {
     ::unlink(path.c_str());  // a stale socket of an earlier run
     const boost::asio::local::stream_protocol::endpoint ep(path);
     acceptor_.open(ep.protocol());
@@ -142,7 +222,11 @@ class ControlServer {
     acceptor_.listen();
     accept();
   }
-  ~ControlServer() { ::unlink(path_.c_str()); }
+  ~ControlServer() {
+    for (const auto& w : watches_)
+      sim_.unwatch(w->watch_id);
+    ::unlink(path_.c_str());
+  }
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
@@ -152,10 +236,20 @@ class ControlServer {
     boost::asio::local::stream_protocol::socket socket;
     boost::asio::streambuf in;
     std::string out;
+    // A watch: lines queued by the simulator's threads, written in order on the io thread.
+    std::deque<std::string> queue;
+    bool writing = false;
+    std::uint64_t watch_id = 0;
+    std::array<char, 64> discard{};
   };
+  using SessionPtr = std::shared_ptr<Session>;
+
+  boost::asio::io_context& io() {
+    return static_cast<boost::asio::io_context&>(acceptor_.get_executor().context());
+  }
+
   void accept() {
-    auto session = std::make_shared<Session>(
-        static_cast<boost::asio::io_context&>(acceptor_.get_executor().context()));
+    auto session = std::make_shared<Session>(io());
     acceptor_.async_accept(session->socket, [this, session](const boost::system::error_code& ec) {
       if (ec) return;  // stopping
       boost::asio::async_read_until(
@@ -165,16 +259,74 @@ class ControlServer {
             std::istream is(&session->in);
             std::string line;
             std::getline(is, line);
-            session->out = phil::sim::control_command(sim_, line);
+            auto reply = phil::sim::control(sim_, line, &clock_);
+            if (reply.watch) {
+              start_watch(session, *reply.watch, std::move(reply.text));
+              return;
+            }
+            session->out = std::move(reply.text);
             boost::asio::async_write(session->socket, boost::asio::buffer(session->out),
                                      [session](const boost::system::error_code&, std::size_t) {});
           });
       accept();
     });
   }
+
+  void start_watch(const SessionPtr& session, const phil::sim::MeterId& scope, std::string ok) {
+    enqueue(session, std::move(ok));
+    try {
+      // The sink runs on simulator threads: hand each line to the io thread.
+      session->watch_id = sim_.watch(scope, [this, session](const std::string& l) {
+        boost::asio::post(io(), [this, session, text = l + "\n"] { enqueue(session, text); });
+      });
+    } catch (const std::invalid_argument& e) {
+      session->queue.clear();
+      enqueue(session, std::string("ERROR ") + e.what() + "\n");
+      return;
+    }
+    watches_.insert(session);
+    // The client never sends more; a read ending (hang-up) ends the watch.
+    session->socket.async_read_some(
+        boost::asio::buffer(session->discard),
+        [this, session](const boost::system::error_code&, std::size_t) { end_watch(session); });
+  }
+
+  void end_watch(const SessionPtr& session) {
+    if (watches_.erase(session) == 0) return;
+    sim_.unwatch(session->watch_id);
+    boost::system::error_code ignored;
+    session->socket.close(ignored);
+  }
+
+  void enqueue(const SessionPtr& session, std::string text) {
+    if (!session->socket.is_open()) return;
+    session->queue.push_back(std::move(text));
+    if (!session->writing) write_next(session);
+  }
+
+  void write_next(const SessionPtr& session) {
+    if (session->queue.empty()) {
+      session->writing = false;
+      return;
+    }
+    session->writing = true;
+    session->out = std::move(session->queue.front());
+    session->queue.pop_front();
+    boost::asio::async_write(session->socket, boost::asio::buffer(session->out),
+                             [this, session](const boost::system::error_code& ec, std::size_t) {
+                               if (ec) {
+                                 end_watch(session);
+                                 return;
+                               }
+                               write_next(session);
+                             });
+  }
+
   boost::asio::local::stream_protocol::acceptor acceptor_;
   std::string path_;
   phil::sim::Simulator& sim_;
+  phil::sim::ClockControl& clock_;
+  std::set<SessionPtr> watches_;
 };
 
 namespace {
@@ -188,6 +340,10 @@ struct Options {
   std::int64_t speed = 1;
   std::string start_text;
   bool trace = false;
+  std::string trace_bus;
+  int trace_box = 0;
+  int trace_fc = 0;
+  bool trace_exceptions = false;
   std::string dump_profile;
   bool dump_map = false;
 };
@@ -208,7 +364,17 @@ void add_options(CLI::App& app, Options& o) {
       ->capture_default_str();
   app.add_option("--start", o.start_text,
                  "simulated start time, e.g. 2026-03-01T00:00:00+08:00 (default: now)");
-  app.add_flag("--trace", o.trace, "print every frame with its decoding to stderr");
+  app.add_flag("--trace", o.trace,
+               "print every frame to stderr, decoded, with the registers it touches");
+  app.add_option("--trace-bus", o.trace_bus, "trace only this bus (implies --trace)");
+  app.add_option("--trace-box", o.trace_box,
+                 "trace only requests to this address (implies --trace)")
+      ->check(CLI::Range(1, 247));
+  app.add_option("--trace-fc", o.trace_fc,
+                 "trace only this function code, decimal: 3, 4, 6, 16 (implies --trace)")
+      ->check(CLI::Range(1, 127));
+  app.add_flag("--trace-exceptions", o.trace_exceptions,
+               "trace only exchanges answered with an exception (implies --trace)");
   app.add_option("--control", o.control_path,
                  "control socket for `adf300-sim ctl` (default: RUN_DIR/adf300-sim.ctl)");
 }
@@ -229,10 +395,17 @@ std::optional<phil::TimePoint> start_time(const std::string& start_text) {
 
 /// Serves `fleet` until SIGINT or SIGTERM: a BUS line per bus on stdout, the control socket, and
 /// the model advanced every wall-clock second. Returns the exit status.
-int serve(phil::sim::FleetSpec fleet, const WallTime& time, const Options& o) {
+int serve(phil::sim::FleetSpec fleet, WallTime& time, const Options& o) {
   phil::sim::SimulatorOptions options;
   options.run_dir = o.run_dir;
-  if (o.trace) options.trace = [](const std::string& line) { std::cerr << line << std::endl; };
+  // Always a sink, so `ctl trace on` can start a trace the command line did not ask for.
+  options.trace = [](const std::string& line) { std::cerr << line << std::endl; };
+  options.trace_filter.bus = o.trace_bus;
+  options.trace_filter.address = o.trace_box;
+  options.trace_filter.function = o.trace_fc;
+  options.trace_filter.exceptions_only = o.trace_exceptions;
+  options.trace_filter.on =
+      o.trace || !o.trace_bus.empty() || o.trace_box != 0 || o.trace_fc != 0 || o.trace_exceptions;
   std::vector<std::string> bus_ids;
   for (const auto& b : fleet.buses)
     bus_ids.push_back(b.id);
@@ -245,7 +418,7 @@ int serve(phil::sim::FleetSpec fleet, const WallTime& time, const Options& o) {
     sim.start();
     const auto control_path =
         o.control_path.empty() ? o.run_dir + "/adf300-sim.ctl" : o.control_path;
-    ControlServer control(io, control_path, sim);
+    ControlServer control(io, control_path, sim, time);
     for (const auto& id : bus_ids) {
       std::cout << "BUS " << id << " " << sim.transport(id) << " " << sim.endpoint(id)
                 << std::endl;  // flushes
@@ -294,6 +467,13 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << "\n";
     return 2;
   }
-  const WallTime time(*start, o.speed);
+  if (!o.trace_bus.empty() &&
+      std::none_of(fleet.buses.begin(), fleet.buses.end(),
+                   [&](const phil::sim::BusSpec& b) { return b.id == o.trace_bus; })) {
+    std::cerr << "adf300-sim: --trace-bus \"" << o.trace_bus << "\" is no bus of " << o.fleet_file
+              << "; name one of its bus ids\n";
+    return 2;
+  }
+  WallTime time(*start, o.speed);
   return serve(std::move(fleet), time, o);
 }

@@ -6,7 +6,9 @@ set -u
 SIM=$1
 PROFILES=${PHIL_PROFILES_DIR:-$2}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/phil_sim_app.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+PID=""
+# A failing check must not leave the fleet running behind it.
+trap '[ -n "$PID" ] && kill "$PID" 2> /dev/null; rm -rf "$WORK"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 cat > "$WORK/fleet.yaml" <<'YAML'
@@ -48,12 +50,53 @@ grep -qx "OK fault 1" "$WORK/ctl" || fail "ctl fault: $(cat "$WORK/ctl")"
 "$SIM" ctl --control "$WORK/adf300-sim.ctl" fault box_silent bus1 address=9 > "$WORK/ctl" \
   && fail "ctl accepted a fault on a box that does not exist"
 grep -q "^ERROR .*no box at that address" "$WORK/ctl" || fail "ctl error: $(cat "$WORK/ctl")"
+# The developer's verbs through the socket (issue 19): show, set, watch, time, speed, trace.
+CTL="$SIM ctl --control $WORK/adf300-sim.ctl"
+$CTL show bus1/1/1 > "$WORK/ctl" || fail "ctl show: $(cat "$WORK/ctl")"
+grep -Eq "^  power +500 W$" "$WORK/ctl" || fail "ctl show: $(cat "$WORK/ctl")"
+$CTL show bus1/1/1 --json > "$WORK/ctl" || fail "ctl show --json: $(cat "$WORK/ctl")"
+grep -q '"kind": "meter"' "$WORK/ctl" || fail "ctl show --json: $(cat "$WORK/ctl")"
+# A negative value is the command's, not an option of ctl.
+$CTL set bus1/1/1 balance -5.00 > "$WORK/ctl" || fail "ctl set: $(cat "$WORK/ctl")"
+$CTL show bus1/1/1 | grep -Eq "^  balance +-5.00 yuan$" || fail "the set balance is not shown"
+$CTL set bus1/1/1 balance 99999999.99 > "$WORK/ctl" && fail "ctl set accepted an out-of-range value"
+grep -q "^ERROR balance 99999999.99 is outside the register's range" "$WORK/ctl" \
+  || fail "ctl set error: $(cat "$WORK/ctl")"
+$CTL show bus1/1/1 | grep -Eq "^  balance +-5.00 yuan$" || fail "a refused set changed the balance"
+# watch: a credit of one fen by hand, then the trip a simulated minute or two later.
+: > "$WORK/watch"
+$CTL --lines 4 --timeout 30s watch bus1/1/1 > "$WORK/watch" &
+WATCH=$!
+i=0
+until grep -q "^OK watching bus1/1/1" "$WORK/watch"; do
+  i=$((i + 1))
+  [ $i -gt 100 ] && fail "watch did not answer within 10 s"
+  sleep 0.1
+done
+$CTL set bus1/1/1 balance 0.01 > /dev/null || fail "ctl set balance 0.01"
+wait "$WATCH" || fail "ctl watch exited non-zero: $(cat "$WORK/watch")"
+grep -Eq "^2026-[0-9T:-]+\+00:00 bus1/1/1 relay closed$" "$WORK/watch" \
+  || fail "watch: no relay closed line: $(cat "$WORK/watch")"
+grep -Eq "^2026-[0-9T:-]+\+00:00 bus1/1/1 relay open: balance ran out" "$WORK/watch" \
+  || fail "watch: no trip line: $(cat "$WORK/watch")"
+$CTL time | grep -Eq "^OK sim time 2026-0[23]-[0-9T:+-]+ speed 60$" || fail "ctl time"
+$CTL speed 120 | grep -q "^OK speed 120 from " || fail "ctl speed"
+$CTL time | grep -q " speed 120$" || fail "speed not changed"
+$CTL speed 0 > /dev/null && fail "ctl speed 0 accepted"
+$CTL trace on box=1 > /dev/null || fail "ctl trace on"
+$CTL show bus1/9/1 > "$WORK/ctl" && fail "show of a box that does not exist succeeded"
+grep -q "^ERROR no box at address 9 on bus bus1" "$WORK/ctl" || fail "show error: $(cat "$WORK/ctl")"
 kill -TERM "$PID"
 wait "$PID"
 RC=$?
+PID=""
 [ $RC -eq 0 ] || fail "exit status $RC after SIGTERM, expected 0"
 [ -e "$WORK/vbus/bus1" ] || [ -L "$WORK/vbus/bus1" ] && fail "symlink left behind"
 [ "$(wc -l < "$WORK/out")" -eq 2 ] || fail "stdout has more than the BUS lines"
+"$SIM" --fleet "$WORK/fleet.yaml" --profiles "$PROFILES" --run-dir "$WORK" --trace-bus bus7 \
+  > /dev/null 2> "$WORK/err6"
+[ $? -eq 2 ] || fail "--trace-bus of an unknown bus did not exit 2"
+grep -q -- '--trace-bus "bus7" is no bus of' "$WORK/err6" || fail "message: $(cat "$WORK/err6")"
 
 printf 'buses:\n  - id: bus1\n    port: vbus/bus1\n    bauds: 9600\n    boxes: []\n' > "$WORK/bad.yaml"
 "$SIM" --fleet "$WORK/bad.yaml" --profiles "$PROFILES" --run-dir "$WORK" > "$WORK/out2" 2> "$WORK/err2"

@@ -24,6 +24,7 @@
 #include <phil/sim/simulator.hpp>
 
 #include "sim_manual_time.hpp"
+#include "sim_modbus.hpp"
 #include "sim_test_support.hpp"
 #include "support/loopback_listener.hpp"
 
@@ -57,14 +58,6 @@ buses:
         circuits:
           1: {load: {constant: 1200}, balance: "20.00"}
 )";
-
-struct ModbusDeleter {
-  void operator()(modbus_t* ctx) const {
-    modbus_close(ctx);
-    modbus_free(ctx);
-  }
-};
-using Modbus = std::unique_ptr<modbus_t, ModbusDeleter>;
 
 /// A plain loopback TCP client: raw bytes out, raw bytes in.
 class Client {

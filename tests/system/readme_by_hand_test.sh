@@ -61,7 +61,10 @@ grep -q "block done" "$work/run.log" || fail "the README block did not run to it
 # What the newcomer looks at: the sale's credit confirmed on its meter, the fleet answering.
 grep -Eq "credit 20.00 confirmed" "$work/run.log" || fail "the first sale's credit was not confirmed"
 grep -Eq "^relay +closed" "$work/run.log" || fail "meter show does not show the relay closed"
-# The fleet's own view: circuit 1 of box 1 started with 20.00 and holds the credit too.
-grep -Eq "c1 balance (40.00|39.9[0-9]) relay closed" "$work/run.log" ||
+# The fleet's own view (`ctl show`): circuit 1 of box 1 started with 20.00 and holds the credit
+# too, counted as its second purchase.
+grep -Eq "^  balance +(40.00|39.9[0-9]) yuan$" "$work/run.log" ||
   fail "the meter in the fleet does not hold the credit"
+grep -Eq "^  purchase_total +20.00 yuan$" "$work/run.log" ||
+  fail "the fleet's show does not count the credit"
 echo "README by-hand test passed"

@@ -32,11 +32,15 @@ for _ in $(seq 600); do
   sleep 0.25
 done
 [[ -f $work/site/ready ]] || fail "script/sandbox not ready within 150 s"
-grep -q "^try next:" "$work/out" || fail "no commands to try: $(cat "$work/out")"
+grep -q "^try next" "$work/out" || fail "no commands to try: $(cat "$work/out")"
 # The first suggestion, run as printed: a sale.
 sale=$(grep -m1 " sale --account " "$work/out")
 (eval "$sale") > "$work/sale.txt" 2>&1 || fail "the suggested sale failed: $(cat "$work/sale.txt")"
 grep -q "sold 20.00 yuan to A401" "$work/sale.txt" || fail "sale: $(cat "$work/sale.txt")"
+# The suggested look at the meter, as printed: every register of A401's meter, decoded.
+show=$(grep -m1 " ctl .* show bus" "$work/out")
+(eval "$show") > "$work/show.txt" 2>&1 || fail "the suggested show failed: $(cat "$work/show.txt")"
+grep -Eq "^  purchase_count +[0-9]+$" "$work/show.txt" || fail "show: $(cat "$work/show.txt")"
 # What it started: the fleet, the daemon and the API, its children.
 started=$(ps -o pid=,comm= --ppid "$sandbox_pid" | awk '$2 ~ /^(adf300-sim|prepaidd|prepaid-api)$/ {print $1}')
 [[ $(wc -w <<< "$started") == 3 ]] ||

@@ -97,6 +97,33 @@ void CircuitModel::settle_relay() {
   if (mode_ == Mode::kPrepaid && was_closed && !relay_closed_) last_trip_ = now_;
 }
 
+bool CircuitModel::set_balance(std::int64_t fen) {
+  if (!has_relay_) return false;
+  balance_fen_ = fen;
+  settle_relay();
+  return true;
+}
+
+void CircuitModel::set_energy(Rate rate, std::int64_t wh) {
+  if (wh < 0) throw std::invalid_argument("set_energy: negative energy");
+  energy_wh_ += wh - energy_rate_wh_[index(rate)];
+  energy_rate_wh_[index(rate)] = wh;
+}
+
+void CircuitModel::reset_energy(std::int64_t wh, Rate rate) {
+  if (wh < 0) throw std::invalid_argument("reset_energy: negative energy");
+  energy_rate_wh_.fill(0);
+  energy_rate_wh_[index(rate)] = wh;
+  energy_wh_ = wh;
+}
+
+bool CircuitModel::set_relay(bool closed) {
+  if (!has_relay_) return false;
+  relay_closed_ = closed;
+  over_since_.reset();
+  return true;
+}
+
 void CircuitModel::set_load(const LoadSpec& load) {
   load_ = load;
   walk_ = WalkState(load, now_);

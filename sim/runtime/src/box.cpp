@@ -6,149 +6,16 @@
 #include <phil/common/serial.hpp>
 #include <phil/sim/box.hpp>
 
+#include "register_codec.hpp"
+
 namespace phil::sim {
 
 namespace {
 
 using rtu::Exception;
+using namespace codec;  // NOLINT(google-build-using-namespace): the box is the codec's user
 
 constexpr std::int64_t kPowerFactorPermille = 1000;
-std::int64_t pow10(int k) {
-  std::int64_t p = 1;
-  for (int i = 0; i < k; ++i)
-    p *= 10;
-  return p;
-}
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-// Exponent of the model unit relative to the register's unit (e.g. Wh in kWh: -3).
-int model_exp(const Register& r) {
-  if (r.unit == "kWh") return -3;
-  if (r.unit == "yuan") return -2;
-  if (r.unit == "yuan/kWh") return -4;
-  if (r.unit == "V") return -1;
-  if (r.unit == "A") return -3;
-  if (r.name == "power_factor") return -3;
-  return 0;
-}
-
-// Model value -> raw register value, floored. Saturates instead of overflowing; the result is
-// truncated to the register width anyway.
-std::int64_t to_raw(const Register& r, std::int64_t value) {
-  const int d = model_exp(r) - r.scale_exp;
-  if (d < 0) return floor_div(value, pow10(-d));
-  std::int64_t out = 0;
-  if (__builtin_mul_overflow(value, pow10(d), &out)) {
-    return value < 0 ? INT64_MIN : INT64_MAX;
-  }
-  return out;
-}
-
-// Raw register value -> model value; nullopt if not exact or out of range.
-std::optional<std::int64_t> from_raw(const Register& r, std::int64_t raw) {
-  const int d = r.scale_exp - model_exp(r);
-  if (d < 0) {
-    const std::int64_t p = pow10(-d);
-    if (raw % p != 0) return std::nullopt;
-    return raw / p;
-  }
-  std::int64_t out = 0;
-  if (__builtin_mul_overflow(raw, pow10(d), &out)) return std::nullopt;
-  return out;
-}
-
-std::vector<std::uint16_t> number_to_words(const Register& r, std::int64_t raw) {
-  const auto bits = static_cast<std::uint64_t>(raw);
-  if (r.words == 1) return {static_cast<std::uint16_t>(bits & 0xFFFF)};
-  const auto hi = static_cast<std::uint16_t>((bits >> 16) & 0xFFFF);
-  const auto lo = static_cast<std::uint16_t>(bits & 0xFFFF);
-  return r.word_order == WordOrder::kHighFirst ? std::vector<std::uint16_t>{hi, lo}
-                                               : std::vector<std::uint16_t>{lo, hi};
-}
-
-std::int64_t words_to_number(const Register& r, std::span<const std::uint16_t> w) {
-  switch (r.type) {
-    case RegType::kU16:
-      return w[0];
-    case RegType::kI16:
-      return static_cast<std::int16_t>(w[0]);
-    default: {
-      const std::uint32_t hi = r.word_order == WordOrder::kHighFirst ? w[0] : w[1];
-      const std::uint32_t lo = r.word_order == WordOrder::kHighFirst ? w[1] : w[0];
-      const std::uint32_t v = (hi << 16) | lo;
-      if (r.type == RegType::kI32) return static_cast<std::int32_t>(v);
-      return v;
-    }
-  }
-}
-
-std::vector<std::uint16_t> bcd_words(std::uint64_t value, int words) {
-  std::vector<std::uint16_t> out(static_cast<std::size_t>(words));
-  for (std::size_t i = out.size(); i-- > 0;) {
-    std::uint16_t w = 0;
-    for (int shift = 0; shift < 16; shift += 4) {
-      w = static_cast<std::uint16_t>(w | ((value % 10) << shift));
-      value /= 10;
-    }
-    out[i] = w;
-  }
-  return out;
-}
-
-// Value of `label` in the register's enum; the adf300l values when the register has no enum.
-std::int64_t enum_value(const Profile& p, const Register& r, std::string_view label,
-                        std::int64_t fallback) {
-  if (r.enum_name.empty()) return fallback;
-  const auto& labels = p.enums.at(r.enum_name);
-  const auto it = labels.find(std::string(label));
-  return it != labels.end() ? it->second : fallback;
-}
-
-constexpr std::pair<Mode, std::string_view> kModeLabels[] = {{Mode::kPrepaid, "prepaid"},
-                                                             {Mode::kKeepPower, "keep_power"},
-                                                             {Mode::kForcedOff, "forced_off"}};
-
-std::optional<Mode> mode_from_raw(const Profile& p, const Register& r, std::int64_t raw) {
-  for (const auto& [mode, label] : kModeLabels) {
-    if (enum_value(p, r, label, static_cast<std::int64_t>(mode)) == raw) return mode;
-  }
-  return std::nullopt;
-}
-
-std::optional<Rate> price_rate(std::string_view name) {
-  if (name == "price_sharp") return Rate::kSharp;
-  if (name == "price_peak") return Rate::kPeak;
-  if (name == "price_flat") return Rate::kFlat;
-  if (name == "price_valley") return Rate::kValley;
-  return std::nullopt;
-}
-
-// The phase of a per-phase register name: `prefix` followed by a, b or c.
-std::optional<Phase> phase_of(std::string_view name, std::string_view prefix) {
-  if (name.size() != prefix.size() + 1 || !name.starts_with(prefix)) return std::nullopt;
-  switch (name.back()) {
-    case 'a':
-      return Phase::kA;
-    case 'b':
-      return Phase::kB;
-    case 'c':
-      return Phase::kC;
-    default:
-      return std::nullopt;
-  }
-}
-
-std::optional<Rate> energy_rate(std::string_view name) {
-  if (name == "energy_sharp") return Rate::kSharp;
-  if (name == "energy_peak") return Rate::kPeak;
-  if (name == "energy_flat") return Rate::kFlat;
-  if (name == "energy_valley") return Rate::kValley;
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -165,7 +32,8 @@ Box::Box(const Profile& profile, const ModelInfo& model, const BoxSpec& spec, in
       drift_ppm_(spec.clock_drift_ppm),
       drift_since_(start),
       tou_(spec.tou),
-      generation_(static_cast<std::size_t>(model.circuits), 0) {
+      generation_(static_cast<std::size_t>(model.circuits), 0),
+      held_status_(static_cast<std::size_t>(model.circuits), 0) {
   circuits_.reserve(static_cast<std::size_t>(model.circuits));
   for (int n = 1; n <= model.circuits; ++n) {
     CircuitSpec cs;
@@ -247,6 +115,7 @@ void Box::replace_meter(int n) {
   replacement.set_powered(powered_);
   old = std::move(replacement);
   ++generation_[static_cast<std::size_t>(n - 1)];
+  held_status_[static_cast<std::size_t>(n - 1)] = 0;
 }
 
 void Box::set_clock_drift_ppm(std::int64_t ppm) {
@@ -268,20 +137,19 @@ std::uint16_t Box::status_bits(int n) const {
   const Register* reg = profile_->find_circuit_register("status");
   const std::string set = reg != nullptr && !reg->flags_name.empty() ? reg->flags_name : "status";
   const auto flags = profile_->flags.find(set);
-  const std::pair<std::string_view, bool> conditions[] = {
-      {"alarm1", s.alarm1},        {"alarm2", s.alarm2},         {"arrears", s.arrears},
-      {"overload", s.overload},    {"forced_off", s.forced_off}, {"keep_power", s.keep_power},
-      {"power_loss", s.power_loss}};
-  std::uint16_t bits = 0;
+  const bool on[] = {s.alarm1,     s.alarm2,     s.arrears,   s.overload,
+                     s.forced_off, s.keep_power, s.power_loss};
+  static_assert(std::size(on) == std::size(kDerivedStatus));
+  auto bits = held_status_.at(static_cast<std::size_t>(n - 1));
   int default_bit = 0;
-  for (const auto& [label, on] : conditions) {
+  for (std::size_t i = 0; i < std::size(on); ++i) {
     int bit = default_bit++;
     if (flags != profile_->flags.end()) {
-      const auto it = flags->second.find(std::string(label));
+      const auto it = flags->second.find(std::string(kDerivedStatus[i]));
       if (it == flags->second.end()) continue;
       bit = it->second;
     }
-    if (on) bits = static_cast<std::uint16_t>(bits | (1U << bit));
+    if (on[i]) bits = static_cast<std::uint16_t>(bits | (1U << bit));
   }
   return bits;
 }

@@ -1,10 +1,14 @@
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include <phil/common/decimal.hpp>
 #include <phil/sim/control.hpp>
+#include <phil/sim/load.hpp>
 
 namespace phil::sim {
 
@@ -26,9 +30,166 @@ std::optional<std::int64_t> integer(const std::string& s) {
 }
 
 constexpr const char* kUsage =
-    "ERROR unknown command. Use: status | fault KIND BUS [address=N circuit=N start=DUR "
-    "duration=DUR probability=P delay=DUR bytes=N ppm=N seed=N] | clear ID|all | replace BUS "
-    "ADDRESS CIRCUIT\n";
+    "ERROR unknown command. Use: status | show METER|BOX [--json] | set METER|BOX NAME VALUE | "
+    "load METER constant=W | load METER daily=KIND peak_w=W [seed=N] | watch [BUS|BOX|METER] | "
+    "time | speed N | trace [on [bus=B] [box=N] [fc=N] [exceptions] | off] | fault KIND BUS "
+    "[address=N circuit=N start=DUR duration=DUR probability=P delay=DUR bytes=N ppm=N seed=N] | "
+    "clear ID|all | replace BUS ADDRESS CIRCUIT (METER is BUS/ADDRESS/CIRCUIT, e.g. bus1/4/3)\n";
+
+constexpr std::int64_t kMaxPowerW = 10'000'000;  // as the fleet file allows
+
+// A key=value word split, or nullopt.
+std::optional<std::pair<std::string, std::string>> key_value(const std::string& word) {
+  const auto eq = word.find('=');
+  if (eq == std::string::npos || eq == 0) return std::nullopt;
+  return std::make_pair(word.substr(0, eq), word.substr(eq + 1));
+}
+
+std::string not_a_meter(const std::string& text, const char* want) {
+  return "ERROR \"" + text + "\" is not a " + want +
+         ". Write BUS/ADDRESS/CIRCUIT like bus1/4/3 (a box: bus1/4); `status` lists them\n";
+}
+
+std::string show_text(const Inspection& in, std::chrono::minutes offset) {
+  std::string out =
+      "OK\n" + std::string(in.circuits.empty() ? "meter " : "box ") + in.id + " " + in.model +
+      " at " + format_timestamp(in.at, offset) + (in.powered ? "" : " POWER LOSS") +
+      (in.clock_drift_ppm != 0 ? " clock drift " + std::to_string(in.clock_drift_ppm) + " ppm"
+                               : "") +
+      "\n";
+  for (const auto& r : in.registers) {
+    std::string name = r.name;
+    name.resize(std::max<std::size_t>(name.size(), 20), ' ');
+    out += "  " + name + " " + r.value + (r.unit.empty() ? "" : " " + r.unit) + "\n";
+  }
+  for (const auto& c : in.circuits)
+    out += "  " + c + "\n";
+  return out;
+}
+
+std::string show_json(const Inspection& in, std::chrono::minutes offset) {
+  nlohmann::json j;
+  j["id"] = in.id;
+  j["kind"] = in.circuits.empty() ? "meter" : "box";
+  j["model"] = in.model;
+  j["at"] = format_timestamp(in.at, offset);
+  j["powered"] = in.powered;
+  j["registers"] = nlohmann::json::object();
+  for (const auto& r : in.registers) {
+    j["registers"][r.name] = {
+        {"value", r.value}, {"unit", r.unit}, {"raw", r.raw}, {"writable", r.writable}};
+  }
+  if (!in.circuits.empty()) {
+    j["clock_drift_ppm"] = in.clock_drift_ppm;
+    j["circuits"] = in.circuits;
+  }
+  return "OK\n" + j.dump(2) + "\n";
+}
+
+std::string show_command(Simulator& sim, const std::vector<std::string>& w) {
+  const bool json = w.size() == 3 && w[2] == "--json";
+  if (w.size() != 2 && !json) return "ERROR show takes METER or BOX, then --json if wanted\n";
+  const auto id = parse_meter_id(w[1]);
+  if (!id || id->address == 0) return not_a_meter(w[1], "meter or box");
+  auto found = sim.inspect(*id);
+  if (!found) return "ERROR " + found.error() + "\n";
+  return json ? show_json(*found, sim.utc_offset()) : show_text(*found, sim.utc_offset());
+}
+
+std::string set_command(Simulator& sim, const std::vector<std::string>& w) {
+  if (w.size() != 4) {
+    return "ERROR set takes METER|BOX NAME VALUE, e.g. set bus1/4/3 balance 25.00\n";
+  }
+  const auto id = parse_meter_id(w[1]);
+  if (!id || id->address == 0) return not_a_meter(w[1], "meter or box");
+  auto done = sim.set_state(*id, w[2], w[3]);
+  if (!done) return "ERROR " + done.error() + "\n";
+  return "OK\n";
+}
+
+std::string load_command(Simulator& sim, const std::vector<std::string>& w) {
+  constexpr const char* kLoadUsage =
+      "Write constant=W, or daily=KIND peak_w=W [seed=N] with KIND residential, office or "
+      "shop\n";
+  if (w.size() < 3) return std::string("ERROR load takes METER and the load. ") + kLoadUsage;
+  const auto id = parse_meter_id(w[1]);
+  if (!id || id->circuit == 0) return not_a_meter(w[1], "meter");
+  LoadSpec load;
+  std::optional<std::int64_t> constant;
+  std::optional<std::int64_t> peak;
+  std::string curve;
+  for (std::size_t i = 2; i < w.size(); ++i) {
+    const auto kv = key_value(w[i]);
+    if (!kv) return "ERROR \"" + w[i] + "\" is not key=value. " + kLoadUsage;
+    const auto& [key, value] = *kv;
+    const auto v = integer(value);
+    if (key == "daily") {
+      if (!is_daily_curve(value)) return "ERROR no daily curve \"" + value + "\". " + kLoadUsage;
+      curve = value;
+    } else if ((key == "constant" || key == "peak_w") && v && *v >= 0 && *v <= kMaxPowerW) {
+      (key == "constant" ? constant : peak) = *v;
+    } else if (key == "seed" && v && *v >= 0) {
+      load.seed = static_cast<std::uint64_t>(*v);
+    } else {
+      return "ERROR unknown key or value out of range: " + w[i] + " (powers 0.." +
+             std::to_string(kMaxPowerW) + " W). " + kLoadUsage;
+    }
+  }
+  if (constant && curve.empty() && !peak) {
+    load.kind = LoadSpec::Kind::kConstant;
+    load.power_w = *constant;
+  } else if (!constant && !curve.empty() && peak) {
+    load.kind = LoadSpec::Kind::kDaily;
+    load.curve = curve;
+    load.power_w = *peak;
+  } else {
+    return std::string("ERROR give either constant=W or daily=KIND with peak_w=W. ") + kLoadUsage;
+  }
+  if (!sim.set_load(id->bus, id->address, id->circuit, load)) {
+    return "ERROR no meter " + id->text() + " in the fleet; `status` lists them\n";
+  }
+  return "OK\n";
+}
+
+std::string trace_command(Simulator& sim, const std::vector<std::string>& w) {
+  if (w.size() == 1) return "OK trace " + sim.trace_filter().text() + "\n";
+  if (!sim.can_trace()) {
+    return "ERROR this simulator has no trace output (it runs in-process without a sink)\n";
+  }
+  TraceFilter f;
+  if (w[1] == "off" && w.size() == 2) {
+    f.on = false;
+  } else if (w[1] != "on") {
+    return "ERROR trace takes on [bus=B] [box=N] [fc=N] [exceptions], or off\n";
+  }
+  for (std::size_t i = 2; i < w.size() && f.on; ++i) {
+    if (w[i] == "exceptions") {
+      f.exceptions_only = true;
+      continue;
+    }
+    const auto kv = key_value(w[i]);
+    const auto v = kv ? integer(kv->second) : std::nullopt;
+    if (kv && kv->first == "bus") {
+      f.bus = kv->second;
+    } else if (kv && kv->first == "box" && v && *v >= 1 && *v <= 247) {
+      f.address = static_cast<int>(*v);
+    } else if (kv && kv->first == "fc" && v && *v >= 1 && *v <= 127) {
+      f.function = static_cast<int>(*v);
+    } else {
+      return "ERROR bad trace filter \"" + w[i] +
+             "\": write bus=BUS, box=1..247, fc=1..127 (decimal, e.g. 16) or exceptions\n";
+    }
+  }
+  if (!f.bus.empty()) {
+    try {
+      (void)sim.transport(f.bus);
+    } catch (const std::out_of_range&) {
+      return "ERROR no bus \"" + f.bus + "\" in the fleet; `status` lists them\n";
+    }
+  }
+  sim.set_trace_filter(f);
+  return "OK trace " + f.text() + "\n";
+}
 
 std::string fault_command(Simulator& sim, const std::vector<std::string>& w) {
   if (w.size() < 3)
@@ -45,7 +206,11 @@ std::string fault_command(Simulator& sim, const std::vector<std::string>& w) {
       return "ERROR \"" + w[i] + "\" is not key=value. Write e.g. address=4\n";
     const std::string key = w[i].substr(0, eq);
     const std::string value = w[i].substr(eq + 1);
-    const auto bad = [&] { return "ERROR bad value for " + key + ": \"" + value + "\"\n"; };
+    const auto bad = [&] {
+      std::string out = "ERROR bad value for " + key;
+      out += ": \"" + value + "\"\n";
+      return out;
+    };
     if (key == "start" || key == "duration" || key == "delay") {
       const auto d = parse_duration(value);
       if (!d) return bad();
@@ -81,9 +246,51 @@ std::string fault_command(Simulator& sim, const std::vector<std::string>& w) {
 
 }  // namespace
 
+ControlReply control(Simulator& sim, std::string_view line, ClockControl* clock) {
+  const auto w = words_of(line);
+  if (w.empty()) return {kUsage, std::nullopt};
+  if (w[0] == "show") return {show_command(sim, w), std::nullopt};
+  if (w[0] == "set") return {set_command(sim, w), std::nullopt};
+  if (w[0] == "load") return {load_command(sim, w), std::nullopt};
+  if (w[0] == "trace") return {trace_command(sim, w), std::nullopt};
+  if (w[0] == "watch" && w.size() <= 2) {
+    MeterId scope;
+    if (w.size() == 2) {
+      const auto id = parse_meter_id(w[1]);
+      if (!id) return {not_a_meter(w[1], "bus, box or meter"), std::nullopt};
+      scope = *id;
+    }
+    const std::string what = scope.bus.empty() ? "the fleet" : scope.text();
+    return {"OK watching " + what + "\n", scope};
+  }
+  if (w[0] == "time" && w.size() == 1) {
+    return {"OK sim time " + format_timestamp(sim.now(), sim.utc_offset()) + " speed " +
+                (clock != nullptr ? std::to_string(clock->speed()) : std::string("manual")) + "\n",
+            std::nullopt};
+  }
+  if (w[0] == "speed" && w.size() == 2) {
+    const auto v = integer(w[1]);
+    if (clock == nullptr) return {"ERROR this simulator's time is not its own to speed up\n", {}};
+    if (!v || *v < 1 || *v > kMaxSpeed) {
+      return {"ERROR speed takes simulated seconds per wall second, 1.." +
+                  std::to_string(kMaxSpeed) + ", not \"" + w[1] + "\"\n",
+              std::nullopt};
+    }
+    clock->set_speed(*v);
+    return {"OK speed " + std::to_string(*v) + " from " +
+                format_timestamp(sim.now(), sim.utc_offset()) + "\n",
+            std::nullopt};
+  }
+  return {control_command(sim, line), std::nullopt};
+}
+
 std::string control_command(Simulator& sim, std::string_view line) {
   const auto w = words_of(line);
   if (w.empty()) return kUsage;
+  if (w[0] == "show" || w[0] == "set" || w[0] == "load" || w[0] == "trace" || w[0] == "watch" ||
+      w[0] == "time" || w[0] == "speed") {
+    return control(sim, line, nullptr).text;
+  }
   if (w[0] == "status" && w.size() == 1) return "OK\n" + sim.status_text();
   if (w[0] == "fault") return fault_command(sim, w);
   if (w[0] == "clear" && w.size() == 2) {

@@ -9,7 +9,9 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
+#include <phil/common/decimal.hpp>
 #include <phil/sim/box.hpp>
 #include <phil/sim/detail/fault_schedule.hpp>
 #include <phil/sim/load.hpp>
@@ -43,16 +45,47 @@ struct Simulator::Impl final : detail::RequestHandler {
   };
 
   Impl(FleetSpec f, const TimeSource& t, SimulatorOptions o)
-      : fleet(std::move(f)), time(t), options(std::move(o)) {}
+      : fleet(std::move(f)), time(t), options(std::move(o)), trace_filter(options.trace_filter) {}
 
   FleetSpec fleet;
   const TimeSource& time;
   SimulatorOptions options;
-  mutable std::mutex mu;  // guards the models, the faults, `answered` and pending_trace
+  // What a watcher last saw of one circuit (or, circuit 0, one box's supply).
+  struct Seen {
+    bool relay = false;
+    Mode mode = Mode::kPrepaid;
+    StatusFlags flags;
+    std::uint16_t purchase_count = 0;
+    std::uint16_t debit_count = 0;
+    std::uint64_t serial = 0;
+    std::optional<TimePoint> last_trip;
+    std::optional<TimePoint> last_overload_trip;
+    bool powered = true;
+  };
+  struct Watcher {
+    std::uint64_t id = 0;
+    MeterId scope;
+    std::function<void(const std::string&)> sink;
+  };
+  struct Event {
+    std::uint64_t watcher = 0;
+    std::string line;
+  };
+
+  // Lock order: sink_mu, then mu. sink_mu is held while watch sinks run, so unwatch() (which
+  // takes it) returns only once no call of the removed sink is in flight.
+  std::mutex sink_mu;
+  mutable std::mutex mu;  // guards everything below but the serving members
   std::vector<std::unique_ptr<Bus>> buses;
-  FaultSchedule faults;                    // guarded by mu
-  std::vector<std::string> pending_trace;  // guarded by mu; emitted after it is released
-  TimePoint model_time;                    // the instant every box has been advanced to
+  FaultSchedule faults;
+  std::vector<std::string> pending_trace;  // emitted after mu is released
+  TraceFilter trace_filter;
+  std::vector<Watcher> watchers;
+  std::uint64_t next_watcher = 1;
+  std::map<std::tuple<const Bus*, int, int>, Seen> seen;  // (bus, configured address, circuit)
+  std::vector<Event> pending_events;                      // delivered after mu is released
+  bool last_reply_exception = false;                      // of the exchange handle() just answered
+  TimePoint model_time;  // the instant every box has been advanced to
   // Serving: created by start(), destroyed by stop().
   std::unique_ptr<asio::io_context> io;
   std::vector<std::unique_ptr<detail::BusServer>> servers;
@@ -123,26 +156,165 @@ struct Simulator::Impl final : detail::RequestHandler {
         }
       }
       apply_box_state();
+      check_events(only, edge->at);  // a power loss or replacement at its own instant
     }
     step_boxes(t, only);
   }
 
+  bool tracing() const { return options.trace && trace_filter.on; }
+
+  // Whether an exchange on bus `b` (request to `address`, function `function`) is traced.
+  bool traced(const Bus& b, int address, int function, bool exception) const {
+    const TraceFilter& f = trace_filter;
+    return f.on && (f.bus.empty() || f.bus == b.spec.id) &&
+           (f.address == 0 || f.address == address) &&
+           (f.function == 0 || f.function == function) && (!f.exceptions_only || exception);
+  }
+
+  // The registers `req` touches, named by the box it is for (any box for a broadcast).
+  static std::string register_names(const Bus& b, const rtu::Request& req) {
+    if (req.error) return "";
+    for (const auto& [configured, box] : b.by_address) {
+      if (req.address == rtu::kBroadcast || box->address() == req.address) {
+        const std::string names = box->describe(req);
+        return names.empty() ? "" : " " + names;
+      }
+    }
+    return "";
+  }
+
   void trace(const Bus& b, TimePoint at, const char* dir, std::span<const std::uint8_t> bytes,
              const std::string& what) {
-    if (!options.trace) return;
+    if (!tracing()) return;
     pending_trace.push_back(format_timestamp(at, fleet.utc_offset) + " " + b.spec.id + " " + dir +
                             " " + rtu::to_hex(bytes) + " | " + what);
   }
-  // Emits traces collected under mu; call without mu held (the sink may call back).
-  void flush_trace() {
-    if (!options.trace) return;
+  // Emits traces and watch events collected under mu; call without mu held (sinks may call
+  // back into the Simulator).
+  void flush() {
+    std::lock_guard sinks(sink_mu);
     std::vector<std::string> lines;
+    std::vector<std::pair<std::function<void(const std::string&)>, std::string>> events;
     {
       std::lock_guard lock(mu);
       lines.swap(pending_trace);
+      for (auto& e : pending_events) {
+        for (const auto& w : watchers) {
+          if (w.id == e.watcher) events.emplace_back(w.sink, std::move(e.line));
+        }
+      }
+      pending_events.clear();
     }
-    for (const auto& l : lines)
-      options.trace(l);
+    if (options.trace) {
+      for (const auto& l : lines)
+        options.trace(l);
+    }
+    for (const auto& [sink, line] : events)
+      sink(line);
+  }
+
+  static bool in_scope(const MeterId& scope, const Bus& b, int address, int circuit) {
+    return scope.bus.empty() ||
+           (scope.bus == b.spec.id && (scope.address == 0 || scope.address == address) &&
+            (scope.circuit == 0 || circuit == 0 || scope.circuit == circuit));
+  }
+
+  void emit(const Bus& b, int address, int circuit, TimePoint at, const std::string& what) {
+    std::string line = format_timestamp(at, fleet.utc_offset);
+    line += " " + MeterId{b.spec.id, address, circuit}.text() + " ";
+    line += what;
+    for (const auto& w : watchers) {
+      if (in_scope(w.scope, b, address, circuit)) pending_events.push_back({w.id, line});
+    }
+  }
+
+  static Seen seen_of(const Box& box, int n) {
+    const CircuitModel& c = box.circuit(n);
+    return Seen{c.relay_closed(), c.mode(),      c.status(),    c.purchase_count(),
+                c.debit_count(),  box.serial(n), c.last_trip(), c.last_overload_trip(),
+                box.powered()};
+  }
+
+  // What changed in one circuit since `was`, as watch lines (see Simulator::watch).
+  void circuit_events(const Bus& b, int address, int n, const Box& box, const Seen& was,
+                      const Seen& now, TimePoint at) {
+    const CircuitModel& c = box.circuit(n);
+    const auto yuan = [](std::int64_t fen) { return format_decimal(fen, 2) + " yuan"; };
+    const std::string balance = "balance " + yuan(c.balance_fen());
+    const auto say = [&](const std::string& what) { emit(b, address, n, at, what); };
+    if (now.serial != was.serial) {
+      say("meter replaced: serial " + std::to_string(now.serial));
+      return;
+    }
+    if (!c.has_relay()) return;
+    if (now.purchase_count != was.purchase_count) {
+      say("credit #" + std::to_string(now.purchase_count) + " +" + yuan(c.last_purchase_fen()) +
+          ", " + balance);
+    }
+    if (now.debit_count != was.debit_count) {
+      say("debit #" + std::to_string(now.debit_count) + " -" + yuan(c.last_debit_fen()) + ", " +
+          balance);
+    }
+    if (now.mode != was.mode) {
+      const char* modes[] = {"prepaid", "keep_power", "forced_off"};
+      say(std::string("mode ") + modes[static_cast<int>(now.mode)]);
+    }
+    // A trip since the last look is the one instant known exactly: the balance crossed its
+    // thresholds no later than that.
+    const bool tripped = now.last_trip != was.last_trip && now.last_trip.has_value();
+    const TimePoint crossed = tripped ? std::min(at, *now.last_trip) : at;
+    const auto crossing = [&](bool before, bool after, const std::string& name,
+                              std::int64_t threshold) {
+      if (before == after) return;
+      emit(b, address, n, crossed,
+           balance + (after ? " at or below " : " above ") + name + " " + yuan(threshold) +
+               (after ? "" : " again"));
+    };
+    crossing(was.flags.alarm1, now.flags.alarm1, "alarm1", c.alarm1_fen());
+    crossing(was.flags.alarm2, now.flags.alarm2, "alarm2", c.alarm2_fen());
+    if (was.flags.arrears != now.flags.arrears) {
+      emit(b, address, n, crossed,
+           balance + (now.flags.arrears ? ": arrears (at or below 0)" : ": out of arrears"));
+    }
+    if (now.relay != was.relay) {
+      if (now.relay) {
+        say("relay closed");
+      } else if (tripped) {
+        emit(b, address, n, *now.last_trip, "relay open: balance ran out, " + balance);
+      } else if (now.last_overload_trip != was.last_overload_trip && now.last_overload_trip) {
+        emit(b, address, n, *now.last_overload_trip,
+             "relay open: overload above " + std::to_string(c.overload_w()) + " W");
+      } else {
+        say(now.mode == Mode::kForcedOff ? "relay open: forced off" : "relay open");
+      }
+    }
+  }
+
+  // Compares every circuit (of bus `only`, or all) with what watchers last saw and queues the
+  // changes as events. Called with mu held, after the models moved to `at`.
+  void check_events(const Bus* only, TimePoint at) {
+    if (watchers.empty()) return;
+    for (const auto& b : buses) {
+      if (only != nullptr && b.get() != only) continue;
+      for (const auto& [address, box] : b->by_address) {
+        const auto box_key = std::make_tuple(b.get(), address, 0);
+        const auto box_seen = seen.find(box_key);
+        if (box_seen != seen.end() && box_seen->second.powered != box->powered()) {
+          emit(*b, address, 0, at, box->powered() ? "power back" : "power lost");
+        }
+        seen[box_key].powered = box->powered();
+        for (int n = 1; n <= box->circuit_count(); ++n) {
+          const auto key = std::make_tuple(b.get(), address, n);
+          const Seen now = seen_of(*box, n);
+          if (const auto it = seen.find(key); it != seen.end()) {
+            circuit_events(*b, address, n, *box, it->second, now, at);
+            it->second = now;
+          } else {
+            seen.emplace(key, now);
+          }
+        }
+      }
+    }
   }
 
   // The faults that keep a request from being answered, or its reply from being sent; the
@@ -168,9 +340,11 @@ struct Simulator::Impl final : detail::RequestHandler {
       }
       hearing.emplace(configured, box);
     }
-    trace(b, at, "<-", req.frame,
-          rtu::describe(req) +
-              (silenced.empty() ? "" : " [fault box_silent: box" + silenced + " deaf]"));
+    if (tracing()) {
+      trace(b, at, "<-", req.frame,
+            rtu::describe(req) + register_names(b, req) +
+                (silenced.empty() ? "" : " [fault box_silent: box" + silenced + " deaf]"));
+    }
     auto reply = answer(hearing, req);
     if (!reply) return std::nullopt;
     if (faults.frame_fault(K::kDropReply, b.spec.id, address, at, true) != nullptr) {
@@ -184,8 +358,10 @@ struct Simulator::Impl final : detail::RequestHandler {
   // Called with mu held.
   std::optional<detail::Reply> handle(Bus& b, const rtu::Request& req, TimePoint at) {
     using K = FaultSpec::Kind;
+    last_reply_exception = false;
     auto reply = answer_request(b, req, at);
     if (!reply) return std::nullopt;
+    last_reply_exception = reply->size() > 2 && ((*reply)[1] & 0x80U) != 0;
     const int address = req.address;
     detail::Reply out;
     std::string applied;
@@ -221,7 +397,8 @@ struct Simulator::Impl final : detail::RequestHandler {
       std::lock_guard lock(mu);
       const TimePoint at = time.now();
       advance_all(at, &b);
-      if (job.mbap && options.trace) {
+      const std::size_t first_line = pending_trace.size();
+      if (job.mbap && tracing()) {
         pending_trace.push_back(format_timestamp(at, fleet.utc_offset) + " " + b.spec.id +
                                 " <- MBAP transaction " + std::to_string(job.mbap->transaction) +
                                 " unit " + std::to_string(job.mbap->unit) + via);
@@ -239,20 +416,29 @@ struct Simulator::Impl final : detail::RequestHandler {
           }
         }
       }
+      if (!traced(b, job.request.address, job.request.function, last_reply_exception)) {
+        pending_trace.resize(first_line);
+      }
+      check_events(&b, at);
     }
-    flush_trace();
+    flush();
     return out;
   }
 
   // detail::RequestHandler: a trace line at now() for an event that is no request.
   void note(std::size_t bus, const char* dir, std::span<const std::uint8_t> bytes,
             const std::string& what) override {
-    if (!options.trace) return;
     {
       std::lock_guard lock(mu);
-      trace(*buses[bus], time.now(), dir, bytes, what);
+      const TraceFilter& f = trace_filter;
+      const Bus& b = *buses[bus];
+      if (!tracing() || (!f.bus.empty() && f.bus != b.spec.id) || f.address != 0 ||
+          f.function != 0 || f.exceptions_only) {
+        return;
+      }
+      trace(b, time.now(), dir, bytes, what);
     }
-    flush_trace();
+    flush();
   }
 
   void stop_serving() {
@@ -353,9 +539,13 @@ void Simulator::advance_to(TimePoint t) {
   for (const auto& b : impl_->buses) {
     std::lock_guard lock(impl_->mu);
     impl_->advance_all(t, b.get());
+    impl_->check_events(b.get(), t);
   }
-  std::lock_guard lock(impl_->mu);
-  if (t > impl_->model_time) impl_->model_time = t;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (t > impl_->model_time) impl_->model_time = t;
+  }
+  impl_->flush();
 }
 
 std::optional<CircuitView> Simulator::circuit(const std::string& bus_id, int address,
@@ -381,11 +571,16 @@ std::optional<CircuitView> Simulator::circuit(const std::string& bus_id, int add
 
 bool Simulator::set_load(const std::string& bus_id, int address, int circuit,
                          const LoadSpec& load) {
-  std::lock_guard lock(impl_->mu);
-  Box* box = impl_->find_circuit(bus_id, address, circuit);
-  if (box == nullptr) return false;
-  impl_->advance_all(impl_->time.now());
-  box->circuit(circuit).set_load(load);
+  {
+    std::lock_guard lock(impl_->mu);
+    Box* box = impl_->find_circuit(bus_id, address, circuit);
+    if (box == nullptr) return false;
+    const TimePoint now = impl_->time.now();
+    impl_->advance_all(now);
+    impl_->check_events(nullptr, now);
+    box->circuit(circuit).set_load(load);
+  }
+  impl_->flush();
   return true;
 }
 
@@ -420,18 +615,28 @@ std::uint64_t Simulator::inject_fault(const FaultSpec& fault) {
 }
 
 bool Simulator::clear_fault(std::uint64_t id) {
-  std::lock_guard lock(impl_->mu);
-  impl_->advance_all(impl_->time.now());
-  if (!impl_->faults.remove(id)) return false;
-  impl_->apply_box_state();
+  {
+    std::lock_guard lock(impl_->mu);
+    const TimePoint now = impl_->time.now();
+    impl_->advance_all(now);
+    if (!impl_->faults.remove(id)) return false;
+    impl_->apply_box_state();
+    impl_->check_events(nullptr, now);
+  }
+  impl_->flush();
   return true;
 }
 
 void Simulator::clear_faults() {
-  std::lock_guard lock(impl_->mu);
-  impl_->advance_all(impl_->time.now());
-  impl_->faults.clear();
-  impl_->apply_box_state();
+  {
+    std::lock_guard lock(impl_->mu);
+    const TimePoint now = impl_->time.now();
+    impl_->advance_all(now);
+    impl_->faults.clear();
+    impl_->apply_box_state();
+    impl_->check_events(nullptr, now);
+  }
+  impl_->flush();
 }
 
 std::vector<std::pair<std::uint64_t, FaultSpec>> Simulator::faults() const {
@@ -443,11 +648,16 @@ std::vector<std::pair<std::uint64_t, FaultSpec>> Simulator::faults() const {
 }
 
 bool Simulator::replace_meter(const std::string& bus_id, int address, int circuit) {
-  std::lock_guard lock(impl_->mu);
-  Box* box = impl_->find_circuit(bus_id, address, circuit);
-  if (box == nullptr) return false;
-  impl_->advance_all(impl_->time.now());
-  box->replace_meter(circuit);
+  {
+    std::lock_guard lock(impl_->mu);
+    Box* box = impl_->find_circuit(bus_id, address, circuit);
+    if (box == nullptr) return false;
+    const TimePoint now = impl_->time.now();
+    impl_->advance_all(now);
+    box->replace_meter(circuit);
+    impl_->check_events(nullptr, now);
+  }
+  impl_->flush();
   return true;
 }
 
@@ -496,6 +706,164 @@ std::string Simulator::status_text() const {
                                         : " until cleared") +
            "\n";
   }
+  return out;
+}
+
+TimePoint Simulator::now() const {
+  return impl_->time.now();
+}
+
+std::chrono::minutes Simulator::utc_offset() const {
+  return impl_->fleet.utc_offset;
+}
+
+Expected<Inspection, std::string> Simulator::inspect(const MeterId& id) {
+  std::lock_guard lock(impl_->mu);
+  const Impl::Bus* b = impl_->find_bus(id.bus);
+  if (b == nullptr) return "no bus \"" + id.bus + "\" in the fleet; `ctl status` lists them";
+  const auto it = b->by_address.find(id.address);
+  if (it == b->by_address.end()) {
+    return "no box at address " + std::to_string(id.address) + " on bus " + id.bus +
+           "; `ctl status` lists them";
+  }
+  Box& box = *it->second;
+  if (id.circuit > box.circuit_count()) {
+    return "box " + id.bus + "/" + std::to_string(id.address) + " (" + box.model().name +
+           ") has circuits 1.." + std::to_string(box.circuit_count());
+  }
+  const TimePoint now = impl_->time.now();
+  impl_->advance_all(now);
+  Inspection out;
+  out.id = id.text();
+  out.model = box.model().name;
+  out.at = std::max(now, box.now());
+  out.powered = box.powered();
+  out.registers = box.readings(id.circuit);
+  if (id.circuit == 0) {
+    out.clock_drift_ppm = box.clock_drift_ppm();
+    for (int n = 1; n <= box.circuit_count(); ++n) {
+      const CircuitModel& c = box.circuit(n);
+      out.circuits.push_back("c" + std::to_string(n) +
+                             (c.has_relay() ? " balance " + format_decimal(c.balance_fen(), 2) +
+                                                  " relay " + (c.relay_closed() ? "closed" : "open")
+                                            : std::string(" energy meter")) +
+                             " power " + std::to_string(c.power_w()) + " W energy " +
+                             format_decimal(c.energy_wh(), 3) + " kWh");
+    }
+  }
+  return out;
+}
+
+Expected<void, std::string> Simulator::set_state(const MeterId& id, std::string_view name,
+                                                 std::string_view value) {
+  std::optional<std::string> refused;
+  {
+    std::lock_guard lock(impl_->mu);
+    Box* box = nullptr;
+    if (const Impl::Bus* b = impl_->find_bus(id.bus)) {
+      const auto it = b->by_address.find(id.address);
+      if (it != b->by_address.end()) box = it->second;
+    }
+    if (box == nullptr || id.circuit > box->circuit_count()) {
+      return "no " + std::string(id.circuit == 0 ? "box " : "meter ") + id.text() +
+             " in the fleet; `ctl status` lists them";
+    }
+    const TimePoint now = impl_->time.now();
+    impl_->advance_all(now);
+    refused = box->set_state(id.circuit, name, value);
+    impl_->check_events(nullptr, now);
+  }
+  impl_->flush();
+  if (refused) return *refused;
+  return {};
+}
+
+std::uint64_t Simulator::watch(const MeterId& scope, std::function<void(const std::string&)> sink) {
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (!scope.bus.empty()) {
+      const Impl::Bus* b = impl_->find_bus(scope.bus);
+      const Box* box = nullptr;
+      if (b != nullptr && scope.address != 0) {
+        const auto it = b->by_address.find(scope.address);
+        if (it != b->by_address.end()) box = it->second;
+      }
+      if (b == nullptr || (scope.address != 0 && box == nullptr) ||
+          (box != nullptr && scope.circuit > box->circuit_count())) {
+        throw std::invalid_argument("nothing to watch at " + scope.text() +
+                                    "; `ctl status` lists the buses, boxes and circuits");
+      }
+    }
+    const TimePoint now = impl_->time.now();
+    impl_->advance_all(now);
+    if (impl_->watchers.empty()) impl_->seen.clear();  // stale: nobody was looking
+    impl_->check_events(nullptr, now);                 // earlier watchers see what led here
+    id = impl_->next_watcher++;
+    impl_->watchers.push_back(Impl::Watcher{id, scope, std::move(sink)});
+    impl_->check_events(nullptr, now);  // the new watcher's starting point
+  }
+  impl_->flush();
+  return id;
+}
+
+void Simulator::unwatch(std::uint64_t id) {
+  std::lock_guard sinks(impl_->sink_mu);
+  std::lock_guard lock(impl_->mu);
+  std::erase_if(impl_->watchers, [id](const Impl::Watcher& w) { return w.id == id; });
+  std::erase_if(impl_->pending_events, [id](const Impl::Event& e) { return e.watcher == id; });
+}
+
+void Simulator::set_trace_filter(const TraceFilter& filter) {
+  std::lock_guard lock(impl_->mu);
+  impl_->trace_filter = filter;
+}
+
+TraceFilter Simulator::trace_filter() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->trace_filter;
+}
+
+bool Simulator::can_trace() const {
+  return static_cast<bool>(impl_->options.trace);
+}
+
+std::string MeterId::text() const {
+  return bus + (address == 0 ? "" : "/" + std::to_string(address)) +
+         (circuit == 0 ? "" : "/" + std::to_string(circuit));
+}
+
+std::optional<MeterId> parse_meter_id(std::string_view text) {
+  MeterId out;
+  const auto slash = text.find('/');
+  out.bus = std::string(text.substr(0, slash));
+  if (out.bus.empty()) return std::nullopt;
+  if (slash == std::string_view::npos) return out;
+  const auto number = [](std::string_view part, int lo, int hi) -> std::optional<int> {
+    const auto v = parse_decimal(part, 0);
+    if (!v || *v < lo || *v > hi || part.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    return static_cast<int>(*v);
+  };
+  const std::string_view rest = text.substr(slash + 1);
+  const auto slash2 = rest.find('/');
+  const auto address = number(rest.substr(0, slash2), 1, 247);
+  if (!address) return std::nullopt;
+  out.address = *address;
+  if (slash2 == std::string_view::npos) return out;
+  const auto circuit = number(rest.substr(slash2 + 1), 1, 64);
+  if (!circuit) return std::nullopt;
+  out.circuit = *circuit;
+  return out;
+}
+
+std::string TraceFilter::text() const {
+  if (!on) return "off";
+  std::string out = "on";
+  if (!bus.empty()) out += " bus=" + bus;
+  if (address != 0) out += " box=" + std::to_string(address);
+  if (function != 0) out += " fc=" + std::to_string(function);
+  if (exceptions_only) out += " exceptions";
   return out;
 }
 

@@ -86,6 +86,23 @@ class CircuitModel {
   /// A mode command, at now(): prepaid ("restore prepaid") closes the relay iff the balance is
   /// > 0; keep-power closes it; forced-off opens it. Any mode command clears an overload trip.
   void set_mode(Mode mode);
+  /// A technician's changes on site (`adf300-sim ctl set`), at now(). They bypass the credit
+  /// and debit counters on purpose: that is what a developer steers a fake meter with.
+  ///
+  /// The balance becomes `fen`; the relay then follows the rules as after a debit (prepaid:
+  /// closed iff > 0 and no overload latched; reaching <= 0 is a trip). False (nothing changed)
+  /// for an energy-only meter, which holds no money.
+  bool set_balance(std::int64_t fen);
+  /// The energy counted in `rate` becomes `wh` (>= 0, else std::invalid_argument); the total
+  /// moves by the same difference, so it stays the sum of the rates.
+  void set_energy(Rate rate, std::int64_t wh);
+  /// A meter reset to `wh` (>= 0, else std::invalid_argument): the total becomes `wh`, all of
+  /// it in `rate` (the caller passes the rate in force), the other rates 0.
+  void reset_energy(std::int64_t wh, Rate rate);
+  /// The relay switched by hand: `closed` from now on, until the model's own rules next act (a
+  /// prepaid circuit without money trips at its next step; a credit, debit or mode command
+  /// settles it). False (nothing changed) for an energy-only meter, which has no relay.
+  bool set_relay(bool closed);
   /// The load drawn from now() on (a random walk starts at now()).
   void set_load(const LoadSpec& load);
   /// Price of `rate` in 0.0001 yuan/kWh (>= 0), from now() on.

@@ -41,6 +41,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -85,6 +86,37 @@ class Box {
   /// The 12-digit serial number of circuit `n`.
   /// Each replacement of the meter adds 1 to the leading digit (300... -> 400...).
   std::uint64_t serial(int n) const;
+
+  /// One register as a Modbus read returns it, decoded for a person (`adf300-sim ctl show`).
+  struct Reading {
+    std::string name;  ///< canonical name, e.g. "balance"
+    /// The number at the register's scale ("12.30"), an enum label ("closed"), the status word
+    /// in hex with the labels of its set bits ("0x0005 alarm1 arrears"), the serial's digits,
+    /// the TOU periods ("00:00 valley, 08:00 peak"), or the box clock as a site-local time.
+    std::string value;
+    std::string unit;       ///< the register's unit, "" if none
+    std::int64_t raw = 0;   ///< the register's number as read (0 for raw and BCD registers)
+    bool writable = false;  ///< RW or W in the profile
+  };
+  /// Every readable register of circuit `n` or, for n == 0, of the box, in profile order, as a
+  /// read at now() returns it. Throws std::out_of_range for a bad circuit.
+  std::vector<Reading> readings(int n) const;
+  /// Sets register or status flag `name` of circuit `n` (0: a box register) to `value`, as a
+  /// technician on site could, at now(). `value` is written as `readings` shows it: a number in
+  /// the register's unit with at most its decimals, an enum label (or its number), a flag as
+  /// 1/0/on/off, the clock as a timestamp or local seconds, the TOU schedule as
+  /// "HH:MM=rate,...". Measured registers the model keeps (balance, energy by rate or in total:
+  /// a meter reset, relay) are set in the model; settings (mode, thresholds, prices, address,
+  /// baud, clock, TOU) go through write() exactly as a Modbus write would; status flags the
+  /// model does not derive (e.g. not_opened) are held until set back. nullopt on success;
+  /// otherwise what is wrong and what to write instead, and nothing has changed. Throws
+  /// std::out_of_range for a bad circuit.
+  std::optional<std::string> set_state(int n, std::string_view name, std::string_view value);
+  /// The registers a request touches, for trace lines: "[c1.energy_total .. c1.debit_total,
+  /// 19 registers]" for a read; for a write the decoded values and what it is: "[credit c3 #5
+  /// +50.00 yuan]", "[debit c3 #2 -5.00 yuan]", "[setting c3.mode=keep_power]". "" if the
+  /// request touches no register of this box's map (it is answered with an exception).
+  std::string describe(const rtu::Request& request) const;
 
   /// Steps every circuit to `t` (no-op for circuits already there).
   void advance_to(TimePoint t);
@@ -140,7 +172,8 @@ class Box {
   std::int64_t drift_ppm_ = 0;
   TimePoint drift_since_;
   TouSchedule tou_;
-  std::vector<int> generation_;  // meter replacements per circuit
+  std::vector<int> generation_;             // meter replacements per circuit
+  std::vector<std::uint16_t> held_status_;  // per circuit: flags set by hand (set_state)
   std::vector<CircuitModel> circuits_;
   std::vector<Slot> slots_;                                        // sorted by first address
   std::vector<std::pair<std::uint32_t, std::uint32_t>> reserved_;  // [first, end) spans

@@ -36,10 +36,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include <phil/common/expected.hpp>
 #include <phil/common/time.hpp>
+#include <phil/sim/box.hpp>
 #include <phil/sim/fleet.hpp>
 
 namespace phil::sim {
@@ -74,6 +77,44 @@ struct CircuitView {
   std::uint16_t status = 0;  ///< status bits as in the profile's flags.status
 };
 
+/// A place in the fleet as `adf300-sim ctl` names it: "bus1" (a bus), "bus1/4" (the box at
+/// configured address 4), "bus1/4/3" (its circuit 3: one tenant meter).
+struct MeterId {
+  std::string bus;
+  int address = 0;  ///< 0: the whole bus
+  int circuit = 0;  ///< 0: the whole box (or bus)
+  /// Back to "bus1/4/3" form.
+  std::string text() const;
+};
+/// Parses "BUS", "BUS/ADDRESS" or "BUS/ADDRESS/CIRCUIT" (address 1..247, circuit 1..64);
+/// nullopt if malformed. Whether it exists is for the Simulator to say.
+std::optional<MeterId> parse_meter_id(std::string_view text);
+
+/// What `--trace` prints: every frame (on, nothing narrowed) unless narrowed to one bus, one
+/// box address, one function code, or exchanges whose reply is a Modbus exception. The
+/// request line and the reply line of one exchange are kept or dropped together.
+struct TraceFilter {
+  bool on = true;
+  std::string bus;               ///< "" = every bus
+  int address = 0;               ///< 0 = every address (broadcasts included)
+  int function = 0;              ///< 0 = every function code
+  bool exceptions_only = false;  ///< only exchanges answered with an exception
+  /// "on", or "on bus=bus1 box=4 fc=16 exceptions", or "off".
+  std::string text() const;
+};
+
+/// A meter or box as `adf300-sim ctl show` prints it.
+struct Inspection {
+  std::string id;     ///< "bus1/4/3" or "bus1/4"
+  std::string model;  ///< e.g. "adf300l-i"
+  TimePoint at;       ///< the simulated instant of the readings
+  bool powered = true;
+  std::int64_t clock_drift_ppm = 0;  ///< box only
+  std::vector<Box::Reading> registers;
+  /// Box only: one line per circuit (balance, relay, mode, power, energy).
+  std::vector<std::string> circuits;
+};
+
 struct SimulatorOptions {
   /// Relative bus ports (e.g. "vbus/bus1") are resolved against this directory.
   std::string run_dir = ".";
@@ -81,6 +122,8 @@ struct SimulatorOptions {
   /// trace). Called on the serving thread, after the simulator's mutex is released, so the sink
   /// may call back into the Simulator.
   std::function<void(const std::string&)> trace;
+  /// Which frames reach `trace` at first; Simulator::set_trace_filter changes it live.
+  TraceFilter trace_filter;
   /// Line silence that ends a frame (on a pty and on each rtu-over-tcp connection): a partial
   /// frame is discarded after it, and a frame of an unknown function code is only answered
   /// after it. Modbus' t3.5 is ~4 ms at 9600 baud, but a
@@ -146,6 +189,38 @@ class Simulator {
   /// address, model, power and clock, per configured-or-active circuit its balance, relay,
   /// mode, power and energy; then the faults. What `adf300-sim ctl status` prints.
   std::string status_text() const;
+
+  /// The TimeSource's now(), the instant control commands act at.
+  TimePoint now() const;
+  /// The fleet's UTC offset (site-local time for printing).
+  std::chrono::minutes utc_offset() const;
+
+  /// Every readable register of a meter (circuit given) or box (circuit 0), decoded, after
+  /// advancing the models to now(). The error says what does not exist and how to find out.
+  Expected<Inspection, std::string> inspect(const MeterId& id);
+  /// Box::set_state on the box or meter `id` at now(); the error (nothing changed) says what
+  /// is wrong and what to write instead.
+  Expected<void, std::string> set_state(const MeterId& id, std::string_view name,
+                                        std::string_view value);
+
+  /// Calls `sink` with one line per state change of a meter within `scope` (a bus, a box or a
+  /// meter; an empty bus: the whole fleet), stamped with simulated time: relay opened (with its
+  /// cause: balance ran out, overload) or closed, mode changed, a credit or debit applied (count,
+  /// amount, balance), the balance crossing alarm1, alarm2 or 0, a meter replaced; per box,
+  /// power lost and back. Changes are seen when the models next move (a request to the bus,
+  /// the periodic advance, a control command), at that instant (a trip at its exact instant).
+  /// The sink is called on whichever thread moved the models, without the simulator's mutex
+  /// held; it must not block for long. Returns the id for unwatch(); a scope that does not
+  /// exist is std::invalid_argument.
+  std::uint64_t watch(const MeterId& scope, std::function<void(const std::string&)> sink);
+  /// Stops watch `id` (no-op if unknown). After it returns the sink is not called again.
+  void unwatch(std::uint64_t id);
+
+  /// Narrows or widens the trace from now on (no effect without SimulatorOptions::trace).
+  void set_trace_filter(const TraceFilter& filter);
+  TraceFilter trace_filter() const;
+  /// False if the simulator was built without a trace sink.
+  bool can_trace() const;
 
   /// Replies sent so far on a bus, exception replies included (broadcasts, frames with a bad CRC
   /// and frames for absent boxes get none); 0 for an unknown bus. For tests and reports.
