@@ -8,6 +8,7 @@
 #include <QtCore/QFile>
 #include <QtCore/QJsonArray>
 #include <QtCore/QProcessEnvironment>
+#include <QtCore/QRegularExpression>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
 #include <QtNetwork/QNetworkRequest>
@@ -16,6 +17,7 @@
 #include <QtTest/QTest>
 #include <QtWidgets/QApplication>
 #include <QtWidgets/QLineEdit>
+#include <QtWidgets/QPushButton>
 #include <QtWidgets/QTabWidget>
 
 #include <phil/console/api_client.hpp>
@@ -321,6 +323,41 @@ class ConsoleUi : public QObject {
     QVERIFY(checked.first().first().toBool());
     QTRY_VERIFY_WITH_TIMEOUT(admin->operators()->rowCount() >= 4, 20'000);
     shot(w.get(), "9-admin");
+  }
+
+  void theBenchPanelSetsACircuitsLoadAndShowsWhatTheMeterHolds() {
+    auto api = client();
+    QVERIFY(signIn(*api, "demo-engineer"));
+    auto w = window(*api);
+    auto* bench = w->findChild<BenchPanel*>();
+    QVERIFY(bench != nullptr);  // console.env names the fleet's control socket
+    w->tabs()->setCurrentWidget(bench);
+    bench->findChild<QLineEdit*>("bench-bus")->setText("bus1");
+    bench->findChild<QLineEdit*>("bench-address")->setText("5");
+    bench->findChild<QLineEdit*>("bench-circuit")->setText("1");
+    bench->findChild<QLineEdit*>("bench-load-w")->setText("1800");
+    QSignalSpy answered(bench, &BenchPanel::answered);
+    QTest::mouseClick(bench->findChild<QPushButton*>("bench-set-load"), Qt::LeftButton);
+    QVERIFY(answered.wait(20'000));
+    QCOMPARE(answered.last().at(0).toInt(), 0);
+    QTest::mouseClick(bench->findChild<QPushButton*>("bench-show"), Qt::LeftButton);
+    QVERIFY(answered.wait(20'000));
+    QCOMPARE(answered.last().at(0).toInt(), 0);
+    const QString shown = answered.last().at(1).toString();
+    QVERIFY2(shown.contains("meter bus1/5/1"), qPrintable(shown));
+    // The new load is drawn while the relay is closed; an open relay draws nothing.
+    const auto power = QRegularExpression("\n  power +(\\d+) W\n").match(shown);
+    const auto relay = QRegularExpression("\n  relay +(\\w+)\n").match(shown);
+    QVERIFY2(power.hasMatch() && relay.hasMatch(), qPrintable(shown));
+    QCOMPARE(power.captured(1), relay.captured(1) == "closed" ? QString("1800") : QString("0"));
+    // A load the fleet refuses comes back as its error, and the panel says so.
+    bench->findChild<QLineEdit*>("bench-load-w")->setText("-5");
+    QTest::mouseClick(bench->findChild<QPushButton*>("bench-set-load"), Qt::LeftButton);
+    QVERIFY(answered.wait(20'000));
+    QCOMPARE(answered.last().at(0).toInt(), 1);
+    QVERIFY2(answered.last().at(1).toString().startsWith("ERROR"),
+             qPrintable(answered.last().at(1).toString()));
+    shot(w.get(), "11-bench");
   }
 
   void anEndedSessionAsksForThePasswordAndWhatWasTypedAndAskedGoesOn() {

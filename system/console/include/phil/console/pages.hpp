@@ -235,8 +235,9 @@ class AdminPage : public QWidget {
   QLabel* chain_;
 };
 
-/// The developer's bench (script/console): the fleet's faults through `adf300-sim ctl`, shown
-/// only when the fleet's control socket is configured.
+/// The developer's bench (script/console): a circuit's load, a look at what the meter holds, and
+/// the fleet's faults, through `adf300-sim ctl`; shown only when the fleet's control socket is
+/// configured.
 class BenchPanel : public QWidget {
   Q_OBJECT
  public:
@@ -253,6 +254,8 @@ class BenchPanel : public QWidget {
   QLineEdit* bus_;
   QLineEdit* address_;
   QLineEdit* duration_;
+  QLineEdit* circuit_;
+  QLineEdit* load_;
   QLabel* output_;
 };
 
