@@ -7,6 +7,7 @@
 #include <phil/api/config.hpp>
 #include <phil/common/yaml.hpp>
 #include <phil/domain/sessions.hpp>
+#include <phil/store/store.hpp>
 
 #include "api_fixture.hpp"
 #include "support/sqlite_count.hpp"
@@ -145,6 +146,7 @@ std::optional<std::pair<std::string, std::string>> sample(const api::RouteInfo& 
       {"GET /api/status", {"/api/status", ""}},
       {"GET /api/meters/{bus}/{box}/{circuit}", {"/api/meters/bus1/1/1", ""}},
       {"GET /api/meters/{bus}/{box}/{circuit}/commands", {"/api/meters/bus1/1/1/commands", ""}},
+      {"GET /api/meters/{bus}/{box}/{circuit}/events", {"/api/meters/bus1/1/1/events", ""}},
       {"POST /api/meters/{bus}/{box}/{circuit}/commands",
        {"/api/meters/bus1/1/2/commands", R"({"command":"trip"})"}},
       {"POST /api/boxes/{bus}/{box}/commands",
@@ -445,6 +447,31 @@ TEST_F(ApiRouter, TheOpenApiDocumentListsExactlyTheRoutesAndEachOfItsPathsIsRout
   EXPECT_EQ(sale["requestBody"]["content"]["application/json"]["schema"]["required"],
             json::array({"amount"}));
   EXPECT_EQ(sale["x-roles"], json::array({"cashier"}));
+}
+
+TEST_F(ApiRouter, AMetersEventsComeNewestFirstAndAnUnknownMeterIsNotFound) {
+  {
+    // What the daemon records as it polls, on its own connection to the file.
+    auto daemon = store::open_sqlite_store(db_);
+    const auto meter = domain::MeterId::parse("bus1/1/1");
+    daemon->add_event(meter, "relay_mismatch", "relay open, expected closed", kApiT0);
+    daemon->add_event(meter, "meter_replaced", "serial 300001001001 -> 400001001001",
+                      kApiT0 + std::chrono::minutes(5));
+    daemon->add_event(domain::MeterId::parse("bus1/1/2"), "clock_drift", "other meter", kApiT0);
+  }
+  const auto t = token("auditor1");
+  const auto r = send("GET", "/api/meters/bus1/1/1/events", "", t);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto items = json_of(r)["items"];
+  ASSERT_EQ(items.size(), 2U) << r.body;
+  EXPECT_EQ(items[0]["kind"], "meter_replaced");
+  EXPECT_EQ(items[0]["at"], "2026-02-28T16:05:00+00:00");
+  EXPECT_EQ(items[1]["kind"], "relay_mismatch");
+  EXPECT_EQ(items[1]["details"], "relay open, expected closed");
+  EXPECT_EQ(send("GET", "/api/meters/bus1/1/1/events?limit=1", "", t).status, 200);
+  EXPECT_EQ(json_of(send("GET", "/api/meters/bus1/1/1/events?limit=1", "", t))["items"].size(), 1U);
+  EXPECT_EQ(send("GET", "/api/meters/bus1/9/1/events", "", t).status, 404);
+  EXPECT_EQ(send("GET", "/api/meters/bus1/x/1/events", "", t).status, 400);
 }
 
 TEST_F(ApiRouter, ACommandGoesToTheOutboxAndABatchPreviewWritesNothing) {

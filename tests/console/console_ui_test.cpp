@@ -4,11 +4,14 @@
 // Screenshots of each page go to $PHIL_SCREENSHOTS. Every wait is bounded.
 #include <memory>
 
+#include <QtCore/QDateTime>
 #include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QJsonArray>
 #include <QtCore/QProcessEnvironment>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QTimeZone>
+#include <QtCore/QUrl>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
 #include <QtNetwork/QNetworkRequest>
@@ -323,6 +326,65 @@ class ConsoleUi : public QObject {
     QVERIFY(checked.first().first().toBool());
     QTRY_VERIFY_WITH_TIMEOUT(admin->operators()->rowCount() >= 4, 20'000);
     shot(w.get(), "9-admin");
+  }
+
+  void aDoubleClickedTileOpensTheMetersMonthWithTheReportsFigures() {
+    auto api = client();
+    QVERIFY(signIn(*api, "demo-manager"));  // a manager may read the reports the charts use
+    auto w = window(*api);
+    auto* view = w->boardPage()->view();
+    view->relayout();
+    QTRY_VERIFY_WITH_TIMEOUT(!view->tileRect("bus1/4/1").isNull(), 10'000);
+    auto* page = w->meterPage();
+    QVERIFY(page != nullptr);
+    QSignalSpy loaded(page, &MeterPage::loaded);
+    QTest::mouseDClick(view->viewport(), Qt::LeftButton, {}, view->tileRect("bus1/4/1").center());
+    QCOMPARE(w->tabs()->currentWidget(), page);
+    QVERIFY(loaded.wait(30'000));
+    QVERIFY2(loaded.first().first().toBool(), qPrintable(loaded.first().at(1).toString()));
+    // The same 30 days asked of the API directly: the meter's rows of the energy report.
+    const auto day = [](const QDate& d) {
+      return QString::fromUtf8(QUrl::toPercentEncoding(
+          QDateTime(d, QTime(0, 0), QTimeZone::systemTimeZone()).toString(Qt::ISODate)));
+    };
+    const QDate today = QDate::currentDate();
+    const QString period = "from=" + day(today.addDays(-29)) + "&to=" + day(today.addDays(1));
+    const auto energy = call(*api, "/api/reports/energy?by=day&group=meter&" + period);
+    QVERIFY2(energy.ok(), qPrintable(energy.error));
+    const auto report = energy.json.value("reports").toArray().first().toObject();
+    double kwh = 0;
+    for (const auto& row : report.value("rows").toArray()) {
+      const auto cells = row.toArray();
+      if (cells[1].toString() == "bus1/4/1") kwh += cells[6].toString().toDouble();
+    }
+    const auto totals = page->energyTotals();
+    QCOMPARE(totals.size(), 4);  // sharp, peak, flat, valley stacked
+    double plotted = 0;
+    for (const double v : totals)
+      plotted += v;
+    QVERIFY2(qAbs(plotted - kwh) < 1e-6, qPrintable(QString("%1 vs %2").arg(plotted).arg(kwh)));
+    // The balance line ends at the account's statement closing balance.
+    const auto statement = call(*api, "/api/reports/statement?account=A401&" + period);
+    QVERIFY2(statement.ok(), qPrintable(statement.error));
+    const auto closing = statement.json.value("reports")
+                             .toArray()
+                             .first()
+                             .toObject()
+                             .value("totals")
+                             .toArray()
+                             .at(4)
+                             .toString()
+                             .toDouble();
+    const auto points = page->balancePoints();
+    QVERIFY(!points.isEmpty());
+    QCOMPARE(points.last().y(), closing);
+    // At least the first sale's credit, delivered to the meter.
+    bool credit = false;
+    for (int r = 0; r < page->commands()->rowCount(); ++r)
+      credit = credit || page->commands()->item(r, 1)->text() == "credit";
+    QVERIFY(credit);
+    QCOMPARE(page->events()->columnCount(), 3);
+    shot(w.get(), "12-meter");
   }
 
   void theBenchPanelSetsACircuitsLoadAndShowsWhatTheMeterHolds() {

@@ -114,6 +114,23 @@ Response meter_commands(Call& call) {
   return page(call, std::move(items));
 }
 
+Response meter_events(Call& call) {
+  const auto id = call.meter();
+  if (!id) return bad_meter(call);
+  const auto m = call.ops.meter(call.actor, *id);  // an unknown meter is a 404, not no events
+  if (!m) return refused(m.error());
+  const auto es = call.ops.events(call.actor, *id);
+  if (!es) return refused(es.error());
+  json items = json::array();
+  for (auto e = es.value().rbegin(); e != es.value().rend(); ++e) {
+    items.push_back({{"id", e->id},
+                     {"kind", e->kind},
+                     {"details", e->details},
+                     {"at", format_timestamp(e->at, {})}});
+  }
+  return page(call, std::move(items));
+}
+
 views::CommandFields command_fields(const Call& call) {
   views::CommandFields f;
   f.verb = call.text("command").value_or("");
@@ -356,6 +373,15 @@ std::vector<Route> meter_routes() {
         {},
         true},
        meter_commands},
+      {{"GET",
+        "/api/meters/{bus}/{box}/{circuit}/events",
+        Action::kQuery,
+        true,
+        "A meter's events (replacements, conflicts, billing changes ...), newest first",
+        {},
+        {},
+        true},
+       meter_events},
       {{"POST",
         "/api/meters/{bus}/{box}/{circuit}/commands",
         Action::kCommand,

@@ -155,6 +155,12 @@ void MainWindow::build() {
   }
   alarms_page_ = new AlarmsPage(api_, tabs_);
   tabs_->addTab(alarms_page_, tr("Alarms"));
+  meter_page_ = new MeterPage(api_, tabs_);
+  tabs_->addTab(meter_page_, tr("Meter / account"));
+  connect(board_page_, &BoardPage::meterActivated, this, [this](const QString& meter) {
+    tabs_->setCurrentWidget(meter_page_);
+    meter_page_->showMeter(meter);
+  });
   reports_page_ = nullptr;
   if (api_.may("report") || api_.may("shift_report")) {
     reports_page_ = new ReportsPage(api_, tabs_);

@@ -26,16 +26,6 @@
 
 namespace phil::console {
 
-namespace {
-
-// A money or energy cell ("162.00", "12.345") as a number for the chart only; the table keeps
-// the text the server gave.
-double number_of(const QJsonValue& v) {
-  return v.isDouble() ? v.toDouble() : v.toString().toDouble();
-}
-
-}  // namespace
-
 ReportsPage::ReportsPage(ApiClient& api, QWidget* parent) : QWidget(parent), api_(api) {
   kind_ = new QComboBox(this);
   kind_->setObjectName("report-kind");
@@ -171,8 +161,8 @@ void ReportsPage::plot(const QJsonObject& report) {
     for (const auto& r : rows) {
       const auto cells = r.toArray();
       categories << cells[period].toString();
-      *sales << number_of(cells[1]);
-      *refunds << number_of(cells[2]);
+      *sales << cell_number(cells[1]);
+      *refunds << cell_number(cells[2]);
     }
     series = new QBarSeries;
     series->append(sales);
@@ -194,7 +184,7 @@ void ReportsPage::plot(const QJsonObject& report) {
       const auto cells = r.toArray();
       categories << cell_text(cells[group]);
       for (auto* set : sets)
-        *set << number_of(cells[set->property("column").toInt()]);
+        *set << cell_number(cells[set->property("column").toInt()]);
     }
     for (auto* set : sets)
       stacked->append(set);

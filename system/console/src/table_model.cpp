@@ -50,4 +50,8 @@ void fill_table(QStandardItemModel& model, const QJsonObject& table) {
   if (table.value("totals").isArray()) add(table.value("totals").toArray(), true);
 }
 
+double cell_number(const QJsonValue& v) {
+  return v.isDouble() ? v.toDouble() : v.toString().toDouble();
+}
+
 }  // namespace phil::console

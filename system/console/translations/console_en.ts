@@ -693,6 +693,81 @@
         <source>connecting…</source>
         <translation>connecting…</translation>
     </message>
+    <message>
+        <source>Meter / account</source>
+        <translation>Meter / account</translation>
+    </message>
+</context>
+<context>
+    <name>phil::console::MeterPage</name>
+    <message>
+        <source>Meter (bus/box/circuit, e.g. bus1/4/1) or account</source>
+        <translation>Meter (bus/box/circuit, e.g. bus1/4/1) or account</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>Show</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Meter %1&lt;/b&gt; — room %2 — account %3 — %4 — balance %5 yuan, relay %6, mode %7, power %8 W — read at %9</source>
+        <translation>&lt;b&gt;Meter %1&lt;/b&gt; — room %2 — account %3 — %4 — balance %5 yuan, relay %6, mode %7, power %8 W — read at %9</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>Command</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>Amount</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Attempts</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Why</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Event</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Account %1&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Account %1&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Account %1&lt;/b&gt; — %2</source>
+        <translation>&lt;b&gt;Account %1&lt;/b&gt; — %2</translation>
+    </message>
+    <message>
+        <source>Energy per day, kWh, by time-of-use rate</source>
+        <translation>Energy per day, kWh, by time-of-use rate</translation>
+    </message>
+    <message>
+        <source>Balance, yuan</source>
+        <translation>Balance, yuan</translation>
+    </message>
+    <message>
+        <source>Balance over time, yuan</source>
+        <translation>Balance over time, yuan</translation>
+    </message>
 </context>
 <context>
     <name>phil::console::ReportsPage</name>

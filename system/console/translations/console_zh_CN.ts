@@ -692,6 +692,81 @@
         <source>connecting…</source>
         <translation>正在连接…</translation>
     </message>
+    <message>
+        <source>Meter / account</source>
+        <translation>电表与账户</translation>
+    </message>
+</context>
+<context>
+    <name>phil::console::MeterPage</name>
+    <message>
+        <source>Meter (bus/box/circuit, e.g. bus1/4/1) or account</source>
+        <translation>电表（总线/表箱/回路，例如 bus1/4/1）或账户</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>查看</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Meter %1&lt;/b&gt; — room %2 — account %3 — %4 — balance %5 yuan, relay %6, mode %7, power %8 W — read at %9</source>
+        <translation>&lt;b&gt;电表 %1&lt;/b&gt; — 房间 %2 — 账户 %3 — %4 — 余额 %5 元，继电器 %6，模式 %7，功率 %8 W — 抄读于 %9</translation>
+    </message>
+    <message>
+        <source>Command</source>
+        <translation>命令</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Account %1&lt;/b&gt;</source>
+        <translation>&lt;b&gt;账户 %1&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Account %1&lt;/b&gt; — %2</source>
+        <translation>&lt;b&gt;账户 %1&lt;/b&gt; — %2</translation>
+    </message>
+    <message>
+        <source>Energy per day, kWh, by time-of-use rate</source>
+        <translation>每日用电量（kWh），按分时费率</translation>
+    </message>
+    <message>
+        <source>Balance, yuan</source>
+        <translation>余额（元）</translation>
+    </message>
+    <message>
+        <source>Balance over time, yuan</source>
+        <translation>余额变化（元）</translation>
+    </message>
 </context>
 <context>
     <name>phil::console::ReportsPage</name>

@@ -25,6 +25,7 @@ class AlarmsPage;
 class ReportsPage;
 class AdminPage;
 class BenchPanel;
+class MeterPage;
 
 /// Installs the console's catalogue for `language` ("zh_CN" or "en") in the application, in
 /// place of the one before. English is the source text: no catalogue.
@@ -67,6 +68,7 @@ class MainWindow : public QMainWindow {
   AlarmsPage* alarmsPage() const { return alarms_page_; }
   ReportsPage* reportsPage() const { return reports_page_; }
   AdminPage* adminPage() const { return admin_page_; }
+  MeterPage* meterPage() const { return meter_page_; }
   QTabWidget* tabs() const { return tabs_; }
   FeedClient& feed() { return *feed_; }
   /// Reloads the board (GET /api/status, every meter).
@@ -92,6 +94,7 @@ class MainWindow : public QMainWindow {
   AlarmsPage* alarms_page_ = nullptr;
   ReportsPage* reports_page_ = nullptr;
   AdminPage* admin_page_ = nullptr;
+  MeterPage* meter_page_ = nullptr;
   QLabel* who_ = nullptr;
   QLabel* feed_state_ = nullptr;
   QTimer reload_;

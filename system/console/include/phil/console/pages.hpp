@@ -6,6 +6,9 @@
 #include <memory>
 
 #include <QtCore/QJsonObject>
+#include <QtCore/QList>
+#include <QtCore/QMap>
+#include <QtCore/QPointF>
 #include <QtCore/QPointer>
 #include <QtCore/QTimer>
 #include <QtGui/QStandardItemModel>
@@ -207,6 +210,52 @@ class ReportsPage : public QWidget {
   QStandardItemModel table_;
   QChartView* chart_;
   QMap<QString, double> totals_;
+};
+
+/// 电表与账户 — one meter or one account over the last 30 days: its state; daily energy as bars
+/// with the time-of-use rates stacked (the energy report's rows of the meter, or the account's
+/// statement use); the account's balance over time (the statement's balance after each entry);
+/// a meter's commands and events. Opened from the board (a double-click on a tile) or by typing
+/// a meter or an account.
+class MeterPage : public QWidget {
+  Q_OBJECT
+ public:
+  explicit MeterPage(ApiClient& api, QWidget* parent = nullptr);
+  /// Shows meter `id` ("bus1/4/1"); loaded() when every answer is in.
+  void showMeter(const QString& id);
+  /// Shows account `id`; loaded() when its statement is in.
+  void showAccount(const QString& id);
+  QChartView* energyChart() const { return energy_; }
+  QChartView* balanceChart() const { return balance_; }
+  /// Each rate's kWh summed over the days, as plotted.
+  QMap<QString, double> energyTotals() const { return energy_totals_; }
+  /// The balance line's points (ms since the epoch, yuan), as plotted.
+  QList<QPointF> balancePoints() const { return balance_points_; }
+  QStandardItemModel* commands() { return &commands_; }
+  QStandardItemModel* events() { return &events_; }
+
+ signals:
+  void loaded(bool ok, const QString& message);
+
+ private:
+  void clear();
+  /// GET `path`; `use` on success; loaded() once the last pending call is answered.
+  void call(const QString& path, const std::function<void(const ApiReply&)>& use);
+  void plotEnergy(const QJsonObject& report, const QString& group);
+  void plotBalance(const QJsonValue& entries_report);
+
+  ApiClient& api_;
+  QLineEdit* find_;
+  QLabel* title_;
+  QChartView* energy_;
+  QChartView* balance_;
+  QStandardItemModel commands_;
+  QStandardItemModel events_;
+  QMap<QString, double> energy_totals_;
+  QList<QPointF> balance_points_;
+  int pending_ = 0;
+  int generation_ = 0;  // a new show makes the answers of the one before stale
+  QString failed_;
 };
 
 /// 管理 — operators and roles, tariffs, and the system log with its chain check.

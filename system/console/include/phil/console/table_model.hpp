@@ -13,5 +13,8 @@ void fill_table(QStandardItemModel& model, const QJsonObject& table);
 
 /// A cell as the API gives it, as text ("" for null).
 QString cell_text(const QJsonValue& v);
+/// A money or energy cell ("162.00", "12.345") or a count as a number, for charts only; tables
+/// keep the text the server gave.
+double cell_number(const QJsonValue& v);
 
 }  // namespace phil::console
