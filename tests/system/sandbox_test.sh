@@ -41,6 +41,17 @@ grep -q "sold 20.00 yuan to A401" "$work/sale.txt" || fail "sale: $(cat "$work/s
 show=$(grep -m1 " ctl .* show bus" "$work/out")
 (eval "$show") > "$work/show.txt" 2>&1 || fail "the suggested show failed: $(cat "$work/show.txt")"
 grep -Eq "^  purchase_count +[0-9]+$" "$work/show.txt" || fail "show: $(cat "$work/show.txt")"
+# A balance set on the meter by hand (`ctl set`) is what the system reads: ask the daemon to
+# read it now and look at the meter as the system holds it.
+ctl=${show%% show *}
+engineer=$(grep -m1 " command trip " "$work/out")
+engineer=${engineer%% command trip *}
+(eval "$ctl set bus1/9/2 balance 77.77") > "$work/set.txt" 2>&1 || fail "ctl set: $(cat "$work/set.txt")"
+(eval "$engineer read-now bus1/9/2 --wait 90") > "$work/read.txt" 2>&1 ||
+  fail "read-now: $(cat "$work/read.txt")"
+(eval "$engineer meter show bus1/9/2") > "$work/meter.txt" 2>&1 || fail "meter show: $(cat "$work/meter.txt")"
+grep -Eq "^balance +77\.7[0-9] yuan \(meter\)" "$work/meter.txt" ||
+  fail "the system does not read the balance set on the meter: $(cat "$work/meter.txt")"
 # What it started: the fleet, the daemon and the API, its children.
 started=$(ps -o pid=,comm= --ppid "$sandbox_pid" | awk '$2 ~ /^(adf300-sim|prepaidd|prepaid-api)$/ {print $1}')
 [[ $(wc -w <<< "$started") == 3 ]] ||
