@@ -275,7 +275,7 @@ void CounterPage::sell(const QString& amount) {
               transactions_.insertRow(0, {new QStandardItem(last_.at), new QStandardItem(id),
                                           new QStandardItem(tr("sale")), new QStandardItem(yuan),
                                           new QStandardItem(tr("pending"))});
-              last_.row = 0;
+              last_.state_cell = transactions_.index(0, 4);
               receipt_->setEnabled(false);
               emit saleStateChanged(last_.state);
               amount_->clear();
@@ -293,9 +293,9 @@ void CounterPage::follow() {
   auto done = [this](const QString& state) {
     follow_.stop();
     last_.state = state;
-    if (auto* item = transactions_.item(0, 4)) {
-      item->setText(state == "confirmed" ? tr("confirmed by the meter")
-                                         : tr("failed: %1").arg(state));
+    if (last_.state_cell.isValid()) {
+      transactions_.setData(last_.state_cell, state == "confirmed" ? tr("confirmed by the meter")
+                                                                   : tr("failed: %1").arg(state));
     }
     receipt_->setEnabled(state == "confirmed");
     if (accountId() == last_.account) showAccount(last_.account);
@@ -437,10 +437,6 @@ void CounterPage::closeAccount() {
               }
               showAccount(id);
             });
-}
-
-void CounterPage::reload() {
-  if (!account_.isEmpty()) showAccount(accountId());
 }
 
 }  // namespace phil::console

@@ -8,6 +8,7 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QList>
 #include <QtCore/QMap>
+#include <QtCore/QPersistentModelIndex>
 #include <QtCore/QPointF>
 #include <QtCore/QPointer>
 #include <QtCore/QTimer>
@@ -112,10 +113,11 @@ class CounterPage : public QWidget {
   struct Sale {
     QString account, tenant, room, amount, balance, operator_id, at, state, meter;
     qint64 command = 0, seq = 0, log_entry = 0;
-    int row = -1;
+    /// Its state cell in the transactions table: rows inserted above it (a refund, a reversal)
+    /// while it is pending do not move the update to another row.
+    QPersistentModelIndex state_cell;
   };
   void find();
-  void reload();
   void follow();
   void openAccount();
   void closeAccount();
