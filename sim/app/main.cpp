@@ -169,7 +169,6 @@ int ctl_main(int argc, char** argv) {
   boost::asio::streambuf in;
   bool ok = false;
   std::int64_t events = -1;  // the answer line is not an event
-  bool done = false;
   boost::asio::steady_timer deadline(io);
   if (timeout) {
     deadline.expires_after(*timeout);
@@ -194,8 +193,7 @@ int ctl_main(int argc, char** argv) {
           if (events < 0) ok = text.rfind("OK", 0) == 0;
           std::cout << text << std::flush;
           ++events;
-          if (lines > 0 && events >= lines && !done) {
-            done = true;
+          if (lines > 0 && events >= lines) {  // closing ends the reads: no handler after this
             socket.close();
             deadline.cancel();
             return;

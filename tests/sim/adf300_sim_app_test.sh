@@ -79,6 +79,9 @@ grep -Eq "^2026-[0-9T:-]+\+00:00 bus1/1/1 relay closed$" "$WORK/watch" \
   || fail "watch: no relay closed line: $(cat "$WORK/watch")"
 grep -Eq "^2026-[0-9T:-]+\+00:00 bus1/1/1 relay open: balance ran out" "$WORK/watch" \
   || fail "watch: no trip line: $(cat "$WORK/watch")"
+# A watch with nothing happening ends at its timeout, with the answer line only.
+$CTL --timeout 1s watch bus1/1/2 > "$WORK/watch2" || fail "ctl watch --timeout: $(cat "$WORK/watch2")"
+[ "$(cat "$WORK/watch2")" = "OK watching bus1/1/2" ] || fail "watch --timeout: $(cat "$WORK/watch2")"
 $CTL time | grep -Eq "^OK sim time 2026-0[23]-[0-9T:+-]+ speed 60$" || fail "ctl time"
 $CTL speed 120 | grep -q "^OK speed 120 from " || fail "ctl speed"
 $CTL time | grep -q " speed 120$" || fail "speed not changed"

@@ -129,6 +129,9 @@ TEST_F(simControl, SettingsGoThroughTheBoxAsAModbusWriteWould) {
   EXPECT_EQ(read(kC1 + 0x12, 2), (std::vector<std::uint16_t>{0, 2}));  // relay open, forced off
   EXPECT_EQ(run("set bus1/1/1 price_flat 1.2500"), "OK\n");
   EXPECT_EQ(u32(read(0x2000 + 0x0A, 2), 0), 12500);
+  EXPECT_EQ(run("set bus1/1 clock 2026-03-01T08:30:00+08:00"), "OK\n");  // a timestamp
+  EXPECT_THAT(run("show bus1/1"), ContainsRegex("\n  clock +2026-03-01T08:30:00\\+08:00\n"));
+  EXPECT_THAT(run("set bus1/1 clock soon"), HasSubstr("or a timestamp like"));
   EXPECT_EQ(run("set bus1/1 tou_schedule 00:00=valley,08:00=peak"), "OK\n");
   EXPECT_THAT(run("show bus1/1"), ContainsRegex("tou_schedule +00:00 valley, 08:00 peak"));
 }

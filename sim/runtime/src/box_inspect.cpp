@@ -50,6 +50,16 @@ std::string scaled_text(const Register& r, std::int64_t raw) {
   return std::to_string(raw * pow10(r.scale_exp));
 }
 
+// A register's number as a person reads it: its enum label, else the number at its scale.
+std::string number_text(const Profile& p, const Register& r, std::int64_t raw) {
+  if (!r.enum_name.empty()) {
+    for (const auto& [label, v] : p.enums.at(r.enum_name)) {
+      if (v == raw) return label;
+    }
+  }
+  return scaled_text(r, raw);
+}
+
 std::string unit_suffix(const Register& r) {
   return r.unit.empty() ? "" : " " + r.unit;
 }
@@ -133,12 +143,8 @@ std::vector<Box::Reading> Box::readings(int n) const {
       reading.value = digits;
     } else {
       reading.raw = words_to_number(*r, words);
-      reading.value = scaled_text(*r, reading.raw);
-      if (!r->enum_name.empty()) {
-        for (const auto& [label, v] : profile_->enums.at(r->enum_name)) {
-          if (v == reading.raw) reading.value = label;
-        }
-      } else if (!r->flags_name.empty()) {
+      reading.value = number_text(*profile_, *r, reading.raw);
+      if (!r->flags_name.empty()) {
         reading.value = hex16(static_cast<std::uint32_t>(reading.raw));
         for (const auto& [label, bit] : profile_->flags.at(r->flags_name)) {
           if ((reading.raw >> bit) & 1) reading.value += " " + label;
@@ -321,12 +327,7 @@ std::string Box::describe(const rtu::Request& req) const {
     }
     const auto v = value_of(s);
     if (!v) return std::string("(partial)");
-    if (!s.reg->enum_name.empty()) {
-      for (const auto& [label, x] : profile_->enums.at(s.reg->enum_name)) {
-        if (x == *v) return label;
-      }
-    }
-    return scaled_text(*s.reg, *v) + unit_suffix(*s.reg);
+    return number_text(*profile_, *s.reg, *v) + unit_suffix(*s.reg);
   };
   if (touched.size() == 2 && touched[0]->circuit == touched[1]->circuit) {
     const std::string first = touched[0]->reg->name;

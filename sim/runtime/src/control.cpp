@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -246,73 +247,81 @@ std::string fault_command(Simulator& sim, const std::vector<std::string>& w) {
 
 }  // namespace
 
+namespace {
+
+std::string clear_command(Simulator& sim, const std::vector<std::string>& w) {
+  if (w[1] == "all") {
+    sim.clear_faults();
+    return "OK\n";
+  }
+  const auto id = integer(w[1]);
+  if (id && *id > 0 && sim.clear_fault(static_cast<std::uint64_t>(*id))) return "OK\n";
+  return "ERROR no fault " + w[1] + ". See the ids in `status`\n";
+}
+
+std::string replace_command(Simulator& sim, const std::vector<std::string>& w) {
+  const auto address = integer(w[2]);
+  const auto circuit = integer(w[3]);
+  if (address && circuit && *address >= 1 && *address <= 247 && *circuit >= 1 && *circuit <= 64 &&
+      sim.replace_meter(w[1], static_cast<int>(*address), static_cast<int>(*circuit))) {
+    return "OK\n";
+  }
+  return "ERROR no circuit " + w[3] + " of box " + w[2] + " on bus " + w[1] +
+         ". Check with `status`\n";
+}
+
+std::string time_command(const Simulator& sim, const ClockControl* clock) {
+  return "OK sim time " + format_timestamp(sim.now(), sim.utc_offset()) + " speed " +
+         (clock != nullptr ? std::to_string(clock->speed()) : std::string("manual")) + "\n";
+}
+
+std::string speed_command(const Simulator& sim, ClockControl* clock, const std::string& word) {
+  if (clock == nullptr) return "ERROR this simulator's time is not its own to speed up\n";
+  const auto v = integer(word);
+  if (!v || *v < 1 || *v > kMaxSpeed) {
+    return "ERROR speed takes simulated seconds per wall second, 1.." + std::to_string(kMaxSpeed) +
+           ", not \"" + word + "\"\n";
+  }
+  clock->set_speed(*v);
+  return "OK speed " + std::to_string(*v) + " from " +
+         format_timestamp(sim.now(), sim.utc_offset()) + "\n";
+}
+
+ControlReply watch_command(const std::vector<std::string>& w) {
+  MeterId scope;
+  if (w.size() == 2) {
+    const auto id = parse_meter_id(w[1]);
+    if (!id) return {not_a_meter(w[1], "bus, box or meter"), std::nullopt};
+    scope = *id;
+  }
+  return {"OK watching " + (scope.bus.empty() ? std::string("the fleet") : scope.text()) + "\n",
+          scope};
+}
+
+}  // namespace
+
 ControlReply control(Simulator& sim, std::string_view line, ClockControl* clock) {
   const auto w = words_of(line);
-  if (w.empty()) return {kUsage, std::nullopt};
-  if (w[0] == "show") return {show_command(sim, w), std::nullopt};
-  if (w[0] == "set") return {set_command(sim, w), std::nullopt};
-  if (w[0] == "load") return {load_command(sim, w), std::nullopt};
-  if (w[0] == "trace") return {trace_command(sim, w), std::nullopt};
-  if (w[0] == "watch" && w.size() <= 2) {
-    MeterId scope;
-    if (w.size() == 2) {
-      const auto id = parse_meter_id(w[1]);
-      if (!id) return {not_a_meter(w[1], "bus, box or meter"), std::nullopt};
-      scope = *id;
-    }
-    const std::string what = scope.bus.empty() ? "the fleet" : scope.text();
-    return {"OK watching " + what + "\n", scope};
-  }
-  if (w[0] == "time" && w.size() == 1) {
-    return {"OK sim time " + format_timestamp(sim.now(), sim.utc_offset()) + " speed " +
-                (clock != nullptr ? std::to_string(clock->speed()) : std::string("manual")) + "\n",
-            std::nullopt};
-  }
-  if (w[0] == "speed" && w.size() == 2) {
-    const auto v = integer(w[1]);
-    if (clock == nullptr) return {"ERROR this simulator's time is not its own to speed up\n", {}};
-    if (!v || *v < 1 || *v > kMaxSpeed) {
-      return {"ERROR speed takes simulated seconds per wall second, 1.." +
-                  std::to_string(kMaxSpeed) + ", not \"" + w[1] + "\"\n",
-              std::nullopt};
-    }
-    clock->set_speed(*v);
-    return {"OK speed " + std::to_string(*v) + " from " +
-                format_timestamp(sim.now(), sim.utc_offset()) + "\n",
-            std::nullopt};
-  }
-  return {control_command(sim, line), std::nullopt};
+  const auto is = [&w](const char* verb, std::size_t min_words, std::size_t max_words) {
+    return !w.empty() && w[0] == verb && w.size() >= min_words && w.size() <= max_words;
+  };
+  const auto text = [](std::string t) { return ControlReply{std::move(t), std::nullopt}; };
+  if (is("status", 1, 1)) return text("OK\n" + sim.status_text());
+  if (is("show", 1, SIZE_MAX)) return text(show_command(sim, w));
+  if (is("set", 1, SIZE_MAX)) return text(set_command(sim, w));
+  if (is("load", 1, SIZE_MAX)) return text(load_command(sim, w));
+  if (is("trace", 1, SIZE_MAX)) return text(trace_command(sim, w));
+  if (is("watch", 1, 2)) return watch_command(w);
+  if (is("time", 1, 1)) return text(time_command(sim, clock));
+  if (is("speed", 2, 2)) return text(speed_command(sim, clock, w[1]));
+  if (is("fault", 1, SIZE_MAX)) return text(fault_command(sim, w));
+  if (is("clear", 2, 2)) return text(clear_command(sim, w));
+  if (is("replace", 4, 4)) return text(replace_command(sim, w));
+  return text(kUsage);
 }
 
 std::string control_command(Simulator& sim, std::string_view line) {
-  const auto w = words_of(line);
-  if (w.empty()) return kUsage;
-  if (w[0] == "show" || w[0] == "set" || w[0] == "load" || w[0] == "trace" || w[0] == "watch" ||
-      w[0] == "time" || w[0] == "speed") {
-    return control(sim, line, nullptr).text;
-  }
-  if (w[0] == "status" && w.size() == 1) return "OK\n" + sim.status_text();
-  if (w[0] == "fault") return fault_command(sim, w);
-  if (w[0] == "clear" && w.size() == 2) {
-    if (w[1] == "all") {
-      sim.clear_faults();
-      return "OK\n";
-    }
-    const auto id = integer(w[1]);
-    if (id && *id > 0 && sim.clear_fault(static_cast<std::uint64_t>(*id))) return "OK\n";
-    return "ERROR no fault " + w[1] + ". See the ids in `status`\n";
-  }
-  if (w[0] == "replace" && w.size() == 4) {
-    const auto address = integer(w[2]);
-    const auto circuit = integer(w[3]);
-    if (address && circuit && *address >= 1 && *address <= 247 && *circuit >= 1 && *circuit <= 64 &&
-        sim.replace_meter(w[1], static_cast<int>(*address), static_cast<int>(*circuit))) {
-      return "OK\n";
-    }
-    return "ERROR no circuit " + w[3] + " of box " + w[2] + " on bus " + w[1] +
-           ". Check with `status`\n";
-  }
-  return kUsage;
+  return control(sim, line, nullptr).text;
 }
 
 }  // namespace phil::sim

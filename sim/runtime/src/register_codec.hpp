@@ -113,6 +113,14 @@ constexpr std::pair<Mode, std::string_view> kModeLabels[] = {{Mode::kPrepaid, "p
                                                              {Mode::kKeepPower, "keep_power"},
                                                              {Mode::kForcedOff, "forced_off"}};
 
+/// "prepaid", "keep_power" or "forced_off": the mode's label in the adf300l enum.
+inline std::string_view mode_name(Mode m) {
+  for (const auto& [mode, label] : kModeLabels) {
+    if (mode == m) return label;
+  }
+  return "prepaid";
+}
+
 inline std::optional<Mode> mode_from_raw(const Profile& p, const Register& r, std::int64_t raw) {
   for (const auto& [mode, label] : kModeLabels) {
     if (enum_value(p, r, label, static_cast<std::int64_t>(mode)) == raw) return mode;

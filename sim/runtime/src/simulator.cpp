@@ -9,7 +9,6 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
-#include <tuple>
 
 #include <phil/common/decimal.hpp>
 #include <phil/sim/box.hpp>
@@ -20,6 +19,8 @@
 #include <phil/sim/simulator.hpp>
 
 #include "endpoints.hpp"
+#include "register_codec.hpp"
+#include "watch_book.hpp"
 
 namespace phil::sim {
 
@@ -50,28 +51,6 @@ struct Simulator::Impl final : detail::RequestHandler {
   FleetSpec fleet;
   const TimeSource& time;
   SimulatorOptions options;
-  // What a watcher last saw of one circuit (or, circuit 0, one box's supply).
-  struct Seen {
-    bool relay = false;
-    Mode mode = Mode::kPrepaid;
-    StatusFlags flags;
-    std::uint16_t purchase_count = 0;
-    std::uint16_t debit_count = 0;
-    std::uint64_t serial = 0;
-    std::optional<TimePoint> last_trip;
-    std::optional<TimePoint> last_overload_trip;
-    bool powered = true;
-  };
-  struct Watcher {
-    std::uint64_t id = 0;
-    MeterId scope;
-    std::function<void(const std::string&)> sink;
-  };
-  struct Event {
-    std::uint64_t watcher = 0;
-    std::string line;
-  };
-
   // Lock order: sink_mu, then mu. sink_mu is held while watch sinks run, so unwatch() (which
   // takes it) returns only once no call of the removed sink is in flight.
   std::mutex sink_mu;
@@ -80,12 +59,9 @@ struct Simulator::Impl final : detail::RequestHandler {
   FaultSchedule faults;
   std::vector<std::string> pending_trace;  // emitted after mu is released
   TraceFilter trace_filter;
-  std::vector<Watcher> watchers;
-  std::uint64_t next_watcher = 1;
-  std::map<std::tuple<const Bus*, int, int>, Seen> seen;  // (bus, configured address, circuit)
-  std::vector<Event> pending_events;                      // delivered after mu is released
-  bool last_reply_exception = false;                      // of the exchange handle() just answered
-  TimePoint model_time;  // the instant every box has been advanced to
+  detail::WatchBook watches;          // its lines are delivered after mu is released
+  bool last_reply_exception = false;  // of the exchange handle() just answered
+  TimePoint model_time;               // the instant every box has been advanced to
   // Serving: created by start(), destroyed by stop().
   std::unique_ptr<asio::io_context> io;
   std::vector<std::unique_ptr<detail::BusServer>> servers;
@@ -94,11 +70,24 @@ struct Simulator::Impl final : detail::RequestHandler {
 
   // The box holding circuit `circuit` of box `address` (as configured) on bus `id`, or nullptr.
   Box* find_circuit(const std::string& id, int address, int circuit) const {
-    const Bus* b = find_bus(id);
-    if (b == nullptr) return nullptr;
-    const auto it = b->by_address.find(address);
-    if (it == b->by_address.end() || circuit < 1 || circuit > it->second->circuit_count()) {
-      return nullptr;
+    if (address < 1 || circuit < 1) return nullptr;
+    auto found = locate(MeterId{id, address, circuit});
+    return found ? *found : nullptr;
+  }
+
+  // The box of `id` (nullptr for a whole bus), or why there is none and where to look.
+  Expected<Box*, std::string> locate(const MeterId& id) const {
+    const Bus* b = find_bus(id.bus);
+    if (b == nullptr) return "no bus \"" + id.bus + "\" in the fleet; `ctl status` lists them";
+    if (id.address == 0) return static_cast<Box*>(nullptr);
+    const auto it = b->by_address.find(id.address);
+    if (it == b->by_address.end()) {
+      return "no box at address " + std::to_string(id.address) + " on bus " + id.bus +
+             "; `ctl status` lists them";
+    }
+    if (id.circuit > it->second->circuit_count()) {
+      return "box " + id.bus + "/" + std::to_string(id.address) + " (" + it->second->model().name +
+             ") has circuits 1.." + std::to_string(it->second->circuit_count());
     }
     return it->second;
   }
@@ -194,16 +183,11 @@ struct Simulator::Impl final : detail::RequestHandler {
   void flush() {
     std::lock_guard sinks(sink_mu);
     std::vector<std::string> lines;
-    std::vector<std::pair<std::function<void(const std::string&)>, std::string>> events;
+    std::vector<std::pair<detail::WatchBook::Sink, std::string>> events;
     {
       std::lock_guard lock(mu);
       lines.swap(pending_trace);
-      for (auto& e : pending_events) {
-        for (const auto& w : watchers) {
-          if (w.id == e.watcher) events.emplace_back(w.sink, std::move(e.line));
-        }
-      }
-      pending_events.clear();
+      events = watches.take();
     }
     if (options.trace) {
       for (const auto& l : lines)
@@ -213,107 +197,14 @@ struct Simulator::Impl final : detail::RequestHandler {
       sink(line);
   }
 
-  static bool in_scope(const MeterId& scope, const Bus& b, int address, int circuit) {
-    return scope.bus.empty() ||
-           (scope.bus == b.spec.id && (scope.address == 0 || scope.address == address) &&
-            (scope.circuit == 0 || circuit == 0 || scope.circuit == circuit));
-  }
-
-  void emit(const Bus& b, int address, int circuit, TimePoint at, const std::string& what) {
-    std::string line = format_timestamp(at, fleet.utc_offset);
-    line += " " + MeterId{b.spec.id, address, circuit}.text() + " ";
-    line += what;
-    for (const auto& w : watchers) {
-      if (in_scope(w.scope, b, address, circuit)) pending_events.push_back({w.id, line});
-    }
-  }
-
-  static Seen seen_of(const Box& box, int n) {
-    const CircuitModel& c = box.circuit(n);
-    return Seen{c.relay_closed(), c.mode(),      c.status(),    c.purchase_count(),
-                c.debit_count(),  box.serial(n), c.last_trip(), c.last_overload_trip(),
-                box.powered()};
-  }
-
-  // What changed in one circuit since `was`, as watch lines (see Simulator::watch).
-  void circuit_events(const Bus& b, int address, int n, const Box& box, const Seen& was,
-                      const Seen& now, TimePoint at) {
-    const CircuitModel& c = box.circuit(n);
-    const auto yuan = [](std::int64_t fen) { return format_decimal(fen, 2) + " yuan"; };
-    const std::string balance = "balance " + yuan(c.balance_fen());
-    const auto say = [&](const std::string& what) { emit(b, address, n, at, what); };
-    if (now.serial != was.serial) {
-      say("meter replaced: serial " + std::to_string(now.serial));
-      return;
-    }
-    if (!c.has_relay()) return;
-    if (now.purchase_count != was.purchase_count) {
-      say("credit #" + std::to_string(now.purchase_count) + " +" + yuan(c.last_purchase_fen()) +
-          ", " + balance);
-    }
-    if (now.debit_count != was.debit_count) {
-      say("debit #" + std::to_string(now.debit_count) + " -" + yuan(c.last_debit_fen()) + ", " +
-          balance);
-    }
-    if (now.mode != was.mode) {
-      const char* modes[] = {"prepaid", "keep_power", "forced_off"};
-      say(std::string("mode ") + modes[static_cast<int>(now.mode)]);
-    }
-    // A trip since the last look is the one instant known exactly: the balance crossed its
-    // thresholds no later than that.
-    const bool tripped = now.last_trip != was.last_trip && now.last_trip.has_value();
-    const TimePoint crossed = tripped ? std::min(at, *now.last_trip) : at;
-    const auto crossing = [&](bool before, bool after, const std::string& name,
-                              std::int64_t threshold) {
-      if (before == after) return;
-      emit(b, address, n, crossed,
-           balance + (after ? " at or below " : " above ") + name + " " + yuan(threshold) +
-               (after ? "" : " again"));
-    };
-    crossing(was.flags.alarm1, now.flags.alarm1, "alarm1", c.alarm1_fen());
-    crossing(was.flags.alarm2, now.flags.alarm2, "alarm2", c.alarm2_fen());
-    if (was.flags.arrears != now.flags.arrears) {
-      emit(b, address, n, crossed,
-           balance + (now.flags.arrears ? ": arrears (at or below 0)" : ": out of arrears"));
-    }
-    if (now.relay != was.relay) {
-      if (now.relay) {
-        say("relay closed");
-      } else if (tripped) {
-        emit(b, address, n, *now.last_trip, "relay open: balance ran out, " + balance);
-      } else if (now.last_overload_trip != was.last_overload_trip && now.last_overload_trip) {
-        emit(b, address, n, *now.last_overload_trip,
-             "relay open: overload above " + std::to_string(c.overload_w()) + " W");
-      } else {
-        say(now.mode == Mode::kForcedOff ? "relay open: forced off" : "relay open");
-      }
-    }
-  }
-
   // Compares every circuit (of bus `only`, or all) with what watchers last saw and queues the
   // changes as events. Called with mu held, after the models moved to `at`.
   void check_events(const Bus* only, TimePoint at) {
-    if (watchers.empty()) return;
+    if (watches.empty()) return;
     for (const auto& b : buses) {
       if (only != nullptr && b.get() != only) continue;
-      for (const auto& [address, box] : b->by_address) {
-        const auto box_key = std::make_tuple(b.get(), address, 0);
-        const auto box_seen = seen.find(box_key);
-        if (box_seen != seen.end() && box_seen->second.powered != box->powered()) {
-          emit(*b, address, 0, at, box->powered() ? "power back" : "power lost");
-        }
-        seen[box_key].powered = box->powered();
-        for (int n = 1; n <= box->circuit_count(); ++n) {
-          const auto key = std::make_tuple(b.get(), address, n);
-          const Seen now = seen_of(*box, n);
-          if (const auto it = seen.find(key); it != seen.end()) {
-            circuit_events(*b, address, n, *box, it->second, now, at);
-            it->second = now;
-          } else {
-            seen.emplace(key, now);
-          }
-        }
-      }
+      for (const auto& [address, box] : b->by_address)
+        watches.observe(b->spec.id, address, *box, at, fleet.utc_offset);
     }
   }
 
@@ -663,13 +554,6 @@ bool Simulator::replace_meter(const std::string& bus_id, int address, int circui
 
 std::string Simulator::status_text() const {
   std::lock_guard lock(impl_->mu);
-  const auto money = [](std::int64_t fen) {
-    const std::string sign = fen < 0 ? "-" : "";
-    const std::int64_t a = fen < 0 ? -fen : fen;
-    return sign + std::to_string(a / 100) + "." + (a % 100 < 10 ? "0" : "") +
-           std::to_string(a % 100);
-  };
-  const char* modes[] = {"prepaid", "keep_power", "forced_off"};
   std::string out =
       "sim time " + format_timestamp(impl_->model_time, impl_->fleet.utc_offset) + "\n";
   for (const auto& b : impl_->buses) {
@@ -690,9 +574,9 @@ std::string Simulator::status_text() const {
                  " Wh\n";
           continue;
         }
-        out += "    c" + std::to_string(n) + " balance " + money(c.balance_fen()) + " relay " +
-               (c.relay_closed() ? "closed" : "open") + " mode " +
-               modes[static_cast<int>(c.mode())] + " power " + std::to_string(c.power_w()) +
+        out += "    c" + std::to_string(n) + " balance " + format_decimal(c.balance_fen(), 2) +
+               " relay " + (c.relay_closed() ? "closed" : "open") + " mode " +
+               std::string(codec::mode_name(c.mode())) + " power " + std::to_string(c.power_w()) +
                " W energy " + std::to_string(c.energy_wh()) + " Wh" +
                (c.overload_tripped() ? " OVERLOAD" : "") + "\n";
       }
@@ -719,18 +603,10 @@ std::chrono::minutes Simulator::utc_offset() const {
 
 Expected<Inspection, std::string> Simulator::inspect(const MeterId& id) {
   std::lock_guard lock(impl_->mu);
-  const Impl::Bus* b = impl_->find_bus(id.bus);
-  if (b == nullptr) return "no bus \"" + id.bus + "\" in the fleet; `ctl status` lists them";
-  const auto it = b->by_address.find(id.address);
-  if (it == b->by_address.end()) {
-    return "no box at address " + std::to_string(id.address) + " on bus " + id.bus +
-           "; `ctl status` lists them";
-  }
-  Box& box = *it->second;
-  if (id.circuit > box.circuit_count()) {
-    return "box " + id.bus + "/" + std::to_string(id.address) + " (" + box.model().name +
-           ") has circuits 1.." + std::to_string(box.circuit_count());
-  }
+  auto found = impl_->locate(id);
+  if (!found) return std::move(found).error();
+  if (*found == nullptr) return std::string("show takes a box or a meter, not a whole bus");
+  Box& box = **found;
   const TimePoint now = impl_->time.now();
   impl_->advance_all(now);
   Inspection out;
@@ -759,18 +635,14 @@ Expected<void, std::string> Simulator::set_state(const MeterId& id, std::string_
   std::optional<std::string> refused;
   {
     std::lock_guard lock(impl_->mu);
-    Box* box = nullptr;
-    if (const Impl::Bus* b = impl_->find_bus(id.bus)) {
-      const auto it = b->by_address.find(id.address);
-      if (it != b->by_address.end()) box = it->second;
-    }
-    if (box == nullptr || id.circuit > box->circuit_count()) {
-      return "no " + std::string(id.circuit == 0 ? "box " : "meter ") + id.text() +
-             " in the fleet; `ctl status` lists them";
+    auto found = impl_->locate(id);
+    if (!found || *found == nullptr) {
+      return "no " + std::string(id.circuit == 0 ? "box " : "meter ") + id.text() + ": " +
+             (found ? std::string("give a box or a meter, not a bus") : found.error());
     }
     const TimePoint now = impl_->time.now();
     impl_->advance_all(now);
-    refused = box->set_state(id.circuit, name, value);
+    refused = (*found)->set_state(id.circuit, name, value);
     impl_->check_events(nullptr, now);
   }
   impl_->flush();
@@ -783,24 +655,14 @@ std::uint64_t Simulator::watch(const MeterId& scope, std::function<void(const st
   {
     std::lock_guard lock(impl_->mu);
     if (!scope.bus.empty()) {
-      const Impl::Bus* b = impl_->find_bus(scope.bus);
-      const Box* box = nullptr;
-      if (b != nullptr && scope.address != 0) {
-        const auto it = b->by_address.find(scope.address);
-        if (it != b->by_address.end()) box = it->second;
-      }
-      if (b == nullptr || (scope.address != 0 && box == nullptr) ||
-          (box != nullptr && scope.circuit > box->circuit_count())) {
-        throw std::invalid_argument("nothing to watch at " + scope.text() +
-                                    "; `ctl status` lists the buses, boxes and circuits");
+      if (auto found = impl_->locate(scope); !found) {
+        throw std::invalid_argument("nothing to watch at " + scope.text() + ": " + found.error());
       }
     }
     const TimePoint now = impl_->time.now();
     impl_->advance_all(now);
-    if (impl_->watchers.empty()) impl_->seen.clear();  // stale: nobody was looking
-    impl_->check_events(nullptr, now);                 // earlier watchers see what led here
-    id = impl_->next_watcher++;
-    impl_->watchers.push_back(Impl::Watcher{id, scope, std::move(sink)});
+    impl_->check_events(nullptr, now);  // earlier watchers see what led here
+    id = impl_->watches.add(scope, std::move(sink));
     impl_->check_events(nullptr, now);  // the new watcher's starting point
   }
   impl_->flush();
@@ -810,8 +672,7 @@ std::uint64_t Simulator::watch(const MeterId& scope, std::function<void(const st
 void Simulator::unwatch(std::uint64_t id) {
   std::lock_guard sinks(impl_->sink_mu);
   std::lock_guard lock(impl_->mu);
-  std::erase_if(impl_->watchers, [id](const Impl::Watcher& w) { return w.id == id; });
-  std::erase_if(impl_->pending_events, [id](const Impl::Event& e) { return e.watcher == id; });
+  impl_->watches.remove(id);
 }
 
 void Simulator::set_trace_filter(const TraceFilter& filter) {

@@ -35,12 +35,9 @@ constexpr int kDays = 30;
 
 // The report period of the last kDays local days, today included, in the PC's zone.
 QString period_query() {
-  const auto day = [](const QDate& d) {
-    return QString::fromUtf8(QUrl::toPercentEncoding(
-        QDateTime(d, QTime(0, 0), QTimeZone::systemTimeZone()).toString(Qt::ISODate)));
-  };
   const QDate today = QDate::currentDate();
-  return "from=" + day(today.addDays(1 - kDays)) + "&to=" + day(today.addDays(1));
+  return "from=" + day_start_query(today.addDays(1 - kDays)) +
+         "&to=" + day_start_query(today.addDays(1));
 }
 
 QTableView* table_view(QStandardItemModel* model, const QString& name, QWidget* parent) {

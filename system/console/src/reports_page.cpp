@@ -100,18 +100,13 @@ void ReportsPage::setPeriod(const QDate& from, const QDate& to) {
 
 QString ReportsPage::query(const QString& format) const {
   // Whole days in the PC's zone: from the first day's midnight to the midnight after the last.
-  const auto day = [](const QDate& d) {
-    return QDateTime(d, QTime(0, 0), QTimeZone::systemTimeZone())
-        .toString(Qt::ISODateWithMs)
-        .replace(".000", "");
-  };
   QUrlQuery q;
   const auto kind = kind_->currentData().toString();
   if (kind == "daily") {
     q.addQueryItem("day", from_->date().toString(Qt::ISODate));
   } else if (kind != "offline") {
-    q.addQueryItem("from", QString::fromUtf8(QUrl::toPercentEncoding(day(from_->date()))));
-    q.addQueryItem("to", QString::fromUtf8(QUrl::toPercentEncoding(day(to_->date().addDays(1)))));
+    q.addQueryItem("from", day_start_query(from_->date()));
+    q.addQueryItem("to", day_start_query(to_->date().addDays(1)));
   }
   if (kind == "sales" || kind == "energy") q.addQueryItem("by", by_->currentData().toString());
   if (kind == "energy") q.addQueryItem("group", group_->currentData().toString());

@@ -1,4 +1,7 @@
+#include <QtCore/QDateTime>
 #include <QtCore/QJsonArray>
+#include <QtCore/QTimeZone>
+#include <QtCore/QUrl>
 
 #include <phil/console/table_model.hpp>
 
@@ -48,6 +51,11 @@ void fill_table(QStandardItemModel& model, const QJsonObject& table) {
   for (const auto& r : rows)
     add(r.toArray(), false);
   if (table.value("totals").isArray()) add(table.value("totals").toArray(), true);
+}
+
+QString day_start_query(const QDate& d) {
+  return QString::fromUtf8(QUrl::toPercentEncoding(
+      QDateTime(d, QTime(0, 0), QTimeZone::systemTimeZone()).toString(Qt::ISODate)));
 }
 
 double cell_number(const QJsonValue& v) {
